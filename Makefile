@@ -1,0 +1,123 @@
+# ngx_http_azoai_module: build, test, run and benchmark.
+#
+#   make          build/ngx_http_azoai_module.so against the installed NGINX
+#   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
+#   make run      NGINX with conf.example/ in front of a local stand-in
+#   make bench    engine and end-to-end benchmarks
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each
+
+NGX_SRC     ?= /usr/share/nginx/src
+NGINX       ?= /usr/sbin/nginx
+BUILD       := build
+MODULE      := $(BUILD)/ngx_http_azoai_module.so
+CORE_DIR    := ngx_http_azoai_module/core
+CORE_SRC    := $(wildcard $(CORE_DIR)/*.c)
+CORE_HDR    := $(wildcard $(CORE_DIR)/*.h)
+GLUE_SRC    := $(wildcard ngx_http_azoai_module/*.c ngx_http_azoai_module/*.h)
+TESTS       := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+FUZZERS     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 30
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARN        := -Wall -Wextra -Werror -Wno-unused-parameter
+CORE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR)
+CORE_LIBS   := -lpcre2-8 -lcjson -lcrypto
+SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all
+
+# Debian packages the build, the tests and the benchmarks need
+DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
+               libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
+               perl
+DEB_MARK    := $(BUILD)/.deps
+
+.PHONY: all deps test unit unit-asan integration run bench fuzz clean
+
+all: $(MODULE)
+
+deps: $(DEB_MARK)
+
+$(DEB_MARK):
+	@mkdir -p $(BUILD)
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	        | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        echo "installing:$$missing"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    else \
+	        echo "missing Debian packages:$$missing (run make as root" \
+	             "or install them)"; exit 1; \
+	    fi; \
+	fi; touch $@
+
+# NGINX's own build system compiles the module against the installed
+# version's headers and configure flags (same --with-compat signature).
+$(BUILD)/nginx/objs/Makefile: config $(DEB_MARK)
+	rm -rf $(BUILD)/nginx
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && . ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --with-cc-opt='-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -D_FORTIFY_SOURCE=2' \
+	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
+	    --add-dynamic-module=$(CURDIR) >configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
+	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_azoai_module.so $@
+
+# C unit tests of the core (cmocka), plain and with sanitizers
+
+$(BUILD)/unit/%: tests/%.c $(CORE_SRC) $(CORE_HDR) tests/test_util.h \
+		| $(DEB_MARK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_SRC) $(CORE_LIBS) -lcmocka
+
+$(BUILD)/asan/%: tests/%.c $(CORE_SRC) $(CORE_HDR) tests/test_util.h \
+		| $(DEB_MARK)
+	@mkdir -p $(dir $@)
+	clang $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR) -Itests -o $@ $< \
+	    $(CORE_SRC) $(CORE_LIBS) -lcmocka
+
+unit: $(addprefix $(BUILD)/unit/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+
+unit-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t (asan, ubsan)"; \
+	    ASAN_OPTIONS=detect_leaks=1 ./$$t; done
+
+integration: $(MODULE)
+	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
+
+test: $(MODULE) unit unit-asan integration
+
+run: $(MODULE)
+	tools/run.sh $(CURDIR)/$(MODULE)
+
+bench: $(MODULE)
+	bench/run.sh $(CURDIR)/$(MODULE)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) | $(DEB_MARK)
+	@mkdir -p $(dir $@)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -I$(CORE_DIR) \
+	    -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/corpus/$$f; \
+	    echo "== $$f for $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 $(BUILD)/corpus/$$f tests/fuzz/corpus/$$f \
+	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' \
+	        || true; \
+	    test ! -e crash-* || { echo "crash found"; exit 1; }; \
+	done
+
+clean:
+	rm -rf $(BUILD)

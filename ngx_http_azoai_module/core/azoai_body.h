@@ -1,0 +1,70 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * One pass over a JSON request body: strict validation, the deployment
+ * names it carries, and the PII spans of its string values; then the
+ * rewrite that splices replacements into the original bytes.
+ */
+
+#ifndef _AZOAI_BODY_H_INCLUDED_
+#define _AZOAI_BODY_H_INCLUDED_
+
+
+#include "azoai_core.h"
+#include "azoai_pii.h"
+
+
+#define AZOAI_BODY_MAX_DEPTH       64
+#define AZOAI_BODY_MAX_NAMES       16
+
+/* result->error */
+#define AZOAI_BODY_OK              0
+#define AZOAI_BODY_INVALID         1   /* not JSON, malformed, bad UTF-8 */
+#define AZOAI_BODY_TOO_DEEP        2
+#define AZOAI_BODY_AMBIGUOUS       3   /* "model" twice or not a string */
+#define AZOAI_BODY_NOMEM           4
+
+
+typedef struct {
+    azoai_str_t      name;             /* decoded */
+    const char      *where;            /* "body model", "body session.model" */
+} azoai_body_name_t;
+
+
+typedef struct {
+    unsigned             error;        /* AZOAI_BODY_* */
+    /* static text plus a byte offset, never body content */
+    char                 error_text[128];
+
+    /* top-level "model" (and session.model, deployment_name, ...) */
+    azoai_body_name_t    names[AZOAI_BODY_MAX_NAMES];
+    unsigned             nnames;
+    unsigned             model_present:1;
+
+    /* PII: matches in body offsets, in order, not overlapping */
+    azoai_pii_match_t   *matches;
+    size_t               nmatches;
+    uint32_t             counts[AZOAI_PII_MAX_TYPES];
+    uint64_t             types_found;  /* bit per type id */
+    uint64_t             types_blocked;/* found with action block */
+} azoai_body_result_t;
+
+
+/*
+ * Inspects body; e may be NULL (no PII scan).  Returns AZOAI_OK when the
+ * result is filled (check result->error), AZOAI_ERROR on allocation
+ * failure.
+ */
+int azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
+    size_t len, azoai_alloc_t *a, azoai_body_result_t *result);
+
+/*
+ * Writes body with each match replaced by azoai_pii_render(); all other
+ * bytes are copied as they are.  *out is allocated from a, sized once.
+ */
+int azoai_body_rewrite(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, const u_char *body, size_t len,
+    azoai_alloc_t *a, u_char **out, size_t *out_len);
+
+
+#endif /* _AZOAI_BODY_H_INCLUDED_ */

@@ -1,0 +1,68 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Model catalog: model + version -> lifecycle status, deployment ->
+ * model + version.  Loaded at configuration time (cJSON), looked up per
+ * request without allocation.
+ */
+
+#ifndef _AZOAI_CATALOG_H_INCLUDED_
+#define _AZOAI_CATALOG_H_INCLUDED_
+
+
+#include "azoai_core.h"
+
+
+#define AZOAI_STATUS_UNKNOWN   0
+#define AZOAI_STATUS_GA        1
+#define AZOAI_STATUS_PREVIEW   2
+#define AZOAI_STATUS_RETIRED   3
+
+
+typedef struct azoai_catalog_s  azoai_catalog_t;
+
+
+typedef struct {
+    azoai_str_t      name;
+    azoai_str_t      model;
+    azoai_str_t      version;
+} azoai_deployment_t;
+
+
+/* malloc()-ed; the glue frees it from a cycle pool cleanup */
+azoai_catalog_t *azoai_catalog_create(void);
+azoai_catalog_t *azoai_catalog_clone(const azoai_catalog_t *c);
+void azoai_catalog_free(azoai_catalog_t *c);
+
+/*
+ * merge a catalog document (format in README); on error err names what is
+ * wrong and where ("models.gpt-4o: status must be ga, preview or
+ * retired"); the glue prefixes the file name
+ */
+int azoai_catalog_load_json(azoai_catalog_t *c, const u_char *json,
+    size_t len, char *err, size_t errlen);
+int azoai_catalog_load_file(azoai_catalog_t *c, const char *path, char *err,
+    size_t errlen);
+
+/* add or override one deployment */
+int azoai_catalog_add_deployment(azoai_catalog_t *c, const u_char *name,
+    size_t name_len, const u_char *model, size_t model_len,
+    const u_char *version, size_t version_len);
+
+/* NULL if the catalog has no such deployment */
+const azoai_deployment_t *azoai_catalog_deployment(const azoai_catalog_t *c,
+    const u_char *name, size_t len);
+
+/*
+ * status of model + version: "*" matches any version; a model name ending
+ * in "-preview" is preview whatever the catalog says; version NULL means
+ * "not known": GA only if every version listed for the model is GA
+ */
+unsigned azoai_catalog_model_status(const azoai_catalog_t *c,
+    const u_char *model, size_t model_len, const u_char *version,
+    size_t version_len);
+
+const char *azoai_catalog_status_name(unsigned status);
+
+
+#endif /* _AZOAI_CATALOG_H_INCLUDED_ */

@@ -1,0 +1,66 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Request classification: which Azure OpenAI operation a request is, which
+ * deployment and api-version it names, and whether Azure could read it
+ * differently than we do (ambiguous).
+ */
+
+#ifndef _AZOAI_ROUTE_H_INCLUDED_
+#define _AZOAI_ROUTE_H_INCLUDED_
+
+
+#include "azoai_core.h"
+
+
+/* where the route takes its deployment from */
+#define AZOAI_DEP_NONE         0    /* no deployment (files, batches) */
+#define AZOAI_DEP_PATH         1    /* /openai/deployments/{dep}/... */
+#define AZOAI_DEP_BODY         2    /* JSON body "model" */
+#define AZOAI_DEP_QUERY        3    /* realtime ?deployment= / ?model= */
+#define AZOAI_DEP_BASE_MODEL   4    /* body "model" is a base model name */
+#define AZOAI_DEP_FORM         5    /* multipart "model" field (v1 audio) */
+
+
+/* what the glue hands over; all raw, as the client sent them */
+typedef struct {
+    azoai_str_t      method;
+    azoai_str_t      path;             /* raw path, before '?' */
+    azoai_str_t      args;             /* raw query, after '?' */
+    azoai_str_t      spillover;        /* x-ms-spillover-deployment */
+    azoai_str_t      image_deployment; /* x-ms-oai-image-generation-... */
+    azoai_str_t      evals;            /* aoai-evals */
+    azoai_str_t      copy_checkpoints; /* aoai-copy-ft-checkpoints */
+    unsigned         header_repeated:1; /* one of those headers twice */
+} azoai_request_t;
+
+
+typedef struct {
+    const char      *operation;        /* "chat.completions", ... */
+    azoai_str_t      deployment;       /* from path or query, decoded */
+    azoai_str_t      api_version;      /* decoded; empty if absent */
+    unsigned         deployment_from;  /* AZOAI_DEP_* */
+
+    unsigned         azure:1;          /* the path is under /openai */
+    unsigned         v1:1;             /* /openai/v1/... */
+    unsigned         known:1;          /* a route the classifier knows */
+    unsigned         api_version_required:1;
+    unsigned         preview_feature:1; /* preview-only route or header */
+    unsigned         ambiguous:1;
+    unsigned         json_body:1;      /* the route takes a JSON body */
+    unsigned         multipart:1;      /* the route takes multipart */
+
+    const char      *detail;           /* why preview/ambiguous: static */
+} azoai_route_t;
+
+
+/*
+ * Classifies req into route; strings in route point into req or into
+ * memory from a.  Returns AZOAI_OK, or AZOAI_ERROR on allocation failure.
+ * An ambiguous request is AZOAI_OK with route->ambiguous set.
+ */
+int azoai_route_classify(const azoai_request_t *req, azoai_route_t *route,
+    azoai_alloc_t *a);
+
+
+#endif /* _AZOAI_ROUTE_H_INCLUDED_ */
