@@ -6,6 +6,7 @@
 #   make bench    engine and end-to-end benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 
+SHELL       := /bin/bash
 NGX_SRC     ?= /usr/share/nginx/src
 NGINX       ?= /usr/sbin/nginx
 BUILD       := build
@@ -32,7 +33,7 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                perl
 DEB_MARK    := $(BUILD)/.deps
 
-.PHONY: all deps test unit unit-asan integration run bench fuzz clean
+.PHONY: FORCE all deps test unit unit-asan integration run bench fuzz clean
 
 all: $(MODULE)
 
@@ -57,7 +58,17 @@ $(DEB_MARK):
 
 # NGINX's own build system compiles the module against the installed
 # version's headers and configure flags (same --with-compat signature).
-$(BUILD)/nginx/objs/Makefile: config $(DEB_MARK)
+# NGINX's configure lists the module's files: run it again when they change
+SRC_LIST    := $(BUILD)/.srclist
+
+$(SRC_LIST): FORCE
+	@mkdir -p $(BUILD)
+	@echo "$(CORE_SRC) $(GLUE_SRC)" | cmp -s - $@ \
+	    || echo "$(CORE_SRC) $(GLUE_SRC)" > $@
+
+FORCE:
+
+$(BUILD)/nginx/objs/Makefile: config $(SRC_LIST) | $(DEB_MARK)
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(BUILD)/nginx

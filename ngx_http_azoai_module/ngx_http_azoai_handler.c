@@ -1,0 +1,325 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The precontent phase handler: classify the request, judge what the
+ * request line and headers say, read the body when the decision or PII
+ * masking needs it, then let the request go on or deny it.
+ */
+
+
+#include "ngx_http_azoai_module.h"
+
+
+static ngx_int_t ngx_http_azoai_judge_route(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
+static void ngx_http_azoai_request_view(ngx_http_request_t *r,
+    azoai_request_t *req);
+static ngx_uint_t ngx_http_azoai_needs_body(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
+static void ngx_http_azoai_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_azoai_finish(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+
+
+ngx_int_t
+ngx_http_azoai_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_azoai_ctx_t       *ctx;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_azoai_get_ctx(r);
+
+    if (ctx) {
+        if (ctx->reading_body) {
+            return NGX_DONE;
+        }
+
+        if (ctx->judged) {
+            return ngx_http_azoai_finish(r, ctx);
+        }
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (!alcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_azoai_create_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->decision = NGX_HTTP_AZOAI_DECISION_ALLOW;
+    ctx->verdict.status = NGX_HTTP_OK;
+
+    rc = ngx_http_azoai_judge_route(r, alcf, ctx);
+
+    if (rc != NGX_OK || !ngx_http_azoai_needs_body(r, alcf, ctx)) {
+        ctx->judged = 1;
+        return ngx_http_azoai_finish(r, ctx);
+    }
+
+    if (r->headers_in.content_length_n > (off_t) alcf->max_body_size) {
+        azoai_decision_deny(&ctx->verdict, AZOAI_BODY_TOO_LARGE,
+                            "request body of %lld bytes is larger than "
+                            "azoai_max_body_size (%zu bytes)",
+                            (long long) r->headers_in.content_length_n,
+                            alcf->max_body_size);
+        ctx->judged = 1;
+        return ngx_http_azoai_finish(r, ctx);
+    }
+
+    ctx->reading_body = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_azoai_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_azoai_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_azoai_ctx_t  *ctx;
+
+    ctx = ngx_http_azoai_get_ctx(r);
+
+    ctx->reading_body = 0;
+    ctx->judged = 1;
+
+    if (r->request_body == NULL || r->request_body->rest > 0) {
+        /* the client went away; NGINX finalizes the request */
+        azoai_decision_deny(&ctx->verdict, AZOAI_INVALID_BODY,
+                            "the request body was not received in full");
+
+    } else if (ctx->verdict.reason == AZOAI_ALLOW
+               && ngx_http_azoai_process_body(r, ctx) != NGX_OK)
+    {
+        azoai_decision_deny(&ctx->verdict, AZOAI_INTERNAL_ERROR,
+                            "the request body could not be inspected");
+    }
+
+    r->preserve_body = 1;
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+/*
+ * Applies the decision once: continue (allow, report), or send the error.
+ */
+
+static ngx_int_t
+ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_int_t                   rc;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (ctx->phase_rc) {
+        return ctx->phase_rc;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (ctx->verdict.reason == AZOAI_ALLOW) {
+        ctx->decision = NGX_HTTP_AZOAI_DECISION_ALLOW;
+
+    } else if (alcf->mode == NGX_HTTP_AZOAI_REPORT
+               && ctx->verdict.reason != AZOAI_INTERNAL_ERROR)
+    {
+        ctx->decision = NGX_HTTP_AZOAI_DECISION_REPORT_DENY;
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "azoai: report-only: would deny request %*s: %s",
+                      (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN,
+                      ctx->request_id,
+                      azoai_reason_code(ctx->verdict.reason));
+
+    } else {
+        ctx->decision = NGX_HTTP_AZOAI_DECISION_DENY;
+        ctx->phase_rc = NGX_DONE;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "azoai: denied request %*s: %s",
+                      (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN,
+                      ctx->request_id,
+                      azoai_reason_code(ctx->verdict.reason));
+
+        rc = ngx_http_azoai_send_error(r, ctx);
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    ctx->phase_rc = NGX_DECLINED;
+
+    if (alcf->audit_headers
+        && ngx_http_azoai_set_upstream_headers(r, ctx) != NGX_OK)
+    {
+        ctx->phase_rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ctx->phase_rc;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_judge_route(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    azoai_alloc_t        *a;
+    azoai_policy_conf_t   pc;
+
+    ngx_http_azoai_request_view(r, &ctx->req);
+
+    a = ngx_http_azoai_allocator(r);
+    if (a == NULL
+        || azoai_route_classify(&ctx->req, &ctx->route, a) != AZOAI_OK)
+    {
+        azoai_decision_deny(&ctx->verdict, AZOAI_INTERNAL_ERROR,
+                            "the request could not be classified");
+        return NGX_ERROR;
+    }
+
+    pc.catalog = alcf->catalog;
+    pc.allow_preview_api = alcf->allow_preview_api;
+    pc.allow_unknown = alcf->allow_unknown;
+
+    azoai_policy_check_route(&pc, &ctx->req, &ctx->route, &ctx->verdict);
+
+    return ctx->verdict.reason == AZOAI_ALLOW ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_uint_t
+ngx_http_azoai_needs_body(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    azoai_route_t  *route;
+
+    route = &ctx->route;
+
+    if (!route->azure) {
+        return 0;
+    }
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked
+#if (NGX_HTTP_V2)
+        && (r->stream == NULL || r->headers_in.content_length_n == 0)
+#endif
+       )
+    {
+        return 0;
+    }
+
+    if (route->deployment_from == AZOAI_DEP_BODY
+        || route->deployment_from == AZOAI_DEP_BASE_MODEL
+        || route->deployment_from == AZOAI_DEP_FORM)
+    {
+        return 1;
+    }
+
+    return alcf->pii || route->json_body;
+}
+
+
+static void
+ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
+{
+    u_char           *q;
+    ngx_uint_t        i;
+    azoai_str_t      *slot;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_memzero(req, sizeof(azoai_request_t));
+
+    req->method.data = r->method_name.data;
+    req->method.len = r->method_name.len;
+
+    /*
+     * The raw request target as the client sent it, so that encoded,
+     * dot and empty segments are seen; after a rewrite, the new URI.
+     */
+
+    if (r->valid_unparsed_uri && r->unparsed_uri.len) {
+        q = ngx_strlchr(r->unparsed_uri.data,
+                        r->unparsed_uri.data + r->unparsed_uri.len, '?');
+
+        req->path.data = r->unparsed_uri.data;
+        req->path.len = q ? (size_t) (q - r->unparsed_uri.data)
+                          : r->unparsed_uri.len;
+
+    } else {
+        req->path.data = r->uri.data;
+        req->path.len = r->uri.len;
+    }
+
+    req->args.data = r->args.data;
+    req->args.len = r->args.len;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("x-ms-spillover-deployment") - 1
+            && ngx_strcasecmp(h[i].lowcase_key,
+                              (u_char *) "x-ms-spillover-deployment") == 0)
+        {
+            slot = &req->spillover;
+
+        } else if (h[i].key.len
+                   == sizeof("x-ms-oai-image-generation-deployment") - 1
+                   && ngx_strcasecmp(h[i].lowcase_key,
+                          (u_char *) "x-ms-oai-image-generation-deployment")
+                      == 0)
+        {
+            slot = &req->image_deployment;
+
+        } else if (h[i].key.len == sizeof("aoai-evals") - 1
+                   && ngx_strcasecmp(h[i].lowcase_key,
+                                     (u_char *) "aoai-evals") == 0)
+        {
+            slot = &req->evals;
+
+        } else if (h[i].key.len == sizeof("aoai-copy-ft-checkpoints") - 1
+                   && ngx_strcasecmp(h[i].lowcase_key,
+                                     (u_char *) "aoai-copy-ft-checkpoints")
+                      == 0)
+        {
+            slot = &req->copy_checkpoints;
+
+        } else {
+            continue;
+        }
+
+        if (slot->data) {
+            req->header_repeated = 1;
+        }
+
+        /* a present but empty header still counts as present */
+        slot->data = h[i].value.len ? h[i].value.data : (u_char *) "";
+        slot->len = h[i].value.len;
+    }
+}

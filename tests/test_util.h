@@ -1,0 +1,86 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Test helpers: an arena that plays the request pool.
+ */
+
+#ifndef _TEST_UTIL_H_INCLUDED_
+#define _TEST_UTIL_H_INCLUDED_
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_core.h"
+
+
+typedef struct test_chunk_s  test_chunk_t;
+
+struct test_chunk_s {
+    test_chunk_t    *next;
+};
+
+
+typedef struct {
+    test_chunk_t    *chunks;
+    size_t           allocated;
+    size_t           fail_after;   /* 0: never fail */
+    size_t           calls;
+} test_arena_t;
+
+
+static void *
+test_arena_alloc(void *pool, size_t size)
+{
+    test_arena_t  *arena = pool;
+    test_chunk_t  *c;
+
+    arena->calls++;
+
+    if (arena->fail_after && arena->calls >= arena->fail_after) {
+        return NULL;
+    }
+
+    c = malloc(sizeof(test_chunk_t) + size + 16);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->next = arena->chunks;
+    arena->chunks = c;
+    arena->allocated += size;
+
+    return (u_char *) c + sizeof(test_chunk_t) + 16
+           - ((sizeof(test_chunk_t) + 16) % 16);
+}
+
+
+static void
+test_arena_free(test_arena_t *arena)
+{
+    test_chunk_t  *c, *next;
+
+    for (c = arena->chunks; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+
+    arena->chunks = NULL;
+    arena->allocated = 0;
+    arena->calls = 0;
+}
+
+
+static inline azoai_alloc_t
+test_arena_allocator(test_arena_t *arena)
+{
+    azoai_alloc_t  a;
+
+    a.alloc = test_arena_alloc;
+    a.pool = arena;
+
+    return a;
+}
+
+
+#endif /* _TEST_UTIL_H_INCLUDED_ */
