@@ -111,7 +111,11 @@ test: $(MODULE) unit unit-asan integration
 run: $(MODULE)
 	tools/run.sh $(CURDIR)/$(MODULE)
 
-bench: $(MODULE)
+$(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
+		| $(DEB_MARK)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+
+bench: $(MODULE) $(BUILD)/bench_engine
 	bench/run.sh $(CURDIR)/$(MODULE)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) | $(DEB_MARK)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make bench: the engine benchmark (core alone, MB/s), then the end-to-end
+# benchmark (module on vs plain proxy_pass in one NGINX).
+set -euo pipefail
+so=${1:?usage: run.sh MODULE_SO}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bodies=$top/../shared/bench/bodies
+
+echo "== engine (core only, all built-in detectors)"
+"$top/build/bench_engine" "$bodies"/*.json
+
+echo
+echo "== end to end (one worker, wrk, ${CONNS:-16} connections)"
+BODIES=$bodies "$top/bench/e2e.sh" "$so" "${BENCH_SECONDS:-5}" "${BENCH_ROUNDS:-3}"
