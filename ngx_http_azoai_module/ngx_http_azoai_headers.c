@@ -140,7 +140,7 @@ static ngx_int_t
 ngx_http_azoai_header_filter(ngx_http_request_t *r)
 {
     u_char                     *p;
-    ngx_str_t                   value;
+    ngx_str_t                   value, *type;
     ngx_http_azoai_ctx_t       *ctx;
     ngx_http_azoai_loc_conf_t  *alcf;
 
@@ -159,19 +159,21 @@ ngx_http_azoai_header_filter(ngx_http_request_t *r)
     /* token usage: JSON or event-stream responses, not compressed ones */
 
     if (ctx->decision != NGX_HTTP_AZOAI_DECISION_DENY
-        && r->headers_out.content_encoding == NULL
-        && r->headers_out.content_type.len >= sizeof("text/event-stream") - 1)
+        && r->headers_out.content_encoding == NULL)
     {
-        if (ngx_strncasecmp(r->headers_out.content_type.data,
-                            (u_char *) "text/event-stream",
-                            sizeof("text/event-stream") - 1) == 0)
+        type = &r->headers_out.content_type;
+
+        if (type->len >= sizeof("text/event-stream") - 1
+            && ngx_strncasecmp(type->data, (u_char *) "text/event-stream",
+                               sizeof("text/event-stream") - 1) == 0)
         {
             azoai_usage_init(&ctx->usage, 1);
             ctx->usage_on = 1;
 
-        } else if (ngx_strncasecmp(r->headers_out.content_type.data,
-                                   (u_char *) "application/json",
-                                   sizeof("application/json") - 1) == 0)
+        } else if (type->len >= sizeof("application/json") - 1
+                   && ngx_strncasecmp(type->data,
+                                      (u_char *) "application/json",
+                                      sizeof("application/json") - 1) == 0)
         {
             azoai_usage_init(&ctx->usage, 0);
             ctx->usage_on = 1;

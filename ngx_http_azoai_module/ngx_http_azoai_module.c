@@ -108,7 +108,7 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       NGX_HTTP_AZOAI_CONF|NGX_CONF_FLAG,
       ngx_http_azoai_pii,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_azoai_loc_conf_t, pii),
       NULL },
 
     { ngx_string("azoai_pii_types"),
