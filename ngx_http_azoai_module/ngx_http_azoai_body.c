@@ -243,9 +243,9 @@ ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
                           b->file_pos);
 
         if (n == NGX_ERROR || n != b->file_last - b->file_pos) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "azoai: cannot read request body from \"%V\"",
-                          &b->file->name);
+            ngx_http_azoai_log_error(NGX_LOG_ALERT, r, 0,
+                                     "azoai: cannot read request body "
+                                     "from \"%V\"", &b->file->name);
             return NGX_ERROR;
         }
 
@@ -278,9 +278,7 @@ ngx_http_azoai_compressed(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (h[i].key.len == sizeof("Content-Encoding") - 1
-            && ngx_strcasecmp(h[i].lowcase_key,
-                              (u_char *) "content-encoding") == 0
+        if (ngx_http_azoai_header_is(&h[i], "content-encoding")
             && !(h[i].value.len == sizeof("identity") - 1
                  && ngx_strncasecmp(h[i].value.data, (u_char *) "identity",
                                     sizeof("identity") - 1) == 0))

@@ -63,8 +63,8 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     azoai_usage_init(&ctx->usage, 0);
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "azoai: RAND_bytes() failed");
+        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                 "azoai: RAND_bytes() failed");
         return NULL;
     }
 

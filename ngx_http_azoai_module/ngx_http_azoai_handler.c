@@ -19,6 +19,8 @@ static ngx_uint_t ngx_http_azoai_needs_body(ngx_http_request_t *r,
 static void ngx_http_azoai_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_finish(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
+static void ngx_http_azoai_log_decision(ngx_http_request_t *r,
+    ngx_uint_t level, ngx_http_azoai_ctx_t *ctx, const char *what);
 
 
 ngx_int_t
@@ -140,21 +142,14 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     {
         ctx->decision = NGX_HTTP_AZOAI_DECISION_REPORT_DENY;
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "azoai: report-only: would deny request %*s: %s",
-                      (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN,
-                      ctx->request_id,
-                      azoai_reason_code(ctx->verdict.reason));
+        ngx_http_azoai_log_decision(r, NGX_LOG_WARN, ctx,
+                                    "report-only, would deny");
 
     } else {
         ctx->decision = NGX_HTTP_AZOAI_DECISION_DENY;
         ctx->phase_rc = NGX_DONE;
 
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "azoai: denied request %*s: %s",
-                      (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN,
-                      ctx->request_id,
-                      azoai_reason_code(ctx->verdict.reason));
+        ngx_http_azoai_log_decision(r, NGX_LOG_INFO, ctx, "denied");
 
         rc = ngx_http_azoai_send_error(r, ctx);
         ngx_http_finalize_request(r, rc);
@@ -170,6 +165,18 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     }
 
     return ctx->phase_rc;
+}
+
+
+static void
+ngx_http_azoai_log_decision(ngx_http_request_t *r, ngx_uint_t level,
+    ngx_http_azoai_ctx_t *ctx, const char *what)
+{
+    ngx_http_azoai_log_error(level, r, 0, "azoai: request %*s %s: %s: %s",
+                             (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN,
+                             ctx->request_id, what,
+                             azoai_reason_code(ctx->verdict.reason),
+                             ctx->verdict.message);
 }
 
 
@@ -283,30 +290,19 @@ ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
             i = 0;
         }
 
-        if (h[i].key.len == sizeof("x-ms-spillover-deployment") - 1
-            && ngx_strcasecmp(h[i].lowcase_key,
-                              (u_char *) "x-ms-spillover-deployment") == 0)
-        {
+        if (ngx_http_azoai_header_is(&h[i], "x-ms-spillover-deployment")) {
             slot = &req->spillover;
 
-        } else if (h[i].key.len
-                   == sizeof("x-ms-oai-image-generation-deployment") - 1
-                   && ngx_strcasecmp(h[i].lowcase_key,
-                          (u_char *) "x-ms-oai-image-generation-deployment")
-                      == 0)
+        } else if (ngx_http_azoai_header_is(&h[i],
+                       "x-ms-oai-image-generation-deployment"))
         {
             slot = &req->image_deployment;
 
-        } else if (h[i].key.len == sizeof("aoai-evals") - 1
-                   && ngx_strcasecmp(h[i].lowcase_key,
-                                     (u_char *) "aoai-evals") == 0)
-        {
+        } else if (ngx_http_azoai_header_is(&h[i], "aoai-evals")) {
             slot = &req->evals;
 
-        } else if (h[i].key.len == sizeof("aoai-copy-ft-checkpoints") - 1
-                   && ngx_strcasecmp(h[i].lowcase_key,
-                                     (u_char *) "aoai-copy-ft-checkpoints")
-                      == 0)
+        } else if (ngx_http_azoai_header_is(&h[i],
+                                            "aoai-copy-ft-checkpoints"))
         {
             slot = &req->copy_checkpoints;
 

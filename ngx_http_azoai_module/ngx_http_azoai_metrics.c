@@ -408,8 +408,9 @@ ngx_http_azoai_metrics_handler(ngx_http_request_t *r)
     amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
 
     if (amcf->metrics_zone == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "azoai_metrics: no azoai_metrics_zone is configured");
+        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                 "azoai_metrics: no azoai_metrics_zone "
+                                 "is configured");
         return NGX_HTTP_NOT_FOUND;
     }
 

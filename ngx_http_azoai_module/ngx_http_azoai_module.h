@@ -35,6 +35,28 @@
 #define NGX_HTTP_AZOAI_REQUEST_ID_LEN 32
 
 
+/*
+ * The module's error.log lines go without the connection's log handler:
+ * it would append the request line, and its query may carry a realtime
+ * api-key.  The request id joins such a line to the access log.
+ */
+#define ngx_http_azoai_log_error(level, r, err, ...)                         \
+    do {                                                                     \
+        ngx_log_t           *log_ = (r)->connection->log;                    \
+        ngx_log_handler_pt   handler_ = log_->handler;                       \
+                                                                             \
+        log_->handler = NULL;                                                \
+        ngx_log_error(level, log_, err, __VA_ARGS__);                        \
+        log_->handler = handler_;                                            \
+    } while (0)
+
+
+/* h is an ngx_table_elt_t of headers_in; name a lower-case literal */
+#define ngx_http_azoai_header_is(h, name)                                    \
+    ((h)->key.len == sizeof(name) - 1                                        \
+     && ngx_strncmp((h)->lowcase_key, name, sizeof(name) - 1) == 0)
+
+
 typedef struct ngx_http_azoai_metrics_s  ngx_http_azoai_metrics_t;
 
 

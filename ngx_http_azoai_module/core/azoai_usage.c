@@ -1,0 +1,677 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Token usage extraction: a streaming JSON scanner that follows only the
+ * top-level object, its "response" object and the "usage" object, and
+ * skips every other value by counting brackets outside strings; plus an
+ * event-stream line splitter that runs each "data:" line through a fresh
+ * scanner.  Both are byte-level state machines, so a chunk boundary may
+ * fall anywhere.
+ */
+
+#include <string.h>
+
+#include "azoai_usage.h"
+
+
+/* JSON scanner states */
+#define AZOAI_UJ_VALUE            0   /* before a value */
+#define AZOAI_UJ_KEY_OR_END       1   /* after '{' */
+#define AZOAI_UJ_KEY_START        2   /* after ',' */
+#define AZOAI_UJ_KEY              3   /* in a member name */
+#define AZOAI_UJ_COLON            4
+#define AZOAI_UJ_AFTER_VALUE      5   /* ',' or '}' */
+#define AZOAI_UJ_SKIP_STRING      6
+#define AZOAI_UJ_SKIP_CONTAINER   7
+#define AZOAI_UJ_SKIP_SCALAR      8   /* true, false, null, numbers */
+#define AZOAI_UJ_NUMBER           9   /* a usage field */
+#define AZOAI_UJ_DONE             10  /* document over, or not JSON */
+
+/* objects the scanner follows */
+#define AZOAI_UF_TOP              0
+#define AZOAI_UF_RESPONSE         1
+#define AZOAI_UF_USAGE            2
+
+/* what the next value is for */
+#define AZOAI_UT_TOP              0
+#define AZOAI_UT_SKIP             1
+#define AZOAI_UT_RESPONSE         2
+#define AZOAI_UT_USAGE            3
+#define AZOAI_UT_FIELD            4   /* + AZOAI_USAGE_PROMPT, ... */
+
+/* event-stream line states */
+#define AZOAI_US_LINE_START       0
+#define AZOAI_US_FIELD            1   /* matching "data:" */
+#define AZOAI_US_DATA             2   /* after "data:" */
+#define AZOAI_US_IGNORE           3   /* other fields, comments */
+
+
+#define azoai_usage_ws(ch)                                                    \
+    ((ch) == ' ' || (ch) == '\n' || (ch) == '\r' || (ch) == '\t')
+
+#define azoai_usage_value_delim(ch)                                           \
+    ((ch) == ',' || (ch) == '}' || (ch) == ']' || azoai_usage_ws(ch))
+
+#define azoai_usage_structural(ch)                                            \
+    ((ch) == '"' || (ch) == '{' || (ch) == '[' || (ch) == ':')
+
+#define azoai_usage_eol(ch)       ((ch) == '\n' || (ch) == '\r')
+
+
+static void azoai_usage_json(azoai_usage_t *u, const u_char *p,
+    const u_char *last);
+static void azoai_usage_json_reset(azoai_usage_t *u);
+static const u_char *azoai_usage_string_end(azoai_usage_t *u,
+    const u_char *p, const u_char *last);
+static const u_char *azoai_usage_skip_string(azoai_usage_t *u,
+    const u_char *p, const u_char *last);
+static const u_char *azoai_usage_skip_container(azoai_usage_t *u,
+    const u_char *p, const u_char *last);
+static void azoai_usage_value_start(azoai_usage_t *u, u_char ch);
+static void azoai_usage_skip_start(azoai_usage_t *u, u_char ch);
+static void azoai_usage_value_end(azoai_usage_t *u);
+static void azoai_usage_open_object(azoai_usage_t *u, unsigned frame);
+static void azoai_usage_close_object(azoai_usage_t *u);
+static void azoai_usage_key_end(azoai_usage_t *u);
+static unsigned azoai_usage_key_is(azoai_usage_t *u, const char *name,
+    size_t len);
+static void azoai_usage_number(azoai_usage_t *u, u_char ch);
+static void azoai_usage_sse(azoai_usage_t *u, const u_char *p,
+    const u_char *last);
+static const u_char *azoai_usage_find_eol(const u_char *p,
+    const u_char *last);
+
+
+static const char  azoai_usage_data_field[] = "data:";
+
+
+void
+azoai_usage_init(azoai_usage_t *u, unsigned sse)
+{
+    memset(u, 0, sizeof(azoai_usage_t));
+
+    u->prompt_tokens = -1;
+    u->completion_tokens = -1;
+    u->total_tokens = -1;
+    u->sse = sse ? 1 : 0;
+    u->sse_state = AZOAI_US_LINE_START;
+
+    azoai_usage_json_reset(u);
+}
+
+
+void
+azoai_usage_feed(azoai_usage_t *u, const u_char *p, size_t len)
+{
+    if (u->finished || p == NULL || len == 0) {
+        return;
+    }
+
+    if (u->sse) {
+        azoai_usage_sse(u, p, p + len);
+
+    } else {
+        azoai_usage_json(u, p, p + len);
+    }
+}
+
+
+void
+azoai_usage_finish(azoai_usage_t *u)
+{
+    /*
+     * Values are committed when their usage object closes, so a body cut
+     * short leaves what was complete; later feeds are ignored.
+     */
+
+    u->finished = 1;
+}
+
+
+static void
+azoai_usage_json_reset(azoai_usage_t *u)
+{
+    u->state = AZOAI_UJ_VALUE;
+    u->target = AZOAI_UT_TOP;
+    u->nframes = 0;
+    u->esc = 0;
+    u->skip_in_string = 0;
+    u->skip_depth = 0;
+    u->key_len = 0;
+}
+
+
+static void
+azoai_usage_json(azoai_usage_t *u, const u_char *p, const u_char *last)
+{
+    u_char  ch;
+
+    while (p < last) {
+        ch = *p;
+
+        switch (u->state) {
+
+        case AZOAI_UJ_VALUE:
+            p++;
+            if (!azoai_usage_ws(ch)) {
+                azoai_usage_value_start(u, ch);
+            }
+            break;
+
+        case AZOAI_UJ_KEY_OR_END:
+        case AZOAI_UJ_KEY_START:
+            p++;
+
+            if (azoai_usage_ws(ch)) {
+                break;
+            }
+
+            if (ch == '"') {
+                u->key_len = 0;
+                u->esc = 0;
+                u->state = AZOAI_UJ_KEY;
+
+            } else if (ch == '}' && u->state == AZOAI_UJ_KEY_OR_END) {
+                azoai_usage_close_object(u);
+
+            } else {
+                u->state = AZOAI_UJ_DONE;
+            }
+
+            break;
+
+        case AZOAI_UJ_KEY:
+
+            /* member names of followed objects only: short, rare */
+
+            p++;
+
+            if (u->esc) {
+                u->esc = 0;
+
+            } else if (ch == '\\') {
+                /* escaped names are not compared: none of ours has one */
+                u->esc = 1;
+                u->key_len = AZOAI_USAGE_KEY_MAX + 1;
+                break;
+
+            } else if (ch == '"') {
+                azoai_usage_key_end(u);
+                u->state = AZOAI_UJ_COLON;
+                break;
+            }
+
+            if (u->key_len < AZOAI_USAGE_KEY_MAX) {
+                u->key[u->key_len++] = ch;
+
+            } else {
+                u->key_len = AZOAI_USAGE_KEY_MAX + 1;
+            }
+
+            break;
+
+        case AZOAI_UJ_COLON:
+            p++;
+
+            if (ch == ':') {
+                u->state = AZOAI_UJ_VALUE;
+
+            } else if (!azoai_usage_ws(ch)) {
+                u->state = AZOAI_UJ_DONE;
+            }
+
+            break;
+
+        case AZOAI_UJ_AFTER_VALUE:
+            p++;
+
+            if (ch == ',') {
+                u->state = AZOAI_UJ_KEY_START;
+
+            } else if (ch == '}') {
+                azoai_usage_close_object(u);
+
+            } else if (!azoai_usage_ws(ch)) {
+                u->state = AZOAI_UJ_DONE;
+            }
+
+            break;
+
+        case AZOAI_UJ_SKIP_STRING:
+            /* the hot path: message contents */
+            p = azoai_usage_skip_string(u, p, last);
+            break;
+
+        case AZOAI_UJ_SKIP_CONTAINER:
+            p = azoai_usage_skip_container(u, p, last);
+            break;
+
+        case AZOAI_UJ_SKIP_SCALAR:
+
+            if (azoai_usage_value_delim(ch)) {
+                /* the delimiter belongs to the enclosing object */
+                azoai_usage_value_end(u);
+                break;
+            }
+
+            p++;
+
+            if (azoai_usage_structural(ch)) {
+                u->state = AZOAI_UJ_DONE;
+            }
+
+            break;
+
+        case AZOAI_UJ_NUMBER:
+
+            if (azoai_usage_value_delim(ch)) {
+                if (!u->num_bad) {
+                    u->pending[u->target - AZOAI_UT_FIELD] = u->num;
+                }
+
+                azoai_usage_value_end(u);
+                break;
+            }
+
+            p++;
+
+            if (azoai_usage_structural(ch)) {
+                u->state = AZOAI_UJ_DONE;
+                break;
+            }
+
+            azoai_usage_number(u, ch);
+            break;
+
+        default: /* AZOAI_UJ_DONE */
+            return;
+        }
+    }
+}
+
+
+/* the closing quote of a string, or last; follows escapes across calls */
+static const u_char *
+azoai_usage_string_end(azoai_usage_t *u, const u_char *p,
+    const u_char *last)
+{
+    while (p < last) {
+        if (u->esc) {
+            u->esc = 0;
+            p++;
+            continue;
+        }
+
+        while (p < last && *p != '"' && *p != '\\') {
+            p++;
+        }
+
+        if (p == last || *p == '"') {
+            break;
+        }
+
+        u->esc = 1;
+        p++;
+    }
+
+    return p;
+}
+
+
+static const u_char *
+azoai_usage_skip_string(azoai_usage_t *u, const u_char *p,
+    const u_char *last)
+{
+    p = azoai_usage_string_end(u, p, last);
+
+    if (p < last) {
+        azoai_usage_value_end(u);
+        p++;
+    }
+
+    return p;
+}
+
+
+static const u_char *
+azoai_usage_skip_container(azoai_usage_t *u, const u_char *p,
+    const u_char *last)
+{
+    u_char  ch;
+
+    while (p < last) {
+
+        if (u->skip_in_string) {
+            p = azoai_usage_string_end(u, p, last);
+
+            if (p < last) {
+                u->skip_in_string = 0;
+                p++;
+            }
+
+            continue;
+        }
+
+        ch = *p++;
+
+        switch (ch) {
+
+        case '"':
+            u->skip_in_string = 1;
+            break;
+
+        case '{':
+        case '[':
+            u->skip_depth++;
+            break;
+
+        case '}':
+        case ']':
+            if (--u->skip_depth == 0) {
+                azoai_usage_value_end(u);
+                return p;
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    return p;
+}
+
+
+static void
+azoai_usage_value_start(azoai_usage_t *u, u_char ch)
+{
+    switch (u->target) {
+
+    case AZOAI_UT_TOP:
+        if (ch == '{') {
+            azoai_usage_open_object(u, AZOAI_UF_TOP);
+
+        } else {
+            /* arrays, scalars, "[DONE]": nothing to find */
+            u->state = AZOAI_UJ_DONE;
+        }
+
+        return;
+
+    case AZOAI_UT_RESPONSE:
+    case AZOAI_UT_USAGE:
+        if (ch == '{') {
+            azoai_usage_open_object(u, u->target == AZOAI_UT_USAGE
+                                       ? AZOAI_UF_USAGE : AZOAI_UF_RESPONSE);
+            return;
+        }
+
+        break;
+
+    case AZOAI_UT_SKIP:
+        break;
+
+    default: /* a usage field */
+        if (ch >= '0' && ch <= '9') {
+            u->num = ch - '0';
+            u->num_bad = 0;
+            u->state = AZOAI_UJ_NUMBER;
+            return;
+        }
+
+        if (ch == '-') {
+            u->num = 0;
+            u->num_bad = 1;
+            u->state = AZOAI_UJ_NUMBER;
+            return;
+        }
+
+        break;
+    }
+
+    azoai_usage_skip_start(u, ch);
+}
+
+
+static void
+azoai_usage_skip_start(azoai_usage_t *u, u_char ch)
+{
+    switch (ch) {
+
+    case '"':
+        u->esc = 0;
+        u->state = AZOAI_UJ_SKIP_STRING;
+        return;
+
+    case '{':
+    case '[':
+        u->esc = 0;
+        u->skip_in_string = 0;
+        u->skip_depth = 1;
+        u->state = AZOAI_UJ_SKIP_CONTAINER;
+        return;
+
+    case ',':
+    case '}':
+    case ']':
+    case ':':
+        u->state = AZOAI_UJ_DONE;
+        return;
+
+    default:
+        u->state = AZOAI_UJ_SKIP_SCALAR;
+        return;
+    }
+}
+
+
+static void
+azoai_usage_value_end(azoai_usage_t *u)
+{
+    u->state = u->nframes ? AZOAI_UJ_AFTER_VALUE : AZOAI_UJ_DONE;
+}
+
+
+static void
+azoai_usage_open_object(azoai_usage_t *u, unsigned frame)
+{
+    int  i;
+
+    if (u->nframes >= AZOAI_USAGE_MAX_FRAMES) {
+        /* cannot happen: "usage" is only followed in the outer two */
+        u->state = AZOAI_UJ_DONE;
+        return;
+    }
+
+    u->frames[u->nframes++] = (uint8_t) frame;
+    u->state = AZOAI_UJ_KEY_OR_END;
+
+    if (frame == AZOAI_UF_USAGE) {
+        for (i = 0; i < AZOAI_USAGE_NFIELDS; i++) {
+            u->pending[i] = -1;
+        }
+    }
+}
+
+
+static void
+azoai_usage_close_object(azoai_usage_t *u)
+{
+    int64_t  *v;
+
+    if (u->frames[--u->nframes] == AZOAI_UF_USAGE) {
+        v = u->pending;
+
+        if (v[AZOAI_USAGE_PROMPT] >= 0 || v[AZOAI_USAGE_COMPLETION] >= 0
+            || v[AZOAI_USAGE_TOTAL] >= 0)
+        {
+            /* the last usage object seen wins, as a whole */
+            u->prompt_tokens = v[AZOAI_USAGE_PROMPT];
+            u->completion_tokens = v[AZOAI_USAGE_COMPLETION];
+            u->total_tokens = v[AZOAI_USAGE_TOTAL];
+            u->found = 1;
+        }
+    }
+
+    azoai_usage_value_end(u);
+}
+
+
+static void
+azoai_usage_key_end(azoai_usage_t *u)
+{
+    u->target = AZOAI_UT_SKIP;
+
+    switch (u->frames[u->nframes - 1]) {
+
+    case AZOAI_UF_TOP:
+        if (azoai_usage_key_is(u, "usage", 5)) {
+            u->target = AZOAI_UT_USAGE;
+
+        } else if (azoai_usage_key_is(u, "response", 8)) {
+            u->target = AZOAI_UT_RESPONSE;
+        }
+
+        return;
+
+    case AZOAI_UF_RESPONSE:
+        if (azoai_usage_key_is(u, "usage", 5)) {
+            u->target = AZOAI_UT_USAGE;
+        }
+
+        return;
+
+    default: /* AZOAI_UF_USAGE */
+        if (azoai_usage_key_is(u, "prompt_tokens", 13)
+            || azoai_usage_key_is(u, "input_tokens", 12))
+        {
+            u->target = AZOAI_UT_FIELD + AZOAI_USAGE_PROMPT;
+
+        } else if (azoai_usage_key_is(u, "completion_tokens", 17)
+                   || azoai_usage_key_is(u, "output_tokens", 13))
+        {
+            u->target = AZOAI_UT_FIELD + AZOAI_USAGE_COMPLETION;
+
+        } else if (azoai_usage_key_is(u, "total_tokens", 12)) {
+            u->target = AZOAI_UT_FIELD + AZOAI_USAGE_TOTAL;
+        }
+
+        return;
+    }
+}
+
+
+static unsigned
+azoai_usage_key_is(azoai_usage_t *u, const char *name, size_t len)
+{
+    return u->key_len == len && memcmp(u->key, name, len) == 0;
+}
+
+
+static void
+azoai_usage_number(azoai_usage_t *u, u_char ch)
+{
+    int64_t  digit;
+
+    if (u->num_bad) {
+        return;
+    }
+
+    if (ch < '0' || ch > '9') {
+        /* fraction, exponent, or not a number at all */
+        u->num_bad = 1;
+        return;
+    }
+
+    digit = ch - '0';
+
+    if (u->num > (INT64_MAX - digit) / 10) {
+        u->num_bad = 1;
+        return;
+    }
+
+    u->num = u->num * 10 + digit;
+}
+
+
+static void
+azoai_usage_sse(azoai_usage_t *u, const u_char *p, const u_char *last)
+{
+    u_char         ch;
+    const u_char  *eol;
+
+    while (p < last) {
+        ch = *p;
+
+        if (u->sse_cr) {
+            /* CRLF is one line terminator, CR alone another */
+            u->sse_cr = 0;
+
+            if (ch == '\n') {
+                p++;
+                continue;
+            }
+        }
+
+        switch (u->sse_state) {
+
+        case AZOAI_US_LINE_START:
+        case AZOAI_US_FIELD:
+            p++;
+
+            if (azoai_usage_eol(ch)) {
+                /* a blank line ends an event: nothing to do here */
+                u->sse_cr = (ch == '\r');
+                u->sse_state = AZOAI_US_LINE_START;
+                break;
+            }
+
+            if (u->sse_state == AZOAI_US_LINE_START) {
+                u->sse_matched = 0;
+            }
+
+            if (ch != (u_char) azoai_usage_data_field[u->sse_matched]) {
+                u->sse_state = AZOAI_US_IGNORE;
+                break;
+            }
+
+            u->sse_state = AZOAI_US_FIELD;
+
+            if (++u->sse_matched == sizeof(azoai_usage_data_field) - 1) {
+                /* the optional space is JSON whitespace */
+                azoai_usage_json_reset(u);
+                u->sse_state = AZOAI_US_DATA;
+            }
+
+            break;
+
+        default: /* AZOAI_US_DATA, AZOAI_US_IGNORE */
+            eol = azoai_usage_find_eol(p, last);
+
+            if (u->sse_state == AZOAI_US_DATA) {
+                azoai_usage_json(u, p, eol);
+            }
+
+            if (eol == last) {
+                return;
+            }
+
+            u->sse_cr = (*eol == '\r');
+            u->sse_state = AZOAI_US_LINE_START;
+            p = eol + 1;
+            break;
+        }
+    }
+}
+
+
+static const u_char *
+azoai_usage_find_eol(const u_char *p, const u_char *last)
+{
+    while (p < last && !azoai_usage_eol(*p)) {
+        p++;
+    }
+
+    return p;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/perl
+
+# azoai_metrics_zone / azoai_metrics: counters shared by all workers, in
+# Prometheus text format.  The contract fixes no metric names, so this
+# checks the format and that some counter of each kind (requests, denials,
+# PII, tokens) moved by exactly what was sent, whichever worker served it.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use AzoaiTest;
+
+AzoaiTest::require_module();
+
+my $t = AzoaiTest->new(workers => 2);
+
+$t->write_catalog;
+$t->write_conf(<<'EOF');
+    azoai_metrics_zone azoai 1m;
+    azoai_catalog %%CATALOG%%;
+    log_format pids '$pid';
+
+    server {
+        listen 127.0.0.1:%%PORT%% reuseport;
+        azoai on;
+        azoai_pii on;
+
+        location / {
+            access_log %%DIR%%/pids.log pids;
+            proxy_pass http://%%UPSTREAM%%;
+        }
+        location = /metrics {
+            azoai_metrics;
+        }
+    }
+EOF
+$t->start_upstream->start;
+
+sub scrape {
+    my $r = http_request($t->port, method => 'GET', path => '/metrics');
+    my %s;
+
+    for my $line (split /\n/, $r->{body} // '') {
+        next if $line =~ /^#/ || $line !~ /\S/;
+        my ($key, $value) = $line =~ /^(\S+(?:\{[^}]*\})?)\s+(\S+)$/;
+        $s{$key} = $value if defined $key;
+    }
+    return ($r, \%s);
+}
+
+my ($r, $before) = scrape();
+is($r->{status}, 200, 'metrics answer 200');
+like($r->{headers}{'content-type'} // '', qr{^text/plain},
+     'Prometheus text format');
+
+my @bad = grep {
+    !/^#/ && /\S/
+    && !/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]\w*="(\\.|[^"\\])*",?)*\})?
+         \s+(-?[0-9.]+([eE][-+]?\d+)?|NaN|[-+]Inf)(\s+-?\d+)?$/x
+} split /\n/, $r->{body} // '';
+ok(!@bad, 'every sample line parses')
+    or diag(join "\n", grep { defined } @bad[0 .. 4]);
+ok((grep { /^azoai_/ } keys %$before), 'metric names start with azoai_');
+
+my ($ALLOWED, $DENIED) = (6, 4);
+my $chat = '/openai/deployments/%s/chat/completions?api-version=2024-10-21';
+
+for (1 .. $ALLOWED) {
+    http_request($t->port, method => 'POST',
+        path => sprintf($chat, 'chat-prod'),
+        headers => [['Content-Type', 'application/json']],
+        body => '{"messages":[{"role":"user","content":'
+                . '"mail jane.doe@example.com"}]}');
+}
+for (1 .. $DENIED) {
+    http_request($t->port, method => 'POST',
+        path => sprintf($chat, 'chat-preview'),
+        headers => [['Content-Type', 'application/json']],
+        body => '{"messages":[{"role":"user","content":"hi"}]}');
+}
+
+my %pids = map { $_ => 1 } split /\n/, $t->read_file('pids.log') // '';
+diag('only one worker served the requests') if keys %pids < 2;
+
+my $after;
+($r, $after) = scrape();
+
+my %delta = map { $_ => ($after->{$_} // 0) - ($before->{$_} // 0) }
+            keys %$after;
+
+sub moved {
+    my ($re, @want) = @_;
+    my %want = map { $_ => 1 } @want;
+    return grep { /$re/ && $want{$delta{$_}} } keys %delta;
+}
+
+ok(moved(qr/request/i, $ALLOWED + $DENIED, $ALLOWED),
+   'a request counter moved by the requests sent');
+ok(moved(qr/deny|denied|PreviewModelBlocked/i, $DENIED),
+   "a denial counter moved by $DENIED");
+ok(moved(qr/pii|email/i, $ALLOWED), "a PII counter moved by $ALLOWED");
+ok(moved(qr/token/i, 11 * $ALLOWED, 7 * $ALLOWED, 18 * $ALLOWED),
+   'a token counter moved by the usage of the answers');
+unlike($r->{body}, qr/jane|example\.com/, 'no PII value in the metrics');
+
+if (!Test::More->builder->is_passing) {
+    diag("deltas:\n" . join "\n",
+         map { "$_ $delta{$_}" } grep { $delta{$_} } sort keys %delta);
+}
+
+$t->error_log_clean;
+
+done_testing;
