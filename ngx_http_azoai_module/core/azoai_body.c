@@ -1,0 +1,666 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The body layer: one walk over a JSON request body validates it, collects
+ * the deployment names it carries and runs the PII engine over the string
+ * values that are text; the rewrite splices the replacements into the
+ * original bytes, copying everything else as it is.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "azoai_json.h"
+#include "azoai_body.h"
+
+
+#if (AZOAI_BODY_MAX_DEPTH != AZOAI_JSON_MAX_DEPTH)
+#error "AZOAI_BODY_MAX_DEPTH and AZOAI_JSON_MAX_DEPTH differ"
+#endif
+
+
+/* what a member key says about its value */
+#define AZOAI_BODY_KEY_TEXT       0   /* scanned for PII */
+#define AZOAI_BODY_KEY_STRUCT     1   /* an id, an enum: not scanned */
+#define AZOAI_BODY_KEY_SECRET     2   /* a credential: value and subtree */
+
+/* a data: URI is skipped when ";base64," comes within these bytes */
+#define AZOAI_BODY_DATA_URI_HEAD  100
+
+#define AZOAI_BODY_MATCHES_INIT   16
+
+/* k, of the length of the literal s, is s */
+#define azoai_body_is(k, s)       (memcmp(k, s, sizeof(s) - 1) == 0)
+
+
+typedef struct {
+    const azoai_pii_engine_t   *engine;
+    const u_char               *body;
+    azoai_alloc_t              *alloc;
+    azoai_body_result_t        *result;
+
+    size_t                      matches_size;
+    size_t                      base;         /* offset of the string */
+    size_t                      raw_len;      /* length of the string */
+
+    size_t                      last_dep;     /* data source of the last */
+    unsigned                    models;       /* top-level "model"s */
+    unsigned                    session_models;
+    unsigned                    nomem:1;
+
+    /* secret[d]: values at depth d lie under a credential key */
+    u_char                      secret[AZOAI_BODY_MAX_DEPTH + 1];
+} azoai_body_ctx_t;
+
+
+static int azoai_body_visit(void *data, const azoai_json_value_t *v);
+static int azoai_body_names(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v);
+static int azoai_body_add_name(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v, const char *field, const char *where);
+static int azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
+    const char *why);
+static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
+static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
+static int azoai_body_is_data_uri(const u_char *raw, size_t len);
+static int azoai_body_on_match(void *data, const azoai_pii_match_t *m);
+
+
+/* bytes of base64 text, plus '\\' for the "\/" some encoders write */
+static const u_char  azoai_body_base64[256] = {
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+    ['+'] = 1, ['/'] = 1, ['='] = 1, ['-'] = 1, ['_'] = 1, ['\\'] = 1
+};
+
+
+/* bytes of a media type with parameters: "image/png", "text/plain;a=b" */
+static const u_char  azoai_body_mediatype[256] = {
+    ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+    ['`'] = 1, ['|'] = 1, ['~'] = 1, ['/'] = 1, [';'] = 1, ['='] = 1,
+    ['\\'] = 1
+};
+
+
+int
+azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
+    size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
+{
+    unsigned             rc;
+    azoai_body_ctx_t     ctx;
+    azoai_json_status_t  st;
+
+    memset(result, 0, sizeof(azoai_body_result_t));
+    memset(&ctx, 0, sizeof(azoai_body_ctx_t));
+
+    ctx.engine = e;
+    ctx.body = body;
+    ctx.alloc = a;
+    ctx.result = result;
+    ctx.last_dep = (size_t) -1;
+
+    if (len == 0) {
+        result->error = AZOAI_BODY_INVALID;
+        snprintf(result->error_text, sizeof(result->error_text),
+                 "empty body");
+        return AZOAI_OK;
+    }
+
+    rc = azoai_json_walk(body, len, azoai_body_visit, &ctx, &st);
+
+    switch (rc) {
+
+    case AZOAI_JSON_OK:
+        return AZOAI_OK;
+
+    case AZOAI_JSON_STOPPED:
+        if (ctx.nomem) {
+            result->error = AZOAI_BODY_NOMEM;
+            result->nmatches = 0;
+            snprintf(result->error_text, sizeof(result->error_text),
+                     "out of memory at byte %zu", st.offset);
+            return AZOAI_ERROR;
+        }
+
+        /* azoai_body_ambiguous() wrote error and error_text */
+
+        break;
+
+    case AZOAI_JSON_TOO_DEEP:
+        result->error = AZOAI_BODY_TOO_DEEP;
+        snprintf(result->error_text, sizeof(result->error_text),
+                 "JSON nested deeper than %d levels at byte %zu",
+                 AZOAI_BODY_MAX_DEPTH, st.offset);
+        break;
+
+    default:
+        result->error = AZOAI_BODY_INVALID;
+        snprintf(result->error_text, sizeof(result->error_text),
+                 "malformed JSON at byte %zu: %s", st.offset, st.reason);
+        break;
+    }
+
+    /* a body that is refused has nothing to mask */
+
+    result->nmatches = 0;
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_body_visit(void *data, const azoai_json_value_t *v)
+{
+    unsigned                   d;
+    azoai_body_ctx_t          *ctx;
+    const azoai_json_frame_t  *parent;
+
+    ctx = data;
+
+    if (v->closing) {
+        return 0;
+    }
+
+    d = v->depth;
+    parent = azoai_json_parent(v);
+
+    /* "model" (5), "deployment_name" (15), or escaped: maybe a name */
+
+    if ((d == 1 || d == 2 || d == 5)
+        && parent->type == AZOAI_JSON_OBJECT
+        && (parent->key.len == 5 || parent->key.len == 15
+            || (parent->key_flags & AZOAI_JSON_ESCAPED))
+        && azoai_body_names(ctx, v) != 0)
+    {
+        return -1;
+    }
+
+    if (ctx->engine == NULL) {
+        return 0;
+    }
+
+    if (v->type == AZOAI_JSON_OBJECT || v->type == AZOAI_JSON_ARRAY) {
+
+        /* the values inside are at depth d + 1 */
+
+        ctx->secret[d + 1] = ctx->secret[d]
+                             || (parent && parent->type == AZOAI_JSON_OBJECT
+                                 && azoai_body_key_kind(parent)
+                                    == AZOAI_BODY_KEY_SECRET);
+        return 0;
+    }
+
+    if (v->type != AZOAI_JSON_STRING || ctx->secret[d] || v->raw.len == 0) {
+        return 0;
+    }
+
+    if (azoai_body_text_kind(v) != AZOAI_BODY_KEY_TEXT
+        || azoai_body_is_data_uri(v->raw.data, v->raw.len))
+    {
+        return 0;
+    }
+
+    ctx->base = v->offset;
+    ctx->raw_len = v->raw.len;
+
+    if (azoai_pii_scan(ctx->engine, v->raw.data, v->raw.len, ctx->alloc,
+                       azoai_body_on_match, ctx)
+        != AZOAI_OK)
+    {
+        /* allocation failure, or a match that makes no sense */
+        ctx->nomem = 1;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* the deployment names of a value at depth 1 to 5 */
+
+static int
+azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
+{
+    const azoai_json_frame_t  *path;
+
+    path = v->path;
+
+    switch (v->depth) {
+
+    case 1:
+        if (path[0].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[0], "model"))
+        {
+            return 0;
+        }
+
+        ctx->result->model_present = 1;
+
+        if (++ctx->models > 1) {
+            return azoai_body_ambiguous(ctx, "model",
+                                        "given more than once");
+        }
+
+        return azoai_body_add_name(ctx, v, "model", "body model");
+
+    case 2:
+        if (path[0].type != AZOAI_JSON_OBJECT
+            || path[1].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[1], "model")
+            || !azoai_json_key_is(&path[0], "session"))
+        {
+            return 0;
+        }
+
+        if (++ctx->session_models > 1) {
+            return azoai_body_ambiguous(ctx, "session.model",
+                                        "given more than once");
+        }
+
+        return azoai_body_add_name(ctx, v, "session.model",
+                                   "body session.model");
+
+    case 5:
+        if (path[4].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[4], "deployment_name")
+            || path[3].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[3], "embedding_dependency")
+            || path[2].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[2], "parameters")
+            || path[1].type != AZOAI_JSON_ARRAY
+            || path[0].type != AZOAI_JSON_OBJECT
+            || !azoai_json_key_is(&path[0], "data_sources"))
+        {
+            return 0;
+        }
+
+        /* path[2].start identifies the data source object */
+
+        if (ctx->last_dep == path[2].start) {
+            return azoai_body_ambiguous(ctx,
+                       "embedding_dependency.deployment_name",
+                       "given more than once");
+        }
+
+        ctx->last_dep = path[2].start;
+
+        return azoai_body_add_name(ctx, v,
+                   "embedding_dependency.deployment_name",
+                   "body data_sources embedding_dependency.deployment_name");
+
+    default:
+        return 0;
+    }
+}
+
+
+static int
+azoai_body_add_name(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
+    const char *field, const char *where)
+{
+    size_t               n;
+    u_char              *p;
+    azoai_body_name_t   *name;
+    azoai_body_result_t *r;
+
+    r = ctx->result;
+
+    if (v->type != AZOAI_JSON_STRING) {
+        return azoai_body_ambiguous(ctx, field, "is not a string");
+    }
+
+    if (v->flags & AZOAI_JSON_LONE_SURROGATE) {
+        return azoai_body_ambiguous(ctx, field, "is not valid Unicode");
+    }
+
+    if (r->nnames == AZOAI_BODY_MAX_NAMES) {
+        r->error = AZOAI_BODY_AMBIGUOUS;
+        snprintf(r->error_text, sizeof(r->error_text),
+                 "too many deployment names (more than %d)",
+                 AZOAI_BODY_MAX_NAMES);
+        return -1;
+    }
+
+    /* decoding never lengthens; one spare byte keeps the size non-zero */
+
+    p = azoai_alloc(ctx->alloc, v->raw.len + 1);
+    if (p == NULL) {
+        ctx->nomem = 1;
+        return -1;
+    }
+
+    if (azoai_json_decode_string(v->raw.data, v->raw.len, p, v->raw.len + 1,
+                                 &n)
+        != AZOAI_OK)
+    {
+        return azoai_body_ambiguous(ctx, field, "cannot be decoded");
+    }
+
+    name = &r->names[r->nnames++];
+    name->name.data = p;
+    name->name.len = n;
+    name->where = where;
+
+    return 0;
+}
+
+
+static int
+azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
+    const char *why)
+{
+    ctx->result->error = AZOAI_BODY_AMBIGUOUS;
+
+    snprintf(ctx->result->error_text, sizeof(ctx->result->error_text),
+             "\"%s\" %s", field, why);
+
+    return -1;
+}
+
+
+/*
+ * The kind of a member key, escapes decoded.  Structural: ids, enums and
+ * deployment names (the names the policy checked must reach Azure as they
+ * are), and any key ending in "_id".  Secret: credentials, never
+ * rewritten, with all they contain.
+ */
+
+static unsigned
+azoai_body_key_kind(const azoai_json_frame_t *f)
+{
+    size_t         n;
+    u_char         buf[64];
+    const u_char  *k;
+
+    if (f->key_flags & AZOAI_JSON_ESCAPED) {
+        if (azoai_json_decode_string(f->key.data, f->key.len, buf,
+                                     sizeof(buf), &n)
+            != AZOAI_OK)
+        {
+            return AZOAI_BODY_KEY_TEXT;
+        }
+
+        k = buf;
+
+    } else {
+        k = f->key.data;
+        n = f->key.len;
+    }
+
+    switch (n) {
+
+    case 2:
+        if (azoai_body_is(k, "id")) {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 3:
+        if (azoai_body_is(k, "key")) {
+            return AZOAI_BODY_KEY_SECRET;
+        }
+
+        break;
+
+    case 4:
+        if (azoai_body_is(k, "role") || azoai_body_is(k, "type")) {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 5:
+        if (azoai_body_is(k, "model") || azoai_body_is(k, "voice")) {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 6:
+        if (azoai_body_is(k, "object") || azoai_body_is(k, "detail")
+            || azoai_body_is(k, "format"))
+        {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 7:
+        if (azoai_body_is(k, "api_key") || azoai_body_is(k, "headers")) {
+            return AZOAI_BODY_KEY_SECRET;
+        }
+
+        break;
+
+    case 12:
+        if (azoai_body_is(k, "service_tier")) {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 14:
+        if (azoai_body_is(k, "authentication")) {
+            return AZOAI_BODY_KEY_SECRET;
+        }
+
+        break;
+
+    case 15:
+        if (azoai_body_is(k, "encoding_format")
+            || azoai_body_is(k, "deployment_name"))
+        {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 16:
+        if (azoai_body_is(k, "reasoning_effort")) {
+            return AZOAI_BODY_KEY_STRUCT;
+        }
+
+        break;
+
+    case 17:
+        if (azoai_body_is(k, "connection_string")) {
+            return AZOAI_BODY_KEY_SECRET;
+        }
+
+        break;
+    }
+
+    if (n >= 3 && memcmp(k + n - 3, "_id", 3) == 0) {
+        return AZOAI_BODY_KEY_STRUCT;
+    }
+
+    return AZOAI_BODY_KEY_TEXT;
+}
+
+
+/* the key that names a string: its member key or, in arrays, the array's */
+
+static unsigned
+azoai_body_text_kind(const azoai_json_value_t *v)
+{
+    unsigned  d;
+
+    for (d = v->depth; d > 0; d--) {
+        if (v->path[d - 1].type == AZOAI_JSON_OBJECT) {
+            return azoai_body_key_kind(&v->path[d - 1]);
+        }
+    }
+
+    return AZOAI_BODY_KEY_TEXT;
+}
+
+
+/*
+ * "data:TYPE;base64,..." with ";base64," in the first bytes, a media type
+ * before it and nothing but base64 after it: an image or a file, not text.
+ * Other text that starts the same way is scanned.
+ */
+
+static int
+azoai_body_is_data_uri(const u_char *raw, size_t len)
+{
+    size_t         head, i;
+    const u_char  *p, *end;
+
+    if (len < 13 || raw[0] != 'd' || memcmp(raw, "data:", 5) != 0) {
+        return 0;
+    }
+
+    head = len < AZOAI_BODY_DATA_URI_HEAD ? len : AZOAI_BODY_DATA_URI_HEAD;
+
+    for (i = 5; i + 8 <= head; i++) {
+        if (raw[i] == ';' && memcmp(raw + i, ";base64,", 8) == 0) {
+            break;
+        }
+
+        if (!azoai_body_mediatype[raw[i]]) {
+            return 0;
+        }
+    }
+
+    if (i + 8 > head) {
+        return 0;
+    }
+
+    p = raw + i + 8;
+    end = raw + len;
+
+    while (end - p >= 4) {
+        if (!(azoai_body_base64[p[0]] & azoai_body_base64[p[1]]
+              & azoai_body_base64[p[2]] & azoai_body_base64[p[3]]))
+        {
+            return 0;
+        }
+
+        p += 4;
+    }
+
+    while (p < end) {
+        if (!azoai_body_base64[*p++]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+azoai_body_on_match(void *data, const azoai_pii_match_t *m)
+{
+    size_t                n;
+    azoai_body_ctx_t     *ctx;
+    azoai_pii_match_t    *matches;
+    azoai_body_result_t  *r;
+
+    ctx = data;
+    r = ctx->result;
+
+    /* a match outside the string, empty or out of order: fail closed */
+
+    if (m->start >= m->end || m->end > ctx->raw_len
+        || m->type >= AZOAI_PII_MAX_TYPES
+        || (r->nmatches
+            && ctx->base + m->start < r->matches[r->nmatches - 1].end))
+    {
+        return -1;
+    }
+
+    if (r->nmatches == ctx->matches_size) {
+        n = ctx->matches_size ? ctx->matches_size * 2
+                              : AZOAI_BODY_MATCHES_INIT;
+
+        matches = azoai_alloc(ctx->alloc, n * sizeof(azoai_pii_match_t));
+        if (matches == NULL) {
+            return -1;
+        }
+
+        if (r->nmatches) {
+            memcpy(matches, r->matches,
+                   r->nmatches * sizeof(azoai_pii_match_t));
+        }
+
+        r->matches = matches;
+        ctx->matches_size = n;
+    }
+
+    matches = &r->matches[r->nmatches++];
+    matches->start = ctx->base + m->start;
+    matches->end = ctx->base + m->end;
+    matches->type = m->type;
+
+    r->counts[m->type]++;
+    r->types_found |= (uint64_t) 1 << m->type;
+
+    if (azoai_pii_type_action(ctx->engine, m->type) == AZOAI_PII_ACTION_BLOCK)
+    {
+        r->types_blocked |= (uint64_t) 1 << m->type;
+    }
+
+    return 0;
+}
+
+
+int
+azoai_body_rewrite(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, const u_char *body, size_t len,
+    azoai_alloc_t *a, u_char **out, size_t *out_len)
+{
+    size_t                    i, pos, size, n;
+    u_char                   *buf, *o;
+    const azoai_pii_match_t  *m;
+
+    if (result->nmatches && e == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    if (result->nmatches > (SIZE_MAX - len - 1) / AZOAI_PII_TAG_MAX) {
+        return AZOAI_ERROR;
+    }
+
+    /* each tag takes at most AZOAI_PII_TAG_MAX bytes more than nothing */
+
+    size = len + result->nmatches * AZOAI_PII_TAG_MAX;
+
+    buf = azoai_alloc(a, size + 1);
+    if (buf == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    o = buf;
+    pos = 0;
+
+    for (i = 0; i < result->nmatches; i++) {
+        m = &result->matches[i];
+
+        if (m->start < pos || m->end < m->start || m->end > len) {
+            return AZOAI_ERROR;
+        }
+
+        memcpy(o, body + pos, m->start - pos);
+        o += m->start - pos;
+
+        n = azoai_pii_render(e, m, body, o);
+        if (n > AZOAI_PII_TAG_MAX) {
+            return AZOAI_ERROR;
+        }
+
+        o += n;
+        pos = m->end;
+    }
+
+    memcpy(o, body + pos, len - pos);
+    o += len - pos;
+
+    *out = buf;
+    *out_len = o - buf;
+
+    return AZOAI_OK;
+}

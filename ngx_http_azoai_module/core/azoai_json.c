@@ -1,0 +1,845 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Strict JSON tokenizer and walker: a state machine over an explicit stack
+ * of frames (no recursion), with a vectorised scan of string content.
+ */
+
+#include <string.h>
+
+#include "azoai_json.h"
+
+#if defined(__SSE2__) && !defined(AZOAI_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define AZOAI_JSON_SSE2  1
+#endif
+
+
+/* classes of bytes inside a string */
+#define AZOAI_JSON_C_PLAIN     0    /* printable ASCII */
+#define AZOAI_JSON_C_QUOTE     1
+#define AZOAI_JSON_C_BSLASH    2
+#define AZOAI_JSON_C_CONTROL   3    /* < 0x20 */
+#define AZOAI_JSON_C_UTF8      4    /* >= 0x80 */
+
+
+static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
+static const u_char *azoai_json_skip_plain(const u_char *p,
+    const u_char *end);
+static const u_char *azoai_json_scan_string(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
+static const u_char *azoai_json_scan_escape(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
+static const u_char *azoai_json_scan_utf8(const u_char *p,
+    const u_char *end);
+static const u_char *azoai_json_skip_digits(const u_char *p,
+    const u_char *end);
+static const u_char *azoai_json_scan_number(const u_char *input,
+    const u_char *p, const u_char *end, azoai_json_status_t *st);
+static int azoai_json_hex4(const u_char *p);
+static unsigned azoai_json_fail(azoai_json_status_t *st,
+    const u_char *input, const u_char *p, unsigned error, const char *why);
+
+
+static const u_char  azoai_json_class[256] = {
+    [0x00 ... 0x1f] = AZOAI_JSON_C_CONTROL,
+    ['"'] = AZOAI_JSON_C_QUOTE,
+    ['\\'] = AZOAI_JSON_C_BSLASH,
+    [0x80 ... 0xff] = AZOAI_JSON_C_UTF8
+};
+
+
+static const u_char  azoai_json_space[256] = {
+    [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1
+};
+
+
+unsigned
+azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
+    void *data, azoai_json_status_t *st)
+{
+    unsigned             depth, flags, object;
+    const u_char        *p, *q, *end;
+    azoai_json_frame_t  *f;
+    azoai_json_value_t   v;
+    azoai_json_frame_t   frames[AZOAI_JSON_MAX_DEPTH];
+
+    st->error = AZOAI_JSON_OK;
+    st->offset = 0;
+    st->reason = NULL;
+    st->lone_surrogates = 0;
+    st->values = 0;
+
+    v.path = frames;
+    depth = 0;
+    end = input + len;
+    p = azoai_json_skip_ws(input, end);
+
+value:
+
+    if (p == end) {
+        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                               "expected a value");
+    }
+
+    v.depth = depth;
+    v.closing = 0;
+    v.flags = 0;
+    v.offset = p - input;
+
+    switch (*p) {
+
+    case '{':
+    case '[':
+        if (depth == AZOAI_JSON_MAX_DEPTH) {
+            return azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
+                                   "nested too deeply");
+        }
+
+        object = (*p == '{');
+
+        v.type = object ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
+        v.raw.data = p;
+        v.raw.len = 1;
+
+        st->values++;
+
+        if (visit && visit(data, &v)) {
+            goto stopped;
+        }
+
+        f = &frames[depth++];
+        f->type = v.type;
+        f->start = v.offset;
+        f->index = 0;
+        f->key.len = 0;
+        f->key.data = NULL;
+        f->key_flags = 0;
+
+        p = azoai_json_skip_ws(p + 1, end);
+
+        if (p < end && *p == (object ? '}' : ']')) {
+            goto close;
+        }
+
+        if (object) {
+            goto key;
+        }
+
+        goto value;
+
+    case '"':
+        q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+        if (q == NULL) {
+            return st->error;
+        }
+
+        if (flags & AZOAI_JSON_LONE_SURROGATE) {
+            st->lone_surrogates++;
+        }
+
+        v.type = AZOAI_JSON_STRING;
+        v.flags = flags;
+        v.offset++;
+        v.raw.data = p + 1;
+        v.raw.len = q - (p + 1);
+        p = q + 1;
+        break;
+
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        q = azoai_json_scan_number(input, p, end, st);
+        if (q == NULL) {
+            return st->error;
+        }
+
+        v.type = AZOAI_JSON_NUMBER;
+        v.raw.data = p;
+        v.raw.len = q - p;
+        p = q;
+        break;
+
+    case 't':
+        if (end - p < 4 || memcmp(p, "true", 4) != 0) {
+            goto literal;
+        }
+
+        v.type = AZOAI_JSON_TRUE;
+        v.raw.data = p;
+        v.raw.len = 4;
+        p += 4;
+        break;
+
+    case 'f':
+        if (end - p < 5 || memcmp(p, "false", 5) != 0) {
+            goto literal;
+        }
+
+        v.type = AZOAI_JSON_FALSE;
+        v.raw.data = p;
+        v.raw.len = 5;
+        p += 5;
+        break;
+
+    case 'n':
+        if (end - p < 4 || memcmp(p, "null", 4) != 0) {
+            goto literal;
+        }
+
+        v.type = AZOAI_JSON_NULL;
+        v.raw.data = p;
+        v.raw.len = 4;
+        p += 4;
+        break;
+
+    default:
+        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                               "expected a value");
+    }
+
+    st->values++;
+
+    if (visit && visit(data, &v)) {
+        goto stopped;
+    }
+
+next:
+
+    p = azoai_json_skip_ws(p, end);
+
+    if (depth == 0) {
+        if (p != end) {
+            return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                                   "unexpected data after the value");
+        }
+
+        return AZOAI_JSON_OK;
+    }
+
+    f = &frames[depth - 1];
+    object = (f->type == AZOAI_JSON_OBJECT);
+
+    if (p < end) {
+        if (*p == ',') {
+            p = azoai_json_skip_ws(p + 1, end);
+
+            if (object) {
+                goto key;
+            }
+
+            f->index++;
+            goto value;
+        }
+
+        if (*p == (object ? '}' : ']')) {
+            goto close;
+        }
+    }
+
+    return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                           object ? "expected ',' or '}'"
+                                  : "expected ',' or ']'");
+
+key:
+
+    if (p == end || *p != '"') {
+        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                               "expected a member name");
+    }
+
+    q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+    if (q == NULL) {
+        return st->error;
+    }
+
+    if (flags & AZOAI_JSON_LONE_SURROGATE) {
+        st->lone_surrogates++;
+    }
+
+    f = &frames[depth - 1];
+    f->key.data = p + 1;
+    f->key.len = q - (p + 1);
+    f->key_flags = flags;
+
+    p = azoai_json_skip_ws(q + 1, end);
+
+    if (p == end || *p != ':') {
+        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                               "expected ':'");
+    }
+
+    p = azoai_json_skip_ws(p + 1, end);
+
+    goto value;
+
+close:
+
+    /* p is at the closing byte of frames[depth - 1] */
+
+    f = &frames[--depth];
+
+    v.type = f->type;
+    v.flags = 0;
+    v.closing = 1;
+    v.depth = depth;
+    v.offset = f->start;
+    v.raw.data = input + f->start;
+    v.raw.len = (p + 1) - v.raw.data;
+
+    p++;
+
+    if (visit && visit(data, &v)) {
+        goto stopped;
+    }
+
+    goto next;
+
+literal:
+
+    return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                           "invalid literal");
+
+stopped:
+
+    st->error = AZOAI_JSON_STOPPED;
+    st->offset = v.offset;
+    st->reason = "stopped";
+
+    return AZOAI_JSON_STOPPED;
+}
+
+
+static unsigned
+azoai_json_fail(azoai_json_status_t *st, const u_char *input,
+    const u_char *p, unsigned error, const char *why)
+{
+    st->error = error;
+    st->offset = p - input;
+    st->reason = why;
+
+    return error;
+}
+
+
+static const u_char *
+azoai_json_skip_ws(const u_char *p, const u_char *end)
+{
+    while (p < end && azoai_json_space[*p]) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/*
+ * Returns the first byte at or after p that is not printable ASCII other
+ * than '"' and '\\' (or end): the hot loop of the tokenizer.
+ */
+
+static const u_char *
+azoai_json_skip_plain(const u_char *p, const u_char *end)
+{
+#if (AZOAI_JSON_SSE2)
+    int       mask;
+    __m128i   x, quote, bslash, low, hit;
+
+    quote = _mm_set1_epi8('"');
+    bslash = _mm_set1_epi8('\\');
+    low = _mm_set1_epi8(0x20);
+
+    while (end - p >= 16) {
+        x = _mm_loadu_si128((const __m128i *) p);
+
+        /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
+        hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                        _mm_cmpeq_epi8(x, bslash)),
+                           _mm_cmplt_epi8(x, low));
+
+        mask = _mm_movemask_epi8(hit);
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p += 16;
+    }
+#else
+    uint64_t  x, ones, high;
+
+    ones = 0x0101010101010101ULL;
+    high = 0x8080808080808080ULL;
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        /* any byte >= 0x80, < 0x20, == '"' or == '\\' */
+        if ((x & high)
+            || ((x - ones * 0x20) & ~x & high)
+            || (((x ^ (ones * '"')) - ones) & ~(x ^ (ones * '"')) & high)
+            || (((x ^ (ones * '\\')) - ones) & ~(x ^ (ones * '\\')) & high))
+        {
+            break;
+        }
+
+        p += 8;
+    }
+#endif
+
+    while (p < end && azoai_json_class[*p] == AZOAI_JSON_C_PLAIN) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* p is after the opening quote; returns the closing quote or NULL */
+
+static const u_char *
+azoai_json_scan_string(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
+    const u_char  *q;
+
+    *flags = 0;
+
+    for ( ;; ) {
+        p = azoai_json_skip_plain(p, end);
+
+        if (p == end) {
+            azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                            "unterminated string");
+            return NULL;
+        }
+
+        switch (azoai_json_class[*p]) {
+
+        case AZOAI_JSON_C_QUOTE:
+            return p;
+
+        case AZOAI_JSON_C_BSLASH:
+            p = azoai_json_scan_escape(input, p, end, flags, st);
+            if (p == NULL) {
+                return NULL;
+            }
+
+            break;
+
+        case AZOAI_JSON_C_CONTROL:
+            azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                            "control character in string");
+            return NULL;
+
+        default: /* AZOAI_JSON_C_UTF8 */
+            *flags |= AZOAI_JSON_NON_ASCII;
+
+            do {
+                q = azoai_json_scan_utf8(p, end);
+                if (q == NULL) {
+                    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                                    "invalid UTF-8");
+                    return NULL;
+                }
+
+                p = q;
+
+            } while (p < end && *p >= 0x80);
+
+            break;
+        }
+    }
+}
+
+
+/* p is at a backslash; returns the byte after the escape or NULL */
+
+static const u_char *
+azoai_json_scan_escape(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
+    int  cp, lo;
+
+    if (end - p < 2) {
+        azoai_json_fail(st, input, end, AZOAI_JSON_INVALID,
+                        "unterminated string");
+        return NULL;
+    }
+
+    *flags |= AZOAI_JSON_ESCAPED;
+
+    switch (p[1]) {
+
+    case '"': case '\\': case '/':
+    case 'b': case 'f': case 'n': case 'r': case 't':
+        return p + 2;
+
+    case 'u':
+        break;
+
+    default:
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                        "invalid escape in string");
+        return NULL;
+    }
+
+    cp = (end - p >= 6) ? azoai_json_hex4(p + 2) : -1;
+
+    if (cp < 0) {
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                        "invalid \\u escape in string");
+        return NULL;
+    }
+
+    p += 6;
+
+    if (cp < 0xd800 || cp > 0xdfff) {
+        return p;
+    }
+
+    if (cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+        lo = azoai_json_hex4(p + 2);
+
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+            return p + 6;
+        }
+    }
+
+    /* accepted, as RFC 8259 allows, but reported */
+
+    *flags |= AZOAI_JSON_LONE_SURROGATE;
+
+    return p;
+}
+
+
+/* p is at a byte >= 0x80; returns the byte after the sequence or NULL */
+
+static const u_char *
+azoai_json_scan_utf8(const u_char *p, const u_char *end)
+{
+    u_char  c, lo, hi;
+    size_t  n, i;
+
+    c = p[0];
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+
+        if (c == 0xe0) {
+            lo = 0xa0;              /* overlong */
+
+        } else if (c == 0xed) {
+            hi = 0x9f;              /* UTF-16 surrogates */
+        }
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+
+        if (c == 0xf0) {
+            lo = 0x90;              /* overlong */
+
+        } else if (c == 0xf4) {
+            hi = 0x8f;              /* above U+10FFFF */
+        }
+
+    } else {
+        return NULL;                /* continuation, overlong C0/C1, F5+ */
+    }
+
+    if ((size_t) (end - p) < n || p[1] < lo || p[1] > hi) {
+        return NULL;
+    }
+
+    for (i = 2; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return NULL;
+        }
+    }
+
+    return p + n;
+}
+
+
+static const u_char *
+azoai_json_scan_number(const u_char *input, const u_char *p,
+    const u_char *end, azoai_json_status_t *st)
+{
+    if (*p == '-') {
+        p++;
+    }
+
+    if (p == end) {
+        goto digit;
+    }
+
+    if (*p == '0') {
+        p++;
+
+        if (p < end && *p >= '0' && *p <= '9') {
+            azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                            "leading zero in number");
+            return NULL;
+        }
+
+    } else if (*p >= '1' && *p <= '9') {
+        p = azoai_json_skip_digits(p + 1, end);
+
+    } else {
+        goto digit;
+    }
+
+    if (p < end && *p == '.') {
+        p++;
+
+        if (p == end || *p < '0' || *p > '9') {
+            goto digit;
+        }
+
+        p = azoai_json_skip_digits(p + 1, end);
+    }
+
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == end || *p < '0' || *p > '9') {
+            goto digit;
+        }
+
+        p = azoai_json_skip_digits(p + 1, end);
+    }
+
+    return p;
+
+digit:
+
+    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                    "expected a digit in number");
+    return NULL;
+}
+
+
+/* the first byte at or after p that is not a digit (or end) */
+
+static const u_char *
+azoai_json_skip_digits(const u_char *p, const u_char *end)
+{
+#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    uint64_t  x, y, bad;
+
+    /*
+     * eight bytes at a time: with y = x & 0x7f.., byte + 0x46 reaches
+     * 0x80 from ':' up, byte + 0x50 from '0' up, and no byte carries
+     */
+
+    while (end - p >= 8) {
+        memcpy(&x, p, 8);
+
+        y = x & 0x7f7f7f7f7f7f7f7fULL;
+        bad = (x | (y + 0x4646464646464646ULL)
+               | ~(y + 0x5050505050505050ULL))
+              & 0x8080808080808080ULL;
+
+        if (bad) {
+            return p + (__builtin_ctzll(bad) >> 3);
+        }
+
+        p += 8;
+    }
+#endif
+
+    while (p < end && *p >= '0' && *p <= '9') {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* four hex digits at p, or -1 */
+
+static int
+azoai_json_hex4(const u_char *p)
+{
+    int     v, i;
+    u_char  c;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            v = v * 16 + (c - '0');
+
+        } else {
+            c |= 0x20;
+
+            if (c >= 'a' && c <= 'f') {
+                v = v * 16 + (c - 'a' + 10);
+
+            } else {
+                return -1;
+            }
+        }
+    }
+
+    return v;
+}
+
+
+int
+azoai_json_decode_string(const u_char *raw, size_t len, u_char *out,
+    size_t size, size_t *out_len)
+{
+    int            cp, lo;
+    size_t         n;
+    u_char        *o, *oend;
+    const u_char  *p, *end, *run;
+
+    p = raw;
+    end = raw + len;
+    o = out;
+    oend = out + size;
+
+    while (p < end) {
+        run = p;
+
+        while (p < end && *p != '\\') {
+            p++;
+        }
+
+        n = p - run;
+
+        if ((size_t) (oend - o) < n) {
+            return AZOAI_ERROR;
+        }
+
+        memcpy(o, run, n);
+        o += n;
+
+        if (p == end) {
+            break;
+        }
+
+        if (end - p < 2) {
+            return AZOAI_ERROR;
+        }
+
+        switch (p[1]) {
+        case '"':  cp = '"';  break;
+        case '\\': cp = '\\'; break;
+        case '/':  cp = '/';  break;
+        case 'b':  cp = 0x08; break;
+        case 'f':  cp = 0x0c; break;
+        case 'n':  cp = 0x0a; break;
+        case 'r':  cp = 0x0d; break;
+        case 't':  cp = 0x09; break;
+
+        case 'u':
+            cp = (end - p >= 6) ? azoai_json_hex4(p + 2) : -1;
+            if (cp < 0) {
+                return AZOAI_ERROR;
+            }
+
+            p += 4;
+
+            if (cp >= 0xd800 && cp <= 0xdfff) {
+                lo = -1;
+
+                if (cp <= 0xdbff && end - p >= 8 && p[2] == '\\'
+                    && p[3] == 'u')
+                {
+                    lo = azoai_json_hex4(p + 4);
+                }
+
+                if (lo >= 0xdc00 && lo <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                    p += 6;
+
+                } else {
+                    cp = 0xfffd;
+                }
+            }
+
+            break;
+
+        default:
+            return AZOAI_ERROR;
+        }
+
+        p += 2;
+
+        n = (cp < 0x80) ? 1 : (cp < 0x800) ? 2 : (cp < 0x10000) ? 3 : 4;
+
+        if ((size_t) (oend - o) < n) {
+            return AZOAI_ERROR;
+        }
+
+        switch (n) {
+        case 1:
+            *o++ = (u_char) cp;
+            break;
+
+        case 2:
+            *o++ = (u_char) (0xc0 | (cp >> 6));
+            *o++ = (u_char) (0x80 | (cp & 0x3f));
+            break;
+
+        case 3:
+            *o++ = (u_char) (0xe0 | (cp >> 12));
+            *o++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *o++ = (u_char) (0x80 | (cp & 0x3f));
+            break;
+
+        default:
+            *o++ = (u_char) (0xf0 | (cp >> 18));
+            *o++ = (u_char) (0x80 | ((cp >> 12) & 0x3f));
+            *o++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *o++ = (u_char) (0x80 | (cp & 0x3f));
+            break;
+        }
+    }
+
+    *out_len = o - out;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_json_str_eq(const u_char *raw, size_t len, unsigned flags,
+    const char *lit, size_t lit_len)
+{
+    size_t  n;
+    u_char  buf[64];
+
+    if (!(flags & AZOAI_JSON_ESCAPED)) {
+        return len == lit_len && memcmp(raw, lit, len) == 0;
+    }
+
+    /* decoding only shortens */
+
+    if (len < lit_len || lit_len >= sizeof(buf)) {
+        return 0;
+    }
+
+    if (azoai_json_decode_string(raw, len, buf, lit_len + 1, &n)
+        != AZOAI_OK)
+    {
+        return 0;
+    }
+
+    return n == lit_len && memcmp(buf, lit, n) == 0;
+}

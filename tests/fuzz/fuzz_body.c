@@ -1,0 +1,212 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * libFuzzer target for the body layer (azoai_body.c) with the real PII
+ * engine, all built-in detectors on.  Besides crashes it checks, and
+ * abort()s on a violation:
+ *
+ *   - inspect agrees with the tokenizer on validity, and a refused body
+ *     has no matches;
+ *   - matches are in order, not overlapping, inside the body, counted;
+ *   - the rewrite equals the input outside the reported spans and each
+ *     span's rendering inside them;
+ *   - the rewrite is valid JSON (re-inspect has no error) and carries the
+ *     same deployment names.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test_util.h"
+#include "azoai_json.h"
+#include "azoai_body.h"
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static azoai_pii_engine_t *fuzz_body_engine(unsigned variant);
+static void fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body,
+    size_t len, azoai_alloc_t *a);
+
+
+static azoai_pii_engine_t *
+fuzz_body_engine(unsigned variant)
+{
+    char                 err[256];
+    unsigned             type;
+    azoai_pii_engine_t  *e;
+
+    static const azoai_pii_action_e  actions[] = {
+        AZOAI_PII_ACTION_HASH, AZOAI_PII_ACTION_PARTIAL,
+        AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_BLOCK
+    };
+
+    e = azoai_pii_engine_create();
+    if (e == NULL) {
+        abort();
+    }
+
+    for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
+        if (azoai_pii_engine_enable(e, type,
+                                    variant ? actions[type % 4]
+                                            : AZOAI_PII_ACTION_MASK)
+            != AZOAI_OK)
+        {
+            abort();
+        }
+    }
+
+    if (variant
+        && azoai_pii_engine_set_hash_key(e, (const u_char *) "fuzz-key", 8)
+           != AZOAI_OK)
+    {
+        abort();
+    }
+
+    if (azoai_pii_engine_finalize(e, err, sizeof(err)) != AZOAI_OK) {
+        abort();
+    }
+
+    return e;
+}
+
+
+static void
+fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
+    azoai_alloc_t *a)
+{
+    u_char               *out, tag[AZOAI_PII_TAG_MAX];
+    size_t                i, pos, o, n, out_len, total;
+    unsigned              json;
+    azoai_body_result_t   r, r2;
+    azoai_json_status_t   st;
+
+    if (azoai_body_inspect(e, body, len, a, &r) != AZOAI_OK) {
+        abort();
+    }
+
+    json = azoai_json_walk(body, len, NULL, NULL, &st);
+
+    if (r.error != AZOAI_BODY_OK) {
+        if (r.nmatches != 0 || r.error_text[0] == '\0') {
+            abort();
+        }
+
+        if (r.error == AZOAI_BODY_INVALID && json == AZOAI_JSON_OK
+            && len != 0)
+        {
+            abort();
+        }
+
+        if (r.error == AZOAI_BODY_TOO_DEEP && json != AZOAI_JSON_TOO_DEEP) {
+            abort();
+        }
+
+        return;
+    }
+
+    if (json != AZOAI_JSON_OK || r.nnames > AZOAI_BODY_MAX_NAMES) {
+        abort();
+    }
+
+    total = 0;
+
+    for (i = 0; i < AZOAI_PII_MAX_TYPES; i++) {
+        total += r.counts[i];
+
+        if ((r.counts[i] != 0) != ((r.types_found >> i) & 1)) {
+            abort();
+        }
+    }
+
+    if (total != r.nmatches || (r.types_blocked & ~r.types_found)) {
+        abort();
+    }
+
+    pos = 0;
+
+    for (i = 0; i < r.nmatches; i++) {
+        if (r.matches[i].start < pos || r.matches[i].end <= r.matches[i].start
+            || r.matches[i].end > len)
+        {
+            abort();
+        }
+
+        pos = r.matches[i].end;
+    }
+
+    if (azoai_body_rewrite(e, &r, body, len, a, &out, &out_len) != AZOAI_OK) {
+        abort();
+    }
+
+    pos = 0;
+    o = 0;
+
+    for (i = 0; i < r.nmatches; i++) {
+        n = r.matches[i].start - pos;
+
+        if (o + n > out_len || memcmp(out + o, body + pos, n) != 0) {
+            abort();
+        }
+
+        o += n;
+
+        n = azoai_pii_render(e, &r.matches[i], body, tag);
+
+        if (n > AZOAI_PII_TAG_MAX || o + n > out_len
+            || memcmp(out + o, tag, n) != 0)
+        {
+            abort();
+        }
+
+        o += n;
+        pos = r.matches[i].end;
+    }
+
+    if (out_len - o != len - pos
+        || memcmp(out + o, body + pos, len - pos) != 0)
+    {
+        abort();
+    }
+
+    if (azoai_body_inspect(e, out, out_len, a, &r2) != AZOAI_OK
+        || r2.error != AZOAI_BODY_OK || r2.nnames != r.nnames)
+    {
+        abort();
+    }
+
+    for (i = 0; i < r.nnames; i++) {
+        if (r.names[i].name.len != r2.names[i].name.len
+            || memcmp(r.names[i].name.data, r2.names[i].name.data,
+                      r.names[i].name.len) != 0
+            || r.names[i].where != r2.names[i].where)
+        {
+            abort();
+        }
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    test_arena_t        arena;
+    azoai_alloc_t       a;
+
+    static azoai_pii_engine_t  *engines[2];
+
+    if (engines[0] == NULL) {
+        engines[0] = fuzz_body_engine(0);
+        engines[1] = fuzz_body_engine(1);
+    }
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+
+    fuzz_body_check(engines[size & 1], data, size, &a);
+
+    test_arena_free(&arena);
+
+    return 0;
+}

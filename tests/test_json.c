@@ -1,0 +1,549 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Unit tests of the strict JSON tokenizer and walker.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_core.h"
+#include "azoai_json.h"
+
+
+typedef struct {
+    const char      *text;
+    size_t           len;
+    unsigned         expect;
+} json_case_t;
+
+
+#define J(s, e)  { s, sizeof(s) - 1, e }
+
+#define OK       AZOAI_JSON_OK
+#define BAD      AZOAI_JSON_INVALID
+
+
+static const json_case_t  json_cases[] = {
+
+    /* scalars */
+    J("0", OK), J("-0", OK), J("1", OK), J("-1", OK), J("10", OK),
+    J("0.5", OK), J("-0.0e-0", OK), J("1E+2", OK), J("1e2", OK),
+    J("1.5E-10", OK), J("2e0001", OK), J("9007199254740993", OK),
+    J("123456789012345678901234567890123456789", OK),
+    J("1e999999", OK), J("-123.456e+789", OK),
+    J("\"\"", OK), J("\"x\"", OK), J("true", OK), J("false", OK),
+    J("null", OK),
+
+    /* whitespace: space, tab, CR, LF only */
+    J(" \t\r\n[ ] \n", OK), J("\n\n1\n", OK),
+    J("\f1", BAD), J("1\v", BAD), J("\xc2\xa0" "1", BAD),
+    J("\xef\xbb\xbf{}", BAD),
+
+    /* containers */
+    J("{}", OK), J("[]", OK), J("{\"a\":1}", OK), J("[1,2,3]", OK),
+    J("{\"a\":{\"b\":[true,false,null,\"s\",{},[]]}}", OK),
+    J("{\"a\":1,\"a\":2}", OK), J("[[[]]]", OK),
+    J("{ \"a\" : [ 1 , 2 ] , \"b\" : { } }", OK),
+
+    /* strings, escapes */
+    J("\"\\u00e9\"", OK), J("\"\\/\"", OK),
+    J("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", OK), J("\"\\u0000\"", OK),
+    J("\"\\uD83D\\uDE00\"", OK), J("\"\\ud800\"", OK),
+    J("\"\\udc00\"", OK), J("\"\\ud800\\ud800\"", OK),
+    J("\"\\uABCD\\uabcd\"", OK), J("\"a\x7f b\"", OK),
+
+    /* UTF-8 */
+    J("\"\xc3\xa9\"", OK), J("\"\xe2\x82\xac\"", OK),
+    J("\"\xf0\x9f\x98\x80\"", OK), J("\"\xf4\x8f\xbf\xbf\"", OK),
+    J("\"\xed\x9f\xbf\"", OK), J("\"\xee\x80\x80\"", OK),
+    J("\"\xc2\x80\"", OK), J("\"\xe0\xa0\x80\"", OK),
+    J("\"\xf0\x90\x80\x80\"", OK),
+    J("\"\xc0\x80\"", BAD), J("\"\xc1\xbf\"", BAD),
+    J("\"\xe0\x80\x80\"", BAD), J("\"\xe0\x9f\xbf\"", BAD),
+    J("\"\xed\xa0\x80\"", BAD), J("\"\xed\xbf\xbf\"", BAD),
+    J("\"\xf0\x80\x80\x80\"", BAD), J("\"\xf0\x8f\xbf\xbf\"", BAD),
+    J("\"\xf4\x90\x80\x80\"", BAD), J("\"\xf5\x80\x80\x80\"", BAD),
+    J("\"\xff\"", BAD), J("\"\xfe\"", BAD), J("\"\x80\"", BAD),
+    J("\"\xbf\"", BAD), J("\"\xc3\"", BAD), J("\"\xe2\x82\"", BAD),
+    J("\"\xf0\x9f\x98\"", BAD), J("\"\xc3", BAD), J("\"\xc3\x28\"", BAD),
+    J("\"\xe2\x28\xa1\"", BAD), J("\xc3\xa9", BAD),
+
+    /* bad strings */
+    J("\"abc", BAD), J("\"\\x\"", BAD), J("\"\\u12\"", BAD),
+    J("\"\\u12G4\"", BAD), J("\"\\U00e9\"", BAD), J("\"\\'\"", BAD),
+    J("\"a\x01\"", BAD), J("\"a\tb\"", BAD), J("\"a\nb\"", BAD),
+    J("\"a\0b\"", BAD), J("\"\\", BAD), J("\"\\u", BAD),
+    J("'a'", BAD),
+
+    /* bad numbers */
+    J("01", BAD), J("-01", BAD), J("00", BAD), J("-", BAD), J("+1", BAD),
+    J(".5", BAD), J("1.", BAD), J("1.e5", BAD), J("1e", BAD),
+    J("1e+", BAD), J("1E-", BAD), J("0x10", BAD), J("NaN", BAD),
+    J("Infinity", BAD), J("-Infinity", BAD), J("1.5.2", BAD),
+    J("- 1", BAD), J("[01]", BAD), J("[1.]", BAD),
+
+    /* digits eight at a time, and what ends them */
+    J("[1234567890123456789.5e+123456789,0]", OK),
+    J("{\"a\":12345678901234567}", OK), J("12345678901\xc3\xa9", BAD),
+    J("1234567890:", BAD), J("12345678/", BAD), J("123456789A", BAD),
+    J("1.2345678901234567\x80", BAD), J("1e123456789012.5", BAD),
+
+    /* bad literals */
+    J("tru", BAD), J("truex", BAD), J("nul", BAD), J("True", BAD),
+    J("fals", BAD), J("nulll", BAD), J("[true false]", BAD),
+
+    /* bad structure */
+    J("", BAD), J(" ", BAD), J("{", BAD), J("}", BAD), J("[", BAD),
+    J("]", BAD), J("[1,]", BAD), J("[,1]", BAD), J("{\"a\":1,}", BAD),
+    J("{\"a\" 1}", BAD), J("{a:1}", BAD), J("{'a':1}", BAD),
+    J("{\"a\":}", BAD), J("{\"a\"}", BAD), J("{1:1}", BAD),
+    J("[1 2]", BAD), J("{\"a\":1}{}", BAD), J("1 2", BAD),
+    J("[1]]", BAD), J("[1}", BAD), J("{\"a\":1]", BAD), J("[\0]", BAD),
+    J("{\"a\":1 \"b\":2}", BAD), J("[1,,2]", BAD), J("//\n1", BAD),
+    J("1 /* c */", BAD), J("[1]\0", BAD),
+};
+
+
+static void
+test_json_cases(void **state)
+{
+    size_t               i;
+    unsigned             rc;
+    azoai_json_status_t  st;
+
+    for (i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+        rc = azoai_json_walk((const u_char *) json_cases[i].text,
+                             json_cases[i].len, NULL, NULL, &st);
+
+        if (rc != json_cases[i].expect) {
+            print_error("case %zu: got %u, want %u (%s at %zu)\n", i, rc,
+                        json_cases[i].expect, st.reason ? st.reason : "-",
+                        st.offset);
+        }
+
+        assert_int_equal(rc, json_cases[i].expect);
+        assert_int_equal(st.error, rc);
+
+        if (rc != AZOAI_JSON_OK) {
+            assert_non_null(st.reason);
+            assert_true(st.offset <= json_cases[i].len);
+        }
+    }
+}
+
+
+static size_t
+nest(char *buf, unsigned depth, int objects)
+{
+    size_t    n;
+    unsigned  i;
+
+    n = 0;
+
+    for (i = 0; i < depth; i++) {
+        if (objects) {
+            memcpy(buf + n, "{\"k\":", 5);
+            n += 5;
+
+        } else {
+            buf[n++] = '[';
+        }
+    }
+
+    buf[n++] = '1';
+
+    for (i = 0; i < depth; i++) {
+        buf[n++] = objects ? '}' : ']';
+    }
+
+    return n;
+}
+
+
+static void
+test_json_depth(void **state)
+{
+    int                  objects;
+    char                 buf[1024];
+    size_t               n;
+    azoai_json_status_t  st;
+
+    for (objects = 0; objects < 2; objects++) {
+        n = nest(buf, AZOAI_JSON_MAX_DEPTH, objects);
+        assert_int_equal(azoai_json_walk((u_char *) buf, n, NULL, NULL, &st),
+                         AZOAI_JSON_OK);
+
+        n = nest(buf, AZOAI_JSON_MAX_DEPTH + 1, objects);
+        assert_int_equal(azoai_json_walk((u_char *) buf, n, NULL, NULL, &st),
+                         AZOAI_JSON_TOO_DEEP);
+        assert_int_equal(st.offset,
+                         (size_t) AZOAI_JSON_MAX_DEPTH * (objects ? 5 : 1));
+    }
+
+    /* deep but unbalanced input is an error without any recursion */
+
+    memset(buf, '[', sizeof(buf));
+    assert_int_equal(azoai_json_walk((u_char *) buf, sizeof(buf), NULL, NULL,
+                                     &st),
+                     AZOAI_JSON_TOO_DEEP);
+}
+
+
+static const char  sample_doc[] =
+    "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":"
+    "\"You are a helpful assistant that answers briefly.\"},{\"role\":"
+    "\"user\",\"content\":\"caf\xc3\xa9 \\u00e9\\/\\uD83D\\uDE00 \\\"q\\\" "
+    "and more text to cross a vector boundary or two\"}],\"temperature\":"
+    "-0.5e-3,\"n\":1,\"stream\":false,\"stop\":null,\"logit_bias\":{}, "
+    "\"x\" : [ true , 12 ] }";
+
+
+static void
+test_json_prefixes(void **state)
+{
+    size_t               n, len;
+    azoai_json_status_t  st;
+
+    len = sizeof(sample_doc) - 1;
+
+    assert_int_equal(azoai_json_walk((u_char *) sample_doc, len, NULL, NULL,
+                                     &st),
+                     AZOAI_JSON_OK);
+
+    for (n = 0; n < len; n++) {
+        assert_int_equal(azoai_json_walk((u_char *) sample_doc, n, NULL,
+                                         NULL, &st),
+                         AZOAI_JSON_INVALID);
+        assert_true(st.offset <= n);
+    }
+}
+
+
+/* a string of length len with byte c at pos, surrounded by 'a' */
+
+static void
+test_json_string_positions(void **state)
+{
+    size_t               len, pos, n;
+    u_char               buf[80];
+    unsigned             rc;
+    azoai_json_status_t  st;
+
+    for (len = 1; len < 70; len++) {
+        for (pos = 0; pos < len; pos++) {
+            buf[0] = '"';
+            memset(buf + 1, 'a', len);
+            buf[len + 1] = '"';
+            n = len + 2;
+
+            buf[1 + pos] = 0x1f;
+            rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 1 + pos);
+
+            buf[1 + pos] = 0x80;
+            rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 1 + pos);
+
+            buf[1 + pos] = '"';
+            rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 2 + pos);
+
+            buf[1 + pos] = '\\';
+            rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, pos + 1 < len ? 1 + pos : n);
+
+            buf[1 + pos] = 0x7f;
+            rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_OK);
+
+            if (pos + 1 < len) {
+                buf[1 + pos] = 0xc3;
+                buf[2 + pos] = 0xa9;
+                rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+                assert_int_equal(rc, AZOAI_JSON_OK);
+
+                buf[2 + pos] = 'a';
+                rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+                assert_int_equal(rc, AZOAI_JSON_INVALID);
+                assert_int_equal(st.offset, 1 + pos);
+
+                buf[1 + pos] = '\\';
+                buf[2 + pos] = 'n';
+                rc = azoai_json_walk(buf, n, NULL, NULL, &st);
+                assert_int_equal(rc, AZOAI_JSON_OK);
+            }
+        }
+    }
+}
+
+
+/* visitor events rendered as text */
+
+typedef struct {
+    char                 out[2048];
+    size_t               n;
+    const u_char        *input;
+    int                  stop_at;
+    int                  seen;
+} trace_t;
+
+
+static int
+trace_visit(void *data, const azoai_json_value_t *v)
+{
+    trace_t                   *t;
+    unsigned                   i;
+    const azoai_json_frame_t  *f;
+
+    t = data;
+
+    /* the reported offset and span agree with the input */
+    assert_ptr_equal(t->input + v->offset, v->raw.data);
+
+    t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, "%s%u",
+                     t->n ? " " : "", v->type);
+
+    for (i = 0; i < v->depth; i++) {
+        f = &v->path[i];
+
+        if (f->type == AZOAI_JSON_OBJECT) {
+            t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, ".%.*s",
+                             (int) f->key.len, f->key.data);
+
+        } else {
+            t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, "[%zu]",
+                             f->index);
+        }
+    }
+
+    t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, "%s=%.*s",
+                     v->closing ? "/" : "", (int) v->raw.len, v->raw.data);
+
+    if (v->flags) {
+        t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, "#%u",
+                         v->flags);
+    }
+
+    return ++t->seen == t->stop_at;
+}
+
+
+static void
+test_json_visitor(void **state)
+{
+    trace_t              t;
+    unsigned             rc;
+    const char          *doc;
+    azoai_json_status_t  st;
+
+    doc = "{\"a\": [1, {\"b\": \"x\\n\"}], \"c\": null,"
+          " \"d\\u0065\": [[true], \"\xc3\xa9\"]}";
+
+    memset(&t, 0, sizeof(t));
+    t.input = (const u_char *) doc;
+
+    rc = azoai_json_walk((const u_char *) doc, strlen(doc), trace_visit, &t,
+                         &st);
+    assert_int_equal(rc, AZOAI_JSON_OK);
+    assert_int_equal(st.values, 10);
+
+    assert_string_equal(t.out,
+        "1={ 2.a=[ 4.a[0]=1 1.a[1]={ 3.a[1].b=x\\n#1"
+        " 1.a[1]/={\"b\": \"x\\n\"} 2.a/=[1, {\"b\": \"x\\n\"}]"
+        " 7.c=null 2.d\\u0065=[ 2.d\\u0065[0]=[ 5.d\\u0065[0][0]=true"
+        " 2.d\\u0065[0]/=[true] 3.d\\u0065[1]=\xc3\xa9#4"
+        " 2.d\\u0065/=[[true], \"\xc3\xa9\"]"
+        " 1/={\"a\": [1, {\"b\": \"x\\n\"}], \"c\": null,"
+        " \"d\\u0065\": [[true], \"\xc3\xa9\"]}");
+
+    /* a visitor may stop the walk */
+
+    memset(&t, 0, sizeof(t));
+    t.input = (const u_char *) doc;
+    t.stop_at = 3;
+
+    rc = azoai_json_walk((const u_char *) doc, strlen(doc), trace_visit, &t,
+                         &st);
+    assert_int_equal(rc, AZOAI_JSON_STOPPED);
+    assert_int_equal(t.seen, 3);
+    assert_int_equal(st.offset, 7);
+}
+
+
+static void
+test_json_errors(void **state)
+{
+    azoai_json_status_t  st;
+
+    assert_int_equal(azoai_json_walk((u_char *) "{\"a\":1 x}", 9, NULL,
+                                     NULL, &st),
+                     AZOAI_JSON_INVALID);
+    assert_int_equal(st.offset, 7);
+    assert_string_equal(st.reason, "expected ',' or '}'");
+
+    assert_int_equal(azoai_json_walk((u_char *) "[1,2", 4, NULL, NULL, &st),
+                     AZOAI_JSON_INVALID);
+    assert_int_equal(st.offset, 4);
+    assert_string_equal(st.reason, "expected ',' or ']'");
+
+    assert_int_equal(azoai_json_walk((u_char *) "[\"ab\x01\"]", 7, NULL, NULL,
+                                     &st),
+                     AZOAI_JSON_INVALID);
+    assert_int_equal(st.offset, 4);
+
+    assert_int_equal(azoai_json_walk((u_char *) "{\"a\":012}", 9, NULL, NULL,
+                                     &st),
+                     AZOAI_JSON_INVALID);
+    assert_int_equal(st.offset, 6);
+}
+
+
+static void
+test_json_surrogates(void **state)
+{
+    trace_t              t;
+    azoai_json_status_t  st;
+
+    memset(&t, 0, sizeof(t));
+    t.input = (const u_char *) "[\"\\ud800\",\"\\uD83D\\uDE00\",\"\\udfff\"]";
+
+    assert_int_equal(azoai_json_walk(t.input, strlen((char *) t.input),
+                                     trace_visit, &t, &st),
+                     AZOAI_JSON_OK);
+    assert_int_equal(st.lone_surrogates, 2);
+    assert_non_null(strstr(t.out, "\\ud800#3"));
+    assert_non_null(strstr(t.out, "\\uD83D\\uDE00#1"));
+    assert_non_null(strstr(t.out, "\\udfff#3"));
+}
+
+
+static void
+test_json_decode(void **state)
+{
+    size_t         n;
+    u_char         out[64];
+    const char    *raw;
+    const char    *want;
+
+    raw = "a\\u00e9\\/\\n\\uD83D\\uDE00\\ud800x\\\"\\\\\\b\\f\\r\\t\\u0041";
+    want = "a\xc3\xa9/\n\xf0\x9f\x98\x80\xef\xbf\xbdx\"\\\b\f\r\tA";
+
+    assert_int_equal(azoai_json_decode_string((u_char *) raw, strlen(raw),
+                                              out, sizeof(out), &n),
+                     AZOAI_OK);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(out, want, n);
+
+    /* too small a buffer */
+    assert_int_equal(azoai_json_decode_string((u_char *) raw, strlen(raw),
+                                              out, n - 1, &n),
+                     AZOAI_ERROR);
+
+    /* not valid content */
+    assert_int_equal(azoai_json_decode_string((u_char *) "a\\", 2, out,
+                                              sizeof(out), &n),
+                     AZOAI_ERROR);
+    assert_int_equal(azoai_json_decode_string((u_char *) "\\u12", 4, out,
+                                              sizeof(out), &n),
+                     AZOAI_ERROR);
+    assert_int_equal(azoai_json_decode_string((u_char *) "\\q", 2, out,
+                                              sizeof(out), &n),
+                     AZOAI_ERROR);
+
+    /* high surrogate at the very end */
+    assert_int_equal(azoai_json_decode_string((u_char *) "\\ud83d", 6, out,
+                                              sizeof(out), &n),
+                     AZOAI_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(out, "\xef\xbf\xbd", 3);
+
+    /* empty */
+    assert_int_equal(azoai_json_decode_string((u_char *) "", 0, out, 0, &n),
+                     AZOAI_OK);
+    assert_int_equal(n, 0);
+}
+
+
+static void
+test_json_str_eq(void **state)
+{
+    assert_true(azoai_json_str_eq((u_char *) "model", 5, 0, "model", 5));
+    assert_false(azoai_json_str_eq((u_char *) "mode", 4, 0, "model", 5));
+    assert_false(azoai_json_str_eq((u_char *) "models", 6, 0, "model", 5));
+    assert_true(azoai_json_str_eq((u_char *) "mod\\u0065l", 10,
+                                  AZOAI_JSON_ESCAPED, "model", 5));
+    assert_true(azoai_json_str_eq((u_char *) "\\u006d\\u006F\\u0064el", 20,
+                                  AZOAI_JSON_ESCAPED, "model", 5));
+    assert_false(azoai_json_str_eq((u_char *) "mod\\u0065ls", 11,
+                                   AZOAI_JSON_ESCAPED, "model", 5));
+    assert_false(azoai_json_str_eq((u_char *) "mod\\u0066l", 10,
+                                   AZOAI_JSON_ESCAPED, "model", 5));
+}
+
+
+/* numbers reported with their exact spelling */
+
+static int
+number_visit(void *data, const azoai_json_value_t *v)
+{
+    char  *out;
+
+    out = data;
+
+    if (v->type == AZOAI_JSON_NUMBER) {
+        strncat(out, (const char *) v->raw.data, v->raw.len);
+        strcat(out, "|");
+    }
+
+    return 0;
+}
+
+
+static void
+test_json_numbers(void **state)
+{
+    char                 out[256];
+    const char          *doc;
+    azoai_json_status_t  st;
+
+    doc = "[9007199254740993,1E+2,-0.0e-0,0,-0,1.50,"
+          "123456789012345678901234567890]";
+    out[0] = '\0';
+
+    assert_int_equal(azoai_json_walk((u_char *) doc, strlen(doc),
+                                     number_visit, out, &st),
+                     AZOAI_JSON_OK);
+    assert_string_equal(out, "9007199254740993|1E+2|-0.0e-0|0|-0|1.50|"
+                             "123456789012345678901234567890|");
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_json_cases),
+        cmocka_unit_test(test_json_depth),
+        cmocka_unit_test(test_json_prefixes),
+        cmocka_unit_test(test_json_string_positions),
+        cmocka_unit_test(test_json_visitor),
+        cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_json_surrogates),
+        cmocka_unit_test(test_json_decode),
+        cmocka_unit_test(test_json_str_eq),
+        cmocka_unit_test(test_json_numbers),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
