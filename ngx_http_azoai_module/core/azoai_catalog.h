@@ -37,19 +37,31 @@ void azoai_catalog_free(azoai_catalog_t *c);
 /*
  * merge a catalog document (format in README); on error err names what is
  * wrong and where ("models.gpt-4o: status must be ga, preview or
- * retired"); the glue prefixes the file name
+ * retired"); the glue prefixes the file name.  A document is checked
+ * whole before anything is merged: on error c is unchanged.  Models and
+ * deployments of the document replace those of the same name in c.
+ * load_file reads at most 16 MB ("cannot open: <strerror>", ...).
  */
 int azoai_catalog_load_json(azoai_catalog_t *c, const u_char *json,
     size_t len, char *err, size_t errlen);
 int azoai_catalog_load_file(azoai_catalog_t *c, const char *path, char *err,
     size_t errlen);
 
-/* add or override one deployment */
+/*
+ * add or override one deployment; version may be empty ("any version":
+ * GA only if every listed version of the model is GA); AZOAI_ERROR for
+ * an empty name or model, a name over 128 bytes, or no memory
+ */
 int azoai_catalog_add_deployment(azoai_catalog_t *c, const u_char *name,
     size_t name_len, const u_char *model, size_t model_len,
     const u_char *version, size_t version_len);
 
-/* NULL if the catalog has no such deployment */
+/*
+ * Lookups compare deployment and model names ignoring ASCII case (Azure
+ * treats deployment names so; models follow, so that "GPT-4o" cannot
+ * dodge "gpt-4o").  c may be NULL (no catalog): everything is unknown.
+ * NULL if the catalog has no such deployment.
+ */
 const azoai_deployment_t *azoai_catalog_deployment(const azoai_catalog_t *c,
     const u_char *name, size_t len);
 

@@ -95,7 +95,9 @@ azoai_pii_action_e azoai_pii_type_action(const azoai_pii_engine_t *e,
  * Request time.  Scans the raw content of one JSON string (between the
  * quotes; it is valid JSON string content: the tokenizer checked it) and
  * calls cb for each match.  Scratch memory comes from a.  Returns AZOAI_OK,
- * or AZOAI_ERROR on allocation failure or when cb returned non-zero.
+ * or AZOAI_ERROR on allocation failure, when cb returned non-zero, or when
+ * a custom pattern failed (match limit): fail closed.  A string in which
+ * no detector can start costs one prefilter pass and no allocation.
  */
 int azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, azoai_alloc_t *a, azoai_pii_match_pt cb, void *data);

@@ -54,13 +54,26 @@ typedef struct {
 const char *azoai_reason_code(unsigned reason);
 unsigned azoai_reason_status(unsigned reason);
 
+/*
+ * whether a name from the request may be shown (messages, variables): 1 to
+ * 64 of [A-Za-z0-9._-], no run of 9 digits, no dotted quad
+ */
+int azoai_name_printable(const u_char *s, size_t len);
+
 /* sets d to a denial with reason and a formatted message */
 void azoai_decision_deny(azoai_decision_t *d, unsigned reason,
     const char *fmt, ...);
 
+/* d = allow (status 200), nothing named, empty message */
+void azoai_decision_init(azoai_decision_t *d);
+
 /*
  * checks what the request line and headers say: ambiguity, api-version,
- * preview features, the path/query/header deployments; fills d
+ * preview features, the path/query/header deployments; initialises and
+ * fills d.  Paths not under /openai are allowed: the module judges only
+ * Azure OpenAI traffic and leaves the rest to the NGINX configuration.
+ * Order: ambiguous, unrecognized route, api-version missing (classic),
+ * preview api-version, preview feature, then each deployment.
  */
 void azoai_policy_check_route(const azoai_policy_conf_t *pc,
     const azoai_request_t *req, const azoai_route_t *route,
@@ -70,7 +83,10 @@ void azoai_policy_check_route(const azoai_policy_conf_t *pc,
  * checks one deployment (or, for AZOAI_DEP_BASE_MODEL, model) name the
  * request carries, wherever it came from ("path", "body model", "header
  * x-ms-spillover-deployment"); fills d when it denies and, on allow, the
- * deployment/model/version of d if they are still empty
+ * deployment/model/version of d if they are still empty.  Does nothing if
+ * d already denies (the first denial stands).  A name that is not a
+ * catalog deployment is looked up as a model ("gpt-4o", or dated
+ * "gpt-4o-mini-2024-07-18"); an empty name is AmbiguousRequest.
  */
 void azoai_policy_check_deployment(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, unsigned kind, const char *where,

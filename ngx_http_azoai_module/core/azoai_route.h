@@ -35,6 +35,11 @@ typedef struct {
 } azoai_request_t;
 
 
+/*
+ * For GET, HEAD, DELETE and OPTIONS requests json_body and multipart are 0
+ * and a body-borne deployment_from (BODY, FORM, BASE_MODEL) becomes NONE;
+ * any other method (unknown ones too) is taken to carry a body.
+ */
 typedef struct {
     const char      *operation;        /* "chat.completions", ... */
     azoai_str_t      deployment;       /* from path or query, decoded */
@@ -49,9 +54,18 @@ typedef struct {
     unsigned         ambiguous:1;
     unsigned         json_body:1;      /* the route takes a JSON body */
     unsigned         multipart:1;      /* the route takes multipart */
+    /* both json_body and multipart: either (audio speech); go by type */
 
     const char      *detail;           /* why preview/ambiguous: static */
+
+    /* added by the route piece; zero-initialised by the classifier */
+    unsigned         preview_api:1;    /* api_version is a preview one */
+    const char      *deployment_where; /* "path", "query deployment", ... */
 } azoai_route_t;
+
+
+/* the most path segments under /openai/ the classifier looks at */
+#define AZOAI_ROUTE_MAX_SEGMENTS  16
 
 
 /*
@@ -61,6 +75,14 @@ typedef struct {
  */
 int azoai_route_classify(const azoai_request_t *req, azoai_route_t *route,
     azoai_alloc_t *a);
+
+/*
+ * 1 if a decoded api-version value is a preview one: "...-preview" or
+ * "preview" in any case, "latest", or any value that is not YYYY-MM-DD,
+ * YYYY-MM-DD-preview or v1 (fail closed); 0 for GA values and for an
+ * empty (absent) value
+ */
+int azoai_api_version_is_preview(const u_char *v, size_t len);
 
 
 #endif /* _AZOAI_ROUTE_H_INCLUDED_ */

@@ -1,0 +1,554 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The catalog store: sorted arrays built at configuration time (malloc),
+ * looked up per request without allocation.
+ */
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_catalog_int.h"
+
+
+static size_t azoai_catalog_model_pos(const azoai_catalog_t *c,
+    const u_char *name, size_t len, int *found);
+static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
+    const u_char *name, size_t len, int *found);
+static int azoai_catalog_ends_preview(const u_char *name, size_t len);
+static int azoai_catalog_clone_model(azoai_model_t *dst,
+    const azoai_model_t *src);
+static int azoai_catalog_clone_deployment(azoai_deployment_t *dst,
+    const azoai_deployment_t *src);
+
+
+azoai_catalog_t *
+azoai_catalog_create(void)
+{
+    return calloc(1, sizeof(azoai_catalog_t));
+}
+
+
+azoai_catalog_t *
+azoai_catalog_clone(const azoai_catalog_t *c)
+{
+    size_t            i;
+    azoai_catalog_t  *n;
+
+    n = azoai_catalog_create();
+    if (n == NULL || c == NULL) {
+        return n;
+    }
+
+    if (c->nmodels) {
+        n->models = calloc(c->nmodels, sizeof(azoai_model_t));
+        if (n->models == NULL) {
+            goto failed;
+        }
+
+        for (i = 0; i < c->nmodels; i++) {
+            if (azoai_catalog_clone_model(&n->models[i], &c->models[i])
+                != AZOAI_OK)
+            {
+                goto failed;
+            }
+
+            n->nmodels++;
+        }
+    }
+
+    if (c->ndeployments) {
+        n->deployments = calloc(c->ndeployments, sizeof(azoai_deployment_t));
+        if (n->deployments == NULL) {
+            goto failed;
+        }
+
+        for (i = 0; i < c->ndeployments; i++) {
+            if (azoai_catalog_clone_deployment(&n->deployments[i],
+                                               &c->deployments[i])
+                != AZOAI_OK)
+            {
+                goto failed;
+            }
+
+            n->ndeployments++;
+        }
+    }
+
+    return n;
+
+failed:
+
+    azoai_catalog_free(n);
+    return NULL;
+}
+
+
+static int
+azoai_catalog_clone_model(azoai_model_t *dst, const azoai_model_t *src)
+{
+    size_t  i;
+
+    memset(dst, 0, sizeof(azoai_model_t));
+
+    if (azoai_catalog_str_dup(&dst->name, src->name.data, src->name.len)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    dst->versions = calloc(src->nversions ? src->nversions : 1,
+                           sizeof(azoai_model_version_t));
+    if (dst->versions == NULL) {
+        azoai_catalog_model_free(dst);
+        return AZOAI_ERROR;
+    }
+
+    for (i = 0; i < src->nversions; i++) {
+        if (azoai_catalog_str_dup(&dst->versions[i].version,
+                                  src->versions[i].version.data,
+                                  src->versions[i].version.len)
+            != AZOAI_OK)
+        {
+            azoai_catalog_model_free(dst);
+            return AZOAI_ERROR;
+        }
+
+        dst->versions[i].status = src->versions[i].status;
+        dst->nversions++;
+    }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_catalog_clone_deployment(azoai_deployment_t *dst,
+    const azoai_deployment_t *src)
+{
+    memset(dst, 0, sizeof(azoai_deployment_t));
+
+    if (azoai_catalog_str_dup(&dst->name, src->name.data, src->name.len)
+            != AZOAI_OK
+        || azoai_catalog_str_dup(&dst->model, src->model.data,
+                                 src->model.len)
+            != AZOAI_OK
+        || azoai_catalog_str_dup(&dst->version, src->version.data,
+                                 src->version.len)
+            != AZOAI_OK)
+    {
+        azoai_catalog_deployment_free(dst);
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_OK;
+}
+
+
+void
+azoai_catalog_free(azoai_catalog_t *c)
+{
+    size_t  i;
+
+    if (c == NULL) {
+        return;
+    }
+
+    for (i = 0; i < c->nmodels; i++) {
+        azoai_catalog_model_free(&c->models[i]);
+    }
+
+    for (i = 0; i < c->ndeployments; i++) {
+        azoai_catalog_deployment_free(&c->deployments[i]);
+    }
+
+    free(c->models);
+    free(c->deployments);
+    free(c);
+}
+
+
+void
+azoai_catalog_model_free(azoai_model_t *m)
+{
+    size_t  i;
+
+    free((u_char *) m->name.data);
+
+    if (m->versions) {
+        for (i = 0; i < m->nversions; i++) {
+            free((u_char *) m->versions[i].version.data);
+        }
+
+        free(m->versions);
+    }
+
+    memset(m, 0, sizeof(azoai_model_t));
+}
+
+
+void
+azoai_catalog_deployment_free(azoai_deployment_t *d)
+{
+    free((u_char *) d->name.data);
+    free((u_char *) d->model.data);
+    free((u_char *) d->version.data);
+
+    memset(d, 0, sizeof(azoai_deployment_t));
+}
+
+
+int
+azoai_catalog_str_dup(azoai_str_t *s, const u_char *data, size_t len)
+{
+    u_char  *p;
+
+    p = malloc(len + 1);
+    if (p == NULL) {
+        s->data = NULL;
+        s->len = 0;
+        return AZOAI_ERROR;
+    }
+
+    if (len) {
+        memcpy(p, data, len);
+    }
+
+    p[len] = '\0';
+
+    s->data = p;
+    s->len = len;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
+    size_t blen)
+{
+    size_t  i, n;
+    u_char  ca, cb;
+
+    n = alen < blen ? alen : blen;
+
+    for (i = 0; i < n; i++) {
+        ca = a[i];
+        cb = b[i];
+
+        if (ca >= 'A' && ca <= 'Z') {
+            ca |= 0x20;
+        }
+
+        if (cb >= 'A' && cb <= 'Z') {
+            cb |= 0x20;
+        }
+
+        if (ca != cb) {
+            return (int) ca - (int) cb;
+        }
+    }
+
+    if (alen == blen) {
+        return 0;
+    }
+
+    return alen < blen ? -1 : 1;
+}
+
+
+/* the index of name, or where it would be inserted */
+
+static size_t
+azoai_catalog_model_pos(const azoai_catalog_t *c, const u_char *name,
+    size_t len, int *found)
+{
+    int     rc;
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = c->nmodels;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        rc = azoai_catalog_name_cmp(c->models[mid].name.data,
+                                    c->models[mid].name.len, name, len);
+        if (rc == 0) {
+            *found = 1;
+            return mid;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    *found = 0;
+    return lo;
+}
+
+
+static size_t
+azoai_catalog_deployment_pos(const azoai_catalog_t *c, const u_char *name,
+    size_t len, int *found)
+{
+    int     rc;
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = c->ndeployments;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        rc = azoai_catalog_name_cmp(c->deployments[mid].name.data,
+                                    c->deployments[mid].name.len, name, len);
+        if (rc == 0) {
+            *found = 1;
+            return mid;
+        }
+
+        if (rc < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    *found = 0;
+    return lo;
+}
+
+
+int
+azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m)
+{
+    int             found;
+    size_t          pos;
+    azoai_model_t  *models;
+
+    pos = azoai_catalog_model_pos(c, m->name.data, m->name.len, &found);
+
+    if (found) {
+        azoai_catalog_model_free(&c->models[pos]);
+        c->models[pos] = *m;
+        return AZOAI_OK;
+    }
+
+    models = realloc(c->models, (c->nmodels + 1) * sizeof(azoai_model_t));
+    if (models == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    c->models = models;
+
+    memmove(&models[pos + 1], &models[pos],
+            (c->nmodels - pos) * sizeof(azoai_model_t));
+    models[pos] = *m;
+    c->nmodels++;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_catalog_put_deployment(azoai_catalog_t *c, azoai_deployment_t *d)
+{
+    int                  found;
+    size_t               pos;
+    azoai_deployment_t  *deployments;
+
+    pos = azoai_catalog_deployment_pos(c, d->name.data, d->name.len, &found);
+
+    if (found) {
+        azoai_catalog_deployment_free(&c->deployments[pos]);
+        c->deployments[pos] = *d;
+        return AZOAI_OK;
+    }
+
+    deployments = realloc(c->deployments,
+                          (c->ndeployments + 1) * sizeof(azoai_deployment_t));
+    if (deployments == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    c->deployments = deployments;
+
+    memmove(&deployments[pos + 1], &deployments[pos],
+            (c->ndeployments - pos) * sizeof(azoai_deployment_t));
+    deployments[pos] = *d;
+    c->ndeployments++;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_catalog_add_deployment(azoai_catalog_t *c, const u_char *name,
+    size_t name_len, const u_char *model, size_t model_len,
+    const u_char *version, size_t version_len)
+{
+    azoai_deployment_t  d;
+
+    memset(&d, 0, sizeof(azoai_deployment_t));
+
+    if (c == NULL || name_len == 0 || model_len == 0
+        || name_len > AZOAI_CATALOG_NAME_MAX
+        || model_len > AZOAI_CATALOG_NAME_MAX
+        || version_len > AZOAI_CATALOG_NAME_MAX)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (azoai_catalog_str_dup(&d.name, name, name_len) != AZOAI_OK
+        || azoai_catalog_str_dup(&d.model, model, model_len) != AZOAI_OK
+        || azoai_catalog_str_dup(&d.version, version, version_len)
+           != AZOAI_OK
+        || azoai_catalog_put_deployment(c, &d) != AZOAI_OK)
+    {
+        azoai_catalog_deployment_free(&d);
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_OK;
+}
+
+
+const azoai_deployment_t *
+azoai_catalog_deployment(const azoai_catalog_t *c, const u_char *name,
+    size_t len)
+{
+    int     found;
+    size_t  pos;
+
+    if (c == NULL || len == 0) {
+        return NULL;
+    }
+
+    pos = azoai_catalog_deployment_pos(c, name, len, &found);
+
+    return found ? &c->deployments[pos] : NULL;
+}
+
+
+const azoai_model_t *
+azoai_catalog_model(const azoai_catalog_t *c, const u_char *name,
+    size_t len)
+{
+    int     found;
+    size_t  pos;
+
+    if (c == NULL || len == 0) {
+        return NULL;
+    }
+
+    pos = azoai_catalog_model_pos(c, name, len, &found);
+
+    return found ? &c->models[pos] : NULL;
+}
+
+
+unsigned
+azoai_catalog_model_status(const azoai_catalog_t *c, const u_char *model,
+    size_t model_len, const u_char *version, size_t version_len)
+{
+    size_t                        i;
+    unsigned                      status, any;
+    const azoai_model_t          *m;
+    const azoai_model_version_t  *v;
+
+    if (azoai_catalog_ends_preview(model, model_len)) {
+        return AZOAI_STATUS_PREVIEW;
+    }
+
+    m = azoai_catalog_model(c, model, model_len);
+    if (m == NULL || m->nversions == 0) {
+        return AZOAI_STATUS_UNKNOWN;
+    }
+
+    if (version != NULL && version_len != 0) {
+        any = AZOAI_STATUS_UNKNOWN;
+
+        for (i = 0; i < m->nversions; i++) {
+            v = &m->versions[i];
+
+            if (v->version.len == 1 && v->version.data[0] == '*') {
+                any = v->status;
+                continue;
+            }
+
+            if (azoai_catalog_name_cmp(v->version.data, v->version.len,
+                                       version, version_len)
+                == 0)
+            {
+                return v->status;
+            }
+        }
+
+        return any;
+    }
+
+    /*
+     * the version is not known: GA only if every listed version is GA;
+     * otherwise preview if any version is preview, else retired
+     */
+
+    status = AZOAI_STATUS_GA;
+
+    for (i = 0; i < m->nversions; i++) {
+        switch (m->versions[i].status) {
+
+        case AZOAI_STATUS_GA:
+            break;
+
+        case AZOAI_STATUS_PREVIEW:
+            return AZOAI_STATUS_PREVIEW;
+
+        default:
+            status = AZOAI_STATUS_RETIRED;
+            break;
+        }
+    }
+
+    return status;
+}
+
+
+static int
+azoai_catalog_ends_preview(const u_char *name, size_t len)
+{
+    static const char  suffix[] = "-preview";
+
+    if (len < sizeof(suffix) - 1) {
+        return 0;
+    }
+
+    return azoai_catalog_name_cmp(name + len - (sizeof(suffix) - 1),
+                                  sizeof(suffix) - 1,
+                                  (const u_char *) suffix, sizeof(suffix) - 1)
+           == 0;
+}
+
+
+const char *
+azoai_catalog_status_name(unsigned status)
+{
+    switch (status) {
+
+    case AZOAI_STATUS_GA:
+        return "ga";
+
+    case AZOAI_STATUS_PREVIEW:
+        return "preview";
+
+    case AZOAI_STATUS_RETIRED:
+        return "retired";
+
+    default:
+        return "unknown";
+    }
+}

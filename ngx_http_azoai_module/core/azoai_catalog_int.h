@@ -1,0 +1,64 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Catalog internals shared by the store (azoai_catalog.c) and the JSON
+ * loader (azoai_catalog_load.c).  Models and deployments live in arrays
+ * kept sorted by name ignoring ASCII case: Azure treats deployment names
+ * case-insensitively, and model names are matched the same way so that
+ * "GPT-4o" cannot dodge a "gpt-4o" entry.  Lookups are binary searches
+ * that allocate nothing.
+ */
+
+#ifndef _AZOAI_CATALOG_INT_H_INCLUDED_
+#define _AZOAI_CATALOG_INT_H_INCLUDED_
+
+
+#include "azoai_catalog.h"
+
+
+/* longest model, version or deployment name the catalog accepts */
+#define AZOAI_CATALOG_NAME_MAX  128
+
+
+typedef struct {
+    azoai_str_t              version;  /* "*" matches any version */
+    unsigned                 status;   /* AZOAI_STATUS_* */
+} azoai_model_version_t;
+
+
+typedef struct {
+    azoai_str_t              name;
+    azoai_model_version_t   *versions;
+    size_t                   nversions;
+} azoai_model_t;
+
+
+struct azoai_catalog_s {
+    azoai_model_t           *models;
+    size_t                   nmodels;
+    azoai_deployment_t      *deployments;
+    size_t                   ndeployments;
+};
+
+
+/* compares two names ignoring ASCII case: <0, 0, >0 */
+int azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
+    size_t blen);
+
+/* malloc()-ed NUL-terminated copy into s; AZOAI_OK or AZOAI_ERROR */
+int azoai_catalog_str_dup(azoai_str_t *s, const u_char *data, size_t len);
+
+/* NULL if the catalog has no such model */
+const azoai_model_t *azoai_catalog_model(const azoai_catalog_t *c,
+    const u_char *name, size_t len);
+
+/* inserts or replaces; takes over the strings and versions of m */
+int azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m);
+/* inserts or replaces; takes over the strings of d */
+int azoai_catalog_put_deployment(azoai_catalog_t *c, azoai_deployment_t *d);
+
+void azoai_catalog_model_free(azoai_model_t *m);
+void azoai_catalog_deployment_free(azoai_deployment_t *d);
+
+
+#endif /* _AZOAI_CATALOG_INT_H_INCLUDED_ */

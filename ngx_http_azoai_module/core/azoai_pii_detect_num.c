@@ -1,0 +1,542 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Built-in detectors for numbers: payment cards (issuer prefix, length,
+ * Luhn), phone numbers (E.164 with '+', NANP spellings) and US social
+ * security numbers (SSA ranges).  Each runs over the view text at a
+ * candidate byte and either validates a match or gives up quickly.
+ */
+
+#include <string.h>
+
+#include "azoai_pii_int.h"
+
+
+#define AZOAI_CARD_MIN        12
+#define AZOAI_CARD_MAX        19
+#define AZOAI_PHONE_MAX       15     /* E.164 */
+#define AZOAI_PHONE_GROUPS    8
+
+
+/* digits and grouping of a phone-like run */
+typedef struct {
+    u_char          digits[AZOAI_PHONE_MAX];
+    size_t          ndigits;
+    size_t          group_len[AZOAI_PHONE_GROUPS];
+    size_t          ngroups;
+    size_t          end;
+    int             paren_group;        /* -1: none */
+} azoai_phone_run_t;
+
+
+static int azoai_pii_card_issuer(const u_char *d, size_t n);
+static int azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
+    size_t first_group);
+static int azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
+    azoai_phone_run_t *run);
+static int azoai_pii_phone_cc_ok(const u_char *d);
+static int azoai_pii_nanp_ok(const u_char *d);
+
+
+/*
+ * A number must not continue a word or a dotted/dashed number on its
+ * left: "x4111...", "1.2.3.4" from its second octet, UUID groups.
+ */
+
+int
+azoai_pii_num_left_ok(const u_char *v, size_t at)
+{
+    u_char  c;
+
+    if (at == 0) {
+        return 1;
+    }
+
+    c = v[at - 1];
+
+    if (azoai_pii_alnum(c) || c == '_' || c == '+') {
+        return 0;
+    }
+
+    if ((c == '.' || c == '-' || c == ',') && at >= 2
+        && azoai_pii_alnum(v[at - 2]))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+int
+azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end)
+{
+    u_char  c;
+
+    if (end >= len) {
+        return 1;
+    }
+
+    c = v[end];
+
+    if (azoai_pii_alnum(c) || c == '_' || c == '@') {
+        return 0;
+    }
+
+    if ((c == '.' || c == '-' || c == ',') && end + 1 < len
+        && azoai_pii_alnum(v[end + 1]))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+int
+azoai_pii_luhn(const u_char *digits, size_t n)
+{
+    size_t    i;
+    unsigned  sum, d, dbl;
+
+    sum = 0;
+    dbl = 0;
+
+    for (i = n; i-- > 0; /* void */) {
+        d = digits[i] - '0';
+
+        if (dbl) {
+            d *= 2;
+            if (d > 9) {
+                d -= 9;
+            }
+        }
+
+        sum += d;
+        dbl = !dbl;
+    }
+
+    return sum % 10 == 0;
+}
+
+
+/*
+ * Card numbers: 12-19 digits, as one run or in groups separated by one
+ * kind of separator (space, dash, dot; "4 1 1 1 ..." too); the longest
+ * group-aligned prefix with a known issuer prefix and a good Luhn wins.
+ */
+
+int
+azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    u_char  digits[AZOAI_CARD_MAX];
+    u_char  sep;
+    size_t  i, n, g, k, ncand, ndig, group_start, first_group;
+    size_t  cand_end[AZOAI_CARD_MAX + 1], cand_ndig[AZOAI_CARD_MAX + 1];
+
+    if (!azoai_pii_num_left_ok(v, at)) {
+        return 0;
+    }
+
+    i = at;
+    ndig = 0;
+    ncand = 0;
+    sep = 0;
+    first_group = 0;
+
+    for ( ;; ) {
+        group_start = i;
+
+        while (i < len && azoai_pii_digit(v[i])) {
+            if (ndig == AZOAI_CARD_MAX) {
+                goto done;          /* too long: only earlier groups count */
+            }
+
+            digits[ndig++] = v[i++];
+        }
+
+        g = i - group_start;
+
+        if (group_start == at) {
+            first_group = g;
+        }
+
+        if (sep == '.' && g < 3) {
+            break;
+        }
+
+        if (ndig >= AZOAI_CARD_MIN) {
+            cand_end[ncand] = i;
+            cand_ndig[ncand++] = ndig;
+        }
+
+        if (i + 1 >= len || !azoai_pii_digit(v[i + 1])) {
+            break;
+        }
+
+        if (v[i] != ' ' && v[i] != '-' && v[i] != '.') {
+            break;
+        }
+
+        if (sep == 0) {
+            sep = v[i];
+
+            if (sep == '.' && g < 3) {
+                break;
+            }
+
+        } else if (v[i] != sep) {
+            break;
+        }
+
+        i++;
+    }
+
+done:
+
+    if (ncand && azoai_pii_card_tail(v, at, sep, first_group)) {
+        return 0;
+    }
+
+    for (k = ncand; k-- > 0; /* void */) {
+        n = cand_ndig[k];
+
+        if (azoai_pii_card_issuer(digits, n)
+            && azoai_pii_luhn(digits, n)
+            && azoai_pii_num_right_ok(v, len, cand_end[k]))
+        {
+            *start = at;
+            *end = cand_end[k];
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * 1 when the digits at at continue a longer number grouped the same way
+ * ("1234 5678 9012 3456 7890" from its second group).
+ */
+
+static int
+azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
+    size_t first_group)
+{
+    size_t  i;
+
+    if (sep == 0 || at < 2 || v[at - 1] != sep
+        || !azoai_pii_digit(v[at - 2]))
+    {
+        return 0;
+    }
+
+    for (i = at - 1; i > 0 && azoai_pii_digit(v[i - 1]); i--) {
+        /* void */
+    }
+
+    return at - 1 - i == first_group;
+}
+
+
+/* issuer prefixes (IIN ranges) and the lengths each issues */
+
+static int
+azoai_pii_card_issuer(const u_char *d, size_t n)
+{
+    unsigned  p2, p3, p4;
+
+    p2 = (d[0] - '0') * 10 + (d[1] - '0');
+    p3 = p2 * 10 + (d[2] - '0');
+    p4 = p3 * 10 + (d[3] - '0');
+
+    switch (d[0]) {
+
+    case '2':
+        /* Mastercard 2-series, Mir */
+        return (p4 >= 2221 && p4 <= 2720 && n == 16)
+               || (p4 >= 2200 && p4 <= 2204 && n >= 16);
+
+    case '3':
+        /* Amex; Diners; JCB */
+        return ((p2 == 34 || p2 == 37) && n == 15)
+               || (((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38
+                    || p2 == 39) && n >= 14)
+               || (p4 >= 3528 && p4 <= 3589 && n >= 16);
+
+    case '4':
+        /* Visa */
+        return n == 13 || n == 16 || n == 19;
+
+    case '5':
+        /* Mastercard; Maestro */
+        return (p2 >= 51 && p2 <= 55 && n == 16)
+               || p2 == 50 || p2 >= 56;
+
+    case '6':
+        /* Discover, UnionPay, Maestro, RuPay */
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Phone numbers: "+" and 8-15 digits with a known country code (+1: a
+ * valid NANP number), or NANP as 3-3-4 groups with separators, optional
+ * "(area)" and an optional leading "1".
+ */
+
+int
+azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    size_t              g;
+    azoai_phone_run_t   run;
+
+    if (!azoai_pii_num_left_ok(v, at)) {
+        return 0;
+    }
+
+    if (azoai_pii_phone_run(v, len, at, &run) != 0) {
+        return 0;
+    }
+
+    if (!azoai_pii_num_right_ok(v, len, run.end)) {
+        return 0;
+    }
+
+    if (v[at] == '+') {
+
+        if (run.ndigits < 8 || !azoai_pii_phone_cc_ok(run.digits)) {
+            return 0;
+        }
+
+        if (run.digits[0] == '1'
+            && (run.ndigits != 11 || !azoai_pii_nanp_ok(run.digits + 1)))
+        {
+            return 0;
+        }
+
+        *start = at;
+        *end = run.end;
+        return 1;
+    }
+
+    /* NANP: [1] area exchange line, separated */
+
+    g = 0;
+
+    if (run.ngroups == 4 && run.group_len[0] == 1 && run.digits[0] == '1') {
+        g = 1;
+
+    } else if (run.ngroups != 3) {
+        return 0;
+    }
+
+    if (run.group_len[g] != 3 || run.group_len[g + 1] != 3
+        || run.group_len[g + 2] != 4)
+    {
+        return 0;
+    }
+
+    if (run.paren_group != -1 && run.paren_group != (int) g) {
+        return 0;
+    }
+
+    if (!azoai_pii_nanp_ok(run.digits + g)) {
+        return 0;
+    }
+
+    *start = at;
+    *end = run.end;
+    return 1;
+}
+
+
+/*
+ * Reads digit groups separated by one space, dash or dot, with at most
+ * one "(group)"; 0 when the run is well-formed.
+ */
+
+static int
+azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
+    azoai_phone_run_t *run)
+{
+    size_t  i, s;
+    int     open;
+
+    run->ndigits = 0;
+    run->ngroups = 0;
+    run->paren_group = -1;
+    open = 0;
+
+    i = at;
+
+    if (v[i] == '+') {
+        i++;
+    }
+
+    if (i < len && v[i] == '(') {
+        open = 1;
+        run->paren_group = 0;
+        i++;
+    }
+
+    for ( ;; ) {
+        s = i;
+
+        while (i < len && azoai_pii_digit(v[i])) {
+            if (run->ndigits == AZOAI_PHONE_MAX) {
+                return -1;
+            }
+
+            run->digits[run->ndigits++] = v[i++];
+        }
+
+        if (i == s || run->ngroups == AZOAI_PHONE_GROUPS) {
+            return -1;
+        }
+
+        run->group_len[run->ngroups++] = i - s;
+        run->end = i;
+
+        if (open) {
+            if (i >= len || v[i] != ')') {
+                return -1;
+            }
+
+            open = 0;
+            i++;
+
+            if (i < len && azoai_pii_digit(v[i])) {
+                continue;
+            }
+        }
+
+        if (i + 1 >= len
+            || (v[i] != ' ' && v[i] != '-' && v[i] != '.'))
+        {
+            return 0;
+        }
+
+        if (azoai_pii_digit(v[i + 1])) {
+            i++;
+            continue;
+        }
+
+        if (v[i + 1] == '(' && run->paren_group == -1 && i + 2 < len
+            && azoai_pii_digit(v[i + 2]))
+        {
+            open = 1;
+            run->paren_group = (int) run->ngroups;
+            i += 2;
+            continue;
+        }
+
+        return 0;
+    }
+}
+
+
+/* ITU-T E.164 country codes: the 1-, 2- and 3-digit zones */
+
+static int
+azoai_pii_phone_cc_ok(const u_char *d)
+{
+    unsigned  p2;
+
+    if (d[0] == '0') {
+        return 0;
+    }
+
+    p2 = (d[0] - '0') * 10 + (d[1] - '0');
+
+    /* spare zones, and +80x/+88x which are not personal numbers */
+    if (p2 == 28 || p2 == 80 || p2 == 83 || p2 == 88 || p2 == 89) {
+        return 0;
+    }
+
+    /* every other prefix opens a 1-, 2- or 3-digit country code */
+    return 1;
+}
+
+
+/* area and exchange: [2-9]XX, not N11 */
+
+static int
+azoai_pii_nanp_ok(const u_char *d)
+{
+    if (d[0] < '2' || d[3] < '2') {
+        return 0;
+    }
+
+    if ((d[1] == '1' && d[2] == '1') || (d[4] == '1' && d[5] == '1')) {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+/*
+ * US SSN: AAA-GG-SSSS or AAA GG SSSS (one separator kind); area not 000,
+ * 666 or 9XX, group not 00, serial not 0000.
+ */
+
+int
+azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    u_char          sep;
+    size_t          k;
+    const u_char   *d;
+
+    static const u_char  shape[] = "ddd-dd-dddd";
+
+    if (at + 11 > len || !azoai_pii_num_left_ok(v, at)) {
+        return 0;
+    }
+
+    d = v + at;
+    sep = d[3];
+
+    if (sep != '-' && sep != ' ') {
+        return 0;
+    }
+
+    for (k = 0; k < 11; k++) {
+        if (shape[k] == 'd' ? !azoai_pii_digit(d[k]) : d[k] != sep) {
+            return 0;
+        }
+    }
+
+    if (!azoai_pii_num_right_ok(v, len, at + 11)) {
+        return 0;
+    }
+
+    /* with spaces, not a piece of a longer spaced number */
+    if (sep == ' '
+        && ((at >= 2 && v[at - 1] == ' ' && azoai_pii_digit(v[at - 2]))
+            || (at + 12 < len && v[at + 11] == ' '
+                && azoai_pii_digit(v[at + 12]))))
+    {
+        return 0;
+    }
+
+    if ((d[0] == '0' && d[1] == '0' && d[2] == '0')
+        || (d[0] == '6' && d[1] == '6' && d[2] == '6')
+        || d[0] == '9'
+        || (d[4] == '0' && d[5] == '0')
+        || (d[7] == '0' && d[8] == '0' && d[9] == '0' && d[10] == '0'))
+    {
+        return 0;
+    }
+
+    *start = at;
+    *end = at + 11;
+    return 1;
+}

@@ -1,0 +1,131 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Internals of the PII engine shared by its files: the engine structure,
+ * the byte-class table, the decoded text view and the built-in detectors.
+ * Nothing outside azoai_pii*.c includes this header.
+ */
+
+#ifndef _AZOAI_PII_INT_H_INCLUDED_
+#define _AZOAI_PII_INT_H_INCLUDED_
+
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <openssl/evp.h>
+
+#include "azoai_pii.h"
+
+
+#define AZOAI_PII_NAME_MAX     64
+
+/* byte classes, azoai_pii_class[] */
+#define AZOAI_PC_DIGIT         0x01
+#define AZOAI_PC_ALPHA         0x02
+#define AZOAI_PC_HEX           0x04
+#define AZOAI_PC_CAND          0x08   /* starts a detector in the view */
+#define AZOAI_PC_RAW           0x10   /* CAND, backslash, bytes >= 0x80 */
+#define AZOAI_PC_LOCAL         0x20   /* email local part */
+#define AZOAI_PC_DOMAIN        0x40   /* email domain label */
+
+#define azoai_pii_is(c, cls)   (azoai_pii_class[(u_char) (c)] & (cls))
+#define azoai_pii_digit(c)     ((u_char) ((c) - '0') < 10)
+#define azoai_pii_alnum(c)     azoai_pii_is(c, AZOAI_PC_DIGIT|AZOAI_PC_ALPHA)
+
+/* a custom pattern gives up (fail closed) beyond this many match steps */
+#define AZOAI_PII_MATCH_LIMIT  10000000
+#define AZOAI_PII_JIT_STACK    (512 * 1024)
+
+
+typedef struct {
+    char                    name[AZOAI_PII_NAME_MAX + 1];  /* "email" */
+    char                    tag[AZOAI_PII_NAME_MAX + 1];   /* "EMAIL" */
+    size_t                  name_len;
+    azoai_pii_action_e      action;
+    unsigned                enabled:1;
+    pcre2_code             *re;
+} azoai_pii_type_t;
+
+
+struct azoai_pii_engine_s {
+    azoai_pii_type_t        types[AZOAI_PII_MAX_TYPES];
+    unsigned                ntypes;
+    unsigned                builtin_mask;    /* bit per enabled built-in */
+    unsigned                ncustom;
+    unsigned                finalized:1;
+
+    u_char                 *key;
+    size_t                  key_len;
+    EVP_MAC                *mac;
+    EVP_MAC_CTX            *mac_ctx;
+
+    pcre2_match_data       *match_data;
+    pcre2_match_context    *match_ctx;
+    pcre2_jit_stack        *jit_stack;
+};
+
+
+/*
+ * Where the view differs from raw: a character the view decodes, folds or
+ * drops (escapes, full-width forms, zero-width characters).  Between two
+ * such characters view and raw bytes are the same, one for one.
+ */
+typedef struct {
+    uint32_t                view;      /* view offset of its output */
+    uint32_t                raw;       /* raw offset of the character */
+} azoai_pii_seg_t;
+
+
+/*
+ * The decoded text of one JSON string.  nsegs == 0: the view is the raw
+ * bytes (identity).
+ */
+typedef struct {
+    const u_char           *text;
+    size_t                  len;
+    const u_char           *raw;
+    size_t                  raw_len;
+    azoai_pii_seg_t        *segs;
+    size_t                  nsegs;
+} azoai_pii_view_t;
+
+
+extern const u_char  azoai_pii_class[256];
+
+
+/* azoai_pii_view.c */
+size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
+    u_char *out);
+size_t azoai_pii_find_cand(const u_char *text, size_t from, size_t len);
+int azoai_pii_view_needed(const u_char *raw, size_t len);
+size_t azoai_pii_view_specials(const u_char *raw, size_t len);
+void azoai_pii_view_build(azoai_pii_view_t *view, const u_char *raw,
+    size_t len, u_char *buf, azoai_pii_seg_t *segs);
+size_t azoai_pii_view_raw_start(const azoai_pii_view_t *view, size_t v);
+size_t azoai_pii_view_raw_end(const azoai_pii_view_t *view, size_t v);
+
+/* built-in detectors over view text; 1 and [*start, *end) when found */
+int azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_ipv4(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+
+/* shared checks (azoai_pii_detect_num.c) */
+int azoai_pii_num_left_ok(const u_char *v, size_t at);
+int azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end);
+int azoai_pii_luhn(const u_char *digits, size_t n);
+int azoai_pii_iban_valid(const u_char *chars, size_t n);
+
+
+#endif /* _AZOAI_PII_INT_H_INCLUDED_ */

@@ -1,0 +1,468 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * azoai_pii_scan(): one JSON string in, matches out.  A prefilter pass
+ * decides whether any detector could start in the string; only then is
+ * the text view built (or the raw bytes used as they are), the validating
+ * detectors run around candidate bytes, custom patterns run over the view,
+ * overlapping candidates are resolved (longer wins) and the survivors are
+ * reported in raw offsets.
+ */
+
+#include <string.h>
+
+#include "azoai_pii_int.h"
+
+
+/* views up to this size stay on the stack */
+#define AZOAI_PII_STACK_VIEW   2048
+#define AZOAI_PII_STACK_SEGS   256
+#define AZOAI_PII_STACK_CANDS  64
+
+
+typedef struct {
+    azoai_pii_match_t  *items;
+    size_t              n;
+    size_t              cap;
+    azoai_alloc_t      *alloc;
+} azoai_pii_cands_t;
+
+
+static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
+static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
+static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type);
+static void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
+static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
+static int azoai_pii_before(const azoai_pii_match_t *a,
+    const azoai_pii_match_t *b);
+static int azoai_pii_report(const azoai_pii_view_t *view,
+    const azoai_pii_match_t *m, azoai_pii_match_pt cb, void *data);
+
+
+#define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
+
+
+int
+azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, azoai_alloc_t *a, azoai_pii_match_pt cb, void *data)
+{
+    size_t              i, nspecial;
+    u_char             *buf;
+    azoai_pii_seg_t    *segs;
+    azoai_pii_view_t    view;
+    azoai_pii_match_t   best;
+    azoai_pii_cands_t   cands;
+    u_char              stack_buf[AZOAI_PII_STACK_VIEW];
+    azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
+    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
+
+    if (len == 0) {
+        return AZOAI_OK;
+    }
+
+    if (e->ncustom == 0
+        && (e->builtin_mask == 0 || !azoai_pii_view_needed(raw, len)))
+    {
+        return AZOAI_OK;
+    }
+
+    if (len > UINT32_MAX) {
+        return AZOAI_ERROR;
+    }
+
+    nspecial = azoai_pii_view_specials(raw, len);
+
+    if (nspecial == 0) {
+        /* the view is raw itself */
+        view.text = raw;
+        view.len = len;
+        view.raw = raw;
+        view.raw_len = len;
+        view.segs = NULL;
+        view.nsegs = 0;
+
+    } else {
+        if (len <= AZOAI_PII_STACK_VIEW && nspecial <= AZOAI_PII_STACK_SEGS) {
+            buf = stack_buf;
+            segs = stack_segs;
+
+        } else {
+            segs = azoai_alloc(a, nspecial * sizeof(azoai_pii_seg_t) + len);
+            if (segs == NULL) {
+                return AZOAI_ERROR;
+            }
+
+            buf = (u_char *) (segs + nspecial);
+        }
+
+        azoai_pii_view_build(&view, raw, len, buf, segs);
+    }
+
+    cands.items = stack_cands;
+    cands.n = 0;
+    cands.cap = AZOAI_PII_STACK_CANDS;
+    cands.alloc = a;
+
+    if (e->builtin_mask
+        && azoai_pii_scan_builtin(e, &view, &cands) != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (e->ncustom && azoai_pii_scan_custom(e, &view, &cands) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    if (cands.n == 0) {
+        return AZOAI_OK;
+    }
+
+    azoai_pii_cands_sort(cands.items, cands.n);
+
+    /* overlaps: the longer candidate wins, the first one on a tie */
+
+    best = cands.items[0];
+
+    for (i = 1; i < cands.n; i++) {
+
+        if (cands.items[i].start < best.end) {
+            if (cands.items[i].end - cands.items[i].start
+                > best.end - best.start)
+            {
+                best = cands.items[i];
+            }
+
+            continue;
+        }
+
+        if (azoai_pii_report(&view, &best, cb, data) != 0) {
+            return AZOAI_ERROR;
+        }
+
+        best = cands.items[i];
+    }
+
+    if (azoai_pii_report(&view, &best, cb, data) != 0) {
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_OK;
+}
+
+
+/* the prefilter loop over the view: only candidate bytes stop it */
+
+static int
+azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_cands_t *cands)
+{
+    size_t         i, s, end, len;
+    const u_char  *v;
+
+    v = view->text;
+    len = view->len;
+    i = 0;
+
+    for ( ;; ) {
+        i = azoai_pii_find_cand(v, i, len);
+
+        if (i >= len) {
+            return AZOAI_OK;
+        }
+
+        switch (v[i]) {
+
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+            if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
+                return AZOAI_ERROR;
+            }
+
+            /* the next number starts after this word */
+            while (i < len && azoai_pii_alnum(v[i])) {
+                i++;
+            }
+
+            continue;
+
+        case '@':
+            if (azoai_pii_on(e, AZOAI_PII_EMAIL)
+                && azoai_pii_detect_email(v, len, i, &s, &end)
+                && azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL))
+            {
+                return AZOAI_ERROR;
+            }
+
+            break;
+
+        case ':':
+            if (azoai_pii_on(e, AZOAI_PII_IPV6)
+                && azoai_pii_detect_ipv6(v, len, i, &s, &end))
+            {
+                if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6)) {
+                    return AZOAI_ERROR;
+                }
+
+                i = end;
+                continue;
+            }
+
+            break;
+
+        case '+':
+        case '(':
+            if (azoai_pii_on(e, AZOAI_PII_PHONE)
+                && azoai_pii_detect_phone(v, len, i, &s, &end)
+                && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
+            {
+                return AZOAI_ERROR;
+            }
+
+            break;
+        }
+
+        i++;
+    }
+}
+
+
+/* every numeric detector at the first digit of a word */
+
+static int
+azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+{
+    size_t  s, end;
+
+    if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
+        && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+        && azoai_pii_detect_iban(v, len, at, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (at > 0 && azoai_pii_alnum(v[at - 1])) {
+        return AZOAI_OK;
+    }
+
+    if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
+        && azoai_pii_detect_card(v, len, at, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_CREDIT_CARD))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (azoai_pii_on(e, AZOAI_PII_US_SSN)
+        && azoai_pii_detect_ssn(v, len, at, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (azoai_pii_on(e, AZOAI_PII_PHONE)
+        && azoai_pii_detect_phone(v, len, at, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (azoai_pii_on(e, AZOAI_PII_IPV4)
+        && azoai_pii_detect_ipv4(v, len, at, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4))
+    {
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_pii_scan_custom(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_cands_t *cands)
+{
+    int                      rc;
+    size_t                   offset;
+    unsigned                 type;
+    PCRE2_SIZE              *ov;
+    const azoai_pii_type_t  *t;
+
+    if (e->match_data == NULL) {
+        return AZOAI_ERROR;         /* not finalized: fail closed */
+    }
+
+    for (type = AZOAI_PII_BUILTIN_N; type < e->ntypes; type++) {
+        t = &e->types[type];
+
+        if (!t->enabled || t->re == NULL) {
+            continue;
+        }
+
+        offset = 0;
+
+        while (offset <= view->len) {
+            rc = pcre2_match(t->re, view->text, view->len, offset, 0,
+                             e->match_data, e->match_ctx);
+
+            if (rc == PCRE2_ERROR_NOMATCH) {
+                break;
+            }
+
+            if (rc < 0) {
+                return AZOAI_ERROR;   /* match limit and the like */
+            }
+
+            ov = pcre2_get_ovector_pointer(e->match_data);
+
+            if (ov[1] > ov[0]) {
+                if (azoai_pii_cands_add(cands, ov[0], ov[1], type)) {
+                    return AZOAI_ERROR;
+                }
+
+                offset = ov[1];
+                continue;
+            }
+
+            /* an empty match: step over one character */
+            offset = (ov[1] > offset ? ov[1] : offset) + 1;
+
+            while (offset < view->len && (view->text[offset] & 0xc0) == 0x80)
+            {
+                offset++;
+            }
+        }
+    }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
+{
+    azoai_pii_match_t  *items;
+
+    if (cands->n == cands->cap) {
+        items = azoai_alloc(cands->alloc,
+                            2 * cands->cap * sizeof(azoai_pii_match_t));
+        if (items == NULL) {
+            return AZOAI_ERROR;
+        }
+
+        memcpy(items, cands->items, cands->n * sizeof(azoai_pii_match_t));
+        cands->items = items;
+        cands->cap *= 2;
+    }
+
+    cands->items[cands->n].start = start;
+    cands->items[cands->n].end = end;
+    cands->items[cands->n].type = type;
+    cands->n++;
+
+    return AZOAI_OK;
+}
+
+
+/* heapsort: by start, the longer first, then by type; no allocation */
+
+static void
+azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n)
+{
+    size_t             i;
+    azoai_pii_match_t  tmp;
+
+    for (i = 1; i < n; i++) {
+        if (azoai_pii_before(&m[i], &m[i - 1])) {
+            break;
+        }
+    }
+
+    if (i == n) {
+        return;                     /* the usual case: already in order */
+    }
+
+    for (i = n / 2; i-- > 0; /* void */) {
+        azoai_pii_sift(m, i, n);
+    }
+
+    for (i = n; i-- > 1; /* void */) {
+        tmp = m[0];
+        m[0] = m[i];
+        m[i] = tmp;
+        azoai_pii_sift(m, 0, i);
+    }
+}
+
+
+static void
+azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n)
+{
+    size_t             child;
+    azoai_pii_match_t  tmp;
+
+    for ( ;; ) {
+        child = 2 * root + 1;
+
+        if (child >= n) {
+            return;
+        }
+
+        if (child + 1 < n && azoai_pii_before(&m[child], &m[child + 1])) {
+            child++;
+        }
+
+        if (!azoai_pii_before(&m[root], &m[child])) {
+            return;
+        }
+
+        tmp = m[root];
+        m[root] = m[child];
+        m[child] = tmp;
+        root = child;
+    }
+}
+
+
+static int
+azoai_pii_before(const azoai_pii_match_t *a, const azoai_pii_match_t *b)
+{
+    if (a->start != b->start) {
+        return a->start < b->start;
+    }
+
+    if (a->end != b->end) {
+        return a->end > b->end;
+    }
+
+    return a->type < b->type;
+}
+
+
+/* view offsets to raw offsets, then the callback */
+
+static int
+azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
+    azoai_pii_match_pt cb, void *data)
+{
+    azoai_pii_match_t  out;
+
+    out.type = m->type;
+
+    if (view->nsegs == 0) {
+        out.start = m->start;
+        out.end = m->end;
+
+    } else {
+        out.start = azoai_pii_view_raw_start(view, m->start);
+        out.end = azoai_pii_view_raw_end(view, m->end - 1);
+    }
+
+    return cb(data, &out);
+}

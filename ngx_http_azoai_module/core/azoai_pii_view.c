@@ -1,0 +1,629 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The text view of one JSON string: escapes decoded, full-width forms
+ * folded to ASCII, zero-width characters and soft hyphens dropped, with a
+ * map from each view byte back to the raw character it came from.  Also
+ * the byte-class table and the prefilter that skips bytes no detector can
+ * start on.
+ */
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "azoai_pii_int.h"
+
+
+#define AZOAI_PC_D  (AZOAI_PC_DIGIT|AZOAI_PC_HEX|AZOAI_PC_CAND|AZOAI_PC_RAW \
+                     |AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
+#define AZOAI_PC_X  (AZOAI_PC_ALPHA|AZOAI_PC_HEX|AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
+#define AZOAI_PC_A  (AZOAI_PC_ALPHA|AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
+#define AZOAI_PC_S  (AZOAI_PC_CAND|AZOAI_PC_RAW)
+
+
+static int azoai_pii_may_start(const u_char *raw, size_t len, size_t i,
+    size_t *skip);
+static size_t azoai_pii_find_special(const u_char *raw, size_t from,
+    size_t len);
+static const azoai_pii_seg_t *azoai_pii_view_seg(
+    const azoai_pii_view_t *view, size_t v);
+static size_t azoai_pii_fold(uint32_t cp, u_char *out);
+static int azoai_pii_hex4(const u_char *p, uint32_t *cp);
+
+
+const u_char  azoai_pii_class[256] = {
+    ['0' ... '9'] = AZOAI_PC_D,
+    ['A' ... 'F'] = AZOAI_PC_X,
+    ['a' ... 'f'] = AZOAI_PC_X,
+    ['G' ... 'Z'] = AZOAI_PC_A,
+    ['g' ... 'z'] = AZOAI_PC_A,
+    ['@'] = AZOAI_PC_S,
+    [':'] = AZOAI_PC_S,
+    ['('] = AZOAI_PC_S,
+    ['+'] = AZOAI_PC_S|AZOAI_PC_LOCAL,
+    ['-'] = AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN,
+    ['.'] = AZOAI_PC_LOCAL,
+    ['_'] = AZOAI_PC_LOCAL,
+    ['%'] = AZOAI_PC_LOCAL,
+    ['\\'] = AZOAI_PC_RAW,
+    [0x80 ... 0xff] = AZOAI_PC_RAW
+};
+
+
+#if defined(__SSE2__)
+
+/* bit per byte that may start a detector: digits, ':', '@', '+', '(' */
+
+static inline int
+azoai_pii_sse_cand(__m128i x)
+{
+    __m128i  hit;
+
+    /* '0'..'9' and ':' (signed: bytes >= 0x80 are negative) */
+    hit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x2f)),
+                        _mm_cmplt_epi8(x, _mm_set1_epi8(0x3b)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('(')));
+
+    return _mm_movemask_epi8(hit);
+}
+
+
+/*
+ * bit per byte where the view may differ from raw: '\\' and the lead
+ * bytes of U+00A0..U+00BF, U+2000..U+2FFF, U+3000..U+3FFF, U+F000..U+FFFF
+ */
+
+static inline int
+azoai_pii_sse_special(__m128i x)
+{
+    __m128i  hit;
+
+    hit = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xc2)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xe2)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xe3)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xef)));
+
+    return _mm_movemask_epi8(hit);
+}
+
+#endif
+
+
+#define azoai_pii_special(c)                                                 \
+    ((c) == '\\' || (c) == 0xc2 || (c) == 0xe2 || (c) == 0xe3 || (c) == 0xef)
+
+
+/*
+ * The first offset >= from whose byte may start a detector, or len: the
+ * loop PII-free text spends its time in.
+ */
+
+size_t
+azoai_pii_find_cand(const u_char *text, size_t from, size_t len)
+{
+    int      bits;
+    size_t   i;
+
+    i = from;
+
+#if defined(__SSE2__)
+    while (i + 16 <= len) {
+        bits = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *)
+                                                  (text + i)));
+        if (bits) {
+            return i + __builtin_ctz(bits);
+        }
+
+        i += 16;
+    }
+#endif
+
+    (void) bits;
+
+    while (i < len && !azoai_pii_is(text[i], AZOAI_PC_CAND)) {
+        i++;
+    }
+
+    return i;
+}
+
+
+static size_t
+azoai_pii_find_special(const u_char *raw, size_t from, size_t len)
+{
+    int      bits;
+    size_t   i;
+
+    i = from;
+
+#if defined(__SSE2__)
+    while (i + 16 <= len) {
+        bits = azoai_pii_sse_special(_mm_loadu_si128((const __m128i *)
+                                                     (raw + i)));
+        if (bits) {
+            return i + __builtin_ctz(bits);
+        }
+
+        i += 16;
+    }
+#endif
+
+    (void) bits;
+
+    while (i < len && !azoai_pii_special(raw[i])) {
+        i++;
+    }
+
+    return i;
+}
+
+
+/*
+ * An upper bound of the characters where the view differs from raw; 0:
+ * the view is raw itself.
+ */
+
+size_t
+azoai_pii_view_specials(const u_char *raw, size_t len)
+{
+    size_t  i, n;
+
+    i = 0;
+    n = 0;
+
+#if defined(__SSE2__)
+    while (i + 16 <= len) {
+        n += __builtin_popcount(azoai_pii_sse_special(
+                 _mm_loadu_si128((const __m128i *) (raw + i))));
+        i += 16;
+    }
+#endif
+
+    for ( /* void */ ; i < len; i++) {
+        n += azoai_pii_special(raw[i]);
+    }
+
+    return n;
+}
+
+
+/*
+ * 1 when the view of raw may hold the start of a match; a string without
+ * one needs no view and no scan (one prefilter pass).  It may say 1 for
+ * a string without a match, never 0 for one with a match.
+ */
+
+int
+azoai_pii_view_needed(const u_char *raw, size_t len)
+{
+    int     bits;
+    size_t  i, base, skip;
+
+    base = 0;
+    skip = 0;
+
+#if defined(__SSE2__)
+    {
+        __m128i  x, next, esc;
+
+        /*
+         * flag candidates, "\\u" and 0xef (U+F000..U+FFFF, the full-width
+         * forms); look at each flagged byte of a block, not one stop each
+         */
+
+        for ( /* void */ ; base + 17 <= len; base += 16) {
+            x = _mm_loadu_si128((const __m128i *) (raw + base));
+            next = _mm_loadu_si128((const __m128i *) (raw + base + 1));
+
+            esc = _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                                _mm_cmpeq_epi8(next, _mm_set1_epi8('u')));
+            esc = _mm_or_si128(esc, _mm_cmpeq_epi8(x,
+                                                   _mm_set1_epi8((char) 0xef)));
+
+            bits = azoai_pii_sse_cand(x) | _mm_movemask_epi8(esc);
+
+            while (bits) {
+                i = base + __builtin_ctz(bits);
+                bits &= bits - 1;
+
+                if (i >= skip && azoai_pii_may_start(raw, len, i, &skip)) {
+                    return 1;
+                }
+            }
+        }
+    }
+#endif
+
+    (void) bits;
+
+    for (i = base > skip ? base : skip; i < len; i++) {
+        if (azoai_pii_is(raw[i], AZOAI_PC_RAW)
+            && i >= skip && azoai_pii_may_start(raw, len, i, &skip))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether the flagged byte at i may give the view a match start; *skip is
+ * set past the escape or character that starts there.
+ */
+
+static int
+azoai_pii_may_start(const u_char *raw, size_t len, size_t i, size_t *skip)
+{
+    size_t  pos;
+    u_char  c, next, out[4];
+
+    c = raw[i];
+    *skip = i + 1;
+
+    if (azoai_pii_digit(c) || c == '@') {
+        return 1;
+    }
+
+    next = (i + 1 < len) ? raw[i + 1] : ' ';
+
+    if (c == '+' || c == '(' || c == ':') {
+        /* a phone starts "+1", "(4"; an IPv6 has ":f" or "::" */
+        return azoai_pii_digit(next) || next == '\\' || next >= 0x80
+               || (c == ':' && (next == ':'
+                                || azoai_pii_is(next, AZOAI_PC_HEX)));
+    }
+
+    /* "\uXXXX" or U+F000..U+FFFF: what does it decode to? */
+
+    if ((c == '\\' && next == 'u') || c == 0xef) {
+        pos = i;
+
+        if (azoai_pii_view_char(raw, len, &pos, out) == 1
+            && azoai_pii_is(out[0], AZOAI_PC_CAND))
+        {
+            return 1;
+        }
+
+        *skip = pos;
+        return 0;
+    }
+
+    /* other escapes and characters */
+    return 0;
+}
+
+
+/*
+ * Builds the view of raw into buf (len bytes: the view is never longer)
+ * and segs (azoai_pii_view_specials() entries at most).
+ */
+
+void
+azoai_pii_view_build(azoai_pii_view_t *view, const u_char *raw,
+    size_t len, u_char *buf, azoai_pii_seg_t *segs)
+{
+    size_t  i, j, o, n, ns;
+    u_char  out[4];
+
+    i = 0;
+    o = 0;
+    ns = 0;
+
+    for ( ;; ) {
+        j = azoai_pii_find_special(raw, i, len);
+
+        memcpy(buf + o, raw + i, j - i);
+        o += j - i;
+        i = j;
+
+        if (i >= len) {
+            break;
+        }
+
+        n = azoai_pii_view_char(raw, len, &i, out);
+
+        if (n != i - j || memcmp(out, raw + j, n) != 0) {
+            segs[ns].view = (uint32_t) o;
+            segs[ns].raw = (uint32_t) j;
+            ns++;
+        }
+
+        memcpy(buf + o, out, n);
+        o += n;
+    }
+
+    view->text = buf;
+    view->len = o;
+    view->raw = raw;
+    view->raw_len = len;
+    view->segs = segs;
+    view->nsegs = ns;
+}
+
+
+/*
+ * The segment view offset v falls in or after: the last one whose view
+ * offset is <= v; NULL when v comes before the first.
+ */
+
+static const azoai_pii_seg_t *
+azoai_pii_view_seg(const azoai_pii_view_t *view, size_t v)
+{
+    size_t  lo, hi, mid;
+
+    lo = 0;
+    hi = view->nsegs;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (view->segs[mid].view <= v) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo ? &view->segs[lo - 1] : NULL;
+}
+
+
+/* the raw offset of the character behind view byte v */
+
+size_t
+azoai_pii_view_raw_start(const azoai_pii_view_t *view, size_t v)
+{
+    size_t                  pos, n;
+    u_char                  out[4];
+    const azoai_pii_seg_t  *seg;
+
+    seg = azoai_pii_view_seg(view, v);
+
+    if (seg == NULL) {
+        return v;
+    }
+
+    pos = seg->raw;
+    n = azoai_pii_view_char(view->raw, view->raw_len, &pos, out);
+
+    if (v < seg->view + n) {
+        return seg->raw;
+    }
+
+    return pos + (v - seg->view - n);
+}
+
+
+/* the raw offset just past the character behind view byte v */
+
+size_t
+azoai_pii_view_raw_end(const azoai_pii_view_t *view, size_t v)
+{
+    size_t                  pos, n;
+    u_char                  out[4];
+    const azoai_pii_seg_t  *seg;
+
+    seg = azoai_pii_view_seg(view, v);
+
+    if (seg == NULL) {
+        return v + 1;
+    }
+
+    pos = seg->raw;
+    n = azoai_pii_view_char(view->raw, view->raw_len, &pos, out);
+
+    if (v < seg->view + n) {
+        return pos;
+    }
+
+    return pos + (v - seg->view - n) + 1;
+}
+
+
+/*
+ * Decodes the character at *pos (an escape, a UTF-8 sequence or a byte),
+ * advances *pos past it and writes its view bytes to out (4 at most);
+ * returns how many, 0 for characters the view ignores.
+ */
+
+size_t
+azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
+    u_char *out)
+{
+    size_t    p, n, k;
+    u_char    c;
+    uint32_t  cp, lo;
+
+    p = *pos;
+    c = raw[p];
+
+    if (c < 0x80 && c != '\\') {
+        *pos = p + 1;
+        out[0] = c;
+        return 1;
+    }
+
+    if (c == '\\') {
+
+        if (p + 1 >= len) {
+            *pos = p + 1;
+            out[0] = c;
+            return 1;
+        }
+
+        c = raw[p + 1];
+
+        if (c != 'u' || p + 6 > len || azoai_pii_hex4(raw + p + 2, &cp)) {
+            *pos = p + 2;
+
+            switch (c) {
+            case 'n': out[0] = '\n'; break;
+            case 't': out[0] = '\t'; break;
+            case 'r': out[0] = '\r'; break;
+            case 'b': out[0] = '\b'; break;
+            case 'f': out[0] = '\f'; break;
+            default:  out[0] = c; break;
+            }
+
+            return 1;
+        }
+
+        p += 6;
+
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+
+            if (p + 6 <= len && raw[p] == '\\' && raw[p + 1] == 'u'
+                && azoai_pii_hex4(raw + p + 2, &lo) == 0
+                && lo >= 0xdc00 && lo <= 0xdfff)
+            {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+
+            } else {
+                cp = 0xfffd;
+            }
+
+        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+            cp = 0xfffd;
+        }
+
+        *pos = p;
+
+        return azoai_pii_fold(cp, out);
+    }
+
+    /* UTF-8; invalid sequences pass as single bytes */
+
+    if (c >= 0xf0 && c < 0xf5) {
+        n = 4;
+        cp = c & 0x07;
+
+    } else if (c >= 0xe0) {
+        n = 3;
+        cp = c & 0x0f;
+
+    } else if (c >= 0xc2) {
+        n = 2;
+        cp = c & 0x1f;
+
+    } else {
+        n = 1;
+        cp = 0;
+    }
+
+    if (n == 1 || p + n > len) {
+        *pos = p + 1;
+        out[0] = c;
+        return 1;
+    }
+
+    for (k = 1; k < n; k++) {
+        if ((raw[p + k] & 0xc0) != 0x80) {
+            *pos = p + 1;
+            out[0] = c;
+            return 1;
+        }
+
+        cp = (cp << 6) | (raw[p + k] & 0x3f);
+    }
+
+    *pos = p + n;
+
+    return azoai_pii_fold(cp, out);
+}
+
+
+/* a code point as the view shows it: folded, ignored or UTF-8 */
+
+static size_t
+azoai_pii_fold(uint32_t cp, u_char *out)
+{
+    if (cp >= 0xff01 && cp <= 0xff5e) {
+        out[0] = (u_char) (cp - 0xfee0);
+        return 1;
+    }
+
+    switch (cp) {
+
+    /* zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen */
+    case 0x200b: case 0x200c: case 0x200d: case 0x2060: case 0xfeff:
+    case 0x00ad:
+        return 0;
+
+    /* ideographic, no-break and other spaces */
+    case 0x3000: case 0x00a0: case 0x2000: case 0x2001: case 0x2002:
+    case 0x2003: case 0x2004: case 0x2005: case 0x2006: case 0x2007:
+    case 0x2008: case 0x2009: case 0x200a: case 0x202f:
+        out[0] = ' ';
+        return 1;
+
+    /* hyphens and dashes, minus sign */
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2212:
+        out[0] = '-';
+        return 1;
+    }
+
+    if (cp < 0x80) {
+        out[0] = (u_char) cp;
+        return 1;
+    }
+
+    if (cp < 0x800) {
+        out[0] = (u_char) (0xc0 | (cp >> 6));
+        out[1] = (u_char) (0x80 | (cp & 0x3f));
+        return 2;
+    }
+
+    if (cp < 0x10000) {
+        out[0] = (u_char) (0xe0 | (cp >> 12));
+        out[1] = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (u_char) (0x80 | (cp & 0x3f));
+        return 3;
+    }
+
+    out[0] = (u_char) (0xf0 | (cp >> 18));
+    out[1] = (u_char) (0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (u_char) (0x80 | (cp & 0x3f));
+    return 4;
+}
+
+
+/* 0 and *cp for four hex digits */
+
+static int
+azoai_pii_hex4(const u_char *p, uint32_t *cp)
+{
+    size_t    k;
+    u_char    c;
+    uint32_t  v;
+
+    v = 0;
+
+    for (k = 0; k < 4; k++) {
+        c = p[k];
+
+        if (c >= '0' && c <= '9') {
+            v = (v << 4) | (uint32_t) (c - '0');
+
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            v = (v << 4) | (uint32_t) ((c | 0x20) - 'a' + 10);
+
+        } else {
+            return -1;
+        }
+    }
+
+    *cp = v;
+
+    return 0;
+}

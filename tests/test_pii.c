@@ -1,0 +1,955 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Unit tests of the PII engine: detectors, look-alikes, the text view and
+ * its evasion forms, rendering of each action, custom patterns,
+ * configuration errors, and the labelled set (recall and false
+ * positives).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "azoai_core.h"
+#include "azoai_pii.h"
+#include "test_util.h"
+
+
+#define MAX_FOUND  64
+
+
+typedef struct {
+    azoai_pii_match_t   m[MAX_FOUND];
+    size_t              n;
+    int                 stop_at;       /* >0: return non-zero then */
+} found_t;
+
+
+typedef struct {
+    const char          *raw;
+    unsigned             type;
+    const char          *value;        /* the raw span expected */
+} pos_case_t;
+
+
+static int
+collect(void *data, const azoai_pii_match_t *m)
+{
+    found_t  *f = data;
+
+    if (f->n < MAX_FOUND) {
+        f->m[f->n] = *m;
+    }
+
+    f->n++;
+
+    return f->stop_at && (int) f->n >= f->stop_at;
+}
+
+
+static azoai_pii_engine_t *
+engine_all(azoai_pii_action_e action, const char *key)
+{
+    char                 err[256];
+    unsigned             t;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
+        assert_int_equal(azoai_pii_engine_enable(e, t, action), AZOAI_OK);
+    }
+
+    if (key) {
+        assert_int_equal(azoai_pii_engine_set_hash_key(e,
+                             (const u_char *) key, strlen(key)), AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
+static int
+scan(const azoai_pii_engine_t *e, const char *raw, found_t *f)
+{
+    int             rc;
+    test_arena_t    arena;
+    azoai_alloc_t   a;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    memset(f, 0, sizeof(found_t));
+
+    rc = azoai_pii_scan(e, (const u_char *) raw, strlen(raw), &a, collect,
+                        f);
+    test_arena_free(&arena);
+
+    return rc;
+}
+
+
+/* matches come in raw order and never overlap */
+static void
+check_order(const found_t *f, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < f->n && i < MAX_FOUND; i++) {
+        assert_true(f->m[i].start < f->m[i].end);
+        assert_true(f->m[i].end <= len);
+
+        if (i > 0) {
+            assert_true(f->m[i - 1].end <= f->m[i].start);
+        }
+    }
+}
+
+
+static void
+expect_one(const azoai_pii_engine_t *e, const pos_case_t *c)
+{
+    size_t        vlen;
+    const char   *at;
+    found_t       f;
+
+    assert_int_equal(scan(e, c->raw, &f), AZOAI_OK);
+    check_order(&f, strlen(c->raw));
+
+    if (f.n != 1 || f.m[0].type != c->type) {
+        print_error("input \"%s\": %zu matches, first type %u, want one "
+                    "of type %u\n", c->raw, f.n,
+                    f.n ? f.m[0].type : 99, c->type);
+        fail();
+    }
+
+    at = strstr(c->raw, c->value);
+    assert_non_null(at);
+    vlen = strlen(c->value);
+
+    if (f.m[0].start != (size_t) (at - c->raw)
+        || f.m[0].end != (size_t) (at - c->raw) + vlen)
+    {
+        print_error("input \"%s\": span [%zu,%zu), want [%zu,%zu)\n",
+                    c->raw, f.m[0].start, f.m[0].end,
+                    (size_t) (at - c->raw), (size_t) (at - c->raw) + vlen);
+        fail();
+    }
+}
+
+
+static void
+expect_none(const azoai_pii_engine_t *e, const char *raw)
+{
+    found_t  f;
+
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+
+    if (f.n != 0) {
+        print_error("look-alike \"%s\" matched type %u at [%zu,%zu)\n",
+                    raw, f.m[0].type, f.m[0].start, f.m[0].end);
+        fail();
+    }
+}
+
+
+static const pos_case_t  positives[] = {
+    { "mail john.doe+x@example.com now", AZOAI_PII_EMAIL,
+      "john.doe+x@example.com" },
+    { "Contact: Dulce.Johns90@yahoo.com.", AZOAI_PII_EMAIL,
+      "Dulce.Johns90@yahoo.com" },
+    { "<A.B_C@Mail.Example.CO.UK>", AZOAI_PII_EMAIL,
+      "A.B_C@Mail.Example.CO.UK" },
+
+    { "call (415) 555-2671 today", AZOAI_PII_PHONE, "(415) 555-2671" },
+    { "call 415-555-2671", AZOAI_PII_PHONE, "415-555-2671" },
+    { "call 415.555.2671.", AZOAI_PII_PHONE, "415.555.2671" },
+    { "call +1 415 555 2671", AZOAI_PII_PHONE, "+1 415 555 2671" },
+    { "Contact: +1 415-555-0113.", AZOAI_PII_PHONE, "+1 415-555-0113" },
+    { "ring +44 20 7946 0958 please", AZOAI_PII_PHONE, "+44 20 7946 0958" },
+    { "Berlin +49 30 901820", AZOAI_PII_PHONE, "+49 30 901820" },
+    { "e164 +14155552671", AZOAI_PII_PHONE, "+14155552671" },
+    { "uk +44 (0)20 7946 0958", AZOAI_PII_PHONE, "+44 (0)20 7946 0958" },
+
+    { "card 4111 1111 1111 1111 exp", AZOAI_PII_CREDIT_CARD,
+      "4111 1111 1111 1111" },
+    { "card 4111-1111-1111-1111", AZOAI_PII_CREDIT_CARD,
+      "4111-1111-1111-1111" },
+    { "card 4111.1111.1111.1111", AZOAI_PII_CREDIT_CARD,
+      "4111.1111.1111.1111" },
+    { "card 4111111111111111", AZOAI_PII_CREDIT_CARD, "4111111111111111" },
+    { "amex 3782 822463 10005", AZOAI_PII_CREDIT_CARD,
+      "3782 822463 10005" },
+    { "mc 5500000000000004.", AZOAI_PII_CREDIT_CARD, "5500000000000004" },
+    { "digits 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 ok", AZOAI_PII_CREDIT_CARD,
+      "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1" },
+    { "12 4111 1111 1111 1111", AZOAI_PII_CREDIT_CARD,
+      "4111 1111 1111 1111" },
+
+    { "iban DE89 3704 0044 0532 0130 00.", AZOAI_PII_IBAN,
+      "DE89 3704 0044 0532 0130 00" },
+    { "iban DE89370400440532013000", AZOAI_PII_IBAN,
+      "DE89370400440532013000" },
+    { "GB29 NWBK 6016 1331 9268 19", AZOAI_PII_IBAN,
+      "GB29 NWBK 6016 1331 9268 19" },
+    { "Contact: AD41 1405 0094 1Z68 3252 O351. Capillus", AZOAI_PII_IBAN,
+      "AD41 1405 0094 1Z68 3252 O351" },
+
+    { "SSN 536-22-1004.", AZOAI_PII_US_SSN, "536-22-1004" },
+    { "ssn 536 22 1004", AZOAI_PII_US_SSN, "536 22 1004" },
+
+    { "host 192.168.1.20 up", AZOAI_PII_IPV4, "192.168.1.20" },
+    { "at 10.0.0.1:8080", AZOAI_PII_IPV4, "10.0.0.1" },
+    { "0.0.0.0", AZOAI_PII_IPV4, "0.0.0.0" },
+
+    { "v6 2001:db8::1 ok", AZOAI_PII_IPV6, "2001:db8::1" },
+    { "lo ::1", AZOAI_PII_IPV6, "::1" },
+    { "ll fe80::1ff:fe23:4567:890a.", AZOAI_PII_IPV6,
+      "fe80::1ff:fe23:4567:890a" },
+    { "full 2001:0db8:85a3:0000:0000:8a2e:0370:7334", AZOAI_PII_IPV6,
+      "2001:0db8:85a3:0000:0000:8a2e:0370:7334" },
+    { "mapped ::ffff:192.0.2.128 here", AZOAI_PII_IPV6,
+      "::ffff:192.0.2.128" },
+    { "net fe80:: end", AZOAI_PII_IPV6, "fe80::" },
+    { "1:2:3:4:5:6:7::", AZOAI_PII_IPV6, "1:2:3:4:5:6:7::" },
+};
+
+
+static void
+test_positives(void **state)
+{
+    size_t               i;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+
+    for (i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
+        expect_one(e, &positives[i]);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
+static const char  *negatives[] = {
+    /* bad Luhn, no issuer, too few or too many digits */
+    "4111 1111 1111 1112", "1234 5678 9012 3456", "order 12345678",
+    "4111-1111-1111-1111-1111", "0000 0000 0000 0000",
+    /* bad IBAN check digits, lengths, countries */
+    "DE89 3704 0044 0532 0130 01", "DE8937040044053201300",
+    "XX89 3704 0044 0532 0130 00",
+    /* SSA rules */
+    "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567",
+    "123-45-0000", "123-45 6789",
+    /* UUIDs, timestamps, ISBN, versions, prices, hashes, base64 */
+    "550e8400-e29b-41d4-a716-446655440000", "2024-11-20T10:00:00Z",
+    "2024-11-20", "978-3-16-148410-0", "1.2.3.4.5", "v10.0.19041.1",
+    "$1,234.56",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "cafe4111111111111111", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVoxMjM0",
+    /* IPv6 look-alikes, bad IPv4 */
+    "10:30", "::", "at 10:30:45", "std::vector", "1:2:3:4:5:6:7:8:9",
+    "00:1A:2B:3C:4D:5E", "1::2::3", "256.1.1.1", "10.0.0.01",
+    /* phone look-alikes */
+    "555-1234", "+5 points", "411-555-2671", "+1 415 155 2671",
+    "4155552671", "+12345",
+    /* e-mail look-alikes */
+    "user@localhost", "john..doe@example.com", "john@example.c", "@x",
+};
+
+
+static void
+test_negatives(void **state)
+{
+    size_t               i;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+
+    for (i = 0; i < sizeof(negatives) / sizeof(negatives[0]); i++) {
+        expect_none(e, negatives[i]);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* evasion forms: the whole raw span is reported */
+
+static const pos_case_t  evasions[] = {
+    { "x a\\u0040b.com y", AZOAI_PII_EMAIL, "a\\u0040b.com" },
+    { "x \\u0061\\u0040\\u0062\\u002e\\u0063\\u006f\\u006d", AZOAI_PII_EMAIL,
+      "\\u0061\\u0040\\u0062\\u002e\\u0063\\u006f\\u006d" },
+    { "mail \xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88\xef\xbd\x8e@"
+      "\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90"
+      "\xef\xbd\x8c\xef\xbd\x85.com", AZOAI_PII_EMAIL,
+      "\xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88\xef\xbd\x8e@"
+      "\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90"
+      "\xef\xbd\x8c\xef\xbd\x85.com" },
+    { "c 4\xe2\x80\x8b" "111 1111 1111 1111", AZOAI_PII_CREDIT_CARD,
+      "4\xe2\x80\x8b" "111 1111 1111 1111" },
+    { "c 4\\u200b1\\u200c1\\u200d1\\u20601111\\ufeff11111111",
+      AZOAI_PII_CREDIT_CARD,
+      "4\\u200b1\\u200c1\\u200d1\\u20601111\\ufeff11111111" },
+    { "c 4111\xc2\xad" "1111\xc2\xad" "1111\xc2\xad" "1111",
+      AZOAI_PII_CREDIT_CARD,
+      "4111\xc2\xad" "1111\xc2\xad" "1111\xc2\xad" "1111" },
+    { "ssn \xef\xbc\x95\xef\xbc\x93\xef\xbc\x96-22-1004",
+      AZOAI_PII_US_SSN, "\xef\xbc\x95\xef\xbc\x93\xef\xbc\x96-22-1004" },
+    { "\\ud83d\\ude00 ip 10.1.2.3\\n", AZOAI_PII_IPV4, "10.1.2.3" },
+    { "line\\n415-555-2671\\tend", AZOAI_PII_PHONE, "415-555-2671" },
+    { "\\\"john@example.com\\\"", AZOAI_PII_EMAIL, "john@example.com" },
+    { "ip\xe3\x80\x80" "192.168.0.1", AZOAI_PII_IPV4, "192.168.0.1" },
+    { "x \\uff11\\uff10.0.0.1 y", AZOAI_PII_IPV4, "\\uff11\\uff10.0.0.1" },
+    { "caf\xc3\xa9 j@ex.org", AZOAI_PII_EMAIL, "j@ex.org" },
+};
+
+
+static void
+test_evasion(void **state)
+{
+    size_t               i;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+
+    for (i = 0; i < sizeof(evasions) / sizeof(evasions[0]); i++) {
+        expect_one(e, &evasions[i]);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* the longer, validated candidate wins; no match inside a longer word */
+
+static void
+test_overlaps(void **state)
+{
+    found_t              f;
+    const char          *raw;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+
+    raw = "a ::ffff:10.1.2.3 b 4111 1111 1111 1111 c 415-555-2671 d";
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    check_order(&f, strlen(raw));
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.m[0].type, AZOAI_PII_IPV6);
+    assert_int_equal(f.m[1].type, AZOAI_PII_CREDIT_CARD);
+    assert_int_equal(f.m[2].type, AZOAI_PII_PHONE);
+
+    /* an e-mail whose local part is a card number is one e-mail */
+    raw = "4111111111111111@example.com";
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].type, AZOAI_PII_EMAIL);
+    assert_int_equal(f.m[0].end, strlen(raw));
+
+    /* many matches: more than the stack holds, in order */
+    {
+        char    big[8192];
+        size_t  i, n;
+
+        n = 0;
+
+        for (i = 0; i < 100; i++) {
+            n += snprintf(big + n, sizeof(big) - n, "u%zu@ex.com 10.0.0.%zu ",
+                          i, i);
+        }
+
+        assert_int_equal(scan(e, big, &f), AZOAI_OK);
+        assert_int_equal(f.n, 200);
+        check_order(&f, n);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* no candidate byte: no allocation; a plain string: no view copy */
+
+static void
+test_fast_path(void **state)
+{
+    found_t              f;
+    char                 big[4096];
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+
+    /* escapes and non-ASCII text without candidates: nothing to do */
+    memset(&f, 0, sizeof(f));
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big + 100, "\\n\\\"caf\xc3\xa9\\u00e9",
+           strlen("\\n\\\"caf\xc3\xa9\\u00e9"));
+    assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
+                                    collect, &f), AZOAI_OK);
+    assert_int_equal(f.n, 0);
+    assert_int_equal(arena.calls, 0);
+
+    /* a plain string with a match: the raw bytes are the view */
+    memcpy(big + 2000, " j@ex.org ", 10);
+    assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
+                                    collect, &f), AZOAI_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].start, 2001);
+
+    /* escapes in a long string need one view: its allocation may fail */
+    memset(&f, 0, sizeof(f));
+    memcpy(big + 3000, "\\u0040", 6);
+    arena.fail_after = arena.calls + 1;
+    assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
+                                    collect, &f), AZOAI_ERROR);
+
+    arena.fail_after = 0;
+    assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
+                                    collect, &f), AZOAI_OK);
+    assert_int_equal(f.n, 1);
+
+    test_arena_free(&arena);
+    azoai_pii_engine_free(e);
+}
+
+
+static void
+test_callback_stop(void **state)
+{
+    found_t              f;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pii_engine_t  *e;
+
+    static const char  raw[] = "a@b.com c@d.com e@f.com";
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    memset(&f, 0, sizeof(f));
+    f.stop_at = 2;
+
+    assert_int_equal(azoai_pii_scan(e, (const u_char *) raw, sizeof(raw) - 1,
+                                    &a, collect, &f), AZOAI_ERROR);
+    assert_int_equal(f.n, 2);
+
+    test_arena_free(&arena);
+    azoai_pii_engine_free(e);
+}
+
+
+/* only enabled detectors run */
+
+static void
+test_enable(void **state)
+{
+    char                 err[128];
+    found_t              f;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4,
+                                             AZOAI_PII_ACTION_MASK),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, 40, AZOAI_PII_ACTION_MASK),
+                     AZOAI_ERROR);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    assert_int_equal(scan(e, "j@ex.org 10.0.0.1 4111111111111111", &f),
+                     AZOAI_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].type, AZOAI_PII_IPV4);
+
+    azoai_pii_engine_free(e);
+}
+
+
+static size_t
+render_first(const azoai_pii_engine_t *e, const char *raw, u_char *out)
+{
+    size_t   n, i;
+    found_t  f;
+
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(f.n, 1);
+
+    n = azoai_pii_render(e, &f.m[0], (const u_char *) raw, out);
+    assert_true(n > 0 && n <= AZOAI_PII_TAG_MAX);
+
+    /* valid JSON string content */
+    for (i = 0; i < n; i++) {
+        assert_true(out[i] >= 0x20 && out[i] < 0x7f && out[i] != '"'
+                    && out[i] != '\\');
+    }
+
+    out[n] = '\0';
+
+    return n;
+}
+
+
+static void
+test_render_mask(void **state)
+{
+    unsigned             t;
+    azoai_pii_engine_t  *e;
+    u_char               out[AZOAI_PII_TAG_MAX + 1];
+
+    static const char  *inputs[AZOAI_PII_BUILTIN_N] = {
+        "j@ex.org", "+44 20 7946 0958", "4111 1111 1111 1111",
+        "DE89 3704 0044 0532 0130 00", "536-22-1004", "10.0.0.1", "::1"
+    };
+
+    static const char  *tags[AZOAI_PII_BUILTIN_N] = {
+        "[EMAIL]", "[PHONE]", "[CREDIT_CARD]", "[IBAN]", "[US_SSN]",
+        "[IPV4]", "[IPV6]"
+    };
+
+    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
+        e = engine_all(t % 2 ? AZOAI_PII_ACTION_MASK
+                             : AZOAI_PII_ACTION_BLOCK, NULL);
+        render_first(e, inputs[t], out);
+        assert_string_equal((char *) out, tags[t]);
+        azoai_pii_engine_free(e);
+    }
+}
+
+
+static void
+expected_hash(const char *key, const char *msg, char *hex)
+{
+    size_t        k;
+    unsigned      n;
+    u_char        mac[EVP_MAX_MD_SIZE];
+
+    assert_non_null(HMAC(EVP_sha256(), key, (int) strlen(key),
+                         (const u_char *) msg, strlen(msg), mac, &n));
+
+    for (k = 0; k < 6; k++) {
+        sprintf(hex + 2 * k, "%02x", mac[k]);
+    }
+}
+
+
+static void
+test_render_hash(void **state)
+{
+    char                 hex[16], want[64];
+    azoai_pii_engine_t  *e1, *e2, *e3;
+    u_char               o1[AZOAI_PII_TAG_MAX + 1], o2[AZOAI_PII_TAG_MAX + 1];
+    u_char               o3[AZOAI_PII_TAG_MAX + 1];
+
+    e1 = engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
+    e2 = engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
+    e3 = engine_all(AZOAI_PII_ACTION_HASH, "k2-secret");
+
+    /* the canonical value, computed independently */
+    expected_hash("k1-secret", "EMAIL:john@example.com", hex);
+    snprintf(want, sizeof(want), "[EMAIL:%s]", hex);
+
+    render_first(e1, "John@Example.COM", o1);
+    assert_string_equal((char *) o1, want);
+
+    /* same key, other engine, other spelling of the same value */
+    render_first(e2, "john\\u0040example.com", o2);
+    assert_string_equal((char *) o2, want);
+
+    /* another key */
+    render_first(e3, "john@example.com", o3);
+    assert_string_not_equal((char *) o3, want);
+    assert_int_equal(strlen((char *) o3), strlen(want));
+
+    expected_hash("k1-secret", "CREDIT_CARD:4111111111111111", hex);
+    snprintf(want, sizeof(want), "[CREDIT_CARD:%s]", hex);
+    render_first(e1, "4111-1111-1111-1111", o1);
+    assert_string_equal((char *) o1, want);
+    render_first(e2, "4\\u200b111 1111 1111 1111", o2);
+    assert_string_equal((char *) o2, want);
+
+    expected_hash("k1-secret", "PHONE:+442079460958", hex);
+    snprintf(want, sizeof(want), "[PHONE:%s]", hex);
+    render_first(e1, "+44 20 7946 0958", o1);
+    assert_string_equal((char *) o1, want);
+
+    expected_hash("k1-secret", "IBAN:DE89370400440532013000", hex);
+    snprintf(want, sizeof(want), "[IBAN:%s]", hex);
+    render_first(e1, "DE89 3704 0044 0532 0130 00", o1);
+    assert_string_equal((char *) o1, want);
+
+    expected_hash("k1-secret", "IPV6:2001:db8::1", hex);
+    snprintf(want, sizeof(want), "[IPV6:%s]", hex);
+    render_first(e1, "2001:DB8::1", o1);
+    assert_string_equal((char *) o1, want);
+
+    azoai_pii_engine_free(e1);
+    azoai_pii_engine_free(e2);
+    azoai_pii_engine_free(e3);
+}
+
+
+static void
+test_render_partial(void **state)
+{
+    azoai_pii_engine_t  *e;
+    u_char               out[AZOAI_PII_TAG_MAX + 1];
+
+    e = engine_all(AZOAI_PII_ACTION_PARTIAL, NULL);
+
+    render_first(e, "5500 0000 0000 0004", out);
+    assert_string_equal((char *) out, "[CREDIT_CARD:...0004]");
+
+    render_first(e, "4 0 1 2 8 8 8 8 8 8 8 8 1 8 8 1", out);
+    assert_string_equal((char *) out, "[CREDIT_CARD:...1881]");
+
+    render_first(e, "ssn 536-22-1004", out);
+    assert_string_equal((char *) out, "[US_SSN:...1004]");
+
+    render_first(e, "(415) 555-2671", out);
+    assert_string_equal((char *) out, "[PHONE:...2671]");
+
+    render_first(e, "iban de89 3704 0044 0532 0130 00 x", out);
+    assert_string_equal((char *) out, "[IBAN:...3000]");
+
+    /* e-mail and addresses have no number to keep: masked */
+    render_first(e, "j@ex.org", out);
+    assert_string_equal((char *) out, "[EMAIL]");
+
+    render_first(e, "10.0.0.1", out);
+    assert_string_equal((char *) out, "[IPV4]");
+
+    azoai_pii_engine_free(e);
+}
+
+
+static void
+test_custom_pattern(void **state)
+{
+    int                  id, id2;
+    char                 err[256];
+    found_t              f;
+    const char          *raw;
+    azoai_pii_engine_t  *e;
+    u_char               out[AZOAI_PII_TAG_MAX + 1];
+
+    static const char  re[] = "EMP-\\d{6}";
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    id = azoai_pii_engine_add_pattern(e, "employee_id", (u_char *) re,
+                                      sizeof(re) - 1, AZOAI_PII_ACTION_MASK,
+                                      err, sizeof(err));
+    assert_int_equal(id, AZOAI_PII_BUILTIN_N);
+    assert_int_equal(azoai_pii_type_by_name(e, (u_char *) "employee_id", 11),
+                     id);
+    assert_string_equal(azoai_pii_type_name(e, id), "employee_id");
+    assert_int_equal(azoai_pii_type_count(e), AZOAI_PII_BUILTIN_N + 1);
+
+    id2 = azoai_pii_engine_add_pattern(e, "ticket", (u_char *) "T#[0-9]+", 8,
+                                       AZOAI_PII_ACTION_HASH, err,
+                                       sizeof(err));
+    assert_int_equal(id2, id + 1);
+    assert_int_equal(azoai_pii_type_action(e, id2), AZOAI_PII_ACTION_HASH);
+
+    /* hash without a key fails finalize, naming the type */
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_ERROR);
+    assert_non_null(strstr(err, "ticket"));
+
+    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    /* runs over the decoded view; the span is raw */
+    raw = "id EMP\\u002d123456, again EMP-654321 and T#77";
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.m[0].type, id);
+    assert_int_equal(f.m[0].start, 3);
+    assert_int_equal(f.m[0].end, 3 + strlen("EMP\\u002d123456"));
+    assert_int_equal(f.m[1].type, id);
+    assert_int_equal(f.m[2].type, id2);
+
+    assert_int_equal(azoai_pii_render(e, &f.m[0], (u_char *) raw, out),
+                     strlen("[EMPLOYEE_ID]"));
+    assert_memory_equal(out, "[EMPLOYEE_ID]", strlen("[EMPLOYEE_ID]"));
+
+    assert_int_equal(azoai_pii_render(e, &f.m[2], (u_char *) raw, out),
+                     strlen("[TICKET:]") + 12);
+
+    /* a pattern that matches the empty string terminates */
+    id = azoai_pii_engine_add_pattern(e, "empty", (u_char *) "x*", 2,
+                                      AZOAI_PII_ACTION_MASK, err,
+                                      sizeof(err));
+    assert_true(id > 0);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+    assert_int_equal(scan(e, "ab\xc3\xa9xx", &f), AZOAI_OK);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.m[0].start, 4);
+
+    azoai_pii_engine_free(e);
+}
+
+
+static void
+test_bad_pattern(void **state)
+{
+    int                  id;
+    char                 err[256];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    err[0] = '\0';
+    id = azoai_pii_engine_add_pattern(e, "broken", (u_char *) "ab(c", 4,
+                                      AZOAI_PII_ACTION_MASK, err,
+                                      sizeof(err));
+    assert_int_equal(id, -1);
+    assert_non_null(strstr(err, "\"broken\""));
+    assert_non_null(strstr(err, "offset 4"));
+    assert_non_null(strstr(err, "missing closing parenthesis"));
+
+    assert_int_equal(azoai_pii_engine_add_pattern(e, "Bad-Name",
+                         (u_char *) "x", 1, AZOAI_PII_ACTION_MASK, err,
+                         sizeof(err)), -1);
+    assert_int_equal(azoai_pii_engine_add_pattern(e, "email",
+                         (u_char *) "x", 1, AZOAI_PII_ACTION_MASK, err,
+                         sizeof(err)), -1);
+    assert_int_equal(azoai_pii_type_count(e), AZOAI_PII_BUILTIN_N);
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* catastrophic backtracking hits the match limit: the scan fails closed */
+
+static void
+test_pattern_limit(void **state)
+{
+    char                 err[256], raw[64];
+    found_t              f;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_true(azoai_pii_engine_add_pattern(e, "redos",
+                    (u_char *) "(a|aa)+$", 8, AZOAI_PII_ACTION_MASK, err,
+                    sizeof(err)) > 0);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    memset(raw, 'a', 60);
+    strcpy(raw + 60, "!");
+    assert_int_equal(scan(e, raw, &f), AZOAI_ERROR);
+
+    /* a short subject stays under the limit */
+    assert_int_equal(scan(e, "aaaa!", &f), AZOAI_OK);
+    assert_int_equal(f.n, 0);
+
+    azoai_pii_engine_free(e);
+}
+
+
+static void
+test_hash_needs_key(void **state)
+{
+    char                 err[256];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL,
+                                             AZOAI_PII_ACTION_HASH),
+                     AZOAI_OK);
+
+    err[0] = '\0';
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_ERROR);
+    assert_non_null(strstr(err, "email"));
+    assert_non_null(strstr(err, "key"));
+
+    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "", 0),
+                     AZOAI_ERROR);
+    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "s", 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    azoai_pii_engine_free(e);
+}
+
+
+static void
+test_names(void **state)
+{
+    unsigned             t;
+    const char          *name;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
+        name = azoai_pii_type_name(e, t);
+        assert_non_null(name);
+        assert_int_equal(azoai_pii_builtin_by_name((u_char *) name,
+                                                   strlen(name)), (int) t);
+        assert_int_equal(azoai_pii_type_by_name(e, (u_char *) name,
+                                                strlen(name)), (int) t);
+    }
+
+    assert_string_equal(azoai_pii_type_name(e, AZOAI_PII_CREDIT_CARD),
+                        "credit_card");
+    assert_int_equal(azoai_pii_builtin_by_name((u_char *) "emai", 4), -1);
+    assert_null(azoai_pii_type_name(e, AZOAI_PII_BUILTIN_N));
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* the labelled set: recall per type and false positives */
+
+static void
+test_labelled(void **state)
+{
+    int                  exp, hit;
+    char                 line[1024], *type, *text, *flag, *tab;
+    FILE                *fp;
+    size_t               i, fp_count, neg_count;
+    found_t              f;
+    unsigned             t;
+    const char          *dir;
+    azoai_pii_engine_t  *e;
+    char                 path[512];
+    size_t               pos[AZOAI_PII_BUILTIN_N], got[AZOAI_PII_BUILTIN_N];
+
+    dir = getenv("AZOAI_TEST_DATA");
+    snprintf(path, sizeof(path), "%s/pii-labelled.tsv",
+             dir ? dir : "tests/data");
+
+    fp = fopen(path, "r");
+    assert_non_null(fp);
+
+    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    memset(pos, 0, sizeof(pos));
+    memset(got, 0, sizeof(got));
+    fp_count = 0;
+    neg_count = 0;
+
+    while (fgets(line, sizeof(line), fp)) {
+        if (line[0] == '#' || line[0] == '\n') {
+            continue;
+        }
+
+        line[strcspn(line, "\r\n")] = '\0';
+
+        type = line;
+        tab = strchr(type, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        text = tab + 1;
+        tab = strchr(text, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        flag = tab + 1;
+        exp = atoi(flag);
+
+        assert_int_equal(scan(e, text, &f), AZOAI_OK);
+        check_order(&f, strlen(text));
+
+        if (exp == 0) {
+            neg_count++;
+
+            if (f.n) {
+                fp_count++;
+                print_message("false positive (%s): %s\n", type, text);
+            }
+
+            continue;
+        }
+
+        t = (unsigned) azoai_pii_builtin_by_name((u_char *) type,
+                                                 strlen(type));
+        assert_true(t < AZOAI_PII_BUILTIN_N);
+        pos[t]++;
+
+        hit = 0;
+
+        for (i = 0; i < f.n && i < MAX_FOUND; i++) {
+            hit |= f.m[i].type == t;
+        }
+
+        if (hit) {
+            got[t]++;
+
+        } else {
+            print_message("missed (%s): %s\n", type, text);
+        }
+    }
+
+    fclose(fp);
+
+    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
+        print_message("recall %-12s %3zu/%3zu = %.1f%%\n",
+                      azoai_pii_type_name(e, t), got[t], pos[t],
+                      pos[t] ? 100.0 * got[t] / pos[t] : 0.0);
+        assert_true(pos[t] >= 40);
+        assert_true(got[t] * 100 >= pos[t] * 99);
+    }
+
+    print_message("false positives %zu/%zu = %.1f%%\n", fp_count, neg_count,
+                  neg_count ? 100.0 * fp_count / neg_count : 0.0);
+    assert_true(neg_count >= 100);
+    assert_true(fp_count * 100 <= neg_count);
+
+    azoai_pii_engine_free(e);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_positives),
+        cmocka_unit_test(test_negatives),
+        cmocka_unit_test(test_evasion),
+        cmocka_unit_test(test_overlaps),
+        cmocka_unit_test(test_fast_path),
+        cmocka_unit_test(test_callback_stop),
+        cmocka_unit_test(test_enable),
+        cmocka_unit_test(test_render_mask),
+        cmocka_unit_test(test_render_hash),
+        cmocka_unit_test(test_render_partial),
+        cmocka_unit_test(test_custom_pattern),
+        cmocka_unit_test(test_bad_pattern),
+        cmocka_unit_test(test_pattern_limit),
+        cmocka_unit_test(test_hash_needs_key),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_labelled),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
