@@ -14,6 +14,8 @@ MODULE      := $(BUILD)/ngx_http_azoai_module.so
 CORE_DIR    := ngx_http_azoai_module/core
 CORE_SRC    := $(wildcard $(CORE_DIR)/*.c)
 CORE_HDR    := $(wildcard $(CORE_DIR)/*.h)
+CATALOG     := conf.example/azoai-catalog.json
+GEN_SRC     := $(BUILD)/gen/azoai_catalog_builtin_json.c
 GLUE_SRC    := $(wildcard ngx_http_azoai_module/*.c ngx_http_azoai_module/*.h)
 TESTS       := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 FUZZERS     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -68,7 +70,11 @@ $(SRC_LIST): FORCE
 
 FORCE:
 
-$(BUILD)/nginx/objs/Makefile: config $(SRC_LIST) | $(DEB_MARK)
+$(GEN_SRC): $(CATALOG) tools/catalog2c.sh
+	@mkdir -p $(dir $@)
+	sh tools/catalog2c.sh $(CATALOG) >$@
+
+$(BUILD)/nginx/objs/Makefile: config $(SRC_LIST) $(CATALOG) | $(DEB_MARK)
 	rm -rf $(BUILD)/nginx
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(BUILD)/nginx
@@ -85,16 +91,19 @@ $(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
 
 # C unit tests of the core (cmocka), plain and with sanitizers
 
-$(BUILD)/unit/%: tests/%.c $(CORE_SRC) $(CORE_HDR) tests/test_util.h \
-		| $(DEB_MARK)
+$(BUILD)/unit/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
+		tests/test_util.h | $(DEB_MARK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_SRC) $(CORE_LIBS) -lcmocka
+	@echo "CC $@"
+	@$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_SRC) $(GEN_SRC) \
+	    $(CORE_LIBS) -lcmocka
 
-$(BUILD)/asan/%: tests/%.c $(CORE_SRC) $(CORE_HDR) tests/test_util.h \
-		| $(DEB_MARK)
+$(BUILD)/asan/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
+		tests/test_util.h | $(DEB_MARK)
 	@mkdir -p $(dir $@)
-	clang $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR) -Itests -o $@ $< \
-	    $(CORE_SRC) $(CORE_LIBS) -lcmocka
+	@echo "CC (asan) $@"
+	@clang $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR) -Itests -o $@ $< \
+	    $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS) -lcmocka
 
 unit: $(addprefix $(BUILD)/unit/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
@@ -112,16 +121,17 @@ run: $(MODULE)
 	tools/run.sh $(CURDIR)/$(MODULE)
 
 $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
-		| $(DEB_MARK)
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+		$(GEN_SRC) | $(DEB_MARK)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
 
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/run.sh $(CURDIR)/$(MODULE)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) | $(DEB_MARK)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
+		| $(DEB_MARK)
 	@mkdir -p $(dir $@)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -I$(CORE_DIR) \
-	    -o $@ $< $(CORE_SRC) $(CORE_LIBS)
+	    -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do \

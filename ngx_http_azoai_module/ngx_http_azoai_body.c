@@ -13,6 +13,8 @@
 
 static ngx_int_t ngx_http_azoai_gather(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_uint_t ngx_http_azoai_multipart(ngx_http_request_t *r,
+    azoai_route_t *route);
 static ngx_uint_t ngx_http_azoai_compressed(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r,
     u_char *data, size_t len);
@@ -60,7 +62,7 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     invalid = 0;
 
     if (route->deployment_from == AZOAI_DEP_FORM
-        || (route->multipart && !route->json_body))
+        || ngx_http_azoai_multipart(r, route))
     {
         if (route->deployment_from == AZOAI_DEP_FORM || alcf->pii) {
             invalid = 1;
@@ -253,6 +255,29 @@ ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
     }
 
     return NGX_OK;
+}
+
+
+/* routes that take both (audio/speech) are told apart by Content-Type */
+
+static ngx_uint_t
+ngx_http_azoai_multipart(ngx_http_request_t *r, azoai_route_t *route)
+{
+    ngx_table_elt_t  *ct;
+
+    if (!route->multipart) {
+        return 0;
+    }
+
+    if (!route->json_body) {
+        return 1;
+    }
+
+    ct = r->headers_in.content_type;
+
+    return ct && ct->value.len >= sizeof("multipart/") - 1
+           && ngx_strncasecmp(ct->value.data, (u_char *) "multipart/",
+                              sizeof("multipart/") - 1) == 0;
 }
 
 

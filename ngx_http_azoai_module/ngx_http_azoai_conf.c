@@ -30,10 +30,11 @@ char *
 ngx_http_azoai_merge_catalog(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
     ngx_http_azoai_loc_conf_t *conf)
 {
-    ngx_uint_t                  i, own;
-    azoai_catalog_t            *base, *catalog;
-    ngx_pool_cleanup_t         *cln;
-    ngx_http_azoai_dep_line_t  *line;
+    ngx_uint_t                   i, own;
+    azoai_catalog_t             *base, *catalog;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_azoai_dep_line_t   *line;
+    ngx_http_azoai_main_conf_t  *amcf;
 
     own = (conf->catalog_file.data != NULL || conf->deployments != NULL);
 
@@ -56,21 +57,23 @@ ngx_http_azoai_merge_catalog(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
         return NGX_CONF_OK;
     }
 
-    base = NULL;
-
     if (conf->catalog_file.len) {
         base = ngx_http_azoai_cached_catalog(cf, &conf->catalog_file);
         if (base == NULL) {
             return NGX_CONF_ERROR;
         }
+
+    } else {
+        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
+        base = amcf->builtin;
     }
 
-    if (conf->deployments == NULL && base) {
+    if (conf->deployments == NULL) {
         conf->catalog = base;
         return NGX_CONF_OK;
     }
 
-    catalog = base ? azoai_catalog_clone(base) : azoai_catalog_create();
+    catalog = azoai_catalog_clone(base);
     if (catalog == NULL) {
         return NGX_CONF_ERROR;
     }

@@ -364,25 +364,8 @@ ngx_http_azoai_publish_name(u_char *slot, u_char *name, size_t len)
 static ngx_uint_t
 ngx_http_azoai_printable(const azoai_str_t *name)
 {
-    u_char  c;
-    size_t  i;
-
-    if (name->len == 0 || name->len > NGX_HTTP_AZOAI_METRIC_NAME_LEN) {
-        return 0;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        c = name->data[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-              || c == ':'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
+    return name->len <= NGX_HTTP_AZOAI_METRIC_NAME_LEN
+           && azoai_name_printable(name->data, name->len);
 }
 
 

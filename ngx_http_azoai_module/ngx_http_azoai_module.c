@@ -212,12 +212,29 @@ ngx_module_t  ngx_http_azoai_module = {
 static void *
 ngx_http_azoai_create_main_conf(ngx_conf_t *cf)
 {
+    char                         err[256];
+    ngx_pool_cleanup_t          *cln;
     ngx_http_azoai_main_conf_t  *amcf;
 
     amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_azoai_main_conf_t));
     if (amcf == NULL) {
         return NULL;
     }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    amcf->builtin = azoai_catalog_create_builtin(err, sizeof(err));
+    if (amcf->builtin == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "azoai: built-in catalog: %s", err);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_azoai_catalog_free;
+    cln->data = amcf->builtin;
 
     if (ngx_array_init(&amcf->catalogs, cf->pool, 2,
                        sizeof(ngx_http_azoai_cached_catalog_t))
@@ -370,7 +387,9 @@ ngx_http_azoai_catalog(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    catalog = azoai_catalog_create();
+    /* the file is merged on top of the built-in lifecycle table */
+
+    catalog = azoai_catalog_clone(amcf->builtin);
     if (catalog == NULL) {
         return NGX_CONF_ERROR;
     }

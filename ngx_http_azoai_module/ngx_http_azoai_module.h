@@ -86,6 +86,7 @@ typedef struct {
 
 
 typedef struct {
+    azoai_catalog_t            *builtin;   /* the compiled-in table */
     ngx_array_t                 catalogs;  /* ngx_http_azoai_cached_... */
     ngx_shm_zone_t             *metrics_zone;
 } ngx_http_azoai_main_conf_t;

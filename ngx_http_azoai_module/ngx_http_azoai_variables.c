@@ -189,47 +189,28 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
 
 /*
- * Names come from the client (path, body, query): only names of the
- * characters deployment, model and version names are made of are shown,
- * so that no stray value, PII or credential reaches a log through them.
+ * Names come from the client (path, body, query): only names that look
+ * like deployment, model and version names are shown (no long digit runs,
+ * no dotted quads), so that no stray value, PII or credential reaches a
+ * log through them.
  */
 
 static ngx_int_t
 ngx_http_azoai_var_name(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     const azoai_str_t *name, size_t max)
 {
-    u_char  c;
-    size_t  i;
-
     if (name->len == 0) {
         ngx_http_azoai_var_set(v, (u_char *) "", 0);
         return NGX_OK;
     }
 
-    if (name->len > max) {
-        goto invalid;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        c = name->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-            || c == ':')
-        {
-            continue;
-        }
-
-        goto invalid;
+    if (name->len > max || !azoai_name_printable(name->data, name->len)) {
+        ngx_http_azoai_var_set(v, (u_char *) "-invalid-",
+                               sizeof("-invalid-") - 1);
+        return NGX_OK;
     }
 
     ngx_http_azoai_var_set(v, (u_char *) name->data, name->len);
-    return NGX_OK;
-
-invalid:
-
-    ngx_http_azoai_var_set(v, (u_char *) "-invalid-",
-                           sizeof("-invalid-") - 1);
     return NGX_OK;
 }
 

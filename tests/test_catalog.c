@@ -412,6 +412,38 @@ test_catalog_many(void **state)
     azoai_catalog_free(c);
 }
 
+/* the compiled-in table: conf.example's models, none of its deployments */
+
+static void
+test_catalog_builtin(void **state)
+{
+    char              err[256];
+    azoai_catalog_t  *c;
+
+    c = azoai_catalog_create_builtin(err, sizeof(err));
+    assert_non_null(c);
+
+    assert_int_equal(azoai_catalog_model_status(c, (u_char *) "gpt-4o", 6,
+                                                (u_char *) "2024-11-20", 10),
+                     AZOAI_STATUS_GA);
+    assert_int_equal(azoai_catalog_model_status(c,
+                         (u_char *) "gpt-4o-realtime-preview", 23,
+                         (u_char *) "2024-12-17", 10),
+                     AZOAI_STATUS_PREVIEW);
+    assert_int_equal(azoai_catalog_model_status(c, (u_char *) "gpt-5-chat",
+                                                10, (u_char *) "2025-08-07",
+                                                10),
+                     AZOAI_STATUS_PREVIEW);
+    assert_int_equal(azoai_catalog_model_status(c, (u_char *) "gpt-4o", 6,
+                                                (u_char *) "2099-01-01", 10),
+                     AZOAI_STATUS_UNKNOWN);
+
+    /* conf.example maps chat-prod as an example: not a default */
+    assert_null(azoai_catalog_deployment(c, (u_char *) "chat-prod", 9));
+
+    azoai_catalog_free(c);
+}
+
 
 int
 main(void)
@@ -424,6 +456,7 @@ main(void)
         cmocka_unit_test(test_catalog_example),
         cmocka_unit_test(test_catalog_merge_and_clone),
         cmocka_unit_test(test_catalog_many),
+        cmocka_unit_test(test_catalog_builtin),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

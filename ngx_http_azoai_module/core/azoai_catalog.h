@@ -32,6 +32,9 @@ typedef struct {
 /* malloc()-ed; the glue frees it from a cycle pool cleanup */
 azoai_catalog_t *azoai_catalog_create(void);
 azoai_catalog_t *azoai_catalog_clone(const azoai_catalog_t *c);
+
+/* the compiled-in lifecycle table (models only); NULL with err on error */
+azoai_catalog_t *azoai_catalog_create_builtin(char *err, size_t errlen);
 void azoai_catalog_free(azoai_catalog_t *c);
 
 /*
