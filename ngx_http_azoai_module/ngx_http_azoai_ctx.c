@@ -13,6 +13,7 @@
 #include "ngx_http_azoai_module.h"
 
 
+static ngx_int_t ngx_http_azoai_random(u_char *buf, size_t len);
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -62,7 +63,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     /* token counts stay "not seen" until a response says otherwise */
     azoai_usage_init(&ctx->usage, 0);
 
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+    if (ngx_http_azoai_random(rnd, sizeof(rnd)) != NGX_OK) {
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
                                  "azoai: RAND_bytes() failed");
         return NULL;
@@ -73,6 +74,37 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
     return ctx;
+}
+
+
+/*
+ * Request ids come from OpenSSL's generator, drawn 4 KB at a time: one
+ * RAND_bytes() call (and the getpid() it makes to detect forks) per 256
+ * requests.  The stock belongs to the process that drew it, so a worker
+ * never hands out bytes drawn before the fork.
+ */
+
+static ngx_int_t
+ngx_http_azoai_random(u_char *buf, size_t len)
+{
+    static u_char      stock[4096];
+    static size_t      used = sizeof(stock);
+    static ngx_pid_t   owner = -1;
+
+    if (used + len > sizeof(stock) || owner != ngx_pid) {
+        if (RAND_bytes(stock, sizeof(stock)) != 1) {
+            return NGX_ERROR;
+        }
+
+        used = 0;
+        owner = ngx_pid;
+    }
+
+    ngx_memcpy(buf, stock + used, len);
+    ngx_explicit_memzero(stock + used, len);
+    used += len;
+
+    return NGX_OK;
 }
 
 

@@ -78,7 +78,7 @@ azoai_pii_sse_cand(__m128i x)
  * bytes of U+00A0..U+00BF, U+2000..U+2FFF, U+3000..U+3FFF, U+F000..U+FFFF
  */
 
-static inline int
+static inline __m128i
 azoai_pii_sse_special(__m128i x)
 {
     __m128i  hit;
@@ -89,7 +89,7 @@ azoai_pii_sse_special(__m128i x)
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xe3)));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8((char) 0xef)));
 
-    return _mm_movemask_epi8(hit);
+    return hit;
 }
 
 #endif
@@ -144,8 +144,8 @@ azoai_pii_find_special(const u_char *raw, size_t from, size_t len)
 
 #if defined(__SSE2__)
     while (i + 16 <= len) {
-        bits = azoai_pii_sse_special(_mm_loadu_si128((const __m128i *)
-                                                     (raw + i)));
+        bits = _mm_movemask_epi8(azoai_pii_sse_special(
+                   _mm_loadu_si128((const __m128i *) (raw + i))));
         if (bits) {
             return i + __builtin_ctz(bits);
         }
@@ -178,10 +178,31 @@ azoai_pii_view_specials(const u_char *raw, size_t len)
     n = 0;
 
 #if defined(__SSE2__)
-    while (i + 16 <= len) {
-        n += __builtin_popcount(azoai_pii_sse_special(
-                 _mm_loadu_si128((const __m128i *) (raw + i))));
-        i += 16;
+    {
+        size_t    k;
+        uint64_t  lanes[2];
+        __m128i   acc, sum;
+
+        /*
+         * a hit byte is 0xff (-1): subtracting counts it per byte lane; the
+         * lanes are summed (psadbw) before they can wrap at 255
+         */
+
+        sum = _mm_setzero_si128();
+
+        while (i + 16 <= len) {
+            acc = _mm_setzero_si128();
+
+            for (k = 0; k < 255 && i + 16 <= len; k++, i += 16) {
+                acc = _mm_sub_epi8(acc, azoai_pii_sse_special(
+                          _mm_loadu_si128((const __m128i *) (raw + i))));
+            }
+
+            sum = _mm_add_epi64(sum, _mm_sad_epu8(acc, _mm_setzero_si128()));
+        }
+
+        _mm_storeu_si128((__m128i *) lanes, sum);
+        n = lanes[0] + lanes[1];
     }
 #endif
 
