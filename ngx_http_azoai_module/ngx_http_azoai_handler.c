@@ -62,6 +62,14 @@ ngx_http_azoai_handler(ngx_http_request_t *r)
 
     rc = ngx_http_azoai_judge_route(r, alcf, ctx);
 
+    if (rc == NGX_OK && !ctx->route.azure) {
+        /* not Azure OpenAI traffic: no decision, headers or counts */
+        ctx->decision = NGX_HTTP_AZOAI_DECISION_NONE;
+        ctx->judged = 1;
+        ctx->phase_rc = NGX_DECLINED;
+        return NGX_DECLINED;
+    }
+
     if (rc != NGX_OK || !ngx_http_azoai_needs_body(r, alcf, ctx)) {
         ctx->judged = 1;
         return ngx_http_azoai_finish(r, ctx);
