@@ -64,7 +64,7 @@ ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_azoai_main_conf_t *amcf = conf;
 
-    ssize_t                         size;
+    ssize_t                         size, min;
     ngx_str_t                      *value;
     ngx_http_azoai_metrics_zone_t  *z;
 
@@ -75,16 +75,13 @@ ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     size = ngx_parse_size(&value[2]);
+    min = sizeof(ngx_http_azoai_metrics_t) + 8 * ngx_pagesize;
 
-    if (size == NGX_ERROR
-        || size < (ssize_t) (sizeof(ngx_http_azoai_metrics_t) + 8 * ngx_pagesize))
-    {
+    if (size == NGX_ERROR || size < min) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "azoai_metrics_zone \"%V\" size \"%V\" is too "
-                           "small: it needs at least %uzk", &value[1],
-                           &value[2],
-                           (sizeof(ngx_http_azoai_metrics_t)
-                            + 8 * ngx_pagesize) / 1024 + 1);
+                           "small: it needs at least %zk", &value[1],
+                           &value[2], min / 1024 + 1);
         return NGX_CONF_ERROR;
     }
 
@@ -172,6 +169,7 @@ ngx_int_t
 ngx_http_azoai_log_handler(ngx_http_request_t *r)
 {
     unsigned                        t, n;
+    azoai_str_t                     name;
     ngx_http_azoai_ctx_t           *ctx;
     ngx_http_azoai_metrics_t       *m;
     ngx_http_azoai_main_conf_t     *amcf;
@@ -221,11 +219,14 @@ ngx_http_azoai_log_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ctx->verdict.deployment.len == 0) {
+    name = ctx->verdict.deployment.len ? ctx->verdict.deployment
+                                       : ctx->route.deployment;
+
+    if (name.len == 0) {
         return NGX_OK;
     }
 
-    ds = ngx_http_azoai_dep_slot(z, &ctx->verdict.deployment);
+    ds = ngx_http_azoai_dep_slot(z, &name);
     if (ds == NULL) {
         (void) ngx_atomic_fetch_add(&m->deps_overflow, 1);
         return NGX_OK;

@@ -157,26 +157,26 @@ test_body_ambiguous(void **state)
 
     static const ambiguous_case_t  cases[] = {
         { "{\"model\":\"a\",\"model\":\"b\"}",
-          "\"model\" given more than once" },
+          "'model' given more than once" },
         { "{\"model\":\"a\",\"x\":1,\"mod\\u0065l\":\"a\"}",
-          "\"model\" given more than once" },
-        { "{\"model\":1}", "\"model\" is not a string" },
-        { "{\"model\":null}", "\"model\" is not a string" },
-        { "{\"model\":{\"x\":\"a\"}}", "\"model\" is not a string" },
-        { "{\"model\":[\"a\"]}", "\"model\" is not a string" },
-        { "{\"model\":\"\\ud800\"}", "\"model\" is not valid Unicode" },
+          "'model' given more than once" },
+        { "{\"model\":1}", "'model' is not a string" },
+        { "{\"model\":null}", "'model' is not a string" },
+        { "{\"model\":{\"x\":\"a\"}}", "'model' is not a string" },
+        { "{\"model\":[\"a\"]}", "'model' is not a string" },
+        { "{\"model\":\"\\ud800\"}", "'model' is not valid Unicode" },
         { "{\"session\":{\"model\":\"a\",\"model\":\"a\"}}",
-          "\"session.model\" given more than once" },
+          "'session.model' given more than once" },
         { "{\"session\":{\"model\":\"a\"},\"session\":{\"model\":\"b\"}}",
-          "\"session.model\" given more than once" },
+          "'session.model' given more than once" },
         { "{\"session\":{\"model\":true}}",
-          "\"session.model\" is not a string" },
+          "'session.model' is not a string" },
         { "{\"data_sources\":[{\"parameters\":{\"embedding_dependency\":"
           "{\"deployment_name\":\"a\",\"deployment_name\":\"b\"}}}]}",
-          "\"embedding_dependency.deployment_name\" given more than once" },
+          "'embedding_dependency.deployment_name' given more than once" },
         { "{\"data_sources\":[{\"parameters\":{\"embedding_dependency\":"
           "{\"deployment_name\":7}}}]}",
-          "\"embedding_dependency.deployment_name\" is not a string" },
+          "'embedding_dependency.deployment_name' is not a string" },
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -290,6 +290,9 @@ test_negatives(void **state)
 
 static const pos_case_t  evasions[] = {
     { "x a\\u0040b.com y", AZOAI_PII_EMAIL, "a\\u0040b.com" },
+    /* JSON inside a string (tool-call arguments): an escape of its own */
+    { "{\\\"to\\\":\\\"jane\\\\u0040x.org\\\"}", AZOAI_PII_EMAIL,
+      "jane\\\\u0040x.org" },
     { "x \\u0061\\u0040\\u0062\\u002e\\u0063\\u006f\\u006d", AZOAI_PII_EMAIL,
       "\\u0061\\u0040\\u0062\\u002e\\u0063\\u006f\\u006d" },
     { "mail \xef\xbd\x8a\xef\xbd\x8f\xef\xbd\x88\xef\xbd\x8e@"

@@ -353,7 +353,7 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
     ctx->result->error = AZOAI_BODY_AMBIGUOUS;
 
     snprintf(ctx->result->error_text, sizeof(ctx->result->error_text),
-             "\"%s\" %s", field, why);
+             "'%s' %s", field, why);
 
     return -1;
 }

@@ -483,6 +483,16 @@ azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
 
         c = raw[p + 1];
 
+        /* a \uXXXX escape of JSON nested in this string */
+
+        if (c == '\\' && p + 7 <= len && raw[p + 2] == 'u'
+            && azoai_pii_hex4(raw + p + 3, &cp) == 0
+            && !(cp >= 0xd800 && cp <= 0xdfff))
+        {
+            *pos = p + 7;
+            return azoai_pii_fold(cp, out);
+        }
+
         if (c != 'u' || p + 6 > len || azoai_pii_hex4(raw + p + 2, &cp)) {
             *pos = p + 2;
 
