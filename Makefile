@@ -35,7 +35,8 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                perl
 DEB_MARK    := $(BUILD)/.deps
 
-.PHONY: FORCE all deps test unit unit-asan integration run bench fuzz clean
+.PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
+        bench fuzz clean
 
 all: $(MODULE)
 
@@ -116,6 +117,17 @@ integration: $(MODULE)
 	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
 
 test: $(MODULE) unit unit-asan integration
+
+# the t/ suite with NGINX under valgrind memcheck; fails on errors in the
+# module's frames
+valgrind: $(MODULE)
+	AZOAI_VALGRIND=1 AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) \
+	    prove -j2 t/
+
+# load with reloads: zero failed requests, flat RSS, clean error.log
+SOAK_SECONDS ?= 60
+soak: $(MODULE)
+	bench/soak.sh $(CURDIR)/$(MODULE) $(SOAK_SECONDS)
 
 run: $(MODULE)
 	tools/run.sh $(CURDIR)/$(MODULE)

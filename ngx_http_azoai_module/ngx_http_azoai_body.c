@@ -245,7 +245,7 @@ ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
                           b->file_pos);
 
         if (n == NGX_ERROR || n != b->file_last - b->file_pos) {
-            ngx_http_azoai_log_error(NGX_LOG_ALERT, r, 0,
+            ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
                                      "azoai: cannot read request body "
                                      "from \"%V\"", &b->file->name);
             return NGX_ERROR;

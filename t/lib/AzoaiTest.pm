@@ -29,19 +29,30 @@ package AzoaiTest;
 # or AZOAI_TEST_KEEP=1.
 #
 # Environment: AZOAI_MODULE (the .so; tests skip_all without it), NGINX
-# (default /usr/sbin/nginx), AZOAI_TEST_TIMEOUT (seconds, default 10).
+# (default /usr/sbin/nginx), AZOAI_TEST_TIMEOUT (seconds, default 10, 60
+# under valgrind), AZOAI_VALGRIND=1 (start NGINX under valgrind memcheck;
+# error_log_clean and the end of the test file fail on memcheck errors in
+# frames of the module; logs in DIR/vg.PID.log), AZOAI_VALGRIND_OPTS
+# (more valgrind options, e.g. --track-origins=yes).
 #
 # Object:  new(workers => N, error_log_level => 'info', daemon => 0|1,
-#          module => path|undef), port(name), upstream_addr, dir,
+#          module => path|undef, env => {NAME => value},
+#          valgrind => 0|1), port(name), upstream_addr, dir,
 #          write_file, read_file, write_catalog, write_conf(http, main =>,
 #          file =>), nginx_test(conf) -> (rc, output), start, stop,
 #          reload(http?), worker_pids, error_log, error_log_clean(name),
 #          access_log_wait(re, file), start_upstream, stop_upstream,
 #          upstream_count, upstream_requests(from), request(spec),
 #          expect_denied(spec, status, code, name),
-#          expect_allowed(spec, name, body =>, decision =>, status =>).
+#          expect_allowed(spec, name, body =>, decision =>, status =>),
+#          set_env(NAME => value), valgrind_errors, worker_rss.
 # Exported: http_request, http_send_raw, build_request, curl_h2,
-#          curl_h2_available, json_decode, json_encode, is_denial.
+#          curl_h2_available, json_decode, json_encode, is_denial,
+#          http_pipeline, h2_session.
+#
+# env: variables (LD_PRELOAD, ...) set for the NGINX processes the
+# harness starts (the master; forked workers inherit what the master
+# loaded at exec, whatever NGINX's "env" directive keeps).
 #
 # The recording upstream answers 200 JSON with usage by default; request
 # header X-Test-Response selects "sse", "sse-responses", "gzip" or
@@ -59,15 +70,24 @@ use POSIX qw(WNOHANG);
 use Socket qw(SHUT_WR);
 use Fcntl qw(O_CREAT O_EXCL O_WRONLY);
 use File::Temp qw(tempdir tempfile);
+use File::Basename qw(dirname);
+use File::Spec;
 use File::Path qw(rmtree);
 use Time::HiRes qw(time sleep);
 use JSON::PP ();
 use IO::Compress::Gzip qw(gzip $GzipError);
 
 our @EXPORT = qw(http_request http_send_raw build_request curl_h2
-    curl_h2_available json_decode json_encode is_denial);
+    curl_h2_available json_decode json_encode is_denial http_pipeline
+    h2_session);
 
-our $TIMEOUT = $ENV{AZOAI_TEST_TIMEOUT} || 10;
+our $VALGRIND = $ENV{AZOAI_VALGRIND} ? 1 : 0;
+our $TIMEOUT = $ENV{AZOAI_TEST_TIMEOUT} || ($VALGRIND ? 60 : 10);
+
+# memcheck findings that count, and the frames that make them ours
+my $VG_KIND = qr/Invalid\ (?:read|write|free)|uninitialised|Uninitialised
+    |are\ definitely\ lost|Mismatched\ free|overlap|Syscall\ param/x;
+my $VG_OURS = qr/ngx_http_azoai|azoai_/;
 
 my @INSTANCES;
 
@@ -107,6 +127,9 @@ sub new {
         ports      => {},
         nginx_pid  => undef,
         up_pid     => undef,
+        env        => { %{$opt{env} || {}} },
+        valgrind   => exists $opt{valgrind} ? $opt{valgrind} : $VALGRIND,
+        vg_seen    => {},
     }, $class;
 
     $self->{dir} = tempdir('azoai-test-XXXXXXXX', TMPDIR => 1,
@@ -120,6 +143,13 @@ sub new {
 }
 
 sub dir { $_[0]->{dir} }
+
+# environment variables for the NGINX processes started from now on
+sub set_env {
+    my ($self, %env) = @_;
+    @{$self->{env}}{keys %env} = values %env;
+    return $self;
+}
 
 # a free 127.0.0.1 port per name (bound to port 0, then released)
 sub port {
@@ -281,14 +311,17 @@ sub _nginx_args {
             '-e', $elog || "$self->{dir}/error.log");
 }
 
-# runs a command, returns (exit status, stdout+stderr)
+# runs a command, returns (exit status, stdout+stderr); a leading hash
+# ref is environment for the command
 sub _run {
     my (@cmd) = @_;
+    my $env = ref $cmd[0] eq 'HASH' ? shift @cmd : {};
     my $pid = open(my $fh, '-|') // die "fork: $!";
 
     if ($pid == 0) {
         # nginx takes NGINX in its environment for inherited sockets
         delete $ENV{NGINX};
+        @ENV{keys %$env} = values %$env;
         open STDERR, '>&', \*STDOUT;
         exec @cmd or POSIX::_exit(127);
     }
@@ -313,8 +346,10 @@ sub start {
     die "nginx already running" if $self->{nginx_pid};
     unlink "$self->{dir}/nginx.pid";
 
+    my @prefix = $self->_valgrind_prefix;
+
     if ($self->{daemon}) {
-        my ($rc, $out) = _run($self->_nginx_args);
+        my ($rc, $out) = _run($self->{env}, @prefix, $self->_nginx_args);
         die "nginx failed to start ($rc): $out\n" . $self->_log_tail
             if $rc != 0;
     } else {
@@ -323,8 +358,9 @@ sub start {
             open STDIN, '<', '/dev/null';
             open STDOUT, '>>', "$self->{dir}/stderr.log";
             open STDERR, '>&', \*STDOUT;
-            my @cmd = $self->_nginx_args;
+            my @cmd = (@prefix, $self->_nginx_args);
             delete $ENV{NGINX};
+            @ENV{keys %{$self->{env}}} = values %{$self->{env}};
             exec @cmd or POSIX::_exit(127);
         }
         $self->{child_pid} = $pid;
@@ -341,11 +377,72 @@ sub start {
         my $pid = $self->read_file('nginx.pid');
         if (defined $pid && $pid =~ /^(\d+)/ && $self->_ports_up) {
             $self->{nginx_pid} = $1;
-            return $self;
+            # and every worker runs (they start after the sockets listen)
+            return $self
+                if $self->worker_pids >= ($self->{workers_running} || 1);
         }
         sleep 0.02;
     }
     die "nginx did not start within ${TIMEOUT}s\n" . $self->_log_tail;
+}
+
+# valgrind memcheck in front of the nginx command (AZOAI_VALGRIND=1);
+# PCRE2 runs without JIT there (tests/preload/nojit.c), whose read-ahead
+# memcheck reports as uninitialised values in unnamed code
+sub _valgrind_prefix {
+    my ($self) = @_;
+
+    return () unless $self->{valgrind};
+
+    if (!$self->{nojit}) {
+        my $src = File::Spec->catfile(dirname(File::Spec->rel2abs(__FILE__)),
+            '..', '..', 'tests', 'preload', 'nojit.c');
+        my $so = "$self->{dir}/nojit.so";
+        my ($rc, $out) = _run($ENV{CC} || 'cc', '-shared', '-fPIC', '-o',
+                              $so, $src);
+        if ($rc == 0) {
+            $self->{nojit} = $so;
+            $self->{env}{LD_PRELOAD} = join ':', $so,
+                grep { defined && length } $self->{env}{LD_PRELOAD},
+                    $ENV{LD_PRELOAD};
+        } else {
+            Test::More::diag("valgrind: PCRE2 JIT stays on: $out");
+            $self->{nojit} = 'none';
+        }
+    }
+    return ('valgrind', '--tool=memcheck', '--trace-children=yes',
+            '--error-exitcode=0', '--num-callers=40',
+            '--leak-check=full', '--show-leak-kinds=definite',
+            "--log-file=$self->{dir}/vg.%p.log",
+            split(' ', $ENV{AZOAI_VALGRIND_OPTS} || ''));
+}
+
+# memcheck error records (each a text block) of the vg logs that are of
+# a counted kind and have a frame in the module
+sub valgrind_errors {
+    my ($self) = @_;
+    my @found;
+
+    opendir my $dh, $self->{dir} or return ();
+    for my $f (sort grep { /^vg\.\d+\.log$/ } readdir $dh) {
+        my $log = $self->read_file($f);
+        next unless defined $log;
+        # records are separated by an empty "==PID== " line
+        for my $rec (split /^==\d+==\s*\n/m, $log) {
+            my ($first) = $rec =~ /^==\d+==\s+(\S.*)$/m;
+            next unless defined $first && $first =~ $VG_KIND;
+            next unless $rec =~ $VG_OURS;
+            push @found, "$f:\n$rec";
+        }
+    }
+    return @found;
+}
+
+# the new findings since the last call
+sub _valgrind_new {
+    my ($self) = @_;
+    my @new = grep { !$self->{vg_seen}{$_}++ } $self->valgrind_errors;
+    return @new;
 }
 
 sub _listen_ports {
@@ -408,6 +505,21 @@ sub worker_pids {
     return @pids;
 }
 
+# the summed VmRSS of the workers, in kB
+sub worker_rss {
+    my ($self) = @_;
+    my $kb = 0;
+
+    for my $p ($self->worker_pids) {
+        open my $fh, '<', "/proc/$p/status" or next;
+        while (<$fh>) {
+            $kb += $1 if /^VmRSS:\s+(\d+)/;
+        }
+        close $fh;
+    }
+    return $kb;
+}
+
 # nginx -s reload (optionally with new http{} contents); waits until the
 # old workers are gone and the new ones run.  Returns true on success.
 sub reload {
@@ -440,7 +552,7 @@ sub stop {
 
     return unless $pid;
     kill 'QUIT', $pid;
-    my $deadline = time + 5;
+    my $deadline = time + ($self->{valgrind} ? $TIMEOUT : 5);
     while (time < $deadline) {
         if ($self->{child_pid}) {
             last if waitpid($self->{child_pid}, WNOHANG) == $self->{child_pid};
@@ -471,6 +583,9 @@ sub error_log_clean {
             || /AddressSanitizer|runtime error:/
     } split /\n/, $self->error_log . ($self->read_file('stderr.log') || '');
 
+    push @bad, $self->_valgrind_new if $self->{valgrind};
+
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
     my $ok = Test::More::ok(!@bad, $name || 'error log clean');
     Test::More::diag(join "\n", @bad[0 .. ($#bad > 9 ? 9 : $#bad)])
         if @bad;
@@ -1046,6 +1161,33 @@ sub http_send_raw {
     return _result($r);
 }
 
+# Writes raw (several requests, pipelined) in one go and reads n
+# responses from the one connection; returns them in order (as
+# http_request in scalar context); a response that did not come has
+# {error}.  The last one gets {trailing} if more bytes followed.
+sub http_pipeline {
+    my ($port, $raw, $n, %o) = @_;
+    my $s = _connect($port);
+    my @methods = $raw =~ /(?:^|\r\n\r\n)(GET|POST|HEAD|PUT|DELETE) /g;
+    my $buf = '';
+    my @r;
+
+    _write_all($s, $raw);
+    shutdown($s, SHUT_WR) if $o{shutdown};
+    for my $i (1 .. $n) {
+        my $r = _read_response($s, $buf, method => $methods[$i - 1]);
+        push @r, $r;
+        last if $r->{error};
+        $buf = defined $r->{rest} ? $r->{rest} : '';
+    }
+    if (@r == $n && !$r[-1]{error}) {
+        1 while _read_more($s, \$buf, $o{idle} // 1);
+        $r[-1]{trailing} = $buf if length $buf;
+    }
+    close $s;
+    return @r;
+}
+
 my $H2;
 
 sub curl_h2_available {
@@ -1108,6 +1250,168 @@ sub curl_h2 {
     $r{body} = '' unless defined $r{body};
     $r{error} = "curl exit $rc: $out" if $rc;
     return _result(\%r);
+}
+
+# A minimal HTTP/2 client (prior knowledge, no TLS) that sends all the
+# requests at once as concurrent streams of one connection, their DATA
+# frames interleaved; each request { method, path, headers, body,
+# cancel => n, no_length => 1 } (cancel: send RST_STREAM CANCEL after n
+# body bytes instead of the rest; no_length: no content-length field).
+# Bodies share the 64 KB connection window.
+# Returns one result per request: { status, body, reset (error code of a
+# RST_STREAM from the server), error }, plus {goaway} in the first when
+# the server sent GOAWAY.  Response header fields other than :status are
+# not decoded (HPACK Huffman); :status is, as NGINX sends it.
+sub h2_session {
+    my ($port, @reqs) = @_;
+    my $s = _connect($port);
+    my (%by_id, @r, @data);
+    my $id = 1;
+
+    my $frame = sub {
+        my ($type, $flags, $sid, $payload) = @_;
+        return pack('NCN', (length($payload) << 8) | $type, $flags, $sid)
+            . $payload;
+    };
+    my $hstr = sub {
+        my ($str) = @_;
+        return _hpack_int(length $str, 7, 0) . $str;
+    };
+
+    my $out = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" . $frame->(4, 0, 0, '');
+    for my $q (@reqs) {
+        my $body = defined $q->{body} ? $q->{body} : '';
+        my @h = ([':method', $q->{method} || 'POST'], [':scheme', 'http'],
+                 [':path', $q->{path} || '/'],
+                 [':authority', "127.0.0.1:$port"],
+                 map { [lc $_->[0], $_->[1]] } @{$q->{headers} || []});
+        push @h, ['content-length', length $body]
+            if defined $q->{body} && !defined $q->{cancel}
+               && !$q->{no_length};
+        my $block = join '', map { "\x00" . $hstr->($_->[0])
+                                   . $hstr->($_->[1]) } @h;
+        my $end = length $body ? 0 : 1;
+        $out .= $frame->(1, 0x4 | $end, $id, $block);
+        my %st = (id => $id, body => '');
+        push @r, \%st;
+        $by_id{$id} = \%st;
+        if (length $body) {
+            my $send = defined $q->{cancel} ? substr($body, 0, $q->{cancel})
+                                            : $body;
+            my @parts = unpack('(a4000)*', $send);
+            push @data, [$id, $_, 0] for @parts[0 .. $#parts - 1];
+            push @data, [$id, $parts[-1], defined $q->{cancel} ? 0 : 1]
+                if @parts;
+            push @data, [$id, undef] if defined $q->{cancel};
+        }
+        $id += 2;
+    }
+    _write_all($s, $out);
+
+    # interleave the streams' DATA frames: round robin by stream
+    my %queue;
+    push @{$queue{$_->[0]}}, $_ for @data;
+    my @order;
+    while (grep { @{$queue{$_}} } keys %queue) {
+        for my $sid (sort { $a <=> $b } keys %queue) {
+            push @order, shift @{$queue{$sid}} if @{$queue{$sid}};
+        }
+    }
+    $out = '';
+    for my $d (@order) {
+        $out .= defined $d->[1] ? $frame->(0, $d->[2], $d->[0], $d->[1])
+                                : $frame->(3, 0, $d->[0], pack('N', 8));
+    }
+    _write_all($s, $out);
+
+    my $buf = '';
+    # a stream the client cancelled gets no answer
+    $_->{done} = 1 for grep { defined $reqs[($_->{id} - 1) / 2]{cancel} } @r;
+    my $open = grep { !$_->{done} } @r;
+    while ($open > 0) {
+        while (length $buf < 9
+               || length $buf < 9 + unpack('N', "\x00" . substr($buf, 0, 3)))
+        {
+            if (!_read_more($s, \$buf, $TIMEOUT)) {
+                $_->{error} ||= 'connection closed' for grep { !$_->{done} }
+                    @r;
+                $open = 0;
+                last;
+            }
+        }
+        last unless $open;
+        my $len = unpack('N', "\x00" . substr($buf, 0, 3));
+        my ($type, $flags, $sid) = unpack('CCN', substr($buf, 3, 6));
+        $sid &= 0x7fffffff;
+        my $payload = substr($buf, 9, $len);
+        substr($buf, 0, 9 + $len, '');
+        my $st = $by_id{$sid};
+
+        if ($type == 4 && !($flags & 1)) {
+            _write_all($s, $frame->(4, 1, 0, ''));
+        } elsif ($type == 6 && !($flags & 1)) {
+            _write_all($s, $frame->(6, 1, 0, $payload));
+        } elsif ($type == 7) {
+            $r[0]{goaway} = unpack('x4N', $payload);
+            $_->{error} ||= 'GOAWAY' for grep { !$_->{done} } @r;
+            last;
+        } elsif ($st && $type == 1) {
+            $payload = substr($payload, 1 + ord $payload) if $flags & 0x8;
+            $payload = substr($payload, 5) if $flags & 0x20;
+            $st->{status} = _h2_status($payload)
+                unless defined $st->{status};
+        } elsif ($st && $type == 0) {
+            $payload = substr($payload, 1, -ord($payload) || length $payload)
+                if $flags & 0x8;
+            $st->{body} .= $payload;
+            # give the window back
+            _write_all($s, $frame->(8, 0, 0, pack('N', $len))) if $len;
+        } elsif ($st && $type == 3) {
+            $st->{reset} = unpack('N', $payload);
+            $flags |= 1;
+        }
+        if ($st && ($flags & 1) && ($type <= 1 || $type == 3)
+            && !$st->{done})
+        {
+            $st->{done} = 1;
+            $open--;
+        }
+    }
+    if ($open <= 0) {
+        _write_all($s, $frame->(7, 0, 0, pack('NN', $id - 2, 0)));
+    }
+    close $s;
+    delete $_->{done} for @r;
+    return @r;
+}
+
+sub _hpack_int {
+    my ($n, $bits, $first) = @_;
+    my $max = (1 << $bits) - 1;
+
+    return chr($first | $n) if $n < $max;
+    my $out = chr($first | $max);
+    $n -= $max;
+    while ($n >= 128) {
+        $out .= chr(($n & 0x7f) | 0x80);
+        $n >>= 7;
+    }
+    return $out . chr($n);
+}
+
+# :status from the first field of a header block: an indexed static
+# entry (8 .. 14) or a literal with the :status name index and a raw
+# value, as NGINX writes it
+sub _h2_status {
+    my ($block) = @_;
+    my %indexed = (8 => 200, 9 => 204, 10 => 206, 11 => 304, 12 => 400,
+                   13 => 404, 14 => 500);
+    my $b = ord $block;
+
+    return $indexed{$b & 0x7f} if $b & 0x80;
+    return substr($block, 2, 3) + 0
+        if ($b & 0x3f) == 8 && (ord(substr($block, 1)) & 0x80) == 0;
+    return undef;
 }
 
 
@@ -1272,6 +1576,20 @@ END {
     my $tb = Test::More->builder;
     my $keep = $status != 0 || !$tb->is_passing;
 
+    for my $t (@INSTANCES) {
+        next unless $t->{valgrind};
+        eval {
+            $t->stop;
+            my @vg = $t->_valgrind_new;
+            if (@vg) {
+                Test::More::diag("valgrind: " . scalar(@vg)
+                    . " error(s) in module frames:\n"
+                    . join("\n", @vg[0 .. ($#vg > 4 ? 4 : $#vg)]));
+                $status ||= 1;
+                $keep = 1;
+            }
+        };
+    }
     for my $t (@INSTANCES) {
         eval { $t->cleanup($keep) };
     }
