@@ -16,7 +16,8 @@
 # response other than the one expected for its kind, a reload that did not
 # replace the workers, an [alert]/[crit]/[emerg] or a crashed worker in
 # error.log, worker RSS growing more than RSS_SLACK_KB over the second
-# batch, or master RSS more than STORM_SLACK_KB (256) over phase 3.  Stops by itself; prints a summary block for README.md.
+# batch, or master RSS more than STORM_SLACK_KB (256) over phase 3.  Stops
+# by itself; prints a summary block for README.md.
 #
 # usage: soak.sh MODULE_SO [SECONDS]
 #   env: CONNS (16), THREADS (2), RELOAD_EVERY (5), RSS_REQUESTS (100000),
