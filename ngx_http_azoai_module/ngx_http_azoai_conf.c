@@ -32,7 +32,6 @@ ngx_http_azoai_merge_catalog(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
 {
     ngx_uint_t                   i, own;
     azoai_catalog_t             *base, *catalog;
-    ngx_pool_cleanup_t          *cln;
     ngx_http_azoai_dep_line_t   *line;
     ngx_http_azoai_main_conf_t  *amcf;
 
@@ -73,19 +72,10 @@ ngx_http_azoai_merge_catalog(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
         return NGX_CONF_OK;
     }
 
-    catalog = azoai_catalog_clone(base);
+    catalog = ngx_http_azoai_catalog_keep(cf, azoai_catalog_clone(base));
     if (catalog == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        azoai_catalog_free(catalog);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_azoai_catalog_cleanup;
-    cln->data = catalog;
 
     if (conf->deployments) {
         line = conf->deployments->elts;
@@ -108,6 +98,33 @@ ngx_http_azoai_merge_catalog(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
     conf->catalog = catalog;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * c belongs to the configuration from now on: it is freed with the cycle's
+ * pool (after a reload, with the old cycle).  On failure c is freed here.
+ */
+
+azoai_catalog_t *
+ngx_http_azoai_catalog_keep(ngx_conf_t *cf, azoai_catalog_t *c)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    if (c == NULL) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        azoai_catalog_free(c);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_azoai_catalog_cleanup;
+    cln->data = c;
+
+    return c;
 }
 
 

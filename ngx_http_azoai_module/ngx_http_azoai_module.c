@@ -32,7 +32,6 @@ static char *ngx_http_azoai_pii_hash_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_azoai_parse_action(ngx_str_t *value);
 static ngx_int_t ngx_http_azoai_valid_name(ngx_str_t *name);
-static void ngx_http_azoai_catalog_free(void *data);
 
 
 static ngx_conf_enum_t  ngx_http_azoai_modes[] = {
@@ -213,7 +212,6 @@ static void *
 ngx_http_azoai_create_main_conf(ngx_conf_t *cf)
 {
     char                         err[256];
-    ngx_pool_cleanup_t          *cln;
     ngx_http_azoai_main_conf_t  *amcf;
 
     amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_azoai_main_conf_t));
@@ -221,20 +219,15 @@ ngx_http_azoai_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
+    err[0] = '\0';
 
-    amcf->builtin = azoai_catalog_create_builtin(err, sizeof(err));
+    amcf->builtin = ngx_http_azoai_catalog_keep(cf,
+                        azoai_catalog_create_builtin(err, sizeof(err)));
     if (amcf->builtin == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "azoai: built-in catalog: %s", err);
         return NULL;
     }
-
-    cln->handler = ngx_http_azoai_catalog_free;
-    cln->data = amcf->builtin;
 
     if (ngx_array_init(&amcf->catalogs, cf->pool, 2,
                        sizeof(ngx_http_azoai_cached_catalog_t))
@@ -357,7 +350,6 @@ ngx_http_azoai_catalog(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                       *value, path;
     ngx_uint_t                       i;
     azoai_catalog_t                 *catalog;
-    ngx_pool_cleanup_t              *cln;
     ngx_http_azoai_main_conf_t      *amcf;
     ngx_http_azoai_cached_catalog_t *cached;
 
@@ -389,19 +381,11 @@ ngx_http_azoai_catalog(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     /* the file is merged on top of the built-in lifecycle table */
 
-    catalog = azoai_catalog_clone(amcf->builtin);
+    catalog = ngx_http_azoai_catalog_keep(cf,
+                  azoai_catalog_clone(amcf->builtin));
     if (catalog == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        azoai_catalog_free(catalog);
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_azoai_catalog_free;
-    cln->data = catalog;
 
     if (azoai_catalog_load_file(catalog, (char *) path.data, err,
                                 sizeof(err))
@@ -774,11 +758,4 @@ ngx_http_azoai_valid_name(ngx_str_t *name)
     }
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_azoai_catalog_free(void *data)
-{
-    azoai_catalog_free(data);
 }

@@ -184,6 +184,8 @@ char *ngx_http_azoai_merge_catalog(ngx_conf_t *cf,
     ngx_http_azoai_loc_conf_t *prev, ngx_http_azoai_loc_conf_t *conf);
 char *ngx_http_azoai_merge_pii(ngx_conf_t *cf,
     ngx_http_azoai_loc_conf_t *prev, ngx_http_azoai_loc_conf_t *conf);
+azoai_catalog_t *ngx_http_azoai_catalog_keep(ngx_conf_t *cf,
+    azoai_catalog_t *c);
 
 /* ngx_http_azoai_metrics.c */
 char *ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd,
