@@ -10,7 +10,10 @@
  *       ngx_http_azoai_module/core/\*.c -lpcre2-8 -lcjson -lcrypto
  *   ./a.out /work/shared/bench/bodies/\*.json
  *
- * BENCH_SECONDS (default 1) sets the time spent per input.
+ * BENCH_SECONDS (default 1) sets the time spent per input; BENCH_ITERS,
+ * when set, runs exactly that many iterations per input instead (for
+ * instruction counts under callgrind: the same work on every run).
+ * BENCH_CLEAN=0 skips the built 1 MB prompt.
  */
 
 #include <stdio.h>
@@ -39,7 +42,7 @@ static u_char *bench_clean_body(size_t *len);
 static u_char *bench_read_file(const char *path, size_t *len);
 static double bench_now(void);
 static int bench_run(const azoai_pii_engine_t *e, const char *name,
-    const u_char *body, size_t len, double seconds);
+    const u_char *body, size_t len, double seconds, size_t fixed);
 
 
 static void *
@@ -154,7 +157,7 @@ bench_read_file(const char *path, size_t *len)
 
 static int
 bench_run(const azoai_pii_engine_t *e, const char *name, const u_char *body,
-    size_t len, double seconds)
+    size_t len, double seconds, size_t fixed)
 {
     u_char               *out;
     size_t                out_len, iters, matches;
@@ -201,7 +204,7 @@ bench_run(const azoai_pii_engine_t *e, const char *name, const u_char *body,
         iters++;
         elapsed = bench_now() - start;
 
-    } while (elapsed < seconds || iters < 3);
+    } while (fixed ? iters < fixed : (elapsed < seconds || iters < 3));
 
     printf("%-24s %9zu bytes %9.1f MB/s %6zu matches\n", name, len,
            (double) len * iters / elapsed / 1e6, matches);
@@ -217,7 +220,7 @@ main(int argc, char **argv)
 {
     int                  i, rc;
     char                 err[256];
-    size_t               len;
+    size_t               len, fixed;
     double               seconds;
     u_char              *body;
     unsigned             t;
@@ -226,6 +229,9 @@ main(int argc, char **argv)
 
     env = getenv("BENCH_SECONDS");
     seconds = env ? atof(env) : 1.0;
+
+    env = getenv("BENCH_ITERS");
+    fixed = env ? strtoul(env, NULL, 10) : 0;
 
     e = azoai_pii_engine_create();
     if (e == NULL) {
@@ -243,14 +249,18 @@ main(int argc, char **argv)
 
     rc = 0;
 
-    body = bench_clean_body(&len);
-    if (body == NULL || bench_run(e, "clean-1m (built)", body, len,
-                                  seconds) != 0)
-    {
-        rc = 1;
-    }
+    env = getenv("BENCH_CLEAN");
 
-    free(body);
+    if (env == NULL || strcmp(env, "0") != 0) {
+        body = bench_clean_body(&len);
+        if (body == NULL || bench_run(e, "clean-1m (built)", body, len,
+                                      seconds, fixed) != 0)
+        {
+            rc = 1;
+        }
+
+        free(body);
+    }
 
     for (i = 1; i < argc; i++) {
         body = bench_read_file(argv[i], &len);
@@ -263,7 +273,7 @@ main(int argc, char **argv)
         name = strrchr(argv[i], '/');
         name = name ? name + 1 : argv[i];
 
-        if (bench_run(e, name, body, len, seconds) != 0) {
+        if (bench_run(e, name, body, len, seconds, fixed) != 0) {
             rc = 1;
         }
 

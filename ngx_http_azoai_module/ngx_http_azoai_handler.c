@@ -87,12 +87,6 @@ ngx_http_azoai_handler(ngx_http_request_t *r)
 
     ctx->reading_body = 1;
 
-    /*
-     * a body that fits client_body_buffer_size arrives in one buffer, the
-     * header buffer's preread part included, so it is inspected in place
-     */
-    r->request_body_in_single_buf = 1;
-
     rc = ngx_http_read_client_request_body(r, ngx_http_azoai_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {

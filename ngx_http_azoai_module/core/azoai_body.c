@@ -12,6 +12,7 @@
 
 #include "azoai_json.h"
 #include "azoai_body.h"
+#include "azoai_pii_int.h"
 
 
 #if (AZOAI_BODY_MAX_DEPTH != AZOAI_JSON_MAX_DEPTH)
@@ -152,7 +153,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
 static int
 azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
-    unsigned                   d;
+    unsigned                   d, raw_flags;
     azoai_body_ctx_t          *ctx;
     const azoai_json_frame_t  *parent;
 
@@ -204,8 +205,20 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     ctx->base = v->offset;
     ctx->raw_len = v->raw.len;
 
-    if (azoai_pii_scan(ctx->engine, v->raw.data, v->raw.len, ctx->alloc,
-                       azoai_body_on_match, ctx)
+    /* what the tokenizer saw spares the engine passes over plain text */
+
+    raw_flags = 0;
+
+    if (v->flags & AZOAI_JSON_ESCAPED) {
+        raw_flags |= AZOAI_PII_RAW_ESCAPED;
+    }
+
+    if (v->flags & AZOAI_JSON_NON_ASCII) {
+        raw_flags |= AZOAI_PII_RAW_UTF8;
+    }
+
+    if (azoai_pii_scan_raw(ctx->engine, v->raw.data, v->raw.len, raw_flags,
+                           ctx->alloc, azoai_body_on_match, ctx)
         != AZOAI_OK)
     {
         /* allocation failure, or a match that makes no sense */

@@ -14,6 +14,13 @@
 #define AZOAI_JSON_SSE2  1
 #endif
 
+/* AVX2 where the CPU has it, chosen at run time (built for baseline x86-64) */
+#if (AZOAI_JSON_SSE2) && defined(__x86_64__) && defined(__GNUC__)            \
+    && !defined(AZOAI_NO_AVX2)
+#include <immintrin.h>
+#define AZOAI_JSON_AVX2  1
+#endif
+
 
 /* classes of bytes inside a string */
 #define AZOAI_JSON_C_PLAIN     0    /* printable ASCII */
@@ -26,6 +33,10 @@
 static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
+#if (AZOAI_JSON_AVX2)
+static const u_char *azoai_json_skip_plain_avx2(const u_char *p,
+    const u_char *end);
+#endif
 static const u_char *azoai_json_scan_string(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
     azoai_json_status_t *st);
@@ -340,6 +351,51 @@ azoai_json_skip_ws(const u_char *p, const u_char *end)
  * than '"' and '\\' (or end): the hot loop of the tokenizer.
  */
 
+#if (AZOAI_JSON_AVX2)
+
+/*
+ * 64 bytes a step: the first byte that is not plain, or the first byte of
+ * fewer than 64 left
+ */
+
+__attribute__((target("avx2")))
+static const u_char *
+azoai_json_skip_plain_avx2(const u_char *p, const u_char *end)
+{
+    uint64_t  lo, hi;
+    __m256i   a, b, quote, bslash, low;
+
+    quote = _mm256_set1_epi8('"');
+    bslash = _mm256_set1_epi8('\\');
+    low = _mm256_set1_epi8(0x20);
+
+    while (end - p >= 64) {
+        a = _mm256_loadu_si256((const __m256i *) p);
+        b = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+        /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
+        a = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote),
+                                            _mm256_cmpeq_epi8(a, bslash)),
+                            _mm256_cmpgt_epi8(low, a));
+        b = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote),
+                                            _mm256_cmpeq_epi8(b, bslash)),
+                            _mm256_cmpgt_epi8(low, b));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            return p + __builtin_ctzll(lo | hi << 32);
+        }
+
+        p += 64;
+    }
+
+    return p;
+}
+
+#endif
+
+
 static const u_char *
 azoai_json_skip_plain(const u_char *p, const u_char *end)
 {
@@ -350,6 +406,28 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
     quote = _mm_set1_epi8('"');
     bslash = _mm_set1_epi8('\\');
     low = _mm_set1_epi8(0x20);
+
+#if (AZOAI_JSON_AVX2)
+    /* short runs (text with escapes, UTF-8) end in the first 16 bytes */
+
+    if (end - p >= 80 && __builtin_cpu_supports("avx2")) {
+        x = _mm_loadu_si128((const __m128i *) p);
+        hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                        _mm_cmpeq_epi8(x, bslash)),
+                           _mm_cmplt_epi8(x, low));
+
+        mask = _mm_movemask_epi8(hit);
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p = azoai_json_skip_plain_avx2(p + 16, end);
+
+        if (end - p >= 64) {
+            return p;
+        }
+    }
+#endif
 
     while (end - p >= 16) {
         x = _mm_loadu_si128((const __m128i *) p);

@@ -29,6 +29,14 @@
 #define AZOAI_PC_LOCAL         0x20   /* email local part */
 #define AZOAI_PC_DOMAIN        0x40   /* email domain label */
 
+/*
+ * What the tokenizer saw in the raw bytes of a string (azoai_pii_scan_raw):
+ * without either flag the view is the raw bytes themselves.
+ */
+#define AZOAI_PII_RAW_ESCAPED  0x01   /* it may hold a backslash */
+#define AZOAI_PII_RAW_UTF8     0x02   /* it may hold bytes >= 0x80 */
+#define AZOAI_PII_RAW_ANY      (AZOAI_PII_RAW_ESCAPED|AZOAI_PII_RAW_UTF8)
+
 #define azoai_pii_is(c, cls)   (azoai_pii_class[(u_char) (c)] & (cls))
 #define azoai_pii_digit(c)     ((u_char) ((c) - '0') < 10)
 #define azoai_pii_alnum(c)     azoai_pii_is(c, AZOAI_PC_DIGIT|AZOAI_PC_ALPHA)
@@ -93,6 +101,16 @@ typedef struct {
 
 extern const u_char  azoai_pii_class[256];
 
+
+/*
+ * azoai_pii_scan.c: azoai_pii_scan() told by the tokenizer what raw may
+ * hold (AZOAI_PII_RAW_*); a string without escapes and bytes >= 0x80 skips
+ * the prefilter and view passes.  azoai_pii_scan() passes
+ * AZOAI_PII_RAW_ANY.
+ */
+int azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
+    void *data);
 
 /* azoai_pii_view.c */
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,

@@ -51,6 +51,15 @@ int
 azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, azoai_alloc_t *a, azoai_pii_match_pt cb, void *data)
 {
+    return azoai_pii_scan_raw(e, raw, len, AZOAI_PII_RAW_ANY, a, cb, data);
+}
+
+
+int
+azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
+    void *data)
+{
     size_t              i, nspecial;
     u_char             *buf;
     azoai_pii_seg_t    *segs;
@@ -65,17 +74,29 @@ azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_OK;
     }
 
-    if (e->ncustom == 0
-        && (e->builtin_mask == 0 || !azoai_pii_view_needed(raw, len)))
-    {
+    if (e->ncustom == 0 && e->builtin_mask == 0) {
         return AZOAI_OK;
+    }
+
+    /*
+     * without escapes and bytes >= 0x80 the view is raw itself, and the
+     * candidate walk of the detectors is the prefilter: one pass
+     */
+
+    if ((raw_flags & AZOAI_PII_RAW_ANY) == 0) {
+        nspecial = 0;
+
+    } else {
+        if (e->ncustom == 0 && !azoai_pii_view_needed(raw, len)) {
+            return AZOAI_OK;
+        }
+
+        nspecial = azoai_pii_view_specials(raw, len);
     }
 
     if (len > UINT32_MAX) {
         return AZOAI_ERROR;
     }
-
-    nspecial = azoai_pii_view_specials(raw, len);
 
     if (nspecial == 0) {
         /* the view is raw itself */
@@ -231,13 +252,21 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 }
 
 
-/* every numeric detector at the first digit of a word */
+/*
+ * Every numeric detector at the first digit of a word.  The first digit
+ * group and the two bytes after it tell which detectors can match there:
+ * card (12 digits, or a separator and more digits), SSN ("ddd-" or
+ * "ddd "), NANP phone ("ddd" or "1" and a separator before more digits or
+ * "("), IPv4 (at most 3 digits and a dot); the others are not called.
+ */
 
 static int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
-    size_t  s, end;
+    int     grouped;
+    size_t  s, end, i, group;
+    u_char  sep, next;
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
         && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
@@ -251,7 +280,17 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_OK;
     }
 
+    for (i = at + 1; i < len && azoai_pii_digit(v[i]); i++) {
+        /* void */
+    }
+
+    group = i - at;
+    sep = (i < len) ? v[i] : '\0';
+    next = (i + 1 < len) ? v[i + 1] : '\0';
+    grouped = (sep == ' ' || sep == '-' || sep == '.');
+
     if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
+        && (group >= 12 || (grouped && azoai_pii_digit(next)))
         && azoai_pii_detect_card(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_CREDIT_CARD))
     {
@@ -259,6 +298,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if (azoai_pii_on(e, AZOAI_PII_US_SSN)
+        && group == 3 && (sep == '-' || sep == ' ')
         && azoai_pii_detect_ssn(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN))
     {
@@ -266,6 +306,8 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if (azoai_pii_on(e, AZOAI_PII_PHONE)
+        && (group == 3 || (group == 1 && v[at] == '1'))
+        && grouped && (azoai_pii_digit(next) || next == '(')
         && azoai_pii_detect_phone(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
     {
@@ -273,6 +315,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if (azoai_pii_on(e, AZOAI_PII_IPV4)
+        && group <= 3 && sep == '.'
         && azoai_pii_detect_ipv4(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4))
     {

@@ -14,6 +14,12 @@
 #include <emmintrin.h>
 #endif
 
+/* AVX2 where the CPU has it, chosen at run time (built for baseline x86-64) */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
+#include <immintrin.h>
+#define AZOAI_PII_AVX2  1
+#endif
+
 #include "azoai_pii_int.h"
 
 
@@ -24,6 +30,10 @@
 #define AZOAI_PC_S  (AZOAI_PC_CAND|AZOAI_PC_RAW)
 
 
+#if (AZOAI_PII_AVX2)
+static size_t azoai_pii_find_cand_avx2(const u_char *text, size_t i,
+    size_t len);
+#endif
 static int azoai_pii_may_start(const u_char *raw, size_t len, size_t i,
     size_t *skip);
 static size_t azoai_pii_find_special(const u_char *raw, size_t from,
@@ -55,21 +65,49 @@ const u_char  azoai_pii_class[256] = {
 
 #if defined(__SSE2__)
 
-/* bit per byte that may start a detector: digits, ':', '@', '+', '(' */
+/*
+ * 0xff per byte that may start a detector: '0'..'9', ':', '@', '+', '('.
+ * '0'..':' plus 0x50 are the ten lowest signed bytes, -128..-118.
+ */
 
-static inline int
+static inline __m128i
 azoai_pii_sse_cand(__m128i x)
 {
     __m128i  hit;
 
-    /* '0'..'9' and ':' (signed: bytes >= 0x80 are negative) */
-    hit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x2f)),
-                        _mm_cmplt_epi8(x, _mm_set1_epi8(0x3b)));
+    hit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x50)),
+                         _mm_set1_epi8((char) 0x8b));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('(')));
 
-    return _mm_movemask_epi8(hit);
+    return hit;
+}
+
+
+/* bit per candidate byte of p[0 .. 63]; one test when there is none */
+
+static inline uint64_t
+azoai_pii_sse_cand64(const u_char *p)
+{
+    __m128i  a, b, c, d;
+
+    a = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *) p));
+    b = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *) (p + 16)));
+    c = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *) (p + 32)));
+    d = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *) (p + 48)));
+
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b),
+                                       _mm_or_si128(c, d)))
+        == 0)
+    {
+        return 0;
+    }
+
+    return (uint64_t) (unsigned) _mm_movemask_epi8(a)
+           | (uint64_t) (unsigned) _mm_movemask_epi8(b) << 16
+           | (uint64_t) (unsigned) _mm_movemask_epi8(c) << 32
+           | (uint64_t) (unsigned) _mm_movemask_epi8(d) << 48;
 }
 
 
@@ -95,6 +133,59 @@ azoai_pii_sse_special(__m128i x)
 #endif
 
 
+#if (AZOAI_PII_AVX2)
+
+/* azoai_pii_sse_cand() on 32 bytes */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_pii_avx2_cand(__m256i x)
+{
+    __m256i  hit;
+
+    hit = _mm256_cmpgt_epi8(_mm256_set1_epi8((char) 0x8b),
+                            _mm256_add_epi8(x, _mm256_set1_epi8(0x50)));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('@')));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('(')));
+
+    return hit;
+}
+
+
+/*
+ * The first candidate offset >= i in whole 64-byte blocks; else the
+ * offset where fewer than 64 bytes are left
+ */
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_find_cand_avx2(const u_char *text, size_t i, size_t len)
+{
+    uint64_t  lo, hi;
+    __m256i   a, b;
+
+    while (i + 64 <= len) {
+        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i)));
+        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i + 32)));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            return i + __builtin_ctzll(lo | hi << 32);
+        }
+
+        i += 64;
+    }
+
+    return i;
+}
+
+#endif
+
+
 #define azoai_pii_special(c)                                                 \
     ((c) == '\\' || (c) == 0xc2 || (c) == 0xe2 || (c) == 0xe3 || (c) == 0xef)
 
@@ -107,15 +198,35 @@ azoai_pii_sse_special(__m128i x)
 size_t
 azoai_pii_find_cand(const u_char *text, size_t from, size_t len)
 {
-    int      bits;
-    size_t   i;
+    int       bits;
+    size_t    i;
+    uint64_t  bits64;
 
     i = from;
 
+#if (AZOAI_PII_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        i = azoai_pii_find_cand_avx2(text, i, len);
+
+        if (i + 64 <= len) {
+            return i;
+        }
+    }
+#endif
+
 #if defined(__SSE2__)
+    while (i + 64 <= len) {
+        bits64 = azoai_pii_sse_cand64(text + i);
+        if (bits64) {
+            return i + __builtin_ctzll(bits64);
+        }
+
+        i += 64;
+    }
+
     while (i + 16 <= len) {
-        bits = azoai_pii_sse_cand(_mm_loadu_si128((const __m128i *)
-                                                  (text + i)));
+        bits = _mm_movemask_epi8(azoai_pii_sse_cand(
+                   _mm_loadu_si128((const __m128i *) (text + i))));
         if (bits) {
             return i + __builtin_ctz(bits);
         }
@@ -125,6 +236,7 @@ azoai_pii_find_cand(const u_char *text, size_t from, size_t len)
 #endif
 
     (void) bits;
+    (void) bits64;
 
     while (i < len && !azoai_pii_is(text[i], AZOAI_PC_CAND)) {
         i++;
@@ -247,7 +359,7 @@ azoai_pii_view_needed(const u_char *raw, size_t len)
             esc = _mm_or_si128(esc, _mm_cmpeq_epi8(x,
                                                    _mm_set1_epi8((char) 0xef)));
 
-            bits = azoai_pii_sse_cand(x) | _mm_movemask_epi8(esc);
+            bits = _mm_movemask_epi8(_mm_or_si128(azoai_pii_sse_cand(x), esc));
 
             while (bits) {
                 i = base + __builtin_ctz(bits);
