@@ -186,6 +186,11 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
                 break;
             }
 
+            /* the rest of a number seen from its start: no need to read */
+            if (azoai_pii_card_tail(v, at, sep, first_group)) {
+                return 0;
+            }
+
         } else if (v[i] != sep) {
             break;
         }

@@ -33,6 +33,12 @@
 #if (AZOAI_PII_AVX2)
 static size_t azoai_pii_find_cand_avx2(const u_char *text, size_t i,
     size_t len);
+static int azoai_pii_view_needed_avx2(const u_char *raw, size_t len,
+    size_t *base, size_t *skip);
+static size_t azoai_pii_find_special_avx2(const u_char *raw, size_t i,
+    size_t len);
+static size_t azoai_pii_view_specials_avx2(const u_char *raw, size_t len,
+    size_t *end);
 #endif
 static int azoai_pii_may_start(const u_char *raw, size_t len, size_t i,
     size_t *skip);
@@ -183,6 +189,90 @@ azoai_pii_find_cand_avx2(const u_char *text, size_t i, size_t len)
     return i;
 }
 
+
+/* azoai_pii_sse_special() on 32 bytes */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_pii_avx2_special(__m256i x)
+{
+    __m256i  hit;
+
+    hit = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x,
+                                   _mm256_set1_epi8((char) 0xc2)));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x,
+                                   _mm256_set1_epi8((char) 0xe2)));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x,
+                                   _mm256_set1_epi8((char) 0xe3)));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x,
+                                   _mm256_set1_epi8((char) 0xef)));
+
+    return hit;
+}
+
+
+/* azoai_pii_find_cand_avx2() for the special bytes */
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_find_special_avx2(const u_char *raw, size_t i, size_t len)
+{
+    uint64_t  lo, hi;
+    __m256i   a, b;
+
+    while (i + 64 <= len) {
+        a = azoai_pii_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                      (raw + i)));
+        b = azoai_pii_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                      (raw + i + 32)));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            return i + __builtin_ctzll(lo | hi << 32);
+        }
+
+        i += 64;
+    }
+
+    return i;
+}
+
+
+/* the special bytes of whole 32-byte blocks; *end: where they end */
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_view_specials_avx2(const u_char *raw, size_t len, size_t *end)
+{
+    size_t    i, k;
+    uint64_t  lanes[4];
+    __m256i   acc, sum;
+
+    i = 0;
+    sum = _mm256_setzero_si256();
+
+    /* as in azoai_pii_view_specials(): count per byte lane, then psadbw */
+
+    while (i + 32 <= len) {
+        acc = _mm256_setzero_si256();
+
+        for (k = 0; k < 255 && i + 32 <= len; k++, i += 32) {
+            acc = _mm256_sub_epi8(acc, azoai_pii_avx2_special(
+                      _mm256_loadu_si256((const __m256i *) (raw + i))));
+        }
+
+        sum = _mm256_add_epi64(sum, _mm256_sad_epu8(acc,
+                                                    _mm256_setzero_si256()));
+    }
+
+    _mm256_storeu_si256((__m256i *) lanes, sum);
+    *end = i;
+
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
 #endif
 
 
@@ -254,6 +344,16 @@ azoai_pii_find_special(const u_char *raw, size_t from, size_t len)
 
     i = from;
 
+#if (AZOAI_PII_AVX2)
+    if (len - i >= 80 && __builtin_cpu_supports("avx2")) {
+        i = azoai_pii_find_special_avx2(raw, i, len);
+
+        if (i + 64 <= len) {
+            return i;
+        }
+    }
+#endif
+
 #if defined(__SSE2__)
     while (i + 16 <= len) {
         bits = _mm_movemask_epi8(azoai_pii_sse_special(
@@ -289,6 +389,12 @@ azoai_pii_view_specials(const u_char *raw, size_t len)
     i = 0;
     n = 0;
 
+#if (AZOAI_PII_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        n = azoai_pii_view_specials_avx2(raw, len, &i);
+    }
+#endif
+
 #if defined(__SSE2__)
     {
         size_t    k;
@@ -314,7 +420,7 @@ azoai_pii_view_specials(const u_char *raw, size_t len)
         }
 
         _mm_storeu_si128((__m128i *) lanes, sum);
-        n = lanes[0] + lanes[1];
+        n += lanes[0] + lanes[1];
     }
 #endif
 
@@ -340,6 +446,14 @@ azoai_pii_view_needed(const u_char *raw, size_t len)
 
     base = 0;
     skip = 0;
+
+#if (AZOAI_PII_AVX2)
+    if (__builtin_cpu_supports("avx2")
+        && azoai_pii_view_needed_avx2(raw, len, &base, &skip))
+    {
+        return 1;
+    }
+#endif
 
 #if defined(__SSE2__)
     {
@@ -385,6 +499,56 @@ azoai_pii_view_needed(const u_char *raw, size_t len)
 
     return 0;
 }
+
+
+#if (AZOAI_PII_AVX2)
+
+/*
+ * azoai_pii_view_needed() 32 bytes a step while 33 are left; *base and
+ * *skip say where it stopped
+ */
+
+__attribute__((target("avx2")))
+static int
+azoai_pii_view_needed_avx2(const u_char *raw, size_t len, size_t *base,
+    size_t *skip)
+{
+    size_t    i, b, s;
+    uint32_t  bits;
+    __m256i   x, next, esc;
+
+    s = *skip;
+
+    for (b = *base; b + 33 <= len; b += 32) {
+        x = _mm256_loadu_si256((const __m256i *) (raw + b));
+        next = _mm256_loadu_si256((const __m256i *) (raw + b + 1));
+
+        esc = _mm256_and_si256(
+                  _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')),
+                  _mm256_cmpeq_epi8(next, _mm256_set1_epi8('u')));
+        esc = _mm256_or_si256(esc, _mm256_cmpeq_epi8(x,
+                                       _mm256_set1_epi8((char) 0xef)));
+
+        bits = (uint32_t) _mm256_movemask_epi8(
+                   _mm256_or_si256(azoai_pii_avx2_cand(x), esc));
+
+        while (bits) {
+            i = b + __builtin_ctz(bits);
+            bits &= bits - 1;
+
+            if (i >= s && azoai_pii_may_start(raw, len, i, &s)) {
+                return 1;
+            }
+        }
+    }
+
+    *base = b;
+    *skip = s;
+
+    return 0;
+}
+
+#endif
 
 
 /*

@@ -1,0 +1,414 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The fast paths of the engine give what the general ones give: the
+ * candidate search and the special-byte count (AVX2, SSE2 and scalar
+ * tails) against byte-by-byte references at every offset and length;
+ * azoai_pii_scan_raw() of plain ASCII without the view passes against
+ * azoai_pii_scan(); the numeric prechecks let each numeric detector
+ * through; the tokenizer's vectorised string scan at every length and
+ * position of the byte that ends it.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_pii_int.h"
+#include "azoai_json.h"
+#include "test_util.h"
+
+
+#define ROUNDS      4000
+#define MAX_TEXT    700
+#define MAX_MATCH   64
+
+
+typedef struct {
+    azoai_pii_match_t   m[MAX_MATCH];
+    size_t              n;
+} match_list_t;
+
+
+static int collect(void *data, const azoai_pii_match_t *m);
+static size_t random_ascii(char *buf, size_t cap);
+static azoai_pii_engine_t *engine_all(void);
+static int count_string(void *data, const azoai_json_value_t *v);
+
+
+/* ASCII pieces without backslashes: text the tokenizer reports plain */
+static const char  *pieces[] = {
+    "a", "b", "f", "Z", " ", ".", "-", "(", ")", "+", ":", "@", "0", "1",
+    "4", "9", ",", "_", "%", "x@y.com", "415-555-2671", "10.0.0.1", "::1",
+    "4111 1111 1111 1111", "4111111111111111", "536-22-1004",
+    "536 22 1004", "+1 415-555-0113", "+(415) 555-1234",
+    "1 (415) 555-1234", "1-415-555-1234", "555.123.4567",
+    "FI95 9086 5501 8030 09", "DE89370400440532013000", "fe80::1",
+    "2001:db8::8a2e:370:7334", "ab::cd", "12:30", "3.5", "2023", "GB",
+    "the quarterly report ", "word", "Z9", "1.2.3.4.5", "+44 20 7946 0958"
+};
+
+
+static int
+collect(void *data, const azoai_pii_match_t *m)
+{
+    match_list_t  *list = data;
+
+    if (list->n == MAX_MATCH) {
+        return -1;
+    }
+
+    list->m[list->n++] = *m;
+
+    return 0;
+}
+
+
+static size_t
+random_ascii(char *buf, size_t cap)
+{
+    size_t       n, k, len;
+    const char  *p;
+
+    n = 0;
+    k = (size_t) (rand() % 60);
+
+    while (k--) {
+        p = pieces[rand() % (sizeof(pieces) / sizeof(pieces[0]))];
+        len = strlen(p);
+
+        if (n + len >= cap) {
+            break;
+        }
+
+        memcpy(buf + n, p, len);
+        n += len;
+    }
+
+    buf[n] = '\0';
+
+    return n;
+}
+
+
+static azoai_pii_engine_t *
+engine_all(void)
+{
+    char                 err[256];
+    unsigned             t;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
+        assert_int_equal(azoai_pii_engine_enable(e, t,
+                                                 AZOAI_PII_ACTION_MASK),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
+/* find_cand() is the first byte of the candidate class, from any offset */
+
+static void
+test_find_cand(void **state)
+{
+    int     r;
+    size_t  len, from, i, want, got;
+    u_char  text[MAX_TEXT];
+
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+
+    srand(4242);
+
+    for (r = 0; r < 400; r++) {
+        len = (size_t) (rand() % 300);
+
+        /* sparse candidates: long candidate-free runs hit every loop */
+        for (i = 0; i < len; i++) {
+            text[i] = (rand() % 40)
+                      ? alphabet[rand() % 4]
+                      : alphabet[rand() % (sizeof(alphabet) - 1)];
+        }
+
+        for (from = 0; from <= len; from++) {
+            want = from;
+
+            while (want < len && !azoai_pii_is(text[want], AZOAI_PC_CAND)) {
+                want++;
+            }
+
+            got = azoai_pii_find_cand(text, from, len);
+
+            if (got != want) {
+                print_error("len %zu from %zu: %zu, want %zu\n", len, from,
+                            got, want);
+                fail();
+            }
+        }
+    }
+}
+
+
+/* the special-byte count of every vector loop and tail, from any length */
+
+static void
+test_view_specials(void **state)
+{
+    int     r;
+    size_t  len, i, want, got;
+    u_char  raw[MAX_TEXT];
+
+    static u_char        many[255 * 32 * 2 + 7];
+    static const u_char  alphabet[] = "ab \\\xc2\xe2\xe3\xef\xc3\x80u1";
+
+    srand(99);
+
+    for (r = 0; r < 2000; r++) {
+        len = (size_t) (rand() % MAX_TEXT);
+        want = 0;
+
+        for (i = 0; i < len; i++) {
+            raw[i] = (rand() % 8)
+                     ? alphabet[rand() % 3]
+                     : alphabet[rand() % (sizeof(alphabet) - 1)];
+
+            want += (raw[i] == '\\' || raw[i] == 0xc2 || raw[i] == 0xe2
+                     || raw[i] == 0xe3 || raw[i] == 0xef);
+        }
+
+        got = azoai_pii_view_specials(raw, len);
+
+        if (got != want) {
+            print_error("len %zu: %zu specials, want %zu\n", len, got, want);
+            fail();
+        }
+    }
+
+    /* more than 255 blocks of specials: the byte-lane counters flush */
+
+    memset(many, 0xef, sizeof(many));
+    assert_int_equal(azoai_pii_view_specials(many, sizeof(many)),
+                     sizeof(many));
+}
+
+
+/* plain ASCII: the one-pass scan finds what the general scan finds */
+
+static void
+test_scan_plain(void **state)
+{
+    int                  r;
+    char                 raw[MAX_TEXT];
+    size_t               len, i, found;
+    test_arena_t         arena = { 0 };
+    azoai_alloc_t        a;
+    match_list_t         slow, fast;
+    azoai_pii_engine_t  *e;
+
+    e = engine_all();
+    a = test_arena_allocator(&arena);
+    found = 0;
+
+    srand(777);
+
+    for (r = 0; r < ROUNDS; r++) {
+        len = random_ascii(raw, sizeof(raw));
+
+        slow.n = 0;
+        fast.n = 0;
+
+        assert_int_equal(azoai_pii_scan(e, (u_char *) raw, len, &a, collect,
+                                        &slow),
+                         AZOAI_OK);
+        assert_int_equal(azoai_pii_scan_raw(e, (u_char *) raw, len, 0, &a,
+                                            collect, &fast),
+                         AZOAI_OK);
+
+        if (fast.n != slow.n) {
+            print_error("\"%s\": %zu matches, want %zu\n", raw, fast.n,
+                        slow.n);
+            fail();
+        }
+
+        for (i = 0; i < slow.n; i++) {
+            if (fast.m[i].start != slow.m[i].start
+                || fast.m[i].end != slow.m[i].end
+                || fast.m[i].type != slow.m[i].type)
+            {
+                print_error("\"%s\": match %zu differs\n", raw, i);
+                fail();
+            }
+        }
+
+        found += slow.n;
+        test_arena_free(&arena);
+    }
+
+    /* the comparison saw matches of the numeric detectors */
+    assert_true(found > ROUNDS);
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* the numeric prechecks still let every numeric detector through */
+
+static void
+test_scan_numeric(void **state)
+{
+    size_t               k;
+    test_arena_t         arena = { 0 };
+    azoai_alloc_t        a;
+    match_list_t         list;
+    azoai_pii_engine_t  *e;
+
+    static const struct {
+        const char  *text;
+        unsigned     type;
+    } cases[] = {
+        { "card 4111 1111 1111 1111.", AZOAI_PII_CREDIT_CARD },
+        { "card 4111111111111111", AZOAI_PII_CREDIT_CARD },
+        { "card 4111-1111-1111-1111 ok", AZOAI_PII_CREDIT_CARD },
+        { "ssn 536-22-1004", AZOAI_PII_US_SSN },
+        { "ssn 536 22 1004.", AZOAI_PII_US_SSN },
+        { "call 415-555-2671", AZOAI_PII_PHONE },
+        { "call 1 (415) 555-2671", AZOAI_PII_PHONE },
+        { "call 1-415-555-2671", AZOAI_PII_PHONE },
+        { "call 415.555.2671", AZOAI_PII_PHONE },
+        { "host 10.0.0.1", AZOAI_PII_IPV4 },
+        { "host 192.168.10.254:80", AZOAI_PII_IPV4 }
+    };
+
+    e = engine_all();
+    a = test_arena_allocator(&arena);
+
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        list.n = 0;
+
+        assert_int_equal(azoai_pii_scan_raw(e, (u_char *) cases[k].text,
+                                            strlen(cases[k].text), 0, &a,
+                                            collect, &list),
+                         AZOAI_OK);
+
+        if (list.n != 1 || list.m[0].type != cases[k].type) {
+            print_error("\"%s\": %zu matches\n", cases[k].text, list.n);
+            fail();
+        }
+
+        test_arena_free(&arena);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
+typedef struct {
+    size_t      len;
+    unsigned    flags;
+    unsigned    strings;
+} string_seen_t;
+
+
+static int
+count_string(void *data, const azoai_json_value_t *v)
+{
+    string_seen_t  *seen = data;
+
+    if (v->type == AZOAI_JSON_STRING) {
+        seen->len = v->raw.len;
+        seen->flags = v->flags;
+        seen->strings++;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A string of n plain bytes with one special byte at k: the tokenizer
+ * stops there, whichever loop reaches it.
+ */
+
+static void
+test_json_string_end(void **state)
+{
+    size_t               n, k, len;
+    u_char               body[300];
+    unsigned             rc;
+    string_seen_t        seen;
+    azoai_json_status_t  st;
+
+    for (n = 1; n < 250; n++) {
+        for (k = 0; k < n; k++) {
+
+            /* a control character at k: an error at its offset */
+
+            body[0] = '"';
+            memset(body + 1, 'a', n);
+            body[1 + k] = '\n';
+            body[1 + n] = '"';
+            len = n + 2;
+
+            rc = azoai_json_walk(body, len, NULL, NULL, &st);
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 1 + k);
+
+            /* a quote at k ends the string there */
+
+            body[1 + k] = '"';
+
+            memset(&seen, 0, sizeof(seen));
+            rc = azoai_json_walk(body, 2 + k, count_string, &seen, &st);
+            assert_int_equal(rc, AZOAI_JSON_OK);
+            assert_int_equal(seen.len, k);
+            assert_int_equal(seen.flags, 0);
+
+            /* an escape or UTF-8 at k is seen and flagged */
+
+            body[1 + n] = k + 1 < n ? 'a' : '"';
+            memcpy(body + 1 + k, "\\n", 2);
+            body[2 + n] = '"';
+
+            memset(&seen, 0, sizeof(seen));
+            rc = azoai_json_walk(body, n + 3, count_string, &seen, &st);
+            assert_int_equal(rc, AZOAI_JSON_OK);
+            assert_int_equal(seen.len, n + 1);
+            assert_int_equal(seen.flags, AZOAI_JSON_ESCAPED);
+
+            memcpy(body + 1 + k, "\xc3\xa9", 2);
+
+            memset(&seen, 0, sizeof(seen));
+            rc = azoai_json_walk(body, n + 3, count_string, &seen, &st);
+            assert_int_equal(rc, AZOAI_JSON_OK);
+            assert_int_equal(seen.flags, AZOAI_JSON_NON_ASCII);
+            assert_int_equal(seen.strings, 1);
+        }
+    }
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_find_cand),
+        cmocka_unit_test(test_view_specials),
+        cmocka_unit_test(test_scan_plain),
+        cmocka_unit_test(test_scan_numeric),
+        cmocka_unit_test(test_json_string_end),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
