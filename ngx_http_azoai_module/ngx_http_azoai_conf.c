@@ -148,6 +148,11 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
            || conf->pii_hash_key.data != NULL);
 
     ngx_conf_merge_value(conf->pii, prev->pii, 0);
+    if (conf->pii_types == NGX_CONF_UNSET_PTR) {
+        conf->types_file = prev->types_file;
+        conf->types_line = prev->types_line;
+    }
+
     ngx_conf_merge_ptr_value(conf->pii_types, prev->pii_types, NULL);
     ngx_conf_merge_str_value(conf->pii_hash_key, prev->pii_hash_key, "");
     ngx_conf_merge_str_value(conf->pii_hash_key_file,
@@ -271,7 +276,8 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
                 < 0)
             {
                 ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                              "azoai_pii_pattern \"%V\": %s", name, err);
+                              "azoai_pii_pattern \"%V\": %s in %s:%ui",
+                              name, err, p[i].file, p[i].line);
                 return NGX_CONF_ERROR;
             }
         }
@@ -413,8 +419,9 @@ static char *
 ngx_http_azoai_check_type_names(ngx_conf_t *cf,
     ngx_http_azoai_loc_conf_t *conf)
 {
+    u_char                    *file;
     ngx_str_t                 *t;
-    ngx_uint_t                 i, j, k, n;
+    ngx_uint_t                 i, j, k, n, line;
     ngx_array_t               *lists[2];
     ngx_http_azoai_action_t   *a;
     ngx_http_azoai_pattern_t  *p;
@@ -430,10 +437,14 @@ ngx_http_azoai_check_type_names(ngx_conf_t *cf,
         for (i = 0; i < lists[k]->nelts; i++) {
             if (k == 0) {
                 t = (ngx_str_t *) lists[k]->elts + i;
+                file = conf->types_file;
+                line = conf->types_line;
 
             } else {
                 a = (ngx_http_azoai_action_t *) lists[k]->elts + i;
                 t = &a->type;
+                file = a->file;
+                line = a->line;
 
                 if (t->len == 0) {
                     continue;
@@ -461,9 +472,10 @@ ngx_http_azoai_check_type_names(ngx_conf_t *cf,
                 ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                               "%s: unknown PII type \"%V\" (built-in: "
                               "email, phone, credit_card, iban, us_ssn, "
-                              "ipv4, ipv6; or an azoai_pii_pattern name)",
+                              "ipv4, ipv6; or an azoai_pii_pattern name) "
+                              "in %s:%ui",
                               k == 0 ? "azoai_pii_types"
-                                     : "azoai_pii_action", t);
+                                     : "azoai_pii_action", t, file, line);
                 return NGX_CONF_ERROR;
             }
         }

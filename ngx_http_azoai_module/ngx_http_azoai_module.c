@@ -488,6 +488,9 @@ ngx_http_azoai_pii_types(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    alcf->types_file = cf->conf_file->file.name.data;
+    alcf->types_line = cf->conf_file->line;
+
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
@@ -538,6 +541,8 @@ ngx_http_azoai_pii_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     a->action = action;
+    a->file = cf->conf_file->file.name.data;
+    a->line = cf->conf_file->line;
     ngx_str_null(&a->type);
 
     if (cf->args->nelts == 3) {
@@ -610,6 +615,8 @@ ngx_http_azoai_pii_pattern(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     p->name = value[1];
     p->regex = value[2];
+    p->file = cf->conf_file->file.name.data;
+    p->line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 

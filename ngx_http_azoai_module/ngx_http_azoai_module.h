@@ -63,12 +63,16 @@ typedef struct ngx_http_azoai_metrics_s  ngx_http_azoai_metrics_t;
 typedef struct {
     ngx_str_t                   name;
     ngx_str_t                   regex;
+    u_char                     *file;     /* where it was defined */
+    ngx_uint_t                  line;
 } ngx_http_azoai_pattern_t;
 
 
 typedef struct {
     ngx_str_t                   type;      /* "" for the default action */
     ngx_uint_t                  action;    /* azoai_pii_action_e */
+    u_char                     *file;     /* where it was set */
+    ngx_uint_t                  line;
 } ngx_http_azoai_action_t;
 
 
@@ -109,6 +113,8 @@ typedef struct {
     /* PII */
     ngx_flag_t                  pii;
     ngx_array_t                *pii_types;    /* ngx_str_t, lower-case */
+    u_char                     *types_file;   /* where pii_types was set */
+    ngx_uint_t                  types_line;
     ngx_array_t                *pii_actions;  /* ngx_http_azoai_action_t */
     ngx_array_t                *pii_patterns; /* ngx_http_azoai_pattern_t */
     ngx_str_t                   pii_hash_key_file;
