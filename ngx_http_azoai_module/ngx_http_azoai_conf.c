@@ -295,7 +295,8 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
     if (azoai_pii_engine_finalize(e, err, sizeof(err)) != AZOAI_OK) {
         if (file) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "azoai_pii: %s (azoai_pii in %s:%ui)",
+                          "azoai_pii: %s (see azoai_pii_action and "
+                          "azoai_pii_hash_key; azoai_pii in %s:%ui)",
                           err, file, line);
         } else {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0, "azoai_pii: %s", err);
