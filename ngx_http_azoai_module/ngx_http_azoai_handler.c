@@ -57,14 +57,16 @@ ngx_http_azoai_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->decision = NGX_HTTP_AZOAI_DECISION_ALLOW;
+    /*
+     * the decision stays "none" until it is applied: a request that NGINX
+     * itself ends (client_max_body_size, a client gone mid-body) logs none
+     */
     ctx->verdict.status = NGX_HTTP_OK;
 
     rc = ngx_http_azoai_judge_route(r, alcf, ctx);
 
     if (rc == NGX_OK && !ctx->route.azure) {
         /* not Azure OpenAI traffic: no decision, headers or counts */
-        ctx->decision = NGX_HTTP_AZOAI_DECISION_NONE;
         ctx->judged = 1;
         ctx->phase_rc = NGX_DECLINED;
         return NGX_DECLINED;
