@@ -8,6 +8,7 @@
  */
 
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "ngx_http_azoai_module.h"
@@ -65,7 +66,8 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
     if (ngx_http_azoai_random(rnd, sizeof(rnd)) != NGX_OK) {
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
-                                 "azoai: RAND_bytes() failed");
+                                 "azoai: no random request id "
+                                 "(OpenSSL RAND_bytes or AES failed)");
         return NULL;
     }
 
@@ -78,31 +80,53 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
 
 /*
- * Request ids come from OpenSSL's generator, drawn 4 KB at a time: one
- * RAND_bytes() call (and the getpid() it makes to detect forks) per 256
- * requests.  The stock belongs to the process that drew it, so a worker
- * never hands out bytes drawn before the fork.
+ * Request ids: AES-128 in counter mode under a key and counter start
+ * drawn from RAND_bytes() once per worker process, which is how OpenSSL's
+ * own CTR-DRBG makes its output.  RAND_bytes() itself costs thousands of
+ * instructions a call in a worker (its public DRBG is looked up and
+ * checked each time); one AES block is a few hundred.  A process that
+ * did not draw the key (a new worker after fork) draws its own.
  */
 
 static ngx_int_t
 ngx_http_azoai_random(u_char *buf, size_t len)
 {
-    static u_char      stock[4096];
-    static size_t      used = sizeof(stock);
-    static ngx_pid_t   owner = -1;
+    int                      n;
+    u_char                   seed[32];
+    static EVP_CIPHER_CTX   *aes;
+    static ngx_pid_t         owner = -1;
+    static const u_char      zero[NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2];
 
-    if (used + len > sizeof(stock) || owner != ngx_pid) {
-        if (RAND_bytes(stock, sizeof(stock)) != 1) {
+    if (len > sizeof(zero)) {
+        return NGX_ERROR;
+    }
+
+    if (aes == NULL || owner != ngx_pid) {
+        if (aes == NULL) {
+            aes = EVP_CIPHER_CTX_new();
+            if (aes == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        if (RAND_bytes(seed, sizeof(seed)) != 1
+            || EVP_EncryptInit_ex(aes, EVP_aes_128_ctr(), NULL, seed,
+                                  seed + 16)
+               != 1)
+        {
+            ngx_explicit_memzero(seed, sizeof(seed));
             return NGX_ERROR;
         }
 
-        used = 0;
+        ngx_explicit_memzero(seed, sizeof(seed));
         owner = ngx_pid;
     }
 
-    ngx_memcpy(buf, stock + used, len);
-    ngx_explicit_memzero(stock + used, len);
-    used += len;
+    if (EVP_EncryptUpdate(aes, buf, &n, zero, len) != 1
+        || (size_t) n != len)
+    {
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }
