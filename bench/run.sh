@@ -12,3 +12,7 @@ echo "== engine (core only, all built-in detectors)"
 echo
 echo "== end to end (one worker, wrk, ${CONNS:-16} connections)"
 BODIES=$bodies "$top/bench/e2e.sh" "$so" "${BENCH_SECONDS:-5}" "${BENCH_ROUNDS:-3}"
+
+echo
+echo "== user-space instructions per request (callgrind, repeatable)"
+BODIES=$bodies "$top/bench/callgrind.sh" "$so" "${BENCH_REQUESTS:-300}"

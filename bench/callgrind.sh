@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Deterministic per-request cost: NGINX (one process) under callgrind,
+# the same keep-alive POSTs through plain proxy_pass and through the
+# module (GA check + PII masking); prints user-space instructions per
+# request for each and the module's extra.  Unlike req/s on a shared
+# machine, these counts repeat run after run.  Kernel time is not counted:
+# the module makes no extra system calls.
+#
+# usage: callgrind.sh MODULE_SO [REQUESTS]
+set -euo pipefail
+
+so=${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}
+n=${2:-500}
+here=$(cd "$(dirname "$0")" && pwd)
+bodies=${BODIES:-$here/../../shared/bench/bodies}
+work=$(mktemp -d -t azoai-cg.XXXXXX)
+trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; sleep 1; rm -rf "$work"' EXIT
+mkdir -p "$work/logs"
+
+port=$(perl -MIO::Socket::INET -e \
+    'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1");
+     print $s->sockport')
+
+cat >"$work/nginx.conf" <<CONF
+load_module $so;
+master_process off;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    client_body_buffer_size 128k;
+    upstream backend { server 127.0.0.1:$port; keepalive 8; }
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 200 '{"id":"x","usage":{"prompt_tokens":1}}'; }
+    }
+    server {
+        listen 127.0.0.1:$((port + 1));
+        location / {
+            proxy_http_version 1.1; proxy_set_header Connection "";
+            proxy_pass http://backend;
+        }
+    }
+    server {
+        listen 127.0.0.1:$((port + 2));
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        location / {
+            azoai on;
+            azoai_pii on;
+            proxy_http_version 1.1; proxy_set_header Connection "";
+            proxy_pass http://backend;
+        }
+    }
+}
+CONF
+
+cat >"$work/client.pl" <<'PERL'
+use strict;
+use warnings;
+use IO::Socket::INET;
+
+my ($port, $file, $n) = @ARGV;
+open my $f, '<', $file or die "$file: $!";
+my $body = do { local $/; <$f> };
+my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die $!;
+my $req = "POST /openai/deployments/chat-prod/chat/completions"
+    . "?api-version=2024-10-21 HTTP/1.1\r\nHost: bench\r\n"
+    . "Content-Type: application/json\r\n"
+    . "Content-Length: " . length($body) . "\r\n\r\n$body";
+
+for (1 .. $n) {
+    print $s $req;
+    my $buf = '';
+    while ($buf !~ /\r\n\r\n/) {
+        sysread($s, $buf, 65536, length $buf) or die "closed";
+    }
+    my ($head, $rest) = split /\r\n\r\n/, $buf, 2;
+    $head =~ /^HTTP\/1.1 200/ or die "not 200: $head";
+    my ($len) = $head =~ /Content-Length: (\d+)/i;
+    while (length $rest < $len) {
+        sysread($s, $rest, 65536, length $rest) or die "closed";
+    }
+}
+PERL
+
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+    --toggle-collect=ngx_process_events_and_timers \
+    /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
+    >"$work/valgrind.log" 2>&1 &
+
+for _ in $(seq 100); do
+    perl -MIO::Socket::INET -e \
+        "exit !IO::Socket::INET->new('127.0.0.1:$((port + 2))')" && break
+    sleep 0.2
+done
+
+measure() {
+    local p=$1 body=$2 out
+    perl "$work/client.pl" "$p" "$body" 20          # warm up
+    callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    perl "$work/client.pl" "$p" "$body" "$n"
+    callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    out=$(ls -t "$work"/cg.out.* | head -1)
+    callgrind_annotate "$out" 2>/dev/null \
+        | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+}
+
+printf '%-22s %14s %14s %12s\n' body "plain instr/req" "azoai instr/req" "extra"
+for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
+    plain=$(measure $((port + 1)) "$bodies/$body")
+    azoai=$(measure $((port + 2)) "$bodies/$body")
+    printf '%-22s %14d %14d %11.0f%%\n' "$body" $((plain / n)) \
+        $((azoai / n)) "$(echo "($azoai - $plain) * 100 / $plain" | bc -l)"
+done
