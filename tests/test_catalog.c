@@ -47,6 +47,42 @@ status(const azoai_catalog_t *c, const char *model, const char *version)
 }
 
 
+/* a document loaded later overrides what an earlier one said */
+
+static void
+test_catalog_later_load_wins(void **state)
+{
+    char              err[256];
+    azoai_catalog_t  *c;
+
+    static const char  preview[] =
+        "{\"models\":{\"m-1\":{\"v1\":\"preview\"}}}";
+    static const char  ga[] =
+        "{\"models\":{\"m-1\":{\"v1\":\"ga\"}}}";
+
+    c = azoai_catalog_create();
+    assert_non_null(c);
+
+    assert_int_equal(status(c, "m-1", "v1"), AZOAI_STATUS_UNKNOWN);
+
+    assert_int_equal(azoai_catalog_load_json(c, (const u_char *) preview,
+                                             sizeof(preview) - 1, err,
+                                             sizeof(err)),
+                     AZOAI_OK);
+    assert_int_equal(status(c, "m-1", "v1"), AZOAI_STATUS_PREVIEW);
+
+    assert_int_equal(azoai_catalog_load_json(c, (const u_char *) ga,
+                                             sizeof(ga) - 1, err,
+                                             sizeof(err)),
+                     AZOAI_OK);
+    assert_int_equal(status(c, "m-1", "v1"), AZOAI_STATUS_GA);
+    assert_int_equal(status(c, "m-1", NULL), AZOAI_STATUS_GA);
+    assert_int_equal(status(c, "m-1", "v2"), AZOAI_STATUS_UNKNOWN);
+
+    azoai_catalog_free(c);
+}
+
+
 static void
 test_catalog_lookups(void **state)
 {
@@ -441,6 +477,18 @@ test_catalog_builtin(void **state)
     /* conf.example maps chat-prod as an example: not a default */
     assert_null(azoai_catalog_deployment(c, (u_char *) "chat-prod", 9));
 
+    /* the same question twice, then others: each gets its own answer */
+    assert_int_equal(status(c, "gpt-4o", "2024-11-20"), AZOAI_STATUS_GA);
+    assert_int_equal(status(c, "gpt-4o", "2024-11-20"), AZOAI_STATUS_GA);
+    assert_int_equal(status(c, "gpt-4o", "2099-01-01"),
+                     AZOAI_STATUS_UNKNOWN);
+    assert_int_equal(status(c, "GPT-4O", "2024-11-20"), AZOAI_STATUS_GA);
+    assert_int_equal(status(c, "gpt-4o-2024-11-20", NULL),
+                     AZOAI_STATUS_UNKNOWN);
+    assert_int_equal(status(c, "gpt-4o2024-11-20", NULL),
+                     AZOAI_STATUS_UNKNOWN);
+    assert_int_equal(status(c, "gpt-4o", "2024-11-20"), AZOAI_STATUS_GA);
+
     azoai_catalog_free(c);
 }
 
@@ -450,6 +498,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_catalog_lookups),
+        cmocka_unit_test(test_catalog_later_load_wins),
         cmocka_unit_test(test_catalog_null),
         cmocka_unit_test(test_catalog_load_errors),
         cmocka_unit_test(test_catalog_files),

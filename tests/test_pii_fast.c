@@ -161,6 +161,133 @@ test_find_cand(void **state)
 }
 
 
+/*
+ * the cursor stops where azoai_pii_find_cand() would, on forward walks
+ * with every step size, so that both kept masks and fresh windows are hit
+ */
+
+static void
+test_cursor_next(void **state)
+{
+    int                 r;
+    size_t              len, i, from, step, want, got;
+    u_char              text[MAX_TEXT];
+    azoai_pii_cursor_t  cur;
+
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+
+    srand(4343);
+
+    for (r = 0; r < 400; r++) {
+        len = (size_t) (rand() % 400);
+
+        for (i = 0; i < len; i++) {
+            text[i] = (rand() % 30)
+                      ? alphabet[rand() % 4]
+                      : alphabet[rand() % (sizeof(alphabet) - 1)];
+        }
+
+        for (step = 1; step < 80; step += 1 + step / 4) {
+            azoai_pii_cursor_init(&cur, text, len);
+            from = 0;
+
+            while (from <= len) {
+                want = azoai_pii_find_cand(text, from, len);
+                got = azoai_pii_cursor_next(&cur, from);
+
+                if (got != want) {
+                    print_error("len %zu from %zu step %zu: %zu, want %zu\n",
+                                len, from, step, got, want);
+                    fail();
+                }
+
+                if (got >= len) {
+                    break;
+                }
+
+                /* past the stop, or a jump ahead of it */
+                from = (r & 1) ? got + 1 : from + step;
+            }
+        }
+    }
+}
+
+
+/*
+ * every country of the IBAN table (copied here as the reference): a valid
+ * IBAN of its length is found, one a character short or long is not, and
+ * a code next to it in the alphabet that is not a country is not
+ */
+
+static void
+test_iban_countries(void **state)
+{
+    size_t    i, k, n, want, s, end;
+    u_char    text[64];
+    unsigned  rem, check;
+
+    static const char  countries[] =
+        "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BI27BR29BY28CH21CR22CY28CZ24"
+        "DE22DJ27DK18DO28EE20EG29ES24FI18FK18FO18FR27GB22GE22GI23GL18GR27"
+        "GT28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32LI21LT20LU20"
+        "LV21LY25MC27MD24ME22MK19MN20MR27MT31MU30NI28NL18NO15OM23PK24PL28"
+        "PS29PT25QA29RO24RS22RU33SA24SC31SD18SE24SI19SK24SM27SO23ST25SV28"
+        "TL23TN24TR26UA29VA22VG24XK20YE30";
+
+    for (i = 0; i + 4 <= sizeof(countries) - 1; i += 4) {
+        want = (countries[i + 2] - '0') * 10 + (countries[i + 3] - '0');
+
+        for (n = want - 1; n <= want + 1; n++) {
+            /* "CC00" and digits, then the check digits that make it valid */
+            text[0] = countries[i];
+            text[1] = countries[i + 1];
+
+            for (k = 2; k < n; k++) {
+                text[k] = (u_char) ('0' + (k * 7 + i) % 10);
+            }
+
+            text[2] = '0';
+            text[3] = '0';
+
+            rem = 0;
+
+            for (k = 4; k < n + 4; k++) {
+                check = (k < n) ? (unsigned) (text[k] - '0')
+                        : (k == n) ? (unsigned) (text[0] - 'A' + 10)
+                        : (k == n + 1) ? (unsigned) (text[1] - 'A' + 10)
+                        : 0;
+                rem = (rem * (check >= 10 ? 100 : 10) + check) % 97;
+            }
+
+            check = 98 - rem;
+            text[2] = (u_char) ('0' + check / 10);
+            text[3] = (u_char) ('0' + check % 10);
+            text[n] = ' ';
+
+            assert_int_equal(azoai_pii_iban_valid(text, n), 1);
+            assert_int_equal(azoai_pii_detect_iban(text, n + 1, 2, &s, &end),
+                             n == want);
+
+            if (n == want) {
+                assert_int_equal(s, 0);
+                assert_int_equal(end, n);
+            }
+
+            /* the code after it is no country, or another one */
+            if (text[1] < 'Z'
+                && (i + 4 >= sizeof(countries) - 1
+                    || countries[i + 4] != countries[i]
+                    || countries[i + 5] != countries[i + 1] + 1))
+            {
+                text[1]++;
+                assert_int_equal(azoai_pii_detect_iban(text, n + 1, 2, &s,
+                                                       &end), 0);
+            }
+        }
+    }
+}
+
+
 /* the special-byte count of every vector loop and tail, from any length */
 
 static void
@@ -404,6 +531,8 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_find_cand),
+        cmocka_unit_test(test_cursor_next),
+        cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_view_specials),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),

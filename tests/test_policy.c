@@ -539,6 +539,19 @@ test_policy_codes(void **state)
     azoai_decision_deny(&d, AZOAI_ALLOW, "x");
     assert_int_equal(d.reason, AZOAI_INTERNAL_ERROR);
     assert_int_equal(d.status, 500);
+
+    /* init leaves nothing of an earlier decision behind */
+    memset(&d, 0x5a, sizeof(azoai_decision_t));
+    azoai_decision_init(&d);
+    assert_int_equal(d.reason, AZOAI_ALLOW);
+    assert_int_equal(d.status, 200);
+    assert_null(d.deployment.data);
+    assert_int_equal(d.deployment.len, 0);
+    assert_null(d.model.data);
+    assert_int_equal(d.model.len, 0);
+    assert_null(d.model_version.data);
+    assert_int_equal(d.model_version.len, 0);
+    assert_string_equal(d.message, "");
 }
 
 

@@ -237,6 +237,10 @@ azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
         ca = a[i];
         cb = b[i];
 
+        if (ca == cb) {
+            continue;
+        }
+
         if (ca >= 'A' && ca <= 'Z') {
             ca |= 0x20;
         }

@@ -17,7 +17,11 @@
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 
 
-/* country code and IBAN length, two letters and two digits each */
+/*
+ * country code and IBAN length, two letters and two digits each, sorted
+ * by code: azoai_pii_iban_length() searches it by halves
+ */
+
 static const char  azoai_iban_countries[] =
     "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BI27BR29BY28CH21CR22CY28CZ24"
     "DE22DJ27DK18DO28EE20EG29ES24FI18FK18FO18FR27GB22GE22GI23GL18GR27"
@@ -139,15 +143,28 @@ azoai_pii_iban_valid(const u_char *chars, size_t n)
 static size_t
 azoai_pii_iban_length(u_char c0, u_char c1)
 {
-    size_t  i;
+    size_t       lo, hi, mid;
+    const char  *e;
 
-    for (i = 0; i + 4 <= sizeof(azoai_iban_countries) - 1; i += 4) {
-        if ((u_char) azoai_iban_countries[i] == c0
-            && (u_char) azoai_iban_countries[i + 1] == c1)
-        {
-            return (azoai_iban_countries[i + 2] - '0') * 10
-                   + (azoai_iban_countries[i + 3] - '0');
+    /* the table is sorted by country code: a binary search */
+
+    lo = 0;
+    hi = (sizeof(azoai_iban_countries) - 1) / 4;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        e = &azoai_iban_countries[mid * 4];
+
+        if ((u_char) e[0] < c0 || ((u_char) e[0] == c0 && (u_char) e[1] < c1)) {
+            lo = mid + 1;
+            continue;
         }
+
+        if ((u_char) e[0] == c0 && (u_char) e[1] == c1) {
+            return (e[2] - '0') * 10 + (e[3] - '0');
+        }
+
+        hi = mid;
     }
 
     return 0;

@@ -116,6 +116,24 @@ int azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
     u_char *out);
 size_t azoai_pii_find_cand(const u_char *text, size_t from, size_t len);
+
+/*
+ * azoai_pii_find_cand() for a walk that only moves forward: the candidate
+ * bits of the last 64-byte window are kept between stops, so a stop in the
+ * same window costs a mask and a bit scan, not another vector pass
+ */
+typedef struct {
+    const u_char            *text;
+    size_t                   len;
+    size_t                   base;   /* text[base .. base + 63] is in mask */
+    uint64_t                 mask;   /* candidate bits of that window */
+    unsigned                 valid:1;
+    unsigned                 avx2:1;
+} azoai_pii_cursor_t;
+
+void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
+    size_t len);
+size_t azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from);
 int azoai_pii_view_needed(const u_char *raw, size_t len);
 size_t azoai_pii_view_specials(const u_char *raw, size_t len);
 void azoai_pii_view_build(azoai_pii_view_t *view, const u_char *raw,

@@ -182,15 +182,18 @@ static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands)
 {
-    size_t         i, s, end, len;
-    const u_char  *v;
+    size_t               i, s, end, len;
+    const u_char        *v;
+    azoai_pii_cursor_t   cur;
 
     v = view->text;
     len = view->len;
     i = 0;
 
+    azoai_pii_cursor_init(&cur, v, len);
+
     for ( ;; ) {
-        i = azoai_pii_find_cand(v, i, len);
+        i = azoai_pii_cursor_next(&cur, i);
 
         if (i >= len) {
             return AZOAI_OK;

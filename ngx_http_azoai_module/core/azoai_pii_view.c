@@ -33,6 +33,8 @@
 #if (AZOAI_PII_AVX2)
 static size_t azoai_pii_find_cand_avx2(const u_char *text, size_t i,
     size_t len);
+static size_t azoai_pii_cand_window_avx2(const u_char *text, size_t i,
+    size_t len, uint64_t *mask);
 static int azoai_pii_view_needed_avx2(const u_char *raw, size_t len,
     size_t *base, size_t *skip);
 static size_t azoai_pii_find_special_avx2(const u_char *raw, size_t i,
@@ -190,6 +192,71 @@ azoai_pii_find_cand_avx2(const u_char *text, size_t i, size_t len)
 }
 
 
+/*
+ * The first 64-byte window from i with a candidate and its candidate bits
+ * in *mask; else the offset where fewer than 64 bytes are left, *mask 0
+ */
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
+    uint64_t *mask)
+{
+    uint64_t  lo, hi;
+    __m256i   a, b, c, d;
+
+    /* 128 bytes a test where candidates are rare */
+
+    while (i + 128 <= len) {
+        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i)));
+        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i + 32)));
+        c = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i + 64)));
+        d = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i + 96)));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                 _mm256_or_si256(c, d))))
+        {
+            if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
+                a = c;
+                b = d;
+                i += 64;
+            }
+
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            *mask = lo | hi << 32;
+            return i;
+        }
+
+        i += 128;
+    }
+
+    while (i + 64 <= len) {
+        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i)));
+        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
+                                                   (text + i + 32)));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            *mask = lo | hi << 32;
+            return i;
+        }
+
+        i += 64;
+    }
+
+    *mask = 0;
+
+    return i;
+}
+
+
 /* azoai_pii_sse_special() on 32 bytes */
 
 __attribute__((target("avx2")))
@@ -284,6 +351,76 @@ azoai_pii_view_specials_avx2(const u_char *raw, size_t len, size_t *end)
  * The first offset >= from whose byte may start a detector, or len: the
  * loop PII-free text spends its time in.
  */
+
+void
+azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
+    size_t len)
+{
+    c->text = text;
+    c->len = len;
+    c->base = 0;
+    c->mask = 0;
+    c->valid = 0;
+    c->avx2 = 0;
+
+#if (AZOAI_PII_AVX2)
+    c->avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+}
+
+
+/* the first candidate offset >= from, as azoai_pii_find_cand() */
+
+size_t
+azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
+{
+    uint64_t  mask;
+
+    if (c->valid && from >= c->base && from < c->base + 64) {
+        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
+
+        if (mask) {
+            return c->base + __builtin_ctzll(mask);
+        }
+
+        from = c->base + 64;
+    }
+
+    c->valid = 0;
+
+#if (AZOAI_PII_AVX2)
+    if (c->avx2) {
+        from = azoai_pii_cand_window_avx2(c->text, from, c->len, &mask);
+
+        if (mask) {
+            c->base = from;
+            c->mask = mask;
+            c->valid = 1;
+
+            return from + __builtin_ctzll(mask);
+        }
+    }
+#endif
+
+#if defined(__SSE2__)
+    while (from + 64 <= c->len) {
+        mask = azoai_pii_sse_cand64(c->text + from);
+
+        if (mask) {
+            c->base = from;
+            c->mask = mask;
+            c->valid = 1;
+
+            return from + __builtin_ctzll(mask);
+        }
+
+        from += 64;
+    }
+#endif
+
+    return azoai_pii_find_cand(c->text, from, c->len);
+}
+
 
 size_t
 azoai_pii_find_cand(const u_char *text, size_t from, size_t len)

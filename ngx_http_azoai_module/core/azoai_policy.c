@@ -109,9 +109,17 @@ azoai_decision_deny(azoai_decision_t *d, unsigned reason, const char *fmt,
 void
 azoai_decision_init(azoai_decision_t *d)
 {
-    memset(d, 0, sizeof(azoai_decision_t));
+    /* field by field: clearing the whole message buffer costs more */
+
     d->reason = AZOAI_ALLOW;
     d->status = 200;
+    d->deployment.data = NULL;
+    d->deployment.len = 0;
+    d->model.data = NULL;
+    d->model.len = 0;
+    d->model_version.data = NULL;
+    d->model_version.len = 0;
+    d->message[0] = '\0';
 }
 
 
@@ -263,6 +271,18 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
                                         dep->model.len, dep->version.data,
                                         dep->version.len);
 
+    /* what was judged, allowed or not, is what the audit log shows */
+    azoai_policy_record(d, name, len, &dep->model, &dep->version);
+
+    if (status == AZOAI_STATUS_GA
+        || (status != AZOAI_STATUS_PREVIEW && status != AZOAI_STATUS_RETIRED
+            && pc->allow_unknown))
+    {
+        return;
+    }
+
+    /* denied: the names as the message may show them */
+
     n = azoai_policy_echo(dep->name.data, dep->name.len);
     m = azoai_policy_echo(dep->model.data, dep->model.len);
 
@@ -274,13 +294,7 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
         v.len = sizeof("(any version)") - 1;
     }
 
-    /* what was judged, allowed or not, is what the audit log shows */
-    azoai_policy_record(d, name, len, &dep->model, &dep->version);
-
     switch (status) {
-
-    case AZOAI_STATUS_GA:
-        return;
 
     case AZOAI_STATUS_PREVIEW:
         what = "a preview";
@@ -291,10 +305,6 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
         break;
 
     default:
-        if (pc->allow_unknown) {
-            return;
-        }
-
         azoai_decision_deny(d, AZOAI_UNKNOWN_DEPLOYMENT,
                             "deployment '%.*s' maps to %.*s %.*s, which the"
                             " catalog does not list (from %s)",
@@ -336,8 +346,6 @@ azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
         status = azoai_policy_dated_status(pc->catalog, name, len);
     }
 
-    n = azoai_policy_echo(name, len);
-
     /* a deployment named after its model; a base model is only a model */
     empty.len = 0;
     empty.data = NULL;
@@ -353,10 +361,13 @@ azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
                             &empty);
     }
 
-    switch (status) {
-
-    case AZOAI_STATUS_GA:
+    if (status == AZOAI_STATUS_GA) {
         return;
+    }
+
+    n = azoai_policy_echo(name, len);
+
+    switch (status) {
 
     case AZOAI_STATUS_PREVIEW:
         azoai_decision_deny(d, AZOAI_PREVIEW_MODEL,
