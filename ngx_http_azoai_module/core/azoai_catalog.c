@@ -16,6 +16,8 @@ static size_t azoai_catalog_model_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
 static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
+static size_t azoai_catalog_search(const void *base, size_t n, size_t size,
+    const u_char *name, size_t len, int *found);
 static int azoai_catalog_ends_preview(const u_char *name, size_t len);
 static int azoai_catalog_clone_model(azoai_model_t *dst,
     const azoai_model_t *src);
@@ -262,22 +264,28 @@ azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
 }
 
 
-/* the index of name, or where it would be inserted */
+/*
+ * The index of name in a sorted array of models or deployments (both
+ * start with their name), or where it would be inserted.
+ */
 
 static size_t
-azoai_catalog_model_pos(const azoai_catalog_t *c, const u_char *name,
-    size_t len, int *found)
+azoai_catalog_search(const void *base, size_t n, size_t size,
+    const u_char *name, size_t len, int *found)
 {
-    int     rc;
-    size_t  lo, hi, mid;
+    int                 rc;
+    size_t              lo, hi, mid;
+    const azoai_str_t  *entry;
 
     lo = 0;
-    hi = c->nmodels;
+    hi = n;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        rc = azoai_catalog_name_cmp(c->models[mid].name.data,
-                                    c->models[mid].name.len, name, len);
+        entry = (const azoai_str_t *) ((const u_char *) base + mid * size);
+
+        rc = azoai_catalog_name_cmp(entry->data, entry->len, name, len);
+
         if (rc == 0) {
             *found = 1;
             return mid;
@@ -297,34 +305,20 @@ azoai_catalog_model_pos(const azoai_catalog_t *c, const u_char *name,
 
 
 static size_t
+azoai_catalog_model_pos(const azoai_catalog_t *c, const u_char *name,
+    size_t len, int *found)
+{
+    return azoai_catalog_search(c->models, c->nmodels, sizeof(azoai_model_t),
+                                name, len, found);
+}
+
+
+static size_t
 azoai_catalog_deployment_pos(const azoai_catalog_t *c, const u_char *name,
     size_t len, int *found)
 {
-    int     rc;
-    size_t  lo, hi, mid;
-
-    lo = 0;
-    hi = c->ndeployments;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        rc = azoai_catalog_name_cmp(c->deployments[mid].name.data,
-                                    c->deployments[mid].name.len, name, len);
-        if (rc == 0) {
-            *found = 1;
-            return mid;
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    *found = 0;
-    return lo;
+    return azoai_catalog_search(c->deployments, c->ndeployments,
+                                sizeof(azoai_deployment_t), name, len, found);
 }
 
 

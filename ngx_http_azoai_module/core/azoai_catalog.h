@@ -23,7 +23,7 @@ typedef struct azoai_catalog_s  azoai_catalog_t;
 
 
 typedef struct {
-    azoai_str_t      name;
+    azoai_str_t      name;      /* first: the catalog searches by it */
     azoai_str_t      model;
     azoai_str_t      version;
 } azoai_deployment_t;

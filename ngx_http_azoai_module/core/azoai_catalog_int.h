@@ -27,7 +27,7 @@ typedef struct {
 
 
 typedef struct {
-    azoai_str_t              name;
+    azoai_str_t              name;     /* first: azoai_catalog_search() */
     azoai_model_version_t   *versions;
     size_t                   nversions;
 } azoai_model_t;
