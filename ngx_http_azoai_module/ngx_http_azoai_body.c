@@ -289,23 +289,12 @@ ngx_http_azoai_compressed(ngx_http_request_t *r)
     ngx_table_elt_t  *h;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_http_azoai_header_is(&h[i], "content-encoding")
-            && !(h[i].value.len == sizeof("identity") - 1
-                 && ngx_strncasecmp(h[i].value.data, (u_char *) "identity",
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (ngx_http_azoai_header_is(h, "content-encoding")
+            && !(h->value.len == sizeof("identity") - 1
+                 && ngx_strncasecmp(h->value.data, (u_char *) "identity",
                                     sizeof("identity") - 1) == 0))
         {
             return 1;

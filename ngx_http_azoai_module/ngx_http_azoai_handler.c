@@ -286,32 +286,21 @@ ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
     req->args.len = r->args.len;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_http_azoai_header_is(&h[i], "x-ms-spillover-deployment")) {
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (ngx_http_azoai_header_is(h, "x-ms-spillover-deployment")) {
             slot = &req->spillover;
 
-        } else if (ngx_http_azoai_header_is(&h[i],
+        } else if (ngx_http_azoai_header_is(h,
                        "x-ms-oai-image-generation-deployment"))
         {
             slot = &req->image_deployment;
 
-        } else if (ngx_http_azoai_header_is(&h[i], "aoai-evals")) {
+        } else if (ngx_http_azoai_header_is(h, "aoai-evals")) {
             slot = &req->evals;
 
-        } else if (ngx_http_azoai_header_is(&h[i],
+        } else if (ngx_http_azoai_header_is(h,
                                             "aoai-copy-ft-checkpoints"))
         {
             slot = &req->copy_checkpoints;
@@ -325,7 +314,7 @@ ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
         }
 
         /* a present but empty header still counts as present */
-        slot->data = h[i].value.len ? h[i].value.data : (u_char *) "";
-        slot->len = h[i].value.len;
+        slot->data = h->value.len ? h->value.data : (u_char *) "";
+        slot->len = h->value.len;
     }
 }

@@ -36,6 +36,31 @@ static ngx_str_t  ngx_http_azoai_h_decision =
     ngx_string("X-AzOAI-Decision");
 
 
+/*
+ * The next header of an NGINX header list, or NULL at its end:
+ *
+ *     part = &r->headers_in.headers.part;
+ *     i = 0;
+ *
+ *     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) { ... }
+ */
+
+ngx_table_elt_t *
+ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
+{
+    while (*i >= (*part)->nelts) {
+        if ((*part)->next == NULL) {
+            return NULL;
+        }
+
+        *part = (*part)->next;
+        *i = 0;
+    }
+
+    return (ngx_table_elt_t *) (*part)->elts + (*i)++;
+}
+
+
 ngx_int_t
 ngx_http_azoai_filter_init(ngx_conf_t *cf)
 {
@@ -96,24 +121,13 @@ ngx_http_azoai_set_header_in(ngx_http_request_t *r, ngx_str_t *key,
 
     found = 0;
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == key->len
-            && ngx_strncasecmp(h[i].key.data, key->data, key->len) == 0)
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (h->key.len == key->len
+            && ngx_strncasecmp(h->key.data, key->data, key->len) == 0)
         {
-            h[i].value = *value;
+            h->value = *value;
             found = 1;
         }
     }
@@ -258,25 +272,14 @@ ngx_http_azoai_strip_headers_out(ngx_http_request_t *r)
     ngx_table_elt_t  *h;
 
     part = &r->headers_out.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len > sizeof("X-AzOAI-") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-AzOAI-",
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (h->key.len > sizeof("X-AzOAI-") - 1
+            && ngx_strncasecmp(h->key.data, (u_char *) "X-AzOAI-",
                                sizeof("X-AzOAI-") - 1) == 0)
         {
-            h[i].hash = 0;
+            h->hash = 0;
         }
     }
 }
