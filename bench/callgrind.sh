@@ -7,6 +7,7 @@
 # the module makes no extra system calls.
 #
 # usage: callgrind.sh MODULE_SO [REQUESTS]
+#   CG_KEEP=DIR keeps each profile as DIR/cg.PORT.BODY for callgrind_annotate
 set -euo pipefail
 
 so=${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}
@@ -105,6 +106,10 @@ measure() {
     perl "$work/client.pl" "$p" "$body" "$n"
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     out=$(ls -t "$work"/cg.out.* | head -1)
+    if [[ -n ${CG_KEEP:-} ]]; then
+        mkdir -p "$CG_KEEP"
+        cp "$out" "$CG_KEEP/cg.$p.${body##*/}"
+    fi
     callgrind_annotate "$out" 2>/dev/null \
         | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }

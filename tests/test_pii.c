@@ -355,6 +355,16 @@ test_overlaps(void **state)
     assert_int_equal(f.m[1].type, AZOAI_PII_CREDIT_CARD);
     assert_int_equal(f.m[2].type, AZOAI_PII_PHONE);
 
+    /* text after a match is searched again, right from its end */
+    raw = "+1 415-555-0113, 536-22-1004; 4111 1111 1111 1111 / 10.0.0.1";
+    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    check_order(&f, strlen(raw));
+    assert_int_equal(f.n, 4);
+    assert_int_equal(f.m[0].type, AZOAI_PII_PHONE);
+    assert_int_equal(f.m[1].type, AZOAI_PII_US_SSN);
+    assert_int_equal(f.m[2].type, AZOAI_PII_CREDIT_CARD);
+    assert_int_equal(f.m[3].type, AZOAI_PII_IPV4);
+
     /* an e-mail whose local part is a card number is one e-mail */
     raw = "4111111111111111@example.com";
     assert_int_equal(scan(e, raw, &f), AZOAI_OK);

@@ -24,6 +24,7 @@ typedef struct {
     azoai_pii_match_t  *items;
     size_t              n;
     size_t              cap;
+    size_t              reach;      /* the furthest end added so far */
     azoai_alloc_t      *alloc;
 } azoai_pii_cands_t;
 
@@ -127,6 +128,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     cands.items = stack_cands;
     cands.n = 0;
     cands.cap = AZOAI_PII_STACK_CANDS;
+    cands.reach = 0;
     cands.alloc = a;
 
     if (e->builtin_mask
@@ -176,7 +178,12 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 }
 
 
-/* the prefilter loop over the view: only candidate bytes stop it */
+/*
+ * The prefilter loop over the view: only candidate bytes stop it.  Text
+ * inside a match is not searched again: the groups of "4111 1111 1111
+ * 1111" or "+1 415-555-0113" would each start the numeric detectors anew
+ * and find only shorter, overlapping candidates, which lose anyway.
+ */
 
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
@@ -193,6 +200,10 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     azoai_pii_cursor_init(&cur, v, len);
 
     for ( ;; ) {
+        if (i < cands->reach) {
+            i = cands->reach;
+        }
+
         i = azoai_pii_cursor_next(&cur, i);
 
         if (i >= len) {
@@ -411,6 +422,10 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     cands->items[cands->n].end = end;
     cands->items[cands->n].type = type;
     cands->n++;
+
+    if (end > cands->reach) {
+        cands->reach = end;
+    }
 
     return AZOAI_OK;
 }
