@@ -12,7 +12,7 @@
 
 
 static ngx_int_t ngx_http_azoai_gather(ngx_http_request_t *r,
-    ngx_str_t *body);
+    ngx_str_t *body, ngx_uint_t *copied);
 static ngx_uint_t ngx_http_azoai_multipart(ngx_http_request_t *r,
     azoai_route_t *route);
 static ngx_uint_t ngx_http_azoai_compressed(ngx_http_request_t *r);
@@ -29,7 +29,7 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     size_t                      out_len;
     unsigned                    kind;
     ngx_str_t                   body;
-    ngx_uint_t                  i, invalid;
+    ngx_uint_t                  i, invalid, copied;
     azoai_alloc_t              *a;
     azoai_route_t              *route;
     azoai_policy_conf_t         pc;
@@ -40,7 +40,7 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
     route = &ctx->route;
 
-    if (ngx_http_azoai_gather(r, &body) != NGX_OK) {
+    if (ngx_http_azoai_gather(r, &body, &copied) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -169,8 +169,25 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (azoai_body_rewrite(e, res, body.data, body.len, a, &out, &out_len)
-        != AZOAI_OK)
+    if (copied) {
+
+        /*
+         * The copy is ours: mask it where it lies.  The buffers it was
+         * gathered from still hold the body as received, for the digest.
+         */
+
+        ctx->body_chain = r->request_body->bufs;
+
+        if (azoai_body_rewrite_in_place(e, res, body.data, body.len, a, &out,
+                                        &out_len)
+            != AZOAI_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else if (azoai_body_rewrite(e, res, body.data, body.len, a, &out,
+                                  &out_len)
+               != AZOAI_OK)
     {
         return NGX_ERROR;
     }
@@ -187,12 +204,14 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
 /*
  * One contiguous view of the body: the buffer itself when it is a single
- * memory buffer (the common case), else a copy from the buffers and the
- * temp file.
+ * memory buffer, else (*copied) a copy from the buffers and the temp file.
+ * Over HTTP/1.1 a body larger than what came with the headers is usually
+ * two buffers: NGINX keeps that first part in its header buffer.
  */
 
 static ngx_int_t
-ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
+ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body,
+    ngx_uint_t *copied)
 {
     u_char       *p;
     off_t         len;
@@ -201,6 +220,7 @@ ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
     ngx_chain_t  *cl;
 
     ngx_str_null(body);
+    *copied = 0;
 
     if (r->request_body == NULL || r->request_body->bufs == NULL) {
         return NGX_OK;
@@ -232,6 +252,7 @@ ngx_http_azoai_gather(ngx_http_request_t *r, ngx_str_t *body)
 
     body->data = p;
     body->len = len;
+    *copied = 1;
 
     for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;

@@ -136,8 +136,12 @@ typedef struct {
     azoai_route_t               route;
     azoai_request_t             req;
 
-    /* the body as received, contiguous, for the digest; may be empty */
+    /*
+     * The body as received, for the digest: contiguous, or, once a copy
+     * was masked in place, the buffers it was gathered from
+     */
     ngx_str_t                   body;
+    ngx_chain_t                *body_chain;
     ngx_uint_t                  body_seen;
 
     /* PII found (counted in report mode too) */

@@ -37,6 +37,8 @@ static ngx_int_t ngx_http_azoai_var_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, int64_t n);
 static ngx_int_t ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx);
+static ngx_int_t ngx_http_azoai_digest_chain(ngx_http_request_t *r,
+    ngx_chain_t *cl, u_char *md, unsigned int *n);
 static ngx_int_t ngx_http_azoai_var_sha256(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_var_set(ngx_http_variable_value_t *v,
@@ -297,8 +299,16 @@ ngx_http_azoai_var_sha256(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     /* computed when asked for: most configurations never log it */
 
-    if (EVP_Digest(ctx->body.data, ctx->body.len, md, &n, EVP_sha256(), NULL)
-        != 1)
+    if (ctx->body_chain) {
+        if (ngx_http_azoai_digest_chain(r, ctx->body_chain, md, &n)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+    } else if (EVP_Digest(ctx->body.data, ctx->body.len, md, &n,
+                          EVP_sha256(), NULL)
+               != 1)
     {
         return NGX_ERROR;
     }
@@ -311,6 +321,73 @@ ngx_http_azoai_var_sha256(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     ngx_http_azoai_var_set(v, p, ngx_hex_dump(p, md, n) - p);
 
     return NGX_OK;
+}
+
+
+/* SHA-256 of the buffers and temp file parts of a request body */
+
+static ngx_int_t
+ngx_http_azoai_digest_chain(ngx_http_request_t *r, ngx_chain_t *cl,
+    u_char *md, unsigned int *n)
+{
+    off_t        pos;
+    size_t       size;
+    ssize_t      got;
+    ngx_int_t    rc;
+    ngx_buf_t   *b;
+    EVP_MD_CTX  *sha;
+    u_char       chunk[4096];
+
+    sha = EVP_MD_CTX_new();
+    if (sha == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+
+    if (EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
+        goto done;
+    }
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!b->in_file) {
+            if (EVP_DigestUpdate(sha, b->pos, b->last - b->pos) != 1) {
+                goto done;
+            }
+
+            continue;
+        }
+
+        for (pos = b->file_pos; pos < b->file_last; pos += got) {
+            size = ngx_min((off_t) sizeof(chunk), b->file_last - pos);
+
+            got = ngx_read_file(b->file, chunk, size, pos);
+
+            if (got != (ssize_t) size) {
+                ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                         "azoai: cannot read request body "
+                                         "from \"%V\" for its digest",
+                                         &b->file->name);
+                goto done;
+            }
+
+            if (EVP_DigestUpdate(sha, chunk, size) != 1) {
+                goto done;
+            }
+        }
+    }
+
+    if (EVP_DigestFinal_ex(sha, md, n) == 1) {
+        rc = NGX_OK;
+    }
+
+done:
+
+    EVP_MD_CTX_free(sha);
+
+    return rc;
 }
 
 

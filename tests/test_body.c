@@ -29,6 +29,8 @@ static void assert_name(const azoai_body_result_t *r, unsigned i,
     const char *name, const char *where);
 static size_t count_matches(const azoai_pii_engine_t *e, const char *body,
     test_arena_t *arena);
+static int check_in_place(const azoai_pii_engine_t *e, const char *body,
+    size_t len);
 static void check_fidelity(const azoai_pii_engine_t *e, const char *body,
     size_t len);
 
@@ -522,6 +524,60 @@ check_fidelity(const azoai_pii_engine_t *e, const char *body, size_t len)
     assert_int_equal(r2.nnames, r.nnames);
 
     test_arena_free(&arena);
+
+    check_in_place(e, body, len);
+}
+
+
+/*
+ * The in-place rewrite gives what the copying one gives and writes
+ * nothing past the body; returns whether the output stayed in place.
+ */
+
+static int
+check_in_place(const azoai_pii_engine_t *e, const char *body, size_t len)
+{
+    int                   in_place;
+    u_char               *copy, *out, *want;
+    size_t                out_len, want_len, k;
+    test_arena_t          arena = { 0 };
+    azoai_alloc_t         a;
+    azoai_body_result_t   r;
+
+    a = test_arena_allocator(&arena);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) body, len, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.error, AZOAI_BODY_OK);
+
+    assert_int_equal(azoai_body_rewrite(e, &r, (u_char *) body, len, &a,
+                                        &want, &want_len),
+                     AZOAI_OK);
+
+    /* the body with 64 guard bytes after it */
+
+    copy = malloc(len + 64);
+    assert_non_null(copy);
+    memcpy(copy, body, len);
+    memset(copy + len, 0xa5, 64);
+
+    assert_int_equal(azoai_body_rewrite_in_place(e, &r, copy, len, &a, &out,
+                                                 &out_len),
+                     AZOAI_OK);
+
+    assert_int_equal(out_len, want_len);
+    assert_memory_equal(out, want, want_len);
+
+    for (k = 0; k < 64; k++) {
+        assert_int_equal(copy[len + k], 0xa5);
+    }
+
+    in_place = (out == copy);
+
+    free(copy);
+    test_arena_free(&arena);
+
+    return in_place;
 }
 
 
@@ -629,6 +685,57 @@ test_body_fidelity_all(void **state)
 }
 
 
+/*
+ * Masks are shorter than what they replace and stay in the body; a hash
+ * tag longer than its IPv4 address, once the bytes saved before run out,
+ * sends the rest to a new buffer with the same result.
+ */
+
+static void
+test_body_in_place(void **state)
+{
+    char                 err[256];
+    azoai_pii_engine_t  *e;
+
+    static const char  body[] =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"from "
+        "jonathan.livingston.seagull@example.com at 10.1.2.3 and "
+        "10.9.8.7, then 4111 1111 1111 1111\"}],\"n\":1}";
+
+    static const char  first[] =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"10.1.2.3 "
+        "jane@example.com\"}]}";
+
+    e = engine_with(AZOAI_PII_ACTION_MASK);
+    assert_int_equal(check_in_place(e, body, sizeof(body) - 1), 1);
+    azoai_pii_engine_free(e);
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL,
+                                             AZOAI_PII_ACTION_HASH),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4,
+                                             AZOAI_PII_ACTION_HASH),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_CREDIT_CARD,
+                                             AZOAI_PII_ACTION_MASK),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    /* the e-mail's savings cover the first address, not the second */
+    assert_int_equal(check_in_place(e, body, sizeof(body) - 1), 0);
+
+    /* a longer tag first: a new buffer from the start */
+    assert_int_equal(check_in_place(e, first, sizeof(first) - 1), 0);
+
+    azoai_pii_engine_free(e);
+}
+
+
 static void
 test_body_nomem(void **state)
 {
@@ -713,6 +820,7 @@ main(void)
         cmocka_unit_test(test_body_matches),
         cmocka_unit_test(test_body_fidelity),
         cmocka_unit_test(test_body_fidelity_all),
+        cmocka_unit_test(test_body_in_place),
         cmocka_unit_test(test_body_nomem),
     };
 

@@ -65,6 +65,11 @@ static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
 static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
 static int azoai_body_on_match(void *data, const azoai_pii_match_t *m);
+static u_char *azoai_body_rewrite_alloc(const azoai_body_result_t *result,
+    size_t first, size_t len, azoai_alloc_t *a);
+static u_char *azoai_body_splice(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, u_char *o);
 
 
 /* bytes of base64 text, plus '\\' for the "\/" some encoders write */
@@ -626,29 +631,55 @@ azoai_body_rewrite(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, const u_char *body, size_t len,
     azoai_alloc_t *a, u_char **out, size_t *out_len)
 {
-    size_t                    i, pos, size, n;
-    u_char                   *buf, *o;
-    const azoai_pii_match_t  *m;
+    u_char  *buf, *o;
 
     if (result->nmatches && e == NULL) {
         return AZOAI_ERROR;
     }
 
-    if (result->nmatches > (SIZE_MAX - len - 1) / AZOAI_PII_TAG_MAX) {
-        return AZOAI_ERROR;
-    }
-
-    /* each tag takes at most AZOAI_PII_TAG_MAX bytes more than nothing */
-
-    size = len + result->nmatches * AZOAI_PII_TAG_MAX;
-
-    buf = azoai_alloc(a, size + 1);
+    buf = azoai_body_rewrite_alloc(result, 0, len, a);
     if (buf == NULL) {
         return AZOAI_ERROR;
     }
 
-    o = buf;
+    o = azoai_body_splice(e, result, 0, body, len, 0, buf);
+    if (o == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    *out = buf;
+    *out_len = o - buf;
+
+    return AZOAI_OK;
+}
+
+
+/*
+ * The body is rewritten where it lies while each tag fits in the bytes
+ * already read: tags are mostly shorter than what they replace, so the
+ * write position stays at or behind the read position and no byte is
+ * read after it was written.  A tag that would overtake the read position
+ * sends the rest to a new buffer; nothing past body + len is written.
+ */
+
+int
+azoai_body_rewrite_in_place(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, u_char *body, size_t len,
+    azoai_alloc_t *a, u_char **out, size_t *out_len)
+{
+    size_t                    i, pos, n, done;
+    u_char                   *buf, *o;
+    const azoai_pii_match_t  *m;
+    u_char                    tag[AZOAI_PII_TAG_MAX];
+
+    if (result->nmatches && e == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    o = body;
     pos = 0;
+    n = 0;
+    m = NULL;
 
     for (i = 0; i < result->nmatches; i++) {
         m = &result->matches[i];
@@ -657,12 +688,110 @@ azoai_body_rewrite(const azoai_pii_engine_t *e,
             return AZOAI_ERROR;
         }
 
+        /* o <= body + pos: the bytes before the match move left, if at all */
+
+        if (o != body + pos) {
+            memmove(o, body + pos, m->start - pos);
+        }
+
+        o += m->start - pos;
+
+        n = azoai_pii_render(e, m, body, tag);
+        if (n > AZOAI_PII_TAG_MAX) {
+            return AZOAI_ERROR;
+        }
+
+        if ((size_t) (body + m->end - o) < n) {
+            break;
+        }
+
+        memcpy(o, tag, n);
+        o += n;
+        pos = m->end;
+    }
+
+    if (i == result->nmatches) {
+        if (o != body + pos) {
+            memmove(o, body + pos, len - pos);
+        }
+
+        *out = body;
+        *out_len = (o - body) + (len - pos);
+
+        return AZOAI_OK;
+    }
+
+    /* body[0, o) is final, tag[] is match i's, body from m->start intact */
+
+    done = o - body;
+
+    buf = azoai_body_rewrite_alloc(result, i + 1, done + n + len - m->end, a);
+    if (buf == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    memcpy(buf, body, done);
+    memcpy(buf + done, tag, n);
+
+    o = azoai_body_splice(e, result, i + 1, body, len, m->end,
+                          buf + done + n);
+    if (o == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    *out = buf;
+    *out_len = o - buf;
+
+    return AZOAI_OK;
+}
+
+
+/* room for len bytes plus the tags of the matches from the first on */
+
+static u_char *
+azoai_body_rewrite_alloc(const azoai_body_result_t *result, size_t first,
+    size_t len, azoai_alloc_t *a)
+{
+    size_t  ntags;
+
+    ntags = result->nmatches - first;
+
+    if (ntags > (SIZE_MAX - len - 1) / AZOAI_PII_TAG_MAX) {
+        return NULL;
+    }
+
+    /* each tag takes at most AZOAI_PII_TAG_MAX bytes more than nothing */
+
+    return azoai_alloc(a, len + ntags * AZOAI_PII_TAG_MAX + 1);
+}
+
+
+/*
+ * Copies body from pos to o with the matches from the first on replaced;
+ * returns the end of what it wrote, or NULL on a match out of order.
+ */
+
+static u_char *
+azoai_body_splice(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, u_char *o)
+{
+    size_t                    i, n;
+    const azoai_pii_match_t  *m;
+
+    for (i = first; i < result->nmatches; i++) {
+        m = &result->matches[i];
+
+        if (m->start < pos || m->end < m->start || m->end > len) {
+            return NULL;
+        }
+
         memcpy(o, body + pos, m->start - pos);
         o += m->start - pos;
 
         n = azoai_pii_render(e, m, body, o);
         if (n > AZOAI_PII_TAG_MAX) {
-            return AZOAI_ERROR;
+            return NULL;
         }
 
         o += n;
@@ -670,10 +799,6 @@ azoai_body_rewrite(const azoai_pii_engine_t *e,
     }
 
     memcpy(o, body + pos, len - pos);
-    o += len - pos;
 
-    *out = buf;
-    *out_len = o - buf;
-
-    return AZOAI_OK;
+    return o + (len - pos);
 }

@@ -66,5 +66,15 @@ int azoai_body_rewrite(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, const u_char *body, size_t len,
     azoai_alloc_t *a, u_char **out, size_t *out_len);
 
+/*
+ * azoai_body_rewrite() into body itself, which must be writable: *out is
+ * body while the tags fit in the bytes they replace and the ones before;
+ * else, from the first tag that does not, a new buffer from a.  Bytes past
+ * body + len are never written.
+ */
+int azoai_body_rewrite_in_place(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, u_char *body, size_t len,
+    azoai_alloc_t *a, u_char **out, size_t *out_len);
+
 
 #endif /* _AZOAI_BODY_H_INCLUDED_ */

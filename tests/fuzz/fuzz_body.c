@@ -11,7 +11,9 @@
  *   - the rewrite equals the input outside the reported spans and each
  *     span's rendering inside them;
  *   - the rewrite is valid JSON (re-inspect has no error) and carries the
- *     same deployment names.
+ *     same deployment names;
+ *   - the in-place rewrite gives the same bytes and writes nothing past
+ *     the body.
  */
 
 #include <stdint.h>
@@ -76,8 +78,8 @@ static void
 fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
     azoai_alloc_t *a)
 {
-    u_char               *out, tag[AZOAI_PII_TAG_MAX];
-    size_t                i, pos, o, n, out_len, total;
+    u_char               *out, *copy, *out2, tag[AZOAI_PII_TAG_MAX];
+    size_t                i, pos, o, n, out_len, out2_len, total;
     unsigned              json;
     azoai_body_result_t   r, r2;
     azoai_json_status_t   st;
@@ -169,6 +171,29 @@ fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
     {
         abort();
     }
+
+    copy = malloc(len + 16);
+    if (copy == NULL) {
+        abort();
+    }
+
+    memcpy(copy, body, len);
+    memset(copy + len, 0x5a, 16);
+
+    if (azoai_body_rewrite_in_place(e, &r, copy, len, a, &out2, &out2_len)
+        != AZOAI_OK
+        || out2_len != out_len || memcmp(out2, out, out_len) != 0)
+    {
+        abort();
+    }
+
+    for (i = 0; i < 16; i++) {
+        if (copy[len + i] != 0x5a) {
+            abort();
+        }
+    }
+
+    free(copy);
 
     if (azoai_body_inspect(e, out, out_len, a, &r2) != AZOAI_OK
         || r2.error != AZOAI_BODY_OK || r2.nnames != r.nnames)
