@@ -370,8 +370,8 @@ ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data, size_t len)
         }
 
         r->headers_in.content_length->value.data = p;
-        r->headers_in.content_length->value.len = ngx_sprintf(p, "%uz", len)
-                                                  - p;
+        r->headers_in.content_length->value.len =
+            ngx_http_azoai_format_uint(p, len) - p;
     }
 
     return NGX_OK;

@@ -10,8 +10,8 @@
 #include "ngx_http_azoai_module.h"
 
 
-static ngx_int_t ngx_http_azoai_set_header_in(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *lowcase, ngx_str_t *value);
+static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *lowcase, ngx_uint_t hash, ngx_str_t *value);
 static ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
@@ -34,6 +34,10 @@ static ngx_str_t  ngx_http_azoai_h_pii_low =
     ngx_string("x-azoai-pii-masked");
 static ngx_str_t  ngx_http_azoai_h_decision =
     ngx_string("X-AzOAI-Decision");
+
+/* ngx_hash_key() of the lower-case names, for the proxy module's lookups */
+static ngx_uint_t  ngx_http_azoai_h_request_id_hash;
+static ngx_uint_t  ngx_http_azoai_h_pii_hash;
 
 
 /*
@@ -64,6 +68,13 @@ ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
 ngx_int_t
 ngx_http_azoai_filter_init(ngx_conf_t *cf)
 {
+    ngx_http_azoai_h_request_id_hash =
+        ngx_hash_key(ngx_http_azoai_h_request_id_low.data,
+                     ngx_http_azoai_h_request_id_low.len);
+    ngx_http_azoai_h_pii_hash =
+        ngx_hash_key(ngx_http_azoai_h_pii_low.data,
+                     ngx_http_azoai_h_pii_low.len);
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_azoai_header_filter;
 
@@ -84,57 +95,79 @@ ngx_int_t
 ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx)
 {
-    u_char     *p;
-    ngx_str_t   value;
+    u_char            *p;
+    ngx_str_t          id, pii;
+    ngx_uint_t         i, found_id, found_pii;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h;
 
-    value.data = ctx->request_id;
-    value.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
-
-    if (ngx_http_azoai_set_header_in(r, &ngx_http_azoai_h_request_id,
-                                     &ngx_http_azoai_h_request_id_low,
-                                     &value)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    id.data = ctx->request_id;
+    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
 
     p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    value.data = p;
-    value.len = ngx_sprintf(p, "%ui", ctx->masked ? ctx->pii_count : 0) - p;
+    pii.data = p;
+    pii.len = ngx_http_azoai_format_uint(p, ctx->masked ? ctx->pii_count : 0)
+              - p;
 
-    return ngx_http_azoai_set_header_in(r, &ngx_http_azoai_h_pii,
-                                        &ngx_http_azoai_h_pii_low, &value);
-}
+    /* both names are 18 bytes long: one pass, a compare or two each */
 
-
-static ngx_int_t
-ngx_http_azoai_set_header_in(ngx_http_request_t *r, ngx_str_t *key,
-    ngx_str_t *lowcase, ngx_str_t *value)
-{
-    ngx_uint_t        i, found;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    found = 0;
+    found_id = 0;
+    found_pii = 0;
     part = &r->headers_in.headers.part;
     i = 0;
 
     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
-        if (h->key.len == key->len
-            && ngx_strncasecmp(h->key.data, key->data, key->len) == 0)
+        if (h->key.len != ngx_http_azoai_h_request_id.len) {
+            continue;
+        }
+
+        if (ngx_strncasecmp(h->key.data, ngx_http_azoai_h_request_id.data,
+                            h->key.len) == 0)
         {
-            h->value = *value;
-            found = 1;
+            h->value = id;
+            found_id = 1;
+
+        } else if (h->key.len == ngx_http_azoai_h_pii.len
+                   && ngx_strncasecmp(h->key.data, ngx_http_azoai_h_pii.data,
+                                      h->key.len) == 0)
+        {
+            h->value = pii;
+            found_pii = 1;
         }
     }
 
-    if (found) {
-        return NGX_OK;
+    if (!found_id
+        && ngx_http_azoai_push_header_in(r, &ngx_http_azoai_h_request_id,
+                                         &ngx_http_azoai_h_request_id_low,
+                                         ngx_http_azoai_h_request_id_hash,
+                                         &id)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
     }
+
+    if (!found_pii
+        && ngx_http_azoai_push_header_in(r, &ngx_http_azoai_h_pii,
+                                         &ngx_http_azoai_h_pii_low,
+                                         ngx_http_azoai_h_pii_hash, &pii)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_push_header_in(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *lowcase, ngx_uint_t hash, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
 
     h = ngx_list_push(&r->headers_in.headers);
     if (h == NULL) {
@@ -143,10 +176,36 @@ ngx_http_azoai_set_header_in(ngx_http_request_t *r, ngx_str_t *key,
 
     h->key = *key;
     h->lowcase_key = lowcase->data;
-    h->hash = ngx_hash_key(lowcase->data, lowcase->len);
+    h->hash = hash;
     h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
 
     return NGX_OK;
+}
+
+
+/* the decimal digits of n at p; returns their end */
+
+u_char *
+ngx_http_azoai_format_uint(u_char *p, ngx_uint_t n)
+{
+    u_char   digits[NGX_INT_T_LEN];
+    size_t   len;
+
+    len = 0;
+
+    do {
+        digits[len++] = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    while (len) {
+        *p++ = digits[--len];
+    }
+
+    return p;
 }
 
 
@@ -230,7 +289,7 @@ ngx_http_azoai_header_filter(ngx_http_request_t *r)
     }
 
     value.data = p;
-    value.len = ngx_sprintf(p, "%ui", ctx->pii_count) - p;
+    value.len = ngx_http_azoai_format_uint(p, ctx->pii_count) - p;
 
     if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii, &value)
         != NGX_OK)

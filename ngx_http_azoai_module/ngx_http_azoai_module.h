@@ -184,6 +184,7 @@ ngx_int_t ngx_http_azoai_process_body(ngx_http_request_t *r,
 ngx_int_t ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 ngx_int_t ngx_http_azoai_filter_init(ngx_conf_t *cf);
+u_char *ngx_http_azoai_format_uint(u_char *p, ngx_uint_t n);
 ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,
     ngx_uint_t *i);
 
