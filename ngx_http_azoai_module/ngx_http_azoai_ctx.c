@@ -15,6 +15,7 @@
 
 
 static ngx_int_t ngx_http_azoai_random(u_char *buf, size_t len);
+static void ngx_http_azoai_hex(u_char *dst, const u_char *src, size_t len);
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -71,7 +72,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ngx_hex_dump(ctx->request_id, rnd, sizeof(rnd));
+    ngx_http_azoai_hex(ctx->request_id, rnd, sizeof(rnd));
 
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
@@ -84,20 +85,26 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
  * drawn from RAND_bytes() once per worker process, which is how OpenSSL's
  * own CTR-DRBG makes its output.  RAND_bytes() itself costs thousands of
  * instructions a call in a worker (its public DRBG is looked up and
- * checked each time); one AES block is a few hundred.  A process that
- * did not draw the key (a new worker after fork) draws its own.
+ * checked each time); the key stream is made 16 ids at a time, which
+ * spreads the cost of an EVP call.  A process that did not draw the key
+ * (a new worker after fork) draws its own and drops what it inherited.
  */
+
+#define NGX_HTTP_AZOAI_ID_BATCH  16
 
 static ngx_int_t
 ngx_http_azoai_random(u_char *buf, size_t len)
 {
     int                      n;
     u_char                   seed[32];
+    static size_t            used;
     static EVP_CIPHER_CTX   *aes;
     static ngx_pid_t         owner = -1;
-    static const u_char      zero[NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2];
+    static u_char            stream[NGX_HTTP_AZOAI_ID_BATCH
+                                    * NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2];
+    static const u_char      zero[sizeof(stream)];
 
-    if (len > sizeof(zero)) {
+    if (len > NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2) {
         return NGX_ERROR;
     }
 
@@ -108,6 +115,10 @@ ngx_http_azoai_random(u_char *buf, size_t len)
                 return NGX_ERROR;
             }
         }
+
+        ngx_explicit_memzero(stream, sizeof(stream));
+        used = sizeof(stream);
+        owner = -1;
 
         if (RAND_bytes(seed, sizeof(seed)) != 1
             || EVP_EncryptInit_ex(aes, EVP_aes_128_ctr(), NULL, seed,
@@ -122,13 +133,45 @@ ngx_http_azoai_random(u_char *buf, size_t len)
         owner = ngx_pid;
     }
 
-    if (EVP_EncryptUpdate(aes, buf, &n, zero, len) != 1
-        || (size_t) n != len)
-    {
-        return NGX_ERROR;
+    if (sizeof(stream) - used < len) {
+        if (EVP_EncryptUpdate(aes, stream, &n, zero, sizeof(stream)) != 1
+            || (size_t) n != sizeof(stream))
+        {
+            return NGX_ERROR;
+        }
+
+        used = 0;
     }
 
+    /* each key stream byte is handed out once, then wiped */
+
+    ngx_memcpy(buf, stream + used, len);
+    ngx_memzero(stream + used, len);
+    used += len;
+
     return NGX_OK;
+}
+
+
+/* lower-case hex, two digits a byte, from a table */
+
+static void
+ngx_http_azoai_hex(u_char *dst, const u_char *src, size_t len)
+{
+    size_t                i;
+    static u_char         pairs[512];
+    static const u_char   hex[] = "0123456789abcdef";
+
+    if (pairs[0] == '\0') {
+        for (i = 0; i < 256; i++) {
+            pairs[2 * i] = hex[i >> 4];
+            pairs[2 * i + 1] = hex[i & 0x0f];
+        }
+    }
+
+    for (i = 0; i < len; i++) {
+        ngx_memcpy(dst + 2 * i, pairs + 2 * src[i], 2);
+    }
 }
 
 
