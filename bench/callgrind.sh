@@ -105,7 +105,7 @@ measure() {
     callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     perl "$work/client.pl" "$p" "$body" "$n"
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
-    out=$(ls -t "$work"/cg.out.* | head -1)
+    out=$(ls -v "$work"/cg.out.* | tail -1)
     if [[ -n ${CG_KEEP:-} ]]; then
         mkdir -p "$CG_KEEP"
         cp "$out" "$CG_KEEP/cg.$p.${body##*/}"
