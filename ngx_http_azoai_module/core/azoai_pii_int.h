@@ -160,7 +160,6 @@ int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 /* shared checks (azoai_pii_detect_num.c) */
 int azoai_pii_num_left_ok(const u_char *v, size_t at);
 int azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end);
-int azoai_pii_luhn(const u_char *digits, size_t n);
 
 
 #endif /* _AZOAI_PII_INT_H_INCLUDED_ */
