@@ -39,61 +39,6 @@ static int azoai_pii_nanp_ok(const u_char *d);
 
 
 /*
- * A number must not continue a word or a dotted/dashed number on its
- * left: "x4111...", "1.2.3.4" from its second octet, UUID groups.
- */
-
-int
-azoai_pii_num_left_ok(const u_char *v, size_t at)
-{
-    u_char  c;
-
-    if (at == 0) {
-        return 1;
-    }
-
-    c = v[at - 1];
-
-    if (azoai_pii_alnum(c) || c == '_' || c == '+') {
-        return 0;
-    }
-
-    if ((c == '.' || c == '-' || c == ',') && at >= 2
-        && azoai_pii_alnum(v[at - 2]))
-    {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-int
-azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end)
-{
-    u_char  c;
-
-    if (end >= len) {
-        return 1;
-    }
-
-    c = v[end];
-
-    if (azoai_pii_alnum(c) || c == '_' || c == '@') {
-        return 0;
-    }
-
-    if ((c == '.' || c == '-' || c == ',') && end + 1 < len
-        && azoai_pii_alnum(v[end + 1]))
-    {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-/*
  * Card numbers: 12-19 digits, as one run or in groups separated by one
  * kind of separator (space, dash, dot; "4 1 1 1 ..." too); the longest
  * group-aligned prefix with a known issuer prefix and a good Luhn wins.
@@ -361,10 +306,10 @@ static int
 azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run)
 {
-    size_t  i, s;
+    size_t  i, s, ndigits;
     int     open;
 
-    run->ndigits = 0;
+    ndigits = 0;
     run->ngroups = 0;
     run->paren_group = -1;
     open = 0;
@@ -384,18 +329,21 @@ azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     for ( ;; ) {
         s = i;
 
+        /* the count stays in a register while the digits are copied */
+
         while (i < len && azoai_pii_digit(v[i])) {
-            if (run->ndigits == AZOAI_PHONE_MAX) {
+            if (ndigits == AZOAI_PHONE_MAX) {
                 return -1;
             }
 
-            run->digits[run->ndigits++] = v[i++];
+            run->digits[ndigits++] = v[i++];
         }
 
         if (i == s || run->ngroups == AZOAI_PHONE_GROUPS) {
             return -1;
         }
 
+        run->ndigits = ndigits;
         run->group_len[run->ngroups++] = i - s;
         run->end = i;
 
