@@ -39,8 +39,9 @@ static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
     size_t at);
 static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
-static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type);
+static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type);
+static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
 static void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
@@ -455,32 +456,45 @@ azoai_pii_scan_custom(const azoai_pii_engine_t *e,
 }
 
 
-static int
+/* inline: a push; the rare growth is a call */
+
+static inline int
 azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
-    azoai_pii_match_t  *items;
+    azoai_pii_match_t  *m;
 
-    if (cands->n == cands->cap) {
-        items = azoai_alloc(cands->alloc,
-                            2 * cands->cap * sizeof(azoai_pii_match_t));
-        if (items == NULL) {
-            return AZOAI_ERROR;
-        }
-
-        memcpy(items, cands->items, cands->n * sizeof(azoai_pii_match_t));
-        cands->items = items;
-        cands->cap *= 2;
+    if (cands->n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
+        return AZOAI_ERROR;
     }
 
-    cands->items[cands->n].start = start;
-    cands->items[cands->n].end = end;
-    cands->items[cands->n].type = type;
-    cands->n++;
+    m = &cands->items[cands->n++];
+    m->start = start;
+    m->end = end;
+    m->type = type;
 
     if (end > cands->reach) {
         cands->reach = end;
     }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_pii_cands_grow(azoai_pii_cands_t *cands)
+{
+    azoai_pii_match_t  *items;
+
+    items = azoai_alloc(cands->alloc,
+                        2 * cands->cap * sizeof(azoai_pii_match_t));
+    if (items == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    memcpy(items, cands->items, cands->n * sizeof(azoai_pii_match_t));
+    cands->items = items;
+    cands->cap *= 2;
 
     return AZOAI_OK;
 }
