@@ -264,7 +264,6 @@ test_iban_countries(void **state)
             text[3] = (u_char) ('0' + check % 10);
             text[n] = ' ';
 
-            assert_int_equal(azoai_pii_iban_valid(text, n), 1);
             assert_int_equal(azoai_pii_detect_iban(text, n + 1, 2, &s, &end),
                              n == want);
 

@@ -11,32 +11,65 @@
 #include "azoai_pii_int.h"
 
 
-#define AZOAI_IBAN_MAX        34
+/* a running remainder is reduced once it may outgrow 64 bits in a step */
+#define AZOAI_IBAN_ACC_MAX    1000000000000000ULL
+
+/* the value of a letter in the check: A (or a) is 10, Z is 35 */
+#define azoai_iban_letter(c)  (((c) & ~0x20) - 'A' + 10)
 
 
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 
 
 /*
- * country code and IBAN length, two letters and two digits each, sorted
- * by code: azoai_pii_iban_length() searches it by halves
+ * IBAN length by country code: per first letter, the second letters in
+ * order, each with two digits of length (SWIFT IBAN registry)
  */
 
-static const char  azoai_iban_countries[] =
-    "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BI27BR29BY28CH21CR22CY28CZ24"
-    "DE22DJ27DK18DO28EE20EG29ES24FI18FK18FO18FR27GB22GE22GI23GL18GR27"
-    "GT28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32LI21LT20LU20"
-    "LV21LY25MC27MD24ME22MK19MN20MR27MT31MU30NI28NL18NO15OM23PK24PL28"
-    "PS29PT25QA29RO24RS22RU33SA24SC31SD18SE24SI19SK24SM27SO23ST25SV28"
-    "TL23TN24TR26UA29VA22VG24XK20YE30";
+static const char  *const azoai_iban_countries[26] = {
+    /* A */ "D24E23L28T20Z28",
+    /* B */ "A20E16G22H22I27R29Y28",
+    /* C */ "H21R22Y28Z24",
+    /* D */ "E22J27K18O28",
+    /* E */ "E20G29S24",
+    /* F */ "I18K18O18R27",
+    /* G */ "B22E22I23L18R27T28",
+    /* H */ "R21U28",
+    /* I */ "E22L23Q23S26T27",
+    /* J */ "O30",
+    /* K */ "W30Z20",
+    /* L */ "B28C32I21T20U20V21Y25",
+    /* M */ "C27D24E22K19N20R27T31U30",
+    /* N */ "I28L18O15",
+    /* O */ "M23",
+    /* P */ "K24L28S29T25",
+    /* Q */ "A29",
+    /* R */ "O24S22U33",
+    /* S */ "A24C31D18E24I19K24M27O23T25V28",
+    /* T */ "L23N24R26",
+    /* U */ "A29",
+    /* V */ "A22G24",
+    /* W */ "",
+    /* X */ "K20",
+    /* Y */ "E30",
+    /* Z */ ""
+};
 
+
+/*
+ * The mod-97 check runs as the characters are read: the remainder of the
+ * BBAN (a digit is one decimal digit, a letter the two of 10..35), then
+ * the country letters and the check digits, which the rearranged IBAN
+ * puts last, must leave 1.
+ */
 
 int
 azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    u_char  chars[AZOAI_IBAN_MAX];
-    size_t  s, i, n, want;
+    u_char    c, cls;
+    size_t    s, i, n, want;
+    uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
 
@@ -48,7 +81,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
     if (!azoai_pii_is(v[s], AZOAI_PC_ALPHA)
         || !azoai_pii_is(v[s + 1], AZOAI_PC_ALPHA)
-        || !azoai_pii_digit(v[at + 1]))
+        || !azoai_pii_digit(v[at]) || !azoai_pii_digit(v[at + 1]))
     {
         return 0;
     }
@@ -63,25 +96,39 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    i = s;
-    n = 0;
+    /* the BBAN after country and check digits */
+
+    i = at + 2;
+    n = 4;
+    acc = 0;
 
     while (n < want && i < len) {
+        c = v[i];
+        cls = azoai_pii_class[c];
 
-        if (azoai_pii_alnum(v[i])) {
-            chars[n++] = v[i++];
-            continue;
-        }
+        if (cls & AZOAI_PC_DIGIT) {
+            acc = acc * 10 + (c - '0');
 
-        /* one space between groups of four */
-        if (v[i] == ' ' && n % 4 == 0 && i + 1 < len
-            && azoai_pii_alnum(v[i + 1]))
+        } else if (cls & AZOAI_PC_ALPHA) {
+            acc = acc * 100 + azoai_iban_letter(c);
+
+        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
+                   && azoai_pii_alnum(v[i + 1]))
         {
+            /* one space between groups of four */
             i++;
             continue;
+
+        } else {
+            break;
         }
 
-        break;
+        if (acc >= AZOAI_IBAN_ACC_MAX) {
+            acc %= 97;
+        }
+
+        n++;
+        i++;
     }
 
     if (n != want) {
@@ -92,7 +139,11 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    if (!azoai_pii_iban_valid(chars, n)) {
+    acc = (acc % 97) * 10000
+          + azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]);
+    acc = (acc % 97) * 100 + (v[at] - '0') * 10 + (v[at + 1] - '0');
+
+    if (acc % 97 != 1) {
         return 0;
     }
 
@@ -102,69 +153,19 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 }
 
 
-/* mod-97 of the rearranged IBAN (BBAN, country, check digits) is 1 */
-
-int
-azoai_pii_iban_valid(const u_char *chars, size_t n)
-{
-    size_t    i, k;
-    u_char    c;
-    unsigned  rem, val;
-
-    if (n < 5) {
-        return 0;
-    }
-
-    rem = 0;
-
-    for (k = 0; k < n; k++) {
-        i = (k + 4) % n;
-        c = chars[i];
-
-        if (azoai_pii_digit(c)) {
-            rem = (rem * 10 + (c - '0')) % 97;
-            continue;
-        }
-
-        c &= ~0x20;                 /* upper case */
-
-        if (c < 'A' || c > 'Z') {
-            return 0;
-        }
-
-        val = c - 'A' + 10;
-        rem = (rem * 100 + val) % 97;
-    }
-
-    return rem == 1;
-}
-
-
 static size_t
 azoai_pii_iban_length(u_char c0, u_char c1)
 {
-    size_t       lo, hi, mid;
     const char  *e;
 
-    /* the table is sorted by country code: a binary search */
+    if (c0 < 'A' || c0 > 'Z') {
+        return 0;
+    }
 
-    lo = 0;
-    hi = (sizeof(azoai_iban_countries) - 1) / 4;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        e = &azoai_iban_countries[mid * 4];
-
-        if ((u_char) e[0] < c0 || ((u_char) e[0] == c0 && (u_char) e[1] < c1)) {
-            lo = mid + 1;
-            continue;
+    for (e = azoai_iban_countries[c0 - 'A']; *e; e += 3) {
+        if ((u_char) e[0] == c1) {
+            return (e[1] - '0') * 10 + (e[2] - '0');
         }
-
-        if ((u_char) e[0] == c0 && (u_char) e[1] == c1) {
-            return (e[2] - '0') * 10 + (e[3] - '0');
-        }
-
-        hi = mid;
     }
 
     return 0;

@@ -22,38 +22,42 @@ static int azoai_pii_tld_ok(const u_char *label, size_t n);
 static int azoai_pii_addr_right_ok(const u_char *v, size_t len, size_t end);
 
 
-/* at is the '@' */
+/*
+ * at is the '@'.  The local part is read once, backwards: it remembers
+ * the rightmost ".." on the way, which rejects the address unless the
+ * leading punctuation trimmed afterwards holds it.
+ */
 
 int
 azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t  s, i, ls, n, labels, best;
+    size_t  s, i, ls, n, labels, best, lim, dots;
 
     /* local part */
 
+    lim = (at > AZOAI_EMAIL_LOCAL_MAX) ? at - AZOAI_EMAIL_LOCAL_MAX : 0;
+    dots = at;                      /* none */
     s = at;
 
-    while (s > 0 && azoai_pii_is(v[s - 1], AZOAI_PC_LOCAL)) {
-        if (at - s == AZOAI_EMAIL_LOCAL_MAX) {
-            return 0;
-        }
-
+    while (s > lim && azoai_pii_is(v[s - 1], AZOAI_PC_LOCAL)) {
         s--;
+
+        if (v[s] == '.' && v[s + 1] == '.' && dots == at) {
+            dots = s;
+        }
+    }
+
+    if (s > 0 && s == lim && azoai_pii_is(v[s - 1], AZOAI_PC_LOCAL)) {
+        return 0;                   /* longer than 64 */
     }
 
     while (s < at && !azoai_pii_alnum(v[s]) && v[s] != '_') {
         s++;
     }
 
-    if (s == at || v[at - 1] == '.') {
+    if (s == at || v[at - 1] == '.' || (dots < at && dots >= s)) {
         return 0;
-    }
-
-    for (i = s; i + 1 < at; i++) {
-        if (v[i] == '.' && v[i + 1] == '.') {
-            return 0;
-        }
     }
 
     /* domain: labels, the last one a top-level domain */

@@ -39,101 +39,28 @@ static int azoai_pii_nanp_ok(const u_char *d);
 
 
 /*
- * A number must not continue a word or a dotted/dashed number on its
- * left: "x4111...", "1.2.3.4" from its second octet, UUID groups.
- */
-
-int
-azoai_pii_num_left_ok(const u_char *v, size_t at)
-{
-    u_char  c;
-
-    if (at == 0) {
-        return 1;
-    }
-
-    c = v[at - 1];
-
-    if (azoai_pii_alnum(c) || c == '_' || c == '+') {
-        return 0;
-    }
-
-    if ((c == '.' || c == '-' || c == ',') && at >= 2
-        && azoai_pii_alnum(v[at - 2]))
-    {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-int
-azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end)
-{
-    u_char  c;
-
-    if (end >= len) {
-        return 1;
-    }
-
-    c = v[end];
-
-    if (azoai_pii_alnum(c) || c == '_' || c == '@') {
-        return 0;
-    }
-
-    if ((c == '.' || c == '-' || c == ',') && end + 1 < len
-        && azoai_pii_alnum(v[end + 1]))
-    {
-        return 0;
-    }
-
-    return 1;
-}
-
-
-int
-azoai_pii_luhn(const u_char *digits, size_t n)
-{
-    size_t    i;
-    unsigned  sum, d, dbl;
-
-    sum = 0;
-    dbl = 0;
-
-    for (i = n; i-- > 0; /* void */) {
-        d = digits[i] - '0';
-
-        if (dbl) {
-            d *= 2;
-            if (d > 9) {
-                d -= 9;
-            }
-        }
-
-        sum += d;
-        dbl = !dbl;
-    }
-
-    return sum % 10 == 0;
-}
-
-
-/*
  * Card numbers: 12-19 digits, as one run or in groups separated by one
  * kind of separator (space, dash, dot; "4 1 1 1 ..." too); the longest
  * group-aligned prefix with a known issuer prefix and a good Luhn wins.
+ *
+ * The Luhn sum runs as the digits are read, for both ends a candidate
+ * may have: "last" as if the digit just read ended the number (it counts
+ * as it is), "inner" as if more followed (it counts doubled).  The next
+ * digit turns one into the other.
  */
 
 int
 azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    u_char  digits[AZOAI_CARD_MAX];
-    u_char  sep;
-    size_t  i, n, g, k, ncand, ndig, group_start, first_group;
-    size_t  cand_end[AZOAI_CARD_MAX + 1], cand_ndig[AZOAI_CARD_MAX + 1];
+    u_char    digits[AZOAI_CARD_MAX];
+    u_char    sep, d;
+    size_t    i, g, k, ncand, ndig, group_start, first_group;
+    size_t    cand_end[AZOAI_CARD_MAX + 1], cand_ndig[AZOAI_CARD_MAX + 1];
+    unsigned  last, inner, prev_last;
+    unsigned  cand_sum[AZOAI_CARD_MAX + 1];
+
+    static const u_char  doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
 
     if (!azoai_pii_num_left_ok(v, at)) {
         return 0;
@@ -144,6 +71,8 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     ncand = 0;
     sep = 0;
     first_group = 0;
+    last = 0;
+    inner = 0;
 
     for ( ;; ) {
         group_start = i;
@@ -153,7 +82,13 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
                 goto done;          /* too long: only earlier groups count */
             }
 
-            digits[ndig++] = v[i++];
+            d = v[i++];
+            digits[ndig++] = d;
+            d -= '0';
+
+            prev_last = last;
+            last = inner + d;
+            inner = prev_last + doubled[d];
         }
 
         g = i - group_start;
@@ -168,6 +103,7 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
 
         if (ndig >= AZOAI_CARD_MIN) {
             cand_end[ncand] = i;
+            cand_sum[ncand] = last;
             cand_ndig[ncand++] = ndig;
         }
 
@@ -200,15 +136,14 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
 
 done:
 
-    if (ncand && azoai_pii_card_tail(v, at, sep, first_group)) {
-        return 0;
-    }
+    /*
+     * azoai_pii_card_tail() ran when the separator was set; without one
+     * there is no tail
+     */
 
     for (k = ncand; k-- > 0; /* void */) {
-        n = cand_ndig[k];
-
-        if (azoai_pii_card_issuer(digits, n)
-            && azoai_pii_luhn(digits, n)
+        if (cand_sum[k] % 10 == 0
+            && azoai_pii_card_issuer(digits, cand_ndig[k])
             && azoai_pii_num_right_ok(v, len, cand_end[k]))
         {
             *start = at;
@@ -371,10 +306,10 @@ static int
 azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run)
 {
-    size_t  i, s;
+    size_t  i, s, ndigits;
     int     open;
 
-    run->ndigits = 0;
+    ndigits = 0;
     run->ngroups = 0;
     run->paren_group = -1;
     open = 0;
@@ -394,18 +329,21 @@ azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     for ( ;; ) {
         s = i;
 
+        /* the count stays in a register while the digits are copied */
+
         while (i < len && azoai_pii_digit(v[i])) {
-            if (run->ndigits == AZOAI_PHONE_MAX) {
+            if (ndigits == AZOAI_PHONE_MAX) {
                 return -1;
             }
 
-            run->digits[run->ndigits++] = v[i++];
+            run->digits[ndigits++] = v[i++];
         }
 
         if (i == s || run->ngroups == AZOAI_PHONE_GROUPS) {
             return -1;
         }
 
+        run->ndigits = ndigits;
         run->group_len[run->ngroups++] = i - s;
         run->end = i;
 

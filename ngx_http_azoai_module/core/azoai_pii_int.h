@@ -157,11 +157,60 @@ int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
 int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 
-/* shared checks (azoai_pii_detect_num.c) */
-int azoai_pii_num_left_ok(const u_char *v, size_t at);
-int azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end);
-int azoai_pii_luhn(const u_char *digits, size_t n);
-int azoai_pii_iban_valid(const u_char *chars, size_t n);
+/*
+ * Shared checks of the numeric detectors, inline as each match runs them.
+ * A number must not continue a word or a dotted/dashed number on its
+ * left: "x4111...", "1.2.3.4" from its second octet, UUID groups.
+ */
+
+static inline int
+azoai_pii_num_left_ok(const u_char *v, size_t at)
+{
+    u_char  c;
+
+    if (at == 0) {
+        return 1;
+    }
+
+    c = v[at - 1];
+
+    if (azoai_pii_alnum(c) || c == '_' || c == '+') {
+        return 0;
+    }
+
+    if ((c == '.' || c == '-' || c == ',') && at >= 2
+        && azoai_pii_alnum(v[at - 2]))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static inline int
+azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end)
+{
+    u_char  c;
+
+    if (end >= len) {
+        return 1;
+    }
+
+    c = v[end];
+
+    if (azoai_pii_alnum(c) || c == '_' || c == '@') {
+        return 0;
+    }
+
+    if ((c == '.' || c == '-' || c == ',') && end + 1 < len
+        && azoai_pii_alnum(v[end + 1]))
+    {
+        return 0;
+    }
+
+    return 1;
+}
 
 
 #endif /* _AZOAI_PII_INT_H_INCLUDED_ */

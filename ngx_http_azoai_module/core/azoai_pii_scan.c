@@ -33,10 +33,15 @@ static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
+    size_t at, size_t group, size_t sep);
+static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
+    size_t at);
 static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
-static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type);
+static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type);
+static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
 static void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
@@ -237,6 +242,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
         case ':':
             if (azoai_pii_on(e, AZOAI_PII_IPV6)
+                && azoai_pii_ipv6_may_start(v, len, i)
                 && azoai_pii_detect_ipv6(v, len, i, &s, &end))
             {
                 if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6)) {
@@ -270,8 +276,14 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
  * Every numeric detector at the first digit of a word.  The first digit
  * group and the two bytes after it tell which detectors can match there:
  * card (12 digits, or a separator and more digits), SSN ("ddd-" or
- * "ddd "), NANP phone ("ddd" or "1" and a separator before more digits or
- * "("), IPv4 (at most 3 digits and a dot); the others are not called.
+ * "ddd "), NANP phone ("ddd" and a separator before three more digits,
+ * or "1" and a separator before more digits or "("), IPv4 (at most 3
+ * digits and a dot); the others are not called.
+ *
+ * An SSN leaves no card or phone at the same start: its 9 digits end
+ * where the grouping stops (the SSN checks make sure of it), too few for
+ * a card, and NANP wants 3 digits in the second group, not 2.  So the
+ * SSN goes first and ends the search when it matches.
  */
 
 static int
@@ -303,6 +315,13 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     next = (i + 1 < len) ? v[i + 1] : '\0';
     grouped = (sep == ' ' || sep == '-' || sep == '.');
 
+    if (azoai_pii_on(e, AZOAI_PII_US_SSN)
+        && group == 3 && (sep == '-' || sep == ' ')
+        && azoai_pii_detect_ssn(v, len, at, &s, &end))
+    {
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN);
+    }
+
     if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
         && (group >= 12 || (grouped && azoai_pii_digit(next)))
         && azoai_pii_detect_card(v, len, at, &s, &end)
@@ -311,17 +330,8 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_ERROR;
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_US_SSN)
-        && group == 3 && (sep == '-' || sep == ' ')
-        && azoai_pii_detect_ssn(v, len, at, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN))
-    {
-        return AZOAI_ERROR;
-    }
-
     if (azoai_pii_on(e, AZOAI_PII_PHONE)
-        && (group == 3 || (group == 1 && v[at] == '1'))
-        && grouped && (azoai_pii_digit(next) || next == '(')
+        && grouped && azoai_pii_nanp_may_start(v, len, at, group, i)
         && azoai_pii_detect_phone(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
     {
@@ -337,6 +347,52 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * NANP from a digit: "ddd" and a separator before a second group of
+ * exactly three digits (a "(" there could only be the area code, which
+ * is the first group), or "1" and a separator before digits or "(".
+ * sep is v[i], after the first group.
+ */
+
+static int
+azoai_pii_nanp_may_start(const u_char *v, size_t len, size_t at,
+    size_t group, size_t sep)
+{
+    if (group == 1) {
+        return v[at] == '1' && sep + 1 < len
+               && (azoai_pii_digit(v[sep + 1]) || v[sep + 1] == '(');
+    }
+
+    return group == 3 && sep + 4 < len
+           && azoai_pii_digit(v[sep + 1]) && azoai_pii_digit(v[sep + 2])
+           && azoai_pii_digit(v[sep + 3]) && !azoai_pii_digit(v[sep + 4]);
+}
+
+
+/*
+ * IPv6 at a ':': the address reaches back over hex digits and colons, so
+ * the byte before the ':' is one of them, or the ':' opens a "::".
+ */
+
+static int
+azoai_pii_ipv6_may_start(const u_char *v, size_t len, size_t at)
+{
+    u_char  c;
+
+    if (at + 1 < len && v[at + 1] == ':') {
+        return 1;
+    }
+
+    if (at == 0) {
+        return 0;
+    }
+
+    c = v[at - 1];
+
+    return azoai_pii_is(c, AZOAI_PC_HEX) || c == ':';
 }
 
 
@@ -400,32 +456,45 @@ azoai_pii_scan_custom(const azoai_pii_engine_t *e,
 }
 
 
-static int
+/* inline: a push; the rare growth is a call */
+
+static inline int
 azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
-    azoai_pii_match_t  *items;
+    azoai_pii_match_t  *m;
 
-    if (cands->n == cands->cap) {
-        items = azoai_alloc(cands->alloc,
-                            2 * cands->cap * sizeof(azoai_pii_match_t));
-        if (items == NULL) {
-            return AZOAI_ERROR;
-        }
-
-        memcpy(items, cands->items, cands->n * sizeof(azoai_pii_match_t));
-        cands->items = items;
-        cands->cap *= 2;
+    if (cands->n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
+        return AZOAI_ERROR;
     }
 
-    cands->items[cands->n].start = start;
-    cands->items[cands->n].end = end;
-    cands->items[cands->n].type = type;
-    cands->n++;
+    m = &cands->items[cands->n++];
+    m->start = start;
+    m->end = end;
+    m->type = type;
 
     if (end > cands->reach) {
         cands->reach = end;
     }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_pii_cands_grow(azoai_pii_cands_t *cands)
+{
+    azoai_pii_match_t  *items;
+
+    items = azoai_alloc(cands->alloc,
+                        2 * cands->cap * sizeof(azoai_pii_match_t));
+    if (items == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    memcpy(items, cands->items, cands->n * sizeof(azoai_pii_match_t));
+    cands->items = items;
+    cands->cap *= 2;
 
     return AZOAI_OK;
 }
