@@ -58,7 +58,13 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     }
 
     ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_azoai_ctx_t));
+
+    /*
+     * all but the 512-byte message, which is a C string: an empty one
+     * reads the same as a cleared buffer
+     */
+    ngx_memzero(ctx, offsetof(ngx_http_azoai_ctx_t, verdict.message));
+    ctx->verdict.message[0] = '\0';
 
     cln->handler = ngx_http_azoai_ctx_cleanup;
 

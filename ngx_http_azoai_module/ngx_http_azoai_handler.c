@@ -270,8 +270,8 @@ ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
      */
 
     if (r->valid_unparsed_uri && r->unparsed_uri.len) {
-        q = ngx_strlchr(r->unparsed_uri.data,
-                        r->unparsed_uri.data + r->unparsed_uri.len, '?');
+        /* memchr(), not a byte loop: the target can be long */
+        q = memchr(r->unparsed_uri.data, '?', r->unparsed_uri.len);
 
         req->path.data = r->unparsed_uri.data;
         req->path.len = q ? (size_t) (q - r->unparsed_uri.data)

@@ -132,7 +132,6 @@ typedef struct {
     u_char                      request_id[NGX_HTTP_AZOAI_REQUEST_ID_LEN];
 
     ngx_uint_t                  decision;     /* NGX_HTTP_AZOAI_DECISION_* */
-    azoai_decision_t            verdict;
     azoai_route_t               route;
     azoai_request_t             req;
 
@@ -158,6 +157,9 @@ typedef struct {
     unsigned                    masked:1;
     unsigned                    counted:1;    /* metrics recorded */
     ngx_int_t                   phase_rc;     /* what the handler returns */
+
+    /* last: its message buffer is not cleared (ngx_http_azoai_create_ctx) */
+    azoai_decision_t            verdict;
 } ngx_http_azoai_ctx_t;
 
 

@@ -18,6 +18,9 @@ static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
 static size_t azoai_catalog_search(const void *base, size_t n, size_t size,
     const u_char *name, size_t len, int *found);
+static uint64_t azoai_catalog_key(const u_char *name, size_t len);
+static int azoai_catalog_name_eq(const u_char *a, size_t alen,
+    const u_char *b, size_t blen);
 static int azoai_catalog_ends_preview(const u_char *name, size_t len);
 static int azoai_catalog_clone_model(azoai_model_t *dst,
     const azoai_model_t *src);
@@ -100,6 +103,8 @@ azoai_catalog_clone_model(azoai_model_t *dst, const azoai_model_t *src)
         return AZOAI_ERROR;
     }
 
+    dst->key = src->key;
+
     dst->versions = calloc(src->nversions ? src->nversions : 1,
                            sizeof(azoai_model_version_t));
     if (dst->versions == NULL) {
@@ -143,6 +148,8 @@ azoai_catalog_clone_deployment(azoai_deployment_t *dst,
         azoai_catalog_deployment_free(dst);
         return AZOAI_ERROR;
     }
+
+    dst->key = src->key;
 
     return AZOAI_OK;
 }
@@ -273,18 +280,41 @@ static size_t
 azoai_catalog_search(const void *base, size_t n, size_t size,
     const u_char *name, size_t len, int *found)
 {
-    int                 rc;
-    size_t              lo, hi, mid;
-    const azoai_str_t  *entry;
+    int                           rc;
+    size_t                        lo, hi, mid;
+    uint64_t                      key;
+    const azoai_catalog_entry_t  *entry;
+
+    key = azoai_catalog_key(name, len);
 
     lo = 0;
     hi = n;
 
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        entry = (const azoai_str_t *) ((const u_char *) base + mid * size);
+        entry = (const azoai_catalog_entry_t *) ((const u_char *) base
+                                                 + mid * size);
 
-        rc = azoai_catalog_name_cmp(entry->data, entry->len, name, len);
+        if (entry->key != key) {
+            rc = entry->key < key ? -1 : 1;
+
+        } else if (entry->name.len == len && len <= sizeof(uint64_t)) {
+            /* the key holds the whole of both names */
+            rc = 0;
+
+        } else if (entry->name.len >= sizeof(uint64_t)
+                   && len >= sizeof(uint64_t))
+        {
+            /* the first 8 bytes are equal: compare the rest */
+            rc = azoai_catalog_name_cmp(entry->name.data + sizeof(uint64_t),
+                                        entry->name.len - sizeof(uint64_t),
+                                        name + sizeof(uint64_t),
+                                        len - sizeof(uint64_t));
+
+        } else {
+            rc = azoai_catalog_name_cmp(entry->name.data, entry->name.len,
+                                        name, len);
+        }
 
         if (rc == 0) {
             *found = 1;
@@ -301,6 +331,65 @@ azoai_catalog_search(const void *base, size_t n, size_t size,
 
     *found = 0;
     return lo;
+}
+
+
+static uint64_t
+azoai_catalog_key(const u_char *name, size_t len)
+{
+    u_char    b[sizeof(uint64_t)];
+    uint64_t  key, low, upper;
+
+    memset(b, 0, sizeof(b));
+    memcpy(b, name, len < sizeof(b) ? len : sizeof(b));
+
+    key = (uint64_t) b[0] << 56 | (uint64_t) b[1] << 48
+          | (uint64_t) b[2] << 40 | (uint64_t) b[3] << 32
+          | (uint64_t) b[4] << 24 | (uint64_t) b[5] << 16
+          | (uint64_t) b[6] << 8 | (uint64_t) b[7];
+
+    /*
+     * all 8 bytes to lower case at once: the low 7 bits of a byte plus
+     * 0x3f reach 0x80 from 'A' on, plus 0x25 from past 'Z' on; bytes
+     * with the top bit set are no letters
+     */
+
+    low = key & 0x7f7f7f7f7f7f7f7fULL;
+    upper = (low + 0x3f3f3f3f3f3f3f3fULL) & ~(low + 0x2525252525252525ULL)
+            & ~key & 0x8080808080808080ULL;
+
+    return key | upper >> 2;
+}
+
+
+/*
+ * equality only: names of other lengths cost no byte compare, and
+ * versions ("2024-05-13", "2024-11-20") mostly differ in the last byte
+ */
+
+static int
+azoai_catalog_name_eq(const u_char *a, size_t alen, const u_char *b,
+    size_t blen)
+{
+    u_char  ca, cb;
+
+    if (alen != blen) {
+        return 0;
+    }
+
+    if (alen == 0) {
+        return 1;
+    }
+
+    ca = a[alen - 1];
+    cb = b[blen - 1];
+
+    if (ca != cb && (ca | 0x20) != (cb | 0x20)) {
+        /* unequal even if they are letters in either case */
+        return 0;
+    }
+
+    return azoai_catalog_name_cmp(a, alen, b, blen) == 0;
 }
 
 
@@ -328,6 +417,8 @@ azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m)
     int             found;
     size_t          pos;
     azoai_model_t  *models;
+
+    m->key = azoai_catalog_key(m->name.data, m->name.len);
 
     pos = azoai_catalog_model_pos(c, m->name.data, m->name.len, &found);
 
@@ -359,6 +450,8 @@ azoai_catalog_put_deployment(azoai_catalog_t *c, azoai_deployment_t *d)
     int                  found;
     size_t               pos;
     azoai_deployment_t  *deployments;
+
+    d->key = azoai_catalog_key(d->name.data, d->name.len);
 
     pos = azoai_catalog_deployment_pos(c, d->name.data, d->name.len, &found);
 
@@ -479,9 +572,8 @@ azoai_catalog_model_status(const azoai_catalog_t *c, const u_char *model,
                 continue;
             }
 
-            if (azoai_catalog_name_cmp(v->version.data, v->version.len,
-                                       version, version_len)
-                == 0)
+            if (azoai_catalog_name_eq(v->version.data, v->version.len,
+                                      version, version_len))
             {
                 return v->status;
             }
@@ -521,14 +613,15 @@ azoai_catalog_ends_preview(const u_char *name, size_t len)
 {
     static const char  suffix[] = "-preview";
 
-    if (len < sizeof(suffix) - 1) {
+    /* most names fail on the last letter */
+
+    if (len < sizeof(suffix) - 1 || (name[len - 1] | 0x20) != 'w') {
         return 0;
     }
 
-    return azoai_catalog_name_cmp(name + len - (sizeof(suffix) - 1),
-                                  sizeof(suffix) - 1,
-                                  (const u_char *) suffix, sizeof(suffix) - 1)
-           == 0;
+    return azoai_catalog_name_eq(name + len - (sizeof(suffix) - 1),
+                                 sizeof(suffix) - 1,
+                                 (const u_char *) suffix, sizeof(suffix) - 1);
 }
 
 

@@ -24,6 +24,7 @@ typedef struct azoai_catalog_s  azoai_catalog_t;
 
 typedef struct {
     azoai_str_t      name;      /* first: the catalog searches by it */
+    uint64_t         key;       /* then: azoai_catalog_entry_t */
     azoai_str_t      model;
     azoai_str_t      version;
 } azoai_deployment_t;

@@ -26,8 +26,20 @@ typedef struct {
 } azoai_model_version_t;
 
 
+/*
+ * How models and deployments start.  key is the name's first 8 bytes in
+ * lower case, big-endian, zero-padded: keys order as the names do, so a
+ * search compares whole names only between entries whose keys are equal.
+ */
 typedef struct {
-    azoai_str_t              name;     /* first: azoai_catalog_search() */
+    azoai_str_t              name;
+    uint64_t                 key;
+} azoai_catalog_entry_t;
+
+
+typedef struct {
+    azoai_str_t              name;     /* first: azoai_catalog_entry_t */
+    uint64_t                 key;
     azoai_model_version_t   *versions;
     size_t                   nversions;
 } azoai_model_t;

@@ -22,10 +22,23 @@
 
 #define AZOAI_RULE_SEGMENTS    6
 
+/* rule segments carry their length: most literals fail on it alone */
+#define azoai_seg(s)           { sizeof(s) - 1, (const u_char *) s }
+#define AZOAI_SEG_ANY          azoai_seg("*")
+#define AZOAI_SEG_REST         azoai_seg("**")
+#define AZOAI_SEG_END          { 0, NULL }
+
+/* what a path byte is to the splitter: 0 is an ordinary byte */
+#define AZOAI_PATH_SLASH       1
+#define AZOAI_PATH_PERCENT     2
+#define AZOAI_PATH_BACKSLASH   3
+#define AZOAI_PATH_SEMICOLON   4
+#define AZOAI_PATH_CONTROL     5
+
 
 typedef struct {
-    /* NULL-terminated; "*" is one segment, "**" (last) any number */
-    const char      *segment[AZOAI_RULE_SEGMENTS + 1];
+    /* ends at an empty one; "*" is one segment, "**" (last) any number */
+    azoai_str_t      segment[AZOAI_RULE_SEGMENTS + 1];
     const char      *operation;
     unsigned         deployment_from;
     unsigned         flags;
@@ -46,8 +59,8 @@ static int azoai_route_check_disguised(const azoai_request_t *req,
 static size_t azoai_route_normalize(u_char *out, u_char *buf, size_t len);
 static void azoai_route_split(const u_char *p, size_t len,
     azoai_route_path_t *path, azoai_route_t *route);
-static void azoai_route_check_bytes(const u_char *p, size_t len,
-    azoai_route_t *route);
+static const char *azoai_route_add_segment(azoai_route_path_t *path,
+    const u_char *seg, size_t n);
 static void azoai_route_match(const azoai_route_path_t *path,
     const azoai_request_t *req, azoai_route_t *route);
 static int azoai_route_rule_matches(const azoai_route_rule_t *rule,
@@ -61,7 +74,8 @@ static void azoai_route_set_ambiguous(azoai_route_t *route,
     const char *detail);
 static void azoai_route_set_preview(azoai_route_t *route,
     const char *detail);
-static int azoai_route_segment_is(const azoai_str_t *s, const char *lower);
+static int azoai_route_segment_is(const azoai_str_t *s,
+    const azoai_str_t *lower);
 
 
 static const char  azoai_responses_classic[] =
@@ -80,78 +94,111 @@ static const char  azoai_v1_video[] =
     "video routes on /openai/v1 are preview-only";
 
 
+static const azoai_str_t  azoai_seg_v1 = azoai_seg("v1");
+static const azoai_str_t  azoai_seg_alpha = azoai_seg("alpha");
+
+
+static const u_char  azoai_path_byte[256] = {
+    [0x00 ... 0x20] = AZOAI_PATH_CONTROL,
+    ['%'] = AZOAI_PATH_PERCENT,
+    ['/'] = AZOAI_PATH_SLASH,
+    [';'] = AZOAI_PATH_SEMICOLON,
+    ['\\'] = AZOAI_PATH_BACKSLASH,
+    [0x7f ... 0xff] = AZOAI_PATH_CONTROL
+};
+
+
+/* why a path byte makes the request ambiguous, by azoai_path_byte */
+static const char  *azoai_path_byte_detail[] = {
+    NULL,
+    NULL,
+    "percent-encoded byte in the Azure OpenAI path",
+    "backslash in the Azure OpenAI path",
+    "';' in the Azure OpenAI path",
+    "control, space or non-ASCII byte in the Azure OpenAI path"
+};
+
+
 /* under /openai/, first match wins */
 
 static const azoai_route_rule_t  azoai_classic_rules[] = {
 
-    { { "deployments", "*", "chat", "completions", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("chat"),
+        azoai_seg("completions") },
       "chat.completions", AZOAI_DEP_PATH, AZOAI_RULE_JSON, NULL },
-    { { "deployments", "*", "completions", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("completions") },
       "completions", AZOAI_DEP_PATH, AZOAI_RULE_JSON, NULL },
-    { { "deployments", "*", "embeddings", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("embeddings") },
       "embeddings", AZOAI_DEP_PATH, AZOAI_RULE_JSON, NULL },
-    { { "deployments", "*", "images", "generations", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("images"),
+        azoai_seg("generations") },
       "images.generations", AZOAI_DEP_PATH, AZOAI_RULE_JSON, NULL },
-    { { "deployments", "*", "images", "edits", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("images"),
+        azoai_seg("edits") },
       "images.edits", AZOAI_DEP_PATH, AZOAI_RULE_MULTIPART, NULL },
-    { { "deployments", "*", "audio", "transcriptions", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("audio"),
+        azoai_seg("transcriptions") },
       "audio.transcriptions", AZOAI_DEP_PATH, AZOAI_RULE_MULTIPART, NULL },
-    { { "deployments", "*", "audio", "translations", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("audio"),
+        azoai_seg("translations") },
       "audio.translations", AZOAI_DEP_PATH, AZOAI_RULE_MULTIPART, NULL },
-    { { "deployments", "*", "audio", "speech", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("audio"),
+        azoai_seg("speech") },
       "audio.speech", AZOAI_DEP_PATH,
       AZOAI_RULE_JSON|AZOAI_RULE_MULTIPART, NULL },
-    { { "deployments", "*", "extensions", "chat", "completions", NULL },
+    { { azoai_seg("deployments"), AZOAI_SEG_ANY, azoai_seg("extensions"),
+        azoai_seg("chat"), azoai_seg("completions") },
       "extensions.chat.completions", AZOAI_DEP_PATH,
       AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW, azoai_extensions },
 
-    { { "responses", NULL },
+    { { azoai_seg("responses") },
       "responses", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_responses_classic },
-    { { "responses", "*", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY },
       "responses.item", AZOAI_DEP_NONE, AZOAI_RULE_PREVIEW,
       azoai_responses_classic },
-    { { "responses", "*", "input_items", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY, azoai_seg("input_items") },
       "responses.input_items", AZOAI_DEP_NONE, AZOAI_RULE_PREVIEW,
       azoai_responses_classic },
-    { { "responses", "*", "cancel", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY, azoai_seg("cancel") },
       "responses.cancel", AZOAI_DEP_NONE,
       AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW, azoai_responses_classic },
 
-    { { "assistants", "**", NULL },
+    { { azoai_seg("assistants"), AZOAI_SEG_REST },
       "assistants", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_assistants },
-    { { "threads", "runs", "**", NULL },
+    { { azoai_seg("threads"), azoai_seg("runs"), AZOAI_SEG_REST },
       "threads.runs", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_assistants },
-    { { "threads", "*", "runs", "**", NULL },
+    { { azoai_seg("threads"), AZOAI_SEG_ANY, azoai_seg("runs"),
+        AZOAI_SEG_REST },
       "threads.runs", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_assistants },
-    { { "threads", "**", NULL },
+    { { azoai_seg("threads"), AZOAI_SEG_REST },
       "threads", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_assistants },
-    { { "vector_stores", "**", NULL },
+    { { azoai_seg("vector_stores"), AZOAI_SEG_REST },
       "vector_stores", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
 
-    { { "realtime", NULL },
+    { { azoai_seg("realtime") },
       "realtime", AZOAI_DEP_QUERY, 0, NULL },
-    { { "realtimeapi", "sessions", NULL },
+    { { azoai_seg("realtimeapi"), azoai_seg("sessions") },
       "realtime.sessions", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
 
-    { { "files", NULL },
+    { { azoai_seg("files") },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART, NULL },
-    { { "files", "**", NULL },
+    { { azoai_seg("files"), AZOAI_SEG_REST },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "batches", "**", NULL },
+    { { azoai_seg("batches"), AZOAI_SEG_REST },
       "batches", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "fine_tuning", "jobs", NULL },
+    { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
       "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL, AZOAI_RULE_JSON, NULL },
-    { { "fine_tuning", "**", NULL },
+    { { azoai_seg("fine_tuning"), AZOAI_SEG_REST },
       "fine_tuning", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "models", "**", NULL },
+    { { azoai_seg("models"), AZOAI_SEG_REST },
       "models", AZOAI_DEP_NONE, 0, NULL },
 
-    { { NULL }, NULL, 0, 0, NULL }
+    { { AZOAI_SEG_END }, NULL, 0, 0, NULL }
 };
 
 
@@ -159,84 +206,85 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
 
 static const azoai_route_rule_t  azoai_v1_rules[] = {
 
-    { { "chat", "completions", NULL },
+    { { azoai_seg("chat"), azoai_seg("completions") },
       "chat.completions", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
-    { { "embeddings", NULL },
+    { { azoai_seg("embeddings") },
       "embeddings", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
 
-    { { "responses", NULL },
+    { { azoai_seg("responses") },
       "responses", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
-    { { "responses", "compact", NULL },
+    { { azoai_seg("responses"), azoai_seg("compact") },
       "responses.compact", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
-    { { "responses", "*", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY },
       "responses.item", AZOAI_DEP_NONE, 0, NULL },
-    { { "responses", "*", "input_items", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY, azoai_seg("input_items") },
       "responses.input_items", AZOAI_DEP_NONE, 0, NULL },
-    { { "responses", "*", "cancel", NULL },
+    { { azoai_seg("responses"), AZOAI_SEG_ANY, azoai_seg("cancel") },
       "responses.cancel", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
 
-    { { "files", NULL },
+    { { azoai_seg("files") },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART, NULL },
-    { { "files", "**", NULL },
+    { { azoai_seg("files"), AZOAI_SEG_REST },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "fine_tuning", "jobs", NULL },
+    { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
       "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL, AZOAI_RULE_JSON, NULL },
-    { { "fine_tuning", "**", NULL },
+    { { azoai_seg("fine_tuning"), AZOAI_SEG_REST },
       "fine_tuning", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "models", "**", NULL },
+    { { azoai_seg("models"), AZOAI_SEG_REST },
       "models", AZOAI_DEP_NONE, 0, NULL },
-    { { "vector_stores", "**", NULL },
+    { { azoai_seg("vector_stores"), AZOAI_SEG_REST },
       "vector_stores", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
-    { { "batches", "**", NULL },
+    { { azoai_seg("batches"), AZOAI_SEG_REST },
       "batches", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
 
-    { { "realtime", NULL },
+    { { azoai_seg("realtime") },
       "realtime", AZOAI_DEP_QUERY, 0, NULL },
-    { { "realtime", "client_secrets", NULL },
+    { { azoai_seg("realtime"), azoai_seg("client_secrets") },
       "realtime.client_secrets", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
     /* WebRTC offer: the session (and model) is a multipart field */
-    { { "realtime", "calls", NULL },
+    { { azoai_seg("realtime"), azoai_seg("calls") },
       "realtime.calls", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART, NULL },
-    { { "realtime", "calls", "*", "accept", NULL },
+    { { azoai_seg("realtime"), azoai_seg("calls"), AZOAI_SEG_ANY,
+        azoai_seg("accept") },
       "realtime.calls.accept", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
-    { { "realtime", "calls", "**", NULL },
+    { { azoai_seg("realtime"), azoai_seg("calls"), AZOAI_SEG_REST },
       "realtime.calls", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
 
-    { { "evals", "**", NULL },
+    { { azoai_seg("evals"), AZOAI_SEG_REST },
       "evals", AZOAI_DEP_NONE, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_v1_evals },
 
-    { { "audio", "transcriptions", NULL },
+    { { azoai_seg("audio"), azoai_seg("transcriptions") },
       "audio.transcriptions", AZOAI_DEP_FORM,
       AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW, azoai_v1_audio },
-    { { "audio", "translations", NULL },
+    { { azoai_seg("audio"), azoai_seg("translations") },
       "audio.translations", AZOAI_DEP_FORM,
       AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW, azoai_v1_audio },
-    { { "audio", "speech", NULL },
+    { { azoai_seg("audio"), azoai_seg("speech") },
       "audio.speech", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_v1_audio },
-    { { "audio", "**", NULL },
+    { { azoai_seg("audio"), AZOAI_SEG_REST },
       "audio", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW,
       azoai_v1_audio },
 
-    { { "images", "generations", NULL },
+    { { azoai_seg("images"), azoai_seg("generations") },
       "images.generations", AZOAI_DEP_BODY,
       AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW, azoai_v1_images },
-    { { "images", "edits", NULL },
+    { { azoai_seg("images"), azoai_seg("edits") },
       "images.edits", AZOAI_DEP_FORM,
       AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW, azoai_v1_images },
-    { { "images", "**", NULL },
+    { { azoai_seg("images"), AZOAI_SEG_REST },
       "images", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW,
       azoai_v1_images },
 
-    { { "video", "**", NULL },
+    { { azoai_seg("video"), AZOAI_SEG_REST },
       "video", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_v1_video },
-    { { "videos", "**", NULL },
+    { { azoai_seg("videos"), AZOAI_SEG_REST },
       "video", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_v1_video },
 
-    { { NULL }, NULL, 0, 0, NULL }
+    { { AZOAI_SEG_END }, NULL, 0, 0, NULL }
 };
 
 
@@ -288,6 +336,12 @@ azoai_route_is_azure(const u_char *path, size_t len)
 
     if (len < 7) {
         return 0;
+    }
+
+    /* as clients mostly send it */
+
+    if (memcmp(path, prefix, 7) == 0) {
+        return len == 7 || path[7] == '/';
     }
 
     for (i = 0; i < 7; i++) {
@@ -406,90 +460,95 @@ azoai_route_normalize(u_char *out, u_char *buf, size_t len)
 }
 
 
-/* p is "" or "/..." (the path after "/openai") */
+/*
+ * p is "" or "/..." (the path after "/openai"): one pass finds both the
+ * segments and the bytes that make the path ambiguous.  A bad byte
+ * anywhere is reported before an empty or dot segment.
+ */
 
 static void
 azoai_route_split(const u_char *p, size_t len, azoai_route_path_t *path,
     azoai_route_t *route)
 {
-    size_t         n;
-    const u_char  *end, *seg, *next;
+    size_t       i, start;
+    u_char       kind;
+    const char  *bad, *shape, *s;
 
     path->n = 0;
     path->truncated = 0;
 
-    azoai_route_check_bytes(p, len, route);
+    if (len == 0) {
+        return;
+    }
 
-    end = p + len;
+    bad = NULL;
+    shape = NULL;
+    start = 1;
 
-    while (p < end) {
-        /* p points at a '/' */
-        seg = p + 1;
-        next = memchr(seg, '/', end - seg);
-        if (next == NULL) {
-            next = end;
+    for (i = 1; i < len; i++) {
+        kind = azoai_path_byte[p[i]];
+
+        if (kind == 0) {
+            continue;
         }
 
-        n = next - seg;
+        if (kind != AZOAI_PATH_SLASH) {
+            if (bad == NULL) {
+                bad = azoai_path_byte_detail[kind];
+            }
 
-        if (n == 0) {
-            azoai_route_set_ambiguous(route,
-                          "empty segment in the Azure OpenAI path");
-
-        } else if ((n == 1 && seg[0] == '.')
-                   || (n == 2 && seg[0] == '.' && seg[1] == '.'))
-        {
-            azoai_route_set_ambiguous(route,
-                          "dot segment in the Azure OpenAI path");
+            continue;
         }
 
-        if (path->n < AZOAI_ROUTE_MAX_SEGMENTS) {
-            path->segment[path->n].data = seg;
-            path->segment[path->n].len = n;
-            path->n++;
+        s = azoai_route_add_segment(path, p + start, i - start);
 
-        } else {
-            path->truncated = 1;
+        if (shape == NULL) {
+            shape = s;
         }
 
-        p = next;
+        start = i + 1;
+    }
+
+    s = azoai_route_add_segment(path, p + start, len - start);
+
+    if (shape == NULL) {
+        shape = s;
+    }
+
+    if (bad) {
+        azoai_route_set_ambiguous(route, bad);
+    }
+
+    if (shape) {
+        azoai_route_set_ambiguous(route, shape);
     }
 }
 
 
-static void
-azoai_route_check_bytes(const u_char *p, size_t len, azoai_route_t *route)
+/* NULL, or why the segment makes the path ambiguous */
+
+static const char *
+azoai_route_add_segment(azoai_route_path_t *path, const u_char *seg,
+    size_t n)
 {
-    size_t  i;
-    u_char  c;
+    if (path->n < AZOAI_ROUTE_MAX_SEGMENTS) {
+        path->segment[path->n].data = seg;
+        path->segment[path->n].len = n;
+        path->n++;
 
-    for (i = 0; i < len; i++) {
-        c = p[i];
-
-        if (c == '%') {
-            azoai_route_set_ambiguous(route,
-                      "percent-encoded byte in the Azure OpenAI path");
-            return;
-        }
-
-        if (c == '\\') {
-            azoai_route_set_ambiguous(route,
-                      "backslash in the Azure OpenAI path");
-            return;
-        }
-
-        if (c == ';') {
-            azoai_route_set_ambiguous(route,
-                      "';' in the Azure OpenAI path");
-            return;
-        }
-
-        if (c <= 0x20 || c >= 0x7f) {
-            azoai_route_set_ambiguous(route, "control, space or non-ASCII"
-                                      " byte in the Azure OpenAI path");
-            return;
-        }
+    } else {
+        path->truncated = 1;
     }
+
+    if (n == 0) {
+        return "empty segment in the Azure OpenAI path";
+    }
+
+    if (seg[0] == '.' && (n == 1 || (n == 2 && seg[1] == '.'))) {
+        return "dot segment in the Azure OpenAI path";
+    }
+
+    return NULL;
 }
 
 
@@ -505,7 +564,7 @@ azoai_route_match(const azoai_route_path_t *path, const azoai_request_t *req,
     n = path->n;
     rule = azoai_classic_rules;
 
-    if (n > 0 && azoai_route_segment_is(&segment[0], "v1")) {
+    if (n > 0 && azoai_route_segment_is(&segment[0], &azoai_seg_v1)) {
         route->v1 = 1;
         segment++;
         n--;
@@ -558,29 +617,29 @@ static int
 azoai_route_rule_matches(const azoai_route_rule_t *rule,
     const azoai_str_t *segment, size_t n, unsigned truncated)
 {
-    size_t       i;
-    const char  *pattern;
+    size_t              i;
+    const azoai_str_t  *pattern;
 
     for (i = 0; i < AZOAI_RULE_SEGMENTS; i++) {
-        pattern = rule->segment[i];
+        pattern = &rule->segment[i];
 
-        if (pattern == NULL) {
+        if (pattern->len == 0) {
             return i == n && !truncated;
         }
 
-        if (pattern[0] == '*' && pattern[1] == '*') {
-            return 1;
-        }
+        if (pattern->data[0] == '*') {
+            if (pattern->len == 2) {
+                return 1;
+            }
 
-        if (i == n) {
-            return 0;
-        }
+            if (i == n) {
+                return 0;
+            }
 
-        if (pattern[0] == '*') {
             continue;
         }
 
-        if (!azoai_route_segment_is(&segment[i], pattern)) {
+        if (i == n || !azoai_route_segment_is(&segment[i], pattern)) {
             return 0;
         }
     }
@@ -650,7 +709,7 @@ azoai_route_preview_signals(const azoai_route_path_t *path,
     /* v1 only: on classic routes a deployment may be called "alpha" */
 
     for (i = 0; route->v1 && i < path->n; i++) {
-        if (azoai_route_segment_is(&path->segment[i], "alpha")) {
+        if (azoai_route_segment_is(&path->segment[i], &azoai_seg_alpha)) {
             azoai_route_set_preview(route,
                          "an \"alpha\" path segment marks a preview API");
             break;
@@ -673,16 +732,33 @@ azoai_route_preview_signals(const azoai_route_path_t *path,
 static int
 azoai_route_has_body(const azoai_str_t *method)
 {
-    static const char  *bodiless[] = { "GET", "HEAD", "DELETE", "OPTIONS",
-                                       NULL };
-    const char        **m;
+    const char  *bodiless;
 
-    for (m = bodiless; *m; m++) {
-        if (method->len == strlen(*m)
-            && memcmp(method->data, *m, method->len) == 0)
-        {
-            return 0;
-        }
+    switch (method->len) {
+
+    case 3:
+        bodiless = "GET";
+        break;
+
+    case 4:
+        bodiless = "HEAD";
+        break;
+
+    case 6:
+        bodiless = "DELETE";
+        break;
+
+    case 7:
+        bodiless = "OPTIONS";
+        break;
+
+    default:
+        bodiless = NULL;
+        break;
+    }
+
+    if (bodiless && memcmp(method->data, bodiless, method->len) == 0) {
+        return 0;
     }
 
     /* POST, PUT, PATCH and anything unknown: fail closed */
@@ -712,27 +788,35 @@ azoai_route_set_preview(azoai_route_t *route, const char *detail)
 }
 
 
+/* lower is a rule literal: lower-case ASCII letters, digits and '_' */
+
 static int
-azoai_route_segment_is(const azoai_str_t *s, const char *lower)
+azoai_route_segment_is(const azoai_str_t *s, const azoai_str_t *lower)
 {
     size_t  i;
     u_char  c;
 
-    for (i = 0; i < s->len; i++) {
-        if (lower[i] == '\0') {
-            return 0;
-        }
+    if (s->len != lower->len) {
+        return 0;
+    }
 
+    /* clients mostly send the literal as it is */
+
+    if (memcmp(s->data, lower->data, s->len) == 0) {
+        return 1;
+    }
+
+    for (i = 0; i < s->len; i++) {
         c = s->data[i];
 
         if (c >= 'A' && c <= 'Z') {
             c |= 0x20;
         }
 
-        if (c != (u_char) lower[i]) {
+        if (c != lower->data[i]) {
             return 0;
         }
     }
 
-    return lower[s->len] == '\0';
+    return 1;
 }

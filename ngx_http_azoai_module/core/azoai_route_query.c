@@ -10,9 +10,13 @@
 #include "azoai_route_query.h"
 
 
+static azoai_str_t *azoai_route_query_slot(azoai_route_query_t *q,
+    const u_char *key, size_t klen, unsigned **n);
+static int azoai_route_query_key_is(const u_char *key, size_t klen,
+    const char *lower, size_t len);
 static void azoai_route_query_count(azoai_str_t *value, unsigned *n,
     const u_char *v, size_t vlen);
-static int azoai_api_version_is_date(const u_char *v, size_t len);
+static int azoai_api_version_is_date(const u_char *v);
 static int azoai_equal_ci(const u_char *s, size_t len, const char *lower);
 
 
@@ -21,6 +25,8 @@ azoai_route_query_parse(const u_char *args, size_t len,
     azoai_route_query_t *q)
 {
     size_t         klen, vlen;
+    unsigned      *n;
+    azoai_str_t   *slot;
     const u_char  *p, *end, *key, *eq, *amp, *v;
 
     memset(q, 0, sizeof(azoai_route_query_t));
@@ -54,22 +60,65 @@ azoai_route_query_parse(const u_char *args, size_t len,
 
         p = amp + 1;
 
-        if (klen == 0) {
-            continue;
-        }
+        slot = azoai_route_query_slot(q, key, klen, &n);
 
-        if (azoai_pct_equal_ci(key, klen, 1, "api-version")) {
-            azoai_route_query_count(&q->api_version, &q->n_api_version,
-                                    v, vlen);
-
-        } else if (azoai_pct_equal_ci(key, klen, 1, "deployment")) {
-            azoai_route_query_count(&q->deployment, &q->n_deployment,
-                                    v, vlen);
-
-        } else if (azoai_pct_equal_ci(key, klen, 1, "model")) {
-            azoai_route_query_count(&q->model, &q->n_model, v, vlen);
+        if (slot) {
+            azoai_route_query_count(slot, n, v, vlen);
         }
     }
+}
+
+
+/* where the value of a key goes, or NULL for a key of no interest */
+
+static azoai_str_t *
+azoai_route_query_slot(azoai_route_query_t *q, const u_char *key,
+    size_t klen, unsigned **n)
+{
+    if (azoai_route_query_key_is(key, klen, "api-version",
+                                 sizeof("api-version") - 1))
+    {
+        *n = &q->n_api_version;
+        return &q->api_version;
+    }
+
+    if (azoai_route_query_key_is(key, klen, "deployment",
+                                 sizeof("deployment") - 1))
+    {
+        *n = &q->n_deployment;
+        return &q->deployment;
+    }
+
+    if (azoai_route_query_key_is(key, klen, "model", sizeof("model") - 1)) {
+        *n = &q->n_model;
+        return &q->model;
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Decoding only shortens a key, and a key of the literal's own length
+ * equals it decoded only if it holds no escape or '+' (the literals have
+ * neither '%' nor ' '): so the byte compare decides that case, shorter
+ * keys never match, and only longer ones need decoding.
+ */
+
+static int
+azoai_route_query_key_is(const u_char *key, size_t klen, const char *lower,
+    size_t len)
+{
+    if (klen < len) {
+        return 0;
+    }
+
+    if (klen == len) {
+        return memcmp(key, lower, len) == 0
+               || azoai_equal_ci(key, klen, lower);
+    }
+
+    return azoai_pct_equal_ci(key, klen, 1, lower);
 }
 
 
@@ -91,15 +140,12 @@ azoai_route_query_count(azoai_str_t *value, unsigned *n, const u_char *v,
 int
 azoai_api_version_is_preview(const u_char *v, size_t len)
 {
-    if (len == 0) {
-        return 0;
+    if (len == 10) {
+        /* the common case first: YYYY-MM-DD */
+        return !azoai_api_version_is_date(v);
     }
 
-    if (azoai_equal_ci(v, len, "v1")) {
-        return 0;
-    }
-
-    if (len == 10 && azoai_api_version_is_date(v, len)) {
+    if (len == 0 || (len == 2 && azoai_equal_ci(v, len, "v1"))) {
         return 0;
     }
 
@@ -112,18 +158,20 @@ azoai_api_version_is_preview(const u_char *v, size_t len)
 }
 
 
+/* YYYY-MM-DD at v, which has 10 bytes */
+
 static int
-azoai_api_version_is_date(const u_char *v, size_t len)
+azoai_api_version_is_date(const u_char *v)
 {
-    size_t  i;
+    static const u_char  digit_at[] = { 0, 1, 2, 3, 5, 6, 8, 9 };
+    size_t               i;
 
-    for (i = 0; i < len; i++) {
-        if (i == 4 || i == 7) {
-            if (v[i] != '-') {
-                return 0;
-            }
+    if (v[4] != '-' || v[7] != '-') {
+        return 0;
+    }
 
-        } else if (v[i] < '0' || v[i] > '9') {
+    for (i = 0; i < sizeof(digit_at); i++) {
+        if ((u_char) (v[digit_at[i]] - '0') > 9) {
             return 0;
         }
     }
