@@ -365,6 +365,30 @@ test_overlaps(void **state)
     assert_int_equal(f.m[2].type, AZOAI_PII_CREDIT_CARD);
     assert_int_equal(f.m[3].type, AZOAI_PII_IPV4);
 
+    /* phones that start before their first digit: "+", "(", "+(" */
+    {
+        static const struct {
+            const char  *text;
+            size_t       start, end;
+        } prefixed[] = {
+            { "call +(44) 20 7946 0958 now", 5, 23 },
+            { "call (415) 555-2671 now", 5, 19 },
+            { "call +1 (415) 555-2671 now", 5, 22 },
+            { "tel:+14155550113", 4, 16 },
+            { "+44 20 7946 0958", 0, 16 },
+            { "a+1 415-555-0113", 4, 16 }
+        };
+        size_t  k;
+
+        for (k = 0; k < sizeof(prefixed) / sizeof(prefixed[0]); k++) {
+            assert_int_equal(scan(e, prefixed[k].text, &f), AZOAI_OK);
+            assert_int_equal(f.n, 1);
+            assert_int_equal(f.m[0].type, AZOAI_PII_PHONE);
+            assert_int_equal(f.m[0].start, prefixed[k].start);
+            assert_int_equal(f.m[0].end, prefixed[k].end);
+        }
+    }
+
     /* an e-mail whose local part is a card number is one e-mail */
     raw = "4111111111111111@example.com";
     assert_int_equal(scan(e, raw, &f), AZOAI_OK);

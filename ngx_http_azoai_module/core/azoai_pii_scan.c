@@ -33,6 +33,10 @@ static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static int azoai_pii_scan_word(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
     size_t at, size_t group, size_t sep);
 static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
@@ -254,17 +258,6 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             }
 
             break;
-
-        case '+':
-        case '(':
-            if (azoai_pii_on(e, AZOAI_PII_PHONE)
-                && azoai_pii_detect_phone(v, len, i, &s, &end)
-                && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
-            {
-                return AZOAI_ERROR;
-            }
-
-            break;
         }
 
         i++;
@@ -290,9 +283,7 @@ static int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
-    int     grouped;
-    size_t  s, end, i, group;
-    u_char  sep, next;
+    size_t  s, end;
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
         && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
@@ -302,9 +293,27 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_ERROR;
     }
 
+    if (at > 0 && (v[at - 1] == '(' || v[at - 1] == '+')) {
+        return azoai_pii_scan_prefixed_phone(e, v, len, at, cands);
+    }
+
     if (at > 0 && azoai_pii_alnum(v[at - 1])) {
         return AZOAI_OK;
     }
+
+    return azoai_pii_scan_word(e, v, len, at, cands);
+}
+
+
+/* the numeric detectors at the first digit of a word, as said above */
+
+static int
+azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+{
+    int     grouped;
+    size_t  s, end, i, group;
+    u_char  sep, next;
 
     for (i = at + 1; i < len && azoai_pii_digit(v[i]); i++) {
         /* void */
@@ -347,6 +356,36 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * A phone written "+d", "(d" or "+(d" starts before its first digit.  The
+ * candidate search stops at digits only, so these starts are tried from
+ * the digit: first the "+" of "+(", then the "(" or "+" right before it,
+ * as a scan stopping at each would have.  A match ends the search here;
+ * else the digit is tried as any other.
+ */
+
+static int
+azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+{
+    size_t  s, end, from;
+
+    if (azoai_pii_on(e, AZOAI_PII_PHONE)) {
+
+        from = (at >= 2 && v[at - 1] == '(' && v[at - 2] == '+') ? at - 2
+                                                                 : at - 1;
+
+        for ( /* void */ ; from < at && from >= cands->reach; from++) {
+            if (azoai_pii_detect_phone(v, len, from, &s, &end)) {
+                return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE);
+            }
+        }
+    }
+
+    return azoai_pii_scan_word(e, v, len, at, cands);
 }
 
 

@@ -60,8 +60,7 @@ const u_char  azoai_pii_class[256] = {
     ['g' ... 'z'] = AZOAI_PC_A,
     ['@'] = AZOAI_PC_S,
     [':'] = AZOAI_PC_S,
-    ['('] = AZOAI_PC_S,
-    ['+'] = AZOAI_PC_S|AZOAI_PC_LOCAL,
+    ['+'] = AZOAI_PC_LOCAL,
     ['-'] = AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN,
     ['.'] = AZOAI_PC_LOCAL,
     ['_'] = AZOAI_PC_LOCAL,
@@ -74,8 +73,9 @@ const u_char  azoai_pii_class[256] = {
 #if defined(__SSE2__)
 
 /*
- * 0xff per byte that may start a detector: '0'..'9', ':', '@', '+', '('.
- * '0'..':' plus 0x50 are the ten lowest signed bytes, -128..-118.
+ * 0xff per byte where a detector may be started: '0'..'9', ':', '@'.  A
+ * phone's "+" or "(" is looked for from the digit after it.  '0'..':'
+ * plus 0x50 are the eleven lowest signed bytes, -128..-118.
  */
 
 static inline __m128i
@@ -86,8 +86,6 @@ azoai_pii_sse_cand(__m128i x)
     hit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x50)),
                          _mm_set1_epi8((char) 0x8b));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('+')));
-    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(x, _mm_set1_epi8('(')));
 
     return hit;
 }
@@ -154,8 +152,6 @@ azoai_pii_avx2_cand(__m256i x)
     hit = _mm256_cmpgt_epi8(_mm256_set1_epi8((char) 0x8b),
                             _mm256_add_epi8(x, _mm256_set1_epi8(0x50)));
     hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('@')));
-    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('+')));
-    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('(')));
 
     return hit;
 }
@@ -708,11 +704,10 @@ azoai_pii_may_start(const u_char *raw, size_t len, size_t i, size_t *skip)
 
     next = (i + 1 < len) ? raw[i + 1] : ' ';
 
-    if (c == '+' || c == '(' || c == ':') {
-        /* a phone starts "+1", "(4"; an IPv6 has ":f" or "::" */
+    if (c == ':') {
+        /* an IPv6 has ":f" or "::" */
         return azoai_pii_digit(next) || next == '\\' || next >= 0x80
-               || (c == ':' && (next == ':'
-                                || azoai_pii_is(next, AZOAI_PC_HEX)));
+               || next == ':' || azoai_pii_is(next, AZOAI_PC_HEX);
     }
 
     /* "\uXXXX" or U+F000..U+FFFF: what does it decode to? */
