@@ -2,8 +2,10 @@
 # End-to-end benchmark: one NGINX, a local upstream, wrk POSTing the shared
 # bodies; plain proxy_pass against the module (GA check + PII masking).
 # Rounds alternate the variants so that machine drift hits both alike.
-# Prints median req/s, median p99 latency, the ratio to plain, and the
-# worker's RSS before and after.
+# Prints median req/s, median p99 latency, the ratio of the medians to
+# plain, the median of the per-round ratios (each round's module run
+# against the plain run just before it: steadier when the host drifts),
+# and the worker's RSS before and after.
 #
 # usage: e2e.sh MODULE_SO [SECONDS_PER_RUN] [ROUNDS]
 set -euo pipefail
@@ -93,7 +95,8 @@ done
 
 rss_start=$(worker_rss)
 
-printf '%-22s %-6s %12s %10s %8s\n' body variant "req/s(med)" "p99(med)" "/plain"
+printf '%-22s %-6s %12s %10s %8s %8s\n' body variant "req/s(med)" "p99(med)" \
+    "/plain" "paired"
 
 for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
     declare -A rps=() p99=()
@@ -112,11 +115,15 @@ for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
         done
     done
     base=$(echo "${rps[plain]}" | median)
+    paired=$(paste -d' ' <(echo "${rps[plain]}" | tr ' ' '\n' | sed '/^$/d') \
+                         <(echo "${rps[azoai]}" | tr ' ' '\n' | sed '/^$/d') \
+             | awk '{print $2 / $1}' | tr '\n' ' ' | median)
     for v in plain azoai; do
         m=$(echo "${rps[$v]}" | median)
         l=$(echo "${p99[$v]}" | median)
-        printf '%-22s %-6s %12s %8sms %8.3f\n' "$body" "$v" "$m" "$l" \
-            "$(echo "$m / $base" | bc -l)"
+        printf '%-22s %-6s %12s %8sms %8.3f %8.3f\n' "$body" "$v" "$m" "$l" \
+            "$(echo "$m / $base" | bc -l)" \
+            "$([[ $v == plain ]] && echo 1 || echo "$paired")"
     done
     unset rps p99
 done

@@ -522,6 +522,30 @@ test_json_string_end(void **state)
             assert_int_equal(seen.strings, 1);
         }
     }
+
+    /* every byte value inside the vectorised loops: plain or a stop */
+
+    for (n = 0; n < 256; n++) {
+        for (k = 70; k < 200; k += 41) {
+            body[0] = '"';
+            memset(body + 1, 'a', 200);
+            body[1 + k] = (u_char) n;
+            body[201] = '"';
+
+            memset(&seen, 0, sizeof(seen));
+            rc = azoai_json_walk(body, 202, count_string, &seen, &st);
+
+            if (n >= 0x20 && n < 0x80 && n != '"' && n != '\\') {
+                assert_int_equal(rc, AZOAI_JSON_OK);
+                assert_int_equal(seen.len, 200);
+                assert_int_equal(seen.flags, 0);
+
+            } else {
+                assert_int_not_equal(rc, AZOAI_JSON_OK);
+                assert_true(st.offset == 1 + k || st.offset == 2 + k);
+            }
+        }
+    }
 }
 
 

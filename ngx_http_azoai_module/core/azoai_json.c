@@ -363,23 +363,24 @@ static const u_char *
 azoai_json_skip_plain_avx2(const u_char *p, const u_char *end)
 {
     uint64_t  lo, hi;
-    __m256i   a, b, quote, bslash, low;
+    __m256i   a, b, two, bslash, low;
 
-    quote = _mm256_set1_epi8('"');
+    two = _mm256_set1_epi8(0x02);
     bslash = _mm256_set1_epi8('\\');
-    low = _mm256_set1_epi8(0x20);
+    low = _mm256_set1_epi8(0x21);
 
     while (end - p >= 64) {
         a = _mm256_loadu_si256((const __m256i *) p);
         b = _mm256_loadu_si256((const __m256i *) (p + 32));
 
-        /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
-        a = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote),
-                                            _mm256_cmpeq_epi8(a, bslash)),
-                            _mm256_cmpgt_epi8(low, a));
-        b = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote),
-                                            _mm256_cmpeq_epi8(b, bslash)),
-                            _mm256_cmpgt_epi8(low, b));
+        /*
+         * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is
+         * 0x20) and the bytes >= 0x80, which are negative
+         */
+        a = _mm256_or_si256(_mm256_cmpgt_epi8(low, _mm256_xor_si256(a, two)),
+                            _mm256_cmpeq_epi8(a, bslash));
+        b = _mm256_or_si256(_mm256_cmpgt_epi8(low, _mm256_xor_si256(b, two)),
+                            _mm256_cmpeq_epi8(b, bslash));
 
         if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
             lo = (uint32_t) _mm256_movemask_epi8(a);
