@@ -336,7 +336,10 @@ test_evasion(void **state)
 }
 
 
-/* the longer, validated candidate wins; no match inside a longer word */
+/*
+ * overlaps are masked as one span, named after the longest candidate; no
+ * match inside a longer word
+ */
 
 static void
 test_overlaps(void **state)
@@ -364,6 +367,37 @@ test_overlaps(void **state)
     assert_int_equal(f.m[1].type, AZOAI_PII_US_SSN);
     assert_int_equal(f.m[2].type, AZOAI_PII_CREDIT_CARD);
     assert_int_equal(f.m[3].type, AZOAI_PII_IPV4);
+
+    /*
+     * overlapping candidates are masked as their union, named after the
+     * longest: a short card ("6 4111 1111 1111") with a longer one inside
+     * it, an e-mail running into an IBAN, a chain of three
+     */
+    {
+        static const struct {
+            const char  *text;
+            size_t       start, end;
+            unsigned     type;
+        } unions[] = {
+            { "rows: 6 4111 1111 1111 1111", 6, 27, AZOAI_PII_CREDIT_CARD },
+            { "qty 600 4111 1111 1111 1111", 4, 27, AZOAI_PII_CREDIT_CARD },
+            { "ref 60612 4106 6295 6778 6562", 4, 29,
+              AZOAI_PII_CREDIT_CARD },
+            { "x@mail.xn--p1ai-DE89 3704 0044 0532 0130 00", 0, 43,
+              AZOAI_PII_IBAN },
+            { "623 64 51734945 8786 4351::ffff:168.139.162.251", 0, 47,
+              AZOAI_PII_IPV6 }
+        };
+        size_t  k;
+
+        for (k = 0; k < sizeof(unions) / sizeof(unions[0]); k++) {
+            assert_int_equal(scan(e, unions[k].text, &f), AZOAI_OK);
+            assert_int_equal(f.n, 1);
+            assert_int_equal(f.m[0].start, unions[k].start);
+            assert_int_equal(f.m[0].end, unions[k].end);
+            assert_int_equal(f.m[0].type, unions[k].type);
+        }
+    }
 
     /* phones that start before their first digit: "+", "(", "+(" */
     {

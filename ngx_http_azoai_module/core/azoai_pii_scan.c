@@ -24,7 +24,9 @@ typedef struct {
     azoai_pii_match_t  *items;
     size_t              n;
     size_t              cap;
-    size_t              reach;      /* the furthest end added so far */
+    size_t              reach;      /* the scan goes on from here */
+    const u_char       *text;       /* the view, for azoai_pii_ends_run() */
+    size_t              len;
     azoai_alloc_t      *alloc;
 } azoai_pii_cands_t;
 
@@ -46,6 +48,8 @@ static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
 static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
     size_t start, size_t end, unsigned type);
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
+static int azoai_pii_ends_run(const u_char *v, size_t len, size_t end,
+    unsigned type);
 static void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
@@ -70,11 +74,11 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              i, nspecial;
+    size_t              i, nspecial, longest;
     u_char             *buf;
     azoai_pii_seg_t    *segs;
     azoai_pii_view_t    view;
-    azoai_pii_match_t   best;
+    azoai_pii_match_t   best, *m;
     azoai_pii_cands_t   cands;
     u_char              stack_buf[AZOAI_PII_STACK_VIEW];
     azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
@@ -138,6 +142,8 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     cands.n = 0;
     cands.cap = AZOAI_PII_STACK_CANDS;
     cands.reach = 0;
+    cands.text = view.text;
+    cands.len = view.len;
     cands.alloc = a;
 
     if (e->builtin_mask
@@ -156,17 +162,26 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 
     azoai_pii_cands_sort(cands.items, cands.n);
 
-    /* overlaps: the longer candidate wins, the first one on a tie */
+    /*
+     * Overlapping candidates are masked as one: their union, named after
+     * the longest of them (the first on a tie).  The union, so that no
+     * byte a detector claimed goes out, whichever name the span gets.
+     */
 
     best = cands.items[0];
+    longest = best.end - best.start;
 
     for (i = 1; i < cands.n; i++) {
+        m = &cands.items[i];
 
-        if (cands.items[i].start < best.end) {
-            if (cands.items[i].end - cands.items[i].start
-                > best.end - best.start)
-            {
-                best = cands.items[i];
+        if (m->start < best.end) {
+            if (m->end - m->start > longest) {
+                longest = m->end - m->start;
+                best.type = m->type;
+            }
+
+            if (m->end > best.end) {
+                best.end = m->end;
             }
 
             continue;
@@ -176,7 +191,8 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
             return AZOAI_ERROR;
         }
 
-        best = cands.items[i];
+        best = *m;
+        longest = best.end - best.start;
     }
 
     if (azoai_pii_report(&view, &best, cb, data) != 0) {
@@ -189,9 +205,11 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 
 /*
  * The prefilter loop over the view: only candidate bytes stop it.  Text
- * inside a match is not searched again: the groups of "4111 1111 1111
- * 1111" or "+1 415-555-0113" would each start the numeric detectors anew
- * and find only shorter, overlapping candidates, which lose anyway.
+ * inside a match that ends a run (azoai_pii_ends_run()) is not searched
+ * again: the groups of "4111 1111 1111 1111." would each start the
+ * numeric detectors anew and find only shorter, overlapping candidates,
+ * which lose.  Where the text goes on ("6 4111 1111 1111 1111": a short
+ * card, then a longer one inside it) every start is tried.
  */
 
 static int
@@ -512,11 +530,59 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     m->end = end;
     m->type = type;
 
-    if (end > cands->reach) {
+    if (end > cands->reach
+        && azoai_pii_ends_run(cands->text, cands->len, end, type))
+    {
         cands->reach = end;
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * Whether nothing that starts inside a match ending at end can run on
+ * past it: then the scan may go on from end, as whatever starts inside
+ * lies within the match and is masked with it (overlaps are masked as
+ * their union).  Inside a number (card, phone, SSN, IPv4) only numbers
+ * start, and they go on over a separator to a digit, or over a
+ * parenthesis.  Inside an e-mail or IBAN an IBAN may start, and its
+ * groups may begin with a letter ("x@mail.xn--p1ai-GB82 WEST 1234 ..."):
+ * then any letter or digit right after, or one byte further, keeps the
+ * scan going inside.
+ */
+
+static int
+azoai_pii_ends_run(const u_char *v, size_t len, size_t end, unsigned type)
+{
+    u_char  c, next;
+
+    if (end >= len) {
+        return 1;
+    }
+
+    c = v[end];
+    next = (end + 1 < len) ? v[end + 1] : '\0';
+
+    if (azoai_pii_alnum(c)) {
+        return 0;
+    }
+
+    if (c == '(' || c == ')' || next == '(') {
+        return 0;
+    }
+
+    switch (type) {
+
+    case AZOAI_PII_CREDIT_CARD:
+    case AZOAI_PII_PHONE:
+    case AZOAI_PII_US_SSN:
+    case AZOAI_PII_IPV4:
+        return !((c == ' ' || c == '-' || c == '.') && azoai_pii_digit(next));
+
+    default:
+        return !azoai_pii_alnum(next);
+    }
 }
 
 
