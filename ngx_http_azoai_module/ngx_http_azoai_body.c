@@ -177,6 +177,7 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
          */
 
         ctx->body_chain = r->request_body->bufs;
+        ngx_str_null(&ctx->body);
 
         if (azoai_body_rewrite_in_place(e, res, body.data, body.len, a, &out,
                                         &out_len)

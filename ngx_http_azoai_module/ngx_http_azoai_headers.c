@@ -113,7 +113,7 @@ ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     pii.len = ngx_http_azoai_format_uint(p, ctx->masked ? ctx->pii_count : 0)
               - p;
 
-    /* both names are 18 bytes long: one pass, a compare or two each */
+    /* one pass for both names */
 
     found_id = 0;
     found_pii = 0;
@@ -121,12 +121,9 @@ ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     i = 0;
 
     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
-        if (h->key.len != ngx_http_azoai_h_request_id.len) {
-            continue;
-        }
-
-        if (ngx_strncasecmp(h->key.data, ngx_http_azoai_h_request_id.data,
-                            h->key.len) == 0)
+        if (h->key.len == ngx_http_azoai_h_request_id.len
+            && ngx_strncasecmp(h->key.data, ngx_http_azoai_h_request_id.data,
+                               h->key.len) == 0)
         {
             h->value = id;
             found_id = 1;

@@ -324,7 +324,12 @@ ngx_http_azoai_var_sha256(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 }
 
 
-/* SHA-256 of the buffers and temp file parts of a request body */
+/*
+ * SHA-256 of the buffers and temp file parts of a request body.  The temp
+ * file is still open in the log phase because the handler sets
+ * r->preserve_body (the upstream module would close it once the
+ * response starts otherwise).
+ */
 
 static ngx_int_t
 ngx_http_azoai_digest_chain(ngx_http_request_t *r, ngx_chain_t *cl,
