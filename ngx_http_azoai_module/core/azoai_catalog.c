@@ -6,10 +6,22 @@
  */
 
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "azoai_catalog_int.h"
+
+
+/* models and deployments are searched as azoai_catalog_entry_t */
+typedef char  azoai_catalog_entry_layout_ok[
+    (offsetof(azoai_model_t, name) == offsetof(azoai_catalog_entry_t, name)
+     && offsetof(azoai_model_t, key) == offsetof(azoai_catalog_entry_t, key)
+     && offsetof(azoai_deployment_t, name)
+        == offsetof(azoai_catalog_entry_t, name)
+     && offsetof(azoai_deployment_t, key)
+        == offsetof(azoai_catalog_entry_t, key))
+    ? 1 : -1];
 
 
 static size_t azoai_catalog_model_pos(const azoai_catalog_t *c,
