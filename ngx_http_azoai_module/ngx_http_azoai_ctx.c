@@ -15,7 +15,6 @@
 
 
 static ngx_int_t ngx_http_azoai_random(u_char *buf, size_t len);
-static void ngx_http_azoai_hex(u_char *dst, const u_char *src, size_t len);
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -78,7 +77,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ngx_http_azoai_hex(ctx->request_id, rnd, sizeof(rnd));
+    ngx_hex_dump(ctx->request_id, rnd, sizeof(rnd));
 
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
@@ -156,28 +155,6 @@ ngx_http_azoai_random(u_char *buf, size_t len)
     used += len;
 
     return NGX_OK;
-}
-
-
-/* lower-case hex, two digits a byte, from a table */
-
-static void
-ngx_http_azoai_hex(u_char *dst, const u_char *src, size_t len)
-{
-    size_t                i;
-    static u_char         pairs[512];
-    static const u_char   hex[] = "0123456789abcdef";
-
-    if (pairs[0] == '\0') {
-        for (i = 0; i < 256; i++) {
-            pairs[2 * i] = hex[i >> 4];
-            pairs[2 * i + 1] = hex[i & 0x0f];
-        }
-    }
-
-    for (i = 0; i < len; i++) {
-        ngx_memcpy(dst + 2 * i, pairs + 2 * src[i], 2);
-    }
 }
 
 
