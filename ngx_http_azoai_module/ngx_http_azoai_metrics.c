@@ -48,6 +48,8 @@ typedef struct {
 static ngx_int_t ngx_http_azoai_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_azoai_metrics_handler(ngx_http_request_t *r);
+static void ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
+    ngx_http_azoai_ctx_t *ctx);
 static ngx_http_azoai_metric_pii_t *ngx_http_azoai_pii_slot(
     ngx_http_azoai_metrics_zone_t *z, const char *name);
 static ngx_http_azoai_metric_dep_t *ngx_http_azoai_dep_slot(
@@ -168,13 +170,8 @@ ngx_http_azoai_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 ngx_int_t
 ngx_http_azoai_log_handler(ngx_http_request_t *r)
 {
-    unsigned                        t, n;
-    azoai_str_t                     name;
     ngx_http_azoai_ctx_t           *ctx;
-    ngx_http_azoai_metrics_t       *m;
     ngx_http_azoai_main_conf_t     *amcf;
-    ngx_http_azoai_metric_pii_t    *ps;
-    ngx_http_azoai_metric_dep_t    *ds;
     ngx_http_azoai_metrics_zone_t  *z;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
@@ -194,10 +191,34 @@ ngx_http_azoai_log_handler(ngx_http_request_t *r)
     ctx->counted = 1;
 
     z = amcf->metrics_zone->data;
-    m = z->metrics;
+
+    ngx_http_azoai_count_details(z, ctx);
+
+    /*
+     * Last: the scrape prints azoai_requests_total first, so a request it
+     * counts there is already in every other series it prints.
+     */
 
     (void) ngx_atomic_fetch_add(
-                &m->requests[ctx->decision][ctx->verdict.reason], 1);
+                &z->metrics->requests[ctx->decision][ctx->verdict.reason], 1);
+
+    return NGX_OK;
+}
+
+
+/* masked, PII types, the deployment's requests and tokens */
+
+static void
+ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
+    ngx_http_azoai_ctx_t *ctx)
+{
+    unsigned                        t, n;
+    azoai_str_t                     name;
+    ngx_http_azoai_metrics_t       *m;
+    ngx_http_azoai_metric_pii_t    *ps;
+    ngx_http_azoai_metric_dep_t    *ds;
+
+    m = z->metrics;
 
     if (ctx->masked) {
         (void) ngx_atomic_fetch_add(&m->masked_requests, 1);
@@ -223,13 +244,13 @@ ngx_http_azoai_log_handler(ngx_http_request_t *r)
                                        : ctx->route.deployment;
 
     if (name.len == 0) {
-        return NGX_OK;
+        return;
     }
 
     ds = ngx_http_azoai_dep_slot(z, &name);
     if (ds == NULL) {
         (void) ngx_atomic_fetch_add(&m->deps_overflow, 1);
-        return NGX_OK;
+        return;
     }
 
     (void) ngx_atomic_fetch_add(&ds->requests, 1);
@@ -246,8 +267,6 @@ ngx_http_azoai_log_handler(ngx_http_request_t *r)
     if (ctx->usage.total_tokens > 0) {
         (void) ngx_atomic_fetch_add(&ds->total, ctx->usage.total_tokens);
     }
-
-    return NGX_OK;
 }
 
 
