@@ -8,13 +8,9 @@
  */
 
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
-#include "ngx_http_azoai_module.h"
+#include "ngx_http_azoai_ctx.h"
 
 
-static ngx_int_t ngx_http_azoai_random(u_char *buf, size_t len);
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -47,7 +43,6 @@ ngx_http_azoai_get_ctx(ngx_http_request_t *r)
 ngx_http_azoai_ctx_t *
 ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 {
-    u_char                 rnd[NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2];
     ngx_pool_cleanup_t    *cln;
     ngx_http_azoai_ctx_t  *ctx;
 
@@ -57,121 +52,43 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     }
 
     ctx = cln->data;
-
-    /*
-     * all but the 512-byte message, which is a C string: an empty one
-     * reads the same as a cleared buffer
-     */
-    ngx_memzero(ctx, offsetof(ngx_http_azoai_ctx_t, verdict.message));
-    ctx->verdict.message[0] = '\0';
+    ngx_memzero(ctx, sizeof(ngx_http_azoai_ctx_t));
 
     cln->handler = ngx_http_azoai_ctx_cleanup;
+
+    /*
+     * set by ngx_memzero():
+     *
+     *     ctx->decision = NGX_HTTP_AZOAI_DECISION_NONE;
+     *     ctx->phase_rc = 0;
+     *     ctx->verdict.reason = AZOAI_ALLOW;
+     *     ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_NONE;
+     *     ctx->pii_count = 0;
+     *     ctx->engine = NULL;
+     */
+
+    /*
+     * the decision stays "none" until it is applied: a request that NGINX
+     * itself ends (client_max_body_size, a client gone mid-body) logs none
+     */
+    ctx->verdict.status = NGX_HTTP_OK;
+
+    ctx->alloc.alloc = ngx_http_azoai_palloc;
+    ctx->alloc.pool = r->pool;
 
     /* token counts stay "not seen" until a response says otherwise */
     azoai_usage_init(&ctx->usage, 0);
 
-    if (ngx_http_azoai_random(rnd, sizeof(rnd)) != NGX_OK) {
+    if (ngx_http_azoai_request_id(ctx->request_id) != NGX_OK) {
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
                                  "azoai: no random request id "
-                                 "(OpenSSL RAND_bytes or AES failed)");
+                                 "(OpenSSL AES failed)");
         return NULL;
     }
-
-    ngx_hex_dump(ctx->request_id, rnd, sizeof(rnd));
 
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
     return ctx;
-}
-
-
-/*
- * Request ids: AES-128 in counter mode under a key and counter start
- * drawn from RAND_bytes() once per worker process, which is how OpenSSL's
- * own CTR-DRBG makes its output.  RAND_bytes() itself costs thousands of
- * instructions a call in a worker (its public DRBG is looked up and
- * checked each time); the key stream is made 16 ids at a time, which
- * spreads the cost of an EVP call.  A process that did not draw the key
- * (a new worker after fork) draws its own and drops what it inherited.
- */
-
-#define NGX_HTTP_AZOAI_ID_BATCH  16
-
-static ngx_int_t
-ngx_http_azoai_random(u_char *buf, size_t len)
-{
-    int                      n;
-    u_char                   seed[32];
-    static size_t            used;
-    static EVP_CIPHER_CTX   *aes;
-    static ngx_pid_t         owner = -1;
-    static u_char            stream[NGX_HTTP_AZOAI_ID_BATCH
-                                    * NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2];
-    static const u_char      zero[sizeof(stream)];
-
-    if (len > NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2) {
-        return NGX_ERROR;
-    }
-
-    if (aes == NULL || owner != ngx_pid) {
-        if (aes == NULL) {
-            aes = EVP_CIPHER_CTX_new();
-            if (aes == NULL) {
-                return NGX_ERROR;
-            }
-        }
-
-        ngx_explicit_memzero(stream, sizeof(stream));
-        used = sizeof(stream);
-        owner = -1;
-
-        if (RAND_bytes(seed, sizeof(seed)) != 1
-            || EVP_EncryptInit_ex(aes, EVP_aes_128_ctr(), NULL, seed,
-                                  seed + 16)
-               != 1)
-        {
-            ngx_explicit_memzero(seed, sizeof(seed));
-            return NGX_ERROR;
-        }
-
-        ngx_explicit_memzero(seed, sizeof(seed));
-        owner = ngx_pid;
-    }
-
-    if (sizeof(stream) - used < len) {
-        if (EVP_EncryptUpdate(aes, stream, &n, zero, sizeof(stream)) != 1
-            || (size_t) n != sizeof(stream))
-        {
-            return NGX_ERROR;
-        }
-
-        used = 0;
-    }
-
-    /* each key stream byte is handed out once, then wiped */
-
-    ngx_memcpy(buf, stream + used, len);
-    ngx_memzero(stream + used, len);
-    used += len;
-
-    return NGX_OK;
-}
-
-
-azoai_alloc_t *
-ngx_http_azoai_allocator(ngx_http_request_t *r)
-{
-    azoai_alloc_t  *a;
-
-    a = ngx_palloc(r->pool, sizeof(azoai_alloc_t));
-    if (a == NULL) {
-        return NULL;
-    }
-
-    a->alloc = ngx_http_azoai_palloc;
-    a->pool = r->pool;
-
-    return a;
 }
 
 

@@ -1,30 +1,64 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * Denials: an Azure-shaped JSON error, sent by the module itself so that
- * the request never reaches the upstream.
+ * Denials: the decision set with a message formatted the NGINX way, and
+ * the Azure-shaped JSON error the module sends itself, so that a denied
+ * request never reaches the upstream.
  */
 
 
-#include "ngx_http_azoai_module.h"
+#include "ngx_http_azoai_ctx.h"
+
+
+static ngx_str_t  ngx_http_azoai_error_head =
+    ngx_string("{\"error\":{\"code\":\"");
+static ngx_str_t  ngx_http_azoai_error_mid =
+    ngx_string("\",\"message\":\"");
+static ngx_str_t  ngx_http_azoai_error_tail =
+    ngx_string("\",\"type\":\"azoai_policy\"}}\n");
+static ngx_str_t  ngx_http_azoai_json_type =
+    ngx_string("application/json");
+
+
+/*
+ * Sets the verdict to a denial.  The message is formatted with
+ * ngx_vslprintf() (%V, %O, %uz, ...); it must name no PII value and no
+ * credential, and the core makes it JSON-safe.
+ */
+
+void
+ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,
+    const char *fmt, ...)
+{
+    u_char   *p;
+    va_list   args;
+    u_char    msg[sizeof(ctx->verdict.message)];
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(msg, msg + sizeof(msg) - 1, fmt, args);
+    va_end(args);
+
+    *p = '\0';
+
+    azoai_decision_deny(&ctx->verdict, reason, "%s", msg);
+}
 
 
 ngx_int_t
 ngx_http_azoai_send_error(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 {
-    u_char       *p;
+    u_char       *p, *msg;
     size_t        len, msg_len;
     ngx_int_t     rc;
+    ngx_str_t     code;
     ngx_buf_t    *b;
     ngx_chain_t   out;
-    const char   *code;
 
-    static u_char  head[] = "{\"error\":{\"code\":\"";
-    static u_char  mid[] = "\",\"message\":\"";
-    static u_char  tail[] = "\",\"type\":\"azoai_policy\"}}\n";
+    code.data = (u_char *) azoai_reason_code(ctx->verdict.reason);
+    code.len = ngx_strlen(code.data);
 
-    code = azoai_reason_code(ctx->verdict.reason);
-    msg_len = ngx_strlen(ctx->verdict.message);
+    msg = (u_char *) ctx->verdict.message;
+    msg_len = ngx_strlen(msg);
 
     /* the request is answered here: no 100 Continue, no body wanted */
 
@@ -34,22 +68,24 @@ ngx_http_azoai_send_error(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         r->keepalive = 0;
     }
 
-    len = sizeof(head) - 1 + ngx_strlen(code) + sizeof(mid) - 1
-          + msg_len + ngx_escape_json(NULL, (u_char *) ctx->verdict.message,
-                                      msg_len)
-          + sizeof(tail) - 1;
+    len = ngx_http_azoai_error_head.len + code.len
+          + ngx_http_azoai_error_mid.len
+          + msg_len + ngx_escape_json(NULL, msg, msg_len)
+          + ngx_http_azoai_error_tail.len;
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(b->last, head, sizeof(head) - 1);
-    p = ngx_cpymem(p, code, ngx_strlen(code));
-    p = ngx_cpymem(p, mid, sizeof(mid) - 1);
-    p = (u_char *) ngx_escape_json(p, (u_char *) ctx->verdict.message,
-                                   msg_len);
-    p = ngx_cpymem(p, tail, sizeof(tail) - 1);
+    p = ngx_cpymem(b->last, ngx_http_azoai_error_head.data,
+                   ngx_http_azoai_error_head.len);
+    p = ngx_cpymem(p, code.data, code.len);
+    p = ngx_cpymem(p, ngx_http_azoai_error_mid.data,
+                   ngx_http_azoai_error_mid.len);
+    p = (u_char *) ngx_escape_json(p, msg, msg_len);
+    p = ngx_cpymem(p, ngx_http_azoai_error_tail.data,
+                   ngx_http_azoai_error_tail.len);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;
@@ -59,8 +95,8 @@ ngx_http_azoai_send_error(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
                                                 : NGX_HTTP_FORBIDDEN;
     r->headers_out.content_length_n = b->last - b->pos;
 
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type = ngx_http_azoai_json_type;
+    r->headers_out.content_type_len = ngx_http_azoai_json_type.len;
     r->headers_out.content_type_lowcase = NULL;
 
     ngx_http_clear_last_modified(r);

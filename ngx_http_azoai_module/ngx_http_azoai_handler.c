@@ -3,18 +3,19 @@
  *
  * The precontent phase handler: classify the request, judge what the
  * request line and headers say, read the body when the decision or PII
- * masking needs it, then let the request go on or deny it.
+ * masking needs it (as the mirror module does), then let the request go
+ * on or deny it.
  */
 
 
-#include "ngx_http_azoai_module.h"
+#include "ngx_http_azoai_ctx.h"
 
 
 static ngx_int_t ngx_http_azoai_judge_route(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
-static void ngx_http_azoai_request_view(ngx_http_request_t *r,
-    azoai_request_t *req);
 static ngx_uint_t ngx_http_azoai_needs_body(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
+static ngx_int_t ngx_http_azoai_read_body(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_finish(ngx_http_request_t *r,
@@ -57,16 +58,12 @@ ngx_http_azoai_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * the decision stays "none" until it is applied: a request that NGINX
-     * itself ends (client_max_body_size, a client gone mid-body) logs none
-     */
-    ctx->verdict.status = NGX_HTTP_OK;
-
     rc = ngx_http_azoai_judge_route(r, alcf, ctx);
 
     if (rc == NGX_OK && !ctx->route.azure) {
         /* not Azure OpenAI traffic: no decision, headers or counts */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: not an Azure OpenAI path, not judged");
         ctx->judged = 1;
         ctx->phase_rc = NGX_DECLINED;
         return NGX_DECLINED;
@@ -77,15 +74,86 @@ ngx_http_azoai_handler(ngx_http_request_t *r)
         return ngx_http_azoai_finish(r, ctx);
     }
 
+    return ngx_http_azoai_read_body(r, alcf, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_azoai_judge_route(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_http_azoai_read_request(r, ctx);
+
+    if (azoai_route_classify(&ctx->req, &ctx->route, &ctx->alloc)
+        != AZOAI_OK)
+    {
+        ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
+                            "the request could not be classified");
+        return NGX_ERROR;
+    }
+
+    azoai_policy_check_route(alcf->policy, &ctx->req, &ctx->route,
+                             &ctx->verdict);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: route \"%s\", deployment from %ui: %s",
+                   ctx->route.operation ? ctx->route.operation : "",
+                   (ngx_uint_t) ctx->route.deployment_from,
+                   ctx->verdict.reason == AZOAI_ALLOW
+                   ? "allowed so far"
+                   : azoai_reason_code(ctx->verdict.reason));
+
+    return ctx->verdict.reason == AZOAI_ALLOW ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_uint_t
+ngx_http_azoai_needs_body(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    azoai_route_t  *route;
+
+    route = &ctx->route;
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked
+#if (NGX_HTTP_V2)
+        && (r->stream == NULL || r->headers_in.content_length_n == 0)
+#endif
+       )
+    {
+        return 0;
+    }
+
+    if (route->deployment_from == AZOAI_DEP_BODY
+        || route->deployment_from == AZOAI_DEP_BASE_MODEL
+        || route->deployment_from == AZOAI_DEP_FORM)
+    {
+        return 1;
+    }
+
+    return alcf->pii.enable || route->json_body;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_read_body(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
     if (r->headers_in.content_length_n > (off_t) alcf->max_body_size) {
-        azoai_decision_deny(&ctx->verdict, AZOAI_BODY_TOO_LARGE,
-                            "request body of %lld bytes is larger than "
-                            "azoai_max_body_size (%zu bytes)",
-                            (long long) r->headers_in.content_length_n,
+        ngx_http_azoai_deny(ctx, AZOAI_BODY_TOO_LARGE,
+                            "request body of %O bytes is larger than "
+                            "azoai_max_body_size (%uz bytes)",
+                            r->headers_in.content_length_n,
                             alcf->max_body_size);
         ctx->judged = 1;
         return ngx_http_azoai_finish(r, ctx);
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: reading the request body, content length %O",
+                   r->headers_in.content_length_n);
 
     ctx->reading_body = 1;
 
@@ -112,13 +180,13 @@ ngx_http_azoai_body_handler(ngx_http_request_t *r)
 
     if (r->request_body == NULL || r->request_body->rest > 0) {
         /* the client went away; NGINX finalizes the request */
-        azoai_decision_deny(&ctx->verdict, AZOAI_INVALID_BODY,
+        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
                             "the request body was not received in full");
 
     } else if (ctx->verdict.reason == AZOAI_ALLOW
-               && ngx_http_azoai_process_body(r, ctx) != NGX_OK)
+               && ngx_http_azoai_inspect_body(r, ctx) != NGX_OK)
     {
-        azoai_decision_deny(&ctx->verdict, AZOAI_INTERNAL_ERROR,
+        ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
                             "the request body could not be inspected");
     }
 
@@ -166,6 +234,11 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_DONE;
     }
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: request %*s allowed, %ui PII value(s)",
+                   (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN, ctx->request_id,
+                   ctx->pii_count);
+
     ctx->phase_rc = NGX_DECLINED;
 
     if (alcf->audit_headers
@@ -187,134 +260,4 @@ ngx_http_azoai_log_decision(ngx_http_request_t *r, ngx_uint_t level,
                              ctx->request_id, what,
                              azoai_reason_code(ctx->verdict.reason),
                              ctx->verdict.message);
-}
-
-
-static ngx_int_t
-ngx_http_azoai_judge_route(ngx_http_request_t *r,
-    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
-{
-    azoai_alloc_t        *a;
-    azoai_policy_conf_t   pc;
-
-    ngx_http_azoai_request_view(r, &ctx->req);
-
-    a = ngx_http_azoai_allocator(r);
-    if (a == NULL
-        || azoai_route_classify(&ctx->req, &ctx->route, a) != AZOAI_OK)
-    {
-        azoai_decision_deny(&ctx->verdict, AZOAI_INTERNAL_ERROR,
-                            "the request could not be classified");
-        return NGX_ERROR;
-    }
-
-    pc.catalog = alcf->catalog;
-    pc.allow_preview_api = alcf->allow_preview_api;
-    pc.allow_unknown = alcf->allow_unknown;
-
-    azoai_policy_check_route(&pc, &ctx->req, &ctx->route, &ctx->verdict);
-
-    return ctx->verdict.reason == AZOAI_ALLOW ? NGX_OK : NGX_DECLINED;
-}
-
-
-static ngx_uint_t
-ngx_http_azoai_needs_body(ngx_http_request_t *r,
-    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
-{
-    azoai_route_t  *route;
-
-    route = &ctx->route;
-
-    if (!route->azure) {
-        return 0;
-    }
-
-    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked
-#if (NGX_HTTP_V2)
-        && (r->stream == NULL || r->headers_in.content_length_n == 0)
-#endif
-       )
-    {
-        return 0;
-    }
-
-    if (route->deployment_from == AZOAI_DEP_BODY
-        || route->deployment_from == AZOAI_DEP_BASE_MODEL
-        || route->deployment_from == AZOAI_DEP_FORM)
-    {
-        return 1;
-    }
-
-    return alcf->pii || route->json_body;
-}
-
-
-static void
-ngx_http_azoai_request_view(ngx_http_request_t *r, azoai_request_t *req)
-{
-    u_char           *q;
-    ngx_uint_t        i;
-    azoai_str_t      *slot;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    ngx_memzero(req, sizeof(azoai_request_t));
-
-    req->method.data = r->method_name.data;
-    req->method.len = r->method_name.len;
-
-    /*
-     * The raw request target as the client sent it, so that encoded,
-     * dot and empty segments are seen; after a rewrite, the new URI.
-     */
-
-    if (r->valid_unparsed_uri && r->unparsed_uri.len) {
-        /* memchr(), not a byte loop: the target can be long */
-        q = memchr(r->unparsed_uri.data, '?', r->unparsed_uri.len);
-
-        req->path.data = r->unparsed_uri.data;
-        req->path.len = q ? (size_t) (q - r->unparsed_uri.data)
-                          : r->unparsed_uri.len;
-
-    } else {
-        req->path.data = r->uri.data;
-        req->path.len = r->uri.len;
-    }
-
-    req->args.data = r->args.data;
-    req->args.len = r->args.len;
-
-    part = &r->headers_in.headers.part;
-    i = 0;
-
-    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
-        if (ngx_http_azoai_header_is(h, "x-ms-spillover-deployment")) {
-            slot = &req->spillover;
-
-        } else if (ngx_http_azoai_header_is(h,
-                       "x-ms-oai-image-generation-deployment"))
-        {
-            slot = &req->image_deployment;
-
-        } else if (ngx_http_azoai_header_is(h, "aoai-evals")) {
-            slot = &req->evals;
-
-        } else if (ngx_http_azoai_header_is(h,
-                                            "aoai-copy-ft-checkpoints"))
-        {
-            slot = &req->copy_checkpoints;
-
-        } else {
-            continue;
-        }
-
-        if (slot->data) {
-            req->header_repeated = 1;
-        }
-
-        /* a present but empty header still counts as present */
-        slot->data = h->value.len ? h->value.data : (u_char *) "";
-        slot->len = h->value.len;
-    }
 }

@@ -3,51 +3,21 @@
  *
  * Counters in shared memory, so that all workers count together and the
  * counts survive reloads: requests by decision and reason, PII by type,
- * tokens by deployment.  azoai_metrics answers in Prometheus text format.
+ * tokens by deployment.  The zone is set up here and each judged request
+ * is counted in the log phase; ngx_http_azoai_metrics_page.c shows them.
  */
 
 
-#include "ngx_http_azoai_module.h"
+#include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_metrics.h"
 
 
-#define NGX_HTTP_AZOAI_METRIC_NAME_LEN   64
-#define NGX_HTTP_AZOAI_METRIC_PII_TYPES  AZOAI_PII_MAX_TYPES
-#define NGX_HTTP_AZOAI_METRIC_DEPS       256
-
-
-typedef struct {
-    u_char                      name[NGX_HTTP_AZOAI_METRIC_NAME_LEN + 1];
-    ngx_atomic_t                count;
-} ngx_http_azoai_metric_pii_t;
-
-
-typedef struct {
-    u_char                      name[NGX_HTTP_AZOAI_METRIC_NAME_LEN + 1];
-    ngx_atomic_t                requests;
-    ngx_atomic_t                prompt;
-    ngx_atomic_t                completion;
-    ngx_atomic_t                total;
-} ngx_http_azoai_metric_dep_t;
-
-
-struct ngx_http_azoai_metrics_s {
-    ngx_atomic_t                requests[4][AZOAI_REASON_N];
-    ngx_atomic_t                masked_requests;
-    ngx_http_azoai_metric_pii_t pii[NGX_HTTP_AZOAI_METRIC_PII_TYPES];
-    ngx_http_azoai_metric_dep_t deps[NGX_HTTP_AZOAI_METRIC_DEPS];
-    ngx_atomic_t                deps_overflow;
-};
-
-
-typedef struct {
-    ngx_slab_pool_t            *shpool;
-    ngx_http_azoai_metrics_t   *metrics;
-} ngx_http_azoai_metrics_zone_t;
+/* what the slab allocator needs beside the counters */
+#define NGX_HTTP_AZOAI_ZONE_SLAB_PAGES  8
 
 
 static ngx_int_t ngx_http_azoai_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static ngx_int_t ngx_http_azoai_metrics_handler(ngx_http_request_t *r);
 static void ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_http_azoai_metric_pii_t *ngx_http_azoai_pii_slot(
@@ -57,8 +27,6 @@ static ngx_http_azoai_metric_dep_t *ngx_http_azoai_dep_slot(
 static ngx_uint_t ngx_http_azoai_printable(const azoai_str_t *name);
 static void ngx_http_azoai_publish_name(u_char *slot, u_char *name,
     size_t len);
-static u_char *ngx_http_azoai_metrics_print(u_char *p, u_char *last,
-    ngx_http_azoai_metrics_t *m);
 
 
 char *
@@ -77,7 +45,8 @@ ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     size = ngx_parse_size(&value[2]);
-    min = sizeof(ngx_http_azoai_metrics_t) + 8 * ngx_pagesize;
+    min = sizeof(ngx_http_azoai_metrics_t)
+          + NGX_HTTP_AZOAI_ZONE_SLAB_PAGES * ngx_pagesize;
 
     if (size == NGX_ERROR || size < min) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -146,25 +115,6 @@ ngx_http_azoai_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-char *
-ngx_http_azoai_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_core_loc_conf_t   *clcf;
-    ngx_http_azoai_loc_conf_t  *alcf = conf;
-
-    if (alcf->metrics) {
-        return "is duplicate";
-    }
-
-    alcf->metrics = 1;
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_azoai_metrics_handler;
-
-    return NGX_CONF_OK;
-}
-
-
 /* the log phase: each judged request is counted once */
 
 ngx_int_t
@@ -190,6 +140,11 @@ ngx_http_azoai_log_handler(ngx_http_request_t *r)
 
     ctx->counted = 1;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: counting request %*s: %V",
+                   (size_t) NGX_HTTP_AZOAI_REQUEST_ID_LEN, ctx->request_id,
+                   ngx_http_azoai_decision_name(ctx->decision));
+
     z = amcf->metrics_zone->data;
 
     ngx_http_azoai_count_details(z, ctx);
@@ -212,7 +167,7 @@ static void
 ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
     ngx_http_azoai_ctx_t *ctx)
 {
-    unsigned                        t, n;
+    ngx_int_t                       t;
     azoai_str_t                     name;
     ngx_http_azoai_metrics_t       *m;
     ngx_http_azoai_metric_pii_t    *ps;
@@ -224,19 +179,13 @@ ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
         (void) ngx_atomic_fetch_add(&m->masked_requests, 1);
     }
 
-    if (ctx->pii_types && ctx->engine) {
-        n = azoai_pii_type_count(ctx->engine);
-
-        for (t = 0; t < n && t < AZOAI_PII_MAX_TYPES; t++) {
-            if (!(ctx->pii_types & ((uint64_t) 1 << t))) {
-                continue;
-            }
-
-            ps = ngx_http_azoai_pii_slot(z,
-                                         azoai_pii_type_name(ctx->engine, t));
-            if (ps) {
-                (void) ngx_atomic_fetch_add(&ps->count, ctx->pii_counts[t]);
-            }
+    for (t = ngx_http_azoai_next_type(ctx->pii_types, -1);
+         t != -1 && ctx->engine;
+         t = ngx_http_azoai_next_type(ctx->pii_types, t))
+    {
+        ps = ngx_http_azoai_pii_slot(z, azoai_pii_type_name(ctx->engine, t));
+        if (ps) {
+            (void) ngx_atomic_fetch_add(&ps->count, ctx->pii_counts[t]);
         }
     }
 
@@ -386,162 +335,4 @@ ngx_http_azoai_printable(const azoai_str_t *name)
 {
     return name->len <= NGX_HTTP_AZOAI_METRIC_NAME_LEN
            && azoai_name_printable(name->data, name->len);
-}
-
-
-static ngx_int_t
-ngx_http_azoai_metrics_handler(ngx_http_request_t *r)
-{
-    size_t                          size;
-    ngx_int_t                       rc;
-    ngx_buf_t                      *b;
-    ngx_chain_t                     out;
-    ngx_http_azoai_main_conf_t     *amcf;
-    ngx_http_azoai_metrics_zone_t  *z;
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
-
-    if (amcf->metrics_zone == NULL) {
-        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
-                                 "azoai_metrics: no azoai_metrics_zone "
-                                 "is configured");
-        return NGX_HTTP_NOT_FOUND;
-    }
-
-    z = amcf->metrics_zone->data;
-
-    size = 4096 + 4 * AZOAI_REASON_N * 128
-           + NGX_HTTP_AZOAI_METRIC_PII_TYPES * 160
-           + NGX_HTTP_AZOAI_METRIC_DEPS * 4 * 200;
-
-    b = ngx_create_temp_buf(r->pool, size);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_http_azoai_metrics_print(b->pos, b->end, z->metrics);
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static u_char *
-ngx_http_azoai_metrics_print(u_char *p, u_char *last,
-    ngx_http_azoai_metrics_t *m)
-{
-    ngx_uint_t                    d, i;
-    ngx_http_azoai_metric_dep_t  *ds;
-
-    p = ngx_slprintf(p, last,
-            "# HELP azoai_requests_total Requests judged, by decision "
-            "and reason.\n"
-            "# TYPE azoai_requests_total counter\n");
-
-    for (d = NGX_HTTP_AZOAI_DECISION_ALLOW;
-         d <= NGX_HTTP_AZOAI_DECISION_REPORT_DENY;
-         d++)
-    {
-        for (i = 0; i < AZOAI_REASON_N; i++) {
-            if (m->requests[d][i] == 0
-                && !(d == NGX_HTTP_AZOAI_DECISION_ALLOW && i == 0))
-            {
-                continue;
-            }
-
-            p = ngx_slprintf(p, last,
-                    "azoai_requests_total{decision=\"%s\",reason=\"%s\"} "
-                    "%uA\n",
-                    ngx_http_azoai_decision_name(d), azoai_reason_code(i),
-                    m->requests[d][i]);
-        }
-    }
-
-    p = ngx_slprintf(p, last,
-            "# HELP azoai_masked_requests_total Requests whose body was "
-            "masked.\n"
-            "# TYPE azoai_masked_requests_total counter\n"
-            "azoai_masked_requests_total %uA\n"
-            "# HELP azoai_pii_total PII values found, by type.\n"
-            "# TYPE azoai_pii_total counter\n", m->masked_requests);
-
-    for (i = 0; i < NGX_HTTP_AZOAI_METRIC_PII_TYPES; i++) {
-        if (m->pii[i].name[0] == '\0') {
-            break;
-        }
-
-        p = ngx_slprintf(p, last, "azoai_pii_total{type=\"%s\"} %uA\n",
-                         m->pii[i].name, m->pii[i].count);
-    }
-
-    p = ngx_slprintf(p, last,
-            "# HELP azoai_deployment_requests_total Requests, by "
-            "deployment.\n"
-            "# TYPE azoai_deployment_requests_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_AZOAI_METRIC_DEPS; i++) {
-        ds = &m->deps[i];
-
-        if (ds->name[0] == '\0') {
-            break;
-        }
-
-        p = ngx_slprintf(p, last,
-                "azoai_deployment_requests_total{deployment=\"%s\"} %uA\n",
-                ds->name, ds->requests);
-    }
-
-    p = ngx_slprintf(p, last,
-            "# HELP azoai_tokens_total Tokens from response usage, by "
-            "deployment and kind.\n"
-            "# TYPE azoai_tokens_total counter\n");
-
-    for (i = 0; i < NGX_HTTP_AZOAI_METRIC_DEPS; i++) {
-        ds = &m->deps[i];
-
-        if (ds->name[0] == '\0') {
-            break;
-        }
-
-        p = ngx_slprintf(p, last,
-                "azoai_tokens_total{deployment=\"%s\",kind=\"prompt\"} %uA\n"
-                "azoai_tokens_total{deployment=\"%s\",kind=\"completion\"} "
-                "%uA\n"
-                "azoai_tokens_total{deployment=\"%s\",kind=\"total\"} %uA\n",
-                ds->name, ds->prompt, ds->name, ds->completion,
-                ds->name, ds->total);
-    }
-
-    p = ngx_slprintf(p, last,
-            "# HELP azoai_deployments_overflow_total Requests whose "
-            "deployment did not fit the table.\n"
-            "# TYPE azoai_deployments_overflow_total counter\n"
-            "azoai_deployments_overflow_total %uA\n", m->deps_overflow);
-
-    return p;
 }

@@ -6,9 +6,14 @@
  */
 
 
-#include <openssl/evp.h>
+#include "ngx_http_azoai_ctx.h"
 
-#include "ngx_http_azoai_module.h"
+
+/* the longest name a variable shows; longer ones show as "-invalid-" */
+#define NGX_HTTP_AZOAI_VAR_NAME_MAX  64
+
+/* $azoai_body_sha256: SHA-256 in hex */
+#define NGX_HTTP_AZOAI_SHA256_HEX    64
 
 
 typedef enum {
@@ -31,14 +36,14 @@ typedef enum {
 
 static ngx_int_t ngx_http_azoai_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static ngx_int_t ngx_http_azoai_var_name(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, const azoai_str_t *name, size_t max);
+static ngx_int_t ngx_http_azoai_var_string(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx, uintptr_t data);
+static ngx_int_t ngx_http_azoai_var_name(ngx_http_variable_value_t *v,
+    const azoai_str_t *name);
 static ngx_int_t ngx_http_azoai_var_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, int64_t n);
 static ngx_int_t ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx);
-static ngx_int_t ngx_http_azoai_digest_chain(ngx_http_request_t *r,
-    ngx_chain_t *cl, u_char *md, unsigned int *n);
 static ngx_int_t ngx_http_azoai_var_sha256(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_var_set(ngx_http_variable_value_t *v,
@@ -93,32 +98,10 @@ ngx_http_azoai_add_variables(ngx_conf_t *cf)
 }
 
 
-const char *
-ngx_http_azoai_decision_name(ngx_uint_t decision)
-{
-    switch (decision) {
-
-    case NGX_HTTP_AZOAI_DECISION_ALLOW:
-        return "allow";
-
-    case NGX_HTTP_AZOAI_DECISION_DENY:
-        return "deny";
-
-    case NGX_HTTP_AZOAI_DECISION_REPORT_DENY:
-        return "report-deny";
-
-    default:
-        return "";
-    }
-}
-
-
 static ngx_int_t
 ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    const char            *s;
-    azoai_str_t            name;
     ngx_http_azoai_ctx_t  *ctx;
 
     ctx = ngx_http_azoai_get_ctx(r);
@@ -129,41 +112,6 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     }
 
     switch (data) {
-
-    case NGX_HTTP_AZOAI_VAR_REQUEST_ID:
-        ngx_http_azoai_var_set(v, ctx->request_id,
-                               NGX_HTTP_AZOAI_REQUEST_ID_LEN);
-        return NGX_OK;
-
-    case NGX_HTTP_AZOAI_VAR_DECISION:
-        s = ngx_http_azoai_decision_name(ctx->decision);
-        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
-        return NGX_OK;
-
-    case NGX_HTTP_AZOAI_VAR_REASON:
-        s = azoai_reason_code(ctx->verdict.reason);
-        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
-        return NGX_OK;
-
-    case NGX_HTTP_AZOAI_VAR_OPERATION:
-        s = ctx->route.operation ? ctx->route.operation : "";
-        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
-        return NGX_OK;
-
-    case NGX_HTTP_AZOAI_VAR_DEPLOYMENT:
-        name = ctx->verdict.deployment.len ? ctx->verdict.deployment
-                                           : ctx->route.deployment;
-        return ngx_http_azoai_var_name(r, v, &name, 64);
-
-    case NGX_HTTP_AZOAI_VAR_MODEL:
-        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model, 64);
-
-    case NGX_HTTP_AZOAI_VAR_MODEL_VERSION:
-        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model_version,
-                                       64);
-
-    case NGX_HTTP_AZOAI_VAR_API_VERSION:
-        return ngx_http_azoai_var_name(r, v, &ctx->route.api_version, 32);
 
     case NGX_HTTP_AZOAI_VAR_PII_COUNT:
         return ngx_http_azoai_var_number(r, v, ctx->pii_count);
@@ -183,6 +131,58 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS:
         return ngx_http_azoai_var_number(r, v, ctx->usage.total_tokens);
+
+    default:
+        return ngx_http_azoai_var_string(r, v, ctx, data);
+    }
+}
+
+
+/* the variables that show a string the request or the decision holds */
+
+static ngx_int_t
+ngx_http_azoai_var_string(ngx_http_request_t *r, ngx_http_variable_value_t *v,
+    ngx_http_azoai_ctx_t *ctx, uintptr_t data)
+{
+    const char  *s;
+    ngx_str_t   *name;
+    azoai_str_t  dep;
+
+    switch (data) {
+
+    case NGX_HTTP_AZOAI_VAR_REQUEST_ID:
+        ngx_http_azoai_var_set(v, ctx->request_id,
+                               NGX_HTTP_AZOAI_REQUEST_ID_LEN);
+        return NGX_OK;
+
+    case NGX_HTTP_AZOAI_VAR_DECISION:
+        name = ngx_http_azoai_decision_name(ctx->decision);
+        ngx_http_azoai_var_set(v, name->data, name->len);
+        return NGX_OK;
+
+    case NGX_HTTP_AZOAI_VAR_REASON:
+        s = azoai_reason_code(ctx->verdict.reason);
+        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
+        return NGX_OK;
+
+    case NGX_HTTP_AZOAI_VAR_OPERATION:
+        s = ctx->route.operation ? ctx->route.operation : "";
+        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
+        return NGX_OK;
+
+    case NGX_HTTP_AZOAI_VAR_DEPLOYMENT:
+        dep = ctx->verdict.deployment.len ? ctx->verdict.deployment
+                                          : ctx->route.deployment;
+        return ngx_http_azoai_var_name(v, &dep);
+
+    case NGX_HTTP_AZOAI_VAR_MODEL:
+        return ngx_http_azoai_var_name(v, &ctx->verdict.model);
+
+    case NGX_HTTP_AZOAI_VAR_MODEL_VERSION:
+        return ngx_http_azoai_var_name(v, &ctx->verdict.model_version);
+
+    case NGX_HTTP_AZOAI_VAR_API_VERSION:
+        return ngx_http_azoai_var_name(v, &ctx->route.api_version);
     }
 
     v->not_found = 1;
@@ -198,15 +198,16 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
  */
 
 static ngx_int_t
-ngx_http_azoai_var_name(ngx_http_request_t *r, ngx_http_variable_value_t *v,
-    const azoai_str_t *name, size_t max)
+ngx_http_azoai_var_name(ngx_http_variable_value_t *v, const azoai_str_t *name)
 {
     if (name->len == 0) {
         ngx_http_azoai_var_set(v, (u_char *) "", 0);
         return NGX_OK;
     }
 
-    if (name->len > max || !azoai_name_printable(name->data, name->len)) {
+    if (name->len > NGX_HTTP_AZOAI_VAR_NAME_MAX
+        || !azoai_name_printable(name->data, name->len))
+    {
         ngx_http_azoai_var_set(v, (u_char *) "-invalid-",
                                sizeof("-invalid-") - 1);
         return NGX_OK;
@@ -243,23 +244,23 @@ static ngx_int_t
 ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_http_azoai_ctx_t *ctx)
 {
-    u_char    *p, *start, *last;
-    size_t     len;
-    unsigned   t, n;
+    u_char     *p, *start, *last;
+    size_t      len;
+    ngx_int_t   t;
 
     if (ctx->pii_types == 0 || ctx->engine == NULL) {
         ngx_http_azoai_var_set(v, (u_char *) "", 0);
         return NGX_OK;
     }
 
-    n = azoai_pii_type_count(ctx->engine);
     len = 0;
 
-    for (t = 0; t < n && t < AZOAI_PII_MAX_TYPES; t++) {
-        if (ctx->pii_types & ((uint64_t) 1 << t)) {
-            len += ngx_strlen(azoai_pii_type_name(ctx->engine, t))
-                   + 1 + NGX_INT32_LEN + 1;
-        }
+    for (t = ngx_http_azoai_next_type(ctx->pii_types, -1);
+         t != -1;
+         t = ngx_http_azoai_next_type(ctx->pii_types, t))
+    {
+        len += ngx_strlen(azoai_pii_type_name(ctx->engine, t))
+               + sizeof(",:") - 1 + NGX_INT32_LEN;
     }
 
     start = ngx_pnalloc(r->pool, len);
@@ -270,12 +271,13 @@ ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
     p = start;
     last = start + len;
 
-    for (t = 0; t < n && t < AZOAI_PII_MAX_TYPES; t++) {
-        if (ctx->pii_types & ((uint64_t) 1 << t)) {
-            p = ngx_slprintf(p, last, "%s%s:%uD", p == start ? "" : ",",
-                             azoai_pii_type_name(ctx->engine, t),
-                             ctx->pii_counts[t]);
-        }
+    for (t = ngx_http_azoai_next_type(ctx->pii_types, -1);
+         t != -1;
+         t = ngx_http_azoai_next_type(ctx->pii_types, t))
+    {
+        p = ngx_slprintf(p, last, "%s%s:%uD", p == start ? "" : ",",
+                         azoai_pii_type_name(ctx->engine, t),
+                         ctx->pii_counts[t]);
     }
 
     ngx_http_azoai_var_set(v, start, p - start);
@@ -284,115 +286,31 @@ ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
 }
 
 
+/* computed when asked for: most configurations never log it */
+
 static ngx_int_t
 ngx_http_azoai_var_sha256(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     ngx_http_azoai_ctx_t *ctx)
 {
-    u_char        *p;
-    unsigned int   n;
-    u_char         md[EVP_MAX_MD_SIZE];
+    u_char  *p;
 
-    if (!ctx->body_seen) {
+    if (ctx->received_in == NGX_HTTP_AZOAI_RECEIVED_NONE) {
         ngx_http_azoai_var_set(v, (u_char *) "", 0);
         return NGX_OK;
     }
 
-    /* computed when asked for: most configurations never log it */
-
-    if (ctx->body_chain) {
-        if (ngx_http_azoai_digest_chain(r, ctx->body_chain, md, &n)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-    } else if (EVP_Digest(ctx->body.data, ctx->body.len, md, &n,
-                          EVP_sha256(), NULL)
-               != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, n * 2);
+    p = ngx_pnalloc(r->pool, NGX_HTTP_AZOAI_SHA256_HEX);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_http_azoai_var_set(v, p, ngx_hex_dump(p, md, n) - p);
-
-    return NGX_OK;
-}
-
-
-/*
- * SHA-256 of the buffers and temp file parts of a request body.  The temp
- * file is still open in the log phase because the handler sets
- * r->preserve_body (the upstream module would close it once the
- * response starts otherwise).
- */
-
-static ngx_int_t
-ngx_http_azoai_digest_chain(ngx_http_request_t *r, ngx_chain_t *cl,
-    u_char *md, unsigned int *n)
-{
-    off_t        pos;
-    size_t       size;
-    ssize_t      got;
-    ngx_int_t    rc;
-    ngx_buf_t   *b;
-    EVP_MD_CTX  *sha;
-    u_char       chunk[4096];
-
-    sha = EVP_MD_CTX_new();
-    if (sha == NULL) {
+    if (ngx_http_azoai_body_sha256(r, ctx, p) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    rc = NGX_ERROR;
+    ngx_http_azoai_var_set(v, p, NGX_HTTP_AZOAI_SHA256_HEX);
 
-    if (EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1) {
-        goto done;
-    }
-
-    for ( /* void */ ; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (!b->in_file) {
-            if (EVP_DigestUpdate(sha, b->pos, b->last - b->pos) != 1) {
-                goto done;
-            }
-
-            continue;
-        }
-
-        for (pos = b->file_pos; pos < b->file_last; pos += got) {
-            size = ngx_min((off_t) sizeof(chunk), b->file_last - pos);
-
-            got = ngx_read_file(b->file, chunk, size, pos);
-
-            if (got != (ssize_t) size) {
-                ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
-                                         "azoai: cannot read request body "
-                                         "from \"%V\" for its digest",
-                                         &b->file->name);
-                goto done;
-            }
-
-            if (EVP_DigestUpdate(sha, chunk, size) != 1) {
-                goto done;
-            }
-        }
-    }
-
-    if (EVP_DigestFinal_ex(sha, md, n) == 1) {
-        rc = NGX_OK;
-    }
-
-done:
-
-    EVP_MD_CTX_free(sha);
-
-    return rc;
+    return NGX_OK;
 }
 
 

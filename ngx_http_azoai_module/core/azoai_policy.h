@@ -29,7 +29,7 @@
 #define AZOAI_REASON_N                 11
 
 
-typedef struct {
+typedef struct azoai_policy_conf_s {
     const azoai_catalog_t  *catalog;
     unsigned                allow_preview_api:1;
     unsigned                allow_unknown:1;

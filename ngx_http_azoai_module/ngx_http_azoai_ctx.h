@@ -1,0 +1,69 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The per-request context: what the handler found, decided and counted,
+ * kept for the filters, the variables and the log phase.
+ */
+
+#ifndef _NGX_HTTP_AZOAI_CTX_H_INCLUDED_
+#define _NGX_HTTP_AZOAI_CTX_H_INCLUDED_
+
+
+#include "ngx_http_azoai_module.h"
+
+#include "azoai_route.h"
+#include "azoai_policy.h"
+#include "azoai_pii.h"
+#include "azoai_usage.h"
+
+
+/* where the body as received is kept, for $azoai_body_sha256 */
+typedef enum {
+    NGX_HTTP_AZOAI_RECEIVED_NONE = 0,  /* no body was read */
+    NGX_HTTP_AZOAI_RECEIVED_FLAT,      /* ctx->received: one span */
+    NGX_HTTP_AZOAI_RECEIVED_BUFS       /* ctx->received_bufs: a chain */
+} ngx_http_azoai_received_e;
+
+
+struct ngx_http_azoai_ctx_s {
+    u_char                      request_id[NGX_HTTP_AZOAI_REQUEST_ID_LEN];
+
+    ngx_uint_t                  decision;     /* NGX_HTTP_AZOAI_DECISION_* */
+    ngx_int_t                   phase_rc;     /* what the handler returns */
+    azoai_request_t             req;
+    azoai_route_t               route;
+    azoai_decision_t            verdict;
+
+    /* core allocations for this request come from r->pool */
+    azoai_alloc_t               alloc;
+
+    /*
+     * The body as received: one span (memory, or the gathered copy when
+     * nothing was rewritten in it), or the buffers it was gathered from
+     * once that copy was masked in place.
+     */
+    ngx_http_azoai_received_e   received_in;
+    ngx_str_t                   received;
+    ngx_chain_t                *received_bufs;
+
+    /* PII found (counted in report mode too) */
+    ngx_uint_t                  pii_count;
+    uint64_t                    pii_types;    /* a bit per type id */
+    uint32_t                    pii_counts[AZOAI_PII_MAX_TYPES];
+    const azoai_pii_engine_t   *engine;       /* names the type ids */
+
+    azoai_usage_t               usage;
+
+    /* from the one pass over the request headers */
+    unsigned                    compressed:1; /* a Content-Encoding */
+    unsigned                    audit_sent:1; /* X-AzOAI-... from client */
+
+    unsigned                    judged:1;     /* decision made */
+    unsigned                    reading_body:1;
+    unsigned                    masked:1;
+    unsigned                    usage_on:1;   /* the body filter reads */
+    unsigned                    counted:1;    /* metrics recorded */
+};
+
+
+#endif /* _NGX_HTTP_AZOAI_CTX_H_INCLUDED_ */

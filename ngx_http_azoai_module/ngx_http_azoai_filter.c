@@ -1,0 +1,255 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The response filters.  The header filter adds the client audit headers
+ * and decides whether the body filter reads token usage; the body filter
+ * reads it from JSON responses and event streams as the bytes pass,
+ * without holding anything back: the chain goes on unchanged.
+ */
+
+
+#include "ngx_http_azoai_ctx.h"
+
+
+static ngx_int_t ngx_http_azoai_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_azoai_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+static ngx_uint_t ngx_http_azoai_type_is(ngx_str_t *type, ngx_str_t *want);
+static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+static ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_str_t  ngx_http_azoai_h_request_id =
+    ngx_string("X-AzOAI-Request-Id");
+static ngx_str_t  ngx_http_azoai_h_decision =
+    ngx_string("X-AzOAI-Decision");
+static ngx_str_t  ngx_http_azoai_h_pii =
+    ngx_string("X-AzOAI-PII-Masked");
+static ngx_str_t  ngx_http_azoai_h_prefix =
+    ngx_string("X-AzOAI-");
+
+static ngx_str_t  ngx_http_azoai_event_stream =
+    ngx_string("text/event-stream");
+static ngx_str_t  ngx_http_azoai_json =
+    ngx_string("application/json");
+
+
+ngx_int_t
+ngx_http_azoai_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_azoai_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_azoai_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_azoai_ctx_t       *ctx;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_azoai_get_ctx(r);
+
+    if (ctx == NULL || ctx->decision == NGX_HTTP_AZOAI_DECISION_NONE) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (ctx->decision != NGX_HTTP_AZOAI_DECISION_DENY) {
+        ngx_http_azoai_start_usage(r, ctx);
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (alcf->audit_headers
+        && ngx_http_azoai_add_audit_headers(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+/* token usage: JSON or event-stream responses, not compressed ones */
+
+static void
+ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_str_t  *type;
+
+    if (r->headers_out.content_encoding) {
+        return;
+    }
+
+    type = &r->headers_out.content_type;
+
+    if (ngx_http_azoai_type_is(type, &ngx_http_azoai_event_stream)) {
+        azoai_usage_init(&ctx->usage, 1);
+
+    } else if (ngx_http_azoai_type_is(type, &ngx_http_azoai_json)) {
+        azoai_usage_init(&ctx->usage, 0);
+
+    } else {
+        return;
+    }
+
+    ctx->usage_on = 1;
+
+    /* responses buffered to a temp file are read back for the filter */
+    r->filter_need_in_memory = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: reading token usage from a \"%V\" response",
+                   type);
+}
+
+
+static ngx_uint_t
+ngx_http_azoai_type_is(ngx_str_t *type, ngx_str_t *want)
+{
+    return type->len >= want->len
+           && ngx_strncasecmp(type->data, want->data, want->len) == 0;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t   value;
+
+    ngx_http_azoai_strip_headers_out(r);
+
+    value.data = ctx->request_id;
+    value.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+
+    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_request_id,
+                                      &value)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_decision,
+                                      ngx_http_azoai_decision_name(
+                                          ctx->decision))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "%ui", ctx->pii_count) - p;
+
+    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii, &value);
+}
+
+
+static ngx_int_t
+ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/* X-AzOAI-* headers from the upstream would be mistaken for ours */
+
+static void
+ngx_http_azoai_strip_headers_out(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    i = 0;
+
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (h->key.len > ngx_http_azoai_h_prefix.len
+            && ngx_strncasecmp(h->key.data, ngx_http_azoai_h_prefix.data,
+                               ngx_http_azoai_h_prefix.len) == 0)
+        {
+            h->hash = 0;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t           *cl;
+    ngx_http_azoai_ctx_t  *ctx;
+
+    if (r != r->main || in == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
+
+    if (ctx == NULL || !ctx->usage_on) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {
+            azoai_usage_feed(&ctx->usage, cl->buf->pos,
+                             cl->buf->last - cl->buf->pos);
+        }
+
+        if (cl->buf->last_buf) {
+            azoai_usage_finish(&ctx->usage);
+            ctx->usage_on = 0;
+
+            ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "azoai: token usage prompt %L, completion %L, "
+                           "total %L",
+                           (int64_t) ctx->usage.prompt_tokens,
+                           (int64_t) ctx->usage.completion_tokens,
+                           (int64_t) ctx->usage.total_tokens);
+            break;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, in);
+}

@@ -1,0 +1,315 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Judging the request body: its shape (multipart, compressed), the core's
+ * one pass over it (strict JSON, deployment names, PII spans), every
+ * deployment it names, the PII outcome (block, report, mask), and the
+ * masked body spliced into the request.  When nothing matched, the
+ * original buffers go upstream untouched.
+ */
+
+
+#include "ngx_http_azoai_ctx.h"
+
+#include "azoai_body.h"
+
+
+/* room for the names of the blocked types in a denial */
+#define NGX_HTTP_AZOAI_TYPES_TEXT_LEN  256
+
+
+static ngx_int_t ngx_http_azoai_check_shape(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
+static ngx_uint_t ngx_http_azoai_multipart(ngx_http_request_t *r,
+    azoai_route_t *route);
+static ngx_int_t ngx_http_azoai_check_result(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res);
+static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
+    ngx_uint_t copied);
+static void ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
+    const azoai_body_result_t *res);
+
+
+/*
+ * NGX_OK with ctx->verdict set (allow, or a denial), NGX_ERROR when the
+ * body could not be inspected (the caller denies: fail closed).
+ */
+
+ngx_int_t
+ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_int_t                   rc;
+    ngx_str_t                   body;
+    ngx_uint_t                  copied;
+    azoai_body_result_t        *res;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (ngx_http_azoai_gather_body(r, &body, &copied) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->received = body;
+    ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_FLAT;
+
+    if (body.len > alcf->max_body_size) {
+        ngx_http_azoai_deny(ctx, AZOAI_BODY_TOO_LARGE,
+                            "request body of %uz bytes is larger than "
+                            "azoai_max_body_size (%uz bytes)",
+                            body.len, alcf->max_body_size);
+        return NGX_OK;
+    }
+
+    if (body.len == 0) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_azoai_check_shape(r, alcf, ctx);
+    if (rc != NGX_OK) {
+        return NGX_OK;
+    }
+
+    res = ngx_palloc(r->pool, sizeof(azoai_body_result_t));
+    if (res == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->engine = alcf->pii.enable ? alcf->pii.engine : NULL;
+
+    if (azoai_body_inspect(ctx->engine, body.data, body.len, &ctx->alloc,
+                           res)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_azoai_check_result(r, alcf, ctx, res);
+    if (rc != NGX_OK) {
+        return rc == NGX_DONE ? NGX_OK : NGX_ERROR;
+    }
+
+    if (ctx->engine == NULL || res->nmatches == 0) {
+        return NGX_OK;
+    }
+
+    ctx->pii_count = res->nmatches;
+    ctx->pii_types = res->types_found;
+    ngx_memcpy(ctx->pii_counts, res->counts, sizeof(ctx->pii_counts));
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: %ui PII value(s) found, types 0x%uxL",
+                   ctx->pii_count, ctx->pii_types);
+
+    if (res->types_blocked) {
+        ngx_http_azoai_pii_blocked(ctx, res);
+        return NGX_OK;
+    }
+
+    if (alcf->mode == NGX_HTTP_AZOAI_REPORT) {
+        /* report: count what would be masked, change nothing */
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_mask(r, ctx, res, &body, copied);
+}
+
+
+/*
+ * Bodies the module cannot read (multipart where a name or PII must be
+ * found, compressed ones): denied, or passed as azoai_invalid_body says.
+ * NGX_OK to go on, NGX_DONE when the verdict is settled.
+ */
+
+static ngx_int_t
+ngx_http_azoai_check_shape(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    azoai_route_t  *route;
+
+    route = &ctx->route;
+
+    if (route->deployment_from == AZOAI_DEP_FORM
+        || ngx_http_azoai_multipart(r, route))
+    {
+        if (route->deployment_from != AZOAI_DEP_FORM && !alcf->pii.enable) {
+            /* nothing to find in it: the JSON check below decides */
+            return NGX_OK;
+        }
+
+        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+                            "multipart request bodies cannot be inspected "
+                            "on this route");
+
+    } else if (ctx->compressed) {
+        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+                            "compressed request bodies (Content-Encoding) "
+                            "cannot be inspected");
+
+    } else {
+        return NGX_OK;
+    }
+
+    if (alcf->pass_invalid_body) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: body not inspected, passed "
+                       "(azoai_invalid_body pass)");
+
+        azoai_decision_init(&ctx->verdict);
+    }
+
+    return NGX_DONE;
+}
+
+
+/* routes that take both (audio/speech) are told apart by Content-Type */
+
+static ngx_uint_t
+ngx_http_azoai_multipart(ngx_http_request_t *r, azoai_route_t *route)
+{
+    ngx_table_elt_t  *ct;
+
+    if (!route->multipart) {
+        return 0;
+    }
+
+    if (!route->json_body) {
+        return 1;
+    }
+
+    ct = r->headers_in.content_type;
+
+    return ct && ct->value.len >= sizeof("multipart/") - 1
+           && ngx_strncasecmp(ct->value.data, (u_char *) "multipart/",
+                              sizeof("multipart/") - 1) == 0;
+}
+
+
+/*
+ * The core's verdict on the body, then every deployment it names, each
+ * as the policy judges a path deployment.  NGX_OK to go on, NGX_DONE
+ * when the verdict is settled, NGX_ERROR on allocation failure.
+ */
+
+static ngx_int_t
+ngx_http_azoai_check_result(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res)
+{
+    unsigned            kind;
+    ngx_uint_t          i;
+    azoai_body_name_t  *name;
+
+    switch (res->error) {
+
+    case AZOAI_BODY_OK:
+        break;
+
+    case AZOAI_BODY_AMBIGUOUS:
+        ngx_http_azoai_deny(ctx, AZOAI_AMBIGUOUS, "%s", res->error_text);
+        return NGX_DONE;
+
+    case AZOAI_BODY_NOMEM:
+        return NGX_ERROR;
+
+    default:
+        if (!alcf->pass_invalid_body) {
+            ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+                                "request body is not valid JSON: %s",
+                                res->error_text);
+        }
+
+        return NGX_DONE;
+    }
+
+    for (i = 0; i < res->nnames; i++) {
+        name = &res->names[i];
+        kind = AZOAI_DEP_BODY;
+
+        if (ctx->route.deployment_from == AZOAI_DEP_BASE_MODEL
+            && ngx_strcmp(name->where, "body model") == 0)
+        {
+            kind = AZOAI_DEP_BASE_MODEL;
+        }
+
+        azoai_policy_check_deployment(alcf->policy, name->name.data,
+                                      name->name.len, kind, name->where,
+                                      &ctx->verdict);
+
+        if (ctx->verdict.reason != AZOAI_ALLOW) {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "azoai: a body deployment is denied: %s",
+                           azoai_reason_code(ctx->verdict.reason));
+            return NGX_DONE;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res, ngx_str_t *body, ngx_uint_t copied)
+{
+    int      rc;
+    u_char  *out;
+    size_t   out_len;
+
+    if (copied) {
+
+        /*
+         * The copy is ours: mask it where it lies.  The buffers it was
+         * gathered from still hold the body as received, for the digest.
+         */
+
+        ctx->received_bufs = r->request_body->bufs;
+        ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_BUFS;
+        ngx_str_null(&ctx->received);
+
+        rc = azoai_body_rewrite_in_place(ctx->engine, res, body->data,
+                                         body->len, &ctx->alloc, &out,
+                                         &out_len);
+
+    } else {
+        rc = azoai_body_rewrite(ctx->engine, res, body->data, body->len,
+                                &ctx->alloc, &out, &out_len);
+    }
+
+    if (rc != AZOAI_OK
+        || ngx_http_azoai_replace_body(r, out, out_len) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->masked = 1;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
+    const azoai_body_result_t *res)
+{
+    u_char     *p, *last;
+    ngx_int_t   t;
+    u_char      types[NGX_HTTP_AZOAI_TYPES_TEXT_LEN];
+
+    p = types;
+    last = types + sizeof(types);
+
+    for (t = ngx_http_azoai_next_type(res->types_blocked, -1);
+         t != -1;
+         t = ngx_http_azoai_next_type(res->types_blocked, t))
+    {
+        p = ngx_slprintf(p, last, "%s%s", p == types ? "" : ", ",
+                         azoai_pii_type_name(ctx->engine, t));
+    }
+
+    ngx_http_azoai_deny(ctx, AZOAI_PII_BLOCKED,
+                        "the request body contains personal data of a "
+                        "blocked type: %*s", (size_t) (p - types), types);
+}

@@ -1,0 +1,122 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The request as the core sees it: method, raw path and query, and the
+ * headers that name deployments or preview features, gathered in one
+ * pass over the request headers that also notes what the body reader and
+ * the upstream headers need (Content-Encoding, client X-AzOAI-* headers).
+ */
+
+
+#include "ngx_http_azoai_ctx.h"
+
+
+#define NGX_HTTP_AZOAI_AUDIT_PREFIX  "x-azoai-"
+
+
+static void ngx_http_azoai_read_headers(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+static ngx_uint_t ngx_http_azoai_is_identity(ngx_str_t *value);
+
+
+void
+ngx_http_azoai_read_request(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    u_char           *q;
+    azoai_request_t  *req;
+
+    req = &ctx->req;
+
+    req->method.data = r->method_name.data;
+    req->method.len = r->method_name.len;
+
+    /*
+     * The raw request target as the client sent it, so that encoded,
+     * dot and empty segments are seen; after a rewrite, the new URI.
+     */
+
+    if (r->valid_unparsed_uri && r->unparsed_uri.len) {
+        /* memchr(), not a byte loop: the target can be long */
+        q = memchr(r->unparsed_uri.data, '?', r->unparsed_uri.len);
+
+        req->path.data = r->unparsed_uri.data;
+        req->path.len = q ? (size_t) (q - r->unparsed_uri.data)
+                          : r->unparsed_uri.len;
+
+    } else {
+        req->path.data = r->uri.data;
+        req->path.len = r->uri.len;
+    }
+
+    req->args.data = r->args.data;
+    req->args.len = r->args.len;
+
+    ngx_http_azoai_read_headers(r, ctx);
+}
+
+
+static void
+ngx_http_azoai_read_headers(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_uint_t        i;
+    azoai_str_t      *slot;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+    azoai_request_t  *req;
+
+    req = &ctx->req;
+    part = &r->headers_in.headers.part;
+    i = 0;
+
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (ngx_http_azoai_header_is(h, "x-ms-spillover-deployment")) {
+            slot = &req->spillover;
+
+        } else if (ngx_http_azoai_header_is(h,
+                       "x-ms-oai-image-generation-deployment"))
+        {
+            slot = &req->image_deployment;
+
+        } else if (ngx_http_azoai_header_is(h, "aoai-evals")) {
+            slot = &req->evals;
+
+        } else if (ngx_http_azoai_header_is(h,
+                                            "aoai-copy-ft-checkpoints"))
+        {
+            slot = &req->copy_checkpoints;
+
+        } else {
+            if (ngx_http_azoai_header_is(h, "content-encoding")) {
+                ctx->compressed |= !ngx_http_azoai_is_identity(&h->value);
+
+            } else if (h->key.len > sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1
+                       && h->lowcase_key[0] == 'x'
+                       && ngx_strncmp(h->lowcase_key,
+                                      NGX_HTTP_AZOAI_AUDIT_PREFIX,
+                                      sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1)
+                          == 0)
+            {
+                ctx->audit_sent = 1;
+            }
+
+            continue;
+        }
+
+        if (slot->data) {
+            req->header_repeated = 1;
+        }
+
+        /* a present but empty header still counts as present */
+        slot->data = h->value.len ? h->value.data : (u_char *) "";
+        slot->len = h->value.len;
+    }
+}
+
+
+static ngx_uint_t
+ngx_http_azoai_is_identity(ngx_str_t *value)
+{
+    return value->len == sizeof("identity") - 1
+           && ngx_strncasecmp(value->data, (u_char *) "identity",
+                              sizeof("identity") - 1) == 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Request ids: AES-128 in counter mode under a key and counter start
+ * drawn from RAND_bytes() once per worker process, in init_process, which
+ * is how OpenSSL's own CTR-DRBG makes its output.  RAND_bytes() itself
+ * costs thousands of instructions a call in a worker (its public DRBG is
+ * looked up and checked each time); the key stream is made 16 ids at a
+ * time, which spreads the cost of an EVP call.  Each key stream byte is
+ * handed out once, then wiped.
+ */
+
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "ngx_http_azoai_module.h"
+
+
+#define NGX_HTTP_AZOAI_ID_BYTES  (NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2)
+#define NGX_HTTP_AZOAI_ID_BATCH  16
+#define NGX_HTTP_AZOAI_AES_KEY   16
+
+
+typedef struct {
+    EVP_CIPHER_CTX             *aes;
+    size_t                      used;
+    u_char                      stream[NGX_HTTP_AZOAI_ID_BATCH
+                                       * NGX_HTTP_AZOAI_ID_BYTES];
+} ngx_http_azoai_id_state_t;
+
+
+/* per worker process: set up in init_process, freed in exit_process */
+static ngx_http_azoai_id_state_t  ngx_http_azoai_ids;
+
+
+ngx_int_t
+ngx_http_azoai_request_id_init(ngx_cycle_t *cycle)
+{
+    int                         rc;
+    u_char                      seed[2 * NGX_HTTP_AZOAI_AES_KEY];
+    ngx_http_azoai_id_state_t  *s;
+
+    s = &ngx_http_azoai_ids;
+
+    s->aes = EVP_CIPHER_CTX_new();
+    if (s->aes == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "azoai: EVP_CIPHER_CTX_new() failed");
+        return NGX_ERROR;
+    }
+
+    rc = RAND_bytes(seed, sizeof(seed)) == 1
+         && EVP_EncryptInit_ex(s->aes, EVP_aes_128_ctr(), NULL, seed,
+                               seed + NGX_HTTP_AZOAI_AES_KEY)
+            == 1;
+
+    ngx_explicit_memzero(seed, sizeof(seed));
+
+    if (!rc) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "azoai: cannot key the request id generator "
+                      "(OpenSSL RAND_bytes or AES failed)");
+        EVP_CIPHER_CTX_free(s->aes);
+        s->aes = NULL;
+        return NGX_ERROR;
+    }
+
+    /* empty: the first id makes the first batch */
+    s->used = sizeof(s->stream);
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, cycle->log, 0,
+                   "azoai: request id generator keyed");
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_azoai_request_id_exit(ngx_cycle_t *cycle)
+{
+    ngx_http_azoai_id_state_t  *s;
+
+    s = &ngx_http_azoai_ids;
+
+    if (s->aes) {
+        EVP_CIPHER_CTX_free(s->aes);
+        s->aes = NULL;
+    }
+
+    ngx_explicit_memzero(s->stream, sizeof(s->stream));
+}
+
+
+/* writes NGX_HTTP_AZOAI_REQUEST_ID_LEN lower-case hex digits to id */
+
+ngx_int_t
+ngx_http_azoai_request_id(u_char *id)
+{
+    int                         n;
+    ngx_http_azoai_id_state_t  *s;
+
+    static const u_char         zero[NGX_HTTP_AZOAI_ID_BATCH
+                                     * NGX_HTTP_AZOAI_ID_BYTES];
+
+    s = &ngx_http_azoai_ids;
+
+    if (s->aes == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (s->used == sizeof(s->stream)) {
+        if (EVP_EncryptUpdate(s->aes, s->stream, &n, zero, sizeof(zero))
+            != 1
+            || (size_t) n != sizeof(s->stream))
+        {
+            return NGX_ERROR;
+        }
+
+        s->used = 0;
+    }
+
+    ngx_hex_dump(id, s->stream + s->used, NGX_HTTP_AZOAI_ID_BYTES);
+    ngx_memzero(s->stream + s->used, NGX_HTTP_AZOAI_ID_BYTES);
+    s->used += NGX_HTTP_AZOAI_ID_BYTES;
+
+    return NGX_OK;
+}

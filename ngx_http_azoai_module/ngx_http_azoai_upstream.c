@@ -1,0 +1,149 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * X-AzOAI-Request-Id and X-AzOAI-PII-Masked to the upstream.  Whatever
+ * the client sent under these names is overwritten: a client cannot
+ * vouch for its own request.
+ */
+
+
+#include "ngx_http_azoai_ctx.h"
+
+
+typedef struct {
+    ngx_str_t                   key;
+    ngx_str_t                   lowcase_key;
+    ngx_uint_t                  hash;      /* of lowcase_key */
+} ngx_http_azoai_header_name_t;
+
+
+static void ngx_http_azoai_overwrite_sent(ngx_http_request_t *r,
+    ngx_str_t *values, ngx_uint_t *found);
+static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value);
+
+
+#define NGX_HTTP_AZOAI_UP_REQUEST_ID  0
+#define NGX_HTTP_AZOAI_UP_PII         1
+#define NGX_HTTP_AZOAI_UP_N           2
+
+
+/* the hashes are computed once, at configuration time */
+static ngx_http_azoai_header_name_t  ngx_http_azoai_up_headers[] = {
+    { ngx_string("X-AzOAI-Request-Id"), ngx_string("x-azoai-request-id"),
+      0 },
+    { ngx_string("X-AzOAI-PII-Masked"), ngx_string("x-azoai-pii-masked"),
+      0 }
+};
+
+
+ngx_int_t
+ngx_http_azoai_upstream_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                     i;
+    ngx_http_azoai_header_name_t  *h;
+
+    for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
+        h = &ngx_http_azoai_up_headers[i];
+        h->hash = ngx_hash_key(h->lowcase_key.data, h->lowcase_key.len);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx)
+{
+    u_char      *p;
+    ngx_uint_t   i, found[NGX_HTTP_AZOAI_UP_N];
+    ngx_str_t    values[NGX_HTTP_AZOAI_UP_N];
+
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    values[NGX_HTTP_AZOAI_UP_PII].data = p;
+    values[NGX_HTTP_AZOAI_UP_PII].len =
+        ngx_sprintf(p, "%ui", ctx->masked ? ctx->pii_count : 0) - p;
+
+    found[NGX_HTTP_AZOAI_UP_REQUEST_ID] = 0;
+    found[NGX_HTTP_AZOAI_UP_PII] = 0;
+
+    /* the request headers were read once: walk them again only if needed */
+
+    if (ctx->audit_sent) {
+        ngx_http_azoai_overwrite_sent(r, values, found);
+    }
+
+    for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
+        if (!found[i]
+            && ngx_http_azoai_push_header_in(r, &ngx_http_azoai_up_headers[i],
+                                             &values[i])
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_azoai_overwrite_sent(ngx_http_request_t *r, ngx_str_t *values,
+    ngx_uint_t *found)
+{
+    ngx_uint_t                     i, n;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h;
+    ngx_http_azoai_header_name_t  *name;
+
+    part = &r->headers_in.headers.part;
+    i = 0;
+
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        for (n = 0; n < NGX_HTTP_AZOAI_UP_N; n++) {
+            name = &ngx_http_azoai_up_headers[n];
+
+            if (h->key.len == name->lowcase_key.len
+                && ngx_strncmp(h->lowcase_key, name->lowcase_key.data,
+                               h->key.len) == 0)
+            {
+                ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                               "azoai: client's \"%V\" header overwritten",
+                               &name->key);
+                h->value = values[n];
+                found[n] = 1;
+            }
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_azoai_push_header_in(ngx_http_request_t *r,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key = name->key;
+    h->lowcase_key = name->lowcase_key.data;
+    h->hash = name->hash;
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}

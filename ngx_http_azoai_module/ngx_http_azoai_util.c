@@ -1,0 +1,104 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Small helpers the glue files share: walking NGINX header lists, the
+ * names of decisions, the type ids of a PII type set, and joining the
+ * directive lists of two configuration levels.
+ */
+
+
+#include "ngx_http_azoai_module.h"
+
+
+static ngx_str_t  ngx_http_azoai_decision_names[] = {
+    ngx_null_string,                       /* NONE */
+    ngx_string("allow"),
+    ngx_string("deny"),
+    ngx_string("report-deny")
+};
+
+
+/*
+ * The next header of an NGINX header list, or NULL at its end:
+ *
+ *     part = &r->headers_in.headers.part;
+ *     i = 0;
+ *
+ *     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) { ... }
+ */
+
+ngx_table_elt_t *
+ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
+{
+    while (*i >= (*part)->nelts) {
+        if ((*part)->next == NULL) {
+            return NULL;
+        }
+
+        *part = (*part)->next;
+        *i = 0;
+    }
+
+    return (ngx_table_elt_t *) (*part)->elts + (*i)++;
+}
+
+
+/* "allow", "deny", "report-deny"; empty for none */
+
+ngx_str_t *
+ngx_http_azoai_decision_name(ngx_uint_t decision)
+{
+    if (decision >= NGX_HTTP_AZOAI_DECISION_N) {
+        decision = NGX_HTTP_AZOAI_DECISION_NONE;
+    }
+
+    return &ngx_http_azoai_decision_names[decision];
+}
+
+
+/*
+ * The lowest type id in a set of PII type bits above after, or -1:
+ *
+ *     for (t = ngx_http_azoai_next_type(set, -1);
+ *          t != -1;
+ *          t = ngx_http_azoai_next_type(set, t))
+ *     { ... }
+ */
+
+ngx_int_t
+ngx_http_azoai_next_type(uint64_t types, ngx_int_t after)
+{
+    if (after >= 63) {
+        return -1;
+    }
+
+    types &= ~(uint64_t) 0 << (after + 1);
+
+    return types ? (ngx_int_t) __builtin_ctzll(types) : -1;
+}
+
+
+/* a new array with a's elements, then b's: inherited lines come first */
+
+ngx_array_t *
+ngx_http_azoai_concat(ngx_conf_t *cf, ngx_array_t *a, ngx_array_t *b)
+{
+    void         *p;
+    ngx_array_t  *c;
+
+    c = ngx_array_create(cf->pool, a->nelts + b->nelts, a->size);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    p = ngx_array_push_n(c, a->nelts + b->nelts);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(p, a->elts, a->nelts * a->size);
+    ngx_memcpy((u_char *) p + a->nelts * a->size, b->elts,
+               b->nelts * b->size);
+
+    return c;
+}
