@@ -102,7 +102,10 @@ ok(!(grep { $_->[0] =~ /^x-azoai-/i } @{$r->{header_list}}),
 # nothing secret in the module's error log lines (info level), including
 # the request line NGINX appends to them
 my $ours = join "\n", grep { /azoai/ } split /\n/, $t->error_log;
-ok(length $ours, 'the module logged its denials');
+for my $code (qw(PreviewModelBlocked AmbiguousRequest)) {
+    like($ours, qr/\[info\] .*azoai: request [0-9a-f]{32} denied: $code: /,
+         "the module logged the $code denial with its request id");
+}
 for my $secret ($API_KEY, $BEARER, 'apimsecret0987654321') {
     unlike($ours, qr/\Q$secret\E/, 'module log lines hold no credential');
 }
