@@ -8,7 +8,7 @@
  *
  *   cc -O2 -I ngx_http_azoai_module/core bench/bench_engine.c \
  *       ngx_http_azoai_module/core/\*.c -lpcre2-8 -lcjson -lcrypto
- *   ./a.out /work/shared/bench/bodies/\*.json
+ *   ./a.out build/bench-bodies/\*.json     # from bench/gen-bodies.pl
  *
  * BENCH_SECONDS (default 1) sets the time spent per input; BENCH_ITERS,
  * when set, runs exactly that many iterations per input instead (for

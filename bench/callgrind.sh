@@ -8,12 +8,19 @@
 #
 # usage: callgrind.sh MODULE_SO [REQUESTS]
 #   CG_KEEP=DIR keeps each profile as DIR/cg.PORT.BODY for callgrind_annotate
+#   BODIES=DIR takes the three bodies from DIR instead of generating them
 set -euo pipefail
 
 so=${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}
 n=${2:-500}
 here=$(cd "$(dirname "$0")" && pwd)
-bodies=${BODIES:-$here/../../shared/bench/bodies}
+# the bodies: BODIES, or those bench/gen-bodies.pl writes into build/
+if [[ -n ${BODIES:-} ]]; then
+    bodies=$BODIES
+else
+    bodies=$here/../build/bench-bodies
+    perl "$here/gen-bodies.pl" "$bodies"
+fi
 work=$(mktemp -d -t azoai-cg.XXXXXX)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; sleep 1; rm -rf "$work"' EXIT
 mkdir -p "$work/logs"

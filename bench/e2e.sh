@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: one NGINX, a local upstream, wrk POSTing the shared
+# End-to-end benchmark: one NGINX, a local upstream, wrk POSTing the bench
 # bodies; plain proxy_pass against the module (GA check + PII masking).
 # Rounds alternate the variants so that machine drift hits both alike.
 # Prints median req/s, median p99 latency, the ratio of the medians to
@@ -15,7 +15,13 @@ secs=${2:-5}
 rounds=${3:-3}
 conns=${CONNS:-16}
 here=$(cd "$(dirname "$0")" && pwd)
-bodies=${BODIES:-$here/../../shared/bench/bodies}
+# the bodies: BODIES, or those bench/gen-bodies.pl writes into build/
+if [[ -n ${BODIES:-} ]]; then
+    bodies=$BODIES
+else
+    bodies=$here/../build/bench-bodies
+    perl "$here/gen-bodies.pl" "$bodies"
+fi
 work=$(mktemp -d -t azoai-e2e.XXXXXX)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; sleep 0.3; rm -rf "$work"' EXIT
 chmod 755 "$work"

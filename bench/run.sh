@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # make bench: the engine benchmark (core alone, MB/s), then the end-to-end
-# benchmark (module on vs plain proxy_pass in one NGINX).
+# benchmark (module on vs plain proxy_pass in one NGINX), then the
+# instruction counts under callgrind.  The request bodies are generated
+# into build/bench-bodies by bench/gen-bodies.pl (fixed seed), unless
+# BODIES names another directory of them.
 set -euo pipefail
 so=${1:?usage: run.sh MODULE_SO}
 top=$(cd "$(dirname "$0")/.." && pwd)
-bodies=$top/../shared/bench/bodies
+if [[ -n ${BODIES:-} ]]; then
+    bodies=$BODIES
+else
+    bodies=$top/build/bench-bodies
+    perl "$top/bench/gen-bodies.pl" "$bodies"
+fi
 
 echo "== engine (core only, all built-in detectors)"
 "$top/build/bench_engine" "$bodies"/*.json

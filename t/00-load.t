@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 
 # The module loads into the packaged NGINX; configuration errors (catalog
-# file, directive arguments) fail `nginx -t` and say where.
+# file, directive arguments) fail `nginx -t`, say where, and print the
+# exact messages README's troubleshooting section quotes.
 
 use strict;
 use warnings;
@@ -91,17 +92,28 @@ SKIP: {
     $t->stop;
 }
 
-# catalog errors name the file
+# catalog errors name the file and the JSON path of the problem
 my %bad_catalogs = (
-    'not JSON'       => '{"models": {',
-    'bad status'     => '{"models":{"gpt-4o":{"2024-11-20":"beta"}}}',
-    'models a list'  => '{"models":["gpt-4o"]}',
+    'not JSON'       => ['{"models": {', 'invalid JSON at line 1 (byte 11)'],
+    'bad status'     => ['{"models":{"gpt-4o":{"2024-11-20":"beta"}}}',
+        'models.gpt-4o.2024-11-20: status must be "ga", "preview" or '
+        . '"retired"'],
+    'models a list'  => ['{"models":["gpt-4o"]}',
+        'models: must be an object of models'],
     'deployment without model' =>
-        '{"models":{},"deployments":{"d":{"version":"1"}}}',
+        ['{"models":{},"deployments":{"d":{"version":"1"}}}',
+         'deployments.d: "model" is missing'],
 );
 
+# the line of an [emerg] message
+sub emerg_re {
+    my ($msg) = @_;
+    return qr/\[emerg\] (?:\d+#\d+: )?\Q$msg\E in \S*bad\.conf:\d+$/m;
+}
+
 for my $what (sort keys %bad_catalogs) {
-    my $file = $t->write_catalog($bad_catalogs{$what}, 'bad-catalog.json');
+    my ($json, $msg) = @{$bad_catalogs{$what}};
+    my $file = $t->write_catalog($json, 'bad-catalog.json');
     (my $conf = $good) =~ s/%%CATALOG%%/$file/;
     $t->write_conf($conf, file => 'bad.conf');
     ($rc, $out) = $t->nginx_test("$t->{dir}/bad.conf");
@@ -109,6 +121,8 @@ for my $what (sort keys %bad_catalogs) {
     like($out, qr/\Q$file\E|bad-catalog\.json/,
          "catalog $what: the error names the file") or diag($out);
     like($out, qr/\[emerg\]/, "catalog $what: emerg");
+    like($out, emerg_re("azoai_catalog \"$file\": $msg"),
+         "catalog $what: the message") or diag($out);
 }
 
 {
@@ -118,26 +132,41 @@ for my $what (sort keys %bad_catalogs) {
     isnt($rc, 0, 'missing catalog: nginx -t fails');
     like($out, qr/missing-catalog\.json/, 'missing catalog: named')
         or diag($out);
+    like($out, emerg_re("azoai_catalog \"$t->{dir}/missing-catalog.json\": "
+                        . 'cannot open: No such file or directory'),
+         'missing catalog: the message') or diag($out);
 }
 
-# bad directive arguments
+# bad directive arguments, and the message NGINX prints for each
+my $ONOFF = 'it must be "on" or "off"';
 my @bad_directives = (
-    ['azoai', 'azoai maybe;'],
-    ['azoai', 'azoai on off;'],
-    ['azoai_mode', 'azoai_mode block;'],
-    ['azoai_deployment', 'azoai_deployment only-a-name;'],
-    ['azoai_deployment', 'azoai_deployment d gpt-4o;'],
-    ['azoai_preview_api', 'azoai_preview_api sometimes;'],
-    ['azoai_unknown_deployment', 'azoai_unknown_deployment yes;'],
-    ['azoai_max_body_size', 'azoai_max_body_size lots;'],
-    ['azoai_invalid_body', 'azoai_invalid_body ignore;'],
-    ['azoai_pii', 'azoai_pii maybe;'],
-    ['azoai_audit_headers', 'azoai_audit_headers loud;'],
-    ['azoai_catalog', 'azoai_catalog;'],
+    ['azoai', 'azoai maybe;',
+     qq(invalid value "maybe" in "azoai" directive, $ONOFF)],
+    ['azoai', 'azoai on off;',
+     'invalid number of arguments in "azoai" directive'],
+    ['azoai_mode', 'azoai_mode block;', 'invalid value "block"'],
+    ['azoai_deployment', 'azoai_deployment only-a-name;',
+     'invalid number of arguments in "azoai_deployment" directive'],
+    ['azoai_deployment', 'azoai_deployment d gpt-4o;',
+     'invalid number of arguments in "azoai_deployment" directive'],
+    ['azoai_preview_api', 'azoai_preview_api sometimes;',
+     'invalid value "sometimes"'],
+    ['azoai_unknown_deployment', 'azoai_unknown_deployment yes;',
+     'invalid value "yes"'],
+    ['azoai_max_body_size', 'azoai_max_body_size lots;',
+     '"azoai_max_body_size" directive invalid value'],
+    ['azoai_invalid_body', 'azoai_invalid_body ignore;',
+     'invalid value "ignore"'],
+    ['azoai_pii', 'azoai_pii maybe;',
+     qq(invalid value "maybe" in "azoai_pii" directive, $ONOFF)],
+    ['azoai_audit_headers', 'azoai_audit_headers loud;',
+     qq(invalid value "loud" in "azoai_audit_headers" directive, $ONOFF)],
+    ['azoai_catalog', 'azoai_catalog;',
+     'invalid number of arguments in "azoai_catalog" directive'],
 );
 
 for my $case (@bad_directives) {
-    my ($name, $line) = @$case;
+    my ($name, $line, $msg) = @$case;
     $t->write_conf(<<"EOF", file => 'bad.conf');
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -155,6 +184,7 @@ EOF
     my ($lineno) = grep { $conf[$_ - 1] =~ /\Q$line\E/ } 1 .. @conf;
     like($out, qr/"\Q$name\E"|\[emerg\] .*bad\.conf:$lineno\b/,
          "'$line': the error points at $name") or diag($out);
+    like($out, emerg_re($msg), "'$line': the message") or diag($out);
 }
 
 # duplicate directive in one block
@@ -170,6 +200,76 @@ $t->write_conf(<<'EOF', file => 'bad.conf');
 EOF
 ($rc, $out) = $t->nginx_test("$t->{dir}/bad.conf");
 isnt($rc, 0, 'azoai twice in a location: nginx -t fails');
+like($out, emerg_re('"azoai" directive is duplicate'),
+     'azoai twice in a location: the message') or diag($out);
+
+# the module's own messages: [http-level lines, location lines, message]
+$t->write_file('short.key', "0123456789\n");
+$t->write_file('long.key', 'k' x 5000);
+my $D = $t->dir;
+my $TYPES = '(built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
+    . 'ipv6; or an azoai_pii_pattern name)';
+my @module_errors = (
+    ['', 'azoai_deployment chat/prod gpt-4o 2024-11-20;',
+     'invalid azoai_deployment argument "chat/prod": use letters, digits, '
+     . '".", "_", "-", ":" or "*", 64 characters at most'],
+    ['', 'azoai_pii on; azoai_pii_types email phonee;',
+     qq(azoai_pii_types: unknown PII type "phonee" $TYPES)],
+    ['', 'azoai_pii on; azoai_pii_action emial mask;',
+     qq(azoai_pii_action: unknown PII type "emial" $TYPES)],
+    ['', 'azoai_pii_action scramble;',
+     'invalid azoai_pii_action "scramble": use mask, hash, partial or '
+     . 'block'],
+    ['', 'azoai_pii on; azoai_pii_action hash;',
+     'azoai_pii: pii action "hash" for "email" needs a hash key (see '
+     . 'azoai_pii_action and azoai_pii_hash_key; azoai_pii in '],
+    ['', 'azoai_pii_pattern Employee-Id "EMP-[0-9]{6}";',
+     'invalid azoai_pii_pattern name "Employee-Id": use 1 to 32 lower-case '
+     . 'letters, digits or "_"'],
+    ['', 'azoai_pii_pattern email "x@y";',
+     'azoai_pii_pattern "email" has the name of a built-in detector'],
+    ['', 'azoai_pii_pattern emp "";',
+     '"azoai_pii_pattern" directive needs a non-empty regular expression'],
+    ['', 'azoai_pii on; azoai_pii_pattern emp "EMP-(";',
+     'azoai_pii_pattern "emp": pii pattern "emp": missing closing '
+     . 'parenthesis at offset 5'],
+    ['', 'azoai_pii_pattern emp "a"; azoai_pii_pattern emp "b";',
+     'duplicate azoai_pii_pattern "emp"'],
+    ['', "azoai_pii_hash_key $D/missing.key;",
+     qq(open() "$D/missing.key" failed (2: No such file or directory))],
+    ['', "azoai_pii_hash_key $D/short.key;",
+     qq(azoai_pii_hash_key "$D/short.key" must hold at least 16 bytes of )
+     . 'key'],
+    ['', "azoai_pii_hash_key $D/long.key;",
+     qq(azoai_pii_hash_key "$D/long.key" is larger than 4096 bytes)],
+    ['azoai_metrics_zone azoai 16k;', '',
+     'azoai_metrics_zone "azoai" size "16k" is too small: it needs at '
+     . 'least '],
+    ['azoai_metrics_zone a 1m; azoai_metrics_zone b 1m;', '',
+     '"azoai_metrics_zone" directive is duplicate'],
+    ['', 'azoai_metrics_zone azoai 1m;',
+     '"azoai_metrics_zone" directive is not allowed here'],
+    ['azoai_metrics;', '', '"azoai_metrics" directive is not allowed here'],
+);
+
+for my $case (@module_errors) {
+    my ($http, $loc, $msg) = @$case;
+    $t->write_conf(<<"EOF", file => 'bad.conf');
+    $http
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / {
+            $loc
+            proxy_pass http://%%UPSTREAM%%;
+        }
+    }
+EOF
+    ($rc, $out) = $t->nginx_test("$t->{dir}/bad.conf");
+    my $what = $http . $loc;
+    isnt($rc, 0, "'$what': nginx -t fails");
+    like($out, qr/\[emerg\] (?:\d+#\d+: )?\Q$msg\E/, "'$what': the message")
+        or diag($out);
+}
 
 # the module's directives are unknown without load_module
 my $plain = AzoaiTest->new(module => undef);

@@ -57,8 +57,8 @@ sub chat {
 # allowed: request id to both sides, the same one
 my ($up, $r) = $t->expect_allowed(chat('chat-prod'), 'GA request allowed');
 my $id = $r->{headers}{'x-azoai-request-id'};
-ok(defined $id && $id =~ /^[\w.-]{8,}$/, 'response X-AzOAI-Request-Id')
-    or diag(defined $id ? "'$id'" : 'absent');
+like($id // 'absent', qr/^[0-9a-f]{32}$/,
+     'response X-AzOAI-Request-Id is 32 lower-case hex digits');
 is($up && $up->{headers}{'x-azoai-request-id'}, $id,
    'upstream got the same X-AzOAI-Request-Id');
 is($up && $up->{headers}{'api-key'}, $API_KEY,
@@ -71,7 +71,8 @@ isnt($r2->{headers}{'x-azoai-request-id'} // '', $id // '',
 # denied: id and decision too
 $r = $t->request(chat('chat-preview'));
 is_denial($r, 403, 'PreviewModelBlocked', 'preview denied');
-ok($r->{headers}{'x-azoai-request-id'}, 'denial has X-AzOAI-Request-Id');
+like($r->{headers}{'x-azoai-request-id'} // 'absent', qr/^[0-9a-f]{32}$/,
+     'denial has an X-AzOAI-Request-Id of 32 lower-case hex digits');
 for my $c (@CREDS) {
     my $secret = (split / /, $c->[1])[-1];
     unlike($r->{body}, qr/\Q$secret\E/, "denial body hides $c->[0]");
@@ -101,7 +102,10 @@ ok(!(grep { $_->[0] =~ /^x-azoai-/i } @{$r->{header_list}}),
 # nothing secret in the module's error log lines (info level), including
 # the request line NGINX appends to them
 my $ours = join "\n", grep { /azoai/ } split /\n/, $t->error_log;
-ok(length $ours, 'the module logged its denials');
+for my $code (qw(PreviewModelBlocked AmbiguousRequest)) {
+    like($ours, qr/\[info\] .*azoai: request [0-9a-f]{32} denied: $code: /,
+         "the module logged the $code denial with its request id");
+}
 for my $secret ($API_KEY, $BEARER, 'apimsecret0987654321') {
     unlike($ours, qr/\Q$secret\E/, 'module log lines hold no credential');
 }

@@ -80,9 +80,11 @@ is($r->{status}, 200, 'allowed');
 is($r->{body}, AzoaiTest::default_json(), 'JSON response unchanged');
 is($v->{decision}, 'allow', 'decision');
 is($v->{reason}, '', 'no reason');
+like($v->{request_id}, qr/^[0-9a-f]{32}$/,
+     'request_id is 32 lower-case hex digits');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'request_id matches the header');
-ok(length $v->{operation}, "operation '$v->{operation}'");
+is($v->{operation}, 'chat.completions', 'operation');
 is($v->{deployment}, 'chat-prod', 'deployment');
 is($v->{model}, 'gpt-4o', 'model');
 is($v->{model_version}, '2024-11-20', 'model_version');

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 
 # A request that NGINX itself rejects before the module has judged it
-# (client_max_body_size) is logged with no decision, not as "allow", and
-# is not counted; the module's own limit answers with its JSON error.
+# (client_max_body_size, from Content-Length or while a chunked body is
+# read) is logged with no decision, not as "allow", and is not counted;
+# the module's own limit answers with its JSON error.
 
 use strict;
 use warnings;
@@ -65,6 +66,30 @@ like($r->{body}, qr/"code":"BodyTooLarge"/, 'with the module\'s JSON error');
 $line = $t->access_log_wait(qr/^t2 /, 'azoai.log');
 is($line, 't2 decision=[deny] reason=[BodyTooLarge] status=413',
    'and logs its decision');
+
+# chunked bodies (no Content-Length): NGINX's limit fires while the module
+# reads the body, the module's own once it has the whole body
+my @chunks = map { substr($body, $_ * 500, 500) } 0 .. int(length($body) / 500);
+
+$r = http_request($t->port, method => 'POST', path => $path,
+    headers => [['Content-Type', 'application/json'], ['X-Test-Id', 't3'],
+                ['Connection', 'close']],
+    chunked => \@chunks);
+is($r->{status}, 413, 'chunked: client_max_body_size answers first');
+unlike($r->{body} // '', qr/"BodyTooLarge"/, 'chunked: with NGINX\'s page');
+$line = $t->access_log_wait(qr/^t3 /, 'azoai.log');
+is($line, 't3 decision=[-] reason=[-] status=413',
+   'chunked: no decision is logged for a request NGINX ended');
+
+$r = http_request($t->port, method => 'POST', path => "/big$path",
+    headers => [['Content-Type', 'application/json'], ['X-Test-Id', 't4'],
+                ['Connection', 'close']],
+    chunked => \@chunks);
+is_denial($r, 413, 'BodyTooLarge', 'chunked: azoai_max_body_size answers '
+          . 'with the module\'s JSON error');
+$line = $t->access_log_wait(qr/^t4 /, 'azoai.log');
+is($line, 't4 decision=[deny] reason=[BodyTooLarge] status=413',
+   'chunked: and logs its decision');
 
 is($t->upstream_count, 0, 'nothing reached the upstream');
 

@@ -1,9 +1,11 @@
 #!/usr/bin/perl
 
 # azoai_metrics_zone / azoai_metrics: counters shared by all workers, in
-# Prometheus text format.  The contract fixes no metric names, so this
-# checks the format and that some counter of each kind (requests, denials,
-# PII, tokens) moved by exactly what was sent, whichever worker served it.
+# Prometheus text format.  Checks the format, then that exactly the series
+# README documents moved, each by exactly what was sent (requests by
+# decision and reason, masked requests, PII by type, requests and tokens
+# by deployment), whichever worker served it, and that no other series
+# moved.
 
 use strict;
 use warnings;
@@ -100,19 +102,31 @@ for (1 .. 100) {
     select(undef, undef, undef, 0.1);
 }
 
-sub moved {
-    my ($re, @want) = @_;
-    my %want = map { $_ => 1 } @want;
-    return grep { /$re/ && $want{$delta{$_}} } keys %delta;
-}
+# every series that moved, by exactly how much; nothing else moved
+my %want = (
+    'azoai_requests_total{decision="allow",reason=""}' => $ALLOWED,
+    'azoai_requests_total{decision="deny",reason="PreviewModelBlocked"}'
+        => $DENIED,
+    'azoai_masked_requests_total' => $ALLOWED,
+    'azoai_pii_total{type="email"}' => $ALLOWED,
+    'azoai_deployment_requests_total{deployment="chat-prod"}' => $ALLOWED,
+    'azoai_deployment_requests_total{deployment="chat-preview"}' => $DENIED,
+    'azoai_tokens_total{deployment="chat-prod",kind="prompt"}'
+        => 11 * $ALLOWED,
+    'azoai_tokens_total{deployment="chat-prod",kind="completion"}'
+        => 7 * $ALLOWED,
+    'azoai_tokens_total{deployment="chat-prod",kind="total"}'
+        => 18 * $ALLOWED,
+);
 
-ok(moved(qr/request/i, $ALLOWED + $DENIED, $ALLOWED),
-   'a request counter moved by the requests sent');
-ok(moved(qr/deny|denied|PreviewModelBlocked/i, $DENIED),
-   "a denial counter moved by $DENIED");
-ok(moved(qr/pii|email/i, $ALLOWED), "a PII counter moved by $ALLOWED");
-ok(moved(qr/token/i, 11 * $ALLOWED, 7 * $ALLOWED, 18 * $ALLOWED),
-   'a token counter moved by the usage of the answers');
+for my $series (sort keys %want) {
+    is($delta{$series}, $want{$series},
+       "$series moved by $want{$series}");
+}
+my @other = grep { $delta{$_} && !exists $want{$_} } sort keys %delta;
+ok(!@other, 'no other series moved') or diag(join "\n", @other);
+is($after->{azoai_deployments_overflow_total}, 0,
+   'azoai_deployments_overflow_total is 0');
 unlike($r->{body}, qr/jane|example\.com/, 'no PII value in the metrics');
 
 if (!Test::More->builder->is_passing) {

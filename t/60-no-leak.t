@@ -244,7 +244,8 @@ sub chat_path {
     is($r->{headers}{'x-azoai-decision'}, 'report-deny',
        'report: X-AzOAI-Decision report-deny');
     is($rec->{decision}, 'report-deny', 'report: logged decision');
-    ok(length $rec->{reason}, "report: logged reason '$rec->{reason}'");
+    is($rec->{reason}, 'PreviewApiVersionBlocked',
+       'report: logged reason PreviewApiVersionBlocked');
     is(scalar @$ups, 1, 'report: one upstream request');
     my $up = $ups->[0] || { header_list => [], headers => {}, body => '' };
     is($up->{body}, $BODY, 'report: body unchanged');
@@ -333,8 +334,11 @@ sub chat_path {
     ok(!@bad, 'access log: no secret') or diag(join ', ', @bad);
     my @deny = grep { ($_->{decision} // '') eq 'deny' } values %logged;
     ok(@deny >= 6, 'access log: the denials are there');
-    ok(!(grep { !$_->{request_id} } values %logged),
-       'access log: every record has a request id');
+    my @bad_ids = grep { ($_->{request_id} // '') !~ /^[0-9a-f]{32}$/ }
+                  values %logged;
+    ok(!@bad_ids, 'access log: every record has a request id of 32 '
+                  . 'lower-case hex digits')
+        or diag(join ' ', map { $_->{request_id} // 'absent' } @bad_ids);
 }
 
 # error.log: the module's own lines never carry a secret; NGINX core's

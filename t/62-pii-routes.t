@@ -288,6 +288,8 @@ my $chat = "/openai/deployments/chat-prod/chat/completions?$GA";
         my @cnt = grep { lc $_->[0] eq 'x-azoai-pii-masked' }
                   @{$up->{header_list}};
         is(scalar @ids, 1, '@fallback: one X-AzOAI-Request-Id upstream');
+        like($ids[0] ? $ids[0][1] : 'absent', qr/^[0-9a-f]{32}$/,
+             '@fallback: the request id is 32 lower-case hex digits');
         is(scalar @cnt, 1, '@fallback: one X-AzOAI-PII-Masked upstream');
         is($ids[0] && $ids[0][1], $r->{headers}{'x-azoai-request-id'},
            '@fallback: the client sees the same request id');
