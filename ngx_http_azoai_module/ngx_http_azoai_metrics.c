@@ -48,7 +48,14 @@ ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     min = sizeof(ngx_http_azoai_metrics_t)
           + NGX_HTTP_AZOAI_ZONE_SLAB_PAGES * ngx_pagesize;
 
-    if (size == NGX_ERROR || size < min) {
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid azoai_metrics_zone \"%V\" size \"%V\"",
+                           &value[1], &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (size < min) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "azoai_metrics_zone \"%V\" size \"%V\" is too "
                            "small: it needs at least %zk", &value[1],

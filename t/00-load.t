@@ -245,6 +245,8 @@ my @module_errors = (
     ['azoai_metrics_zone azoai 16k;', '',
      'azoai_metrics_zone "azoai" size "16k" is too small: it needs at '
      . 'least '],
+    ['azoai_metrics_zone azoai lots;', '',
+     'invalid azoai_metrics_zone "azoai" size "lots"'],
     ['azoai_metrics_zone a 1m; azoai_metrics_zone b 1m;', '',
      '"azoai_metrics_zone" directive is duplicate'],
     ['', 'azoai_metrics_zone azoai 1m;',
