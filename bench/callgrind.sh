@@ -11,7 +11,7 @@
 #   BODIES=DIR takes the three bodies from DIR instead of generating them
 set -euo pipefail
 
-so=${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}
+so=$(realpath "${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}")
 n=${2:-500}
 here=$(cd "$(dirname "$0")" && pwd)
 # the bodies: BODIES, or those bench/gen-bodies.pl writes into build/
