@@ -137,14 +137,16 @@ ngx_http_azoai_process_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         kind = AZOAI_DEP_BODY;
 
         if (route->deployment_from == AZOAI_DEP_BASE_MODEL
-            && ngx_strcmp(res->names[i].where, "body model") == 0)
+            && res->names[i].origin == AZOAI_BODY_NAME_MODEL)
         {
             kind = AZOAI_DEP_BASE_MODEL;
         }
 
         azoai_policy_check_deployment(&pc, res->names[i].name.data,
                                       res->names[i].name.len, kind,
-                                      res->names[i].where, &ctx->verdict);
+                                      azoai_body_name_where(
+                                          res->names[i].origin),
+                                      &ctx->verdict);
 
         if (ctx->verdict.reason != AZOAI_ALLOW) {
             return NGX_OK;

@@ -31,7 +31,6 @@ static char *ngx_http_azoai_pii_pattern(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_azoai_pii_hash_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_azoai_parse_action(ngx_str_t *value);
-static ngx_int_t ngx_http_azoai_valid_name(ngx_str_t *name);
 
 
 static ngx_conf_enum_t  ngx_http_azoai_modes[] = {
@@ -420,12 +419,12 @@ ngx_http_azoai_deployment(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < 4; i++) {
-        if (ngx_http_azoai_valid_name(&value[i]) != NGX_OK) {
+        if (!azoai_name_valid(value[i].data, value[i].len)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid azoai_deployment argument \"%V\": "
-                               "use letters, digits, \".\", \"_\", \"-\", "
-                               "\":\" or \"*\", 64 characters at most",
-                               &value[i]);
+                               "use letters, digits, \".\", \"_\" or "
+                               "\"-\", %d characters at most",
+                               &value[i], AZOAI_NAME_MAX);
             return NGX_CONF_ERROR;
         }
     }
@@ -738,31 +737,4 @@ ngx_http_azoai_parse_action(ngx_str_t *value)
     }
 
     return NGX_ERROR;
-}
-
-
-static ngx_int_t
-ngx_http_azoai_valid_name(ngx_str_t *name)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    if (name->len == 0 || name->len > 64) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        c = name->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-            || c == ':' || c == '*')
-        {
-            continue;
-        }
-
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
 }

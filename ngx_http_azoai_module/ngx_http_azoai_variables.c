@@ -32,7 +32,7 @@ typedef enum {
 static ngx_int_t ngx_http_azoai_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_azoai_var_name(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, const azoai_str_t *name, size_t max);
+    ngx_http_variable_value_t *v, const azoai_str_t *name);
 static ngx_int_t ngx_http_azoai_var_number(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, int64_t n);
 static ngx_int_t ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
@@ -153,17 +153,16 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     case NGX_HTTP_AZOAI_VAR_DEPLOYMENT:
         name = ctx->verdict.deployment.len ? ctx->verdict.deployment
                                            : ctx->route.deployment;
-        return ngx_http_azoai_var_name(r, v, &name, 64);
+        return ngx_http_azoai_var_name(r, v, &name);
 
     case NGX_HTTP_AZOAI_VAR_MODEL:
-        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model, 64);
+        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model);
 
     case NGX_HTTP_AZOAI_VAR_MODEL_VERSION:
-        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model_version,
-                                       64);
+        return ngx_http_azoai_var_name(r, v, &ctx->verdict.model_version);
 
     case NGX_HTTP_AZOAI_VAR_API_VERSION:
-        return ngx_http_azoai_var_name(r, v, &ctx->route.api_version, 32);
+        return ngx_http_azoai_var_name(r, v, &ctx->route.api_version);
 
     case NGX_HTTP_AZOAI_VAR_PII_COUNT:
         return ngx_http_azoai_var_number(r, v, ctx->pii_count);
@@ -199,14 +198,14 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
 static ngx_int_t
 ngx_http_azoai_var_name(ngx_http_request_t *r, ngx_http_variable_value_t *v,
-    const azoai_str_t *name, size_t max)
+    const azoai_str_t *name)
 {
     if (name->len == 0) {
         ngx_http_azoai_var_set(v, (u_char *) "", 0);
         return NGX_OK;
     }
 
-    if (name->len > max || !azoai_name_printable(name->data, name->len)) {
+    if (!azoai_name_printable(name->data, name->len)) {
         ngx_http_azoai_var_set(v, (u_char *) "-invalid-",
                                sizeof("-invalid-") - 1);
         return NGX_OK;
