@@ -39,6 +39,8 @@ static int azoai_catalog_load_models(azoai_catalog_t *t, const cJSON *obj,
     char *err, size_t errlen);
 static int azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj,
     char *err, size_t errlen);
+static int azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
+    const cJSON *item, char *err, size_t errlen);
 static int azoai_catalog_load_deployments(azoai_catalog_t *t,
     const cJSON *obj, char *err, size_t errlen);
 static int azoai_catalog_load_deployment(azoai_catalog_t *t,
@@ -301,12 +303,9 @@ static int
 azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj, char *err,
     size_t errlen)
 {
-    char                    name[80];
-    size_t                  n, i;
-    unsigned                status;
-    const cJSON            *item;
-    azoai_model_t           m;
-    azoai_model_version_t  *v;
+    size_t          n;
+    const cJSON    *item;
+    azoai_model_t   m;
 
     if (!cJSON_IsObject(obj)) {
         return azoai_catalog_error(err, errlen,
@@ -338,54 +337,11 @@ azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj, char *err,
             continue;
         }
 
-        if (!azoai_catalog_valid_version(item->string)) {
-            azoai_catalog_error(err, errlen,
-                       "models.%s.%s: a version must be \"*\" or 1 to %d"
-                       " letters, digits, \".\", \"_\" or \"-\"",
-                       obj->string,
-                       azoai_catalog_printable(item->string, name,
-                                               sizeof(name)),
-                       AZOAI_NAME_MAX);
-            goto failed;
-        }
-
-        for (i = 0; i < m.nversions; i++) {
-            if (azoai_ascii_cmp_ci(m.versions[i].version.data,
-                                   m.versions[i].version.len,
-                                   (const u_char *) item->string,
-                                   strlen(item->string))
-                == 0)
-            {
-                azoai_catalog_error(err, errlen,
-                                    "models.%s.%s: duplicate version",
-                                    obj->string, item->string);
-                goto failed;
-            }
-        }
-
-        if (!cJSON_IsString(item)
-            || azoai_catalog_parse_status(item->valuestring, &status)
-               != AZOAI_OK)
-        {
-            azoai_catalog_error(err, errlen,
-                                "models.%s.%s: status must be \"ga\","
-                                " \"preview\" or \"retired\"",
-                                obj->string, item->string);
-            goto failed;
-        }
-
-        v = &m.versions[m.nversions];
-
-        if (azoai_catalog_str_dup(&v->version, (const u_char *) item->string,
-                                  strlen(item->string))
+        if (azoai_catalog_load_version(&m, obj, item, err, errlen)
             != AZOAI_OK)
         {
-            azoai_catalog_error(err, errlen, "out of memory");
             goto failed;
         }
-
-        v->status = status;
-        m.nversions++;
     }
 
     if (m.nversions == 0) {
@@ -406,6 +362,66 @@ failed:
 
     azoai_catalog_model_free(&m);
     return AZOAI_ERROR;
+}
+
+
+/* one "version": "status" member of model obj, into m */
+
+static int
+azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
+    const cJSON *item, char *err, size_t errlen)
+{
+    char                    name[80];
+    size_t                  i;
+    unsigned                status;
+    azoai_model_version_t  *v;
+
+    if (!azoai_catalog_valid_version(item->string)) {
+        return azoai_catalog_error(err, errlen,
+                   "models.%s.%s: a version must be \"*\" or 1 to %d"
+                   " letters, digits, \".\", \"_\" or \"-\"",
+                   obj->string,
+                   azoai_catalog_printable(item->string, name,
+                                           sizeof(name)),
+                   AZOAI_NAME_MAX);
+    }
+
+    for (i = 0; i < m->nversions; i++) {
+        if (azoai_ascii_cmp_ci(m->versions[i].version.data,
+                               m->versions[i].version.len,
+                               (const u_char *) item->string,
+                               strlen(item->string))
+            == 0)
+        {
+            return azoai_catalog_error(err, errlen,
+                                       "models.%s.%s: duplicate version",
+                                       obj->string, item->string);
+        }
+    }
+
+    if (!cJSON_IsString(item)
+        || azoai_catalog_parse_status(item->valuestring, &status)
+           != AZOAI_OK)
+    {
+        return azoai_catalog_error(err, errlen,
+                                   "models.%s.%s: status must be \"ga\","
+                                   " \"preview\" or \"retired\"",
+                                   obj->string, item->string);
+    }
+
+    v = &m->versions[m->nversions];
+
+    if (azoai_catalog_str_dup(&v->version, (const u_char *) item->string,
+                              strlen(item->string))
+        != AZOAI_OK)
+    {
+        return azoai_catalog_error(err, errlen, "out of memory");
+    }
+
+    v->status = status;
+    m->nversions++;
+
+    return AZOAI_OK;
 }
 
 
