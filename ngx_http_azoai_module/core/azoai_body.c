@@ -70,6 +70,9 @@ typedef struct {
     size_t                      base;         /* offset of the string */
     size_t                      raw_len;      /* length of the string */
 
+    /* at_depth[d]: bit per origin whose names sit at depth d */
+    unsigned                    at_depth[AZOAI_BODY_NAME_DEPTH + 1];
+
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -106,6 +109,7 @@ static u_char *azoai_body_splice(const azoai_pii_engine_t *e,
  * rewritten, with all they contain.  Other keys are text.
  */
 static const azoai_body_key_t  azoai_body_keys[] = {
+    /* sorted by length, see azoai_body_key_kind() */
     { azoai_string("id"), AZOAI_BODY_KEY_STRUCT },
     { azoai_string("key"), AZOAI_BODY_KEY_SECRET },
     { azoai_string("role"), AZOAI_BODY_KEY_STRUCT },
@@ -124,6 +128,9 @@ static const azoai_body_key_t  azoai_body_keys[] = {
     { azoai_string("reasoning_effort"), AZOAI_BODY_KEY_STRUCT },
     { azoai_string("connection_string"), AZOAI_BODY_KEY_SECRET }
 };
+
+#define azoai_body_keys_end                                                  \
+    (azoai_body_keys + azoai_body_nelts(azoai_body_keys))
 
 
 #define AZOAI_BODY_OBJ(k)  { AZOAI_JSON_OBJECT, azoai_string(k) }
@@ -181,7 +188,7 @@ int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
 {
-    unsigned             rc;
+    unsigned             rc, i;
     azoai_body_ctx_t     ctx;
     azoai_json_status_t  st;
 
@@ -193,6 +200,10 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     ctx.alloc = a;
     ctx.result = result;
     memset(ctx.last, 0xff, sizeof(ctx.last));
+
+    for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
+        ctx.at_depth[azoai_body_places[i].depth] |= 1u << i;
+    }
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;
@@ -259,7 +270,9 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     d = v->depth;
     parent = azoai_json_parent(v);
 
-    if (d && d <= AZOAI_BODY_NAME_DEPTH && azoai_body_names(ctx, v) != 0) {
+    if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
+        && azoai_body_names(ctx, v) != 0)
+    {
         return -1;
     }
 
@@ -333,13 +346,14 @@ static int
 azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
 {
     size_t                     scope;
-    unsigned                   o;
+    unsigned                   o, origins;
     const azoai_body_place_t  *place;
 
-    for (o = 0; o < AZOAI_BODY_NAME_N; o++) {
+    for (origins = ctx->at_depth[v->depth]; origins; origins &= origins - 1) {
+        o = __builtin_ctz(origins);
         place = &azoai_body_places[o];
 
-        if (v->depth != place->depth || !azoai_body_path_is(v, place)) {
+        if (!azoai_body_path_is(v, place)) {
             continue;
         }
 
@@ -381,10 +395,20 @@ azoai_body_path_is(const azoai_json_value_t *v,
             return 0;
         }
 
-        if (step->type == AZOAI_JSON_OBJECT
-            && !azoai_json_str_eq(f->key.data, f->key.len, f->key_flags,
-                                  (const char *) step->key.data,
-                                  step->key.len))
+        if (step->type != AZOAI_JSON_OBJECT) {
+            continue;
+        }
+
+        if (f->key_flags & AZOAI_JSON_ESCAPED) {
+            if (!azoai_json_str_eq(f->key.data, f->key.len, f->key_flags,
+                                   (const char *) step->key.data,
+                                   step->key.len))
+            {
+                return 0;
+            }
+
+        } else if (f->key.len != step->key.len
+                   || memcmp(f->key.data, step->key.data, f->key.len) != 0)
         {
             return 0;
         }
@@ -465,9 +489,10 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
 static unsigned
 azoai_body_key_kind(const azoai_json_frame_t *f)
 {
-    size_t         n, i;
-    u_char         buf[64];
-    const u_char  *k;
+    size_t                   n;
+    u_char                   buf[64];
+    const u_char            *k;
+    const azoai_body_key_t  *kk;
 
     if (f->key_flags & AZOAI_JSON_ESCAPED) {
         if (azoai_json_decode_string(f->key.data, f->key.len, buf,
@@ -484,11 +509,19 @@ azoai_body_key_kind(const azoai_json_frame_t *f)
         n = f->key.len;
     }
 
-    for (i = 0; i < azoai_body_nelts(azoai_body_keys); i++) {
-        if (azoai_body_keys[i].key.len == n
-            && memcmp(azoai_body_keys[i].key.data, k, n) == 0)
-        {
-            return azoai_body_keys[i].kind;
+    /* sorted by length: stop at the first longer key */
+
+    for (kk = azoai_body_keys; kk < azoai_body_keys_end; kk++) {
+        if (kk->key.len < n) {
+            continue;
+        }
+
+        if (kk->key.len > n) {
+            break;
+        }
+
+        if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
+            return kk->kind;
         }
     }
 
