@@ -12,6 +12,7 @@
 #include "ngx_http_azoai_module.h"
 
 #include "azoai_catalog.h"
+#include "azoai_name.h"
 
 
 /* room for the core's error text about a catalog */
@@ -39,7 +40,6 @@ static azoai_catalog_t *ngx_http_azoai_load_catalog(ngx_conf_t *cf,
     ngx_http_azoai_main_conf_t *amcf, ngx_str_t *path);
 static char *ngx_http_azoai_merge_deployments(ngx_conf_t *cf,
     ngx_http_azoai_catalog_conf_t *prev, ngx_http_azoai_catalog_conf_t *conf);
-static ngx_int_t ngx_http_azoai_valid_name(ngx_str_t *name);
 static void ngx_http_azoai_catalog_cleanup(void *data);
 
 
@@ -110,12 +110,12 @@ ngx_http_azoai_deployment(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < 4; i++) {
-        if (ngx_http_azoai_valid_name(&value[i]) != NGX_OK) {
+        if (!azoai_name_valid(value[i].data, value[i].len)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid azoai_deployment argument \"%V\": "
-                               "use letters, digits, \".\", \"_\", \"-\", "
-                               "\":\" or \"*\", 64 characters at most",
-                               &value[i]);
+                               "use letters, digits, \".\", \"_\" or "
+                               "\"-\", %d characters at most",
+                               &value[i], AZOAI_NAME_MAX);
             return NGX_CONF_ERROR;
         }
     }
@@ -321,33 +321,6 @@ ngx_http_azoai_catalog_keep(ngx_conf_t *cf, azoai_catalog_t *c)
     cln->data = c;
 
     return c;
-}
-
-
-static ngx_int_t
-ngx_http_azoai_valid_name(ngx_str_t *name)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    if (name->len == 0 || name->len > 64) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        c = name->data[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'
-            || c == ':' || c == '*')
-        {
-            continue;
-        }
-
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
 }
 
 

@@ -35,12 +35,10 @@ ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,
     u_char    msg[sizeof(ctx->verdict.message)];
 
     va_start(args, fmt);
-    p = ngx_vslprintf(msg, msg + sizeof(msg) - 1, fmt, args);
+    p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
     va_end(args);
 
-    *p = '\0';
-
-    azoai_decision_deny(&ctx->verdict, reason, "%s", msg);
+    azoai_decision_deny_str(&ctx->verdict, reason, msg, p - msg);
 }
 
 

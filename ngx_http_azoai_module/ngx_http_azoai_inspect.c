@@ -229,13 +229,14 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
         kind = AZOAI_DEP_BODY;
 
         if (ctx->route.deployment_from == AZOAI_DEP_BASE_MODEL
-            && ngx_strcmp(name->where, "body model") == 0)
+            && name->origin == AZOAI_BODY_NAME_MODEL)
         {
             kind = AZOAI_DEP_BASE_MODEL;
         }
 
         azoai_policy_check_deployment(alcf->policy, name->name.data,
-                                      name->name.len, kind, name->where,
+                                      name->name.len, kind,
+                                      azoai_body_name_where(name->origin),
                                       &ctx->verdict);
 
         if (ctx->verdict.reason != AZOAI_ALLOW) {

@@ -24,7 +24,6 @@ static ngx_http_azoai_metric_pii_t *ngx_http_azoai_pii_slot(
     ngx_http_azoai_metrics_zone_t *z, const char *name);
 static ngx_http_azoai_metric_dep_t *ngx_http_azoai_dep_slot(
     ngx_http_azoai_metrics_zone_t *z, const azoai_str_t *name);
-static ngx_uint_t ngx_http_azoai_printable(const azoai_str_t *name);
 static void ngx_http_azoai_publish_name(u_char *slot, u_char *name,
     size_t len);
 
@@ -283,7 +282,7 @@ ngx_http_azoai_dep_slot(ngx_http_azoai_metrics_zone_t *z,
     ngx_uint_t                    i;
     ngx_http_azoai_metric_dep_t  *slot;
 
-    if (ngx_http_azoai_printable(name)) {
+    if (azoai_name_printable(name->data, name->len)) {
         ngx_memcpy(key, name->data, name->len);
         key[name->len] = '\0';
 
@@ -334,12 +333,4 @@ ngx_http_azoai_publish_name(u_char *slot, u_char *name, size_t len)
     slot[len] = '\0';
     ngx_memory_barrier();
     slot[0] = name[0];
-}
-
-
-static ngx_uint_t
-ngx_http_azoai_printable(const azoai_str_t *name)
-{
-    return name->len <= NGX_HTTP_AZOAI_METRIC_NAME_LEN
-           && azoai_name_printable(name->data, name->len);
 }

@@ -16,7 +16,8 @@
 #include "azoai_pii.h"
 
 
-#define NGX_HTTP_AZOAI_METRIC_NAME_LEN   64
+/* deployment names past the name grammar are counted as "-invalid-" */
+#define NGX_HTTP_AZOAI_METRIC_NAME_LEN   AZOAI_NAME_MAX
 #define NGX_HTTP_AZOAI_METRIC_PII_TYPES  AZOAI_PII_MAX_TYPES
 #define NGX_HTTP_AZOAI_METRIC_DEPS       256
 

@@ -9,9 +9,6 @@
 #include "ngx_http_azoai_ctx.h"
 
 
-/* the longest name a variable shows; longer ones show as "-invalid-" */
-#define NGX_HTTP_AZOAI_VAR_NAME_MAX  64
-
 /* $azoai_body_sha256: SHA-256 in hex */
 #define NGX_HTTP_AZOAI_SHA256_HEX    64
 
@@ -205,9 +202,7 @@ ngx_http_azoai_var_name(ngx_http_variable_value_t *v, const azoai_str_t *name)
         return NGX_OK;
     }
 
-    if (name->len > NGX_HTTP_AZOAI_VAR_NAME_MAX
-        || !azoai_name_printable(name->data, name->len))
-    {
+    if (!azoai_name_printable(name->data, name->len)) {
         ngx_http_azoai_var_set(v, (u_char *) "-invalid-",
                                sizeof("-invalid-") - 1);
         return NGX_OK;

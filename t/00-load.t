@@ -103,6 +103,24 @@ my %bad_catalogs = (
     'deployment without model' =>
         ['{"models":{},"deployments":{"d":{"version":"1"}}}',
          'deployments.d: "model" is missing'],
+    # the name grammar: 1 to 64 of [A-Za-z0-9._-], "*" only as a version
+    'model name with ":"' => ['{"models":{"ft:gpt-4o":{"*":"ga"}}}',
+        'models.ft:gpt-4o: a model name must be 1 to 64 letters, digits, '
+        . '".", "_" or "-"'],
+    'version with a space' =>
+        ['{"models":{"gpt-4o":{"2024 11 20":"ga"}}}',
+         'models.gpt-4o.2024 11 20: a version must be "*" or 1 to 64 '
+         . 'letters, digits, ".", "_" or "-"'],
+    'deployment name too long' =>
+        ['{"models":{},"deployments":{"' . ('d' x 65)
+         . '":{"model":"gpt-4o","version":"2024-11-20"}}}',
+         'deployments.' . ('d' x 65) . ': a deployment name must be 1 to '
+         . '64 letters, digits, ".", "_" or "-"'],
+    'deployment version "*"' =>
+        ['{"models":{},"deployments":{"d":{"model":"gpt-4o",'
+         . '"version":"*"}}}',
+         'deployments.d.version: must be a string of 1 to 64 letters, '
+         . 'digits, ".", "_" or "-"'],
 );
 
 # the line of an [emerg] message
@@ -212,7 +230,16 @@ my $TYPES = '(built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
 my @module_errors = (
     ['', 'azoai_deployment chat/prod gpt-4o 2024-11-20;',
      'invalid azoai_deployment argument "chat/prod": use letters, digits, '
-     . '".", "_", "-", ":" or "*", 64 characters at most'],
+     . '".", "_" or "-", 64 characters at most'],
+    ['', 'azoai_deployment chat:prod gpt-4o 2024-11-20;',
+     'invalid azoai_deployment argument "chat:prod": use letters, digits, '
+     . '".", "_" or "-", 64 characters at most'],
+    ['', 'azoai_deployment chat-prod gpt-4o *;',
+     'invalid azoai_deployment argument "*": use letters, digits, '
+     . '".", "_" or "-", 64 characters at most'],
+    ['', 'azoai_deployment ' . ('d' x 65) . ' gpt-4o 2024-11-20;',
+     'invalid azoai_deployment argument "' . ('d' x 65) . '": use '
+     . 'letters, digits, ".", "_" or "-", 64 characters at most'],
     ['', 'azoai_pii on; azoai_pii_types email phonee;',
      qq(azoai_pii_types: unknown PII type "phonee" $TYPES)],
     ['', 'azoai_pii on; azoai_pii_action emial mask;',

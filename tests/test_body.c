@@ -75,7 +75,7 @@ assert_name(const azoai_body_result_t *r, unsigned i, const char *name,
     assert_true(i < r->nnames);
     assert_int_equal(r->names[i].name.len, strlen(name));
     assert_memory_equal(r->names[i].name.data, name, strlen(name));
-    assert_string_equal(r->names[i].where, where);
+    assert_string_equal(azoai_body_name_where(r->names[i].origin), where);
 }
 
 

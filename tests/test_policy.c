@@ -555,6 +555,47 @@ test_policy_codes(void **state)
 }
 
 
+static void
+test_policy_deny_str(void **state)
+{
+    size_t            i;
+    azoai_decision_t  d;
+    u_char            big[sizeof(d.message) + 100];
+
+    azoai_decision_init(&d);
+    azoai_decision_deny_str(&d, AZOAI_PII_BLOCKED, S("blocked: email"));
+    assert_int_equal(d.reason, AZOAI_PII_BLOCKED);
+    assert_int_equal(d.status, 403);
+    assert_string_equal(d.message, "blocked: email");
+
+    /* the same sanitizing as azoai_decision_deny(), NUL included */
+    azoai_decision_deny_str(&d, AZOAI_INVALID_BODY,
+                            (const u_char *) "a\"b\\c\x01" "d\0e\x7f\xc3",
+                            11);
+    assert_int_equal(d.status, 400);
+    assert_string_equal(d.message, "a?b?c?d?e??");
+
+    /* cut to the buffer */
+    memset(big, 'x', sizeof(big));
+    azoai_decision_deny_str(&d, AZOAI_AMBIGUOUS, big, sizeof(big));
+    assert_int_equal(strlen(d.message), sizeof(d.message) - 1);
+
+    for (i = 0; i < sizeof(d.message) - 1; i++) {
+        assert_int_equal(d.message[i], 'x');
+    }
+
+    /* empty, and allow or no reason: fail closed */
+    azoai_decision_deny_str(&d, AZOAI_ALLOW, NULL, 0);
+    assert_int_equal(d.reason, AZOAI_INTERNAL_ERROR);
+    assert_int_equal(d.status, 500);
+    assert_string_equal(d.message, "");
+
+    azoai_decision_deny_str(&d, AZOAI_REASON_N + 3, S("x"));
+    assert_int_equal(d.reason, AZOAI_INTERNAL_ERROR);
+    assert_string_equal(d.message, "x");
+}
+
+
 int
 main(void)
 {
@@ -566,6 +607,7 @@ main(void)
         cmocka_unit_test(test_policy_body_names),
         cmocka_unit_test(test_policy_no_echo),
         cmocka_unit_test(test_policy_codes),
+        cmocka_unit_test(test_policy_deny_str),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

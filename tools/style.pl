@@ -43,7 +43,7 @@ for my $file (@ARGV) {
         # a definition: name at column 0 followed by "(", then "{" alone
         if (!defined $name && $l =~ /^([A-Za-z_]\w*)\(/) {
             $name = $1;
-            $allowed = ($i >= 2 && $lines[$i - 2] =~ m{/\* long: });
+            $allowed = said_why(\@lines, $i - 2);
             next;
         }
 
@@ -56,8 +56,8 @@ for my $file (@ARGV) {
             my $len = $n - $start - 1;
 
             if ($len > $max_body && !$allowed) {
-                print "$file:$start: $name() has $len lines "
-                      . "(at most $max_body, or say why: /* long: ... */)\n";
+                print "$file:$start: $name() has $len lines (at most "
+                      . "$max_body, or say why in the comment above)\n";
                 $bad = 1;
             }
 
@@ -71,3 +71,23 @@ for my $file (@ARGV) {
 }
 
 exit $bad;
+
+
+# the comment block that ends at line $j (0-based) says why a function is
+# long
+sub said_why {
+    my ($lines, $j) = @_;
+    my $text = '';
+
+    $j-- while $j >= 0 && $lines->[$j] =~ /^\s*$/;
+
+    return 0 if $j < 0 || $lines->[$j] !~ m{\*/\s*$};
+
+    while ($j >= 0 && $lines->[$j] =~ m{^\s*(/\*|\*)}) {
+        $text = $lines->[$j] . $text;
+        last if $lines->[$j] =~ m{^\s*/\*};
+        $j--;
+    }
+
+    return $text =~ /state machine|\blong:/;
+}

@@ -30,8 +30,34 @@
 
 #define AZOAI_BODY_MATCHES_INIT   16
 
-/* k, of the length of the literal s, is s */
-#define azoai_body_is(k, s)       (memcmp(k, s, sizeof(s) - 1) == 0)
+/* the deepest path of a deployment name */
+#define AZOAI_BODY_NAME_DEPTH     5
+
+#define azoai_body_nelts(a)       (sizeof(a) / sizeof((a)[0]))
+
+
+/* a member key and what it says about its value */
+typedef struct {
+    azoai_str_t                 key;
+    unsigned                    kind;         /* AZOAI_BODY_KEY_* */
+} azoai_body_key_t;
+
+
+/* one step of a path: a member of an object, or any element of an array */
+typedef struct {
+    unsigned                    type;         /* AZOAI_JSON_OBJECT, ARRAY */
+    azoai_str_t                 key;          /* of the member */
+} azoai_body_step_t;
+
+
+/* a place in the body that holds a deployment name */
+typedef struct {
+    unsigned                    depth;        /* of the name's value */
+    azoai_body_step_t           path[AZOAI_BODY_NAME_DEPTH];
+    unsigned                    scope;        /* see azoai_body_names() */
+    const char                 *field;        /* for error texts */
+    const char                 *where;        /* for messages */
+} azoai_body_place_t;
 
 
 typedef struct {
@@ -44,9 +70,11 @@ typedef struct {
     size_t                      base;         /* offset of the string */
     size_t                      raw_len;      /* length of the string */
 
-    size_t                      last_dep;     /* data source of the last */
-    unsigned                    models;       /* top-level "model"s */
-    unsigned                    session_models;
+    /* at_depth[d]: bit per origin whose names sit at depth d */
+    unsigned                    at_depth[AZOAI_BODY_NAME_DEPTH + 1];
+
+    /* per origin: the offset of the scope of the last name found */
+    size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
 
     /* secret[d]: values at depth d lie under a credential key */
@@ -57,8 +85,10 @@ typedef struct {
 static int azoai_body_visit(void *data, const azoai_json_value_t *v);
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v);
+static int azoai_body_path_is(const azoai_json_value_t *v,
+    const azoai_body_place_t *place);
 static int azoai_body_add_name(azoai_body_ctx_t *ctx,
-    const azoai_json_value_t *v, const char *field, const char *where);
+    const azoai_json_value_t *v, azoai_body_origin_e origin);
 static int azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
     const char *why);
 static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
@@ -70,6 +100,71 @@ static u_char *azoai_body_rewrite_alloc(const azoai_body_result_t *result,
 static u_char *azoai_body_splice(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, u_char *o);
+
+
+/*
+ * The kinds of member keys, escapes decoded.  Structural: ids, enums and
+ * deployment names (the names the policy checked must reach Azure as they
+ * are), and any key ending in "_id".  Secret: credentials, never
+ * rewritten, with all they contain.  Other keys are text.
+ */
+static const azoai_body_key_t  azoai_body_keys[] = {
+    /* sorted by length, see azoai_body_key_kind() */
+    { azoai_string("id"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("key"), AZOAI_BODY_KEY_SECRET },
+    { azoai_string("role"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("type"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("model"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("voice"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("object"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("detail"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("format"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("api_key"), AZOAI_BODY_KEY_SECRET },
+    { azoai_string("headers"), AZOAI_BODY_KEY_SECRET },
+    { azoai_string("service_tier"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("authentication"), AZOAI_BODY_KEY_SECRET },
+    { azoai_string("encoding_format"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("deployment_name"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("reasoning_effort"), AZOAI_BODY_KEY_STRUCT },
+    { azoai_string("connection_string"), AZOAI_BODY_KEY_SECRET }
+};
+
+#define azoai_body_keys_end                                                  \
+    (azoai_body_keys + azoai_body_nelts(azoai_body_keys))
+
+
+#define AZOAI_BODY_OBJ(k)  { AZOAI_JSON_OBJECT, azoai_string(k) }
+#define AZOAI_BODY_ARR     { AZOAI_JSON_ARRAY, { 0, NULL } }
+
+/*
+ * Where deployment names are, indexed by origin.  A name given twice in
+ * the same scope (the object whose offset is path[scope]'s) is
+ * ambiguous: the top-level object for "model" and "session.model", the
+ * data source for its embedding deployment.
+ */
+static const azoai_body_place_t  azoai_body_places[] = {
+
+    [AZOAI_BODY_NAME_MODEL] = {
+        1, { AZOAI_BODY_OBJ("model") }, 0,
+        "model", "body model" },
+
+    [AZOAI_BODY_NAME_SESSION_MODEL] = {
+        2, { AZOAI_BODY_OBJ("session"), AZOAI_BODY_OBJ("model") }, 0,
+        "session.model", "body session.model" },
+
+    [AZOAI_BODY_NAME_EMBEDDING] = {
+        5, { AZOAI_BODY_OBJ("data_sources"), AZOAI_BODY_ARR,
+             AZOAI_BODY_OBJ("parameters"),
+             AZOAI_BODY_OBJ("embedding_dependency"),
+             AZOAI_BODY_OBJ("deployment_name") }, 2,
+        "embedding_dependency.deployment_name",
+        "body data_sources embedding_dependency.deployment_name" }
+};
+
+
+/* one place per origin */
+typedef char  azoai_body_places_complete[
+    (azoai_body_nelts(azoai_body_places) == AZOAI_BODY_NAME_N) ? 1 : -1];
 
 
 /* bytes of base64 text, plus '\\' for the "\/" some encoders write */
@@ -93,7 +188,7 @@ int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
 {
-    unsigned             rc;
+    unsigned             rc, i;
     azoai_body_ctx_t     ctx;
     azoai_json_status_t  st;
 
@@ -104,7 +199,11 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     ctx.body = body;
     ctx.alloc = a;
     ctx.result = result;
-    ctx.last_dep = (size_t) -1;
+    memset(ctx.last, 0xff, sizeof(ctx.last));
+
+    for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
+        ctx.at_depth[azoai_body_places[i].depth] |= 1u << i;
+    }
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;
@@ -171,12 +270,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     d = v->depth;
     parent = azoai_json_parent(v);
 
-    /* "model" (5), "deployment_name" (15), or escaped: maybe a name */
-
-    if ((d == 1 || d == 2 || d == 5)
-        && parent->type == AZOAI_JSON_OBJECT
-        && (parent->key.len == 5 || parent->key.len == 15
-            || (parent->key_flags & AZOAI_JSON_ESCAPED))
+    if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
         && azoai_body_names(ctx, v) != 0)
     {
         return -1;
@@ -235,94 +329,107 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 }
 
 
-/* the deployment names of a value at depth 1 to 5 */
+const char *
+azoai_body_name_where(azoai_body_origin_e origin)
+{
+    if ((unsigned) origin >= AZOAI_BODY_NAME_N) {
+        return "body";
+    }
+
+    return azoai_body_places[origin].where;
+}
+
+
+/* the value v, if it sits where a deployment name does */
 
 static int
 azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
 {
-    const azoai_json_frame_t  *path;
+    size_t                     scope;
+    unsigned                   o, origins;
+    const azoai_body_place_t  *place;
 
-    path = v->path;
+    for (origins = ctx->at_depth[v->depth]; origins; origins &= origins - 1) {
+        o = __builtin_ctz(origins);
+        place = &azoai_body_places[o];
 
-    switch (v->depth) {
-
-    case 1:
-        if (path[0].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[0], "model"))
-        {
-            return 0;
+        if (!azoai_body_path_is(v, place)) {
+            continue;
         }
 
-        ctx->result->model_present = 1;
+        if (o == AZOAI_BODY_NAME_MODEL) {
+            ctx->result->model_present = 1;
+        }
 
-        if (++ctx->models > 1) {
-            return azoai_body_ambiguous(ctx, "model",
+        scope = v->path[place->scope].start;
+
+        if (ctx->last[o] == scope) {
+            return azoai_body_ambiguous(ctx, place->field,
                                         "given more than once");
         }
 
-        return azoai_body_add_name(ctx, v, "model", "body model");
+        ctx->last[o] = scope;
 
-    case 2:
-        if (path[0].type != AZOAI_JSON_OBJECT
-            || path[1].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[1], "model")
-            || !azoai_json_key_is(&path[0], "session"))
-        {
-            return 0;
-        }
-
-        if (++ctx->session_models > 1) {
-            return azoai_body_ambiguous(ctx, "session.model",
-                                        "given more than once");
-        }
-
-        return azoai_body_add_name(ctx, v, "session.model",
-                                   "body session.model");
-
-    case 5:
-        if (path[4].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[4], "deployment_name")
-            || path[3].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[3], "embedding_dependency")
-            || path[2].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[2], "parameters")
-            || path[1].type != AZOAI_JSON_ARRAY
-            || path[0].type != AZOAI_JSON_OBJECT
-            || !azoai_json_key_is(&path[0], "data_sources"))
-        {
-            return 0;
-        }
-
-        /* path[2].start identifies the data source object */
-
-        if (ctx->last_dep == path[2].start) {
-            return azoai_body_ambiguous(ctx,
-                       "embedding_dependency.deployment_name",
-                       "given more than once");
-        }
-
-        ctx->last_dep = path[2].start;
-
-        return azoai_body_add_name(ctx, v,
-                   "embedding_dependency.deployment_name",
-                   "body data_sources embedding_dependency.deployment_name");
-
-    default:
-        return 0;
+        return azoai_body_add_name(ctx, v, o);
     }
+
+    return 0;
+}
+
+
+/* the path of v is place's; the innermost key first: it differs most */
+
+static int
+azoai_body_path_is(const azoai_json_value_t *v,
+    const azoai_body_place_t *place)
+{
+    unsigned                   i;
+    const azoai_body_step_t   *step;
+    const azoai_json_frame_t  *f;
+
+    for (i = place->depth; i-- > 0; /* void */) {
+        f = &v->path[i];
+        step = &place->path[i];
+
+        if (f->type != step->type) {
+            return 0;
+        }
+
+        if (step->type != AZOAI_JSON_OBJECT) {
+            continue;
+        }
+
+        if (f->key_flags & AZOAI_JSON_ESCAPED) {
+            if (!azoai_json_str_eq(f->key.data, f->key.len, f->key_flags,
+                                   (const char *) step->key.data,
+                                   step->key.len))
+            {
+                return 0;
+            }
+
+        } else if (f->key.len != step->key.len
+                   || memcmp(f->key.data, step->key.data, f->key.len) != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
 static int
 azoai_body_add_name(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
-    const char *field, const char *where)
+    azoai_body_origin_e origin)
 {
     size_t               n;
     u_char              *p;
+    const char          *field;
     azoai_body_name_t   *name;
     azoai_body_result_t *r;
 
     r = ctx->result;
+    field = azoai_body_places[origin].field;
 
     if (v->type != AZOAI_JSON_STRING) {
         return azoai_body_ambiguous(ctx, field, "is not a string");
@@ -358,7 +465,7 @@ azoai_body_add_name(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
     name = &r->names[r->nnames++];
     name->name.data = p;
     name->name.len = n;
-    name->where = where;
+    name->origin = origin;
 
     return 0;
 }
@@ -377,19 +484,15 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
 }
 
 
-/*
- * The kind of a member key, escapes decoded.  Structural: ids, enums and
- * deployment names (the names the policy checked must reach Azure as they
- * are), and any key ending in "_id".  Secret: credentials, never
- * rewritten, with all they contain.
- */
+/* the kind of a member key (azoai_body_keys), escapes decoded */
 
 static unsigned
 azoai_body_key_kind(const azoai_json_frame_t *f)
 {
-    size_t         n;
-    u_char         buf[64];
-    const u_char  *k;
+    size_t                   n;
+    u_char                   buf[64];
+    const u_char            *k;
+    const azoai_body_key_t  *kk;
 
     if (f->key_flags & AZOAI_JSON_ESCAPED) {
         if (azoai_json_decode_string(f->key.data, f->key.len, buf,
@@ -406,88 +509,20 @@ azoai_body_key_kind(const azoai_json_frame_t *f)
         n = f->key.len;
     }
 
-    switch (n) {
+    /* sorted by length: stop at the first longer key */
 
-    case 2:
-        if (azoai_body_is(k, "id")) {
-            return AZOAI_BODY_KEY_STRUCT;
+    for (kk = azoai_body_keys; kk < azoai_body_keys_end; kk++) {
+        if (kk->key.len < n) {
+            continue;
         }
 
-        break;
-
-    case 3:
-        if (azoai_body_is(k, "key")) {
-            return AZOAI_BODY_KEY_SECRET;
+        if (kk->key.len > n) {
+            break;
         }
 
-        break;
-
-    case 4:
-        if (azoai_body_is(k, "role") || azoai_body_is(k, "type")) {
-            return AZOAI_BODY_KEY_STRUCT;
+        if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
+            return kk->kind;
         }
-
-        break;
-
-    case 5:
-        if (azoai_body_is(k, "model") || azoai_body_is(k, "voice")) {
-            return AZOAI_BODY_KEY_STRUCT;
-        }
-
-        break;
-
-    case 6:
-        if (azoai_body_is(k, "object") || azoai_body_is(k, "detail")
-            || azoai_body_is(k, "format"))
-        {
-            return AZOAI_BODY_KEY_STRUCT;
-        }
-
-        break;
-
-    case 7:
-        if (azoai_body_is(k, "api_key") || azoai_body_is(k, "headers")) {
-            return AZOAI_BODY_KEY_SECRET;
-        }
-
-        break;
-
-    case 12:
-        if (azoai_body_is(k, "service_tier")) {
-            return AZOAI_BODY_KEY_STRUCT;
-        }
-
-        break;
-
-    case 14:
-        if (azoai_body_is(k, "authentication")) {
-            return AZOAI_BODY_KEY_SECRET;
-        }
-
-        break;
-
-    case 15:
-        if (azoai_body_is(k, "encoding_format")
-            || azoai_body_is(k, "deployment_name"))
-        {
-            return AZOAI_BODY_KEY_STRUCT;
-        }
-
-        break;
-
-    case 16:
-        if (azoai_body_is(k, "reasoning_effort")) {
-            return AZOAI_BODY_KEY_STRUCT;
-        }
-
-        break;
-
-    case 17:
-        if (azoai_body_is(k, "connection_string")) {
-            return AZOAI_BODY_KEY_SECRET;
-        }
-
-        break;
     }
 
     if (n >= 3 && memcmp(k + n - 3, "_id", 3) == 0) {

@@ -25,9 +25,20 @@
 #define AZOAI_BODY_NOMEM           4
 
 
+/* where in the body a deployment name was found */
+typedef enum {
+    AZOAI_BODY_NAME_MODEL = 0,         /* top-level "model" */
+    AZOAI_BODY_NAME_SESSION_MODEL,     /* "session": {"model": ...} */
+    AZOAI_BODY_NAME_EMBEDDING,         /* "data_sources": [{"parameters":
+                                          {"embedding_dependency":
+                                          {"deployment_name": ...}}}] */
+    AZOAI_BODY_NAME_N
+} azoai_body_origin_e;
+
+
 typedef struct {
-    azoai_str_t      name;             /* decoded */
-    const char      *where;            /* "body model", "body session.model" */
+    azoai_str_t              name;     /* decoded */
+    azoai_body_origin_e      origin;
 } azoai_body_name_t;
 
 
@@ -57,6 +68,12 @@ typedef struct {
  */
 int azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result);
+
+/*
+ * The origin as messages name it: "body model", "body session.model",
+ * "body data_sources embedding_dependency.deployment_name"
+ */
+const char *azoai_body_name_where(azoai_body_origin_e origin);
 
 /*
  * Writes body with each match replaced by azoai_pii_render(); all other

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_catalog_int.h"
+#include "azoai_name.h"
 
 
 /* models and deployments are searched as azoai_catalog_entry_t */
@@ -245,44 +247,6 @@ azoai_catalog_str_dup(azoai_str_t *s, const u_char *data, size_t len)
 }
 
 
-int
-azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
-    size_t blen)
-{
-    size_t  i, n;
-    u_char  ca, cb;
-
-    n = alen < blen ? alen : blen;
-
-    for (i = 0; i < n; i++) {
-        ca = a[i];
-        cb = b[i];
-
-        if (ca == cb) {
-            continue;
-        }
-
-        if (ca >= 'A' && ca <= 'Z') {
-            ca |= 0x20;
-        }
-
-        if (cb >= 'A' && cb <= 'Z') {
-            cb |= 0x20;
-        }
-
-        if (ca != cb) {
-            return (int) ca - (int) cb;
-        }
-    }
-
-    if (alen == blen) {
-        return 0;
-    }
-
-    return alen < blen ? -1 : 1;
-}
-
-
 /*
  * The index of name in a sorted array of models or deployments (both
  * start with their name), or where it would be inserted.
@@ -318,14 +282,14 @@ azoai_catalog_search(const void *base, size_t n, size_t size,
                    && len >= sizeof(uint64_t))
         {
             /* the first 8 bytes are equal: compare the rest */
-            rc = azoai_catalog_name_cmp(entry->name.data + sizeof(uint64_t),
-                                        entry->name.len - sizeof(uint64_t),
-                                        name + sizeof(uint64_t),
-                                        len - sizeof(uint64_t));
+            rc = azoai_ascii_cmp_ci(entry->name.data + sizeof(uint64_t),
+                                    entry->name.len - sizeof(uint64_t),
+                                    name + sizeof(uint64_t),
+                                    len - sizeof(uint64_t));
 
         } else {
-            rc = azoai_catalog_name_cmp(entry->name.data, entry->name.len,
-                                        name, len);
+            rc = azoai_ascii_cmp_ci(entry->name.data, entry->name.len,
+                                    name, len);
         }
 
         if (rc == 0) {
@@ -401,7 +365,7 @@ azoai_catalog_name_eq(const u_char *a, size_t alen, const u_char *b,
         return 0;
     }
 
-    return azoai_catalog_name_cmp(a, alen, b, blen) == 0;
+    return azoai_ascii_cmp_ci(a, alen, b, blen) == 0;
 }
 
 
@@ -499,10 +463,9 @@ azoai_catalog_add_deployment(azoai_catalog_t *c, const u_char *name,
 
     memset(&d, 0, sizeof(azoai_deployment_t));
 
-    if (c == NULL || name_len == 0 || model_len == 0
-        || name_len > AZOAI_CATALOG_NAME_MAX
-        || model_len > AZOAI_CATALOG_NAME_MAX
-        || version_len > AZOAI_CATALOG_NAME_MAX)
+    if (c == NULL || !azoai_name_valid(name, name_len)
+        || !azoai_name_valid(model, model_len)
+        || (version_len && !azoai_name_valid(version, version_len)))
     {
         return AZOAI_ERROR;
     }

@@ -54,7 +54,8 @@ int azoai_catalog_load_file(azoai_catalog_t *c, const char *path, char *err,
 /*
  * add or override one deployment; version may be empty ("any version":
  * GA only if every listed version of the model is GA); AZOAI_ERROR for
- * an empty name or model, a name over 128 bytes, or no memory
+ * a name, model or (non-empty) version outside the grammar of
+ * azoai_name.h, or no memory
  */
 int azoai_catalog_add_deployment(azoai_catalog_t *c, const u_char *name,
     size_t name_len, const u_char *model, size_t model_len,

@@ -16,10 +16,6 @@
 #include "azoai_catalog.h"
 
 
-/* longest model, version or deployment name the catalog accepts */
-#define AZOAI_CATALOG_NAME_MAX  128
-
-
 typedef struct {
     azoai_str_t              version;  /* "*" matches any version */
     unsigned                 status;   /* AZOAI_STATUS_* */
@@ -52,10 +48,6 @@ struct azoai_catalog_s {
     size_t                   ndeployments;
 };
 
-
-/* compares two names ignoring ASCII case: <0, 0, >0 */
-int azoai_catalog_name_cmp(const u_char *a, size_t alen, const u_char *b,
-    size_t blen);
 
 /* malloc()-ed NUL-terminated copy into s; AZOAI_OK or AZOAI_ERROR */
 int azoai_catalog_str_dup(azoai_str_t *s, const u_char *data, size_t len);

@@ -25,7 +25,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "azoai_ascii.h"
 #include "azoai_catalog_int.h"
+#include "azoai_name.h"
 
 
 #define AZOAI_CATALOG_FILE_MAX  (16 * 1024 * 1024)
@@ -37,6 +39,8 @@ static int azoai_catalog_load_models(azoai_catalog_t *t, const cJSON *obj,
     char *err, size_t errlen);
 static int azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj,
     char *err, size_t errlen);
+static int azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
+    const cJSON *item, char *err, size_t errlen);
 static int azoai_catalog_load_deployments(azoai_catalog_t *t,
     const cJSON *obj, char *err, size_t errlen);
 static int azoai_catalog_load_deployment(azoai_catalog_t *t,
@@ -46,6 +50,7 @@ static int azoai_catalog_parse_status(const char *s, unsigned *status);
 static int azoai_catalog_is_comment(const cJSON *item);
 static int azoai_catalog_has_key(const cJSON *obj, const cJSON *item);
 static int azoai_catalog_valid_name(const char *s);
+static int azoai_catalog_valid_version(const char *s);
 static const char *azoai_catalog_printable(const char *s, char *buf,
     size_t size);
 static int azoai_catalog_error(char *err, size_t errlen, const char *fmt,
@@ -270,11 +275,11 @@ azoai_catalog_load_models(azoai_catalog_t *t, const cJSON *obj, char *err,
 
         if (!azoai_catalog_valid_name(item->string)) {
             return azoai_catalog_error(err, errlen,
-                       "models.%s: a model name must be 1 to %d printable"
-                       " ASCII characters without quotes or backslashes",
+                       "models.%s: a model name must be 1 to %d letters,"
+                       " digits, \".\", \"_\" or \"-\"",
                        azoai_catalog_printable(item->string, name,
                                                sizeof(name)),
-                       AZOAI_CATALOG_NAME_MAX);
+                       AZOAI_NAME_MAX);
         }
 
         if (azoai_catalog_model(t, (const u_char *) item->string,
@@ -298,12 +303,9 @@ static int
 azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj, char *err,
     size_t errlen)
 {
-    char                    name[80];
-    size_t                  n, i;
-    unsigned                status;
-    const cJSON            *item;
-    azoai_model_t           m;
-    azoai_model_version_t  *v;
+    size_t          n;
+    const cJSON    *item;
+    azoai_model_t   m;
 
     if (!cJSON_IsObject(obj)) {
         return azoai_catalog_error(err, errlen,
@@ -335,54 +337,11 @@ azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj, char *err,
             continue;
         }
 
-        if (!azoai_catalog_valid_name(item->string)) {
-            azoai_catalog_error(err, errlen,
-                       "models.%s.%s: a version must be 1 to %d printable"
-                       " ASCII characters without quotes or backslashes",
-                       obj->string,
-                       azoai_catalog_printable(item->string, name,
-                                               sizeof(name)),
-                       AZOAI_CATALOG_NAME_MAX);
-            goto failed;
-        }
-
-        for (i = 0; i < m.nversions; i++) {
-            if (azoai_catalog_name_cmp(m.versions[i].version.data,
-                                       m.versions[i].version.len,
-                                       (const u_char *) item->string,
-                                       strlen(item->string))
-                == 0)
-            {
-                azoai_catalog_error(err, errlen,
-                                    "models.%s.%s: duplicate version",
-                                    obj->string, item->string);
-                goto failed;
-            }
-        }
-
-        if (!cJSON_IsString(item)
-            || azoai_catalog_parse_status(item->valuestring, &status)
-               != AZOAI_OK)
-        {
-            azoai_catalog_error(err, errlen,
-                                "models.%s.%s: status must be \"ga\","
-                                " \"preview\" or \"retired\"",
-                                obj->string, item->string);
-            goto failed;
-        }
-
-        v = &m.versions[m.nversions];
-
-        if (azoai_catalog_str_dup(&v->version, (const u_char *) item->string,
-                                  strlen(item->string))
+        if (azoai_catalog_load_version(&m, obj, item, err, errlen)
             != AZOAI_OK)
         {
-            azoai_catalog_error(err, errlen, "out of memory");
             goto failed;
         }
-
-        v->status = status;
-        m.nversions++;
     }
 
     if (m.nversions == 0) {
@@ -403,6 +362,66 @@ failed:
 
     azoai_catalog_model_free(&m);
     return AZOAI_ERROR;
+}
+
+
+/* one "version": "status" member of model obj, into m */
+
+static int
+azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
+    const cJSON *item, char *err, size_t errlen)
+{
+    char                    name[80];
+    size_t                  i;
+    unsigned                status;
+    azoai_model_version_t  *v;
+
+    if (!azoai_catalog_valid_version(item->string)) {
+        return azoai_catalog_error(err, errlen,
+                   "models.%s.%s: a version must be \"*\" or 1 to %d"
+                   " letters, digits, \".\", \"_\" or \"-\"",
+                   obj->string,
+                   azoai_catalog_printable(item->string, name,
+                                           sizeof(name)),
+                   AZOAI_NAME_MAX);
+    }
+
+    for (i = 0; i < m->nversions; i++) {
+        if (azoai_ascii_cmp_ci(m->versions[i].version.data,
+                               m->versions[i].version.len,
+                               (const u_char *) item->string,
+                               strlen(item->string))
+            == 0)
+        {
+            return azoai_catalog_error(err, errlen,
+                                       "models.%s.%s: duplicate version",
+                                       obj->string, item->string);
+        }
+    }
+
+    if (!cJSON_IsString(item)
+        || azoai_catalog_parse_status(item->valuestring, &status)
+           != AZOAI_OK)
+    {
+        return azoai_catalog_error(err, errlen,
+                                   "models.%s.%s: status must be \"ga\","
+                                   " \"preview\" or \"retired\"",
+                                   obj->string, item->string);
+    }
+
+    v = &m->versions[m->nversions];
+
+    if (azoai_catalog_str_dup(&v->version, (const u_char *) item->string,
+                              strlen(item->string))
+        != AZOAI_OK)
+    {
+        return azoai_catalog_error(err, errlen, "out of memory");
+    }
+
+    v->status = status;
+    m->nversions++;
+
+    return AZOAI_OK;
 }
 
 
@@ -428,11 +447,10 @@ azoai_catalog_load_deployments(azoai_catalog_t *t, const cJSON *obj,
         if (!azoai_catalog_valid_name(item->string)) {
             return azoai_catalog_error(err, errlen,
                        "deployments.%s: a deployment name must be 1 to %d"
-                       " printable ASCII characters without quotes or"
-                       " backslashes",
+                       " letters, digits, \".\", \"_\" or \"-\"",
                        azoai_catalog_printable(item->string, name,
                                                sizeof(name)),
-                       AZOAI_CATALOG_NAME_MAX);
+                       AZOAI_NAME_MAX);
         }
 
         if (azoai_catalog_deployment(t, (const u_char *) item->string,
@@ -499,8 +517,8 @@ azoai_catalog_load_deployment(azoai_catalog_t *t, const cJSON *obj,
         {
             return azoai_catalog_error(err, errlen,
                        "deployments.%s.%s: must be a string of 1 to %d"
-                       " printable ASCII characters", obj->string,
-                       item->string, AZOAI_CATALOG_NAME_MAX);
+                       " letters, digits, \".\", \"_\" or \"-\"",
+                       obj->string, item->string, AZOAI_NAME_MAX);
         }
 
         if (item->string[0] == 'm') {
@@ -611,20 +629,21 @@ azoai_catalog_has_key(const cJSON *obj, const cJSON *item)
 }
 
 
+/* a model, version or deployment name: the grammar of azoai_name.h */
+
 static int
 azoai_catalog_valid_name(const char *s)
 {
-    size_t  n;
+    return azoai_name_valid((const u_char *) s, strlen(s));
+}
 
-    for (n = 0; s[n]; n++) {
-        if ((u_char) s[n] <= 0x20 || (u_char) s[n] >= 0x7f
-            || s[n] == '"' || s[n] == '\\')
-        {
-            return 0;
-        }
-    }
 
-    return n > 0 && n <= AZOAI_CATALOG_NAME_MAX;
+/* a model's version: a name, or "*" for any version */
+
+static int
+azoai_catalog_valid_version(const char *s)
+{
+    return (s[0] == '*' && s[1] == '\0') || azoai_catalog_valid_name(s);
 }
 
 
@@ -636,9 +655,7 @@ azoai_catalog_printable(const char *s, char *buf, size_t size)
     size_t  n;
 
     for (n = 0; s[n] && n + 4 < size; n++) {
-        buf[n] = ((u_char) s[n] < 0x20 || (u_char) s[n] >= 0x7f
-                  || s[n] == '"' || s[n] == '\\')
-                 ? '?' : s[n];
+        buf[n] = azoai_json_safe((u_char) s[n]) ? s[n] : '?';
     }
 
     if (s[n]) {

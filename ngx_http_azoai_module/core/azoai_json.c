@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_json.h"
 
 #if defined(__SSE2__) && !defined(AZOAI_JSON_NO_SIMD)
@@ -49,7 +50,21 @@ static const u_char *azoai_json_skip_digits(const u_char *p,
     const u_char *end);
 static const u_char *azoai_json_scan_number(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_status_t *st);
-static int azoai_json_hex4(const u_char *p);
+static inline const u_char *azoai_json_value(const u_char *input,
+    const u_char *p, const u_char *end, azoai_json_value_t *v,
+    azoai_json_status_t *st);
+static const u_char *azoai_json_literal(const u_char *input,
+    const u_char *p, const u_char *end, azoai_json_value_t *v,
+    azoai_json_status_t *st);
+static inline void azoai_json_push(azoai_json_frame_t *f,
+    const azoai_json_value_t *v);
+static inline const u_char *azoai_json_member(const u_char *input,
+    const u_char *p, const u_char *end, azoai_json_frame_t *f,
+    azoai_json_status_t *st);
+static inline void azoai_json_closed(const u_char *input, const u_char *p,
+    const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v);
+static size_t azoai_json_decode_escape(const u_char *p, const u_char *end,
+    uint32_t *cp);
 static unsigned azoai_json_fail(azoai_json_status_t *st,
     const u_char *input, const u_char *p, unsigned error, const char *why);
 
@@ -67,12 +82,36 @@ static const u_char  azoai_json_space[256] = {
 };
 
 
+typedef struct {
+    unsigned         type;
+    azoai_str_t      text;
+} azoai_json_literal_t;
+
+
+#define AZOAI_JSON_NLITERALS  3
+
+static const azoai_json_literal_t  azoai_json_literals[] = {
+    { AZOAI_JSON_TRUE, azoai_string("true") },
+    { AZOAI_JSON_FALSE, azoai_string("false") },
+    { AZOAI_JSON_NULL, azoai_string("null") }
+};
+
+
+/*
+ * A state machine over an explicit stack of frames, not recursion, so
+ * that a hostile body cannot exhaust the C stack: the labels are its
+ * states (a value is due, a value has ended, a member name is due, a
+ * container closes) and each state's work is a helper below.  The gotos
+ * are the transitions; splitting the states into functions would need
+ * the stack and the position in a shared structure on the hot path.
+ */
+
 unsigned
 azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
     void *data, azoai_json_status_t *st)
 {
-    unsigned             depth, flags, object;
-    const u_char        *p, *q, *end;
+    unsigned             depth, object;
+    const u_char        *p, *end;
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
     azoai_json_frame_t   frames[AZOAI_JSON_MAX_DEPTH];
@@ -90,46 +129,24 @@ azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
 
 value:
 
-    if (p == end) {
-        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                               "expected a value");
+    v.depth = depth;
+
+    p = azoai_json_value(input, p, end, &v, st);
+    if (p == NULL) {
+        return st->error;
     }
 
-    v.depth = depth;
-    v.closing = 0;
-    v.flags = 0;
-    v.offset = p - input;
+    st->values++;
 
-    switch (*p) {
+    if (visit && visit(data, &v)) {
+        goto stopped;
+    }
 
-    case '{':
-    case '[':
-        if (depth == AZOAI_JSON_MAX_DEPTH) {
-            return azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
-                                   "nested too deeply");
-        }
+    if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
+        azoai_json_push(&frames[depth++], &v);
 
-        object = (*p == '{');
-
-        v.type = object ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
-        v.raw.data = p;
-        v.raw.len = 1;
-
-        st->values++;
-
-        if (visit && visit(data, &v)) {
-            goto stopped;
-        }
-
-        f = &frames[depth++];
-        f->type = v.type;
-        f->start = v.offset;
-        f->index = 0;
-        f->key.len = 0;
-        f->key.data = NULL;
-        f->key_flags = 0;
-
-        p = azoai_json_skip_ws(p + 1, end);
+        object = (v.type == AZOAI_JSON_OBJECT);
+        p = azoai_json_skip_ws(p, end);
 
         if (p < end && *p == (object ? '}' : ']')) {
             goto close;
@@ -140,81 +157,6 @@ value:
         }
 
         goto value;
-
-    case '"':
-        q = azoai_json_scan_string(input, p + 1, end, &flags, st);
-        if (q == NULL) {
-            return st->error;
-        }
-
-        if (flags & AZOAI_JSON_LONE_SURROGATE) {
-            st->lone_surrogates++;
-        }
-
-        v.type = AZOAI_JSON_STRING;
-        v.flags = flags;
-        v.offset++;
-        v.raw.data = p + 1;
-        v.raw.len = q - (p + 1);
-        p = q + 1;
-        break;
-
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        q = azoai_json_scan_number(input, p, end, st);
-        if (q == NULL) {
-            return st->error;
-        }
-
-        v.type = AZOAI_JSON_NUMBER;
-        v.raw.data = p;
-        v.raw.len = q - p;
-        p = q;
-        break;
-
-    case 't':
-        if (end - p < 4 || memcmp(p, "true", 4) != 0) {
-            goto literal;
-        }
-
-        v.type = AZOAI_JSON_TRUE;
-        v.raw.data = p;
-        v.raw.len = 4;
-        p += 4;
-        break;
-
-    case 'f':
-        if (end - p < 5 || memcmp(p, "false", 5) != 0) {
-            goto literal;
-        }
-
-        v.type = AZOAI_JSON_FALSE;
-        v.raw.data = p;
-        v.raw.len = 5;
-        p += 5;
-        break;
-
-    case 'n':
-        if (end - p < 4 || memcmp(p, "null", 4) != 0) {
-            goto literal;
-        }
-
-        v.type = AZOAI_JSON_NULL;
-        v.raw.data = p;
-        v.raw.len = 4;
-        p += 4;
-        break;
-
-    default:
-        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                               "expected a value");
-    }
-
-    st->values++;
-
-    if (visit && visit(data, &v)) {
-        goto stopped;
     }
 
 next:
@@ -256,33 +198,10 @@ next:
 
 key:
 
-    if (p == end || *p != '"') {
-        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                               "expected a member name");
-    }
-
-    q = azoai_json_scan_string(input, p + 1, end, &flags, st);
-    if (q == NULL) {
+    p = azoai_json_member(input, p, end, &frames[depth - 1], st);
+    if (p == NULL) {
         return st->error;
     }
-
-    if (flags & AZOAI_JSON_LONE_SURROGATE) {
-        st->lone_surrogates++;
-    }
-
-    f = &frames[depth - 1];
-    f->key.data = p + 1;
-    f->key.len = q - (p + 1);
-    f->key_flags = flags;
-
-    p = azoai_json_skip_ws(q + 1, end);
-
-    if (p == end || *p != ':') {
-        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                               "expected ':'");
-    }
-
-    p = azoai_json_skip_ws(p + 1, end);
 
     goto value;
 
@@ -290,16 +209,8 @@ close:
 
     /* p is at the closing byte of frames[depth - 1] */
 
-    f = &frames[--depth];
-
-    v.type = f->type;
-    v.flags = 0;
-    v.closing = 1;
-    v.depth = depth;
-    v.offset = f->start;
-    v.raw.data = input + f->start;
-    v.raw.len = (p + 1) - v.raw.data;
-
+    depth--;
+    azoai_json_closed(input, p, &frames[depth], depth, &v);
     p++;
 
     if (visit && visit(data, &v)) {
@@ -308,11 +219,6 @@ close:
 
     goto next;
 
-literal:
-
-    return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                           "invalid literal");
-
 stopped:
 
     st->error = AZOAI_JSON_STOPPED;
@@ -320,6 +226,184 @@ stopped:
     st->reason = "stopped";
 
     return AZOAI_JSON_STOPPED;
+}
+
+
+/*
+ * The value at p (v->depth set): fills v and returns the byte after it,
+ * after the opening byte of a container; NULL on error
+ */
+
+static inline const u_char *
+azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
+    azoai_json_value_t *v, azoai_json_status_t *st)
+{
+    unsigned       flags;
+    const u_char  *q;
+
+    if (p == end) {
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                        "expected a value");
+        return NULL;
+    }
+
+    v->closing = 0;
+    v->flags = 0;
+    v->offset = p - input;
+    v->raw.data = p;
+
+    switch (*p) {
+
+    case '{':
+    case '[':
+        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
+            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
+                            "nested too deeply");
+            return NULL;
+        }
+
+        v->type = (*p == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
+        v->raw.len = 1;
+        return p + 1;
+
+    case '"':
+        q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        if (flags & AZOAI_JSON_LONE_SURROGATE) {
+            st->lone_surrogates++;
+        }
+
+        v->type = AZOAI_JSON_STRING;
+        v->flags = flags;
+        v->offset++;
+        v->raw.data = p + 1;
+        v->raw.len = q - (p + 1);
+        return q + 1;
+
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        q = azoai_json_scan_number(input, p, end, st);
+        if (q == NULL) {
+            return NULL;
+        }
+
+        v->type = AZOAI_JSON_NUMBER;
+        v->raw.len = q - p;
+        return q;
+
+    default:
+        return azoai_json_literal(input, p, end, v, st);
+    }
+}
+
+
+/* true, false or null at p */
+
+static const u_char *
+azoai_json_literal(const u_char *input, const u_char *p, const u_char *end,
+    azoai_json_value_t *v, azoai_json_status_t *st)
+{
+    size_t                       i;
+    const char                  *why;
+    const azoai_json_literal_t  *lit;
+
+    why = "expected a value";
+
+    for (i = 0; i < AZOAI_JSON_NLITERALS; i++) {
+        lit = &azoai_json_literals[i];
+
+        if (*p != lit->text.data[0]) {
+            continue;
+        }
+
+        if ((size_t) (end - p) >= lit->text.len
+            && memcmp(p, lit->text.data, lit->text.len) == 0)
+        {
+            v->type = lit->type;
+            v->raw.len = lit->text.len;
+            return p + lit->text.len;
+        }
+
+        why = "invalid literal";
+        break;
+    }
+
+    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, why);
+
+    return NULL;
+}
+
+
+/* a new frame for the container v opens */
+
+static inline void
+azoai_json_push(azoai_json_frame_t *f, const azoai_json_value_t *v)
+{
+    f->type = v->type;
+    f->start = v->offset;
+    f->index = 0;
+    f->key.len = 0;
+    f->key.data = NULL;
+    f->key_flags = 0;
+}
+
+
+/* '"name" :' at p, the name into f; the byte after ':' and space */
+
+static inline const u_char *
+azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
+    azoai_json_frame_t *f, azoai_json_status_t *st)
+{
+    unsigned       flags;
+    const u_char  *q;
+
+    if (p == end || *p != '"') {
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                        "expected a member name");
+        return NULL;
+    }
+
+    q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+    if (q == NULL) {
+        return NULL;
+    }
+
+    if (flags & AZOAI_JSON_LONE_SURROGATE) {
+        st->lone_surrogates++;
+    }
+
+    f->key.data = p + 1;
+    f->key.len = q - (p + 1);
+    f->key_flags = flags;
+
+    p = azoai_json_skip_ws(q + 1, end);
+
+    if (p == end || *p != ':') {
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, "expected ':'");
+        return NULL;
+    }
+
+    return azoai_json_skip_ws(p + 1, end);
+}
+
+
+/* v = the container of frame f, closed at p, now at depth */
+
+static inline void
+azoai_json_closed(const u_char *input, const u_char *p,
+    const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v)
+{
+    v->type = f->type;
+    v->flags = 0;
+    v->closing = 1;
+    v->depth = depth;
+    v->offset = f->start;
+    v->raw.data = input + f->start;
+    v->raw.len = (p + 1) - v->raw.data;
 }
 
 
@@ -539,7 +623,8 @@ static const u_char *
 azoai_json_scan_escape(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
-    int  cp, lo;
+    size_t    n;
+    uint32_t  cp;
 
     if (end - p < 2) {
         azoai_json_fail(st, input, end, AZOAI_JSON_INVALID,
@@ -549,48 +634,30 @@ azoai_json_scan_escape(const u_char *input, const u_char *p,
 
     *flags |= AZOAI_JSON_ESCAPED;
 
-    switch (p[1]) {
+    if (p[1] != 'u') {
+        if (azoai_json_unescape(p[1]) < 0) {
+            azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                            "invalid escape in string");
+            return NULL;
+        }
 
-    case '"': case '\\': case '/':
-    case 'b': case 'f': case 'n': case 'r': case 't':
         return p + 2;
-
-    case 'u':
-        break;
-
-    default:
-        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                        "invalid escape in string");
-        return NULL;
     }
 
-    cp = (end - p >= 6) ? azoai_json_hex4(p + 2) : -1;
+    n = azoai_json_u_escape(p, end, &cp);
 
-    if (cp < 0) {
+    if (n == 0) {
         azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
                         "invalid \\u escape in string");
         return NULL;
     }
 
-    p += 6;
-
-    if (cp < 0xd800 || cp > 0xdfff) {
-        return p;
+    if (n == 6 && azoai_utf16_surrogate(cp)) {
+        /* accepted, as RFC 8259 allows, but reported */
+        *flags |= AZOAI_JSON_LONE_SURROGATE;
     }
 
-    if (cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-        lo = azoai_json_hex4(p + 2);
-
-        if (lo >= 0xdc00 && lo <= 0xdfff) {
-            return p + 6;
-        }
-    }
-
-    /* accepted, as RFC 8259 allows, but reported */
-
-    *flags |= AZOAI_JSON_LONE_SURROGATE;
-
-    return p;
+    return p + n;
 }
 
 
@@ -746,46 +813,15 @@ azoai_json_skip_digits(const u_char *p, const u_char *end)
 }
 
 
-/* four hex digits at p, or -1 */
-
-static int
-azoai_json_hex4(const u_char *p)
-{
-    int     v, i;
-    u_char  c;
-
-    v = 0;
-
-    for (i = 0; i < 4; i++) {
-        c = p[i];
-
-        if (c >= '0' && c <= '9') {
-            v = v * 16 + (c - '0');
-
-        } else {
-            c |= 0x20;
-
-            if (c >= 'a' && c <= 'f') {
-                v = v * 16 + (c - 'a' + 10);
-
-            } else {
-                return -1;
-            }
-        }
-    }
-
-    return v;
-}
-
-
 int
 azoai_json_decode_string(const u_char *raw, size_t len, u_char *out,
     size_t size, size_t *out_len)
 {
-    int            cp, lo;
     size_t         n;
     u_char        *o, *oend;
+    uint32_t       cp;
     const u_char  *p, *end, *run;
+    u_char         utf8[4];
 
     p = raw;
     end = raw + len;
@@ -812,88 +848,62 @@ azoai_json_decode_string(const u_char *raw, size_t len, u_char *out,
             break;
         }
 
-        if (end - p < 2) {
+        n = azoai_json_decode_escape(p, end, &cp);
+        if (n == 0) {
             return AZOAI_ERROR;
         }
 
-        switch (p[1]) {
-        case '"':  cp = '"';  break;
-        case '\\': cp = '\\'; break;
-        case '/':  cp = '/';  break;
-        case 'b':  cp = 0x08; break;
-        case 'f':  cp = 0x0c; break;
-        case 'n':  cp = 0x0a; break;
-        case 'r':  cp = 0x0d; break;
-        case 't':  cp = 0x09; break;
+        p += n;
 
-        case 'u':
-            cp = (end - p >= 6) ? azoai_json_hex4(p + 2) : -1;
-            if (cp < 0) {
-                return AZOAI_ERROR;
-            }
-
-            p += 4;
-
-            if (cp >= 0xd800 && cp <= 0xdfff) {
-                lo = -1;
-
-                if (cp <= 0xdbff && end - p >= 8 && p[2] == '\\'
-                    && p[3] == 'u')
-                {
-                    lo = azoai_json_hex4(p + 4);
-                }
-
-                if (lo >= 0xdc00 && lo <= 0xdfff) {
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                    p += 6;
-
-                } else {
-                    cp = 0xfffd;
-                }
-            }
-
-            break;
-
-        default:
-            return AZOAI_ERROR;
-        }
-
-        p += 2;
-
-        n = (cp < 0x80) ? 1 : (cp < 0x800) ? 2 : (cp < 0x10000) ? 3 : 4;
+        n = azoai_utf8_encode(cp, utf8);
 
         if ((size_t) (oend - o) < n) {
             return AZOAI_ERROR;
         }
 
-        switch (n) {
-        case 1:
-            *o++ = (u_char) cp;
-            break;
-
-        case 2:
-            *o++ = (u_char) (0xc0 | (cp >> 6));
-            *o++ = (u_char) (0x80 | (cp & 0x3f));
-            break;
-
-        case 3:
-            *o++ = (u_char) (0xe0 | (cp >> 12));
-            *o++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
-            *o++ = (u_char) (0x80 | (cp & 0x3f));
-            break;
-
-        default:
-            *o++ = (u_char) (0xf0 | (cp >> 18));
-            *o++ = (u_char) (0x80 | ((cp >> 12) & 0x3f));
-            *o++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
-            *o++ = (u_char) (0x80 | (cp & 0x3f));
-            break;
-        }
+        memcpy(o, utf8, n);
+        o += n;
     }
 
     *out_len = o - out;
 
     return AZOAI_OK;
+}
+
+
+/*
+ * The escape at p (a backslash) decoded: *cp, an unpaired surrogate as
+ * U+FFFD; returns the bytes it spans, 0 for an invalid escape
+ */
+
+static size_t
+azoai_json_decode_escape(const u_char *p, const u_char *end, uint32_t *cp)
+{
+    int     c;
+    size_t  n;
+
+    if (end - p < 2) {
+        return 0;
+    }
+
+    if (p[1] == 'u') {
+        n = azoai_json_u_escape(p, end, cp);
+
+        if (n == 6 && azoai_utf16_surrogate(*cp)) {
+            *cp = AZOAI_UTF_REPLACEMENT;
+        }
+
+        return n;
+    }
+
+    c = azoai_json_unescape(p[1]);
+    if (c < 0) {
+        return 0;
+    }
+
+    *cp = (uint32_t) c;
+
+    return 2;
 }
 
 

@@ -5,28 +5,12 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pct.h"
 
 
 static u_char azoai_pct_next(const u_char *src, size_t len, size_t *pos,
     unsigned plus);
-
-
-int
-azoai_pct_hex(u_char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
-}
 
 
 int
@@ -57,8 +41,8 @@ azoai_pct_next(const u_char *src, size_t len, size_t *pos, unsigned plus)
     i = *pos;
 
     if (src[i] == '%' && i + 2 < len) {
-        hi = azoai_pct_hex(src[i + 1]);
-        lo = azoai_pct_hex(src[i + 2]);
+        hi = azoai_hex_digit(src[i + 1]);
+        lo = azoai_hex_digit(src[i + 2]);
 
         if (hi >= 0 && lo >= 0) {
             *pos = i + 3;
@@ -131,11 +115,7 @@ azoai_pct_equal_ci(const u_char *src, size_t len, unsigned plus,
             return 0;
         }
 
-        c = azoai_pct_next(src, len, &pos, plus);
-
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
-        }
+        c = azoai_ascii_lower(azoai_pct_next(src, len, &pos, plus));
 
         if (c != (u_char) *name++) {
             return 0;

@@ -13,9 +13,6 @@
 #include "azoai_core.h"
 
 
-/* the value of a hex digit, or -1 */
-int azoai_pct_hex(u_char c);
-
 /* 1 if src holds a byte that decoding changes ('%', and '+' if plus) */
 int azoai_pct_needs_decoding(const u_char *src, size_t len, unsigned plus);
 

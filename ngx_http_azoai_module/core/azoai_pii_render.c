@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pii_int.h"
 
 
@@ -198,9 +199,7 @@ azoai_pii_canon_run(unsigned type, const u_char *raw, size_t start,
 
             case AZOAI_PII_EMAIL:
             case AZOAI_PII_IPV6:
-                if (b >= 'A' && b <= 'Z') {
-                    b |= 0x20;
-                }
+                b = azoai_ascii_lower(b);
                 break;
 
             case AZOAI_PII_PHONE:

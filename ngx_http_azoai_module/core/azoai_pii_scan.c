@@ -31,6 +31,11 @@ typedef struct {
 } azoai_pii_cands_t;
 
 
+static int azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw,
+    size_t len, size_t nspecial, u_char *stack_buf,
+    azoai_pii_seg_t *stack_segs, azoai_alloc_t *a);
+static int azoai_pii_report_all(const azoai_pii_view_t *view,
+    const azoai_pii_cands_t *cands, azoai_pii_match_pt cb, void *data);
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
@@ -74,11 +79,8 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              i, nspecial, longest;
-    u_char             *buf;
-    azoai_pii_seg_t    *segs;
+    size_t              nspecial;
     azoai_pii_view_t    view;
-    azoai_pii_match_t   best, *m;
     azoai_pii_cands_t   cands;
     u_char              stack_buf[AZOAI_PII_STACK_VIEW];
     azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
@@ -112,30 +114,11 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_ERROR;
     }
 
-    if (nspecial == 0) {
-        /* the view is raw itself */
-        view.text = raw;
-        view.len = len;
-        view.raw = raw;
-        view.raw_len = len;
-        view.segs = NULL;
-        view.nsegs = 0;
-
-    } else {
-        if (len <= AZOAI_PII_STACK_VIEW && nspecial <= AZOAI_PII_STACK_SEGS) {
-            buf = stack_buf;
-            segs = stack_segs;
-
-        } else {
-            segs = azoai_alloc(a, nspecial * sizeof(azoai_pii_seg_t) + len);
-            if (segs == NULL) {
-                return AZOAI_ERROR;
-            }
-
-            buf = (u_char *) (segs + nspecial);
-        }
-
-        azoai_pii_view_build(&view, raw, len, buf, segs);
+    if (azoai_pii_view_make(&view, raw, len, nspecial, stack_buf,
+                            stack_segs, a)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
     }
 
     cands.items = stack_cands;
@@ -162,17 +145,73 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 
     azoai_pii_cands_sort(cands.items, cands.n);
 
-    /*
-     * Overlapping candidates are masked as one: their union, named after
-     * the longest of them (the first on a tie).  The union, so that no
-     * byte a detector claimed goes out, whichever name the span gets.
-     */
+    return azoai_pii_report_all(&view, &cands, cb, data);
+}
 
-    best = cands.items[0];
+
+/*
+ * The view of raw: raw itself without special characters, else built in
+ * the caller's stack buffers (AZOAI_PII_STACK_VIEW bytes,
+ * AZOAI_PII_STACK_SEGS segments) when it fits, or from a
+ */
+
+static int
+azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw, size_t len,
+    size_t nspecial, u_char *stack_buf, azoai_pii_seg_t *stack_segs,
+    azoai_alloc_t *a)
+{
+    u_char           *buf;
+    azoai_pii_seg_t  *segs;
+
+    if (nspecial == 0) {
+        view->text = raw;
+        view->len = len;
+        view->raw = raw;
+        view->raw_len = len;
+        view->segs = NULL;
+        view->nsegs = 0;
+
+        return AZOAI_OK;
+    }
+
+    if (len <= AZOAI_PII_STACK_VIEW && nspecial <= AZOAI_PII_STACK_SEGS) {
+        buf = stack_buf;
+        segs = stack_segs;
+
+    } else {
+        segs = azoai_alloc(a, nspecial * sizeof(azoai_pii_seg_t) + len);
+        if (segs == NULL) {
+            return AZOAI_ERROR;
+        }
+
+        buf = (u_char *) (segs + nspecial);
+    }
+
+    azoai_pii_view_build(view, raw, len, buf, segs);
+
+    return AZOAI_OK;
+}
+
+
+/*
+ * Overlapping candidates (sorted) are masked as one: their union, named
+ * after the longest of them (the first on a tie).  The union, so that no
+ * byte a detector claimed goes out, whichever name the span gets.
+ */
+
+static int
+azoai_pii_report_all(const azoai_pii_view_t *view,
+    const azoai_pii_cands_t *cands, azoai_pii_match_pt cb, void *data)
+{
+    size_t                    i, longest;
+    azoai_pii_match_t         best;
+    const azoai_pii_match_t  *m;
+
+    best = cands->items[0];
     longest = best.end - best.start;
 
-    for (i = 1; i < cands.n; i++) {
-        m = &cands.items[i];
+    for (i = 1; i < cands->n; i++) {
+        m = &cands->items[i];
 
         if (m->start < best.end) {
             if (m->end - m->start > longest) {
@@ -187,7 +226,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
             continue;
         }
 
-        if (azoai_pii_report(&view, &best, cb, data) != 0) {
+        if (azoai_pii_report(view, &best, cb, data) != 0) {
             return AZOAI_ERROR;
         }
 
@@ -195,22 +234,13 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         longest = best.end - best.start;
     }
 
-    if (azoai_pii_report(&view, &best, cb, data) != 0) {
+    if (azoai_pii_report(view, &best, cb, data) != 0) {
         return AZOAI_ERROR;
     }
 
     return AZOAI_OK;
 }
 
-
-/*
- * The prefilter loop over the view: only candidate bytes stop it.  Text
- * inside a match that ends a run (azoai_pii_ends_run()) is not searched
- * again: the groups of "4111 1111 1111 1111." would each start the
- * numeric detectors anew and find only shorter, overlapping candidates,
- * which lose.  Where the text goes on ("6 4111 1111 1111 1111": a short
- * card, then a longer one inside it) every start is tried.
- */
 
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,

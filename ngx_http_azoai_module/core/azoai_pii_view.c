@@ -20,6 +20,7 @@
 #define AZOAI_PII_AVX2  1
 #endif
 
+#include "azoai_ascii.h"
 #include "azoai_pii_int.h"
 
 
@@ -48,8 +49,11 @@ static size_t azoai_pii_find_special(const u_char *raw, size_t from,
     size_t len);
 static const azoai_pii_seg_t *azoai_pii_view_seg(
     const azoai_pii_view_t *view, size_t v);
+static inline size_t azoai_pii_view_escape(const u_char *raw, size_t len,
+    size_t *pos, u_char *out);
+static inline size_t azoai_pii_view_utf8(const u_char *raw, size_t len,
+    size_t *pos, u_char *out);
 static size_t azoai_pii_fold(uint32_t cp, u_char *out);
-static int azoai_pii_hex4(const u_char *p, uint32_t *cp);
 
 
 const u_char  azoai_pii_class[256] = {
@@ -868,9 +872,8 @@ size_t
 azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
     u_char *out)
 {
-    size_t    p, n, k;
-    u_char    c;
-    uint32_t  cp, lo;
+    size_t  p;
+    u_char  c;
 
     p = *pos;
     c = raw[p];
@@ -882,65 +885,79 @@ azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
     }
 
     if (c == '\\') {
-
-        if (p + 1 >= len) {
-            *pos = p + 1;
-            out[0] = c;
-            return 1;
-        }
-
-        c = raw[p + 1];
-
-        /* a \uXXXX escape of JSON nested in this string */
-
-        if (c == '\\' && p + 7 <= len && raw[p + 2] == 'u'
-            && azoai_pii_hex4(raw + p + 3, &cp) == 0
-            && !(cp >= 0xd800 && cp <= 0xdfff))
-        {
-            *pos = p + 7;
-            return azoai_pii_fold(cp, out);
-        }
-
-        if (c != 'u' || p + 6 > len || azoai_pii_hex4(raw + p + 2, &cp)) {
-            *pos = p + 2;
-
-            switch (c) {
-            case 'n': out[0] = '\n'; break;
-            case 't': out[0] = '\t'; break;
-            case 'r': out[0] = '\r'; break;
-            case 'b': out[0] = '\b'; break;
-            case 'f': out[0] = '\f'; break;
-            default:  out[0] = c; break;
-            }
-
-            return 1;
-        }
-
-        p += 6;
-
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-
-            if (p + 6 <= len && raw[p] == '\\' && raw[p + 1] == 'u'
-                && azoai_pii_hex4(raw + p + 2, &lo) == 0
-                && lo >= 0xdc00 && lo <= 0xdfff)
-            {
-                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                p += 6;
-
-            } else {
-                cp = 0xfffd;
-            }
-
-        } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-            cp = 0xfffd;
-        }
-
-        *pos = p;
-
-        return azoai_pii_fold(cp, out);
+        return azoai_pii_view_escape(raw, len, pos, out);
     }
 
-    /* UTF-8; invalid sequences pass as single bytes */
+    return azoai_pii_view_utf8(raw, len, pos, out);
+}
+
+
+/* azoai_pii_view_char() of the backslash at *pos */
+
+static inline size_t
+azoai_pii_view_escape(const u_char *raw, size_t len, size_t *pos,
+    u_char *out)
+{
+    int       e;
+    size_t    p, n;
+    u_char    c;
+    uint32_t  cp;
+
+    p = *pos;
+
+    if (p + 1 >= len) {
+        *pos = p + 1;
+        out[0] = '\\';
+        return 1;
+    }
+
+    c = raw[p + 1];
+
+    /* a \uXXXX escape of JSON nested in this string */
+
+    if (c == '\\' && p + 7 <= len && raw[p + 2] == 'u') {
+        e = azoai_hex4(raw + p + 3);
+
+        if (e >= 0 && !azoai_utf16_surrogate(e)) {
+            *pos = p + 7;
+            return azoai_pii_fold((uint32_t) e, out);
+        }
+    }
+
+    n = (c == 'u') ? azoai_json_u_escape(raw + p, raw + len, &cp) : 0;
+
+    if (n == 0) {
+        /* other escapes stand for their byte, unknown ones for their own */
+        *pos = p + 2;
+        e = azoai_json_unescape(c);
+        out[0] = (e < 0) ? c : (u_char) e;
+        return 1;
+    }
+
+    if (n == 6 && azoai_utf16_surrogate(cp)) {
+        cp = AZOAI_UTF_REPLACEMENT;
+    }
+
+    *pos = p + n;
+
+    return azoai_pii_fold(cp, out);
+}
+
+
+/* azoai_pii_view_char() of the byte >= 0x80 at *pos */
+
+static inline size_t
+azoai_pii_view_utf8(const u_char *raw, size_t len, size_t *pos,
+    u_char *out)
+{
+    size_t    p, n, k;
+    u_char    c;
+    uint32_t  cp;
+
+    p = *pos;
+    c = raw[p];
+
+    /* invalid sequences pass as single bytes */
 
     if (c >= 0xf0 && c < 0xf5) {
         n = 4;
@@ -1011,58 +1028,5 @@ azoai_pii_fold(uint32_t cp, u_char *out)
         return 1;
     }
 
-    if (cp < 0x80) {
-        out[0] = (u_char) cp;
-        return 1;
-    }
-
-    if (cp < 0x800) {
-        out[0] = (u_char) (0xc0 | (cp >> 6));
-        out[1] = (u_char) (0x80 | (cp & 0x3f));
-        return 2;
-    }
-
-    if (cp < 0x10000) {
-        out[0] = (u_char) (0xe0 | (cp >> 12));
-        out[1] = (u_char) (0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (u_char) (0x80 | (cp & 0x3f));
-        return 3;
-    }
-
-    out[0] = (u_char) (0xf0 | (cp >> 18));
-    out[1] = (u_char) (0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (u_char) (0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (u_char) (0x80 | (cp & 0x3f));
-    return 4;
-}
-
-
-/* 0 and *cp for four hex digits */
-
-static int
-azoai_pii_hex4(const u_char *p, uint32_t *cp)
-{
-    size_t    k;
-    u_char    c;
-    uint32_t  v;
-
-    v = 0;
-
-    for (k = 0; k < 4; k++) {
-        c = p[k];
-
-        if (c >= '0' && c <= '9') {
-            v = (v << 4) | (uint32_t) (c - '0');
-
-        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-            v = (v << 4) | (uint32_t) ((c | 0x20) - 'a' + 10);
-
-        } else {
-            return -1;
-        }
-    }
-
-    *cp = v;
-
-    return 0;
+    return azoai_utf8_encode(cp, out);
 }

@@ -16,10 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "azoai_ascii.h"
+#include "azoai_name.h"
 #include "azoai_policy.h"
 
 
-#define AZOAI_ECHO_MAX          64
 #define AZOAI_UNPRINTABLE       "(unprintable name)"
 
 
@@ -29,6 +30,12 @@ typedef struct {
 } azoai_echo_t;
 
 
+static void azoai_decision_set(azoai_decision_t *d, unsigned reason);
+static void azoai_policy_check_api(const azoai_policy_conf_t *pc,
+    const azoai_route_t *route, azoai_decision_t *d);
+static void azoai_policy_check_route_names(const azoai_policy_conf_t *pc,
+    const azoai_request_t *req, const azoai_route_t *route,
+    azoai_decision_t *d);
 static void azoai_policy_check_name(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, const char *where, azoai_decision_t *d);
 static void azoai_policy_check_model(const azoai_policy_conf_t *pc,
@@ -39,38 +46,45 @@ static unsigned azoai_policy_dated_status(const azoai_catalog_t *c,
 static void azoai_policy_record(azoai_decision_t *d, const u_char *name,
     size_t len, const azoai_str_t *model, const azoai_str_t *version);
 static azoai_echo_t azoai_policy_echo(const u_char *s, size_t len);
-static int azoai_policy_is_date(const u_char *s, size_t len, size_t i);
-static void azoai_policy_sanitize(char *s);
+static void azoai_policy_sanitize(char *s, size_t len);
 
 
-static const char  *azoai_reason_codes[] = {
-    "",
-    "PreviewApiVersionBlocked",
-    "PreviewFeatureBlocked",
-    "PreviewModelBlocked",
-    "RetiredModelBlocked",
-    "UnknownDeployment",
-    "AmbiguousRequest",
-    "InvalidBody",
-    "BodyTooLarge",
-    "PiiBlocked",
-    "InternalError"
+typedef struct {
+    const char      *code;
+    unsigned         status;
+} azoai_reason_info_t;
+
+
+/* the error code and HTTP status of each reason, in one row */
+static const azoai_reason_info_t  azoai_reasons[] = {
+    [AZOAI_ALLOW]                = { "", 200 },
+    [AZOAI_PREVIEW_API_VERSION]  = { "PreviewApiVersionBlocked", 403 },
+    [AZOAI_PREVIEW_FEATURE]      = { "PreviewFeatureBlocked", 403 },
+    [AZOAI_PREVIEW_MODEL]        = { "PreviewModelBlocked", 403 },
+    [AZOAI_RETIRED_MODEL]        = { "RetiredModelBlocked", 403 },
+    [AZOAI_UNKNOWN_DEPLOYMENT]   = { "UnknownDeployment", 403 },
+    [AZOAI_AMBIGUOUS]            = { "AmbiguousRequest", 400 },
+    [AZOAI_INVALID_BODY]         = { "InvalidBody", 400 },
+    [AZOAI_BODY_TOO_LARGE]       = { "BodyTooLarge", 413 },
+    [AZOAI_PII_BLOCKED]          = { "PiiBlocked", 403 },
+    [AZOAI_INTERNAL_ERROR]       = { "InternalError", 500 }
 };
 
 
-static const unsigned  azoai_reason_statuses[] = {
-    200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500
-};
+/* one row per reason: a reason added to the enum needs its row */
+typedef char  azoai_reasons_complete[
+    (sizeof(azoai_reasons) / sizeof(azoai_reasons[0]) == AZOAI_REASON_N)
+    ? 1 : -1];
 
 
 const char *
 azoai_reason_code(unsigned reason)
 {
     if (reason >= AZOAI_REASON_N) {
-        return azoai_reason_codes[AZOAI_INTERNAL_ERROR];
+        return azoai_reasons[AZOAI_INTERNAL_ERROR].code;
     }
 
-    return azoai_reason_codes[reason];
+    return azoai_reasons[reason].code;
 }
 
 
@@ -78,10 +92,24 @@ unsigned
 azoai_reason_status(unsigned reason)
 {
     if (reason >= AZOAI_REASON_N) {
-        return 500;
+        return azoai_reasons[AZOAI_INTERNAL_ERROR].status;
     }
 
-    return azoai_reason_statuses[reason];
+    return azoai_reasons[reason].status;
+}
+
+
+/* reason and status of a denial; AZOAI_ALLOW or no reason: internal */
+
+static void
+azoai_decision_set(azoai_decision_t *d, unsigned reason)
+{
+    if (reason == AZOAI_ALLOW || reason >= AZOAI_REASON_N) {
+        reason = AZOAI_INTERNAL_ERROR;
+    }
+
+    d->reason = reason;
+    d->status = azoai_reasons[reason].status;
 }
 
 
@@ -91,18 +119,33 @@ azoai_decision_deny(azoai_decision_t *d, unsigned reason, const char *fmt,
 {
     va_list  args;
 
-    if (reason == AZOAI_ALLOW || reason >= AZOAI_REASON_N) {
-        reason = AZOAI_INTERNAL_ERROR;
-    }
-
-    d->reason = reason;
-    d->status = azoai_reason_status(reason);
+    azoai_decision_set(d, reason);
 
     va_start(args, fmt);
     vsnprintf(d->message, sizeof(d->message), fmt, args);
     va_end(args);
 
-    azoai_policy_sanitize(d->message);
+    azoai_policy_sanitize(d->message, strlen(d->message));
+}
+
+
+void
+azoai_decision_deny_str(azoai_decision_t *d, unsigned reason,
+    const u_char *msg, size_t len)
+{
+    azoai_decision_set(d, reason);
+
+    if (len > sizeof(d->message) - 1) {
+        len = sizeof(d->message) - 1;
+    }
+
+    if (len) {
+        memcpy(d->message, msg, len);
+    }
+
+    d->message[len] = '\0';
+
+    azoai_policy_sanitize(d->message, len);
 }
 
 
@@ -128,9 +171,6 @@ azoai_policy_check_route(const azoai_policy_conf_t *pc,
     const azoai_request_t *req, const azoai_route_t *route,
     azoai_decision_t *d)
 {
-    const char    *where;
-    azoai_echo_t   v;
-
     azoai_decision_init(d);
 
     if (!route->azure) {
@@ -156,7 +196,27 @@ azoai_policy_check_route(const azoai_policy_conf_t *pc,
         return;
     }
 
-    if (route->preview_api && !pc->allow_preview_api) {
+    azoai_policy_check_api(pc, route, d);
+
+    if (d->reason == AZOAI_ALLOW) {
+        azoai_policy_check_route_names(pc, req, route, d);
+    }
+}
+
+
+/* the api-version and the features of the route */
+
+static void
+azoai_policy_check_api(const azoai_policy_conf_t *pc,
+    const azoai_route_t *route, azoai_decision_t *d)
+{
+    azoai_echo_t  v;
+
+    if (pc->allow_preview_api) {
+        return;
+    }
+
+    if (route->preview_api) {
         v = azoai_policy_echo(route->api_version.data,
                               route->api_version.len);
 
@@ -176,14 +236,24 @@ azoai_policy_check_route(const azoai_policy_conf_t *pc,
         return;
     }
 
-    if (route->preview_feature && !pc->allow_preview_api) {
+    if (route->preview_feature) {
         azoai_decision_deny(d, AZOAI_PREVIEW_FEATURE,
                             "%s; only generally available features are"
                             " allowed",
                             route->detail ? route->detail
                                           : "a preview feature");
-        return;
     }
+}
+
+
+/* the deployments of the path or query and of the headers */
+
+static void
+azoai_policy_check_route_names(const azoai_policy_conf_t *pc,
+    const azoai_request_t *req, const azoai_route_t *route,
+    azoai_decision_t *d)
+{
+    const char  *where;
 
     if (route->deployment_from == AZOAI_DEP_PATH
         || route->deployment_from == AZOAI_DEP_QUERY)
@@ -453,120 +523,36 @@ azoai_policy_record(azoai_decision_t *d, const u_char *name, size_t len,
 }
 
 
-/*
- * A name is echoed only if it is 1 to 64 of [A-Za-z0-9._-], has no run of
- * 9 or more digits (separators '-' and '.' aside, YYYY-MM-DD dates not
- * counted: card, phone, account numbers) and no 4 dot-separated numbers
- * (an IPv4 address); else "(unprintable name)".
- */
-
-int
-azoai_name_printable(const u_char *s, size_t len)
-{
-    return azoai_policy_echo(s, len).data == (const char *) s;
-}
-
+/* a name from the request as a message may show it */
 
 static azoai_echo_t
 azoai_policy_echo(const u_char *s, size_t len)
 {
-    size_t        i, digits, dots;
-    u_char        c;
     azoai_echo_t  e;
 
-    e.data = AZOAI_UNPRINTABLE;
-    e.len = sizeof(AZOAI_UNPRINTABLE) - 1;
+    if (azoai_name_printable(s, len)) {
+        e.data = (const char *) s;
+        e.len = (int) len;
 
-    if (s == NULL || len == 0 || len > AZOAI_ECHO_MAX) {
-        return e;
+    } else {
+        e.data = AZOAI_UNPRINTABLE;
+        e.len = sizeof(AZOAI_UNPRINTABLE) - 1;
     }
-
-    digits = 0;
-    dots = 0;
-
-    for (i = 0; i < len; i++) {
-        c = s[i];
-
-        if (c >= '0' && c <= '9' && azoai_policy_is_date(s, len, i)) {
-            /* "o3-2025-04-16", "2024-10-21-preview": a date, no digits */
-            i += 9;
-            continue;
-        }
-
-        if (c >= '0' && c <= '9') {
-            if (++digits >= 9) {
-                return e;
-            }
-
-            continue;
-        }
-
-        if (c == '.') {
-            if (digits && ++dots >= 3) {
-                return e;
-            }
-
-            continue;
-        }
-
-        if (c == '-') {
-            continue;
-        }
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') {
-            digits = 0;
-            dots = 0;
-            continue;
-        }
-
-        return e;
-    }
-
-    e.data = (const char *) s;
-    e.len = (int) len;
 
     return e;
-}
-
-
-/* YYYY-MM-DD at s + i, not part of a longer number */
-
-static int
-azoai_policy_is_date(const u_char *s, size_t len, size_t i)
-{
-    size_t  k;
-
-    if (len - i < 10 || (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
-        || (len - i > 10 && s[i + 10] >= '0' && s[i + 10] <= '9'))
-    {
-        return 0;
-    }
-
-    for (k = 0; k < 10; k++) {
-        if (k == 4 || k == 7) {
-            if (s[i + k] != '-') {
-                return 0;
-            }
-
-        } else if (s[i + k] < '0' || s[i + k] > '9') {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
 /* JSON-safe whatever was formatted in: no quote, backslash or control */
 
 static void
-azoai_policy_sanitize(char *s)
+azoai_policy_sanitize(char *s, size_t len)
 {
-    for ( /* void */ ; *s; s++) {
-        if ((u_char) *s < 0x20 || (u_char) *s >= 0x7f
-            || *s == '"' || *s == '\\')
-        {
-            *s = '?';
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (!azoai_json_safe((u_char) s[i])) {
+            s[i] = '?';
         }
     }
 }

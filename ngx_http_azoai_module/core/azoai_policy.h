@@ -12,21 +12,28 @@
 #include "azoai_core.h"
 #include "azoai_route.h"
 #include "azoai_catalog.h"
+#include "azoai_name.h"
 
 
-/* reasons; the names are the error codes of the contract */
-#define AZOAI_ALLOW                    0
-#define AZOAI_PREVIEW_API_VERSION      1
-#define AZOAI_PREVIEW_FEATURE          2
-#define AZOAI_PREVIEW_MODEL            3
-#define AZOAI_RETIRED_MODEL            4
-#define AZOAI_UNKNOWN_DEPLOYMENT       5
-#define AZOAI_AMBIGUOUS                6
-#define AZOAI_INVALID_BODY             7
-#define AZOAI_BODY_TOO_LARGE           8
-#define AZOAI_PII_BLOCKED              9
-#define AZOAI_INTERNAL_ERROR           10
-#define AZOAI_REASON_N                 11
+/*
+ * Reasons; their error codes are the contract's (azoai_reason_code()).
+ * Each has one row, code and status, in azoai_policy.c, checked at
+ * compile time; the values index the glue's metrics counters.
+ */
+typedef enum {
+    AZOAI_ALLOW = 0,
+    AZOAI_PREVIEW_API_VERSION,
+    AZOAI_PREVIEW_FEATURE,
+    AZOAI_PREVIEW_MODEL,
+    AZOAI_RETIRED_MODEL,
+    AZOAI_UNKNOWN_DEPLOYMENT,
+    AZOAI_AMBIGUOUS,
+    AZOAI_INVALID_BODY,
+    AZOAI_BODY_TOO_LARGE,
+    AZOAI_PII_BLOCKED,
+    AZOAI_INTERNAL_ERROR,
+    AZOAI_REASON_N
+} azoai_reason_e;
 
 
 typedef struct azoai_policy_conf_s {
@@ -40,7 +47,26 @@ typedef struct {
     unsigned         reason;           /* AZOAI_ALLOW or a reason */
     unsigned         status;           /* 200, 400, 403, 413, 500 */
 
-    /* what the decision was about, for variables; may be empty */
+    /*
+     * What the decision was about, for variables and logs; each may be
+     * empty.  None is a copy, and none is NUL-terminated:
+     *
+     * deployment     the name as the request carries it: request memory
+     *                (the URI or query buffer, a header value, or a
+     *                decoded copy from the request's azoai_alloc_t), valid
+     *                while the request lives;
+     * model          the catalog deployment's model (catalog memory) when
+     *                the deployment is in the catalog; else the name the
+     *                request gave, a base model or a deployment named
+     *                after its model (request memory, as deployment);
+     * model_version  catalog memory only: the catalog deployment's
+     *                version.
+     *
+     * Catalog memory is malloc()-ed by azoai_catalog_*() at configuration
+     * time and freed with the configuration (the glue frees the catalog
+     * from a cycle pool cleanup), so it outlives every request judged
+     * against it.
+     */
     azoai_str_t      deployment;
     azoai_str_t      model;
     azoai_str_t      model_version;
@@ -55,14 +81,21 @@ const char *azoai_reason_code(unsigned reason);
 unsigned azoai_reason_status(unsigned reason);
 
 /*
- * whether a name from the request may be shown (messages, variables): 1 to
- * 64 of [A-Za-z0-9._-], no run of 9 digits, no dotted quad
+ * sets d to a denial with reason (AZOAI_ALLOW or an unknown reason:
+ * AZOAI_INTERNAL_ERROR) and a formatted message, cut to the message
+ * buffer; bytes that are not JSON-safe become '?'
  */
-int azoai_name_printable(const u_char *s, size_t len);
-
-/* sets d to a denial with reason and a formatted message */
 void azoai_decision_deny(azoai_decision_t *d, unsigned reason,
-    const char *fmt, ...);
+    const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * azoai_decision_deny() with a message the caller formatted: len bytes of
+ * msg are copied, cut to the message buffer, every byte that is not
+ * JSON-safe (a NUL included) made '?'
+ */
+void azoai_decision_deny_str(azoai_decision_t *d, unsigned reason,
+    const u_char *msg, size_t len);
 
 /* d = allow (status 200), nothing named, empty message */
 void azoai_decision_init(azoai_decision_t *d);

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pct.h"
 #include "azoai_route.h"
 #include "azoai_route_query.h"
@@ -331,29 +332,17 @@ static int
 azoai_route_is_azure(const u_char *path, size_t len)
 {
     static const char  prefix[] = "/openai";
-    size_t             i;
-    u_char             c;
 
     if (len < 7) {
         return 0;
     }
 
-    /* as clients mostly send it */
+    /* as clients mostly send it, else in any case */
 
-    if (memcmp(path, prefix, 7) == 0) {
-        return len == 7 || path[7] == '/';
-    }
-
-    for (i = 0; i < 7; i++) {
-        c = path[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
-        }
-
-        if (c != (u_char) prefix[i]) {
-            return 0;
-        }
+    if (memcmp(path, prefix, 7) != 0
+        && !azoai_ascii_eq_lower(path, (const u_char *) prefix, 7))
+    {
+        return 0;
     }
 
     return len == 7 || path[7] == '/';
@@ -793,30 +782,12 @@ azoai_route_set_preview(azoai_route_t *route, const char *detail)
 static int
 azoai_route_segment_is(const azoai_str_t *s, const azoai_str_t *lower)
 {
-    size_t  i;
-    u_char  c;
-
     if (s->len != lower->len) {
         return 0;
     }
 
     /* clients mostly send the literal as it is */
 
-    if (memcmp(s->data, lower->data, s->len) == 0) {
-        return 1;
-    }
-
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
-        }
-
-        if (c != lower->data[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
+    return memcmp(s->data, lower->data, s->len) == 0
+           || azoai_ascii_eq_lower(s->data, lower->data, s->len);
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pct.h"
 #include "azoai_route.h"
 #include "azoai_route_query.h"
@@ -17,7 +18,6 @@ static int azoai_route_query_key_is(const u_char *key, size_t klen,
 static void azoai_route_query_count(azoai_str_t *value, unsigned *n,
     const u_char *v, size_t vlen);
 static int azoai_api_version_is_date(const u_char *v);
-static int azoai_equal_ci(const u_char *s, size_t len, const char *lower);
 
 
 void
@@ -115,7 +115,7 @@ azoai_route_query_key_is(const u_char *key, size_t klen, const char *lower,
 
     if (klen == len) {
         return memcmp(key, lower, len) == 0
-               || azoai_equal_ci(key, klen, lower);
+               || azoai_ascii_eq_lower(key, (const u_char *) lower, len);
     }
 
     return azoai_pct_equal_ci(key, klen, 1, lower);
@@ -145,7 +145,9 @@ azoai_api_version_is_preview(const u_char *v, size_t len)
         return !azoai_api_version_is_date(v);
     }
 
-    if (len == 0 || (len == 2 && azoai_equal_ci(v, len, "v1"))) {
+    if (len == 0
+        || (len == 2 && azoai_ascii_eq_lower(v, (const u_char *) "v1", 2)))
+    {
         return 0;
     }
 
@@ -179,28 +181,3 @@ azoai_api_version_is_date(const u_char *v)
     return 1;
 }
 
-
-static int
-azoai_equal_ci(const u_char *s, size_t len, const char *lower)
-{
-    size_t  i;
-    u_char  c;
-
-    for (i = 0; i < len; i++) {
-        if (lower[i] == '\0') {
-            return 0;
-        }
-
-        c = s[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
-        }
-
-        if (c != (u_char) lower[i]) {
-            return 0;
-        }
-    }
-
-    return lower[len] == '\0';
-}

@@ -61,6 +61,9 @@
 static void azoai_usage_json(azoai_usage_t *u, const u_char *p,
     const u_char *last);
 static void azoai_usage_json_reset(azoai_usage_t *u);
+static void azoai_usage_token_byte(azoai_usage_t *u, u_char ch);
+static void azoai_usage_key_byte(azoai_usage_t *u, u_char ch);
+static size_t azoai_usage_scalar_byte(azoai_usage_t *u, u_char ch);
 static const u_char *azoai_usage_string_end(azoai_usage_t *u,
     const u_char *p, const u_char *last);
 static const u_char *azoai_usage_skip_string(azoai_usage_t *u,
@@ -141,101 +144,17 @@ azoai_usage_json_reset(azoai_usage_t *u)
 }
 
 
+/*
+ * The scanner: the states that skip whole runs (strings, containers) take
+ * as many bytes as they can; the others take one byte at a time.
+ */
+
 static void
 azoai_usage_json(azoai_usage_t *u, const u_char *p, const u_char *last)
 {
-    u_char  ch;
-
     while (p < last) {
-        ch = *p;
 
         switch (u->state) {
-
-        case AZOAI_UJ_VALUE:
-            p++;
-            if (!azoai_usage_ws(ch)) {
-                azoai_usage_value_start(u, ch);
-            }
-            break;
-
-        case AZOAI_UJ_KEY_OR_END:
-        case AZOAI_UJ_KEY_START:
-            p++;
-
-            if (azoai_usage_ws(ch)) {
-                break;
-            }
-
-            if (ch == '"') {
-                u->key_len = 0;
-                u->esc = 0;
-                u->state = AZOAI_UJ_KEY;
-
-            } else if (ch == '}' && u->state == AZOAI_UJ_KEY_OR_END) {
-                azoai_usage_close_object(u);
-
-            } else {
-                u->state = AZOAI_UJ_DONE;
-            }
-
-            break;
-
-        case AZOAI_UJ_KEY:
-
-            /* member names of followed objects only: short, rare */
-
-            p++;
-
-            if (u->esc) {
-                u->esc = 0;
-
-            } else if (ch == '\\') {
-                /* escaped names are not compared: none of ours has one */
-                u->esc = 1;
-                u->key_len = AZOAI_USAGE_KEY_MAX + 1;
-                break;
-
-            } else if (ch == '"') {
-                azoai_usage_key_end(u);
-                u->state = AZOAI_UJ_COLON;
-                break;
-            }
-
-            if (u->key_len < AZOAI_USAGE_KEY_MAX) {
-                u->key[u->key_len++] = ch;
-
-            } else {
-                u->key_len = AZOAI_USAGE_KEY_MAX + 1;
-            }
-
-            break;
-
-        case AZOAI_UJ_COLON:
-            p++;
-
-            if (ch == ':') {
-                u->state = AZOAI_UJ_VALUE;
-
-            } else if (!azoai_usage_ws(ch)) {
-                u->state = AZOAI_UJ_DONE;
-            }
-
-            break;
-
-        case AZOAI_UJ_AFTER_VALUE:
-            p++;
-
-            if (ch == ',') {
-                u->state = AZOAI_UJ_KEY_START;
-
-            } else if (ch == '}') {
-                azoai_usage_close_object(u);
-
-            } else if (!azoai_usage_ws(ch)) {
-                u->state = AZOAI_UJ_DONE;
-            }
-
-            break;
 
         case AZOAI_UJ_SKIP_STRING:
             /* the hot path: message contents */
@@ -247,46 +166,141 @@ azoai_usage_json(azoai_usage_t *u, const u_char *p, const u_char *last)
             break;
 
         case AZOAI_UJ_SKIP_SCALAR:
-
-            if (azoai_usage_value_delim(ch)) {
-                /* the delimiter belongs to the enclosing object */
-                azoai_usage_value_end(u);
-                break;
-            }
-
-            p++;
-
-            if (azoai_usage_structural(ch)) {
-                u->state = AZOAI_UJ_DONE;
-            }
-
-            break;
-
         case AZOAI_UJ_NUMBER:
-
-            if (azoai_usage_value_delim(ch)) {
-                if (!u->num_bad) {
-                    u->pending[u->target - AZOAI_UT_FIELD] = u->num;
-                }
-
-                azoai_usage_value_end(u);
-                break;
-            }
-
-            p++;
-
-            if (azoai_usage_structural(ch)) {
-                u->state = AZOAI_UJ_DONE;
-                break;
-            }
-
-            azoai_usage_number(u, ch);
+            p += azoai_usage_scalar_byte(u, *p);
             break;
 
-        default: /* AZOAI_UJ_DONE */
+        case AZOAI_UJ_DONE:
             return;
+
+        default:
+            azoai_usage_token_byte(u, *p);
+            p++;
+            break;
         }
     }
+}
+
+
+/* one byte in the structure of a followed object */
+
+static void
+azoai_usage_token_byte(azoai_usage_t *u, u_char ch)
+{
+    switch (u->state) {
+
+    case AZOAI_UJ_VALUE:
+        if (!azoai_usage_ws(ch)) {
+            azoai_usage_value_start(u, ch);
+        }
+        break;
+
+    case AZOAI_UJ_KEY_OR_END:
+    case AZOAI_UJ_KEY_START:
+        if (azoai_usage_ws(ch)) {
+            break;
+        }
+
+        if (ch == '"') {
+            u->key_len = 0;
+            u->esc = 0;
+            u->state = AZOAI_UJ_KEY;
+
+        } else if (ch == '}' && u->state == AZOAI_UJ_KEY_OR_END) {
+            azoai_usage_close_object(u);
+
+        } else {
+            u->state = AZOAI_UJ_DONE;
+        }
+
+        break;
+
+    case AZOAI_UJ_KEY:
+        azoai_usage_key_byte(u, ch);
+        break;
+
+    case AZOAI_UJ_COLON:
+        if (ch == ':') {
+            u->state = AZOAI_UJ_VALUE;
+
+        } else if (!azoai_usage_ws(ch)) {
+            u->state = AZOAI_UJ_DONE;
+        }
+
+        break;
+
+    default: /* AZOAI_UJ_AFTER_VALUE */
+        if (ch == ',') {
+            u->state = AZOAI_UJ_KEY_START;
+
+        } else if (ch == '}') {
+            azoai_usage_close_object(u);
+
+        } else if (!azoai_usage_ws(ch)) {
+            u->state = AZOAI_UJ_DONE;
+        }
+
+        break;
+    }
+}
+
+
+/* one byte of a member name of a followed object: short, rare */
+
+static void
+azoai_usage_key_byte(azoai_usage_t *u, u_char ch)
+{
+    if (u->esc) {
+        u->esc = 0;
+
+    } else if (ch == '\\') {
+        /* escaped names are not compared: none of ours has one */
+        u->esc = 1;
+        u->key_len = AZOAI_USAGE_KEY_MAX + 1;
+        return;
+
+    } else if (ch == '"') {
+        azoai_usage_key_end(u);
+        u->state = AZOAI_UJ_COLON;
+        return;
+    }
+
+    if (u->key_len < AZOAI_USAGE_KEY_MAX) {
+        u->key[u->key_len++] = ch;
+
+    } else {
+        u->key_len = AZOAI_USAGE_KEY_MAX + 1;
+    }
+}
+
+
+/*
+ * One byte of a skipped scalar or of a usage number; returns 0 for the
+ * delimiter that ends it, which belongs to the enclosing object, else 1
+ */
+
+static size_t
+azoai_usage_scalar_byte(azoai_usage_t *u, u_char ch)
+{
+    if (azoai_usage_value_delim(ch)) {
+        if (u->state == AZOAI_UJ_NUMBER && !u->num_bad) {
+            u->pending[u->target - AZOAI_UT_FIELD] = u->num;
+        }
+
+        azoai_usage_value_end(u);
+        return 0;
+    }
+
+    if (azoai_usage_structural(ch)) {
+        u->state = AZOAI_UJ_DONE;
+        return 1;
+    }
+
+    if (u->state == AZOAI_UJ_NUMBER) {
+        azoai_usage_number(u, ch);
+    }
+
+    return 1;
 }
 
 

@@ -205,7 +205,7 @@ fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
         if (r.names[i].name.len != r2.names[i].name.len
             || memcmp(r.names[i].name.data, r2.names[i].name.data,
                       r.names[i].name.len) != 0
-            || r.names[i].where != r2.names[i].where)
+            || r.names[i].origin != r2.names[i].origin)
         {
             abort();
         }
