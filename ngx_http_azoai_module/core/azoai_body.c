@@ -73,6 +73,9 @@ typedef struct {
     /* at_depth[d]: bit per origin whose names sit at depth d */
     unsigned                    at_depth[AZOAI_BODY_NAME_DEPTH + 1];
 
+    /* key_lens[d]: bit per length of the keys that hold those names */
+    uint64_t                    key_lens[AZOAI_BODY_NAME_DEPTH + 1];
+
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -84,7 +87,7 @@ typedef struct {
 
 static int azoai_body_visit(void *data, const azoai_json_value_t *v);
 static int azoai_body_names(azoai_body_ctx_t *ctx,
-    const azoai_json_value_t *v);
+    const azoai_json_value_t *v) __attribute__((noinline));
 static int azoai_body_path_is(const azoai_json_value_t *v,
     const azoai_body_place_t *place);
 static int azoai_body_add_name(azoai_body_ctx_t *ctx,
@@ -92,6 +95,9 @@ static int azoai_body_add_name(azoai_body_ctx_t *ctx,
 static int azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
     const char *why);
 static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
+static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
+    __attribute__((noinline));
+static unsigned azoai_body_key_lookup(const u_char *k, size_t n);
 static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
 static int azoai_body_on_match(void *data, const azoai_pii_match_t *m);
@@ -107,30 +113,62 @@ static u_char *azoai_body_splice(const azoai_pii_engine_t *e,
  * deployment names (the names the policy checked must reach Azure as they
  * are), and any key ending in "_id".  Secret: credentials, never
  * rewritten, with all they contain.  Other keys are text.
+ *
+ * One list, kept sorted by length (tests/test_body.c names every key);
+ * the table and its index by length are made from it at compile time, so
+ * no length is counted by hand.
  */
+#define AZOAI_BODY_KEYS(X, arg)                                              \
+    X("id", AZOAI_BODY_KEY_STRUCT, arg)                                      \
+    X("key", AZOAI_BODY_KEY_SECRET, arg)                                     \
+    X("role", AZOAI_BODY_KEY_STRUCT, arg)                                    \
+    X("type", AZOAI_BODY_KEY_STRUCT, arg)                                    \
+    X("model", AZOAI_BODY_KEY_STRUCT, arg)                                   \
+    X("voice", AZOAI_BODY_KEY_STRUCT, arg)                                   \
+    X("object", AZOAI_BODY_KEY_STRUCT, arg)                                  \
+    X("detail", AZOAI_BODY_KEY_STRUCT, arg)                                  \
+    X("format", AZOAI_BODY_KEY_STRUCT, arg)                                  \
+    X("api_key", AZOAI_BODY_KEY_SECRET, arg)                                 \
+    X("headers", AZOAI_BODY_KEY_SECRET, arg)                                 \
+    X("service_tier", AZOAI_BODY_KEY_STRUCT, arg)                            \
+    X("authentication", AZOAI_BODY_KEY_SECRET, arg)                          \
+    X("encoding_format", AZOAI_BODY_KEY_STRUCT, arg)                         \
+    X("deployment_name", AZOAI_BODY_KEY_STRUCT, arg)                         \
+    X("reasoning_effort", AZOAI_BODY_KEY_STRUCT, arg)                        \
+    X("connection_string", AZOAI_BODY_KEY_SECRET, arg)
+
+/* the longest key of the list */
+#define AZOAI_BODY_KEY_MAX        17
+
+#define AZOAI_BODY_KEY_ROW(k, kind, arg)  { azoai_string(k), kind },
+#define AZOAI_BODY_KEY_SHORTER(k, kind, n)  + (sizeof(k) - 1 < (n))
+#define AZOAI_BODY_KEY_LONGER(k, kind, arg)  + (sizeof(k) - 1 > (arg))
+
+/* how many keys are shorter than n: where keys of length n start */
+#define azoai_body_keys_from(n)   (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_SHORTER, n))
+
 static const azoai_body_key_t  azoai_body_keys[] = {
-    /* sorted by length, see azoai_body_key_kind() */
-    { azoai_string("id"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("key"), AZOAI_BODY_KEY_SECRET },
-    { azoai_string("role"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("type"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("model"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("voice"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("object"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("detail"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("format"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("api_key"), AZOAI_BODY_KEY_SECRET },
-    { azoai_string("headers"), AZOAI_BODY_KEY_SECRET },
-    { azoai_string("service_tier"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("authentication"), AZOAI_BODY_KEY_SECRET },
-    { azoai_string("encoding_format"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("deployment_name"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("reasoning_effort"), AZOAI_BODY_KEY_STRUCT },
-    { azoai_string("connection_string"), AZOAI_BODY_KEY_SECRET }
+    AZOAI_BODY_KEYS(AZOAI_BODY_KEY_ROW, 0)
 };
 
-#define azoai_body_keys_end                                                  \
-    (azoai_body_keys + azoai_body_nelts(azoai_body_keys))
+/* azoai_body_key_start[n]: the first key of length n or more */
+static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
+    azoai_body_keys_from(0), azoai_body_keys_from(1),
+    azoai_body_keys_from(2), azoai_body_keys_from(3),
+    azoai_body_keys_from(4), azoai_body_keys_from(5),
+    azoai_body_keys_from(6), azoai_body_keys_from(7),
+    azoai_body_keys_from(8), azoai_body_keys_from(9),
+    azoai_body_keys_from(10), azoai_body_keys_from(11),
+    azoai_body_keys_from(12), azoai_body_keys_from(13),
+    azoai_body_keys_from(14), azoai_body_keys_from(15),
+    azoai_body_keys_from(16), azoai_body_keys_from(17),
+    azoai_body_keys_from(18)
+};
+
+/* no key is longer than AZOAI_BODY_KEY_MAX */
+typedef char  azoai_body_key_max_ok[
+    (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_LONGER, AZOAI_BODY_KEY_MAX)) == 0
+    ? 1 : -1];
 
 
 #define AZOAI_BODY_OBJ(k)  { AZOAI_JSON_OBJECT, azoai_string(k) }
@@ -140,7 +178,8 @@ static const azoai_body_key_t  azoai_body_keys[] = {
  * Where deployment names are, indexed by origin.  A name given twice in
  * the same scope (the object whose offset is path[scope]'s) is
  * ambiguous: the top-level object for "model" and "session.model", the
- * data source for its embedding deployment.
+ * data source for its embedding deployment.  The innermost step of a
+ * place is a member (azoai_body_visit() filters on its key's length).
  */
 static const azoai_body_place_t  azoai_body_places[] = {
 
@@ -188,9 +227,10 @@ int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
 {
-    unsigned             rc, i;
-    azoai_body_ctx_t     ctx;
-    azoai_json_status_t  st;
+    unsigned                   rc, i;
+    azoai_body_ctx_t           ctx;
+    azoai_json_status_t        st;
+    const azoai_body_place_t  *place;
 
     memset(result, 0, sizeof(azoai_body_result_t));
     memset(&ctx, 0, sizeof(azoai_body_ctx_t));
@@ -202,7 +242,10 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     memset(ctx.last, 0xff, sizeof(ctx.last));
 
     for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
-        ctx.at_depth[azoai_body_places[i].depth] |= 1u << i;
+        place = &azoai_body_places[i];
+        ctx.at_depth[place->depth] |= 1u << i;
+        ctx.key_lens[place->depth] |=
+            (uint64_t) 1 << place->path[place->depth - 1].key.len;
     }
 
     if (len == 0) {
@@ -270,7 +313,16 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     d = v->depth;
     parent = azoai_json_parent(v);
 
+    /*
+     * A name may sit here: its key has the length of one that holds
+     * names at this depth, or it has escapes ("mod\u0065l")
+     */
+
     if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
+        && parent->type == AZOAI_JSON_OBJECT
+        && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+            || (parent->key.len < 64
+                && (ctx->key_lens[d] >> parent->key.len) & 1))
         && azoai_body_names(ctx, v) != 0)
     {
         return -1;
@@ -484,44 +536,55 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
 }
 
 
-/* the kind of a member key (azoai_body_keys), escapes decoded */
+/*
+ * The kind of a member key (azoai_body_keys), escapes decoded.  Names
+ * are rarely escaped: the decoding buffer lives in a function of its own,
+ * out of the way of the common path, which runs for every value.
+ */
 
 static unsigned
 azoai_body_key_kind(const azoai_json_frame_t *f)
 {
-    size_t                   n;
-    u_char                   buf[64];
-    const u_char            *k;
-    const azoai_body_key_t  *kk;
-
     if (f->key_flags & AZOAI_JSON_ESCAPED) {
-        if (azoai_json_decode_string(f->key.data, f->key.len, buf,
-                                     sizeof(buf), &n)
-            != AZOAI_OK)
-        {
-            return AZOAI_BODY_KEY_TEXT;
-        }
-
-        k = buf;
-
-    } else {
-        k = f->key.data;
-        n = f->key.len;
+        return azoai_body_escaped_key_kind(f);
     }
 
-    /* sorted by length: stop at the first longer key */
+    return azoai_body_key_lookup(f->key.data, f->key.len);
+}
 
-    for (kk = azoai_body_keys; kk < azoai_body_keys_end; kk++) {
-        if (kk->key.len < n) {
-            continue;
-        }
 
-        if (kk->key.len > n) {
-            break;
-        }
+static unsigned
+azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
+{
+    size_t  n;
+    u_char  buf[64];
 
-        if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
-            return kk->kind;
+    if (azoai_json_decode_string(f->key.data, f->key.len, buf, sizeof(buf),
+                                 &n)
+        != AZOAI_OK)
+    {
+        return AZOAI_BODY_KEY_TEXT;
+    }
+
+    return azoai_body_key_lookup(buf, n);
+}
+
+
+static unsigned
+azoai_body_key_lookup(const u_char *k, size_t n)
+{
+    const azoai_body_key_t  *kk;
+
+    /* the keys of length n, by the index of the sorted list */
+
+    if (n <= AZOAI_BODY_KEY_MAX) {
+        for (kk = &azoai_body_keys[azoai_body_key_start[n]];
+             kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
+             kk++)
+        {
+            if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
+                return kk->kind;
+            }
         }
     }
 
