@@ -5,6 +5,7 @@
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine and end-to-end benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
+#   make style    80 columns and function length (tools/style.pl)
 
 SHELL       := /bin/bash
 NGX_SRC     ?= /usr/share/nginx/src
@@ -36,7 +37,7 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench fuzz clean
+        bench fuzz style clean
 
 all: $(MODULE)
 
@@ -117,6 +118,11 @@ integration: $(MODULE)
 	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
 
 test: $(MODULE) unit unit-asan integration
+
+# 80 columns, no tabs or trailing blanks, functions of 80 lines at most
+# unless their comment says why
+style:
+	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC))
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames

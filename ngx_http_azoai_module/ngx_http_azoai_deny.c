@@ -52,8 +52,7 @@ ngx_http_azoai_send_error(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
-    code.data = (u_char *) azoai_reason_code(ctx->verdict.reason);
-    code.len = ngx_strlen(code.data);
+    code = *ngx_http_azoai_reason_code(ctx->verdict.reason);
 
     msg = (u_char *) ctx->verdict.message;
     msg_len = ngx_strlen(msg);

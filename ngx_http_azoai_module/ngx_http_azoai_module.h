@@ -203,6 +203,7 @@ ngx_int_t ngx_http_azoai_body_sha256(ngx_http_request_t *r,
 ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,
     ngx_uint_t *i);
 ngx_str_t *ngx_http_azoai_decision_name(ngx_uint_t decision);
+ngx_str_t *ngx_http_azoai_reason_code(ngx_uint_t reason);
 ngx_int_t ngx_http_azoai_next_type(uint64_t types, ngx_int_t after);
 ngx_array_t *ngx_http_azoai_concat(ngx_conf_t *cf, ngx_array_t *a,
     ngx_array_t *b);

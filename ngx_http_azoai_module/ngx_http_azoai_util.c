@@ -9,6 +9,8 @@
 
 #include "ngx_http_azoai_module.h"
 
+#include "azoai_policy.h"
+
 
 static ngx_str_t  ngx_http_azoai_decision_names[] = {
     ngx_null_string,                       /* NONE */
@@ -53,6 +55,26 @@ ngx_http_azoai_decision_name(ngx_uint_t decision)
     }
 
     return &ngx_http_azoai_decision_names[decision];
+}
+
+
+/* the core's strings are laid out as NGINX's: a length, then the bytes */
+typedef char  ngx_http_azoai_str_layout[
+    (sizeof(azoai_str_t) == sizeof(ngx_str_t)
+     && offsetof(azoai_str_t, len) == offsetof(ngx_str_t, len)
+     && offsetof(azoai_str_t, data) == offsetof(ngx_str_t, data))
+    ? 1 : -1];
+
+
+/*
+ * The contract's error code of a reason ("PreviewApiVersionBlocked"):
+ * the core's static table, read-only
+ */
+
+ngx_str_t *
+ngx_http_azoai_reason_code(ngx_uint_t reason)
+{
+    return (ngx_str_t *) azoai_reason_code_str(reason);
 }
 
 

@@ -158,8 +158,8 @@ ngx_http_azoai_var_string(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         return NGX_OK;
 
     case NGX_HTTP_AZOAI_VAR_REASON:
-        s = azoai_reason_code(ctx->verdict.reason);
-        ngx_http_azoai_var_set(v, (u_char *) s, ngx_strlen(s));
+        name = ngx_http_azoai_reason_code(ctx->verdict.reason);
+        ngx_http_azoai_var_set(v, name->data, name->len);
         return NGX_OK;
 
     case NGX_HTTP_AZOAI_VAR_OPERATION:

@@ -50,24 +50,29 @@ static void azoai_policy_sanitize(char *s, size_t len);
 
 
 typedef struct {
-    const char      *code;
+    azoai_str_t      code;             /* NUL-terminated as well */
     unsigned         status;
 } azoai_reason_info_t;
 
 
 /* the error code and HTTP status of each reason, in one row */
 static const azoai_reason_info_t  azoai_reasons[] = {
-    [AZOAI_ALLOW]                = { "", 200 },
-    [AZOAI_PREVIEW_API_VERSION]  = { "PreviewApiVersionBlocked", 403 },
-    [AZOAI_PREVIEW_FEATURE]      = { "PreviewFeatureBlocked", 403 },
-    [AZOAI_PREVIEW_MODEL]        = { "PreviewModelBlocked", 403 },
-    [AZOAI_RETIRED_MODEL]        = { "RetiredModelBlocked", 403 },
-    [AZOAI_UNKNOWN_DEPLOYMENT]   = { "UnknownDeployment", 403 },
-    [AZOAI_AMBIGUOUS]            = { "AmbiguousRequest", 400 },
-    [AZOAI_INVALID_BODY]         = { "InvalidBody", 400 },
-    [AZOAI_BODY_TOO_LARGE]       = { "BodyTooLarge", 413 },
-    [AZOAI_PII_BLOCKED]          = { "PiiBlocked", 403 },
-    [AZOAI_INTERNAL_ERROR]       = { "InternalError", 500 }
+    [AZOAI_ALLOW]                = { azoai_string(""), 200 },
+    [AZOAI_PREVIEW_API_VERSION]  =
+        { azoai_string("PreviewApiVersionBlocked"), 403 },
+    [AZOAI_PREVIEW_FEATURE]      =
+        { azoai_string("PreviewFeatureBlocked"), 403 },
+    [AZOAI_PREVIEW_MODEL]        =
+        { azoai_string("PreviewModelBlocked"), 403 },
+    [AZOAI_RETIRED_MODEL]        =
+        { azoai_string("RetiredModelBlocked"), 403 },
+    [AZOAI_UNKNOWN_DEPLOYMENT]   =
+        { azoai_string("UnknownDeployment"), 403 },
+    [AZOAI_AMBIGUOUS]            = { azoai_string("AmbiguousRequest"), 400 },
+    [AZOAI_INVALID_BODY]         = { azoai_string("InvalidBody"), 400 },
+    [AZOAI_BODY_TOO_LARGE]       = { azoai_string("BodyTooLarge"), 413 },
+    [AZOAI_PII_BLOCKED]          = { azoai_string("PiiBlocked"), 403 },
+    [AZOAI_INTERNAL_ERROR]       = { azoai_string("InternalError"), 500 }
 };
 
 
@@ -80,11 +85,18 @@ typedef char  azoai_reasons_complete[
 const char *
 azoai_reason_code(unsigned reason)
 {
+    return (const char *) azoai_reason_code_str(reason)->data;
+}
+
+
+const azoai_str_t *
+azoai_reason_code_str(unsigned reason)
+{
     if (reason >= AZOAI_REASON_N) {
-        return azoai_reasons[AZOAI_INTERNAL_ERROR].code;
+        return &azoai_reasons[AZOAI_INTERNAL_ERROR].code;
     }
 
-    return azoai_reasons[reason].code;
+    return &azoai_reasons[reason].code;
 }
 
 

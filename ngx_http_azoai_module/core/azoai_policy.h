@@ -78,6 +78,7 @@ typedef struct {
 
 /* the error code of a reason: "PreviewApiVersionBlocked", "" for allow */
 const char *azoai_reason_code(unsigned reason);
+const azoai_str_t *azoai_reason_code_str(unsigned reason);
 unsigned azoai_reason_status(unsigned reason);
 
 /*
