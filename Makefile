@@ -2,15 +2,35 @@
 #
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
 #   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
+#   make NGINX_SRC=DIR [integration]  the same against another NGINX source
+#   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine and end-to-end benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 
 SHELL       := /bin/bash
-NGX_SRC     ?= /usr/share/nginx/src
-NGINX       ?= /usr/sbin/nginx
 BUILD       := build
+
+# The NGINX to build against: Debian's nginx-dev tree of the installed
+# NGINX by default, or any NGINX source tree (make NGINX_SRC=DIR), whose
+# binary is then built too and used by the tests (build/nginx-VERSION/)
+NGX_PKG_SRC := /usr/share/nginx/src
+NGX_SRC     ?= $(NGX_PKG_SRC)
+NGINX_SRC   ?= $(NGX_SRC)
+
+ifeq ($(abspath $(NGINX_SRC)),$(NGX_PKG_SRC))
+NGX_BUILD   := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_azoai_module.so
+NGX_TARGETS := modules
+NGINX       ?= /usr/sbin/nginx
+else
+NGX_VERSION := $(shell sed -n 's/^\#define NGINX_VERSION *"\(.*\)"/\1/p' \
+                   $(NGINX_SRC)/src/core/nginx.h)
+NGX_BUILD   := $(BUILD)/nginx-$(NGX_VERSION)
+MODULE      := $(NGX_BUILD)/ngx_http_azoai_module.so
+NGX_TARGETS := binary modules
+NGINX       ?= $(CURDIR)/$(NGX_BUILD)/objs/nginx
+endif
 CORE_DIR    := ngx_http_azoai_module/core
 CORE_SRC    := $(wildcard $(CORE_DIR)/*.c)
 CORE_HDR    := $(wildcard $(CORE_DIR)/*.h)
@@ -36,7 +56,7 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench fuzz clean
+        bench fuzz clean nginx-matrix
 
 all: $(MODULE)
 
@@ -75,20 +95,13 @@ $(GEN_SRC): $(CATALOG) tools/catalog2c.sh
 	@mkdir -p $(dir $@)
 	sh tools/catalog2c.sh $(CATALOG) >$@
 
-$(BUILD)/nginx/objs/Makefile: config $(SRC_LIST) $(CATALOG) | $(DEB_MARK)
-	rm -rf $(BUILD)/nginx
-	mkdir -p $(BUILD)
-	cp -r $(NGX_SRC) $(BUILD)/nginx
-	cd $(BUILD)/nginx && . ./conf_flags && ./configure \
-	    "$${NGX_CONF_FLAGS[@]}" \
-	    --with-cc-opt='-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -D_FORTIFY_SOURCE=2' \
-	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
-	    --add-dynamic-module=$(CURDIR) >configure.log 2>&1 \
-	    || { tail -30 configure.log; exit 1; }
+$(NGX_BUILD)/objs/Makefile: config $(SRC_LIST) $(CATALOG) \
+		tools/ngx-configure.sh | $(DEB_MARK)
+	tools/ngx-configure.sh $(NGINX_SRC) $(NGX_BUILD) $(CURDIR)
 
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
-	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_azoai_module.so $@
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGETS)
+	cp $(NGX_BUILD)/objs/ngx_http_azoai_module.so $@
 
 # C unit tests of the core (cmocka), plain and with sanitizers
 
@@ -117,6 +130,14 @@ integration: $(MODULE)
 	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
 
 test: $(MODULE) unit unit-asan integration
+
+# the t/ suite against the installed NGINX and against the newest
+# version of each NGINX_MATRIX line among Debian's source packages
+# (trixie, unstable), or source trees named by path; builds are kept in
+# build/nginx-VERSION/ (tools/nginx-matrix.sh)
+NGINX_MATRIX ?= 1.26 1.30
+nginx-matrix: | $(DEB_MARK)
+	MAKE="$(MAKE)" tools/nginx-matrix.sh $(NGINX_MATRIX)
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames
