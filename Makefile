@@ -4,12 +4,17 @@
 #   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
 #   make NGINX_SRC=DIR [integration]  the same against another NGINX source
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
+#   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine and end-to-end benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 
 SHELL       := /bin/bash
 BUILD       := build
+AZOAI_VERSION := 0.1.0
+DEB_VERSION ?= $(AZOAI_VERSION)-1
+DEB         := $(BUILD)/libnginx-mod-http-azoai_$(DEB_VERSION)_$(shell \
+                   dpkg --print-architecture 2>/dev/null || echo amd64).deb
 
 # The NGINX to build against: Debian's nginx-dev tree of the installed
 # NGINX by default, or any NGINX source tree (make NGINX_SRC=DIR), whose
@@ -52,11 +57,11 @@ SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Debian packages the build, the tests and the benchmarks need
 DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
-               perl
+               perl dpkg-dev lintian ngtcp2-client
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench fuzz clean nginx-matrix
+        bench fuzz clean nginx-matrix deb deb-test
 
 all: $(MODULE)
 
@@ -138,6 +143,20 @@ test: $(MODULE) unit unit-asan integration
 NGINX_MATRIX ?= 1.26 1.30
 nginx-matrix: | $(DEB_MARK)
 	MAKE="$(MAKE)" tools/nginx-matrix.sh $(NGINX_MATRIX)
+
+# libnginx-mod-http-azoai_VERSION_ARCH.deb for the installed NGINX, laid
+# out as Debian's libnginx-mod-http-* packages, lintian run on it; and a
+# test that installs it, serves through it and purges it (as root)
+deb: $(DEB)
+
+$(DEB): $(MODULE) tools/make-deb.sh $(wildcard packaging/deb/*) \
+		conf.example/nginx.conf README.md
+	@test "$(NGX_BUILD)" = "$(BUILD)/nginx" || { echo "make deb builds" \
+	    "for the installed NGINX; drop NGINX_SRC"; exit 1; }
+	tools/make-deb.sh $(MODULE) $(DEB_VERSION) $(BUILD)
+
+deb-test: $(DEB)
+	tools/deb-test.sh $(DEB)
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames
