@@ -116,6 +116,24 @@ is($t->upstream_count - $before, 0, 'the upstream received nothing');
     ok(!$r[0]{goaway}, 'no GOAWAY');
 }
 
+# no content-length (the length is known at END_STREAM), and a client
+# that cancels its denied stream halfway: the first is answered after
+# its body, the second never answered, the connection goes on
+{
+    my @r = h2_session($t->port,
+        { path => $DENIED, headers => $JSON, body => body_of(9000),
+          no_length => 1 },
+        { path => $DENIED, headers => $JSON, body => body_of(30000),
+          cancel => 10000 },
+        { path => $DENIED, headers => $JSON, body => body_of(100) });
+
+    is($r[0]{status}, 403, 'no content-length: denied');
+    ok(!defined $r[0]{reset}, 'no content-length: no RST_STREAM');
+    is($r[2]{status}, 403, 'after a cancelled stream: denied');
+    like($r[2]{body}, qr/"PreviewModelBlocked"/,
+         'after a cancelled stream: the JSON error');
+}
+
 # a body declared larger than azoai_max_body_size is not read: 413 at
 # once, complete, then at most a NO_ERROR reset (documented)
 {
