@@ -6,10 +6,14 @@
 # Copies SRC to DEST and runs ./configure there with the module added
 # (--add-dynamic-module=REPO) and the flags Debian builds NGINX with:
 # SRC/conf_flags when SRC is Debian's nginx-dev tree (/usr/share/nginx/src),
-# else the same list (Debian's common_configure_flags, the --with-compat
-# signature its libnginx-mod-* packages build against) plus
-# --with-http_v3_module from 1.25 on, as Debian builds trixie's and
-# unstable's NGINX; CFLAGS and LDFLAGS as in Debian's `nginx -V`.
+# else the same list (Debian's common_configure_flags, what its
+# libnginx-mod-* packages build against) plus --with-http_v3_module from
+# 1.25 on, so that HTTP/3 is tested; CFLAGS and LDFLAGS as in Debian's
+# `nginx -V`.  With --with-compat the module's signature does not depend
+# on which modules NGINX has, so a module built here loads into Debian's
+# binary of the same version either way.  (Whether Debian's own 1.26 and
+# 1.30 binaries enable HTTP/3 could not be read here: the mirror serves
+# their .orig tarballs but not their debian/ trees.)
 set -euo pipefail
 
 src=$1 dest=$2 repo=$3
