@@ -2,16 +2,41 @@
 #
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
 #   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
+#   make NGINX_SRC=DIR [integration]  the same against another NGINX source
+#   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
+#   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine and end-to-end benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 #   make style    80 columns and function length (tools/style.pl)
 
 SHELL       := /bin/bash
-NGX_SRC     ?= /usr/share/nginx/src
-NGINX       ?= /usr/sbin/nginx
 BUILD       := build
+AZOAI_VERSION := 0.1.0
+DEB_VERSION ?= $(AZOAI_VERSION)-1
+DEB         := $(BUILD)/libnginx-mod-http-azoai_$(DEB_VERSION)_$(shell \
+                   dpkg --print-architecture 2>/dev/null || echo amd64).deb
+
+# The NGINX to build against: Debian's nginx-dev tree of the installed
+# NGINX by default, or any NGINX source tree (make NGINX_SRC=DIR), whose
+# binary is then built too and used by the tests (build/nginx-VERSION/)
+NGX_PKG_SRC := /usr/share/nginx/src
+NGX_SRC     ?= $(NGX_PKG_SRC)
+NGINX_SRC   ?= $(NGX_SRC)
+
+ifeq ($(abspath $(NGINX_SRC)),$(NGX_PKG_SRC))
+NGX_BUILD   := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_azoai_module.so
+NGX_TARGETS := modules
+NGINX       ?= /usr/sbin/nginx
+else
+NGX_VERSION := $(shell sed -n 's/^\#define NGINX_VERSION *"\(.*\)"/\1/p' \
+                   $(NGINX_SRC)/src/core/nginx.h)
+NGX_BUILD   := $(BUILD)/nginx-$(NGX_VERSION)
+MODULE      := $(NGX_BUILD)/ngx_http_azoai_module.so
+NGX_TARGETS := binary modules
+NGINX       ?= $(CURDIR)/$(NGX_BUILD)/objs/nginx
+endif
 CORE_DIR    := ngx_http_azoai_module/core
 CORE_SRC    := $(wildcard $(CORE_DIR)/*.c)
 CORE_HDR    := $(wildcard $(CORE_DIR)/*.h)
@@ -33,11 +58,11 @@ SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Debian packages the build, the tests and the benchmarks need
 DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
-               perl
+               perl dpkg-dev lintian ngtcp2-client
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench fuzz style clean
+        bench fuzz style clean nginx-matrix deb deb-test
 
 all: $(MODULE)
 
@@ -76,20 +101,13 @@ $(GEN_SRC): $(CATALOG) tools/catalog2c.sh
 	@mkdir -p $(dir $@)
 	sh tools/catalog2c.sh $(CATALOG) >$@
 
-$(BUILD)/nginx/objs/Makefile: config $(SRC_LIST) $(CATALOG) | $(DEB_MARK)
-	rm -rf $(BUILD)/nginx
-	mkdir -p $(BUILD)
-	cp -r $(NGX_SRC) $(BUILD)/nginx
-	cd $(BUILD)/nginx && . ./conf_flags && ./configure \
-	    "$${NGX_CONF_FLAGS[@]}" \
-	    --with-cc-opt='-g -O2 -fPIC -fstack-protector-strong -Wformat -Werror=format-security -D_FORTIFY_SOURCE=2' \
-	    --with-ld-opt='-Wl,-z,relro -Wl,-z,now -fPIC' \
-	    --add-dynamic-module=$(CURDIR) >configure.log 2>&1 \
-	    || { tail -30 configure.log; exit 1; }
+$(NGX_BUILD)/objs/Makefile: config $(SRC_LIST) $(CATALOG) \
+		tools/ngx-configure.sh | $(DEB_MARK)
+	tools/ngx-configure.sh $(NGINX_SRC) $(NGX_BUILD) $(CURDIR)
 
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
-	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_azoai_module.so $@
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGETS)
+	cp $(NGX_BUILD)/objs/ngx_http_azoai_module.so $@
 
 # C unit tests of the core (cmocka), plain and with sanitizers
 
@@ -123,6 +141,28 @@ test: $(MODULE) unit unit-asan integration
 # unless their comment says why
 style:
 	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC))
+
+# the t/ suite against the installed NGINX and against the newest
+# version of each NGINX_MATRIX line among Debian's source packages
+# (trixie, unstable), or source trees named by path; builds are kept in
+# build/nginx-VERSION/ (tools/nginx-matrix.sh)
+NGINX_MATRIX ?= 1.26 1.30
+nginx-matrix: | $(DEB_MARK)
+	MAKE="$(MAKE)" tools/nginx-matrix.sh $(NGINX_MATRIX)
+
+# libnginx-mod-http-azoai_VERSION_ARCH.deb for the installed NGINX, laid
+# out as Debian's libnginx-mod-http-* packages, lintian run on it; and a
+# test that installs it, serves through it and purges it (as root)
+deb: $(DEB)
+
+$(DEB): $(MODULE) tools/make-deb.sh $(wildcard packaging/deb/*) \
+		conf.example/nginx.conf README.md
+	@test "$(NGX_BUILD)" = "$(BUILD)/nginx" || { echo "make deb builds" \
+	    "for the installed NGINX; drop NGINX_SRC"; exit 1; }
+	tools/make-deb.sh $(MODULE) $(DEB_VERSION) $(BUILD)
+
+deb-test: $(DEB)
+	tools/deb-test.sh $(DEB)
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames

@@ -4,10 +4,32 @@
  * Denials: the decision set with a message formatted the NGINX way, and
  * the Azure-shaped JSON error the module sends itself, so that a denied
  * request never reaches the upstream.
+ *
+ * HTTP/2 denials read the body first.  A request denied before its body
+ * is read used to end with ngx_http_discard_request_body(), which on an
+ * HTTP/2 stream only sets stream->skip_data (1.22 to 1.30 alike).  NGINX
+ * then sends the error with END_STREAM and, as the client has not closed
+ * its side of the stream yet, ngx_http_v2_close_stream() follows it with
+ * RST_STREAM (NO_ERROR).  A client still uploading (curl 7.88 with
+ * nghttp2 1.52, and SDKs on the same stacks) takes that reset as a failed
+ * transfer, "curl: (92) Stream error in the HTTP/2 framing layer", and
+ * never shows the error; whether the client's END_STREAM arrived before
+ * the answer decided each try.  So the body of a denied HTTP/2 request is
+ * read (and dropped) before the answer, within the bound the module
+ * reads bodies anyway: a declared length of at most azoai_max_body_size,
+ * else client_max_body_size; NGINX spools what client_body_buffer_size
+ * does not hold.  The answer then follows the client's END_STREAM and no
+ * reset is sent.  A body declared larger than azoai_max_body_size is
+ * answered at once (413 BodyTooLarge) and may be followed by the reset,
+ * as NGINX's own 413 is.
  */
 
 
 #include "ngx_http_azoai_ctx.h"
+
+
+static ngx_uint_t ngx_http_azoai_body_unread(ngx_http_request_t *r);
+static void ngx_http_azoai_denied_body_read(ngx_http_request_t *r);
 
 
 static ngx_str_t  ngx_http_azoai_error_head =
@@ -39,6 +61,81 @@ ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,
     va_end(args);
 
     azoai_decision_deny_str(&ctx->verdict, reason, msg, p - msg);
+}
+
+
+/*
+ * Answers a denied request from a phase handler: reads what an HTTP/2
+ * client is still sending (see above), then sends the error and
+ * finalizes the request.  Returns NGX_DONE.
+ */
+
+ngx_int_t
+ngx_http_azoai_send_denial(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ngx_http_azoai_body_unread(r)) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: reading the body of a denied HTTP/2 "
+                       "request before answering");
+
+        ctx->reading_body = 1;
+
+        rc = ngx_http_read_client_request_body(r,
+                                            ngx_http_azoai_denied_body_read);
+
+        if (rc < NGX_HTTP_SPECIAL_RESPONSE) {
+            ngx_http_finalize_request(r, NGX_DONE);
+            return NGX_DONE;
+        }
+
+        /* NGINX skips the rest of the stream: answer now */
+
+        ctx->reading_body = 0;
+    }
+
+    rc = ngx_http_azoai_send_error(r, ctx);
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+static ngx_uint_t
+ngx_http_azoai_body_unread(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_V2)
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (r->stream == NULL || r->stream->in_closed
+        || r->request_body || r->discard_body)
+    {
+        return 0;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    return r->headers_in.content_length_n <= (off_t) alcf->max_body_size;
+#else
+    return 0;
+#endif
+}
+
+
+static void
+ngx_http_azoai_denied_body_read(ngx_http_request_t *r)
+{
+    ngx_http_azoai_ctx_t  *ctx;
+
+    ctx = ngx_http_azoai_get_ctx(r);
+
+    ctx->reading_body = 0;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: denied request's body read, answering");
+
+    ngx_http_finalize_request(r, ngx_http_azoai_send_error(r, ctx));
 }
 
 

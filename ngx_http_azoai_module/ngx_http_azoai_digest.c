@@ -6,9 +6,9 @@
  */
 
 
-#include <openssl/evp.h>
-
 #include "ngx_http_azoai_ctx.h"
+
+#include <openssl/evp.h>
 
 
 /* bytes of a temp file read at a time */

@@ -203,7 +203,6 @@ ngx_http_azoai_body_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_int_t                   rc;
     ngx_http_azoai_loc_conf_t  *alcf;
 
     if (ctx->phase_rc) {
@@ -229,9 +228,7 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
         ngx_http_azoai_log_decision(r, NGX_LOG_INFO, ctx, "denied");
 
-        rc = ngx_http_azoai_send_error(r, ctx);
-        ngx_http_finalize_request(r, rc);
-        return NGX_DONE;
+        return ngx_http_azoai_send_denial(r, ctx);
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -181,6 +181,8 @@ ngx_int_t ngx_http_azoai_inspect_body(ngx_http_request_t *r,
 /* ngx_http_azoai_deny.c */
 void ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,
     const char *fmt, ...);
+ngx_int_t ngx_http_azoai_send_denial(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
 ngx_int_t ngx_http_azoai_send_error(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 

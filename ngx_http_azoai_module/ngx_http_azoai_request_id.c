@@ -11,10 +11,10 @@
  */
 
 
+#include "ngx_http_azoai_module.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include "ngx_http_azoai_module.h"
 
 
 #define NGX_HTTP_AZOAI_ID_BYTES  (NGX_HTTP_AZOAI_REQUEST_ID_LEN / 2)

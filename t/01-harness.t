@@ -28,6 +28,9 @@ $t->write_conf(<<'EOF');
         client_body_buffer_size 1k;
 
         location / {
+            # the defaults before NGINX 1.29.7 (1.1 and keepalive since)
+            proxy_http_version 1.0;
+            proxy_set_header Connection close;
             proxy_pass http://%%UPSTREAM%%;
         }
         location /ka/ {

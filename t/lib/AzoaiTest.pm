@@ -1234,6 +1234,10 @@ sub curl_h2 {
     close $hh;
     # the last header block (after any 100 Continue)
     my @blocks = grep { /\S/ } split /\r\n\r\n/, $head;
+    if (!@blocks) {
+        $r{error} = "curl: no headers ($rc): $out";
+        return _result(\%r);
+    }
     my ($line, @hl) = split /\r\n/, $blocks[-1];
     ($r{version}, $r{status}) = split / /, $line;
     $r{status} += 0;
