@@ -53,7 +53,9 @@ typedef struct {
 } azoai_sse_carry_t;
 
 
-typedef struct {
+typedef struct azoai_sse_s  azoai_sse_t;
+
+struct azoai_sse_s {
     const azoai_pseudo_t    *map;
     azoai_alloc_t           *alloc;
     azoai_restore_write_pt   write;
@@ -74,7 +76,7 @@ typedef struct {
 
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
-} azoai_sse_t;
+};
 
 
 void azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map,
