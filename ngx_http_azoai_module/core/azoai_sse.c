@@ -167,7 +167,7 @@ azoai_sse_finish(azoai_sse_t *s)
 
     rc = AZOAI_OK;
 
-    if (s->json && !s->passing) {
+    if (s->json && !s->passing && s->len) {
         rc = azoai_restore_scan(&s->doc, s->buf, s->len);
 
         if (rc == AZOAI_OK) {
