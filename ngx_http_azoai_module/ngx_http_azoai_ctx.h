@@ -54,6 +54,11 @@ struct ngx_http_azoai_ctx_s {
 
     azoai_usage_t               usage;
 
+    /* pseudonyms minted for this request, and their restoring */
+    struct azoai_pseudo_s      *pseudo;
+    struct azoai_sse_s         *restore;
+    ngx_uint_t                  pii_restored;
+
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
     unsigned                    audit_sent:1; /* X-AzOAI-... from client */

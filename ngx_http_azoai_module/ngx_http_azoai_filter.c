@@ -52,7 +52,8 @@ ngx_http_azoai_filter_init(ngx_conf_t *cf)
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_azoai_body_filter;
 
-    return NGX_OK;
+    /* on top: token usage is read from the restored response */
+    return ngx_http_azoai_restore_filter_init(cf);
 }
 
 

@@ -12,6 +12,7 @@
 #include "ngx_http_azoai_ctx.h"
 
 #include "azoai_body.h"
+#include "azoai_pseudo.h"
 
 
 /* room for the names of the blocked types in a denial */
@@ -258,6 +259,17 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     int      rc;
     u_char  *out;
     size_t   out_len;
+
+    /* pseudonyms live in request memory only */
+
+    if (ctx->pseudo == NULL) {
+        ctx->pseudo = azoai_pseudo_create(&ctx->alloc);
+        if (ctx->pseudo == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    res->pseudo = ctx->pseudo;
 
     if (copied) {
 

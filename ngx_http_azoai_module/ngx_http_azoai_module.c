@@ -142,6 +142,13 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       offsetof(ngx_http_azoai_loc_conf_t, pass_invalid_body),
       &ngx_http_azoai_deny_pass },
 
+    { ngx_string("azoai_pii_restore"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_azoai_loc_conf_t, pii_restore),
+      NULL },
+
     { ngx_string("azoai_audit_headers"),
       NGX_HTTP_AZOAI_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -249,6 +256,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->pass_invalid_body = NGX_CONF_UNSET_UINT;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->audit_headers = NGX_CONF_UNSET;
+    conf->pii_restore = NGX_CONF_UNSET;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
 
@@ -273,6 +281,7 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               NGX_HTTP_AZOAI_MAX_BODY_SIZE);
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
+    ngx_conf_merge_value(conf->pii_restore, prev->pii_restore, 0);
 
     if (ngx_http_azoai_merge_catalog(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

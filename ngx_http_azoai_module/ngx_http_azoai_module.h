@@ -103,6 +103,7 @@ typedef struct {
     ngx_uint_t                    pass_invalid_body;
     size_t                        max_body_size;
     ngx_flag_t                    audit_headers;
+    ngx_flag_t                    pii_restore;  /* azoai_pii_restore */
 
     ngx_http_azoai_catalog_conf_t catalog;
     ngx_http_azoai_pii_conf_t     pii;
@@ -193,6 +194,9 @@ ngx_int_t ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
 
 /* ngx_http_azoai_filter.c */
 ngx_int_t ngx_http_azoai_filter_init(ngx_conf_t *cf);
+
+/* ngx_http_azoai_restore_filter.c */
+ngx_int_t ngx_http_azoai_restore_filter_init(ngx_conf_t *cf);
 
 /* ngx_http_azoai_variables.c */
 ngx_int_t ngx_http_azoai_add_variables(ngx_conf_t *cf);

@@ -47,6 +47,7 @@ static ngx_conf_enum_t  ngx_http_azoai_pii_actions[] = {
     { ngx_string("hash"), AZOAI_PII_ACTION_HASH },
     { ngx_string("partial"), AZOAI_PII_ACTION_PARTIAL },
     { ngx_string("block"), AZOAI_PII_ACTION_BLOCK },
+    { ngx_string("pseudonym"), AZOAI_PII_ACTION_PSEUDONYM },
     { ngx_null_string, 0 }
 };
 
@@ -149,7 +150,7 @@ ngx_http_azoai_pii_action(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (action == NGX_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid azoai_pii_action \"%V\": use mask, "
-                           "hash, partial or block",
+                           "hash, partial, pseudonym or block",
                            &value[cf->args->nelts - 1]);
         return NGX_CONF_ERROR;
     }

@@ -27,7 +27,8 @@ typedef enum {
     NGX_HTTP_AZOAI_VAR_BODY_SHA256,
     NGX_HTTP_AZOAI_VAR_PROMPT_TOKENS,
     NGX_HTTP_AZOAI_VAR_COMPLETION_TOKENS,
-    NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS
+    NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS,
+    NGX_HTTP_AZOAI_VAR_PII_RESTORED
 } ngx_http_azoai_var_e;
 
 
@@ -71,6 +72,7 @@ static ngx_http_variable_t  ngx_http_azoai_vars[] = {
     NGX_HTTP_AZOAI_VAR("azoai_completion_tokens",
                        NGX_HTTP_AZOAI_VAR_COMPLETION_TOKENS),
     NGX_HTTP_AZOAI_VAR("azoai_total_tokens", NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS),
+    NGX_HTTP_AZOAI_VAR("azoai_pii_restored", NGX_HTTP_AZOAI_VAR_PII_RESTORED),
 
       ngx_http_null_variable
 };
@@ -128,6 +130,9 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS:
         return ngx_http_azoai_var_number(r, v, ctx->usage.total_tokens);
+
+    case NGX_HTTP_AZOAI_VAR_PII_RESTORED:
+        return ngx_http_azoai_var_number(r, v, ctx->pii_restored);
 
     default:
         return ngx_http_azoai_var_string(r, v, ctx, data);

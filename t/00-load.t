@@ -245,8 +245,8 @@ my @module_errors = (
     ['', 'azoai_pii on; azoai_pii_action emial mask;',
      qq(azoai_pii_action: unknown PII type "emial" $TYPES)],
     ['', 'azoai_pii_action scramble;',
-     'invalid azoai_pii_action "scramble": use mask, hash, partial or '
-     . 'block'],
+     'invalid azoai_pii_action "scramble": use mask, hash, partial, '
+     . 'pseudonym or block'],
     ['', 'azoai_pii on; azoai_pii_action hash;',
      'azoai_pii: pii action "hash" for "email" needs a hash key (see '
      . 'azoai_pii_action and azoai_pii_hash_key; azoai_pii in '],

@@ -24,7 +24,7 @@ my $t = AzoaiTest->new;
 
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
-              prompt_tokens completion_tokens total_tokens);
+              prompt_tokens completion_tokens total_tokens pii_restored);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -125,7 +125,8 @@ values_are('allowed', $v,
     body_sha256 => sha256_hex($pii_body),
     prompt_tokens => '11',
     completion_tokens => '7',
-    total_tokens => '18');
+    total_tokens => '18',
+    pii_restored => '0');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'allowed: $azoai_request_id is the response X-AzOAI-Request-Id');
 is($v->{request_id}, $up && $up->{headers}{'x-azoai-request-id'},
@@ -154,7 +155,8 @@ values_are('route denial', $v,
     body_sha256 => '',
     prompt_tokens => '',
     completion_tokens => '',
-    total_tokens => '');
+    total_tokens => '',
+    pii_restored => '0');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'route denial: $azoai_request_id is X-AzOAI-Request-Id');
 
@@ -180,7 +182,8 @@ values_are('body denial', $v,
     body_sha256 => sha256_hex($v1_body),
     prompt_tokens => '',
     completion_tokens => '',
-    total_tokens => '');
+    total_tokens => '',
+    pii_restored => '0');
 
 # --- not judged: azoai off, and a path that is not Azure OpenAI ----------
 

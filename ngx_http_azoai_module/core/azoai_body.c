@@ -794,7 +794,7 @@ azoai_body_rewrite_in_place(const azoai_pii_engine_t *e,
 
         o += m->start - pos;
 
-        n = azoai_pii_render(e, m, body, tag);
+        n = azoai_pii_render_pseudo(e, m, body, tag, result->pseudo);
         if (n > AZOAI_PII_TAG_MAX) {
             return AZOAI_ERROR;
         }
@@ -887,7 +887,7 @@ azoai_body_splice(const azoai_pii_engine_t *e,
         memcpy(o, body + pos, m->start - pos);
         o += m->start - pos;
 
-        n = azoai_pii_render(e, m, body, o);
+        n = azoai_pii_render_pseudo(e, m, body, o, result->pseudo);
         if (n > AZOAI_PII_TAG_MAX) {
             return NULL;
         }

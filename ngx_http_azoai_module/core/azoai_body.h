@@ -58,6 +58,9 @@ typedef struct {
     uint32_t             counts[AZOAI_PII_MAX_TYPES];
     uint64_t             types_found;  /* bit per type id */
     uint64_t             types_blocked;/* found with action block */
+
+    /* set by the caller before a rewrite: where pseudonyms are minted */
+    struct azoai_pseudo_s  *pseudo;
 } azoai_body_result_t;
 
 

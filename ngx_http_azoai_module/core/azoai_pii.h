@@ -35,11 +35,18 @@ typedef enum {
     AZOAI_PII_ACTION_MASK = 0,
     AZOAI_PII_ACTION_HASH,
     AZOAI_PII_ACTION_PARTIAL,
-    AZOAI_PII_ACTION_BLOCK
+    AZOAI_PII_ACTION_BLOCK,
+    AZOAI_PII_ACTION_PSEUDONYM       /* "[TYPE_n]", azoai_pseudo.h */
 } azoai_pii_action_e;
+
+#define AZOAI_PII_ACTION_LAST  AZOAI_PII_ACTION_PSEUDONYM
+
+/* a pseudonym for a value longer than this (raw bytes) is a plain mask */
+#define AZOAI_PII_PSEUDO_VALUE_MAX  1024
 
 
 typedef struct azoai_pii_engine_s  azoai_pii_engine_t;
+struct azoai_pseudo_s;
 
 
 typedef struct {
@@ -106,10 +113,19 @@ int azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
  * Writes the replacement of match m (found in raw) under the type's action
  * to out (AZOAI_PII_TAG_MAX bytes); the text is valid JSON string content
  * and contains no part of the value beyond what "partial" keeps.  Returns
- * its length.  BLOCK renders like MASK.
+ * its length.  BLOCK renders like MASK, and so does PSEUDONYM here.
  */
 size_t azoai_pii_render(const azoai_pii_engine_t *e,
     const azoai_pii_match_t *m, const u_char *raw, u_char *out);
+
+/*
+ * azoai_pii_render() that mints "[TYPE_n]" in p for a type whose action
+ * is PSEUDONYM (p NULL, a full map or a value that cannot be decoded:
+ * "[TYPE]"), keeping the decoded original value for restoring.
+ */
+size_t azoai_pii_render_pseudo(const azoai_pii_engine_t *e,
+    const azoai_pii_match_t *m, const u_char *raw, u_char *out,
+    struct azoai_pseudo_s *p);
 
 
 #endif /* _AZOAI_PII_H_INCLUDED_ */

@@ -119,7 +119,7 @@ int
 azoai_pii_engine_enable(azoai_pii_engine_t *e, unsigned type,
     azoai_pii_action_e action)
 {
-    if (type >= e->ntypes || action > AZOAI_PII_ACTION_BLOCK) {
+    if (type >= e->ntypes || action > AZOAI_PII_ACTION_LAST) {
         return AZOAI_ERROR;
     }
 
@@ -165,7 +165,7 @@ azoai_pii_engine_add_pattern(azoai_pii_engine_t *e, const char *name,
         return -1;
     }
 
-    if (action > AZOAI_PII_ACTION_BLOCK) {
+    if (action > AZOAI_PII_ACTION_LAST) {
         snprintf(err, errlen, "pii pattern \"%s\": bad action", name);
         return -1;
     }

@@ -3,14 +3,17 @@
  *
  * Replacement text of one match: "[TAG]" (mask, block), "[TAG:h]" (hash:
  * the first 12 hex digits of HMAC-SHA256(key, TAG ":" canonical value))
- * or "[TAG:...1234]" (partial: the last 4 characters of a number).  The
- * canonical value is computed from the raw span, decoded again.
+ * or "[TAG:...1234]" (partial: the last 4 characters of a number), or
+ * "[TAG_n]" (pseudonym, with a map: azoai_pseudo.h).  The canonical value
+ * is computed from the raw span, decoded again.
  */
 
 #include <string.h>
 
 #include "azoai_ascii.h"
+#include "azoai_json.h"
 #include "azoai_pii_int.h"
+#include "azoai_pseudo.h"
 
 
 #define AZOAI_PII_HASH_HEX     12
@@ -25,6 +28,8 @@ typedef struct {
     size_t                  total;
     u_char                  last[AZOAI_PII_KEEP];
     EVP_MAC_CTX            *mac;       /* NULL: partial, no hashing */
+    u_char                 *copy;      /* pseudonym: the whole value */
+    size_t                  copy_size;
     int                     failed;
 } azoai_pii_canon_t;
 
@@ -40,6 +45,9 @@ static size_t azoai_pii_render_hash(const azoai_pii_engine_t *e,
 static size_t azoai_pii_render_partial(const azoai_pii_type_t *t,
     unsigned type, const azoai_pii_match_t *m, const u_char *raw,
     u_char *out);
+static size_t azoai_pii_render_mint(const azoai_pii_type_t *t,
+    const azoai_pii_match_t *m, const u_char *raw, u_char *out,
+    struct azoai_pseudo_s *p);
 
 
 size_t
@@ -79,6 +87,72 @@ azoai_pii_render(const azoai_pii_engine_t *e, const azoai_pii_match_t *m,
 }
 
 
+size_t
+azoai_pii_render_pseudo(const azoai_pii_engine_t *e,
+    const azoai_pii_match_t *m, const u_char *raw, u_char *out,
+    struct azoai_pseudo_s *p)
+{
+    const azoai_pii_type_t  *t;
+
+    if (p == NULL || m->type >= e->ntypes) {
+        return azoai_pii_render(e, m, raw, out);
+    }
+
+    t = &e->types[m->type];
+
+    if (t->action != AZOAI_PII_ACTION_PSEUDONYM) {
+        return azoai_pii_render(e, m, raw, out);
+    }
+
+    return azoai_pii_render_mint(t, m, raw, out, p);
+}
+
+
+/*
+ * The same canonical value (as the detector sees it, after the view) gets
+ * the same n; the value kept for restoring is the raw span decoded, as
+ * the client wrote it.
+ */
+
+static size_t
+azoai_pii_render_mint(const azoai_pii_type_t *t, const azoai_pii_match_t *m,
+    const u_char *raw, u_char *out, struct azoai_pseudo_s *p)
+{
+    size_t             len, value_len;
+    unsigned           n;
+    azoai_pii_canon_t  c;
+    u_char             canon[AZOAI_PII_PSEUDO_VALUE_MAX];
+    u_char             value[AZOAI_PII_PSEUDO_VALUE_MAX];
+
+    len = m->end - m->start;
+
+    if (m->end < m->start || len > AZOAI_PII_PSEUDO_VALUE_MAX
+        || azoai_json_decode_string(raw + m->start, len, value,
+                                    sizeof(value), &value_len)
+           != AZOAI_OK)
+    {
+        return azoai_pii_render_mask(t, out);
+    }
+
+    c.mac = NULL;
+    c.copy = canon;
+    c.copy_size = sizeof(canon);
+    azoai_pii_canon_run(m->type, raw, m->start, m->end, &c);
+
+    if (c.failed) {
+        return azoai_pii_render_mask(t, out);
+    }
+
+    n = azoai_pseudo_mint(p, (const u_char *) t->tag, t->name_len, canon,
+                          c.total, value, value_len);
+    if (n == 0) {
+        return azoai_pii_render_mask(t, out);
+    }
+
+    return azoai_pseudo_token((const u_char *) t->tag, t->name_len, n, out);
+}
+
+
 static size_t
 azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out)
 {
@@ -114,6 +188,7 @@ azoai_pii_render_hash(const azoai_pii_engine_t *e,
     }
 
     c.mac = e->mac_ctx;
+    c.copy = NULL;
     azoai_pii_canon_run(m->type, raw, m->start, m->end, &c);
 
     if (c.failed
@@ -149,6 +224,7 @@ azoai_pii_render_partial(const azoai_pii_type_t *t, unsigned type,
     azoai_pii_canon_t  c;
 
     c.mac = NULL;
+    c.copy = NULL;
     azoai_pii_canon_run(type, raw, m->start, m->end, &c);
 
     if (c.total < AZOAI_PII_KEEP) {
@@ -240,6 +316,16 @@ azoai_pii_canon_put(azoai_pii_canon_t *c, u_char b)
 {
     memmove(c->last, c->last + 1, AZOAI_PII_KEEP - 1);
     c->last[AZOAI_PII_KEEP - 1] = b;
+
+    if (c->copy) {
+        if (c->total == c->copy_size) {
+            c->failed = 1;
+            return;
+        }
+
+        c->copy[c->total] = b;
+    }
+
     c->total++;
 
     if (c->mac == NULL) {

@@ -775,7 +775,8 @@ sub _upstream_conn {
 
         my $v11 = $line =~ m{HTTP/1\.1$};
         my $keep = $v11 && ($h{connection} || '') !~ /close/i;
-        $self->_respond($c, lc($h{'x-test-response'} || ''), $v11, $keep);
+        $self->_respond($c, lc($h{'x-test-response'} || ''), $v11, $keep,
+                        $raw);
         return unless $keep;
     }
 }
@@ -837,8 +838,11 @@ sub sse_responses_stream { return join '', _sse_responses_writes() }
 sub default_json { return $DEFAULT_JSON }
 
 sub _respond {
-    my ($self, $c, $kind, $v11, $keep) = @_;
+    my ($self, $c, $kind, $v11, $keep, $raw) = @_;
     my $conn = "Connection: " . ($keep ? 'keep-alive' : 'close') . "\r\n";
+
+    return $self->_respond_echo($c, $kind, $v11, $conn, $raw)
+        if $kind =~ /^echo-/;
 
     if ($kind eq 'sse' || $kind eq 'sse-responses') {
         my @w = $kind eq 'sse' ? _sse_chat_writes() : _sse_responses_writes();
@@ -882,6 +886,79 @@ sub _respond {
     _write_all($c, "HTTP/1.1 $status\r\nContent-Type: $type\r\n"
         . "Content-Length: " . length($body) . "\r\n" . $extra
         . _common_headers() . $conn . "\r\n" . $body);
+}
+
+# "echo-json", "echo-sse-N", "echo-args-N", "echo-pause": the last
+# "content" string of the request (raw JSON string content) comes back as
+# the completion: whole, or streamed in pieces of N bytes (escapes kept
+# whole), each event written in two halves; "echo-args-N" streams it as
+# tool call arguments {"to":"..."}; "echo-pause" sends its first event,
+# then waits (5 s at most) for DIR/go before the rest.
+sub _respond_echo {
+    my ($self, $c, $kind, $v11, $conn, $raw) = @_;
+    my @all = $raw =~ /"content":"((?:[^"\\]|\\.)*)"/g;
+    my $text = @all ? $all[-1] : '';
+    my $head = "HTTP/1.1 200 OK\r\n" . _common_headers() . $conn;
+
+    if ($kind eq 'echo-json') {
+        my $body = '{"id":"chatcmpl-e","object":"chat.completion",'
+            . '"choices":[{"finish_reason":"stop","index":0,"message":'
+            . '{"content":"' . $text . '","role":"assistant"}}],'
+            . '"usage":{"prompt_tokens":5,"completion_tokens":6,'
+            . '"total_tokens":11}}';
+        _write_all($c, $head . "Content-Type: application/json\r\n"
+            . "Content-Length: " . length($body) . "\r\n\r\n" . $body);
+        return;
+    }
+
+    my ($mode, $n) = $kind =~ /^echo-(sse|args|pause)-?(\d*)$/ or return;
+    $n ||= 4;
+    my @units = $text =~ /(\\u[0-9a-fA-F]{4}|\\.|[\xc0-\xff][\x80-\xbf]*|.)/gs;
+    my @pieces;
+    while (@units) {
+        my $p = '';
+        $p .= shift @units while @units && length $p < $n;
+        push @pieces, $p;
+    }
+
+    my @events;
+    if ($mode eq 'args') {
+        my $args = '{"to":"';
+        push @events, _echo_args_event($args);
+        push @events, _echo_args_event($_) for @pieces;
+        push @events, _echo_args_event('"}');
+    } else {
+        push @events, map {
+            'data: {"id":"chatcmpl-e","object":"chat.completion.chunk",'
+            . '"choices":[{"delta":{"content":"' . $_ . '"},'
+            . '"finish_reason":null,"index":0}]}' . "\n\n" } @pieces;
+    }
+    push @events, 'data: {"id":"chatcmpl-e","choices":[{"delta":{},'
+        . '"finish_reason":"stop","index":0}]}' . "\n\n",
+        "data: [DONE]\n\n";
+
+    _write_all($c, $head . "Content-Type: text/event-stream\r\n"
+        . "Transfer-Encoding: chunked\r\n\r\n");
+    for my $i (0 .. $#events) {
+        my $e = $events[$i];
+        my $half = int(length($e) / 2);
+        for my $w (substr($e, 0, $half), substr($e, $half)) {
+            _write_all($c, sprintf("%x\r\n%s\r\n", length $w, $w));
+        }
+        if ($mode eq 'pause' && $i == 0) {
+            my $until = time + 5;
+            select(undef, undef, undef, 0.02)
+                while !-e "$self->{dir}/go" && time < $until;
+        }
+    }
+    _write_all($c, "0\r\n\r\n");
+}
+
+sub _echo_args_event {
+    my ($s) = @_;
+    $s =~ s/(["\\])/\\$1/g;
+    return 'data: {"choices":[{"delta":{"tool_calls":[{"index":0,'
+        . '"function":{"arguments":"' . $s . '"}}]},"index":0}]}' . "\n\n";
 }
 
 sub _parse_request {

@@ -1,0 +1,582 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Event framing (lines end with "\n" or "\r\n"; a blank line ends an
+ * event), the data of an event read as one JSON document, and the held
+ * tails of streamed texts.  Events without a data line (comments,
+ * keep-alives), with several data lines, with data that is not JSON, and
+ * "[DONE]" pass unchanged; "[DONE]" and events of no choice or output
+ * first release what is held back.
+ */
+
+#include <string.h>
+
+#include "azoai_sse.h"
+
+
+#define AZOAI_SSE_BUF_INIT        1024
+
+
+static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len);
+static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
+static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
+    size_t base);
+static int azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len,
+    size_t base, const azoai_restore_span_t *sp);
+static int azoai_sse_release(azoai_sse_t *s, size_t base);
+static int azoai_sse_touches(const azoai_restore_doc_t *d,
+    const azoai_sse_carry_t *c);
+static azoai_sse_carry_t *azoai_sse_carry_for(azoai_sse_t *s,
+    const azoai_restore_span_t *sp);
+static int azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c,
+    const u_char *ev, size_t len, size_t base,
+    const azoai_restore_span_t *sp);
+static int azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c);
+static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
+static u_char *azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len,
+    size_t *size, size_t want);
+
+
+void
+azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
+    unsigned json, azoai_restore_write_pt write, void *data)
+{
+    memset(s, 0, sizeof(azoai_sse_t));
+
+    s->map = map;
+    s->alloc = a;
+    s->doc.alloc = a;
+    s->json = json;
+    s->write = write;
+    s->data = data;
+}
+
+
+/* long: the framing loop, with the held event and the long-event cases */
+int
+azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
+{
+    const u_char  *p, *end, *start, *nl;
+
+    if (s->json) {
+        if (s->passing) {
+            return s->write(s->data, in, len) ? AZOAI_ERROR : AZOAI_OK;
+        }
+
+        if (s->len + len <= AZOAI_SSE_JSON_MAX) {
+            return azoai_sse_append(s, in, len);
+        }
+
+        /* too long to read: what was held and the rest pass as they are */
+
+        s->passing = 1;
+        s->passed++;
+
+        if ((s->len && s->write(s->data, s->buf, s->len))
+            || s->write(s->data, in, len))
+        {
+            return AZOAI_ERROR;
+        }
+
+        s->len = 0;
+
+        return AZOAI_OK;
+    }
+
+    p = in;
+    end = in + len;
+    start = p;
+
+    while (p < end) {
+        nl = memchr(p, '\n', end - p);
+
+        if (nl == NULL) {
+            for ( /* void */ ; p < end; p++) {
+                s->line_len += (*p != '\r');
+            }
+
+            break;
+        }
+
+        if (s->line_len || (nl > p && (nl - p > 1 || *p != '\r'))) {
+            s->line_len = 0;
+            p = nl + 1;
+            continue;
+        }
+
+        /* a blank line: the event ends with it */
+
+        p = nl + 1;
+
+        if (s->passing) {
+            s->passing = 0;
+
+            if (s->write(s->data, start, p - start)) {
+                return AZOAI_ERROR;
+            }
+
+        } else if (s->len) {
+            if (azoai_sse_append(s, start, p - start) != AZOAI_OK
+                || azoai_sse_event(s, s->buf, s->len) != AZOAI_OK)
+            {
+                return AZOAI_ERROR;
+            }
+
+            s->len = 0;
+
+        } else if (azoai_sse_event(s, start, p - start) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        start = p;
+    }
+
+    if (start == end) {
+        return AZOAI_OK;
+    }
+
+    if (s->passing) {
+        return s->write(s->data, start, end - start) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    if (s->len + (end - start) <= AZOAI_SSE_EVENT_MAX) {
+        return azoai_sse_append(s, start, end - start);
+    }
+
+    /* an event too long to hold: it is written as it comes */
+
+    s->passing = 1;
+    s->passed++;
+
+    if ((s->len && s->write(s->data, s->buf, s->len))
+        || s->write(s->data, start, end - start))
+    {
+        return AZOAI_ERROR;
+    }
+
+    s->len = 0;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_sse_finish(azoai_sse_t *s)
+{
+    int  rc;
+
+    rc = AZOAI_OK;
+
+    if (s->json && !s->passing && s->len) {
+        rc = azoai_restore_scan(&s->doc, s->buf, s->len);
+
+        if (rc == AZOAI_OK) {
+            rc = azoai_sse_rewrite(s, s->buf, s->len, 0);
+
+        } else if (rc == AZOAI_DECLINED) {
+            s->passed++;
+            rc = (s->len && s->write(s->data, s->buf, s->len))
+                 ? AZOAI_ERROR : AZOAI_OK;
+        }
+
+    } else if (s->len) {
+        rc = azoai_sse_event(s, s->buf, s->len);
+    }
+
+    s->len = 0;
+
+    if (rc != AZOAI_OK) {
+        return rc;
+    }
+
+    return azoai_sse_release(s, (size_t) -1);
+}
+
+
+static int
+azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
+{
+    int          rc;
+    azoai_str_t  data;
+
+    if (azoai_sse_data(ev, len, &data) != AZOAI_OK) {
+        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    if (data.len == 6 && memcmp(data.data, "[DONE]", 6) == 0) {
+        if (azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    rc = azoai_restore_scan(&s->doc, data.data, data.len);
+
+    if (rc == AZOAI_ERROR) {
+        return AZOAI_ERROR;
+    }
+
+    if (rc == AZOAI_DECLINED) {
+        s->passed++;
+        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    return azoai_sse_rewrite(s, ev, len, data.data - ev);
+}
+
+
+/* the one "data:" line of an event; AZOAI_DECLINED for none or several */
+
+static int
+azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
+{
+    size_t         n;
+    const u_char  *p, *end, *eol, *last;
+
+    static const u_char  field[] = "data:";
+
+    p = ev;
+    end = ev + len;
+    n = 0;
+
+    while (p < end) {
+        eol = memchr(p, '\n', end - p);
+        eol = eol ? eol : end;
+        last = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+
+        if ((size_t) (last - p) >= sizeof(field) - 1
+            && memcmp(p, field, sizeof(field) - 1) == 0)
+        {
+            if (n++) {
+                return AZOAI_DECLINED;
+            }
+
+            data->data = p + sizeof(field) - 1;
+
+            if (data->data < last && *data->data == ' ') {
+                data->data++;
+            }
+
+            data->len = last - data->data;
+        }
+
+        p = eol + 1;
+    }
+
+    return n ? AZOAI_OK : AZOAI_DECLINED;
+}
+
+
+/*
+ * Writes ev with its text fields restored; base is the offset of the
+ * scanned document in ev.  Held tails of texts this event does not carry
+ * on, but whose choice it speaks of, are released first.
+ */
+
+static int
+azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len, size_t base)
+{
+    size_t                      i, pos;
+    const azoai_restore_span_t  *sp;
+
+    if (azoai_sse_release(s, base) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    pos = 0;
+
+    for (i = 0; i < s->doc.nspans; i++) {
+        sp = &s->doc.spans[i];
+
+        if (s->write(s->data, ev + pos, base + sp->offset - pos)) {
+            return AZOAI_ERROR;
+        }
+
+        if (azoai_sse_span(s, ev, len, base, sp) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        pos = base + sp->offset + sp->len;
+    }
+
+    return s->write(s->data, ev + pos, len - pos) ? AZOAI_ERROR : AZOAI_OK;
+}
+
+
+/*
+ * One text field: a held tail of the same text goes in front of it, and
+ * a streamed piece keeps back its own tail when that may begin a token.
+ */
+
+static int
+azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
+    const azoai_restore_span_t *sp)
+{
+    size_t              carry_len, hold_len;
+    u_char             *hold;
+    azoai_sse_carry_t  *c;
+    u_char              carry[AZOAI_PSEUDO_TOKEN_MAX];
+    u_char              tail[AZOAI_PSEUDO_TOKEN_MAX];
+
+    carry_len = 0;
+    hold_len = 0;
+    hold = NULL;
+    c = NULL;
+
+    if (!s->json && sp->delta) {
+        c = azoai_sse_carry_for(s, sp);
+    }
+
+    if (c && c->used) {
+        carry_len = c->len;
+        memcpy(carry, c->bytes, carry_len);
+        c->used = 0;
+    }
+
+    if (c && len <= AZOAI_SSE_EVENT_MAX) {
+        hold = tail;
+    }
+
+    if (azoai_restore_string(s->map, carry, carry_len, ev + base + sp->offset,
+                             sp->len, sp->level, hold, &hold_len,
+                             &s->restored, s->write, s->data)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (hold_len == 0) {
+        return AZOAI_OK;
+    }
+
+    memcpy(c->bytes, tail, hold_len);
+    c->len = hold_len;
+
+    return azoai_sse_keep(s, c, ev, len, base, sp);
+}
+
+
+/*
+ * Releases held tails: those of the choices or outputs this event speaks
+ * of without carrying their text on, or all of them for an event of no
+ * choice or output (base (size_t) -1: the end of the stream).
+ */
+
+static int
+azoai_sse_release(azoai_sse_t *s, size_t base)
+{
+    size_t              i, k;
+    azoai_sse_carry_t  *c;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        c = &s->carries[i];
+
+        if (!c->used) {
+            continue;
+        }
+
+        if (base != (size_t) -1) {
+            if (azoai_sse_touches(&s->doc, c) == 0) {
+                continue;
+            }
+
+            for (k = 0; k < s->doc.nspans; k++) {
+                if (s->doc.spans[k].delta
+                    && azoai_sse_carry_for(s, &s->doc.spans[k]) == c)
+                {
+                    break;
+                }
+            }
+
+            if (k < s->doc.nspans) {
+                continue;
+            }
+        }
+
+        if (azoai_sse_flush(s, c) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+    }
+
+    return AZOAI_OK;
+}
+
+
+/* whether the event speaks of the carry's choice or output, or of none */
+
+static int
+azoai_sse_touches(const azoai_restore_doc_t *d, const azoai_sse_carry_t *c)
+{
+    size_t    i;
+    unsigned  scoped;
+
+    scoped = 0;
+
+    for (i = 0; i < d->nindexes; i++) {
+        if (!d->indexes[i].choice) {
+            continue;
+        }
+
+        if (d->indexes[i].value == c->idx1) {
+            return 1;
+        }
+
+        scoped = 1;
+    }
+
+    if (d->output_index != AZOAI_RESTORE_NO_INDEX) {
+        return d->output_index == c->idx1;
+    }
+
+    return !scoped;
+}
+
+
+/* the slot of the span's text: the one in use, else a free one, else NULL */
+
+static azoai_sse_carry_t *
+azoai_sse_carry_for(azoai_sse_t *s, const azoai_restore_span_t *sp)
+{
+    size_t              i;
+    azoai_sse_carry_t  *c, *free;
+
+    free = NULL;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        c = &s->carries[i];
+
+        if (c->event && c->idx1 == sp->idx1 && c->idx2 == sp->idx2
+            && c->field == sp->field && c->level == sp->level)
+        {
+            return c;
+        }
+
+        if (free == NULL && !c->used) {
+            free = c;
+        }
+    }
+
+    if (free) {
+        free->idx1 = sp->idx1;
+        free->idx2 = sp->idx2;
+        free->field = sp->field;
+        free->level = sp->level;
+    }
+
+    return free;
+}
+
+
+/* the event with its texts left empty, for azoai_sse_flush() */
+
+static int
+azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
+    size_t len, size_t base, const azoai_restore_span_t *sp)
+{
+    size_t                       i, pos;
+    u_char                      *o;
+    const azoai_restore_span_t  *x;
+
+    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size, len);
+    if (c->event == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    o = c->event;
+    pos = 0;
+
+    for (i = 0; i < s->doc.nspans; i++) {
+        x = &s->doc.spans[i];
+
+        memcpy(o, ev + pos, base + x->offset - pos);
+        o += base + x->offset - pos;
+        pos = base + x->offset + x->len;
+
+        if (x == sp) {
+            c->at = o - c->event;
+        }
+    }
+
+    memcpy(o, ev + pos, len - pos);
+    c->event_len = (o - c->event) + (len - pos);
+    c->used = 1;
+
+    if (c->len + s->len > s->held) {
+        s->held = c->len + s->len;
+    }
+
+    return AZOAI_OK;
+}
+
+
+/* a held tail that no piece carried on: an event of its own */
+
+static int
+azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c)
+{
+    c->used = 0;
+
+    if (s->write(s->data, c->event, c->at)
+        || s->write(s->data, c->bytes, c->len)
+        || s->write(s->data, c->event + c->at, c->event_len - c->at))
+    {
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len)
+{
+    s->buf = azoai_sse_reserve(s->alloc, s->buf, s->len, &s->size,
+                               s->len + len);
+    if (s->buf == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    memcpy(s->buf + s->len, p, len);
+    s->len += len;
+
+    if (s->len > s->held) {
+        s->held = s->len;
+    }
+
+    return AZOAI_OK;
+}
+
+
+/* room for want bytes, keeping the first len; doubling, so rarely */
+
+static u_char *
+azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len, size_t *size,
+    size_t want)
+{
+    size_t   n;
+    u_char  *p;
+
+    if (want <= *size) {
+        return old;
+    }
+
+    n = *size ? *size : AZOAI_SSE_BUF_INIT;
+
+    while (n < want) {
+        n *= 2;
+    }
+
+    p = azoai_alloc(a, n);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    if (len) {
+        memcpy(p, old, len);
+    }
+
+    *size = n;
+
+    return p;
+}

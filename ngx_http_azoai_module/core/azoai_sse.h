@@ -1,0 +1,93 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The response rewriter that restores pseudonyms as a response passes:
+ * a JSON response is read whole (it is not streamed anyway) and its text
+ * fields restored; an event stream (text/event-stream) is cut into events
+ * as bytes arrive, each complete event rewritten and written at once.  A
+ * token split across events ("[EMA" then "IL_1]") is restored: the tail
+ * of a streamed text that may still begin a minted token is held back,
+ * per choice and tool call index (Responses API: per output and content
+ * index), and put in front of the next piece of the same text; when no
+ * piece follows, it is written in an event of its own, a copy of the one
+ * it was taken from.
+ *
+ * Bytes held back at any time: the incomplete event at the end of the
+ * input, AZOAI_SSE_EVENT_MAX at most (a longer event is written as it
+ * comes, not rewritten), plus AZOAI_PSEUDO_TOKEN_MAX per held tail, for
+ * AZOAI_SSE_CARRIES texts at most.
+ */
+
+#ifndef _AZOAI_SSE_H_INCLUDED_
+#define _AZOAI_SSE_H_INCLUDED_
+
+
+#include "azoai_core.h"
+#include "azoai_pseudo.h"
+#include "azoai_restore.h"
+
+
+/* an event longer than this passes as it is */
+#define AZOAI_SSE_EVENT_MAX       (64 * 1024)
+
+/* a JSON response longer than this passes as it is */
+#define AZOAI_SSE_JSON_MAX        (8 * 1024 * 1024)
+
+/* texts of one stream that can hold a tail back at the same time */
+#define AZOAI_SSE_CARRIES         16
+
+
+/* a held tail, and a copy of its event with the texts left empty */
+typedef struct {
+    int64_t                  idx1;
+    int64_t                  idx2;
+    unsigned                 field;
+    unsigned                 level;
+    unsigned                 used:1;
+    size_t                   len;
+    u_char                   bytes[AZOAI_PSEUDO_TOKEN_MAX];
+    u_char                  *event;
+    size_t                   event_len;
+    size_t                   event_size;
+    size_t                   at;       /* where the text goes in it */
+} azoai_sse_carry_t;
+
+
+typedef struct azoai_sse_s  azoai_sse_t;
+
+struct azoai_sse_s {
+    const azoai_pseudo_t    *map;
+    azoai_alloc_t           *alloc;
+    azoai_restore_write_pt   write;
+    void                    *data;
+    azoai_restore_doc_t      doc;
+
+    /* the incomplete event (or the whole JSON response) */
+    u_char                  *buf;
+    size_t                   len;
+    size_t                   size;
+    size_t                   line_len; /* bytes of the line, CR not counted */
+
+    azoai_sse_carry_t        carries[AZOAI_SSE_CARRIES];
+
+    size_t                   restored; /* tokens put back */
+    size_t                   passed;   /* events or responses not read */
+    size_t                   held;     /* the most bytes held back */
+
+    unsigned                 json:1;    /* a JSON response, not a stream */
+    unsigned                 passing:1; /* writing an event as it comes */
+};
+
+
+void azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map,
+    azoai_alloc_t *a, unsigned json, azoai_restore_write_pt write,
+    void *data);
+
+/* AZOAI_OK or AZOAI_ERROR (memory, or write failed) */
+int azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len);
+
+/* the end of the response: what is held back is written */
+int azoai_sse_finish(azoai_sse_t *s);
+
+
+#endif /* _AZOAI_SSE_H_INCLUDED_ */

@@ -1,0 +1,324 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * azoai_pii_restore: the filters that put pseudonyms minted for this
+ * request back into the response, as NGINX's sub filter does its
+ * replacements: the core (azoai_sse.c) reads the bytes as they pass and
+ * writes the restored response into buffers of our own, reused once the
+ * next filters are done with them; flush and last_buf go on as they
+ * came, so a stream keeps streaming.  Only the tail of a streamed text
+ * that may still begin a token, or an incomplete event, is held back.
+ * Compressed responses, errors and types other than JSON and event
+ * streams pass as they are.
+ */
+
+
+#include "ngx_http_azoai_ctx.h"
+
+#include "azoai_pseudo.h"
+#include "azoai_sse.h"
+
+
+#define NGX_HTTP_AZOAI_RESTORE_BUF  4096
+
+
+typedef struct {
+    ngx_http_request_t         *request;
+    ngx_chain_t                *out;
+    ngx_chain_t               **last_out;
+    ngx_chain_t                *free;
+    ngx_chain_t                *busy;
+    ngx_buf_t                  *buf;       /* being written */
+    azoai_sse_t                 sse;
+} ngx_http_azoai_restore_t;
+
+
+static ngx_int_t ngx_http_azoai_restore_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_azoai_restore_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_azoai_restore_start(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+static int ngx_http_azoai_restore_write(void *data, const u_char *p,
+    size_t len);
+static ngx_int_t ngx_http_azoai_restore_special(ngx_http_azoai_restore_t *rs,
+    ngx_buf_t *in);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_str_t  ngx_http_azoai_restore_sse =
+    ngx_string("text/event-stream");
+static ngx_str_t  ngx_http_azoai_restore_json =
+    ngx_string("application/json");
+
+
+ngx_int_t
+ngx_http_azoai_restore_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_azoai_restore_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_azoai_restore_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_restore_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_azoai_ctx_t       *ctx;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (ctx == NULL || !alcf->pii_restore
+        || azoai_pseudo_count(ctx->pseudo) == 0)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (ngx_http_azoai_restore_start(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_str_t                 *type;
+    ngx_uint_t                 json;
+    ngx_http_azoai_restore_t  *rs;
+
+    type = &r->headers_out.content_type;
+
+    if (type->len >= ngx_http_azoai_restore_sse.len
+        && ngx_strncasecmp(type->data, ngx_http_azoai_restore_sse.data,
+                           ngx_http_azoai_restore_sse.len) == 0)
+    {
+        json = 0;
+
+    } else if (type->len >= ngx_http_azoai_restore_json.len
+               && ngx_strncasecmp(type->data,
+                                  ngx_http_azoai_restore_json.data,
+                                  ngx_http_azoai_restore_json.len) == 0)
+    {
+        json = 1;
+
+    } else {
+        json = 2;
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK || json == 2
+        || (r->headers_out.content_encoding
+            && r->headers_out.content_encoding->value.len))
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: pseudonyms not restored in a response of "
+                       "status %ui, compressed or of another type",
+                       r->headers_out.status);
+        return NGX_OK;
+    }
+
+    rs = ngx_pcalloc(r->pool, sizeof(ngx_http_azoai_restore_t));
+    if (rs == NULL) {
+        return NGX_ERROR;
+    }
+
+    rs->request = r;
+    azoai_sse_init(&rs->sse, ctx->pseudo, &ctx->alloc, json,
+                   ngx_http_azoai_restore_write, rs);
+
+    ctx->restore = &rs->sse;
+
+    /* the body changes: its length is no longer known */
+
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_weak_etag(r);
+
+    r->filter_need_in_memory = 1;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: restoring %uz pseudonyms in a %s response",
+                   azoai_pseudo_count(ctx->pseudo),
+                   json ? "JSON" : "event-stream");
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                     size;
+    ngx_int_t                  rc;
+    ngx_chain_t               *cl;
+    ngx_http_azoai_ctx_t      *ctx;
+    ngx_http_azoai_restore_t  *rs;
+
+    ctx = (r == r->main) ? ngx_http_get_module_ctx(r, ngx_http_azoai_module)
+                         : NULL;
+
+    if (ctx == NULL || ctx->restore == NULL) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    rs = (ngx_http_azoai_restore_t *)
+             ((u_char *) ctx->restore
+              - offsetof(ngx_http_azoai_restore_t, sse));
+
+    rs->out = NULL;
+    rs->last_out = &rs->out;
+    rs->buf = NULL;
+
+    for (cl = in; cl; cl = cl->next) {
+        size = ngx_buf_in_memory(cl->buf) ? cl->buf->last - cl->buf->pos : 0;
+
+        if (size && azoai_sse_feed(&rs->sse, cl->buf->pos, size) != AZOAI_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        cl->buf->pos = cl->buf->last;
+
+        if (cl->buf->in_file) {
+            cl->buf->file_pos = cl->buf->file_last;
+        }
+
+        if (cl->buf->last_buf && azoai_sse_finish(&rs->sse) != AZOAI_OK) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_azoai_restore_special(rs, cl->buf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    ctx->pii_restored = rs->sse.restored;
+
+    if (rs->out == NULL && rs->busy == NULL) {
+        return NGX_OK;
+    }
+
+    rc = ngx_http_next_body_filter(r, rs->out);
+
+    ngx_chain_update_chains(r->pool, &rs->free, &rs->busy, &rs->out,
+                            (ngx_buf_tag_t) &ngx_http_azoai_module);
+
+    return rc;
+}
+
+
+/* flush, last_buf and sync go on after the bytes that came before them */
+
+static ngx_int_t
+ngx_http_azoai_restore_special(ngx_http_azoai_restore_t *rs, ngx_buf_t *in)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (!in->flush && !in->last_buf && !in->sync) {
+        return NGX_OK;
+    }
+
+    if (rs->buf) {
+        b = rs->buf;
+        rs->buf = NULL;
+
+    } else {
+        cl = ngx_chain_get_free_buf(rs->request->pool, &rs->free);
+        if (cl == NULL) {
+            return NGX_ERROR;
+        }
+
+        b = cl->buf;
+        ngx_memzero(b, sizeof(ngx_buf_t));
+        b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;
+
+        *rs->last_out = cl;
+        rs->last_out = &cl->next;
+    }
+
+    b->flush = in->flush;
+    b->last_buf = in->last_buf;
+    b->last_in_chain = in->last_in_chain;
+    b->sync = (b->last == b->pos) ? 1 : in->sync;
+
+    if (in->last_buf) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rs->request->connection->log, 0,
+                       "azoai: %uz pseudonyms restored, %uz bytes held back "
+                       "at most", rs->sse.restored, rs->sse.held);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the core's output: copied into our buffers, new ones as they fill */
+
+static int
+ngx_http_azoai_restore_write(void *data, const u_char *p, size_t len)
+{
+    size_t                     n;
+    ngx_buf_t                 *b;
+    ngx_chain_t               *cl;
+    ngx_http_azoai_restore_t  *rs;
+
+    rs = data;
+
+    while (len) {
+        b = rs->buf;
+
+        if (b == NULL || b->last == b->end) {
+            cl = ngx_chain_get_free_buf(rs->request->pool, &rs->free);
+            if (cl == NULL) {
+                return -1;
+            }
+
+            b = cl->buf;
+
+            if (b->start == NULL) {
+                b->start = ngx_palloc(rs->request->pool,
+                                      NGX_HTTP_AZOAI_RESTORE_BUF);
+                if (b->start == NULL) {
+                    return -1;
+                }
+
+                b->end = b->start + NGX_HTTP_AZOAI_RESTORE_BUF;
+            }
+
+            b->pos = b->start;
+            b->last = b->start;
+            b->temporary = 1;
+            b->recycled = 1;
+            b->flush = 0;
+            b->last_buf = 0;
+            b->last_in_chain = 0;
+            b->sync = 0;
+            b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;
+
+            *rs->last_out = cl;
+            rs->last_out = &cl->next;
+            rs->buf = b;
+        }
+
+        n = ngx_min(len, (size_t) (b->end - b->last));
+        b->last = ngx_cpymem(b->last, p, n);
+        p += n;
+        len -= n;
+    }
+
+    return 0;
+}

@@ -1,0 +1,187 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * libFuzzer target for the response rewriter (azoai_sse.c, azoai_restore.c)
+ * with a fixed pseudonym map.  Input: one byte of flags (bit 0: JSON
+ * response, else event stream), one byte seeding the chunk sizes, then the
+ * body.  It is rewritten whole, byte by byte and in random chunks; the
+ * three outputs must be the same, else abort().
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_sse.h"
+
+
+#define FUZZ_OUT_MAX  (1024 * 1024)
+
+
+typedef struct {
+    u_char          *data;
+    size_t           len;
+} fuzz_out_t;
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *fuzz_alloc(void *pool, size_t size);
+static int fuzz_write(void *data, const u_char *p, size_t len);
+static void fuzz_run(const azoai_pseudo_t *map, unsigned json,
+    const uint8_t *data, size_t size, uint32_t seed, fuzz_out_t *out);
+
+
+/* freed when the input is done: a list of blocks, as a pool would */
+
+typedef struct fuzz_block_s  fuzz_block_t;
+
+struct fuzz_block_s {
+    fuzz_block_t    *next;
+    max_align_t      data[];
+};
+
+static fuzz_block_t  *fuzz_blocks;
+
+
+static void *
+fuzz_alloc(void *pool, size_t size)
+{
+    fuzz_block_t  *b;
+
+    b = malloc(sizeof(fuzz_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = fuzz_blocks;
+    fuzz_blocks = b;
+
+    return b->data;
+}
+
+
+static int
+fuzz_write(void *data, const u_char *p, size_t len)
+{
+    fuzz_out_t  *o = data;
+
+    if (o->len + len > FUZZ_OUT_MAX) {
+        abort();
+    }
+
+    memcpy(o->data + o->len, p, len);
+    o->len += len;
+
+    return 0;
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned         json;
+    uint32_t         seed;
+    fuzz_block_t    *b;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *map;
+    fuzz_out_t       whole, bytes, chunks;
+
+    if (size < 2 || size > 64 * 1024) {
+        return 0;
+    }
+
+    json = data[0] & 1;
+    seed = 0x9e3779b9u ^ data[1] ^ ((uint32_t) size << 8);
+    data += 2;
+    size -= 2;
+
+    a.alloc = fuzz_alloc;
+    a.pool = NULL;
+
+    map = azoai_pseudo_create(&a);
+    if (map == NULL
+        || !azoai_pseudo_mint(map, (u_char *) "EMAIL", 5,
+                              (u_char *) "a@b.c", 5,
+                              (u_char *) "a\"@b.c", 6)
+        || !azoai_pseudo_mint(map, (u_char *) "PHONE", 5,
+                              (u_char *) "1", 1, (u_char *) "\\1\n", 3))
+    {
+        abort();
+    }
+
+    whole.data = malloc(FUZZ_OUT_MAX);
+    bytes.data = malloc(FUZZ_OUT_MAX);
+    chunks.data = malloc(FUZZ_OUT_MAX);
+
+    if (whole.data == NULL || bytes.data == NULL || chunks.data == NULL) {
+        abort();
+    }
+
+    fuzz_run(map, json, data, size, 0, &whole);
+    fuzz_run(map, json, data, size, 1, &bytes);
+    fuzz_run(map, json, data, size, seed | 2, &chunks);
+
+    if (whole.len != bytes.len || whole.len != chunks.len
+        || memcmp(whole.data, bytes.data, whole.len) != 0
+        || memcmp(whole.data, chunks.data, whole.len) != 0)
+    {
+        abort();
+    }
+
+    free(whole.data);
+    free(bytes.data);
+    free(chunks.data);
+
+    while (fuzz_blocks) {
+        b = fuzz_blocks;
+        fuzz_blocks = b->next;
+        free(b);
+    }
+
+    return 0;
+}
+
+
+/* seed 0: one piece; 1: byte by byte; else random pieces of 1 to 64 */
+
+static void
+fuzz_run(const azoai_pseudo_t *map, unsigned json, const uint8_t *data,
+    size_t size, uint32_t seed, fuzz_out_t *out)
+{
+    size_t         i, n;
+    azoai_sse_t    s;
+    azoai_alloc_t  a;
+
+    a.alloc = fuzz_alloc;
+    a.pool = NULL;
+    out->len = 0;
+
+    azoai_sse_init(&s, map, &a, json, fuzz_write, out);
+
+    for (i = 0; i < size; i += n) {
+        if (seed == 0) {
+            n = size;
+
+        } else if (seed == 1) {
+            n = 1;
+
+        } else {
+            /* xorshift32 */
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            n = 1 + seed % 64;
+        }
+
+        n = n < size - i ? n : size - i;
+
+        if (azoai_sse_feed(&s, data + i, n) != AZOAI_OK) {
+            abort();
+        }
+    }
+
+    if (azoai_sse_finish(&s) != AZOAI_OK) {
+        abort();
+    }
+}

@@ -1,0 +1,571 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Unit tests of pseudonyms (azoai_pseudo.c, the "pseudonym" action) and of
+ * restoring them in JSON responses and event streams (azoai_restore.c,
+ * azoai_sse.c): every split offset gives the output of one piece.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "test_util.h"
+#include "azoai_body.h"
+#include "azoai_pseudo.h"
+#include "azoai_sse.h"
+
+
+#define TEST_OUT_MAX  (256 * 1024)
+
+
+typedef struct {
+    u_char           data[TEST_OUT_MAX];
+    size_t           len;
+} test_out_t;
+
+
+static int test_write(void *data, const u_char *p, size_t len);
+static azoai_pseudo_t *test_map(azoai_alloc_t *a);
+static size_t test_run(const azoai_pseudo_t *map, unsigned json,
+    const char *in, size_t chunk, test_out_t *out);
+static void test_expect_all_splits(const azoai_pseudo_t *map,
+    unsigned json, const char *in, const char *want, size_t restored);
+static void test_mint(void **state);
+static void test_pseudonym_action(void **state);
+static void test_json_restore(void **state);
+static void test_json_escapes(void **state);
+static void test_not_minted(void **state);
+static void test_sse_split_token(void **state);
+static void test_sse_interleaved(void **state);
+static void test_sse_tail_released(void **state);
+static void test_sse_responses_api(void **state);
+static void test_sse_framing_kept(void **state);
+static void test_sse_long_event(void **state);
+
+
+static int
+test_write(void *data, const u_char *p, size_t len)
+{
+    test_out_t  *o = data;
+
+    assert_true(o->len + len <= TEST_OUT_MAX);
+    memcpy(o->data + o->len, p, len);
+    o->len += len;
+
+    return 0;
+}
+
+
+/* [EMAIL_1] a@x.io, [EMAIL_2] b"q\\z@x.io, [PHONE_1] +1 555 0100 */
+
+static azoai_pseudo_t *
+test_map(azoai_alloc_t *a)
+{
+    azoai_pseudo_t  *p;
+
+    p = azoai_pseudo_create(a);
+    assert_non_null(p);
+
+    assert_int_equal(azoai_pseudo_mint(p, (u_char *) "EMAIL", 5,
+                                       (u_char *) "a@x.io", 6,
+                                       (u_char *) "a@x.io", 6), 1);
+    assert_int_equal(azoai_pseudo_mint(p, (u_char *) "EMAIL", 5,
+                                       (u_char *) "b\"q\\z@x.io", 10,
+                                       (u_char *) "b\"q\\z@x.io", 10), 2);
+    assert_int_equal(azoai_pseudo_mint(p, (u_char *) "PHONE", 5,
+                                       (u_char *) "+15550100", 9,
+                                       (u_char *) "+1 555 0100", 11), 1);
+    return p;
+}
+
+
+static size_t
+test_run(const azoai_pseudo_t *map, unsigned json, const char *in,
+    size_t chunk, test_out_t *out)
+{
+    size_t         len, pos, n;
+    azoai_sse_t    s;
+    test_arena_t   arena;
+    azoai_alloc_t  a;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    out->len = 0;
+
+    azoai_sse_init(&s, map, &a, json, test_write, out);
+
+    len = strlen(in);
+
+    for (pos = 0; pos < len; pos += n) {
+        n = (chunk && len - pos > chunk) ? chunk : len - pos;
+        assert_int_equal(azoai_sse_feed(&s, (u_char *) in + pos, n),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+    assert_true(s.held <= AZOAI_SSE_EVENT_MAX + AZOAI_PSEUDO_TOKEN_MAX);
+
+    test_arena_free(&arena);
+
+    return s.restored;
+}
+
+
+/* whole, byte by byte, and every two-piece split give want */
+
+static void
+test_expect_all_splits(const azoai_pseudo_t *map, unsigned json,
+    const char *in, const char *want, size_t restored)
+{
+    size_t             chunk, len, cut;
+    char              *a, *b;
+    static test_out_t  out;
+
+    len = strlen(in);
+
+    for (chunk = 0; chunk <= 3; chunk++) {
+        assert_int_equal(test_run(map, json, in, chunk, &out), restored);
+        out.data[out.len] = '\0';
+        assert_string_equal((char *) out.data, want);
+    }
+
+    /* two pieces cut at every offset, fed as separate calls */
+
+    for (cut = 1; cut < len; cut++) {
+        a = strndup(in, len);
+        assert_non_null(a);
+        b = a + cut;
+
+        {
+            azoai_sse_t    s;
+            test_arena_t   arena;
+            azoai_alloc_t  al;
+
+            memset(&arena, 0, sizeof(arena));
+            al = test_arena_allocator(&arena);
+            out.len = 0;
+            azoai_sse_init(&s, map, &al, json, test_write, &out);
+            assert_int_equal(azoai_sse_feed(&s, (u_char *) a, cut),
+                             AZOAI_OK);
+            assert_int_equal(azoai_sse_feed(&s, (u_char *) b, len - cut),
+                             AZOAI_OK);
+            assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+            test_arena_free(&arena);
+        }
+
+        out.data[out.len] = '\0';
+        assert_string_equal((char *) out.data, want);
+        free(a);
+    }
+}
+
+
+static void
+test_mint(void **state)
+{
+    u_char             token[AZOAI_PSEUDO_TOKEN_MAX];
+    test_arena_t       arena;
+    azoai_alloc_t      a;
+    azoai_pseudo_t    *p;
+    const azoai_str_t *v;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    /* the same canonical value, the same n; numbering per type */
+    assert_int_equal(azoai_pseudo_mint(p, (u_char *) "EMAIL", 5,
+                                       (u_char *) "a@x.io", 6,
+                                       (u_char *) "A@X.io", 6), 1);
+    assert_int_equal(azoai_pseudo_count(p), 3);
+
+    v = azoai_pseudo_find(p, (u_char *) "PHONE", 5, 1);
+    assert_non_null(v);
+    assert_memory_equal(v->data, "+1 555 0100", 11);
+    assert_null(azoai_pseudo_find(p, (u_char *) "PHONE", 5, 2));
+    assert_null(azoai_pseudo_find(p, (u_char *) "EMAI", 4, 1));
+
+    assert_int_equal(azoai_pseudo_token((u_char *) "EMAIL", 5, 12, token),
+                     10);
+    assert_memory_equal(token, "[EMAIL_12]", 10);
+
+    assert_true(azoai_pseudo_may_start(p, (u_char *) "", 0));
+    assert_true(azoai_pseudo_may_start(p, (u_char *) "EMAIL_", 6));
+    assert_true(azoai_pseudo_may_start(p, (u_char *) "PHONE_1", 7));
+    assert_false(azoai_pseudo_may_start(p, (u_char *) "PHONE_2", 7));
+    assert_false(azoai_pseudo_may_start(p, (u_char *) "X", 1));
+
+    test_arena_free(&arena);
+}
+
+
+/* the action through the request rewrite: [TYPE_n], values kept */
+
+static void
+test_pseudonym_action(void **state)
+{
+    u_char               *out;
+    size_t                out_len;
+    char                  err[128];
+    test_arena_t          arena;
+    azoai_alloc_t         a;
+    azoai_pseudo_t       *p;
+    azoai_pii_engine_t   *e;
+    const azoai_str_t    *v;
+    azoai_body_result_t   res;
+
+    static const char  body[] =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Mail Ann@X.io, "
+        "ann@x.io, bob@y.org or call +1 415 555 0199\"}]}";
+    static const char  want[] =
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"Mail [EMAIL_1], "
+        "[EMAIL_1], [EMAIL_2] or call [PHONE_1]\"}]}";
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL,
+                                             AZOAI_PII_ACTION_PSEUDONYM),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_PHONE,
+                                             AZOAI_PII_ACTION_PSEUDONYM),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) body,
+                                        sizeof(body) - 1, &a, &res),
+                     AZOAI_OK);
+    assert_int_equal(res.nmatches, 4);
+
+    p = azoai_pseudo_create(&a);
+    res.pseudo = p;
+
+    assert_int_equal(azoai_body_rewrite(e, &res, (u_char *) body,
+                                        sizeof(body) - 1, &a, &out,
+                                        &out_len),
+                     AZOAI_OK);
+    assert_int_equal(out_len, sizeof(want) - 1);
+    assert_memory_equal(out, want, out_len);
+
+    v = azoai_pseudo_find(p, (u_char *) "EMAIL", 5, 1);
+    assert_non_null(v);
+    assert_memory_equal(v->data, "Ann@X.io", 8);
+
+    /* without a map the action masks */
+    res.pseudo = NULL;
+    assert_int_equal(azoai_body_rewrite(e, &res, (u_char *) body,
+                                        sizeof(body) - 1, &a, &out,
+                                        &out_len),
+                     AZOAI_OK);
+    assert_non_null(strstr((char *) out, "Mail [EMAIL], [EMAIL]"));
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+static void
+test_json_restore(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 1,
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        "\"content\":\"Write to [EMAIL_1] or [PHONE_1].\"}}],"
+        "\"model\":\"[EMAIL_1]\"}",
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        "\"content\":\"Write to a@x.io or +1 555 0100.\"}}],"
+        "\"model\":\"[EMAIL_1]\"}", 2);
+
+    /* Responses API output */
+    test_expect_all_splits(p, 1,
+        "{\"output\":[{\"content\":[{\"type\":\"output_text\",\"text\":"
+        "\"[PHONE_1]\"}]}],\"output_text\":\"x[EMAIL_1]\"}",
+        "{\"output\":[{\"content\":[{\"type\":\"output_text\",\"text\":"
+        "\"+1 555 0100\"}]}],\"output_text\":\"xa@x.io\"}", 2);
+
+    /* not JSON: as it is */
+    test_expect_all_splits(p, 1, "{\"content\":\"[EMAIL_1]\"",
+                           "{\"content\":\"[EMAIL_1]\"", 0);
+
+    test_arena_free(&arena);
+}
+
+
+static void
+test_json_escapes(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    /* once in content, twice in tool call arguments */
+    test_expect_all_splits(p, 1,
+        "{\"choices\":[{\"message\":{\"content\":\"[EMAIL_2]\","
+        "\"tool_calls\":[{\"function\":{\"name\":\"send\",\"arguments\":"
+        "\"{\\\"to\\\":\\\"[EMAIL_2]\\\"}\"}}]}}]}",
+        "{\"choices\":[{\"message\":{\"content\":\"b\\\"q\\\\z@x.io\","
+        "\"tool_calls\":[{\"function\":{\"name\":\"send\",\"arguments\":"
+        "\"{\\\"to\\\":\\\"b\\\\\\\"q\\\\\\\\z@x.io\\\"}\"}}]}}]}", 2);
+
+    test_arena_free(&arena);
+}
+
+
+static void
+test_not_minted(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 1,
+        "{\"content\":\"[EMAIL_3] [PHONE_01] [SSN_1] [EMAIL_1 [EMAIL] "
+        "[email_1] [[EMAIL_1]]\"}",
+        "{\"content\":\"[EMAIL_3] [PHONE_01] [SSN_1] [EMAIL_1 [EMAIL] "
+        "[email_1] [a@x.io]\"}", 1);
+
+    /* an empty map restores nothing */
+    test_expect_all_splits(azoai_pseudo_create(&a), 1,
+                           "{\"content\":\"[EMAIL_1]\"}",
+                           "{\"content\":\"[EMAIL_1]\"}", 0);
+
+    test_arena_free(&arena);
+}
+
+
+#define TEST_CHUNK(idx, text)                                                 \
+    "data: {\"choices\":[{\"delta\":{\"content\":\"" text "\"},"             \
+    "\"finish_reason\":null,\"index\":" #idx "}],\"id\":\"c1\"}\n\n"
+
+#define TEST_FINISH(idx)                                                      \
+    "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\","           \
+    "\"index\":" #idx "}],\"id\":\"c1\"}\n\n"
+
+
+static void
+test_sse_split_token(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        TEST_CHUNK(0, "Hi [EMA") TEST_CHUNK(0, "IL_1] and [")
+        TEST_CHUNK(0, "PHONE_") TEST_CHUNK(0, "1]!") TEST_FINISH(0)
+        "data: [DONE]\n\n",
+        TEST_CHUNK(0, "Hi ") TEST_CHUNK(0, "a@x.io and ")
+        TEST_CHUNK(0, "") TEST_CHUNK(0, "+1 555 0100!") TEST_FINISH(0)
+        "data: [DONE]\n\n", 2);
+
+    test_arena_free(&arena);
+}
+
+
+static void
+test_sse_interleaved(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    /* n = 2: each choice carries its own tail */
+    test_expect_all_splits(p, 0,
+        TEST_CHUNK(0, "x[EMAIL") TEST_CHUNK(1, "y[PHO")
+        TEST_CHUNK(0, "_1]") TEST_CHUNK(1, "NE_1]") TEST_FINISH(0)
+        TEST_FINISH(1) "data: [DONE]\n\n",
+        TEST_CHUNK(0, "x") TEST_CHUNK(1, "y")
+        TEST_CHUNK(0, "a@x.io") TEST_CHUNK(1, "+1 555 0100")
+        TEST_FINISH(0) TEST_FINISH(1) "data: [DONE]\n\n", 2);
+
+    /* tool call arguments, split, escaped twice */
+    test_expect_all_splits(p, 0,
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+        "\"function\":{\"arguments\":\"{\\\"to\\\":\\\"[EMAIL\"}}]},"
+        "\"index\":0}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+        "\"function\":{\"arguments\":\"_2]\\\"}\"}}]},\"index\":0}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+        "\"function\":{\"arguments\":\"{\\\"to\\\":\\\"\"}}]},"
+        "\"index\":0}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+        "\"function\":{\"arguments\":\"b\\\\\\\"q\\\\\\\\z@x.io\\\"}\"}}]},"
+        "\"index\":0}]}\n\n", 1);
+
+    test_arena_free(&arena);
+}
+
+
+static void
+test_sse_tail_released(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    /* "[EMAIL_" then the finish: the tail comes back in its own event */
+    test_expect_all_splits(p, 0,
+        TEST_CHUNK(0, "see [EMAIL_") TEST_FINISH(0) "data: [DONE]\n\n",
+        TEST_CHUNK(0, "see ") TEST_CHUNK(0, "[EMAIL_") TEST_FINISH(0)
+        "data: [DONE]\n\n", 0);
+
+    /* "[" then a text that is no token: released with it */
+    test_expect_all_splits(p, 0,
+        TEST_CHUNK(0, "a [") TEST_CHUNK(0, "link](u)"),
+        TEST_CHUNK(0, "a ") TEST_CHUNK(0, "[link](u)"), 0);
+
+    /* the end of the stream releases it too */
+    test_expect_all_splits(p, 0, TEST_CHUNK(0, "[PH"),
+                           TEST_CHUNK(0, "") TEST_CHUNK(0, "[PH"), 0);
+
+    test_arena_free(&arena);
+}
+
+
+#define TEST_RDELTA(text)                                                     \
+    "event: response.output_text.delta\n"                                     \
+    "data: {\"type\":\"response.output_text.delta\",\"item_id\":\"m1\","      \
+    "\"output_index\":0,\"content_index\":0,\"delta\":\"" text "\"}\n\n"
+
+
+static void
+test_sse_responses_api(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        TEST_RDELTA("to [EM") TEST_RDELTA("AIL_2]")
+        "event: response.output_text.done\n"
+        "data: {\"type\":\"response.output_text.done\",\"output_index\":0,"
+        "\"content_index\":0,\"text\":\"to [EMAIL_2]\"}\n\n",
+        TEST_RDELTA("to ") TEST_RDELTA("b\\\"q\\\\z@x.io")
+        "event: response.output_text.done\n"
+        "data: {\"type\":\"response.output_text.done\",\"output_index\":0,"
+        "\"content_index\":0,\"text\":\"to b\\\"q\\\\z@x.io\"}\n\n", 2);
+
+    test_arena_free(&arena);
+}
+
+
+static void
+test_sse_framing_kept(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    /* CRLF, comments, several data lines, invalid JSON: kept */
+    test_expect_all_splits(p, 0,
+        ": ping\r\n\r\n"
+        "data: {\"choices\":[{\"delta\":{\"content\":\"[EMAIL_1]\"},"
+        "\"index\":0}]}\r\n\r\n"
+        "data: {\"content\":\r\ndata: \"[EMAIL_1]\"}\n\n"
+        "data: {\"content\":\"[EMAIL_1]\"\n\n"
+        "data:{\"content\":\"[EMAIL_1]\"}\n\n",
+        ": ping\r\n\r\n"
+        "data: {\"choices\":[{\"delta\":{\"content\":\"a@x.io\"},"
+        "\"index\":0}]}\r\n\r\n"
+        "data: {\"content\":\r\ndata: \"[EMAIL_1]\"}\n\n"
+        "data: {\"content\":\"[EMAIL_1]\"\n\n"
+        "data:{\"content\":\"a@x.io\"}\n\n", 2);
+
+    test_arena_free(&arena);
+}
+
+
+/* an event longer than the bound passes as it comes, nothing lost */
+
+static void
+test_sse_long_event(void **state)
+{
+    size_t              len, k;
+    char               *in;
+    test_arena_t        arena;
+    azoai_alloc_t       a;
+    azoai_pseudo_t     *p;
+    static test_out_t   out;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    len = AZOAI_SSE_EVENT_MAX * 2;
+    in = malloc(len + 128);
+    assert_non_null(in);
+
+    strcpy(in, "data: {\"content\":\"");
+    k = strlen(in);
+    memset(in + k, 'x', len - k);
+    strcpy(in + len, "\"}\n\n" TEST_CHUNK(0, "[EMAIL_1]"));
+
+    test_run(p, 0, in, 4096, &out);
+    assert_int_equal(out.len, strlen(in) - 9 + 6);
+    assert_memory_equal(out.data, in, len + 4);
+
+    free(in);
+    test_arena_free(&arena);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_mint),
+        cmocka_unit_test(test_pseudonym_action),
+        cmocka_unit_test(test_json_restore),
+        cmocka_unit_test(test_json_escapes),
+        cmocka_unit_test(test_not_minted),
+        cmocka_unit_test(test_sse_split_token),
+        cmocka_unit_test(test_sse_interleaved),
+        cmocka_unit_test(test_sse_tail_released),
+        cmocka_unit_test(test_sse_responses_api),
+        cmocka_unit_test(test_sse_framing_kept),
+        cmocka_unit_test(test_sse_long_event),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
