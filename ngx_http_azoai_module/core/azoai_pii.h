@@ -23,7 +23,8 @@
 #define AZOAI_PII_US_SSN       4
 #define AZOAI_PII_IPV4         5
 #define AZOAI_PII_IPV6         6
-#define AZOAI_PII_BUILTIN_N    7
+#define AZOAI_PII_SECRET       7
+#define AZOAI_PII_BUILTIN_N    8
 
 #define AZOAI_PII_MAX_TYPES    64
 

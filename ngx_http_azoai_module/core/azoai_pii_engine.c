@@ -25,7 +25,8 @@ static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
 
 
 static const char  *azoai_pii_builtin_names[AZOAI_PII_BUILTIN_N] = {
-    "email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6"
+    "email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6",
+    "secret"
 };
 
 
