@@ -67,7 +67,7 @@ static char *ngx_http_azoai_check_type(ngx_conf_t *cf,
 static char *ngx_http_azoai_check_types(ngx_conf_t *cf,
     ngx_http_azoai_pii_conf_t *conf, azoai_pii_engine_t *e);
 static ngx_int_t ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf,
-    ngx_str_t *name, ngx_int_t dflt, ngx_int_t *action);
+    ngx_str_t *name, ngx_int_t builtin, ngx_int_t dflt, ngx_int_t *action);
 static ngx_int_t ngx_http_azoai_action_for(ngx_array_t *actions,
     ngx_str_t *type);
 static char *ngx_http_azoai_enable_builtins(ngx_conf_t *cf,
@@ -426,6 +426,10 @@ ngx_http_azoai_check_types(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
         t = conf->types->elts;
 
         for (i = 0; i < conf->types->nelts; i++) {
+            if (azoai_pii_group_by_name(t[i].data, t[i].len)) {
+                continue;
+            }
+
             if (ngx_http_azoai_check_type(cf, conf, e, &t[i],
                                           "azoai_pii_types",
                                           conf->types_file,
@@ -480,6 +484,17 @@ ngx_http_azoai_check_type(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
                          azoai_pii_type_name(e, t));
     }
 
+    /* group names are for azoai_pii_types only */
+
+    if (ngx_strcmp(directive, "azoai_pii_types") == 0) {
+        p = ngx_slprintf(p, last, "; groups:");
+
+        for (t = 0; azoai_pii_group_name(t); t++) {
+            p = ngx_slprintf(p, last, "%s %s", t ? "," : "",
+                             azoai_pii_group_name(t));
+        }
+    }
+
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                   "%s: unknown PII type \"%V\" (built-in: %*s; or an "
                   "azoai_pii_pattern name) in %s:%ui",
@@ -489,11 +504,14 @@ ngx_http_azoai_check_type(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
 }
 
 
-/* whether a type is on at this level, and with which action */
+/*
+ * whether a type is on at this level, and with which action; builtin is
+ * its built-in id, which groups name too, or -1 for a pattern
+ */
 
 static ngx_int_t
 ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf, ngx_str_t *name,
-    ngx_int_t dflt, ngx_int_t *action)
+    ngx_int_t builtin, ngx_int_t dflt, ngx_int_t *action)
 {
     ngx_str_t   *t;
     ngx_uint_t   i;
@@ -504,6 +522,13 @@ ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf, ngx_str_t *name,
         for (i = 0; i < conf->types->nelts; i++) {
             if (t[i].len == name->len
                 && ngx_strncmp(t[i].data, name->data, name->len) == 0)
+            {
+                break;
+            }
+
+            if (builtin >= 0
+                && (azoai_pii_group_by_name(t[i].data, t[i].len)
+                    & (1u << builtin)))
             {
                 break;
             }
@@ -572,7 +597,9 @@ ngx_http_azoai_enable_builtins(ngx_conf_t *cf,
         name.data = (u_char *) azoai_pii_type_name(e, t);
         name.len = ngx_strlen(name.data);
 
-        if (!ngx_http_azoai_type_on(conf, &name, dflt, &action)) {
+        if (!ngx_http_azoai_type_on(conf, &name, (ngx_int_t) t, dflt,
+                                    &action))
+        {
             continue;
         }
 
@@ -603,7 +630,8 @@ ngx_http_azoai_add_patterns(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
     for (i = 0; i < conf->patterns->nelts; i++) {
 
         if (ngx_http_azoai_overridden(conf->patterns, i)
-            || !ngx_http_azoai_type_on(conf, &p[i].name, dflt, &action))
+            || !ngx_http_azoai_type_on(conf, &p[i].name, -1, dflt,
+                                       &action))
         {
             continue;
         }

@@ -225,8 +225,11 @@ like($out, emerg_re('"azoai" directive is duplicate'),
 $t->write_file('short.key', "0123456789\n");
 $t->write_file('long.key', 'k' x 5000);
 my $D = $t->dir;
-my $TYPES = '(built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
-    . 'ipv6; or an azoai_pii_pattern name)';
+my $BUILTIN = 'built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
+    . 'ipv6, secret';
+my $TYPES = "($BUILTIN; or an azoai_pii_pattern name)";
+my $TYPES_GROUPS = "($BUILTIN; groups: secrets, national_ids, financial, "
+    . 'network, contact; or an azoai_pii_pattern name)';
 my @module_errors = (
     ['', 'azoai_deployment chat/prod gpt-4o 2024-11-20;',
      'invalid azoai_deployment argument "chat/prod": use letters, digits, '
@@ -241,7 +244,7 @@ my @module_errors = (
      'invalid azoai_deployment argument "' . ('d' x 65) . '": use '
      . 'letters, digits, ".", "_" or "-", 64 characters at most'],
     ['', 'azoai_pii on; azoai_pii_types email phonee;',
-     qq(azoai_pii_types: unknown PII type "phonee" $TYPES)],
+     qq(azoai_pii_types: unknown PII type "phonee" $TYPES_GROUPS)],
     ['', 'azoai_pii on; azoai_pii_action emial mask;',
      qq(azoai_pii_action: unknown PII type "emial" $TYPES)],
     ['', 'azoai_pii_action scramble;',

@@ -24,6 +24,7 @@ $t->write_conf(<<'EOF');
     azoai_catalog %%CATALOG%%;
     azoai_deployment pii-block gpt-4o 2024-11-20;
     azoai_deployment pii-partial gpt-4o 2024-11-20;
+    azoai_deployment pii-groups gpt-4o 2024-11-20;
     log_format pii '$http_x_test_id $pid $azoai_pii_count $azoai_pii_types';
 
     server {
@@ -52,6 +53,10 @@ $t->write_conf(<<'EOF');
             azoai_pii_action credit_card block;
             proxy_pass http://%%UPSTREAM%%;
         }
+        location /openai/deployments/pii-groups/ {
+            azoai_pii_types secrets financial;
+            proxy_pass http://%%UPSTREAM%%;
+        }
         location /openai/deployments/pii-partial/ {
             azoai_pii_action credit_card partial;
             proxy_pass http://%%UPSTREAM%%;
@@ -69,6 +74,7 @@ my %PII = (
     IPV6        => '2001:db8::8a2e:370:7334',
     PHONE       => '+1 415-555-2671',
     EMPLOYEE_ID => 'EMP-123456',
+    SECRET      => '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',
 );
 
 my $n = 0;
@@ -200,6 +206,16 @@ $t->expect_allowed(chat('chat-prod', content('order 4111 1111 1111 1112')),
     $req->{path} =~ s{chat/completions}{embeddings};
     $t->expect_allowed($req, 'azoai_pii_types email: only e-mail masked',
                        body => $want);
+}
+
+# group names: secrets and financial on, contact (e-mail) off
+{
+    my $body = content("$PII{EMAIL} key $PII{SECRET} card $PII{CREDIT_CARD}");
+    my $want = content("$PII{EMAIL} key [SECRET] card [CREDIT_CARD]");
+    my ($up, $r) = $t->expect_allowed(chat('pii-groups', $body),
+                                      'azoai_pii_types secrets financial',
+                                      body => $want);
+    is($r->{headers}{'x-azoai-pii-masked'}, '2', 'groups: 2 masked');
 }
 
 # partial

@@ -23,7 +23,8 @@
 #define AZOAI_PII_US_SSN       4
 #define AZOAI_PII_IPV4         5
 #define AZOAI_PII_IPV6         6
-#define AZOAI_PII_BUILTIN_N    7
+#define AZOAI_PII_SECRET       7
+#define AZOAI_PII_BUILTIN_N    8
 
 #define AZOAI_PII_MAX_TYPES    64
 
@@ -91,6 +92,15 @@ int azoai_pii_engine_finalize(azoai_pii_engine_t *e, char *err,
 int azoai_pii_type_by_name(const azoai_pii_engine_t *e, const u_char *name,
     size_t len);
 int azoai_pii_builtin_by_name(const u_char *name, size_t len);
+
+/*
+ * type groups for azoai_pii_types ("secrets", "national_ids", "financial",
+ * "network", "contact"): the built-in types of a group as a mask of
+ * (1u << type), 0 for a name that is not a group; the i-th group's name,
+ * NULL past the last
+ */
+unsigned azoai_pii_group_by_name(const u_char *name, size_t len);
+const char *azoai_pii_group_name(unsigned i);
 
 const char *azoai_pii_type_name(const azoai_pii_engine_t *e, unsigned type);
 unsigned azoai_pii_type_count(const azoai_pii_engine_t *e);

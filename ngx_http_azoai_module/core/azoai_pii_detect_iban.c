@@ -19,6 +19,8 @@
 
 
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
+static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
+    size_t i, size_t want, uint64_t *acc);
 
 
 /*
@@ -67,8 +69,7 @@ int
 azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    u_char    c, cls;
-    size_t    s, i, n, want;
+    size_t    s, i, want;
     uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
@@ -98,40 +99,9 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
     /* the BBAN after country and check digits */
 
-    i = at + 2;
-    n = 4;
-    acc = 0;
+    i = azoai_pii_iban_bban(v, len, at + 2, want, &acc);
 
-    while (n < want && i < len) {
-        c = v[i];
-        cls = azoai_pii_class[c];
-
-        if (cls & AZOAI_PC_DIGIT) {
-            acc = acc * 10 + (c - '0');
-
-        } else if (cls & AZOAI_PC_ALPHA) {
-            acc = acc * 100 + azoai_iban_letter(c);
-
-        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
-                   && azoai_pii_alnum(v[i + 1]))
-        {
-            /* one space between groups of four */
-            i++;
-            continue;
-
-        } else {
-            break;
-        }
-
-        if (acc >= AZOAI_IBAN_ACC_MAX) {
-            acc %= 97;
-        }
-
-        n++;
-        i++;
-    }
-
-    if (n != want) {
+    if (i == 0) {
         return 0;
     }
 
@@ -150,6 +120,58 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     *start = s;
     *end = i;
     return 1;
+}
+
+
+/*
+ * Reads the BBAN from i until the IBAN has want characters (one space
+ * allowed between groups of four); the end, or 0 when it is cut short.
+ * *acc: the BBAN's running remainder.
+ */
+
+static inline size_t
+azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
+    uint64_t *acc)
+{
+    u_char    c, cls;
+    size_t    n;
+    uint64_t  a;
+
+    n = 4;
+    a = 0;
+
+    while (n < want && i < len) {
+        c = v[i];
+        cls = azoai_pii_class[c];
+
+        if (cls & AZOAI_PC_DIGIT) {
+            a = a * 10 + (c - '0');
+
+        } else if (cls & AZOAI_PC_ALPHA) {
+            a = a * 100 + azoai_iban_letter(c);
+
+        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
+                   && azoai_pii_alnum(v[i + 1]))
+        {
+            /* one space between groups of four */
+            i++;
+            continue;
+
+        } else {
+            break;
+        }
+
+        if (a >= AZOAI_IBAN_ACC_MAX) {
+            a %= 97;
+        }
+
+        n++;
+        i++;
+    }
+
+    *acc = a;
+
+    return (n == want) ? i : 0;
 }
 
 

@@ -15,11 +15,15 @@
 #define AZOAI_EMAIL_LABEL_MAX   63
 #define AZOAI_EMAIL_DOMAIN_MAX  253
 #define AZOAI_IPV6_TEXT_MAX     45
+#define AZOAI_IPV6_NONE         ((size_t) -1)
 
 
 static size_t azoai_pii_ipv4_end(const u_char *v, size_t len, size_t at);
 static int azoai_pii_tld_ok(const u_char *label, size_t n);
 static int azoai_pii_addr_right_ok(const u_char *v, size_t len, size_t end);
+static inline size_t azoai_pii_ipv6_start(const u_char *v, size_t at);
+static inline int azoai_pii_ipv6_ok(const u_char *v, size_t len,
+    size_t groups, int compressed, int digit, size_t last);
 
 
 /*
@@ -232,6 +236,57 @@ azoai_pii_addr_right_ok(const u_char *v, size_t len, size_t end)
 }
 
 
+/* where an address around the ':' at at starts, or AZOAI_IPV6_NONE */
+
+static inline size_t
+azoai_pii_ipv6_start(const u_char *v, size_t at)
+{
+    size_t  s;
+
+    s = at;
+
+    while (s > 0 && at - s < AZOAI_IPV6_TEXT_MAX
+           && (azoai_pii_is(v[s - 1], AZOAI_PC_HEX) || v[s - 1] == ':'))
+    {
+        s--;
+    }
+
+    if (s > 0 && (azoai_pii_alnum(v[s - 1]) || v[s - 1] == '_'
+                  || v[s - 1] == '.'))
+    {
+        return AZOAI_IPV6_NONE;
+    }
+
+    return s;
+}
+
+
+/* whether the groups read make an address that ends at last */
+
+static inline int
+azoai_pii_ipv6_ok(const u_char *v, size_t len, size_t groups,
+    int compressed, int digit, size_t last)
+{
+    if (groups == 0 || groups > 8 || (compressed ? groups > 7 : groups != 8))
+    {
+        return 0;
+    }
+
+    /* "ab::cd" is more often code than an address */
+    if (compressed && groups <= 2 && !digit) {
+        return 0;
+    }
+
+    if (last < len && (v[last] == ':' || !azoai_pii_addr_right_ok(v, len,
+                                                                  last)))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
 /*
  * at is a ':'; the address may start before it.  Groups of 1-4 hex
  * digits; eight of them, or fewer with one "::"; an IPv4 may take the
@@ -245,35 +300,25 @@ azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
     int     compressed, digit;
     size_t  s, i, j, groups, last, e4;
 
-    s = at;
+    s = azoai_pii_ipv6_start(v, at);
 
-    while (s > 0 && at - s < AZOAI_IPV6_TEXT_MAX
-           && (azoai_pii_is(v[s - 1], AZOAI_PC_HEX) || v[s - 1] == ':'))
-    {
-        s--;
-    }
-
-    if (s > 0 && (azoai_pii_alnum(v[s - 1]) || v[s - 1] == '_'
-                  || v[s - 1] == '.'))
-    {
+    if (s == AZOAI_IPV6_NONE) {
         return 0;
     }
 
-    i = s;
     groups = 0;
-    compressed = 0;
     digit = 0;
-    last = 0;
 
-    if (i + 1 < len && v[i] == ':') {
-        if (v[i + 1] != ':') {
-            return 0;
-        }
+    /* a leading ":" opens a "::" */
 
-        compressed = 1;
-        i += 2;
-        last = i;
+    compressed = (s + 1 < len && v[s] == ':');
+
+    if (compressed && v[s + 1] != ':') {
+        return 0;
     }
+
+    i = compressed ? s + 2 : s;
+    last = compressed ? i : 0;
 
     while (groups < 8) {
         j = i;
@@ -326,23 +371,8 @@ azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
         i++;
     }
 
-    if (groups == 0 || groups > 8 || (compressed ? groups > 7 : groups != 8))
-    {
-        return 0;
-    }
-
-    /* "ab::cd" is more often code than an address */
-    if (compressed && groups <= 2 && !digit) {
-        return 0;
-    }
-
-    if (last < len && (v[last] == ':' || !azoai_pii_addr_right_ok(v, len,
-                                                                  last)))
-    {
-        return 0;
-    }
-
     *start = s;
     *end = last;
-    return 1;
+
+    return azoai_pii_ipv6_ok(v, len, groups, compressed, digit, last);
 }

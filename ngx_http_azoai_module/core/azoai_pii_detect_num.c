@@ -14,6 +14,7 @@
 
 #define AZOAI_CARD_MIN        12
 #define AZOAI_CARD_MAX        19
+#define AZOAI_CARD_LONG       ((size_t) -1)
 #define AZOAI_PHONE_MAX       15     /* E.164 */
 #define AZOAI_PHONE_GROUPS    8
 
@@ -29,6 +30,28 @@ typedef struct {
 } azoai_phone_run_t;
 
 
+/*
+ * A card number as it is read.  The Luhn sum runs for both ends a
+ * candidate may have: "last" as if the digit just read ended the number
+ * (it counts as it is), "inner" as if more followed (it counts doubled).
+ * The next digit turns one into the other.
+ */
+typedef struct {
+    u_char          digits[AZOAI_CARD_MAX];
+    size_t          ndig;
+    unsigned        last;
+    unsigned        inner;
+    size_t          ncand;
+    size_t          cand_end[AZOAI_CARD_MAX + 1];
+    size_t          cand_ndig[AZOAI_CARD_MAX + 1];
+    unsigned        cand_sum[AZOAI_CARD_MAX + 1];
+} azoai_card_read_t;
+
+
+static inline size_t azoai_pii_card_group(const u_char *v, size_t len,
+    size_t i, azoai_card_read_t *r);
+static inline size_t azoai_pii_card_best(const u_char *v, size_t len,
+    const azoai_card_read_t *r);
 static int azoai_pii_card_issuer(const u_char *d, size_t n);
 static int azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
     size_t first_group);
@@ -41,54 +64,36 @@ static int azoai_pii_nanp_ok(const u_char *d);
 /*
  * Card numbers: 12-19 digits, as one run or in groups separated by one
  * kind of separator (space, dash, dot; "4 1 1 1 ..." too); the longest
- * group-aligned prefix with a known issuer prefix and a good Luhn wins.
- *
- * The Luhn sum runs as the digits are read, for both ends a candidate
- * may have: "last" as if the digit just read ended the number (it counts
- * as it is), "inner" as if more followed (it counts doubled).  The next
- * digit turns one into the other.
+ * group-aligned prefix with a known issuer prefix and a good Luhn wins
+ * (azoai_card_read_t).
  */
 
 int
 azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    u_char    digits[AZOAI_CARD_MAX];
-    u_char    sep, d;
-    size_t    i, g, k, ncand, ndig, group_start, first_group;
-    size_t    cand_end[AZOAI_CARD_MAX + 1], cand_ndig[AZOAI_CARD_MAX + 1];
-    unsigned  last, inner, prev_last;
-    unsigned  cand_sum[AZOAI_CARD_MAX + 1];
-
-    static const u_char  doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+    u_char              sep;
+    size_t              i, g, group_start, first_group;
+    azoai_card_read_t   r;
 
     if (!azoai_pii_num_left_ok(v, at)) {
         return 0;
     }
 
     i = at;
-    ndig = 0;
-    ncand = 0;
     sep = 0;
     first_group = 0;
-    last = 0;
-    inner = 0;
+    r.ndig = 0;
+    r.ncand = 0;
+    r.last = 0;
+    r.inner = 0;
 
     for ( ;; ) {
         group_start = i;
+        i = azoai_pii_card_group(v, len, i, &r);
 
-        while (i < len && azoai_pii_digit(v[i])) {
-            if (ndig == AZOAI_CARD_MAX) {
-                goto done;          /* too long: only earlier groups count */
-            }
-
-            d = v[i++];
-            digits[ndig++] = d;
-            d -= '0';
-
-            prev_last = last;
-            last = inner + d;
-            inner = prev_last + doubled[d];
+        if (i == AZOAI_CARD_LONG) {
+            break;                  /* too long: only earlier groups count */
         }
 
         g = i - group_start;
@@ -101,10 +106,10 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
             break;
         }
 
-        if (ndig >= AZOAI_CARD_MIN) {
-            cand_end[ncand] = i;
-            cand_sum[ncand] = last;
-            cand_ndig[ncand++] = ndig;
+        if (r.ndig >= AZOAI_CARD_MIN) {
+            r.cand_end[r.ncand] = i;
+            r.cand_sum[r.ncand] = r.last;
+            r.cand_ndig[r.ncand++] = r.ndig;
         }
 
         if (i + 1 >= len || !azoai_pii_digit(v[i + 1])) {
@@ -134,21 +139,63 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
         i++;
     }
 
-done:
-
     /*
      * azoai_pii_card_tail() ran when the separator was set; without one
      * there is no tail
      */
 
-    for (k = ncand; k-- > 0; /* void */) {
-        if (cand_sum[k] % 10 == 0
-            && azoai_pii_card_issuer(digits, cand_ndig[k])
-            && azoai_pii_num_right_ok(v, len, cand_end[k]))
+    *end = azoai_pii_card_best(v, len, &r);
+    *start = at;
+
+    return *end != 0;
+}
+
+
+/*
+ * Reads the digits of one group from i into r, the Luhn sums running;
+ * the end of the group, or AZOAI_CARD_LONG past AZOAI_CARD_MAX digits
+ */
+
+static inline size_t
+azoai_pii_card_group(const u_char *v, size_t len, size_t i,
+    azoai_card_read_t *r)
+{
+    u_char    d;
+    unsigned  prev_last;
+
+    static const u_char  doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
+
+    while (i < len && azoai_pii_digit(v[i])) {
+        if (r->ndig == AZOAI_CARD_MAX) {
+            return AZOAI_CARD_LONG;
+        }
+
+        d = v[i++];
+        r->digits[r->ndig++] = d;
+        d -= '0';
+
+        prev_last = r->last;
+        r->last = r->inner + d;
+        r->inner = prev_last + doubled[d];
+    }
+
+    return i;
+}
+
+
+/* the end of the longest candidate with a good Luhn and issuer, or 0 */
+
+static inline size_t
+azoai_pii_card_best(const u_char *v, size_t len, const azoai_card_read_t *r)
+{
+    size_t  k;
+
+    for (k = r->ncand; k-- > 0; /* void */) {
+        if (r->cand_sum[k] % 10 == 0
+            && azoai_pii_card_issuer(r->digits, r->cand_ndig[k])
+            && azoai_pii_num_right_ok(v, len, r->cand_end[k]))
         {
-            *start = at;
-            *end = cand_end[k];
-            return 1;
+            return r->cand_end[k];
         }
     }
 

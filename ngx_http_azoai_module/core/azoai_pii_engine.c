@@ -25,7 +25,28 @@ static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
 
 
 static const char  *azoai_pii_builtin_names[AZOAI_PII_BUILTIN_N] = {
-    "email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6"
+    "email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6",
+    "secret"
+};
+
+
+typedef struct {
+    const char             *name;
+    unsigned                types;
+} azoai_pii_group_t;
+
+
+#define azoai_pii_bit(type)  (1u << (type))
+
+static const azoai_pii_group_t  azoai_pii_groups[] = {
+    { "secrets", azoai_pii_bit(AZOAI_PII_SECRET) },
+    { "national_ids", azoai_pii_bit(AZOAI_PII_US_SSN) },
+    { "financial", azoai_pii_bit(AZOAI_PII_CREDIT_CARD)
+                   | azoai_pii_bit(AZOAI_PII_IBAN) },
+    { "network", azoai_pii_bit(AZOAI_PII_IPV4)
+                 | azoai_pii_bit(AZOAI_PII_IPV6) },
+    { "contact", azoai_pii_bit(AZOAI_PII_EMAIL)
+                 | azoai_pii_bit(AZOAI_PII_PHONE) }
 };
 
 
@@ -393,6 +414,36 @@ azoai_pii_builtin_by_name(const u_char *name, size_t len)
     }
 
     return -1;
+}
+
+
+unsigned
+azoai_pii_group_by_name(const u_char *name, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < sizeof(azoai_pii_groups) / sizeof(azoai_pii_groups[0]);
+         i++)
+    {
+        if (strlen(azoai_pii_groups[i].name) == len
+            && memcmp(azoai_pii_groups[i].name, name, len) == 0)
+        {
+            return azoai_pii_groups[i].types;
+        }
+    }
+
+    return 0;
+}
+
+
+const char *
+azoai_pii_group_name(unsigned i)
+{
+    if (i >= sizeof(azoai_pii_groups) / sizeof(azoai_pii_groups[0])) {
+        return NULL;
+    }
+
+    return azoai_pii_groups[i].name;
 }
 
 

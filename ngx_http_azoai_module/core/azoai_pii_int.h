@@ -156,6 +156,8 @@ int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
+int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
+    size_t *from, size_t *start, size_t *end);
 
 /*
  * Shared checks of the numeric detectors, inline as each match runs them.

@@ -25,6 +25,7 @@ typedef struct {
     size_t              n;
     size_t              cap;
     size_t              reach;      /* the scan goes on from here */
+    size_t              secret_from; /* azoai_pii_detect_secret() memo */
     const u_char       *text;       /* the view, for azoai_pii_ends_run() */
     size_t              len;
     azoai_alloc_t      *alloc;
@@ -125,6 +126,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     cands.n = 0;
     cands.cap = AZOAI_PII_STACK_CANDS;
     cands.reach = 0;
+    cands.secret_from = 0;
     cands.text = view.text;
     cands.len = view.len;
     cands.alloc = a;
@@ -332,6 +334,15 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     size_t  s, end;
+
+    /* a credential first: what else starts inside it is part of it */
+
+    if (azoai_pii_on(e, AZOAI_PII_SECRET)
+        && azoai_pii_detect_secret(v, len, at, &cands->secret_from, &s,
+                                   &end))
+    {
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
+    }
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
         && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
