@@ -1,7 +1,7 @@
 # ngx_http_azoai_module: build, test, run and benchmark.
 #
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
-#   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
+#   make test     style + make + C unit tests (plain, ASan/UBSan) + t/ (prove)
 #   make NGINX_SRC=DIR [integration]  the same against another NGINX source
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
@@ -135,7 +135,7 @@ unit-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 integration: $(MODULE)
 	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
 
-test: $(MODULE) unit unit-asan integration
+test: style $(MODULE) unit unit-asan integration
 
 # 80 columns, no tabs or trailing blanks, functions of 80 lines at most
 # unless their comment says why
