@@ -159,6 +159,46 @@ int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
     size_t *from, size_t *start, size_t *end);
 
+
+/* bytes of a credential's token: base64, base64url, '.', '%' and '=' */
+#define azoai_pii_secret_byte(c)                                             \
+    (azoai_pii_alnum(c) || (c) == '-' || (c) == '_' || (c) == '.'            \
+     || (c) == '+' || (c) == '/' || (c) == '%' || (c) == '=')
+
+/* every credential the secret detector knows has this many bytes or more */
+#define AZOAI_PII_SECRET_MIN   16
+
+
+/*
+ * Whether a credential can span the digit at at: a run of at least
+ * AZOAI_PII_SECRET_MIN credential bytes around it.  Most numbers in text
+ * are short words, and azoai_pii_detect_secret() is then not called.
+ */
+
+static inline int
+azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
+{
+    size_t  b, f;
+
+    for (f = at + 1;
+         f < len && f - at < AZOAI_PII_SECRET_MIN
+         && azoai_pii_secret_byte(v[f]);
+         f++)
+    {
+        /* void */
+    }
+
+    for (b = at;
+         b > 0 && f - b < AZOAI_PII_SECRET_MIN
+         && azoai_pii_secret_byte(v[b - 1]);
+         b--)
+    {
+        /* void */
+    }
+
+    return f - b >= AZOAI_PII_SECRET_MIN;
+}
+
 /*
  * Shared checks of the numeric detectors, inline as each match runs them.
  * A number must not continue a word or a dotted/dashed number on its

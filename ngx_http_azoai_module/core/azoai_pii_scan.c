@@ -337,11 +337,16 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
 
     /* a credential first: what else starts inside it is part of it */
 
-    if (azoai_pii_on(e, AZOAI_PII_SECRET)
-        && azoai_pii_detect_secret(v, len, at, &cands->secret_from, &s,
-                                   &end))
-    {
-        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
+    if (azoai_pii_on(e, AZOAI_PII_SECRET)) {
+        if (!azoai_pii_secret_may_span(v, len, at)) {
+            /* as azoai_pii_detect_secret() would leave it */
+            cands->secret_from = at + 1;
+
+        } else if (azoai_pii_detect_secret(v, len, at, &cands->secret_from,
+                                           &s, &end))
+        {
+            return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
+        }
     }
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
