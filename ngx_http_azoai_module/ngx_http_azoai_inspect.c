@@ -55,6 +55,8 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ctx->received = body;
     ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_FLAT;
 
+    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+
     if (body.len > alcf->max_body_size) {
         ngx_http_azoai_deny(ctx, AZOAI_BODY_TOO_LARGE,
                             "request body of %uz bytes is larger than "

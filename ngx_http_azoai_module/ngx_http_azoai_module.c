@@ -156,6 +156,20 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       0,
       NULL },
 
+    { ngx_string("azoai_token_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_azoai_token_limit_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("azoai_token_limit"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
+      ngx_http_azoai_token_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("azoai_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_azoai_metrics,
@@ -212,6 +226,7 @@ ngx_http_azoai_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     amcf->metrics_zone = NULL;
+     *     amcf->tlimit_zones = NULL;
      */
 
     if (ngx_http_azoai_init_catalogs(cf, amcf) != NGX_OK) {
@@ -249,6 +264,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->pass_invalid_body = NGX_CONF_UNSET_UINT;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->audit_headers = NGX_CONF_UNSET;
+    conf->token_limits = NGX_CONF_UNSET_PTR;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
 
@@ -273,6 +289,9 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               NGX_HTTP_AZOAI_MAX_BODY_SIZE);
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
+
+    /* like limit_req: inherited only where a level sets none */
+    ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);
 
     if (ngx_http_azoai_merge_catalog(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

@@ -54,12 +54,13 @@ static const char  *azoai_reason_codes[] = {
     "InvalidBody",
     "BodyTooLarge",
     "PiiBlocked",
-    "InternalError"
+    "InternalError",
+    "TokenLimitExceeded"
 };
 
 
 static const unsigned  azoai_reason_statuses[] = {
-    200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500
+    200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500, 429
 };
 
 

@@ -26,7 +26,8 @@
 #define AZOAI_BODY_TOO_LARGE           8
 #define AZOAI_PII_BLOCKED              9
 #define AZOAI_INTERNAL_ERROR           10
-#define AZOAI_REASON_N                 11
+#define AZOAI_TOKEN_LIMIT              11
+#define AZOAI_REASON_N                 12
 
 
 typedef struct azoai_policy_conf_s {
@@ -38,7 +39,7 @@ typedef struct azoai_policy_conf_s {
 
 typedef struct {
     unsigned         reason;           /* AZOAI_ALLOW or a reason */
-    unsigned         status;           /* 200, 400, 403, 413, 500 */
+    unsigned         status;           /* 200, 400, 403, 413, 429, 500 */
 
     /* what the decision was about, for variables; may be empty */
     azoai_str_t      deployment;
