@@ -417,14 +417,14 @@ ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     if (denial->window == AZOAI_TLIMIT_DAY) {
         ngx_http_azoai_deny(ctx, AZOAI_TOKEN_LIMIT,
-                            "the token budget of zone \"%V\" for the day "
+                            "the token budget of zone %V for the day "
                             "(UTC) is spent (tokens_per_day=%L); retry in "
                             "%L seconds", &denial->zone->name,
                             denial->zone->budget.per_day,
                             denial->retry_after);
     } else {
         ngx_http_azoai_deny(ctx, AZOAI_TOKEN_LIMIT,
-                            "the token budget of zone \"%V\" for the "
+                            "the token budget of zone %V for the "
                             "sliding minute is spent (tokens_per_minute=%L); "
                             "retry in %L seconds", &denial->zone->name,
                             denial->zone->budget.per_minute,
