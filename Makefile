@@ -3,7 +3,7 @@
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
 #   make test     make + C unit tests (plain and ASan/UBSan) + t/ with prove
 #   make run      NGINX with conf.example/ in front of a local stand-in
-#   make bench    engine and end-to-end benchmarks
+#   make bench    engine, end-to-end and token budget benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 
 SHELL       := /bin/bash
@@ -36,7 +36,7 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench fuzz clean
+        bench bench-tlimit fuzz clean
 
 all: $(MODULE)
 
@@ -137,7 +137,12 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
 
 bench: $(MODULE) $(BUILD)/bench_engine
+	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+
+# token budgets alone: limit on vs off, 10,000 keys in a 1 MB zone
+bench-tlimit: $(MODULE)
+	bench/tlimit.sh $(CURDIR)/$(MODULE)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
 		| $(DEB_MARK)
