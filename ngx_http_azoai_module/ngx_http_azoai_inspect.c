@@ -55,8 +55,6 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ctx->received = body;
     ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_FLAT;
 
-    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
-
     if (body.len > alcf->max_body_size) {
         ngx_http_azoai_deny(ctx, AZOAI_BODY_TOO_LARGE,
                             "request body of %uz bytes is larger than "
@@ -73,6 +71,9 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     if (rc != NGX_OK) {
         return NGX_OK;
     }
+
+    /* multipart and compressed bodies are not estimated: usage decides */
+    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
 
     res = ngx_palloc(r->pool, sizeof(azoai_body_result_t));
     if (res == NULL) {
