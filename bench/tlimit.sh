@@ -49,6 +49,7 @@ error_log $work/logs/error.log warn;
 events { worker_connections 1024; }
 http {
     access_log off;
+    keepalive_requests 1000000;
     client_body_temp_path $work/body;
     proxy_temp_path $work/proxy;
     client_body_buffer_size 128k;
@@ -91,6 +92,7 @@ median() {
 }
 
 # --- 1. wrk ------------------------------------------------------------------
+if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
 
 base=$(free_port)
 conf on 2 "$base" >"$work/nginx.conf"
@@ -143,6 +145,7 @@ if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
 fi
 
 kill "$(cat "$work/nginx.pid")"
+fi
 sleep 1
 
 # --- 2. callgrind --------------------------------------------------------------
@@ -195,6 +198,7 @@ measure() {   # measure PORT -> "total lock" instructions
     perl "$work/client.pl" "$1" "$work/body.json" "$n" "$keys" "$path"
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     out=$(ls -v "$work"/cg.out.* | tail -1)
+    [[ -n ${CG_KEEP:-} ]] && mkdir -p "$CG_KEEP" && cp "$out" "$CG_KEEP/cg.$1"
     callgrind_annotate --threshold=100 "$out" 2>/dev/null | awk '
         /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
         /ngx_shmtx_(lock|unlock)/ { gsub(",", "", $1); lock += $1 }

@@ -25,6 +25,9 @@
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  5
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE   (64 + NGX_ATOMIC_T_LEN)
 
+/* 2^32 / the golden ratio: scrambles the second bucket choice */
+#define NGX_HTTP_AZOAI_TLIMIT_GOLDEN      0x9e3779b1
+
 /* a cost not known: the reservation stands */
 #define NGX_HTTP_AZOAI_TLIMIT_RESERVED    -1
 
@@ -57,6 +60,7 @@ static ngx_int_t ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
     ngx_http_azoai_tlimit_zone_t *zone, int64_t now, int64_t estimate,
     ngx_http_azoai_tlimit_hold_t *hold, int64_t *left,
     ngx_http_azoai_tlimit_denial_t *denial);
+static void ngx_http_azoai_tlimit_digest(ngx_str_t *key, u_char *digest);
 static ngx_http_azoai_tlimit_slot_t *ngx_http_azoai_tlimit_find(
     ngx_http_azoai_tlimit_zone_t *zone, u_char *digest, int64_t now,
     ngx_uint_t *evicted);
@@ -200,7 +204,6 @@ ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
 {
     unsigned                       rc;
     ngx_str_t                      key;
-    ngx_md5_t                      md5;
     ngx_uint_t                     evicted;
     ngx_http_azoai_tlimit_slot_t  *slot;
     u_char                         digest[NGX_HTTP_AZOAI_TLIMIT_DIGEST];
@@ -216,11 +219,7 @@ ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* keys of any length are kept as their digest, never as they are */
-
-    ngx_md5_init(&md5);
-    ngx_md5_update(&md5, key.data, key.len);
-    ngx_md5_final(digest, &md5);
+    ngx_http_azoai_tlimit_digest(&key, digest);
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
@@ -274,6 +273,32 @@ ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
 
 
 /*
+ * What a slot keeps of a key: short keys (up to 15 bytes) as they are,
+ * after their length; longer ones as their MD5, its first byte made 16 or
+ * more so that no short key looks the same.
+ */
+
+static void
+ngx_http_azoai_tlimit_digest(ngx_str_t *key, u_char *digest)
+{
+    ngx_md5_t  md5;
+
+    if (key->len < NGX_HTTP_AZOAI_TLIMIT_DIGEST) {
+        ngx_memzero(digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
+        digest[0] = (u_char) key->len;
+        ngx_memcpy(digest + 1, key->data, key->len);
+        return;
+    }
+
+    ngx_md5_init(&md5);
+    ngx_md5_update(&md5, key->data, key->len);
+    ngx_md5_final(digest, &md5);
+
+    digest[0] |= NGX_HTTP_AZOAI_TLIMIT_DIGEST;
+}
+
+
+/*
  * The key's slot in either of its two buckets; else a free or idle slot
  * in them; else the least recently used one that nobody holds (evicted).
  * Called with the zone locked.
@@ -291,8 +316,10 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
     sh = zone->sh;
     seconds = (uint32_t) (now / 1000);
 
-    ngx_memcpy(&h[0], digest, sizeof(uint32_t));
-    ngx_memcpy(&h[1], digest + sizeof(uint32_t), sizeof(uint32_t));
+    /* two bucket choices from one hash: its halves swapped, scrambled */
+
+    h[0] = ngx_murmur_hash2(digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
+    h[1] = ((h[0] >> 16) | (h[0] << 16)) * NGX_HTTP_AZOAI_TLIMIT_GOLDEN;
 
     free = NULL;
     idle = NULL;

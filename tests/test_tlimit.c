@@ -363,6 +363,13 @@ static const test_estimate_case_t  test_estimates[] = {
       "{\"u\":\"data:image/png;base64,AAAAAAAAAAAAAAAAAAAA\",\"t\":\"ab\"}",
       1, 0, 0, 0 },
     { "escapes count raw", "{\"t\":\"\\u00e9\\n\"}", 2, 0, 0, 0 },
+    { "an escaped quote does not end a string",
+      "{\"t\":\"ab\\\"cd\\\"\",\"max_tokens\":3}", 2, 3, 0, 0 },
+    { "an escaped backslash before the end",
+      "{\"t\":\"abcd\\\\\",\"max_tokens\":3}", 2, 3, 0, 0 },
+    { "spaces around the colon", "{\"max_tokens\" : 42 }", 0, 42, 0, 0 },
+    { "an array at the top", "[\"abcd\",{\"max_tokens\":4}]", 1, 0, 0, 0 },
+    { "an unterminated string", "{\"t\":\"abcd", 0, 0, 0, 1 },
     { "not JSON: whole body", "max_tokens=5&prompt=hello", 7, 0, 0, 1 },
     { "empty", "", 0, 0, 0, 1 },
 };

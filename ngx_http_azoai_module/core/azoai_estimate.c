@@ -1,38 +1,114 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * The token estimate of a request body: one walk with the JSON tokenizer.
+ * The token estimate of a request body.  The body has been (or will be)
+ * validated by the strict walker in azoai_body.c; this is a light scan
+ * that only needs to tell strings, member names and the top level apart:
+ * memchr() finds the end of each string, so long prompts cost a fraction
+ * of an instruction per byte.
  */
 
 #include <string.h>
 
 #include "azoai_estimate.h"
-#include "azoai_json.h"
 #include "azoai_tlimit.h"
 
 
-static int azoai_estimate_visit(void *data, const azoai_json_value_t *v);
-static void azoai_estimate_max(azoai_estimate_t *e,
-    const azoai_json_value_t *v);
-static int azoai_estimate_is_max_key(const azoai_json_frame_t *f);
+#define azoai_estimate_ws(ch)                                                 \
+    ((ch) == ' ' || (ch) == '\n' || (ch) == '\r' || (ch) == '\t')
+
+
+static const u_char *azoai_estimate_string_end(const u_char *p,
+    const u_char *end);
+static const u_char *azoai_estimate_member(azoai_estimate_t *e,
+    const u_char *name, size_t len, const u_char *p, const u_char *end);
+static int azoai_estimate_is_max(const u_char *name, size_t len);
 
 
 void
 azoai_estimate_body(const u_char *body, size_t len, azoai_estimate_t *e)
 {
-    azoai_json_status_t  status;
+    size_t         depth;
+    const u_char  *p, *end, *s, *q;
 
     memset(e, 0, sizeof(azoai_estimate_t));
 
-    if (azoai_json_walk(body, len, azoai_estimate_visit, e, &status)
-        != AZOAI_JSON_OK)
-    {
-        e->invalid = 1;
-        e->text_bytes = len > (size_t) AZOAI_TLIMIT_MAX
-                        ? AZOAI_TLIMIT_MAX : (int64_t) len;
-        e->max_output = 0;
-        e->max_ignored = 0;
+    p = body;
+    end = body + len;
+
+    while (p < end && azoai_estimate_ws(*p)) {
+        p++;
     }
+
+    if (p == end || (*p != '{' && *p != '[')) {
+        /* not a JSON request: every byte may be text */
+        e->invalid = 1;
+        e->text_bytes = azoai_tlimit_add(len > (size_t) AZOAI_TLIMIT_MAX
+                                         ? AZOAI_TLIMIT_MAX : (int64_t) len,
+                                         0);
+        goto done;
+    }
+
+    depth = 0;
+
+    while (p < end) {
+        switch (*p) {
+
+        case '{':
+        case '[':
+            depth++;
+            p++;
+            continue;
+
+        case '}':
+        case ']':
+            depth -= depth ? 1 : 0;
+            p++;
+            continue;
+
+        case '"':
+            break;
+
+        default:
+            p++;
+            continue;
+        }
+
+        s = p + 1;
+        q = azoai_estimate_string_end(s, end);
+
+        if (q == NULL) {
+            e->invalid = 1;
+            break;
+        }
+
+        p = q + 1;
+
+        while (p < end && azoai_estimate_ws(*p)) {
+            p++;
+        }
+
+        if (p < end && *p == ':') {
+            /* a member name: not text; maybe max_tokens at the top */
+            p++;
+
+            if (depth == 1) {
+                p = azoai_estimate_member(e, s, q - s, p, end);
+            }
+
+            continue;
+        }
+
+        if ((size_t) (q - s) >= sizeof("data:") - 1
+            && memcmp(s, "data:", sizeof("data:") - 1) == 0)
+        {
+            continue;
+        }
+
+        e->text_bytes = azoai_tlimit_add(e->text_bytes, q - s);
+    }
+
+done:
 
     e->prompt = (e->text_bytes + AZOAI_ESTIMATE_BYTES_PER_TOKEN - 1)
                 / AZOAI_ESTIMATE_BYTES_PER_TOKEN;
@@ -40,81 +116,105 @@ azoai_estimate_body(const u_char *body, size_t len, azoai_estimate_t *e)
 }
 
 
-static int
-azoai_estimate_visit(void *data, const azoai_json_value_t *v)
+/* the closing quote of a string whose content starts at p, or NULL */
+
+static const u_char *
+azoai_estimate_string_end(const u_char *p, const u_char *end)
 {
-    azoai_estimate_t  *e = data;
+    const u_char  *q, *b;
 
-    switch (v->type) {
+    for ( ;; ) {
+        q = memchr(p, '"', end - p);
 
-    case AZOAI_JSON_STRING:
-        if (v->raw.len >= sizeof("data:") - 1
-            && memcmp(v->raw.data, "data:", sizeof("data:") - 1) == 0)
-        {
-            break;
+        if (q == NULL) {
+            return NULL;
         }
 
-        e->text_bytes = azoai_tlimit_add(e->text_bytes,
-                                         (int64_t) v->raw.len);
+        /* escaped if an odd number of backslashes precede it */
 
-        /* fall through */
-
-    default:
-        if (v->depth == 1 && !v->closing
-            && v->path[0].type == AZOAI_JSON_OBJECT
-            && azoai_estimate_is_max_key(&v->path[0]))
-        {
-            azoai_estimate_max(e, v);
+        for (b = q; b > p && b[-1] == '\\'; b--) {
+            /* void */
         }
 
-        break;
+        if (((q - b) & 1) == 0) {
+            return q;
+        }
+
+        p = q + 1;
+    }
+}
+
+
+/*
+ * After "name": at the top level.  For max_tokens and its siblings, reads
+ * a plain non-negative integer (13 digits and more are over the cap);
+ * anything else given there is noted and left out.  Returns where the
+ * scan goes on.
+ */
+
+static const u_char *
+azoai_estimate_member(azoai_estimate_t *e, const u_char *name, size_t len,
+    const u_char *p, const u_char *end)
+{
+    int64_t        n;
+    const u_char  *start;
+
+    if (!azoai_estimate_is_max(name, len)) {
+        return p;
     }
 
-    return 0;
-}
+    while (p < end && azoai_estimate_ws(*p)) {
+        p++;
+    }
 
-
-static int
-azoai_estimate_is_max_key(const azoai_json_frame_t *f)
-{
-    return azoai_json_key_is(f, "max_tokens")
-           || azoai_json_key_is(f, "max_completion_tokens")
-           || azoai_json_key_is(f, "max_output_tokens");
-}
-
-
-/* a plain non-negative integer; 13 digits and more are over the cap */
-
-static void
-azoai_estimate_max(azoai_estimate_t *e, const azoai_json_value_t *v)
-{
-    size_t   i;
-    int64_t  n;
-
-    if (v->type != AZOAI_JSON_NUMBER) {
-        if (v->type != AZOAI_JSON_NULL) {
-            e->max_ignored = 1;
-        }
-
-        return;
+    if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+        return p + 4;
     }
 
     n = 0;
+    start = p;
 
-    for (i = 0; i < v->raw.len; i++) {
-        if (v->raw.data[i] < '0' || v->raw.data[i] > '9') {
-            e->max_ignored = 1;
-            return;
-        }
-
+    while (p < end && *p >= '0' && *p <= '9') {
         if (n < AZOAI_TLIMIT_MAX) {
-            n = n * 10 + (v->raw.data[i] - '0');
+            n = n * 10 + (*p - '0');
         }
+
+        p++;
+    }
+
+    if (p == start
+        || (p < end && *p != ',' && *p != '}' && !azoai_estimate_ws(*p)))
+    {
+        /* negative, a fraction, an exponent, a string, ... */
+        e->max_ignored = 1;
+        return p;
     }
 
     n = azoai_tlimit_add(n, 0);
 
     if (n > e->max_output) {
         e->max_output = n;
+    }
+
+    return p;
+}
+
+
+static int
+azoai_estimate_is_max(const u_char *name, size_t len)
+{
+    switch (len) {
+
+    case sizeof("max_tokens") - 1:
+        return memcmp(name, "max_tokens", len) == 0;
+
+    case sizeof("max_output_tokens") - 1:
+        return memcmp(name, "max_output_tokens", len) == 0;
+
+    case sizeof("max_completion_tokens") - 1:
+        return memcmp(name, "max_completion_tokens", len) == 0;
+
+    default:
+        return 0;
     }
 }

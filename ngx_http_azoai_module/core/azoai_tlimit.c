@@ -15,34 +15,6 @@ static int64_t azoai_tlimit_retry_minute(const azoai_tlimit_t *w,
 static int64_t azoai_tlimit_ms_to_s(int64_t ms);
 
 
-int64_t
-azoai_tlimit_add(int64_t a, int64_t b)
-{
-    int64_t  s;
-
-    /* both sides are within +-AZOAI_TLIMIT_MAX * 2: no overflow */
-
-    if (a > AZOAI_TLIMIT_MAX) {
-        a = AZOAI_TLIMIT_MAX;
-    }
-
-    if (b > AZOAI_TLIMIT_MAX) {
-        b = AZOAI_TLIMIT_MAX;
-
-    } else if (b < -AZOAI_TLIMIT_MAX) {
-        b = -AZOAI_TLIMIT_MAX;
-    }
-
-    s = a + b;
-
-    if (s < 0) {
-        return 0;
-    }
-
-    return s > AZOAI_TLIMIT_MAX ? AZOAI_TLIMIT_MAX : s;
-}
-
-
 void
 azoai_tlimit_advance(azoai_tlimit_t *w, int64_t now_ms)
 {

@@ -95,8 +95,35 @@ void azoai_tlimit_settle(azoai_tlimit_t *w, int64_t now_ms,
 int64_t azoai_tlimit_remaining(const azoai_tlimit_t *w,
     const azoai_tlimit_conf_t *conf, int64_t now_ms);
 
-/* a + b capped to [0, AZOAI_TLIMIT_MAX] */
-int64_t azoai_tlimit_add(int64_t a, int64_t b);
+/* a + b capped to [0, AZOAI_TLIMIT_MAX]; any int64_t values */
+
+static inline int64_t
+azoai_tlimit_add(int64_t a, int64_t b)
+{
+    int64_t  s;
+
+    if (a > AZOAI_TLIMIT_MAX) {
+        a = AZOAI_TLIMIT_MAX;
+
+    } else if (a < -AZOAI_TLIMIT_MAX) {
+        a = -AZOAI_TLIMIT_MAX;
+    }
+
+    if (b > AZOAI_TLIMIT_MAX) {
+        b = AZOAI_TLIMIT_MAX;
+
+    } else if (b < -AZOAI_TLIMIT_MAX) {
+        b = -AZOAI_TLIMIT_MAX;
+    }
+
+    s = a + b;
+
+    if (s < 0) {
+        return 0;
+    }
+
+    return s > AZOAI_TLIMIT_MAX ? AZOAI_TLIMIT_MAX : s;
+}
 
 
 #endif /* _AZOAI_TLIMIT_H_INCLUDED_ */
