@@ -18,6 +18,8 @@
     ((ch) == ' ' || (ch) == '\n' || (ch) == '\r' || (ch) == '\t')
 
 
+static const u_char *azoai_estimate_string(azoai_estimate_t *e,
+    const u_char *s, const u_char *q, const u_char *end, size_t depth);
 static const u_char *azoai_estimate_string_end(const u_char *p,
     const u_char *end);
 static const u_char *azoai_estimate_member(azoai_estimate_t *e,
@@ -82,30 +84,7 @@ azoai_estimate_body(const u_char *body, size_t len, azoai_estimate_t *e)
             break;
         }
 
-        p = q + 1;
-
-        while (p < end && azoai_estimate_ws(*p)) {
-            p++;
-        }
-
-        if (p < end && *p == ':') {
-            /* a member name: not text; maybe max_tokens at the top */
-            p++;
-
-            if (depth == 1) {
-                p = azoai_estimate_member(e, s, q - s, p, end);
-            }
-
-            continue;
-        }
-
-        if ((size_t) (q - s) >= sizeof("data:") - 1
-            && memcmp(s, "data:", sizeof("data:") - 1) == 0)
-        {
-            continue;
-        }
-
-        e->text_bytes = azoai_tlimit_add(e->text_bytes, q - s);
+        p = azoai_estimate_string(e, s, q, end, depth);
     }
 
 done:
@@ -113,6 +92,39 @@ done:
     e->prompt = (e->text_bytes + AZOAI_ESTIMATE_BYTES_PER_TOKEN - 1)
                 / AZOAI_ESTIMATE_BYTES_PER_TOKEN;
     e->total = azoai_tlimit_add(e->prompt, e->max_output);
+}
+
+
+/*
+ * A string from s to its closing quote q: a member name (not text; at
+ * the top level maybe max_tokens) or a value.  Returns where the scan
+ * goes on.
+ */
+
+static const u_char *
+azoai_estimate_string(azoai_estimate_t *e, const u_char *s,
+    const u_char *q, const u_char *end, size_t depth)
+{
+    const u_char  *p;
+
+    p = q + 1;
+
+    while (p < end && azoai_estimate_ws(*p)) {
+        p++;
+    }
+
+    if (p < end && *p == ':') {
+        p++;
+        return depth == 1 ? azoai_estimate_member(e, s, q - s, p, end) : p;
+    }
+
+    if ((size_t) (q - s) < sizeof("data:") - 1
+        || memcmp(s, "data:", sizeof("data:") - 1) != 0)
+    {
+        e->text_bytes = azoai_tlimit_add(e->text_bytes, q - s);
+    }
+
+    return p;
 }
 
 
