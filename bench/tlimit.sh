@@ -56,6 +56,7 @@ http {
     azoai_token_limit_zone \$http_x_team zone=team:1m
                            tokens_per_minute=1000000000;
     azoai_token_limit_zone all zone=global:1m tokens_per_minute=1000000000;
+    azoai_metrics_zone bench 1m;
     upstream backend { server 127.0.0.1:$3; keepalive 32; }
     server {
         listen 127.0.0.1:$3;
@@ -81,6 +82,7 @@ http {
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         location / { proxy_pass http://backend; }
+        location = /metrics { azoai_metrics; }
     }
 }
 CONF
@@ -138,6 +140,9 @@ printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | median)
 printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | median)"
 printf 'paired ratio (median of %d rounds): %.3f (goal >= 0.97)\n' \
     "$rounds" "$(echo "$ratios" | median)"
+curl -s "http://127.0.0.1:$((base + 2))/metrics" \
+    | awk '/^azoai_token_limit_(keys|evictions_total)\{zone="team"\}/ {
+               printf "zone team (1 MB): %s %s\n", $1, $2 }'
 
 if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
     echo "error.log has alerts" >&2
