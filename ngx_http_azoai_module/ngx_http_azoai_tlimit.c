@@ -64,6 +64,10 @@ static void ngx_http_azoai_tlimit_digest(ngx_str_t *key, u_char *digest);
 static ngx_http_azoai_tlimit_slot_t *ngx_http_azoai_tlimit_find(
     ngx_http_azoai_tlimit_zone_t *zone, u_char *digest, int64_t now,
     ngx_uint_t *evicted);
+static ngx_http_azoai_tlimit_slot_t *ngx_http_azoai_tlimit_claim(
+    ngx_http_azoai_tlimit_sh_t *sh, ngx_http_azoai_tlimit_slot_t *free,
+    ngx_http_azoai_tlimit_slot_t *idle, ngx_http_azoai_tlimit_slot_t *lru,
+    u_char *digest, uint32_t seconds, ngx_uint_t *evicted);
 static ngx_uint_t ngx_http_azoai_tlimit_idle(
     ngx_http_azoai_tlimit_zone_t *zone, ngx_http_azoai_tlimit_slot_t *s,
     int64_t now);
@@ -309,9 +313,10 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
     u_char *digest, int64_t now, ngx_uint_t *evicted)
 {
     uint32_t                       h[2], seconds;
-    ngx_uint_t                     b, i;
+    ngx_uint_t                     b, i, nfree[2];
     ngx_http_azoai_tlimit_sh_t    *sh;
     ngx_http_azoai_tlimit_slot_t  *s, *bucket, *free, *idle, *lru;
+    ngx_http_azoai_tlimit_slot_t  *first[2];
 
     sh = zone->sh;
     seconds = (uint32_t) (now / 1000);
@@ -321,10 +326,13 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
     h[0] = ngx_murmur_hash2(digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
     h[1] = ((h[0] >> 16) | (h[0] << 16)) * NGX_HTTP_AZOAI_TLIMIT_GOLDEN;
 
-    free = NULL;
     idle = NULL;
     lru = NULL;
     *evicted = 0;
+    nfree[0] = 0;
+    nfree[1] = 0;
+    first[0] = NULL;
+    first[1] = NULL;
 
     for (b = 0; b < 2; b++) {
         bucket = &sh->slots[(h[b] % sh->nbuckets)
@@ -334,8 +342,8 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
             s = &bucket[i];
 
             if (s->used_at == 0) {
-                if (free == NULL) {
-                    free = s;
+                if (nfree[b]++ == 0) {
+                    first[b] = s;
                 }
 
                 continue;
@@ -361,6 +369,27 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
         }
     }
 
+    /* a new key goes to the emptier bucket: both fill evenly */
+
+    free = (nfree[1] > nfree[0]) ? first[1] : first[0];
+
+    return ngx_http_azoai_tlimit_claim(sh, free, idle, lru, digest, seconds,
+                                       evicted);
+}
+
+
+/*
+ * A slot for a new key: a free one, else one whose windows are empty,
+ * else the least recently used (evicted); NULL when every candidate is
+ * held by a request in flight.
+ */
+
+static ngx_http_azoai_tlimit_slot_t *
+ngx_http_azoai_tlimit_claim(ngx_http_azoai_tlimit_sh_t *sh,
+    ngx_http_azoai_tlimit_slot_t *free, ngx_http_azoai_tlimit_slot_t *idle,
+    ngx_http_azoai_tlimit_slot_t *lru, u_char *digest, uint32_t seconds,
+    ngx_uint_t *evicted)
+{
     if (free == NULL) {
         if (idle) {
             free = idle;

@@ -8,7 +8,7 @@
  * The zone is one table of 64-byte slots in buckets of
  * NGX_HTTP_AZOAI_TLIMIT_WAYS: a key (up to 15 bytes as it is, a longer
  * one as its MD5) may sit in either of two buckets that its hash names,
- * and takes the first free slot of the two.  No allocation per key, no
+ * and takes a free slot in the emptier one.  No allocation per key, no
  * tree to rebalance: a 1 MB zone holds about 15,900 keys, and a lookup
  * reads two buckets.  When both buckets are full, the least recently used
  * key of the two that no request holds is evicted.
