@@ -3,8 +3,10 @@
 #
 # 1. wrk, 1 KB chat bodies, the module on without and with a token limit
 #    (two zones: one per key over 10,000 distinct keys in a 1 MB zone, one
-#    global), two workers; rounds alternate the variants.  Prints median
-#    req/s and the median of the per-round ratios (limit / no limit).
+#    global), WORKERS workers (default 2); rounds alternate the variants.
+#    Prints median req/s, the median of the per-round ratios (limit / no
+#    limit), and the keys and evictions of the 1 MB zone.  TLIMIT_SKIP_WRK=1
+#    skips this part.
 # 2. callgrind, one process: user-space instructions per request without
 #    and with the limit, and those spent in the zone lock
 #    (ngx_shmtx_lock/unlock) per request.
@@ -17,6 +19,7 @@ secs=${2:-${BENCH_SECONDS:-5}}
 rounds=${3:-${BENCH_ROUNDS:-3}}
 n=${4:-${BENCH_REQUESTS:-2000}}
 conns=${CONNS:-16}
+workers=${WORKERS:-2}
 keys=10000
 work=$(mktemp -d -t azoai-tlimit.XXXXXX)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true;
@@ -97,7 +100,7 @@ median() {
 if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
 
 base=$(free_port)
-conf on 2 "$base" >"$work/nginx.conf"
+conf on "$workers" "$base" >"$work/nginx.conf"
 /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log"
 sleep 0.5
 
@@ -134,7 +137,7 @@ for ((i = 1; i <= rounds; i++)); do
     ratios="$ratios $(echo "$last_on / $last_off" | bc -l)"
 done
 
-echo "== wrk: 1 KB bodies, 2 workers, $conns connections, $keys keys"
+echo "== wrk: 1 KB bodies, $workers worker(s), $conns connections, $keys keys"
 printf '%-28s %12s\n' variant "req/s(med)"
 printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | median)"
 printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | median)"
