@@ -22,7 +22,7 @@
 
 /* the metrics page: fixed text, then lines per zone, each with its name */
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_FIXED  1024
-#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  5
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  6
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE   (64 + NGX_ATOMIC_T_LEN)
 
 /* 2^32 / the golden ratio: scrambles the second bucket choice */
@@ -79,6 +79,8 @@ static void ngx_http_azoai_tlimit_cleanup(void *data);
 static int64_t ngx_http_azoai_tlimit_cost(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static int64_t ngx_http_azoai_tlimit_now(void);
+static u_char *ngx_http_azoai_tlimit_metrics_keys(
+    ngx_http_azoai_main_conf_t *amcf, u_char *p, u_char *last);
 
 
 static ngx_str_t  ngx_http_azoai_retry_after = ngx_string("Retry-After");
@@ -545,6 +547,7 @@ ngx_http_azoai_tlimit_cleanup(void *data)
         azoai_tlimit_settle(&hold->slot->window, now, &hold->resv, charged);
         hold->slot->inflight--;
         hold->zone->sh->tokens += charged;
+        hold->zone->sh->ended++;
 
         ngx_shmtx_unlock(&hold->zone->shpool->mutex);
 
@@ -674,6 +677,19 @@ ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p, u_char *last)
     }
 
     p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_ended_total Admitted requests that "
+        "ended and were charged.\n"
+        "# TYPE azoai_token_limit_ended_total counter\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+
+        p = ngx_slprintf(p, last,
+                         "azoai_token_limit_ended_total{zone=\"%V\"} %uA\n",
+                         &zone->name, zone->sh->ended);
+    }
+
+    p = ngx_slprintf(p, last,
         "# HELP azoai_token_limit_tokens_total Tokens charged to a token "
         "zone (usage, or the estimate where none came).\n"
         "# TYPE azoai_token_limit_tokens_total counter\n");
@@ -685,6 +701,22 @@ ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p, u_char *last)
                          "azoai_token_limit_tokens_total{zone=\"%V\"} %uA\n",
                          &zone->name, zone->sh->tokens);
     }
+
+    return ngx_http_azoai_tlimit_metrics_keys(amcf, p, last);
+}
+
+
+/* the zones' keys and evictions */
+
+static u_char *
+ngx_http_azoai_tlimit_metrics_keys(ngx_http_azoai_main_conf_t *amcf,
+    u_char *p, u_char *last)
+{
+    ngx_uint_t                     i;
+    ngx_shm_zone_t               **zones;
+    ngx_http_azoai_tlimit_zone_t  *zone;
+
+    zones = amcf->tlimit_zones->elts;
 
     p = ngx_slprintf(p, last,
         "# HELP azoai_token_limit_keys Keys a token zone holds.\n"

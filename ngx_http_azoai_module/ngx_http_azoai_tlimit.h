@@ -43,6 +43,7 @@ typedef struct {
 
     /* metrics; written under the lock, read without it */
     ngx_atomic_t                    admitted;
+    ngx_atomic_t                    ended;    /* admitted, then charged */
     ngx_atomic_t                    limited;
     ngx_atomic_t                    tokens;
     ngx_atomic_t                    evicted;

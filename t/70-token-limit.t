@@ -135,6 +135,32 @@ sub req {
 
 sub remaining { return $_[0]->{headers}{'x-azoai-tokens-remaining'} }
 
+# A request is charged when its pool goes, which may be just after the
+# client has its answer: wait until every admitted request has ended.
+sub quiet {
+    my ($allowed) = @_;
+    $allowed //= 0;
+    for (1 .. 100) {
+        my $m = scrape();
+        my @open = grep {
+            my ($z) = /zone="(\w+)"/;
+            ($m->{$_} // 0) - ($m->{"azoai_token_limit_ended_total{zone=\"$z\"}"}
+                               // 0) > $allowed
+        } grep { /result="admitted"/ } keys %$m;
+        return 1 unless @open;
+        sleep 0.05;
+    }
+    diag('requests still in flight');
+    return 0;
+}
+
+# a request, once it has been charged
+sub charged {
+    my $r = $t->request(@_);
+    quiet();
+    return $r;
+}
+
 # the sliding minute must not turn over inside a counting test (each
 # takes a few seconds, more on a loaded machine)
 sub away_from_minute_edge {
@@ -156,7 +182,7 @@ away_from_minute_edge();
 
 # --- admission until the budget is spent -----------------------------------
 
-my $r = $t->request(req('alpha'));
+my $r = charged(req('alpha'));
 is($r->{status}, 200, 'first request admitted');
 is(remaining($r), 88, 'X-AzOAI-Tokens-Remaining: 100 - estimate 12');
 is($r->{headers}{'x-remaining-var'}, '[88]', '$azoai_tokens_remaining');
@@ -164,7 +190,7 @@ is($r->{headers}{'x-remaining-var'}, '[88]', '$azoai_tokens_remaining');
 # each answer costs 18: admitted while the minute holds less than 100
 my $admitted = 1;
 for (1 .. 10) {
-    $r = $t->request(req('alpha'));
+    $r = charged(req('alpha'));
     last if $r->{status} != 200;
     $admitted++;
 }
@@ -173,7 +199,8 @@ is($r->{status}, 429, 'then 429');
 
 $t->expect_denied(req('alpha'), 429, 'TokenLimitExceeded',
                   'a spent budget is denied before the upstream');
-$r = $t->request(req('alpha'));
+quiet();
+$r = charged(req('alpha'));
 like($r->{headers}{'retry-after'} // '', qr/^\d+$/,
      'Retry-After in whole seconds');
 ok(($r->{headers}{'retry-after'} // 0) >= 1
@@ -188,77 +215,73 @@ unlike($r->{body}, qr/alpha/, 'never the key');
 # --- other keys, empty keys, HTTP/2 ----------------------------------------
 
 $t->expect_allowed(req('beta'), 'another key has its own budget');
-$r = $t->request(req('beta'));
+quiet();
+$r = charged(req('beta'));
 is(remaining($r), 100 - 18 - 12, 'the second request of a key sees 70');
 
-$r = $t->request(req(undef, prefix => '/team-only'));
+$r = charged(req(undef, prefix => '/team-only'));
 is($r->{status}, 200, 'an empty key is not limited');
 ok(!defined remaining($r), 'and has no X-AzOAI-Tokens-Remaining');
 
 SKIP: {
     skip 'curl without HTTP/2', 2 unless curl_h2_available();
-    $r = $t->request(req('gamma', via => 'h2'));
+    $r = charged(req('gamma', via => 'h2'));
     is($r->{status}, 200, 'HTTP/2 request admitted');
     is(remaining($r), 88, 'HTTP/2: X-AzOAI-Tokens-Remaining');
 }
 
 # --- a streamed response's usage is charged -------------------------------
 
-$r = $t->request(req('delta', headers => [['X-Test-Response', 'sse']]));
+$r = charged(req('delta', headers => [['X-Test-Response', 'sse']]));
 is($r->{status}, 200, 'streamed response');
 is($r->{body}, AzoaiTest::sse_chat_stream(), 'the stream passes unchanged');
-$r = $t->request(req('delta'));
+$r = charged(req('delta'));
 is(remaining($r), 100 - 18 - 12, 'the stream\'s usage (18) was charged');
 
 # --- releases: upstream error, client abort -------------------------------
 
-$r = $t->request(req('epsilon', prefix => '/refused', max => 50));
+$r = charged(req('epsilon', prefix => '/refused', max => 50));
 is($r->{status}, 502, 'upstream refused: 502');
-$r = $t->request(req('epsilon'));
+$r = charged(req('epsilon'));
 is(remaining($r), 88, 'an upstream failure releases its reservation');
 
-$r = $t->request(req('zeta', headers => [['X-Test-Response', 'error']]));
+$r = charged(req('zeta', headers => [['X-Test-Response', 'error']]));
 is($r->{status}, 404, 'an Azure error without usage');
-$r = $t->request(req('zeta'));
+$r = charged(req('zeta'));
 is(remaining($r), 88, 'an error answer without usage releases it');
 
 {
+    # probes are answered 404 without usage: they are charged nothing
+    my $probe = req('eta', headers => [['X-Test-Response', 'error']],
+                    max => 0);
     my $raw = build_request(%{req('eta', prefix => '/hang', max => 50)});
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                   PeerPort => $t->port) or die "$!";
     print $s $raw;
 
-    # probes estimate 2 (max_tokens 0) and cost 18 each
     my $held;
     for (1 .. 50) {
-        sleep 0.1;
-        $r = $t->request(req('eta', prefix => '/team-only', max => 0));
+        $r = $t->request($probe);
+        quiet(1);
         $held = remaining($r);
         last if defined $held && $held < 90;
+        sleep 0.1;
     }
     is($held, 100 - 52 - 2, 'a request in flight holds its estimate (52)');
-    my $probes = 1;
     close $s;
 
-    my $after;
-    for (1 .. 50) {
-        sleep 0.1;
-        $r = $t->request(req('eta', prefix => '/team-only', max => 0));
-        $after = remaining($r);
-        last if !defined $after || $after > 100 - 52 - 2 - 18 * $probes;
-        $probes++;
-    }
-    is($after, 100 - 2 - 18 * $probes,
-       'a client abort releases what the request held');
+    ok(quiet(), 'the aborted request ends');
+    $r = charged($probe);
+    is(remaining($r), 100 - 2, 'a client abort releases what it held');
 }
 
 # --- tokens_per_day ---------------------------------------------------------
 
-$r = $t->request(req('theta', prefix => '/daily'));
+$r = charged(req('theta', prefix => '/daily'));
 is($r->{status}, 200, 'day budget: first admitted');
-$r = $t->request(req('theta', prefix => '/daily'));
+$r = charged(req('theta', prefix => '/daily'));
 is($r->{status}, 200, 'second admitted (18 < 30)');
-$r = $t->request(req('theta', prefix => '/daily'));
+$r = charged(req('theta', prefix => '/daily'));
 is($r->{status}, 429, 'third denied (36 >= 30)');
 $msg = (json_decode($r->{body}) // {})->{error}{message} // '';
 like($msg, qr/zone daily .*day/, 'the message names the day window');
@@ -269,18 +292,18 @@ ok(abs(($r->{headers}{'retry-after'} // 0) - $midnight) <= 2,
 
 # --- hostile input ----------------------------------------------------------
 
-$r = $t->request(req('k' x 65536));
+$r = charged(req('k' x 65536));
 is($r->{status}, 200, 'a 64 KB key is admitted');
 is(remaining($r), 88, 'and counted');
-$r = $t->request(req('k' x 65536));
+$r = charged(req('k' x 65536));
 is(remaining($r), 70, 'as one key');
-$r = $t->request(req('k' x 65535 . 'j'));
+$r = charged(req('k' x 65535 . 'j'));
 is(remaining($r), 88, 'a key differing in its last byte is another');
 
-$r = $t->request(req('iota', max => '1' . '0' x 30));
+$r = charged(req('iota', max => '1' . '0' x 30));
 is($r->{status}, 200, 'max_tokens 10^30: admitted while budget is left');
 is(remaining($r), 0, 'its reservation is capped, and fills the budget');
-$r = $t->request(req('iota'));
+$r = charged(req('iota'));
 is(remaining($r), 100 - 18 - 12, 'then its usage replaces it');
 
 for my $bad (-5, '"many"', 1.5, '1e3') {
@@ -288,23 +311,23 @@ for my $bad (-5, '"many"', 1.5, '1e3') {
                        "max_tokens $bad is left out of the estimate");
 }
 
-$r = $t->request(req('lambda', prefix => '/huge'));
+$r = charged(req('lambda', prefix => '/huge'));
 is($r->{status}, 200, 'usage of 9e18 tokens');
-$r = $t->request(req('lambda'));
+$r = charged(req('lambda'));
 is($r->{status}, 429, 'is charged (capped) and spends the budget');
 
-$r = $t->request(req('mu', prefix => '/overflow'));
+$r = charged(req('mu', prefix => '/overflow'));
 is($r->{status}, 200, 'usage numbers that overflow');
-$r = $t->request(req('mu'));
+$r = charged(req('mu'));
 is($r->{status}, 200, 'are not charged beyond the estimate');
 is(remaining($r), 100 - 12 - 12, 'the estimate (12) stands instead');
 
 # --- reload keeps the counts ------------------------------------------------
 
 ok($t->reload($http), 'reload');
-$r = $t->request(req('alpha'));
+$r = charged(req('alpha'));
 is($r->{status}, 429, 'after reload, a spent budget stays spent');
-$r = $t->request(req('beta'));
+$r = charged(req('beta'));
 is(remaining($r), 100 - 36 - 12, 'and a partly spent one keeps its count');
 
 # --- many workers, concurrent clients: the bound ----------------------------
