@@ -65,6 +65,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
      *     ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_NONE;
      *     ctx->pii_count = 0;
      *     ctx->engine = NULL;
+     *     ctx->tokens_estimate = 0;
      */
 
     /*
@@ -75,6 +76,8 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
     ctx->alloc.alloc = ngx_http_azoai_palloc;
     ctx->alloc.pool = r->pool;
+
+    ctx->tokens_remaining = -1;
 
     /* token counts stay "not seen" until a response says otherwise */
     azoai_usage_init(&ctx->usage, 0);

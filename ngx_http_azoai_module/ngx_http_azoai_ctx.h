@@ -59,6 +59,10 @@ struct ngx_http_azoai_ctx_s {
     struct azoai_sse_s         *restore;
     ngx_uint_t                  pii_restored;
 
+    /* token budgets (ngx_http_azoai_tlimit.c) */
+    int64_t                     tokens_estimate;
+    int64_t                     tokens_remaining; /* -1: not limited */
+
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
     unsigned                    audit_sent:1; /* X-AzOAI-... from client */

@@ -34,6 +34,8 @@ static ngx_str_t  ngx_http_azoai_h_decision =
     ngx_string("X-AzOAI-Decision");
 static ngx_str_t  ngx_http_azoai_h_pii =
     ngx_string("X-AzOAI-PII-Masked");
+static ngx_str_t  ngx_http_azoai_h_tokens =
+    ngx_string("X-AzOAI-Tokens-Remaining");
 static ngx_str_t  ngx_http_azoai_h_prefix =
     ngx_string("X-AzOAI-");
 
@@ -166,7 +168,28 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
     value.data = p;
     value.len = ngx_sprintf(p, "%ui", ctx->pii_count) - p;
 
-    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii, &value);
+    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii, &value)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ctx->tokens_remaining < 0) {
+        return NGX_OK;
+    }
+
+    /* the tightest zone, as it stood when the request was admitted */
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "%L", ctx->tokens_remaining) - p;
+
+    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_tokens,
+                                         &value);
 }
 
 

@@ -211,6 +211,14 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
+    if (ctx->verdict.reason == AZOAI_ALLOW
+        && ngx_http_azoai_tlimit_admit(r, ctx) != NGX_OK)
+    {
+        ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
+                            "the request could not be counted against "
+                            "its token budget");
+    }
+
     if (ctx->verdict.reason == AZOAI_ALLOW) {
         ctx->decision = NGX_HTTP_AZOAI_DECISION_ALLOW;
 

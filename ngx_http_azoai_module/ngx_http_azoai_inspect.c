@@ -73,6 +73,9 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_OK;
     }
 
+    /* multipart and compressed bodies are not estimated: usage decides */
+    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+
     res = ngx_palloc(r->pool, sizeof(azoai_body_result_t));
     if (res == NULL) {
         return NGX_ERROR;

@@ -78,7 +78,8 @@ ngx_http_azoai_metrics_handler(ngx_http_request_t *r)
            + NGX_HTTP_AZOAI_DECISION_N * AZOAI_REASON_N
              * NGX_HTTP_AZOAI_PAGE_REQUESTS
            + NGX_HTTP_AZOAI_METRIC_PII_TYPES * NGX_HTTP_AZOAI_PAGE_PII
-           + NGX_HTTP_AZOAI_METRIC_DEPS * NGX_HTTP_AZOAI_PAGE_DEP;
+           + NGX_HTTP_AZOAI_METRIC_DEPS * NGX_HTTP_AZOAI_PAGE_DEP
+           + ngx_http_azoai_tlimit_metrics_size(r);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -90,6 +91,7 @@ ngx_http_azoai_metrics_handler(ngx_http_request_t *r)
     b->last = ngx_http_azoai_print_requests(b->pos, b->end, z->metrics);
     b->last = ngx_http_azoai_print_pii(b->last, b->end, z->metrics);
     b->last = ngx_http_azoai_print_deployments(b->last, b->end, z->metrics);
+    b->last = ngx_http_azoai_tlimit_metrics(r, b->last, b->end);
     b->last_buf = 1;
     b->last_in_chain = 1;
 

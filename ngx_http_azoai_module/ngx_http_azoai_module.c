@@ -163,6 +163,20 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       0,
       NULL },
 
+    { ngx_string("azoai_token_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_azoai_token_limit_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("azoai_token_limit"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
+      ngx_http_azoai_token_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("azoai_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_azoai_metrics,
@@ -219,6 +233,7 @@ ngx_http_azoai_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     amcf->metrics_zone = NULL;
+     *     amcf->tlimit_zones = NULL;
      */
 
     if (ngx_http_azoai_init_catalogs(cf, amcf) != NGX_OK) {
@@ -257,6 +272,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->audit_headers = NGX_CONF_UNSET;
     conf->pii_restore = NGX_CONF_UNSET;
+    conf->token_limits = NGX_CONF_UNSET_PTR;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
 
@@ -282,6 +298,9 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_AZOAI_MAX_BODY_SIZE);
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
     ngx_conf_merge_value(conf->pii_restore, prev->pii_restore, 0);
+
+    /* like limit_req: inherited only where a level sets none */
+    ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);
 
     if (ngx_http_azoai_merge_catalog(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

@@ -92,6 +92,7 @@ typedef struct {
     struct azoai_catalog_s       *builtin;      /* the compiled-in table */
     ngx_array_t                   catalogs;     /* ..._cached_catalog_t */
     ngx_shm_zone_t               *metrics_zone;
+    ngx_array_t                  *tlimit_zones; /* ngx_shm_zone_t * */
 } ngx_http_azoai_main_conf_t;
 
 
@@ -112,6 +113,8 @@ typedef struct {
     struct azoai_policy_conf_s   *policy;
 
     ngx_flag_t                    metrics;      /* azoai_metrics; here */
+
+    ngx_array_t                  *token_limits; /* ngx_shm_zone_t * */
 } ngx_http_azoai_loc_conf_t;
 
 
@@ -152,6 +155,21 @@ ngx_int_t ngx_http_azoai_log_handler(ngx_http_request_t *r);
 /* ngx_http_azoai_metrics_page.c */
 char *ngx_http_azoai_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+/* ngx_http_azoai_tlimit_conf.c */
+char *ngx_http_azoai_token_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_azoai_token_limit(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* ngx_http_azoai_tlimit.c */
+void ngx_http_azoai_tlimit_estimate(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t *body);
+ngx_int_t ngx_http_azoai_tlimit_admit(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+size_t ngx_http_azoai_tlimit_metrics_size(ngx_http_request_t *r);
+u_char *ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p,
+    u_char *last);
 
 /* ngx_http_azoai_request_id.c */
 ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);

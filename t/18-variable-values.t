@@ -24,7 +24,8 @@ my $t = AzoaiTest->new;
 
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
-              prompt_tokens completion_tokens total_tokens pii_restored);
+              prompt_tokens completion_tokens total_tokens pii_restored
+              tokens_remaining);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -126,7 +127,9 @@ values_are('allowed', $v,
     prompt_tokens => '11',
     completion_tokens => '7',
     total_tokens => '18',
-    pii_restored => '0');
+    pii_restored => '0',
+    # no azoai_token_limit here (t/44-token-limit.t sets one)
+    tokens_remaining => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'allowed: $azoai_request_id is the response X-AzOAI-Request-Id');
 is($v->{request_id}, $up && $up->{headers}{'x-azoai-request-id'},
@@ -156,7 +159,9 @@ values_are('route denial', $v,
     prompt_tokens => '',
     completion_tokens => '',
     total_tokens => '',
-    pii_restored => '0');
+    pii_restored => '0',
+    # no azoai_token_limit here (t/44-token-limit.t sets one)
+    tokens_remaining => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'route denial: $azoai_request_id is X-AzOAI-Request-Id');
 
@@ -183,7 +188,9 @@ values_are('body denial', $v,
     prompt_tokens => '',
     completion_tokens => '',
     total_tokens => '',
-    pii_restored => '0');
+    pii_restored => '0',
+    # no azoai_token_limit here (t/44-token-limit.t sets one)
+    tokens_remaining => '');
 
 # --- not judged: azoai off, and a path that is not Azure OpenAI ----------
 

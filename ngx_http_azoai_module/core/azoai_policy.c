@@ -72,7 +72,9 @@ static const azoai_reason_info_t  azoai_reasons[] = {
     [AZOAI_INVALID_BODY]         = { azoai_string("InvalidBody"), 400 },
     [AZOAI_BODY_TOO_LARGE]       = { azoai_string("BodyTooLarge"), 413 },
     [AZOAI_PII_BLOCKED]          = { azoai_string("PiiBlocked"), 403 },
-    [AZOAI_INTERNAL_ERROR]       = { azoai_string("InternalError"), 500 }
+    [AZOAI_INTERNAL_ERROR]       = { azoai_string("InternalError"), 500 },
+    [AZOAI_TOKEN_LIMIT]          =
+        { azoai_string("TokenLimitExceeded"), 429 }
 };
 
 

@@ -32,6 +32,7 @@ typedef enum {
     AZOAI_BODY_TOO_LARGE,
     AZOAI_PII_BLOCKED,
     AZOAI_INTERNAL_ERROR,
+    AZOAI_TOKEN_LIMIT,
     AZOAI_REASON_N
 } azoai_reason_e;
 
@@ -45,7 +46,7 @@ typedef struct azoai_policy_conf_s {
 
 typedef struct {
     unsigned         reason;           /* AZOAI_ALLOW or a reason */
-    unsigned         status;           /* 200, 400, 403, 413, 500 */
+    unsigned         status;           /* 200, 400, 403, 413, 429, 500 */
 
     /*
      * What the decision was about, for variables and logs; each may be

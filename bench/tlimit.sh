@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Token budgets: what azoai_token_limit costs a request.
+#
+# 1. wrk, 1 KB chat bodies, the module on without and with a token limit
+#    (two zones: one per key over 10,000 distinct keys in a 1 MB zone, one
+#    global), WORKERS workers (default 2); rounds alternate the variants.
+#    Prints median req/s, the median of the per-round ratios (limit / no
+#    limit), and the keys and evictions of the 1 MB zone.  TLIMIT_SKIP_WRK=1
+#    skips this part.
+# 2. callgrind, one process: user-space instructions per request without
+#    and with the limit, and those spent in the zone lock
+#    (ngx_shmtx_lock/unlock) per request.
+#
+# usage: tlimit.sh MODULE_SO [SECONDS_PER_RUN] [ROUNDS] [REQUESTS]
+set -euo pipefail
+
+so=${1:?usage: tlimit.sh MODULE_SO [SECONDS] [ROUNDS] [REQUESTS]}
+secs=${2:-${BENCH_SECONDS:-5}}
+rounds=${3:-${BENCH_ROUNDS:-3}}
+n=${4:-${BENCH_REQUESTS:-2000}}
+conns=${CONNS:-16}
+workers=${WORKERS:-2}
+keys=10000
+work=$(mktemp -d -t azoai-tlimit.XXXXXX)
+trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true;
+      sleep 0.5; rm -rf "$work"' EXIT
+chmod 755 "$work"
+mkdir -p "$work/logs"
+
+free_port() {
+    perl -MIO::Socket::INET -e \
+        'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1");
+         print $s->sockport'
+}
+
+# a 1 KB chat body, text only
+perl -e 'my $t = join " ", ("the quick brown fox jumps over it") x 28;
+         print "{\"messages\":[{\"role\":\"user\",\"content\":\"$t\"}],",
+               "\"max_tokens\":100}"' >"$work/body.json"
+echo "body: $(wc -c <"$work/body.json") bytes"
+
+path="/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21"
+
+conf() {   # conf MASTER(on|off) WORKERS BASEPORT
+    cat <<CONF
+load_module $so;
+master_process $1;
+worker_processes $2;
+daemon $([[ $1 == on ]] && echo on || echo off);
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    client_body_buffer_size 128k;
+    azoai_token_limit_zone \$http_x_team zone=team:1m
+                           tokens_per_minute=1000000000;
+    azoai_token_limit_zone all zone=global:1m tokens_per_minute=1000000000;
+    azoai_metrics_zone bench 1m;
+    upstream backend { server 127.0.0.1:$3; keepalive 32; }
+    server {
+        listen 127.0.0.1:$3;
+        default_type application/json;
+        location / {
+            return 200 '{"id":"x","usage":{"prompt_tokens":300,"completion_tokens":20,"total_tokens":320}}';
+        }
+    }
+    server {
+        listen 127.0.0.1:$(($3 + 1));
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai on;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        location / { proxy_pass http://backend; }
+    }
+    server {
+        listen 127.0.0.1:$(($3 + 2));
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai on;
+        azoai_token_limit zone=team;
+        azoai_token_limit zone=global;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        location / { proxy_pass http://backend; }
+        location = /metrics { azoai_metrics; }
+    }
+}
+CONF
+}
+
+median() {
+    tr ' ' '\n' | sed '/^$/d' | sort -g \
+        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+# --- 1. wrk ------------------------------------------------------------------
+if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
+
+base=$(free_port)
+conf on "$workers" "$base" >"$work/nginx.conf"
+/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log"
+sleep 0.5
+
+cat >"$work/post.lua" <<LUA
+local f = assert(io.open("$work/body.json", "rb"))
+local body = f:read("*a")
+f:close()
+local n = math.random(0, $keys)
+request = function()
+    n = (n + 1) % $keys
+    return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                                    ["X-Team"] = "team-" .. n}, body)
+end
+LUA
+
+for p in $((base + 1)) $((base + 2)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Team: t' \
+        -H 'Content-Type: application/json' --data-binary @"$work/body.json" \
+        "http://127.0.0.1:$p$path")
+    [[ $code == 200 ]] || { echo "port $p answered $code" >&2; exit 1; }
+done
+
+declare -A rps=()
+ratios=""
+for ((i = 1; i <= rounds; i++)); do
+    for v in off on; do
+        p=$([[ $v == off ]] && echo $((base + 1)) || echo $((base + 2)))
+        r=$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/post.lua" \
+                "http://127.0.0.1:$p$path" | awk '/Requests\/sec/ {print $2}')
+        rps[$v]="${rps[$v]:-} $r"
+    done
+    last_off=$(echo "${rps[off]}" | awk '{print $NF}')
+    last_on=$(echo "${rps[on]}" | awk '{print $NF}')
+    ratios="$ratios $(echo "$last_on / $last_off" | bc -l)"
+done
+
+echo "== wrk: 1 KB bodies, $workers worker(s), $conns connections, $keys keys"
+printf '%-28s %12s\n' variant "req/s(med)"
+printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | median)"
+printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | median)"
+printf 'paired ratio (median of %d rounds): %.3f (goal >= 0.97)\n' \
+    "$rounds" "$(echo "$ratios" | median)"
+curl -s "http://127.0.0.1:$((base + 2))/metrics" \
+    | awk '/^azoai_token_limit_(keys|evictions_total)\{zone="team"\}/ {
+               printf "zone team (1 MB): %s %s\n", $1, $2 }'
+
+if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
+    echo "error.log has alerts" >&2
+    exit 1
+fi
+
+kill "$(cat "$work/nginx.pid")"
+fi
+sleep 1
+
+# --- 2. callgrind --------------------------------------------------------------
+
+base=$(free_port)
+conf off 1 "$base" >"$work/cg.conf"
+
+cat >"$work/client.pl" <<'PERL'
+use strict;
+use warnings;
+use IO::Socket::INET;
+
+my ($port, $file, $n, $keys, $path) = @ARGV;
+open my $f, '<', $file or die "$file: $!";
+my $body = do { local $/; <$f> };
+my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die $!;
+
+for my $i (1 .. $n) {
+    print $s "POST $path HTTP/1.1\r\nHost: bench\r\n"
+        . "Content-Type: application/json\r\nX-Team: team-" . ($i % $keys)
+        . "\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
+    my $buf = '';
+    while ($buf !~ /\r\n\r\n/) {
+        sysread($s, $buf, 65536, length $buf) or die "closed";
+    }
+    my ($head, $rest) = split /\r\n\r\n/, $buf, 2;
+    $head =~ /^HTTP\/1.1 200/ or die "not 200: $head";
+    my ($len) = $head =~ /Content-Length: (\d+)/i;
+    while (length $rest < $len) {
+        sysread($s, $rest, 65536, length $rest) or die "closed";
+    }
+}
+PERL
+
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+    --toggle-collect=ngx_process_events_and_timers \
+    /usr/sbin/nginx -p "$work" -c "$work/cg.conf" \
+    >"$work/valgrind.log" 2>&1 &
+
+for _ in $(seq 100); do
+    perl -MIO::Socket::INET -e \
+        "exit !IO::Socket::INET->new('127.0.0.1:$((base + 2))')" && break
+    sleep 0.2
+done
+
+measure() {   # measure PORT -> "total lock" instructions
+    local out
+    perl "$work/client.pl" "$1" "$work/body.json" 20 "$keys" "$path"
+    callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    perl "$work/client.pl" "$1" "$work/body.json" "$n" "$keys" "$path"
+    callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    out=$(ls -v "$work"/cg.out.* | tail -1)
+    [[ -n ${CG_KEEP:-} ]] && mkdir -p "$CG_KEEP" && cp "$out" "$CG_KEEP/cg.$1"
+    callgrind_annotate --threshold=100 "$out" 2>/dev/null | awk '
+        /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
+        /ngx_shmtx_(lock|unlock)/ { gsub(",", "", $1); lock += $1 }
+        END { print total, lock + 0 }'
+}
+
+read -r off _ < <(measure $((base + 1)))
+read -r on lock < <(measure $((base + 2)))
+
+echo
+echo "== callgrind: user-space instructions per request, 1 KB body, $n requests over $keys keys"
+printf '%-28s %12d\n' "azoai on, no token limit" $((off / n))
+printf '%-28s %12d\n' "azoai on, two token zones" $((on / n))
+printf '%-28s %12d (%.2f%%)\n' "extra" $(((on - off) / n)) \
+    "$(echo "($on - $off) * 100 / $off" | bc -l)"
+printf '%-28s %12d\n' "in ngx_shmtx_lock/unlock" $((lock / n))

@@ -1,0 +1,44 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * What a request may cost in tokens, before Azure says: the estimate a
+ * token budget reserves when it admits a request.
+ *
+ * Prompt: the bytes of the body's string values (escapes not decoded;
+ * member names, numbers and JSON syntax not counted; strings that start
+ * with "data:" are base64 payloads and not counted), divided by 4 and
+ * rounded up: about one token per four bytes of English text, as OpenAI's
+ * tokenizers average.  A body that is not valid JSON counts whole.
+ *
+ * Output: the largest of the top-level max_tokens, max_completion_tokens
+ * and max_output_tokens given as a non-negative integer (capped at
+ * AZOAI_TLIMIT_MAX).  Any other value (negative, fraction, exponent,
+ * string) is left out: Azure refuses such a request, and its error
+ * response releases the reservation.
+ */
+
+#ifndef _AZOAI_ESTIMATE_H_INCLUDED_
+#define _AZOAI_ESTIMATE_H_INCLUDED_
+
+
+#include "azoai_core.h"
+
+
+/* bytes of text per token */
+#define AZOAI_ESTIMATE_BYTES_PER_TOKEN  4
+
+
+typedef struct {
+    int64_t          text_bytes;
+    int64_t          prompt;       /* text_bytes / 4, rounded up */
+    int64_t          max_output;   /* 0 when not given */
+    int64_t          total;        /* prompt + max_output, capped */
+    unsigned         max_ignored:1;/* given, but not a usable integer */
+    unsigned         invalid:1;    /* not JSON: counted whole */
+} azoai_estimate_t;
+
+
+void azoai_estimate_body(const u_char *body, size_t len, azoai_estimate_t *e);
+
+
+#endif /* _AZOAI_ESTIMATE_H_INCLUDED_ */

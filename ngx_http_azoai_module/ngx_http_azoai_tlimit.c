@@ -1,0 +1,746 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Token budgets per request: the estimate when the body is judged, one
+ * lock per zone to admit (and reserve) when the decision is applied, and
+ * one per zone to settle when the request ends (the request pool's
+ * cleanup: it runs whether the response came, the client went away or
+ * the upstream failed).
+ */
+
+
+#include <ngx_md5.h>
+
+#include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_tlimit.h"
+
+#include "azoai_estimate.h"
+
+
+/* the error log tells of evictions at most this often, per zone */
+#define NGX_HTTP_AZOAI_TLIMIT_TELL_EVERY  60
+
+/* the metrics page: fixed text, then lines per zone, each with its name */
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_FIXED  1024
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  6
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE   (64 + NGX_ATOMIC_T_LEN)
+
+/* 2^32 / the golden ratio: scrambles the second bucket choice */
+#define NGX_HTTP_AZOAI_TLIMIT_GOLDEN      0x9e3779b1
+
+/* a cost not known: the reservation stands */
+#define NGX_HTTP_AZOAI_TLIMIT_RESERVED    -1
+
+
+typedef struct {
+    ngx_http_azoai_tlimit_zone_t   *zone;
+    ngx_http_azoai_tlimit_slot_t   *slot;
+    azoai_tlimit_resv_t             resv;
+} ngx_http_azoai_tlimit_hold_t;
+
+
+/* what a request holds, in a cleanup of its pool */
+typedef struct {
+    ngx_http_request_t             *request;
+    ngx_http_azoai_ctx_t           *ctx;
+    ngx_uint_t                      nholds;
+    ngx_http_azoai_tlimit_hold_t    holds[1];
+} ngx_http_azoai_tlimit_set_t;
+
+
+/* a denial: which zone, which window, how long to wait */
+typedef struct {
+    ngx_http_azoai_tlimit_zone_t   *zone;
+    unsigned                        window;
+    int64_t                         retry_after;
+} ngx_http_azoai_tlimit_denial_t;
+
+
+static ngx_int_t ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_zone_t *zone, int64_t now, int64_t estimate,
+    ngx_http_azoai_tlimit_hold_t *hold, int64_t *left,
+    ngx_http_azoai_tlimit_denial_t *denial);
+static void ngx_http_azoai_tlimit_digest(ngx_str_t *key, u_char *digest);
+static ngx_http_azoai_tlimit_slot_t *ngx_http_azoai_tlimit_find(
+    ngx_http_azoai_tlimit_zone_t *zone, u_char *digest, int64_t now,
+    ngx_uint_t *evicted);
+static ngx_http_azoai_tlimit_slot_t *ngx_http_azoai_tlimit_claim(
+    ngx_http_azoai_tlimit_sh_t *sh, ngx_http_azoai_tlimit_slot_t *free,
+    ngx_http_azoai_tlimit_slot_t *idle, ngx_http_azoai_tlimit_slot_t *lru,
+    u_char *digest, uint32_t seconds, ngx_uint_t *evicted);
+static ngx_uint_t ngx_http_azoai_tlimit_idle(
+    ngx_http_azoai_tlimit_zone_t *zone, ngx_http_azoai_tlimit_slot_t *s,
+    int64_t now);
+static void ngx_http_azoai_tlimit_tell_evictions(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_zone_t *zone);
+static ngx_int_t ngx_http_azoai_tlimit_deny(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_http_azoai_tlimit_denial_t *denial);
+static void ngx_http_azoai_tlimit_cleanup(void *data);
+static int64_t ngx_http_azoai_tlimit_cost(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+static int64_t ngx_http_azoai_tlimit_now(void);
+static u_char *ngx_http_azoai_tlimit_metrics_keys(
+    ngx_http_azoai_main_conf_t *amcf, u_char *p, u_char *last);
+
+
+static ngx_str_t  ngx_http_azoai_retry_after = ngx_string("Retry-After");
+
+
+/* called with the body as received, before any masking */
+
+void
+ngx_http_azoai_tlimit_estimate(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t *body)
+{
+    azoai_estimate_t            e;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (alcf->token_limits == NULL) {
+        return;
+    }
+
+    azoai_estimate_body(body->data, body->len, &e);
+
+    ctx->tokens_estimate = e.total;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: token estimate %L: prompt %L (%L text bytes), "
+                   "max output %L", e.total, e.prompt, e.text_bytes,
+                   e.max_output);
+}
+
+
+/*
+ * NGX_OK: admitted by every zone (or limited by none), or denied with
+ * ctx->verdict set; NGX_ERROR: the request cannot be counted (the caller
+ * denies: fail closed).
+ */
+
+ngx_int_t
+ngx_http_azoai_tlimit_admit(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    int64_t                          now, left, remaining;
+    ngx_int_t                        rc;
+    ngx_uint_t                       i, n;
+    ngx_shm_zone_t                 **zones;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_azoai_loc_conf_t       *alcf;
+    ngx_http_azoai_tlimit_set_t     *set;
+    ngx_http_azoai_tlimit_denial_t   denial;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (alcf->token_limits == NULL) {
+        return NGX_OK;
+    }
+
+    zones = alcf->token_limits->elts;
+    n = alcf->token_limits->nelts;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_azoai_tlimit_set_t)
+                               + n * sizeof(ngx_http_azoai_tlimit_hold_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    set = cln->data;
+    set->request = r;
+    set->ctx = ctx;
+    set->nholds = 0;
+
+    cln->handler = ngx_http_azoai_tlimit_cleanup;
+
+    now = ngx_http_azoai_tlimit_now();
+    remaining = AZOAI_TLIMIT_MAX;
+
+    for (i = 0; i < n; i++) {
+        rc = ngx_http_azoai_tlimit_take(r, zones[i]->data, now,
+                                        ctx->tokens_estimate,
+                                        &set->holds[set->nholds], &left,
+                                        &denial);
+
+        if (rc == NGX_DECLINED) {
+            /* not limited by this zone: an empty key */
+            continue;
+        }
+
+        if (rc == NGX_BUSY) {
+            ctx->tokens_remaining = 0;
+            return ngx_http_azoai_tlimit_deny(r, ctx, &denial);
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        set->nholds++;
+
+        if (left < remaining) {
+            remaining = left;
+        }
+    }
+
+    if (set->nholds == 0) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < set->nholds; i++) {
+        (void) ngx_atomic_fetch_add(&set->holds[i].zone->sh->admitted, 1);
+    }
+
+    ctx->tokens_remaining = remaining;
+
+    return NGX_OK;
+}
+
+
+/*
+ * One zone, under its lock: find or make the key's slot, admit and
+ * reserve.  NGX_OK (held), NGX_BUSY (denied), NGX_DECLINED (empty key),
+ * NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_zone_t *zone, int64_t now, int64_t estimate,
+    ngx_http_azoai_tlimit_hold_t *hold, int64_t *left,
+    ngx_http_azoai_tlimit_denial_t *denial)
+{
+    unsigned                       rc;
+    ngx_str_t                      key;
+    ngx_uint_t                     evicted;
+    ngx_http_azoai_tlimit_slot_t  *slot;
+    u_char                         digest[NGX_HTTP_AZOAI_TLIMIT_DIGEST];
+
+    if (ngx_http_complex_value(r, &zone->key, &key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (key.len == 0) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: token zone \"%V\": empty key, not limited",
+                       &zone->name);
+        return NGX_DECLINED;
+    }
+
+    ngx_http_azoai_tlimit_digest(&key, digest);
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    slot = ngx_http_azoai_tlimit_find(zone, digest, now, &evicted);
+
+    if (slot == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                 "azoai: token zone \"%V\" is full: every "
+                                 "key that could make room is in use",
+                                 &zone->name);
+        return NGX_ERROR;
+    }
+
+    rc = azoai_tlimit_admit(&slot->window, &zone->budget, now, estimate,
+                            &hold->resv, left, &denial->retry_after);
+
+    if (rc == AZOAI_TLIMIT_ADMITTED) {
+        slot->inflight++;
+        hold->zone = zone;
+        hold->slot = slot;
+
+    } else {
+        zone->sh->limited++;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (evicted) {
+        ngx_http_azoai_tlimit_tell_evictions(r, zone);
+    }
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: token zone \"%V\": %s, estimate %L, "
+                   "%L left, retry after %L s", &zone->name,
+                   rc == AZOAI_TLIMIT_ADMITTED ? "admitted"
+                   : (rc == AZOAI_TLIMIT_DAY ? "day budget spent"
+                                             : "minute budget spent"),
+                   estimate, *left, denial->retry_after);
+
+    if (rc == AZOAI_TLIMIT_ADMITTED) {
+        return NGX_OK;
+    }
+
+    denial->zone = zone;
+    denial->window = rc;
+
+    return NGX_BUSY;
+}
+
+
+/*
+ * What a slot keeps of a key: short keys (up to 15 bytes) as they are,
+ * after their length; longer ones as their MD5, its first byte made 16 or
+ * more so that no short key looks the same.
+ */
+
+static void
+ngx_http_azoai_tlimit_digest(ngx_str_t *key, u_char *digest)
+{
+    ngx_md5_t  md5;
+
+    if (key->len < NGX_HTTP_AZOAI_TLIMIT_DIGEST) {
+        ngx_memzero(digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
+        digest[0] = (u_char) key->len;
+        ngx_memcpy(digest + 1, key->data, key->len);
+        return;
+    }
+
+    ngx_md5_init(&md5);
+    ngx_md5_update(&md5, key->data, key->len);
+    ngx_md5_final(digest, &md5);
+
+    digest[0] |= NGX_HTTP_AZOAI_TLIMIT_DIGEST;
+}
+
+
+/*
+ * The key's slot in either of its two buckets; else a free or idle slot
+ * in them; else the least recently used one that nobody holds (evicted).
+ * Called with the zone locked.
+ */
+
+static ngx_http_azoai_tlimit_slot_t *
+ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
+    u_char *digest, int64_t now, ngx_uint_t *evicted)
+{
+    uint32_t                       h[2], seconds;
+    ngx_uint_t                     b, i, nfree[2];
+    ngx_http_azoai_tlimit_sh_t    *sh;
+    ngx_http_azoai_tlimit_slot_t  *s, *bucket, *free, *idle, *lru;
+    ngx_http_azoai_tlimit_slot_t  *first[2];
+
+    sh = zone->sh;
+    seconds = (uint32_t) (now / 1000);
+
+    /* two bucket choices from one hash: its halves swapped, scrambled */
+
+    h[0] = ngx_murmur_hash2(digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
+    h[1] = ((h[0] >> 16) | (h[0] << 16)) * NGX_HTTP_AZOAI_TLIMIT_GOLDEN;
+
+    idle = NULL;
+    lru = NULL;
+    *evicted = 0;
+    nfree[0] = 0;
+    nfree[1] = 0;
+    first[0] = NULL;
+    first[1] = NULL;
+
+    for (b = 0; b < 2; b++) {
+        bucket = &sh->slots[(h[b] % sh->nbuckets)
+                            * NGX_HTTP_AZOAI_TLIMIT_WAYS];
+
+        for (i = 0; i < NGX_HTTP_AZOAI_TLIMIT_WAYS; i++) {
+            s = &bucket[i];
+
+            if (s->used_at == 0) {
+                if (nfree[b]++ == 0) {
+                    first[b] = s;
+                }
+
+                continue;
+            }
+
+            if (ngx_memcmp(s->digest, digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST)
+                == 0)
+            {
+                s->used_at = seconds;
+                return s;
+            }
+
+            if (s->inflight) {
+                continue;
+            }
+
+            if (idle == NULL && ngx_http_azoai_tlimit_idle(zone, s, now)) {
+                idle = s;
+
+            } else if (lru == NULL || s->used_at < lru->used_at) {
+                lru = s;
+            }
+        }
+    }
+
+    /* a new key goes to the emptier bucket: both fill evenly */
+
+    free = (nfree[1] > nfree[0]) ? first[1] : first[0];
+
+    return ngx_http_azoai_tlimit_claim(sh, free, idle, lru, digest, seconds,
+                                       evicted);
+}
+
+
+/*
+ * A slot for a new key: a free one, else one whose windows are empty,
+ * else the least recently used (evicted); NULL when every candidate is
+ * held by a request in flight.
+ */
+
+static ngx_http_azoai_tlimit_slot_t *
+ngx_http_azoai_tlimit_claim(ngx_http_azoai_tlimit_sh_t *sh,
+    ngx_http_azoai_tlimit_slot_t *free, ngx_http_azoai_tlimit_slot_t *idle,
+    ngx_http_azoai_tlimit_slot_t *lru, u_char *digest, uint32_t seconds,
+    ngx_uint_t *evicted)
+{
+    if (free == NULL) {
+        if (idle) {
+            free = idle;
+
+        } else if (lru) {
+            free = lru;
+            *evicted = 1;
+            sh->evicted++;
+            sh->evicted_untold++;
+
+        } else {
+            return NULL;
+        }
+
+        sh->keys--;
+    }
+
+    ngx_memzero(free, sizeof(ngx_http_azoai_tlimit_slot_t));
+    ngx_memcpy(free->digest, digest, NGX_HTTP_AZOAI_TLIMIT_DIGEST);
+    free->used_at = seconds ? seconds : 1;
+    sh->keys++;
+
+    return free;
+}
+
+
+/* a key whose windows have forgotten everything: its slot may be reused */
+
+static ngx_uint_t
+ngx_http_azoai_tlimit_idle(ngx_http_azoai_tlimit_zone_t *zone,
+    ngx_http_azoai_tlimit_slot_t *s, int64_t now)
+{
+    if (s->window.minute + 1 >= now / AZOAI_TLIMIT_MINUTE_MS) {
+        return 0;
+    }
+
+    return zone->budget.per_day == 0
+           || s->window.day < now / AZOAI_TLIMIT_DAY_MS;
+}
+
+
+static void
+ngx_http_azoai_tlimit_tell_evictions(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_zone_t *zone)
+{
+    time_t                       now;
+    ngx_uint_t                   n;
+    ngx_http_azoai_tlimit_sh_t  *sh;
+
+    sh = zone->sh;
+    now = ngx_time();
+    n = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (now - sh->evicted_told >= NGX_HTTP_AZOAI_TLIMIT_TELL_EVERY) {
+        n = sh->evicted_untold;
+        sh->evicted_untold = 0;
+        sh->evicted_told = now;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (n) {
+        ngx_http_azoai_log_error(NGX_LOG_WARN, r, 0,
+                                 "azoai: token zone \"%V\" is full: %ui "
+                                 "least recently used key(s) evicted; "
+                                 "their budgets start again",
+                                 &zone->name, n);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_http_azoai_tlimit_denial_t *denial)
+{
+    u_char                     *p;
+    ngx_table_elt_t            *h;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    if (denial->window == AZOAI_TLIMIT_DAY) {
+        ngx_http_azoai_deny(ctx, AZOAI_TOKEN_LIMIT,
+                            "the token budget of zone %V for the day "
+                            "(UTC) is spent (tokens_per_day=%L); retry in "
+                            "%L seconds", &denial->zone->name,
+                            denial->zone->budget.per_day,
+                            denial->retry_after);
+    } else {
+        ngx_http_azoai_deny(ctx, AZOAI_TOKEN_LIMIT,
+                            "the token budget of zone %V for the "
+                            "sliding minute is spent (tokens_per_minute=%L); "
+                            "retry in %L seconds", &denial->zone->name,
+                            denial->zone->budget.per_minute,
+                            denial->retry_after);
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (alcf->mode == NGX_HTTP_AZOAI_REPORT) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = ngx_http_azoai_retry_after;
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%L", denial->retry_after) - p;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+/* the request ends: each reservation is replaced by what it cost */
+
+static void
+ngx_http_azoai_tlimit_cleanup(void *data)
+{
+    ngx_http_azoai_tlimit_set_t *set = data;
+
+    int64_t                        now, cost, charged;
+    ngx_uint_t                     i;
+    ngx_http_azoai_tlimit_hold_t  *hold;
+
+    if (set->nholds == 0) {
+        return;
+    }
+
+    cost = ngx_http_azoai_tlimit_cost(set->request, set->ctx);
+    now = ngx_http_azoai_tlimit_now();
+
+    for (i = 0; i < set->nholds; i++) {
+        hold = &set->holds[i];
+
+        charged = (cost == NGX_HTTP_AZOAI_TLIMIT_RESERVED)
+                  ? hold->resv.reserved : cost;
+
+        ngx_shmtx_lock(&hold->zone->shpool->mutex);
+
+        azoai_tlimit_settle(&hold->slot->window, now, &hold->resv, charged);
+        hold->slot->inflight--;
+        hold->zone->sh->tokens += charged;
+        hold->zone->sh->ended++;
+
+        ngx_shmtx_unlock(&hold->zone->shpool->mutex);
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, set->request->connection->log, 0,
+                       "azoai: token zone \"%V\": reserved %L, charged %L",
+                       &hold->zone->name, hold->resv.reserved, charged);
+    }
+}
+
+
+/*
+ * What the request cost: the response's usage (total_tokens, else prompt
+ * plus completion, capped); without usage, the reservation for a 2xx
+ * response and nothing for any other end (an error, the client gone
+ * before the response, the upstream unreachable).
+ */
+
+static int64_t
+ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    int64_t          cost;
+    azoai_usage_t   *u;
+
+    u = &ctx->usage;
+
+    if (u->found) {
+        if (u->total_tokens >= 0) {
+            return azoai_tlimit_add(u->total_tokens, 0);
+        }
+
+        cost = 0;
+
+        if (u->prompt_tokens >= 0) {
+            cost = azoai_tlimit_add(cost, u->prompt_tokens);
+        }
+
+        if (u->completion_tokens >= 0) {
+            cost = azoai_tlimit_add(cost, u->completion_tokens);
+        }
+
+        return cost;
+    }
+
+    if (r->headers_out.status >= NGX_HTTP_OK
+        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        return NGX_HTTP_AZOAI_TLIMIT_RESERVED;
+    }
+
+    return 0;
+}
+
+
+static int64_t
+ngx_http_azoai_tlimit_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (int64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/* azoai_metrics: the series of every token zone */
+
+size_t
+ngx_http_azoai_tlimit_metrics_size(ngx_http_request_t *r)
+{
+    size_t                         size;
+    ngx_uint_t                     i;
+    ngx_shm_zone_t               **zones;
+    ngx_http_azoai_main_conf_t    *amcf;
+    ngx_http_azoai_tlimit_zone_t  *zone;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
+
+    if (amcf->tlimit_zones == NULL) {
+        return 0;
+    }
+
+    zones = amcf->tlimit_zones->elts;
+    size = NGX_HTTP_AZOAI_TLIMIT_PAGE_FIXED;
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+        size += NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES
+                * (NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE + zone->name.len);
+    }
+
+    return size;
+}
+
+
+u_char *
+ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p, u_char *last)
+{
+    ngx_uint_t                     i;
+    ngx_shm_zone_t               **zones;
+    ngx_http_azoai_main_conf_t    *amcf;
+    ngx_http_azoai_tlimit_sh_t    *sh;
+    ngx_http_azoai_tlimit_zone_t  *zone;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
+
+    if (amcf->tlimit_zones == NULL) {
+        return p;
+    }
+
+    zones = amcf->tlimit_zones->elts;
+
+    p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_requests_total Requests judged by a "
+        "token zone, by result.\n"
+        "# TYPE azoai_token_limit_requests_total counter\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+        sh = zone->sh;
+
+        p = ngx_slprintf(p, last,
+            "azoai_token_limit_requests_total{zone=\"%V\","
+            "result=\"admitted\"} %uA\n"
+            "azoai_token_limit_requests_total{zone=\"%V\","
+            "result=\"limited\"} %uA\n",
+            &zone->name, sh->admitted, &zone->name, sh->limited);
+    }
+
+    p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_ended_total Admitted requests that "
+        "ended and were charged.\n"
+        "# TYPE azoai_token_limit_ended_total counter\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+
+        p = ngx_slprintf(p, last,
+                         "azoai_token_limit_ended_total{zone=\"%V\"} %uA\n",
+                         &zone->name, zone->sh->ended);
+    }
+
+    p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_tokens_total Tokens charged to a token "
+        "zone (usage, or the estimate where none came).\n"
+        "# TYPE azoai_token_limit_tokens_total counter\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+
+        p = ngx_slprintf(p, last,
+                         "azoai_token_limit_tokens_total{zone=\"%V\"} %uA\n",
+                         &zone->name, zone->sh->tokens);
+    }
+
+    return ngx_http_azoai_tlimit_metrics_keys(amcf, p, last);
+}
+
+
+/* the zones' keys and evictions */
+
+static u_char *
+ngx_http_azoai_tlimit_metrics_keys(ngx_http_azoai_main_conf_t *amcf,
+    u_char *p, u_char *last)
+{
+    ngx_uint_t                     i;
+    ngx_shm_zone_t               **zones;
+    ngx_http_azoai_tlimit_zone_t  *zone;
+
+    zones = amcf->tlimit_zones->elts;
+
+    p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_keys Keys a token zone holds.\n"
+        "# TYPE azoai_token_limit_keys gauge\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+
+        p = ngx_slprintf(p, last, "azoai_token_limit_keys{zone=\"%V\"} %uA\n",
+                         &zone->name, zone->sh->keys);
+    }
+
+    p = ngx_slprintf(p, last,
+        "# HELP azoai_token_limit_evictions_total Keys evicted from a full "
+        "token zone.\n"
+        "# TYPE azoai_token_limit_evictions_total counter\n");
+
+    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+        zone = zones[i]->data;
+
+        p = ngx_slprintf(p, last,
+                         "azoai_token_limit_evictions_total{zone=\"%V\"} "
+                         "%uA\n", &zone->name, zone->sh->evicted);
+    }
+
+    return p;
+}
