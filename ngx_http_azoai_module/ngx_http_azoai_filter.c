@@ -19,8 +19,6 @@ static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_azoai_type_is(ngx_str_t *type, ngx_str_t *want);
 static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
-static ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *value);
 static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
 
 
@@ -190,29 +188,6 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
 
     return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_tokens,
                                          &value);
-}
-
-
-static ngx_int_t
-ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    h->key = *key;
-    h->value = *value;
-    h->lowcase_key = NULL;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
 }
 
 

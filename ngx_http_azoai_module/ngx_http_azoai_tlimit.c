@@ -470,7 +470,7 @@ ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_http_azoai_tlimit_denial_t *denial)
 {
     u_char                     *p;
-    ngx_table_elt_t            *h;
+    ngx_str_t                   value;
     ngx_http_azoai_loc_conf_t  *alcf;
 
     if (denial->window == AZOAI_TLIMIT_DAY) {
@@ -500,21 +500,11 @@ ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
+    value.data = p;
+    value.len = ngx_sprintf(p, "%L", denial->retry_after) - p;
 
-    h->hash = 1;
-    h->key = ngx_http_azoai_retry_after;
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%L", denial->retry_after) - p;
-    h->lowcase_key = NULL;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-
-    return NGX_OK;
+    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_retry_after,
+                                         &value);
 }
 
 

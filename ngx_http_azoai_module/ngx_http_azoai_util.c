@@ -45,6 +45,31 @@ ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
 }
 
 
+/* a header of the response to the client */
+
+ngx_int_t
+ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
 /* "allow", "deny", "report-deny"; empty for none */
 
 ngx_str_t *
