@@ -79,8 +79,6 @@ static void ngx_http_azoai_tlimit_cleanup(void *data);
 static int64_t ngx_http_azoai_tlimit_cost(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static int64_t ngx_http_azoai_tlimit_now(void);
-static u_char *ngx_http_azoai_tlimit_metrics_keys(
-    ngx_http_azoai_main_conf_t *amcf, u_char *p, u_char *last);
 
 
 static ngx_str_t  ngx_http_azoai_retry_after = ngx_string("Retry-After");
@@ -632,14 +630,47 @@ ngx_http_azoai_tlimit_metrics_size(ngx_http_request_t *r)
 }
 
 
+/* a series of every token zone: one counter of the zone's shared part */
+typedef struct {
+    char                       *name;
+    char                       *help;      /* NULL: the family goes on */
+    char                       *type;
+    char                       *labels;    /* after the zone's label */
+    size_t                      offset;    /* in ..._tlimit_sh_t */
+} ngx_http_azoai_tlimit_series_t;
+
+
+#define ngx_http_azoai_tlimit_counter(name, help, type, labels, field)       \
+    { name, help, type, labels, offsetof(ngx_http_azoai_tlimit_sh_t, field) }
+
+static ngx_http_azoai_tlimit_series_t  ngx_http_azoai_tlimit_series[] = {
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_requests_total",
+        "Requests judged by a token zone, by result.", "counter",
+        ",result=\"admitted\"", admitted),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_requests_total",
+        NULL, NULL, ",result=\"limited\"", limited),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_ended_total",
+        "Admitted requests that ended and were charged.", "counter", "",
+        ended),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_tokens_total",
+        "Tokens charged to a token zone (usage, or the estimate where "
+        "none came).", "counter", "", tokens),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_keys",
+        "Keys a token zone holds.", "gauge", "", keys),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_evictions_total",
+        "Keys evicted from a full token zone.", "counter", "", evicted)
+};
+
+
 u_char *
 ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p, u_char *last)
 {
-    ngx_uint_t                     i;
-    ngx_shm_zone_t               **zones;
-    ngx_http_azoai_main_conf_t    *amcf;
-    ngx_http_azoai_tlimit_sh_t    *sh;
-    ngx_http_azoai_tlimit_zone_t  *zone;
+    ngx_uint_t                       i, s;
+    ngx_atomic_t                    *count;
+    ngx_shm_zone_t                 **zones;
+    ngx_http_azoai_main_conf_t      *amcf;
+    ngx_http_azoai_tlimit_zone_t    *zone;
+    ngx_http_azoai_tlimit_series_t  *series;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_azoai_module);
 
@@ -649,87 +680,25 @@ ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p, u_char *last)
 
     zones = amcf->tlimit_zones->elts;
 
-    p = ngx_slprintf(p, last,
-        "# HELP azoai_token_limit_requests_total Requests judged by a "
-        "token zone, by result.\n"
-        "# TYPE azoai_token_limit_requests_total counter\n");
+    for (s = 0; s < sizeof(ngx_http_azoai_tlimit_series)
+                    / sizeof(ngx_http_azoai_tlimit_series[0]); s++)
+    {
+        series = &ngx_http_azoai_tlimit_series[s];
 
-    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
-        zone = zones[i]->data;
-        sh = zone->sh;
+        if (series->help) {
+            p = ngx_slprintf(p, last, "# HELP %s %s\n# TYPE %s %s\n",
+                             series->name, series->help, series->name,
+                             series->type);
+        }
 
-        p = ngx_slprintf(p, last,
-            "azoai_token_limit_requests_total{zone=\"%V\","
-            "result=\"admitted\"} %uA\n"
-            "azoai_token_limit_requests_total{zone=\"%V\","
-            "result=\"limited\"} %uA\n",
-            &zone->name, sh->admitted, &zone->name, sh->limited);
-    }
+        for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
+            zone = zones[i]->data;
+            count = (ngx_atomic_t *) ((u_char *) zone->sh + series->offset);
 
-    p = ngx_slprintf(p, last,
-        "# HELP azoai_token_limit_ended_total Admitted requests that "
-        "ended and were charged.\n"
-        "# TYPE azoai_token_limit_ended_total counter\n");
-
-    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
-        zone = zones[i]->data;
-
-        p = ngx_slprintf(p, last,
-                         "azoai_token_limit_ended_total{zone=\"%V\"} %uA\n",
-                         &zone->name, zone->sh->ended);
-    }
-
-    p = ngx_slprintf(p, last,
-        "# HELP azoai_token_limit_tokens_total Tokens charged to a token "
-        "zone (usage, or the estimate where none came).\n"
-        "# TYPE azoai_token_limit_tokens_total counter\n");
-
-    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
-        zone = zones[i]->data;
-
-        p = ngx_slprintf(p, last,
-                         "azoai_token_limit_tokens_total{zone=\"%V\"} %uA\n",
-                         &zone->name, zone->sh->tokens);
-    }
-
-    return ngx_http_azoai_tlimit_metrics_keys(amcf, p, last);
-}
-
-
-/* the zones' keys and evictions */
-
-static u_char *
-ngx_http_azoai_tlimit_metrics_keys(ngx_http_azoai_main_conf_t *amcf,
-    u_char *p, u_char *last)
-{
-    ngx_uint_t                     i;
-    ngx_shm_zone_t               **zones;
-    ngx_http_azoai_tlimit_zone_t  *zone;
-
-    zones = amcf->tlimit_zones->elts;
-
-    p = ngx_slprintf(p, last,
-        "# HELP azoai_token_limit_keys Keys a token zone holds.\n"
-        "# TYPE azoai_token_limit_keys gauge\n");
-
-    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
-        zone = zones[i]->data;
-
-        p = ngx_slprintf(p, last, "azoai_token_limit_keys{zone=\"%V\"} %uA\n",
-                         &zone->name, zone->sh->keys);
-    }
-
-    p = ngx_slprintf(p, last,
-        "# HELP azoai_token_limit_evictions_total Keys evicted from a full "
-        "token zone.\n"
-        "# TYPE azoai_token_limit_evictions_total counter\n");
-
-    for (i = 0; i < amcf->tlimit_zones->nelts; i++) {
-        zone = zones[i]->data;
-
-        p = ngx_slprintf(p, last,
-                         "azoai_token_limit_evictions_total{zone=\"%V\"} "
-                         "%uA\n", &zone->name, zone->sh->evicted);
+            p = ngx_slprintf(p, last, "%s{zone=\"%V\"%s} %uA\n",
+                             series->name, &zone->name, series->labels,
+                             *count);
+        }
     }
 
     return p;
