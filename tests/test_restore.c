@@ -22,6 +22,11 @@
 #define TEST_OUT_MAX  (256 * 1024)
 
 
+/* azoai_pii_response: masking in JSON responses when set */
+static const azoai_pii_engine_t  *test_engine;
+static size_t                     test_masked;
+
+
 typedef struct {
     u_char           data[TEST_OUT_MAX];
     size_t           len;
@@ -45,6 +50,12 @@ static void test_sse_tail_released(void **state);
 static void test_sse_responses_api(void **state);
 static void test_sse_framing_kept(void **state);
 static void test_sse_long_event(void **state);
+static void test_start(azoai_sse_t *s, azoai_resp_mask_t *m,
+    const azoai_pseudo_t *map, azoai_alloc_t *a, unsigned json,
+    test_out_t *out);
+static azoai_pii_engine_t *test_mask_engine(void);
+static void test_json_mask(void **state);
+static void test_json_mask_unscannable(void **state);
 
 
 static int
@@ -57,6 +68,21 @@ test_write(void *data, const u_char *p, size_t len)
     o->len += len;
 
     return 0;
+}
+
+
+static void
+test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
+    azoai_alloc_t *a, unsigned json, test_out_t *out)
+{
+    out->len = 0;
+
+    azoai_sse_init(s, map, a, json, test_write, out);
+    azoai_resp_mask_init(m, test_engine, a);
+
+    if (test_engine) {
+        s->mask = m;
+    }
 }
 
 
@@ -87,16 +113,17 @@ static size_t
 test_run(const azoai_pseudo_t *map, unsigned json, const char *in,
     size_t chunk, test_out_t *out)
 {
-    size_t         len, pos, n;
-    azoai_sse_t    s;
-    test_arena_t   arena;
-    azoai_alloc_t  a;
+    size_t             len, pos, n;
+    azoai_sse_t        s;
+    test_arena_t       arena;
+    azoai_alloc_t      a;
+    azoai_resp_mask_t  m;
 
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
     out->len = 0;
 
-    azoai_sse_init(&s, map, &a, json, test_write, out);
+    test_start(&s, &m, map, &a, json, out);
 
     len = strlen(in);
 
@@ -108,6 +135,7 @@ test_run(const azoai_pseudo_t *map, unsigned json, const char *in,
 
     assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
     assert_true(s.held <= AZOAI_SSE_EVENT_MAX + AZOAI_PSEUDO_TOKEN_MAX);
+    test_masked = m.masked;
 
     test_arena_free(&arena);
 
@@ -141,19 +169,20 @@ test_expect_all_splits(const azoai_pseudo_t *map, unsigned json,
         b = a + cut;
 
         {
-            azoai_sse_t    s;
-            test_arena_t   arena;
-            azoai_alloc_t  al;
+            azoai_sse_t        s;
+            test_arena_t       arena;
+            azoai_alloc_t      al;
+            azoai_resp_mask_t  m;
 
             memset(&arena, 0, sizeof(arena));
             al = test_arena_allocator(&arena);
-            out.len = 0;
-            azoai_sse_init(&s, map, &al, json, test_write, &out);
+            test_start(&s, &m, map, &al, json, &out);
             assert_int_equal(azoai_sse_feed(&s, (u_char *) a, cut),
                              AZOAI_OK);
             assert_int_equal(azoai_sse_feed(&s, (u_char *) b, len - cut),
                              AZOAI_OK);
             assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+            assert_int_equal(m.masked, test_masked);
             test_arena_free(&arena);
         }
 
@@ -550,6 +579,115 @@ test_sse_long_event(void **state)
 }
 
 
+
+/* e-mails masked, phones (pseudonym) as "[PHONE]", hash on IBAN */
+
+static azoai_pii_engine_t *
+test_mask_engine(void)
+{
+    char                 err[128];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL,
+                                             AZOAI_PII_ACTION_MASK),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_PHONE,
+                                             AZOAI_PII_ACTION_PSEUDONYM),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
+/*
+ * azoai_pii_response: text fields masked, a restored value not masked
+ * again, other members untouched, at every split of the response
+ */
+
+static void
+test_json_mask(void **state)
+{
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_expect_all_splits(p, 1,
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail z@y.org, [EMAIL_1] or call +1 415 555 0199.\","
+        "\"tool_calls\":[{\"function\":{\"arguments\":"
+        "\"{\\\"to\\\":\\\"q@r.net\\\"}\"}}]}}]}",
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail [EMAIL], a@x.io or call [PHONE].\","
+        "\"tool_calls\":[{\"function\":{\"arguments\":"
+        "\"{\\\"to\\\":\\\"[EMAIL]\\\"}\"}}]}}]}", 1);
+    assert_int_equal(test_masked, 3);
+
+    /* without pseudonyms to restore */
+    test_expect_all_splits(NULL, 1,
+        "{\"output_text\":\"x z@y.org\"}",
+        "{\"output_text\":\"x [EMAIL]\"}", 0);
+    assert_int_equal(test_masked, 1);
+
+    /* streams are not scanned: they pass as restoring leaves them */
+    test_expect_all_splits(p, 0,
+        "data: {\"choices\":[{\"delta\":{\"content\":\"z@y.org\"}}]}\n\n",
+        "data: {\"choices\":[{\"delta\":{\"content\":\"z@y.org\"}}]}\n\n",
+        0);
+    assert_int_equal(test_masked, 0);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/* a JSON response that cannot be scanned does not pass: fail closed */
+
+static void
+test_json_mask_unscannable(void **state)
+{
+    test_out_t           out;
+    azoai_sse_t          s;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_resp_mask_t    m;
+    azoai_pii_engine_t  *e;
+
+    static const char  bad[] = "{\"content\":\"z@y.org\"";
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_start(&s, &m, NULL, &a, 1, &out);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) bad, sizeof(bad) - 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_DECLINED);
+    assert_int_equal(out.len, 0);
+
+    /* longer than AZOAI_SSE_JSON_MAX */
+    test_start(&s, &m, NULL, &a, 1, &out);
+    s.len = AZOAI_SSE_JSON_MAX;
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) bad, 1), AZOAI_DECLINED);
+    assert_int_equal(out.len, 0);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
 int
 main(void)
 {
@@ -565,6 +703,8 @@ main(void)
         cmocka_unit_test(test_sse_responses_api),
         cmocka_unit_test(test_sse_framing_kept),
         cmocka_unit_test(test_sse_long_event),
+        cmocka_unit_test(test_json_mask),
+        cmocka_unit_test(test_json_mask_unscannable),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

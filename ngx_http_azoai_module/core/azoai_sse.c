@@ -67,7 +67,13 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             return azoai_sse_append(s, in, len);
         }
 
-        /* too long to read: what was held and the rest pass as they are */
+        /* too long to read: unscanned text must not pass (fail closed) */
+
+        if (s->mask) {
+            return AZOAI_DECLINED;
+        }
+
+        /* what was held and the rest pass as they are */
 
         s->passing = 1;
         s->passed++;
@@ -172,6 +178,9 @@ azoai_sse_finish(azoai_sse_t *s)
 
         if (rc == AZOAI_OK) {
             rc = azoai_sse_rewrite(s, s->buf, s->len, 0);
+
+        } else if (rc == AZOAI_DECLINED && s->mask) {
+            return AZOAI_DECLINED;
 
         } else if (rc == AZOAI_DECLINED) {
             s->passed++;
@@ -313,8 +322,9 @@ static int
 azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
     const azoai_restore_span_t *sp)
 {
-    size_t              carry_len, hold_len;
+    size_t              carry_len, hold_len, raw_len;
     u_char             *hold;
+    const u_char       *raw;
     azoai_sse_carry_t  *c;
     u_char              carry[AZOAI_PSEUDO_TOKEN_MAX];
     u_char              tail[AZOAI_PSEUDO_TOKEN_MAX];
@@ -338,9 +348,23 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         hold = tail;
     }
 
-    if (azoai_restore_string(s->map, carry, carry_len, ev + base + sp->offset,
-                             sp->len, sp->level, hold, &hold_len,
-                             &s->restored, s->write, s->data)
+    raw = ev + base + sp->offset;
+    raw_len = sp->len;
+
+    /* masked before restoring: a restored value is not masked again */
+
+    if (s->mask && s->json) {
+        if (azoai_resp_mask_string(s->mask, raw, raw_len) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        raw = s->mask->buf;
+        raw_len = s->mask->len;
+    }
+
+    if (azoai_restore_string(s->map, carry, carry_len, raw, raw_len,
+                             sp->level, hold, &hold_len, &s->restored,
+                             s->write, s->data)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;

@@ -25,6 +25,7 @@
 #include "azoai_core.h"
 #include "azoai_pseudo.h"
 #include "azoai_restore.h"
+#include "azoai_resp_mask.h"
 
 
 /* an event longer than this passes as it is */
@@ -62,6 +63,9 @@ struct azoai_sse_s {
     void                    *data;
     azoai_restore_doc_t      doc;
 
+    /* azoai_pii_response: the text of JSON responses is masked first */
+    azoai_resp_mask_t       *mask;
+
     /* the incomplete event (or the whole JSON response) */
     u_char                  *buf;
     size_t                   len;
@@ -83,10 +87,14 @@ void azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map,
     azoai_alloc_t *a, unsigned json, azoai_restore_write_pt write,
     void *data);
 
-/* AZOAI_OK or AZOAI_ERROR (memory, or write failed) */
+/*
+ * AZOAI_OK or AZOAI_ERROR (memory, or write failed); with mask set,
+ * AZOAI_DECLINED for a JSON response that cannot be scanned (too long, or
+ * not JSON): nothing of it was written, the caller fails closed
+ */
 int azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len);
 
-/* the end of the response: what is held back is written */
+/* the end of the response: what is held back is written; as feed */
 int azoai_sse_finish(azoai_sse_t *s);
 
 
