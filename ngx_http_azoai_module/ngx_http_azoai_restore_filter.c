@@ -11,10 +11,10 @@
  * Compressed responses, errors and types other than JSON and event
  * streams pass as they are.
  *
- * azoai_pii_response: the text fields of a JSON response are masked with
- * the location's detectors before pseudonyms are put back; a JSON
- * response that cannot be scanned is not sent (fail closed).  Event
- * streams are not scanned yet.
+ * azoai_pii_response: the text fields of a response are masked with the
+ * location's detectors before pseudonyms are put back; a response that
+ * cannot be scanned (compressed, not JSON, an event too long) is not
+ * sent, or a stream is cut there (fail closed).
  */
 
 
@@ -151,19 +151,13 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     json = ngx_http_azoai_restore_type(r);
 
-    if (json == 0 && !restore) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "azoai: an event stream is not scanned for PII");
-        return NGX_OK;
-    }
-
-    if (mask && json == 1 && r->headers_out.status == NGX_HTTP_OK
+    if (mask && json != 2 && r->headers_out.status == NGX_HTTP_OK
         && r->headers_out.content_encoding
         && r->headers_out.content_encoding->value.len)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "azoai: a compressed JSON response cannot be scanned "
-                      "for PII and is not sent (azoai_pii_response)");
+                      "azoai: a compressed response cannot be scanned for "
+                      "PII and is not sent (azoai_pii_response)");
         return NGX_ERROR;
     }
 
@@ -187,7 +181,7 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
                    json, ngx_http_azoai_restore_write, rs);
 
-    if (mask && json) {
+    if (mask) {
         alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
         azoai_resp_mask_init(&rs->mask, alcf->pii.engine, &ctx->alloc);
         rs->sse.mask = &rs->mask;
@@ -283,8 +277,8 @@ ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
 
     if (rc == AZOAI_DECLINED) {
         ngx_log_error(NGX_LOG_ERR, rs->request->connection->log, 0,
-                      "azoai: a JSON response that cannot be scanned for "
-                      "PII is not sent (azoai_pii_response)");
+                      "azoai: a response that cannot be scanned for PII is "
+                      "not sent further (azoai_pii_response)");
     }
 
     return (rc == AZOAI_OK) ? NGX_OK : NGX_ERROR;

@@ -1,12 +1,13 @@
 #!/usr/bin/perl
 
 # azoai_pii_response on: PII that the model writes in a JSON completion
-# (its text and its tool call arguments) is masked with the location's
-# detectors and actions, pseudonym as "[TYPE]"; a value put back by
-# azoai_pii_restore is not masked again; members that are not text pass
-# as sent; over HTTP/1.1 and HTTP/2.  Azure is asked for an identity
-# encoding, and a JSON response compressed anyway is not sent.  Report
-# mode and "off" change nothing.
+# or an event stream (its text and its tool call arguments) is masked with
+# the location's detectors and actions, pseudonym as "[TYPE]"; a value put
+# back by azoai_pii_restore is not masked again; members that are not
+# text pass as sent; streams cut in pieces of 1, 2 and 3 bytes, buffering
+# on and off, over HTTP/1.1 and HTTP/2.  Azure is asked for an identity
+# encoding, and a response compressed anyway is not sent.  Report mode
+# and "off" change nothing.
 
 use strict;
 use warnings;
@@ -24,6 +25,7 @@ $t->write_catalog;
 $t->write_conf(<<'EOF2');
     azoai_catalog %%CATALOG%%;
     azoai_deployment off gpt-4o 2024-11-20;
+    azoai_deployment unbuffered gpt-4o 2024-11-20;
     azoai_deployment report gpt-4o 2024-11-20;
     log_format resp '$http_x_test_id $azoai_pii_count $azoai_pii_restored '
                     '$azoai_pii_response_count $azoai_total_tokens';
@@ -41,6 +43,10 @@ $t->write_conf(<<'EOF2');
         access_log %%DIR%%/resp.log resp;
 
         location / {
+            proxy_pass http://%%UPSTREAM%%;
+        }
+        location /openai/deployments/unbuffered/ {
+            proxy_buffering off;
             proxy_pass http://%%UPSTREAM%%;
         }
         location /openai/deployments/off/ {
@@ -135,14 +141,51 @@ like($reqs[-1]{raw}, qr/\r\nAccept-Encoding: identity\r\n/i,
 unlike($reqs[-1]{raw}, qr/Accept-Encoding: gzip/i, 'not for gzip');
 ok(!$r->{status} && index($r->{body} // '', "\x1f\x8b") < 0,
    'a compressed response is not passed on: the connection is closed');
-like($t->error_log, qr/compressed JSON response cannot be scanned/,
+like($t->error_log, qr/compressed response cannot be scanned/,
      'and that is logged');
 
-# an event stream still streams (it is not scanned)
+# event streams: the same text in pieces of 1, 2 and 3 bytes (every value
+# and the token split at every offset), each event in two writes, with
+# buffering on and off, as text and as tool call arguments
 
-$r = ask('sse', id => 'sse');
-is($r->{status}, 200, 'SSE: 200');
-is($r->{body}, AzoaiTest::sse_chat_stream(), 'SSE: as sent');
+sub stream_text {
+    my ($body, $args) = @_;
+    my $text = '';
+    for my $data ($body =~ /^data: (.*)$/mg) {
+        next if $data eq '[DONE]';
+        my $d = (json_decode($data)->{choices} || [{}])->[0]{delta} || {};
+        $text .= $args ? ($d->{tool_calls} ? $d->{tool_calls}[0]{function}
+                                                 {arguments} : '')
+                       : ($d->{content} // '');
+    }
+    return $text;
+}
+
+for my $n (1, 2, 3) {
+    for my $at ('chat-mini', 'unbuffered') {
+        my $name = "SSE $n-byte pieces, $at";
+        $r = ask("pii-sse-$n", at => $at, id => "sse$n$at");
+        is($r->{status}, 200, "$name: 200");
+        is($r->{headers}{'transfer-encoding'}, 'chunked',
+           "$name: chunked to HTTP/1.1");
+        is(stream_text($r->{body}), $CONTENT, "$name: masked, restored");
+        like($r->{body}, qr/data: \[DONE\]\n\n\z/, "$name: [DONE] last");
+        is($t->access_log_wait(qr/^sse$n$at /, 'resp.log'),
+           "sse$n$at 1 1 2 ", "$name: \$azoai_pii_response_count 2");
+
+        $r = ask("pii-args-$n", at => $at);
+        my $a = eval { json_decode(stream_text($r->{body}, 1)) } || {};
+        is($a->{to}, $CONTENT =~ s/\.$//r . '.',
+           "$name: tool arguments masked, still JSON");
+    }
+}
+
+SKIP: {
+    skip 'curl without HTTP/2', 2 unless curl_h2_available();
+    $r = ask('pii-sse-2', h2 => 1);
+    is($r->{status}, 200, 'HTTP/2 SSE: 200');
+    is(stream_text($r->{body}), $CONTENT, 'HTTP/2 SSE: masked, restored');
+}
 
 $t->error_log_clean;
 unlike($t->error_log . $t->read_file('resp.log'),

@@ -15,7 +15,8 @@
  * Bytes held back at any time: the incomplete event at the end of the
  * input, AZOAI_SSE_EVENT_MAX at most (a longer event is written as it
  * comes, not rewritten), plus AZOAI_PSEUDO_TOKEN_MAX per held tail, for
- * AZOAI_SSE_CARRIES texts at most.
+ * AZOAI_SSE_CARRIES texts at most; with masking (azoai_pii_response),
+ * AZOAI_RESP_MASK_CARRY per held tail.
  */
 
 #ifndef _AZOAI_SSE_H_INCLUDED_
@@ -46,7 +47,7 @@ typedef struct {
     unsigned                 level;
     unsigned                 used:1;
     size_t                   len;
-    u_char                   bytes[AZOAI_PSEUDO_TOKEN_MAX];
+    u_char                   bytes[AZOAI_RESP_MASK_CARRY];
     u_char                  *event;
     size_t                   event_len;
     size_t                   event_size;
@@ -63,8 +64,10 @@ struct azoai_sse_s {
     void                    *data;
     azoai_restore_doc_t      doc;
 
-    /* azoai_pii_response: the text of JSON responses is masked first */
+    /* azoai_pii_response: text is masked before it is restored */
     azoai_resp_mask_t       *mask;
+    u_char                  *text;     /* a held tail and its next piece */
+    size_t                   text_size;
 
     /* the incomplete event (or the whole JSON response) */
     u_char                  *buf;

@@ -852,7 +852,7 @@ sub _respond {
     my $conn = "Connection: " . ($keep ? 'keep-alive' : 'close') . "\r\n";
 
     return $self->_respond_echo($c, $kind, $v11, $conn, $raw)
-        if $kind =~ /^echo-/;
+        if $kind =~ /^(?:echo-|pii-(?:sse|args)-)/;
 
     if ($kind eq 'sse' || $kind eq 'sse-responses') {
         my @w = $kind eq 'sse' ? _sse_chat_writes() : _sse_responses_writes();
@@ -913,6 +913,11 @@ sub _respond_echo {
     my ($self, $c, $kind, $v11, $conn, $raw) = @_;
     my @all = $raw =~ /"content":"((?:[^"\\]|\\.)*)"/g;
     my $text = @all ? $all[-1] : '';
+
+    # "pii-sse-N", "pii-args-N": the text of "pii-json" instead
+    if ($kind =~ s/^pii-/echo-/) {
+        ($text) = $PII_JSON =~ /"content":"((?:[^"\\]|\\.)*)"/;
+    }
     my $head = "HTTP/1.1 200 OK\r\n" . _common_headers() . $conn;
 
     if ($kind eq 'echo-json') {
