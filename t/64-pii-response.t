@@ -15,6 +15,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use IO::Socket::INET;
 use AzoaiTest;
 
 AzoaiTest::require_module();
@@ -185,6 +186,32 @@ SKIP: {
     $r = ask('pii-sse-2', h2 => 1);
     is($r->{status}, 200, 'HTTP/2 SSE: 200');
     is(stream_text($r->{body}), $CONTENT, 'HTTP/2 SSE: masked, restored');
+}
+
+# time to first byte: the first event reaches the client while the
+# upstream waits before sending the rest
+
+unlink $t->dir . '/go';
+{
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port,
+                                  Timeout => 5) or die "connect: $!";
+    print $s "POST /openai/deployments/unbuffered$API HTTP/1.1\r\nHost: x\r\n"
+        . "Content-Type: application/json\r\nX-Test-Response: pii-pause\r\n"
+        . "Connection: close\r\nContent-Length: " . length($BODY)
+        . "\r\n\r\n$BODY";
+    my $got = '';
+    my $until = time + 4;
+    while ($got !~ /data: \{[^\n]*\n\n/ && time < $until) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        next unless select($rin, undef, undef, 0.1);
+        sysread($s, $got, 4096, length $got) or last;
+    }
+    ok(!-e $t->dir . '/go' && $got =~ /data: \{[^\n]*"content"/,
+       'masking: first event at the client before the upstream sent more');
+    $t->write_file('go', '');
+    1 while sysread($s, $got, 4096, length $got);
+    like($got, qr/data: \[DONE\]/, 'then the rest of the stream');
 }
 
 $t->error_log_clean;

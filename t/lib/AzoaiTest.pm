@@ -852,7 +852,7 @@ sub _respond {
     my $conn = "Connection: " . ($keep ? 'keep-alive' : 'close') . "\r\n";
 
     return $self->_respond_echo($c, $kind, $v11, $conn, $raw)
-        if $kind =~ /^(?:echo-|pii-(?:sse|args)-)/;
+        if $kind =~ /^(?:echo-|pii-(?:sse|args|pause))/;
 
     if ($kind eq 'sse' || $kind eq 'sse-responses') {
         my @w = $kind eq 'sse' ? _sse_chat_writes() : _sse_responses_writes();
@@ -914,7 +914,7 @@ sub _respond_echo {
     my @all = $raw =~ /"content":"((?:[^"\\]|\\.)*)"/g;
     my $text = @all ? $all[-1] : '';
 
-    # "pii-sse-N", "pii-args-N": the text of "pii-json" instead
+    # "pii-sse-N", "pii-args-N", "pii-pause": the text of "pii-json"
     if ($kind =~ s/^pii-/echo-/) {
         ($text) = $PII_JSON =~ /"content":"((?:[^"\\]|\\.)*)"/;
     }
