@@ -25,6 +25,7 @@ my $t = AzoaiTest->new(workers => 1);
 $t->write_catalog;
 $t->write_conf(<<'EOF2');
     azoai_catalog %%CATALOG%%;
+    azoai_metrics_zone azoai 1m;
     azoai_deployment off gpt-4o 2024-11-20;
     azoai_deployment unbuffered gpt-4o 2024-11-20;
     azoai_deployment report gpt-4o 2024-11-20;
@@ -45,6 +46,9 @@ $t->write_conf(<<'EOF2');
 
         location / {
             proxy_pass http://%%UPSTREAM%%;
+        }
+        location = /metrics {
+            azoai_metrics;
         }
         location /openai/deployments/unbuffered/ {
             proxy_buffering off;
@@ -197,6 +201,7 @@ unlink $t->dir . '/go';
                                   Timeout => 5) or die "connect: $!";
     print $s "POST /openai/deployments/unbuffered$API HTTP/1.1\r\nHost: x\r\n"
         . "Content-Type: application/json\r\nX-Test-Response: pii-pause\r\n"
+        . "X-Test-Id: pause\r\n"
         . "Connection: close\r\nContent-Length: " . length($BODY)
         . "\r\n\r\n$BODY";
     my $got = '';
@@ -213,6 +218,22 @@ unlink $t->dir . '/go';
     1 while sysread($s, $got, 4096, length $got);
     like($got, qr/data: \[DONE\]/, 'then the rest of the stream');
 }
+
+# the metrics: the sums of the variables over the requests above
+
+$t->access_log_wait(qr/^pause /, 'resp.log');
+my ($restored, $masked) = (0, 0);
+for my $line (split /\n/, $t->read_file('resp.log')) {
+    my @f = split / /, $line;
+    $restored += $f[2] if $f[2] =~ /^\d+$/;
+    $masked += $f[3] if $f[3] =~ /^\d+$/;
+}
+$r = http_request($t->port, method => 'GET', path => '/metrics');
+like($r->{body}, qr/^azoai_pii_restored_total $restored\n/m,
+     "azoai_pii_restored_total $restored");
+like($r->{body}, qr/^azoai_pii_response_total $masked\n/m,
+     "azoai_pii_response_total $masked");
+ok($masked >= 29, 'values were masked') or diag($r->{body});
 
 $t->error_log_clean;
 unlike($t->error_log . $t->read_file('resp.log'),
