@@ -58,6 +58,7 @@ struct ngx_http_azoai_ctx_s {
     struct azoai_pseudo_s      *pseudo;
     struct azoai_sse_s         *restore;
     ngx_uint_t                  pii_restored;
+    ngx_uint_t                  pii_response_count; /* masked in it */
 
     /* token budgets (ngx_http_azoai_tlimit.c) */
     int64_t                     tokens_estimate;

@@ -246,6 +246,10 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     ctx->phase_rc = NGX_DECLINED;
 
+    if (alcf->pii_response || alcf->pii_restore) {
+        ngx_http_azoai_identity_encoding(r);
+    }
+
     if (alcf->audit_headers
         && ngx_http_azoai_set_upstream_headers(r, ctx) != NGX_OK)
     {

@@ -160,8 +160,17 @@ ngx_http_azoai_print_pii(u_char *p, u_char *last, ngx_http_azoai_metrics_t *m)
             "masked.\n"
             "# TYPE azoai_masked_requests_total counter\n"
             "azoai_masked_requests_total %uA\n"
+            "# HELP azoai_pii_restored_total Pseudonyms put back in "
+            "responses.\n"
+            "# TYPE azoai_pii_restored_total counter\n"
+            "azoai_pii_restored_total %uA\n"
+            "# HELP azoai_pii_response_total PII values masked in "
+            "responses.\n"
+            "# TYPE azoai_pii_response_total counter\n"
+            "azoai_pii_response_total %uA\n"
             "# HELP azoai_pii_total PII values found, by type.\n"
-            "# TYPE azoai_pii_total counter\n", m->masked_requests);
+            "# TYPE azoai_pii_total counter\n", m->masked_requests,
+            m->pii_restored, m->pii_response);
 
     for (i = 0; i < NGX_HTTP_AZOAI_METRIC_PII_TYPES; i++) {
         if (m->pii[i].name[0] == '\0') {

@@ -149,6 +149,13 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       offsetof(ngx_http_azoai_loc_conf_t, pii_restore),
       NULL },
 
+    { ngx_string("azoai_pii_response"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_azoai_loc_conf_t, pii_response),
+      NULL },
+
     { ngx_string("azoai_audit_headers"),
       NGX_HTTP_AZOAI_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -272,6 +279,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->audit_headers = NGX_CONF_UNSET;
     conf->pii_restore = NGX_CONF_UNSET;
+    conf->pii_response = NGX_CONF_UNSET;
     conf->token_limits = NGX_CONF_UNSET_PTR;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
@@ -298,6 +306,7 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_AZOAI_MAX_BODY_SIZE);
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
     ngx_conf_merge_value(conf->pii_restore, prev->pii_restore, 0);
+    ngx_conf_merge_value(conf->pii_response, prev->pii_response, 0);
 
     /* like limit_req: inherited only where a level sets none */
     ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);

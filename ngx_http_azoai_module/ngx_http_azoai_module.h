@@ -105,6 +105,7 @@ typedef struct {
     size_t                        max_body_size;
     ngx_flag_t                    audit_headers;
     ngx_flag_t                    pii_restore;  /* azoai_pii_restore */
+    ngx_flag_t                    pii_response; /* azoai_pii_response */
 
     ngx_http_azoai_catalog_conf_t catalog;
     ngx_http_azoai_pii_conf_t     pii;
@@ -209,6 +210,7 @@ ngx_int_t ngx_http_azoai_send_error(ngx_http_request_t *r,
 ngx_int_t ngx_http_azoai_upstream_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
+void ngx_http_azoai_identity_encoding(ngx_http_request_t *r);
 
 /* ngx_http_azoai_filter.c */
 ngx_int_t ngx_http_azoai_filter_init(ngx_conf_t *cf);

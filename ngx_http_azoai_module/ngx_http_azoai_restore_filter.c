@@ -10,6 +10,11 @@
  * that may still begin a token, or an incomplete event, is held back.
  * Compressed responses, errors and types other than JSON and event
  * streams pass as they are.
+ *
+ * azoai_pii_response: the text fields of a response are masked with the
+ * location's detectors before pseudonyms are put back; a response that
+ * cannot be scanned (compressed, not JSON, an event too long) is not
+ * sent, or a stream is cut there (fail closed).
  */
 
 
@@ -17,6 +22,7 @@
 
 #include "azoai_pseudo.h"
 #include "azoai_sse.h"
+#include "azoai_resp_mask.h"
 
 
 #define NGX_HTTP_AZOAI_RESTORE_BUF  4096
@@ -30,6 +36,7 @@ typedef struct {
     ngx_chain_t                *busy;
     ngx_buf_t                  *buf;       /* being written */
     azoai_sse_t                 sse;
+    azoai_resp_mask_t           mask;
 } ngx_http_azoai_restore_t;
 
 
@@ -37,7 +44,10 @@ static ngx_int_t ngx_http_azoai_restore_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_restore_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_azoai_restore_start(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
+    ngx_http_azoai_ctx_t *ctx, ngx_uint_t restore, ngx_uint_t mask);
+static ngx_uint_t ngx_http_azoai_restore_type(ngx_http_request_t *r);
+static ngx_int_t ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs,
+    ngx_buf_t *b);
 static int ngx_http_azoai_restore_write(void *data, const u_char *p,
     size_t len);
 static ngx_int_t ngx_http_azoai_restore_special(ngx_http_azoai_restore_t *rs,
@@ -70,6 +80,7 @@ ngx_http_azoai_restore_filter_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_azoai_restore_header_filter(ngx_http_request_t *r)
 {
+    ngx_uint_t                  restore, mask;
     ngx_http_azoai_ctx_t       *ctx;
     ngx_http_azoai_loc_conf_t  *alcf;
 
@@ -80,13 +91,22 @@ ngx_http_azoai_restore_header_filter(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
-    if (ctx == NULL || !alcf->pii_restore
-        || azoai_pseudo_count(ctx->pseudo) == 0)
-    {
+    if (ctx == NULL) {
         return ngx_http_next_header_filter(r);
     }
 
-    if (ngx_http_azoai_restore_start(r, ctx) != NGX_OK) {
+    restore = alcf->pii_restore && azoai_pseudo_count(ctx->pseudo);
+
+    /* report mode changes nothing, in responses either */
+
+    mask = alcf->pii_response && alcf->pii.enable && alcf->pii.engine
+           && alcf->mode == NGX_HTTP_AZOAI_ENFORCE;
+
+    if (!restore && !mask) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (ngx_http_azoai_restore_start(r, ctx, restore, mask) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -94,12 +114,12 @@ ngx_http_azoai_restore_header_filter(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+/* 0 an event stream, 1 JSON, 2 another type */
+
+static ngx_uint_t
+ngx_http_azoai_restore_type(ngx_http_request_t *r)
 {
-    ngx_str_t                 *type;
-    ngx_uint_t                 json;
-    ngx_http_azoai_restore_t  *rs;
+    ngx_str_t  *type;
 
     type = &r->headers_out.content_type;
 
@@ -107,17 +127,38 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         && ngx_strncasecmp(type->data, ngx_http_azoai_restore_sse.data,
                            ngx_http_azoai_restore_sse.len) == 0)
     {
-        json = 0;
+        return 0;
+    }
 
-    } else if (type->len >= ngx_http_azoai_restore_json.len
-               && ngx_strncasecmp(type->data,
-                                  ngx_http_azoai_restore_json.data,
-                                  ngx_http_azoai_restore_json.len) == 0)
+    if (type->len >= ngx_http_azoai_restore_json.len
+        && ngx_strncasecmp(type->data, ngx_http_azoai_restore_json.data,
+                           ngx_http_azoai_restore_json.len) == 0)
     {
-        json = 1;
+        return 1;
+    }
 
-    } else {
-        json = 2;
+    return 2;
+}
+
+
+static ngx_int_t
+ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_uint_t restore, ngx_uint_t mask)
+{
+    ngx_uint_t                  json;
+    ngx_http_azoai_restore_t   *rs;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    json = ngx_http_azoai_restore_type(r);
+
+    if (mask && json != 2 && r->headers_out.status == NGX_HTTP_OK
+        && r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "azoai: a compressed response cannot be scanned for "
+                      "PII and is not sent (azoai_pii_response)");
+        return NGX_ERROR;
     }
 
     if (r->headers_out.status != NGX_HTTP_OK || json == 2
@@ -137,8 +178,14 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     }
 
     rs->request = r;
-    azoai_sse_init(&rs->sse, ctx->pseudo, &ctx->alloc, json,
-                   ngx_http_azoai_restore_write, rs);
+    azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
+                   json, ngx_http_azoai_restore_write, rs);
+
+    if (mask) {
+        alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+        azoai_resp_mask_init(&rs->mask, alcf->pii.engine, &ctx->alloc);
+        rs->sse.mask = &rs->mask;
+    }
 
     ctx->restore = &rs->sse;
 
@@ -150,10 +197,11 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     r->filter_need_in_memory = 1;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: restoring %uz pseudonyms in a %s response",
-                   azoai_pseudo_count(ctx->pseudo),
-                   json ? "JSON" : "event-stream");
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: restoring %uz pseudonyms in a %s response, "
+                   "masking PII: %ui",
+                   restore ? azoai_pseudo_count(ctx->pseudo) : 0,
+                   json ? "JSON" : "event-stream", rs->sse.mask != NULL);
 
     return NGX_OK;
 }
@@ -162,7 +210,6 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 static ngx_int_t
 ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    size_t                     size;
     ngx_int_t                  rc;
     ngx_chain_t               *cl;
     ngx_http_azoai_ctx_t      *ctx;
@@ -184,29 +231,15 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     rs->buf = NULL;
 
     for (cl = in; cl; cl = cl->next) {
-        size = ngx_buf_in_memory(cl->buf) ? cl->buf->last - cl->buf->pos : 0;
-
-        if (size && azoai_sse_feed(&rs->sse, cl->buf->pos, size) != AZOAI_OK)
+        if (ngx_http_azoai_restore_feed(rs, cl->buf) != NGX_OK
+            || ngx_http_azoai_restore_special(rs, cl->buf) != NGX_OK)
         {
-            return NGX_ERROR;
-        }
-
-        cl->buf->pos = cl->buf->last;
-
-        if (cl->buf->in_file) {
-            cl->buf->file_pos = cl->buf->file_last;
-        }
-
-        if (cl->buf->last_buf && azoai_sse_finish(&rs->sse) != AZOAI_OK) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_azoai_restore_special(rs, cl->buf) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
     ctx->pii_restored = rs->sse.restored;
+    ctx->pii_response_count = rs->mask.masked;
 
     if (rs->out == NULL && rs->busy == NULL) {
         return NGX_OK;
@@ -218,6 +251,37 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                             (ngx_buf_tag_t) &ngx_http_azoai_module);
 
     return rc;
+}
+
+
+/* one buffer into the core; a response it cannot scan is not sent */
+
+static ngx_int_t
+ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
+{
+    int     rc;
+    size_t  size;
+
+    size = ngx_buf_in_memory(b) ? b->last - b->pos : 0;
+    rc = size ? azoai_sse_feed(&rs->sse, b->pos, size) : AZOAI_OK;
+
+    b->pos = b->last;
+
+    if (b->in_file) {
+        b->file_pos = b->file_last;
+    }
+
+    if (rc == AZOAI_OK && b->last_buf) {
+        rc = azoai_sse_finish(&rs->sse);
+    }
+
+    if (rc == AZOAI_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, rs->request->connection->log, 0,
+                      "azoai: a response that cannot be scanned for PII is "
+                      "not sent further (azoai_pii_response)");
+    }
+
+    return (rc == AZOAI_OK) ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -3,7 +3,8 @@
  *
  * X-AzOAI-Request-Id and X-AzOAI-PII-Masked to the upstream.  Whatever
  * the client sent under these names is overwritten: a client cannot
- * vouch for its own request.
+ * vouch for its own request.  With response inspection on, Azure is
+ * asked for a response it does not compress.
  */
 
 
@@ -146,4 +147,31 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
 #endif
 
     return NGX_OK;
+}
+
+
+/* Accept-Encoding: identity, so that the response can be read */
+
+void
+ngx_http_azoai_identity_encoding(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    static ngx_str_t  name = ngx_string("accept-encoding");
+    static ngx_str_t  identity = ngx_string("identity");
+
+    part = &r->headers_in.headers.part;
+    i = 0;
+
+    while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
+        if (h->key.len == name.len
+            && ngx_strncmp(h->lowcase_key, name.data, name.len) == 0)
+        {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "azoai: identity encoding asked of the upstream");
+            h->value = identity;
+        }
+    }
 }

@@ -21,6 +21,19 @@
 
 #define TEST_OUT_MAX  (256 * 1024)
 
+/* a chat completion chunk of choice 0, and the end of a stream */
+#define TEST_EV(text)                                                         \
+    "data: {\"choices\":[{\"delta\":{\"content\":\"" text "\"},"            \
+    "\"index\":0}]}\n\n"
+#define TEST_END                                                              \
+    "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\","         \
+    "\"index\":0}]}\n\ndata: [DONE]\n\n"
+
+
+/* azoai_pii_response: masking in JSON responses when set */
+static const azoai_pii_engine_t  *test_engine;
+static size_t                     test_masked;
+
 
 typedef struct {
     u_char           data[TEST_OUT_MAX];
@@ -45,6 +58,13 @@ static void test_sse_tail_released(void **state);
 static void test_sse_responses_api(void **state);
 static void test_sse_framing_kept(void **state);
 static void test_sse_long_event(void **state);
+static void test_start(azoai_sse_t *s, azoai_resp_mask_t *m,
+    const azoai_pseudo_t *map, azoai_alloc_t *a, unsigned json,
+    test_out_t *out);
+static azoai_pii_engine_t *test_mask_engine(void);
+static void test_json_mask(void **state);
+static void test_json_mask_unscannable(void **state);
+static void test_sse_mask_bound(void **state);
 
 
 static int
@@ -57,6 +77,21 @@ test_write(void *data, const u_char *p, size_t len)
     o->len += len;
 
     return 0;
+}
+
+
+static void
+test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
+    azoai_alloc_t *a, unsigned json, test_out_t *out)
+{
+    out->len = 0;
+
+    azoai_sse_init(s, map, a, json, test_write, out);
+    azoai_resp_mask_init(m, test_engine, a);
+
+    if (test_engine) {
+        s->mask = m;
+    }
 }
 
 
@@ -87,16 +122,17 @@ static size_t
 test_run(const azoai_pseudo_t *map, unsigned json, const char *in,
     size_t chunk, test_out_t *out)
 {
-    size_t         len, pos, n;
-    azoai_sse_t    s;
-    test_arena_t   arena;
-    azoai_alloc_t  a;
+    size_t             len, pos, n;
+    azoai_sse_t        s;
+    test_arena_t       arena;
+    azoai_alloc_t      a;
+    azoai_resp_mask_t  m;
 
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
     out->len = 0;
 
-    azoai_sse_init(&s, map, &a, json, test_write, out);
+    test_start(&s, &m, map, &a, json, out);
 
     len = strlen(in);
 
@@ -108,6 +144,7 @@ test_run(const azoai_pseudo_t *map, unsigned json, const char *in,
 
     assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
     assert_true(s.held <= AZOAI_SSE_EVENT_MAX + AZOAI_PSEUDO_TOKEN_MAX);
+    test_masked = m.masked;
 
     test_arena_free(&arena);
 
@@ -141,19 +178,20 @@ test_expect_all_splits(const azoai_pseudo_t *map, unsigned json,
         b = a + cut;
 
         {
-            azoai_sse_t    s;
-            test_arena_t   arena;
-            azoai_alloc_t  al;
+            azoai_sse_t        s;
+            test_arena_t       arena;
+            azoai_alloc_t      al;
+            azoai_resp_mask_t  m;
 
             memset(&arena, 0, sizeof(arena));
             al = test_arena_allocator(&arena);
-            out.len = 0;
-            azoai_sse_init(&s, map, &al, json, test_write, &out);
+            test_start(&s, &m, map, &al, json, &out);
             assert_int_equal(azoai_sse_feed(&s, (u_char *) a, cut),
                              AZOAI_OK);
             assert_int_equal(azoai_sse_feed(&s, (u_char *) b, len - cut),
                              AZOAI_OK);
             assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+            assert_int_equal(m.masked, test_masked);
             test_arena_free(&arena);
         }
 
@@ -550,6 +588,172 @@ test_sse_long_event(void **state)
 }
 
 
+
+/* e-mails masked, phones (pseudonym) as "[PHONE]" */
+
+static azoai_pii_engine_t *
+test_mask_engine(void)
+{
+    char                 err[128];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL,
+                                             AZOAI_PII_ACTION_MASK),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_PHONE,
+                                             AZOAI_PII_ACTION_PSEUDONYM),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
+/*
+ * azoai_pii_response: text fields masked, a restored value not masked
+ * again, other members untouched, at every split of the response
+ */
+
+static void
+test_json_mask(void **state)
+{
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_expect_all_splits(p, 1,
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail z@y.org, [EMAIL_1] or call +1 415 555 0199.\","
+        "\"tool_calls\":[{\"function\":{\"arguments\":"
+        "\"{\\\"to\\\":\\\"q@r.net\\\"}\"}}]}}]}",
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail [EMAIL], a@x.io or call [PHONE].\","
+        "\"tool_calls\":[{\"function\":{\"arguments\":"
+        "\"{\\\"to\\\":\\\"[EMAIL]\\\"}\"}}]}}]}", 1);
+    assert_int_equal(test_masked, 3);
+
+    /* without pseudonyms to restore */
+    test_expect_all_splits(NULL, 1,
+        "{\"output_text\":\"x z@y.org\"}",
+        "{\"output_text\":\"x [EMAIL]\"}", 0);
+    assert_int_equal(test_masked, 1);
+
+    /*
+     * a stream: values split across events are masked, a split token
+     * restored and not masked again; only what may still grow is held
+     */
+    test_expect_all_splits(p, 0,
+        TEST_EV("Mail z@") TEST_EV("y.org") TEST_EV(" or [EMA")
+        TEST_EV("IL_1] call +1 415") TEST_EV(" 555 0199") TEST_EV(" now.")
+        TEST_END,
+        TEST_EV("Mail ") TEST_EV("") TEST_EV("[EMAIL] or ")
+        TEST_EV("a@x.io call ") TEST_EV("") TEST_EV("[PHONE] ")
+        TEST_EV("now.") TEST_END, 1);
+    assert_int_equal(test_masked, 2);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/* a JSON response that cannot be scanned does not pass: fail closed */
+
+static void
+test_json_mask_unscannable(void **state)
+{
+    test_out_t           out;
+    azoai_sse_t          s;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_resp_mask_t    m;
+    azoai_pii_engine_t  *e;
+
+    static const char  bad[] = "{\"content\":\"z@y.org\"";
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_start(&s, &m, NULL, &a, 1, &out);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) bad, sizeof(bad) - 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_DECLINED);
+    assert_int_equal(out.len, 0);
+
+    /* longer than AZOAI_SSE_JSON_MAX */
+    test_start(&s, &m, NULL, &a, 1, &out);
+    s.len = AZOAI_SSE_JSON_MAX;
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) bad, 1), AZOAI_DECLINED);
+    assert_int_equal(out.len, 0);
+
+    /* events that cannot be read: several data lines, not JSON */
+    test_start(&s, &m, NULL, &a, 0, &out);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) ": ping\n\n", 8),
+                     AZOAI_OK);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) "data: x\ndata: y\n\n",
+                                    18),
+                     AZOAI_DECLINED);
+    test_start(&s, &m, NULL, &a, 0, &out);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) "data: {x\n\n", 11),
+                     AZOAI_DECLINED);
+    assert_int_equal(out.len, 0);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/* a text of nothing but number groups: held back within the bound */
+
+static void
+test_sse_mask_bound(void **state)
+{
+    size_t               i;
+    char                *in, *p;
+    azoai_pii_engine_t  *e;
+    static test_out_t    out;
+
+    e = test_mask_engine();
+    test_engine = e;
+
+    in = malloc(64 * 1024);
+    assert_non_null(in);
+    p = in;
+
+    for (i = 0; i < 200; i++) {
+        p += sprintf(p, TEST_EV("1 2 3 4 5 "));
+    }
+
+    strcpy(p, TEST_END);
+
+    test_run(NULL, 0, in, 7, &out);
+    out.data[out.len] = '\0';
+
+    /* every digit arrives, none lost, none invented */
+    for (i = 0, p = (char *) out.data; *p; p++) {
+        i += (*p >= '1' && *p <= '5');
+    }
+
+    assert_int_equal(i, 1000);
+
+    test_engine = NULL;
+    free(in);
+    azoai_pii_engine_free(e);
+}
+
 int
 main(void)
 {
@@ -565,6 +769,9 @@ main(void)
         cmocka_unit_test(test_sse_responses_api),
         cmocka_unit_test(test_sse_framing_kept),
         cmocka_unit_test(test_sse_long_event),
+        cmocka_unit_test(test_json_mask),
+        cmocka_unit_test(test_json_mask_unscannable),
+        cmocka_unit_test(test_sse_mask_bound),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,11 @@ static int azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c,
     const u_char *ev, size_t len, size_t base,
     const azoai_restore_span_t *sp);
 static int azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c);
+static int azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
+    const u_char *carry, size_t carry_len, const u_char *ev, size_t len,
+    size_t base, const azoai_restore_span_t *sp);
+static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
+    unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
 static u_char *azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len,
     size_t *size, size_t want);
@@ -56,6 +61,7 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
 int
 azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 {
+    int            rc;
     const u_char  *p, *end, *start, *nl;
 
     if (s->json) {
@@ -67,7 +73,13 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             return azoai_sse_append(s, in, len);
         }
 
-        /* too long to read: what was held and the rest pass as they are */
+        /* too long to read: unscanned text must not pass (fail closed) */
+
+        if (s->mask) {
+            return AZOAI_DECLINED;
+        }
+
+        /* what was held and the rest pass as they are */
 
         s->passing = 1;
         s->passed++;
@@ -107,6 +119,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         /* a blank line: the event ends with it */
 
         p = nl + 1;
+        rc = AZOAI_OK;
 
         if (s->passing) {
             s->passing = 0;
@@ -116,16 +129,19 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             }
 
         } else if (s->len) {
-            if (azoai_sse_append(s, start, p - start) != AZOAI_OK
-                || azoai_sse_event(s, s->buf, s->len) != AZOAI_OK)
-            {
+            if (azoai_sse_append(s, start, p - start) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
 
+            rc = azoai_sse_event(s, s->buf, s->len);
             s->len = 0;
 
-        } else if (azoai_sse_event(s, start, p - start) != AZOAI_OK) {
-            return AZOAI_ERROR;
+        } else {
+            rc = azoai_sse_event(s, start, p - start);
+        }
+
+        if (rc != AZOAI_OK) {
+            return rc;
         }
 
         start = p;
@@ -143,7 +159,11 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         return azoai_sse_append(s, start, end - start);
     }
 
-    /* an event too long to hold: it is written as it comes */
+    /* an event too long to hold: it is written as it comes, unmasked */
+
+    if (s->mask) {
+        return AZOAI_DECLINED;
+    }
 
     s->passing = 1;
     s->passed++;
@@ -173,6 +193,9 @@ azoai_sse_finish(azoai_sse_t *s)
         if (rc == AZOAI_OK) {
             rc = azoai_sse_rewrite(s, s->buf, s->len, 0);
 
+        } else if (rc == AZOAI_DECLINED && s->mask) {
+            return AZOAI_DECLINED;
+
         } else if (rc == AZOAI_DECLINED) {
             s->passed++;
             rc = (s->len && s->write(s->data, s->buf, s->len))
@@ -200,6 +223,13 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
     azoai_str_t  data;
 
     if (azoai_sse_data(ev, len, &data) != AZOAI_OK) {
+
+        /* several data lines: unscanned text must not pass (masking) */
+
+        if (s->mask && data.data) {
+            return AZOAI_DECLINED;
+        }
+
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
@@ -218,6 +248,10 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
     }
 
     if (rc == AZOAI_DECLINED) {
+        if (s->mask) {
+            return AZOAI_DECLINED;
+        }
+
         s->passed++;
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
@@ -226,7 +260,10 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
 }
 
 
-/* the one "data:" line of an event; AZOAI_DECLINED for none or several */
+/*
+ * the one "data:" line of an event; AZOAI_DECLINED for none (data->data
+ * NULL) or several
+ */
 
 static int
 azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
@@ -239,6 +276,7 @@ azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
     p = ev;
     end = ev + len;
     n = 0;
+    data->data = NULL;
 
     while (p < end) {
         eol = memchr(p, '\n', end - p);
@@ -313,10 +351,11 @@ static int
 azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
     const azoai_restore_span_t *sp)
 {
-    size_t              carry_len, hold_len;
+    size_t              carry_len, hold_len, raw_len;
     u_char             *hold;
+    const u_char       *raw;
     azoai_sse_carry_t  *c;
-    u_char              carry[AZOAI_PSEUDO_TOKEN_MAX];
+    u_char              carry[AZOAI_RESP_MASK_CARRY];
     u_char              tail[AZOAI_PSEUDO_TOKEN_MAX];
 
     carry_len = 0;
@@ -338,9 +377,28 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         hold = tail;
     }
 
-    if (azoai_restore_string(s->map, carry, carry_len, ev + base + sp->offset,
-                             sp->len, sp->level, hold, &hold_len,
-                             &s->restored, s->write, s->data)
+    raw = ev + base + sp->offset;
+    raw_len = sp->len;
+
+    if (s->mask && hold) {
+        return azoai_sse_mask_piece(s, c, carry, carry_len, ev, len, base,
+                                    sp);
+    }
+
+    /* masked before restoring: a restored value is not masked again */
+
+    if (s->mask) {
+        if (azoai_resp_mask_string(s->mask, raw, raw_len) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        raw = s->mask->buf;
+        raw_len = s->mask->len;
+    }
+
+    if (azoai_restore_string(s->map, carry, carry_len, raw, raw_len,
+                             sp->level, hold, &hold_len, &s->restored,
+                             s->write, s->data)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -517,14 +575,82 @@ azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c)
 {
     c->used = 0;
 
-    if (s->write(s->data, c->event, c->at)
-        || s->write(s->data, c->bytes, c->len)
-        || s->write(s->data, c->event + c->at, c->event_len - c->at))
-    {
+    if (s->write(s->data, c->event, c->at)) {
+        return AZOAI_ERROR;
+    }
+
+    if (s->mask) {
+        if (azoai_sse_final(s, c->bytes, c->len, c->level) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+    } else if (s->write(s->data, c->bytes, c->len)) {
+        return AZOAI_ERROR;
+    }
+
+    if (s->write(s->data, c->event + c->at, c->event_len - c->at)) {
         return AZOAI_ERROR;
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * A streamed piece with masking: the held tail and the piece are read as
+ * one text; what is final is masked, restored and written, the rest held.
+ */
+
+static int
+azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
+    const u_char *carry, size_t carry_len, const u_char *ev, size_t len,
+    size_t base, const azoai_restore_span_t *sp)
+{
+    size_t  total, cut;
+
+    total = carry_len + sp->len;
+
+    s->text = azoai_sse_reserve(s->alloc, s->text, 0, &s->text_size, total);
+    if (s->text == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    memcpy(s->text, carry, carry_len);
+    memcpy(s->text + carry_len, ev + base + sp->offset, sp->len);
+
+    if (azoai_resp_mask_prefix(s->mask, s->text, total, &cut) != AZOAI_OK
+        || azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,
+                                sp->level, NULL, NULL, &s->restored,
+                                s->write, s->data)
+           != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (cut == total) {
+        return AZOAI_OK;
+    }
+
+    memcpy(c->bytes, s->text + cut, total - cut);
+    c->len = total - cut;
+
+    return azoai_sse_keep(s, c, ev, len, base, sp);
+}
+
+
+/* a text that nothing follows: masked and restored whole */
+
+static int
+azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
+    unsigned level)
+{
+    if (azoai_resp_mask_string(s->mask, raw, len) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    return azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,
+                                level, NULL, NULL, &s->restored, s->write,
+                                s->data);
 }
 
 

@@ -15,7 +15,8 @@
  * Bytes held back at any time: the incomplete event at the end of the
  * input, AZOAI_SSE_EVENT_MAX at most (a longer event is written as it
  * comes, not rewritten), plus AZOAI_PSEUDO_TOKEN_MAX per held tail, for
- * AZOAI_SSE_CARRIES texts at most.
+ * AZOAI_SSE_CARRIES texts at most; with masking (azoai_pii_response),
+ * AZOAI_RESP_MASK_CARRY per held tail.
  */
 
 #ifndef _AZOAI_SSE_H_INCLUDED_
@@ -25,6 +26,7 @@
 #include "azoai_core.h"
 #include "azoai_pseudo.h"
 #include "azoai_restore.h"
+#include "azoai_resp_mask.h"
 
 
 /* an event longer than this passes as it is */
@@ -45,7 +47,7 @@ typedef struct {
     unsigned                 level;
     unsigned                 used:1;
     size_t                   len;
-    u_char                   bytes[AZOAI_PSEUDO_TOKEN_MAX];
+    u_char                   bytes[AZOAI_RESP_MASK_CARRY];
     u_char                  *event;
     size_t                   event_len;
     size_t                   event_size;
@@ -61,6 +63,11 @@ struct azoai_sse_s {
     azoai_restore_write_pt   write;
     void                    *data;
     azoai_restore_doc_t      doc;
+
+    /* azoai_pii_response: text is masked before it is restored */
+    azoai_resp_mask_t       *mask;
+    u_char                  *text;     /* a held tail and its next piece */
+    size_t                   text_size;
 
     /* the incomplete event (or the whole JSON response) */
     u_char                  *buf;
@@ -83,10 +90,14 @@ void azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map,
     azoai_alloc_t *a, unsigned json, azoai_restore_write_pt write,
     void *data);
 
-/* AZOAI_OK or AZOAI_ERROR (memory, or write failed) */
+/*
+ * AZOAI_OK or AZOAI_ERROR (memory, or write failed); with mask set,
+ * AZOAI_DECLINED for a JSON response that cannot be scanned (too long, or
+ * not JSON): nothing of it was written, the caller fails closed
+ */
 int azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len);
 
-/* the end of the response: what is held back is written */
+/* the end of the response: what is held back is written; as feed */
 int azoai_sse_finish(azoai_sse_t *s);
 
 

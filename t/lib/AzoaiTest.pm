@@ -837,12 +837,22 @@ sub sse_chat_stream { return join '', _sse_chat_writes() }
 sub sse_responses_stream { return join '', _sse_responses_writes() }
 sub default_json { return $DEFAULT_JSON }
 
+# "pii-json" (and "pii-gzip", compressed): a completion that carries PII
+# of its own, in its text and its tool call arguments, and "[EMAIL_1]"
+our $PII_JSON = '{"id":"carol@example.net","object":"chat.completion",'
+    . '"choices":[{"finish_reason":"stop","index":0,"message":{"content":'
+    . '"Write to carol@example.net or [EMAIL_1], call +1 415 555 0123.",'
+    . '"tool_calls":[{"id":"c1","type":"function","function":{"name":"send",'
+    . '"arguments":"{\\"to\\":\\"dave@example.net\\"}"}}],'
+    . '"role":"assistant"}}],"usage":{"prompt_tokens":5,'
+    . '"completion_tokens":6,"total_tokens":11}}';
+
 sub _respond {
     my ($self, $c, $kind, $v11, $keep, $raw) = @_;
     my $conn = "Connection: " . ($keep ? 'keep-alive' : 'close') . "\r\n";
 
     return $self->_respond_echo($c, $kind, $v11, $conn, $raw)
-        if $kind =~ /^echo-/;
+        if $kind =~ /^(?:echo-|pii-(?:sse|args|pause))/;
 
     if ($kind eq 'sse' || $kind eq 'sse-responses') {
         my @w = $kind eq 'sse' ? _sse_chat_writes() : _sse_responses_writes();
@@ -870,7 +880,12 @@ sub _respond {
 
     my ($status, $type, $body, $extra) = ('200 OK', 'application/json',
                                          $DEFAULT_JSON, '');
-    if ($kind eq 'gzip') {
+    if ($kind eq 'pii-json') {
+        $body = $PII_JSON;
+    } elsif ($kind eq 'pii-gzip') {
+        gzip(\$PII_JSON => \$body) or die "gzip: $GzipError";
+        $extra = "Content-Encoding: gzip\r\n";
+    } elsif ($kind eq 'gzip') {
         my $z;
         gzip(\$DEFAULT_JSON => \$z) or die "gzip: $GzipError";
         $body = $z;
@@ -898,6 +913,11 @@ sub _respond_echo {
     my ($self, $c, $kind, $v11, $conn, $raw) = @_;
     my @all = $raw =~ /"content":"((?:[^"\\]|\\.)*)"/g;
     my $text = @all ? $all[-1] : '';
+
+    # "pii-sse-N", "pii-args-N", "pii-pause": the text of "pii-json"
+    if ($kind =~ s/^pii-/echo-/) {
+        ($text) = $PII_JSON =~ /"content":"((?:[^"\\]|\\.)*)"/;
+    }
     my $head = "HTTP/1.1 200 OK\r\n" . _common_headers() . $conn;
 
     if ($kind eq 'echo-json') {

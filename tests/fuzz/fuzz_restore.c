@@ -3,9 +3,11 @@
  *
  * libFuzzer target for the response rewriter (azoai_sse.c, azoai_restore.c)
  * with a fixed pseudonym map.  Input: one byte of flags (bit 0: JSON
- * response, else event stream), one byte seeding the chunk sizes, then the
- * body.  It is rewritten whole, byte by byte and in random chunks; the
- * three outputs must be the same, else abort().
+ * response, else event stream; bit 1: azoai_pii_response masking with
+ * e-mails masked and phones as pseudonyms), one byte seeding the chunk
+ * sizes, then the body.  It is rewritten whole, byte by byte and in
+ * random chunks; the three outputs and results must be the same, else
+ * abort().
  */
 
 #include <stdint.h>
@@ -21,6 +23,7 @@
 typedef struct {
     u_char          *data;
     size_t           len;
+    int              rc;
 } fuzz_out_t;
 
 
@@ -29,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void *fuzz_alloc(void *pool, size_t size);
 static int fuzz_write(void *data, const u_char *p, size_t len);
 static void fuzz_run(const azoai_pseudo_t *map, unsigned json,
-    const uint8_t *data, size_t size, uint32_t seed, fuzz_out_t *out);
+    unsigned mask, const uint8_t *data, size_t size, uint32_t seed,
+    fuzz_out_t *out);
+static const azoai_pii_engine_t *fuzz_engine(void);
 
 
 /* freed when the input is done: a list of blocks, as a pool would */
@@ -80,7 +85,7 @@ fuzz_write(void *data, const u_char *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned         json;
+    unsigned         json, mask;
     uint32_t         seed;
     fuzz_block_t    *b;
     azoai_alloc_t    a;
@@ -92,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     json = data[0] & 1;
+    mask = data[0] & 2;
     seed = 0x9e3779b9u ^ data[1] ^ ((uint32_t) size << 8);
     data += 2;
     size -= 2;
@@ -118,11 +124,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    fuzz_run(map, json, data, size, 0, &whole);
-    fuzz_run(map, json, data, size, 1, &bytes);
-    fuzz_run(map, json, data, size, seed | 2, &chunks);
+    fuzz_run(map, json, mask, data, size, 0, &whole);
+    fuzz_run(map, json, mask, data, size, 1, &bytes);
+    fuzz_run(map, json, mask, data, size, seed | 2, &chunks);
 
-    if (whole.len != bytes.len || whole.len != chunks.len
+    if (whole.rc != bytes.rc || whole.rc != chunks.rc
+        || whole.len != bytes.len || whole.len != chunks.len
         || memcmp(whole.data, bytes.data, whole.len) != 0
         || memcmp(whole.data, chunks.data, whole.len) != 0)
     {
@@ -146,18 +153,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* seed 0: one piece; 1: byte by byte; else random pieces of 1 to 64 */
 
 static void
-fuzz_run(const azoai_pseudo_t *map, unsigned json, const uint8_t *data,
-    size_t size, uint32_t seed, fuzz_out_t *out)
+fuzz_run(const azoai_pseudo_t *map, unsigned json, unsigned mask,
+    const uint8_t *data, size_t size, uint32_t seed, fuzz_out_t *out)
 {
-    size_t         i, n;
-    azoai_sse_t    s;
-    azoai_alloc_t  a;
+    int                rc;
+    size_t             i, n;
+    azoai_sse_t        s;
+    azoai_alloc_t      a;
+    azoai_resp_mask_t  m;
 
     a.alloc = fuzz_alloc;
     a.pool = NULL;
     out->len = 0;
 
     azoai_sse_init(&s, map, &a, json, fuzz_write, out);
+
+    if (mask) {
+        azoai_resp_mask_init(&m, fuzz_engine(), &a);
+        s.mask = &m;
+    }
 
     for (i = 0; i < size; i += n) {
         if (seed == 0) {
@@ -176,12 +190,54 @@ fuzz_run(const azoai_pseudo_t *map, unsigned json, const uint8_t *data,
 
         n = n < size - i ? n : size - i;
 
-        if (azoai_sse_feed(&s, data + i, n) != AZOAI_OK) {
+        rc = azoai_sse_feed(&s, data + i, n);
+
+        /* refused (masking): what came before it is the output */
+
+        if (rc == AZOAI_DECLINED && mask) {
+            out->rc = rc;
+            return;
+        }
+
+        if (rc != AZOAI_OK) {
             abort();
         }
     }
 
-    if (azoai_sse_finish(&s) != AZOAI_OK) {
+    rc = azoai_sse_finish(&s);
+
+    if (rc != AZOAI_OK && !(rc == AZOAI_DECLINED && mask)) {
         abort();
     }
+
+    out->rc = rc;
+}
+
+
+/* built once, kept for the life of the process */
+
+static const azoai_pii_engine_t *
+fuzz_engine(void)
+{
+    char                       err[128];
+    static azoai_pii_engine_t  *e;
+
+    if (e) {
+        return e;
+    }
+
+    e = azoai_pii_engine_create();
+
+    if (e == NULL
+        || azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, AZOAI_PII_ACTION_MASK)
+           != AZOAI_OK
+        || azoai_pii_engine_enable(e, AZOAI_PII_PHONE,
+                                   AZOAI_PII_ACTION_PSEUDONYM)
+           != AZOAI_OK
+        || azoai_pii_engine_finalize(e, err, sizeof(err)) != AZOAI_OK)
+    {
+        abort();
+    }
+
+    return e;
 }
