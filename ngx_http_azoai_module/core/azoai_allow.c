@@ -15,17 +15,27 @@
 #define azoai_allow_space(c)  ((c) == ' ' || (c) == '\t')
 
 
+static int azoai_allow_glob(const u_char *pattern, size_t plen,
+    const u_char *name, size_t nlen);
+
+
 int
 azoai_allow_match(const u_char *pattern, size_t plen, const u_char *name,
     size_t nlen)
 {
-    size_t  p, n, star, mark;
+    return azoai_name_valid(name, nlen)
+           && azoai_allow_pattern_valid(pattern, plen)
+           && azoai_allow_glob(pattern, plen, name, nlen);
+}
 
-    if (!azoai_name_valid(name, nlen)
-        || !azoai_allow_pattern_valid(pattern, plen))
-    {
-        return 0;
-    }
+
+/* both valid: the name checked once per list, not once per pattern */
+
+static int
+azoai_allow_glob(const u_char *pattern, size_t plen, const u_char *name,
+    size_t nlen)
+{
+    size_t  p, n, star, mark;
 
     p = 0;
     n = 0;
@@ -62,17 +72,27 @@ azoai_allow_match(const u_char *pattern, size_t plen, const u_char *name,
 }
 
 
+/* the runs between stars are names: one grammar check per run */
+
 int
 azoai_allow_pattern_valid(const u_char *p, size_t len)
 {
-    size_t  i;
+    size_t  i, start;
 
     if (p == NULL || len == 0 || len > AZOAI_NAME_MAX) {
         return 0;
     }
 
     for (i = 0; i < len; i++) {
-        if (p[i] != '*' && !azoai_name_valid(&p[i], 1)) {
+        if (p[i] == '*') {
+            continue;
+        }
+
+        for (start = i; i < len && p[i] != '*'; i++) {
+            /* void */
+        }
+
+        if (!azoai_name_valid(p + start, i - start)) {
             return 0;
         }
     }
@@ -86,6 +106,10 @@ azoai_allow_list_match(const u_char *list, size_t len, const u_char *name,
     size_t nlen)
 {
     size_t  i, start;
+
+    if (!azoai_name_valid(name, nlen)) {
+        return 0;
+    }
 
     i = 0;
 
@@ -101,7 +125,8 @@ azoai_allow_list_match(const u_char *list, size_t len, const u_char *name,
         }
 
         if (i > start
-            && azoai_allow_match(list + start, i - start, name, nlen))
+            && azoai_allow_pattern_valid(list + start, i - start)
+            && azoai_allow_glob(list + start, i - start, name, nlen))
         {
             return 1;
         }
