@@ -34,6 +34,9 @@ struct ngx_http_azoai_ctx_s {
     azoai_route_t               route;
     azoai_decision_t            verdict;
 
+    /* azoai_allow_deployments expanded; NULL: no restriction */
+    azoai_str_t                *allow;
+
     /* core allocations for this request come from r->pool */
     azoai_alloc_t               alloc;
 

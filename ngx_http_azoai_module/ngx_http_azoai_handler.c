@@ -10,6 +10,8 @@
 
 #include "ngx_http_azoai_ctx.h"
 
+#include "azoai_allow.h"
+
 
 static ngx_int_t ngx_http_azoai_judge_route(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
@@ -94,6 +96,15 @@ ngx_http_azoai_judge_route(ngx_http_request_t *r,
 
     azoai_policy_check_route(alcf->policy, &ctx->req, &ctx->route,
                              &ctx->verdict);
+
+    if (ngx_http_azoai_allow_expand(r, ctx) != NGX_OK) {
+        ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
+                            "azoai_allow_deployments could not be expanded");
+        return NGX_ERROR;
+    }
+
+    azoai_allow_check_route(ctx->allow, &ctx->req, &ctx->route,
+                            &ctx->verdict);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: route \"%s\", deployment from %ui: %s",

@@ -11,6 +11,7 @@
 
 #include "ngx_http_azoai_ctx.h"
 
+#include "azoai_allow.h"
 #include "azoai_body.h"
 #include "azoai_pseudo.h"
 
@@ -242,6 +243,10 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
                                       name->name.len, kind,
                                       azoai_body_name_where(name->origin),
                                       &ctx->verdict);
+
+        azoai_allow_check(ctx->allow, name->name.data, name->name.len,
+                          azoai_body_name_where(name->origin),
+                          &ctx->verdict);
 
         if (ctx->verdict.reason != AZOAI_ALLOW) {
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

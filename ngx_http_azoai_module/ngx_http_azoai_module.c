@@ -184,6 +184,13 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       0,
       NULL },
 
+    { ngx_string("azoai_allow_deployments"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_1MORE,
+      ngx_http_azoai_allow_deployments,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("azoai_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_azoai_metrics,
@@ -281,6 +288,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->pii_restore = NGX_CONF_UNSET;
     conf->pii_response = NGX_CONF_UNSET;
     conf->token_limits = NGX_CONF_UNSET_PTR;
+    conf->allow_deployments = NGX_CONF_UNSET_PTR;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
 
@@ -310,6 +318,8 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* like limit_req: inherited only where a level sets none */
     ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);
+    ngx_conf_merge_ptr_value(conf->allow_deployments,
+                             prev->allow_deployments, NULL);
 
     if (ngx_http_azoai_merge_catalog(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

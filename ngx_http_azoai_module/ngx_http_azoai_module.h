@@ -116,6 +116,9 @@ typedef struct {
     ngx_flag_t                    metrics;      /* azoai_metrics; here */
 
     ngx_array_t                  *token_limits; /* ngx_shm_zone_t * */
+
+    /* azoai_allow_deployments: ngx_http_complex_value_t, NULL: none */
+    ngx_array_t                  *allow_deployments;
 } ngx_http_azoai_loc_conf_t;
 
 
@@ -171,6 +174,12 @@ ngx_int_t ngx_http_azoai_tlimit_admit(ngx_http_request_t *r,
 size_t ngx_http_azoai_tlimit_metrics_size(ngx_http_request_t *r);
 u_char *ngx_http_azoai_tlimit_metrics(ngx_http_request_t *r, u_char *p,
     u_char *last);
+
+/* ngx_http_azoai_allow.c */
+char *ngx_http_azoai_allow_deployments(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_azoai_allow_expand(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_request_id.c */
 ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);

@@ -74,7 +74,9 @@ static const azoai_reason_info_t  azoai_reasons[] = {
     [AZOAI_PII_BLOCKED]          = { azoai_string("PiiBlocked"), 403 },
     [AZOAI_INTERNAL_ERROR]       = { azoai_string("InternalError"), 500 },
     [AZOAI_TOKEN_LIMIT]          =
-        { azoai_string("TokenLimitExceeded"), 429 }
+        { azoai_string("TokenLimitExceeded"), 429 },
+    [AZOAI_DEPLOYMENT_NOT_ALLOWED] =
+        { azoai_string("DeploymentNotAllowed"), 403 }
 };
 
 

@@ -33,6 +33,7 @@ typedef enum {
     AZOAI_PII_BLOCKED,
     AZOAI_INTERNAL_ERROR,
     AZOAI_TOKEN_LIMIT,
+    AZOAI_DEPLOYMENT_NOT_ALLOWED,
     AZOAI_REASON_N
 } azoai_reason_e;
 
