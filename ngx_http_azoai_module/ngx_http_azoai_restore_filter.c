@@ -155,9 +155,10 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         && r->headers_out.content_encoding
         && r->headers_out.content_encoding->value.len)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "azoai: a compressed response cannot be scanned for "
-                      "PII and is not sent (azoai_pii_response)");
+        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                 "azoai: a compressed response cannot be "
+                                 "scanned for PII and is not sent "
+                                 "(azoai_pii_response)");
         return NGX_ERROR;
     }
 
@@ -276,9 +277,10 @@ ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
     }
 
     if (rc == AZOAI_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, rs->request->connection->log, 0,
-                      "azoai: a response that cannot be scanned for PII is "
-                      "not sent further (azoai_pii_response)");
+        ngx_http_azoai_log_error(NGX_LOG_ERR, rs->request, 0,
+                                 "azoai: a response that cannot be scanned "
+                                 "for PII is not sent further "
+                                 "(azoai_pii_response)");
     }
 
     return (rc == AZOAI_OK) ? NGX_OK : NGX_ERROR;
