@@ -135,8 +135,7 @@ static ngx_int_t
 ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx)
 {
-    u_char     *p;
-    ngx_str_t   value;
+    ngx_str_t  value;
 
     ngx_http_azoai_strip_headers_out(r);
 
@@ -158,15 +157,8 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    value.data = p;
-    value.len = ngx_sprintf(p, "%ui", ctx->pii_count) - p;
-
-    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii, &value)
+    if (ngx_http_azoai_add_number_out(r, &ngx_http_azoai_h_pii,
+                                      (int64_t) ctx->pii_count)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -178,16 +170,8 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
 
     /* the tightest zone, as it stood when the request was admitted */
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    value.data = p;
-    value.len = ngx_sprintf(p, "%L", ctx->tokens_remaining) - p;
-
-    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_tokens,
-                                         &value);
+    return ngx_http_azoai_add_number_out(r, &ngx_http_azoai_h_tokens,
+                                         ctx->tokens_remaining);
 }
 
 

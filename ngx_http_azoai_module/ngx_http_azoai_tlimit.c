@@ -467,8 +467,6 @@ static ngx_int_t
 ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_http_azoai_tlimit_denial_t *denial)
 {
-    u_char                     *p;
-    ngx_str_t                   value;
     ngx_http_azoai_loc_conf_t  *alcf;
 
     if (denial->window == AZOAI_TLIMIT_DAY) {
@@ -493,16 +491,8 @@ ngx_http_azoai_tlimit_deny(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    value.data = p;
-    value.len = ngx_sprintf(p, "%L", denial->retry_after) - p;
-
-    return ngx_http_azoai_add_header_out(r, &ngx_http_azoai_retry_after,
-                                         &value);
+    return ngx_http_azoai_add_number_out(r, &ngx_http_azoai_retry_after,
+                                         denial->retry_after);
 }
 
 

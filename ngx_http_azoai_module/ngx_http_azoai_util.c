@@ -70,6 +70,27 @@ ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
 }
 
 
+/* a response header whose value is the decimal number n */
+
+ngx_int_t
+ngx_http_azoai_add_number_out(ngx_http_request_t *r, ngx_str_t *key,
+    int64_t n)
+{
+    u_char     *p;
+    ngx_str_t   value;
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    value.data = p;
+    value.len = ngx_sprintf(p, "%L", n) - p;
+
+    return ngx_http_azoai_add_header_out(r, key, &value);
+}
+
+
 /* "allow", "deny", "report-deny"; empty for none */
 
 ngx_str_t *
