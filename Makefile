@@ -138,9 +138,13 @@ integration: $(MODULE)
 test: style $(MODULE) unit unit-asan integration
 
 # 80 columns, no tabs or trailing blanks, functions of 80 lines at most
-# unless their comment says why
+# unless their comment says why; fuzz seeds are written by hand and named
+# for what they hold: what libFuzzer finds (hash names) stays in build/
 style:
 	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC))
+	@! git ls-files tests/fuzz/corpus 2>/dev/null \
+	    | grep -E '/[0-9a-f]{40}$$' || \
+	    { echo "generated fuzz inputs in tests/fuzz/corpus"; exit 1; }
 
 # the t/ suite against the installed NGINX and against the newest
 # version of each NGINX_MATRIX line among Debian's source packages
