@@ -7,6 +7,7 @@
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine, end-to-end and token budget benchmarks
+#   make bench-check  instructions per request against bench/baseline (+3%)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 #   make style    80 columns and function length (tools/style.pl)
 
@@ -62,7 +63,8 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench bench-tlimit fuzz style clean nginx-matrix deb deb-test
+        bench bench-check bench-tlimit fuzz style clean nginx-matrix deb \
+        deb-test
 
 all: $(MODULE)
 
@@ -185,6 +187,12 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+
+# the module's instructions per request (callgrind) may not grow more
+# than 3% over bench/baseline; BENCH_UPDATE=1 writes a new baseline
+BENCH_CHECK_REQUESTS ?= 300
+bench-check: $(MODULE)
+	bench/check.sh $(CURDIR)/$(MODULE) $(BENCH_CHECK_REQUESTS)
 
 # token budgets alone: limit on vs off, 10,000 keys in a 1 MB zone
 bench-tlimit: $(MODULE)

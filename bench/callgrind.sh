@@ -9,6 +9,7 @@
 # usage: callgrind.sh MODULE_SO [REQUESTS]
 #   CG_KEEP=DIR keeps each profile as DIR/cg.PORT.BODY for callgrind_annotate
 #   BODIES=DIR takes the three bodies from DIR instead of generating them
+#   CG_RESULTS=FILE also writes "BODY PLAIN MODULE" (instr/req) per line
 set -euo pipefail
 
 so=$(realpath "${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}")
@@ -127,4 +128,7 @@ for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
     azoai=$(measure $((port + 2)) "$bodies/$body")
     printf '%-22s %14d %14d %11.0f%%\n' "$body" $((plain / n)) \
         $((azoai / n)) "$(echo "($azoai - $plain) * 100 / $plain" | bc -l)"
+    if [[ -n ${CG_RESULTS:-} ]]; then
+        echo "$body $((plain / n)) $((azoai / n))" >>"$CG_RESULTS"
+    fi
 done
