@@ -233,6 +233,8 @@ ngx_int_t ngx_http_azoai_add_variables(ngx_conf_t *cf);
 /* ngx_http_azoai_digest.c */
 ngx_int_t ngx_http_azoai_body_sha256(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, u_char *hex);
+ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_util.c */
 ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,
