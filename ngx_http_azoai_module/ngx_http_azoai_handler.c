@@ -168,6 +168,10 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
 
     ctx->reading_body = 1;
 
+    if (ngx_http_azoai_body_prepare(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_azoai_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
