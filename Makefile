@@ -60,7 +60,7 @@ SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Debian packages the build, the tests and the benchmarks need
 DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
-               perl dpkg-dev lintian ngtcp2-client
+               perl dpkg-dev lintian ngtcp2-client nghttp2-client
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-nosimd unit-asan integration valgrind \
