@@ -23,7 +23,10 @@ static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
  * alone is moved into a buffer the size of the body, which becomes this
  * request's header buffer (the original keeps the request line and
  * headers the request points into): the body arrives in one piece.
- * Called just before ngx_http_read_client_request_body().
+ * Called just before ngx_http_read_client_request_body(); the request
+ * gets its own header buffer back once the body is read
+ * (ngx_http_azoai_body_restore()): NGINX looks at it again after the
+ * request, for pipelined requests, when this buffer is freed.
  */
 
 ngx_int_t
@@ -62,6 +65,9 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
     }
 
     b->last = ngx_cpymem(b->pos, h->pos, preread);
+    b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;
+    b->shadow = h;
+
     h->pos = h->last;
     r->header_in = b;
 
@@ -70,6 +76,28 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
                    "the rest of %O read after them", preread, len);
 
     return NGX_OK;
+}
+
+
+/*
+ * Once the body is read (or its reading failed): the request's own header
+ * buffer again, in place of the one ngx_http_azoai_body_prepare() gave it.
+ * Nothing was read into it past the body, so it holds no pipelined bytes.
+ */
+
+void
+ngx_http_azoai_body_restore(ngx_http_request_t *r)
+{
+    ngx_buf_t  *b;
+
+    b = r->header_in;
+
+    if (b != NULL && b->tag == (ngx_buf_tag_t) &ngx_http_azoai_module
+        && b->shadow != NULL)
+    {
+        r->header_in = b->shadow;
+        b->shadow = NULL;
+    }
 }
 
 
