@@ -101,11 +101,22 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
     >"$work/valgrind.log" 2>&1 &
 
-for _ in $(seq 100); do
-    perl -MIO::Socket::INET -e \
-        "exit !IO::Socket::INET->new('127.0.0.1:$((port + 2))')" && break
+# NGINX under valgrind starts slowly on a loaded machine: up to 60 s, then
+# fail with its logs (a port taken by another process shows there)
+up=0
+for _ in $(seq 300); do
+    if perl -MIO::Socket::INET -e \
+        "exit !IO::Socket::INET->new('127.0.0.1:$((port + 2))')"; then
+        up=1
+        break
+    fi
     sleep 0.2
 done
+if ((!up)); then
+    echo "callgrind.sh: NGINX did not start on ports $port-$((port + 2))" >&2
+    tail -5 "$work/valgrind.log" "$work/logs/error.log" >&2 || true
+    exit 1
+fi
 
 measure() {
     local p=$1 body=$2 out
