@@ -7,7 +7,9 @@
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine, end-to-end and token budget benchmarks
+#   make bench-check  instructions per request against bench/baseline (+3%)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
+#   make unit-nosimd fuzz-nosimd  the same with the SIMD paths compiled out
 #   make style    80 columns and function length (tools/style.pl)
 
 SHELL       := /bin/bash
@@ -58,11 +60,12 @@ SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Debian packages the build, the tests and the benchmarks need
 DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
-               perl dpkg-dev lintian ngtcp2-client
+               perl dpkg-dev lintian ngtcp2-client nghttp2-client
 DEB_MARK    := $(BUILD)/.deps
 
-.PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench bench-tlimit fuzz style clean nginx-matrix deb deb-test
+.PHONY: FORCE all deps test unit unit-nosimd unit-asan integration valgrind \
+        soak run bench bench-check bench-tlimit fuzz fuzz-nosimd style clean \
+        nginx-matrix deb deb-test
 
 all: $(MODULE)
 
@@ -125,8 +128,22 @@ $(BUILD)/asan/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
 	@clang $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR) -Itests -o $@ $< \
 	    $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS) -lcmocka
 
+# the core with its SIMD paths compiled out (no SSE2, no AVX2), so that
+# the scalar fallbacks are tested too: make unit-nosimd, make fuzz-nosimd
+NOSIMD_FLAGS := -U__SSE2__ -DAZOAI_NO_AVX2
+
+$(BUILD)/unit-nosimd/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
+		tests/test_util.h | $(DEB_MARK)
+	@mkdir -p $(dir $@)
+	@echo "CC (no SIMD) $@"
+	@$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS) -Itests -o $@ $< $(CORE_SRC) \
+	    $(GEN_SRC) $(CORE_LIBS) -lcmocka
+
 unit: $(addprefix $(BUILD)/unit/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
+
+unit-nosimd: $(addprefix $(BUILD)/unit-nosimd/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t (no SIMD)"; ./$$t; done
 
 unit-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t (asan, ubsan)"; \
@@ -190,26 +207,40 @@ bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
 
+# the module's instructions per request (callgrind) may not grow more
+# than 3% over bench/baseline; BENCH_UPDATE=1 writes a new baseline
+BENCH_CHECK_REQUESTS ?= 300
+bench-check: $(MODULE)
+	bench/check.sh $(CURDIR)/$(MODULE) $(BENCH_CHECK_REQUESTS)
+
 # token budgets alone: limit on vs off, 10,000 keys in a 1 MB zone
 bench-tlimit: $(MODULE)
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
+# make fuzz-nosimd: the same fuzzers with NOSIMD_FLAGS (FUZZ_DIR names
+# where each build lives)
+FUZZ_DIR    ?= fuzz
+FUZZ_FLAGS  ?=
+
+$(BUILD)/$(FUZZ_DIR)/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
 		| $(DEB_MARK)
 	@mkdir -p $(dir $@)
-	clang -O1 -g -fsanitize=fuzzer,address,undefined -I$(CORE_DIR) \
-	    -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined $(FUZZ_FLAGS) \
+	    -I$(CORE_DIR) -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
 
-fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+fuzz: $(addprefix $(BUILD)/$(FUZZ_DIR)/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/corpus/$$f; \
-	    echo "== $$f for $(FUZZ_SECONDS)s"; \
-	    $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+	    echo "== $$f ($(FUZZ_DIR)) for $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/$(FUZZ_DIR)/$$f -max_total_time=$(FUZZ_SECONDS) \
 	        -print_final_stats=1 $(BUILD)/corpus/$$f tests/fuzz/corpus/$$f \
 	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' \
 	        || true; \
 	    test ! -e crash-* || { echo "crash found"; exit 1; }; \
 	done
+
+fuzz-nosimd:
+	$(MAKE) fuzz FUZZ_DIR=fuzz-nosimd FUZZ_FLAGS="$(NOSIMD_FLAGS)"
 
 clean:
 	rm -rf $(BUILD)

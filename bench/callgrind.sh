@@ -9,6 +9,7 @@
 # usage: callgrind.sh MODULE_SO [REQUESTS]
 #   CG_KEEP=DIR keeps each profile as DIR/cg.PORT.BODY for callgrind_annotate
 #   BODIES=DIR takes the three bodies from DIR instead of generating them
+#   CG_RESULTS=FILE also writes "BODY PLAIN MODULE" (instr/req) per line
 set -euo pipefail
 
 so=$(realpath "${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}")
@@ -100,11 +101,22 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
     >"$work/valgrind.log" 2>&1 &
 
-for _ in $(seq 100); do
-    perl -MIO::Socket::INET -e \
-        "exit !IO::Socket::INET->new('127.0.0.1:$((port + 2))')" && break
+# NGINX under valgrind starts slowly on a loaded machine: up to 60 s, then
+# fail with its logs (a port taken by another process shows there)
+up=0
+for _ in $(seq 300); do
+    if perl -MIO::Socket::INET -e \
+        "exit !IO::Socket::INET->new('127.0.0.1:$((port + 2))')"; then
+        up=1
+        break
+    fi
     sleep 0.2
 done
+if ((!up)); then
+    echo "callgrind.sh: NGINX did not start on ports $port-$((port + 2))" >&2
+    tail -5 "$work/valgrind.log" "$work/logs/error.log" >&2 || true
+    exit 1
+fi
 
 measure() {
     local p=$1 body=$2 out
@@ -127,4 +139,7 @@ for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
     azoai=$(measure $((port + 2)) "$bodies/$body")
     printf '%-22s %14d %14d %11.0f%%\n' "$body" $((plain / n)) \
         $((azoai / n)) "$(echo "($azoai - $plain) * 100 / $plain" | bc -l)"
+    if [[ -n ${CG_RESULTS:-} ]]; then
+        echo "$body $((plain / n)) $((azoai / n))" >>"$CG_RESULTS"
+    fi
 done

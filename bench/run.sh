@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the engine benchmark (core alone, MB/s), then the end-to-end
-# benchmark (module on vs plain proxy_pass in one NGINX), then the
+# benchmark (module on vs plain proxy_pass in one NGINX), the same over
+# TLS 1.3 and HTTP/2 with the 4 KB body (h2load), then the
 # instruction counts under callgrind.  The request bodies are generated
 # into build/bench-bodies by bench/gen-bodies.pl (fixed seed), unless
 # BODIES names another directory of them.
@@ -20,6 +21,11 @@ echo "== engine (core only, all built-in detectors)"
 echo
 echo "== end to end (one worker, wrk, ${CONNS:-16} connections)"
 BODIES=$bodies "$top/bench/e2e.sh" "$so" "${BENCH_SECONDS:-5}" "${BENCH_ROUNDS:-3}"
+
+echo
+echo "== end to end, TLS 1.3 and HTTP/2 (one worker, h2load)"
+BODIES=$bodies "$top/bench/h2tls.sh" "$so" "${H2_REQUESTS:-20000}" \
+    "${BENCH_ROUNDS:-3}"
 
 echo
 echo "== user-space instructions per request (callgrind, repeatable)"

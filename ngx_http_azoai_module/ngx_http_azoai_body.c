@@ -10,11 +10,102 @@
 #include "ngx_http_azoai_module.h"
 
 
+static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
+    u_char **start);
+
+
 /*
- * One contiguous view of the body: the buffer itself when it is a single
- * memory buffer, else (*copied) a copy from the buffers and the temp file.
- * Over HTTP/1.1 a body larger than what came with the headers is usually
- * two buffers: NGINX keeps that first part in its header buffer.
+ * Over HTTP/1.x NGINX keeps the part of the body that came with the
+ * headers in its header buffer and reads the rest into a second buffer:
+ * joining the two would copy the whole body.  But NGINX reads the rest
+ * right after that part when the header buffer has room for it.  So, for
+ * a body the memory buffer takes (client_body_buffer_size), that part
+ * alone is moved into a buffer the size of the body, which becomes this
+ * request's header buffer (the original keeps the request line and
+ * headers the request points into): the body arrives in one piece.
+ * Called just before ngx_http_read_client_request_body(); the request
+ * gets its own header buffer back once the body is read
+ * (ngx_http_azoai_body_restore()): NGINX looks at it again after the
+ * request, for pipelined requests, when this buffer is freed.
+ */
+
+ngx_int_t
+ngx_http_azoai_body_prepare(ngx_http_request_t *r)
+{
+    off_t                      len;
+    size_t                     preread;
+    ngx_buf_t                 *b, *h;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    h = r->header_in;
+    len = r->headers_in.content_length_n;
+
+    if (r != r->main || r->request_body || r->discard_body || h == NULL
+        || r->headers_in.chunked || r->request_body_in_file_only
+        || r->http_version >= NGX_HTTP_VERSION_20)
+    {
+        return NGX_OK;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+    preread = h->last - h->pos;
+
+    if (preread == 0
+        || len <= (off_t) preread
+        || len > (off_t) clcf->client_body_buffer_size
+        || len - (off_t) preread <= h->end - h->last)
+    {
+        /* nothing came yet, all of it came, a temp file, or room enough */
+        return NGX_OK;
+    }
+
+    b = ngx_create_temp_buf(r->pool, (size_t) len);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, h->pos, preread);
+    b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;
+    b->shadow = h;
+
+    h->pos = h->last;
+    r->header_in = b;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: %uz body bytes moved out of the header buffer, "
+                   "the rest of %O read after them", preread, len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Once the body is read (or its reading failed): the request's own header
+ * buffer again, in place of the one ngx_http_azoai_body_prepare() gave it.
+ * Nothing was read into it past the body, so it holds no pipelined bytes.
+ */
+
+void
+ngx_http_azoai_body_restore(ngx_http_request_t *r)
+{
+    ngx_buf_t  *b;
+
+    b = r->header_in;
+
+    if (b != NULL && b->tag == (ngx_buf_tag_t) &ngx_http_azoai_module
+        && b->shadow != NULL)
+    {
+        r->header_in = b->shadow;
+        b->shadow = NULL;
+    }
+}
+
+
+/*
+ * One contiguous view of the body: the buffers themselves when they are
+ * memory buffers one after the other (one buffer, or the pieces
+ * ngx_http_azoai_body_prepare() made adjacent), else (*copied) a copy
+ * from the buffers and the temp file.
  */
 
 ngx_int_t
@@ -25,6 +116,7 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     off_t         len;
     ssize_t       n;
     ngx_buf_t    *b;
+    ngx_uint_t    adjacent;
     ngx_chain_t  *cl;
 
     ngx_str_null(body);
@@ -34,24 +126,19 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_OK;
     }
 
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-        len += b->in_file ? b->file_last - b->file_pos : b->last - b->pos;
-    }
+    adjacent = ngx_http_azoai_body_length(r->request_body->bufs, &len, &p);
 
     if (len == 0) {
         return NGX_OK;
     }
 
-    cl = r->request_body->bufs;
-
-    if (cl->next == NULL && !cl->buf->in_file) {
-        body->data = cl->buf->pos;
+    if (adjacent) {
+        body->data = p;
         body->len = len;
         return NGX_OK;
     }
+
+    cl = r->request_body->bufs;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -88,6 +175,51 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
                    "buffers and temp file", len);
 
     return NGX_OK;
+}
+
+
+/*
+ * The body's length in *len; 1 when its bytes are all in memory, one
+ * buffer after the other from *start (empty buffers aside).
+ */
+
+static ngx_uint_t
+ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len, u_char **start)
+{
+    u_char      *next;
+    ngx_buf_t   *b;
+    ngx_uint_t   adjacent;
+
+    *len = 0;
+    *start = NULL;
+    next = NULL;
+    adjacent = 1;
+
+    for ( /* void */ ; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            *len += b->file_last - b->file_pos;
+            adjacent = 0;
+            continue;
+        }
+
+        if (b->last == b->pos) {
+            continue;
+        }
+
+        if (*start == NULL) {
+            *start = b->pos;
+
+        } else if (b->pos != next) {
+            adjacent = 0;
+        }
+
+        next = b->last;
+        *len += b->last - b->pos;
+    }
+
+    return adjacent;
 }
 
 

@@ -21,7 +21,8 @@
 typedef enum {
     NGX_HTTP_AZOAI_RECEIVED_NONE = 0,  /* no body was read */
     NGX_HTTP_AZOAI_RECEIVED_FLAT,      /* ctx->received: one span */
-    NGX_HTTP_AZOAI_RECEIVED_BUFS       /* ctx->received_bufs: a chain */
+    NGX_HTTP_AZOAI_RECEIVED_BUFS,      /* ctx->received_bufs: a chain */
+    NGX_HTTP_AZOAI_RECEIVED_DIGEST     /* ctx->received: its SHA-256, hex */
 } ngx_http_azoai_received_e;
 
 

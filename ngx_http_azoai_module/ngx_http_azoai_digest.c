@@ -2,7 +2,8 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * SHA-256 of the request body as received, for $azoai_body_sha256: of
- * one span, or of the buffers and temp file parts NGINX read it into.
+ * one span, or of the buffers and temp file parts NGINX read it into, or
+ * taken when a temp-file body was read, before it was masked in its copy.
  */
 
 
@@ -14,7 +15,11 @@
 /* bytes of a temp file read at a time */
 #define NGX_HTTP_AZOAI_DIGEST_CHUNK  4096
 
+/* 64 lower-case hex digits */
+#define NGX_HTTP_AZOAI_DIGEST_HEX    64
 
+
+static ngx_uint_t ngx_http_azoai_digest_wanted(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_digest_bufs(ngx_http_request_t *r,
     EVP_MD_CTX *sha, ngx_chain_t *cl);
 static ngx_int_t ngx_http_azoai_digest_file(ngx_http_request_t *r,
@@ -31,6 +36,11 @@ ngx_http_azoai_body_sha256(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     EVP_MD_CTX    *sha;
     unsigned int   n;
     u_char         md[EVP_MAX_MD_SIZE];
+
+    if (ctx->received_in == NGX_HTTP_AZOAI_RECEIVED_DIGEST) {
+        ngx_memcpy(hex, ctx->received.data, NGX_HTTP_AZOAI_DIGEST_HEX);
+        return NGX_OK;
+    }
 
     if (ctx->received_in == NGX_HTTP_AZOAI_RECEIVED_FLAT) {
         if (EVP_Digest(ctx->received.data, ctx->received.len, md, &n,
@@ -62,6 +72,77 @@ ngx_http_azoai_body_sha256(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     EVP_MD_CTX_free(sha);
 
     return rc;
+}
+
+
+/*
+ * The gathered copy (ctx->received) is about to be masked in place.  When
+ * part of the body came from a temp file and the configuration uses
+ * $azoai_body_sha256 (a log_format or any directive indexed it), the copy
+ * is hashed now, as it was just read; else the buffers are kept, and the
+ * file is read again only if the variable is ever asked for.
+ */
+
+ngx_int_t
+ngx_http_azoai_digest_keep(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+{
+    u_char       *hex;
+    ngx_chain_t  *cl;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        if (cl->buf->in_file) {
+            break;
+        }
+    }
+
+    if (cl == NULL || !ngx_http_azoai_digest_wanted(r)) {
+        ctx->received_bufs = r->request_body->bufs;
+        ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_BUFS;
+        ngx_str_null(&ctx->received);
+        return NGX_OK;
+    }
+
+    hex = ngx_pnalloc(r->pool, NGX_HTTP_AZOAI_DIGEST_HEX);
+    if (hex == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_azoai_body_sha256(r, ctx, hex) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: temp-file body hashed as read, "
+                   "for $azoai_body_sha256");
+
+    ctx->received.data = hex;
+    ctx->received.len = NGX_HTTP_AZOAI_DIGEST_HEX;
+    ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_DIGEST;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether a directive of this configuration refers to $azoai_body_sha256:
+ * NGINX flags a variable indexed once any directive uses it by name.
+ */
+
+static ngx_uint_t
+ngx_http_azoai_digest_wanted(ngx_http_request_t *r)
+{
+    ngx_uint_t                  key;
+    ngx_http_variable_t        *v;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    static ngx_str_t  name = ngx_string("azoai_body_sha256");
+
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+
+    key = ngx_hash_key(name.data, name.len);
+    v = ngx_hash_find(&cmcf->variables_hash, key, name.data, name.len);
+
+    return v != NULL && (v->flags & NGX_HTTP_VAR_INDEXED);
 }
 
 

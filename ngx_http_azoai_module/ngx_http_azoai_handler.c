@@ -168,9 +168,14 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
 
     ctx->reading_body = 1;
 
+    if (ngx_http_azoai_body_prepare(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     rc = ngx_http_read_client_request_body(r, ngx_http_azoai_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_http_azoai_body_restore(r);
         return rc;
     }
 
@@ -183,6 +188,8 @@ static void
 ngx_http_azoai_body_handler(ngx_http_request_t *r)
 {
     ngx_http_azoai_ctx_t  *ctx;
+
+    ngx_http_azoai_body_restore(r);
 
     ctx = ngx_http_azoai_get_ctx(r);
 

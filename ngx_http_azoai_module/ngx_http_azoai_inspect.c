@@ -283,12 +283,13 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
         /*
          * The copy is ours: mask it where it lies.  The buffers it was
-         * gathered from still hold the body as received, for the digest.
+         * gathered from still hold the body as received, for the digest
+         * (or it is taken now: ngx_http_azoai_digest_keep()).
          */
 
-        ctx->received_bufs = r->request_body->bufs;
-        ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_BUFS;
-        ngx_str_null(&ctx->received);
+        if (ngx_http_azoai_digest_keep(r, ctx) != NGX_OK) {
+            return NGX_ERROR;
+        }
 
         rc = azoai_body_rewrite_in_place(ctx->engine, res, body->data,
                                          body->len, &ctx->alloc, &out,

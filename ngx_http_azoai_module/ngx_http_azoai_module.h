@@ -198,6 +198,8 @@ void ngx_http_azoai_read_request(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_body.c */
+ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r);
+void ngx_http_azoai_body_restore(ngx_http_request_t *r);
 ngx_int_t ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied);
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
@@ -233,6 +235,8 @@ ngx_int_t ngx_http_azoai_add_variables(ngx_conf_t *cf);
 /* ngx_http_azoai_digest.c */
 ngx_int_t ngx_http_azoai_body_sha256(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, u_char *hex);
+ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_util.c */
 ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,

@@ -162,6 +162,41 @@ azoai_pii_avx2_cand(__m256i x)
 
 
 /*
+ * The one AVX2 search loop, inlined into each caller with its classifier:
+ * from i, 64 bytes a step while 64 are left, the first step where cls
+ * flags a byte; its offset, and its flags (bit k: byte k) in *mask.  Else
+ * the offset where fewer than 64 bytes are left, *mask 0.
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline size_t
+azoai_pii_avx2_search(const u_char *p, size_t i, size_t len,
+    __m256i (*cls)(__m256i x), uint64_t *mask)
+{
+    uint64_t  lo, hi;
+    __m256i   a, b;
+
+    while (i + 64 <= len) {
+        a = cls(_mm256_loadu_si256((const __m256i *) (p + i)));
+        b = cls(_mm256_loadu_si256((const __m256i *) (p + i + 32)));
+
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            *mask = lo | hi << 32;
+            return i;
+        }
+
+        i += 64;
+    }
+
+    *mask = 0;
+
+    return i;
+}
+
+
+/*
  * The first candidate offset >= i in whole 64-byte blocks; else the
  * offset where fewer than 64 bytes are left
  */
@@ -170,25 +205,11 @@ __attribute__((target("avx2")))
 static size_t
 azoai_pii_find_cand_avx2(const u_char *text, size_t i, size_t len)
 {
-    uint64_t  lo, hi;
-    __m256i   a, b;
+    uint64_t  mask;
 
-    while (i + 64 <= len) {
-        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i)));
-        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i + 32)));
+    i = azoai_pii_avx2_search(text, i, len, azoai_pii_avx2_cand, &mask);
 
-        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            return i + __builtin_ctzll(lo | hi << 32);
-        }
-
-        i += 64;
-    }
-
-    return i;
+    return mask ? i + __builtin_ctzll(mask) : i;
 }
 
 
@@ -235,25 +256,7 @@ azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
         i += 128;
     }
 
-    while (i + 64 <= len) {
-        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i)));
-        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i + 32)));
-
-        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            *mask = lo | hi << 32;
-            return i;
-        }
-
-        i += 64;
-    }
-
-    *mask = 0;
-
-    return i;
+    return azoai_pii_avx2_search(text, i, len, azoai_pii_avx2_cand, mask);
 }
 
 
@@ -285,25 +288,11 @@ __attribute__((target("avx2")))
 static size_t
 azoai_pii_find_special_avx2(const u_char *raw, size_t i, size_t len)
 {
-    uint64_t  lo, hi;
-    __m256i   a, b;
+    uint64_t  mask;
 
-    while (i + 64 <= len) {
-        a = azoai_pii_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                      (raw + i)));
-        b = azoai_pii_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                      (raw + i + 32)));
+    i = azoai_pii_avx2_search(raw, i, len, azoai_pii_avx2_special, &mask);
 
-        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            return i + __builtin_ctzll(lo | hi << 32);
-        }
-
-        i += 64;
-    }
-
-    return i;
+    return mask ? i + __builtin_ctzll(mask) : i;
 }
 
 
