@@ -65,8 +65,8 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (body.len == 0) {
-        return NGX_OK;
+    if (body.len == 0 || ctx->route.upload) {
+        return ngx_http_azoai_inspect_upload(r, alcf, ctx, &body);
     }
 
     rc = ngx_http_azoai_check_shape(r, alcf, ctx);
@@ -239,21 +239,40 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
             kind = AZOAI_DEP_BASE_MODEL;
         }
 
-        azoai_policy_check_deployment(alcf->policy, name->name.data,
-                                      name->name.len, kind,
-                                      azoai_body_name_where(name->origin),
-                                      &ctx->verdict);
-
-        azoai_allow_check(ctx->allow, name->name.data, name->name.len,
-                          azoai_body_name_where(name->origin),
-                          &ctx->verdict);
-
-        if (ctx->verdict.reason != AZOAI_ALLOW) {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "azoai: a body deployment is denied: %s",
-                           azoai_reason_code(ctx->verdict.reason));
+        if (ngx_http_azoai_check_body_name(r, alcf, ctx, name->name.data,
+                                           name->name.len, kind,
+                                           azoai_body_name_where(name->origin))
+            != NGX_OK)
+        {
             return NGX_DONE;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One deployment (or base model) name a body carries, judged as the
+ * policy judges a path deployment, then by azoai_allow_deployments.
+ * NGX_OK when allowed, NGX_DECLINED with ctx->verdict denying.
+ */
+
+ngx_int_t
+ngx_http_azoai_check_body_name(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    const u_char *name, size_t len, ngx_uint_t kind, const char *where)
+{
+    azoai_policy_check_deployment(alcf->policy, name, len, kind, where,
+                                  &ctx->verdict);
+
+    azoai_allow_check(ctx->allow, name, len, where, &ctx->verdict);
+
+    if (ctx->verdict.reason != AZOAI_ALLOW) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: a body deployment is denied: %s",
+                       azoai_reason_code(ctx->verdict.reason));
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
