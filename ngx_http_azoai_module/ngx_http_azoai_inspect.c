@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_azoai_check_result(ngx_http_request_t *r,
 static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
     ngx_uint_t copied);
-static void ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
-    const azoai_body_result_t *res);
 
 
 /*
@@ -109,7 +107,7 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
                    ctx->pii_count, ctx->pii_types);
 
     if (res->types_blocked) {
-        ngx_http_azoai_pii_blocked(ctx, res);
+        ngx_http_azoai_pii_blocked(ctx, res->types_blocked);
         return NGX_OK;
     }
 
@@ -330,9 +328,10 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 }
 
 
-static void
-ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
-    const azoai_body_result_t *res)
+/* PiiBlocked, naming the blocked types found (a bit per type id) */
+
+void
+ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx, uint64_t blocked)
 {
     u_char     *p, *last;
     ngx_int_t   t;
@@ -341,9 +340,9 @@ ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
     p = types;
     last = types + sizeof(types);
 
-    for (t = ngx_http_azoai_next_type(res->types_blocked, -1);
+    for (t = ngx_http_azoai_next_type(blocked, -1);
          t != -1;
-         t = ngx_http_azoai_next_type(res->types_blocked, t))
+         t = ngx_http_azoai_next_type(blocked, t))
     {
         p = ngx_slprintf(p, last, "%s%s", p == types ? "" : ", ",
                          azoai_pii_type_name(ctx->engine, t));

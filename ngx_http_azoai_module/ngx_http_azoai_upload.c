@@ -7,7 +7,11 @@
  * the lines of a batch file, each judged as a request: its url as a
  * route, its body's model as a body deployment (catalog,
  * azoai_unknown_deployment, azoai_allow_deployments).  One failing line
- * denies the upload, the message naming the line.
+ * denies the upload, the message naming the line.  With azoai_pii on,
+ * JSONL files (purpose fine-tune, batch, evals, or a *.jsonl name) are
+ * masked line by line like request bodies, the envelope and every other
+ * byte forwarded as received; other content, and upload parts, are
+ * denied: they cannot be masked.
  */
 
 
@@ -15,7 +19,9 @@
 
 #include "azoai_batch.h"
 #include "azoai_body.h"
+#include "azoai_jsonl.h"
 #include "azoai_multipart.h"
+#include "azoai_pseudo.h"
 
 
 static ngx_int_t ngx_http_azoai_upload_parse(ngx_http_request_t *r,
@@ -24,14 +30,19 @@ static ngx_int_t ngx_http_azoai_upload_parse(ngx_http_request_t *r,
 static ngx_int_t ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
     azoai_multipart_t *mp, azoai_multipart_part_t **file,
     azoai_multipart_part_t **purpose);
-static ngx_uint_t ngx_http_azoai_upload_is_batch(ngx_str_t *body,
-    azoai_multipart_part_t *purpose);
 static ngx_int_t ngx_http_azoai_judge_batch(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     const u_char *data, size_t len);
 static ngx_int_t ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     azoai_str_t *line, azoai_body_result_t *res);
+static ngx_uint_t ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
+    azoai_multipart_part_t *file, azoai_multipart_part_t *purpose);
+static ngx_uint_t ngx_http_azoai_upload_purpose(ngx_str_t *body,
+    azoai_multipart_part_t *purpose, ngx_str_t *want);
+static ngx_int_t ngx_http_azoai_upload_mask(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t *body, azoai_multipart_part_t *file);
 static void ngx_http_azoai_upload_invalid(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 
@@ -51,6 +62,8 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     azoai_multipart_t        mp;
     azoai_multipart_part_t  *file, *purpose;
 
+    static ngx_str_t  batch = ngx_string("batch");
+
     if (body->len == 0) {
         return NGX_OK;
     }
@@ -64,7 +77,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_azoai_upload_is_batch(body, purpose)) {
+    if (ngx_http_azoai_upload_purpose(body, purpose, &batch)) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "azoai: batch file of %uz bytes in part %uz, "
                        "judging its lines",
@@ -81,16 +94,25 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         }
     }
 
-    if (alcf->pii.enable) {
-        /* the content is not masked: fail closed, as before */
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
-                            "file uploads cannot be masked for PII on this "
-                            "route yet; upload from a location without "
-                            "azoai_pii");
-        ngx_http_azoai_upload_invalid(r, alcf, ctx);
+    if (!alcf->pii.enable) {
+        return NGX_OK;
     }
 
-    return NGX_OK;
+    if (ctx->route.upload_part
+        || !ngx_http_azoai_upload_is_jsonl(body, file, purpose))
+    {
+        /* content the module cannot mask: fail closed */
+        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+                            "with azoai_pii on, only JSONL files "
+                            "(purpose fine-tune, batch or evals, or a "
+                            "*.jsonl file name) can be uploaded: other "
+                            "content%s cannot be inspected for PII",
+                            ctx->route.upload_part ? ", upload parts too,"
+                                                   : "");
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_upload_mask(r, alcf, ctx, body, file);
 }
 
 
@@ -233,11 +255,11 @@ ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
 }
 
 
-/* "batch", ignoring ASCII case and surrounding blanks: fail closed */
+/* the purpose is want, ignoring ASCII case and blanks: fail closed */
 
 static ngx_uint_t
-ngx_http_azoai_upload_is_batch(ngx_str_t *body,
-    azoai_multipart_part_t *purpose)
+ngx_http_azoai_upload_purpose(ngx_str_t *body,
+    azoai_multipart_part_t *purpose, ngx_str_t *want)
 {
     u_char  *p, *last;
 
@@ -259,9 +281,118 @@ ngx_http_azoai_upload_is_batch(ngx_str_t *body,
         last--;
     }
 
-    return last - p == sizeof("batch") - 1
-           && ngx_strncasecmp(p, (u_char *) "batch", sizeof("batch") - 1)
-              == 0;
+    return (size_t) (last - p) == want->len
+           && ngx_strncasecmp(p, want->data, want->len) == 0;
+}
+
+
+/* fine-tuning, batch and evaluation files, and any *.jsonl file name */
+
+static ngx_uint_t
+ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
+    azoai_multipart_part_t *file, azoai_multipart_part_t *purpose)
+{
+    ngx_uint_t  i;
+
+    static ngx_str_t  jsonl = ngx_string(".jsonl");
+    static ngx_str_t  purposes[] = {
+        ngx_string("fine-tune"),
+        ngx_string("batch"),
+        ngx_string("evals")
+    };
+
+    for (i = 0; i < sizeof(purposes) / sizeof(purposes[0]); i++) {
+        if (ngx_http_azoai_upload_purpose(body, purpose, &purposes[i])) {
+            return 1;
+        }
+    }
+
+    return file->has_filename && file->filename.len >= jsonl.len
+           && ngx_strncasecmp((u_char *) file->filename.data
+                              + file->filename.len - jsonl.len,
+                              jsonl.data, jsonl.len) == 0;
+}
+
+
+/*
+ * Masks the lines of the file part; the envelope and every other byte
+ * go on as received.  NGX_OK with ctx->verdict set, NGX_ERROR when the
+ * body could not be rewritten.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upload_mask(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t *body, azoai_multipart_part_t *file)
+{
+    u_char                *out;
+    size_t                 out_len;
+    azoai_jsonl_result_t  *jr;
+
+    jr = ngx_palloc(r->pool, sizeof(azoai_jsonl_result_t));
+    if (jr == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->engine = alcf->pii.engine;
+
+    if (azoai_jsonl_inspect(ctx->engine, body->data, file->content_start,
+                            file->content_end, &ctx->alloc, jr)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (jr->total.error != AZOAI_BODY_OK) {
+        ngx_http_azoai_deny(ctx, jr->total.error == AZOAI_BODY_AMBIGUOUS
+                                 ? AZOAI_AMBIGUOUS : AZOAI_INVALID_BODY,
+                            "line %uz: %s", jr->error_line,
+                            jr->total.error_text);
+        return NGX_OK;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: JSONL file of %uz line(s), %uz PII value(s) "
+                   "in %uz line(s)", jr->lines, jr->total.nmatches,
+                   jr->nmasked);
+
+    if (jr->total.nmatches == 0) {
+        return NGX_OK;
+    }
+
+    ctx->pii_count = jr->total.nmatches;
+    ctx->pii_types = jr->total.types_found;
+    ngx_memcpy(ctx->pii_counts, jr->total.counts, sizeof(ctx->pii_counts));
+
+    if (jr->total.types_blocked) {
+        ngx_http_azoai_pii_blocked(ctx, jr->total.types_blocked);
+        return NGX_OK;
+    }
+
+    if (alcf->mode == NGX_HTTP_AZOAI_REPORT) {
+        return NGX_OK;
+    }
+
+    if (ctx->pseudo == NULL) {
+        ctx->pseudo = azoai_pseudo_create(&ctx->alloc);
+        if (ctx->pseudo == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    jr->pseudo = ctx->pseudo;
+
+    if (azoai_jsonl_rewrite(ctx->engine, jr, body->data, body->len,
+                            &ctx->alloc, &out, &out_len)
+        != AZOAI_OK
+        || ngx_http_azoai_replace_body(r, out, out_len) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->masked = 1;
+
+    return NGX_OK;
 }
 
 

@@ -57,6 +57,32 @@ $t->write_conf(<<'EOF');
         azoai on;
         azoai_pii on;
         azoai_catalog %%CATALOG%%;
+        client_body_buffer_size 1k;
+        client_max_body_size 20m;
+
+        location / {
+            proxy_pass http://%%UPSTREAM%%;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_PII_BLOCK%%;
+        azoai on;
+        azoai_pii on;
+        azoai_pii_action email block;
+        azoai_catalog %%CATALOG%%;
+
+        location / {
+            proxy_pass http://%%UPSTREAM%%;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT_PII_REPORT%%;
+        azoai on;
+        azoai_mode report;
+        azoai_pii on;
+        azoai_catalog %%CATALOG%%;
 
         location / {
             proxy_pass http://%%UPSTREAM%%;
@@ -173,8 +199,8 @@ sub message {
 my $GOOD = batch(batch_line(1, 'chat-prod'), batch_line(2, 'chat-prod'),
                  batch_line(3, 'emb', url => '/v1/embeddings',
                             body => '{"model":"emb","input":"x"}'));
-my $FT = qq({"messages":[{"role":"user","content":"mail jane\@example.com"},)
-    . qq({"role":"assistant","content":"ok"}]}\n) x 3;
+my $FT = (qq({"messages":[{"role":"user","content":"mail jane\@example.com"},)
+          . qq({"role":"assistant","content":"ok"}]}\n)) x 3;
 
 # --- allowed uploads reach the upstream byte for byte ----------------------
 
@@ -388,23 +414,86 @@ $t->expect_denied(files(upload_body('batch',
                   403, 'PreviewModelBlocked',
                   'azoai_invalid_body pass: batch lines are still judged');
 
-# --- azoai_pii on: not masked yet, so not forwarded --------------------------
+# --- azoai_pii on: JSONL files masked line by line --------------------------
+
+(my $FT_MASKED = $FT) =~ s/jane\@example\.com/[EMAIL]/g;
 
 for my $via (undef, 'h2') {
     my $how = $via ? 'HTTP/2' : 'HTTP/1.1';
     my $port = $via ? 'pii_h2' : 'pii';
 
-    $t->expect_denied(files(upload_body('fine-tune', $FT), port => $port,
-                            via => $via),
-                      400, 'InvalidBody',
-                      "$how: azoai_pii on, a fine-tuning file is not "
-                      . 'forwarded unmasked');
+    for my $purpose ('fine-tune', 'evals') {
+        my ($up, $r) = $t->expect_allowed(
+            files(upload_body($purpose, $FT), port => $port, via => $via),
+            "$how: $purpose file masked, envelope byte for byte",
+            body => upload_body($purpose, $FT_MASKED));
+        is($r->{headers}{'x-azoai-pii-masked'}, 3,
+           "$how: $purpose: X-AzOAI-PII-Masked counts every line");
+    }
+
+    $t->expect_allowed(files(upload_body('assistants', $FT, 'train.JSONL'),
+                             port => $port, via => $via, v1 => 1),
+                       "$how: a *.jsonl file name is masked too",
+                       body => upload_body('assistants', $FT_MASKED,
+                                           'train.JSONL'));
+
+    my $b = batch(batch_line(1, 'chat-prod'),
+                  batch_line(2, 'chat-prod', body =>
+                             '{"model":"chat-prod","messages":[{"role":'
+                             . '"user","content":"call 10.1.2.3"}]}'));
+    (my $bm = $b) =~ s/10\.1\.2\.3/[IPV4]/;
+    $t->expect_allowed(files(upload_body('batch', $b), port => $port,
+                             via => $via),
+                       "$how: a batch file judged, then masked",
+                       body => upload_body('batch', $bm));
+
     $t->expect_denied(files(upload_body('batch',
                                         batch(batch_line(1, 'chat-preview'))),
                             port => $port, via => $via),
                       403, 'PreviewModelBlocked',
                       "$how: azoai_pii on, batch lines judged first");
+
+    my $r = $t->request(files(upload_body('fine-tune',
+                                          "{\"messages\":[]}\n{\"a\"\n"),
+                              port => $port, via => $via));
+    is_denial($r, 400, 'InvalidBody', "$how: a fine-tuning line that is not "
+              . 'JSON');
+    like(message($r), qr/^line 2: /, "$how: the message names the line");
+
+    $t->expect_denied(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
+                                        'doc.pdf'), port => $port,
+                            via => $via),
+                      400, 'InvalidBody',
+                      "$how: content that is not JSONL is not forwarded");
+    $t->expect_denied(req('/openai/v1/uploads/u/parts',
+                          form(['data', $FT, 'blob']),
+                          port => $port, via => $via),
+                      400, 'InvalidBody',
+                      "$how: upload parts are not forwarded unmasked");
 }
+
+# a spooled fine-tuning file: 2000 lines, every 100th holding PII
+{
+    my @lines = map {
+        $_ % 100 ? qq({"messages":[{"role":"user","content":"line $_"}]})
+                 : qq({"messages":[{"role":"user","content":)
+                   . qq("line $_ from jane\@example.com"}]})
+    } 1 .. 2000;
+    my $ft = join("\n", @lines) . "\n";
+    (my $ftm = $ft) =~ s/jane\@example\.com/[EMAIL]/g;
+    my ($up, $r) = $t->expect_allowed(
+        files(upload_body('fine-tune', $ft), port => 'pii'),
+        'a ' . length($ft) . '-byte fine-tuning file from a temp file is '
+        . 'masked', body => upload_body('fine-tune', $ftm));
+    is($r->{headers}{'x-azoai-pii-masked'}, 20, '20 values masked');
+}
+
+$t->expect_denied(files(upload_body('fine-tune', $FT), port => 'pii_block'),
+                  403, 'PiiBlocked', 'azoai_pii_action block applies to '
+                  . 'file lines');
+$t->expect_allowed(files(upload_body('fine-tune', $FT), port => 'pii_report'),
+                   'report mode: counted, forwarded unchanged');
+
 unlike($t->error_log, qr/jane\@example\.com/, 'no PII in the error log');
 
 ok($t->error_log_clean, 'error.log clean');
