@@ -40,9 +40,12 @@ static ngx_uint_t ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
     azoai_multipart_part_t *file, azoai_multipart_part_t *purpose);
 static ngx_uint_t ngx_http_azoai_upload_purpose(ngx_str_t *body,
     azoai_multipart_part_t *purpose, ngx_str_t *want);
+static ngx_int_t ngx_http_azoai_upload_inspect_part(
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_multipart_part_t *file,
+    azoai_jsonl_result_t *jr);
 static ngx_int_t ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    ngx_str_t *body, azoai_multipart_part_t *file);
+    ngx_str_t *body, azoai_jsonl_result_t *jr);
 static void ngx_http_azoai_upload_invalid(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 
@@ -60,6 +63,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
 {
     ngx_int_t                rc;
     azoai_multipart_t        mp;
+    azoai_jsonl_result_t    *jr;
     azoai_multipart_part_t  *file, *purpose;
 
     static ngx_str_t  batch = ngx_string("batch");
@@ -98,21 +102,101 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ctx->route.upload_part
-        || !ngx_http_azoai_upload_is_jsonl(body, file, purpose))
-    {
+    ctx->engine = alcf->pii.engine;
+
+    jr = ngx_palloc(r->pool, sizeof(azoai_jsonl_result_t));
+    if (jr == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->route.upload_part) {
+        rc = ngx_http_azoai_upload_inspect_part(ctx, body, file, jr);
+
+    } else if (ngx_http_azoai_upload_is_jsonl(body, file, purpose)) {
+        rc = azoai_jsonl_inspect(ctx->engine, body->data,
+                                 file->content_start, file->content_end,
+                                 &ctx->alloc, jr) == AZOAI_OK
+             ? NGX_OK : NGX_ERROR;
+
+    } else {
+        rc = NGX_DECLINED;
+    }
+
+    if (rc == NGX_DECLINED) {
         /* content the module cannot mask: fail closed */
         ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
-                            "with azoai_pii on, only JSONL files "
-                            "(purpose fine-tune, batch or evals, or a "
-                            "*.jsonl file name) can be uploaded: other "
-                            "content%s cannot be inspected for PII",
-                            ctx->route.upload_part ? ", upload parts too,"
-                                                   : "");
+                            "with azoai_pii on, only JSONL content can be "
+                            "uploaded (purpose fine-tune, batch or evals, "
+                            "a *.jsonl file name, or an upload part holding "
+                            "JSON lines): other content cannot be "
+                            "inspected for PII");
         return NGX_OK;
     }
 
-    return ngx_http_azoai_upload_mask(r, alcf, ctx, body, file);
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_azoai_upload_mask(r, alcf, ctx, body, jr);
+}
+
+
+/*
+ * An upload part: a piece of a file cut anywhere.  JSONL when its
+ * complete lines are JSON (at least one), or when it starts with '{';
+ * the pieces of lines at its ends are scanned as text.  NGX_OK with jr
+ * filled, NGX_DECLINED when it is not JSONL, NGX_ERROR on failure.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upload_inspect_part(ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t *body, azoai_multipart_part_t *file, azoai_jsonl_result_t *jr)
+{
+    size_t   cs, ce, first, last, i;
+    u_char  *lf;
+
+    cs = file->content_start;
+    ce = file->content_end;
+
+    lf = ngx_strlchr(body->data + cs, body->data + ce, LF);
+    first = lf ? (size_t) (lf - body->data) : ce;
+
+    for (last = ce; last > first && body->data[last - 1] != LF; last--) {
+        /* void */
+    }
+
+    if (azoai_jsonl_inspect(ctx->engine, body->data,
+                            first < ce ? first + 1 : ce, last, &ctx->alloc,
+                            jr)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = cs; i < ce && (body->data[i] == ' ' || body->data[i] == '\t');
+         i++)
+    {
+        /* void */
+    }
+
+    if (jr->total.error != AZOAI_BODY_OK
+        || (jr->lines == 0 && (i == ce || body->data[i] != '{')))
+    {
+        return NGX_DECLINED;
+    }
+
+    if (azoai_jsonl_inspect_piece(ctx->engine, body->data, cs, first, 1,
+                                  first == ce, &ctx->alloc, jr)
+        != AZOAI_OK
+        || (first < ce
+            && azoai_jsonl_inspect_piece(ctx->engine, body->data, last, ce,
+                                         0, 1, &ctx->alloc, jr)
+               != AZOAI_OK))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -323,27 +407,19 @@ ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
 static ngx_int_t
 ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    ngx_str_t *body, azoai_multipart_part_t *file)
+    ngx_str_t *body, azoai_jsonl_result_t *jr)
 {
-    u_char                *out;
-    size_t                 out_len;
-    azoai_jsonl_result_t  *jr;
-
-    jr = ngx_palloc(r->pool, sizeof(azoai_jsonl_result_t));
-    if (jr == NULL) {
-        return NGX_ERROR;
-    }
-
-    ctx->engine = alcf->pii.engine;
-
-    if (azoai_jsonl_inspect(ctx->engine, body->data, file->content_start,
-                            file->content_end, &ctx->alloc, jr)
-        != AZOAI_OK)
-    {
-        return NGX_ERROR;
-    }
+    u_char  *out;
+    size_t   out_len;
 
     if (jr->total.error != AZOAI_BODY_OK) {
+        if (jr->error_line == 0) {
+            /* a piece of a line at an end of an upload part */
+            ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY, "upload part: %s",
+                                jr->total.error_text);
+            return NGX_OK;
+        }
+
         ngx_http_azoai_deny(ctx, jr->total.error == AZOAI_BODY_AMBIGUOUS
                                  ? AZOAI_AMBIGUOUS : AZOAI_INVALID_BODY,
                             "line %uz: %s", jr->error_line,

@@ -465,11 +465,39 @@ for my $via (undef, 'h2') {
                             via => $via),
                       400, 'InvalidBody',
                       "$how: content that is not JSONL is not forwarded");
+    $t->expect_allowed(req('/openai/v1/uploads/u/parts',
+                           form(['data', $FT, 'blob']),
+                           port => $port, via => $via),
+                       "$how: an upload part of whole JSON lines is masked",
+                       body => form(['data', $FT_MASKED, 'blob']));
+
+    # a part cut inside lines at both ends, a value in each piece
+    my $part = qq(ent":"from jane\@example.com \\u00e9"}]}\n)
+        . qq({"messages":[{"role":"user","content":"bob\@example.org"}]}\n)
+        . qq({"messages":[{"role":"user","content":"ann\@example.net \\u0);
+    (my $pm = $part) =~ s/\w+\@example\.\w+/[EMAIL]/g;
+    my ($up_part, $r_part) = $t->expect_allowed(
+        req("/openai/uploads/upload_1/parts$V",
+            form(['data', $part, 'blob', 'application/octet-stream']),
+            port => $port, via => $via),
+        "$how: pieces of lines at the ends of a part are scanned as text",
+        body => form(['data', $pm, 'blob', 'application/octet-stream']));
+    is($r_part->{headers}{'x-azoai-pii-masked'}, 3,
+       "$how: 3 values in the part");
+
     $t->expect_denied(req('/openai/v1/uploads/u/parts',
-                          form(['data', $FT, 'blob']),
+                          form(['data', "\x89PNG\r\n\x1a\n\0\0 a\@b.org",
+                                'blob']),
                           port => $port, via => $via),
                       400, 'InvalidBody',
-                      "$how: upload parts are not forwarded unmasked");
+                      "$how: an upload part that is not JSONL is not "
+                      . 'forwarded');
+    $t->expect_denied(req('/openai/v1/uploads/u/parts',
+                          form(['data', qq(xxxxxxxx\\q a\@example.com"}]}\n)
+                                . qq({"a":1}\n), 'blob']),
+                          port => $port, via => $via),
+                      400, 'InvalidBody',
+                      "$how: a piece that cannot be read as JSON text");
 }
 
 # a spooled fine-tuning file: 2000 lines, every 100th holding PII

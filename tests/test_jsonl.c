@@ -196,6 +196,90 @@ test_jsonl_pseudonyms(void **state)
 }
 
 
+/* the whole text as a piece */
+
+static int
+piece(azoai_pii_engine_t *e, const char *text, unsigned cut_start,
+    unsigned cut_end, azoai_jsonl_result_t *r)
+{
+    return azoai_jsonl_inspect_piece(e, (const u_char *) text, 0,
+                                     strlen(text), cut_start, cut_end,
+                                     &alloc, r);
+}
+
+
+/* an upload part: pieces cut at both ends, complete lines between */
+
+static void
+test_jsonl_pieces(void **state)
+{
+    u_char                *out;
+    size_t                 out_len, first, last;
+    azoai_pii_engine_t    *e;
+    azoai_jsonl_result_t   r;
+    const char            *text;
+
+    e = engine(AZOAI_PII_ACTION_MASK);
+
+    text = "t\":\"x a@example.com \\u00e9 b@example.com\"}]}\n"
+           "{\"c\":\"c@example.com\"}\n"
+           "{\"messages\":[{\"role\":\"user\",\"content\":"
+           "\"d@example.com \\u00";
+    first = strchr(text, '\n') - text;
+    last = strrchr(text, '\n') - text;
+
+    assert_int_equal(azoai_jsonl_inspect(e, (const u_char *) text, first + 1,
+                                         last + 1, &alloc, &r), AZOAI_OK);
+    assert_int_equal(r.total.error, 0);
+    assert_int_equal(azoai_jsonl_inspect_piece(e, (const u_char *) text,
+                                               last + 1, strlen(text), 0, 1,
+                                               &alloc, &r), AZOAI_OK);
+    assert_int_equal(azoai_jsonl_inspect_piece(e, (const u_char *) text, 0,
+                                               first, 1, 0, &alloc, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.total.error, 0);
+    assert_int_equal(r.nmasked, 3);
+    assert_int_equal(r.total.nmatches, 4);
+
+    assert_int_equal(azoai_jsonl_rewrite(e, &r, S(text), &alloc, &out,
+                                         &out_len), AZOAI_OK);
+    assert_int_equal(out_len, strlen(text) - 4 * (13 - 7));
+    assert_memory_equal(out,
+           "t\":\"x [EMAIL] \\u00e9 [EMAIL]\"}]}\n"
+           "{\"c\":\"[EMAIL]\"}\n"
+           "{\"messages\":[{\"role\":\"user\",\"content\":"
+           "\"[EMAIL] \\u00",
+           out_len);
+
+    /* a piece that is a JSON value by itself is a line */
+    text = "{\"c\":\"a@example.com\"}";
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(piece(e, text, 0, 1, &r), AZOAI_OK);
+    assert_int_equal(r.total.nmatches, 1);
+
+    /* a string invalid away from the cut: not inspectable */
+    text = "xxxxxxxx\\q a@example.com\"}";
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(piece(e, text, 1, 0, &r), AZOAI_OK);
+    assert_int_equal(r.total.error, AZOAI_BODY_INVALID);
+
+    /* a raw control byte inside */
+    text = "{\"c\":\"a\x01b a@example.com";
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(piece(e, text, 0, 1, &r), AZOAI_OK);
+    assert_int_equal(r.total.error, AZOAI_BODY_INVALID);
+
+    /* a UTF-8 character cut at the end is dropped, the rest scanned */
+    text = "{\"c\":\"a@example.com \xc3";
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(piece(e, text, 0, 1, &r), AZOAI_OK);
+    assert_int_equal(r.total.error, 0);
+    assert_int_equal(r.total.nmatches, 1);
+
+    azoai_pii_engine_free(e);
+}
+
+
 static void
 test_jsonl_nomem(void **state)
 {
@@ -236,6 +320,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_jsonl_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jsonl_pseudonyms, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_jsonl_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jsonl_nomem, setup, teardown),
     };
 

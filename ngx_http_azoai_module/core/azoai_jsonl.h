@@ -16,6 +16,10 @@
 #include "azoai_body.h"
 
 
+/* the most bytes of a cut escape ("\\uD83D" is 6) or UTF-8 character */
+#define AZOAI_JSONL_CUT_MAX      6
+
+
 /* a line that holds matches: where it is, what the body layer found */
 typedef struct {
     size_t                 start;      /* offset in the text */
@@ -50,6 +54,20 @@ typedef struct {
  */
 int azoai_jsonl_inspect(const azoai_pii_engine_t *e, const u_char *text,
     size_t from, size_t to, azoai_alloc_t *a, azoai_jsonl_result_t *r);
+
+/*
+ * Adds to r a piece of a line cut by an upload part boundary,
+ * text[from, to): a JSON value by itself is inspected as a line; else it
+ * is scanned as text, string by string (the bytes between quotes that
+ * are valid string content, after dropping up to AZOAI_JSONL_CUT_MAX
+ * bytes of a character or escape cut at the boundary: cut_start, cut_end
+ * say which ends were cut).  A string that stays invalid is
+ * AZOAI_BODY_INVALID in r->total.error (with error_line 0): it cannot be
+ * inspected.  AZOAI_OK, or AZOAI_ERROR when a fails.
+ */
+int azoai_jsonl_inspect_piece(const azoai_pii_engine_t *e,
+    const u_char *text, size_t from, size_t to, unsigned cut_start,
+    unsigned cut_end, azoai_alloc_t *a, azoai_jsonl_result_t *r);
 
 /*
  * text[0, len) with each masked line replaced by its rewrite, into *out
