@@ -11,7 +11,10 @@
  *   - the rewrite equals the input outside the masked lines, and each
  *     masked line's rewrite equals the body layer's rewrite of that line,
  *     in place and copying alike;
- *   - the rewrite is valid JSONL again, with as many lines.
+ *   - the rewrite is valid JSONL again, with as many lines;
+ *   - the same as an upload part (odd sizes): complete lines inspected,
+ *     the pieces at both ends with azoai_jsonl_inspect_piece(), the masked
+ *     spans still in order and the rewrite equal to the input outside.
  */
 
 #include <stdint.h>
@@ -26,7 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static azoai_pii_engine_t *fuzz_jsonl_engine(void);
 static void fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
-    size_t len, azoai_alloc_t *a);
+    size_t len, azoai_alloc_t *a, unsigned part);
+static int fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, azoai_jsonl_result_t *r);
 
 
 static azoai_pii_engine_t *
@@ -61,19 +66,22 @@ fuzz_jsonl_engine(void)
 
 static void
 fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
-    size_t len, azoai_alloc_t *a)
+    size_t len, azoai_alloc_t *a, unsigned part)
 {
     u_char                *out, *line_out, *copy, *in_place;
     size_t                 i, pos, o, total, out_len, line_len, n;
     azoai_jsonl_line_t    *l;
     azoai_jsonl_result_t   r, r2;
 
-    if (azoai_jsonl_inspect(e, text, 0, len, a, &r) != AZOAI_OK) {
+    if ((part ? fuzz_jsonl_part(e, text, len, a, &r)
+              : azoai_jsonl_inspect(e, text, 0, len, a, &r))
+        != AZOAI_OK)
+    {
         abort();
     }
 
     if (r.total.error) {
-        if (r.error_line == 0 || r.total.error_text[0] == '\0') {
+        if ((!part && r.error_line == 0) || r.total.error_text[0] == '\0') {
             abort();
         }
 
@@ -144,11 +152,56 @@ fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
         abort();
     }
 
+    if (part) {
+        return;
+    }
+
     if (azoai_jsonl_inspect(e, out, 0, out_len, a, &r2) != AZOAI_OK
         || r2.total.error != 0 || r2.lines != r.lines)
     {
         abort();
     }
+}
+
+
+/* as the glue reads an upload part */
+
+static int
+fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, azoai_jsonl_result_t *r)
+{
+    size_t          first, last;
+    const u_char   *lf;
+
+    lf = memchr(text, '\n', len);
+    first = lf ? (size_t) (lf - text) : len;
+
+    for (last = len; last > first && text[last - 1] != '\n'; last--) {
+        /* void */
+    }
+
+    if (azoai_jsonl_inspect(e, text, first < len ? first + 1 : len, last, a,
+                            r)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (r->total.error) {
+        return AZOAI_OK;
+    }
+
+    if (azoai_jsonl_inspect_piece(e, text, 0, first, 1, first == len, a, r)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (r->total.error || first == len) {
+        return AZOAI_OK;
+    }
+
+    return azoai_jsonl_inspect_piece(e, text, last, len, 0, 1, a, r);
 }
 
 
@@ -167,7 +220,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
 
-    fuzz_jsonl_check(engine, data, size, &a);
+    fuzz_jsonl_check(engine, data, size, &a, size & 1);
 
     test_arena_free(&arena);
 
