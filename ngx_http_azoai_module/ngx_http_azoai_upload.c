@@ -32,10 +32,10 @@ static ngx_int_t ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
     azoai_multipart_part_t **purpose);
 static ngx_int_t ngx_http_azoai_judge_batch(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    const u_char *data, size_t len);
+    const u_char *data, size_t len, ngx_uint_t part);
 static ngx_int_t ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_str_t *line, azoai_body_result_t *res);
+    azoai_str_t *line, azoai_body_result_t *res, ngx_uint_t part);
 static ngx_uint_t ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
     azoai_multipart_part_t *file, azoai_multipart_part_t *purpose);
 static ngx_uint_t ngx_http_azoai_upload_purpose(ngx_str_t *body,
@@ -81,17 +81,19 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_azoai_upload_purpose(body, purpose, &batch)) {
+    if (ctx->route.upload_part
+        || ngx_http_azoai_upload_purpose(body, purpose, &batch))
+    {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "azoai: batch file of %uz bytes in part %uz, "
-                       "judging its lines",
-                       file->content_end - file->content_start,
+                       "azoai: judging the batch lines of %uz bytes in "
+                       "part %uz", file->content_end - file->content_start,
                        (size_t) (file - mp.parts));
 
         rc = ngx_http_azoai_judge_batch(r, alcf, ctx,
                                         body->data + file->content_start,
                                         file->content_end
-                                        - file->content_start);
+                                        - file->content_start,
+                                        ctx->route.upload_part);
 
         if (rc != NGX_OK || ctx->verdict.reason != AZOAI_ALLOW) {
             return rc;
@@ -472,12 +474,16 @@ ngx_http_azoai_upload_mask(ngx_http_request_t *r,
 }
 
 
-/* every line of a batch file; the first failing one denies */
+/*
+ * Every line of a batch file; the first failing one denies.  In an
+ * upload part (part), lines that are not JSON objects with a "body"
+ * (pieces of lines, other files) are not batch lines and are skipped.
+ */
 
 static ngx_int_t
 ngx_http_azoai_judge_batch(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    const u_char *data, size_t len)
+    const u_char *data, size_t len, ngx_uint_t part)
 {
     size_t                pos, number, lines;
     u_char               *msg;
@@ -498,7 +504,8 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
     while (azoai_jsonl_next(data, len, &pos, &number, &line)) {
         lines++;
 
-        rc = ngx_http_azoai_judge_batch_line(r, alcf, ctx, &line, res);
+        rc = ngx_http_azoai_judge_batch_line(r, alcf, ctx, &line, res,
+                                             part);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
@@ -507,8 +514,8 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
             ngx_cpystrn(msg, (u_char *) ctx->verdict.message,
                         sizeof(ctx->verdict.message));
 
-            ngx_http_azoai_deny(ctx, ctx->verdict.reason, "line %uz: %s",
-                                number, msg);
+            ngx_http_azoai_deny(ctx, ctx->verdict.reason, "%sline %uz: %s",
+                                part ? "upload part " : "", number, msg);
 
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "azoai: batch file line %uz denied", number);
@@ -516,7 +523,7 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
         }
     }
 
-    if (lines == 0) {
+    if (lines == 0 && !part) {
         ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
                             "the batch file holds no request lines");
         return NGX_OK;
@@ -538,12 +545,16 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_str_t *line, azoai_body_result_t *res)
+    azoai_str_t *line, azoai_body_result_t *res, ngx_uint_t part)
 {
     ngx_uint_t          i;
     azoai_batch_line_t  bl;
 
     azoai_batch_line(line->data, line->len, &bl);
+
+    if (part && (bl.error == AZOAI_BATCH_INVALID || bl.bodies == 0)) {
+        return NGX_OK;
+    }
 
     if (bl.error != AZOAI_BATCH_OK) {
         ngx_http_azoai_deny(ctx, bl.error == AZOAI_BATCH_AMBIGUOUS

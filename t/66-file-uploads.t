@@ -306,6 +306,37 @@ denied_line(batch(batch_line(1, 'team-a-chat'), batch_line(2, 'chat-prod')),
             403, 'DeploymentNotAllowed', 2, 'azoai_allow_deployments',
             port => 'team');
 
+# upload parts: the complete lines that are batch lines are judged
+{
+    my $part = substr(batch_line(0, 'chat-preview'), 40) . "\n"
+        . batch(batch_line(1, 'chat-prod'), batch_line(2, 'emb', url =>
+                '/embeddings', body => '{"model":"emb","input":"x"}'))
+        . substr(batch_line(3, 'chat-preview'), 0, 60);
+    for my $via (undef, 'h2') {
+        my $how = $via ? 'HTTP/2' : 'HTTP/1.1';
+        $t->expect_allowed(req('/openai/v1/uploads/upload_1/parts',
+                               form(['data', $part, 'blob']), via => $via),
+                           "$how: a part of a batch file, GA lines, pieces "
+                           . 'of lines at its ends');
+        my $bad = $part;
+        $bad =~ s/"model":"emb"/"model":"chat-preview"/;
+        my $req = req("/openai/uploads/upload_1/parts$V",
+                      form(['data', $bad, 'blob']), via => $via);
+        $t->expect_denied($req, 403, 'PreviewModelBlocked',
+                          "$how: a preview deployment in a part's line");
+        like(message($t->request($req)), qr/^upload part line 3: /,
+             "$how: the message names the line of the part");
+    }
+    $t->expect_allowed(req('/openai/v1/uploads/upload_1/parts',
+                           form(['data', $FT, 'blob'])),
+                       'a part of a fine-tuning file is not a batch');
+    $t->expect_denied(req('/openai/v1/uploads/upload_1/parts',
+                          form(['data', '{"url":"/embeddings","body":{},'
+                                . '"body":{"model":"emb"}}' . "\n", 'b'])),
+                      400, 'AmbiguousRequest', 'a batch line in a part '
+                      . 'with body twice');
+}
+
 # report mode: forwarded as sent, decision report-deny
 $t->expect_allowed(files(upload_body('batch',
                                      batch(batch_line(1, 'chat-preview'))),

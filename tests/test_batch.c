@@ -122,6 +122,14 @@ test_batch_line(void **state)
     assert_int_equal(line_error("{\"url\":\"/x\"}", &text),
                      AZOAI_BATCH_AMBIGUOUS);
     assert_string_equal(text, "no \"body\": the line names no deployment");
+
+    /* how many "body" members: tells batch lines from other JSON lines */
+    azoai_batch_line(S("{\"messages\":[]}"), &bl);
+    assert_int_equal(bl.bodies, 0);
+    azoai_batch_line(S("{\"body\":{}}"), &bl);
+    assert_int_equal(bl.bodies, 1);
+    azoai_batch_line(S("{\"body\":{},\"body\":{}}"), &bl);
+    assert_int_equal(bl.bodies, 2);
     assert_int_equal(line_error("{\"body\":{}}", &text),
                      AZOAI_BATCH_AMBIGUOUS);
     assert_int_equal(line_error("{\"url\":1,\"body\":{}}", &text),

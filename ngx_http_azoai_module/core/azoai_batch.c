@@ -22,7 +22,6 @@
 
 typedef struct {
     azoai_batch_line_t  *bl;
-    unsigned             bodies;
     unsigned             urls;
 } azoai_batch_ctx_t;
 
@@ -74,7 +73,6 @@ azoai_batch_line(const u_char *line, size_t len, azoai_batch_line_t *bl)
     memset(bl, 0, sizeof(azoai_batch_line_t));
 
     ctx.bl = bl;
-    ctx.bodies = 0;
     ctx.urls = 0;
 
     switch (azoai_json_walk(line, len, azoai_batch_visit, &ctx, &st)) {
@@ -92,7 +90,7 @@ azoai_batch_line(const u_char *line, size_t len, azoai_batch_line_t *bl)
         return;
     }
 
-    if (ctx.bodies == 0) {
+    if (bl->bodies == 0) {
         azoai_batch_fail(bl, AZOAI_BATCH_AMBIGUOUS,
                          "no \"body\": the line names no deployment");
 
@@ -133,7 +131,7 @@ azoai_batch_visit(void *data, const azoai_json_value_t *v)
         }
 
         if (!v->closing) {
-            if (++ctx->bodies > 1) {
+            if (++bl->bodies > 1) {
                 azoai_batch_fail(bl, AZOAI_BATCH_AMBIGUOUS,
                                  "\"body\" given more than once");
                 return 1;

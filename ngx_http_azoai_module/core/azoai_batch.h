@@ -30,6 +30,7 @@ typedef struct {
     size_t           body_offset;       /* of body.data in the line */
     azoai_str_t      url;               /* raw string content */
     unsigned         url_flags;         /* AZOAI_JSON_ESCAPED ... */
+    unsigned         bodies;            /* top-level "body" members seen */
 } azoai_batch_line_t;
 
 
