@@ -132,6 +132,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
                             "a *.jsonl file name, or an upload part holding "
                             "JSON lines): other content cannot be "
                             "inspected for PII");
+        ngx_http_azoai_upload_invalid(r, alcf, ctx);
         return NGX_OK;
     }
 

@@ -78,6 +78,18 @@ $t->write_conf(<<'EOF');
     }
 
     server {
+        listen 127.0.0.1:%%PORT_PII_PASS%%;
+        azoai on;
+        azoai_pii on;
+        azoai_invalid_body pass;
+        azoai_catalog %%CATALOG%%;
+
+        location / {
+            proxy_pass http://%%UPSTREAM%%;
+        }
+    }
+
+    server {
         listen 127.0.0.1:%%PORT_PII_REPORT%%;
         azoai on;
         azoai_mode report;
@@ -546,6 +558,11 @@ for my $via (undef, 'h2') {
         . 'masked', body => upload_body('fine-tune', $ftm));
     is($r->{headers}{'x-azoai-pii-masked'}, 20, '20 values masked');
 }
+
+$t->expect_allowed(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
+                                     'doc.pdf'), port => 'pii_pass'),
+                   'azoai_invalid_body pass: content that cannot be masked '
+                   . 'goes on unchanged, as before');
 
 $t->expect_denied(files(upload_body('fine-tune', $FT), port => 'pii_block'),
                   403, 'PiiBlocked', 'azoai_pii_action block applies to '
