@@ -6,7 +6,7 @@
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
-#   make bench    engine, end-to-end and token budget benchmarks
+#   make bench    engine, end-to-end, token budget and file upload benchmarks
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 #   make style    80 columns and function length (tools/style.pl)
 
@@ -62,7 +62,8 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-asan integration valgrind soak run \
-        bench bench-tlimit fuzz style clean nginx-matrix deb deb-test
+        bench bench-tlimit bench-upload fuzz style clean nginx-matrix deb \
+        deb-test
 
 all: $(MODULE)
 
@@ -185,6 +186,11 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+	bench/upload.sh $(CURDIR)/$(MODULE)
+
+# file uploads alone: a 100 MB fine-tuning file masked end to end
+bench-upload: $(MODULE)
+	bench/upload.sh $(CURDIR)/$(MODULE)
 
 # token budgets alone: limit on vs off, 10,000 keys in a 1 MB zone
 bench-tlimit: $(MODULE)
