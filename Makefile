@@ -6,7 +6,7 @@
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
-#   make bench    engine, end-to-end and token budget benchmarks
+#   make bench    engine, end-to-end, token budget and file upload benchmarks
 #   make bench-check  instructions per request against bench/baseline (+3%)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 #   make unit-nosimd fuzz-nosimd  the same with the SIMD paths compiled out
@@ -64,8 +64,8 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test unit unit-nosimd unit-asan integration valgrind \
-        soak run bench bench-check bench-tlimit fuzz fuzz-nosimd style clean \
-        nginx-matrix deb deb-test
+        soak run bench bench-check bench-tlimit bench-upload fuzz fuzz-nosimd \
+        style clean nginx-matrix deb deb-test
 
 all: $(MODULE)
 
@@ -206,6 +206,11 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+	bench/upload.sh $(CURDIR)/$(MODULE)
+
+# file uploads alone: a 100 MB fine-tuning file masked end to end
+bench-upload: $(MODULE)
+	bench/upload.sh $(CURDIR)/$(MODULE)
 
 # the module's instructions per request (callgrind) may not grow more
 # than 3% over bench/baseline; BENCH_UPDATE=1 writes a new baseline

@@ -142,7 +142,8 @@ ngx_http_azoai_needs_body(ngx_http_request_t *r,
         return 1;
     }
 
-    return alcf->pii.enable || route->json_body;
+    /* uploads: batch files are judged line by line, PII or not */
+    return alcf->pii.enable || route->json_body || route->upload;
 }
 
 

@@ -30,8 +30,6 @@ static ngx_int_t ngx_http_azoai_check_result(ngx_http_request_t *r,
 static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
     ngx_uint_t copied);
-static void ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
-    const azoai_body_result_t *res);
 
 
 /*
@@ -65,8 +63,8 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (body.len == 0) {
-        return NGX_OK;
+    if (body.len == 0 || ctx->route.upload) {
+        return ngx_http_azoai_inspect_upload(r, alcf, ctx, &body);
     }
 
     rc = ngx_http_azoai_check_shape(r, alcf, ctx);
@@ -109,7 +107,7 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
                    ctx->pii_count, ctx->pii_types);
 
     if (res->types_blocked) {
-        ngx_http_azoai_pii_blocked(ctx, res);
+        ngx_http_azoai_pii_blocked(ctx, res->types_blocked);
         return NGX_OK;
     }
 
@@ -239,21 +237,40 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
             kind = AZOAI_DEP_BASE_MODEL;
         }
 
-        azoai_policy_check_deployment(alcf->policy, name->name.data,
-                                      name->name.len, kind,
-                                      azoai_body_name_where(name->origin),
-                                      &ctx->verdict);
-
-        azoai_allow_check(ctx->allow, name->name.data, name->name.len,
-                          azoai_body_name_where(name->origin),
-                          &ctx->verdict);
-
-        if (ctx->verdict.reason != AZOAI_ALLOW) {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "azoai: a body deployment is denied: %s",
-                           azoai_reason_code(ctx->verdict.reason));
+        if (ngx_http_azoai_check_body_name(r, alcf, ctx, name->name.data,
+                                           name->name.len, kind,
+                                           azoai_body_name_where(name->origin))
+            != NGX_OK)
+        {
             return NGX_DONE;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One deployment (or base model) name a body carries, judged as the
+ * policy judges a path deployment, then by azoai_allow_deployments.
+ * NGX_OK when allowed, NGX_DECLINED with ctx->verdict denying.
+ */
+
+ngx_int_t
+ngx_http_azoai_check_body_name(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    const u_char *name, size_t len, ngx_uint_t kind, const char *where)
+{
+    azoai_policy_check_deployment(alcf->policy, name, len, kind, where,
+                                  &ctx->verdict);
+
+    azoai_allow_check(ctx->allow, name, len, where, &ctx->verdict);
+
+    if (ctx->verdict.reason != AZOAI_ALLOW) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: a body deployment is denied: %s",
+                       azoai_reason_code(ctx->verdict.reason));
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
@@ -312,9 +329,10 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 }
 
 
-static void
-ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
-    const azoai_body_result_t *res)
+/* PiiBlocked, naming the blocked types found (a bit per type id) */
+
+void
+ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx, uint64_t blocked)
 {
     u_char     *p, *last;
     ngx_int_t   t;
@@ -323,9 +341,9 @@ ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx,
     p = types;
     last = types + sizeof(types);
 
-    for (t = ngx_http_azoai_next_type(res->types_blocked, -1);
+    for (t = ngx_http_azoai_next_type(blocked, -1);
          t != -1;
-         t = ngx_http_azoai_next_type(res->types_blocked, t))
+         t = ngx_http_azoai_next_type(blocked, t))
     {
         p = ngx_slprintf(p, last, "%s%s", p == types ? "" : ", ",
                          azoai_pii_type_name(ctx->engine, t));

@@ -208,6 +208,15 @@ ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
 /* ngx_http_azoai_inspect.c */
 ngx_int_t ngx_http_azoai_inspect_body(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
+ngx_int_t ngx_http_azoai_check_body_name(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    const u_char *name, size_t len, ngx_uint_t kind, const char *where);
+void ngx_http_azoai_pii_blocked(ngx_http_azoai_ctx_t *ctx, uint64_t blocked);
+
+/* ngx_http_azoai_upload.c */
+ngx_int_t ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t *body);
 
 /* ngx_http_azoai_deny.c */
 void ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,

@@ -464,6 +464,61 @@ test_route_details(void **state)
 }
 
 
+/* file uploads and upload parts: the flags the body inspection goes by */
+
+static void
+test_route_uploads(void **state)
+{
+    size_t         i;
+    test_arena_t   arena;
+    azoai_route_t  r;
+
+    static const struct {
+        const char  *method;
+        const char  *uri;
+        const char  *operation;
+        unsigned     upload;
+        unsigned     part;
+        unsigned     json;
+    } cases[] = {
+        { "POST", "/openai/files" V, "files", 1, 0, 0 },
+        { "POST", "/openai/v1/files", "files", 1, 0, 0 },
+        { "GET", "/openai/files" V, "files", 0, 0, 0 },
+        { "POST", "/openai/files/file-1/content" V, "files", 0, 0, 1 },
+        { "POST", "/openai/uploads" V, "uploads", 0, 0, 1 },
+        { "POST", "/openai/uploads/upload_1/parts" V, "uploads.parts", 1, 1,
+          0 },
+        { "POST", "/openai/v1/uploads/upload_1/parts", "uploads.parts", 1, 1,
+          0 },
+        { "POST", "/openai/v1/uploads/upload_1/complete", "uploads", 0, 0,
+          1 },
+        { "POST", "/openai/v1/uploads/upload_1/cancel", "uploads", 0, 0, 1 },
+        { "GET", "/openai/v1/uploads/upload_1/parts", "uploads.parts", 0, 0,
+          0 },
+    };
+
+    memset(&arena, 0, sizeof(test_arena_t));
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        classify(cases[i].method, cases[i].uri, &r, &arena);
+
+        if (!r.known || r.ambiguous || r.preview_feature
+            || strcmp(r.operation, cases[i].operation) != 0
+            || r.upload != cases[i].upload || r.upload_part != cases[i].part
+            || r.json_body != cases[i].json
+            || r.multipart != cases[i].upload
+            || r.deployment_from != AZOAI_DEP_NONE)
+        {
+            fail_msg("%s %s: %s upload %u part %u json %u", cases[i].method,
+                     cases[i].uri, r.operation, r.upload, r.upload_part,
+                     r.json_body);
+        }
+    }
+
+    test_arena_free(&arena);
+}
+
+
 static void
 test_route_long_paths(void **state)
 {
@@ -579,6 +634,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_route_table),
         cmocka_unit_test(test_route_details),
+        cmocka_unit_test(test_route_uploads),
         cmocka_unit_test(test_route_long_paths),
         cmocka_unit_test(test_route_nomem),
         cmocka_unit_test(test_api_version_is_preview),

@@ -20,6 +20,8 @@
 #define AZOAI_RULE_JSON        0x01
 #define AZOAI_RULE_MULTIPART   0x02
 #define AZOAI_RULE_PREVIEW     0x04
+#define AZOAI_RULE_UPLOAD      0x08    /* a file upload: field "file" */
+#define AZOAI_RULE_PART        0x10    /* an upload part: field "data" */
 
 #define AZOAI_RULE_SEGMENTS    6
 
@@ -187,9 +189,16 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
       "realtime.sessions", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
 
     { { azoai_seg("files") },
-      "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART, NULL },
+      "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART|AZOAI_RULE_UPLOAD, NULL },
     { { azoai_seg("files"), AZOAI_SEG_REST },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
+    { { azoai_seg("uploads") },
+      "uploads", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
+    { { azoai_seg("uploads"), AZOAI_SEG_ANY, azoai_seg("parts") },
+      "uploads.parts", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART|AZOAI_RULE_PART,
+      NULL },
+    { { azoai_seg("uploads"), AZOAI_SEG_REST },
+      "uploads", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("batches"), AZOAI_SEG_REST },
       "batches", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
@@ -224,9 +233,16 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
       "responses.cancel", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
 
     { { azoai_seg("files") },
-      "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART, NULL },
+      "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART|AZOAI_RULE_UPLOAD, NULL },
     { { azoai_seg("files"), AZOAI_SEG_REST },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
+    { { azoai_seg("uploads") },
+      "uploads", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
+    { { azoai_seg("uploads"), AZOAI_SEG_ANY, azoai_seg("parts") },
+      "uploads.parts", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART|AZOAI_RULE_PART,
+      NULL },
+    { { azoai_seg("uploads"), AZOAI_SEG_REST },
+      "uploads", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
       "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("fine_tuning"), AZOAI_SEG_REST },
@@ -599,6 +615,9 @@ azoai_route_match(const azoai_route_path_t *path, const azoai_request_t *req,
 
     route->json_body = (rule->flags & AZOAI_RULE_JSON) ? 1 : 0;
     route->multipart = (rule->flags & AZOAI_RULE_MULTIPART) ? 1 : 0;
+    route->upload = (rule->flags & (AZOAI_RULE_UPLOAD|AZOAI_RULE_PART))
+                    ? 1 : 0;
+    route->upload_part = (rule->flags & AZOAI_RULE_PART) ? 1 : 0;
 }
 
 

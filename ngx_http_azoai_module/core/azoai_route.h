@@ -55,6 +55,8 @@ typedef struct {
     unsigned         json_body:1;      /* the route takes a JSON body */
     unsigned         multipart:1;      /* the route takes multipart */
     /* both json_body and multipart: either (audio speech); go by type */
+    unsigned         upload:1;         /* a file upload (files, parts) */
+    unsigned         upload_part:1;    /* an upload part: field "data" */
 
     const char      *detail;           /* why preview/ambiguous: static */
 

@@ -1,0 +1,228 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * libFuzzer target for JSONL masking (azoai_jsonl.c) with the real PII
+ * engine, all built-in detectors on.  Besides crashes it checks, and
+ * abort()s on a violation:
+ *
+ *   - an error names a line and has a text;
+ *   - masked lines are inside the text, in order, not overlapping, hold
+ *     matches, and the summed counts equal the lines' matches;
+ *   - the rewrite equals the input outside the masked lines, and each
+ *     masked line's rewrite equals the body layer's rewrite of that line,
+ *     in place and copying alike;
+ *   - the rewrite is valid JSONL again, with as many lines;
+ *   - the same as an upload part (odd sizes): complete lines inspected,
+ *     the pieces at both ends with azoai_jsonl_inspect_piece(), the masked
+ *     spans still in order and the rewrite equal to the input outside.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test_util.h"
+#include "azoai_jsonl.h"
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static azoai_pii_engine_t *fuzz_jsonl_engine(void);
+static void fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, unsigned part);
+static int fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, azoai_jsonl_result_t *r);
+
+
+static azoai_pii_engine_t *
+fuzz_jsonl_engine(void)
+{
+    char                 err[256];
+    unsigned             type;
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    if (e == NULL) {
+        abort();
+    }
+
+    for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
+        if (azoai_pii_engine_enable(e, type, AZOAI_PII_ACTION_MASK)
+            != AZOAI_OK)
+        {
+            abort();
+        }
+    }
+
+    if (azoai_pii_engine_finalize(e, err, sizeof(err)) != AZOAI_OK) {
+        abort();
+    }
+
+    return e;
+}
+
+
+/* long: the properties listed at the top, checked in one walk */
+
+static void
+fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, unsigned part)
+{
+    u_char                *out, *line_out, *copy, *in_place;
+    size_t                 i, pos, o, total, out_len, line_len, n;
+    azoai_jsonl_line_t    *l;
+    azoai_jsonl_result_t   r, r2;
+
+    if ((part ? fuzz_jsonl_part(e, text, len, a, &r)
+              : azoai_jsonl_inspect(e, text, 0, len, a, &r))
+        != AZOAI_OK)
+    {
+        abort();
+    }
+
+    if (r.total.error) {
+        if ((!part && r.error_line == 0) || r.total.error_text[0] == '\0') {
+            abort();
+        }
+
+        return;
+    }
+
+    if (azoai_jsonl_rewrite(e, &r, text, len, a, &out, &out_len)
+        != AZOAI_OK)
+    {
+        abort();
+    }
+
+    pos = 0;
+    o = 0;
+    total = 0;
+
+    for (i = 0; i < r.nmasked; i++) {
+        l = &r.masked[i];
+
+        if (l->start < pos || l->start + l->len > len
+            || l->res.nmatches == 0)
+        {
+            abort();
+        }
+
+        total += l->res.nmatches;
+        n = l->start - pos;
+
+        if (o + n > out_len || memcmp(out + o, text + pos, n) != 0) {
+            abort();
+        }
+
+        o += n;
+
+        if (azoai_body_rewrite(e, &l->res, text + l->start, l->len, a,
+                               &line_out, &line_len)
+            != AZOAI_OK
+            || o + line_len > out_len
+            || memcmp(out + o, line_out, line_len) != 0)
+        {
+            abort();
+        }
+
+        copy = malloc(l->len + 1);
+        if (copy == NULL) {
+            abort();
+        }
+
+        memcpy(copy, text + l->start, l->len);
+
+        if (azoai_body_rewrite_in_place(e, &l->res, copy, l->len, a,
+                                        &in_place, &n)
+            != AZOAI_OK
+            || n != line_len || memcmp(in_place, line_out, n) != 0)
+        {
+            abort();
+        }
+
+        free(copy);
+
+        o += line_len;
+        pos = l->start + l->len;
+    }
+
+    if (total != r.total.nmatches || out_len - o != len - pos
+        || memcmp(out + o, text + pos, len - pos) != 0)
+    {
+        abort();
+    }
+
+    if (part) {
+        return;
+    }
+
+    if (azoai_jsonl_inspect(e, out, 0, out_len, a, &r2) != AZOAI_OK
+        || r2.total.error != 0 || r2.lines != r.lines)
+    {
+        abort();
+    }
+}
+
+
+/* as the glue reads an upload part */
+
+static int
+fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, azoai_alloc_t *a, azoai_jsonl_result_t *r)
+{
+    size_t          first, last;
+    const u_char   *lf;
+
+    lf = memchr(text, '\n', len);
+    first = lf ? (size_t) (lf - text) : len;
+
+    for (last = len; last > first && text[last - 1] != '\n'; last--) {
+        /* void */
+    }
+
+    if (azoai_jsonl_inspect(e, text, first < len ? first + 1 : len, last, a,
+                            r)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (r->total.error) {
+        return AZOAI_OK;
+    }
+
+    if (azoai_jsonl_inspect_piece(e, text, 0, first, 1, first == len, a, r)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (r->total.error || first == len) {
+        return AZOAI_OK;
+    }
+
+    return azoai_jsonl_inspect_piece(e, text, last, len, 0, 1, a, r);
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    test_arena_t   arena;
+    azoai_alloc_t  a;
+
+    static azoai_pii_engine_t  *engine;
+
+    if (engine == NULL) {
+        engine = fuzz_jsonl_engine();
+    }
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+
+    fuzz_jsonl_check(engine, data, size, &a, size & 1);
+
+    test_arena_free(&arena);
+
+    return 0;
+}
