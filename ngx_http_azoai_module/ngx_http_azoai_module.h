@@ -60,6 +60,7 @@
 
 
 typedef struct ngx_http_azoai_ctx_s  ngx_http_azoai_ctx_t;
+struct azoai_body_result_s;
 
 
 /* ngx_http_azoai_catalog_conf.c: azoai_catalog, azoai_deployment */
@@ -119,6 +120,8 @@ typedef struct {
 
     /* azoai_allow_deployments: ngx_http_complex_value_t, NULL: none */
     ngx_array_t                  *allow_deployments;
+
+    ngx_uint_t                    store;        /* AZOAI_STORE_* */
 } ngx_http_azoai_loc_conf_t;
 
 
@@ -180,6 +183,12 @@ char *ngx_http_azoai_allow_deployments(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_azoai_allow_expand(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
+
+/* ngx_http_azoai_store.c */
+extern ngx_conf_enum_t  ngx_http_azoai_store_modes[];
+ngx_int_t ngx_http_azoai_store(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, struct azoai_body_result_s *res,
+    ngx_str_t *body);
 
 /* ngx_http_azoai_request_id.c */
 ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);
