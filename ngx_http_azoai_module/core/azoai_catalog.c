@@ -654,7 +654,13 @@ azoai_catalog_each_retiring(const azoai_catalog_t *c, int64_t until,
         retires = azoai_catalog_retires(c, d->model.data, d->model.len,
                                         d->version.data, d->version.len);
 
-        if (retires != 0 && retires <= until) {
+        /* a date matters to GA versions only: the rest are denied anyway */
+
+        if (retires != 0 && retires <= until
+            && azoai_catalog_model_status(c, d->model.data, d->model.len,
+                                          d->version.data, d->version.len)
+               == AZOAI_STATUS_GA)
+        {
             handler(data, d, retires);
         }
     }

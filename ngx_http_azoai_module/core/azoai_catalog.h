@@ -94,8 +94,8 @@ typedef void (*azoai_catalog_retiring_pt)(void *data,
     const azoai_deployment_t *d, int64_t retires);
 
 /*
- * calls handler for each deployment whose model version retires at or
- * before until (retired ones too), in the catalog's order of names
+ * calls handler for each deployment of a GA model version that retires
+ * at or before until (retired ones too), in the catalog's order of names
  */
 void azoai_catalog_each_retiring(const azoai_catalog_t *c, int64_t until,
     azoai_catalog_retiring_pt handler, void *data);
