@@ -74,7 +74,6 @@ struct ngx_http_azoai_ctx_s {
     unsigned                    judged:1;     /* decision made */
     unsigned                    reading_body:1;
     unsigned                    masked:1;
-    unsigned                    store_off:1;  /* "store": false written */
     unsigned                    usage_on:1;   /* the body filter reads */
     unsigned                    counted:1;    /* metrics recorded */
 };

@@ -80,7 +80,6 @@ ngx_http_azoai_store(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     body->data = out;
     body->len = out_len;
-    ctx->store_off = 1;
 
     if (ctx->engine && res->nmatches) {
         /* masked next, from the rewritten body */
