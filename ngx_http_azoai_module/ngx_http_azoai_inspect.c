@@ -26,7 +26,7 @@ static ngx_uint_t ngx_http_azoai_multipart(ngx_http_request_t *r,
     azoai_route_t *route);
 static ngx_int_t ngx_http_azoai_check_result(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_body_result_t *res);
+    azoai_body_result_t *res, ngx_str_t *body);
 static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
     ngx_uint_t copied);
@@ -89,7 +89,8 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_ERROR;
     }
 
-    rc = ngx_http_azoai_check_result(r, alcf, ctx, res);
+    /* body becomes the "store": false copy if azoai_store rewrites it */
+    rc = ngx_http_azoai_check_result(r, alcf, ctx, res, &body);
     if (rc != NGX_OK) {
         return rc == NGX_DONE ? NGX_OK : NGX_ERROR;
     }
@@ -192,14 +193,15 @@ ngx_http_azoai_multipart(ngx_http_request_t *r, azoai_route_t *route)
 
 /*
  * The core's verdict on the body, then every deployment it names, each
- * as the policy judges a path deployment.  NGX_OK to go on, NGX_DONE
- * when the verdict is settled, NGX_ERROR on allocation failure.
+ * as the policy judges a path deployment, then what it asks Azure to keep
+ * (azoai_store).  NGX_OK to go on, NGX_DONE when the verdict is settled,
+ * NGX_ERROR on allocation failure.
  */
 
 static ngx_int_t
 ngx_http_azoai_check_result(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_body_result_t *res)
+    azoai_body_result_t *res, ngx_str_t *body)
 {
     unsigned            kind;
     ngx_uint_t          i;
@@ -246,7 +248,7 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
         }
     }
 
-    return NGX_OK;
+    return ngx_http_azoai_store(r, ctx, res, body);
 }
 
 

@@ -10,6 +10,7 @@
 #include "ngx_http_azoai_module.h"
 
 #include "azoai_policy.h"
+#include "azoai_store.h"
 
 
 static void *ngx_http_azoai_create_main_conf(ngx_conf_t *cf);
@@ -191,6 +192,20 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       0,
       NULL },
 
+    { ngx_string("azoai_store"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_azoai_loc_conf_t, store),
+      ngx_http_azoai_store_modes },
+
+    { ngx_string("azoai_retirement_notice"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_azoai_loc_conf_t, retirement_notice),
+      NULL },
+
     { ngx_string("azoai_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_azoai_metrics,
@@ -289,6 +304,8 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->pii_response = NGX_CONF_UNSET;
     conf->token_limits = NGX_CONF_UNSET_PTR;
     conf->allow_deployments = NGX_CONF_UNSET_PTR;
+    conf->store = NGX_CONF_UNSET_UINT;
+    conf->retirement_notice = NGX_CONF_UNSET;
 
     ngx_http_azoai_init_pii_conf(&conf->pii);
 
@@ -320,6 +337,11 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);
     ngx_conf_merge_ptr_value(conf->allow_deployments,
                              prev->allow_deployments, NULL);
+    ngx_conf_merge_uint_value(conf->store, prev->store,
+                              AZOAI_STORE_ALLOW);
+    ngx_conf_merge_sec_value(conf->retirement_notice,
+                             prev->retirement_notice,
+                             NGX_HTTP_AZOAI_RETIREMENT_NOTICE);
 
     if (ngx_http_azoai_merge_catalog(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -328,6 +350,8 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (ngx_http_azoai_merge_policy(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
+
+    ngx_http_azoai_retire_warn(cf, conf);
 
     return ngx_http_azoai_merge_pii(cf, &prev->pii, &conf->pii);
 }
@@ -358,6 +382,7 @@ ngx_http_azoai_merge_policy(ngx_conf_t *cf, ngx_http_azoai_loc_conf_t *prev,
     }
 
     pc->catalog = conf->catalog.catalog;
+    pc->now = ngx_http_azoai_now;
     pc->allow_preview_api = (conf->allow_preview_api != 0);
     pc->allow_unknown = (conf->allow_unknown != 0);
 

@@ -35,6 +35,9 @@
 
 #define NGX_HTTP_AZOAI_MAX_BODY_SIZE         (8 * 1024 * 1024)
 
+/* azoai_retirement_notice: 30 days */
+#define NGX_HTTP_AZOAI_RETIREMENT_NOTICE     (30 * 86400)
+
 
 /*
  * The module's error.log lines go without the connection's log handler:
@@ -60,6 +63,7 @@
 
 
 typedef struct ngx_http_azoai_ctx_s  ngx_http_azoai_ctx_t;
+struct azoai_body_result_s;
 
 
 /* ngx_http_azoai_catalog_conf.c: azoai_catalog, azoai_deployment */
@@ -90,6 +94,7 @@ typedef struct {
 
 typedef struct {
     struct azoai_catalog_s       *builtin;      /* the compiled-in table */
+    ngx_array_t                  *retire_warned; /* ngx_str_t, names */
     ngx_array_t                   catalogs;     /* ..._cached_catalog_t */
     ngx_shm_zone_t               *metrics_zone;
     ngx_array_t                  *tlimit_zones; /* ngx_shm_zone_t * */
@@ -119,6 +124,9 @@ typedef struct {
 
     /* azoai_allow_deployments: ngx_http_complex_value_t, NULL: none */
     ngx_array_t                  *allow_deployments;
+
+    ngx_uint_t                    store;        /* AZOAI_STORE_* */
+    time_t                        retirement_notice;
 } ngx_http_azoai_loc_conf_t;
 
 
@@ -180,6 +188,21 @@ char *ngx_http_azoai_allow_deployments(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_azoai_allow_expand(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
+
+/* ngx_http_azoai_store.c */
+extern ngx_conf_enum_t  ngx_http_azoai_store_modes[];
+ngx_int_t ngx_http_azoai_store(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, struct azoai_body_result_s *res,
+    ngx_str_t *body);
+
+/* ngx_http_azoai_retire.c */
+int64_t ngx_http_azoai_now(void);
+void ngx_http_azoai_retire_warn(ngx_conf_t *cf,
+    ngx_http_azoai_loc_conf_t *conf);
+ngx_int_t ngx_http_azoai_retire_header(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+ngx_int_t ngx_http_azoai_var_retires(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 /* ngx_http_azoai_request_id.c */
 ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);

@@ -80,6 +80,10 @@ static ngx_http_variable_t  ngx_http_azoai_vars[] = {
     NGX_HTTP_AZOAI_VAR("azoai_tokens_remaining",
                        NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING),
 
+    /* ngx_http_azoai_retire.c */
+    { ngx_string("azoai_model_retires"), NULL, ngx_http_azoai_var_retires,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 

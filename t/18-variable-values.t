@@ -25,7 +25,7 @@ my $t = AzoaiTest->new;
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
               prompt_tokens completion_tokens total_tokens pii_restored
-              pii_response_count tokens_remaining);
+              pii_response_count tokens_remaining model_retires);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -130,7 +130,9 @@ values_are('allowed', $v,
     pii_restored => '0',
     pii_response_count => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
-    tokens_remaining => '');
+    tokens_remaining => '',
+    # no retirement dates here (t/48-retirement.t sets them)
+    model_retires => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'allowed: $azoai_request_id is the response X-AzOAI-Request-Id');
 is($v->{request_id}, $up && $up->{headers}{'x-azoai-request-id'},
@@ -163,7 +165,9 @@ values_are('route denial', $v,
     pii_restored => '0',
     pii_response_count => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
-    tokens_remaining => '');
+    tokens_remaining => '',
+    # no retirement dates here (t/48-retirement.t sets them)
+    model_retires => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
    'route denial: $azoai_request_id is X-AzOAI-Request-Id');
 
@@ -193,7 +197,9 @@ values_are('body denial', $v,
     pii_restored => '0',
     pii_response_count => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
-    tokens_remaining => '');
+    tokens_remaining => '',
+    # no retirement dates here (t/48-retirement.t sets them)
+    model_retires => '');
 
 # --- not judged: azoai off, and a path that is not Azure OpenAI ----------
 

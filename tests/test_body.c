@@ -300,7 +300,7 @@ test_body_scan_fields(void **state)
         "run_id", "file_id", "vector_store_id", "voice", "encoding_format",
         "detail", "format", "service_tier", "reasoning_effort", "x_id",
         "deployment_name", "key", "api_key", "connection_string",
-        "headers", "authentication", "ty\\u0070e"
+        "headers", "authentication", "store", "background", "ty\\u0070e"
     };
 
     static const char  *scanned[] = {

@@ -79,6 +79,7 @@ typedef struct {
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
+    unsigned                    background_seen:1;
 
     /* secret[d]: values at depth d lie under a credential key */
     u_char                      secret[AZOAI_BODY_MAX_DEPTH + 1];
@@ -87,6 +88,8 @@ typedef struct {
 
 static int azoai_body_visit(void *data, const azoai_json_value_t *v);
 static int azoai_body_names(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v) __attribute__((noinline));
+static int azoai_body_retention(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
 static int azoai_body_path_is(const azoai_json_value_t *v,
     const azoai_body_place_t *place);
@@ -125,11 +128,13 @@ static u_char *azoai_body_splice(const azoai_pii_engine_t *e,
     X("type", AZOAI_BODY_KEY_STRUCT, arg)                                    \
     X("model", AZOAI_BODY_KEY_STRUCT, arg)                                   \
     X("voice", AZOAI_BODY_KEY_STRUCT, arg)                                   \
+    X("store", AZOAI_BODY_KEY_STRUCT, arg)                                   \
     X("object", AZOAI_BODY_KEY_STRUCT, arg)                                  \
     X("detail", AZOAI_BODY_KEY_STRUCT, arg)                                  \
     X("format", AZOAI_BODY_KEY_STRUCT, arg)                                  \
     X("api_key", AZOAI_BODY_KEY_SECRET, arg)                                 \
     X("headers", AZOAI_BODY_KEY_SECRET, arg)                                 \
+    X("background", AZOAI_BODY_KEY_STRUCT, arg)                              \
     X("service_tier", AZOAI_BODY_KEY_STRUCT, arg)                            \
     X("authentication", AZOAI_BODY_KEY_SECRET, arg)                          \
     X("encoding_format", AZOAI_BODY_KEY_STRUCT, arg)                         \
@@ -314,16 +319,18 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     parent = azoai_json_parent(v);
 
     /*
-     * A name may sit here: its key has the length of one that holds
-     * names at this depth, or it has escapes ("mod\u0065l")
+     * The top level holds "store" and "background".  A name may sit
+     * here: its key has the length of one that holds names at this
+     * depth, or it has escapes ("mod\u0065l")
      */
 
-    if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
-        && parent->type == AZOAI_JSON_OBJECT
-        && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-            || (parent->key.len < 64
-                && (ctx->key_lens[d] >> parent->key.len) & 1))
-        && azoai_body_names(ctx, v) != 0)
+    if ((d <= 1 && azoai_body_retention(ctx, v) != 0)
+        || (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
+            && parent->type == AZOAI_JSON_OBJECT
+            && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+                || (parent->key.len < 64
+                    && (ctx->key_lens[d] >> parent->key.len) & 1))
+            && azoai_body_names(ctx, v) != 0))
     {
         return -1;
     }
@@ -423,6 +430,88 @@ azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
         ctx->last[o] = scope;
 
         return azoai_body_add_name(ctx, v, o);
+    }
+
+    return 0;
+}
+
+
+/*
+ * The top-level object, and its "store" and "background" members: what
+ * asks Azure to keep data.  Either key twice is ambiguous.
+ */
+
+static int
+azoai_body_retention(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
+{
+    azoai_body_result_t       *r;
+    const azoai_json_frame_t  *parent;
+
+    r = ctx->result;
+
+    if (v->depth == 0) {
+        if (v->type == AZOAI_JSON_OBJECT) {
+            r->object = 1;
+            r->object_start = v->offset;
+        }
+
+        return 0;
+    }
+
+    parent = &v->path[0];
+
+    if (parent->type != AZOAI_JSON_OBJECT) {
+        return 0;
+    }
+
+    if (azoai_json_key_is(parent, "background")) {
+        if (ctx->background_seen) {
+            return azoai_body_ambiguous(ctx, "background",
+                                        "given more than once");
+        }
+
+        ctx->background_seen = 1;
+        r->background = (v->type == AZOAI_JSON_TRUE);
+
+        return 0;
+    }
+
+    if (!azoai_json_key_is(parent, "store")) {
+        return 0;
+    }
+
+    if (r->store != AZOAI_BODY_STORE_ABSENT) {
+        return azoai_body_ambiguous(ctx, "store", "given more than once");
+    }
+
+    r->store_start = v->offset;
+    r->store_end = v->offset + v->raw.len;
+
+    switch (v->type) {
+
+    case AZOAI_JSON_TRUE:
+        r->store = AZOAI_BODY_STORE_TRUE;
+        break;
+
+    case AZOAI_JSON_FALSE:
+        r->store = AZOAI_BODY_STORE_FALSE;
+        break;
+
+    case AZOAI_JSON_OBJECT:
+    case AZOAI_JSON_ARRAY:
+        r->store = AZOAI_BODY_STORE_CONTAINER;
+        break;
+
+    case AZOAI_JSON_STRING:
+        /* its quotes too */
+        r->store_start--;
+        r->store_end++;
+        r->store = AZOAI_BODY_STORE_SCALAR;
+        break;
+
+    default:
+        r->store = AZOAI_BODY_STORE_SCALAR;
+        break;
     }
 
     return 0;

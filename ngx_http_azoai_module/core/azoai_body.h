@@ -36,13 +36,21 @@ typedef enum {
 } azoai_body_origin_e;
 
 
+/* result->store: the top-level "store" member (azoai_store.h judges it) */
+#define AZOAI_BODY_STORE_ABSENT    0
+#define AZOAI_BODY_STORE_TRUE      1   /* the literal true */
+#define AZOAI_BODY_STORE_FALSE     2   /* the literal false */
+#define AZOAI_BODY_STORE_SCALAR    3   /* null, a number, a string */
+#define AZOAI_BODY_STORE_CONTAINER 4   /* an object or an array */
+
+
 typedef struct {
     azoai_str_t              name;     /* decoded */
     azoai_body_origin_e      origin;
 } azoai_body_name_t;
 
 
-typedef struct {
+typedef struct azoai_body_result_s {
     unsigned             error;        /* AZOAI_BODY_* */
     /* static text plus a byte offset, never body content */
     char                 error_text[128];
@@ -51,6 +59,17 @@ typedef struct {
     azoai_body_name_t    names[AZOAI_BODY_MAX_NAMES];
     unsigned             nnames;
     unsigned             model_present:1;
+
+    /*
+     * Data retention: the top-level "store" value, its bytes (a string
+     * with its quotes) and the top-level object's '{'; "background": true
+     */
+    unsigned             store;        /* AZOAI_BODY_STORE_* */
+    size_t               store_start;
+    size_t               store_end;
+    size_t               object_start;
+    unsigned             object:1;     /* the body is a JSON object */
+    unsigned             background:1;
 
     /* PII: matches in body offsets, in order, not overlapping */
     azoai_pii_match_t   *matches;

@@ -137,6 +137,7 @@ azoai_catalog_clone_model(azoai_model_t *dst, const azoai_model_t *src)
         }
 
         dst->versions[i].status = src->versions[i].status;
+        dst->versions[i].retires = src->versions[i].retires;
         dst->nversions++;
     }
 
@@ -597,6 +598,72 @@ azoai_catalog_ends_preview(const u_char *name, size_t len)
     return azoai_catalog_name_eq(name + len - (sizeof(suffix) - 1),
                                  sizeof(suffix) - 1,
                                  (const u_char *) suffix, sizeof(suffix) - 1);
+}
+
+
+int64_t
+azoai_catalog_retires(const azoai_catalog_t *c, const u_char *model,
+    size_t model_len, const u_char *version, size_t version_len)
+{
+    size_t                        i;
+    int64_t                       any;
+    const azoai_model_t          *m;
+    const azoai_model_version_t  *v;
+
+    m = azoai_catalog_model(c, model, model_len);
+    if (m == NULL || version == NULL || version_len == 0) {
+        return 0;
+    }
+
+    any = 0;
+
+    for (i = 0; i < m->nversions; i++) {
+        v = &m->versions[i];
+
+        if (v->version.len == 1 && v->version.data[0] == '*') {
+            any = v->retires;
+            continue;
+        }
+
+        if (azoai_catalog_name_eq(v->version.data, v->version.len,
+                                  version, version_len))
+        {
+            return v->retires;
+        }
+    }
+
+    return any;
+}
+
+
+void
+azoai_catalog_each_retiring(const azoai_catalog_t *c, int64_t until,
+    azoai_catalog_retiring_pt handler, void *data)
+{
+    size_t                     i;
+    int64_t                    retires;
+    const azoai_deployment_t  *d;
+
+    if (c == NULL) {
+        return;
+    }
+
+    for (i = 0; i < c->ndeployments; i++) {
+        d = &c->deployments[i];
+
+        retires = azoai_catalog_retires(c, d->model.data, d->model.len,
+                                        d->version.data, d->version.len);
+
+        /* a date matters to GA versions only: the rest are denied anyway */
+
+        if (retires != 0 && retires <= until
+            && azoai_catalog_model_status(c, d->model.data, d->model.len,
+                                          d->version.data, d->version.len)
+               == AZOAI_STATUS_GA)
+        {
+            handler(data, d, retires);
+        }
+    }
 }
 
 

@@ -81,5 +81,24 @@ unsigned azoai_catalog_model_status(const azoai_catalog_t *c,
 
 const char *azoai_catalog_status_name(unsigned status);
 
+/*
+ * the "retires" date of model + version (the version's own, else that of
+ * "*"), as the UTC midnight that starts it; 0 if the catalog gives none
+ * or version is empty
+ */
+int64_t azoai_catalog_retires(const azoai_catalog_t *c, const u_char *model,
+    size_t model_len, const u_char *version, size_t version_len);
+
+/* called for a deployment that retires at the given time */
+typedef void (*azoai_catalog_retiring_pt)(void *data,
+    const azoai_deployment_t *d, int64_t retires);
+
+/*
+ * calls handler for each deployment of a GA model version that retires
+ * at or before until (retired ones too), in the catalog's order of names
+ */
+void azoai_catalog_each_retiring(const azoai_catalog_t *c, int64_t until,
+    azoai_catalog_retiring_pt handler, void *data);
+
 
 #endif /* _AZOAI_CATALOG_H_INCLUDED_ */

@@ -19,6 +19,7 @@
 typedef struct {
     azoai_str_t              version;  /* "*" matches any version */
     unsigned                 status;   /* AZOAI_STATUS_* */
+    int64_t                  retires;  /* UTC midnight; 0: no date */
 } azoai_model_version_t;
 
 

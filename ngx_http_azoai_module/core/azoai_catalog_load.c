@@ -27,6 +27,7 @@
 
 #include "azoai_ascii.h"
 #include "azoai_catalog_int.h"
+#include "azoai_date.h"
 #include "azoai_name.h"
 
 
@@ -41,6 +42,8 @@ static int azoai_catalog_load_model(azoai_catalog_t *t, const cJSON *obj,
     char *err, size_t errlen);
 static int azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
     const cJSON *item, char *err, size_t errlen);
+static int azoai_catalog_load_version_object(azoai_model_version_t *v,
+    const cJSON *obj, const cJSON *item, char *err, size_t errlen);
 static int azoai_catalog_load_deployments(azoai_catalog_t *t,
     const cJSON *obj, char *err, size_t errlen);
 static int azoai_catalog_load_deployment(azoai_catalog_t *t,
@@ -365,7 +368,10 @@ failed:
 }
 
 
-/* one "version": "status" member of model obj, into m */
+/*
+ * one "version": "status" member of model obj, into m; or "version":
+ * {"status": "ga", "retires": "2026-03-31"}
+ */
 
 static int
 azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
@@ -399,17 +405,27 @@ azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
         }
     }
 
-    if (!cJSON_IsString(item)
-        || azoai_catalog_parse_status(item->valuestring, &status)
-           != AZOAI_OK)
+    v = &m->versions[m->nversions];
+    v->retires = 0;
+
+    if (cJSON_IsObject(item)) {
+        if (azoai_catalog_load_version_object(v, obj, item, err, errlen)
+            != AZOAI_OK)
+        {
+            return AZOAI_ERROR;
+        }
+
+        status = v->status;
+
+    } else if (!cJSON_IsString(item)
+               || azoai_catalog_parse_status(item->valuestring, &status)
+                  != AZOAI_OK)
     {
         return azoai_catalog_error(err, errlen,
                                    "models.%s.%s: status must be \"ga\","
                                    " \"preview\" or \"retired\"",
                                    obj->string, item->string);
     }
-
-    v = &m->versions[m->nversions];
 
     if (azoai_catalog_str_dup(&v->version, (const u_char *) item->string,
                               strlen(item->string))
@@ -420,6 +436,66 @@ azoai_catalog_load_version(azoai_model_t *m, const cJSON *obj,
 
     v->status = status;
     m->nversions++;
+
+    return AZOAI_OK;
+}
+
+
+/* {"status": "ga", "retires": "YYYY-MM-DD"}: status required */
+
+static int
+azoai_catalog_load_version_object(azoai_model_version_t *v,
+    const cJSON *obj, const cJSON *item, char *err, size_t errlen)
+{
+    char          name[80];
+    const cJSON  *f, *status, *retires;
+
+    status = NULL;
+    retires = NULL;
+
+    for (f = item->child; f; f = f->next) {
+        if (azoai_catalog_is_comment(f)) {
+            continue;
+        }
+
+        if (strcmp(f->string, "status") == 0 && status == NULL) {
+            status = f;
+
+        } else if (strcmp(f->string, "retires") == 0 && retires == NULL) {
+            retires = f;
+
+        } else {
+            return azoai_catalog_error(err, errlen,
+                       "models.%s.%s: unexpected or duplicate key \"%s\""
+                       " (a version object has \"status\" and"
+                       " \"retires\")", obj->string, item->string,
+                       azoai_catalog_printable(f->string, name,
+                                               sizeof(name)));
+        }
+    }
+
+    if (status == NULL || !cJSON_IsString(status)
+        || azoai_catalog_parse_status(status->valuestring, &v->status)
+           != AZOAI_OK)
+    {
+        return azoai_catalog_error(err, errlen,
+                                   "models.%s.%s.status: must be \"ga\","
+                                   " \"preview\" or \"retired\"",
+                                   obj->string, item->string);
+    }
+
+    if (retires != NULL
+        && (!cJSON_IsString(retires)
+            || azoai_date_parse((const u_char *) retires->valuestring,
+                                strlen(retires->valuestring), &v->retires)
+               != AZOAI_OK))
+    {
+        return azoai_catalog_error(err, errlen,
+                                   "models.%s.%s.retires: must be a date,"
+                                   " \"YYYY-MM-DD\" (years %d to %d)",
+                                   obj->string, item->string,
+                                   AZOAI_DATE_YEAR_MIN, AZOAI_DATE_YEAR_MAX);
+    }
 
     return AZOAI_OK;
 }

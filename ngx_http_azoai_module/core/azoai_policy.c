@@ -15,8 +15,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "azoai_ascii.h"
+#include "azoai_date.h"
 #include "azoai_name.h"
 #include "azoai_policy.h"
 
@@ -38,6 +40,8 @@ static void azoai_policy_check_route_names(const azoai_policy_conf_t *pc,
     azoai_decision_t *d);
 static void azoai_policy_check_name(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, const char *where, azoai_decision_t *d);
+static void azoai_policy_check_retires(const azoai_policy_conf_t *pc,
+    const azoai_deployment_t *dep, const char *where, azoai_decision_t *d);
 static void azoai_policy_check_model(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, unsigned kind, const char *where,
     azoai_decision_t *d);
@@ -76,7 +80,9 @@ static const azoai_reason_info_t  azoai_reasons[] = {
     [AZOAI_TOKEN_LIMIT]          =
         { azoai_string("TokenLimitExceeded"), 429 },
     [AZOAI_DEPLOYMENT_NOT_ALLOWED] =
-        { azoai_string("DeploymentNotAllowed"), 403 }
+        { azoai_string("DeploymentNotAllowed"), 403 },
+    [AZOAI_DATA_RETENTION]       =
+        { azoai_string("DataRetentionBlocked"), 403 }
 };
 
 
@@ -178,6 +184,7 @@ azoai_decision_init(azoai_decision_t *d)
     d->model.len = 0;
     d->model_version.data = NULL;
     d->model_version.len = 0;
+    d->retires = 0;
     d->message[0] = '\0';
 }
 
@@ -360,9 +367,13 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
     /* what was judged, allowed or not, is what the audit log shows */
     azoai_policy_record(d, name, len, &dep->model, &dep->version);
 
-    if (status == AZOAI_STATUS_GA
-        || (status != AZOAI_STATUS_PREVIEW && status != AZOAI_STATUS_RETIRED
-            && pc->allow_unknown))
+    if (status == AZOAI_STATUS_GA) {
+        azoai_policy_check_retires(pc, dep, where, d);
+        return;
+    }
+
+    if (status != AZOAI_STATUS_PREVIEW && status != AZOAI_STATUS_RETIRED
+        && pc->allow_unknown)
     {
         return;
     }
@@ -406,6 +417,52 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
                         " (from %s)",
                         n.len, n.data, m.len, m.data, v.len, v.data, what,
                         where);
+}
+
+
+/*
+ * A GA deployment whose version has a "retires" date: retired from that
+ * day on (UTC), by the clock of the policy; until then the earliest date
+ * is kept for the X-AzOAI-Retires header
+ */
+
+static void
+azoai_policy_check_retires(const azoai_policy_conf_t *pc,
+    const azoai_deployment_t *dep, const char *where, azoai_decision_t *d)
+{
+    int64_t       retires, now;
+    azoai_echo_t  n, m, v;
+    u_char        date[AZOAI_DATE_LEN + 1];
+
+    retires = azoai_catalog_retires(pc->catalog, dep->model.data,
+                                    dep->model.len, dep->version.data,
+                                    dep->version.len);
+    if (retires == 0) {
+        return;
+    }
+
+    now = pc->now ? pc->now() : (int64_t) time(NULL);
+
+    if (now < retires) {
+        if (d->retires == 0 || retires < d->retires) {
+            d->retires = retires;
+        }
+
+        return;
+    }
+
+    azoai_date_format(retires, date);
+
+    n = azoai_policy_echo(dep->name.data, dep->name.len);
+    m = azoai_policy_echo(dep->model.data, dep->model.len);
+    v = azoai_policy_echo(dep->version.data, dep->version.len);
+
+    azoai_decision_deny(d, AZOAI_RETIRED_MODEL,
+                        "deployment '%.*s' (%.*s %.*s) is a retired model:"
+                        " it retired on %s; only generally available"
+                        " models are allowed (from %s)",
+                        n.len, n.data, m.len, m.data, v.len, v.data,
+                        (const char *) date, where);
 }
 
 

@@ -34,12 +34,15 @@ typedef enum {
     AZOAI_INTERNAL_ERROR,
     AZOAI_TOKEN_LIMIT,
     AZOAI_DEPLOYMENT_NOT_ALLOWED,
+    AZOAI_DATA_RETENTION,
     AZOAI_REASON_N
 } azoai_reason_e;
 
 
 typedef struct azoai_policy_conf_s {
     const azoai_catalog_t  *catalog;
+    /* the time retirement dates are judged at; NULL: time(NULL) */
+    int64_t               (*now)(void);
     unsigned                allow_preview_api:1;
     unsigned                allow_unknown:1;
 } azoai_policy_conf_t;
@@ -72,6 +75,12 @@ typedef struct {
     azoai_str_t      deployment;
     azoai_str_t      model;
     azoai_str_t      model_version;
+
+    /*
+     * the earliest catalog "retires" date (UTC midnight) of the allowed
+     * deployments the request names, still ahead; 0: none
+     */
+    int64_t          retires;
 
     /* human-readable, JSON-safe, never a PII value or credential */
     char             message[512];
