@@ -196,6 +196,9 @@ for (1 .. 10) {
 }
 is($admitted, 6, 'six admitted: 5 x 18 = 90 < 100, then 108 >= 100');
 is($r->{status}, 429, 'then 429');
+is(scrape()->{'azoai_token_limit_locked_settles_total{zone="team"}'}, 0,
+   'one lock per zone per request: each ended request settled into its '
+   . 'key\'s pending word, folded in by the next admission');
 
 $t->expect_denied(req('alpha'), 429, 'TokenLimitExceeded',
                   'a spent budget is denied before the upstream');
@@ -386,6 +389,8 @@ is($d{'azoai_token_limit_requests_total{zone="conc",result="admitted"}'},
 is($d{'azoai_token_limit_requests_total{zone="conc",result="limited"}'},
    $CLIENTS * $EACH - $k, 'metrics: limited');
 is($d{$key}, 18 * $k, 'metrics: tokens charged');
+is($d{'azoai_token_limit_locked_settles_total{zone="conc"}'}, 0,
+   'concurrent ends within a minute settle without the lock');
 ok(($after->{'azoai_token_limit_keys{zone="team"}'} // 0) >= 10,
    'metrics: keys held');
 
