@@ -25,7 +25,7 @@
 
 /* the metrics page: fixed text, then lines per zone, each with its name */
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_FIXED  1024
-#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  7
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  8
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE   (64 + NGX_ATOMIC_T_LEN)
 
 /* 2^32 / the golden ratio: scrambles the second bucket choice */
@@ -86,7 +86,7 @@ static ngx_uint_t ngx_http_azoai_tlimit_post(
 static void ngx_http_azoai_tlimit_fold(ngx_http_azoai_tlimit_slot_t *slot,
     int64_t now);
 static int64_t ngx_http_azoai_tlimit_cost(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
+    ngx_http_azoai_ctx_t *ctx, ngx_uint_t *estimated);
 static int64_t ngx_http_azoai_tlimit_now(void);
 
 
@@ -111,6 +111,7 @@ ngx_http_azoai_tlimit_estimate(ngx_http_request_t *r,
     azoai_estimate_body(body->data, body->len, &e);
 
     ctx->tokens_estimate = e.total;
+    ctx->tokens_prompt = e.prompt;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: token estimate %L: prompt %L (%L text bytes), "
@@ -522,14 +523,15 @@ ngx_http_azoai_tlimit_cleanup(void *data)
     ngx_http_azoai_tlimit_set_t *set = data;
 
     int64_t                        now, cost, charged;
-    ngx_uint_t                     i;
+    ngx_uint_t                     i, estimated;
     ngx_http_azoai_tlimit_hold_t  *hold;
 
     if (set->nholds == 0) {
         return;
     }
 
-    cost = ngx_http_azoai_tlimit_cost(set->request, set->ctx);
+    estimated = 0;
+    cost = ngx_http_azoai_tlimit_cost(set->request, set->ctx, &estimated);
     now = ngx_http_azoai_tlimit_now();
 
     for (i = 0; i < set->nholds; i++) {
@@ -543,6 +545,10 @@ ngx_http_azoai_tlimit_cleanup(void *data)
         (void) ngx_atomic_fetch_add(&hold->zone->sh->tokens,
                                     (ngx_atomic_int_t) charged);
         (void) ngx_atomic_fetch_add(&hold->zone->sh->ended, 1);
+
+        if (estimated) {
+            (void) ngx_atomic_fetch_add(&hold->zone->sh->estimated, 1);
+        }
     }
 }
 
@@ -636,15 +642,18 @@ ngx_http_azoai_tlimit_fold(ngx_http_azoai_tlimit_slot_t *slot, int64_t now)
 
 /*
  * What the request cost: the response's usage (total_tokens, else prompt
- * plus completion, capped); without usage, the reservation for a 2xx
- * response and nothing for any other end (an error, the client gone
- * before the response, the upstream unreachable).
+ * plus completion, capped); without usage, for a 2xx response: an event
+ * stream's prompt estimate plus the completion text it carried
+ * (*estimated set), any other answer's reservation; nothing for any
+ * other end (an error, the client gone before the response, the upstream
+ * unreachable).
  */
 
 static int64_t
-ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_uint_t *estimated)
 {
-    int64_t          cost;
+    int64_t          cost, completion;
     azoai_usage_t   *u;
 
     u = &ctx->usage;
@@ -667,11 +676,26 @@ ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return cost;
     }
 
-    if (r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    if (r->headers_out.status < NGX_HTTP_OK
+        || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE)
     {
-        return NGX_HTTP_AZOAI_TLIMIT_RESERVED;
+        return 0;
     }
+
+    if (ctx->completion_on) {
+        completion = azoai_estimate_stream_tokens(&ctx->completion);
+        *estimated = 1;
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: no usage in the stream: charging an "
+                       "estimate, prompt %L + completion %L (%L text "
+                       "bytes seen)", ctx->tokens_prompt, completion,
+                       ctx->completion.text_bytes);
+
+        return azoai_tlimit_add(ctx->tokens_prompt, completion);
+    }
+
+    return NGX_HTTP_AZOAI_TLIMIT_RESERVED;
 
     return 0;
 }
@@ -743,6 +767,10 @@ static ngx_http_azoai_tlimit_series_t  ngx_http_azoai_tlimit_series[] = {
     ngx_http_azoai_tlimit_counter("azoai_token_limit_locked_settles_total",
         "Ended requests settled under the zone's lock (the key's pending "
         "tokens were another minute's).", "counter", "", locked_settles),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_estimated_total",
+        "Ended requests charged by an estimate: an event stream without "
+        "usage (the prompt estimate plus the completion text seen).",
+        "counter", "", estimated),
     ngx_http_azoai_tlimit_counter("azoai_token_limit_tokens_total",
         "Tokens charged to a token zone (usage, or the estimate where "
         "none came).", "counter", "", tokens),

@@ -51,6 +51,7 @@ typedef struct {
     ngx_atomic_t                    ended;    /* admitted, then charged */
     ngx_atomic_t                    limited;
     ngx_atomic_t                    locked_settles; /* pending refused */
+    ngx_atomic_t                    estimated; /* no usage: text counted */
     ngx_atomic_t                    tokens;
     ngx_atomic_t                    evicted;
     ngx_atomic_t                    keys;

@@ -571,6 +571,112 @@ test_pending_word(void **state)
 }
 
 
+/* the completion text of event streams without usage */
+
+typedef struct {
+    const char  *name;
+    const char  *stream;
+    int64_t      text_bytes;
+} test_stream_case_t;
+
+
+static const test_stream_case_t  test_streams[] = {
+    { "chat",
+      "data: {\"id\":\"c1\",\"choices\":[],\"prompt_filter_results\":[{"
+      "\"prompt_index\":0,\"content_filter_results\":{\"hate\":{"
+      "\"filtered\":false,\"severity\":\"safe\"}}}]}\n\n"
+      "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+      "\"content\":\"Hello\"}}]}\r\n\r\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+      "\"content\":\" wo\\\"rld\"},\"finish_reason\":null}]}\n\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+      "\"content\":null},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n", 13 },
+    { "chat tool call",
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+      "\"get\",\"arguments\":\"{\\\"a\\\":\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n", 9 },
+    { "responses",
+      "event: response.created\n"
+      "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r\","
+      "\"instructions\":\"be brief\",\"text\":{\"format\":{\"type\":"
+      "\"text\"}},\"output\":[]}}\n\n"
+      "event: response.output_text.delta\n"
+      "data: {\"type\":\"response.output_text.delta\",\"item_id\":\"m\","
+      "\"output_index\":0,\"content_index\":0,\"delta\":\"Hi \"}\n\n"
+      "data: {\"type\":\"response.output_text.delta\",\"delta\":\"there\"}"
+      "\n\n"
+      "data: {\"type\":\"response.output_text.done\",\"text\":"
+      "\"Hi there\"}\n\n"
+      "data: {\"type\":\"response.content_part.done\",\"part\":{\"type\":"
+      "\"output_text\",\"text\":\"Hi there\"}}\n\n", 8 },
+    { "completions",
+      "data: {\"id\":\"x\",\"choices\":[{\"text\":\"abcd\",\"index\":0}]}"
+      "\n\ndata: {\"choices\":[{\"text\":\"ef\"}]}\n\ndata: [DONE]\n\n", 6 },
+    { "nothing",
+      "data: {\"id\":\"content\",\"model\":\"text\"}\n\n: comment \"x\"\n\n",
+      0 },
+};
+
+
+static void
+test_stream_estimate(void **state)
+{
+    size_t                     i, j, len;
+    azoai_estimate_stream_t    s;
+    const test_stream_case_t  *c;
+
+    for (i = 0; i < sizeof(test_streams) / sizeof(test_streams[0]); i++) {
+        c = &test_streams[i];
+        len = strlen(c->stream);
+
+        /* whole, then split at every byte, then byte by byte */
+
+        azoai_estimate_stream_init(&s);
+        azoai_estimate_stream_feed(&s, (const u_char *) c->stream, len);
+
+        if (s.text_bytes != c->text_bytes) {
+            fail_msg("%s: %lld bytes", c->name, (long long) s.text_bytes);
+        }
+
+        for (j = 0; j <= len; j++) {
+            azoai_estimate_stream_init(&s);
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream, j);
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream + j,
+                                       len - j);
+
+            if (s.text_bytes != c->text_bytes) {
+                fail_msg("%s split at %zu: %lld bytes", c->name, j,
+                         (long long) s.text_bytes);
+            }
+        }
+
+        azoai_estimate_stream_init(&s);
+
+        for (j = 0; j < len; j++) {
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream + j, 1);
+        }
+
+        assert_int_equal(s.text_bytes, c->text_bytes);
+        assert_int_equal(azoai_estimate_stream_tokens(&s),
+                         (c->text_bytes + 3) / 4);
+    }
+
+    /* nesting deeper than followed: nothing counted there, no harm */
+    azoai_estimate_stream_init(&s);
+
+    for (j = 0; j < 100; j++) {
+        azoai_estimate_stream_feed(&s, (const u_char *) "{\"a\":[", 6);
+    }
+
+    azoai_estimate_stream_feed(&s, (const u_char *) "{\"text\":\"xy\"}", 13);
+    assert_int_equal(s.text_bytes, 0);
+}
+
+
 int
 main(void)
 {
@@ -584,6 +690,7 @@ main(void)
         cmocka_unit_test(test_clock_edges),
         cmocka_unit_test(test_saturation),
         cmocka_unit_test(test_estimate),
+        cmocka_unit_test(test_stream_estimate),
         cmocka_unit_test(test_pending_word),
         cmocka_unit_test(test_pending_matches_locked),
     };
