@@ -63,6 +63,7 @@ struct ngx_http_azoai_ctx_s {
     struct azoai_sse_s         *restore;
     ngx_uint_t                  pii_restored;
     ngx_uint_t                  pii_response_count; /* masked in it */
+    ngx_uint_t                  pii_opaque;   /* not inspectable, passed */
 
     /* token budgets (ngx_http_azoai_tlimit.c) */
     int64_t                     tokens_estimate;

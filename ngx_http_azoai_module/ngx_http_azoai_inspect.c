@@ -269,6 +269,12 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
         return NGX_DONE;
     }
 
+    if (res->nopaque) {
+        /* with PII on: base64 images, files, audio */
+        return ngx_http_azoai_pii_opaque(r, ctx, res->opaque_what,
+                                         res->nopaque);
+    }
+
     return NGX_OK;
 }
 

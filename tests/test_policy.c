@@ -516,10 +516,11 @@ test_policy_codes(void **state)
         "", "PreviewApiVersionBlocked", "PreviewFeatureBlocked",
         "PreviewModelBlocked", "RetiredModelBlocked", "UnknownDeployment",
         "AmbiguousRequest", "InvalidBody", "BodyTooLarge", "PiiBlocked",
-        "InternalError", "TokenLimitExceeded", "DeploymentNotAllowed"
+        "InternalError", "TokenLimitExceeded", "DeploymentNotAllowed",
+        "UninspectableContent"
     };
     static const unsigned statuses[] = {
-        200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500, 429, 403
+        200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500, 429, 403, 403
     };
 
     for (r = 0; r < AZOAI_REASON_N; r++) {

@@ -52,6 +52,13 @@ typedef struct {
     unsigned             nnames;
     unsigned             model_present:1;
 
+    /*
+     * with PII on: strings the scan cannot read (azoai_body_opaque),
+     * left as they are; what the first one is, as static text
+     */
+    unsigned             nopaque;
+    const char          *opaque_what;
+
     /* PII: matches in body offsets, in order, not overlapping */
     azoai_pii_match_t   *matches;
     size_t               nmatches;

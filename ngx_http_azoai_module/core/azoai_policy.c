@@ -76,7 +76,9 @@ static const azoai_reason_info_t  azoai_reasons[] = {
     [AZOAI_TOKEN_LIMIT]          =
         { azoai_string("TokenLimitExceeded"), 429 },
     [AZOAI_DEPLOYMENT_NOT_ALLOWED] =
-        { azoai_string("DeploymentNotAllowed"), 403 }
+        { azoai_string("DeploymentNotAllowed"), 403 },
+    [AZOAI_UNINSPECTABLE]        =
+        { azoai_string("UninspectableContent"), 403 }
 };
 
 
