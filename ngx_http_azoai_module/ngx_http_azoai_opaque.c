@@ -41,8 +41,8 @@ ngx_http_azoai_pii_opaque(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     ngx_http_azoai_deny(ctx, AZOAI_UNINSPECTABLE,
                         "the request holds content the PII scan cannot "
-                        "inspect: %s (%ui in all); \"azoai_pii_opaque "
-                        "pass\" forwards such content unmasked", what, n);
+                        "inspect: %s (%ui in all); azoai_pii_opaque pass "
+                        "forwards such content unscanned", what, n);
 
     return NGX_DONE;
 }
