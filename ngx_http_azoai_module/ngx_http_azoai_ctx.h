@@ -15,6 +15,7 @@
 #include "azoai_policy.h"
 #include "azoai_pii.h"
 #include "azoai_usage.h"
+#include "azoai_estimate.h"
 
 
 /* where the body as received is kept, for $azoai_body_sha256 */
@@ -63,10 +64,13 @@ struct ngx_http_azoai_ctx_s {
     struct azoai_sse_s         *restore;
     ngx_uint_t                  pii_restored;
     ngx_uint_t                  pii_response_count; /* masked in it */
+    ngx_uint_t                  pii_opaque;   /* not inspectable, passed */
 
     /* token budgets (ngx_http_azoai_tlimit.c) */
     int64_t                     tokens_estimate;
+    int64_t                     tokens_prompt;    /* its prompt part */
     int64_t                     tokens_remaining; /* -1: not limited */
+    azoai_estimate_stream_t     completion;   /* text of a limited stream */
 
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
@@ -76,6 +80,7 @@ struct ngx_http_azoai_ctx_s {
     unsigned                    reading_body:1;
     unsigned                    masked:1;
     unsigned                    usage_on:1;   /* the body filter reads */
+    unsigned                    completion_on:1; /* ... and counts text */
     unsigned                    counted:1;    /* metrics recorded */
 };
 

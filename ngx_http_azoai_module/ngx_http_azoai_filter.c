@@ -105,6 +105,12 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     if (ngx_http_azoai_type_is(type, &ngx_http_azoai_event_stream)) {
         azoai_usage_init(&ctx->usage, 1);
 
+        if (ctx->tokens_remaining >= 0) {
+            /* under a token limit: the charge if no usage comes */
+            azoai_estimate_stream_init(&ctx->completion);
+            ctx->completion_on = 1;
+        }
+
     } else if (ngx_http_azoai_type_is(type, &ngx_http_azoai_json)) {
         azoai_usage_init(&ctx->usage, 0);
 
@@ -222,6 +228,11 @@ ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {
             azoai_usage_feed(&ctx->usage, cl->buf->pos,
                              cl->buf->last - cl->buf->pos);
+
+            if (ctx->completion_on) {
+                azoai_estimate_stream_feed(&ctx->completion, cl->buf->pos,
+                                           cl->buf->last - cl->buf->pos);
+            }
         }
 
         if (cl->buf->last_buf) {

@@ -27,6 +27,8 @@ static ngx_uint_t ngx_http_azoai_multipart(ngx_http_request_t *r,
 static ngx_int_t ngx_http_azoai_check_result(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     azoai_body_result_t *res, ngx_str_t *body);
+static ngx_uint_t ngx_http_azoai_names_deployment(
+    const azoai_body_result_t *res);
 static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
     ngx_uint_t copied);
@@ -248,6 +250,27 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
         }
     }
 
+    if (ctx->route.body_names_deployment
+        && !ngx_http_azoai_names_deployment(res))
+    {
+        /* Azure would answer from a deployment nobody judged, or fail */
+        ngx_http_azoai_deny(ctx, AZOAI_AMBIGUOUS,
+                            "a %s request names its deployment in the "
+                            "body (\"model\"); this body names none",
+                            ctx->route.operation);
+        return NGX_DONE;
+    }
+
+    if (res->nopaque) {
+        /* with PII on: base64 images, files, audio */
+        if (ngx_http_azoai_pii_opaque(r, ctx, res->opaque_what,
+                                      res->nopaque)
+            != NGX_OK)
+        {
+            return NGX_DONE;
+        }
+    }
+
     return ngx_http_azoai_store(r, ctx, res, body);
 }
 
@@ -276,6 +299,25 @@ ngx_http_azoai_check_body_name(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/* a top-level "model" or a realtime "session.model" */
+
+static ngx_uint_t
+ngx_http_azoai_names_deployment(const azoai_body_result_t *res)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < res->nnames; i++) {
+        if (res->names[i].origin == AZOAI_BODY_NAME_MODEL
+            || res->names[i].origin == AZOAI_BODY_NAME_SESSION_MODEL)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -185,6 +185,10 @@ ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
         (void) ngx_atomic_fetch_add(&m->masked_requests, 1);
     }
 
+    if (ctx->pii_opaque) {
+        (void) ngx_atomic_fetch_add(&m->pii_opaque, ctx->pii_opaque);
+    }
+
     if (ctx->pii_restored || ctx->pii_response_count) {
         (void) ngx_atomic_fetch_add(&m->pii_restored, ctx->pii_restored);
         (void) ngx_atomic_fetch_add(&m->pii_response,

@@ -48,6 +48,7 @@ typedef struct {
     ngx_atomic_t                masked_requests;
     ngx_atomic_t                pii_restored;  /* azoai_pii_restore */
     ngx_atomic_t                pii_response;  /* azoai_pii_response */
+    ngx_atomic_t                pii_opaque;    /* azoai_pii_opaque pass */
     ngx_http_azoai_metric_pii_t pii[NGX_HTTP_AZOAI_METRIC_PII_TYPES];
     ngx_http_azoai_metric_dep_t deps[NGX_HTTP_AZOAI_METRIC_DEPS];
     ngx_atomic_t                deps_overflow;

@@ -168,9 +168,13 @@ ngx_http_azoai_print_pii(u_char *p, u_char *last, ngx_http_azoai_metrics_t *m)
             "responses.\n"
             "# TYPE azoai_pii_response_total counter\n"
             "azoai_pii_response_total %uA\n"
+            "# HELP azoai_pii_opaque_total Request contents the PII scan "
+            "could not inspect, passed (azoai_pii_opaque pass).\n"
+            "# TYPE azoai_pii_opaque_total counter\n"
+            "azoai_pii_opaque_total %uA\n"
             "# HELP azoai_pii_total PII values found, by type.\n"
             "# TYPE azoai_pii_total counter\n", m->masked_requests,
-            m->pii_restored, m->pii_response);
+            m->pii_restored, m->pii_response, m->pii_opaque);
 
     for (i = 0; i < NGX_HTTP_AZOAI_METRIC_PII_TYPES; i++) {
         if (m->pii[i].name[0] == '\0') {

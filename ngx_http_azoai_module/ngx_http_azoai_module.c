@@ -143,6 +143,13 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
       offsetof(ngx_http_azoai_loc_conf_t, pass_invalid_body),
       &ngx_http_azoai_deny_pass },
 
+    { ngx_string("azoai_pii_opaque"),
+      NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_azoai_loc_conf_t, pass_opaque),
+      &ngx_http_azoai_deny_pass },
+
     { ngx_string("azoai_pii_restore"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -298,6 +305,7 @@ ngx_http_azoai_create_loc_conf(ngx_conf_t *cf)
     conf->allow_preview_api = NGX_CONF_UNSET_UINT;
     conf->allow_unknown = NGX_CONF_UNSET_UINT;
     conf->pass_invalid_body = NGX_CONF_UNSET_UINT;
+    conf->pass_opaque = NGX_CONF_UNSET_UINT;
     conf->max_body_size = NGX_CONF_UNSET_SIZE;
     conf->audit_headers = NGX_CONF_UNSET;
     conf->pii_restore = NGX_CONF_UNSET;
@@ -327,6 +335,7 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->allow_unknown, prev->allow_unknown, 0);
     ngx_conf_merge_uint_value(conf->pass_invalid_body,
                               prev->pass_invalid_body, 0);
+    ngx_conf_merge_uint_value(conf->pass_opaque, prev->pass_opaque, 0);
     ngx_conf_merge_size_value(conf->max_body_size, prev->max_body_size,
                               NGX_HTTP_AZOAI_MAX_BODY_SIZE);
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);

@@ -107,6 +107,7 @@ typedef struct {
     ngx_uint_t                    allow_preview_api;
     ngx_uint_t                    allow_unknown;
     ngx_uint_t                    pass_invalid_body;
+    ngx_uint_t                    pass_opaque;  /* azoai_pii_opaque pass */
     size_t                        max_body_size;
     ngx_flag_t                    audit_headers;
     ngx_flag_t                    pii_restore;  /* azoai_pii_restore */
@@ -173,6 +174,10 @@ char *ngx_http_azoai_token_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_azoai_token_limit(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+
+/* ngx_http_azoai_opaque.c */
+ngx_int_t ngx_http_azoai_pii_opaque(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, const char *what, ngx_uint_t n);
 
 /* ngx_http_azoai_tlimit.c */
 void ngx_http_azoai_tlimit_estimate(ngx_http_request_t *r,

@@ -3,9 +3,12 @@
  *
  * Token budgets per request: the estimate when the body is judged, one
  * lock per zone to admit (and reserve) when the decision is applied, and
- * one per zone to settle when the request ends (the request pool's
- * cleanup: it runs whether the response came, the client went away or
- * the upstream failed).
+ * no lock to settle when the request ends (the request pool's cleanup: it
+ * runs whether the response came, the client went away or the upstream
+ * failed).  The settlement is added to the key's pending word with a
+ * compare-and-swap; the key's next admission folds it in under its lock.
+ * Only a word that holds another minute's tokens (a request that spans a
+ * minute edge) makes a settlement take the lock: the zone counts those.
  */
 
 
@@ -22,7 +25,7 @@
 
 /* the metrics page: fixed text, then lines per zone, each with its name */
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_FIXED  1024
-#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  6
+#define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINES  8
 #define NGX_HTTP_AZOAI_TLIMIT_PAGE_LINE   (64 + NGX_ATOMIC_T_LEN)
 
 /* 2^32 / the golden ratio: scrambles the second bucket choice */
@@ -76,8 +79,14 @@ static void ngx_http_azoai_tlimit_tell_evictions(ngx_http_request_t *r,
 static ngx_int_t ngx_http_azoai_tlimit_deny(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_http_azoai_tlimit_denial_t *denial);
 static void ngx_http_azoai_tlimit_cleanup(void *data);
+static void ngx_http_azoai_tlimit_settle(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_hold_t *hold, int64_t now, int64_t charged);
+static ngx_uint_t ngx_http_azoai_tlimit_post(
+    ngx_http_azoai_tlimit_slot_t *slot, int64_t minute, int64_t delta);
+static void ngx_http_azoai_tlimit_fold(ngx_http_azoai_tlimit_slot_t *slot,
+    int64_t now);
 static int64_t ngx_http_azoai_tlimit_cost(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
+    ngx_http_azoai_ctx_t *ctx, ngx_uint_t *estimated);
 static int64_t ngx_http_azoai_tlimit_now(void);
 
 
@@ -102,6 +111,7 @@ ngx_http_azoai_tlimit_estimate(ngx_http_request_t *r,
     azoai_estimate_body(body->data, body->len, &e);
 
     ctx->tokens_estimate = e.total;
+    ctx->tokens_prompt = e.prompt;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: token estimate %L: prompt %L (%L text bytes), "
@@ -239,6 +249,8 @@ ngx_http_azoai_tlimit_take(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_http_azoai_tlimit_fold(slot, now);
+
     rc = azoai_tlimit_admit(&slot->window, &zone->budget, now, estimate,
                             &hold->resv, left, &denial->retry_after);
 
@@ -314,6 +326,7 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
 {
     uint32_t                       h[2], seconds;
     ngx_uint_t                     b, i, nfree[2];
+    ngx_atomic_uint_t              word;
     ngx_http_azoai_tlimit_sh_t    *sh;
     ngx_http_azoai_tlimit_slot_t  *s, *bucket, *free, *idle, *lru;
     ngx_http_azoai_tlimit_slot_t  *first[2];
@@ -356,11 +369,17 @@ ngx_http_azoai_tlimit_find(ngx_http_azoai_tlimit_zone_t *zone,
                 return s;
             }
 
-            if (s->inflight) {
+            /* held: admitted, not all ended (ended only grows) */
+
+            word = s->pending;
+
+            if (s->inflight != azoai_tlimit_pending_ended(word)) {
                 continue;
             }
 
-            if (idle == NULL && ngx_http_azoai_tlimit_idle(zone, s, now)) {
+            if (idle == NULL && azoai_tlimit_pending_value(word) == 0
+                && ngx_http_azoai_tlimit_idle(zone, s, now))
+            {
                 idle = s;
 
             } else if (lru == NULL || s->used_at < lru->used_at) {
@@ -504,14 +523,15 @@ ngx_http_azoai_tlimit_cleanup(void *data)
     ngx_http_azoai_tlimit_set_t *set = data;
 
     int64_t                        now, cost, charged;
-    ngx_uint_t                     i;
+    ngx_uint_t                     i, estimated;
     ngx_http_azoai_tlimit_hold_t  *hold;
 
     if (set->nholds == 0) {
         return;
     }
 
-    cost = ngx_http_azoai_tlimit_cost(set->request, set->ctx);
+    estimated = 0;
+    cost = ngx_http_azoai_tlimit_cost(set->request, set->ctx, &estimated);
     now = ngx_http_azoai_tlimit_now();
 
     for (i = 0; i < set->nholds; i++) {
@@ -520,33 +540,120 @@ ngx_http_azoai_tlimit_cleanup(void *data)
         charged = (cost == NGX_HTTP_AZOAI_TLIMIT_RESERVED)
                   ? hold->resv.reserved : cost;
 
-        ngx_shmtx_lock(&hold->zone->shpool->mutex);
+        ngx_http_azoai_tlimit_settle(set->request, hold, now, charged);
 
-        azoai_tlimit_settle(&hold->slot->window, now, &hold->resv, charged);
-        hold->slot->inflight--;
-        hold->zone->sh->tokens += charged;
-        hold->zone->sh->ended++;
+        (void) ngx_atomic_fetch_add(&hold->zone->sh->tokens,
+                                    (ngx_atomic_int_t) charged);
+        (void) ngx_atomic_fetch_add(&hold->zone->sh->ended, 1);
 
-        ngx_shmtx_unlock(&hold->zone->shpool->mutex);
-
-        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, set->request->connection->log, 0,
-                       "azoai: token zone \"%V\": reserved %L, charged %L",
-                       &hold->zone->name, hold->resv.reserved, charged);
+        if (estimated) {
+            (void) ngx_atomic_fetch_add(&hold->zone->sh->estimated, 1);
+        }
     }
+}
+
+
+/* one zone: without the lock if the key's pending word takes it */
+
+static void
+ngx_http_azoai_tlimit_settle(ngx_http_request_t *r,
+    ngx_http_azoai_tlimit_hold_t *hold, int64_t now, int64_t charged)
+{
+    int64_t                        minute, delta;
+    ngx_http_azoai_tlimit_slot_t  *slot;
+
+    slot = hold->slot;
+
+    delta = azoai_tlimit_settle_delta(&hold->resv, now, charged, &minute);
+
+    if (ngx_http_azoai_tlimit_post(slot, minute, delta)) {
+        ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: token zone \"%V\": reserved %L, charged %L, "
+                       "%L pending", &hold->zone->name, hold->resv.reserved,
+                       charged, delta);
+        return;
+    }
+
+    ngx_shmtx_lock(&hold->zone->shpool->mutex);
+
+    ngx_http_azoai_tlimit_fold(slot, now);
+    azoai_tlimit_settle(&slot->window, now, &hold->resv, charged);
+    slot->inflight--;
+
+    ngx_shmtx_unlock(&hold->zone->shpool->mutex);
+
+    (void) ngx_atomic_fetch_add(&hold->zone->sh->locked_settles, 1);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: token zone \"%V\": reserved %L, charged %L "
+                   "under the lock", &hold->zone->name, hold->resv.reserved,
+                   charged);
+}
+
+
+/* adds a settlement to the key's pending word; 0: refused, take the lock */
+
+static ngx_uint_t
+ngx_http_azoai_tlimit_post(ngx_http_azoai_tlimit_slot_t *slot,
+    int64_t minute, int64_t delta)
+{
+    ngx_atomic_uint_t       word;
+    azoai_tlimit_pending_t  next;
+
+    if (sizeof(ngx_atomic_uint_t) < sizeof(azoai_tlimit_pending_t)) {
+        return 0;                      /* no 64-bit atomics: always locked */
+    }
+
+    for ( ;; ) {
+        word = slot->pending;
+
+        if (azoai_tlimit_pending_add(word, minute, delta, &next) != 0) {
+            return 0;
+        }
+
+        if (ngx_atomic_cmp_set(&slot->pending, word,
+                               (ngx_atomic_uint_t) next))
+        {
+            return 1;
+        }
+    }
+}
+
+
+/* takes the key's pending word into its windows; with the zone locked */
+
+static void
+ngx_http_azoai_tlimit_fold(ngx_http_azoai_tlimit_slot_t *slot, int64_t now)
+{
+    ngx_atomic_uint_t  word;
+
+    do {
+        word = slot->pending;
+
+        if (word == 0) {
+            return;
+        }
+
+    } while (!ngx_atomic_cmp_set(&slot->pending, word, 0));
+
+    slot->inflight -= azoai_tlimit_pending_fold(&slot->window, now, word);
 }
 
 
 /*
  * What the request cost: the response's usage (total_tokens, else prompt
- * plus completion, capped); without usage, the reservation for a 2xx
- * response and nothing for any other end (an error, the client gone
- * before the response, the upstream unreachable).
+ * plus completion, capped); without usage, for a 2xx response: an event
+ * stream's prompt estimate plus the completion text it carried
+ * (*estimated set), any other answer's reservation; nothing for any
+ * other end (an error, the client gone before the response, the upstream
+ * unreachable).
  */
 
 static int64_t
-ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
+ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_uint_t *estimated)
 {
-    int64_t          cost;
+    int64_t          cost, completion;
     azoai_usage_t   *u;
 
     u = &ctx->usage;
@@ -569,11 +676,26 @@ ngx_http_azoai_tlimit_cost(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return cost;
     }
 
-    if (r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    if (r->headers_out.status < NGX_HTTP_OK
+        || r->headers_out.status >= NGX_HTTP_SPECIAL_RESPONSE)
     {
-        return NGX_HTTP_AZOAI_TLIMIT_RESERVED;
+        return 0;
     }
+
+    if (ctx->completion_on) {
+        completion = azoai_estimate_stream_tokens(&ctx->completion);
+        *estimated = 1;
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: no usage in the stream: charging an "
+                       "estimate, prompt %L + completion %L (%L text "
+                       "bytes seen)", ctx->tokens_prompt, completion,
+                       ctx->completion.text_bytes);
+
+        return azoai_tlimit_add(ctx->tokens_prompt, completion);
+    }
+
+    return NGX_HTTP_AZOAI_TLIMIT_RESERVED;
 
     return 0;
 }
@@ -642,6 +764,13 @@ static ngx_http_azoai_tlimit_series_t  ngx_http_azoai_tlimit_series[] = {
     ngx_http_azoai_tlimit_counter("azoai_token_limit_ended_total",
         "Admitted requests that ended and were charged.", "counter", "",
         ended),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_locked_settles_total",
+        "Ended requests settled under the zone's lock (the key's pending "
+        "tokens were another minute's).", "counter", "", locked_settles),
+    ngx_http_azoai_tlimit_counter("azoai_token_limit_estimated_total",
+        "Ended requests charged by an estimate: an event stream without "
+        "usage (the prompt estimate plus the completion text seen).",
+        "counter", "", estimated),
     ngx_http_azoai_tlimit_counter("azoai_token_limit_tokens_total",
         "Tokens charged to a token zone (usage, or the estimate where "
         "none came).", "counter", "", tokens),

@@ -27,12 +27,17 @@
 #define NGX_HTTP_AZOAI_TLIMIT_WAYS     8
 
 
-/* one key; used_at 0: a free slot */
+/*
+ * One key (64 bytes on 64-bit systems); used_at 0: a free slot.  The
+ * requests held on it are inflight less the ended ones its pending word
+ * counts (azoai_tlimit.h): a request ends without the lock.
+ */
 typedef struct {
     u_char                          digest[NGX_HTTP_AZOAI_TLIMIT_DIGEST];
     uint32_t                        used_at;  /* seconds, for LRU */
-    uint32_t                        inflight; /* held: never evicted */
+    uint32_t                        inflight; /* admitted: under the lock */
     azoai_tlimit_t                  window;
+    ngx_atomic_t                    pending;  /* settled, not yet folded */
 } ngx_http_azoai_tlimit_slot_t;
 
 
@@ -45,6 +50,8 @@ typedef struct {
     ngx_atomic_t                    admitted;
     ngx_atomic_t                    ended;    /* admitted, then charged */
     ngx_atomic_t                    limited;
+    ngx_atomic_t                    locked_settles; /* pending refused */
+    ngx_atomic_t                    estimated; /* no usage: text counted */
     ngx_atomic_t                    tokens;
     ngx_atomic_t                    evicted;
     ngx_atomic_t                    keys;

@@ -25,7 +25,8 @@ my $t = AzoaiTest->new;
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
               prompt_tokens completion_tokens total_tokens pii_restored
-              pii_response_count tokens_remaining model_retires);
+              pii_response_count pii_opaque tokens_remaining
+              model_retires);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -129,6 +130,7 @@ values_are('allowed', $v,
     total_tokens => '18',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_opaque => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)
@@ -164,6 +166,7 @@ values_are('route denial', $v,
     total_tokens => '',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_opaque => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)
@@ -196,6 +199,7 @@ values_are('body denial', $v,
     total_tokens => '',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_opaque => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)

@@ -196,6 +196,9 @@ for (1 .. 10) {
 }
 is($admitted, 6, 'six admitted: 5 x 18 = 90 < 100, then 108 >= 100');
 is($r->{status}, 429, 'then 429');
+is(scrape()->{'azoai_token_limit_locked_settles_total{zone="team"}'}, 0,
+   'one lock per zone per request: each ended request settled into its '
+   . 'key\'s pending word, folded in by the next admission');
 
 $t->expect_denied(req('alpha'), 429, 'TokenLimitExceeded',
                   'a spent budget is denied before the upstream');
@@ -237,6 +240,32 @@ is($r->{status}, 200, 'streamed response');
 is($r->{body}, AzoaiTest::sse_chat_stream(), 'the stream passes unchanged');
 $r = charged(req('delta'));
 is(remaining($r), 100 - 18 - 12, 'the stream\'s usage (18) was charged');
+
+# --- a stream without usage: charged its prompt and the text it carried ---
+#
+# The prompt: "user" + 40 bytes of text = 44 bytes, 11 tokens; max_tokens
+# 50 reserves 61.  The upstream streams the 40 bytes back as chat chunks
+# without usage: 10 tokens, so 21 are charged, not the 61 reserved.
+
+{
+    my $text = 'abcdefghij' x 4;
+    my $m0 = scrape();
+    $r = charged(req('iota', max => 50,
+                     body => '{"messages":[{"role":"user","content":"'
+                             . $text . '"}],"max_tokens":50}',
+                     headers => [['X-Test-Response', 'echo-sse-7']]));
+    is($r->{status}, 200, 'a stream without usage');
+    is(remaining($r), 39, 'admitted with 61 reserved');
+    like($r->{body}, qr/"content":"abcdefg"/, 'the text streams back');
+    unlike($r->{body}, qr/"usage"/, 'and carries no usage');
+    $r = charged(req('iota'));
+    is(remaining($r), 100 - 21 - 12,
+       'charged 11 prompt + 10 completion tokens seen, not the 61 reserved');
+    my $m1 = scrape();
+    my $e = 'azoai_token_limit_estimated_total{zone="team"}';
+    is(($m1->{$e} // 0) - ($m0->{$e} // 0), 1,
+       'counted as charged by an estimate');
+}
 
 # --- releases: upstream error, client abort -------------------------------
 
@@ -386,6 +415,8 @@ is($d{'azoai_token_limit_requests_total{zone="conc",result="admitted"}'},
 is($d{'azoai_token_limit_requests_total{zone="conc",result="limited"}'},
    $CLIENTS * $EACH - $k, 'metrics: limited');
 is($d{$key}, 18 * $k, 'metrics: tokens charged');
+is($d{'azoai_token_limit_locked_settles_total{zone="conc"}'}, 0,
+   'concurrent ends within a minute settle without the lock');
 ok(($after->{'azoai_token_limit_keys{zone="team"}'} // 0) >= 10,
    'metrics: keys held');
 

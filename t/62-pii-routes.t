@@ -4,7 +4,8 @@
 # prompt arrays, embeddings input arrays, Responses input items and
 # instructions, tool-call arguments (JSON inside a string), tool results,
 # user and metadata.  The upstream body is the client's with only the
-# value spans replaced; base64 data: URIs are left alone.  Multipart
+# value spans replaced; base64 data: URIs are left alone (azoai_pii_opaque
+# pass; t/48 has the default, deny).  Multipart
 # audio bodies cannot be inspected: denied by default, forwarded as they
 # are with azoai_invalid_body pass.  After an internal redirect (error_page
 # to a named location) or a retry on the next upstream server, the body is
@@ -47,6 +48,7 @@ $t->write_conf(<<"EOF");
         listen 127.0.0.1:%%PORT%%;
         azoai on;
         azoai_pii on;
+        azoai_pii_opaque pass;
         azoai_pii_pattern employee_id "EMP-[0-9]{6}";
         access_log %%DIR%%/pii.log pii;
 

@@ -401,6 +401,73 @@ test_body_data_uri_head(void **state)
 }
 
 
+/* what the PII scan cannot read is counted and named, not scanned */
+
+static void
+test_body_opaque(void **state)
+{
+    size_t                i;
+    test_arena_t          arena = { 0 };
+    azoai_body_result_t   r;
+    azoai_pii_engine_t   *e;
+
+    static const struct {
+        const char  *body;
+        unsigned     n;
+        const char  *what;        /* a part of opaque_what */
+        size_t       matches;
+    } rows[] = {
+        { "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
+          "\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,"
+          "iVBORw0KGgo=\"}},{\"type\":\"text\",\"text\":\"" EMAIL "\"}]}]}",
+          1, "data: URI", 1 },
+        { "{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+          "\"input_image\",\"image_url\":\"data:image/jpeg;base64,/9j/\"}]}]}",
+          1, "data: URI", 0 },
+        { "{\"input\":[{\"content\":[{\"type\":\"input_file\",\"filename\":"
+          "\"a.pdf\",\"file_data\":\"data:application/pdf;base64,JVBERi0=\"}"
+          "]}]}", 1, "file_data", 0 },
+        /* raw base64, or anything at all, in file_data */
+        { "{\"file_data\":\"JVBERi0xLjQ " EMAIL "\"}", 1, "file_data", 0 },
+        { "{\"f\\u0069le_data\":\"JVBERi0=\"}", 1, "file_data", 0 },
+        { "{\"messages\":[{\"content\":[{\"type\":\"input_audio\","
+          "\"input_audio\":{\"data\":\"UklGRiQAAABXQVZF\",\"format\":"
+          "\"wav\"}}]}]}", 1, "input_audio", 0 },
+        /* two: the first is named */
+        { "{\"a\":{\"input_audio\":{\"data\":\"UklG\"}},\"file_data\":\"x\"}",
+          2, "input_audio", 0 },
+        /* text that only looks so, a web image, "data" elsewhere */
+        { "{\"image_url\":{\"url\":\"https://example.com/a.png\"},"
+          "\"data\":\"" EMAIL "\",\"text\":\"data:text/plain," EMAIL "\"}",
+          0, NULL, 2 },
+    };
+
+    e = engine_with(AZOAI_PII_ACTION_MASK);
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(inspect(e, rows[i].body, &r, &arena),
+                         AZOAI_BODY_OK);
+
+        if (r.nopaque != rows[i].n || r.nmatches != rows[i].matches
+            || (rows[i].what
+                && (r.opaque_what == NULL
+                    || strstr(r.opaque_what, rows[i].what) == NULL)))
+        {
+            fail_msg("row %zu: %u opaque (%s), %zu matches", i, r.nopaque,
+                     r.opaque_what ? r.opaque_what : "-", r.nmatches);
+        }
+    }
+
+    /* without PII scanning nothing is opaque */
+    assert_int_equal(inspect(NULL, rows[2].body, &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nopaque, 0);
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
 static void
 test_body_matches(void **state)
 {
@@ -817,6 +884,7 @@ main(void)
         cmocka_unit_test(test_body_invalid),
         cmocka_unit_test(test_body_scan_fields),
         cmocka_unit_test(test_body_data_uri_head),
+        cmocka_unit_test(test_body_opaque),
         cmocka_unit_test(test_body_matches),
         cmocka_unit_test(test_body_fidelity),
         cmocka_unit_test(test_body_fidelity_all),

@@ -517,10 +517,12 @@ test_policy_codes(void **state)
         "PreviewModelBlocked", "RetiredModelBlocked", "UnknownDeployment",
         "AmbiguousRequest", "InvalidBody", "BodyTooLarge", "PiiBlocked",
         "InternalError", "TokenLimitExceeded", "DeploymentNotAllowed",
-        "DataRetentionBlocked"
+        "DataRetentionBlocked",
+        "UninspectableContent"
     };
     static const unsigned statuses[] = {
-        200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500, 429, 403, 403
+        200, 403, 403, 403, 403, 403, 400, 400, 413, 403, 500, 429, 403, 403,
+        403
     };
 
     for (r = 0; r < AZOAI_REASON_N; r++) {

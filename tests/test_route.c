@@ -599,6 +599,65 @@ test_route_nomem(void **state)
 }
 
 
+/* routes whose body must name the deployment, and those where it may */
+
+static void
+test_route_body_names(void **state)
+{
+    size_t         i;
+    test_arena_t   arena;
+    azoai_route_t  r;
+
+    static const struct {
+        const char  *method;
+        const char  *uri;
+        unsigned     names;
+    } rows[] = {
+        { "POST", "/openai/v1/chat/completions", 1 },
+        { "POST", "/openai/v1/embeddings", 1 },
+        { "POST", "/openai/v1/responses", 1 },
+        { "POST", "/openai/v1/responses/compact", 1 },
+        { "POST", "/openai/v1/realtime/client_secrets", 1 },
+        { "POST", "/openai/v1/audio/speech?api-version=preview", 1 },
+        { "POST", "/openai/v1/images/generations?api-version=preview", 1 },
+        { "POST", "/openai/v1/video/generations/jobs?api-version=preview",
+          1 },
+        { "POST", "/openai/v1/videos?api-version=preview", 1 },
+        { "POST", "/openai/v1/fine_tuning/jobs", 1 },
+        { "POST", "/openai/responses" VP, 1 },
+        { "POST", "/openai/realtimeapi/sessions" V, 1 },
+        { "POST", "/openai/fine_tuning/jobs" V, 1 },
+        /* the model may be left out: it is the assistant's, or none */
+        { "POST", "/openai/assistants/asst_1" V, 0 },
+        { "POST", "/openai/threads/runs" V, 0 },
+        { "POST", "/openai/threads/thread_1/runs" V, 0 },
+        { "POST", "/openai/threads" V, 0 },
+        { "POST", "/openai/vector_stores" V, 0 },
+        { "POST", "/openai/v1/realtime/calls/call_1/accept", 0 },
+        { "POST", "/openai/v1/videos/video_1/remix?api-version=preview",
+          0 },
+        { "POST", "/openai/v1/responses/resp_1/cancel", 0 },
+        { "POST", DEP "/chat/completions" V, 0 },
+        /* no body: nothing to name */
+        { "GET", "/openai/v1/chat/completions", 0 },
+        { "DELETE", "/openai/v1/videos?api-version=preview", 0 },
+    };
+
+    memset(&arena, 0, sizeof(test_arena_t));
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        classify(rows[i].method, rows[i].uri, &r, &arena);
+
+        if (r.body_names_deployment != rows[i].names) {
+            fail_msg("%s %s: body_names_deployment %u", rows[i].method,
+                     rows[i].uri, r.body_names_deployment);
+        }
+    }
+
+    test_arena_free(&arena);
+}
+
+
 static void
 test_api_version_is_preview(void **state)
 {
@@ -638,6 +697,7 @@ main(void)
         cmocka_unit_test(test_route_long_paths),
         cmocka_unit_test(test_route_nomem),
         cmocka_unit_test(test_api_version_is_preview),
+        cmocka_unit_test(test_route_body_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,6 +403,280 @@ test_estimate(void **state)
 }
 
 
+/* a pseudo-random sequence that every run repeats */
+
+static uint32_t
+test_next(uint32_t *seed)
+{
+    *seed = *seed * 1103515245 + 12345;
+
+    return *seed >> 8;
+}
+
+
+/*
+ * Settling through the pending word, folded at the next admission, ends
+ * in the very windows that settling under the lock gives: admissions and
+ * settlements at random times over days, some across minute edges.
+ */
+
+static void
+test_pending_matches_locked(void **state)
+{
+    int64_t                 now, remaining, retry, minute, delta, cost;
+    uint32_t                seed;
+    unsigned                i, k, n, a, b, refused;
+    azoai_tlimit_t          wl, wp;
+    azoai_tlimit_resv_t     rl[64], rp[64];
+    azoai_tlimit_conf_t     c = { 5000, 200000 };
+    azoai_tlimit_pending_t  word, next;
+
+    memset(&wl, 0, sizeof(wl));
+    memset(&wp, 0, sizeof(wp));
+    word = 0;
+    n = 0;
+    refused = 0;
+    seed = 7;
+    now = T0 - 3 * MIN;
+
+    for (i = 0; i < 50000; i++) {
+        now += test_next(&seed) % 9000;
+
+        if (n < 64 && (n == 0 || test_next(&seed) % 2)) {
+            (void) azoai_tlimit_pending_fold(&wp, now, word);
+            word = 0;
+            azoai_tlimit_advance(&wl, now);
+            assert_memory_equal(&wl, &wp, sizeof(wl));
+
+            cost = test_next(&seed) % 700;
+            a = azoai_tlimit_admit(&wl, &c, now, cost, &rl[n], &remaining,
+                                   &retry);
+            b = azoai_tlimit_admit(&wp, &c, now, cost, &rp[n], &remaining,
+                                   &retry);
+            assert_int_equal(a, b);
+            n += (a == AZOAI_TLIMIT_ADMITTED);
+            continue;
+        }
+
+        k = test_next(&seed) % n;
+        cost = test_next(&seed) % 1000;
+
+        azoai_tlimit_settle(&wl, now, &rl[k], cost);
+
+        delta = azoai_tlimit_settle_delta(&rp[k], now, cost, &minute);
+
+        if (azoai_tlimit_pending_add(word, minute, delta, &next) == 0) {
+            word = next;
+
+        } else {
+            refused++;
+            (void) azoai_tlimit_pending_fold(&wp, now, word);
+            word = 0;
+            azoai_tlimit_settle(&wp, now, &rp[k], cost);
+        }
+
+        n--;
+        rl[k] = rl[n];
+        rp[k] = rp[n];
+    }
+
+    /* the other minute's tokens were met, and settled under the lock */
+    assert_true(refused > 0);
+    assert_true(refused < 5000);
+}
+
+
+static void
+test_pending_word(void **state)
+{
+    unsigned                ended;
+    azoai_tlimit_t          w;
+    azoai_tlimit_pending_t  word, next;
+
+    /* sign, tag, count */
+    assert_int_equal(azoai_tlimit_pending_add(0, 70000, -5, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_value(word), -5);
+    assert_int_equal(azoai_tlimit_pending_ended(word), 1);
+    assert_int_equal(azoai_tlimit_pending_add(word, 70000, 9, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_value(word), 4);
+    assert_int_equal(azoai_tlimit_pending_ended(word), 2);
+
+    /* another minute's tokens: refused */
+    assert_int_equal(azoai_tlimit_pending_add(word, 70001, 1, &next), -1);
+
+    /* a word at zero takes any minute */
+    assert_int_equal(azoai_tlimit_pending_add(word, 70000, -4, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_add(word, 70001, 1, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_ended(word), 4);
+
+    /* sums kept inside 2^38, counts inside 255 */
+    assert_int_equal(azoai_tlimit_pending_add(0, 1,
+                         AZOAI_TLIMIT_PENDING_LIMIT, &next), -1);
+    assert_int_equal(azoai_tlimit_pending_add(0, 1,
+                         AZOAI_TLIMIT_PENDING_LIMIT - 1, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_add(word, 1, 1, &next), -1);
+    assert_int_equal(azoai_tlimit_pending_add(word, 1,
+                         -(AZOAI_TLIMIT_PENDING_LIMIT - 1), &word), 0);
+    assert_int_equal(azoai_tlimit_pending_add(word, 1,
+                         -(AZOAI_TLIMIT_PENDING_LIMIT - 1), &word), 0);
+    assert_int_equal(azoai_tlimit_pending_value(word),
+                     -(AZOAI_TLIMIT_PENDING_LIMIT - 1));
+
+    word = 0;
+
+    for (ended = 0; ended < AZOAI_TLIMIT_PENDING_ENDED_MAX; ended++) {
+        assert_int_equal(azoai_tlimit_pending_add(word, 1, 0, &word), 0);
+    }
+
+    assert_int_equal(azoai_tlimit_pending_add(word, 1, 0, &next), -1);
+
+    /* folded: this minute, the one before, older (the day only) */
+    memset(&w, 0, sizeof(w));
+    azoai_tlimit_advance(&w, T0 + 2 * MIN);
+    w.cur = 100;
+    w.prev = 100;
+    w.day_used = 1000;
+
+    assert_int_equal(azoai_tlimit_pending_add(0, T0 / MIN + 2, 7, &word), 0);
+    assert_int_equal(azoai_tlimit_pending_fold(&w, T0 + 2 * MIN, word), 1);
+    assert_int_equal(w.cur, 107);
+    assert_int_equal(w.day_used, 1007);
+
+    assert_int_equal(azoai_tlimit_pending_add(0, T0 / MIN + 1, -7, &word), 0);
+    (void) azoai_tlimit_pending_fold(&w, T0 + 2 * MIN, word);
+    assert_int_equal(w.prev, 93);
+    assert_int_equal(w.day_used, 1000);
+
+    assert_int_equal(azoai_tlimit_pending_add(0, T0 / MIN, -50, &word), 0);
+    (void) azoai_tlimit_pending_fold(&w, T0 + 2 * MIN, word);
+    assert_int_equal(w.cur, 107);
+    assert_int_equal(w.prev, 93);
+    assert_int_equal(w.day_used, 950);
+
+    /* a minute ahead (another worker's clock): this minute */
+    assert_int_equal(azoai_tlimit_pending_add(0, T0 / MIN + 3, 3, &word), 0);
+    (void) azoai_tlimit_pending_fold(&w, T0 + 2 * MIN, word);
+    assert_int_equal(w.cur, 110);
+
+    /* given back for yesterday: today's count stays */
+    memset(&w, 0, sizeof(w));
+    azoai_tlimit_advance(&w, (T0 / DAY + 1) * DAY + 10);
+    w.cur = 40;
+    w.day_used = 40;
+    assert_int_equal(azoai_tlimit_pending_add(0,
+                         (T0 / DAY + 1) * DAY / MIN - 1, -30, &word), 0);
+    (void) azoai_tlimit_pending_fold(&w, (T0 / DAY + 1) * DAY + 10, word);
+    assert_int_equal(w.day_used, 40);
+    assert_int_equal(w.prev, 0);
+}
+
+
+/* the completion text of event streams without usage */
+
+typedef struct {
+    const char  *name;
+    const char  *stream;
+    int64_t      text_bytes;
+} test_stream_case_t;
+
+
+static const test_stream_case_t  test_streams[] = {
+    { "chat",
+      "data: {\"id\":\"c1\",\"choices\":[],\"prompt_filter_results\":[{"
+      "\"prompt_index\":0,\"content_filter_results\":{\"hate\":{"
+      "\"filtered\":false,\"severity\":\"safe\"}}}]}\n\n"
+      "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+      "\"content\":\"Hello\"}}]}\r\n\r\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+      "\"content\":\" wo\\\"rld\"},\"finish_reason\":null}]}\n\n"
+      "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+      "\"content\":null},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n", 13 },
+    { "chat tool call",
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":"
+      "\"get\",\"arguments\":\"{\\\"a\\\":\"}}]}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n", 9 },
+    { "responses",
+      "event: response.created\n"
+      "data: {\"type\":\"response.created\",\"response\":{\"id\":\"r\","
+      "\"instructions\":\"be brief\",\"text\":{\"format\":{\"type\":"
+      "\"text\"}},\"output\":[]}}\n\n"
+      "event: response.output_text.delta\n"
+      "data: {\"type\":\"response.output_text.delta\",\"item_id\":\"m\","
+      "\"output_index\":0,\"content_index\":0,\"delta\":\"Hi \"}\n\n"
+      "data: {\"type\":\"response.output_text.delta\",\"delta\":\"there\"}"
+      "\n\n"
+      "data: {\"type\":\"response.output_text.done\",\"text\":"
+      "\"Hi there\"}\n\n"
+      "data: {\"type\":\"response.content_part.done\",\"part\":{\"type\":"
+      "\"output_text\",\"text\":\"Hi there\"}}\n\n", 8 },
+    { "completions",
+      "data: {\"id\":\"x\",\"choices\":[{\"text\":\"abcd\",\"index\":0}]}"
+      "\n\ndata: {\"choices\":[{\"text\":\"ef\"}]}\n\ndata: [DONE]\n\n", 6 },
+    { "nothing",
+      "data: {\"id\":\"content\",\"model\":\"text\"}\n\n: comment \"x\"\n\n",
+      0 },
+};
+
+
+static void
+test_stream_estimate(void **state)
+{
+    size_t                     i, j, len;
+    azoai_estimate_stream_t    s;
+    const test_stream_case_t  *c;
+
+    for (i = 0; i < sizeof(test_streams) / sizeof(test_streams[0]); i++) {
+        c = &test_streams[i];
+        len = strlen(c->stream);
+
+        /* whole, then split at every byte, then byte by byte */
+
+        azoai_estimate_stream_init(&s);
+        azoai_estimate_stream_feed(&s, (const u_char *) c->stream, len);
+
+        if (s.text_bytes != c->text_bytes) {
+            fail_msg("%s: %lld bytes", c->name, (long long) s.text_bytes);
+        }
+
+        for (j = 0; j <= len; j++) {
+            azoai_estimate_stream_init(&s);
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream, j);
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream + j,
+                                       len - j);
+
+            if (s.text_bytes != c->text_bytes) {
+                fail_msg("%s split at %zu: %lld bytes", c->name, j,
+                         (long long) s.text_bytes);
+            }
+        }
+
+        azoai_estimate_stream_init(&s);
+
+        for (j = 0; j < len; j++) {
+            azoai_estimate_stream_feed(&s, (const u_char *) c->stream + j, 1);
+        }
+
+        assert_int_equal(s.text_bytes, c->text_bytes);
+        assert_int_equal(azoai_estimate_stream_tokens(&s),
+                         (c->text_bytes + 3) / 4);
+    }
+
+    /* nesting deeper than followed: nothing counted there, no harm */
+    azoai_estimate_stream_init(&s);
+
+    for (j = 0; j < 100; j++) {
+        azoai_estimate_stream_feed(&s, (const u_char *) "{\"a\":[", 6);
+    }
+
+    azoai_estimate_stream_feed(&s, (const u_char *) "{\"text\":\"xy\"}", 13);
+    assert_int_equal(s.text_bytes, 0);
+}
+
+
 int
 main(void)
 {
@@ -416,6 +690,9 @@ main(void)
         cmocka_unit_test(test_clock_edges),
         cmocka_unit_test(test_saturation),
         cmocka_unit_test(test_estimate),
+        cmocka_unit_test(test_stream_estimate),
+        cmocka_unit_test(test_pending_word),
+        cmocka_unit_test(test_pending_matches_locked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,10 @@ static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static unsigned azoai_body_key_lookup(const u_char *k, size_t n);
 static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
+static int azoai_body_opaque(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v, unsigned text);
+static const char *azoai_body_opaque_what(const azoai_json_value_t *v,
+    unsigned text);
 static int azoai_body_on_match(void *data, const azoai_pii_match_t *m);
 static u_char *azoai_body_rewrite_alloc(const azoai_body_result_t *result,
     size_t first, size_t len, azoai_alloc_t *a);
@@ -305,7 +309,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
 static int
 azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
-    unsigned                   d, raw_flags;
+    unsigned                   d, raw_flags, text;
     azoai_body_ctx_t          *ctx;
     const azoai_json_frame_t  *parent;
 
@@ -354,9 +358,9 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         return 0;
     }
 
-    if (azoai_body_text_kind(v) != AZOAI_BODY_KEY_TEXT
-        || azoai_body_is_data_uri(v->raw.data, v->raw.len))
-    {
+    text = (azoai_body_text_kind(v) == AZOAI_BODY_KEY_TEXT);
+
+    if (azoai_body_opaque(ctx, v, text) || !text) {
         return 0;
     }
 
@@ -754,6 +758,64 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
     }
 
     return 1;
+}
+
+
+/*
+ * 1 and counted (result->nopaque, the first one named in opaque_what) if
+ * the PII scan cannot read the string v: the file_data of an input_file
+ * part and the data of input_audio (base64, with or without a data:
+ * prefix), a base64 data: URI anywhere text goes (image_url,
+ * input_image).  The caller denies or passes them (azoai_pii_opaque).
+ */
+
+static int
+azoai_body_opaque(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
+    unsigned text)
+{
+    const char  *what;
+
+    what = azoai_body_opaque_what(v, text);
+
+    if (what == NULL) {
+        return 0;
+    }
+
+    if (ctx->result->nopaque++ == 0) {
+        ctx->result->opaque_what = what;
+    }
+
+    return 1;
+}
+
+
+static const char *
+azoai_body_opaque_what(const azoai_json_value_t *v, unsigned text)
+{
+    const azoai_json_frame_t  *f;
+
+    f = azoai_json_parent(v);
+
+    if (f != NULL && f->type == AZOAI_JSON_OBJECT) {
+
+        if (azoai_json_key_is(f, "file_data")) {
+            return "the file_data of an input_file part";
+        }
+
+        if (v->depth >= 2
+            && v->path[v->depth - 2].type == AZOAI_JSON_OBJECT
+            && azoai_json_key_is(f, "data")
+            && azoai_json_key_is(&v->path[v->depth - 2], "input_audio"))
+        {
+            return "input_audio data";
+        }
+    }
+
+    if (text && azoai_body_is_data_uri(v->raw.data, v->raw.len)) {
+        return "a base64 data: URI (an image_url, input_image or file)";
+    }
+
+    return NULL;
 }
 
 

@@ -71,6 +71,13 @@ typedef struct azoai_body_result_s {
     unsigned             object:1;     /* the body is a JSON object */
     unsigned             background:1;
 
+    /*
+     * with PII on: strings the scan cannot read (azoai_body_opaque),
+     * left as they are; what the first one is, as static text
+     */
+    unsigned             nopaque;
+    const char          *opaque_what;
+
     /* PII: matches in body offsets, in order, not overlapping */
     azoai_pii_match_t   *matches;
     size_t               nmatches;

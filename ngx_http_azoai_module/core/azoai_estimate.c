@@ -25,6 +25,22 @@ static const u_char *azoai_estimate_string_end(const u_char *p,
 static const u_char *azoai_estimate_member(azoai_estimate_t *e,
     const u_char *name, size_t len, const u_char *p, const u_char *end);
 static int azoai_estimate_is_max(const u_char *name, size_t len);
+static void azoai_estimate_stream_key(azoai_estimate_stream_t *s);
+static void azoai_estimate_stream_open(azoai_estimate_stream_t *s,
+    unsigned object);
+static void azoai_estimate_stream_value(azoai_estimate_stream_t *s);
+
+
+/* states of the stream counter */
+#define AZOAI_ESTIMATE_OUT         0
+#define AZOAI_ESTIMATE_KEY         1    /* in a member name */
+#define AZOAI_ESTIMATE_VALUE       2    /* in a string value */
+
+/* members of the stream counter */
+#define AZOAI_ESTIMATE_OTHER       0
+#define AZOAI_ESTIMATE_TYPE        1
+#define AZOAI_ESTIMATE_DELTA       2
+#define AZOAI_ESTIMATE_TEXT        3    /* content, text, refusal, ... */
 
 
 void
@@ -228,5 +244,212 @@ azoai_estimate_is_max(const u_char *name, size_t len)
 
     default:
         return 0;
+    }
+}
+
+
+void
+azoai_estimate_stream_init(azoai_estimate_stream_t *s)
+{
+    memset(s, 0, sizeof(azoai_estimate_stream_t));
+}
+
+
+int64_t
+azoai_estimate_stream_tokens(const azoai_estimate_stream_t *s)
+{
+    return (s->text_bytes + AZOAI_ESTIMATE_BYTES_PER_TOKEN - 1)
+           / AZOAI_ESTIMATE_BYTES_PER_TOKEN;
+}
+
+
+/*
+ * A state machine over JSON documents between event-stream lines: text
+ * outside documents ("data: ", "event: ...", "[DONE]") is passed over.
+ */
+
+void
+azoai_estimate_stream_feed(azoai_estimate_stream_t *s, const u_char *p,
+    size_t len)
+{
+    u_char         ch;
+    const u_char  *end, *q;
+
+    end = p + len;
+
+    while (p < end) {
+
+        if (s->state == AZOAI_ESTIMATE_VALUE && !s->esc) {
+            /* the bulk of the text: to the next quote or backslash */
+
+            for (q = p; q < end && *q != '"' && *q != '\\'; q++) {
+                /* void */
+            }
+
+            if (s->counting) {
+                s->text_bytes = azoai_tlimit_add(s->text_bytes, q - p);
+            }
+
+            p = q;
+
+            if (p == end) {
+                break;
+            }
+        }
+
+        ch = *p++;
+
+        if (s->state != AZOAI_ESTIMATE_OUT) {
+            if (s->esc) {
+                s->esc = 0;
+
+            } else if (ch == '\\') {
+                s->esc = 1;
+
+            } else if (ch == '"') {
+                if (s->state == AZOAI_ESTIMATE_KEY) {
+                    azoai_estimate_stream_key(s);
+                }
+
+                s->state = AZOAI_ESTIMATE_OUT;
+                s->counting = 0;
+                continue;
+            }
+
+            if (s->state == AZOAI_ESTIMATE_KEY) {
+                if (s->key_len < AZOAI_ESTIMATE_KEY_MAX) {
+                    s->key_buf[s->key_len] = ch;
+                }
+
+                if (s->key_len <= AZOAI_ESTIMATE_KEY_MAX) {
+                    s->key_len++;
+                }
+
+            } else if (s->counting) {
+                s->text_bytes = azoai_tlimit_add(s->text_bytes, 1);
+            }
+
+            continue;
+        }
+
+        switch (ch) {
+
+        case '{':
+        case '[':
+            azoai_estimate_stream_open(s, ch == '{');
+            break;
+
+        case '}':
+        case ']':
+            if (s->depth) {
+                s->depth--;
+            }
+
+            s->expect_key = 0;
+            break;
+
+        case ',':
+            s->expect_key = s->depth && s->depth <= AZOAI_ESTIMATE_DEPTH_MAX
+                            && (s->objects >> (s->depth - 1)) & 1;
+            break;
+
+        case ':':
+            s->expect_key = 0;
+            break;
+
+        case '"':
+            if (s->expect_key) {
+                s->state = AZOAI_ESTIMATE_KEY;
+                s->key_len = 0;
+
+            } else {
+                azoai_estimate_stream_value(s);
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+}
+
+
+static void
+azoai_estimate_stream_open(azoai_estimate_stream_t *s, unsigned object)
+{
+    if (s->depth == 0) {
+        s->typed = 0;                  /* a new document */
+    }
+
+    s->depth++;
+
+    if (s->depth <= AZOAI_ESTIMATE_DEPTH_MAX) {
+        if (object) {
+            s->objects |= (uint64_t) 1 << (s->depth - 1);
+
+        } else {
+            s->objects &= ~((uint64_t) 1 << (s->depth - 1));
+        }
+    }
+
+    s->expect_key = object && s->depth <= AZOAI_ESTIMATE_DEPTH_MAX;
+    s->key = AZOAI_ESTIMATE_OTHER;
+}
+
+
+/* a string value starts: counted if its member names model text */
+
+static void
+azoai_estimate_stream_value(azoai_estimate_stream_t *s)
+{
+    s->state = AZOAI_ESTIMATE_VALUE;
+
+    if (s->depth == 0) {
+        s->counting = 0;
+
+    } else if (s->key == AZOAI_ESTIMATE_DELTA) {
+        s->counting = 1;
+
+    } else {
+        s->counting = (s->key == AZOAI_ESTIMATE_TEXT && !s->typed);
+    }
+
+    s->key = AZOAI_ESTIMATE_OTHER;
+}
+
+
+/* a member name ends: which one it is */
+
+static void
+azoai_estimate_stream_key(azoai_estimate_stream_t *s)
+{
+    size_t        len;
+    const char   *k;
+
+    len = s->key_len;
+    k = (const char *) s->key_buf;
+    s->key = AZOAI_ESTIMATE_OTHER;
+
+    if (len > AZOAI_ESTIMATE_KEY_MAX) {
+        return;
+    }
+
+    if (len == 4 && memcmp(k, "type", 4) == 0) {
+        s->key = AZOAI_ESTIMATE_TYPE;
+
+        if (s->depth == 1) {
+            s->typed = 1;
+        }
+
+    } else if (len == 5 && memcmp(k, "delta", 5) == 0) {
+        s->key = AZOAI_ESTIMATE_DELTA;
+
+    } else if ((len == 7 && memcmp(k, "content", 7) == 0)
+               || (len == 4 && memcmp(k, "text", 4) == 0)
+               || (len == 7 && memcmp(k, "refusal", 7) == 0)
+               || (len == 9 && memcmp(k, "arguments", 9) == 0))
+    {
+        s->key = AZOAI_ESTIMATE_TEXT;
     }
 }

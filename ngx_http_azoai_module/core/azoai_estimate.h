@@ -41,4 +41,45 @@ typedef struct {
 void azoai_estimate_body(const u_char *body, size_t len, azoai_estimate_t *e);
 
 
+/*
+ * The completion text of an event stream that carries no usage: the bytes
+ * of the JSON string values a model writes, counted as the stream passes
+ * in chunks split anywhere, divided by 4 and rounded up as the prompt is.
+ * Counted: "delta" (Responses API *.delta events), and in documents with
+ * no top-level "type" (chat completions, completions) "content", "text",
+ * "refusal" and "arguments" (tool calls).  The *.done and
+ * response.completed events of the Responses API repeat the text under
+ * other names and are not counted again.  Escapes count as written.
+ */
+
+/* member names told apart; longer ones match nothing */
+#define AZOAI_ESTIMATE_KEY_MAX     10
+
+/* object nesting followed (deeper: as arrays, nothing counted there) */
+#define AZOAI_ESTIMATE_DEPTH_MAX   64
+
+
+typedef struct {
+    int64_t          text_bytes;
+    uint64_t         objects;      /* bit per level: an object */
+    uint32_t         depth;
+    uint8_t          state;
+    uint8_t          key;          /* the member the next value is for */
+    uint8_t          key_len;      /* AZOAI_ESTIMATE_KEY_MAX + 1: long */
+    u_char           key_buf[AZOAI_ESTIMATE_KEY_MAX];
+    unsigned         esc:1;
+    unsigned         expect_key:1;
+    unsigned         counting:1;   /* in a counted string value */
+    unsigned         typed:1;      /* the document has a top-level "type" */
+} azoai_estimate_stream_t;
+
+
+void azoai_estimate_stream_init(azoai_estimate_stream_t *s);
+void azoai_estimate_stream_feed(azoai_estimate_stream_t *s, const u_char *p,
+    size_t len);
+
+/* the completion tokens seen so far */
+int64_t azoai_estimate_stream_tokens(const azoai_estimate_stream_t *s);
+
+
 #endif /* _AZOAI_ESTIMATE_H_INCLUDED_ */

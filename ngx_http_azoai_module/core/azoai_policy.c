@@ -82,7 +82,9 @@ static const azoai_reason_info_t  azoai_reasons[] = {
     [AZOAI_DEPLOYMENT_NOT_ALLOWED] =
         { azoai_string("DeploymentNotAllowed"), 403 },
     [AZOAI_DATA_RETENTION]       =
-        { azoai_string("DataRetentionBlocked"), 403 }
+        { azoai_string("DataRetentionBlocked"), 403 },
+    [AZOAI_UNINSPECTABLE]        =
+        { azoai_string("UninspectableContent"), 403 }
 };
 
 

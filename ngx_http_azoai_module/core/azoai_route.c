@@ -22,6 +22,8 @@
 #define AZOAI_RULE_PREVIEW     0x04
 #define AZOAI_RULE_UPLOAD      0x08    /* a file upload: field "file" */
 #define AZOAI_RULE_PART        0x10    /* an upload part: field "data" */
+/* the body must name the deployment ("model", realtime "session.model") */
+#define AZOAI_RULE_NAMES       0x20
 
 #define AZOAI_RULE_SEGMENTS    6
 
@@ -155,7 +157,8 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
       AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW, azoai_extensions },
 
     { { azoai_seg("responses") },
-      "responses", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
+      "responses", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW|AZOAI_RULE_NAMES,
       azoai_responses_classic },
     { { azoai_seg("responses"), AZOAI_SEG_ANY },
       "responses.item", AZOAI_DEP_NONE, AZOAI_RULE_PREVIEW,
@@ -186,7 +189,8 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
     { { azoai_seg("realtime") },
       "realtime", AZOAI_DEP_QUERY, 0, NULL },
     { { azoai_seg("realtimeapi"), azoai_seg("sessions") },
-      "realtime.sessions", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "realtime.sessions", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
 
     { { azoai_seg("files") },
       "files", AZOAI_DEP_NONE, AZOAI_RULE_MULTIPART|AZOAI_RULE_UPLOAD, NULL },
@@ -202,7 +206,8 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
     { { azoai_seg("batches"), AZOAI_SEG_REST },
       "batches", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
-      "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL, AZOAI_RULE_JSON, NULL },
+      "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
     { { azoai_seg("fine_tuning"), AZOAI_SEG_REST },
       "fine_tuning", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("models"), AZOAI_SEG_REST },
@@ -217,14 +222,18 @@ static const azoai_route_rule_t  azoai_classic_rules[] = {
 static const azoai_route_rule_t  azoai_v1_rules[] = {
 
     { { azoai_seg("chat"), azoai_seg("completions") },
-      "chat.completions", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "chat.completions", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
     { { azoai_seg("embeddings") },
-      "embeddings", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "embeddings", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_NAMES,
+      NULL },
 
     { { azoai_seg("responses") },
-      "responses", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "responses", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_NAMES,
+      NULL },
     { { azoai_seg("responses"), azoai_seg("compact") },
-      "responses.compact", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "responses.compact", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
     { { azoai_seg("responses"), AZOAI_SEG_ANY },
       "responses.item", AZOAI_DEP_NONE, 0, NULL },
     { { azoai_seg("responses"), AZOAI_SEG_ANY, azoai_seg("input_items") },
@@ -244,7 +253,8 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
     { { azoai_seg("uploads"), AZOAI_SEG_REST },
       "uploads", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("fine_tuning"), azoai_seg("jobs") },
-      "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL, AZOAI_RULE_JSON, NULL },
+      "fine_tuning.jobs", AZOAI_DEP_BASE_MODEL,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
     { { azoai_seg("fine_tuning"), AZOAI_SEG_REST },
       "fine_tuning", AZOAI_DEP_NONE, AZOAI_RULE_JSON, NULL },
     { { azoai_seg("models"), AZOAI_SEG_REST },
@@ -257,7 +267,8 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
     { { azoai_seg("realtime") },
       "realtime", AZOAI_DEP_QUERY, 0, NULL },
     { { azoai_seg("realtime"), azoai_seg("client_secrets") },
-      "realtime.client_secrets", AZOAI_DEP_BODY, AZOAI_RULE_JSON, NULL },
+      "realtime.client_secrets", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_NAMES, NULL },
     /* WebRTC offer: the session (and model) is a multipart field */
     { { azoai_seg("realtime"), azoai_seg("calls") },
       "realtime.calls", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART, NULL },
@@ -278,15 +289,15 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
       "audio.translations", AZOAI_DEP_FORM,
       AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW, azoai_v1_audio },
     { { azoai_seg("audio"), azoai_seg("speech") },
-      "audio.speech", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
-      azoai_v1_audio },
+      "audio.speech", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW|AZOAI_RULE_NAMES, azoai_v1_audio },
     { { azoai_seg("audio"), AZOAI_SEG_REST },
       "audio", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW,
       azoai_v1_audio },
 
     { { azoai_seg("images"), azoai_seg("generations") },
       "images.generations", AZOAI_DEP_BODY,
-      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW, azoai_v1_images },
+      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW|AZOAI_RULE_NAMES, azoai_v1_images },
     { { azoai_seg("images"), azoai_seg("edits") },
       "images.edits", AZOAI_DEP_FORM,
       AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW, azoai_v1_images },
@@ -294,6 +305,13 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
       "images", AZOAI_DEP_FORM, AZOAI_RULE_MULTIPART|AZOAI_RULE_PREVIEW,
       azoai_v1_images },
 
+    /* creating a video job names the deployment; its sub-resources not */
+    { { azoai_seg("video"), azoai_seg("generations"), azoai_seg("jobs") },
+      "video", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW|AZOAI_RULE_NAMES, azoai_v1_video },
+    { { azoai_seg("videos") },
+      "video", AZOAI_DEP_BODY,
+      AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW|AZOAI_RULE_NAMES, azoai_v1_video },
     { { azoai_seg("video"), AZOAI_SEG_REST },
       "video", AZOAI_DEP_BODY, AZOAI_RULE_JSON|AZOAI_RULE_PREVIEW,
       azoai_v1_video },
@@ -618,6 +636,7 @@ azoai_route_match(const azoai_route_path_t *path, const azoai_request_t *req,
     route->upload = (rule->flags & (AZOAI_RULE_UPLOAD|AZOAI_RULE_PART))
                     ? 1 : 0;
     route->upload_part = (rule->flags & AZOAI_RULE_PART) ? 1 : 0;
+    route->body_names_deployment = (rule->flags & AZOAI_RULE_NAMES) ? 1 : 0;
 }
 
 

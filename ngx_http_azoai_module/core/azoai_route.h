@@ -54,6 +54,8 @@ typedef struct {
     unsigned         ambiguous:1;
     unsigned         json_body:1;      /* the route takes a JSON body */
     unsigned         multipart:1;      /* the route takes multipart */
+    unsigned         body_names_deployment:1; /* a body without one is
+                                                 ambiguous */
     /* both json_body and multipart: either (audio speech); go by type */
     unsigned         upload:1;         /* a file upload (files, parts) */
     unsigned         upload_part:1;    /* an upload part: field "data" */

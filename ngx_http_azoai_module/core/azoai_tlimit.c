@@ -20,27 +20,25 @@ azoai_tlimit_advance(azoai_tlimit_t *w, int64_t now_ms)
 {
     int64_t  minute, day;
 
-    if (now_ms < 0) {
-        now_ms = 0;
-    }
+    now_ms = azoai_tlimit_clock(now_ms);
 
     minute = now_ms / AZOAI_TLIMIT_MINUTE_MS;
     day = now_ms / AZOAI_TLIMIT_DAY_MS;
 
-    if (minute == w->minute + 1) {
+    if (minute == (int64_t) w->minute + 1) {
         w->prev = w->cur;
         w->cur = 0;
-        w->minute = minute;
+        w->minute = (int32_t) minute;
 
     } else if (minute > w->minute) {
         w->prev = 0;
         w->cur = 0;
-        w->minute = minute;
+        w->minute = (int32_t) minute;
     }
 
     if (day > w->day) {
         w->day_used = 0;
-        w->day = day;
+        w->day = (int32_t) day;
     }
 }
 
@@ -50,7 +48,8 @@ azoai_tlimit_used_minute(const azoai_tlimit_t *w, int64_t now_ms)
 {
     int64_t  elapsed, left;
 
-    elapsed = now_ms - w->minute * AZOAI_TLIMIT_MINUTE_MS;
+    elapsed = azoai_tlimit_clock(now_ms)
+              - (int64_t) w->minute * AZOAI_TLIMIT_MINUTE_MS;
 
     if (elapsed < 0) {
         elapsed = 0;                  /* the clock went back */
@@ -102,11 +101,12 @@ azoai_tlimit_admit(azoai_tlimit_t *w, const azoai_tlimit_conf_t *conf,
 
     azoai_tlimit_advance(w, now_ms);
 
+    now_ms = azoai_tlimit_clock(now_ms);
     *remaining = 0;
     *retry_after = 0;
 
     if (conf->per_day && w->day_used >= conf->per_day) {
-        next_day = (w->day + 1) * AZOAI_TLIMIT_DAY_MS;
+        next_day = ((int64_t) w->day + 1) * AZOAI_TLIMIT_DAY_MS;
         *retry_after = azoai_tlimit_ms_to_s(next_day - now_ms);
         return AZOAI_TLIMIT_DAY;
     }
@@ -152,7 +152,8 @@ azoai_tlimit_retry_minute(const azoai_tlimit_t *w, int64_t budget,
 {
     int64_t  elapsed, at;
 
-    elapsed = now_ms - w->minute * AZOAI_TLIMIT_MINUTE_MS;
+    elapsed = azoai_tlimit_clock(now_ms)
+              - (int64_t) w->minute * AZOAI_TLIMIT_MINUTE_MS;
 
     if (elapsed < 0) {
         elapsed = 0;
@@ -212,11 +213,141 @@ azoai_tlimit_settle(azoai_tlimit_t *w, int64_t now_ms,
     if (resv->minute == w->minute) {
         w->cur = azoai_tlimit_add(w->cur, delta);
 
-    } else if (resv->minute + 1 == w->minute) {
+    } else if (resv->minute + 1 == (int64_t) w->minute) {
         w->prev = azoai_tlimit_add(w->prev, delta);
     }
 
     if (resv->day == w->day) {
         w->day_used = azoai_tlimit_add(w->day_used, delta);
     }
+}
+
+
+int64_t
+azoai_tlimit_settle_delta(const azoai_tlimit_resv_t *resv, int64_t now_ms,
+    int64_t cost, int64_t *minute)
+{
+    int64_t  delta;
+
+    delta = azoai_tlimit_add(cost, 0) - resv->reserved;
+
+    /* more than reserved: charged now; less: given back where reserved */
+
+    if (delta > 0) {
+        *minute = azoai_tlimit_clock(now_ms) / AZOAI_TLIMIT_MINUTE_MS;
+
+    } else {
+        *minute = resv->minute;
+    }
+
+    return delta;
+}
+
+
+int64_t
+azoai_tlimit_pending_value(azoai_tlimit_pending_t word)
+{
+    uint64_t  v;
+
+    v = word & (((uint64_t) 1 << AZOAI_TLIMIT_PENDING_VALUE_BITS) - 1);
+
+    /* sign-extend 40 bits */
+
+    if (v & ((uint64_t) 1 << (AZOAI_TLIMIT_PENDING_VALUE_BITS - 1))) {
+        return (int64_t) v - ((int64_t) 1 << AZOAI_TLIMIT_PENDING_VALUE_BITS);
+    }
+
+    return (int64_t) v;
+}
+
+
+int
+azoai_tlimit_pending_add(azoai_tlimit_pending_t word, int64_t minute,
+    int64_t delta, azoai_tlimit_pending_t *out)
+{
+    int64_t   value;
+    uint64_t  tag, ended;
+
+    tag = (uint64_t) minute & AZOAI_TLIMIT_PENDING_TAG_MASK;
+    ended = azoai_tlimit_pending_ended(word);
+    value = azoai_tlimit_pending_value(word);
+
+    if (ended >= AZOAI_TLIMIT_PENDING_ENDED_MAX) {
+        return -1;
+    }
+
+    if (value != 0
+        && ((word >> AZOAI_TLIMIT_PENDING_VALUE_BITS)
+            & AZOAI_TLIMIT_PENDING_TAG_MASK) != tag)
+    {
+        return -1;                     /* another minute's tokens */
+    }
+
+    if (delta <= -AZOAI_TLIMIT_PENDING_LIMIT
+        || delta >= AZOAI_TLIMIT_PENDING_LIMIT)
+    {
+        return -1;
+    }
+
+    value += delta;
+
+    if (value <= -AZOAI_TLIMIT_PENDING_LIMIT
+        || value >= AZOAI_TLIMIT_PENDING_LIMIT)
+    {
+        return -1;
+    }
+
+    *out = ((ended + 1) << (AZOAI_TLIMIT_PENDING_VALUE_BITS
+                            + AZOAI_TLIMIT_PENDING_TAG_BITS))
+           | (tag << AZOAI_TLIMIT_PENDING_VALUE_BITS)
+           | ((uint64_t) value
+              & (((uint64_t) 1 << AZOAI_TLIMIT_PENDING_VALUE_BITS) - 1));
+
+    return 0;
+}
+
+
+unsigned
+azoai_tlimit_pending_fold(azoai_tlimit_t *w, int64_t now_ms,
+    azoai_tlimit_pending_t word)
+{
+    int64_t   value, minute;
+    uint64_t  tag, back;
+
+    azoai_tlimit_advance(w, now_ms);
+
+    value = azoai_tlimit_pending_value(word);
+
+    if (value == 0) {
+        return azoai_tlimit_pending_ended(word);
+    }
+
+    tag = (word >> AZOAI_TLIMIT_PENDING_VALUE_BITS)
+          & AZOAI_TLIMIT_PENDING_TAG_MASK;
+
+    /*
+     * minutes before the current one; a minute ahead (another worker's
+     * clock) counts as the current one
+     */
+
+    back = ((uint64_t) w->minute - tag) & AZOAI_TLIMIT_PENDING_TAG_MASK;
+
+    if (back == AZOAI_TLIMIT_PENDING_TAG_MASK) {
+        back = 0;
+    }
+
+    if (back == 0) {
+        w->cur = azoai_tlimit_add(w->cur, value);
+
+    } else if (back == 1) {
+        w->prev = azoai_tlimit_add(w->prev, value);
+    }
+
+    minute = (int64_t) w->minute - (int64_t) back;
+
+    if (minute * AZOAI_TLIMIT_MINUTE_MS / AZOAI_TLIMIT_DAY_MS == w->day) {
+        w->day_used = azoai_tlimit_add(w->day_used, value);
+    }
+
+    return azoai_tlimit_pending_ended(word);
 }

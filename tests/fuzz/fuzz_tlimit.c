@@ -7,7 +7,10 @@
  * jumps forward and back).  After every step: counts stay within
  * [0, AZOAI_TLIMIT_MAX], remaining is never negative, a denial names a
  * wait of 1 s to a day, and the sliding minute never exceeds the two
- * buckets; else abort().
+ * buckets; else abort().  Settlements go through the pending word (folded
+ * at the next admission) or under the lock, as the program says.  The
+ * body bytes are also an event stream for the completion estimate: split
+ * in two, it must count what it counts whole, and no more than its size.
  */
 
 #include <stdint.h>
@@ -27,17 +30,21 @@ static void fuzz_tlimit_check(const azoai_tlimit_t *w, int64_t now);
 static int64_t fuzz_tlimit_num(const uint8_t **p, const uint8_t *end);
 
 
+/* long: one interpreter of the program's operations */
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t                split;
-    int64_t               now, remaining, retry, n;
-    unsigned              rc, nresv;
-    const uint8_t        *p, *end;
-    azoai_tlimit_t        w;
-    azoai_estimate_t      e;
-    azoai_tlimit_conf_t   conf;
-    azoai_tlimit_resv_t   resv[FUZZ_TLIMIT_RESV];
+    size_t                   split;
+    int64_t                  now, remaining, retry, n, minute, delta;
+    unsigned                 rc, nresv;
+    const uint8_t           *p, *end;
+    azoai_tlimit_t           w;
+    azoai_estimate_t         e;
+    azoai_tlimit_conf_t      conf;
+    azoai_tlimit_resv_t      resv[FUZZ_TLIMIT_RESV];
+    azoai_tlimit_pending_t   word, next;
+    azoai_estimate_stream_t  whole, parts;
 
     if (size < 1) {
         return 0;
@@ -53,7 +60,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
+    azoai_estimate_stream_init(&whole);
+    azoai_estimate_stream_feed(&whole, data + 1, split);
+    azoai_estimate_stream_init(&parts);
+    azoai_estimate_stream_feed(&parts, data + 1, split / 2);
+    azoai_estimate_stream_feed(&parts, data + 1 + split / 2,
+                               split - split / 2);
+
+    if (whole.text_bytes != parts.text_bytes
+        || whole.text_bytes > (int64_t) split)
+    {
+        abort();
+    }
+
     p = data + 1 + split;
+    word = 0;
     end = data + size;
 
     memset(&w, 0, sizeof(w));
@@ -63,9 +84,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nresv = 0;
 
     while (p < end) {
-        switch (*p++ % 4) {
+        switch (*p++ % 5) {
 
         case 0:
+            (void) azoai_tlimit_pending_fold(&w, now, word);
+            word = 0;
             rc = azoai_tlimit_admit(&w, &conf, now,
                                     fuzz_tlimit_num(&p, end) ^ e.total,
                                     &resv[nresv % FUZZ_TLIMIT_RESV],
@@ -96,6 +119,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         case 2:
             now += fuzz_tlimit_num(&p, end);
+            break;
+
+        case 3:
+            if (nresv) {
+                nresv--;
+                delta = azoai_tlimit_settle_delta(
+                            &resv[nresv % FUZZ_TLIMIT_RESV], now,
+                            fuzz_tlimit_num(&p, end), &minute);
+
+                if (azoai_tlimit_pending_add(word, minute, delta, &next)
+                    == 0)
+                {
+                    word = next;
+
+                } else {
+                    (void) azoai_tlimit_pending_fold(&w, now, word);
+                    word = 0;
+                    azoai_tlimit_settle(&w, now,
+                                        &resv[nresv % FUZZ_TLIMIT_RESV],
+                                        delta
+                                        + resv[nresv % FUZZ_TLIMIT_RESV]
+                                          .reserved);
+                }
+            }
+
             break;
 
         default:
