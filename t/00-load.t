@@ -228,7 +228,7 @@ my $D = $t->dir;
 my $BUILTIN = 'built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
     . 'ipv6, secret, uk_nhs, uk_nino, us_itin, us_mbi, us_npi, ca_sin, '
     . 'de_tax_id, fr_nir, es_dni, it_fiscal_code, nl_bsn, in_aadhaar, '
-    . 'br_cpf, au_tfn, sg_nric';
+    . 'br_cpf, au_tfn, sg_nric, crypto_wallet';
 my $TYPES_GROUPS = "($BUILTIN; groups: secrets, national_ids, financial, "
     . 'network, contact; or an azoai_pii_pattern name)';
 my @module_errors = (

@@ -87,6 +87,7 @@ my %PII = (
     IT_FISCAL_CODE => 'RSSMRA85T10A562S',
     SG_NRIC     => 'S1234567D',
     US_MBI      => '1EG4-TE5-MK73',
+    CRYPTO_WALLET => '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
 );
 
 my $n = 0;

@@ -269,6 +269,19 @@ static const pos_case_t  positives[] = {
     { "TFN 123 456 782", AZOAI_PII_AU_TFN, "123 456 782" },
     { "NRIC S1234567D", AZOAI_PII_SG_NRIC, "S1234567D" },
     { "FIN M1234567K", AZOAI_PII_SG_NRIC, "M1234567K" },
+
+    /* the genesis address, BIP 350's v1 vector, EIP-55's vectors */
+    { "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.", AZOAI_PII_CRYPTO_WALLET,
+      "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" },
+    { "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0 ok",
+      AZOAI_PII_CRYPTO_WALLET,
+      "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0" },
+    { "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", AZOAI_PII_CRYPTO_WALLET,
+      "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" },
+    { "(0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb)", AZOAI_PII_CRYPTO_WALLET,
+      "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb" },
+    { "0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", AZOAI_PII_CRYPTO_WALLET,
+      "0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb" },
 };
 
 
@@ -297,6 +310,11 @@ static const char  *negatives[] = {
     "NPI 1234567890", "TFN 123 456 789", "using 130 692 544",
     "NIR 2 55 08 2A 004 123 68", "Steuer-ID 86095742718",
     "ITIN 987004321 is not one", "placeholder 987-65-4321",
+    /* wallets: one character or one letter's case changed, a tx hash */
+    "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDB",
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1",
+    "tx 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed5aaeb6053f3e94c9b9a09f33",
     "pip install sk-learn scikit-learn==1.4.2",
     "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU13shKL5",
     "AKIAIOSFODNN7EXAMPL1E",
@@ -656,7 +674,7 @@ test_render_mask(void **state)
         "SIN 130 692 544", "Steuer-ID 86095742719", "2 55 08 2A 004 123 69",
         "12345678Z", "RSSMRA85T10A562S", "BSN 111222333",
         "Aadhaar 2341 2341 2346", "111.444.777-35", "TFN 123 456 782",
-        "S1234567D"
+        "S1234567D", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     };
 
     static const char  *tags[AZOAI_PII_BUILTIN_N] = {
@@ -664,7 +682,7 @@ test_render_mask(void **state)
         "[IPV4]", "[IPV6]", "[SECRET]", "[UK_NHS]", "[UK_NINO]", "[US_ITIN]",
         "[US_MBI]", "[US_NPI]", "[CA_SIN]", "[DE_TAX_ID]", "[FR_NIR]",
         "[ES_DNI]", "[IT_FISCAL_CODE]", "[NL_BSN]", "[IN_AADHAAR]",
-        "[BR_CPF]", "[AU_TFN]", "[SG_NRIC]"
+        "[BR_CPF]", "[AU_TFN]", "[SG_NRIC]", "[CRYPTO_WALLET]"
     };
 
     for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
@@ -1056,7 +1074,7 @@ test_labelled(void **state)
     char                 path[512];
 
     static const char  *files[] = { "pii-labelled.tsv", "pii-secret.tsv",
-                                    "pii-natid.tsv" };
+                                    "pii-natid.tsv", "pii-wallet.tsv" };
 
     dir = getenv("AZOAI_TEST_DATA");
     e = engine_all(AZOAI_PII_ACTION_MASK, NULL);

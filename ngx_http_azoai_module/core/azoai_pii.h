@@ -39,7 +39,8 @@
 #define AZOAI_PII_BR_CPF       20
 #define AZOAI_PII_AU_TFN       21
 #define AZOAI_PII_SG_NRIC      22
-#define AZOAI_PII_BUILTIN_N    23
+#define AZOAI_PII_CRYPTO_WALLET 23
+#define AZOAI_PII_BUILTIN_N    24
 
 /* the national and health identifiers, AZOAI_PII_UK_NHS .. SG_NRIC */
 #define AZOAI_PII_NATID_FIRST  AZOAI_PII_UK_NHS

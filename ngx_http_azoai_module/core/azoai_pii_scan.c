@@ -346,13 +346,18 @@ static int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
+    int       span;
     size_t    s, end;
     unsigned  type;
 
     /* a credential first: what else starts inside it is part of it */
 
+    span = 0;
+
     if (azoai_pii_on(e, AZOAI_PII_SECRET)) {
-        if (!azoai_pii_secret_may_span(v, len, at)) {
+        span = azoai_pii_secret_may_span(v, len, at);
+
+        if (!span) {
             /* as azoai_pii_detect_secret() would leave it */
             cands->secret_from = at + 1;
 
@@ -361,6 +366,17 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         {
             return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
         }
+
+    } else if (azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)) {
+        span = azoai_pii_secret_may_span(v, len, at);
+    }
+
+    /* a wallet address is as long as a credential: the same pre-check */
+
+    if (span && azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)
+        && azoai_pii_detect_wallet(v, len, at, &s, &end))
+    {
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
