@@ -101,15 +101,17 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
         /* void */
     }
 
-    if (lp != 0) {
-        return (lp == 1 || lp == 2 || lp == AZOAI_NATID_LETTERS) ? at - lp
-                                                                 : (size_t) -1;
-    }
-
     for (g = at; g < len && g - at < AZOAI_NATID_MIN
                  && azoai_pii_digit(v[g]); g++)
     {
         /* void */
+    }
+
+    /* NRIC and NIE: a letter and 7 digits; NINO: 2 letters and 6 */
+
+    if (lp != 0) {
+        return ((lp == 1 && g - at == 7) || (lp == 2 && g - at == 6)
+                || lp == AZOAI_NATID_LETTERS) ? at - lp : (size_t) -1;
     }
 
     if (g - at < AZOAI_NATID_MIN) {
@@ -190,8 +192,10 @@ azoai_natid_read(const u_char *v, size_t len, size_t ts,
 
 /*
  * The longest prefix of whole groups that an enabled type accepts; a
- * prefix shorter than the token ends where a space follows (the rest is
- * another word).  The order of azoai_natid_kinds[] decides between types.
+ * prefix shorter than the token ends where a space follows that is not
+ * its own separator (the rest is another word; "4111 1111 1111 1111" has
+ * no 12-digit prefix).  The order of azoai_natid_kinds[] decides between
+ * types.
  */
 
 static int
@@ -209,14 +213,24 @@ azoai_natid_match(const u_char *v, size_t len, size_t ts,
 
         e = t->gend[k - 1];
 
-        if (n < AZOAI_NATID_MIN || !azoai_pii_num_right_ok(v, len, e)) {
+        if (!(AZOAI_NATID_LENGTHS & (1u << n))
+            || !azoai_pii_num_right_ok(v, len, e))
+        {
+            continue;
+        }
+
+        /* a prefix ends at a space that does not continue its grouping */
+        if (k < t->ng
+            && (t->sep[k - 1] != ' ' || (k > 1 && t->sep[k - 2] == ' ')))
+        {
             continue;
         }
 
         for (j = 0; j < azoai_natid_nkinds; j++) {
             kind = &azoai_natid_kinds[j];
 
-            if (!(mask & (1u << kind->type))) {
+            if (!(mask & (1u << kind->type)) || !(kind->lengths & (1u << n)))
+            {
                 continue;
             }
 

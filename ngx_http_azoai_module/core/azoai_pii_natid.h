@@ -15,6 +15,12 @@
 
 #define AZOAI_NATID_MAX        16    /* it_fiscal_code */
 #define AZOAI_NATID_MIN        9
+
+/* the lengths any type has, a bit per length: 9-12, 15, 16 */
+#define AZOAI_NATID_LEN(n)     (1u << (n))
+#define AZOAI_NATID_LENGTHS                                                  \
+    (AZOAI_NATID_LEN(9) | AZOAI_NATID_LEN(10) | AZOAI_NATID_LEN(11)          \
+     | AZOAI_NATID_LEN(12) | AZOAI_NATID_LEN(15) | AZOAI_NATID_LEN(16))
 #define AZOAI_NATID_GROUPS     8
 
 /* what a check says of a token */
@@ -37,9 +43,13 @@ typedef struct {
 } azoai_natid_tok_t;
 
 
-/* one type: its check and, for AZOAI_NATID_CONTEXT, its context words */
+/*
+ * one type: its lengths (AZOAI_NATID_LEN bits), its check and, for
+ * AZOAI_NATID_CONTEXT, its context words
+ */
 typedef struct {
     unsigned        type;
+    unsigned        lengths;
     int           (*check)(const azoai_natid_tok_t *t, size_t k, size_t n);
     const char    *const *words;
 } azoai_natid_kind_t;

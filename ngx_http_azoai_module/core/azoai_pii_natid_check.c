@@ -90,22 +90,31 @@ static const char *const  azoai_natid_tfn_words[] = {
 /* strong formats first: on a tie the first that accepts names the span */
 
 const azoai_natid_kind_t  azoai_natid_kinds[] = {
-    { AZOAI_PII_IT_FISCAL, azoai_natid_it_fiscal, NULL },
-    { AZOAI_PII_FR_NIR, azoai_natid_fr_nir, NULL },
-    { AZOAI_PII_US_MBI, azoai_natid_us_mbi, NULL },
-    { AZOAI_PII_UK_NINO, azoai_natid_uk_nino, NULL },
-    { AZOAI_PII_SG_NRIC, azoai_natid_sg_nric, NULL },
-    { AZOAI_PII_ES_DNI, azoai_natid_es_dni, NULL },
-    { AZOAI_PII_BR_CPF, azoai_natid_br_cpf, azoai_natid_cpf_words },
-    { AZOAI_PII_US_ITIN, azoai_natid_us_itin, azoai_natid_itin_words },
-    { AZOAI_PII_UK_NHS, azoai_natid_uk_nhs, azoai_natid_nhs_words },
-    { AZOAI_PII_US_NPI, azoai_natid_us_npi, azoai_natid_npi_words },
-    { AZOAI_PII_IN_AADHAAR, azoai_natid_in_aadhaar,
+    { AZOAI_PII_IT_FISCAL, AZOAI_NATID_LEN(16), azoai_natid_it_fiscal,
+      NULL },
+    { AZOAI_PII_FR_NIR, AZOAI_NATID_LEN(15), azoai_natid_fr_nir, NULL },
+    { AZOAI_PII_US_MBI, AZOAI_NATID_LEN(11), azoai_natid_us_mbi, NULL },
+    { AZOAI_PII_UK_NINO, AZOAI_NATID_LEN(9), azoai_natid_uk_nino, NULL },
+    { AZOAI_PII_SG_NRIC, AZOAI_NATID_LEN(9), azoai_natid_sg_nric, NULL },
+    { AZOAI_PII_ES_DNI, AZOAI_NATID_LEN(9), azoai_natid_es_dni, NULL },
+    { AZOAI_PII_BR_CPF, AZOAI_NATID_LEN(11), azoai_natid_br_cpf,
+      azoai_natid_cpf_words },
+    { AZOAI_PII_US_ITIN, AZOAI_NATID_LEN(9), azoai_natid_us_itin,
+      azoai_natid_itin_words },
+    { AZOAI_PII_UK_NHS, AZOAI_NATID_LEN(10), azoai_natid_uk_nhs,
+      azoai_natid_nhs_words },
+    { AZOAI_PII_US_NPI, AZOAI_NATID_LEN(10), azoai_natid_us_npi,
+      azoai_natid_npi_words },
+    { AZOAI_PII_IN_AADHAAR, AZOAI_NATID_LEN(12), azoai_natid_in_aadhaar,
       azoai_natid_aadhaar_words },
-    { AZOAI_PII_DE_TAX_ID, azoai_natid_de_tax_id, azoai_natid_de_words },
-    { AZOAI_PII_NL_BSN, azoai_natid_nl_bsn, azoai_natid_bsn_words },
-    { AZOAI_PII_CA_SIN, azoai_natid_ca_sin, azoai_natid_sin_words },
-    { AZOAI_PII_AU_TFN, azoai_natid_au_tfn, azoai_natid_tfn_words }
+    { AZOAI_PII_DE_TAX_ID, AZOAI_NATID_LEN(11), azoai_natid_de_tax_id,
+      azoai_natid_de_words },
+    { AZOAI_PII_NL_BSN, AZOAI_NATID_LEN(9), azoai_natid_nl_bsn,
+      azoai_natid_bsn_words },
+    { AZOAI_PII_CA_SIN, AZOAI_NATID_LEN(9), azoai_natid_ca_sin,
+      azoai_natid_sin_words },
+    { AZOAI_PII_AU_TFN, AZOAI_NATID_LEN(9), azoai_natid_au_tfn,
+      azoai_natid_tfn_words }
 };
 
 const size_t  azoai_natid_nkinds =
