@@ -312,6 +312,7 @@ static const char  *negatives[] = {
     "ITIN 987004321 is not one", "placeholder 987-65-4321",
     /* wallets: one character or one letter's case changed, a tx hash */
     "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+    "ones 11111111111111111111111111111111111",
     "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDB",
     "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1",
     "tx 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed5aaeb6053f3e94c9b9a09f33",

@@ -139,7 +139,7 @@ azoai_pii_wallet_b58_decode(const u_char *v, size_t n, u_char *out)
     /* each leading '1' is a leading zero byte, no more, no less */
 
     for (i = 0; i < n && v[i] == '1'; i++) {
-        if (out[i] != 0) {
+        if (i == AZOAI_B58_BYTES || out[i] != 0) {
             return 0;
         }
     }
