@@ -21,7 +21,7 @@
 #define NGX_HTTP_AZOAI_PII_ERR_LEN       512
 
 /* room for the list of built-in type names in a message */
-#define NGX_HTTP_AZOAI_PII_NAMES_LEN     256
+#define NGX_HTTP_AZOAI_PII_NAMES_LEN     512
 
 #define NGX_HTTP_AZOAI_ACTION_UNSET      -1
 
@@ -69,7 +69,7 @@ static char *ngx_http_azoai_check_types(ngx_conf_t *cf,
 static ngx_int_t ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf,
     ngx_str_t *name, ngx_int_t builtin, ngx_int_t dflt, ngx_int_t *action);
 static ngx_int_t ngx_http_azoai_action_for(ngx_array_t *actions,
-    ngx_str_t *type);
+    ngx_str_t *type, ngx_int_t builtin);
 static char *ngx_http_azoai_enable_builtins(ngx_conf_t *cf,
     ngx_http_azoai_pii_conf_t *conf, azoai_pii_engine_t *e, ngx_int_t dflt);
 static char *ngx_http_azoai_add_patterns(ngx_conf_t *cf,
@@ -294,7 +294,7 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
-    dflt = ngx_http_azoai_action_for(conf->actions, NULL);
+    dflt = ngx_http_azoai_action_for(conf->actions, NULL, -1);
     if (dflt == NGX_HTTP_AZOAI_ACTION_UNSET) {
         dflt = AZOAI_PII_ACTION_MASK;
     }
@@ -446,6 +446,7 @@ ngx_http_azoai_check_types(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
 
         for (i = 0; i < conf->actions->nelts; i++) {
             if (a[i].type.len
+                && !azoai_pii_group_by_name(a[i].type.data, a[i].type.len)
                 && ngx_http_azoai_check_type(cf, conf, e, &a[i].type,
                                              "azoai_pii_action", a[i].file,
                                              a[i].line)
@@ -484,15 +485,11 @@ ngx_http_azoai_check_type(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *conf,
                          azoai_pii_type_name(e, t));
     }
 
-    /* group names are for azoai_pii_types only */
+    p = ngx_slprintf(p, last, "; groups:");
 
-    if (ngx_strcmp(directive, "azoai_pii_types") == 0) {
-        p = ngx_slprintf(p, last, "; groups:");
-
-        for (t = 0; azoai_pii_group_name(t); t++) {
-            p = ngx_slprintf(p, last, "%s %s", t ? "," : "",
-                             azoai_pii_group_name(t));
-        }
+    for (t = 0; azoai_pii_group_name(t); t++) {
+        p = ngx_slprintf(p, last, "%s %s", t ? "," : "",
+                         azoai_pii_group_name(t));
     }
 
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -539,7 +536,7 @@ ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf, ngx_str_t *name,
         }
     }
 
-    *action = ngx_http_azoai_action_for(conf->actions, name);
+    *action = ngx_http_azoai_action_for(conf->actions, name, builtin);
     if (*action == NGX_HTTP_AZOAI_ACTION_UNSET) {
         *action = dflt;
     }
@@ -548,16 +545,22 @@ ngx_http_azoai_type_on(ngx_http_azoai_pii_conf_t *conf, ngx_str_t *name,
 }
 
 
-/* the last matching line wins: inherited lines come first */
+/*
+ * The last matching line wins (inherited lines come first); a line naming
+ * the type itself wins over one naming a group it is in (builtin: its
+ * built-in id, -1 for a pattern).
+ */
 
 static ngx_int_t
-ngx_http_azoai_action_for(ngx_array_t *actions, ngx_str_t *type)
+ngx_http_azoai_action_for(ngx_array_t *actions, ngx_str_t *type,
+    ngx_int_t builtin)
 {
-    ngx_int_t                     action;
+    ngx_int_t                     action, group_action;
     ngx_uint_t                    i;
     ngx_http_azoai_pii_action_t  *a;
 
     action = NGX_HTTP_AZOAI_ACTION_UNSET;
+    group_action = NGX_HTTP_AZOAI_ACTION_UNSET;
 
     if (actions == NULL) {
         return action;
@@ -578,10 +581,17 @@ ngx_http_azoai_action_for(ngx_array_t *actions, ngx_str_t *type)
             && ngx_strncmp(a[i].type.data, type->data, type->len) == 0)
         {
             action = a[i].action;
+
+        } else if (builtin >= 0 && a[i].type.len
+                   && (azoai_pii_group_by_name(a[i].type.data,
+                                               a[i].type.len)
+                       & (1u << builtin)))
+        {
+            group_action = a[i].action;
         }
     }
 
-    return action;
+    return (action != NGX_HTTP_AZOAI_ACTION_UNSET) ? action : group_action;
 }
 
 

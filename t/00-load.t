@@ -226,8 +226,9 @@ $t->write_file('short.key', "0123456789\n");
 $t->write_file('long.key', 'k' x 5000);
 my $D = $t->dir;
 my $BUILTIN = 'built-in: email, phone, credit_card, iban, us_ssn, ipv4, '
-    . 'ipv6, secret';
-my $TYPES = "($BUILTIN; or an azoai_pii_pattern name)";
+    . 'ipv6, secret, uk_nhs, uk_nino, us_itin, us_mbi, us_npi, ca_sin, '
+    . 'de_tax_id, fr_nir, es_dni, it_fiscal_code, nl_bsn, in_aadhaar, '
+    . 'br_cpf, au_tfn, sg_nric, crypto_wallet';
 my $TYPES_GROUPS = "($BUILTIN; groups: secrets, national_ids, financial, "
     . 'network, contact; or an azoai_pii_pattern name)';
 my @module_errors = (
@@ -246,7 +247,7 @@ my @module_errors = (
     ['', 'azoai_pii on; azoai_pii_types email phonee;',
      qq(azoai_pii_types: unknown PII type "phonee" $TYPES_GROUPS)],
     ['', 'azoai_pii on; azoai_pii_action emial mask;',
-     qq(azoai_pii_action: unknown PII type "emial" $TYPES)],
+     qq(azoai_pii_action: unknown PII type "emial" $TYPES_GROUPS)],
     ['', 'azoai_pii_action scramble;',
      'invalid azoai_pii_action "scramble": use mask, hash, partial, '
      . 'pseudonym or block'],

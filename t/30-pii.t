@@ -25,6 +25,7 @@ $t->write_conf(<<'EOF');
     azoai_deployment pii-block gpt-4o 2024-11-20;
     azoai_deployment pii-partial gpt-4o 2024-11-20;
     azoai_deployment pii-groups gpt-4o 2024-11-20;
+    azoai_deployment pii-natid gpt-4o 2024-11-20;
     log_format pii '$http_x_test_id $pid $azoai_pii_count $azoai_pii_types';
 
     server {
@@ -57,6 +58,11 @@ $t->write_conf(<<'EOF');
             azoai_pii_types secrets financial;
             proxy_pass http://%%UPSTREAM%%;
         }
+        location /openai/deployments/pii-natid/ {
+            azoai_pii_action national_ids block;
+            azoai_pii_action uk_nino mask;
+            proxy_pass http://%%UPSTREAM%%;
+        }
         location /openai/deployments/pii-partial/ {
             azoai_pii_action credit_card partial;
             proxy_pass http://%%UPSTREAM%%;
@@ -75,6 +81,13 @@ my %PII = (
     PHONE       => '+1 415-555-2671',
     EMPLOYEE_ID => 'EMP-123456',
     SECRET      => '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',
+    UK_NINO     => 'AB 12 34 56 C',
+    FR_NIR      => '2 55 08 2A 004 123 69',
+    ES_DNI      => 'X1234567L',
+    IT_FISCAL_CODE => 'RSSMRA85T10A562S',
+    SG_NRIC     => 'S1234567D',
+    US_MBI      => '1EG4-TE5-MK73',
+    CRYPTO_WALLET => '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
 );
 
 my $n = 0;
@@ -216,6 +229,32 @@ $t->expect_allowed(chat('chat-prod', content('order 4111 1111 1111 1112')),
                                       'azoai_pii_types secrets financial',
                                       body => $want);
     is($r->{headers}{'x-azoai-pii-masked'}, '2', 'groups: 2 masked');
+}
+
+# an NHS number with its context word is UK_NHS, not PHONE; without the
+# word the same digits are a phone number
+{
+    $t->expect_allowed(chat('chat-prod',
+                            content('My NHS number is 943 476 5919.')),
+                       'NHS number with context: UK_NHS',
+                       body => content('My NHS number is [UK_NHS].'));
+    $t->expect_allowed(chat('chat-prod', content('call 943 476 5919')),
+                       'the same digits without context: PHONE',
+                       body => content('call [PHONE]'));
+    $t->expect_allowed(chat('chat-prod', content('BSN 111222334 is wrong')),
+                       'BSN with a wrong check digit: unchanged');
+}
+
+# azoai_pii_action with a group; the type's own line wins over its group's
+{
+    my $r = $t->request(chat('pii-natid',
+                             content('Aadhaar 2341 2341 2346, thanks')));
+    is_denial($r, 403, 'PiiBlocked', 'action national_ids block: denied');
+    unlike($r->{body}, qr/2341/, 'group block: no value echoed');
+
+    $t->expect_allowed(chat('pii-natid', content('NINO AB123456C ok')),
+                       'action uk_nino mask wins over its group',
+                       body => content('NINO [UK_NINO] ok'));
 }
 
 # partial

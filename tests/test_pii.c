@@ -246,6 +246,42 @@ static const pos_case_t  positives[] = {
       "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAu1SU1LfVLPHCoz"
       "MxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0\\n-----END RSA PRIVA"
       "TE KEY-----" },
+
+    /* the stronger check names a span a phone number also fits */
+    { "My NHS number is 943 476 5919.", AZOAI_PII_UK_NHS, "943 476 5919" },
+    { "call 943 476 5919 today", AZOAI_PII_PHONE, "943 476 5919" },
+    { "NI: AB 12 34 56 C ok", AZOAI_PII_UK_NINO, "AB 12 34 56 C" },
+    { "NINO (JG103759A)", AZOAI_PII_UK_NINO, "JG103759A" },
+    { "my ITIN 912-70-1234", AZOAI_PII_US_ITIN, "912-70-1234" },
+    { "MBI 1EG4-TE5-MK73.", AZOAI_PII_US_MBI, "1EG4-TE5-MK73" },
+    { "NPI: 1234567893", AZOAI_PII_US_NPI, "1234567893" },
+    { "SIN 130 692 544", AZOAI_PII_CA_SIN, "130 692 544" },
+    { "Steuer-ID: 86095742719", AZOAI_PII_DE_TAX_ID, "86095742719" },
+    { "NIR 2 55 08 2A 004 123 69 (Corse)", AZOAI_PII_FR_NIR,
+      "2 55 08 2A 004 123 69" },
+    { "Mi NIE es X1234567L", AZOAI_PII_ES_DNI, "X1234567L" },
+    { "DNI 12345678Z", AZOAI_PII_ES_DNI, "12345678Z" },
+    { "CF RSSMRA85T10A562S.", AZOAI_PII_IT_FISCAL, "RSSMRA85T10A562S" },
+    { "CF RSSMRA85T10A56NH", AZOAI_PII_IT_FISCAL, "RSSMRA85T10A56NH" },
+    { "mijn BSN: 1112.22.333", AZOAI_PII_NL_BSN, "1112.22.333" },
+    { "Aadhaar 2341 2341 2346", AZOAI_PII_IN_AADHAAR, "2341 2341 2346" },
+    { "cliente 111.444.777-35", AZOAI_PII_BR_CPF, "111.444.777-35" },
+    { "TFN 123 456 782", AZOAI_PII_AU_TFN, "123 456 782" },
+    { "NRIC S1234567D", AZOAI_PII_SG_NRIC, "S1234567D" },
+    { "FIN M1234567K", AZOAI_PII_SG_NRIC, "M1234567K" },
+
+    /* the genesis address, BIP 350's v1 vector, EIP-55's vectors */
+    { "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.", AZOAI_PII_CRYPTO_WALLET,
+      "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" },
+    { "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0 ok",
+      AZOAI_PII_CRYPTO_WALLET,
+      "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0" },
+    { "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", AZOAI_PII_CRYPTO_WALLET,
+      "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" },
+    { "(0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb)", AZOAI_PII_CRYPTO_WALLET,
+      "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb" },
+    { "0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", AZOAI_PII_CRYPTO_WALLET,
+      "0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb" },
 };
 
 
@@ -266,6 +302,20 @@ test_positives(void **state)
 
 
 static const char  *negatives[] = {
+    /* national and health identifiers: a wrong check, no context */
+    "NHS number 9434765918", "invoice 9434765919", "BSN 111222334",
+    "invoice 111222333", "Aadhaar 2341 2341 2347", "CPF 111.444.777-36",
+    "CPF 111.111.111-11", "DNI 12345678A", "CF RSSMRA85T10A562T",
+    "S1234567A", "AB123456E", "QQ123456C", "1SG4-TE5-MK73",
+    "NPI 1234567890", "TFN 123 456 789", "using 130 692 544",
+    "NIR 2 55 08 2A 004 123 68", "Steuer-ID 86095742718",
+    "ITIN 987004321 is not one", "placeholder 987-65-4321",
+    /* wallets: one character or one letter's case changed, a tx hash */
+    "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+    "ones 11111111111111111111111111111111111",
+    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDB",
+    "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1",
+    "tx 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed5aaeb6053f3e94c9b9a09f33",
     "pip install sk-learn scikit-learn==1.4.2",
     "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU13shKL5",
     "AKIAIOSFODNN7EXAMPL1E",
@@ -620,12 +670,20 @@ test_render_mask(void **state)
     static const char  *inputs[AZOAI_PII_BUILTIN_N] = {
         "j@ex.org", "+44 20 7946 0958", "4111 1111 1111 1111",
         "DE89 3704 0044 0532 0130 00", "536-22-1004", "10.0.0.1", "::1",
-        "AKIAIOSFODNN7EXAMPLE"
+        "AKIAIOSFODNN7EXAMPLE", "NHS 943 476 5919", "AB123456C",
+        "ITIN 912-70-1234", "1EG4-TE5-MK73", "NPI 1234567893",
+        "SIN 130 692 544", "Steuer-ID 86095742719", "2 55 08 2A 004 123 69",
+        "12345678Z", "RSSMRA85T10A562S", "BSN 111222333",
+        "Aadhaar 2341 2341 2346", "111.444.777-35", "TFN 123 456 782",
+        "S1234567D", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     };
 
     static const char  *tags[AZOAI_PII_BUILTIN_N] = {
         "[EMAIL]", "[PHONE]", "[CREDIT_CARD]", "[IBAN]", "[US_SSN]",
-        "[IPV4]", "[IPV6]", "[SECRET]"
+        "[IPV4]", "[IPV6]", "[SECRET]", "[UK_NHS]", "[UK_NINO]", "[US_ITIN]",
+        "[US_MBI]", "[US_NPI]", "[CA_SIN]", "[DE_TAX_ID]", "[FR_NIR]",
+        "[ES_DNI]", "[IT_FISCAL_CODE]", "[NL_BSN]", "[IN_AADHAAR]",
+        "[BR_CPF]", "[AU_TFN]", "[SG_NRIC]", "[CRYPTO_WALLET]"
     };
 
     for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
@@ -1016,7 +1074,8 @@ test_labelled(void **state)
     azoai_pii_engine_t  *e;
     char                 path[512];
 
-    static const char  *files[] = { "pii-labelled.tsv", "pii-secret.tsv" };
+    static const char  *files[] = { "pii-labelled.tsv", "pii-secret.tsv",
+                                    "pii-natid.tsv", "pii-wallet.tsv" };
 
     dir = getenv("AZOAI_TEST_DATA");
     e = engine_all(AZOAI_PII_ACTION_MASK, NULL);

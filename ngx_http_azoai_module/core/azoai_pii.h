@@ -24,7 +24,30 @@
 #define AZOAI_PII_IPV4         5
 #define AZOAI_PII_IPV6         6
 #define AZOAI_PII_SECRET       7
-#define AZOAI_PII_BUILTIN_N    8
+#define AZOAI_PII_UK_NHS       8      /* national and health identifiers */
+#define AZOAI_PII_UK_NINO      9
+#define AZOAI_PII_US_ITIN      10
+#define AZOAI_PII_US_MBI       11
+#define AZOAI_PII_US_NPI       12
+#define AZOAI_PII_CA_SIN       13
+#define AZOAI_PII_DE_TAX_ID    14
+#define AZOAI_PII_FR_NIR       15
+#define AZOAI_PII_ES_DNI       16
+#define AZOAI_PII_IT_FISCAL    17
+#define AZOAI_PII_NL_BSN       18
+#define AZOAI_PII_IN_AADHAAR   19
+#define AZOAI_PII_BR_CPF       20
+#define AZOAI_PII_AU_TFN       21
+#define AZOAI_PII_SG_NRIC      22
+#define AZOAI_PII_CRYPTO_WALLET 23
+#define AZOAI_PII_BUILTIN_N    24
+
+/* the national and health identifiers, AZOAI_PII_UK_NHS .. SG_NRIC */
+#define AZOAI_PII_NATID_FIRST  AZOAI_PII_UK_NHS
+#define AZOAI_PII_NATID_LAST   AZOAI_PII_SG_NRIC
+#define AZOAI_PII_NATID_MASK                                                 \
+    (((1u << (AZOAI_PII_NATID_LAST + 1)) - 1)                                \
+     & ~((1u << AZOAI_PII_NATID_FIRST) - 1))
 
 #define AZOAI_PII_MAX_TYPES    64
 

@@ -155,9 +155,14 @@ azoai_pii_detect_ipv4(const u_char *v, size_t len, size_t at,
     if (at > 0) {
         c = v[at - 1];
 
-        if (azoai_pii_alnum(c) || c == '_' || c == '.' || c == '-') {
+        if (c == '.' || c == '-') {
             return 0;
         }
+    }
+
+    /* as the other numbers: "1120,0.1.2.3" does not start at the 0 */
+    if (!azoai_pii_num_left_ok(v, at)) {
+        return 0;
     }
 
     e = azoai_pii_ipv4_end(v, len, at);

@@ -26,7 +26,9 @@ static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
 
 static const char  *azoai_pii_builtin_names[AZOAI_PII_BUILTIN_N] = {
     "email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6",
-    "secret"
+    "secret", "uk_nhs", "uk_nino", "us_itin", "us_mbi", "us_npi", "ca_sin",
+    "de_tax_id", "fr_nir", "es_dni", "it_fiscal_code", "nl_bsn",
+    "in_aadhaar", "br_cpf", "au_tfn", "sg_nric", "crypto_wallet"
 };
 
 
@@ -40,9 +42,11 @@ typedef struct {
 
 static const azoai_pii_group_t  azoai_pii_groups[] = {
     { "secrets", azoai_pii_bit(AZOAI_PII_SECRET) },
-    { "national_ids", azoai_pii_bit(AZOAI_PII_US_SSN) },
+    { "national_ids", azoai_pii_bit(AZOAI_PII_US_SSN)
+                      | AZOAI_PII_NATID_MASK },
     { "financial", azoai_pii_bit(AZOAI_PII_CREDIT_CARD)
-                   | azoai_pii_bit(AZOAI_PII_IBAN) },
+                   | azoai_pii_bit(AZOAI_PII_IBAN)
+                   | azoai_pii_bit(AZOAI_PII_CRYPTO_WALLET) },
     { "network", azoai_pii_bit(AZOAI_PII_IPV4)
                  | azoai_pii_bit(AZOAI_PII_IPV6) },
     { "contact", azoai_pii_bit(AZOAI_PII_EMAIL)

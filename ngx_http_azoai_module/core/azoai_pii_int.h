@@ -159,6 +159,21 @@ int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
     size_t *from, size_t *start, size_t *end);
 
+/*
+ * azoai_pii_detect_natid.c: a national or health identifier of a type
+ * enabled in mask (bits AZOAI_PII_NATID_MASK) holding the first digit of
+ * a word at at; its type in *type
+ */
+int azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+    unsigned mask, unsigned *type, size_t *start, size_t *end);
+
+/*
+ * azoai_pii_detect_wallet.c: a Bitcoin or Ethereum address holding the
+ * first digit of a word at at; called where azoai_pii_secret_may_span()
+ */
+int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+
 
 /* bytes of a credential's token: base64, base64url, '.', '%' and '=' */
 #define azoai_pii_secret_byte(c)                                             \

@@ -248,8 +248,8 @@ azoai_pii_render_partial(const azoai_pii_type_t *t, unsigned type,
 /*
  * Decodes raw[start, end) as the view does and keeps the canonical bytes:
  * e-mail lower-cased; phone, card and SSN digits (phone keeps a leading
- * '+'); IBAN upper-case letters and digits; IPv6 lower-cased; the rest as
- * the view shows it.
+ * '+'); IBAN and national identifiers upper-case letters and digits;
+ * IPv6 lower-cased; the rest as the view shows it.
  */
 
 static void
@@ -262,6 +262,11 @@ azoai_pii_canon_run(unsigned type, const u_char *raw, size_t start,
     c->n = 0;
     c->total = 0;
     c->failed = 0;
+
+    /* national and health identifiers: letters and digits, as IBANs */
+    if (type >= AZOAI_PII_NATID_FIRST && type <= AZOAI_PII_NATID_LAST) {
+        type = AZOAI_PII_IBAN;
+    }
 
     pos = start;
 

@@ -66,6 +66,15 @@ static int azoai_pii_report(const azoai_pii_view_t *view,
 
 #define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
 
+/*
+ * Of two types matching the same bytes, the one with the stronger check
+ * names the span: a national or health identifier (its check digits and
+ * context word) over a phone number, whose check is only its layout.
+ */
+#define azoai_pii_stronger(a, b)                                             \
+    ((a) >= AZOAI_PII_NATID_FIRST && (a) <= AZOAI_PII_NATID_LAST             \
+     && (b) < AZOAI_PII_NATID_FIRST)
+
 
 int
 azoai_pii_scan(const azoai_pii_engine_t *e, const u_char *raw,
@@ -197,7 +206,8 @@ azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw, size_t len,
 
 /*
  * Overlapping candidates (sorted) are masked as one: their union, named
- * after the longest of them (the first on a tie).  The union, so that no
+ * after the longest of them (on a tie the first, or the stronger,
+ * azoai_pii_stronger()).  The union, so that no
  * byte a detector claimed goes out, whichever name the span gets.
  */
 
@@ -216,7 +226,10 @@ azoai_pii_report_all(const azoai_pii_view_t *view,
         m = &cands->items[i];
 
         if (m->start < best.end) {
-            if (m->end - m->start > longest) {
+            if (m->end - m->start > longest
+                || (m->end - m->start == longest
+                    && azoai_pii_stronger(m->type, best.type)))
+            {
                 longest = m->end - m->start;
                 best.type = m->type;
             }
@@ -333,12 +346,18 @@ static int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
-    size_t  s, end;
+    int       span;
+    size_t    s, end;
+    unsigned  type;
 
     /* a credential first: what else starts inside it is part of it */
 
+    span = 0;
+
     if (azoai_pii_on(e, AZOAI_PII_SECRET)) {
-        if (!azoai_pii_secret_may_span(v, len, at)) {
+        span = azoai_pii_secret_may_span(v, len, at);
+
+        if (!span) {
             /* as azoai_pii_detect_secret() would leave it */
             cands->secret_from = at + 1;
 
@@ -347,12 +366,31 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         {
             return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
         }
+
+    } else if (azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)) {
+        span = azoai_pii_secret_may_span(v, len, at);
+    }
+
+    /* a wallet address is as long as a credential: the same pre-check */
+
+    if (span && azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)
+        && azoai_pii_detect_wallet(v, len, at, &s, &end))
+    {
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
     if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
         && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if ((e->builtin_mask & AZOAI_PII_NATID_MASK)
+        && azoai_pii_detect_natid(v, len, at, e->builtin_mask, &type, &s,
+                                  &end)
+        && azoai_pii_cands_add(cands, s, end, type))
     {
         return AZOAI_ERROR;
     }

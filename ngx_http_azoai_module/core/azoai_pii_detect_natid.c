@@ -1,0 +1,355 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * National and health identifiers (uk_nhs ... sg_nric), found from the
+ * first digit of a word as the other numeric detectors: the identifier's
+ * token is read once (letters right before the digit, then groups of
+ * letters and digits joined by one separator), and each enabled type
+ * checks the groups from the longest prefix down
+ * (azoai_pii_natid_check.c).  A type whose check is weak is reported only
+ * with one of its context words within AZOAI_NATID_BEFORE bytes before or
+ * AZOAI_NATID_AFTER bytes after the value.
+ */
+
+#include <string.h>
+
+#include "azoai_ascii.h"
+#include "azoai_pii_natid.h"
+
+
+#define AZOAI_NATID_BEFORE     48
+#define AZOAI_NATID_AFTER      24
+#define AZOAI_NATID_LETTERS    6      /* it_fiscal_code: six letters */
+
+#define azoai_natid_upper(c)   ((u_char) ((c) - 'A') < 26)
+#define azoai_natid_sep(c)                                                   \
+    ((c) == ' ' || (c) == '-' || (c) == '.' || (c) == '/')
+
+
+static size_t azoai_natid_start(const u_char *v, size_t len, size_t at);
+static int azoai_natid_read(const u_char *v, size_t len, size_t ts,
+    azoai_natid_tok_t *t);
+static int azoai_natid_match(const u_char *v, size_t len, size_t ts,
+    const azoai_natid_tok_t *t, unsigned mask, unsigned *type,
+    size_t *end);
+static int azoai_natid_context(const u_char *v, size_t len, size_t start,
+    size_t end, const char *const *words);
+static int azoai_natid_word_at(const u_char *v, size_t len, size_t i,
+    const u_char *w, size_t wlen);
+
+
+int
+azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+{
+    size_t             ts;
+    azoai_natid_tok_t  t;
+
+    ts = azoai_natid_start(v, len, at);
+
+    if (ts == (size_t) -1) {
+        return 0;
+    }
+
+    /* "AB 12 34 56 C": the two letters before the space, then the digit */
+
+    if (ts != at && v[at - 1] == ' ') {
+        if (azoai_natid_read(v, len, ts, &t)
+            && azoai_natid_match(v, len, ts, &t, mask, type, end))
+        {
+            *start = ts;
+            return 1;
+        }
+
+        ts = at;
+    }
+
+    if (!azoai_pii_num_left_ok(v, ts)
+        || !azoai_natid_read(v, len, ts, &t))
+    {
+        return 0;
+    }
+
+    if (!azoai_natid_match(v, len, ts, &t, mask, type, end)) {
+        return 0;
+    }
+
+    *start = ts;
+    return 1;
+}
+
+
+/*
+ * Where an identifier holding the digit at at may start: at itself, or 1,
+ * 2 or 6 letters before it (a word's start), or the "AB " of a spaced
+ * NINO; (size_t) -1 when the shape around at rules every type out (a
+ * short number not followed by a separator and a digit: most numbers in
+ * text).
+ */
+
+static size_t
+azoai_natid_start(const u_char *v, size_t len, size_t at)
+{
+    size_t  lp, g;
+    u_char  c;
+
+    for (lp = 0;
+         lp <= AZOAI_NATID_LETTERS && lp < at
+         && azoai_pii_is(v[at - lp - 1], AZOAI_PC_ALPHA);
+         lp++)
+    {
+        /* void */
+    }
+
+    for (g = at; g < len && g - at < AZOAI_NATID_MIN
+                 && azoai_pii_digit(v[g]); g++)
+    {
+        /* void */
+    }
+
+    /* NRIC and NIE: a letter and 7 digits; NINO: 2 letters and 6 */
+
+    if (lp != 0) {
+        return ((lp == 1 && g - at == 7) || (lp == 2 && g - at == 6)
+                || lp == AZOAI_NATID_LETTERS) ? at - lp : (size_t) -1;
+    }
+
+    if (g - at < AZOAI_NATID_MIN) {
+        if (g >= len) {
+            return (size_t) -1;
+        }
+
+        c = v[g];
+
+        if (!azoai_pii_is(c, AZOAI_PC_ALPHA)
+            && !(azoai_natid_sep(c) && g + 1 < len
+                 && (azoai_pii_digit(v[g + 1])
+                     || azoai_natid_upper(v[g + 1]))))
+        {
+            return (size_t) -1;
+        }
+    }
+
+    if (at >= 3 && v[at - 1] == ' ' && azoai_natid_upper(v[at - 2])
+        && azoai_natid_upper(v[at - 3])
+        && (at == 3 || !azoai_pii_alnum(v[at - 4])))
+    {
+        return at - 3;
+    }
+
+    return at;
+}
+
+
+/*
+ * Reads the token at ts into t: groups of letters and digits, each after
+ * the first joined by one separator and starting with a digit or a
+ * capital letter ("... 56 C", "1EG4-TE5-MK73").  Stops before a group
+ * that would pass AZOAI_NATID_MAX characters; 0 when the first one does
+ * or the token is shorter than any identifier.
+ */
+
+static int
+azoai_natid_read(const u_char *v, size_t len, size_t ts,
+    azoai_natid_tok_t *t)
+{
+    size_t  i, s;
+
+    t->n = 0;
+    t->ng = 0;
+    i = ts;
+
+    for ( ;; ) {
+        for (s = i; i < len && azoai_pii_alnum(v[i]); i++) {
+            if (t->n + (i - s) == AZOAI_NATID_MAX) {
+                return t->ng != 0 && t->n >= AZOAI_NATID_MIN;
+            }
+        }
+
+        memcpy(t->c + t->n, v + s, i - s);
+        t->n += i - s;
+        t->glen[t->ng] = (u_char) (i - s);
+        t->gend[t->ng] = i;
+        t->sep[t->ng] = (i < len) ? v[i] : '\0';
+        t->ng++;
+
+        if (t->ng == AZOAI_NATID_GROUPS || i + 1 >= len
+            || !azoai_natid_sep(v[i]))
+        {
+            break;
+        }
+
+        if (!azoai_pii_digit(v[i + 1]) && !azoai_natid_upper(v[i + 1])) {
+            break;
+        }
+
+        i++;
+    }
+
+    return t->n >= AZOAI_NATID_MIN;
+}
+
+
+/*
+ * The longest prefix of whole groups that an enabled type accepts; a
+ * prefix shorter than the token ends where a space follows that is not
+ * its own separator (the rest is another word; "4111 1111 1111 1111" has
+ * no 12-digit prefix).  The order of azoai_natid_kinds[] decides between
+ * types.
+ */
+
+static int
+azoai_natid_match(const u_char *v, size_t len, size_t ts,
+    const azoai_natid_tok_t *t, unsigned mask, unsigned *type, size_t *end)
+{
+    int                        r;
+    size_t                     k, n, j, e;
+    const azoai_natid_kind_t  *kind;
+
+    for (k = t->ng; k > 0; k--) {
+        for (n = 0, j = 0; j < k; j++) {
+            n += t->glen[j];
+        }
+
+        e = t->gend[k - 1];
+
+        if (!(AZOAI_NATID_LENGTHS & (1u << n))
+            || !azoai_pii_num_right_ok(v, len, e))
+        {
+            continue;
+        }
+
+        /* a prefix ends at a space that does not continue its grouping */
+        if (k < t->ng
+            && (t->sep[k - 1] != ' ' || (k > 1 && t->sep[k - 2] == ' ')))
+        {
+            continue;
+        }
+
+        for (j = 0; j < azoai_natid_nkinds; j++) {
+            kind = &azoai_natid_kinds[j];
+
+            if (!(mask & (1u << kind->type)) || !(kind->lengths & (1u << n)))
+            {
+                continue;
+            }
+
+            r = kind->check(t, k, n);
+
+            if (r == AZOAI_NATID_YES
+                || (r == AZOAI_NATID_CONTEXT
+                    && azoai_natid_context(v, len, ts, e, kind->words)))
+            {
+                *type = kind->type;
+                *end = e;
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether one of words (lower-case, NULL-terminated list) stands within
+ * AZOAI_NATID_BEFORE bytes before start or AZOAI_NATID_AFTER bytes after
+ * end, not inside a longer word ("sin" is not found in "using")
+ */
+
+static int
+azoai_natid_context(const u_char *v, size_t len, size_t start, size_t end,
+    const char *const *words)
+{
+    size_t        i, from, to, wlen;
+    const char   *const *w;
+
+    from = (start > AZOAI_NATID_BEFORE) ? start - AZOAI_NATID_BEFORE : 0;
+    to = (len - end > AZOAI_NATID_AFTER) ? end + AZOAI_NATID_AFTER : len;
+
+    for (w = words; *w; w++) {
+        wlen = strlen(*w);
+
+        for (i = from; i + wlen <= to; i++) {
+            if (i + wlen > start && i < end) {
+                i = end - 1;       /* not inside the value itself */
+                continue;
+            }
+
+            if (azoai_natid_word_at(v, len, i, (const u_char *) *w, wlen)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+azoai_natid_word_at(const u_char *v, size_t len, size_t i, const u_char *w,
+    size_t wlen)
+{
+    if (azoai_ascii_lower(v[i]) != w[0]
+        || !azoai_ascii_eq_lower(v + i, w, wlen))
+    {
+        return 0;
+    }
+
+    if (i > 0 && azoai_pii_is(v[i - 1], AZOAI_PC_ALPHA)) {
+        return 0;
+    }
+
+    return i + wlen >= len || !azoai_pii_is(v[i + wlen], AZOAI_PC_ALPHA);
+}
+
+
+/*
+ * Whether the first k groups of t are laid out as spec says: group
+ * lengths as characters ('1'-'9', 'd' for 13) with the separator between
+ * them, '_' standing for ' ' or '-' (the same one throughout), and no
+ * more groups than spec has.
+ */
+
+int
+azoai_natid_shape(const azoai_natid_tok_t *t, size_t k, const char *spec)
+{
+    size_t  g;
+    u_char  any, want;
+
+    any = '\0';
+
+    for (g = 0; g < k; g++) {
+        want = (u_char) ((*spec == 'd') ? 13 : *spec - '0');
+
+        if (*spec == '\0' || t->glen[g] != want) {
+            return 0;
+        }
+
+        spec++;
+
+        if (g + 1 == k) {
+            return *spec == '\0';
+        }
+
+        if (*spec == '_') {
+            if (t->sep[g] != ' ' && t->sep[g] != '-') {
+                return 0;
+            }
+
+            if (any == '\0') {
+                any = t->sep[g];
+
+            } else if (t->sep[g] != any) {
+                return 0;
+            }
+
+        } else if (t->sep[g] != (u_char) *spec) {
+            return 0;
+        }
+
+        spec++;
+    }
+
+    return 0;
+}
