@@ -89,6 +89,10 @@ azoai_resp_mask_match(void *data, const azoai_pii_match_t *match)
     m->from = match->end;
     m->masked++;
 
+    if (match->type < AZOAI_PII_MAX_TYPES) {
+        m->counts[match->type]++;
+    }
+
     return 0;
 }
 

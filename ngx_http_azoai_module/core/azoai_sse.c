@@ -18,6 +18,10 @@
 
 
 static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len);
+static int azoai_sse_event_read(azoai_sse_t *s, const u_char *ev,
+    size_t len);
+static int azoai_sse_json(azoai_sse_t *s);
+static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
@@ -74,6 +78,10 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         }
 
         /* too long to read: unscanned text must not pass (fail closed) */
+
+        s->outcome = AZOAI_SSE_LONG;
+        azoai_sse_traced(s, s->mask ? AZOAI_DECLINED : AZOAI_OK,
+                         s->len + len);
 
         if (s->mask) {
             return AZOAI_DECLINED;
@@ -161,6 +169,10 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 
     /* an event too long to hold: it is written as it comes, unmasked */
 
+    s->outcome = AZOAI_SSE_LONG;
+    azoai_sse_traced(s, s->mask ? AZOAI_DECLINED : AZOAI_OK,
+                     s->len + (end - start));
+
     if (s->mask) {
         return AZOAI_DECLINED;
     }
@@ -188,19 +200,8 @@ azoai_sse_finish(azoai_sse_t *s)
     rc = AZOAI_OK;
 
     if (s->json && !s->passing && s->len) {
-        rc = azoai_restore_scan(&s->doc, s->buf, s->len);
-
-        if (rc == AZOAI_OK) {
-            rc = azoai_sse_rewrite(s, s->buf, s->len, 0);
-
-        } else if (rc == AZOAI_DECLINED && s->mask) {
-            return AZOAI_DECLINED;
-
-        } else if (rc == AZOAI_DECLINED) {
-            s->passed++;
-            rc = (s->len && s->write(s->data, s->buf, s->len))
-                 ? AZOAI_ERROR : AZOAI_OK;
-        }
+        rc = azoai_sse_json(s);
+        azoai_sse_traced(s, rc, s->len);
 
     } else if (s->len) {
         rc = azoai_sse_event(s, s->buf, s->len);
@@ -216,8 +217,65 @@ azoai_sse_finish(azoai_sse_t *s)
 }
 
 
+/* a whole JSON response */
+
+static int
+azoai_sse_json(azoai_sse_t *s)
+{
+    int  rc;
+
+    rc = azoai_restore_scan(&s->doc, s->buf, s->len);
+    s->outcome = AZOAI_SSE_REWRITTEN;
+
+    if (rc == AZOAI_OK) {
+        return azoai_sse_rewrite(s, s->buf, s->len, 0);
+    }
+
+    if (rc == AZOAI_DECLINED && s->mask) {
+        return AZOAI_DECLINED;
+    }
+
+    if (rc == AZOAI_DECLINED) {
+        s->passed++;
+        s->outcome = AZOAI_SSE_PASSED;
+        rc = s->write(s->data, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    return rc;
+}
+
+
 static int
 azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
+{
+    int  rc;
+
+    s->outcome = AZOAI_SSE_REWRITTEN;
+
+    rc = azoai_sse_event_read(s, ev, len);
+
+    azoai_sse_traced(s, rc, len);
+
+    return rc;
+}
+
+
+/* the caller's trace of one event, when it asked for one */
+
+static void
+azoai_sse_traced(azoai_sse_t *s, int rc, size_t len)
+{
+    s->events++;
+
+    if (s->trace) {
+        s->trace(s->data, (rc == AZOAI_DECLINED) ? AZOAI_SSE_REFUSED
+                                                 : s->outcome, len);
+    }
+}
+
+
+static int
+azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
 {
     int          rc;
     azoai_str_t  data;
@@ -230,10 +288,14 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
             return AZOAI_DECLINED;
         }
 
+        s->outcome = AZOAI_SSE_PASSED;
+
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     if (data.len == 6 && memcmp(data.data, "[DONE]", 6) == 0) {
+        s->outcome = AZOAI_SSE_DONE;
+
         if (azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
@@ -253,6 +315,8 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
         }
 
         s->passed++;
+        s->outcome = AZOAI_SSE_PASSED;
+
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
