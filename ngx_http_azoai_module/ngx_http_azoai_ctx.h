@@ -62,6 +62,7 @@ struct ngx_http_azoai_ctx_s {
     struct azoai_sse_s         *restore;
     ngx_uint_t                  pii_restored;
     ngx_uint_t                  pii_response_count; /* masked in it */
+    ngx_uint_t                  pii_unscanned; /* parts passed unread */
 
     /* token budgets (ngx_http_azoai_tlimit.c) */
     int64_t                     tokens_estimate;
@@ -76,6 +77,7 @@ struct ngx_http_azoai_ctx_s {
     unsigned                    masked:1;
     unsigned                    usage_on:1;   /* the body filter reads */
     unsigned                    counted:1;    /* metrics recorded */
+    unsigned                    pii_refused:1; /* unscannable, not sent */
 };
 
 

@@ -12,9 +12,14 @@
  * streams pass as they are.
  *
  * azoai_pii_response: the text fields of a response are masked with the
- * location's detectors before pseudonyms are put back; a response that
- * cannot be scanned (compressed, not JSON, an event too long) is not
- * sent, or a stream is cut there (fail closed).
+ * location's detectors before pseudonyms are put back; a JSON or event
+ * stream response that cannot be scanned (compressed, not valid JSON, an
+ * event too long) is not sent, or a stream is cut there (fail closed):
+ * passing it would hand the client PII that nobody looked at.
+ *
+ * What passes unread (errors, other types, compressed responses without
+ * masking, events that are not JSON or too long) is counted in
+ * $azoai_pii_unscanned; what is refused, in the metrics.
  */
 
 
@@ -52,6 +57,8 @@ static int ngx_http_azoai_restore_write(void *data, const u_char *p,
     size_t len);
 static ngx_int_t ngx_http_azoai_restore_special(ngx_http_azoai_restore_t *rs,
     ngx_buf_t *in);
+static void ngx_http_azoai_restore_trace(void *data, unsigned outcome,
+    size_t len);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -62,6 +69,12 @@ static ngx_str_t  ngx_http_azoai_restore_sse =
     ngx_string("text/event-stream");
 static ngx_str_t  ngx_http_azoai_restore_json =
     ngx_string("application/json");
+
+/* azoai_sse_outcome_e */
+static char  *ngx_http_azoai_restore_outcomes[] = {
+    "rewritten", "passed as it came", "too long, passed as it comes",
+    "the end of the stream", "refused: it cannot be scanned"
+};
 
 
 ngx_int_t
@@ -145,31 +158,35 @@ static ngx_int_t
 ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_uint_t restore, ngx_uint_t mask)
 {
-    ngx_uint_t                  json;
+    ngx_uint_t                  json, zipped;
     ngx_http_azoai_restore_t   *rs;
     ngx_http_azoai_loc_conf_t  *alcf;
 
     json = ngx_http_azoai_restore_type(r);
+    zipped = r->headers_out.content_encoding
+             && r->headers_out.content_encoding->value.len;
 
-    if (mask && json != 2 && r->headers_out.status == NGX_HTTP_OK
-        && r->headers_out.content_encoding
-        && r->headers_out.content_encoding->value.len)
-    {
-        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
-                                 "azoai: a compressed response cannot be "
-                                 "scanned for PII and is not sent "
-                                 "(azoai_pii_response)");
-        return NGX_ERROR;
-    }
+    if (r->headers_out.status != NGX_HTTP_OK || json == 2 || zipped) {
 
-    if (r->headers_out.status != NGX_HTTP_OK || json == 2
-        || (r->headers_out.content_encoding
-            && r->headers_out.content_encoding->value.len))
-    {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "azoai: pseudonyms not restored in a response of "
-                       "status %ui, compressed or of another type",
-                       r->headers_out.status);
+        /* unread: passed as it is and counted, or refused (masking) */
+
+        ctx->pii_unscanned = 1;
+
+        if (mask && json != 2 && zipped
+            && r->headers_out.status == NGX_HTTP_OK)
+        {
+            ctx->pii_refused = 1;
+            ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                     "azoai: a compressed response cannot "
+                                     "be scanned for PII and is not sent "
+                                     "(azoai_pii_response)");
+            return NGX_ERROR;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: response of status %ui passed unread: "
+                       "compressed %ui, of another type %ui",
+                       r->headers_out.status, zipped, json == 2);
         return NGX_OK;
     }
 
@@ -181,6 +198,10 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     rs->request = r;
     azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
                    json, ngx_http_azoai_restore_write, rs);
+
+    if (r->connection->log->log_level & NGX_LOG_DEBUG_HTTP) {
+        rs->sse.trace = ngx_http_azoai_restore_trace;
+    }
 
     if (mask) {
         alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
@@ -241,6 +262,7 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx->pii_restored = rs->sse.restored;
     ctx->pii_response_count = rs->mask.masked;
+    ctx->pii_unscanned = rs->sse.passed;
 
     if (rs->out == NULL && rs->busy == NULL) {
         return NGX_OK;
@@ -260,8 +282,9 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
 {
-    int     rc;
-    size_t  size;
+    int                    rc;
+    size_t                 size;
+    ngx_http_azoai_ctx_t  *ctx;
 
     size = ngx_buf_in_memory(b) ? b->last - b->pos : 0;
     rc = size ? azoai_sse_feed(&rs->sse, b->pos, size) : AZOAI_OK;
@@ -277,6 +300,9 @@ ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
     }
 
     if (rc == AZOAI_DECLINED) {
+        ctx = ngx_http_get_module_ctx(rs->request, ngx_http_azoai_module);
+        ctx->pii_refused = 1;
+
         ngx_http_azoai_log_error(NGX_LOG_ERR, rs->request, 0,
                                  "azoai: a response that cannot be scanned "
                                  "for PII is not sent further "
@@ -387,4 +413,26 @@ ngx_http_azoai_restore_write(void *data, const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/* each event in the debug log: what became of it, never what it said */
+
+static void
+ngx_http_azoai_restore_trace(void *data, unsigned outcome, size_t len)
+{
+    ngx_http_azoai_restore_t  *rs;
+
+    rs = data;
+
+    if (outcome > AZOAI_SSE_REFUSED) {
+        return;
+    }
+
+    ngx_log_debug7(NGX_LOG_DEBUG_HTTP, rs->request->connection->log, 0,
+                   "azoai: %s %uz of %uz bytes %s; so far %uz restored, "
+                   "%uz masked, %uz passed unread",
+                   rs->sse.json ? "response" : "event", rs->sse.events, len,
+                   ngx_http_azoai_restore_outcomes[outcome],
+                   rs->sse.restored, rs->mask.masked, rs->sse.passed);
 }

@@ -30,6 +30,7 @@ typedef enum {
     NGX_HTTP_AZOAI_VAR_TOTAL_TOKENS,
     NGX_HTTP_AZOAI_VAR_PII_RESTORED,
     NGX_HTTP_AZOAI_VAR_PII_RESPONSE_COUNT,
+    NGX_HTTP_AZOAI_VAR_PII_UNSCANNED,
     NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING
 } ngx_http_azoai_var_e;
 
@@ -77,6 +78,8 @@ static ngx_http_variable_t  ngx_http_azoai_vars[] = {
     NGX_HTTP_AZOAI_VAR("azoai_pii_restored", NGX_HTTP_AZOAI_VAR_PII_RESTORED),
     NGX_HTTP_AZOAI_VAR("azoai_pii_response_count",
                        NGX_HTTP_AZOAI_VAR_PII_RESPONSE_COUNT),
+    NGX_HTTP_AZOAI_VAR("azoai_pii_unscanned",
+                       NGX_HTTP_AZOAI_VAR_PII_UNSCANNED),
     NGX_HTTP_AZOAI_VAR("azoai_tokens_remaining",
                        NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING),
 
@@ -142,6 +145,9 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_AZOAI_VAR_PII_RESPONSE_COUNT:
         return ngx_http_azoai_var_number(r, v, ctx->pii_response_count);
+
+    case NGX_HTTP_AZOAI_VAR_PII_UNSCANNED:
+        return ngx_http_azoai_var_number(r, v, ctx->pii_unscanned);
 
     case NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING:
         return ngx_http_azoai_var_number(r, v, ctx->tokens_remaining);

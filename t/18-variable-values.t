@@ -25,7 +25,7 @@ my $t = AzoaiTest->new;
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
               prompt_tokens completion_tokens total_tokens pii_restored
-              pii_response_count tokens_remaining);
+              pii_response_count pii_unscanned tokens_remaining);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -129,6 +129,7 @@ values_are('allowed', $v,
     total_tokens => '18',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
@@ -162,6 +163,7 @@ values_are('route denial', $v,
     total_tokens => '',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '');
 is($v->{request_id}, $r->{headers}{'x-azoai-request-id'},
@@ -192,6 +194,7 @@ values_are('body denial', $v,
     total_tokens => '',
     pii_restored => '0',
     pii_response_count => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '');
 
