@@ -42,6 +42,7 @@ typedef struct {
     ngx_buf_t                  *buf;       /* being written */
     azoai_sse_t                 sse;
     azoai_resp_mask_t           mask;
+    unsigned                    refused:1; /* nothing more goes out */
 } ngx_http_azoai_restore_t;
 
 
@@ -232,7 +233,7 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 static ngx_int_t
 ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_int_t                  rc;
+    ngx_int_t                  rc, fed;
     ngx_chain_t               *cl;
     ngx_http_azoai_ctx_t      *ctx;
     ngx_http_azoai_restore_t  *rs;
@@ -248,12 +249,30 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
              ((u_char *) ctx->restore
               - offsetof(ngx_http_azoai_restore_t, sse));
 
+    if (rs->refused) {
+        return NGX_ERROR;
+    }
+
     rs->out = NULL;
     rs->last_out = &rs->out;
     rs->buf = NULL;
 
+    fed = NGX_OK;
+
     for (cl = in; cl; cl = cl->next) {
-        if (ngx_http_azoai_restore_feed(rs, cl->buf) != NGX_OK
+        fed = ngx_http_azoai_restore_feed(rs, cl->buf);
+
+        /* refused: what was written before it still goes out */
+
+        if (fed == NGX_DECLINED) {
+            if (rs->buf) {
+                rs->buf->flush = 1;
+            }
+
+            break;
+        }
+
+        if (fed != NGX_OK
             || ngx_http_azoai_restore_special(rs, cl->buf) != NGX_OK)
         {
             return NGX_ERROR;
@@ -265,7 +284,7 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx->pii_unscanned = rs->sse.passed;
 
     if (rs->out == NULL && rs->busy == NULL) {
-        return NGX_OK;
+        return (fed == NGX_DECLINED) ? NGX_ERROR : NGX_OK;
     }
 
     rc = ngx_http_next_body_filter(r, rs->out);
@@ -273,11 +292,14 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_chain_update_chains(r->pool, &rs->free, &rs->busy, &rs->out,
                             (ngx_buf_tag_t) &ngx_http_azoai_module);
 
-    return rc;
+    return (fed == NGX_DECLINED) ? NGX_ERROR : rc;
 }
 
 
-/* one buffer into the core; a response it cannot scan is not sent */
+/*
+ * one buffer into the core; NGX_DECLINED for a response it cannot scan
+ * (masking): it is not sent further
+ */
 
 static ngx_int_t
 ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
@@ -307,6 +329,8 @@ ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
                                  "azoai: a response that cannot be scanned "
                                  "for PII is not sent further "
                                  "(azoai_pii_response)");
+        rs->refused = 1;
+        return NGX_DECLINED;
     }
 
     return (rc == AZOAI_OK) ? NGX_OK : NGX_ERROR;

@@ -22,6 +22,8 @@ static int azoai_sse_event_read(azoai_sse_t *s, const u_char *ev,
     size_t len);
 static int azoai_sse_json(azoai_sse_t *s);
 static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
+static int azoai_sse_refuse(azoai_sse_t *s);
+static int azoai_sse_holding(azoai_sse_t *s);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
@@ -84,7 +86,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
                          s->len + len);
 
         if (s->mask) {
-            return AZOAI_DECLINED;
+            return azoai_sse_refuse(s);
         }
 
         /* what was held and the rest pass as they are */
@@ -174,7 +176,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
                      s->len + (end - start));
 
     if (s->mask) {
-        return AZOAI_DECLINED;
+        return azoai_sse_refuse(s);
     }
 
     s->passing = 1;
@@ -195,15 +197,22 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 int
 azoai_sse_finish(azoai_sse_t *s)
 {
-    int  rc;
+    int       rc;
+    unsigned  open;
 
     rc = AZOAI_OK;
+    open = !s->json && (s->passing || s->len);
 
     if (s->json && !s->passing && s->len) {
         rc = azoai_sse_json(s);
         azoai_sse_traced(s, rc, s->len);
 
     } else if (s->len) {
+
+        /* an event the stream did not end: its text is final, not held */
+
+        open = (s->buf[s->len - 1] != '\n') ? 2 : 1;
+        s->final = 1;
         rc = azoai_sse_event(s, s->buf, s->len);
     }
 
@@ -213,7 +222,46 @@ azoai_sse_finish(azoai_sse_t *s)
         return rc;
     }
 
+    /* tails still held become events: after a blank line, if need be */
+
+    if (open && azoai_sse_holding(s)
+        && s->write(s->data, (u_char *) "\n\n", (open == 1) ? 1 : 2))
+    {
+        return AZOAI_ERROR;
+    }
+
     return azoai_sse_release(s, (size_t) -1);
+}
+
+
+static int
+azoai_sse_holding(azoai_sse_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        if (s->carries[i].used) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Masking, an event that cannot be read: the stream ends before it, and
+ * the tails held back from earlier events (read and masked) go out first
+ */
+
+static int
+azoai_sse_refuse(azoai_sse_t *s)
+{
+    if (!s->json && azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_DECLINED;
 }
 
 
@@ -256,7 +304,7 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
 
     azoai_sse_traced(s, rc, len);
 
-    return rc;
+    return (rc == AZOAI_DECLINED) ? azoai_sse_refuse(s) : rc;
 }
 
 
@@ -437,7 +485,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         c->used = 0;
     }
 
-    if (c && len <= AZOAI_SSE_EVENT_MAX) {
+    if (c && len <= AZOAI_SSE_EVENT_MAX && (s->mask || !s->final)) {
         hold = tail;
     }
 
@@ -681,6 +729,10 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 
     memcpy(s->text, carry, carry_len);
     memcpy(s->text + carry_len, ev + base + sp->offset, sp->len);
+
+    if (s->final) {
+        return azoai_sse_final(s, s->text, total, sp->level);
+    }
 
     if (azoai_resp_mask_prefix(s->mask, s->text, total, &cut) != AZOAI_OK
         || azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,

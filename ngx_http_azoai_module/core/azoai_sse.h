@@ -100,6 +100,7 @@ struct azoai_sse_s {
 
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
+    unsigned                 final:1;   /* the last event: nothing held */
 };
 
 
