@@ -802,7 +802,7 @@ test_sse_trace(void **state)
     in = malloc(len + 512);
     assert_non_null(in);
 
-    strcpy(in, ": ping\n\n" TEST_EV("[EMAIL_1]") "data: {x\n\n"
+    strcpy(in, ": ping\n\n" TEST_EV("[EMAIL_1]") "data: {[EMAIL_1]\n\n"
                "data: {\"content\":\"");
     k = strlen(in);
     memset(in + k, 'x', len - k);

@@ -24,6 +24,7 @@ static int azoai_sse_json(azoai_sse_t *s);
 static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
 static int azoai_sse_refuse(azoai_sse_t *s);
 static int azoai_sse_holding(azoai_sse_t *s);
+static int azoai_sse_may_hold_token(const u_char *p, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
@@ -250,6 +251,37 @@ azoai_sse_holding(azoai_sse_t *s)
 
 
 /*
+ * Whether a '[' in p may begin a token ("[A-Z0-9_") or end a piece of
+ * text ('[' then '"'): JSON's own "[{" and "[]" do not
+ */
+
+static int
+azoai_sse_may_hold_token(const u_char *p, size_t len)
+{
+    u_char        c;
+    const u_char  *q, *end;
+
+    end = p + len;
+
+    for (q = memchr(p, '[', len); q; q = memchr(q, '[', end - q)) {
+        if (++q == end) {
+            return 1;
+        }
+
+        c = *q;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+            || c == '"' || c == '\\')
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
  * Masking, an event that cannot be read: the stream ends before it, and
  * the tails held back from earlier events (read and masked) go out first
  */
@@ -347,6 +379,16 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
         if (azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
+
+        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    /* restore only, nothing held, no "[TAG": nothing to do but write it */
+
+    if (s->mask == NULL && !azoai_sse_holding(s)
+        && !azoai_sse_may_hold_token(data.data, data.len))
+    {
+        s->outcome = AZOAI_SSE_PASSED;
 
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
