@@ -185,6 +185,7 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+	bench/restore.sh $(CURDIR)/$(MODULE)
 
 # token budgets alone: limit on vs off, 10,000 keys in a 1 MB zone
 bench-tlimit: $(MODULE)
