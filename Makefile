@@ -206,6 +206,7 @@ $(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 	bench/run.sh $(CURDIR)/$(MODULE)
+	bench/restore.sh $(CURDIR)/$(MODULE)
 	bench/upload.sh $(CURDIR)/$(MODULE)
 
 # file uploads alone: a 100 MB fine-tuning file masked end to end

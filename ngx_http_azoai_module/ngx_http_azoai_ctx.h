@@ -65,6 +65,7 @@ struct ngx_http_azoai_ctx_s {
     ngx_uint_t                  pii_restored;
     ngx_uint_t                  pii_response_count; /* masked in it */
     ngx_uint_t                  pii_opaque;   /* not inspectable, passed */
+    ngx_uint_t                  pii_unscanned; /* parts passed unread */
 
     /* token budgets (ngx_http_azoai_tlimit.c) */
     int64_t                     tokens_estimate;
@@ -82,6 +83,7 @@ struct ngx_http_azoai_ctx_s {
     unsigned                    usage_on:1;   /* the body filter reads */
     unsigned                    completion_on:1; /* ... and counts text */
     unsigned                    counted:1;    /* metrics recorded */
+    unsigned                    pii_refused:1; /* unscannable, not sent */
 };
 
 

@@ -11,6 +11,8 @@
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_metrics.h"
 
+#include "azoai_sse.h"
+
 
 /* what the slab allocator needs beside the counters */
 #define NGX_HTTP_AZOAI_ZONE_SLAB_PAGES  8
@@ -19,6 +21,8 @@
 static ngx_int_t ngx_http_azoai_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
+    ngx_http_azoai_ctx_t *ctx);
+static void ngx_http_azoai_count_response(ngx_http_azoai_metrics_zone_t *z,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_http_azoai_metric_pii_t *ngx_http_azoai_pii_slot(
     ngx_http_azoai_metrics_zone_t *z, const char *name);
@@ -189,10 +193,10 @@ ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
         (void) ngx_atomic_fetch_add(&m->pii_opaque, ctx->pii_opaque);
     }
 
-    if (ctx->pii_restored || ctx->pii_response_count) {
-        (void) ngx_atomic_fetch_add(&m->pii_restored, ctx->pii_restored);
-        (void) ngx_atomic_fetch_add(&m->pii_response,
-                                    ctx->pii_response_count);
+    if (ctx->pii_restored || ctx->pii_response_count || ctx->pii_unscanned
+        || ctx->pii_refused)
+    {
+        ngx_http_azoai_count_response(z, ctx);
     }
 
     for (t = ngx_http_azoai_next_type(ctx->pii_types, -1);
@@ -231,6 +235,43 @@ ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
 
     if (ctx->usage.total_tokens > 0) {
         (void) ngx_atomic_fetch_add(&ds->total, ctx->usage.total_tokens);
+    }
+}
+
+
+/* restored, masked (in all and by type), passed unread, refused */
+
+static void
+ngx_http_azoai_count_response(ngx_http_azoai_metrics_zone_t *z,
+    ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_uint_t                    t;
+    ngx_http_azoai_metrics_t     *m;
+    azoai_resp_mask_t            *mask;
+    ngx_http_azoai_metric_pii_t  *ps;
+
+    m = z->metrics;
+
+    (void) ngx_atomic_fetch_add(&m->pii_restored, ctx->pii_restored);
+    (void) ngx_atomic_fetch_add(&m->pii_response, ctx->pii_response_count);
+    (void) ngx_atomic_fetch_add(&m->pii_unscanned, ctx->pii_unscanned);
+    (void) ngx_atomic_fetch_add(&m->pii_refused, ctx->pii_refused);
+
+    mask = ctx->restore ? ctx->restore->mask : NULL;
+
+    if (mask == NULL || mask->masked == 0) {
+        return;
+    }
+
+    for (t = 0; t < AZOAI_PII_MAX_TYPES; t++) {
+        if (mask->counts[t] == 0) {
+            continue;
+        }
+
+        ps = ngx_http_azoai_pii_slot(z, azoai_pii_type_name(mask->engine, t));
+        if (ps) {
+            (void) ngx_atomic_fetch_add(&ps->response, mask->counts[t]);
+        }
     }
 }
 

@@ -25,6 +25,7 @@
 typedef struct {
     u_char                      name[NGX_HTTP_AZOAI_METRIC_NAME_LEN + 1];
     ngx_atomic_t                count;
+    ngx_atomic_t                response;  /* masked in responses */
 } ngx_http_azoai_metric_pii_t;
 
 
@@ -49,6 +50,8 @@ typedef struct {
     ngx_atomic_t                pii_restored;  /* azoai_pii_restore */
     ngx_atomic_t                pii_response;  /* azoai_pii_response */
     ngx_atomic_t                pii_opaque;    /* azoai_pii_opaque pass */
+    ngx_atomic_t                pii_unscanned; /* passed unread */
+    ngx_atomic_t                pii_refused;   /* unscannable, not sent */
     ngx_http_azoai_metric_pii_t pii[NGX_HTTP_AZOAI_METRIC_PII_TYPES];
     ngx_http_azoai_metric_dep_t deps[NGX_HTTP_AZOAI_METRIC_DEPS];
     ngx_atomic_t                deps_overflow;

@@ -172,9 +172,16 @@ ngx_http_azoai_print_pii(u_char *p, u_char *last, ngx_http_azoai_metrics_t *m)
             "could not inspect, passed (azoai_pii_opaque pass).\n"
             "# TYPE azoai_pii_opaque_total counter\n"
             "azoai_pii_opaque_total %uA\n"
+            "# HELP azoai_pii_response_unscanned_total Responses or "
+            "events that restore or response masking could not read: "
+            "passed as they came, or refused.\n"
+            "# TYPE azoai_pii_response_unscanned_total counter\n"
+            "azoai_pii_response_unscanned_total{action=\"passed\"} %uA\n"
+            "azoai_pii_response_unscanned_total{action=\"refused\"} %uA\n"
             "# HELP azoai_pii_total PII values found, by type.\n"
             "# TYPE azoai_pii_total counter\n", m->masked_requests,
-            m->pii_restored, m->pii_response, m->pii_opaque);
+            m->pii_restored, m->pii_response, m->pii_opaque,
+            m->pii_unscanned, m->pii_refused);
 
     for (i = 0; i < NGX_HTTP_AZOAI_METRIC_PII_TYPES; i++) {
         if (m->pii[i].name[0] == '\0') {
@@ -183,6 +190,23 @@ ngx_http_azoai_print_pii(u_char *p, u_char *last, ngx_http_azoai_metrics_t *m)
 
         p = ngx_slprintf(p, last, "azoai_pii_total{type=\"%s\"} %uA\n",
                          m->pii[i].name, m->pii[i].count);
+    }
+
+    p = ngx_slprintf(p, last,
+            "# HELP azoai_pii_response_types_total PII values masked in "
+            "responses, by type.\n"
+            "# TYPE azoai_pii_response_types_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_AZOAI_METRIC_PII_TYPES; i++) {
+        if (m->pii[i].name[0] == '\0') {
+            break;
+        }
+
+        if (m->pii[i].response) {
+            p = ngx_slprintf(p, last,
+                             "azoai_pii_response_types_total{type=\"%s\"} "
+                             "%uA\n", m->pii[i].name, m->pii[i].response);
+        }
     }
 
     return p;

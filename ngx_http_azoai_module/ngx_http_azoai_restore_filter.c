@@ -12,9 +12,14 @@
  * streams pass as they are.
  *
  * azoai_pii_response: the text fields of a response are masked with the
- * location's detectors before pseudonyms are put back; a response that
- * cannot be scanned (compressed, not JSON, an event too long) is not
- * sent, or a stream is cut there (fail closed).
+ * location's detectors before pseudonyms are put back; a JSON or event
+ * stream response that cannot be scanned (compressed, not valid JSON, an
+ * event too long) is not sent, or a stream is cut there (fail closed):
+ * passing it would hand the client PII that nobody looked at.
+ *
+ * What passes unread (errors, other types, compressed responses without
+ * masking, events that are not JSON or too long) is counted in
+ * $azoai_pii_unscanned; what is refused, in the metrics.
  */
 
 
@@ -37,6 +42,7 @@ typedef struct {
     ngx_buf_t                  *buf;       /* being written */
     azoai_sse_t                 sse;
     azoai_resp_mask_t           mask;
+    unsigned                    refused:1; /* nothing more goes out */
 } ngx_http_azoai_restore_t;
 
 
@@ -52,6 +58,8 @@ static int ngx_http_azoai_restore_write(void *data, const u_char *p,
     size_t len);
 static ngx_int_t ngx_http_azoai_restore_special(ngx_http_azoai_restore_t *rs,
     ngx_buf_t *in);
+static void ngx_http_azoai_restore_trace(void *data, unsigned outcome,
+    size_t len);
 
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
@@ -62,6 +70,12 @@ static ngx_str_t  ngx_http_azoai_restore_sse =
     ngx_string("text/event-stream");
 static ngx_str_t  ngx_http_azoai_restore_json =
     ngx_string("application/json");
+
+/* azoai_sse_outcome_e */
+static char  *ngx_http_azoai_restore_outcomes[] = {
+    "rewritten", "passed as it came", "too long, passed as it comes",
+    "the end of the stream", "refused: it cannot be scanned"
+};
 
 
 ngx_int_t
@@ -145,31 +159,35 @@ static ngx_int_t
 ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_uint_t restore, ngx_uint_t mask)
 {
-    ngx_uint_t                  json;
+    ngx_uint_t                  json, zipped;
     ngx_http_azoai_restore_t   *rs;
     ngx_http_azoai_loc_conf_t  *alcf;
 
     json = ngx_http_azoai_restore_type(r);
+    zipped = r->headers_out.content_encoding
+             && r->headers_out.content_encoding->value.len;
 
-    if (mask && json != 2 && r->headers_out.status == NGX_HTTP_OK
-        && r->headers_out.content_encoding
-        && r->headers_out.content_encoding->value.len)
-    {
-        ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
-                                 "azoai: a compressed response cannot be "
-                                 "scanned for PII and is not sent "
-                                 "(azoai_pii_response)");
-        return NGX_ERROR;
-    }
+    if (r->headers_out.status != NGX_HTTP_OK || json == 2 || zipped) {
 
-    if (r->headers_out.status != NGX_HTTP_OK || json == 2
-        || (r->headers_out.content_encoding
-            && r->headers_out.content_encoding->value.len))
-    {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "azoai: pseudonyms not restored in a response of "
-                       "status %ui, compressed or of another type",
-                       r->headers_out.status);
+        /* unread: passed as it is and counted, or refused (masking) */
+
+        ctx->pii_unscanned = 1;
+
+        if (mask && json != 2 && zipped
+            && r->headers_out.status == NGX_HTTP_OK)
+        {
+            ctx->pii_refused = 1;
+            ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
+                                     "azoai: a compressed response cannot "
+                                     "be scanned for PII and is not sent "
+                                     "(azoai_pii_response)");
+            return NGX_ERROR;
+        }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: response of status %ui passed unread: "
+                       "compressed %ui, of another type %ui",
+                       r->headers_out.status, zipped, json == 2);
         return NGX_OK;
     }
 
@@ -181,6 +199,10 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     rs->request = r;
     azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
                    json, ngx_http_azoai_restore_write, rs);
+
+    if (r->connection->log->log_level & NGX_LOG_DEBUG_HTTP) {
+        rs->sse.trace = ngx_http_azoai_restore_trace;
+    }
 
     if (mask) {
         alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
@@ -211,7 +233,7 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 static ngx_int_t
 ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_int_t                  rc;
+    ngx_int_t                  rc, fed;
     ngx_chain_t               *cl;
     ngx_http_azoai_ctx_t      *ctx;
     ngx_http_azoai_restore_t  *rs;
@@ -227,12 +249,30 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
              ((u_char *) ctx->restore
               - offsetof(ngx_http_azoai_restore_t, sse));
 
+    if (rs->refused) {
+        return NGX_ERROR;
+    }
+
     rs->out = NULL;
     rs->last_out = &rs->out;
     rs->buf = NULL;
 
+    fed = NGX_OK;
+
     for (cl = in; cl; cl = cl->next) {
-        if (ngx_http_azoai_restore_feed(rs, cl->buf) != NGX_OK
+        fed = ngx_http_azoai_restore_feed(rs, cl->buf);
+
+        /* refused: what was written before it still goes out */
+
+        if (fed == NGX_DECLINED) {
+            if (rs->buf) {
+                rs->buf->flush = 1;
+            }
+
+            break;
+        }
+
+        if (fed != NGX_OK
             || ngx_http_azoai_restore_special(rs, cl->buf) != NGX_OK)
         {
             return NGX_ERROR;
@@ -241,9 +281,10 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx->pii_restored = rs->sse.restored;
     ctx->pii_response_count = rs->mask.masked;
+    ctx->pii_unscanned = rs->sse.passed;
 
     if (rs->out == NULL && rs->busy == NULL) {
-        return NGX_OK;
+        return (fed == NGX_DECLINED) ? NGX_ERROR : NGX_OK;
     }
 
     rc = ngx_http_next_body_filter(r, rs->out);
@@ -251,17 +292,21 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_chain_update_chains(r->pool, &rs->free, &rs->busy, &rs->out,
                             (ngx_buf_tag_t) &ngx_http_azoai_module);
 
-    return rc;
+    return (fed == NGX_DECLINED) ? NGX_ERROR : rc;
 }
 
 
-/* one buffer into the core; a response it cannot scan is not sent */
+/*
+ * one buffer into the core; NGX_DECLINED for a response it cannot scan
+ * (masking): it is not sent further
+ */
 
 static ngx_int_t
 ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
 {
-    int     rc;
-    size_t  size;
+    int                    rc;
+    size_t                 size;
+    ngx_http_azoai_ctx_t  *ctx;
 
     size = ngx_buf_in_memory(b) ? b->last - b->pos : 0;
     rc = size ? azoai_sse_feed(&rs->sse, b->pos, size) : AZOAI_OK;
@@ -277,10 +322,15 @@ ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs, ngx_buf_t *b)
     }
 
     if (rc == AZOAI_DECLINED) {
+        ctx = ngx_http_get_module_ctx(rs->request, ngx_http_azoai_module);
+        ctx->pii_refused = 1;
+
         ngx_http_azoai_log_error(NGX_LOG_ERR, rs->request, 0,
                                  "azoai: a response that cannot be scanned "
                                  "for PII is not sent further "
                                  "(azoai_pii_response)");
+        rs->refused = 1;
+        return NGX_DECLINED;
     }
 
     return (rc == AZOAI_OK) ? NGX_OK : NGX_ERROR;
@@ -387,4 +437,26 @@ ngx_http_azoai_restore_write(void *data, const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/* each event in the debug log: what became of it, never what it said */
+
+static void
+ngx_http_azoai_restore_trace(void *data, unsigned outcome, size_t len)
+{
+    ngx_http_azoai_restore_t  *rs;
+
+    rs = data;
+
+    if (outcome > AZOAI_SSE_REFUSED) {
+        return;
+    }
+
+    ngx_log_debug7(NGX_LOG_DEBUG_HTTP, rs->request->connection->log, 0,
+                   "azoai: %s %uz of %uz bytes %s; so far %uz restored, "
+                   "%uz masked, %uz passed unread",
+                   rs->sse.json ? "response" : "event", rs->sse.events, len,
+                   ngx_http_azoai_restore_outcomes[outcome],
+                   rs->sse.restored, rs->mask.masked, rs->sse.passed);
 }

@@ -31,6 +31,7 @@ typedef enum {
     NGX_HTTP_AZOAI_VAR_PII_RESTORED,
     NGX_HTTP_AZOAI_VAR_PII_RESPONSE_COUNT,
     NGX_HTTP_AZOAI_VAR_PII_OPAQUE,
+    NGX_HTTP_AZOAI_VAR_PII_UNSCANNED,
     NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING
 } ngx_http_azoai_var_e;
 
@@ -79,6 +80,8 @@ static ngx_http_variable_t  ngx_http_azoai_vars[] = {
     NGX_HTTP_AZOAI_VAR("azoai_pii_response_count",
                        NGX_HTTP_AZOAI_VAR_PII_RESPONSE_COUNT),
     NGX_HTTP_AZOAI_VAR("azoai_pii_opaque", NGX_HTTP_AZOAI_VAR_PII_OPAQUE),
+    NGX_HTTP_AZOAI_VAR("azoai_pii_unscanned",
+                       NGX_HTTP_AZOAI_VAR_PII_UNSCANNED),
     NGX_HTTP_AZOAI_VAR("azoai_tokens_remaining",
                        NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING),
 
@@ -151,6 +154,8 @@ ngx_http_azoai_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_AZOAI_VAR_PII_OPAQUE:
         return ngx_http_azoai_var_number(r, v, ctx->pii_opaque);
+    case NGX_HTTP_AZOAI_VAR_PII_UNSCANNED:
+        return ngx_http_azoai_var_number(r, v, ctx->pii_unscanned);
 
     case NGX_HTTP_AZOAI_VAR_TOKENS_REMAINING:
         return ngx_http_azoai_var_number(r, v, ctx->tokens_remaining);

@@ -25,8 +25,8 @@ my $t = AzoaiTest->new;
 my @VARS = qw(request_id decision reason operation deployment model
               model_version api_version pii_count pii_types body_sha256
               prompt_tokens completion_tokens total_tokens pii_restored
-              pii_response_count pii_opaque tokens_remaining
-              model_retires);
+              pii_response_count pii_opaque pii_unscanned
+              tokens_remaining model_retires);
 
 # every variable the module registers (the string literals of its
 # variables file) is in the list above
@@ -131,6 +131,7 @@ values_are('allowed', $v,
     pii_restored => '0',
     pii_response_count => '0',
     pii_opaque => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)
@@ -167,6 +168,7 @@ values_are('route denial', $v,
     pii_restored => '0',
     pii_response_count => '0',
     pii_opaque => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)
@@ -200,6 +202,7 @@ values_are('body denial', $v,
     pii_restored => '0',
     pii_response_count => '0',
     pii_opaque => '0',
+    pii_unscanned => '0',
     # no azoai_token_limit here (t/44-token-limit.t sets one)
     tokens_remaining => '',
     # no retirement dates here (t/48-retirement.t sets them)

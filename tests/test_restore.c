@@ -65,6 +65,15 @@ static azoai_pii_engine_t *test_mask_engine(void);
 static void test_json_mask(void **state);
 static void test_json_mask_unscannable(void **state);
 static void test_sse_mask_bound(void **state);
+static void test_trace(void *data, unsigned outcome, size_t len);
+static void test_sse_trace(void **state);
+static void test_mask_counts(void **state);
+static void test_sse_hostile_end(void **state);
+
+
+/* the outcomes azoai_sse_t.trace was told of, in order */
+static u_char  test_outcomes[16];
+static size_t  test_noutcomes;
 
 
 static int
@@ -754,6 +763,196 @@ test_sse_mask_bound(void **state)
     azoai_pii_engine_free(e);
 }
 
+static void
+test_trace(void *data, unsigned outcome, size_t len)
+{
+    assert_true(len > 0);
+    assert_true(test_noutcomes < sizeof(test_outcomes));
+    test_outcomes[test_noutcomes++] = (u_char) outcome;
+}
+
+
+/*
+ * each event's outcome reaches the trace: rewritten, passed (a comment,
+ * invalid JSON), too long, the end; events that pass unread are counted
+ */
+
+static void
+test_sse_trace(void **state)
+{
+    size_t              len, k;
+    char               *in;
+    azoai_sse_t         s;
+    test_arena_t        arena;
+    azoai_alloc_t       a;
+    azoai_pseudo_t     *p;
+    azoai_resp_mask_t   m;
+    static test_out_t   out;
+
+    static const u_char  want[] = {
+        AZOAI_SSE_PASSED, AZOAI_SSE_REWRITTEN, AZOAI_SSE_PASSED,
+        AZOAI_SSE_LONG, AZOAI_SSE_REWRITTEN, AZOAI_SSE_DONE
+    };
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    len = AZOAI_SSE_EVENT_MAX * 2;
+    in = malloc(len + 512);
+    assert_non_null(in);
+
+    strcpy(in, ": ping\n\n" TEST_EV("[EMAIL_1]") "data: {[EMAIL_1]\n\n"
+               "data: {\"content\":\"");
+    k = strlen(in);
+    memset(in + k, 'x', len - k);
+    strcpy(in + len, "\"}\n\n" TEST_EV("[PHONE_1]") "data: [DONE]\n\n");
+
+    test_noutcomes = 0;
+    test_start(&s, &m, p, &a, 0, &out);
+    s.trace = test_trace;
+
+    for (k = 0; k < strlen(in); k += 1000) {
+        assert_int_equal(azoai_sse_feed(&s, (u_char *) in + k,
+                                        strlen(in) - k < 1000
+                                        ? strlen(in) - k : 1000),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+    assert_int_equal(test_noutcomes, sizeof(want));
+    assert_memory_equal(test_outcomes, want, sizeof(want));
+    assert_int_equal(s.events, sizeof(want));
+    assert_int_equal(s.passed, 2);
+    assert_int_equal(s.restored, 2);
+
+    /* with masking, an event that cannot be read is refused */
+
+    test_noutcomes = 0;
+    test_engine = test_mask_engine();
+    test_start(&s, &m, p, &a, 0, &out);
+    s.trace = test_trace;
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) "data: {x\n\n", 10),
+                     AZOAI_DECLINED);
+    assert_int_equal(test_noutcomes, 1);
+    assert_int_equal(test_outcomes[0], AZOAI_SSE_REFUSED);
+
+    azoai_pii_engine_free((azoai_pii_engine_t *) test_engine);
+    test_engine = NULL;
+    free(in);
+    test_arena_free(&arena);
+}
+
+
+/* values masked in a response are counted by type */
+
+static void
+test_mask_counts(void **state)
+{
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pii_engine_t  *e;
+    azoai_resp_mask_t    m;
+
+    static const char  text[] = "z@y.org, q@r.net or +1 415 555 0199";
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    e = test_mask_engine();
+
+    azoai_resp_mask_init(&m, e, &a);
+    assert_int_equal(azoai_resp_mask_string(&m, (u_char *) text,
+                                            sizeof(text) - 1),
+                     AZOAI_OK);
+    assert_int_equal(m.masked, 3);
+    assert_int_equal(m.counts[AZOAI_PII_EMAIL], 2);
+    assert_int_equal(m.counts[AZOAI_PII_PHONE], 1);
+    assert_string_equal(azoai_pii_type_name(e, AZOAI_PII_EMAIL), "email");
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/*
+ * The end of a stream inside an event: its text is final (restored and
+ * masked whole, nothing held); a tail another choice still holds becomes
+ * an event after a blank line.  A token repeated past the masking hold
+ * bound is never cut.  A refused event lets the held tails out first.
+ */
+
+static void
+test_sse_hostile_end(void **state)
+{
+    size_t               i;
+    char                *in;
+    azoai_sse_t          s;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_resp_mask_t    m;
+    static test_out_t    out;
+
+    static const char  tokens[] =
+        "[EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1]"
+        "[EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1]";
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        TEST_CHUNK(1, "x [EMA") TEST_EV("A [PHONE_1]")
+        "data: {\"choices\":[{\"delta\":{\"content\":\" [EMAIL_1]\"},"
+        "\"index\":0}]}",
+        TEST_CHUNK(1, "x ") TEST_EV("A +1 555 0100")
+        "data: {\"choices\":[{\"delta\":{\"content\":\" a@x.io\"},"
+        "\"index\":0}]}\n\n" TEST_CHUNK(1, "[EMA"), 2);
+
+    test_engine = test_mask_engine();
+
+    test_expect_all_splits(p, 0,
+        TEST_EV("A [EMAIL_1]")
+        "data: {\"choices\":[{\"delta\":{\"content\":\" z@y.org "
+        "[PHONE_1]\"},\"index\":0}]}\n",
+        TEST_EV("A ")
+        "data: {\"choices\":[{\"delta\":{\"content\":\"a@x.io [EMAIL] "
+        "+1 555 0100\"},\"index\":0}]}\n", 2);
+
+    /* 400 tokens in pieces of 97 bytes, no space: the bound cuts them */
+
+    in = malloc(400 * 9 / 97 * 80 + 4096);
+    assert_non_null(in);
+    in[0] = '\0';
+
+    for (i = 0; i < 400 * 9; i += 97) {
+        sprintf(in + strlen(in), "data: {\"choices\":[{\"delta\":"
+                "{\"content\":\"%.*s\"},\"index\":0}]}\n\n",
+                (int) (400 * 9 - i < 97 ? 400 * 9 - i : 97), tokens + i % 9);
+    }
+
+    assert_int_equal(test_run(p, 0, in, 0, &out), 400);
+    assert_int_equal(test_run(p, 0, in, 7, &out), 400);
+    free(in);
+
+    /* refused at an event that is not JSON: the held "[EMAIL_1]" first */
+
+    test_start(&s, &m, p, &a, 0, &out);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) TEST_EV("Hi [EMAIL_1]"),
+                                    sizeof(TEST_EV("Hi [EMAIL_1]")) - 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) "data: {x\n\n", 10),
+                     AZOAI_DECLINED);
+    out.data[out.len] = '\0';
+    assert_string_equal((char *) out.data,
+                        TEST_EV("Hi ") TEST_EV("a@x.io"));
+
+    azoai_pii_engine_free((azoai_pii_engine_t *) test_engine);
+    test_engine = NULL;
+    test_arena_free(&arena);
+}
+
+
 int
 main(void)
 {
@@ -772,6 +971,9 @@ main(void)
         cmocka_unit_test(test_json_mask),
         cmocka_unit_test(test_json_mask_unscannable),
         cmocka_unit_test(test_sse_mask_bound),
+        cmocka_unit_test(test_sse_trace),
+        cmocka_unit_test(test_mask_counts),
+        cmocka_unit_test(test_sse_hostile_end),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

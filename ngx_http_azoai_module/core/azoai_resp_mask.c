@@ -89,6 +89,10 @@ azoai_resp_mask_match(void *data, const azoai_pii_match_t *match)
     m->from = match->end;
     m->masked++;
 
+    if (match->type < AZOAI_PII_MAX_TYPES) {
+        m->counts[match->type]++;
+    }
+
     return 0;
 }
 
@@ -148,8 +152,10 @@ azoai_resp_mask_prefix(azoai_resp_mask_t *m, const u_char *text, size_t len,
     cut = azoai_resp_mask_token(text, azoai_resp_mask_cut(text, len));
     capped = 0;
 
+    /* over the bound: cut there, but not inside a "[TAG_n]" */
+
     if (len - cut > AZOAI_RESP_MASK_HOLD) {
-        cut = len - AZOAI_RESP_MASK_HOLD;
+        cut = azoai_resp_mask_token(text, len - AZOAI_RESP_MASK_HOLD);
         capped = 1;
     }
 

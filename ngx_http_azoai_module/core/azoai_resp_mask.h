@@ -39,6 +39,7 @@ typedef struct {
     size_t                     len;
     size_t                     size;
     size_t                     masked;  /* values masked, all fields */
+    uint32_t                   counts[AZOAI_PII_MAX_TYPES]; /* by type */
     azoai_pii_match_t         *matches; /* of a streamed piece */
     size_t                     nmatches;
     size_t                     matches_size;

@@ -411,6 +411,7 @@ azoai_restore_string(const azoai_pseudo_t *map, const u_char *carry,
     azoai_restore_write_pt write, void *data)
 {
     size_t              i, from, total, n, k;
+    const u_char       *p;
     const azoai_str_t  *value;
 
     /* carry and raw are read as one: azoai_restore_byte() */
@@ -425,7 +426,18 @@ azoai_restore_string(const azoai_pseudo_t *map, const u_char *carry,
 
     while (i < total) {
 
-        if (azoai_restore_byte(i) != '[') {
+        /* the next '[': byte by byte in the carry, memchr() in raw */
+
+        if (i >= carry_len) {
+            p = memchr(raw + (i - carry_len), '[', total - i);
+
+            if (p == NULL) {
+                break;
+            }
+
+            i = carry_len + (p - raw);
+
+        } else if (carry[i] != '[') {
             i++;
             continue;
         }

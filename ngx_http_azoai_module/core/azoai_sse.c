@@ -18,6 +18,13 @@
 
 
 static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len);
+static int azoai_sse_event_read(azoai_sse_t *s, const u_char *ev,
+    size_t len);
+static int azoai_sse_json(azoai_sse_t *s);
+static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
+static int azoai_sse_refuse(azoai_sse_t *s);
+static int azoai_sse_holding(azoai_sse_t *s);
+static int azoai_sse_may_hold_token(const u_char *p, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
@@ -75,8 +82,12 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 
         /* too long to read: unscanned text must not pass (fail closed) */
 
+        s->outcome = AZOAI_SSE_LONG;
+        azoai_sse_traced(s, s->mask ? AZOAI_DECLINED : AZOAI_OK,
+                         s->len + len);
+
         if (s->mask) {
-            return AZOAI_DECLINED;
+            return azoai_sse_refuse(s);
         }
 
         /* what was held and the rest pass as they are */
@@ -161,8 +172,12 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 
     /* an event too long to hold: it is written as it comes, unmasked */
 
+    s->outcome = AZOAI_SSE_LONG;
+    azoai_sse_traced(s, s->mask ? AZOAI_DECLINED : AZOAI_OK,
+                     s->len + (end - start));
+
     if (s->mask) {
-        return AZOAI_DECLINED;
+        return azoai_sse_refuse(s);
     }
 
     s->passing = 1;
@@ -183,26 +198,22 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 int
 azoai_sse_finish(azoai_sse_t *s)
 {
-    int  rc;
+    int       rc;
+    unsigned  open;
 
     rc = AZOAI_OK;
+    open = !s->json && (s->passing || s->len);
 
     if (s->json && !s->passing && s->len) {
-        rc = azoai_restore_scan(&s->doc, s->buf, s->len);
-
-        if (rc == AZOAI_OK) {
-            rc = azoai_sse_rewrite(s, s->buf, s->len, 0);
-
-        } else if (rc == AZOAI_DECLINED && s->mask) {
-            return AZOAI_DECLINED;
-
-        } else if (rc == AZOAI_DECLINED) {
-            s->passed++;
-            rc = (s->len && s->write(s->data, s->buf, s->len))
-                 ? AZOAI_ERROR : AZOAI_OK;
-        }
+        rc = azoai_sse_json(s);
+        azoai_sse_traced(s, rc, s->len);
 
     } else if (s->len) {
+
+        /* an event the stream did not end: its text is final, not held */
+
+        open = (s->buf[s->len - 1] != '\n') ? 2 : 1;
+        s->final = 1;
         rc = azoai_sse_event(s, s->buf, s->len);
     }
 
@@ -212,12 +223,139 @@ azoai_sse_finish(azoai_sse_t *s)
         return rc;
     }
 
+    /* tails still held become events: after a blank line, if need be */
+
+    if (open && azoai_sse_holding(s)
+        && s->write(s->data, (u_char *) "\n\n", (open == 1) ? 1 : 2))
+    {
+        return AZOAI_ERROR;
+    }
+
     return azoai_sse_release(s, (size_t) -1);
 }
 
 
 static int
+azoai_sse_holding(azoai_sse_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        if (s->carries[i].used) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether a '[' in p may begin a token ("[A-Z0-9_") or end a piece of
+ * text ('[' then '"'): JSON's own "[{" and "[]" do not
+ */
+
+static int
+azoai_sse_may_hold_token(const u_char *p, size_t len)
+{
+    u_char        c;
+    const u_char  *q, *end;
+
+    end = p + len;
+
+    for (q = memchr(p, '[', len); q; q = memchr(q, '[', end - q)) {
+        if (++q == end) {
+            return 1;
+        }
+
+        c = *q;
+
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+            || c == '"' || c == '\\')
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Masking, an event that cannot be read: the stream ends before it, and
+ * the tails held back from earlier events (read and masked) go out first
+ */
+
+static int
+azoai_sse_refuse(azoai_sse_t *s)
+{
+    if (!s->json && azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    return AZOAI_DECLINED;
+}
+
+
+/* a whole JSON response */
+
+static int
+azoai_sse_json(azoai_sse_t *s)
+{
+    int  rc;
+
+    rc = azoai_restore_scan(&s->doc, s->buf, s->len);
+    s->outcome = AZOAI_SSE_REWRITTEN;
+
+    if (rc == AZOAI_OK) {
+        return azoai_sse_rewrite(s, s->buf, s->len, 0);
+    }
+
+    if (rc == AZOAI_DECLINED && s->mask) {
+        return AZOAI_DECLINED;
+    }
+
+    if (rc == AZOAI_DECLINED) {
+        s->passed++;
+        s->outcome = AZOAI_SSE_PASSED;
+        rc = s->write(s->data, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    return rc;
+}
+
+
+static int
 azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
+{
+    int  rc;
+
+    s->outcome = AZOAI_SSE_REWRITTEN;
+
+    rc = azoai_sse_event_read(s, ev, len);
+
+    azoai_sse_traced(s, rc, len);
+
+    return (rc == AZOAI_DECLINED) ? azoai_sse_refuse(s) : rc;
+}
+
+
+/* the caller's trace of one event, when it asked for one */
+
+static void
+azoai_sse_traced(azoai_sse_t *s, int rc, size_t len)
+{
+    s->events++;
+
+    if (s->trace) {
+        s->trace(s->data, (rc == AZOAI_DECLINED) ? AZOAI_SSE_REFUSED
+                                                 : s->outcome, len);
+    }
+}
+
+
+static int
+azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
 {
     int          rc;
     azoai_str_t  data;
@@ -230,13 +368,27 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
             return AZOAI_DECLINED;
         }
 
+        s->outcome = AZOAI_SSE_PASSED;
+
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     if (data.len == 6 && memcmp(data.data, "[DONE]", 6) == 0) {
+        s->outcome = AZOAI_SSE_DONE;
+
         if (azoai_sse_release(s, (size_t) -1) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
+
+        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+    }
+
+    /* restore only, nothing held, no "[TAG": nothing to do but write it */
+
+    if (s->mask == NULL && !azoai_sse_holding(s)
+        && !azoai_sse_may_hold_token(data.data, data.len))
+    {
+        s->outcome = AZOAI_SSE_PASSED;
 
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
@@ -253,6 +405,8 @@ azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
         }
 
         s->passed++;
+        s->outcome = AZOAI_SSE_PASSED;
+
         return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
@@ -373,7 +527,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         c->used = 0;
     }
 
-    if (c && len <= AZOAI_SSE_EVENT_MAX) {
+    if (c && len <= AZOAI_SSE_EVENT_MAX && (s->mask || !s->final)) {
         hold = tail;
     }
 
@@ -617,6 +771,10 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 
     memcpy(s->text, carry, carry_len);
     memcpy(s->text + carry_len, ev + base + sp->offset, sp->len);
+
+    if (s->final) {
+        return azoai_sse_final(s, s->text, total, sp->level);
+    }
 
     if (azoai_resp_mask_prefix(s->mask, s->text, total, &cut) != AZOAI_OK
         || azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,

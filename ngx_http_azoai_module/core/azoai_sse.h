@@ -39,6 +39,20 @@
 #define AZOAI_SSE_CARRIES         16
 
 
+/* what became of an event (or a JSON response), for a debug log */
+typedef enum {
+    AZOAI_SSE_REWRITTEN = 0,   /* its text fields restored (and masked) */
+    AZOAI_SSE_PASSED,          /* not JSON, no data line: as it came */
+    AZOAI_SSE_LONG,            /* too long to hold: written as it comes */
+    AZOAI_SSE_DONE,            /* "data: [DONE]" */
+    AZOAI_SSE_REFUSED          /* masking: it cannot be scanned */
+} azoai_sse_outcome_e;
+
+/* told of each event: its outcome and length, never its content */
+typedef void (*azoai_sse_trace_pt)(void *data, unsigned outcome,
+    size_t len);
+
+
 /* a held tail, and a copy of its event with the texts left empty */
 typedef struct {
     int64_t                  idx1;
@@ -62,6 +76,7 @@ struct azoai_sse_s {
     azoai_alloc_t           *alloc;
     azoai_restore_write_pt   write;
     void                    *data;
+    azoai_sse_trace_pt       trace;    /* NULL: none */
     azoai_restore_doc_t      doc;
 
     /* azoai_pii_response: text is masked before it is restored */
@@ -80,9 +95,12 @@ struct azoai_sse_s {
     size_t                   restored; /* tokens put back */
     size_t                   passed;   /* events or responses not read */
     size_t                   held;     /* the most bytes held back */
+    size_t                   events;   /* events (or responses) read */
+    unsigned                 outcome;  /* of the last one */
 
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
+    unsigned                 final:1;   /* the last event: nothing held */
 };
 
 

@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# azoai_pii_restore and azoai_pii_response on responses (issue 13):
+#  1. time to first byte and to the last byte of a streamed chat
+#     completion of 2,000 events carrying pseudonyms, through plain
+#     proxy_pass, the module without restore, and the module restoring
+#     (curl, medians of RUNS requests each);
+#  2. user-space instructions per event that restoring adds (callgrind,
+#     repeatable);
+#  3. the bytes held back at most per stream (debug log) and the worker's
+#     RSS growth over the runs;
+#  4. a 64 KB JSON completion with response masking on: requests/s and
+#     instructions per request against plain proxy_pass.
+# The upstream is a second server of the same NGINX serving static files.
+#
+# usage: restore.sh MODULE_SO   (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20)
+set -euo pipefail
+
+so=$(realpath "${1:?usage: restore.sh MODULE_SO}")
+runs=${RUNS:-200}
+secs=${BENCH_SECONDS:-5}
+streams=${CG_STREAMS:-20}
+events=2000
+work=$(mktemp -d -t azoai-restore.XXXXXX)
+[[ -n ${KEEP:-} ]] || trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true;
+      sleep 1; rm -rf "$work"' EXIT
+mkdir -p "$work/logs" "$work/up"
+chmod 755 "$work"   # the workers run as nobody when this runs as root
+
+# five free ports, held together while they are picked (others run too)
+read -r -a ports <<<"$(perl -MIO::Socket::INET -e \
+    'print join " ", map { $_->sockport } map {
+         IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1") } 1 .. 5')"
+port=${ports[0]}
+p() { echo "${ports[$1]}"; }
+
+# the request: one e-mail address, minted as [EMAIL_1]
+body='{"messages":[{"role":"user","content":"Write to ann@example.com"}]}'
+printf '%s' "$body" >"$work/body.json"
+
+# the stream: 2,000 chat completion chunks of 3 to 12 bytes of text, a
+# "[EMAIL_1]" in every 10th event, split across two events in every 50th;
+# the JSON: 64 KB of text with an e-mail address every 2 KB
+perl - "$work/up" "$events" <<'PERL'
+my ($dir, $n) = @ARGV;
+my @w = qw(the model writes to you about it and then some more text here);
+open my $s, '>', "$dir/stream.sse" or die $!;
+for my $i (1 .. $n) {
+    my $t = $w[$i % @w] . ' ';
+    $t .= '[EMAIL_1] ' if $i % 10 == 0;
+    $t = 'to [EMA' if $i % 50 == 0;
+    $t = 'IL_1] ' . $t if $i % 50 == 1 && $i > 1;
+    print $s 'data: {"id":"chatcmpl-1","object":"chat.completion.chunk",'
+        . '"created":1,"model":"gpt-4o","choices":[{"index":0,"delta":'
+        . '{"content":"' . $t . '"},"finish_reason":null}]}' . "\n\n";
+}
+print $s "data: [DONE]\n\n";
+close $s;
+my $text = '';
+my $k = 0;
+while (length $text < 64 * 1024 - 200) {
+    $text .= ($k++ % 40 == 39) ? 'write to bob' . $k . '@example.org ' :
+             $w[$k % @w] . ' ';
+}
+open my $j, '>', "$dir/completion.json" or die $!;
+print $j '{"id":"chatcmpl-1","object":"chat.completion","created":1,'
+    . '"model":"gpt-4o","choices":[{"index":0,"finish_reason":"stop",'
+    . '"message":{"role":"assistant","content":"' . $text . '"}}],'
+    . '"usage":{"prompt_tokens":5,"completion_tokens":9000,'
+    . '"total_tokens":9005}}';
+close $j;
+PERL
+
+conf() {
+    local master=$1 level=$2
+    cat <<CONF
+load_module $so;
+master_process $master;
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/logs/error.log $level;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    upstream backend { server 127.0.0.1:$port; keepalive 8; }
+    server {
+        listen 127.0.0.1:$port;
+        root $work/up;
+        location / {
+            if (\$http_x_bench = json) {
+                rewrite ^ /json last;
+            }
+            types { }
+            default_type text/event-stream;
+            try_files /stream.sse =404;
+        }
+        location = /json {
+            types { }
+            default_type application/json;
+            try_files /completion.json =404;
+        }
+    }
+    # plain proxy_pass; the module without restore; with restore; with
+    # response masking
+    server {
+        listen 127.0.0.1:$(p 1);
+        proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_method GET;
+        location / { proxy_pass http://backend; }
+    }
+    server {
+        listen 127.0.0.1:$(p 2);
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai on; azoai_pii on; azoai_pii_action pseudonym;
+        proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_method GET;
+        location / { proxy_pass http://backend; }
+    }
+    server {
+        listen 127.0.0.1:$(p 3);
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai on; azoai_pii on; azoai_pii_action pseudonym;
+        azoai_pii_restore on;
+        proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_method GET;
+        location / { proxy_pass http://backend; }
+    }
+    server {
+        listen 127.0.0.1:$(p 4);
+        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai on; azoai_pii on; azoai_pii_action pseudonym;
+        azoai_pii_restore on; azoai_pii_response on;
+        proxy_http_version 1.1; proxy_set_header Connection "";
+        proxy_method GET;
+        location / { proxy_pass http://backend; }
+    }
+}
+CONF
+}
+
+start() {
+    "$@" >"$work/run.log" 2>&1 &
+    for _ in $(seq 100); do
+        perl -MIO::Socket::INET -e \
+            "exit !IO::Socket::INET->new('127.0.0.1:$(p 4)')" \
+            && return
+        sleep 0.2
+    done
+    echo "NGINX did not start" >&2
+    cat "$work/run.log" "$work/logs/error.log" >&2
+    exit 1
+}
+
+stop() {
+    local pid
+    pid=$(cat "$work/nginx.pid")
+    kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+path=/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21
+url() { echo "http://127.0.0.1:$1$path"; }
+
+# median of the given numbers
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# --- 1. time to first byte, to the last byte -------------------------------
+
+conf on "warn" >"$work/nginx.conf"
+start nginx -p "$work" -c "$work/nginx.conf"
+
+check=$(curl -s --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p 3))")
+if [[ $check != *ann@example.com* || $check == *EMAIL_1* ]]; then
+    echo "the restore server did not restore" >&2
+    exit 1
+fi
+
+echo "== a streamed completion of $events events through the module," \
+     "medians of $runs requests (ms)"
+printf '%-34s %10s %10s %12s\n' variant "first byte" "last byte" \
+    "per event"
+declare -A ttfb total
+for v in 1 2 3; do
+    for _ in $(seq 20); do      # warm up
+        curl -s -o /dev/null --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p $v))"
+    done
+    for _ in $(seq "$runs"); do
+        curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' \
+             --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p $v))"
+    done >"$work/times.$v"
+    ttfb[$v]=$(awk '{ print $1 * 1000 }' "$work/times.$v" | median)
+    total[$v]=$(awk '{ print $2 * 1000 }' "$work/times.$v" | median)
+done
+name=([1]="plain proxy_pass" [2]="module, no restore"
+      [3]="module, azoai_pii_restore on")
+for v in 1 2 3; do
+    printf '%-34s %10.3f %10.3f %12s\n' "${name[$v]}" "${ttfb[$v]}" \
+        "${total[$v]}" \
+        "$(echo "(${total[$v]} - ${total[2]}) * 1000 / $events" | bc -l \
+           | xargs printf '%.2f us')"
+done
+printf 'restore adds %.3f ms to the first byte against the module without' \
+    "$(echo "${ttfb[3]} - ${ttfb[2]}" | bc -l)"
+printf ' it, %.3f ms against plain proxy_pass (goal < 0.1 ms)\n' \
+    "$(echo "${ttfb[3]} - ${ttfb[1]}" | bc -l)"
+
+# --- 4. a 64 KB JSON completion, response masking, req/s -------------------
+
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Bench"] = "json"
+wrk.body = '$body'
+LUA
+echo
+echo "== a 64 KB JSON completion (40 e-mail addresses) with" \
+     "azoai_pii_response on: req/s, wrk ${secs}s, 8 connections"
+curl -s --data-binary @"$work/body.json" -H 'Content-Type: application/json' \
+     -H 'X-Bench: json' "$(url $(p 4))" | grep -q '\[EMAIL\]' || {
+    echo "the masking server did not mask" >&2; exit 1; }
+for round in 1 2 3; do
+    p=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url $(p 1))" \
+            2>/dev/null \
+        | awk '/Requests\/sec/ { print $2 }')
+    m=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url $(p 4))" \
+            2>/dev/null \
+        | awk '/Requests\/sec/ { print $2 }')
+    printf 'round %d: plain %8.0f  masking %8.0f  ratio %.2f (goal >= 0.80)\n' \
+        "$round" "$p" "$m" "$(echo "$m / $p" | bc -l)"
+done
+
+stop
+
+# --- 3. bytes held back, RSS -------------------------------------------------
+
+conf on "debug" >"$work/nginx.conf"
+start nginx -p "$work" -c "$work/nginx.conf"
+worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$worker/status")
+for _ in $(seq 100); do
+    curl -s -o /dev/null --data-binary @"$work/body.json" \
+         -H 'Content-Type: application/json' "$(url $(p 3))"
+done
+rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$worker/status")
+echo
+echo "== memory per stream"
+grep -o 'pseudonyms restored, [0-9]* bytes held back at most' \
+    "$work/logs/error.log" | sort | uniq -c | sort -rn | head -3
+echo "worker RSS: $rss0 kB before 100 streams, $rss1 kB after"
+stop
+
+# --- 2. instructions per event, per 64 KB JSON response --------------------
+
+conf off "warn" >"$work/nginx.conf"
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+    --toggle-collect=ngx_process_events_and_timers \
+    nginx -p "$work" -c "$work/nginx.conf" >"$work/valgrind.log" 2>&1 &
+for _ in $(seq 100); do
+    perl -MIO::Socket::INET -e \
+        "exit !IO::Socket::INET->new('127.0.0.1:$(p 4)')" && break
+    sleep 0.2
+done
+
+# measure URL N [X-Bench value]
+measure() {
+    local u=$1 n=$2 kind=${3:-sse} out
+    for _ in 1 2 3; do
+        curl -s -o /dev/null --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' -H "X-Bench: $kind" "$u"
+    done
+    callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    for _ in $(seq "$n"); do
+        curl -s -o /dev/null --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' -H "X-Bench: $kind" "$u"
+    done
+    callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
+    out=$(ls -v "$work"/cg.out.* | tail -1)
+    callgrind_annotate "$out" 2>/dev/null \
+        | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+}
+
+echo
+echo "== user-space instructions (callgrind), $streams streams of" \
+     "$events events"
+s1=$(measure "$(url $(p 1))" "$streams")
+s2=$(measure "$(url $(p 2))" "$streams")
+s3=$(measure "$(url $(p 3))" "$streams")
+s4=$(measure "$(url $(p 4))" "$streams")
+printf '%-40s %14d %10.0f\n' "plain proxy_pass, per stream" \
+    $((s1 / streams)) "$(echo "$s1 / $streams / $events" | bc -l)"
+printf '%-40s %14d %10.0f\n' "module, no restore, per stream" \
+    $((s2 / streams)) "$(echo "$s2 / $streams / $events" | bc -l)"
+printf '%-40s %14d %10.0f\n' "module, restore, per stream" \
+    $((s3 / streams)) "$(echo "$s3 / $streams / $events" | bc -l)"
+printf '%-40s %14d %10.0f\n' "module, restore + masking, per stream" \
+    $((s4 / streams)) "$(echo "$s4 / $streams / $events" | bc -l)"
+printf 'restore adds %.0f instructions per event; response masking %.0f more\n' \
+    "$(echo "($s3 - $s2) / $streams / $events" | bc -l)" \
+    "$(echo "($s4 - $s3) / $streams / $events" | bc -l)"
+
+j1=$(measure "$(url $(p 1))" "$streams" json)
+j4=$(measure "$(url $(p 4))" "$streams" json)
+printf '64 KB JSON: plain %d, masking %d instructions per request (%.2fx)\n' \
+    $((j1 / streams)) $((j4 / streams)) "$(echo "$j4 / $j1" | bc -l)"
+kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+wait
