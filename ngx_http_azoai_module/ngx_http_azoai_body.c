@@ -231,7 +231,6 @@ ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len, u_char **start)
 ngx_int_t
 ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data, size_t len)
 {
-    u_char       *p;
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
@@ -245,8 +244,6 @@ ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data, size_t len)
     b->start = data;
     b->end = data + len;
     b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
 
     cl = ngx_alloc_chain_link(r->pool);
     if (cl == NULL) {
@@ -256,8 +253,32 @@ ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data, size_t len)
     cl->buf = b;
     cl->next = NULL;
 
-    r->request_body->bufs = cl;
-    r->request_body->buf = b;
+    return ngx_http_azoai_replace_body_chain(r, cl, len);
+}
+
+
+/*
+ * The same with a chain of memory buffers (none empty, each with start
+ * at pos, so that a retry to the next upstream sends it again) holding
+ * len bytes: a large body rewritten in a few places is not copied.
+ */
+
+ngx_int_t
+ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
+    size_t len)
+{
+    u_char       *p;
+    ngx_chain_t  *cl;
+
+    for (cl = in; cl->next; cl = cl->next) {
+        /* void */
+    }
+
+    cl->buf->last_buf = 1;
+    cl->buf->last_in_chain = 1;
+
+    r->request_body->bufs = in;
+    r->request_body->buf = cl->buf;
     r->headers_in.content_length_n = len;
 
     if (r->headers_in.content_length) {

@@ -232,6 +232,8 @@ ngx_int_t ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied);
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
     size_t len);
+ngx_int_t ngx_http_azoai_replace_body_chain(ngx_http_request_t *r,
+    ngx_chain_t *in, size_t len);
 
 /* ngx_http_azoai_inspect.c */
 ngx_int_t ngx_http_azoai_inspect_body(ngx_http_request_t *r,

@@ -46,6 +46,10 @@ static ngx_int_t ngx_http_azoai_upload_inspect_part(
 static ngx_int_t ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_jsonl_result_t *jr);
+static ngx_int_t ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr);
+static ngx_int_t ngx_http_azoai_upload_link(ngx_http_request_t *r,
+    ngx_chain_t ***ll, u_char *data, size_t len);
 static void ngx_http_azoai_upload_invalid(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 
@@ -412,9 +416,6 @@ ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_jsonl_result_t *jr)
 {
-    u_char  *out;
-    size_t   out_len;
-
     if (jr->total.error != AZOAI_BODY_OK) {
         if (jr->error_line == 0) {
             /* a piece of a line at an end of an upload part */
@@ -461,15 +462,108 @@ ngx_http_azoai_upload_mask(ngx_http_request_t *r,
 
     jr->pseudo = ctx->pseudo;
 
-    if (azoai_jsonl_rewrite(ctx->engine, jr, body->data, body->len,
-                            &ctx->alloc, &out, &out_len)
-        != AZOAI_OK
-        || ngx_http_azoai_replace_body(r, out, out_len) != NGX_OK)
-    {
+    if (ngx_http_azoai_upload_rewrite(r, ctx, body, jr) != NGX_OK) {
         return NGX_ERROR;
     }
 
     ctx->masked = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The new body as a chain: the stretches between masked lines are
+ * buffers over the body as read, each masked line a buffer of its own.
+ * A file of hundreds of MB with a few masked lines is neither copied
+ * nor held twice (what azoai_jsonl_rewrite() would do).
+ */
+
+static ngx_int_t
+ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr)
+{
+    size_t               i, pos, len, out_len;
+    u_char              *out;
+    ngx_chain_t         *head, **ll;
+    azoai_jsonl_line_t  *l;
+
+    head = NULL;
+    ll = &head;
+    pos = 0;
+    len = 0;
+
+    for (i = 0; i < jr->nmasked; i++) {
+        l = &jr->masked[i];
+
+        if (l->start < pos || l->len > body->len - l->start) {
+            return NGX_ERROR;
+        }
+
+        l->res.pseudo = jr->pseudo;
+
+        if (azoai_body_rewrite(ctx->engine, &l->res, body->data + l->start,
+                               l->len, &ctx->alloc, &out, &out_len)
+            != AZOAI_OK
+            || ngx_http_azoai_upload_link(r, &ll, body->data + pos,
+                                          l->start - pos)
+               != NGX_OK
+            || ngx_http_azoai_upload_link(r, &ll, out, out_len) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        len += l->start - pos + out_len;
+        pos = l->start + l->len;
+    }
+
+    if (ngx_http_azoai_upload_link(r, &ll, body->data + pos, body->len - pos)
+        != NGX_OK
+        || head == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    len += body->len - pos;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: JSONL file rewritten in %uz line(s), %uz bytes",
+                   jr->nmasked, len);
+
+    return ngx_http_azoai_replace_body_chain(r, head, len);
+}
+
+
+/* a memory buffer over data appended at *ll, unless it is empty */
+
+static ngx_int_t
+ngx_http_azoai_upload_link(ngx_http_request_t *r, ngx_chain_t ***ll,
+    u_char *data, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->start = data;
+    b->pos = data;
+    b->last = data + len;
+    b->end = data + len;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    **ll = cl;
+    *ll = &cl->next;
 
     return NGX_OK;
 }

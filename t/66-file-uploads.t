@@ -543,20 +543,28 @@ for my $via (undef, 'h2') {
                       "$how: a piece that cannot be read as JSON text");
 }
 
-# a spooled fine-tuning file: 2000 lines, every 100th holding PII
+# a spooled fine-tuning file: 2000 lines, every 100th holding PII, and the
+# first two (masked lines next to each other and to the envelope); the new
+# body is a chain of the stretches as read and the masked lines
 {
     my @lines = map {
-        $_ % 100 ? qq({"messages":[{"role":"user","content":"line $_"}]})
-                 : qq({"messages":[{"role":"user","content":)
-                   . qq("line $_ from jane\@example.com"}]})
+        $_ % 100 && $_ > 2
+            ? qq({"messages":[{"role":"user","content":"line $_"}]})
+            : qq({"messages":[{"role":"user","content":)
+              . qq("line $_ from jane\@example.com"}]})
     } 1 .. 2000;
     my $ft = join("\n", @lines) . "\n";
     (my $ftm = $ft) =~ s/jane\@example\.com/[EMAIL]/g;
-    my ($up, $r) = $t->expect_allowed(
-        files(upload_body('fine-tune', $ft), port => 'pii'),
-        'a ' . length($ft) . '-byte fine-tuning file from a temp file is '
-        . 'masked', body => upload_body('fine-tune', $ftm));
-    is($r->{headers}{'x-azoai-pii-masked'}, 20, '20 values masked');
+    for my $via (undef, 'h2') {
+        my $how = $via ? 'HTTP/2' : 'HTTP/1.1';
+        my ($up, $r) = $t->expect_allowed(
+            files(upload_body('fine-tune', $ft),
+                  port => $via ? 'pii_h2' : 'pii', via => $via),
+            "$how: a " . length($ft) . '-byte fine-tuning file from a temp '
+            . 'file is masked', body => upload_body('fine-tune', $ftm));
+        is($r->{headers}{'x-azoai-pii-masked'}, 22,
+           "$how: 22 values masked");
+    }
 }
 
 $t->expect_allowed(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
