@@ -24,14 +24,39 @@
 
 typedef struct {
     EVP_CIPHER_CTX             *aes;
+    /* the two lower-case hex digits of each byte value */
+    u_char                      hex[256][2];
     size_t                      used;
     u_char                      stream[NGX_HTTP_AZOAI_ID_BATCH
                                        * NGX_HTTP_AZOAI_ID_BYTES];
 } ngx_http_azoai_id_state_t;
 
 
+static void ngx_http_azoai_request_id_hex_table(
+    ngx_http_azoai_id_state_t *s);
+
+
 /* per worker process: set up in init_process, freed in exit_process */
 static ngx_http_azoai_id_state_t  ngx_http_azoai_ids;
+
+
+/*
+ * A byte's two digits with one load and one copy: ngx_hex_dump() splits
+ * each byte into nibbles, about 13 instructions a byte (216 an id).
+ */
+
+static void
+ngx_http_azoai_request_id_hex_table(ngx_http_azoai_id_state_t *s)
+{
+    ngx_uint_t             i;
+
+    static const u_char    digits[] = "0123456789abcdef";
+
+    for (i = 0; i < 256; i++) {
+        s->hex[i][0] = digits[i >> 4];
+        s->hex[i][1] = digits[i & 0xf];
+    }
+}
 
 
 ngx_int_t
@@ -42,6 +67,8 @@ ngx_http_azoai_request_id_init(ngx_cycle_t *cycle)
     ngx_http_azoai_id_state_t  *s;
 
     s = &ngx_http_azoai_ids;
+
+    ngx_http_azoai_request_id_hex_table(s);
 
     s->aes = EVP_CIPHER_CTX_new();
     if (s->aes == NULL) {
@@ -98,6 +125,8 @@ ngx_int_t
 ngx_http_azoai_request_id(u_char *id)
 {
     int                         n;
+    u_char                     *p;
+    ngx_uint_t                  i;
     ngx_http_azoai_id_state_t  *s;
 
     static const u_char         zero[NGX_HTTP_AZOAI_ID_BATCH
@@ -120,7 +149,12 @@ ngx_http_azoai_request_id(u_char *id)
         s->used = 0;
     }
 
-    ngx_hex_dump(id, s->stream + s->used, NGX_HTTP_AZOAI_ID_BYTES);
+    p = s->stream + s->used;
+
+    for (i = 0; i < NGX_HTTP_AZOAI_ID_BYTES; i++) {
+        ngx_memcpy(id + 2 * i, s->hex[p[i]], 2);
+    }
+
     ngx_memzero(s->stream + s->used, NGX_HTTP_AZOAI_ID_BYTES);
     s->used += NGX_HTTP_AZOAI_ID_BYTES;
 

@@ -79,6 +79,17 @@ ngx_http_azoai_add_number_out(ngx_http_request_t *r, ngx_str_t *key,
     u_char     *p;
     ngx_str_t   value;
 
+    static u_char  digits[] = "0123456789";
+
+    /* one digit (a clean request's PII count): no allocation, no format */
+
+    if (n >= 0 && n <= 9) {
+        value.data = &digits[n];
+        value.len = 1;
+
+        return ngx_http_azoai_add_header_out(r, key, &value);
+    }
+
     p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
     if (p == NULL) {
         return NGX_ERROR;

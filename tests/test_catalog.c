@@ -420,6 +420,60 @@ test_catalog_merge_and_clone(void **state)
 }
 
 
+/*
+ * A deployment's status is resolved when the catalog changes, not per
+ * request: it follows models added or replaced after it, and clones
+ * keep their own
+ */
+
+static void
+test_catalog_deployment_status(void **state)
+{
+    char                       err[256];
+    azoai_catalog_t           *c, *copy;
+    const azoai_deployment_t  *d;
+
+    c = load("tests/data/catalog-valid.json");
+
+    d = azoai_catalog_deployment(c, S("chat-prod"));
+    assert_non_null(d);
+    assert_int_equal(d->status, AZOAI_STATUS_GA);
+
+    copy = azoai_catalog_clone(c);
+    assert_non_null(copy);
+
+    /* the model is not known yet */
+    assert_int_equal(azoai_catalog_add_deployment(c, S("late"), S("m"),
+                                                  S("1")),
+                     AZOAI_OK);
+    d = azoai_catalog_deployment(c, S("late"));
+    assert_non_null(d);
+    assert_int_equal(d->status, AZOAI_STATUS_UNKNOWN);
+
+    /* a new model resolves the deployments of its name */
+    assert_int_equal(azoai_catalog_load_json(c, S(
+        "{\"models\": {\"m\": {\"1\": \"ga\"}}}"),
+        err, sizeof(err)), AZOAI_OK);
+    d = azoai_catalog_deployment(c, S("late"));
+    assert_int_equal(d->status, AZOAI_STATUS_GA);
+
+    /* a replaced model too */
+    assert_int_equal(azoai_catalog_load_json(c, S(
+        "{\"models\": {\"gpt-4o\": {\"2024-11-20\": \"preview\"}}}"),
+        err, sizeof(err)), AZOAI_OK);
+    d = azoai_catalog_deployment(c, S("chat-prod"));
+    assert_int_equal(d->status, AZOAI_STATUS_PREVIEW);
+
+    /* the clone kept the status it was made with */
+    d = azoai_catalog_deployment(copy, S("chat-prod"));
+    assert_non_null(d);
+    assert_int_equal(d->status, AZOAI_STATUS_GA);
+
+    azoai_catalog_free(c);
+    azoai_catalog_free(copy);
+}
+
+
 static void
 test_catalog_many(void **state)
 {
@@ -504,6 +558,7 @@ main(void)
         cmocka_unit_test(test_catalog_files),
         cmocka_unit_test(test_catalog_example),
         cmocka_unit_test(test_catalog_merge_and_clone),
+        cmocka_unit_test(test_catalog_deployment_status),
         cmocka_unit_test(test_catalog_many),
         cmocka_unit_test(test_catalog_builtin),
     };

@@ -38,6 +38,7 @@ static int azoai_catalog_name_eq(const u_char *a, size_t alen,
 static int azoai_catalog_ends_preview(const u_char *name, size_t len);
 static int azoai_catalog_clone_model(azoai_model_t *dst,
     const azoai_model_t *src);
+static void azoai_catalog_resolve(azoai_catalog_t *c);
 static int azoai_catalog_clone_deployment(azoai_deployment_t *dst,
     const azoai_deployment_t *src);
 
@@ -165,6 +166,7 @@ azoai_catalog_clone_deployment(azoai_deployment_t *dst,
     }
 
     dst->key = src->key;
+    dst->status = src->status;
 
     return AZOAI_OK;
 }
@@ -402,6 +404,7 @@ azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m)
     if (found) {
         azoai_catalog_model_free(&c->models[pos]);
         c->models[pos] = *m;
+        azoai_catalog_resolve(c);
         return AZOAI_OK;
     }
 
@@ -417,7 +420,26 @@ azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m)
     models[pos] = *m;
     c->nmodels++;
 
+    azoai_catalog_resolve(c);
+
     return AZOAI_OK;
+}
+
+
+/* the status of every deployment, after a change to the models */
+
+static void
+azoai_catalog_resolve(azoai_catalog_t *c)
+{
+    size_t               i;
+    azoai_deployment_t  *d;
+
+    for (i = 0; i < c->ndeployments; i++) {
+        d = &c->deployments[i];
+        d->status = azoai_catalog_model_status(c, d->model.data, d->model.len,
+                                               d->version.data,
+                                               d->version.len);
+    }
 }
 
 
@@ -429,6 +451,8 @@ azoai_catalog_put_deployment(azoai_catalog_t *c, azoai_deployment_t *d)
     azoai_deployment_t  *deployments;
 
     d->key = azoai_catalog_key(d->name.data, d->name.len);
+    d->status = azoai_catalog_model_status(c, d->model.data, d->model.len,
+                                           d->version.data, d->version.len);
 
     pos = azoai_catalog_deployment_pos(c, d->name.data, d->name.len, &found);
 

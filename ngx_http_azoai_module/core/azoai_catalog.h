@@ -27,6 +27,12 @@ typedef struct {
     uint64_t         key;       /* then: azoai_catalog_entry_t */
     azoai_str_t      model;
     azoai_str_t      version;
+    /*
+     * azoai_catalog_model_status() of model and version in the catalog
+     * that holds the deployment, kept current by every change to it:
+     * resolved at configuration time, not per request
+     */
+    unsigned         status;
 } azoai_deployment_t;
 
 

@@ -362,9 +362,8 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
         return;
     }
 
-    status = azoai_catalog_model_status(pc->catalog, dep->model.data,
-                                        dep->model.len, dep->version.data,
-                                        dep->version.len);
+    /* resolved when the catalog was built (azoai_catalog.h) */
+    status = dep->status;
 
     /* what was judged, allowed or not, is what the audit log shows */
     azoai_policy_record(d, name, len, &dep->model, &dep->version);
