@@ -56,7 +56,7 @@ http {
     }
     server {
         listen 127.0.0.1:$((port + 2));
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         location / {
             azoai on;
             azoai_pii on;
@@ -138,9 +138,11 @@ fi
 
 measure() {
     local p=$1 body=$2 out
-    perl "$work/client.pl" "$p" "$body" 20          # warm up
+    # a request that is not answered 200 ends the run: counting denials
+    # would measure another path
+    perl "$work/client.pl" "$p" "$body" 20 || exit 1    # warm up
     callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
-    perl "$work/client.pl" "$p" "$body" "$n"
+    perl "$work/client.pl" "$p" "$body" "$n" || exit 1
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     out=$(ls -v "$work"/cg.out.* | tail -1)
     if [[ -n ${CG_KEEP:-} ]]; then

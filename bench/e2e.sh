@@ -63,7 +63,7 @@ http {
     }
     server {
         listen 127.0.0.1:19102;
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         location / {
             azoai on;
             azoai_pii on;

@@ -112,7 +112,7 @@ http {
     }
     server {
         listen 127.0.0.1:$(p 2);
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on; azoai_pii on; azoai_pii_action pseudonym;
         proxy_http_version 1.1; proxy_set_header Connection "";
         proxy_method GET;
@@ -120,7 +120,7 @@ http {
     }
     server {
         listen 127.0.0.1:$(p 3);
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on; azoai_pii on; azoai_pii_action pseudonym;
         azoai_pii_restore on;
         proxy_http_version 1.1; proxy_set_header Connection "";
@@ -129,7 +129,7 @@ http {
     }
     server {
         listen 127.0.0.1:$(p 4);
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on; azoai_pii on; azoai_pii_action pseudonym;
         azoai_pii_restore on; azoai_pii_response on;
         proxy_http_version 1.1; proxy_set_header Connection "";

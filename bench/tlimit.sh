@@ -70,7 +70,7 @@ http {
     }
     server {
         listen 127.0.0.1:$(($3 + 1));
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on;
         proxy_http_version 1.1;
         proxy_set_header Connection "";
@@ -78,7 +78,7 @@ http {
     }
     server {
         listen 127.0.0.1:$(($3 + 2));
-        azoai_deployment chat-prod gpt-4o 2024-11-20;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on;
         azoai_token_limit zone=team;
         azoai_token_limit zone=global;
