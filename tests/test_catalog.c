@@ -450,12 +450,16 @@ test_catalog_deployment_status(void **state)
     assert_non_null(d);
     assert_int_equal(d->status, AZOAI_STATUS_UNKNOWN);
 
-    /* a new model resolves the deployments of its name */
+    assert_true(d->retires == 0);
+
+    /* a new model resolves the deployments of its name, date included */
     assert_int_equal(azoai_catalog_load_json(c, S(
-        "{\"models\": {\"m\": {\"1\": \"ga\"}}}"),
+        "{\"models\": {\"m\": {\"1\": {\"status\": \"ga\", "
+        "\"retires\": \"2030-01-02\"}}}}"),
         err, sizeof(err)), AZOAI_OK);
     d = azoai_catalog_deployment(c, S("late"));
     assert_int_equal(d->status, AZOAI_STATUS_GA);
+    assert_true(d->retires == 1893542400);     /* 2030-01-02 00:00 UTC */
 
     /* a replaced model too */
     assert_int_equal(azoai_catalog_load_json(c, S(
@@ -463,6 +467,7 @@ test_catalog_deployment_status(void **state)
         err, sizeof(err)), AZOAI_OK);
     d = azoai_catalog_deployment(c, S("chat-prod"));
     assert_int_equal(d->status, AZOAI_STATUS_PREVIEW);
+    assert_true(d->retires == 0);
 
     /* the clone kept the status it was made with */
     d = azoai_catalog_deployment(copy, S("chat-prod"));

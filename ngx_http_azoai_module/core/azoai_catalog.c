@@ -167,6 +167,7 @@ azoai_catalog_clone_deployment(azoai_deployment_t *dst,
 
     dst->key = src->key;
     dst->status = src->status;
+    dst->retires = src->retires;
 
     return AZOAI_OK;
 }
@@ -426,7 +427,10 @@ azoai_catalog_put_model(azoai_catalog_t *c, azoai_model_t *m)
 }
 
 
-/* the status of every deployment, after a change to the models */
+/*
+ * the status and retirement date of every deployment, after a change to
+ * the models
+ */
 
 static void
 azoai_catalog_resolve(azoai_catalog_t *c)
@@ -439,6 +443,8 @@ azoai_catalog_resolve(azoai_catalog_t *c)
         d->status = azoai_catalog_model_status(c, d->model.data, d->model.len,
                                                d->version.data,
                                                d->version.len);
+        d->retires = azoai_catalog_retires(c, d->model.data, d->model.len,
+                                           d->version.data, d->version.len);
     }
 }
 
@@ -453,6 +459,8 @@ azoai_catalog_put_deployment(azoai_catalog_t *c, azoai_deployment_t *d)
     d->key = azoai_catalog_key(d->name.data, d->name.len);
     d->status = azoai_catalog_model_status(c, d->model.data, d->model.len,
                                            d->version.data, d->version.len);
+    d->retires = azoai_catalog_retires(c, d->model.data, d->model.len,
+                                       d->version.data, d->version.len);
 
     pos = azoai_catalog_deployment_pos(c, d->name.data, d->name.len, &found);
 

@@ -28,11 +28,13 @@ typedef struct {
     azoai_str_t      model;
     azoai_str_t      version;
     /*
-     * azoai_catalog_model_status() of model and version in the catalog
-     * that holds the deployment, kept current by every change to it:
-     * resolved at configuration time, not per request
+     * azoai_catalog_model_status() and azoai_catalog_retires() of model
+     * and version in the catalog that holds the deployment, kept current
+     * by every change to it: resolved at configuration time, not per
+     * request
      */
     unsigned         status;
+    int64_t          retires;   /* 0: no date */
 } azoai_deployment_t;
 
 

@@ -435,9 +435,8 @@ azoai_policy_check_retires(const azoai_policy_conf_t *pc,
     azoai_echo_t  n, m, v;
     u_char        date[AZOAI_DATE_LEN + 1];
 
-    retires = azoai_catalog_retires(pc->catalog, dep->model.data,
-                                    dep->model.len, dep->version.data,
-                                    dep->version.len);
+    /* resolved when the catalog was built (azoai_catalog.h) */
+    retires = dep->retires;
     if (retires == 0) {
         return;
     }
