@@ -2,7 +2,7 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * Content the PII scan cannot inspect (azoai_pii_opaque): base64 images
- * and files in JSON bodies today, file uploads that are not JSONL later.
+ * and files in JSON bodies, file uploads that are not JSONL.
  * deny: 403 UninspectableContent naming what and the directive that lets
  * it through; pass: forwarded unchanged, counted in $azoai_pii_opaque and
  * azoai_pii_opaque_total.

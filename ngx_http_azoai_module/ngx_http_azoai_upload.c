@@ -66,6 +66,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     ngx_str_t *body)
 {
     ngx_int_t                rc;
+    const char              *what;
     azoai_multipart_t        mp;
     azoai_jsonl_result_t    *jr;
     azoai_multipart_part_t  *file, *purpose;
@@ -129,14 +130,11 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     }
 
     if (rc == NGX_DECLINED) {
-        /* content the module cannot mask: fail closed */
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
-                            "with azoai_pii on, only JSONL content can be "
-                            "uploaded (purpose fine-tune, batch or evals, "
-                            "a *.jsonl file name, or an upload part holding "
-                            "JSON lines): other content cannot be "
-                            "inspected for PII");
-        ngx_http_azoai_upload_invalid(r, alcf, ctx);
+        /* a PDF, an image, audio: azoai_pii_opaque decides (deny) */
+        what = ctx->route.upload_part ? "an upload part that is not JSON "
+               "lines" : "a file that is not JSONL (files of purpose "
+               "fine-tune, batch or evals, or named *.jsonl, are masked)";
+        (void) ngx_http_azoai_pii_opaque(r, ctx, what, 1);
         return NGX_OK;
     }
 

@@ -122,9 +122,9 @@ SKIP: {
 
 # off and report: the response as the upstream sent it (restored only)
 
-(my $restored = $PII_JSON) =~ s/\[EMAIL_1\]/ann\@example.com/;
+(my $restored_json = $PII_JSON) =~ s/\[EMAIL_1\]/ann\@example.com/;
 $r = ask('pii-json', at => 'off', id => 'off');
-is($r->{body}, $restored, 'azoai_pii_response off: only restored');
+is($r->{body}, $restored_json, 'azoai_pii_response off: only restored');
 is($t->access_log_wait(qr/^off /, 'resp.log'), 'off 1 1 0 11',
    'off: $azoai_pii_response_count 0');
 $r = ask('pii-json', at => 'report', id => 'report');

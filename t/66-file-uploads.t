@@ -38,6 +38,8 @@ $t->write_catalog(<<'EOF');
 EOF
 
 $t->write_conf(<<'EOF');
+    log_format uploads '$azoai_pii_opaque $azoai_reason $azoai_pii_count';
+
     server {
         listen 127.0.0.1:%%PORT%%;
         listen 127.0.0.1:%%PORT_H2%% http2;
@@ -81,8 +83,9 @@ $t->write_conf(<<'EOF');
         listen 127.0.0.1:%%PORT_PII_PASS%%;
         azoai on;
         azoai_pii on;
-        azoai_invalid_body pass;
+        azoai_pii_opaque pass;
         azoai_catalog %%CATALOG%%;
+        access_log %%DIR%%/uploads.log uploads;
 
         location / {
             proxy_pass http://%%UPSTREAM%%;
@@ -506,8 +509,13 @@ for my $via (undef, 'h2') {
     $t->expect_denied(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
                                         'doc.pdf'), port => $port,
                             via => $via),
-                      400, 'InvalidBody',
+                      403, 'UninspectableContent',
                       "$how: content that is not JSONL is not forwarded");
+    like(message($t->request(files(upload_body('assistants', '%PDF-1.4',
+                                               'doc.pdf'),
+                                   port => $port, via => $via))),
+         qr/a file that is not JSONL .*azoai_pii_opaque pass/,
+         "$how: the message says what and which directive passes it");
     $t->expect_allowed(req('/openai/v1/uploads/u/parts',
                            form(['data', $FT, 'blob']),
                            port => $port, via => $via),
@@ -532,7 +540,7 @@ for my $via (undef, 'h2') {
                           form(['data', "\x89PNG\r\n\x1a\n\0\0 a\@b.org",
                                 'blob']),
                           port => $port, via => $via),
-                      400, 'InvalidBody',
+                      403, 'UninspectableContent',
                       "$how: an upload part that is not JSONL is not "
                       . 'forwarded');
     $t->expect_denied(req('/openai/v1/uploads/u/parts',
@@ -569,8 +577,22 @@ for my $via (undef, 'h2') {
 
 $t->expect_allowed(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
                                      'doc.pdf'), port => 'pii_pass'),
-                   'azoai_invalid_body pass: content that cannot be masked '
-                   . 'goes on unchanged, as before');
+                   'azoai_pii_opaque pass: a file that cannot be masked '
+                   . 'goes on unchanged');
+$t->expect_allowed(req('/openai/v1/uploads/u/parts',
+                       form(['data', "\x89PNG\r\n\x1a\n\0\0 a\@b.org",
+                             'blob']), port => 'pii_pass'),
+                   'azoai_pii_opaque pass: an image upload part too');
+{
+    my $log = '';
+    for (1 .. 50) {
+        $log = $t->read_file('uploads.log') // '';
+        last if ($log =~ tr/\n//) >= 2;
+        select undef, undef, undef, 0.1;
+    }
+    is($log, "1  0\n1  0\n",
+       '$azoai_pii_opaque counts each passed file, nothing read as PII');
+}
 
 $t->expect_denied(files(upload_body('fine-tune', $FT), port => 'pii_block'),
                   403, 'PiiBlocked', 'azoai_pii_action block applies to '
