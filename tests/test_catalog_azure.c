@@ -224,6 +224,16 @@ test_deployments(void **state)
     assert_int_equal(d->retires, JUNE_5);
 
     azoai_catalog_free(c);
+
+    /* the bare array of "az cognitiveservices account deployment list" */
+    c = convert(MODELS, "[{\"name\": \"emb\", \"properties\": {\"model\":"
+                " {\"name\": \"text-embedding-3-large\", \"version\":"
+                " \"1\"}}}]", NULL);
+    d = azoai_catalog_deployment(c, S("emb"));
+    assert_non_null(d);
+    assert_int_equal(d->status, AZOAI_STATUS_GA);
+
+    azoai_catalog_free(c);
 }
 
 
@@ -237,7 +247,8 @@ test_errors(void **state)
     check_error("{\"data\": [", NULL, "models: not a Models - List "
                 "response (a JSON object with a \"data\" array)");
     check_error("{\"data\": []}", "{\"value\": 1}", "deployments: not a "
-                "deployments list (a JSON object with a \"value\" array)");
+                "deployments list (a JSON object with a \"value\" array, "
+                "or an array)");
     check_error("{\"data\": []}", "{\"value\": [{\"name\": \"x\"}]}",
                 "deployments: value[0] needs \"name\" and \"properties\"."
                 "\"model\".\"name\" strings");

@@ -27,7 +27,7 @@
 #define AZOAI_AZURE_SHORT_VERSION  4
 
 
-static int azoai_azure_deployments(cJSON *out, const cJSON *root, char *err,
+static int azoai_azure_deployments(cJSON *out, const cJSON *list, char *err,
     size_t errlen);
 static int azoai_azure_models(cJSON *out, const cJSON *data,
     const cJSON *deps, char *err, size_t errlen);
@@ -51,12 +51,13 @@ azoai_catalog_from_azure(const u_char *models, size_t models_len,
 {
     int     rc;
     char    *text;
-    cJSON   *mroot, *droot, *doc, *mobj, *dobj;
+    cJSON   *mroot, *droot, *dlist, *doc, *mobj, *dobj;
     u_char   date[AZOAI_DATE_LEN + 1];
 
     *out = NULL;
     rc = AZOAI_ERROR;
     droot = NULL;
+    dlist = NULL;
     doc = NULL;
 
     mroot = cJSON_ParseWithLength((const char *) models, models_len);
@@ -68,11 +69,13 @@ azoai_catalog_from_azure(const u_char *models, size_t models_len,
 
     if (deps) {
         droot = cJSON_ParseWithLength((const char *) deps, deps_len);
-        if (droot == NULL
-            || !cJSON_IsArray(cJSON_GetObjectItem(droot, "value")))
-        {
+        dlist = cJSON_IsArray(droot) ? droot
+                                     : cJSON_GetObjectItem(droot, "value");
+
+        if (!cJSON_IsArray(dlist)) {
             snprintf(err, errlen, "deployments: not a deployments list "
-                     "(a JSON object with a \"value\" array)");
+                     "(a JSON object with a \"value\" array, or an "
+                     "array)");
             goto done;
         }
     }
@@ -92,12 +95,10 @@ azoai_catalog_from_azure(const u_char *models, size_t models_len,
         goto done;
     }
 
-    if ((droot && azoai_azure_deployments(dobj, droot, err, errlen)
+    if ((dlist && azoai_azure_deployments(dobj, dlist, err, errlen)
                   != AZOAI_OK)
         || azoai_azure_models(mobj, cJSON_GetObjectItem(mroot, "data"),
-                              droot ? cJSON_GetObjectItem(droot, "value")
-                                    : NULL,
-                              err, errlen)
+                              dlist, err, errlen)
            != AZOAI_OK)
     {
         goto done;
@@ -127,8 +128,10 @@ done:
 }
 
 
+/* the ARM list's "value" (or az's bare array) into "deployments" */
+
 static int
-azoai_azure_deployments(cJSON *out, const cJSON *root, char *err,
+azoai_azure_deployments(cJSON *out, const cJSON *list, char *err,
     size_t errlen)
 {
     int           i;
@@ -138,7 +141,7 @@ azoai_azure_deployments(cJSON *out, const cJSON *root, char *err,
 
     i = 0;
 
-    cJSON_ArrayForEach(item, cJSON_GetObjectItem(root, "value")) {
+    cJSON_ArrayForEach(item, list) {
         name = azoai_azure_string(item, "name");
         model = cJSON_GetObjectItem(cJSON_GetObjectItem(item, "properties"),
                                     "model");

@@ -17,7 +17,8 @@
  * Models - List ({"data": [{"id", "lifecycle_status", "deprecation":
  * {"inference": epoch seconds}, "model" for a fine-tuned one}]}) and
  * deployments ({"value": [{"name", "properties": {"model": {"name",
- * "version"}}}]}, deps NULL: none) into a catalog document (*out,
+ * "version"}}}]}, or the bare array "az cognitiveservices account
+ * deployment list" prints; deps NULL: none) into a catalog document (*out,
  * malloc()-ed, NUL-terminated), "updated" set to the date of now.
  * "generally-available" is ga, "preview" preview, anything else retired;
  * deprecation.inference is the "retires" date (the UTC day it falls in);
