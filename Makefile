@@ -198,8 +198,9 @@ deb-test: $(DEB)
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames
-valgrind: $(MODULE)
+valgrind: $(MODULE) $(TOOL)
 	AZOAI_VALGRIND=1 AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) \
+	    AZOAI_CATALOG_TOOL=$(CURDIR)/$(TOOL) \
 	    prove -j2 t/
 
 # load with reloads: zero failed requests, flat RSS, clean error.log
