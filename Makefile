@@ -1,6 +1,7 @@
 # ngx_http_azoai_module: build, test, run and benchmark.
 #
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
+#                 and build/azoai-catalog, the catalog tool
 #   make test     style + make + C unit tests (plain, ASan/UBSan) + t/ (prove)
 #   make NGINX_SRC=DIR [integration]  the same against another NGINX source
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
@@ -48,6 +49,8 @@ GLUE_SRC    := $(wildcard ngx_http_azoai_module/*.c ngx_http_azoai_module/*.h)
 TESTS       := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 FUZZERS     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 30
+TOOL        := $(BUILD)/azoai-catalog
+TOOL_SRC    := tools/azoai_catalog_tool.c
 
 CC          ?= cc
 CFLAGS      ?= -O2 -g
@@ -67,7 +70,7 @@ DEB_MARK    := $(BUILD)/.deps
         soak run bench bench-check bench-tlimit bench-upload fuzz fuzz-nosimd \
         style clean nginx-matrix deb deb-test
 
-all: $(MODULE)
+all: $(MODULE) $(TOOL)
 
 deps: $(DEB_MARK)
 
@@ -112,6 +115,13 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGETS)
 	cp $(NGX_BUILD)/objs/ngx_http_azoai_module.so $@
 
+# the catalog tool: the module's core catalog code, built-in table and
+# policy behind a command line (README, "The catalog tool")
+$(TOOL): $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) | $(DEB_MARK)
+	@echo "CC $@"
+	@$(CC) $(CORE_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) $(GEN_SRC) \
+	    $(CORE_LIBS)
+
 # C unit tests of the core (cmocka), plain and with sanitizers
 
 $(BUILD)/unit/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
@@ -149,16 +159,17 @@ unit-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t (asan, ubsan)"; \
 	    ASAN_OPTIONS=detect_leaks=1 ./$$t; done
 
-integration: $(MODULE)
-	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) prove -j2 t/
+integration: $(MODULE) $(TOOL)
+	AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) \
+	    AZOAI_CATALOG_TOOL=$(CURDIR)/$(TOOL) prove -j2 t/
 
-test: style $(MODULE) unit unit-asan integration
+test: style $(MODULE) $(TOOL) unit unit-asan integration
 
 # 80 columns, no tabs or trailing blanks, functions of 80 lines at most
 # unless their comment says why; fuzz seeds are written by hand and named
 # for what they hold: what libFuzzer finds (hash names) stays in build/
 style:
-	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC))
+	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC)) $(TOOL_SRC)
 	@! git ls-files tests/fuzz/corpus 2>/dev/null \
 	    | grep -E '/[0-9a-f]{40}$$' || \
 	    { echo "generated fuzz inputs in tests/fuzz/corpus"; exit 1; }
@@ -187,8 +198,9 @@ deb-test: $(DEB)
 
 # the t/ suite with NGINX under valgrind memcheck; fails on errors in the
 # module's frames
-valgrind: $(MODULE)
+valgrind: $(MODULE) $(TOOL)
 	AZOAI_VALGRIND=1 AZOAI_MODULE=$(CURDIR)/$(MODULE) NGINX=$(NGINX) \
+	    AZOAI_CATALOG_TOOL=$(CURDIR)/$(TOOL) \
 	    prove -j2 t/
 
 # load with reloads: zero failed requests, flat RSS, clean error.log
