@@ -182,6 +182,26 @@ static const pos_case_t  positives[] = {
     { "Berlin +49 30 901820", AZOAI_PII_PHONE, "+49 30 901820" },
     { "e164 +14155552671", AZOAI_PII_PHONE, "+14155552671" },
     { "uk +44 (0)20 7946 0958", AZOAI_PII_PHONE, "+44 (0)20 7946 0958" },
+    { "+61 412 345 678", AZOAI_PII_PHONE, "+61 412 345 678" },
+    { "+91 98765 43210.", AZOAI_PII_PHONE, "+91 98765 43210" },
+
+    /* national formats: a phone word near them */
+    { "Phone: 020 7946 0958", AZOAI_PII_PHONE, "020 7946 0958" },
+    { "my mobile is 07700 900123.", AZOAI_PII_PHONE, "07700 900123" },
+    { "Telefon 030 12345678", AZOAI_PII_PHONE, "030 12345678" },
+    { "Handy: 0151 23456789", AZOAI_PII_PHONE, "0151 23456789" },
+    { "t\u00e9l 01 23 45 67 89", AZOAI_PII_PHONE, "01 23 45 67 89" },
+    { "portable 06.12.34.56.78", AZOAI_PII_PHONE, "06.12.34.56.78" },
+    { "m\u00f3vil 612 345 678", AZOAI_PII_PHONE, "612 345 678" },
+    { "cellulare 347 123 4567", AZOAI_PII_PHONE, "347 123 4567" },
+    { "bel 06-12345678 nu", AZOAI_PII_PHONE, "06-12345678" },
+    { "call 98765 43210", AZOAI_PII_PHONE, "98765 43210" },
+    { "celular (11) 91234-5678", AZOAI_PII_PHONE, "(11) 91234-5678" },
+    { "TEL 090-1234-5678", AZOAI_PII_PHONE, "090-1234-5678" },
+    { "ph 0412 345 678", AZOAI_PII_PHONE, "0412 345 678" },
+    { "Tel. (030) 1234567", AZOAI_PII_PHONE, "(030) 1234567" },
+    { "call 07700900123", AZOAI_PII_PHONE, "07700900123" },
+    { "01632 960123 (mobile)", AZOAI_PII_PHONE, "01632 960123" },
 
     { "card 4111 1111 1111 1111 exp", AZOAI_PII_CREDIT_CARD,
       "4111 1111 1111 1111" },
@@ -267,6 +287,7 @@ static const pos_case_t  positives[] = {
     { "Aadhaar 2341 2341 2346", AZOAI_PII_IN_AADHAAR, "2341 2341 2346" },
     { "cliente 111.444.777-35", AZOAI_PII_BR_CPF, "111.444.777-35" },
     { "TFN 123 456 782", AZOAI_PII_AU_TFN, "123 456 782" },
+    { "TFN, phone: 876 543 202", AZOAI_PII_AU_TFN, "876 543 202" },
     { "NRIC S1234567D", AZOAI_PII_SG_NRIC, "S1234567D" },
     { "FIN M1234567K", AZOAI_PII_SG_NRIC, "M1234567K" },
 
@@ -346,6 +367,15 @@ static const char  *negatives[] = {
     /* phone look-alikes */
     "555-1234", "+5 points", "411-555-2671", "+1 415 155 2671",
     "4155552671", "+12345",
+    /* per-country lengths after "+", national forms without a word */
+    "+44 12", "+44 1234 5678", "+44 20 7946 09581", "+33 1 23 45 67 8",
+    "+49 30 123", "+91 98765 4321", "+61 2 9374 400", "+34 612 345 67",
+    "order 020 7946 0958", "invoice 0151 23456789", "ref 01 23 45 67 89",
+    "tracking 07700900123", "612 345 678", "(11) 91234-5678",
+    /* a phone word near what is not a phone */
+    "call on 2024-01-15", "Tel. 01.02.2024", "phone 0044 0532 0130",
+    "phone 00 44 20", "Handy 0151", "call 11 91234-5678",
+    "phone bill 1 234 567", "tel 0800 123",
     /* e-mail look-alikes */
     "user@localhost", "john..doe@example.com", "john@example.c", "@x",
 };
@@ -1075,7 +1105,8 @@ test_labelled(void **state)
     char                 path[512];
 
     static const char  *files[] = { "pii-labelled.tsv", "pii-secret.tsv",
-                                    "pii-natid.tsv", "pii-wallet.tsv" };
+                                    "pii-natid.tsv", "pii-wallet.tsv",
+                                    "pii-phone.tsv" };
 
     dir = getenv("AZOAI_TEST_DATA");
     e = engine_all(AZOAI_PII_ACTION_MASK, NULL);

@@ -32,8 +32,6 @@ static int azoai_natid_read(const u_char *v, size_t len, size_t ts,
 static int azoai_natid_match(const u_char *v, size_t len, size_t ts,
     const azoai_natid_tok_t *t, unsigned mask, unsigned *type,
     size_t *end);
-static int azoai_natid_context(const u_char *v, size_t len, size_t start,
-    size_t end, const char *const *words);
 static int azoai_natid_word_at(const u_char *v, size_t len, size_t i,
     const u_char *w, size_t wlen);
 
@@ -238,7 +236,7 @@ azoai_natid_match(const u_char *v, size_t len, size_t ts,
 
             if (r == AZOAI_NATID_YES
                 || (r == AZOAI_NATID_CONTEXT
-                    && azoai_natid_context(v, len, ts, e, kind->words)))
+                    && azoai_pii_context_near(v, len, ts, e, kind->words)))
             {
                 *type = kind->type;
                 *end = e;
@@ -257,9 +255,9 @@ azoai_natid_match(const u_char *v, size_t len, size_t ts,
  * end, not inside a longer word ("sin" is not found in "using")
  */
 
-static int
-azoai_natid_context(const u_char *v, size_t len, size_t start, size_t end,
-    const char *const *words)
+int
+azoai_pii_context_near(const u_char *v, size_t len, size_t start,
+    size_t end, const char *const *words)
 {
     size_t        i, from, to, wlen;
     const char   *const *w;

@@ -2,32 +2,19 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * Built-in detectors for numbers: payment cards (issuer prefix, length,
- * Luhn), phone numbers (E.164 with '+', NANP spellings) and US social
+ * Luhn), phone numbers (E.164 with '+', national spellings) and US social
  * security numbers (SSA ranges).  Each runs over the view text at a
  * candidate byte and either validates a match or gives up quickly.
  */
 
 #include <string.h>
 
-#include "azoai_pii_int.h"
+#include "azoai_pii_phone.h"
 
 
 #define AZOAI_CARD_MIN        12
 #define AZOAI_CARD_MAX        19
 #define AZOAI_CARD_LONG       ((size_t) -1)
-#define AZOAI_PHONE_MAX       15     /* E.164 */
-#define AZOAI_PHONE_GROUPS    8
-
-
-/* digits and grouping of a phone-like run */
-typedef struct {
-    u_char          digits[AZOAI_PHONE_MAX];
-    size_t          ndigits;
-    size_t          group_len[AZOAI_PHONE_GROUPS];
-    size_t          ngroups;
-    size_t          end;
-    int             paren_group;        /* -1: none */
-} azoai_phone_run_t;
 
 
 /*
@@ -57,7 +44,6 @@ static int azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
     size_t first_group);
 static int azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run);
-static int azoai_pii_phone_cc_ok(const u_char *d);
 static int azoai_pii_nanp_ok(const u_char *d);
 
 
@@ -272,9 +258,11 @@ azoai_pii_card_issuer(const u_char *d, size_t n)
 
 
 /*
- * Phone numbers: "+" and 8-15 digits with a known country code (+1: a
- * valid NANP number), or NANP as 3-3-4 groups with separators, optional
- * "(area)" and an optional leading "1".
+ * Phone numbers: "+", a country code and a national number of a length
+ * its numbering plan has (azoai_pii_phone_intl_ok(); +1: a valid NANP
+ * number), NANP as 3-3-4 groups with separators, optional "(area)" and
+ * an optional leading "1", or another country's national format with a
+ * context word (azoai_pii_phone_national_ok()).
  */
 
 int
@@ -298,13 +286,11 @@ azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
 
     if (v[at] == '+') {
 
-        if (run.ndigits < 8 || !azoai_pii_phone_cc_ok(run.digits)) {
+        if (!azoai_pii_phone_intl_ok(&run)) {
             return 0;
         }
 
-        if (run.digits[0] == '1'
-            && (run.ndigits != 11 || !azoai_pii_nanp_ok(run.digits + 1)))
-        {
+        if (run.digits[0] == '1' && !azoai_pii_nanp_ok(run.digits + 1)) {
             return 0;
         }
 
@@ -319,22 +305,14 @@ azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
 
     if (run.ngroups == 4 && run.group_len[0] == 1 && run.digits[0] == '1') {
         g = 1;
-
-    } else if (run.ngroups != 3) {
-        return 0;
     }
 
-    if (run.group_len[g] != 3 || run.group_len[g + 1] != 3
-        || run.group_len[g + 2] != 4)
+    if ((run.ngroups != g + 3 || run.group_len[g] != 3
+         || run.group_len[g + 1] != 3 || run.group_len[g + 2] != 4
+         || (run.paren_group != -1 && run.paren_group != (int) g)
+         || !azoai_pii_nanp_ok(run.digits + g))
+        && !azoai_pii_phone_national_ok(v, len, at, &run))
     {
-        return 0;
-    }
-
-    if (run.paren_group != -1 && run.paren_group != (int) g) {
-        return 0;
-    }
-
-    if (!azoai_pii_nanp_ok(run.digits + g)) {
         return 0;
     }
 
@@ -429,29 +407,6 @@ azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
 
         return 0;
     }
-}
-
-
-/* ITU-T E.164 country codes: the 1-, 2- and 3-digit zones */
-
-static int
-azoai_pii_phone_cc_ok(const u_char *d)
-{
-    unsigned  p2;
-
-    if (d[0] == '0') {
-        return 0;
-    }
-
-    p2 = (d[0] - '0') * 10 + (d[1] - '0');
-
-    /* spare zones, and +80x/+88x which are not personal numbers */
-    if (p2 == 28 || p2 == 80 || p2 == 83 || p2 == 88 || p2 == 89) {
-        return 0;
-    }
-
-    /* every other prefix opens a 1-, 2- or 3-digit country code */
-    return 1;
 }
 
 

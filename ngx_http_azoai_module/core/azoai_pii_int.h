@@ -168,6 +168,13 @@ int azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end);
 
 /*
+ * azoai_pii_detect_natid.c: one of words (lower case, NULL-terminated)
+ * stands as a word within 48 bytes before start or 24 after end
+ */
+int azoai_pii_context_near(const u_char *v, size_t len, size_t start,
+    size_t end, const char *const *words);
+
+/*
  * azoai_pii_detect_wallet.c: a Bitcoin or Ethereum address holding the
  * first digit of a word at at; called where azoai_pii_secret_may_span()
  */

@@ -19,6 +19,11 @@
 #define AZOAI_PII_STACK_SEGS   256
 #define AZOAI_PII_STACK_CANDS  64
 
+/* a national phone's first group, or its digits unbroken (trunk "0") */
+#define AZOAI_PII_PHONE_AREA_MAX  5
+#define AZOAI_PII_PHONE_RUN_MIN   10
+#define AZOAI_PII_PHONE_RUN_MAX   11
+
 
 typedef struct {
     azoai_pii_match_t  *items;
@@ -332,9 +337,11 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
  * Every numeric detector at the first digit of a word.  The first digit
  * group and the two bytes after it tell which detectors can match there:
  * card (12 digits, or a separator and more digits), SSN ("ddd-" or
- * "ddd "), NANP phone ("ddd" and a separator before three more digits,
- * or "1" and a separator before more digits or "("), IPv4 (at most 3
- * digits and a dot); the others are not called.
+ * "ddd "), phone (NANP: "ddd" and a separator before three more digits,
+ * or "1" and a separator before more digits or "("; national: a first
+ * group of at most 5 digits and a separator before more digits, or 10-11
+ * digits from a "0"), IPv4 (at most 3 digits and a dot); the others are
+ * not called.
  *
  * An SSN leaves no card or phone at the same start: its 9 digits end
  * where the grouping stops (the SSN checks make sure of it), too few for
@@ -442,7 +449,11 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if (azoai_pii_on(e, AZOAI_PII_PHONE)
-        && grouped && azoai_pii_nanp_may_start(v, len, at, group, i)
+        && ((grouped
+             && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
+                 || azoai_pii_nanp_may_start(v, len, at, group, i)))
+            || (v[at] == '0' && group >= AZOAI_PII_PHONE_RUN_MIN
+                && group <= AZOAI_PII_PHONE_RUN_MAX))
         && azoai_pii_detect_phone(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
     {
