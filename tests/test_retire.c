@@ -281,7 +281,7 @@ static void
 test_policy_retires(void **state)
 {
     char                 err[256];
-    azoai_catalog_t     *c;
+    azoai_catalog_t     *c, *c2;
     azoai_decision_t     d;
     azoai_policy_conf_t  pc;
 
@@ -338,6 +338,45 @@ test_policy_retires(void **state)
     azoai_policy_check_deployment(&pc, S("d-prev"), AZOAI_DEP_PATH, "path",
                                   &d);
     assert_int_equal(d.reason, AZOAI_PREVIEW_MODEL);
+
+    /* a name that carries its version, not a catalog deployment */
+    c2 = load("{\"models\":{\"gpt-4o\":{"
+              "\"2024-05-13\":{\"status\":\"ga\",\"retires\":\"2026-03-31\"},"
+              "\"2024-11-20\":\"ga\"}}}", err, sizeof(err));
+    assert_non_null(c2);
+    pc.catalog = c2;
+    pc.now = now;
+    fake_now = RETIRES - 1;
+    azoai_decision_init(&d);
+    azoai_policy_check_deployment(&pc, S("gpt-4o-2024-05-13"),
+                                  AZOAI_DEP_PATH, "path", &d);
+    assert_int_equal(d.reason, AZOAI_ALLOW);
+    assert_true(d.retires == RETIRES);
+
+    fake_now = RETIRES;
+    azoai_decision_init(&d);
+    azoai_policy_check_deployment(&pc, S("gpt-4o-2024-05-13"),
+                                  AZOAI_DEP_BODY, "body model", &d);
+    assert_int_equal(d.reason, AZOAI_RETIRED_MODEL);
+    assert_string_equal(d.message,
+                        "deployment 'gpt-4o-2024-05-13' (gpt-4o 2024-05-13)"
+                        " is a retired model: it retired on 2026-03-31;"
+                        " only generally available models are allowed"
+                        " (from body model)");
+
+    /* a fine-tuning base model too; a version without a date is not */
+    azoai_decision_init(&d);
+    azoai_policy_check_deployment(&pc, S("gpt-4o-2024-05-13"),
+                                  AZOAI_DEP_BASE_MODEL, "body model", &d);
+    assert_int_equal(d.reason, AZOAI_RETIRED_MODEL);
+    azoai_decision_init(&d);
+    azoai_policy_check_deployment(&pc, S("gpt-4o-2024-11-20"),
+                                  AZOAI_DEP_PATH, "path", &d);
+    assert_int_equal(d.reason, AZOAI_ALLOW);
+    assert_true(d.retires == 0);
+
+    pc.catalog = c;
+    azoai_catalog_free(c2);
 
     /* the system clock when the policy has none: 2026-03-31 is past */
     pc.now = NULL;

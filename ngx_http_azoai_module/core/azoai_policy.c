@@ -25,6 +25,10 @@
 
 #define AZOAI_UNPRINTABLE       "(unprintable name)"
 
+/* a version in a name: "-YYYY-MM-DD" at its end */
+#define AZOAI_POLICY_DATE_LEN       10
+#define AZOAI_POLICY_DATED_SUFFIX   (AZOAI_POLICY_DATE_LEN + 1)
+
 
 typedef struct {
     int              len;
@@ -45,6 +49,9 @@ static void azoai_policy_check_retires(const azoai_policy_conf_t *pc,
 static void azoai_policy_check_model(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, unsigned kind, const char *where,
     azoai_decision_t *d);
+static void azoai_policy_check_dated_retires(
+    const azoai_policy_conf_t *pc, const u_char *name, size_t len,
+    const char *where, azoai_decision_t *d);
 static unsigned azoai_policy_dated_status(const azoai_catalog_t *c,
     const u_char *name, size_t len);
 static void azoai_policy_record(azoai_decision_t *d, const u_char *name,
@@ -476,7 +483,7 @@ static void
 azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
     size_t len, unsigned kind, const char *where, azoai_decision_t *d)
 {
-    unsigned      status;
+    unsigned      status, dated;
     const char   *what;
     azoai_str_t   empty, model;
     azoai_echo_t  n;
@@ -484,9 +491,11 @@ azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
     what = (kind == AZOAI_DEP_BASE_MODEL) ? "base model" : "deployment";
 
     status = azoai_catalog_model_status(pc->catalog, name, len, NULL, 0);
+    dated = 0;
 
     if (status == AZOAI_STATUS_UNKNOWN) {
         status = azoai_policy_dated_status(pc->catalog, name, len);
+        dated = (status != AZOAI_STATUS_UNKNOWN);
     }
 
     /* a deployment named after its model; a base model is only a model */
@@ -505,6 +514,10 @@ azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
     }
 
     if (status == AZOAI_STATUS_GA) {
+        if (dated) {
+            azoai_policy_check_dated_retires(pc, name, len, where, d);
+        }
+
         return;
     }
 
@@ -543,6 +556,34 @@ azoai_policy_check_model(const azoai_policy_conf_t *pc, const u_char *name,
 }
 
 
+/*
+ * A GA name that carries its version ("gpt-4o-2024-05-13", known from
+ * the name, not from a catalog deployment): its version's "retires" date
+ * applies as to a catalog deployment
+ */
+
+static void
+azoai_policy_check_dated_retires(const azoai_policy_conf_t *pc,
+    const u_char *name, size_t len, const char *where, azoai_decision_t *d)
+{
+    azoai_deployment_t  dep;
+
+    memset(&dep, 0, sizeof(azoai_deployment_t));
+
+    dep.name.data = name;
+    dep.name.len = len;
+    dep.model.data = name;
+    dep.model.len = len - AZOAI_POLICY_DATED_SUFFIX;
+    dep.version.data = name + len - AZOAI_POLICY_DATE_LEN;
+    dep.version.len = AZOAI_POLICY_DATE_LEN;
+    dep.retires = azoai_catalog_retires(pc->catalog, dep.model.data,
+                                        dep.model.len, dep.version.data,
+                                        dep.version.len);
+
+    azoai_policy_check_retires(pc, &dep, where, d);
+}
+
+
 /* "gpt-4o-mini-2024-07-18": model "gpt-4o-mini", version "2024-07-18" */
 
 static unsigned
@@ -552,17 +593,17 @@ azoai_policy_dated_status(const azoai_catalog_t *c, const u_char *name,
     size_t         i;
     const u_char  *date;
 
-    if (len < 12) {
+    if (len <= AZOAI_POLICY_DATED_SUFFIX) {
         return AZOAI_STATUS_UNKNOWN;
     }
 
-    date = name + len - 10;
+    date = name + len - AZOAI_POLICY_DATE_LEN;
 
     if (date[-1] != '-') {
         return AZOAI_STATUS_UNKNOWN;
     }
 
-    for (i = 0; i < 10; i++) {
+    for (i = 0; i < AZOAI_POLICY_DATE_LEN; i++) {
         if (i == 4 || i == 7) {
             if (date[i] != '-') {
                 return AZOAI_STATUS_UNKNOWN;
@@ -573,7 +614,9 @@ azoai_policy_dated_status(const azoai_catalog_t *c, const u_char *name,
         }
     }
 
-    return azoai_catalog_model_status(c, name, len - 11, date, 10);
+    return azoai_catalog_model_status(c, name,
+                                      len - AZOAI_POLICY_DATED_SUFFIX, date,
+                                      AZOAI_POLICY_DATE_LEN);
 }
 
 
