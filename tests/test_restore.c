@@ -676,6 +676,32 @@ test_json_mask(void **state)
 }
 
 
+/*
+ * A stream whose first text is empty (Azure's first chunk carries the
+ * role and "content": ""), masked; a blank line of CRs ends an event
+ * however the bytes arrive (both found by fuzz_restore)
+ */
+
+static void
+test_sse_mask_empty_first(void **state)
+{
+    azoai_pii_engine_t  *e;
+
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_expect_all_splits(NULL, 0,
+        TEST_EV("") TEST_EV("Mail z@y.org now.") TEST_END,
+        TEST_EV("") TEST_EV("Mail [EMAIL] ") TEST_EV("now.") TEST_END, 0);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+
+    test_expect_all_splits(NULL, 0, ": a\n\r\r\n: b\n\n",
+                           ": a\n\r\r\n: b\n\n", 0);
+}
+
+
 /* a JSON response that cannot be scanned does not pass: fail closed */
 
 static void
@@ -971,6 +997,7 @@ main(void)
         cmocka_unit_test(test_json_mask),
         cmocka_unit_test(test_json_mask_unscannable),
         cmocka_unit_test(test_sse_mask_bound),
+        cmocka_unit_test(test_sse_mask_empty_first),
         cmocka_unit_test(test_sse_trace),
         cmocka_unit_test(test_mask_counts),
         cmocka_unit_test(test_sse_hostile_end),

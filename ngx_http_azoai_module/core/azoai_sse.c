@@ -69,7 +69,7 @@ int
 azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 {
     int            rc;
-    const u_char  *p, *end, *start, *nl;
+    const u_char  *p, *end, *start, *nl, *q;
 
     if (s->json) {
         if (s->passing) {
@@ -121,7 +121,13 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             break;
         }
 
-        if (s->line_len || (nl > p && (nl - p > 1 || *p != '\r'))) {
+        /* blank: nothing but CRs before the LF, however the bytes came */
+
+        for (q = p; q < nl && *q == '\r'; q++) {
+            /* void */
+        }
+
+        if (s->line_len || q < nl) {
             s->line_len = 0;
             p = nl + 1;
             continue;
@@ -841,7 +847,9 @@ azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len, size_t *size,
     size_t   n;
     u_char  *p;
 
-    if (want <= *size) {
+    /* an empty text still needs a buffer: NULL means out of memory */
+
+    if (want <= *size && old != NULL) {
         return old;
     }
 
