@@ -187,11 +187,11 @@ nginx-matrix: | $(DEB_MARK)
 # test that installs it, serves through it and purges it (as root)
 deb: $(DEB)
 
-$(DEB): $(MODULE) tools/make-deb.sh $(wildcard packaging/deb/*) \
+$(DEB): $(MODULE) $(TOOL) tools/make-deb.sh $(wildcard packaging/deb/*) \
 		conf.example/nginx.conf README.md
 	@test "$(NGX_BUILD)" = "$(BUILD)/nginx" || { echo "make deb builds" \
 	    "for the installed NGINX; drop NGINX_SRC"; exit 1; }
-	tools/make-deb.sh $(MODULE) $(DEB_VERSION) $(BUILD)
+	tools/make-deb.sh $(MODULE) $(DEB_VERSION) $(BUILD) $(TOOL)
 
 deb-test: $(DEB)
 	tools/deb-test.sh $(DEB)

@@ -56,6 +56,16 @@ check "enabled through modules-enabled, as Debian's modules are" \
          /usr/share/nginx/modules-available/mod-http-azoai.conf
 check "examples under /usr/share/doc" \
     test -f "$examples/nginx.conf" -a -f "$examples/azoai-catalog.json"
+check "the catalog tool and its manual page are installed" \
+    test -x /usr/bin/azoai-catalog \
+         -a -f /usr/share/man/man1/azoai-catalog.1.gz
+check "azoai-catalog check passes the example catalog" \
+    azoai-catalog check "$examples/azoai-catalog.json"
+check "azoai-catalog explain denies a preview deployment (exit 1)" sh -c "
+    azoai-catalog explain '$examples/azoai-catalog.json' realtime-preview \
+        | tee /dev/stderr | grep -q '^decision: 403 PreviewModelBlocked'
+    test \$? = 0 && ! azoai-catalog explain \
+        '$examples/azoai-catalog.json' realtime-preview >/dev/null"
 
 # a site that uses the module, with a stand-in upstream in the same NGINX
 cat >"$site" <<EOF
@@ -119,6 +129,8 @@ check "nothing of it is left" sh -c "
     ! test -e /usr/lib/nginx/modules/ngx_http_azoai_module.so \
     && ! test -e /usr/share/nginx/modules-available/mod-http-azoai.conf \
     && ! test -e '$link' && ! test -e '$link.removed' \
+    && ! test -e /usr/bin/azoai-catalog \
+    && ! test -e /usr/share/man/man1/azoai-catalog.1.gz \
     && ! test -e /usr/share/doc/$pkg"
 check "nginx -t still passes without it" nginx -t
 

@@ -3,7 +3,10 @@
 # out like Debian's own libnginx-mod-http-* packages, with dpkg-deb, and
 # runs lintian on it.       (make deb)
 #
-#   tools/make-deb.sh MODULE.so VERSION OUTDIR
+#   tools/make-deb.sh MODULE.so VERSION OUTDIR [TOOL]
+#
+# TOOL, the catalog tool (build/azoai-catalog), goes to /usr/bin with its
+# manual page azoai-catalog(1).
 #
 # Depends: the exact nginx-abi-* virtual package the installed NGINX
 # provides (the module only loads into that NGINX) and the shared
@@ -11,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-so=$1 version=$2 out=$3
+so=$1 version=$2 out=$3 tool=${4:-}
 pkg=libnginx-mod-http-azoai
 maint=${DEB_MAINTAINER:-ngx_http_azoai_module maintainers <azoai@example.org>}
 homepage=${DEB_HOMEPAGE:-https://example.org/ngx_http_azoai_module}
@@ -29,11 +32,20 @@ fi
 
 rm -rf build/deb
 install -d "$stage/DEBIAN" "$stage/usr/lib/nginx/modules" \
-    "$stage/usr/share/nginx/modules-available" "$doc/examples"
+    "$stage/usr/share/nginx/modules-available" "$doc/examples" \
+    "$stage/usr/bin" "$stage/usr/share/man/man1"
 
 install -m 0644 "$so" "$stage/usr/lib/nginx/modules/ngx_http_azoai_module.so"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note \
     "$stage/usr/lib/nginx/modules/ngx_http_azoai_module.so"
+if [ -n "$tool" ]; then
+    install -m 0755 "$tool" "$stage/usr/bin/azoai-catalog"
+    strip --strip-unneeded --remove-section=.comment \
+        --remove-section=.note "$stage/usr/bin/azoai-catalog"
+    gzip -9n <packaging/deb/azoai-catalog.1 \
+        >"$stage/usr/share/man/man1/azoai-catalog.1.gz"
+    chmod 0644 "$stage/usr/share/man/man1/azoai-catalog.1.gz"
+fi
 install -m 0644 packaging/deb/mod-http-azoai.conf \
     "$stage/usr/share/nginx/modules-available/"
 install -m 0644 conf.example/nginx.conf conf.example/azoai-catalog.json \
@@ -56,6 +68,7 @@ printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" \
     >build/deb/src/debian/control
 shlibs=$(cd build/deb/src && dpkg-shlibdeps -O \
     -e"../$pkg/usr/lib/nginx/modules/ngx_http_azoai_module.so" \
+    ${tool:+-e"../$pkg/usr/bin/azoai-catalog"} \
     | sed -n 's/^shlibs:Depends=//p')
 
 size=$(du -k -s --exclude=DEBIAN "$stage" | cut -f1)
