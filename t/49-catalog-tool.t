@@ -198,6 +198,26 @@ for (['2026-03-30', 'allow'], ['2026-03-31', '403 RetiredModelBlocked']) {
     like($out, qr/^decision: \Q$want\E$/m, "support-bot at $at: $want");
 }
 
+# the ARM list in pages (nextLink): the same catalog as in one page; a
+# last page that says the list goes on is refused, not cut short
+{
+    my $all = json_decode($t->read_file("$DATA/azure-deployments.json"));
+    my @v = @{$all->{value}};
+    $t->write_file('page1.json', json_encode({ value => [@v[0 .. 2]],
+        nextLink => 'https://management.azure.com/x?$skipToken=1' }));
+    $t->write_file('page2.json', json_encode({ value => [@v[3 .. $#v]] }));
+    my ($prc, $paged) = tool('from-azure', "$DATA/azure-models.json",
+                             "$t->{dir}/page1.json", "$t->{dir}/page2.json");
+    is($prc, 0, 'from-azure takes the deployments list in two pages');
+    is_deeply(json_decode($paged), $doc, 'the same catalog as one page');
+    ($prc, $paged) = tool('from-azure', "$DATA/azure-models.json",
+                          "$t->{dir}/page1.json");
+    is($prc, 1, 'a page with a nextLink as the last page fails');
+    is($paged, 'azoai-catalog: from-azure: deployments: the list goes on'
+               . qq{ ("nextLink"): give every page, in order\n},
+         'and says to give every page');
+}
+
 ($rc, $out) = tool('from-azure', "$DATA/azure-deployments.json");
 is($rc, 1, 'a deployments list is not a Models - List response');
 like($out, qr/^azoai-catalog: from-azure: models: not a Models - List/,

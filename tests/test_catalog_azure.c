@@ -80,14 +80,16 @@ static int64_t retires(const azoai_catalog_t *c, const char *model,
 static azoai_catalog_t *
 convert(const char *models, const char *deps, char **doc)
 {
-    char              err[256], *out;
-    azoai_catalog_t  *c;
+    char                err[256], *out;
+    azoai_catalog_t    *c;
+    azoai_azure_page_t  page;
 
     err[0] = '\0';
+    page.data = (const u_char *) deps;
+    page.len = deps ? strlen(deps) : 0;
 
     if (azoai_catalog_from_azure((const u_char *) models, strlen(models),
-                                 (const u_char *) deps,
-                                 deps ? strlen(deps) : 0, NOW, &out, err,
+                                 &page, deps ? 1 : 0, NOW, &out, err,
                                  sizeof(err))
         != AZOAI_OK)
     {
@@ -114,16 +116,18 @@ convert(const char *models, const char *deps, char **doc)
 static void
 check_error(const char *models, const char *deps, const char *want)
 {
-    char  err[256], *out;
+    char                err[256], *out;
+    azoai_azure_page_t  page;
 
     err[0] = '\0';
     out = (char *) 1;
+    page.data = (const u_char *) deps;
+    page.len = deps ? strlen(deps) : 0;
 
     assert_int_equal(azoai_catalog_from_azure((const u_char *) models,
-                                              strlen(models),
-                                              (const u_char *) deps,
-                                              deps ? strlen(deps) : 0, NOW,
-                                              &out, err, sizeof(err)),
+                                              strlen(models), &page,
+                                              deps ? 1 : 0, NOW, &out, err,
+                                              sizeof(err)),
                      AZOAI_ERROR);
     assert_null(out);
     assert_string_equal(err, want);
@@ -237,6 +241,86 @@ test_deployments(void **state)
 }
 
 
+/* the ARM list in pages, as its nextLink gives them: one list */
+
+static void
+test_pages(void **state)
+{
+    char                err[256], *whole, *paged;
+    azoai_catalog_t    *c;
+    azoai_azure_page_t  pages[3];
+
+    static const char  page1[] =
+        "{\"value\": [{\"name\": \"emb\", \"properties\": {\"model\":"
+        " {\"name\": \"text-embedding-3-large\", \"version\": \"1\"}}}],"
+        " \"nextLink\": \"https://management.azure.com/x?$skipToken=1\"}";
+    static const char  page2[] =
+        "{\"value\": [], \"nextLink\": \"https://management.azure.com/"
+        "x?$skipToken=2\"}";
+    static const char  page3[] =
+        "{\"value\": [{\"name\": \"emb\", \"properties\": {\"model\":"
+        " {\"name\": \"gpt-4o\", \"version\": \"2024-11-20\"}}},"
+        " {\"name\": \"bot\", \"properties\": {\"model\": {\"name\":"
+        " \"gpt-4o-2024-05-13.ft-72a2\", \"version\": \"1\"}}}],"
+        " \"nextLink\": null}";
+
+    (void) state;
+
+    pages[0].data = (const u_char *) page1;
+    pages[0].len = sizeof(page1) - 1;
+    pages[1].data = (const u_char *) page2;
+    pages[1].len = sizeof(page2) - 1;
+    pages[2].data = (const u_char *) page3;
+    pages[2].len = sizeof(page3) - 1;
+
+    assert_int_equal(azoai_catalog_from_azure(S(MODELS), pages, 3, NOW,
+                                              &paged, err, sizeof(err)),
+                     AZOAI_OK);
+
+    /* the same document as the list in one page; later pages win */
+    c = convert(MODELS, "[{\"name\": \"emb\", \"properties\": {\"model\":"
+                " {\"name\": \"text-embedding-3-large\", \"version\":"
+                " \"1\"}}}, {\"name\": \"emb\", \"properties\":"
+                " {\"model\": {\"name\": \"gpt-4o\", \"version\":"
+                " \"2024-11-20\"}}}, {\"name\": \"bot\", \"properties\":"
+                " {\"model\": {\"name\": \"gpt-4o-2024-05-13.ft-72a2\","
+                " \"version\": \"1\"}}}]", &whole);
+    assert_string_equal(paged, whole);
+    assert_non_null(strstr(paged, "\"bot\""));
+    azoai_catalog_free(c);
+    free(whole);
+    free(paged);
+
+    /* the last page given says the list goes on: refused, not cut short */
+    paged = (char *) 1;
+    assert_int_equal(azoai_catalog_from_azure(S(MODELS), pages, 2, NOW,
+                                              &paged, err, sizeof(err)),
+                     AZOAI_ERROR);
+    assert_null(paged);
+    assert_string_equal(err, "deployments: page 2: the list goes on "
+                        "(\"nextLink\"): give every page, in order");
+
+    check_error("{\"data\": []}", page1, "deployments: the list goes on "
+                "(\"nextLink\"): give every page, in order");
+
+    /* a bad page is named */
+    pages[1].data = (const u_char *) "{\"value\": {}}";
+    pages[1].len = sizeof("{\"value\": {}}") - 1;
+    assert_int_equal(azoai_catalog_from_azure(S(MODELS), pages, 3, NOW,
+                                              &paged, err, sizeof(err)),
+                     AZOAI_ERROR);
+    assert_string_equal(err, "deployments: page 2: not a deployments list "
+                        "(a JSON object with a \"value\" array, or an "
+                        "array)");
+
+    assert_int_equal(azoai_catalog_from_azure(S(MODELS), pages,
+                                              AZOAI_AZURE_PAGES_MAX + 1, NOW,
+                                              &paged, err, sizeof(err)),
+                     AZOAI_ERROR);
+    assert_string_equal(err, "deployments: more than 64 pages");
+}
+
+
 static void
 test_errors(void **state)
 {
@@ -299,6 +383,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_models),
         cmocka_unit_test(test_deployments),
+        cmocka_unit_test(test_pages),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_no_deprecation),
     };

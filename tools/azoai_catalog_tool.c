@@ -8,7 +8,7 @@
  *
  *   azoai-catalog check FILE [--at YYYY-MM-DD] [--notice DAYS]
  *   azoai-catalog explain FILE DEPLOYMENT [--at YYYY-MM-DD]
- *   azoai-catalog from-azure MODELS.json [DEPLOYMENTS.json]
+ *   azoai-catalog from-azure MODELS.json [DEPLOYMENTS.json ...]
  *
  * Exit status: 0 valid / allowed, 1 invalid / denied, 2 usage or I/O.
  */
@@ -82,7 +82,9 @@ main(int argc, char **argv)
                ? azoai_tool_explain(&a) : azoai_tool_usage();
     }
 
-    if ((argc == 3 || argc == 4) && strcmp(argv[1], "from-azure") == 0) {
+    if (argc >= 3 && argc <= 3 + AZOAI_AZURE_PAGES_MAX
+        && strcmp(argv[1], "from-azure") == 0)
+    {
         return azoai_tool_from_azure(argc, argv);
     }
 
@@ -179,42 +181,54 @@ azoai_tool_explain(azoai_tool_args_t *a)
 static int
 azoai_tool_from_azure(int argc, char **argv)
 {
-    int      rc;
-    char    *out, err[AZOAI_TOOL_ERR_LEN];
-    size_t   mlen, dlen;
-    u_char  *models, *deps;
+    int                  rc, i, npages;
+    char                *out, err[AZOAI_TOOL_ERR_LEN];
+    size_t               mlen;
+    u_char              *models;
+    azoai_azure_page_t   pages[AZOAI_AZURE_PAGES_MAX];
 
-    deps = NULL;
-    dlen = 0;
+    npages = 0;
+    rc = AZOAI_TOOL_USAGE;
 
     models = azoai_tool_read(argv[2], &mlen);
     if (models == NULL) {
         return AZOAI_TOOL_USAGE;
     }
 
-    if (argc == 4) {
-        deps = azoai_tool_read(argv[3], &dlen);
-        if (deps == NULL) {
-            free(models);
-            return AZOAI_TOOL_USAGE;
+    /* the deployments list, one file a page as ARM's nextLink gave them */
+
+    for (i = 3; i < argc; i++) {
+        pages[npages].data = azoai_tool_read(argv[i], &pages[npages].len);
+        if (pages[npages].data == NULL) {
+            goto done;
         }
+
+        npages++;
     }
 
-    rc = azoai_catalog_from_azure(models, mlen, deps, dlen,
-                                  (int64_t) time(NULL), &out, err,
-                                  sizeof(err));
-    free(models);
-    free(deps);
-
-    if (rc != AZOAI_OK) {
+    if (azoai_catalog_from_azure(models, mlen, pages, npages,
+                                 (int64_t) time(NULL), &out, err,
+                                 sizeof(err))
+        != AZOAI_OK)
+    {
         fprintf(stderr, "azoai-catalog: from-azure: %s\n", err);
-        return AZOAI_TOOL_FAIL;
+        rc = AZOAI_TOOL_FAIL;
+        goto done;
     }
 
     printf("%s\n", out);
     free(out);
+    rc = AZOAI_TOOL_OK;
 
-    return AZOAI_TOOL_OK;
+done:
+
+    free(models);
+
+    while (npages--) {
+        free((u_char *) pages[npages].data);
+    }
+
+    return rc;
 }
 
 
@@ -373,7 +387,7 @@ azoai_tool_usage(void)
             "       azoai-catalog explain FILE DEPLOYMENT "
             "[--at YYYY-MM-DD]\n"
             "       azoai-catalog from-azure MODELS.json "
-            "[DEPLOYMENTS.json]\n");
+            "[DEPLOYMENTS.json ...]\n");
 
     return AZOAI_TOOL_USAGE;
 }

@@ -27,6 +27,10 @@
 #define AZOAI_AZURE_SHORT_VERSION  4
 
 
+static cJSON *azoai_azure_pages(const azoai_azure_page_t *pages,
+    size_t npages, char *err, size_t errlen);
+static int azoai_azure_page(cJSON *all, const azoai_azure_page_t *page,
+    size_t n, size_t npages, char *err, size_t errlen);
 static int azoai_azure_deployments(cJSON *out, const cJSON *list, char *err,
     size_t errlen);
 static int azoai_azure_models(cJSON *out, const cJSON *data,
@@ -46,17 +50,16 @@ static int azoai_azure_check(const char *doc, char *err, size_t errlen);
 
 int
 azoai_catalog_from_azure(const u_char *models, size_t models_len,
-    const u_char *deps, size_t deps_len, int64_t now, char **out, char *err,
-    size_t errlen)
+    const azoai_azure_page_t *pages, size_t npages, int64_t now, char **out,
+    char *err, size_t errlen)
 {
     int     rc;
     char    *text;
-    cJSON   *mroot, *droot, *dlist, *doc, *mobj, *dobj;
+    cJSON   *mroot, *dlist, *doc, *mobj, *dobj;
     u_char   date[AZOAI_DATE_LEN + 1];
 
     *out = NULL;
     rc = AZOAI_ERROR;
-    droot = NULL;
     dlist = NULL;
     doc = NULL;
 
@@ -67,15 +70,9 @@ azoai_catalog_from_azure(const u_char *models, size_t models_len,
         goto done;
     }
 
-    if (deps) {
-        droot = cJSON_ParseWithLength((const char *) deps, deps_len);
-        dlist = cJSON_IsArray(droot) ? droot
-                                     : cJSON_GetObjectItem(droot, "value");
-
-        if (!cJSON_IsArray(dlist)) {
-            snprintf(err, errlen, "deployments: not a deployments list "
-                     "(a JSON object with a \"value\" array, or an "
-                     "array)");
+    if (npages) {
+        dlist = azoai_azure_pages(pages, npages, err, errlen);
+        if (dlist == NULL) {
             goto done;
         }
     }
@@ -121,14 +118,102 @@ azoai_catalog_from_azure(const u_char *models, size_t models_len,
 done:
 
     cJSON_Delete(mroot);
-    cJSON_Delete(droot);
+    cJSON_Delete(dlist);
     cJSON_Delete(doc);
 
     return rc;
 }
 
 
-/* the ARM list's "value" (or az's bare array) into "deployments" */
+/*
+ * the pages of the ARM list (each {"value": [...], "nextLink"}, or az's
+ * bare array) joined into one array, in order; NULL with err
+ */
+
+static cJSON *
+azoai_azure_pages(const azoai_azure_page_t *pages, size_t npages,
+    char *err, size_t errlen)
+{
+    size_t   n;
+    cJSON   *all;
+
+    if (npages > AZOAI_AZURE_PAGES_MAX) {
+        snprintf(err, errlen, "deployments: more than %d pages",
+                 AZOAI_AZURE_PAGES_MAX);
+        return NULL;
+    }
+
+    all = cJSON_CreateArray();
+    if (all == NULL) {
+        snprintf(err, errlen, "no memory");
+        return NULL;
+    }
+
+    for (n = 0; n < npages; n++) {
+        if (azoai_azure_page(all, &pages[n], n, npages, err, errlen)
+            != AZOAI_OK)
+        {
+            cJSON_Delete(all);
+            return NULL;
+        }
+    }
+
+    return all;
+}
+
+
+/* one page's items moved to the end of all */
+
+static int
+azoai_azure_page(cJSON *all, const azoai_azure_page_t *page, size_t n,
+    size_t npages, char *err, size_t errlen)
+{
+    int     rc;
+    char    where[32];
+    cJSON  *root, *list, *next, *item;
+
+    where[0] = '\0';
+    if (npages > 1) {
+        snprintf(where, sizeof(where), "page %zu: ", n + 1);
+    }
+
+    rc = AZOAI_ERROR;
+
+    root = cJSON_ParseWithLength((const char *) page->data, page->len);
+    list = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "value");
+
+    if (!cJSON_IsArray(list)) {
+        snprintf(err, errlen, "deployments: %snot a deployments list "
+                 "(a JSON object with a \"value\" array, or an array)",
+                 where);
+        goto done;
+    }
+
+    next = cJSON_IsObject(root) ? cJSON_GetObjectItem(root, "nextLink")
+                                : NULL;
+
+    if (n + 1 == npages && next != NULL && !cJSON_IsNull(next)) {
+        /* a catalog of part of the list would deny the rest as unknown */
+        snprintf(err, errlen, "deployments: %sthe list goes on "
+                 "(\"nextLink\"): give every page, in order", where);
+        goto done;
+    }
+
+    while ((item = cJSON_DetachItemFromArray(list, 0)) != NULL) {
+        cJSON_AddItemToArray(all, item);
+    }
+
+    rc = AZOAI_OK;
+
+done:
+
+    cJSON_Delete(root);
+
+    return rc;
+}
+
+
+/* the ARM list's items into "deployments" */
 
 static int
 azoai_azure_deployments(cJSON *out, const cJSON *list, char *err,

@@ -13,12 +13,26 @@
 #include "azoai_core.h"
 
 
+/* the maximum number of pages of the deployments list */
+#define AZOAI_AZURE_PAGES_MAX  64
+
+
+/* one page of the deployments list, as read */
+typedef struct {
+    const u_char  *data;
+    size_t         len;
+} azoai_azure_page_t;
+
+
 /*
  * Models - List ({"data": [{"id", "lifecycle_status", "deprecation":
  * {"inference": epoch seconds}, "model" for a fine-tuned one}]}) and
  * deployments ({"value": [{"name", "properties": {"model": {"name",
- * "version"}}}]}, or the bare array "az cognitiveservices account
- * deployment list" prints; deps NULL: none) into a catalog document (*out,
+ * "version"}}}], "nextLink"}, or the bare array "az cognitiveservices
+ * account deployment list" prints), in npages pages in the order ARM
+ * gave them (npages 0: none; every page but the last may have a
+ * "nextLink", the last one must not: a list cut short is an error) into
+ * a catalog document (*out,
  * malloc()-ed, NUL-terminated), "updated" set to the date of now.
  * "generally-available" is ga, "preview" preview, anything else retired;
  * deprecation.inference is the "retires" date (the UTC day it falls in);
@@ -30,8 +44,8 @@
  * string").
  */
 int azoai_catalog_from_azure(const u_char *models, size_t models_len,
-    const u_char *deps, size_t deps_len, int64_t now, char **out, char *err,
-    size_t errlen);
+    const azoai_azure_page_t *pages, size_t npages, int64_t now, char **out,
+    char *err, size_t errlen);
 
 
 #endif /* _AZOAI_CATALOG_AZURE_H_INCLUDED_ */

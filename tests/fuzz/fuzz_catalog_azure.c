@@ -2,9 +2,9 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * libFuzzer target: azoai-catalog from-azure input.  The input is split
- * at its first NUL byte into a Models - List response and a deployments
- * list (no NUL: models only); a document produced must load into a
- * catalog, and an error must be terminated text.
+ * at its NUL bytes into a Models - List response and the pages of a
+ * deployments list (no NUL: models only); a document produced must load
+ * into a catalog, and an error must be terminated text.
  */
 
 #include <stdint.h>
@@ -25,19 +25,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char              err[256], lerr[256], *out;
-    size_t            mlen;
-    const u_char     *deps, *nul;
-    azoai_catalog_t  *c;
+    char                err[256], lerr[256], *out;
+    size_t              mlen, npages;
+    const u_char       *p, *end, *nul;
+    azoai_catalog_t    *c;
+    azoai_azure_page_t  pages[AZOAI_AZURE_PAGES_MAX + 1];
 
+    end = data + size;
     nul = memchr(data, '\0', size);
     mlen = nul ? (size_t) (nul - data) : size;
-    deps = nul ? nul + 1 : NULL;
+    npages = 0;
+
+    for (p = nul; p != NULL && npages <= AZOAI_AZURE_PAGES_MAX; /* void */) {
+        p++;
+        nul = memchr(p, '\0', end - p);
+        pages[npages].data = p;
+        pages[npages].len = (nul ? nul : end) - p;
+        npages++;
+        p = nul;
+    }
 
     memset(err, 'x', sizeof(err));
 
-    if (azoai_catalog_from_azure(data, mlen, deps,
-                                 nul ? size - mlen - 1 : 0, FUZZ_NOW, &out,
+    if (azoai_catalog_from_azure(data, mlen, pages, npages, FUZZ_NOW, &out,
                                  err, sizeof(err))
         != AZOAI_OK)
     {
