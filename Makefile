@@ -169,7 +169,8 @@ test: style $(MODULE) $(TOOL) unit unit-asan integration
 # unless their comment says why; fuzz seeds are written by hand and named
 # for what they hold: what libFuzzer finds (hash names) stays in build/
 style:
-	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC)) $(TOOL_SRC)
+	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC)) $(TOOL_SRC) \
+	    $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tests/preload/*.c)
 	@! git ls-files tests/fuzz/corpus 2>/dev/null \
 	    | grep -E '/[0-9a-f]{40}$$' || \
 	    { echo "generated fuzz inputs in tests/fuzz/corpus"; exit 1; }

@@ -2,9 +2,10 @@
 # The production shape: TLS 1.3 terminated at NGINX, HTTP/2 clients (h2load,
 # Debian's nghttp2-client), plain proxy_pass against the module (GA check +
 # PII masking), the 4 KB body with 5 PII values.  One NGINX worker, a local
-# upstream; rounds alternate the variants.  Prints median req/s, median
-# mean latency, the ratio of the medians and the median of the per-round
-# ratios; fails when a request does not get a 2xx.
+# upstream in a second NGINX (not charged to the worker); rounds alternate
+# the variants.  Prints median req/s, median mean latency, the ratio of
+# the medians and the median of the per-round ratios; fails when a request
+# does not get a 2xx.
 #
 # usage: h2tls.sh MODULE_SO [REQUESTS_PER_RUN] [ROUNDS]
 #   H2_CLIENTS (16) connections, H2_STREAMS (4) concurrent streams each;
@@ -17,75 +18,40 @@ rounds=${3:-3}
 clients=${H2_CLIENTS:-16}
 streams=${H2_STREAMS:-4}
 here=$(cd "$(dirname "$0")" && pwd)
-if [[ -n ${BODIES:-} ]]; then
-    bodies=$BODIES
-else
-    bodies=$here/../build/bench-bodies
-    perl "$here/gen-bodies.pl" "$bodies"
-fi
+. "$here/lib.sh"
+bench_bodies
 body=$bodies/chat-4k-pii.json
-work=$(mktemp -d -t azoai-h2.XXXXXX)
-trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; sleep 0.3; rm -rf "$work"' EXIT
-chmod 755 "$work"
-mkdir -p "$work/logs"
+bench_workdir h2
+read -r up plain azoai <<<"$(bench_free_ports 3)"
 
 # a throw-away self-signed P-256 certificate for 127.0.0.1
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
     -nodes -days 1 -subj /CN=127.0.0.1 -keyout "$work/key.pem" \
     -out "$work/cert.pem" 2>/dev/null
 
-cat >"$work/nginx.conf" <<CONF
-load_module $so;
-worker_processes 1;
-pcre_jit on;
-error_log $work/logs/error.log warn;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    client_body_buffer_size 128k;
+{
+    BENCH_CONNS=1024 bench_conf_main "$so" "worker_processes 1;" \
+        "pcre_jit on;"
+    echo "http {"
+    bench_conf_http
+    cat <<CONF
     # h2load does not reconnect after NGINX's GOAWAY at 1,000 requests
     keepalive_requests 1000000;
     ssl_certificate $work/cert.pem;
     ssl_certificate_key $work/key.pem;
     ssl_protocols TLSv1.3;
-    upstream backend { server 127.0.0.1:19200; keepalive 32; }
-    server {
-        listen 127.0.0.1:19200;
-        location / { return 200 '{"id":"x","usage":{"prompt_tokens":1}}'; }
-    }
-    server {
-        listen 127.0.0.1:19201 ssl http2;
-        location / {
-            proxy_http_version 1.1; proxy_set_header Connection "";
-            proxy_pass http://backend;
-        }
-    }
-    server {
-        listen 127.0.0.1:19202 ssl http2;
-        azoai_deployment chat-prod gpt-5.1 2025-11-13;
-        location / {
-            azoai on;
-            azoai_pii on;
-            proxy_http_version 1.1; proxy_set_header Connection "";
-            proxy_pass http://backend;
-        }
-    }
-}
 CONF
+    bench_conf_backend "$up" 32
+    bench_conf_pair "$plain ssl http2" "$azoai ssl http2"
+    echo "}"
+} >"$work/nginx.conf"
 
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log"
-sleep 0.5
+bench_start_standin "$up"
+bench_start "$work/nginx.conf"
+bench_wait_port "$azoai"
 
-median() {
-    tr ' ' '\n' | sed '/^$/d' | sort -g \
-        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-
-declare -A port=([plain]=19201 [azoai]=19202)
-path="/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21"
+declare -A port=([plain]=$plain [azoai]=$azoai)
+path=$BENCH_PATH
 
 # the module masks over TLS + HTTP/2: the upstream gets a tag, not the value
 for v in plain azoai; do
@@ -129,19 +95,16 @@ for ((i = 1; i <= rounds; i++)); do
     done
 done
 
-base=$(echo "${rps[plain]}" | median)
+base=$(echo "${rps[plain]}" | bench_median)
 paired=$(paste -d' ' <(echo "${rps[plain]}" | tr ' ' '\n' | sed '/^$/d') \
                      <(echo "${rps[azoai]}" | tr ' ' '\n' | sed '/^$/d') \
-         | awk '{print $2 / $1}' | tr '\n' ' ' | median)
+         | awk '{print $2 / $1}' | tr '\n' ' ' | bench_median)
 for v in plain azoai; do
-    m=$(echo "${rps[$v]}" | median)
-    l=$(echo "${lat[$v]}" | median)
+    m=$(echo "${rps[$v]}" | bench_median)
+    l=$(echo "${lat[$v]}" | bench_median)
     printf '%-6s %12s %12sms %8.3f %8.3f\n' "$v" "$m" "$l" \
         "$(echo "$m / $base" | bc -l)" \
         "$([[ $v == plain ]] && echo 1 || echo "$paired")"
 done
 
-if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
-    echo "error.log has alerts" >&2
-    exit 1
-fi
+bench_no_alerts

@@ -20,16 +20,11 @@ runs=${RUNS:-200}
 secs=${BENCH_SECONDS:-5}
 streams=${CG_STREAMS:-20}
 events=2000
-work=$(mktemp -d -t azoai-restore.XXXXXX)
-[[ -n ${KEEP:-} ]] || trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true;
-      sleep 1; rm -rf "$work"' EXIT
-mkdir -p "$work/logs" "$work/up"
-chmod 755 "$work"   # the workers run as nobody when this runs as root
+. "$(dirname "$0")/lib.sh"
+bench_workdir restore
+mkdir -p "$work/up"
 
-# five free ports, held together while they are picked (others run too)
-read -r -a ports <<<"$(perl -MIO::Socket::INET -e \
-    'print join " ", map { $_->sockport } map {
-         IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1") } 1 .. 5')"
+read -r -a ports <<<"$(bench_free_ports 5)"
 port=${ports[0]}
 p() { echo "${ports[$1]}"; }
 
@@ -142,29 +137,15 @@ CONF
 
 start() {
     "$@" >"$work/run.log" 2>&1 &
-    for _ in $(seq 100); do
-        perl -MIO::Socket::INET -e \
-            "exit !IO::Socket::INET->new('127.0.0.1:$(p 4)')" \
-            && return
-        sleep 0.2
-    done
-    echo "NGINX did not start" >&2
-    cat "$work/run.log" "$work/logs/error.log" >&2
-    exit 1
+    bench_wait_port "$(p 4)"
 }
 
-stop() {
-    local pid
-    pid=$(cat "$work/nginx.pid")
-    kill "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-}
+stop() { bench_stop; }
 
 path=/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21
 url() { echo "http://127.0.0.1:$1$path"; }
 
-# median of the given numbers
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { bench_median; }
 
 # --- 1. time to first byte, to the last byte -------------------------------
 
@@ -260,11 +241,7 @@ conf off "warn" >"$work/nginx.conf"
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     --toggle-collect=ngx_process_events_and_timers \
     nginx -p "$work" -c "$work/nginx.conf" >"$work/valgrind.log" 2>&1 &
-for _ in $(seq 100); do
-    perl -MIO::Socket::INET -e \
-        "exit !IO::Socket::INET->new('127.0.0.1:$(p 4)')" && break
-    sleep 0.2
-done
+bench_wait_port "$(p 4)"
 
 # measure URL N [X-Bench value]
 measure() {
@@ -280,8 +257,7 @@ measure() {
     done
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     out=$(ls -v "$work"/cg.out.* | tail -1)
-    callgrind_annotate "$out" 2>/dev/null \
-        | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+    bench_cg_total "$out"
 }
 
 echo

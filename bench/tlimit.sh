@@ -21,17 +21,9 @@ n=${4:-${BENCH_REQUESTS:-2000}}
 conns=${CONNS:-16}
 workers=${WORKERS:-2}
 keys=10000
-work=$(mktemp -d -t azoai-tlimit.XXXXXX)
-trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true;
-      sleep 0.5; rm -rf "$work"' EXIT
-chmod 755 "$work"
-mkdir -p "$work/logs"
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1");
-         print $s->sockport'
-}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+bench_workdir tlimit
 
 # a 1 KB chat body, text only
 perl -e 'my $t = join " ", ("the quick brown fox jumps over it") x 28;
@@ -39,35 +31,29 @@ perl -e 'my $t = join " ", ("the quick brown fox jumps over it") x 28;
                "\"max_tokens\":100}"' >"$work/body.json"
 echo "body: $(wc -c <"$work/body.json") bytes"
 
-path="/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21"
+path=$BENCH_PATH
 
+reply='{"id":"x","usage":{"prompt_tokens":300,"completion_tokens":20,'
+reply+='"total_tokens":320}}'
+
+# the stand-in upstream runs in the measured NGINX here: both variants
+# pay for it alike, and the figures stay comparable with earlier runs
 conf() {   # conf MASTER(on|off) WORKERS BASEPORT
+    BENCH_CONNS=1024 bench_conf_main "$so" "master_process $1;" \
+        "worker_processes $2;" \
+        "daemon $([[ $1 == on ]] && echo on || echo off);"
+    echo "http {"
+    bench_conf_http
     cat <<CONF
-load_module $so;
-master_process $1;
-worker_processes $2;
-daemon $([[ $1 == on ]] && echo on || echo off);
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
     keepalive_requests 1000000;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    client_body_buffer_size 128k;
     azoai_token_limit_zone \$http_x_team zone=team:1m
                            tokens_per_minute=1000000000;
     azoai_token_limit_zone all zone=global:1m tokens_per_minute=1000000000;
     azoai_metrics_zone bench 1m;
-    upstream backend { server 127.0.0.1:$3; keepalive 32; }
-    server {
-        listen 127.0.0.1:$3;
-        default_type application/json;
-        location / {
-            return 200 '{"id":"x","usage":{"prompt_tokens":300,"completion_tokens":20,"total_tokens":320}}';
-        }
-    }
+CONF
+    bench_conf_backend "$3" 32
+    bench_conf_standin "$3" "$reply" application/json
+    cat <<CONF
     server {
         listen 127.0.0.1:$(($3 + 1));
         azoai_deployment chat-prod gpt-5.1 2025-11-13;
@@ -91,18 +77,13 @@ http {
 CONF
 }
 
-median() {
-    tr ' ' '\n' | sed '/^$/d' | sort -g \
-        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-
 # --- 1. wrk ------------------------------------------------------------------
 if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
 
-base=$(free_port)
+read -r base _ <<<"$(bench_free_ports 1)"
 conf on "$workers" "$base" >"$work/nginx.conf"
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log"
-sleep 0.5
+bench_start "$work/nginx.conf"
+bench_wait_port $((base + 2))
 
 cat >"$work/post.lua" <<LUA
 local f = assert(io.open("$work/body.json", "rb"))
@@ -139,71 +120,35 @@ done
 
 echo "== wrk: 1 KB bodies, $workers worker(s), $conns connections, $keys keys"
 printf '%-28s %12s\n' variant "req/s(med)"
-printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | median)"
-printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | median)"
+printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | bench_median)"
+printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | bench_median)"
 printf 'paired ratio (median of %d rounds): %.3f (goal >= 0.97)\n' \
-    "$rounds" "$(echo "$ratios" | median)"
+    "$rounds" "$(echo "$ratios" | bench_median)"
 curl -s "http://127.0.0.1:$((base + 2))/metrics" \
     | awk '/^azoai_token_limit_(keys|evictions_total)\{zone="team"\}/ {
                printf "zone team (1 MB): %s %s\n", $1, $2 }'
 
-if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
-    echo "error.log has alerts" >&2
-    exit 1
-fi
-
-kill "$(cat "$work/nginx.pid")"
+bench_no_alerts
+bench_stop
 fi
 sleep 1
 
 # --- 2. callgrind --------------------------------------------------------------
 
-base=$(free_port)
+read -r base _ <<<"$(bench_free_ports 1)"
 conf off 1 "$base" >"$work/cg.conf"
-
-cat >"$work/client.pl" <<'PERL'
-use strict;
-use warnings;
-use IO::Socket::INET;
-
-my ($port, $file, $n, $keys, $path) = @ARGV;
-open my $f, '<', $file or die "$file: $!";
-my $body = do { local $/; <$f> };
-my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die $!;
-
-for my $i (1 .. $n) {
-    print $s "POST $path HTTP/1.1\r\nHost: bench\r\n"
-        . "Content-Type: application/json\r\nX-Team: team-" . ($i % $keys)
-        . "\r\nContent-Length: " . length($body) . "\r\n\r\n$body";
-    my $buf = '';
-    while ($buf !~ /\r\n\r\n/) {
-        sysread($s, $buf, 65536, length $buf) or die "closed";
-    }
-    my ($head, $rest) = split /\r\n\r\n/, $buf, 2;
-    $head =~ /^HTTP\/1.1 200/ or die "not 200: $head";
-    my ($len) = $head =~ /Content-Length: (\d+)/i;
-    while (length $rest < $len) {
-        sysread($s, $rest, 65536, length $rest) or die "closed";
-    }
-}
-PERL
 
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     --toggle-collect=ngx_process_events_and_timers \
     /usr/sbin/nginx -p "$work" -c "$work/cg.conf" \
     >"$work/valgrind.log" 2>&1 &
-
-for _ in $(seq 100); do
-    perl -MIO::Socket::INET -e \
-        "exit !IO::Socket::INET->new('127.0.0.1:$((base + 2))')" && break
-    sleep 0.2
-done
+bench_wait_port $((base + 2))
 
 measure() {   # measure PORT -> "total lock" instructions
     local out
-    perl "$work/client.pl" "$1" "$work/body.json" 20 "$keys" "$path"
+    bench_post "$1" "$work/body.json" 20 "$keys" "$path"
     callgrind_control -z "$(cat "$work/nginx.pid")" >/dev/null 2>&1
-    perl "$work/client.pl" "$1" "$work/body.json" "$n" "$keys" "$path"
+    bench_post "$1" "$work/body.json" "$n" "$keys" "$path"
     callgrind_control -d "$(cat "$work/nginx.pid")" >/dev/null 2>&1
     out=$(ls -v "$work"/cg.out.* | tail -1)
     [[ -n ${CG_KEEP:-} ]] && mkdir -p "$CG_KEEP" && cp "$out" "$CG_KEEP/cg.$1"

@@ -14,10 +14,8 @@ set -euo pipefail
 so=${1:?usage: upload.sh MODULE_SO [SIZE_MB] [ROUNDS]}
 size_mb=${2:-100}
 rounds=${3:-3}
-work=$(mktemp -d -t azoai-upload.XXXXXX)
-trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; sleep 0.3; rm -rf "$work"' EXIT
-chmod 755 "$work"
-mkdir -p "$work/logs"
+. "$(dirname "$0")/lib.sh"
+bench_workdir upload
 
 # the file: fixed content, every 100th line with PII; the envelope
 perl -e '
@@ -78,20 +76,12 @@ http {
 }
 CONF
 
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -e "$work/logs/error.log"
-sleep 0.5
+bench_start "$work/nginx.conf"
+bench_wait_port 19112
 
-worker() {
-    pgrep -P "$(cat "$work/nginx.pid")" | head -1
-}
+kb() { bench_worker_kb "$1"; }
 
-kb() {
-    awk -v k="$1:" '$1 == k { print $2 }' "/proc/$(worker)/status"
-}
-
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
+median() { bench_median; }
 
 echo "file: $bytes bytes (multipart), 1% of lines with an e-mail address"
 
@@ -117,4 +107,4 @@ for port in 19111 19112; do
          "worker peak RSS growth $(( (hwm - rss0) / 1024 )) MB"
 done
 
-grep -E '\[(alert|crit|emerg)\]' "$work/logs/error.log" && exit 1 || true
+bench_no_alerts

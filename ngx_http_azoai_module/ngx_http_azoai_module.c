@@ -131,7 +131,7 @@ static ngx_command_t  ngx_http_azoai_commands[] = {
 
     { ngx_string("azoai_max_body_size"),
       NGX_HTTP_AZOAI_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_size_slot,
+      ngx_http_azoai_max_body_size,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_azoai_loc_conf_t, max_body_size),
       NULL },

@@ -160,6 +160,10 @@ char *ngx_http_azoai_merge_pii(ngx_conf_t *cf,
 char *ngx_http_azoai_pii_hash_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+/* ngx_http_azoai_size_conf.c */
+char *ngx_http_azoai_max_body_size(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
 /* ngx_http_azoai_metrics.c */
 char *ngx_http_azoai_metrics_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

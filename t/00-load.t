@@ -172,7 +172,9 @@ my @bad_directives = (
     ['azoai_unknown_deployment', 'azoai_unknown_deployment yes;',
      'invalid value "yes"'],
     ['azoai_max_body_size', 'azoai_max_body_size lots;',
-     '"azoai_max_body_size" directive invalid value'],
+     'invalid value "lots" in "azoai_max_body_size" directive, it must be '
+     . 'a size in bytes with an optional k, m or g suffix, such as 512k, '
+     . '8m or 1g'],
     ['azoai_invalid_body', 'azoai_invalid_body ignore;',
      'invalid value "ignore"'],
     ['azoai_pii', 'azoai_pii maybe;',

@@ -21,83 +21,28 @@ AzoaiTest::require_module();
 my $t = AzoaiTest->new;
 
 $t->write_catalog;
-$t->write_conf(<<'EOF');
+# small body buffers: bodies over 1k come from temp files
+my @SPOOLED = ('client_body_buffer_size 1k;', 'azoai on;');
+$t->write_conf(<<'EOF'
     azoai_catalog %%CATALOG%%;
     log_format store '$http_x_test_id decision=$azoai_decision '
                      'reason=$azoai_reason';
 
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        client_body_buffer_size 1k;
-        azoai on;
-        azoai_store deny;
-        access_log %%DIR%%/store.log store;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_OFF%%;
-        listen 127.0.0.1:%%PORT_OFF_H2%% http2;
-        client_body_buffer_size 1k;
-        azoai on;
-        azoai_store off;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PII%%;
-        listen 127.0.0.1:%%PORT_PII_H2%% http2;
-        client_body_buffer_size 1k;
-        azoai on;
-        azoai_store off;
-        azoai_pii on;
-        azoai_pii_types email;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_ALLOW%%;
-        listen 127.0.0.1:%%PORT_ALLOW_H2%% http2;
-        client_body_buffer_size 1k;
-        azoai on;
-        azoai_store allow;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_REPORT%%;
-        azoai on;
-        azoai_mode report;
-        azoai_store off;
-        access_log %%DIR%%/store.log store;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_DEFAULT%%;
-        azoai on;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
 EOF
+    . server_block(h2 => 1, directives => [@SPOOLED, 'azoai_store deny;',
+                   'access_log %%DIR%%/store.log store;'])
+    . server_block(port => 'off', h2 => 1,
+                   directives => [@SPOOLED, 'azoai_store off;'])
+    . server_block(port => 'pii', h2 => 1,
+                   directives => [@SPOOLED, 'azoai_store off;',
+                                  'azoai_pii on;', 'azoai_pii_types email;'])
+    . server_block(port => 'allow', h2 => 1,
+                   directives => [@SPOOLED, 'azoai_store allow;'])
+    . server_block(port => 'report',
+                   directives => ['azoai on;', 'azoai_mode report;',
+                                  'azoai_store off;',
+                                  'access_log %%DIR%%/store.log store;'])
+    . server_block(port => 'default', directives => ['azoai on;']));
 $t->start_upstream->start;
 
 my $V = '?api-version=2024-10-21';
@@ -119,13 +64,6 @@ sub req {
 sub chat { req($_[0], "deployments/chat-prod/chat/completions$V", $_[1],
                @_[2 .. $#_]) }
 sub resp { req($_[0], 'v1/responses', $_[1], @_[2 .. $#_]) }
-
-sub message {
-    my ($r) = @_;
-    my $j = json_decode($r->{body} // '') // {};
-    return ref $j eq 'HASH' && ref $j->{error} eq 'HASH'
-        ? $j->{error}{message} // '' : '';
-}
 
 # what the upstream receives
 sub upstream_body {
@@ -152,13 +90,14 @@ my $RESP = '{"model":"chat-prod","input":"hi"}';
 
 $t->expect_denied(chat('', "{\"store\":true,$MSG}"), 403,
                   'DataRetentionBlocked', 'deny: store true');
-like(message($t->request(chat('', "{\"store\":true,$MSG}"))),
+like(error_message($t->request(chat('', "{\"store\":true,$MSG}"))),
      qr/'store': true/, 'deny: the message says why');
 $t->expect_denied(chat('', "{$MSG, \"st\\u006fre\" : true }"), 403,
                   'DataRetentionBlocked', 'deny: an escaped key, last');
 $t->expect_denied(chat('', "{\"store\":true,\"store\":false,$MSG}"), 400,
                   'AmbiguousRequest', 'deny: store twice is ambiguous');
-like(message($t->request(chat('', "{\"store\":false,\"store\":false,$MSG}"))),
+like(error_message($t->request(
+         chat('', "{\"store\":false,\"store\":false,$MSG}"))),
      qr/'store' given more than once/, 'ambiguous: the message');
 
 $t->expect_allowed(chat('', "{\"store\":\"true\",$MSG}"),
@@ -171,7 +110,7 @@ $t->expect_allowed(chat('', "{\"metadata\":{\"store\":true},$MSG}"),
 
 $t->expect_denied(resp('', $RESP), 403, 'DataRetentionBlocked',
                   'deny: Responses API without store');
-like(message($t->request(resp('', $RESP))),
+like(error_message($t->request(resp('', $RESP))),
      qr/Responses API requests that do not say 'store': false/,
      'deny: the message names the default');
 $t->expect_denied(resp('', '{"store":"false","model":"chat-prod"}'), 403,

@@ -15,7 +15,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use IO::Socket::INET;
 use AzoaiTest;
 
 AzoaiTest::require_module();
@@ -23,25 +22,18 @@ AzoaiTest::require_module();
 my $t = AzoaiTest->new(workers => 1);
 
 $t->write_catalog;
-$t->write_conf(<<'EOF');
+$t->write_conf(<<'EOF'
     azoai_catalog %%CATALOG%%;
     azoai_deployment unbuffered gpt-4o 2024-11-20;
     azoai_deployment norestore gpt-4o 2024-11-20;
     log_format restore '$http_x_test_id $azoai_pii_count '
                        '$azoai_pii_restored $azoai_total_tokens';
 
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        azoai on;
-        azoai_pii on;
-        azoai_pii_action pseudonym;
-        azoai_pii_restore on;
-        access_log %%DIR%%/restore.log restore;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
+EOF
+    . server_block(h2 => 1, directives => [
+        'azoai on;', 'azoai_pii on;', 'azoai_pii_action pseudonym;',
+        'azoai_pii_restore on;', 'access_log %%DIR%%/restore.log restore;'],
+        locations => <<'EOF'));
         location /openai/deployments/unbuffered/ {
             proxy_buffering off;
             proxy_pass http://%%UPSTREAM%%;
@@ -50,7 +42,6 @@ $t->write_conf(<<'EOF');
             azoai_pii_restore off;
             proxy_pass http://%%UPSTREAM%%;
         }
-    }
 EOF
 $t->start_upstream;
 $t->start;
@@ -75,28 +66,8 @@ sub body {
 
 sub ask {
     my ($kind, %o) = @_;
-    my @h = (['Content-Type', 'application/json'],
-             ['X-Test-Response', $kind], ['X-Test-Id', $o{id} || $kind]);
-    my $path = $PATH{$o{at} || 'buffered'};
-    return $o{h2} ? curl_h2($t->port('h2'), method => 'POST',
-                            path => $path, headers => \@h, body => body())
-                  : scalar http_request($t->port, method => 'POST',
-                                        path => $path, headers => \@h,
-                                        body => body());
-}
-
-sub content_of_stream {
-    my ($body, $args) = @_;
-    my $text = '';
-    for my $data ($body =~ /^data: (.*)$/mg) {
-        next if $data eq '[DONE]';
-        my $j = json_decode($data);
-        my $d = $j->{choices}[0]{delta} || {};
-        $text .= $args ? ($d->{tool_calls} ? $d->{tool_calls}[0]{function}
-                                                 {arguments} : '')
-                       : ($d->{content} // '');
-    }
-    return $text;
+    return $t->ask_response($kind, path => $PATH{$o{at} || 'buffered'},
+                            body => body(), id => $o{id}, h2 => $o{h2});
 }
 
 # the upstream sees the pseudonyms, numbered per type, same value same n
@@ -129,11 +100,11 @@ for my $n (1, 2, 3) {
         is($r->{status}, 200, "$name: 200");
         is($r->{headers}{'transfer-encoding'}, 'chunked',
            "$name: chunked to HTTP/1.1");
-        is(content_of_stream($r->{body}), $TEXT, "$name: text restored");
+        is(sse_delta_text($r->{body}), $TEXT, "$name: text restored");
         like($r->{body}, qr/data: \[DONE\]\n\n\z/, "$name: [DONE] last");
 
         $r = ask("echo-args-$n", at => $at);
-        my $args = content_of_stream($r->{body}, 1);
+        my $args = sse_delta_text($r->{body}, 1);
         utf8::encode($args);
         my $a = eval { json_decode($args) } || {};
         is($a->{to}, $TEXT, "$name: tool arguments restored, JSON inside");
@@ -144,7 +115,7 @@ SKIP: {
     skip 'curl without HTTP/2', 3 unless curl_h2_available();
     $r = ask('echo-sse-2', h2 => 1);
     is($r->{status}, 200, 'HTTP/2 SSE: 200');
-    is(content_of_stream($r->{body}), $TEXT, 'HTTP/2 SSE: text restored');
+    is(sse_delta_text($r->{body}), $TEXT, 'HTTP/2 SSE: text restored');
     $r = ask('echo-json', h2 => 1);
     is(json_decode($r->{body})->{choices}[0]{message}{content}, $TEXT,
        'HTTP/2 JSON: restored');
@@ -160,27 +131,12 @@ is($line, 'logged 4 4 11',
 # time to first byte: the first event reaches the client while the
 # upstream waits before sending the rest
 
-unlink $t->dir . '/go';
 {
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port,
-                                  Timeout => 5) or die "connect: $!";
-    my $b = body();
-    print $s "POST $PATH{unbuffered} HTTP/1.1\r\nHost: x\r\n"
-        . "Content-Type: application/json\r\nX-Test-Response: echo-pause\r\n"
-        . "Connection: close\r\nContent-Length: " . length($b) . "\r\n\r\n$b";
-    my $got = '';
-    my $until = time + 4;
-    while ($got !~ /data: \{[^\n]*\n\n/ && time < $until) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        next unless select($rin, undef, undef, 0.1);
-        sysread($s, $got, 4096, length $got) or last;
-    }
-    ok(!-e $t->dir . '/go' && $got =~ /"content":"Mail"/,
+    my ($first, $waiting, $all) = $t->first_event_then_rest(
+        path => $PATH{unbuffered}, kind => 'echo-pause', body => body());
+    ok($waiting && $first =~ /"content":"Mail"/,
        'first event at the client before the upstream sent the second');
-    $t->write_file('go', '');
-    1 while sysread($s, $got, 4096, length $got);
-    like($got, qr/data: \[DONE\]/, 'then the rest of the stream');
+    like($all, qr/data: \[DONE\]/, 'then the rest of the stream');
 }
 
 $t->error_log_clean;

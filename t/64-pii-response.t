@@ -15,7 +15,6 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use IO::Socket::INET;
 use AzoaiTest;
 
 AzoaiTest::require_module();
@@ -23,7 +22,7 @@ AzoaiTest::require_module();
 my $t = AzoaiTest->new(workers => 1);
 
 $t->write_catalog;
-$t->write_conf(<<'EOF2');
+$t->write_conf(<<'EOF'
     azoai_catalog %%CATALOG%%;
     azoai_metrics_zone azoai 1m;
     azoai_deployment off gpt-4o 2024-11-20;
@@ -32,21 +31,13 @@ $t->write_conf(<<'EOF2');
     log_format resp '$http_x_test_id $azoai_pii_count $azoai_pii_restored '
                     '$azoai_pii_response_count $azoai_total_tokens';
 
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        azoai on;
-        azoai_pii on;
-        azoai_pii_types email phone;
-        azoai_pii_action pseudonym;
-        azoai_pii_action phone partial;
-        azoai_pii_restore on;
-        azoai_pii_response on;
-        access_log %%DIR%%/resp.log resp;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
+EOF
+    . server_block(h2 => 1, directives => [
+        'azoai on;', 'azoai_pii on;', 'azoai_pii_types email phone;',
+        'azoai_pii_action pseudonym;', 'azoai_pii_action phone partial;',
+        'azoai_pii_restore on;', 'azoai_pii_response on;',
+        'access_log %%DIR%%/resp.log resp;'],
+        locations => <<'EOF'));
         location = /metrics {
             azoai_metrics;
         }
@@ -62,8 +53,7 @@ $t->write_conf(<<'EOF2');
             azoai_mode report;
             proxy_pass http://%%UPSTREAM%%;
         }
-    }
-EOF2
+EOF
 $t->start_upstream;
 $t->start;
 
@@ -73,15 +63,8 @@ my $PII_JSON = $AzoaiTest::PII_JSON;
 
 sub ask {
     my ($kind, %o) = @_;
-    my @h = (['Content-Type', 'application/json'],
-             ['X-Test-Response', $kind], ['X-Test-Id', $o{id} || $kind],
-             @{$o{headers} || []});
-    my $path = '/openai/deployments/' . ($o{at} || 'chat-mini') . $API;
-    return $o{h2} ? scalar curl_h2($t->port('h2'), method => 'POST',
-                            path => $path, headers => \@h, body => $BODY)
-                  : scalar http_request($t->port, method => 'POST',
-                                        path => $path, headers => \@h,
-                                        body => $BODY);
+    return $t->ask_response($kind, %o, body => $BODY,
+        path => '/openai/deployments/' . ($o{at} || 'chat-mini') . $API);
 }
 
 my $CONTENT = 'Write to [EMAIL] or ann@example.com, call [PHONE:...0123].';
@@ -153,19 +136,6 @@ like($t->error_log, qr/compressed response cannot be scanned/,
 # and the token split at every offset), each event in two writes, with
 # buffering on and off, as text and as tool call arguments
 
-sub stream_text {
-    my ($body, $args) = @_;
-    my $text = '';
-    for my $data ($body =~ /^data: (.*)$/mg) {
-        next if $data eq '[DONE]';
-        my $d = (json_decode($data)->{choices} || [{}])->[0]{delta} || {};
-        $text .= $args ? ($d->{tool_calls} ? $d->{tool_calls}[0]{function}
-                                                 {arguments} : '')
-                       : ($d->{content} // '');
-    }
-    return $text;
-}
-
 for my $n (1, 2, 3) {
     for my $at ('chat-mini', 'unbuffered') {
         my $name = "SSE $n-byte pieces, $at";
@@ -173,13 +143,13 @@ for my $n (1, 2, 3) {
         is($r->{status}, 200, "$name: 200");
         is($r->{headers}{'transfer-encoding'}, 'chunked',
            "$name: chunked to HTTP/1.1");
-        is(stream_text($r->{body}), $CONTENT, "$name: masked, restored");
+        is(sse_delta_text($r->{body}), $CONTENT, "$name: masked, restored");
         like($r->{body}, qr/data: \[DONE\]\n\n\z/, "$name: [DONE] last");
         is($t->access_log_wait(qr/^sse$n$at /, 'resp.log'),
            "sse$n$at 1 1 2 ", "$name: \$azoai_pii_response_count 2");
 
         $r = ask("pii-args-$n", at => $at);
-        my $a = eval { json_decode(stream_text($r->{body}, 1)) } || {};
+        my $a = eval { json_decode(sse_delta_text($r->{body}, 1)) } || {};
         is($a->{to}, $CONTENT =~ s/\.$//r . '.',
            "$name: tool arguments masked, still JSON");
     }
@@ -189,34 +159,19 @@ SKIP: {
     skip 'curl without HTTP/2', 2 unless curl_h2_available();
     $r = ask('pii-sse-2', h2 => 1);
     is($r->{status}, 200, 'HTTP/2 SSE: 200');
-    is(stream_text($r->{body}), $CONTENT, 'HTTP/2 SSE: masked, restored');
+    is(sse_delta_text($r->{body}), $CONTENT, 'HTTP/2 SSE: masked, restored');
 }
 
 # time to first byte: the first event reaches the client while the
 # upstream waits before sending the rest
 
-unlink $t->dir . '/go';
 {
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port,
-                                  Timeout => 5) or die "connect: $!";
-    print $s "POST /openai/deployments/unbuffered$API HTTP/1.1\r\nHost: x\r\n"
-        . "Content-Type: application/json\r\nX-Test-Response: pii-pause\r\n"
-        . "X-Test-Id: pause\r\n"
-        . "Connection: close\r\nContent-Length: " . length($BODY)
-        . "\r\n\r\n$BODY";
-    my $got = '';
-    my $until = time + 4;
-    while ($got !~ /data: \{[^\n]*\n\n/ && time < $until) {
-        my $rin = '';
-        vec($rin, fileno($s), 1) = 1;
-        next unless select($rin, undef, undef, 0.1);
-        sysread($s, $got, 4096, length $got) or last;
-    }
-    ok(!-e $t->dir . '/go' && $got =~ /data: \{[^\n]*"content"/,
+    my ($first, $waiting, $all) = $t->first_event_then_rest(
+        path => "/openai/deployments/unbuffered$API", kind => 'pii-pause',
+        id => 'pause', body => $BODY);
+    ok($waiting && $first =~ /data: \{[^\n]*"content"/,
        'masking: first event at the client before the upstream sent more');
-    $t->write_file('go', '');
-    1 while sysread($s, $got, 4096, length $got);
-    like($got, qr/data: \[DONE\]/, 'then the rest of the stream');
+    like($all, qr/data: \[DONE\]/, 'then the rest of the stream');
 }
 
 # the metrics: the sums of the variables over the requests above

@@ -11,7 +11,8 @@
 # reaches a log (at debug level) or a header.  A compressed response is
 # passed and counted without masking, refused with it.
 #
-# The upstream is a stand-in of this file: X-Hostile names the response.
+# The upstream is a scripted stand-in (AzoaiUpstream): X-Hostile names
+# the response.
 
 use strict;
 use warnings;
@@ -21,18 +22,15 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use IO::Socket::INET;
 use IO::Compress::Gzip qw(gzip $GzipError);
-use POSIX ();
-use Time::HiRes qw(sleep time);
 use AzoaiTest;
+use AzoaiUpstream qw(sse_head json_response);
 
 AzoaiTest::require_module();
 
 my $t = AzoaiTest->new(workers => 1, error_log_level => 'debug');
 
-my $up = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                               Proto => 'tcp', Listen => 64, ReuseAddr => 1)
-    or die "listen: $!";
-my $UP = '127.0.0.1:' . $up->sockport;
+my $up = AzoaiUpstream->new(header => 'X-Hostile');
+my $UP = $up->addr;
 
 $t->write_catalog;
 $t->write_conf(<<"EOF");
@@ -83,68 +81,11 @@ my $MB10 = 10 * 1024 * 1024;
 # responses: a list of writes, [pause] before each write after the first
 my %RESPONSE;
 
-sub sse_head {
-    return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-        . "Connection: close\r\n\r\n";
-}
-
-sub json_response {
-    my ($body, @extra) = @_;
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        . join('', map { "$_\r\n" } @extra)
-        . 'Content-Length: ' . length($body) . "\r\nConnection: close\r\n\r\n"
-        . $body;
-}
-
 sub chunk {
     my ($text, $idx) = @_;
     $text =~ s/(["\\])/\\$1/g;
     return 'data: {"object":"chat.completion.chunk","choices":[{"index":'
         . ($idx // 0) . ',"delta":{"content":"' . $text . '"}}]}' . "\n\n";
-}
-
-sub upstream {
-    my $pid = fork // die "fork: $!";
-    return $pid if $pid;
-    setpgrp(0, 0);
-    $SIG{PIPE} = 'IGNORE';
-    $SIG{CHLD} = 'IGNORE';
-    while (1) {
-        my $c = $up->accept or next;
-        my $kid = fork;
-        if (defined $kid && $kid == 0) {
-            eval { serve($c) };
-            POSIX::_exit(0);
-        }
-        close $c;
-    }
-}
-
-sub serve {
-    my ($c) = @_;
-    my $buf = '';
-    binmode $c;
-    while (index($buf, "\r\n\r\n") < 0) {
-        sysread($c, $buf, 65536, length $buf) or return;
-    }
-    my ($len) = $buf =~ /\r\nContent-Length:\s*(\d+)/i;
-    my ($name) = $buf =~ /\r\nX-Hostile:\s*(\S+)/i;
-    while (length($buf) < index($buf, "\r\n\r\n") + 4 + ($len || 0)) {
-        sysread($c, $buf, 65536, length $buf) or return;
-    }
-    my $w = $RESPONSE{$name || ''} || [json_response('{}')];
-    for my $i (0 .. $#$w) {
-        my $p = $w->[$i];
-        if (ref $p) {
-            sleep $$p;
-            next;
-        }
-        while (length $p) {
-            my $n = syswrite($c, $p) // return;
-            substr($p, 0, $n, '');
-        }
-    }
-    close $c;
 }
 
 # --- the client side ------------------------------------------------------
@@ -387,11 +328,8 @@ for my $k (@SSE_CUTS) {
     $RESPONSE{gzip_body} = $z;
 }
 
-my $up_pid = upstream();
-close $up;
+$up->start(\%RESPONSE);
 $t->start;
-
-END { kill 'TERM', -$up_pid if $up_pid; }
 
 my @pids = $t->worker_pids;
 

@@ -37,117 +37,33 @@ $t->write_catalog(<<'EOF');
 }
 EOF
 
-$t->write_conf(<<'EOF');
-    log_format uploads '$azoai_pii_opaque $azoai_reason $azoai_pii_count';
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        azoai on;
-        azoai_catalog %%CATALOG%%;
-        client_body_buffer_size 1k;
-        client_max_body_size 20m;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PII%%;
-        listen 127.0.0.1:%%PORT_PII_H2%% http2;
-        azoai on;
-        azoai_pii on;
-        azoai_catalog %%CATALOG%%;
-        client_body_buffer_size 1k;
-        client_max_body_size 20m;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PII_BLOCK%%;
-        azoai on;
-        azoai_pii on;
-        azoai_pii_action email block;
-        azoai_catalog %%CATALOG%%;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PII_PASS%%;
-        azoai on;
-        azoai_pii on;
-        azoai_pii_opaque pass;
-        azoai_catalog %%CATALOG%%;
-        access_log %%DIR%%/uploads.log uploads;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PII_REPORT%%;
-        azoai on;
-        azoai_mode report;
-        azoai_pii on;
-        azoai_catalog %%CATALOG%%;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_TEAM%%;
-        azoai on;
-        azoai_catalog %%CATALOG%%;
-        azoai_allow_deployments team-a-* emb;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_OPEN%%;
-        azoai on;
-        azoai_catalog %%CATALOG%%;
-        azoai_unknown_deployment allow;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_REPORT%%;
-        azoai on;
-        azoai_mode report;
-        azoai_catalog %%CATALOG%%;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT_PASS%%;
-        azoai on;
-        azoai_invalid_body pass;
-        azoai_catalog %%CATALOG%%;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-EOF
+my @ON = ('azoai on;', 'azoai_catalog %%CATALOG%%;');
+# small body buffers: uploads over 1k come from temp files
+my @SPOOLED = ('client_body_buffer_size 1k;', 'client_max_body_size 20m;');
+$t->write_conf("    log_format uploads '\$azoai_pii_opaque \$azoai_reason "
+               . "\$azoai_pii_count';\n\n"
+    . server_block(h2 => 1, directives => [@ON, @SPOOLED])
+    . server_block(port => 'pii', h2 => 1,
+                   directives => [@ON, 'azoai_pii on;', @SPOOLED])
+    . server_block(port => 'pii_block',
+                   directives => [@ON, 'azoai_pii on;',
+                                  'azoai_pii_action email block;'])
+    . server_block(port => 'pii_pass',
+                   directives => [@ON, 'azoai_pii on;',
+                                  'azoai_pii_opaque pass;',
+                                  'access_log %%DIR%%/uploads.log uploads;'])
+    . server_block(port => 'pii_report',
+                   directives => [@ON, 'azoai_mode report;',
+                                  'azoai_pii on;'])
+    . server_block(port => 'team',
+                   directives => [@ON,
+                                  'azoai_allow_deployments team-a-* emb;'])
+    . server_block(port => 'open',
+                   directives => [@ON, 'azoai_unknown_deployment allow;'])
+    . server_block(port => 'report',
+                   directives => [@ON, 'azoai_mode report;'])
+    . server_block(port => 'pass',
+                   directives => [@ON, 'azoai_invalid_body pass;']));
 $t->start_upstream->start;
 
 my $B = '----azoaiBoundary7MA4YWxkTrZu0gW';
@@ -204,13 +120,6 @@ sub batch {
     return join("\n", @_) . "\n";
 }
 
-sub message {
-    my ($r) = @_;
-    my $j = json_decode($r->{body} // '') // {};
-    return ref $j eq 'HASH' && ref $j->{error} eq 'HASH'
-        ? $j->{error}{message} // '' : '';
-}
-
 my $GOOD = batch(batch_line(1, 'chat-prod'), batch_line(2, 'chat-prod'),
                  batch_line(3, 'emb', url => '/v1/embeddings',
                             body => '{"model":"emb","input":"x"}'));
@@ -256,7 +165,7 @@ sub denied_line {
     my $req = files(upload_body('batch', $content), %o);
     $t->expect_denied($req, $status, $code, $name);
     my $r = $t->request($req);
-    like(message($r), qr/^line $line: /, "$name: the message names line "
+    like(error_message($r), qr/^line $line: /, "$name: the message names line "
          . $line);
     return $r;
 }
@@ -267,8 +176,9 @@ for my $via (undef, 'h2') {
                               batch_line(2, 'chat-preview')),
                         403, 'PreviewModelBlocked', 2,
                         "$how: a preview deployment on line 2", via => $via);
-    like(message($r), qr/chat-preview/, 'the message names the deployment');
-    like(message($r), qr/body model/, 'and where the line names it');
+    like(error_message($r), qr/chat-preview/,
+         'the message names the deployment');
+    like(error_message($r), qr/body model/, 'and where the line names it');
 }
 
 denied_line(batch(batch_line(1, 'nobody-knows')), 403, 'UnknownDeployment',
@@ -339,7 +249,7 @@ denied_line(batch(batch_line(1, 'team-a-chat'), batch_line(2, 'chat-prod')),
                       form(['data', $bad, 'blob']), via => $via);
         $t->expect_denied($req, 403, 'PreviewModelBlocked',
                           "$how: a preview deployment in a part's line");
-        like(message($t->request($req)), qr/^upload part line 3: /,
+        like(error_message($t->request($req)), qr/^upload part line 3: /,
              "$how: the message names the line of the part");
     }
     $t->expect_allowed(req('/openai/v1/uploads/upload_1/parts',
@@ -443,7 +353,7 @@ for my $name (sort keys %hostile) {
         $t->expect_denied($req, 400, 'InvalidBody',
                           ($via ? 'HTTP/2: ' : '') . $name);
     }
-    like(message($t->request(files($hostile{$name}))), qr/^multipart /,
+    like(error_message($t->request(files($hostile{$name}))), qr/^multipart /,
          "$name: the message says what is wrong with the envelope");
 }
 
@@ -504,14 +414,14 @@ for my $via (undef, 'h2') {
                               port => $port, via => $via));
     is_denial($r, 400, 'InvalidBody', "$how: a fine-tuning line that is not "
               . 'JSON');
-    like(message($r), qr/^line 2: /, "$how: the message names the line");
+    like(error_message($r), qr/^line 2: /, "$how: the message names the line");
 
     $t->expect_denied(files(upload_body('assistants', "%PDF-1.4 jane\@x.org",
                                         'doc.pdf'), port => $port,
                             via => $via),
                       403, 'UninspectableContent',
                       "$how: content that is not JSONL is not forwarded");
-    like(message($t->request(files(upload_body('assistants', '%PDF-1.4',
+    like(error_message($t->request(files(upload_body('assistants', '%PDF-1.4',
                                                'doc.pdf'),
                                    port => $port, via => $via))),
          qr/a file that is not JSONL .*azoai_pii_opaque pass/,

@@ -214,6 +214,19 @@ test_policy_reasons(void **state)
 
     check(&pc, "POST", "/openai/assistants" V, NULL, &d);
     expect(&d, AZOAI_PREVIEW_FEATURE, "Assistants API");
+}
+
+
+/* what the catalog says of the deployment: preview, retired, unknown */
+
+static void
+test_policy_models(void **state)
+{
+    azoai_decision_t     d;
+    azoai_policy_conf_t  pc;
+
+    memset(&pc, 0, sizeof(azoai_policy_conf_t));
+    pc.catalog = catalog;
 
     check(&pc, "POST", DEP "chat-prev/chat/completions" V, NULL, &d);
     expect(&d, AZOAI_PREVIEW_MODEL,
@@ -604,6 +617,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_policy_reasons),
+        cmocka_unit_test(test_policy_models),
         cmocka_unit_test(test_policy_switches),
         cmocka_unit_test(test_policy_names),
         cmocka_unit_test(test_policy_headers),

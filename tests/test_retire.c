@@ -281,7 +281,7 @@ static void
 test_policy_retires(void **state)
 {
     char                 err[256];
-    azoai_catalog_t     *c, *c2;
+    azoai_catalog_t     *c;
     azoai_decision_t     d;
     azoai_policy_conf_t  pc;
 
@@ -339,12 +339,35 @@ test_policy_retires(void **state)
                                   &d);
     assert_int_equal(d.reason, AZOAI_PREVIEW_MODEL);
 
-    /* a name that carries its version, not a catalog deployment */
-    c2 = load("{\"models\":{\"gpt-4o\":{"
-              "\"2024-05-13\":{\"status\":\"ga\",\"retires\":\"2026-03-31\"},"
-              "\"2024-11-20\":\"ga\"}}}", err, sizeof(err));
-    assert_non_null(c2);
-    pc.catalog = c2;
+    /* the system clock when the policy has none: 2026-03-31 is past */
+    pc.now = NULL;
+    azoai_decision_init(&d);
+    azoai_policy_check_deployment(&pc, S("a-old"), AZOAI_DEP_PATH, "path",
+                                  &d);
+    assert_int_equal(d.reason, time(NULL) >= RETIRES ? AZOAI_RETIRED_MODEL
+                                                     : AZOAI_ALLOW);
+
+    azoai_catalog_free(c);
+}
+
+
+/* a name that carries its version, not a catalog deployment */
+
+static void
+test_policy_retires_versioned_name(void **state)
+{
+    char                 err[256];
+    azoai_catalog_t     *c;
+    azoai_decision_t     d;
+    azoai_policy_conf_t  pc;
+
+    c = load("{\"models\":{\"gpt-4o\":{"
+             "\"2024-05-13\":{\"status\":\"ga\",\"retires\":\"2026-03-31\"},"
+             "\"2024-11-20\":\"ga\"}}}", err, sizeof(err));
+    assert_non_null(c);
+
+    memset(&pc, 0, sizeof(pc));
+    pc.catalog = c;
     pc.now = now;
     fake_now = RETIRES - 1;
     azoai_decision_init(&d);
@@ -375,17 +398,6 @@ test_policy_retires(void **state)
     assert_int_equal(d.reason, AZOAI_ALLOW);
     assert_true(d.retires == 0);
 
-    pc.catalog = c;
-    azoai_catalog_free(c2);
-
-    /* the system clock when the policy has none: 2026-03-31 is past */
-    pc.now = NULL;
-    azoai_decision_init(&d);
-    azoai_policy_check_deployment(&pc, S("a-old"), AZOAI_DEP_PATH, "path",
-                                  &d);
-    assert_int_equal(d.reason, time(NULL) >= RETIRES ? AZOAI_RETIRED_MODEL
-                                                     : AZOAI_ALLOW);
-
     azoai_catalog_free(c);
 }
 
@@ -399,6 +411,7 @@ main(void)
         cmocka_unit_test(test_catalog_retires_errors),
         cmocka_unit_test(test_catalog_each_retiring),
         cmocka_unit_test(test_policy_retires),
+        cmocka_unit_test(test_policy_retires_versioned_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

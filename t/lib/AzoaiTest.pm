@@ -45,10 +45,15 @@ package AzoaiTest;
 #          upstream_count, upstream_requests(from), request(spec),
 #          expect_denied(spec, status, code, name),
 #          expect_allowed(spec, name, body =>, decision =>, status =>),
-#          set_env(NAME => value), valgrind_errors, worker_rss.
+#          set_env(NAME => value), valgrind_errors, worker_rss,
+#          ask_response(kind, path =>, body =>, ...),
+#          first_event_then_rest(path =>, kind =>, body =>, id =>).
 # Exported: http_request, http_send_raw, build_request, curl_h2,
 #          curl_h2_available, json_decode, json_encode, is_denial,
-#          http_pipeline, h2_session.
+#          http_pipeline, h2_session, server_block, sse_delta_text,
+#          error_message.
+# t/lib/AzoaiUpstream.pm: a scripted stand-in upstream (exact writes,
+# pauses) for responses the recording upstream does not make.
 #
 # env: variables (LD_PRELOAD, ...) set for the NGINX processes the
 # harness starts (the master; forked workers inherit what the master
@@ -1696,6 +1701,98 @@ END {
     }
     @INSTANCES = ();
     $? = $status;
+}
+
+# --- shared pieces of test files -------------------------------------------
+
+push @EXPORT, qw(server_block sse_delta_text error_message);
+
+# A server{} block for write_conf: listens on the port named PORT ('main',
+# the default, is %%PORT%%; 'off' is %%PORT_OFF%%), and on PORT_h2 with
+# HTTP/2 when h2 => 1; then the directives (a list of lines), a location
+# / that proxies to the recording upstream, and the text of locations.
+sub server_block {
+    my (%o) = @_;
+    my $name = $o{port} // 'main';
+    my $p = $name eq 'main' ? 'PORT' : 'PORT_' . uc $name;
+    my $s = "    server {\n        listen 127.0.0.1:%%$p%%;\n";
+
+    $s .= "        listen 127.0.0.1:%%${p}_H2%% http2;\n" if $o{h2};
+    $s .= join '', map { "        $_\n" } @{$o{directives} || []};
+    $s .= "\n        location / {\n"
+        . "            proxy_pass http://%%UPSTREAM%%;\n        }\n";
+    $s .= $o{locations} // '';
+    return $s . "    }\n";
+}
+
+# The text a chat completions event stream carries in choice 0's deltas:
+# the content, or with ARGS the first tool call's arguments.
+sub sse_delta_text {
+    my ($body, $args) = @_;
+    my $text = '';
+
+    for my $data ($body =~ /^data: (.*)$/mg) {
+        next if $data eq '[DONE]';
+        my $d = (json_decode($data)->{choices} || [{}])->[0]{delta} || {};
+        $text .= $args ? ($d->{tool_calls} ? $d->{tool_calls}[0]{function}
+                                                 {arguments} : '')
+                       : ($d->{content} // '');
+    }
+    return $text;
+}
+
+# The message of an Azure-shaped error body, '' if there is none.
+sub error_message {
+    my ($r) = @_;
+    my $j = json_decode($r->{body} // '') // {};
+    return ref $j eq 'HASH' && ref $j->{error} eq 'HASH'
+        ? $j->{error}{message} // '' : '';
+}
+
+# POSTs BODY to PATH asking the recording upstream for the response KIND
+# (X-Test-Response), X-Test-Id ID (default KIND); over HTTP/2 (curl, port
+# 'h2') with h2 => 1.  Returns the response.
+sub ask_response {
+    my ($self, $kind, %o) = @_;
+    my @h = (['Content-Type', 'application/json'],
+             ['X-Test-Response', $kind], ['X-Test-Id', $o{id} || $kind],
+             @{$o{headers} || []});
+    my %req = (method => 'POST', path => $o{path}, headers => \@h,
+               body => $o{body});
+
+    return $o{h2} ? scalar curl_h2($self->port('h2'), %req)
+                  : scalar http_request($self->port, %req);
+}
+
+# Time to first byte of a stream whose upstream waits (a "-pause" KIND
+# holds the rest until DIR/go exists): POSTs BODY to PATH, reads until
+# the first event is in (4 s at most), then writes DIR/go and reads the
+# rest.  Returns what came before DIR/go, whether DIR/go was still absent
+# then, and everything the client got.
+sub first_event_then_rest {
+    my ($self, %o) = @_;
+    my $go = "$self->{dir}/go";
+    unlink $go;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $self->port,
+                                  Timeout => 5) or die "connect: $!";
+    print $s "POST $o{path} HTTP/1.1\r\nHost: x\r\n"
+        . "Content-Type: application/json\r\nX-Test-Response: $o{kind}\r\n"
+        . (defined $o{id} ? "X-Test-Id: $o{id}\r\n" : '')
+        . "Connection: close\r\nContent-Length: " . length($o{body})
+        . "\r\n\r\n$o{body}";
+    my $got = '';
+    my $until = time + 4;
+    while ($got !~ /data: \{[^\n]*\n\n/ && time < $until) {
+        my $rin = '';
+        vec($rin, fileno($s), 1) = 1;
+        next unless select($rin, undef, undef, 0.1);
+        sysread($s, $got, 4096, length $got) or last;
+    }
+    my ($first, $waiting) = ($got, !-e $go);
+    $self->write_file('go', '');
+    1 while sysread($s, $got, 4096, length $got);
+    close $s;
+    return ($first, $waiting, $got);
 }
 
 1;

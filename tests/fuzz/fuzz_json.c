@@ -51,6 +51,8 @@ typedef struct {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int fuzz_json_visit(void *data, const azoai_json_value_t *v);
+static void fuzz_json_check_closing(fuzz_json_ctx_t *ctx,
+    const azoai_json_value_t *v);
 static void fuzz_json_check_path(fuzz_json_ctx_t *ctx,
     const azoai_json_value_t *v);
 static void fuzz_json_check_string(fuzz_json_ctx_t *ctx,
@@ -147,17 +149,7 @@ fuzz_json_visit(void *data, const azoai_json_value_t *v)
     }
 
     if (v->closing) {
-        fuzz_json_assert(v->type == AZOAI_JSON_OBJECT
-                         || v->type == AZOAI_JSON_ARRAY);
-        fuzz_json_assert(ctx->depth > 0);
-
-        ctx->depth--;
-
-        fuzz_json_assert(ctx->types[ctx->depth] == v->type);
-        fuzz_json_assert(ctx->starts[ctx->depth] == v->offset);
-        fuzz_json_assert(v->raw.len >= 2);
-        fuzz_json_assert(v->raw.data[v->raw.len - 1]
-                         == (v->type == AZOAI_JSON_OBJECT ? '}' : ']'));
+        fuzz_json_check_closing(ctx, v);
     }
 
     fuzz_json_check_path(ctx, v);
@@ -212,6 +204,25 @@ fuzz_json_visit(void *data, const azoai_json_value_t *v)
     }
 
     return 0;
+}
+
+
+/* a closing value ends the container on top of the stack kept here */
+
+static void
+fuzz_json_check_closing(fuzz_json_ctx_t *ctx, const azoai_json_value_t *v)
+{
+    fuzz_json_assert(v->type == AZOAI_JSON_OBJECT
+                     || v->type == AZOAI_JSON_ARRAY);
+    fuzz_json_assert(ctx->depth > 0);
+
+    ctx->depth--;
+
+    fuzz_json_assert(ctx->types[ctx->depth] == v->type);
+    fuzz_json_assert(ctx->starts[ctx->depth] == v->offset);
+    fuzz_json_assert(v->raw.len >= 2);
+    fuzz_json_assert(v->raw.data[v->raw.len - 1]
+                     == (v->type == AZOAI_JSON_OBJECT ? '}' : ']'));
 }
 
 

@@ -32,6 +32,11 @@ static int fuzz_inside(const azoai_str_t *s, const u_char *data,
     size_t size, fuzz_chunk_t *chunks);
 static size_t fuzz_line(const u_char **p, const u_char *end,
     azoai_str_t *line);
+static azoai_catalog_t *fuzz_route_catalog(void);
+static void fuzz_route_request(const uint8_t *data, size_t size,
+    azoai_request_t *req, azoai_policy_conf_t *pc);
+static void fuzz_route_check_decision(const azoai_route_t *route,
+    const azoai_decision_t *d);
 
 
 static const char  fuzz_catalog_json[] =
@@ -128,19 +133,12 @@ fuzz_line(const u_char **p, const u_char *end, azoai_str_t *line)
 }
 
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* the catalog of fuzz_catalog_json, loaded once */
+
+static azoai_catalog_t *
+fuzz_route_catalog(void)
 {
-    char                 err[256];
-    const char          *m;
-    azoai_str_t          uri;
-    const u_char        *p, *end, *q;
-    fuzz_chunk_t        *chunks;
-    azoai_alloc_t        a;
-    azoai_route_t        route;
-    azoai_request_t      req;
-    azoai_decision_t     d;
-    azoai_policy_conf_t  pc;
+    char  err[256];
 
     if (fuzz_catalog == NULL) {
         fuzz_catalog = azoai_catalog_create();
@@ -155,37 +153,95 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    if (size == 0) {
-        return 0;
-    }
+    return fuzz_catalog;
+}
 
-    memset(&req, 0, sizeof(azoai_request_t));
-    memset(&pc, 0, sizeof(azoai_policy_conf_t));
 
-    pc.catalog = fuzz_catalog;
-    pc.allow_preview_api = data[0] & 1;
-    pc.allow_unknown = (data[0] >> 1) & 1;
-    req.header_repeated = (data[0] >> 2) & 1;
+/*
+ * the input: a flags byte (preview API allowed, unknown deployments
+ * allowed, a repeated header), then one line each of method, URI,
+ * spillover, image deployment, evals and copy checkpoints
+ */
+
+static void
+fuzz_route_request(const uint8_t *data, size_t size, azoai_request_t *req,
+    azoai_policy_conf_t *pc)
+{
+    azoai_str_t    uri;
+    const u_char  *p, *end, *q;
+
+    memset(req, 0, sizeof(azoai_request_t));
+    memset(pc, 0, sizeof(azoai_policy_conf_t));
+
+    pc->catalog = fuzz_route_catalog();
+    pc->allow_preview_api = data[0] & 1;
+    pc->allow_unknown = (data[0] >> 1) & 1;
+    req->header_repeated = (data[0] >> 2) & 1;
 
     p = data + 1;
     end = data + size;
 
-    fuzz_line(&p, end, &req.method);
+    fuzz_line(&p, end, &req->method);
     fuzz_line(&p, end, &uri);
-    fuzz_line(&p, end, &req.spillover);
-    fuzz_line(&p, end, &req.image_deployment);
-    fuzz_line(&p, end, &req.evals);
-    fuzz_line(&p, end, &req.copy_checkpoints);
+    fuzz_line(&p, end, &req->spillover);
+    fuzz_line(&p, end, &req->image_deployment);
+    fuzz_line(&p, end, &req->evals);
+    fuzz_line(&p, end, &req->copy_checkpoints);
 
     q = uri.len ? memchr(uri.data, '?', uri.len) : NULL;
 
-    req.path.data = uri.data;
-    req.path.len = q ? (size_t) (q - uri.data) : uri.len;
+    req->path.data = uri.data;
+    req->path.len = q ? (size_t) (q - uri.data) : uri.len;
 
     if (q) {
-        req.args.data = q + 1;
-        req.args.len = uri.data + uri.len - (q + 1);
+        req->args.data = q + 1;
+        req->args.len = uri.data + uri.len - (q + 1);
     }
+}
+
+
+/* the decision fits the route; its message is printable, JSON-safe */
+
+static void
+fuzz_route_check_decision(const azoai_route_t *route,
+    const azoai_decision_t *d)
+{
+    const char  *m;
+
+    if (d->reason >= AZOAI_REASON_N
+        || d->status != azoai_reason_status(d->reason)
+        || (!route->azure && d->reason != AZOAI_ALLOW)
+        || (route->ambiguous && d->reason != AZOAI_AMBIGUOUS)
+        || (d->reason == AZOAI_ALLOW && d->message[0] != '\0'))
+    {
+        abort();
+    }
+
+    for (m = d->message; *m; m++) {
+        if ((u_char) *m < 0x20 || (u_char) *m >= 0x7f || *m == '"'
+            || *m == '\\')
+        {
+            abort();
+        }
+    }
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_chunk_t        *chunks;
+    azoai_alloc_t        a;
+    azoai_route_t        route;
+    azoai_request_t      req;
+    azoai_decision_t     d;
+    azoai_policy_conf_t  pc;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    fuzz_route_request(data, size, &req, &pc);
 
     chunks = NULL;
     a.alloc = fuzz_alloc;
@@ -205,23 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     azoai_policy_check_route(&pc, &req, &route, &d);
-
-    if (d.reason >= AZOAI_REASON_N
-        || d.status != azoai_reason_status(d.reason)
-        || (!route.azure && d.reason != AZOAI_ALLOW)
-        || (route.ambiguous && d.reason != AZOAI_AMBIGUOUS)
-        || (d.reason == AZOAI_ALLOW && d.message[0] != '\0'))
-    {
-        abort();
-    }
-
-    for (m = d.message; *m; m++) {
-        if ((u_char) *m < 0x20 || (u_char) *m >= 0x7f || *m == '"'
-            || *m == '\\')
-        {
-            abort();
-        }
-    }
+    fuzz_route_check_decision(&route, &d);
 
     /* a body name through the same checks */
     azoai_policy_check_deployment(&pc, req.spillover.data,

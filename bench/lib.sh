@@ -1,0 +1,204 @@
+# Shared setup of the bench scripts; sourced, not run:
+#
+#   here=$(cd "$(dirname "$0")" && pwd)
+#   . "$here/lib.sh"
+#
+# bench_bodies             $bodies: BODIES, or those gen-bodies.pl writes
+#                          into build/bench-bodies
+# bench_workdir NAME       $work: a fresh temp dir (logs/ in it, readable
+#                          by the workers), removed at exit after NGINX
+#                          and the stand-in upstream are stopped (KEEP=1
+#                          keeps it and leaves them running)
+# bench_free_ports N       N free 127.0.0.1 ports, held together while
+#                          they are picked (other benchmarks run too)
+# bench_conf_main SO [DIRECTIVE...]
+#                          the main context: load_module, the pid file and
+#                          error log in $work (level BENCH_LOG_LEVEL, warn),
+#                          the directives given, events{} (BENCH_CONNS)
+# bench_conf_http [BUFFER] the http{} lines every benchmark has: no access
+#                          log, temp paths in $work, the body buffer size
+#                          (default 128k)
+# bench_conf_backend PORT [KEEPALIVE]
+#                          upstream "backend" at PORT (keepalive 8)
+# bench_conf_pair PLAIN_LISTEN AZOAI_LISTEN
+#                          the two servers every comparison has: plain
+#                          proxy_pass to backend, and the same with the GA
+#                          check and PII masking (deployment chat-prod)
+# bench_conf_standin PORT [BODY [TYPE]]
+#                          a server answering 200 with BODY (JSON with
+#                          usage) to everything, as TYPE if given (NGINX's
+#                          default, text/plain, otherwise)
+# bench_start_standin PORT [BODY]
+#                          the stand-in upstream in its own NGINX, in
+#                          $work/up, never measured with the gateway
+# bench_start CONF         starts NGINX on CONF (it daemonizes)
+# bench_wait_port PORT     waits up to 60 s for PORT to accept (NGINX under
+#                          valgrind starts slowly); fails with the logs
+# bench_stop               stops the NGINX of $work/nginx.pid, waits for it
+# bench_median             the median of numbers on stdin (spaces or lines)
+# bench_worker_kb FIELD    a /proc status field (VmRSS, VmHWM) of the
+#                          first worker, in kB
+# bench_no_alerts          fails when the error log has alert/crit/emerg
+# bench_post PORT FILE N [KEYS [PATH]]
+#                          N keep-alive POSTs of FILE (bench/client.pl);
+#                          a non-200 answer ends the run
+# bench_cg_total FILE      the program total of a callgrind profile
+
+BENCH_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCH_PATH="/openai/deployments/chat-prod/chat/completions"
+BENCH_PATH+="?api-version=2024-10-21"
+BENCH_STANDIN_BODY='{"id":"x","usage":{"prompt_tokens":1}}'
+
+bench_bodies() {
+    if [[ -n ${BODIES:-} ]]; then
+        bodies=$BODIES
+    else
+        bodies=$BENCH_LIB/../build/bench-bodies
+        perl "$BENCH_LIB/gen-bodies.pl" "$bodies"
+    fi
+}
+
+bench_cleanup() {
+    local f
+    [[ -n ${KEEP:-} ]] && { echo "files kept in $work" >&2; return; }
+    for f in "$work/nginx.pid" "$work/up/nginx.pid"; do
+        [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
+    done
+    sleep 0.5
+    rm -rf "$work"
+}
+
+bench_workdir() {
+    work=$(mktemp -d -t "azoai-$1.XXXXXX")
+    trap bench_cleanup EXIT
+    chmod 755 "$work"   # the workers run as nobody when this runs as root
+    mkdir -p "$work/logs"
+}
+
+bench_free_ports() {
+    perl -MIO::Socket::INET -e \
+        'print join " ", map { $_->sockport } map {
+             IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1")
+         } 1 .. $ARGV[0]' "$1"
+}
+
+bench_conf_main() {
+    local so=$1
+    shift
+    echo "load_module $so;"
+    [[ $# -gt 0 ]] && printf '%s\n' "$@"
+    echo "pid $work/nginx.pid;"
+    echo "error_log $work/logs/error.log ${BENCH_LOG_LEVEL:-warn};"
+    echo "events { worker_connections ${BENCH_CONNS:-64}; }"
+}
+
+bench_conf_http() {
+    cat <<CONF
+    access_log off;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    client_body_buffer_size ${1:-128k};
+CONF
+}
+
+bench_conf_backend() {
+    echo "    upstream backend { server 127.0.0.1:$1; keepalive ${2:-8}; }"
+}
+
+bench_conf_pair() {
+    cat <<CONF
+    server {
+        listen 127.0.0.1:$1;
+        location / {
+            proxy_http_version 1.1; proxy_set_header Connection "";
+            proxy_pass http://backend;
+        }
+    }
+    server {
+        listen 127.0.0.1:$2;
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
+        location / {
+            azoai on;
+            azoai_pii on;
+            proxy_http_version 1.1; proxy_set_header Connection "";
+            proxy_pass http://backend;
+        }
+    }
+CONF
+}
+
+bench_conf_standin() {
+    echo "    server {"
+    echo "        listen 127.0.0.1:$1;"
+    [[ -n ${3:-} ]] && echo "        default_type $3;"
+    echo "        location / { return 200 '${2:-$BENCH_STANDIN_BODY}'; }"
+    echo "    }"
+}
+
+bench_start_standin() {
+    mkdir -p "$work/up/logs"
+    cat >"$work/up/nginx.conf" <<CONF
+master_process off;
+daemon on;
+pid $work/up/nginx.pid;
+error_log $work/up/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/up/body;
+$(bench_conf_standin "$@")
+}
+CONF
+    /usr/sbin/nginx -p "$work/up" -c "$work/up/nginx.conf"
+    bench_wait_port "$1"
+}
+
+bench_start() {
+    /usr/sbin/nginx -p "$work" -c "$1" -e "$work/logs/error.log"
+}
+
+bench_wait_port() {
+    local _
+    for _ in $(seq 300); do
+        perl -MIO::Socket::INET -e \
+            "exit !IO::Socket::INET->new('127.0.0.1:$1')" && return 0
+        sleep 0.2
+    done
+    echo "$(basename "$0"): nothing listens on port $1" >&2
+    tail -5 "$work"/*.log "$work/logs/error.log" >&2 || true
+    exit 1
+}
+
+bench_stop() {
+    local pid
+    pid=$(cat "$work/nginx.pid")
+    kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+bench_median() {
+    tr ' ' '\n' | sed '/^$/d' | sort -g \
+        | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+bench_worker_kb() {
+    local w
+    w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+    awk -v k="$1:" '$1 == k {print $2}' "/proc/$w/status"
+}
+
+bench_no_alerts() {
+    if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$work/logs/error.log"; then
+        echo "error.log has alerts" >&2
+        exit 1
+    fi
+}
+
+bench_post() {
+    perl "$BENCH_LIB/client.pl" "$@"
+}
+
+bench_cg_total() {
+    callgrind_annotate "$1" 2>/dev/null \
+        | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+}
