@@ -50,6 +50,13 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
+    if (ctx->route.upload && !ctx->route.upload_part
+        && ngx_http_azoai_upload_spooled(r))
+    {
+        /* a file in a temp file is read block by block, not gathered */
+        return ngx_http_azoai_inspect_upload_file(r, alcf, ctx);
+    }
+
     if (ngx_http_azoai_gather_body(r, &body, &copied) != NGX_OK) {
         return NGX_ERROR;
     }
