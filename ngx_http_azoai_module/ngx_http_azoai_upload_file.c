@@ -981,6 +981,8 @@ ngx_http_azoai_upfile_flush(ngx_http_azoai_upfile_t *u)
         return NGX_ERROR;
     }
 
+    /* as ngx_http_write_request_body() does: the caller moves on */
+    u->out->offset += n;
     u->out_len += n;
     u->olen = 0;
 
