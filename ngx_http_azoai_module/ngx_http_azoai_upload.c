@@ -131,11 +131,8 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_azoai_upload_mask(r, alcf, ctx, body, jr);
+    return rc == NGX_OK ? ngx_http_azoai_upload_mask(r, alcf, ctx, body, jr)
+                        : NGX_ERROR;
 }
 
 

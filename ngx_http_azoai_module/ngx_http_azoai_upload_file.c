@@ -82,6 +82,9 @@ struct ngx_http_azoai_upfile_s {
 };
 
 
+static ngx_http_azoai_upfile_t *ngx_http_azoai_upfile_create_ctx(
+    ngx_http_request_t *r, ngx_http_azoai_loc_conf_t *alcf,
+    ngx_http_azoai_ctx_t *ctx);
 static ngx_int_t ngx_http_azoai_upfile_envelope(ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_parse(ngx_http_azoai_upfile_t *u,
     u_char *p, size_t len);
@@ -116,14 +119,20 @@ static ngx_int_t ngx_http_azoai_upfile_replace(ngx_http_azoai_upfile_t *u);
 static void *ngx_http_azoai_upfile_palloc(void *pool, size_t size);
 
 
-/* the body is in a temp file, in part or whole */
+/*
+ * A file upload (not an upload part: those are read whole) whose body
+ * is in a temp file, in part or whole
+ */
 
 ngx_uint_t
-ngx_http_azoai_upload_spooled(ngx_http_request_t *r)
+ngx_http_azoai_upload_spooled(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx)
 {
     ngx_chain_t  *cl;
 
-    if (r->request_body == NULL) {
+    if (!ctx->route.upload || ctx->route.upload_part
+        || r->request_body == NULL)
+    {
         return 0;
     }
 
@@ -148,30 +157,15 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
 {
     ngx_int_t                 rc;
     ngx_str_t                 value;
-    ngx_chain_t              *cl;
     ngx_http_azoai_upfile_t  *u;
     azoai_multipart_part_t   *file, *purpose;
 
     static ngx_str_t  batch = ngx_string("batch");
 
-    u = ngx_pcalloc(r->pool, sizeof(ngx_http_azoai_upfile_t));
+    u = ngx_http_azoai_upfile_create_ctx(r, alcf, ctx);
     if (u == NULL) {
         return NGX_ERROR;
     }
-
-    u->r = r;
-    u->alcf = alcf;
-    u->ctx = ctx;
-    u->in = r->request_body->bufs;
-
-    for (cl = u->in; cl; cl = cl->next) {
-        u->size += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
-                                    : cl->buf->last - cl->buf->pos;
-    }
-
-    /* the body as received, for $azoai_body_sha256: the buffers */
-    ctx->received_bufs = u->in;
-    ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_BUFS;
 
     if (u->size > (off_t) alcf->max_body_size) {
         ngx_http_azoai_deny(ctx, AZOAI_BODY_TOO_LARGE,
@@ -179,11 +173,6 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
                             "azoai_max_body_size (%uz bytes)",
                             u->size, alcf->max_body_size);
         return NGX_OK;
-    }
-
-    u->block = ngx_pnalloc(r->pool, NGX_HTTP_AZOAI_UPLOAD_BLOCK);
-    if (u->block == NULL) {
-        return NGX_ERROR;
     }
 
     rc = ngx_http_azoai_upfile_envelope(u);
@@ -233,6 +222,40 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
     }
 
     return ngx_http_azoai_upfile_verdict(u);
+}
+
+
+/* the state of one upload, the body's length and first read block */
+
+static ngx_http_azoai_upfile_t *
+ngx_http_azoai_upfile_create_ctx(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
+{
+    ngx_chain_t              *cl;
+    ngx_http_azoai_upfile_t  *u;
+
+    u = ngx_pcalloc(r->pool, sizeof(ngx_http_azoai_upfile_t));
+    if (u == NULL) {
+        return NULL;
+    }
+
+    u->r = r;
+    u->alcf = alcf;
+    u->ctx = ctx;
+    u->in = r->request_body->bufs;
+
+    for (cl = u->in; cl; cl = cl->next) {
+        u->size += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
+                                    : cl->buf->last - cl->buf->pos;
+    }
+
+    /* the body as received, for $azoai_body_sha256: the buffers */
+    ctx->received_bufs = u->in;
+    ctx->received_in = NGX_HTTP_AZOAI_RECEIVED_BUFS;
+
+    u->block = ngx_pnalloc(r->pool, NGX_HTTP_AZOAI_UPLOAD_BLOCK);
+
+    return u->block ? u : NULL;
 }
 
 
