@@ -104,7 +104,7 @@ for port in 19111 19112; do
     secs=$(median <"$work/times")
     echo "$name  $(echo "scale=1; $bytes / 1048576 / $secs" | bc) MB/s" \
          "(median of $rounds, $secs s)," \
-         "worker peak RSS growth $(( (hwm - rss0) / 1024 )) MB"
+         "worker peak RSS growth $(( hwm - rss0 )) KB"
 done
 
 bench_no_alerts

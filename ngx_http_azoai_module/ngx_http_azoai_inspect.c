@@ -37,6 +37,7 @@ static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
 /*
  * NGX_OK with ctx->verdict set (allow, or a denial), NGX_ERROR when the
  * body could not be inspected (the caller denies: fail closed).
+ * long: the one dispatch of every kind of body, kept in one place
  */
 
 ngx_int_t
@@ -49,6 +50,10 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ngx_http_azoai_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    if (ngx_http_azoai_upload_spooled(r, ctx)) {   /* streamed, not gathered */
+        return ngx_http_azoai_inspect_upload_file(r, alcf, ctx);
+    }
 
     if (ngx_http_azoai_gather_body(r, &body, &copied) != NGX_OK) {
         return NGX_ERROR;

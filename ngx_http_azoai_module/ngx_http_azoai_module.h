@@ -252,6 +252,12 @@ ngx_int_t ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body);
 
+/* ngx_http_azoai_upload_file.c */
+ngx_uint_t ngx_http_azoai_upload_spooled(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx);
+ngx_int_t ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
+
 /* ngx_http_azoai_deny.c */
 void ngx_http_azoai_deny(ngx_http_azoai_ctx_t *ctx, ngx_uint_t reason,
     const char *fmt, ...);

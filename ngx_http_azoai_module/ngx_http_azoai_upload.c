@@ -16,30 +16,22 @@
 
 
 #include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_upload.h"
 
 #include "azoai_batch.h"
 #include "azoai_body.h"
 #include "azoai_jsonl.h"
-#include "azoai_multipart.h"
 #include "azoai_pseudo.h"
 
 
 static ngx_int_t ngx_http_azoai_upload_parse(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_multipart_t *mp);
-static ngx_int_t ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
-    azoai_multipart_t *mp, azoai_multipart_part_t **file,
-    azoai_multipart_part_t **purpose);
 static ngx_int_t ngx_http_azoai_judge_batch(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     const u_char *data, size_t len, ngx_uint_t part);
-static ngx_int_t ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
-    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_str_t *line, azoai_body_result_t *res, ngx_uint_t part);
-static ngx_uint_t ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
-    azoai_multipart_part_t *file, azoai_multipart_part_t *purpose);
-static ngx_uint_t ngx_http_azoai_upload_purpose(ngx_str_t *body,
-    azoai_multipart_part_t *purpose, ngx_str_t *want);
+static void ngx_http_azoai_upload_value(ngx_str_t *body,
+    azoai_multipart_part_t *part, ngx_str_t *value);
 static ngx_int_t ngx_http_azoai_upload_inspect_part(
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_multipart_part_t *file,
     azoai_jsonl_result_t *jr);
@@ -50,8 +42,6 @@ static ngx_int_t ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr);
 static ngx_int_t ngx_http_azoai_upload_link(ngx_http_request_t *r,
     ngx_chain_t ***ll, u_char *data, size_t len);
-static void ngx_http_azoai_upload_invalid(ngx_http_request_t *r,
-    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 
 
 /*
@@ -66,6 +56,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     ngx_str_t *body)
 {
     ngx_int_t                rc;
+    ngx_str_t                value;
     const char              *what;
     azoai_multipart_t        mp;
     azoai_jsonl_result_t    *jr;
@@ -86,8 +77,10 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    ngx_http_azoai_upload_value(body, purpose, &value);
+
     if (ctx->route.upload_part
-        || ngx_http_azoai_upload_purpose(body, purpose, &batch))
+        || ngx_http_azoai_upload_purpose_is(&value, &batch))
     {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "azoai: judging the batch lines of %uz bytes in "
@@ -119,7 +112,7 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
     if (ctx->route.upload_part) {
         rc = ngx_http_azoai_upload_inspect_part(ctx, body, file, jr);
 
-    } else if (ngx_http_azoai_upload_is_jsonl(body, file, purpose)) {
+    } else if (ngx_http_azoai_upload_is_jsonl(&value, file)) {
         rc = azoai_jsonl_inspect(ctx->engine, body->data,
                                  file->content_start, file->content_end,
                                  &ctx->alloc, jr) == AZOAI_OK
@@ -138,11 +131,8 @@ ngx_http_azoai_inspect_upload(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (rc != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_azoai_upload_mask(r, alcf, ctx, body, jr);
+    return rc == NGX_OK ? ngx_http_azoai_upload_mask(r, alcf, ctx, body, jr)
+                        : NGX_ERROR;
 }
 
 
@@ -216,9 +206,47 @@ ngx_http_azoai_upload_parse(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_multipart_t *mp)
 {
+    ngx_int_t     rc;
+    azoai_str_t   boundary;
+
+    rc = ngx_http_azoai_upload_boundary(r, alcf, ctx, &boundary);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (azoai_multipart_parse(body->data, body->len, &boundary, &ctx->alloc,
+                              mp)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (mp->error) {
+        ngx_http_azoai_upload_grammar(r, alcf, ctx, mp->error,
+                                      mp->error_offset);
+        return NGX_DONE;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: multipart body of %uz bytes, %uz part(s)",
+                   body->len, mp->nparts);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Content-Encoding and the boundary of the Content-Type: NGX_OK with
+ * boundary set, NGX_DONE when the verdict is settled.
+ */
+
+ngx_int_t
+ngx_http_azoai_upload_boundary(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    azoai_str_t *boundary)
+{
     int                rc;
     const char        *error;
-    azoai_str_t        boundary;
     ngx_table_elt_t   *ct;
 
     if (ctx->compressed) {
@@ -232,7 +260,7 @@ ngx_http_azoai_upload_parse(ngx_http_request_t *r,
     ct = r->headers_in.content_type;
 
     rc = ct ? azoai_multipart_boundary(ct->value.data, ct->value.len,
-                                       &boundary, &error)
+                                       boundary, &error)
             : AZOAI_DECLINED;
 
     if (rc == AZOAI_DECLINED) {
@@ -249,26 +277,20 @@ ngx_http_azoai_upload_parse(ngx_http_request_t *r,
         return NGX_DONE;
     }
 
-    if (azoai_multipart_parse(body->data, body->len, &boundary, &ctx->alloc,
-                              mp)
-        != AZOAI_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (mp->error) {
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
-                            "multipart body at byte %uz: %s",
-                            mp->error_offset, mp->error);
-        ngx_http_azoai_upload_invalid(r, alcf, ctx);
-        return NGX_DONE;
-    }
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: multipart body of %uz bytes, %uz part(s)",
-                   body->len, mp->nparts);
-
     return NGX_OK;
+}
+
+
+/* a body that breaks the multipart grammar: InvalidBody */
+
+void
+ngx_http_azoai_upload_grammar(ngx_http_request_t *r,
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
+    const char *error, size_t offset)
+{
+    ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+                        "multipart body at byte %uz: %s", offset, error);
+    ngx_http_azoai_upload_invalid(r, alcf, ctx);
 }
 
 
@@ -278,7 +300,7 @@ ngx_http_azoai_upload_parse(ngx_http_request_t *r,
  * verdict denying.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
     azoai_multipart_t *mp, azoai_multipart_part_t **file,
     azoai_multipart_part_t **purpose)
@@ -344,20 +366,22 @@ ngx_http_azoai_upload_fields(ngx_http_azoai_ctx_t *ctx,
 }
 
 
-/* the purpose is want, ignoring ASCII case and blanks: fail closed */
+/* the value of a field, blanks and CR/LF around it trimmed */
 
-static ngx_uint_t
-ngx_http_azoai_upload_purpose(ngx_str_t *body,
-    azoai_multipart_part_t *purpose, ngx_str_t *want)
+static void
+ngx_http_azoai_upload_value(ngx_str_t *body, azoai_multipart_part_t *part,
+    ngx_str_t *value)
 {
     u_char  *p, *last;
 
-    if (purpose == NULL) {
-        return 0;
+    ngx_str_null(value);
+
+    if (part == NULL) {
+        return;
     }
 
-    p = body->data + purpose->content_start;
-    last = body->data + purpose->content_end;
+    p = body->data + part->content_start;
+    last = body->data + part->content_end;
 
     while (p < last && (*p == ' ' || *p == '\t' || *p == CR || *p == LF)) {
         p++;
@@ -370,16 +394,26 @@ ngx_http_azoai_upload_purpose(ngx_str_t *body,
         last--;
     }
 
-    return (size_t) (last - p) == want->len
-           && ngx_strncasecmp(p, want->data, want->len) == 0;
+    value->data = p;
+    value->len = last - p;
+}
+
+
+/* the purpose (trimmed) is want, ignoring ASCII case: fail closed */
+
+ngx_uint_t
+ngx_http_azoai_upload_purpose_is(ngx_str_t *value, ngx_str_t *want)
+{
+    return value->len == want->len
+           && ngx_strncasecmp(value->data, want->data, want->len) == 0;
 }
 
 
 /* fine-tuning, batch and evaluation files, and any *.jsonl file name */
 
-static ngx_uint_t
-ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
-    azoai_multipart_part_t *file, azoai_multipart_part_t *purpose)
+ngx_uint_t
+ngx_http_azoai_upload_is_jsonl(ngx_str_t *purpose,
+    azoai_multipart_part_t *file)
 {
     ngx_uint_t  i;
 
@@ -391,7 +425,7 @@ ngx_http_azoai_upload_is_jsonl(ngx_str_t *body,
     };
 
     for (i = 0; i < sizeof(purposes) / sizeof(purposes[0]); i++) {
-        if (ngx_http_azoai_upload_purpose(body, purpose, &purposes[i])) {
+        if (ngx_http_azoai_upload_purpose_is(purpose, &purposes[i])) {
             return 1;
         }
     }
@@ -598,7 +632,7 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
         lines++;
 
         rc = ngx_http_azoai_judge_batch_line(r, alcf, ctx, &line, res,
-                                             part);
+                                             part, &ctx->alloc);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
@@ -635,10 +669,11 @@ ngx_http_azoai_judge_batch(ngx_http_request_t *r,
  * NGX_OK with ctx->verdict set, NGX_ERROR on allocation failure.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
-    azoai_str_t *line, azoai_body_result_t *res, ngx_uint_t part)
+    azoai_str_t *line, azoai_body_result_t *res, ngx_uint_t part,
+    azoai_alloc_t *a)
 {
     ngx_uint_t          i;
     azoai_batch_line_t  bl;
@@ -656,7 +691,7 @@ ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (azoai_batch_check_url(alcf->policy, &bl, &ctx->alloc, &ctx->verdict)
+    if (azoai_batch_check_url(alcf->policy, &bl, a, &ctx->verdict)
         != AZOAI_OK)
     {
         return NGX_ERROR;
@@ -666,7 +701,7 @@ ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (azoai_body_inspect(NULL, bl.body.data, bl.body.len, &ctx->alloc, res)
+    if (azoai_body_inspect(NULL, bl.body.data, bl.body.len, a, res)
         != AZOAI_OK
         || res->error == AZOAI_BODY_NOMEM)
     {
@@ -705,7 +740,7 @@ ngx_http_azoai_judge_batch_line(ngx_http_request_t *r,
 
 /* azoai_invalid_body pass: an envelope the module cannot read goes on */
 
-static void
+void
 ngx_http_azoai_upload_invalid(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
 {

@@ -21,8 +21,25 @@
 #define CD    "Content-Disposition: form-data; "
 
 
+/* every split offset is tried for bodies up to this size */
+#define SPLIT_ALL_MAX  4096
+
+
+/* what the incremental parser reported */
+typedef struct {
+    azoai_multipart_part_t  parts[AZOAI_MULTIPART_MAX_PARTS];
+    size_t                  nparts;
+    u_char                 *content;     /* all parts' content in a row */
+    size_t                  content_len;
+    int                     stop;        /* returned by the content handler */
+} reports_t;
+
+
 static test_arena_t  arena;
 static azoai_alloc_t  alloc;
+
+static void stream_check(const char *body, size_t len,
+    const azoai_multipart_t *mp);
 
 
 static int
@@ -81,7 +98,154 @@ parse_len(const char *body, size_t len, azoai_multipart_t *mp)
         assert_true(mp->error_offset <= len);
     }
 
+    stream_check(body, len, mp);
+
     return mp->error;
+}
+
+
+static int
+on_part(void *data, const azoai_multipart_part_t *part)
+{
+    reports_t  *rp = data;
+
+    assert_true(rp->nparts < AZOAI_MULTIPART_MAX_PARTS);
+    rp->parts[rp->nparts] = *part;
+
+    return AZOAI_OK;
+}
+
+
+static int
+on_content(void *data, const u_char *p, size_t len)
+{
+    reports_t  *rp = data;
+
+    assert_true(len > 0);
+    memcpy(rp->content + rp->content_len, p, len);
+    rp->content_len += len;
+
+    return rp->stop;
+}
+
+
+static int
+on_part_end(void *data, const azoai_multipart_part_t *part)
+{
+    reports_t  *rp = data;
+
+    rp->parts[rp->nparts++].content_end = part->content_end;
+
+    return AZOAI_OK;
+}
+
+
+static void
+assert_same_str(azoai_str_t a, azoai_str_t b)
+{
+    assert_int_equal(a.len, b.len);
+
+    if (a.len) {
+        assert_memory_equal(a.data, b.data, a.len);
+    }
+}
+
+
+/*
+ * Feeds body to the incremental parser in pieces ending at the offsets
+ * cuts[0 .. ncuts) (then the rest) or, with step, step bytes at a time;
+ * the reports and the result must be those of the whole-body parse mp.
+ */
+
+static void
+stream_compare(const char *body, size_t len, const size_t *cuts,
+    size_t ncuts, size_t step, const azoai_multipart_t *mp)
+{
+    size_t                     i, pos, end, off;
+    reports_t                  rp;
+    azoai_str_t                b = azoai_string("XyZ");
+    azoai_multipart_stream_t   s;
+    azoai_multipart_handler_t  h = { on_part, on_content, on_part_end, &rp };
+
+    memset(&rp, 0, sizeof(reports_t));
+    rp.content = malloc(len + 1);
+    assert_non_null(rp.content);
+
+    assert_int_equal(azoai_multipart_stream_init(&s, &b, &alloc, &h),
+                     AZOAI_OK);
+
+    for (pos = 0, i = 0; pos < len; pos = end, i++) {
+        end = step ? pos + step : (i < ncuts ? cuts[i] : len);
+        end = end > len ? len : end;
+        assert_int_equal(azoai_multipart_feed(&s, (const u_char *) body + pos,
+                                              end - pos), AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_multipart_finish(&s), AZOAI_OK);
+
+    if (mp->error) {
+        assert_non_null(s.error);
+        assert_string_equal(s.error, mp->error);
+        assert_int_equal(s.error_offset, mp->error_offset);
+        free(rp.content);
+        return;
+    }
+
+    assert_null(s.error);
+    assert_int_equal(rp.nparts, mp->nparts);
+    assert_int_equal(s.nparts, mp->nparts);
+    assert_int_equal(s.preamble_len, mp->preamble_len);
+    assert_int_equal(s.epilogue_start, mp->epilogue_start);
+
+    for (off = 0, i = 0; i < mp->nparts; i++) {
+        assert_same_str(rp.parts[i].name, mp->parts[i].name);
+        assert_same_str(rp.parts[i].filename, mp->parts[i].filename);
+        assert_same_str(rp.parts[i].content_type, mp->parts[i].content_type);
+        assert_int_equal(rp.parts[i].has_filename, mp->parts[i].has_filename);
+        assert_int_equal(rp.parts[i].header_start, mp->parts[i].header_start);
+        assert_int_equal(rp.parts[i].content_start,
+                         mp->parts[i].content_start);
+        assert_int_equal(rp.parts[i].content_end, mp->parts[i].content_end);
+
+        assert_memory_equal(rp.content + off,
+                            body + mp->parts[i].content_start,
+                            mp->parts[i].content_end
+                            - mp->parts[i].content_start);
+        off += mp->parts[i].content_end - mp->parts[i].content_start;
+    }
+
+    assert_int_equal(rp.content_len, off);
+
+    free(rp.content);
+}
+
+
+/*
+ * Every body the tests parse whole is also fed in two pieces at every
+ * split offset (or, for large ones, at a few), and byte by byte.
+ */
+
+static void
+stream_check(const char *body, size_t len, const azoai_multipart_t *mp)
+{
+    size_t  k, cuts[2];
+
+    for (k = 0; k <= len; k++) {
+        if (len > SPLIT_ALL_MAX && k % 997 != 0) {
+            continue;
+        }
+
+        cuts[0] = k;
+        stream_compare(body, len, cuts, 1, 0, mp);
+
+        /* and a third piece: a 1-byte piece after the cut */
+        cuts[1] = k + 1;
+        stream_compare(body, len, cuts, 2, 0, mp);
+    }
+
+    stream_compare(body, len, NULL, 0, 1, mp);
+    stream_compare(body, len, NULL, 0, 7, mp);
+    stream_compare(body, len, NULL, 0, 65536, mp);
 }
 
 
@@ -489,6 +653,49 @@ test_multipart_nomem(void **state)
 }
 
 
+/* a handler that stops the parser: its value comes back, nothing more */
+
+static void
+test_multipart_stream_stop(void **state)
+{
+    reports_t                  rp;
+    azoai_str_t                b = azoai_string("XyZ");
+    azoai_multipart_stream_t   s;
+    azoai_multipart_handler_t  h = { on_part, on_content, on_part_end, &rp };
+    static const char          body[] = "--XyZ\r\n" CD "name=a\r\n\r\n"
+                                        "value\r\n--XyZ--\r\n";
+
+    memset(&rp, 0, sizeof(reports_t));
+    rp.content = malloc(sizeof(body));
+    assert_non_null(rp.content);
+    rp.stop = AZOAI_DECLINED;
+
+    assert_int_equal(azoai_multipart_stream_init(&s, &b, &alloc, &h),
+                     AZOAI_OK);
+    assert_int_equal(azoai_multipart_feed(&s, (const u_char *) body,
+                                          sizeof(body) - 1),
+                     AZOAI_DECLINED);
+    assert_int_equal(rp.content_len, 5);
+    assert_int_equal(rp.nparts, 0);
+    assert_int_equal(azoai_multipart_feed(&s, (const u_char *) "x", 1),
+                     AZOAI_DECLINED);
+    assert_int_equal(azoai_multipart_finish(&s), AZOAI_DECLINED);
+    assert_null(s.error);
+
+    /* a boundary of 71 bytes is refused before any byte */
+    b.len = AZOAI_MULTIPART_BOUNDARY_MAX + 1;
+    b.data = (const u_char *) "12345678901234567890123456789012345678901234"
+                              "567890123456789012345678901";
+    assert_int_equal(azoai_multipart_stream_init(&s, &b, &alloc, &h),
+                     AZOAI_OK);
+    assert_string_equal(s.error, "bad boundary");
+    assert_int_equal(azoai_multipart_feed(&s, (const u_char *) body, 4),
+                     AZOAI_OK);
+
+    free(rp.content);
+}
+
+
 int
 main(void)
 {
@@ -507,6 +714,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_multipart_many_parts, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_multipart_nomem, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_multipart_stream_stop, setup,
                                         teardown),
     };
 

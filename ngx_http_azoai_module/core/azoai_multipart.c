@@ -36,31 +36,62 @@ typedef struct {
 } azoai_mp_param_t;
 
 
+/* what the whole-body parser collects from the reports */
 typedef struct {
-    const u_char            *body;
-    size_t                   len;
-    const u_char            *dash;       /* "--" boundary */
-    size_t                   dash_len;
-    azoai_alloc_t           *a;
     azoai_multipart_t       *mp;
-} azoai_mp_ctx_t;
+} azoai_mp_collect_t;
 
 
-static int azoai_mp_fail(azoai_mp_ctx_t *c, const char *error, size_t at);
-static int azoai_mp_first(azoai_mp_ctx_t *c, size_t *pos);
-static int azoai_mp_after_dash(azoai_mp_ctx_t *c, size_t *pos,
-    unsigned *closed);
-static int azoai_mp_part(azoai_mp_ctx_t *c, size_t *pos,
-    azoai_multipart_part_t *part);
-static int azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p,
-    const u_char *end, azoai_multipart_part_t *part, unsigned *seen);
-static int azoai_mp_disposition(azoai_mp_ctx_t *c, const u_char *p,
-    const u_char *end, azoai_multipart_part_t *part);
-static int azoai_mp_part_type(azoai_mp_ctx_t *c, const u_char *p,
-    const u_char *end, azoai_multipart_part_t *part);
-static int azoai_mp_content_end(azoai_mp_ctx_t *c, size_t from,
-    size_t *end);
-static int azoai_mp_epilogue(azoai_mp_ctx_t *c, size_t pos);
+/* the parser's steps (azoai_multipart_stream_t.state) */
+#define AZOAI_MP_FIRST          0   /* the preamble, up to "--" boundary */
+#define AZOAI_MP_DELIMITER      1   /* the rest of a delimiter line */
+#define AZOAI_MP_HEADERS        2   /* a part's header block */
+#define AZOAI_MP_CONTENT        3   /* a part's content */
+#define AZOAI_MP_EPILOGUE       4   /* after the closing delimiter */
+
+/* the steps of a delimiter line (azoai_multipart_stream_t.sub) */
+#define AZOAI_MP_SUB_START      0   /* right after "--" boundary */
+#define AZOAI_MP_SUB_DASH       1   /* one '-' of a closing "--" */
+#define AZOAI_MP_SUB_BLANKS     2   /* blanks up to CRLF */
+#define AZOAI_MP_SUB_CR         3   /* CR seen, LF expected */
+
+/* the offset in the body of a byte of the header block */
+#define azoai_mp_hdr_off(s, p)                                               \
+    ((s)->part.header_start + (size_t) ((const u_char *) (p) - (s)->hdr))
+
+
+static int azoai_mp_fail(azoai_multipart_stream_t *s, const char *error,
+    size_t at);
+static int azoai_mp_bad(azoai_multipart_stream_t *s, const char *error,
+    size_t at);
+static int azoai_mp_handled(azoai_multipart_stream_t *s, int rc);
+static size_t azoai_mp_run(azoai_multipart_stream_t *s, const u_char *r,
+    size_t n, unsigned final);
+static int azoai_mp_search(azoai_multipart_stream_t *s, const u_char *r,
+    size_t n, size_t *i, unsigned final);
+static int azoai_mp_hit(azoai_multipart_stream_t *s, const u_char *r,
+    size_t k, size_t *i);
+static int azoai_mp_content(azoai_multipart_stream_t *s, const u_char *p,
+    size_t len);
+static int azoai_mp_delimiter(azoai_multipart_stream_t *s, const u_char *r,
+    size_t n, size_t *i, unsigned final);
+static int azoai_mp_line_end(azoai_multipart_stream_t *s, size_t at);
+static int azoai_mp_headers(azoai_multipart_stream_t *s, const u_char *r,
+    size_t n, size_t *i, unsigned final);
+static int azoai_mp_header_line(azoai_multipart_stream_t *s, size_t lf);
+static int azoai_mp_header(azoai_multipart_stream_t *s, const u_char *p,
+    const u_char *end);
+static int azoai_mp_disposition(azoai_multipart_stream_t *s,
+    const u_char *p, const u_char *end);
+static int azoai_mp_part_type(azoai_multipart_stream_t *s, const u_char *p,
+    const u_char *end);
+static int azoai_mp_collect_part(void *data,
+    const azoai_multipart_part_t *part);
+static int azoai_mp_collect_end(void *data,
+    const azoai_multipart_part_t *part);
+static int azoai_mp_collect_content(void *data, const u_char *p,
+    size_t len);
+static u_char *azoai_mp_copy(azoai_alloc_t *a, const u_char *p, size_t len);
 static const u_char *azoai_mp_token(const u_char *p, const u_char *end);
 static int azoai_mp_next_param(const u_char **pos, const u_char *end,
     azoai_mp_param_t *pm, const char **error);
@@ -178,244 +209,652 @@ int
 azoai_multipart_parse(const u_char *body, size_t len,
     const azoai_str_t *boundary, azoai_alloc_t *a, azoai_multipart_t *mp)
 {
-    int              rc;
-    u_char          *dash;
-    size_t           pos;
-    unsigned         closed;
-    azoai_mp_ctx_t   c;
+    int                        rc;
+    azoai_mp_collect_t         col;
+    azoai_multipart_stream_t   s;
+    azoai_multipart_handler_t  h;
 
     memset(mp, 0, sizeof(azoai_multipart_t));
 
-    if (boundary->len == 0 || boundary->len > AZOAI_MULTIPART_BOUNDARY_MAX) {
-        mp->error = "bad boundary";
-        return AZOAI_OK;
-    }
-
-    dash = azoai_alloc(a, boundary->len + AZOAI_MP_DASH_LEN);
     mp->parts = azoai_alloc(a, AZOAI_MULTIPART_MAX_PARTS
                                * sizeof(azoai_multipart_part_t));
-    if (dash == NULL || mp->parts == NULL) {
+    if (mp->parts == NULL) {
         return AZOAI_ERROR;
     }
 
-    dash[0] = '-';
-    dash[1] = '-';
-    memcpy(dash + AZOAI_MP_DASH_LEN, boundary->data, boundary->len);
+    col.mp = mp;
 
-    c.body = body;
-    c.len = len;
-    c.dash = dash;
-    c.dash_len = boundary->len + AZOAI_MP_DASH_LEN;
-    c.a = a;
-    c.mp = mp;
+    h.part = azoai_mp_collect_part;
+    h.content = azoai_mp_collect_content;
+    h.part_end = azoai_mp_collect_end;
+    h.data = &col;
 
-    if (azoai_mp_first(&c, &pos) != AZOAI_OK
-        || azoai_mp_after_dash(&c, &pos, &closed) != AZOAI_OK)
-    {
-        return mp->error ? AZOAI_OK : AZOAI_ERROR;
+    rc = azoai_multipart_stream_init(&s, boundary, a, &h);
+
+    if (rc == AZOAI_OK) {
+        rc = azoai_multipart_feed(&s, body, len);
     }
 
-    if (closed) {
-        azoai_mp_fail(&c, "multipart body without parts", pos);
-        return AZOAI_OK;
+    if (rc == AZOAI_OK) {
+        rc = azoai_multipart_finish(&s);
     }
 
-    for ( ;; ) {
-        if (mp->nparts == AZOAI_MULTIPART_MAX_PARTS) {
-            azoai_mp_fail(&c, "too many multipart parts", pos);
-            return AZOAI_OK;
-        }
-
-        rc = azoai_mp_part(&c, &pos, &mp->parts[mp->nparts]);
-        if (rc != AZOAI_OK) {
-            return mp->error ? AZOAI_OK : AZOAI_ERROR;
-        }
-
-        mp->nparts++;
-
-        if (azoai_mp_after_dash(&c, &pos, &closed) != AZOAI_OK) {
-            return AZOAI_OK;
-        }
-
-        if (closed) {
-            mp->epilogue_start = pos;
-            azoai_mp_epilogue(&c, pos);
-            return AZOAI_OK;
-        }
+    if (rc != AZOAI_OK) {
+        return AZOAI_ERROR;
     }
+
+    mp->preamble_len = s.preamble_len;
+    mp->epilogue_start = s.epilogue_start;
+    mp->error = s.error;
+    mp->error_offset = s.error_offset;
+
+    return AZOAI_OK;
 }
 
 
-/* returns AZOAI_DECLINED so that callers can return it on */
+static int
+azoai_mp_collect_part(void *data, const azoai_multipart_part_t *part)
+{
+    azoai_mp_collect_t  *col = data;
+
+    col->mp->parts[col->mp->nparts] = *part;
+
+    return AZOAI_OK;
+}
+
 
 static int
-azoai_mp_fail(azoai_mp_ctx_t *c, const char *error, size_t at)
+azoai_mp_collect_content(void *data, const u_char *p, size_t len)
 {
-    c->mp->error = error;
-    c->mp->error_offset = at;
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_mp_collect_end(void *data, const azoai_multipart_part_t *part)
+{
+    azoai_mp_collect_t  *col = data;
+
+    col->mp->parts[col->mp->nparts++].content_end = part->content_end;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_multipart_stream_init(azoai_multipart_stream_t *s,
+    const azoai_str_t *boundary, azoai_alloc_t *a,
+    const azoai_multipart_handler_t *h)
+{
+    memset(s, 0, sizeof(azoai_multipart_stream_t));
+
+    s->h = *h;
+    s->a = a;
+    s->state = AZOAI_MP_FIRST;
+
+    if (boundary->len == 0 || boundary->len > AZOAI_MULTIPART_BOUNDARY_MAX) {
+        s->error = "bad boundary";
+        s->done = 1;
+        return AZOAI_OK;
+    }
+
+    s->hdr = azoai_alloc(a, AZOAI_MULTIPART_MAX_HEADER);
+    if (s->hdr == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    s->dash[0] = '-';
+    s->dash[1] = '-';
+    memcpy(s->dash + AZOAI_MP_DASH_LEN, boundary->data, boundary->len);
+    s->dash_len = boundary->len + AZOAI_MP_DASH_LEN;
+
+    return AZOAI_OK;
+}
+
+
+/*
+ * A piece joins what the last one left in the hold (a delimiter that
+ * may be cut, at most dash_len + 1 bytes): the hold and the piece's first
+ * bytes are run together until the hold is used up, then the rest of the
+ * piece is run where it lies, and what it leaves is held.
+ */
+
+int
+azoai_multipart_feed(azoai_multipart_stream_t *s, const u_char *p,
+    size_t len)
+{
+    size_t  c, x, held;
+
+    if (s->done || len == 0) {
+        return s->rc;
+    }
+
+    if (s->hold_len) {
+        held = s->hold_len;
+        x = sizeof(s->hold) - held;
+        x = len < x ? len : x;
+
+        memcpy(s->hold + held, p, x);
+        s->hold_len = 0;
+
+        c = azoai_mp_run(s, s->hold, held + x, 0);
+
+        if (s->done) {
+            return s->rc;
+        }
+
+        if (c < held) {
+            /* x is len: the piece is all in the hold */
+            memmove(s->hold, s->hold + c, held + x - c);
+            s->hold_len = held + x - c;
+            return AZOAI_OK;
+        }
+
+        p += c - held;
+        len -= c - held;
+    }
+
+    c = azoai_mp_run(s, p, len, 0);
+
+    if (s->done) {
+        return s->rc;
+    }
+
+    memcpy(s->hold, p + c, len - c);
+    s->hold_len = len - c;
+
+    return AZOAI_OK;
+}
+
+
+int
+azoai_multipart_finish(azoai_multipart_stream_t *s)
+{
+    if (s->done) {
+        return s->rc;
+    }
+
+    (void) azoai_mp_run(s, s->hold, s->hold_len, 1);
+    s->hold_len = 0;
+
+    if (s->done) {
+        return s->rc;
+    }
+
+    return AZOAI_OK;
+}
+
+
+/* returns 0 so that steps can return it on (the parser stops) */
+
+static int
+azoai_mp_fail(azoai_multipart_stream_t *s, const char *error, size_t at)
+{
+    s->error = error;
+    s->error_offset = at;
+    s->done = 1;
+
+    return 0;
+}
+
+
+/* an error in a header line: AZOAI_DECLINED, which stops the line */
+
+static int
+azoai_mp_bad(azoai_multipart_stream_t *s, const char *error, size_t at)
+{
+    azoai_mp_fail(s, error, at);
 
     return AZOAI_DECLINED;
 }
 
 
-/* the first "--" boundary: at the start, or after the preamble's CRLF */
+/* a handler's return: 1 to go on, else 0 with the parser stopped */
 
 static int
-azoai_mp_first(azoai_mp_ctx_t *c, size_t *pos)
+azoai_mp_handled(azoai_multipart_stream_t *s, int rc)
 {
-    size_t         i;
-    const u_char  *hit;
+    if (rc == AZOAI_OK) {
+        return 1;
+    }
+
+    s->rc = rc;
+    s->done = 1;
+
+    return 0;
+}
+
+
+/*
+ * Runs the bytes r[0, n) (at offset s->pos in the body) through the
+ * steps, as far as they decide; final: no bytes follow.  Returns the
+ * bytes consumed; the rest (at most dash_len + 1) must come again.
+ */
+
+static size_t
+azoai_mp_run(azoai_multipart_stream_t *s, const u_char *r, size_t n,
+    unsigned final)
+{
+    int     go;
+    size_t  i;
 
     i = 0;
 
-    for ( ;; ) {
-        hit = memmem(c->body + i, c->len - i, c->dash, c->dash_len);
-        if (hit == NULL) {
-            return azoai_mp_fail(c, "no boundary delimiter in the body", i);
+    do {
+        switch (s->state) {
+
+        case AZOAI_MP_DELIMITER:
+            go = azoai_mp_delimiter(s, r, n, &i, final);
+            break;
+
+        case AZOAI_MP_HEADERS:
+            go = azoai_mp_headers(s, r, n, &i, final);
+            break;
+
+        default:
+            go = azoai_mp_search(s, r, n, &i, final);
+            break;
         }
 
-        i = hit - c->body;
+    } while (go && !s->done);
 
-        if (i == 0
-            || (i >= AZOAI_MP_CRLF_LEN && hit[-2] == '\r' && hit[-1] == '\n'))
-        {
-            c->mp->preamble_len = i;
-            *pos = i + c->dash_len;
-            return AZOAI_OK;
-        }
+    if (i >= 2) {
+        s->last2[0] = r[i - 2];
+        s->last2[1] = r[i - 1];
 
-        if (hit[-1] == '\r' || hit[-1] == '\n') {
-            return azoai_mp_fail(c, "boundary after a bare CR or LF", i);
-        }
-
-        i++;
+    } else if (i == 1) {
+        s->last2[0] = s->last2[1];
+        s->last2[1] = r[0];
     }
+
+    s->pos += i;
+
+    return i;
+}
+
+
+/*
+ * The preamble, a part's content, the epilogue: "--" boundary searched
+ * from s->search.  1 when a delimiter moved the parser on, 0 when the
+ * bytes are used up (all but the last dash_len + 1, unless final).
+ */
+
+static int
+azoai_mp_search(azoai_multipart_stream_t *s, const u_char *r, size_t n,
+    size_t *i, unsigned final)
+{
+    size_t         k, keep, at;
+    const u_char  *hit;
+
+    k = s->search - s->pos;
+
+    while (k < n) {
+        hit = memmem(r + k, n - k, s->dash, s->dash_len);
+        if (hit == NULL) {
+            break;
+        }
+
+        k = hit - r;
+
+        switch (azoai_mp_hit(s, r, k, i)) {
+        case 1:
+            return 1;
+        case -1:
+            return 0;
+        }
+
+        k++;
+        s->search = s->pos + k;
+    }
+
+    if (final) {
+        switch (s->state) {
+        case AZOAI_MP_FIRST:
+            return azoai_mp_fail(s, "no boundary delimiter in the body",
+                                 s->mark);
+        case AZOAI_MP_CONTENT:
+            return azoai_mp_fail(s, "missing closing boundary delimiter",
+                                 s->pos + n);
+        }
+
+        *i = n;
+        return 0;
+    }
+
+    /* positions from n - dash_len + 1 on are not decided yet */
+
+    if (n >= s->dash_len && s->search < s->pos + n - s->dash_len + 1) {
+        s->search = s->pos + n - s->dash_len + 1;
+    }
+
+    keep = s->dash_len + AZOAI_MP_CRLF_LEN - 1;
+
+    if (n > keep && n - keep > *i) {
+        at = n - keep;
+
+        if (s->state == AZOAI_MP_CONTENT
+            && !azoai_mp_content(s, r + *i, at - *i))
+        {
+            return 0;
+        }
+
+        *i = at;
+    }
+
+    return 0;
+}
+
+
+/*
+ * "--" boundary at r[k]: 1 when it is a delimiter (*i past it), -1 on an
+ * error, 0 when it is content or preamble
+ */
+
+static int
+azoai_mp_hit(azoai_multipart_stream_t *s, const u_char *r, size_t k,
+    size_t *i)
+{
+    size_t  at, from;
+    u_char  b1, b2;
+
+    at = s->pos + k;
+    b1 = k >= 1 ? r[k - 1] : s->last2[1];
+    b2 = k >= 2 ? r[k - 2] : (k == 1 ? s->last2[1] : s->last2[0]);
+
+    switch (s->state) {
+
+    case AZOAI_MP_FIRST:
+        if (at == 0 || (at >= AZOAI_MP_CRLF_LEN && b2 == '\r' && b1 == '\n'))
+        {
+            s->preamble_len = at;
+            break;
+        }
+
+        if (b1 == '\r' || b1 == '\n') {
+            azoai_mp_fail(s, "boundary after a bare CR or LF", at);
+            return -1;
+        }
+
+        s->mark = at + 1;
+        return 0;
+
+    case AZOAI_MP_CONTENT:
+        from = s->part.content_start;
+
+        if (at >= from + AZOAI_MP_CRLF_LEN && b2 == '\r' && b1 == '\n') {
+            s->part.content_end = at - AZOAI_MP_CRLF_LEN;
+
+            if (!azoai_mp_content(s, r + *i, k - AZOAI_MP_CRLF_LEN - *i)
+                || !azoai_mp_handled(s, s->h.part_end(s->h.data, &s->part)))
+            {
+                return -1;
+            }
+
+            s->nparts++;
+            break;
+        }
+
+        if (at == from || b1 == '\r' || b1 == '\n') {
+            azoai_mp_fail(s, "boundary after a bare CR or LF, or straight "
+                          "after the part headers", at);
+            return -1;
+        }
+
+        return 0;
+
+    default: /* AZOAI_MP_EPILOGUE */
+        azoai_mp_fail(s, "boundary after the closing delimiter",
+                      s->epilogue_start);
+        return -1;
+    }
+
+    *i = k + s->dash_len;
+    s->state = AZOAI_MP_DELIMITER;
+    s->sub = AZOAI_MP_SUB_START;
+    s->closed = 0;
+
+    return 1;
+}
+
+
+/* a piece of content to the handler: 1, or 0 when it stopped */
+
+static int
+azoai_mp_content(azoai_multipart_stream_t *s, const u_char *p, size_t len)
+{
+    if (len == 0) {
+        return 1;
+    }
+
+    return azoai_mp_handled(s, s->h.content(s->h.data, p, len));
 }
 
 
 /*
  * After "--" boundary: "--" closes (then blanks, and CRLF or the end);
- * else blanks and CRLF open a part.  *pos moves past what was read.
+ * else blanks and CRLF open a part.  A state machine over the bytes: 1
+ * when the line is read, 0 when the bytes are used up or on an error.
  */
 
 static int
-azoai_mp_after_dash(azoai_mp_ctx_t *c, size_t *pos, unsigned *closed)
+azoai_mp_delimiter(azoai_multipart_stream_t *s, const u_char *r, size_t n,
+    size_t *i, unsigned final)
 {
-    size_t  i;
+    u_char  ch;
+    size_t  at;
 
-    i = *pos;
-    *closed = 0;
+    static const char  other[] = "boundary followed by other bytes than "
+                                 "\"--\" or CRLF (a boundary inside "
+                                 "content?)";
 
-    if (c->len - i >= AZOAI_MP_DASH_LEN
-        && c->body[i] == '-' && c->body[i + 1] == '-')
-    {
-        *closed = 1;
-        i += AZOAI_MP_DASH_LEN;
-    }
+    for ( /* void */ ; *i < n; (*i)++) {
+        ch = r[*i];
+        at = s->pos + *i;
 
-    while (i < c->len && (c->body[i] == ' ' || c->body[i] == '\t')) {
-        i++;
-    }
+        switch (s->sub) {
 
-    if (i == c->len) {
-        if (*closed) {
-            *pos = i;
-            return AZOAI_OK;
+        case AZOAI_MP_SUB_START:
+            if (ch == '-') {
+                s->sub = AZOAI_MP_SUB_DASH;
+                s->mark = at;
+                continue;
+            }
+
+            s->sub = AZOAI_MP_SUB_BLANKS;
+            break;
+
+        case AZOAI_MP_SUB_DASH:
+            if (ch != '-') {
+                return azoai_mp_fail(s, other, s->mark);
+            }
+
+            s->closed = 1;
+            s->sub = AZOAI_MP_SUB_BLANKS;
+            continue;
+
+        case AZOAI_MP_SUB_CR:
+            if (ch != '\n') {
+                return azoai_mp_fail(s, other, s->mark);
+            }
+
+            (*i)++;
+            return azoai_mp_line_end(s, at + 1);
         }
 
-        return azoai_mp_fail(c, "missing closing boundary delimiter", i);
+        /* AZOAI_MP_SUB_BLANKS */
+
+        if (ch == ' ' || ch == '\t') {
+            continue;
+        }
+
+        if (ch != '\r') {
+            return azoai_mp_fail(s, other, at);
+        }
+
+        s->sub = AZOAI_MP_SUB_CR;
+        s->mark = at;
     }
 
-    if (c->len - i < AZOAI_MP_CRLF_LEN
-        || c->body[i] != '\r' || c->body[i + 1] != '\n')
-    {
-        return azoai_mp_fail(c, "boundary followed by other bytes than "
-                             "\"--\" or CRLF (a boundary inside content?)",
-                             i);
+    if (!final) {
+        return 0;
     }
 
-    *pos = i + AZOAI_MP_CRLF_LEN;
+    at = s->pos + n;
 
-    return AZOAI_OK;
+    if (s->sub == AZOAI_MP_SUB_DASH || s->sub == AZOAI_MP_SUB_CR) {
+        return azoai_mp_fail(s, other, s->mark);
+    }
+
+    if (!s->closed) {
+        return azoai_mp_fail(s, "missing closing boundary delimiter", at);
+    }
+
+    return azoai_mp_line_end(s, at);
 }
 
 
-/* one part: header lines, the blank line, the content up to CRLF "--" */
+/* a delimiter line read up to at: the epilogue, or the next part */
 
 static int
-azoai_mp_part(azoai_mp_ctx_t *c, size_t *pos, azoai_multipart_part_t *part)
+azoai_mp_line_end(azoai_multipart_stream_t *s, size_t at)
 {
-    size_t          limit, end;
-    unsigned        seen, fields;
-    const u_char   *p, *last, *lf;
+    if (s->closed) {
+        if (s->nparts == 0) {
+            return azoai_mp_fail(s, "multipart body without parts", at);
+        }
 
-    memset(part, 0, sizeof(azoai_multipart_part_t));
-    part->header_start = *pos;
-
-    p = c->body + *pos;
-    limit = c->len - *pos;
-    if (limit > AZOAI_MULTIPART_MAX_HEADER) {
-        limit = AZOAI_MULTIPART_MAX_HEADER;
+        s->epilogue_start = at;
+        s->search = at;
+        s->state = AZOAI_MP_EPILOGUE;
+        return 1;
     }
 
-    last = p + limit;
-    seen = 0;
-    fields = 0;
+    if (s->nparts == AZOAI_MULTIPART_MAX_PARTS) {
+        return azoai_mp_fail(s, "too many multipart parts", at);
+    }
 
-    for ( ;; ) {
-        lf = memchr(p, '\n', last - p);
+    memset(&s->part, 0, sizeof(azoai_multipart_part_t));
+    s->part.header_start = at;
+    s->hdr_len = 0;
+    s->line = 0;
+    s->seen = 0;
+    s->fields = 0;
+    s->state = AZOAI_MP_HEADERS;
+
+    return 1;
+}
+
+
+/*
+ * A part's header block, copied into s->hdr (at most
+ * AZOAI_MULTIPART_MAX_HEADER bytes), each line read as its LF comes.  1
+ * at the blank line, 0 when the bytes are used up or on an error.
+ */
+
+static int
+azoai_mp_headers(azoai_multipart_stream_t *s, const u_char *r, size_t n,
+    size_t *i, unsigned final)
+{
+    size_t         room, take;
+    const u_char  *lf;
+
+    while (*i < n) {
+        room = AZOAI_MULTIPART_MAX_HEADER - s->hdr_len;
+
+        if (room == 0) {
+            return azoai_mp_fail(s, "part headers larger than 8192 bytes",
+                                 azoai_mp_hdr_off(s, s->hdr + s->line));
+        }
+
+        take = n - *i < room ? n - *i : room;
+        lf = memchr(r + *i, '\n', take);
+
+        if (lf != NULL) {
+            take = lf - (r + *i) + 1;
+        }
+
+        memcpy(s->hdr + s->hdr_len, r + *i, take);
+        s->hdr_len += take;
+        *i += take;
+
         if (lf == NULL) {
-            return azoai_mp_fail(c, last == c->body + c->len
-                                    ? "part headers without their blank line"
-                                    : "part headers larger than 8192 bytes",
-                                 p - c->body);
+            continue;
         }
 
-        if (lf == p || lf[-1] != '\r') {
-            return azoai_mp_fail(c, "LF without CR in part headers",
-                                 lf - c->body);
+        switch (azoai_mp_header_line(s, s->hdr_len - 1)) {
+        case 1:
+            return 1;
+        case -1:
+            return 0;
         }
-
-        if (lf - 1 == p) {
-            p = lf + 1;
-            break;
-        }
-
-        if (++fields > AZOAI_MULTIPART_MAX_FIELDS) {
-            return azoai_mp_fail(c, "too many part header fields",
-                                 p - c->body);
-        }
-
-        if (azoai_mp_header(c, p, lf - 1, part, &seen) != AZOAI_OK) {
-            return c->mp->error ? AZOAI_DECLINED : AZOAI_ERROR;
-        }
-
-        p = lf + 1;
     }
 
-    if (!(seen & AZOAI_MP_SEEN_DISPOSITION)) {
-        return azoai_mp_fail(c, "part without Content-Disposition",
-                             part->header_start);
+    if (final) {
+        return azoai_mp_fail(s, "part headers without their blank line",
+                             azoai_mp_hdr_off(s, s->hdr + s->line));
     }
 
-    part->content_start = p - c->body;
+    return 0;
+}
 
-    if (azoai_mp_content_end(c, part->content_start, &end) != AZOAI_OK) {
-        return AZOAI_DECLINED;
+
+/*
+ * The header line from s->line to the LF at s->hdr[lf]: 0 when read, 1
+ * when it was the blank line (the part reported), -1 on an error
+ */
+
+static int
+azoai_mp_header_line(azoai_multipart_stream_t *s, size_t lf)
+{
+    u_char  *p;
+
+    p = s->hdr + s->line;
+
+    if (lf == s->line || s->hdr[lf - 1] != '\r') {
+        azoai_mp_fail(s, "LF without CR in part headers",
+                      azoai_mp_hdr_off(s, s->hdr + lf));
+        return -1;
     }
 
-    part->content_end = end;
-    *pos = end + AZOAI_MP_CRLF_LEN + c->dash_len;
+    s->line = lf + 1;
 
-    return AZOAI_OK;
+    if (s->hdr + lf - 1 == p) {
+        if (!(s->seen & AZOAI_MP_SEEN_DISPOSITION)) {
+            azoai_mp_fail(s, "part without Content-Disposition",
+                          s->part.header_start);
+            return -1;
+        }
+
+        s->part.content_start = s->part.header_start + s->hdr_len;
+        s->search = s->part.content_start;
+        s->state = AZOAI_MP_CONTENT;
+
+        return azoai_mp_handled(s, s->h.part(s->h.data, &s->part)) ? 1 : -1;
+    }
+
+    if (++s->fields > AZOAI_MULTIPART_MAX_FIELDS) {
+        azoai_mp_fail(s, "too many part header fields",
+                      azoai_mp_hdr_off(s, p));
+        return -1;
+    }
+
+    if (azoai_mp_header(s, p, s->hdr + lf - 1) != AZOAI_OK) {
+        if (!s->done) {
+            azoai_mp_handled(s, AZOAI_ERROR);
+        }
+
+        return -1;
+    }
+
+    return 0;
 }
 
 
 /* one header line [p, end), CRLF excluded */
 
 static int
-azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
-    azoai_multipart_part_t *part, unsigned *seen)
+azoai_mp_header(azoai_multipart_stream_t *s, const u_char *p,
+    const u_char *end)
 {
     unsigned        bit;
     azoai_str_t     name;
@@ -423,18 +862,18 @@ azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
 
     for (q = p; q < end; q++) {
         if (!azoai_mp_field[*q]) {
-            return azoai_mp_fail(c, "control byte (CR, NUL, ...) in part "
-                                 "headers", q - c->body);
+            return azoai_mp_bad(s, "control byte (CR, NUL, ...) in part "
+                                 "headers", azoai_mp_hdr_off(s, q));
         }
     }
 
     q = azoai_mp_token(p, end);
 
     if (q == p || q == end || *q != ':') {
-        return azoai_mp_fail(c, *p == ' ' || *p == '\t'
+        return azoai_mp_bad(s, *p == ' ' || *p == '\t'
                                 ? "folded part header line"
                                 : "part header line without \"name:\"",
-                             p - c->body);
+                             azoai_mp_hdr_off(s, p));
     }
 
     name.data = p;
@@ -465,20 +904,20 @@ azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
         return AZOAI_OK;
     }
 
-    if (*seen & bit) {
-        return azoai_mp_fail(c, "part header field given twice",
-                             name.data - c->body);
+    if (s->seen & bit) {
+        return azoai_mp_bad(s, "part header field given twice",
+                             azoai_mp_hdr_off(s, name.data));
     }
 
-    *seen |= bit;
+    s->seen |= bit;
 
     switch (bit) {
 
     case AZOAI_MP_SEEN_DISPOSITION:
-        return azoai_mp_disposition(c, p, end, part);
+        return azoai_mp_disposition(s, p, end);
 
     case AZOAI_MP_SEEN_TYPE:
-        return azoai_mp_part_type(c, p, end, part);
+        return azoai_mp_part_type(s, p, end);
 
     default:
         name.data = p;
@@ -491,8 +930,8 @@ azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
             return AZOAI_OK;
         }
 
-        return azoai_mp_fail(c, "part Content-Transfer-Encoding other than "
-                             "binary, 8bit or 7bit", p - c->body);
+        return azoai_mp_bad(s, "part Content-Transfer-Encoding other than "
+                             "binary, 8bit or 7bit", azoai_mp_hdr_off(s, p));
     }
 }
 
@@ -500,8 +939,8 @@ azoai_mp_header(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
 /* form-data; name="..."[; filename="..."] */
 
 static int
-azoai_mp_disposition(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
-    azoai_multipart_part_t *part)
+azoai_mp_disposition(azoai_multipart_stream_t *s, const u_char *p,
+    const u_char *end)
 {
     const u_char      *t;
     const char        *error;
@@ -514,8 +953,8 @@ azoai_mp_disposition(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
     type.len = t - p;
 
     if (!azoai_mp_is(&type, "form-data", sizeof("form-data") - 1)) {
-        return azoai_mp_fail(c, "part Content-Disposition is not form-data",
-                             p - c->body);
+        return azoai_mp_bad(s, "part Content-Disposition is not form-data",
+                             azoai_mp_hdr_off(s, p));
     }
 
     has_name = 0;
@@ -523,56 +962,56 @@ azoai_mp_disposition(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
     for ( ;; ) {
         switch (azoai_mp_next_param(&t, end, &pm, &error)) {
         case 0:
-            if (!has_name || part->name.len == 0) {
-                return azoai_mp_fail(c, "part Content-Disposition without "
-                                     "a name", p - c->body);
+            if (!has_name || s->part.name.len == 0) {
+                return azoai_mp_bad(s, "part Content-Disposition without "
+                                     "a name", azoai_mp_hdr_off(s, p));
             }
 
             return AZOAI_OK;
 
         case -1:
-            return azoai_mp_fail(c, error, t - c->body);
+            return azoai_mp_bad(s, error, azoai_mp_hdr_off(s, t));
         }
 
         if (azoai_mp_is(&pm.name, "name", sizeof("name") - 1)) {
             if (has_name) {
-                return azoai_mp_fail(c, "part name given twice",
-                                     pm.name.data - c->body);
+                return azoai_mp_bad(s, "part name given twice",
+                                     azoai_mp_hdr_off(s, pm.name.data));
             }
 
             has_name = 1;
 
-            if (azoai_mp_decode(c->a, &pm, &part->name) != AZOAI_OK) {
+            if (azoai_mp_decode(s->a, &pm, &s->part.name) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
 
         } else if (azoai_mp_is(&pm.name, "filename", sizeof("filename") - 1))
         {
-            if (part->has_filename) {
-                return azoai_mp_fail(c, "part filename given twice",
-                                     pm.name.data - c->body);
+            if (s->part.has_filename) {
+                return azoai_mp_bad(s, "part filename given twice",
+                                     azoai_mp_hdr_off(s, pm.name.data));
             }
 
-            part->has_filename = 1;
+            s->part.has_filename = 1;
 
-            if (azoai_mp_decode(c->a, &pm, &part->filename) != AZOAI_OK) {
+            if (azoai_mp_decode(s->a, &pm, &s->part.filename) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
 
         } else if (azoai_mp_is(&pm.name, "filename*", sizeof("filename*") - 1)
                    || azoai_mp_is(&pm.name, "name*", sizeof("name*") - 1))
         {
-            return azoai_mp_fail(c, "RFC 5987 parameters (filename*) are "
+            return azoai_mp_bad(s, "RFC 5987 parameters (filename*) are "
                                  "not accepted in form-data",
-                                 pm.name.data - c->body);
+                                 azoai_mp_hdr_off(s, pm.name.data));
         }
     }
 }
 
 
 static int
-azoai_mp_part_type(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
-    azoai_multipart_part_t *part)
+azoai_mp_part_type(azoai_multipart_stream_t *s, const u_char *p,
+    const u_char *end)
 {
     const u_char  *t;
     azoai_str_t    type;
@@ -583,65 +1022,19 @@ azoai_mp_part_type(azoai_mp_ctx_t *c, const u_char *p, const u_char *end,
 
     if (t == p || t == end || *t != '/' || azoai_mp_token(t + 1, end) == t + 1)
     {
-        return azoai_mp_fail(c, "part Content-Type is not type/subtype",
-                             p - c->body);
+        return azoai_mp_bad(s, "part Content-Type is not type/subtype",
+                             azoai_mp_hdr_off(s, p));
     }
 
     if (azoai_mp_is(&type, "multipart", sizeof("multipart") - 1)) {
-        return azoai_mp_fail(c, "nested multipart part", p - c->body);
+        return azoai_mp_bad(s, "nested multipart part",
+                            azoai_mp_hdr_off(s, p));
     }
 
-    part->content_type.data = p;
-    part->content_type.len = end - p;
+    s->part.content_type.data = azoai_mp_copy(s->a, p, end - p);
+    s->part.content_type.len = end - p;
 
-    return AZOAI_OK;
-}
-
-
-/* the content ends at the next CRLF "--" boundary */
-
-static int
-azoai_mp_content_end(azoai_mp_ctx_t *c, size_t from, size_t *end)
-{
-    size_t         i;
-    const u_char  *hit;
-
-    i = from;
-
-    for ( ;; ) {
-        hit = memmem(c->body + i, c->len - i, c->dash, c->dash_len);
-        if (hit == NULL) {
-            return azoai_mp_fail(c, "missing closing boundary delimiter",
-                                 c->len);
-        }
-
-        i = hit - c->body;
-
-        if (i >= from + AZOAI_MP_CRLF_LEN
-            && hit[-2] == '\r' && hit[-1] == '\n')
-        {
-            *end = i - AZOAI_MP_CRLF_LEN;
-            return AZOAI_OK;
-        }
-
-        if (i == from || hit[-1] == '\r' || hit[-1] == '\n') {
-            return azoai_mp_fail(c, "boundary after a bare CR or LF, or "
-                                 "straight after the part headers", i);
-        }
-
-        i++;
-    }
-}
-
-
-static int
-azoai_mp_epilogue(azoai_mp_ctx_t *c, size_t pos)
-{
-    if (memmem(c->body + pos, c->len - pos, c->dash, c->dash_len) != NULL) {
-        return azoai_mp_fail(c, "boundary after the closing delimiter", pos);
-    }
-
-    return AZOAI_OK;
+    return s->part.content_type.data ? AZOAI_OK : AZOAI_ERROR;
 }
 
 
@@ -755,7 +1148,7 @@ azoai_mp_quoted(const u_char *p, const u_char *end, unsigned *escaped)
 }
 
 
-/* a parameter value with its quoted-pairs undone, copied */
+/* a parameter value with its quoted-pairs undone, always copied */
 
 static int
 azoai_mp_decode(azoai_alloc_t *a, const azoai_mp_param_t *pm,
@@ -764,17 +1157,17 @@ azoai_mp_decode(azoai_alloc_t *a, const azoai_mp_param_t *pm,
     size_t   i;
     u_char  *d;
 
-    if (!pm->escaped) {
-        *out = pm->raw;
-        return AZOAI_OK;
-    }
-
-    d = azoai_alloc(a, pm->raw.len);
+    d = azoai_mp_copy(a, pm->raw.data, pm->raw.len);
     if (d == NULL) {
         return AZOAI_ERROR;
     }
 
     out->data = d;
+
+    if (!pm->escaped) {
+        out->len = pm->raw.len;
+        return AZOAI_OK;
+    }
 
     for (i = 0; i < pm->raw.len; i++) {
         if (pm->raw.data[i] == '\\') {
@@ -787,6 +1180,26 @@ azoai_mp_decode(azoai_alloc_t *a, const azoai_mp_param_t *pm,
     out->len = d - out->data;
 
     return AZOAI_OK;
+}
+
+
+/* a copy of [p, p + len) from a (a non-NULL pointer when len is 0) */
+
+static u_char *
+azoai_mp_copy(azoai_alloc_t *a, const u_char *p, size_t len)
+{
+    u_char  *d;
+
+    if (len == 0) {
+        return (u_char *) "";
+    }
+
+    d = azoai_alloc(a, len);
+    if (d != NULL) {
+        memcpy(d, p, len);
+    }
+
+    return d;
 }
 
 

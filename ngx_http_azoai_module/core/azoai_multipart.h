@@ -64,10 +64,89 @@ int azoai_multipart_boundary(const u_char *ct, size_t len,
 
 /*
  * Parses body.  Returns AZOAI_OK with mp filled (mp->error NULL) or with
- * mp->error and mp->error_offset set; AZOAI_ERROR when a fails.
+ * mp->error and mp->error_offset set; AZOAI_ERROR when a fails.  The
+ * whole body is fed in one piece to the incremental parser below; names,
+ * filenames and content types are copies from a.
  */
 int azoai_multipart_parse(const u_char *body, size_t len,
     const azoai_str_t *boundary, azoai_alloc_t *a, azoai_multipart_t *mp);
+
+
+/*
+ * The incremental parser: the body is fed in pieces of any size, and
+ * the parser reports, in order, each part once its headers are read
+ * (content_end not set yet), the part's content in pieces (pointers
+ * into the fed data, or into the parser's hold of at most
+ * AZOAI_MULTIPART_HOLD_MAX bytes, valid for the call only), and the end
+ * of each part.  The envelope is not reported.  Whatever the pieces, the
+ * reports (their content concatenated), the result and the error with
+ * its offset are those of one piece holding the whole body.  A handler
+ * returns AZOAI_OK to go on; any other value stops the parser, and the
+ * call that made it returns that value.
+ */
+
+/* the bytes kept across pieces: a delimiter cut in two, its CRLF */
+#define AZOAI_MULTIPART_HOLD_MAX  (AZOAI_MULTIPART_BOUNDARY_MAX + 4)
+
+typedef struct {
+    int            (*part)(void *data, const azoai_multipart_part_t *part);
+    int            (*content)(void *data, const u_char *p, size_t len);
+    int            (*part_end)(void *data,
+                               const azoai_multipart_part_t *part);
+    void            *data;
+} azoai_multipart_handler_t;
+
+
+typedef struct {
+    /* results, as in azoai_multipart_t */
+    size_t                      nparts;
+    size_t                      preamble_len;
+    size_t                      epilogue_start;
+    const char                 *error;
+    size_t                      error_offset;
+
+    /* state: private */
+    azoai_multipart_handler_t   h;
+    azoai_alloc_t              *a;
+    u_char                      dash[AZOAI_MULTIPART_BOUNDARY_MAX + 2];
+    size_t                      dash_len;
+    unsigned                    state;
+    unsigned                    sub;       /* step inside a delimiter line */
+    unsigned                    closed:1;
+    unsigned                    done:1;    /* stopped: error or handler */
+    int                         rc;        /* what stopped it, or AZOAI_OK */
+    size_t                      pos;       /* bytes consumed */
+    size_t                      search;    /* where the next search starts */
+    size_t                      mark;      /* a position a step remembers */
+    u_char                      last2[2];  /* the last bytes consumed */
+    unsigned                    seen;      /* header fields of the part */
+    unsigned                    fields;
+    size_t                      line;      /* header line start, in hdr */
+    azoai_multipart_part_t      part;
+    u_char                     *hdr;       /* the part's header block */
+    size_t                      hdr_len;
+    u_char                      hold[2 * AZOAI_MULTIPART_HOLD_MAX];
+    size_t                      hold_len;
+} azoai_multipart_stream_t;
+
+
+/*
+ * Sets s up for a body with boundary.  AZOAI_OK (s->error is "bad
+ * boundary" for an empty or long one), or AZOAI_ERROR when a fails.
+ */
+int azoai_multipart_stream_init(azoai_multipart_stream_t *s,
+    const azoai_str_t *boundary, azoai_alloc_t *a,
+    const azoai_multipart_handler_t *h);
+
+/*
+ * The next piece of the body.  AZOAI_OK (check s->error), AZOAI_ERROR
+ * when a fails, or what a handler returned to stop.
+ */
+int azoai_multipart_feed(azoai_multipart_stream_t *s, const u_char *p,
+    size_t len);
+
+/* the end of the body: the same returns */
+int azoai_multipart_finish(azoai_multipart_stream_t *s);
 
 
 #endif /* _AZOAI_MULTIPART_H_INCLUDED_ */

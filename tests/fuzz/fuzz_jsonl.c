@@ -14,7 +14,11 @@
  *   - the rewrite is valid JSONL again, with as many lines;
  *   - the same as an upload part (odd sizes): complete lines inspected,
  *     the pieces at both ends with azoai_jsonl_inspect_piece(), the masked
- *     spans still in order and the rewrite equal to the input outside.
+ *     spans still in order and the rewrite equal to the input outside;
+ *   - the line assembler (azoai_jsonl_lines.c), fed the text in pieces of
+ *     sizes drawn from it and a small line limit, hands on the lines
+ *     azoai_jsonl_next() finds, with their numbers and offsets, or stops
+ *     with the first line over the limit.
  */
 
 #include <stdint.h>
@@ -22,10 +26,29 @@
 #include <string.h>
 
 #include "../test_util.h"
+#include "azoai_batch.h"
 #include "azoai_jsonl.h"
+#include "azoai_jsonl_lines.h"
+
+
+/* the line limit of the assembler check: small, to be reached */
+#define FUZZ_JSONL_LINE_MAX  64
+
+
+/* azoai_jsonl_next() over the whole text, step by step */
+typedef struct {
+    const u_char  *text;
+    size_t         len;
+    size_t         pos;
+    size_t         number;
+} fuzz_jsonl_ref_t;
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_jsonl_lines(const u_char *text, size_t len,
+    azoai_alloc_t *a);
+static int fuzz_jsonl_on_line(void *data, const azoai_jsonl_span_t *l);
 
 static azoai_pii_engine_t *fuzz_jsonl_engine(void);
 static void fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
@@ -205,6 +228,81 @@ fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
 }
 
 
+/* each line handed on must be the next azoai_jsonl_next() finds */
+
+static int
+fuzz_jsonl_on_line(void *data, const azoai_jsonl_span_t *l)
+{
+    fuzz_jsonl_ref_t  *ref = data;
+    azoai_str_t        line;
+
+    if (!azoai_jsonl_next(ref->text, ref->len, &ref->pos, &ref->number,
+                          &line)
+        || l->number != ref->number || l->len != line.len
+        || l->start != (size_t) (line.data - ref->text)
+        || memcmp(l->data, line.data, line.len) != 0
+        || l->lf != (line.data + line.len < ref->text + ref->len))
+    {
+        abort();
+    }
+
+    return AZOAI_OK;
+}
+
+
+static void
+fuzz_jsonl_lines(const u_char *text, size_t len, azoai_alloc_t *a)
+{
+    size_t                i, n, pos, longest, cur;
+    uint32_t              seed;
+    azoai_str_t           line;
+    fuzz_jsonl_ref_t      ref;
+    azoai_jsonl_lines_t   l;
+
+    ref.text = text;
+    ref.len = len;
+    ref.pos = 0;
+    ref.number = 0;
+
+    azoai_jsonl_lines_init(&l, FUZZ_JSONL_LINE_MAX, a, fuzz_jsonl_on_line,
+                           &ref);
+
+    seed = (uint32_t) len;
+
+    for (pos = 0; pos < len; pos += n) {
+        seed = seed * 1103515245u + 12345;
+        n = 1 + (seed >> 16) % 37;
+        n = n > len - pos ? len - pos : n;
+
+        if (azoai_jsonl_lines_feed(&l, text + pos, n) != AZOAI_OK) {
+            abort();
+        }
+    }
+
+    if (azoai_jsonl_lines_finish(&l) != AZOAI_OK) {
+        abort();
+    }
+
+    /* the longest line decides whether the limit was reached */
+
+    for (longest = 0, cur = 0, i = 0; i < len; i++) {
+        cur = text[i] == '\n' ? 0 : cur + 1;
+        longest = cur > longest ? cur : longest;
+    }
+
+    if ((longest > FUZZ_JSONL_LINE_MAX) != (l.error != NULL)) {
+        abort();
+    }
+
+    if (l.error == NULL
+        && azoai_jsonl_next(text, len, &ref.pos, &ref.number, &line))
+    {
+        /* a line was not handed on */
+        abort();
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -221,6 +319,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a = test_arena_allocator(&arena);
 
     fuzz_jsonl_check(engine, data, size, &a, size & 1);
+    fuzz_jsonl_lines(data, size, &a);
 
     test_arena_free(&arena);
 

@@ -10,7 +10,10 @@
  *     inside the body, each with a name, each content followed by CRLF
  *     "--" boundary; the preamble ends where the first delimiter starts;
  *   - the epilogue holds no "--" boundary;
- *   - an error has an offset inside the body.
+ *   - an error has an offset inside the body;
+ *   - the incremental parser, fed the body in pieces of sizes drawn from
+ *     the input (1 byte to 4 KB), reports the same parts, the same
+ *     content (concatenated) and the same result or error and offset.
  */
 
 #define _GNU_SOURCE
@@ -23,7 +26,23 @@
 #include "azoai_multipart.h"
 
 
+/* what the incremental parser reported */
+typedef struct {
+    azoai_multipart_part_t  parts[AZOAI_MULTIPART_MAX_PARTS];
+    size_t                  nparts;
+    u_char                 *content;
+    size_t                  content_len;
+} fuzz_reports_t;
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_multipart_chunks(const u_char *body, size_t len,
+    const azoai_str_t *b, azoai_alloc_t *a, const azoai_multipart_t *mp);
+static int fuzz_on_part(void *data, const azoai_multipart_part_t *part);
+static int fuzz_on_content(void *data, const u_char *p, size_t len);
+static int fuzz_on_end(void *data, const azoai_multipart_part_t *part);
+static int fuzz_same(azoai_str_t x, azoai_str_t y);
 
 static void fuzz_multipart_check(const u_char *body, size_t len,
     const azoai_str_t *b, const azoai_multipart_t *mp);
@@ -84,6 +103,145 @@ fuzz_multipart_check(const u_char *body, size_t len, const azoai_str_t *b,
 }
 
 
+static int
+fuzz_on_part(void *data, const azoai_multipart_part_t *part)
+{
+    fuzz_reports_t  *rp = data;
+
+    if (rp->nparts >= AZOAI_MULTIPART_MAX_PARTS) {
+        abort();
+    }
+
+    rp->parts[rp->nparts] = *part;
+
+    return AZOAI_OK;
+}
+
+
+static int
+fuzz_on_content(void *data, const u_char *p, size_t len)
+{
+    fuzz_reports_t  *rp = data;
+
+    memcpy(rp->content + rp->content_len, p, len);
+    rp->content_len += len;
+
+    return AZOAI_OK;
+}
+
+
+static int
+fuzz_on_end(void *data, const azoai_multipart_part_t *part)
+{
+    fuzz_reports_t  *rp = data;
+
+    rp->parts[rp->nparts++].content_end = part->content_end;
+
+    return AZOAI_OK;
+}
+
+
+static int
+fuzz_same(azoai_str_t x, azoai_str_t y)
+{
+    return x.len == y.len && (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+}
+
+
+/* the body in pieces, each size from the body's own bytes */
+
+static void
+fuzz_multipart_chunks(const u_char *body, size_t len, const azoai_str_t *b,
+    azoai_alloc_t *a, const azoai_multipart_t *mp)
+{
+    size_t                     i, pos, n, off;
+    uint32_t                   seed;
+    fuzz_reports_t            *rp;
+    azoai_multipart_stream_t   s;
+    azoai_multipart_handler_t  h;
+
+    rp = calloc(1, sizeof(fuzz_reports_t));
+    if (rp == NULL || (rp->content = malloc(len + 1)) == NULL) {
+        abort();
+    }
+
+    h.part = fuzz_on_part;
+    h.content = fuzz_on_content;
+    h.part_end = fuzz_on_end;
+    h.data = rp;
+
+    if (azoai_multipart_stream_init(&s, b, a, &h) != AZOAI_OK) {
+        abort();
+    }
+
+    seed = (uint32_t) len * 2654435761u;
+
+    for (i = 0; i < len && i < 8; i++) {
+        seed = seed * 31 + body[i];
+    }
+
+    for (pos = 0; pos < len; pos += n) {
+        seed = seed * 1103515245u + 12345;
+        n = (seed >> 16) % 8 == 0 ? 1 + (seed >> 8) % 4096
+                                  : 1 + (seed >> 16) % 97;
+        n = n > len - pos ? len - pos : n;
+
+        if (azoai_multipart_feed(&s, body + pos, n) != AZOAI_OK) {
+            abort();
+        }
+    }
+
+    if (azoai_multipart_finish(&s) != AZOAI_OK
+        || (s.error == NULL) != (mp->error == NULL))
+    {
+        abort();
+    }
+
+    if (mp->error) {
+        if (strcmp(s.error, mp->error) != 0
+            || s.error_offset != mp->error_offset)
+        {
+            abort();
+        }
+
+        free(rp->content);
+        free(rp);
+        return;
+    }
+
+    if (rp->nparts != mp->nparts || s.preamble_len != mp->preamble_len
+        || s.epilogue_start != mp->epilogue_start)
+    {
+        abort();
+    }
+
+    for (off = 0, i = 0; i < mp->nparts; i++) {
+        if (!fuzz_same(rp->parts[i].name, mp->parts[i].name)
+            || !fuzz_same(rp->parts[i].filename, mp->parts[i].filename)
+            || !fuzz_same(rp->parts[i].content_type,
+                          mp->parts[i].content_type)
+            || rp->parts[i].header_start != mp->parts[i].header_start
+            || rp->parts[i].content_start != mp->parts[i].content_start
+            || rp->parts[i].content_end != mp->parts[i].content_end
+            || memcmp(rp->content + off, body + mp->parts[i].content_start,
+                      mp->parts[i].content_end - mp->parts[i].content_start)
+               != 0)
+        {
+            abort();
+        }
+
+        off += mp->parts[i].content_end - mp->parts[i].content_start;
+    }
+
+    if (off != rp->content_len) {
+        abort();
+    }
+
+    free(rp->content);
+    free(rp);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -133,6 +291,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     fuzz_multipart_check(nl + 1, size - (nl + 1 - data), &b, &mp);
+    fuzz_multipart_chunks(nl + 1, size - (nl + 1 - data), &b, &a, &mp);
 
     test_arena_free(&arena);
 
