@@ -20,9 +20,13 @@
 #define AZOAI_PII_STACK_CANDS  64
 #define AZOAI_PII_STACK_STOPS  64
 
-/* a national phone's first group, or its digits unbroken (trunk "0") */
+/*
+ * a national phone's first group, or its digits unbroken: 10-11 with the
+ * trunk "0", 9-11 without (ES, IN, BR mobiles)
+ */
 #define AZOAI_PII_PHONE_AREA_MAX  5
 #define AZOAI_PII_PHONE_RUN_MIN   10
+#define AZOAI_PII_PHONE_BARE_MIN  9
 #define AZOAI_PII_PHONE_RUN_MAX   11
 
 
@@ -471,8 +475,8 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
  * "ddd "), phone (NANP: "ddd" and a separator before three more digits,
  * or "1" and a separator before more digits or "("; national: a first
  * group of at most 5 digits and a separator before more digits, or 10-11
- * digits from a "0"), IPv4 (at most 3 digits and a dot); the others are
- * not called.
+ * digits from a "0", or 9-11 from another digit), IPv4 (at most 3
+ * digits and a dot); the others are not called.
  *
  * An SSN leaves no card or phone at the same start: its 9 digits end
  * where the grouping stops (the SSN checks make sure of it), too few for
@@ -583,8 +587,9 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
         && ((grouped
              && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
                  || azoai_pii_nanp_may_start(v, len, at, group, i)))
-            || (v[at] == '0' && group >= AZOAI_PII_PHONE_RUN_MIN
-                && group <= AZOAI_PII_PHONE_RUN_MAX))
+            || (group >= AZOAI_PII_PHONE_BARE_MIN
+                && group <= AZOAI_PII_PHONE_RUN_MAX
+                && (v[at] != '0' || group >= AZOAI_PII_PHONE_RUN_MIN)))
         && azoai_pii_detect_phone(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
     {
