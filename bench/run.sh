@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: the engine benchmark (core alone, MB/s), then the end-to-end
+# make bench: the engine benchmark (core alone, MB/s, then instructions
+# per byte under callgrind: bench/engine-instr.sh), then the end-to-end
 # benchmark (module on vs plain proxy_pass in one NGINX), the same over
 # TLS 1.3 and HTTP/2 with the 4 KB body (h2load), then the
 # instruction counts under callgrind.  The request bodies are generated
@@ -17,6 +18,10 @@ fi
 
 echo "== engine (core only, all built-in detectors)"
 "$top/build/bench_engine" "$bodies"/*.json
+
+echo
+echo "== engine, instructions per byte (callgrind, repeatable)"
+"$top/bench/engine-instr.sh" "$top/build/bench_engine" "$bodies"/*.json
 
 echo
 echo "== end to end (one worker, wrk, ${CONNS:-16} connections)"

@@ -202,6 +202,13 @@ static const pos_case_t  positives[] = {
     { "Tel. (030) 1234567", AZOAI_PII_PHONE, "(030) 1234567" },
     { "call 07700900123", AZOAI_PII_PHONE, "07700900123" },
     { "01632 960123 (mobile)", AZOAI_PII_PHONE, "01632 960123" },
+    /* unbroken ES and IN, BR without brackets, "00" for "+" */
+    { "m\u00f3vil 612345678", AZOAI_PII_PHONE, "612345678" },
+    { "Mobile: 9876543210.", AZOAI_PII_PHONE, "9876543210" },
+    { "call 11 91234-5678", AZOAI_PII_PHONE, "11 91234-5678" },
+    { "celular 11912345678", AZOAI_PII_PHONE, "11912345678" },
+    { "phone 0044 20 7946 0958", AZOAI_PII_PHONE, "0044 20 7946 0958" },
+    { "Telefon 00 49 30 12345678", AZOAI_PII_PHONE, "00 49 30 12345678" },
 
     { "card 4111 1111 1111 1111 exp", AZOAI_PII_CREDIT_CARD,
       "4111 1111 1111 1111" },
@@ -374,7 +381,10 @@ static const char  *negatives[] = {
     "tracking 07700900123", "612 345 678", "(11) 91234-5678",
     /* a phone word near what is not a phone */
     "call on 2024-01-15", "Tel. 01.02.2024", "phone 0044 0532 0130",
-    "phone 00 44 20", "Handy 0151", "call 11 91234-5678",
+    "phone 00 44 20", "Handy 0151", "call 10 91234-5678",
+    "fone 11 81234-5678", "Order 612345678", "invoice 9876543210",
+    "SKU 11912345678", "ref 0044 20 7946 0958", "call 1700000000",
+    "tel 5123456789", "Telefon 0049 0 30 1234", "phone 0044 1234",
     "phone bill 1 234 567", "tel 0800 123",
     /* e-mail look-alikes */
     "user@localhost", "john..doe@example.com", "john@example.c", "@x",

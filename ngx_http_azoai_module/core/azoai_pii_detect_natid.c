@@ -298,7 +298,22 @@ azoai_natid_word_at(const u_char *v, size_t len, size_t i, const u_char *w,
         return 0;
     }
 
-    return i + wlen >= len || !azoai_pii_is(v[i + wlen], AZOAI_PC_ALPHA);
+    if (i + wlen < len && azoai_pii_is(v[i + wlen], AZOAI_PC_ALPHA)) {
+        return 0;
+    }
+
+    /*
+     * not the type name of a tag, "[PHONE]", "[AU_TFN:...]": masking one
+     * value must not make its neighbour a match
+     */
+
+    while (i > 0 && ((v[i - 1] >= 'A' && v[i - 1] <= 'Z')
+                     || azoai_pii_digit(v[i - 1]) || v[i - 1] == '_'))
+    {
+        i--;
+    }
+
+    return i == 0 || v[i - 1] != '[';
 }
 
 

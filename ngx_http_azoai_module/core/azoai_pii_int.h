@@ -112,6 +112,36 @@ int azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data);
 
+/* candidate starts from .. to - 1 of a text */
+typedef struct {
+    size_t                  from;
+    size_t                  to;
+} azoai_pii_range_t;
+
+/* view offsets where a detector started and found nothing, in order */
+typedef struct {
+    size_t                 *at;
+    size_t                  n;
+    size_t                  cap;
+    unsigned                over:1;   /* more than cap */
+} azoai_pii_stops_t;
+
+/* azoai_pii_scan.c */
+int azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, const azoai_pii_range_t *ranges, size_t nranges,
+    azoai_alloc_t *a, azoai_pii_match_t **out, size_t *n);
+void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
+size_t azoai_pii_resolve(azoai_pii_match_t *items, size_t n);
+
+/*
+ * azoai_pii_settle.c: the spans *m (view offsets, sorted, apart) grown to
+ * the fixed point of masking: what a scan of the masked text finds is
+ * added, until it finds nothing; *m may move to memory from a
+ */
+int azoai_pii_settle(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
+    azoai_pii_match_t **m, size_t *n, azoai_alloc_t *a);
+
 /* azoai_pii_view.c */
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
     u_char *out);

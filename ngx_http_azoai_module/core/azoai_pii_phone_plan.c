@@ -39,11 +39,14 @@ typedef struct {
 
 /*
  * a national format without trunk prefix: the digits its first one may
- * be, its length, its groupings ("334": 3, 3 and 4 digits; "|" between
- * layouts) and whether its first group is written "(group)"
+ * be, what its next ones must be (NULL: anything; "n" a digit 1-9, "d"
+ * any digit, else that digit: "n9"), its length, its groupings ("334": 3, 3
+ * and 4 digits, "a" 10 and "b" 11 unbroken; "|" between layouts) and
+ * whether its first group is written "(group)"
  */
 typedef struct {
     const char     *first;
+    const char     *next;
     u_char          n;
     const char     *layouts;
     int             paren;
@@ -53,6 +56,9 @@ typedef struct {
 static const azoai_phone_plan_t *azoai_pii_phone_plan(const u_char *d,
     size_t n);
 static int azoai_pii_phone_trunk_ok(const azoai_phone_run_t *run);
+static int azoai_pii_phone_00_ok(const azoai_phone_run_t *run);
+static int azoai_pii_phone_next_ok(const azoai_phone_run_t *run,
+    const char *next);
 static int azoai_pii_phone_form_ok(const azoai_phone_run_t *run);
 static int azoai_pii_phone_layout(const azoai_phone_run_t *run,
     const char *layouts);
@@ -80,16 +86,19 @@ static const azoai_phone_plan_t  azoai_phone_plans[] = {
 
 
 /*
- * ES (fixed 8/9, mobile 6/7: 9 digits), IT mobiles (3, 10 digits), IN
- * mobiles (6-9, 10 digits), BR ("(DD) NNNNN-NNNN", area 11-99)
+ * ES (fixed 8/9, mobile 6/7: 9 digits, grouped or not), IT mobiles (3,
+ * 10 digits), IN mobiles (6-9, 10 digits, grouped or not), BR ("(DD)
+ * NNNNN-NNNN", area 11-99; mobiles, whose number opens with 9, also
+ * "DD NNNNN-NNNN" and unbroken)
  */
 
 static const azoai_phone_form_t  azoai_phone_forms[] = {
-    { "6789", 9, "333|3222", 0 },
-    { "3", 10, "334|37|343", 0 },
-    { "6789", 10, "55|334|433", 0 },
-    { "123456789", 10, "244", 1 },
-    { "123456789", 11, "254", 1 }
+    { "6789", NULL, 9, "333|3222|9", 0 },
+    { "3", NULL, 10, "334|37|343", 0 },
+    { "6789", NULL, 10, "55|334|433|a", 0 },
+    { "123456789", NULL, 10, "244", 1 },
+    { "123456789", NULL, 11, "254", 1 },
+    { "123456789", "n9", 11, "254|b", 0 }
 };
 
 
@@ -191,7 +200,9 @@ azoai_pii_phone_national_ok(const u_char *v, size_t len, size_t start,
         return 0;
     }
 
-    if (!azoai_pii_phone_trunk_ok(run) && !azoai_pii_phone_form_ok(run)) {
+    if (!azoai_pii_phone_trunk_ok(run) && !azoai_pii_phone_form_ok(run)
+        && !azoai_pii_phone_00_ok(run))
+    {
         return 0;
     }
 
@@ -241,6 +252,55 @@ azoai_pii_phone_trunk_ok(const azoai_phone_run_t *run)
 }
 
 
+/*
+ * "00" and an international number ("0044 20 7946 0958", "00 49 30
+ * ..."): the "+" dialled from Europe, India, Brazil and most of the world
+ * (ITU-T E.164 recommends it as the international prefix)
+ */
+
+static int
+azoai_pii_phone_00_ok(const azoai_phone_run_t *run)
+{
+    size_t                     g;
+    azoai_phone_run_t          intl;
+    const azoai_phone_plan_t  *p;
+
+    if (run->digits[0] != '0' || run->digits[1] != '0'
+        || run->ndigits < 2 + AZOAI_PHONE_INTL_MIN)
+    {
+        return 0;
+    }
+
+    intl = *run;
+    intl.ndigits -= 2;
+    memmove(intl.digits, run->digits + 2, intl.ndigits);
+
+    if (run->group_len[0] > 2) {
+        intl.group_len[0] -= 2;
+
+    } else if (run->group_len[0] == 2) {
+        intl.ngroups--;
+
+        for (g = 0; g < intl.ngroups; g++) {
+            intl.group_len[g] = run->group_len[g + 1];
+        }
+
+    } else {
+        return 0;
+    }
+
+    /* the national number after a known code has no trunk "0" */
+
+    p = azoai_pii_phone_plan(intl.digits, intl.ndigits);
+
+    if (p != NULL && intl.digits[strlen(p->cc)] == '0') {
+        return 0;
+    }
+
+    return azoai_pii_phone_intl_ok(&intl);
+}
+
+
 static int
 azoai_pii_phone_form_ok(const azoai_phone_run_t *run)
 {
@@ -254,6 +314,7 @@ azoai_pii_phone_form_ok(const azoai_phone_run_t *run)
 
         if (run->ndigits == f->n && (run->paren_group == 0) == f->paren
             && strchr(f->first, run->digits[0]) != NULL
+            && azoai_pii_phone_next_ok(run, f->next)
             && azoai_pii_phone_layout(run, f->layouts))
         {
             return 1;
@@ -261,6 +322,30 @@ azoai_pii_phone_form_ok(const azoai_phone_run_t *run)
     }
 
     return 0;
+}
+
+
+/* the digits after the first are as next says */
+
+static int
+azoai_pii_phone_next_ok(const azoai_phone_run_t *run, const char *next)
+{
+    size_t  k;
+    u_char  d;
+
+    if (next == NULL) {
+        return 1;
+    }
+
+    for (k = 0; next[k] != '\0' && k + 1 < run->ndigits; k++) {
+        d = run->digits[k + 1];
+
+        if (next[k] == 'n' ? d == '0' : next[k] != 'd' && next[k] != d) {
+            return 0;
+        }
+    }
+
+    return next[k] == '\0';
 }
 
 
@@ -276,7 +361,10 @@ azoai_pii_phone_layout(const azoai_phone_run_t *run, const char *layouts)
 
     for ( ;; ) {
         for (g = 0; g < run->ngroups && p[g] != '\0' && p[g] != '|'
-                    && run->group_len[g] == (size_t) (p[g] - '0'); g++)
+                    && run->group_len[g] == (size_t) ((p[g] >= 'a')
+                                                      ? p[g] - 'a' + 10
+                                                      : p[g] - '0');
+             g++)
         {
             /* void */
         }

@@ -18,10 +18,15 @@
 #define AZOAI_PII_STACK_VIEW   2048
 #define AZOAI_PII_STACK_SEGS   256
 #define AZOAI_PII_STACK_CANDS  64
+#define AZOAI_PII_STACK_STOPS  64
 
-/* a national phone's first group, or its digits unbroken (trunk "0") */
+/*
+ * a national phone's first group, or its digits unbroken: 10-11 with the
+ * trunk "0", 9-11 without (ES, IN, BR mobiles)
+ */
 #define AZOAI_PII_PHONE_AREA_MAX  5
 #define AZOAI_PII_PHONE_RUN_MIN   10
+#define AZOAI_PII_PHONE_BARE_MIN  9
 #define AZOAI_PII_PHONE_RUN_MAX   11
 
 
@@ -34,18 +39,23 @@ typedef struct {
     const u_char       *text;       /* the view, for azoai_pii_ends_run() */
     size_t              len;
     azoai_alloc_t      *alloc;
+    azoai_pii_stops_t   stops;      /* detectors started, nothing found */
 } azoai_pii_cands_t;
 
 
 static int azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw,
     size_t len, size_t nspecial, u_char *stack_buf,
     azoai_pii_seg_t *stack_segs, azoai_alloc_t *a);
-static int azoai_pii_report_all(const azoai_pii_view_t *view,
-    const azoai_pii_cands_t *cands, azoai_pii_match_pt cb, void *data);
+static int azoai_pii_find(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
+    size_t nranges, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
+    const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
+    size_t nranges, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_word(const azoai_pii_engine_t *e,
@@ -56,12 +66,13 @@ static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
     size_t at);
 static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
+static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
+    size_t at);
 static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
     size_t start, size_t end, unsigned type);
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
 static int azoai_pii_ends_run(const u_char *v, size_t len, size_t end,
     unsigned type);
-static void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
@@ -94,12 +105,14 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              nspecial;
+    size_t              i, nspecial;
     azoai_pii_view_t    view;
     azoai_pii_cands_t   cands;
+    azoai_pii_match_t  *m;
     u_char              stack_buf[AZOAI_PII_STACK_VIEW];
     azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
     azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
+    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
 
     if (len == 0) {
         return AZOAI_OK;
@@ -137,21 +150,12 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     }
 
     cands.items = stack_cands;
-    cands.n = 0;
     cands.cap = AZOAI_PII_STACK_CANDS;
-    cands.reach = 0;
-    cands.secret_from = 0;
-    cands.text = view.text;
-    cands.len = view.len;
     cands.alloc = a;
+    cands.stops.at = stack_stops;
+    cands.stops.cap = AZOAI_PII_STACK_STOPS;
 
-    if (e->builtin_mask
-        && azoai_pii_scan_builtin(e, &view, &cands) != AZOAI_OK)
-    {
-        return AZOAI_ERROR;
-    }
-
-    if (e->ncustom && azoai_pii_scan_custom(e, &view, &cands) != AZOAI_OK) {
+    if (azoai_pii_find(e, &view, NULL, 0, &cands) != AZOAI_OK) {
         return AZOAI_ERROR;
     }
 
@@ -159,9 +163,102 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_OK;
     }
 
-    azoai_pii_cands_sort(cands.items, cands.n);
+    /* what masking the spans makes visible is masked too: a fixed point */
 
-    return azoai_pii_report_all(&view, &cands, cb, data);
+    m = cands.items;
+
+    if (azoai_pii_settle(e, &view, &cands.stops, &m, &cands.n, a)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    for (i = 0; i < cands.n; i++) {
+        if (azoai_pii_report(&view, &m[i], cb, data) != 0) {
+            return AZOAI_ERROR;
+        }
+    }
+
+    return AZOAI_OK;
+}
+
+
+/*
+ * The spans of plain text (no escapes) whose detectors start inside
+ * ranges (sorted, apart), or anywhere without ranges: sorted, overlaps
+ * joined (azoai_pii_resolve()), in *out from a.  Custom patterns run over
+ * the whole text.
+ */
+
+int
+azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, const azoai_pii_range_t *ranges, size_t nranges,
+    azoai_alloc_t *a, azoai_pii_match_t **out, size_t *n)
+{
+    azoai_pii_view_t   view;
+    azoai_pii_cands_t  cands;
+
+    view.text = text;
+    view.len = len;
+    view.raw = text;
+    view.raw_len = len;
+    view.segs = NULL;
+    view.nsegs = 0;
+
+    cands.items = azoai_alloc(a, AZOAI_PII_STACK_CANDS
+                                 * sizeof(azoai_pii_match_t));
+    if (cands.items == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    cands.cap = AZOAI_PII_STACK_CANDS;
+    cands.alloc = a;
+    cands.stops.at = NULL;
+    cands.stops.cap = 0;
+
+    if (azoai_pii_find(e, &view, ranges, nranges, &cands) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    *out = cands.items;
+    *n = cands.n;
+
+    return AZOAI_OK;
+}
+
+
+/* the candidates of the built-in detectors and the patterns, resolved */
+
+static int
+azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
+    const azoai_pii_range_t *ranges, size_t nranges,
+    azoai_pii_cands_t *cands)
+{
+    cands->n = 0;
+    cands->stops.n = 0;
+    cands->stops.over = 0;
+    cands->reach = 0;
+    cands->secret_from = 0;
+    cands->text = view->text;
+    cands->len = view->len;
+
+    if (e->builtin_mask
+        && azoai_pii_scan_builtin(e, view, ranges, nranges, cands)
+           != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (e->ncustom && azoai_pii_scan_custom(e, view, cands) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    if (cands->n != 0) {
+        azoai_pii_cands_sort(cands->items, cands->n);
+        cands->n = azoai_pii_resolve(cands->items, cands->n);
+    }
+
+    return AZOAI_OK;
 }
 
 
@@ -213,22 +310,23 @@ azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw, size_t len,
  * Overlapping candidates (sorted) are masked as one: their union, named
  * after the longest of them (on a tie the first, or the stronger,
  * azoai_pii_stronger()).  The union, so that no
- * byte a detector claimed goes out, whichever name the span gets.
+ * byte a detector claimed goes out, whichever name the span gets.  In
+ * place: the spans are m[0 .. returned count).
  */
 
-static int
-azoai_pii_report_all(const azoai_pii_view_t *view,
-    const azoai_pii_cands_t *cands, azoai_pii_match_pt cb, void *data)
+size_t
+azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 {
-    size_t                    i, longest;
+    size_t                    i, k, longest;
     azoai_pii_match_t         best;
     const azoai_pii_match_t  *m;
 
-    best = cands->items[0];
+    best = items[0];
     longest = best.end - best.start;
+    k = 0;
 
-    for (i = 1; i < cands->n; i++) {
-        m = &cands->items[i];
+    for (i = 1; i < n; i++) {
+        m = &items[i];
 
         if (m->start < best.end) {
             if (m->end - m->start > longest
@@ -246,33 +344,33 @@ azoai_pii_report_all(const azoai_pii_view_t *view,
             continue;
         }
 
-        if (azoai_pii_report(view, &best, cb, data) != 0) {
-            return AZOAI_ERROR;
-        }
-
+        items[k++] = best;
         best = *m;
         longest = best.end - best.start;
     }
 
-    if (azoai_pii_report(view, &best, cb, data) != 0) {
-        return AZOAI_ERROR;
-    }
+    items[k++] = best;
 
-    return AZOAI_OK;
+    return k;
 }
 
 
+/* detectors start at the candidate bytes in ranges, or everywhere */
+
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, azoai_pii_cands_t *cands)
+    const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
+    size_t nranges, azoai_pii_cands_t *cands)
 {
-    size_t               i, s, end, len;
+    size_t               i, len, to, r, n;
     const u_char        *v;
     azoai_pii_cursor_t   cur;
 
     v = view->text;
     len = view->len;
-    i = 0;
+    i = nranges ? ranges[0].from : 0;
+    to = nranges ? ranges[0].to : len;
+    r = 0;
 
     azoai_pii_cursor_init(&cur, v, len);
 
@@ -281,18 +379,35 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             i = cands->reach;
         }
 
-        i = azoai_pii_cursor_next(&cur, i);
+        if (i < to) {
+            i = azoai_pii_cursor_next(&cur, i);
+        }
 
-        if (i >= len) {
-            return AZOAI_OK;
+        if (i >= to) {
+            if (++r >= nranges) {
+                return AZOAI_OK;
+            }
+
+            if (i < ranges[r].from) {
+                i = ranges[r].from;
+            }
+
+            to = ranges[r].to;
+            continue;
         }
 
         switch (v[i]) {
 
         case '0': case '1': case '2': case '3': case '4':
         case '5': case '6': case '7': case '8': case '9':
+            n = cands->n;
+
             if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
                 return AZOAI_ERROR;
+            }
+
+            if (cands->n == n) {
+                azoai_pii_stop_refused(cands, i);
             }
 
             /* the next number starts after this word */
@@ -302,34 +417,54 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
             continue;
 
-        case '@':
-            if (azoai_pii_on(e, AZOAI_PII_EMAIL)
-                && azoai_pii_detect_email(v, len, i, &s, &end)
-                && azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL))
-            {
+        default:
+            if (azoai_pii_scan_sign(e, v, len, &i, cands) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
+        }
+    }
+}
 
-            break;
 
-        case ':':
-            if (azoai_pii_on(e, AZOAI_PII_IPV6)
-                && azoai_pii_ipv6_may_start(v, len, i)
-                && azoai_pii_detect_ipv6(v, len, i, &s, &end))
-            {
-                if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6)) {
-                    return AZOAI_ERROR;
-                }
+/* an e-mail at '@', IPv6 at ':'; *i goes on past the stop or the match */
 
-                i = end;
-                continue;
-            }
+static int
+azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t *i, azoai_pii_cands_t *cands)
+{
+    size_t  at, s, end;
 
-            break;
+    at = (*i)++;
+
+    if (v[at] == '@') {
+        if (!azoai_pii_on(e, AZOAI_PII_EMAIL)) {
+            return AZOAI_OK;
         }
 
-        i++;
+        if (!azoai_pii_detect_email(v, len, at, &s, &end)) {
+            azoai_pii_stop_refused(cands, at);
+            return AZOAI_OK;
+        }
+
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL);
     }
+
+    /* ':'; masking a neighbour never makes a ':' a possible start */
+
+    if (v[at] != ':' || !azoai_pii_on(e, AZOAI_PII_IPV6)
+        || !azoai_pii_ipv6_may_start(v, len, at))
+    {
+        return AZOAI_OK;
+    }
+
+    if (!azoai_pii_detect_ipv6(v, len, at, &s, &end)) {
+        azoai_pii_stop_refused(cands, at);
+        return AZOAI_OK;
+    }
+
+    *i = end;
+
+    return azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6);
 }
 
 
@@ -340,8 +475,8 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
  * "ddd "), phone (NANP: "ddd" and a separator before three more digits,
  * or "1" and a separator before more digits or "("; national: a first
  * group of at most 5 digits and a separator before more digits, or 10-11
- * digits from a "0"), IPv4 (at most 3 digits and a dot); the others are
- * not called.
+ * digits from a "0", or 9-11 from another digit), IPv4 (at most 3
+ * digits and a dot); the others are not called.
  *
  * An SSN leaves no card or phone at the same start: its 9 digits end
  * where the grouping stops (the SSN checks make sure of it), too few for
@@ -452,8 +587,9 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
         && ((grouped
              && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
                  || azoai_pii_nanp_may_start(v, len, at, group, i)))
-            || (v[at] == '0' && group >= AZOAI_PII_PHONE_RUN_MIN
-                && group <= AZOAI_PII_PHONE_RUN_MAX))
+            || (group >= AZOAI_PII_PHONE_BARE_MIN
+                && group <= AZOAI_PII_PHONE_RUN_MAX
+                && (v[at] != '0' || group >= AZOAI_PII_PHONE_RUN_MIN)))
         && azoai_pii_detect_phone(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
     {
@@ -608,6 +744,23 @@ azoai_pii_scan_custom(const azoai_pii_engine_t *e,
 }
 
 
+/*
+ * A detector ran at at and found nothing: masking a neighbour may change
+ * that (azoai_pii_settle()).  Too many to keep: every one may.
+ */
+
+static inline void
+azoai_pii_stop_refused(azoai_pii_cands_t *cands, size_t at)
+{
+    if (cands->stops.n < cands->stops.cap) {
+        cands->stops.at[cands->stops.n++] = at;
+
+    } else {
+        cands->stops.over = 1;
+    }
+}
+
+
 /* inline: a push; the rare growth is a call */
 
 static inline int
@@ -702,7 +855,7 @@ azoai_pii_cands_grow(azoai_pii_cands_t *cands)
 
 /* heapsort: by start, the longer first, then by type; no allocation */
 
-static void
+void
 azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n)
 {
     size_t             i;

@@ -32,16 +32,19 @@ my %nat = (
              '04 dd dd dd dd' ],
            [ "T\xc3\xa9l. %s", 'mon portable : %s',
              "t\xc3\xa9l\xc3\xa9phone %s", 'appelez le %s' ]],
-    ES => [[ '6dd ddd ddd', '91d ddd ddd', '9dd dd dd dd', '7dd ddd ddd' ],
+    ES => [[ '6dd ddd ddd', '91d ddd ddd', '9dd dd dd dd', '7dd ddd ddd',
+             '6dddddddd', '9ndddddddd' ],
            [ "Tel\xc3\xa9fono: %s", 'llame al %s', "m\xc3\xb3vil %s",
              'tfno. %s' ]],
     IT => [[ '06 dddd dddd', '3dd ddd dddd', '3dd ddddddd', '02 dddddddd' ],
            [ 'Telefono: %s', 'Cellulare %s', 'chiamami al %s', 'tel %s' ]],
     NL => [[ '020 ddd dddd', '06 dddddddd', '06-dddddddd', '010 ddd dd dd' ],
            [ 'Telefoon: %s', 'bel me op %s', 'mobiel %s', 'Tel %s' ]],
-    IN => [[ '9dddd ddddd', '8dddd ddddd', '011 dddd dddd', '07ddd ddddd' ],
+    IN => [[ '9dddd ddddd', '8dddd ddddd', '011 dddd dddd', '07ddd ddddd',
+             '9ddddddddd', '7ddddddddd' ],
            [ 'Mobile: %s', 'call %s', 'phone no. %s', 'WhatsApp %s' ]],
-    BR => [[ '(11) 9dddd-dddd', '(21) dddd-dddd', '(61) 9dddd dddd' ],
+    BR => [[ '(11) 9dddd-dddd', '(21) dddd-dddd', '(61) 9dddd dddd',
+             '11 9dddd-dddd', '219dddddddd', '61 9dddd dddd' ],
            [ 'Celular: %s', 'Telefone %s', 'ligue para %s', 'fone %s' ]],
     JP => [[ '03-dddd-dddd', '090-dddd-dddd', '06-dddd-dddd',
              '080 dddd dddd' ],
@@ -71,6 +74,13 @@ my @intl = (
 
 my @plain = ( 'reach me at %s', '(%s)', 'Kontakt: %s', '%s' );
 
+# "00" for "+": a phone word needed, as for the national formats
+my @intl00 = ( '0044 20 dddd dddd', '0049 30 dddddddd', '00 33 6 dd dd dd dd',
+               '0034 6dd ddd ddd', '0091 9dddd ddddd', '0055 11 9dddd-dddd',
+               '0061 4dd ddd ddd', '0039 3dd ddd dddd' );
+my @words00 = ( 'Phone: %s', 'Tel. %s', 'Telefon %s', 'call %s',
+                "t\xc3\xa9l\xc3\xa9phone %s", 'cellulare %s' );
+
 print "# type\ttext (raw JSON string content)\texpected "
     . "(1: the type is found, 0: nothing is found)\n";
 
@@ -86,6 +96,12 @@ for my $c (sort keys %nat) {
 
 for my $p (@intl) {
     printf "phone\t$plain[rnd(scalar @plain)]\t1\n", fill($p->[0]);
+}
+
+for my $f (@intl00) {
+    for my $k (0 .. 1) {
+        printf "phone\t$words00[rnd(scalar @words00)]\t1\n", fill($f);
+    }
 }
 
 # look-alikes: no phone word, or not a phone next to one
@@ -104,6 +120,11 @@ for my $p (@intl) {
     printf "phone\t$plain[rnd(scalar @plain)]\t0\n", fill($p->[1]);
 }
 
+for my $f (@intl00) {
+    next if $f =~ /\s\S{3} \S{3} \S{4}$/;     # ends NANP-shaped: a phone
+    printf "phone\t$noword[rnd(scalar @noword)]\t0\n", fill($f);
+}
+
 for my $l ('call on 2024-01-15', 'Telefon am 15.01.2024 um 10.30',
            'phone bill 1 234 567', "t\xc3\xa9l\xc3\xa9phone 12 345,67 EUR",
            'call 3704 0044 0532', 'tel 0044 0532 0130',
@@ -115,6 +136,14 @@ for my $l ('call on 2024-01-15', 'Telefon am 15.01.2024 um 10.30',
            '+44 20 7946 09581', '+49 30 1234567890123', '+33 1 23 45 67 89 0',
            '+91 98765 432101', '+81 3 1234', '+00 20 7946 0958',
            'Order 020 7946 0958 and 030 12345678 shipped',
-           'build 06.12.34.56', 'ISBN 978-3-16-148410-0 phone book') {
+           'build 06.12.34.56', 'ISBN 978-3-16-148410-0 phone book',
+           'call 1700000000', 'phone 1712345678901', 'tel 5123456789',
+           'phone bill 20240115093000', 'call at 20240115', 'tel 123456789',
+           'fone 11 81234-5678', 'celular 10 91234-5678', 'tel 0712345678901',
+           'phone 0044 1234', 'call 0044 20 7946', 'tel 00 00 1234 5678',
+           'Telefon 0049 0 30 1234', 'phone 1.234.567.890',
+           'total 612345678.50 EUR, call us', 'order 912345678 shipped',
+           'invoice 9876543210', 'SKU 11912345678', 'ref 0044 20 7946 0958',
+           'amount 6123456789 INR') {
     print "phone\t$l\t0\n";
 }
