@@ -21,14 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 bench_bodies
 bench_workdir cg
-read -r port _ <<<"$(bench_free_ports 1)"
+read -r port p_plain p_azoai <<<"$(bench_free_ports 3)"
 
 {
     bench_conf_main "$so" "master_process off;" "daemon off;"
     echo "http {"
     bench_conf_http
     bench_conf_backend "$port"
-    bench_conf_pair $((port + 1)) $((port + 2))
+    bench_conf_pair "$p_plain" "$p_azoai"
     echo "}"
 } >"$work/nginx.conf"
 
@@ -39,7 +39,7 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     --toggle-collect=ngx_process_events_and_timers \
     /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
     >"$work/valgrind.log" 2>&1 &
-bench_wait_port $((port + 2))
+bench_wait_port "$p_azoai"
 
 measure() {
     local p=$1 body=$2 out
@@ -59,8 +59,8 @@ measure() {
 
 printf '%-22s %14s %14s %12s\n' body "plain instr/req" "azoai instr/req" "extra"
 for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
-    plain=$(measure $((port + 1)) "$bodies/$body")
-    azoai=$(measure $((port + 2)) "$bodies/$body")
+    plain=$(measure "$p_plain" "$bodies/$body")
+    azoai=$(measure "$p_azoai" "$bodies/$body")
     printf '%-22s %14d %14d %11.0f%%\n' "$body" $((plain / n)) \
         $((azoai / n)) "$(echo "($azoai - $plain) * 100 / $plain" | bc -l)"
     if [[ -n ${CG_RESULTS:-} ]]; then

@@ -38,7 +38,7 @@ reply+='"total_tokens":320}}'
 
 # the stand-in upstream runs in the measured NGINX here: both variants
 # pay for it alike, and the figures stay comparable with earlier runs
-conf() {   # conf MASTER(on|off) WORKERS BASEPORT
+conf() {   # conf MASTER(on|off) WORKERS UPSTREAM_PORT (servers: $p_off, $p_on)
     BENCH_CONNS=1024 bench_conf_main "$so" "master_process $1;" \
         "worker_processes $2;" \
         "daemon $([[ $1 == on ]] && echo on || echo off);"
@@ -55,7 +55,7 @@ CONF
     bench_conf_standin "$3" "$reply" application/json
     cat <<CONF
     server {
-        listen 127.0.0.1:$(($3 + 1));
+        listen 127.0.0.1:$p_off;
         azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on;
         proxy_http_version 1.1;
@@ -63,7 +63,7 @@ CONF
         location / { proxy_pass http://backend; }
     }
     server {
-        listen 127.0.0.1:$(($3 + 2));
+        listen 127.0.0.1:$p_on;
         azoai_deployment chat-prod gpt-5.1 2025-11-13;
         azoai on;
         azoai_token_limit zone=team;
@@ -80,10 +80,10 @@ CONF
 # --- 1. wrk ------------------------------------------------------------------
 if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
 
-read -r base _ <<<"$(bench_free_ports 1)"
+read -r base p_off p_on <<<"$(bench_free_ports 3)"
 conf on "$workers" "$base" >"$work/nginx.conf"
 bench_start "$work/nginx.conf"
-bench_wait_port $((base + 2))
+bench_wait_port $p_on
 
 cat >"$work/post.lua" <<LUA
 local f = assert(io.open("$work/body.json", "rb"))
@@ -97,7 +97,7 @@ request = function()
 end
 LUA
 
-for p in $((base + 1)) $((base + 2)); do
+for p in $p_off $p_on; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Team: t' \
         -H 'Content-Type: application/json' --data-binary @"$work/body.json" \
         "http://127.0.0.1:$p$path")
@@ -108,7 +108,7 @@ declare -A rps=()
 ratios=""
 for ((i = 1; i <= rounds; i++)); do
     for v in off on; do
-        p=$([[ $v == off ]] && echo $((base + 1)) || echo $((base + 2)))
+        p=$([[ $v == off ]] && echo $p_off || echo $p_on)
         r=$(wrk -t1 -c"$conns" -d"${secs}s" -s "$work/post.lua" \
                 "http://127.0.0.1:$p$path" | awk '/Requests\/sec/ {print $2}')
         rps[$v]="${rps[$v]:-} $r"
@@ -124,7 +124,7 @@ printf '%-28s %12s\n' "azoai on, no token limit" "$(echo "${rps[off]}" | bench_m
 printf '%-28s %12s\n' "azoai on, two token zones" "$(echo "${rps[on]}" | bench_median)"
 printf 'paired ratio (median of %d rounds): %.3f (goal >= 0.97)\n' \
     "$rounds" "$(echo "$ratios" | bench_median)"
-curl -s "http://127.0.0.1:$((base + 2))/metrics" \
+curl -s "http://127.0.0.1:$p_on/metrics" \
     | awk '/^azoai_token_limit_(keys|evictions_total)\{zone="team"\}/ {
                printf "zone team (1 MB): %s %s\n", $1, $2 }'
 
@@ -135,14 +135,14 @@ sleep 1
 
 # --- 2. callgrind --------------------------------------------------------------
 
-read -r base _ <<<"$(bench_free_ports 1)"
+read -r base p_off p_on <<<"$(bench_free_ports 3)"
 conf off 1 "$base" >"$work/cg.conf"
 
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     --toggle-collect=ngx_process_events_and_timers \
     /usr/sbin/nginx -p "$work" -c "$work/cg.conf" \
     >"$work/valgrind.log" 2>&1 &
-bench_wait_port $((base + 2))
+bench_wait_port $p_on
 
 measure() {   # measure PORT -> "total lock" instructions
     local out
@@ -158,8 +158,8 @@ measure() {   # measure PORT -> "total lock" instructions
         END { print total, lock + 0 }'
 }
 
-read -r off _ < <(measure $((base + 1)))
-read -r on lock < <(measure $((base + 2)))
+read -r off _ < <(measure $p_off)
+read -r on lock < <(measure $p_on)
 
 echo
 echo "== callgrind: user-space instructions per request, 1 KB body, $n requests over $keys keys"
