@@ -39,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_multipart_chunks(const u_char *body, size_t len,
     const azoai_str_t *b, azoai_alloc_t *a, const azoai_multipart_t *mp);
+static void fuzz_multipart_compare(const fuzz_reports_t *rp,
+    const azoai_multipart_t *mp, const u_char *body);
 static int fuzz_on_part(void *data, const azoai_multipart_part_t *part);
 static int fuzz_on_content(void *data, const u_char *p, size_t len);
 static int fuzz_on_end(void *data, const azoai_multipart_part_t *part);
@@ -148,13 +150,49 @@ fuzz_same(azoai_str_t x, azoai_str_t y)
 }
 
 
+/* the parts the pieces reported are those of the whole-body parse */
+
+static void
+fuzz_multipart_compare(const fuzz_reports_t *rp, const azoai_multipart_t *mp,
+    const u_char *body)
+{
+    size_t  i, off;
+
+    if (rp->nparts != mp->nparts) {
+        abort();
+    }
+
+    for (off = 0, i = 0; i < mp->nparts; i++) {
+        if (!fuzz_same(rp->parts[i].name, mp->parts[i].name)
+            || !fuzz_same(rp->parts[i].filename, mp->parts[i].filename)
+            || !fuzz_same(rp->parts[i].content_type,
+                          mp->parts[i].content_type)
+            || rp->parts[i].header_start != mp->parts[i].header_start
+            || rp->parts[i].content_start != mp->parts[i].content_start
+            || rp->parts[i].content_end != mp->parts[i].content_end
+            || memcmp(rp->content + off, body + mp->parts[i].content_start,
+                      mp->parts[i].content_end - mp->parts[i].content_start)
+               != 0)
+        {
+            abort();
+        }
+
+        off += mp->parts[i].content_end - mp->parts[i].content_start;
+    }
+
+    if (off != rp->content_len) {
+        abort();
+    }
+}
+
+
 /* the body in pieces, each size from the body's own bytes */
 
 static void
 fuzz_multipart_chunks(const u_char *body, size_t len, const azoai_str_t *b,
     azoai_alloc_t *a, const azoai_multipart_t *mp)
 {
-    size_t                     i, pos, n, off;
+    size_t                     i, pos, n;
     uint32_t                   seed;
     fuzz_reports_t            *rp;
     azoai_multipart_stream_t   s;
@@ -209,33 +247,13 @@ fuzz_multipart_chunks(const u_char *body, size_t len, const azoai_str_t *b,
         return;
     }
 
-    if (rp->nparts != mp->nparts || s.preamble_len != mp->preamble_len
+    if (s.preamble_len != mp->preamble_len
         || s.epilogue_start != mp->epilogue_start)
     {
         abort();
     }
 
-    for (off = 0, i = 0; i < mp->nparts; i++) {
-        if (!fuzz_same(rp->parts[i].name, mp->parts[i].name)
-            || !fuzz_same(rp->parts[i].filename, mp->parts[i].filename)
-            || !fuzz_same(rp->parts[i].content_type,
-                          mp->parts[i].content_type)
-            || rp->parts[i].header_start != mp->parts[i].header_start
-            || rp->parts[i].content_start != mp->parts[i].content_start
-            || rp->parts[i].content_end != mp->parts[i].content_end
-            || memcmp(rp->content + off, body + mp->parts[i].content_start,
-                      mp->parts[i].content_end - mp->parts[i].content_start)
-               != 0)
-        {
-            abort();
-        }
-
-        off += mp->parts[i].content_end - mp->parts[i].content_start;
-    }
-
-    if (off != rp->content_len) {
-        abort();
-    }
+    fuzz_multipart_compare(rp, mp, body);
 
     free(rp->content);
     free(rp);
