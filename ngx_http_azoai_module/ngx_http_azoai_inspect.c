@@ -48,6 +48,14 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     azoai_body_result_t        *res;
     ngx_http_azoai_loc_conf_t  *alcf;
 
+    /*
+     * The result lives for this call only (names, matches and error
+     * text are copied or allocated apart): on the stack it takes no
+     * room from the request pool, whose first block a 1 KB request
+     * would otherwise outgrow (a second block, ~350 instructions)
+     */
+    azoai_body_result_t         result;
+
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
     if (ngx_http_azoai_gather_body(r, &body, &copied) != NGX_OK) {
@@ -77,10 +85,7 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     /* multipart and compressed bodies are not estimated: usage decides */
     ngx_http_azoai_tlimit_estimate(r, ctx, &body);
 
-    res = ngx_palloc(r->pool, sizeof(azoai_body_result_t));
-    if (res == NULL) {
-        return NGX_ERROR;
-    }
+    res = &result;
 
     ctx->engine = alcf->pii.enable ? alcf->pii.engine : NULL;
 
