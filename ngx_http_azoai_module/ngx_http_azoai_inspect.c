@@ -36,7 +36,9 @@ static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
 
 /*
  * NGX_OK with ctx->verdict set (allow, or a denial), NGX_ERROR when the
- * body could not be inspected (the caller denies: fail closed).
+ * body could not be inspected (the caller denies: fail closed).  The body
+ * result lives for this call only, on the stack: from the request pool it
+ * made a 1 KB request outgrow the pool's first block (~350 instructions).
  */
 
 ngx_int_t
@@ -47,13 +49,6 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ngx_uint_t                  copied;
     azoai_body_result_t        *res;
     ngx_http_azoai_loc_conf_t  *alcf;
-
-    /*
-     * The result lives for this call only (names, matches and error
-     * text are copied or allocated apart): on the stack it takes no
-     * room from the request pool, whose first block a 1 KB request
-     * would otherwise outgrow (a second block, ~350 instructions)
-     */
     azoai_body_result_t         result;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
