@@ -226,17 +226,21 @@ test_json_prefixes(void **state)
 }
 
 
-/* a string of length len with byte c at pos, surrounded by 'a' */
+/*
+ * a string of length len with byte c at pos, surrounded by 'a'; up to 300
+ * bytes, so that each byte is found in the SSE2 steps and in the first and
+ * second halves of the AVX2 128- and 64-byte steps
+ */
 
 static void
 test_json_string_positions(void **state)
 {
     size_t               len, pos, n;
-    u_char               buf[80];
+    u_char               buf[304];
     unsigned             rc;
     azoai_json_status_t  st;
 
-    for (len = 1; len < 70; len++) {
+    for (len = 1; len < 300; len++) {
         for (pos = 0; pos < len; pos++) {
             buf[0] = '"';
             memset(buf + 1, 'a', len);

@@ -35,6 +35,7 @@ static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
 #if (AZOAI_JSON_AVX2)
+static inline __m256i azoai_json_avx2_special(__m256i x);
 static const u_char *azoai_json_skip_plain_avx2(const u_char *p,
     const u_char *end);
 #endif
@@ -437,9 +438,28 @@ azoai_json_skip_ws(const u_char *p, const u_char *end)
 
 #if (AZOAI_JSON_AVX2)
 
+/* 0xff per byte that is not plain: see azoai_json_skip_plain_avx2() */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_json_avx2_special(__m256i x)
+{
+    /*
+     * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is 0x20)
+     * and the bytes >= 0x80, which are negative
+     */
+    return _mm256_or_si256(
+               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
+                                 _mm256_xor_si256(x, _mm256_set1_epi8(0x02))),
+               _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
+}
+
+
 /*
- * 64 bytes a step: the first byte that is not plain, or the first byte of
- * fewer than 64 left
+ * 128 bytes a test while 128 are left, then 64: the first byte that is
+ * not plain, or the first byte of fewer than 64 left.  Prompts are long
+ * runs of plain text: one branch per 128 bytes costs a quarter fewer
+ * instructions per byte than one per 64 (callgrind, 64 KB prompt).
  */
 
 __attribute__((target("avx2")))
@@ -447,24 +467,38 @@ static const u_char *
 azoai_json_skip_plain_avx2(const u_char *p, const u_char *end)
 {
     uint64_t  lo, hi;
-    __m256i   a, b, two, bslash, low;
+    __m256i   a, b, c, d;
 
-    two = _mm256_set1_epi8(0x02);
-    bslash = _mm256_set1_epi8('\\');
-    low = _mm256_set1_epi8(0x21);
+    while (end - p >= 128) {
+        a = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *) p));
+        b = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                       (p + 32)));
+        c = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                       (p + 64)));
+        d = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                       (p + 96)));
 
-    while (end - p >= 64) {
-        a = _mm256_loadu_si256((const __m256i *) p);
-        b = _mm256_loadu_si256((const __m256i *) (p + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                 _mm256_or_si256(c, d))))
+        {
+            if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
+                a = c;
+                b = d;
+                p += 64;
+            }
 
-        /*
-         * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is
-         * 0x20) and the bytes >= 0x80, which are negative
-         */
-        a = _mm256_or_si256(_mm256_cmpgt_epi8(low, _mm256_xor_si256(a, two)),
-                            _mm256_cmpeq_epi8(a, bslash));
-        b = _mm256_or_si256(_mm256_cmpgt_epi8(low, _mm256_xor_si256(b, two)),
-                            _mm256_cmpeq_epi8(b, bslash));
+            lo = (uint32_t) _mm256_movemask_epi8(a);
+            hi = (uint32_t) _mm256_movemask_epi8(b);
+            return p + __builtin_ctzll(lo | hi << 32);
+        }
+
+        p += 128;
+    }
+
+    if (end - p >= 64) {
+        a = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *) p));
+        b = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
+                                                       (p + 32)));
 
         if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
             lo = (uint32_t) _mm256_movemask_epi8(a);
