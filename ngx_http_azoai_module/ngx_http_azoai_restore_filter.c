@@ -212,6 +212,14 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     ctx->restore = &rs->sse;
 
+    if (json && r->headers_out.content_length_n > 0
+        && azoai_sse_expect(&rs->sse,
+                            (size_t) r->headers_out.content_length_n)
+           != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
     /* the body changes: its length is no longer known */
 
     ngx_http_clear_content_length(r);
