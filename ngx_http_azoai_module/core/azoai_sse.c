@@ -852,13 +852,19 @@ azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
 static int
 azoai_sse_masked(void *data, const u_char *p, size_t len)
 {
-    azoai_sse_t  *s;
+    azoai_sse_t   *s;
+    const u_char  *b;
 
     s = data;
 
-    /* most pieces are text between matches: no '[', nothing to restore */
+    /*
+     * most pieces are text between matches (no '[') or a rendering such
+     * as "[EMAIL]" (no '_' after its '['): no "[TYPE_n]" in them
+     */
 
-    if (s->map == NULL || memchr(p, '[', len) == NULL) {
+    b = (s->map == NULL) ? NULL : memchr(p, '[', len);
+
+    if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
         return s->write(s->data, p, len);
     }
 
