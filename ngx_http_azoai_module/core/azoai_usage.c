@@ -748,13 +748,13 @@ azoai_usage_sse_piece(azoai_usage_t *u, const azoai_sse_piece_t *pc)
 static unsigned
 azoai_usage_has_key(const u_char *p, size_t len)
 {
-    size_t         i;
     const u_char  *q, *end;
 
     static const u_char  key[] = "\"usage\"";
 
 #if defined(__SSE2__)
     int      mask;
+    size_t   i;
     __m128i  quote, u;
 
     quote = _mm_set1_epi8('"');
