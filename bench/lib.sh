@@ -61,7 +61,7 @@ bench_bodies() {
 bench_cleanup() {
     local f
     [[ -n ${KEEP:-} ]] && { echo "files kept in $work" >&2; return; }
-    for f in "$work/nginx.pid" "$work/up/nginx.pid"; do
+    for f in "$work"/*.pid "$work"/up/*.pid; do   # NGINXes, upstreams
         [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
     done
     sleep 0.5

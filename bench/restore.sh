@@ -3,7 +3,9 @@
 #  1. time to first byte and to the last byte of a streamed chat
 #     completion of 2,000 events carrying pseudonyms, through plain
 #     proxy_pass, the module without restore, and the module restoring
-#     (curl, medians of RUNS requests each);
+#     (curl, medians of RUNS requests each); then the time to first byte
+#     with an upstream that pauses PAUSE_MS after its first event (which
+#     carries a pseudonym), module restoring against plain proxy_pass;
 #  2. user-space instructions per event that restoring adds (callgrind,
 #     repeatable);
 #  3. the bytes held back at most per stream (debug log) and the worker's
@@ -12,19 +14,21 @@
 #     instructions per request against plain proxy_pass.
 # The upstream is a second server of the same NGINX serving static files.
 #
-# usage: restore.sh MODULE_SO   (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20)
+# usage: restore.sh MODULE_SO
+#        (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20 PAUSE_MS=50)
 set -euo pipefail
 
 so=$(realpath "${1:?usage: restore.sh MODULE_SO}")
 runs=${RUNS:-200}
 secs=${BENCH_SECONDS:-5}
 streams=${CG_STREAMS:-20}
+pause_ms=${PAUSE_MS:-50}
 events=2000
 . "$(dirname "$0")/lib.sh"
 bench_workdir restore
 mkdir -p "$work/up"
 
-read -r -a ports <<<"$(bench_free_ports 5)"
+read -r -a ports <<<"$(bench_free_ports 8)"
 port=${ports[0]}
 p() { echo "${ports[$1]}"; }
 
@@ -122,6 +126,24 @@ http {
         proxy_method GET;
         location / { proxy_pass http://backend; }
     }
+    # plain and restoring, in front of the upstream that pauses (with
+    # proxy_buffering on, NGINX keeps a part-filled buffer until it fills
+    # or the upstream ends, whatever the filters do: streams run with it
+    # off)
+    upstream pauser { server 127.0.0.1:$(p 7); }
+    server {
+        listen 127.0.0.1:$(p 5);
+        proxy_buffering off;
+        location / { proxy_pass http://pauser; }
+    }
+    server {
+        listen 127.0.0.1:$(p 6);
+        azoai_deployment chat-prod gpt-5.1 2025-11-13;
+        azoai on; azoai_pii on; azoai_pii_action pseudonym;
+        azoai_pii_restore on;
+        proxy_buffering off;
+        location / { proxy_pass http://pauser; }
+    }
     server {
         listen 127.0.0.1:$(p 4);
         azoai_deployment chat-prod gpt-5.1 2025-11-13;
@@ -189,6 +211,70 @@ printf 'restore adds %.3f ms to the first byte against the module without' \
     "$(echo "${ttfb[3]} - ${ttfb[2]}" | bc -l)"
 printf ' it, %.3f ms against plain proxy_pass (goal < 0.1 ms)\n' \
     "$(echo "${ttfb[3]} - ${ttfb[1]}" | bc -l)"
+
+# --- 1b. time to first byte, an upstream that pauses after its first event -
+
+# the stream's first event (with a pseudonym), a pause, then the rest; one
+# process per connection, HTTP/1.0 framing (the end is the close)
+perl - "$(p 7)" "$work/up/stream.sse" "$pause_ms" "$work/pauser.pid" \
+    >/dev/null 2>&1 <<'PERL' &
+use IO::Socket::INET;
+use Time::HiRes qw(usleep);
+my ($port, $file, $ms, $pidfile) = @ARGV;
+my $l = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$port", Listen => 64,
+                              ReuseAddr => 1) or die $!;
+open my $pf, '>', $pidfile or die $!; print $pf "$$\n"; close $pf;
+my $first = 'data: {"id":"chatcmpl-1","object":"chat.completion.chunk",'
+    . '"created":1,"model":"gpt-4o","choices":[{"index":0,"delta":'
+    . '{"content":"Hello [EMAIL_1], "},"finish_reason":null}]}' . "\n\n";
+my $rest = do { local $/; open my $f, '<', $file or die $!; <$f> };
+$SIG{CHLD} = 'IGNORE';
+while (my $c = $l->accept) {
+    if (fork) { close $c; next; }
+    my ($h, $len) = ('', 0);
+    $h .= $_ while defined($_ = <$c>) && $_ ne "\r\n";
+    $len = $1 if $h =~ /^content-length:\s*(\d+)/im;
+    read $c, my $body, $len if $len;
+    $c->autoflush(1);
+    print $c "HTTP/1.0 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+        . $first;
+    usleep($ms * 1000);
+    print $c $rest;
+    close $c;
+    exit 0;
+}
+PERL
+for _ in $(seq 50); do
+    [[ -s $work/pauser.pid ]] && break
+    sleep 0.1
+done
+
+echo
+echo "== time to first byte, an upstream that pauses ${pause_ms} ms after" \
+     "its first event, medians of $runs requests (ms)"
+declare -A first
+for v in 5 6; do
+    for _ in $(seq 10); do      # warm up
+        curl -s -o /dev/null --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p $v))"
+    done
+    for _ in $(seq "$runs"); do
+        curl -s -o /dev/null -w '%{time_starttransfer}\n' \
+             --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p $v))"
+    done >"$work/first.$v"
+    first[$v]=$(awk '{ print $1 * 1000 }' "$work/first.$v" | median)
+done
+check=$(curl -s --data-binary @"$work/body.json" \
+             -H 'Content-Type: application/json' "$(url $(p 6))")
+if [[ $check != *"Hello ann@example.com"* ]]; then
+    echo "the pausing stream was not restored" >&2
+    exit 1
+fi
+printf '%-34s %10.3f\n' "plain proxy_pass" "${first[5]}" \
+    "module, azoai_pii_restore on" "${first[6]}"
+printf 'restore adds %.3f ms to the first byte (goal < 0.1 ms)\n' \
+    "$(echo "${first[6]} - ${first[5]}" | bc -l)"
 
 # --- 4. a 64 KB JSON completion, response masking, req/s -------------------
 

@@ -16,7 +16,6 @@ static ngx_int_t ngx_http_azoai_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
-static ngx_uint_t ngx_http_azoai_type_is(ngx_str_t *type, ngx_str_t *want);
 static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
@@ -36,11 +35,6 @@ static ngx_str_t  ngx_http_azoai_h_tokens =
     ngx_string("X-AzOAI-Tokens-Remaining");
 static ngx_str_t  ngx_http_azoai_h_prefix =
     ngx_string("X-AzOAI-");
-
-static ngx_str_t  ngx_http_azoai_event_stream =
-    ngx_string("text/event-stream");
-static ngx_str_t  ngx_http_azoai_json =
-    ngx_string("application/json");
 
 
 ngx_int_t
@@ -94,15 +88,15 @@ ngx_http_azoai_header_filter(ngx_http_request_t *r)
 static void
 ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_str_t  *type;
+    ngx_uint_t  type;
 
     if (r->headers_out.content_encoding) {
         return;
     }
 
-    type = &r->headers_out.content_type;
+    type = ngx_http_azoai_response_type(r);
 
-    if (ngx_http_azoai_type_is(type, &ngx_http_azoai_event_stream)) {
+    if (type == NGX_HTTP_AZOAI_TYPE_SSE) {
         azoai_usage_init(&ctx->usage, 1);
 
         if (ctx->tokens_remaining >= 0) {
@@ -111,7 +105,7 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
             ctx->completion_on = 1;
         }
 
-    } else if (ngx_http_azoai_type_is(type, &ngx_http_azoai_json)) {
+    } else if (type == NGX_HTTP_AZOAI_TYPE_JSON) {
         azoai_usage_init(&ctx->usage, 0);
 
     } else {
@@ -125,15 +119,7 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: reading token usage from a \"%V\" response",
-                   type);
-}
-
-
-static ngx_uint_t
-ngx_http_azoai_type_is(ngx_str_t *type, ngx_str_t *want)
-{
-    return type->len >= want->len
-           && ngx_strncasecmp(type->data, want->data, want->len) == 0;
+                   &r->headers_out.content_type);
 }
 
 

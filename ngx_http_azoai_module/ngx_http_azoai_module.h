@@ -288,6 +288,10 @@ ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_util.c */
+#define NGX_HTTP_AZOAI_TYPE_SSE     0   /* text/event-stream */
+#define NGX_HTTP_AZOAI_TYPE_JSON    1   /* application/json */
+#define NGX_HTTP_AZOAI_TYPE_OTHER   2
+ngx_uint_t ngx_http_azoai_response_type(ngx_http_request_t *r);
 ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,
     ngx_uint_t *i);
 ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,

@@ -51,7 +51,6 @@ static ngx_int_t ngx_http_azoai_restore_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_azoai_restore_start(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_uint_t restore, ngx_uint_t mask);
-static ngx_uint_t ngx_http_azoai_restore_type(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs,
     ngx_buf_t *b);
 static int ngx_http_azoai_restore_write(void *data, const u_char *p,
@@ -65,11 +64,6 @@ static void ngx_http_azoai_restore_trace(void *data, unsigned outcome,
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
-
-static ngx_str_t  ngx_http_azoai_restore_sse =
-    ngx_string("text/event-stream");
-static ngx_str_t  ngx_http_azoai_restore_json =
-    ngx_string("application/json");
 
 /* azoai_sse_outcome_e */
 static char  *ngx_http_azoai_restore_outcomes[] = {
@@ -128,52 +122,28 @@ ngx_http_azoai_restore_header_filter(ngx_http_request_t *r)
 }
 
 
-/* 0 an event stream, 1 JSON, 2 another type */
-
-static ngx_uint_t
-ngx_http_azoai_restore_type(ngx_http_request_t *r)
-{
-    ngx_str_t  *type;
-
-    type = &r->headers_out.content_type;
-
-    if (type->len >= ngx_http_azoai_restore_sse.len
-        && ngx_strncasecmp(type->data, ngx_http_azoai_restore_sse.data,
-                           ngx_http_azoai_restore_sse.len) == 0)
-    {
-        return 0;
-    }
-
-    if (type->len >= ngx_http_azoai_restore_json.len
-        && ngx_strncasecmp(type->data, ngx_http_azoai_restore_json.data,
-                           ngx_http_azoai_restore_json.len) == 0)
-    {
-        return 1;
-    }
-
-    return 2;
-}
-
-
 static ngx_int_t
 ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_uint_t restore, ngx_uint_t mask)
 {
-    ngx_uint_t                  json, zipped;
+    ngx_uint_t                  type, json, zipped;
     ngx_http_azoai_restore_t   *rs;
     ngx_http_azoai_loc_conf_t  *alcf;
 
-    json = ngx_http_azoai_restore_type(r);
+    type = ngx_http_azoai_response_type(r);
+    json = (type == NGX_HTTP_AZOAI_TYPE_JSON);
     zipped = r->headers_out.content_encoding
              && r->headers_out.content_encoding->value.len;
 
-    if (r->headers_out.status != NGX_HTTP_OK || json == 2 || zipped) {
+    if (r->headers_out.status != NGX_HTTP_OK
+        || type == NGX_HTTP_AZOAI_TYPE_OTHER || zipped)
+    {
 
         /* unread: passed as it is and counted, or refused (masking) */
 
         ctx->pii_unscanned = 1;
 
-        if (mask && json != 2 && zipped
+        if (mask && type != NGX_HTTP_AZOAI_TYPE_OTHER && zipped
             && r->headers_out.status == NGX_HTTP_OK)
         {
             ctx->pii_refused = 1;
@@ -187,7 +157,8 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "azoai: response of status %ui passed unread: "
                        "compressed %ui, of another type %ui",
-                       r->headers_out.status, zipped, json == 2);
+                       r->headers_out.status, zipped,
+                       type == NGX_HTTP_AZOAI_TYPE_OTHER);
         return NGX_OK;
     }
 
@@ -211,6 +182,14 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     }
 
     ctx->restore = &rs->sse;
+
+    if (json && r->headers_out.content_length_n > 0
+        && azoai_sse_expect(&rs->sse,
+                            (size_t) r->headers_out.content_length_n)
+           != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
 
     /* the body changes: its length is no longer known */
 

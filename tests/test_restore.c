@@ -888,7 +888,8 @@ test_mask_counts(void **state)
 
     azoai_resp_mask_init(&m, e, &a);
     assert_int_equal(azoai_resp_mask_string(&m, (u_char *) text,
-                                            sizeof(text) - 1),
+                                            sizeof(text) - 1,
+                                            AZOAI_RESP_MASK_ANY),
                      AZOAI_OK);
     assert_int_equal(m.masked, 3);
     assert_int_equal(m.counts[AZOAI_PII_EMAIL], 2);

@@ -619,6 +619,15 @@ static const test_stream_case_t  test_streams[] = {
     { "nothing",
       "data: {\"id\":\"content\",\"model\":\"text\"}\n\n: comment \"x\"\n\n",
       0 },
+    /* CR line ends; a document cut by its line end does not run on */
+    { "CR, cut document",
+      "data: {\"choices\":[{\"delta\":{\"content\":\"ab\r\r"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"cd\"}}]}\r\r"
+      "data: [DONE]\r\r", 4 },
+    /* a quote in a comment or another field is not a string */
+    { "comment quote",
+      ": comment \"x\n\nevent: \"y\ndata: {\"choices\":[{\"text\":\"ef\"}]}"
+      "\r\n\r\n", 2 },
 };
 
 
@@ -667,6 +676,7 @@ test_stream_estimate(void **state)
 
     /* nesting deeper than followed: nothing counted there, no harm */
     azoai_estimate_stream_init(&s);
+    azoai_estimate_stream_feed(&s, (const u_char *) "data: ", 6);
 
     for (j = 0; j < 100; j++) {
         azoai_estimate_stream_feed(&s, (const u_char *) "{\"a\":[", 6);

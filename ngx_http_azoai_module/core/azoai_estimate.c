@@ -29,6 +29,10 @@ static void azoai_estimate_stream_key(azoai_estimate_stream_t *s);
 static void azoai_estimate_stream_open(azoai_estimate_stream_t *s,
     unsigned object);
 static void azoai_estimate_stream_value(azoai_estimate_stream_t *s);
+static void azoai_estimate_stream_piece(azoai_estimate_stream_t *s,
+    const azoai_sse_piece_t *pc);
+static void azoai_estimate_stream_json(azoai_estimate_stream_t *s,
+    const u_char *p, size_t len);
 
 
 /* states of the stream counter */
@@ -264,12 +268,81 @@ azoai_estimate_stream_tokens(const azoai_estimate_stream_t *s)
 
 
 /*
- * A state machine over JSON documents between event-stream lines: text
- * outside documents ("data: ", "event: ...", "[DONE]") is passed over.
+ * The lines of the stream (azoai_sse_line.c): the data of each "data:"
+ * line is a JSON document of its own; other lines are passed over.
  */
 
 void
 azoai_estimate_stream_feed(azoai_estimate_stream_t *s, const u_char *p,
+    size_t len)
+{
+    const u_char       *last;
+    azoai_sse_piece_t   pc;
+
+    last = p + len;
+
+    while (p < last) {
+        p = azoai_sse_line_next(&s->lines, p, last, &pc);
+        azoai_estimate_stream_piece(s, &pc);
+    }
+}
+
+
+static void
+azoai_estimate_stream_piece(azoai_estimate_stream_t *s,
+    const azoai_sse_piece_t *pc)
+{
+    size_t         n;
+    const u_char  *p, *last;
+
+    static const u_char  field[] = "data:";
+
+    p = pc->data;
+    last = p + pc->len;
+
+    if (pc->offset == 0) {
+        s->field = 0;
+        s->data = 0;
+        s->other = 0;
+    }
+
+    if (!s->data && !s->other) {
+        n = sizeof(field) - 1 - s->field;
+        n = (size_t) (last - p) < n ? (size_t) (last - p) : n;
+
+        if (memcmp(p, field + s->field, n) != 0) {
+            s->other = 1;
+            return;
+        }
+
+        p += n;
+        s->field += n;
+
+        if (s->field < sizeof(field) - 1) {
+            return;
+        }
+
+        /* a new document */
+
+        s->data = 1;
+        s->state = AZOAI_ESTIMATE_OUT;
+        s->depth = 0;
+        s->esc = 0;
+        s->expect_key = 0;
+        s->counting = 0;
+        s->key = AZOAI_ESTIMATE_OTHER;
+    }
+
+    if (s->data && p < last) {
+        azoai_estimate_stream_json(s, p, last - p);
+    }
+}
+
+
+/* a state machine over one JSON document, in pieces */
+
+static void
+azoai_estimate_stream_json(azoai_estimate_stream_t *s, const u_char *p,
     size_t len)
 {
     u_char         ch;

@@ -22,6 +22,7 @@
 
 
 #include "azoai_core.h"
+#include "azoai_sse_line.h"
 
 
 /* bytes of text per token */
@@ -71,6 +72,12 @@ typedef struct {
     unsigned         expect_key:1;
     unsigned         counting:1;   /* in a counted string value */
     unsigned         typed:1;      /* the document has a top-level "type" */
+
+    /* the lines of the stream: each "data:" line is a new document */
+    azoai_sse_line_t lines;
+    uint8_t          field;        /* bytes of "data:" matched */
+    unsigned         data:1;       /* in a data line */
+    unsigned         other:1;      /* in another line */
 } azoai_estimate_stream_t;
 
 

@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "azoai_json.h"
+#include "azoai_pii_int.h"
 #include "azoai_resp_mask.h"
 
 
@@ -51,14 +53,29 @@ azoai_resp_mask_init(azoai_resp_mask_t *m, const azoai_pii_engine_t *e,
 
 
 int
-azoai_resp_mask_string(azoai_resp_mask_t *m, const u_char *raw, size_t len)
+azoai_resp_mask_string(azoai_resp_mask_t *m, const u_char *raw, size_t len,
+    unsigned flags)
 {
+    unsigned  raw_flags;
+
     m->raw = raw;
     m->from = 0;
     m->len = 0;
 
-    if (azoai_pii_scan(m->engine, raw, len, m->alloc, azoai_resp_mask_match,
-                       m)
+    /* as in requests: plain text spares the engine its view passes */
+
+    raw_flags = 0;
+
+    if (flags & AZOAI_JSON_ESCAPED) {
+        raw_flags |= AZOAI_PII_RAW_ESCAPED;
+    }
+
+    if (flags & AZOAI_JSON_NON_ASCII) {
+        raw_flags |= AZOAI_PII_RAW_UTF8;
+    }
+
+    if (azoai_pii_scan_raw(m->engine, raw, len, raw_flags, m->alloc,
+                           azoai_resp_mask_match, m)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -102,6 +119,11 @@ azoai_resp_mask_append(azoai_resp_mask_t *m, const u_char *p, size_t len)
 {
     size_t   size;
     u_char  *buf;
+
+    if (m->out) {
+        return (len == 0 || m->out(m->out_data, p, len) == 0) ? AZOAI_OK
+                                                               : AZOAI_ERROR;
+    }
 
     if (m->len + len > m->size) {
         size = m->size ? m->size : AZOAI_RESP_MASK_BUF_INIT;

@@ -28,9 +28,16 @@
 /* and a "[TAG" that may begin a pseudonym */
 #define AZOAI_RESP_MASK_CARRY  (AZOAI_RESP_MASK_HOLD + AZOAI_PSEUDO_TOKEN_MAX)
 
+/* azoai_resp_mask_string() flags for a text the walker did not see */
+#define AZOAI_RESP_MASK_ANY    0xff
+
 
 /* the masked text; the buffers are kept and reused from field to field */
 typedef struct {
+    /* set: the masked text goes there in pieces, not into buf */
+    int                      (*out)(void *data, const u_char *p, size_t len);
+    void                      *out_data;
+
     const azoai_pii_engine_t  *engine;
     azoai_alloc_t             *alloc;
     const u_char              *raw;     /* the field being masked */
@@ -51,12 +58,14 @@ void azoai_resp_mask_init(azoai_resp_mask_t *m,
 
 /*
  * Masks the raw content of one JSON string into m->buf, m->len bytes
- * (valid content of a string of the same escaping).  Returns AZOAI_OK, or
- * AZOAI_ERROR on allocation failure or when a detector failed (the
- * caller fails closed).
+ * (valid content of a string of the same escaping), or to m->out when it
+ * is set; flags: what the walker saw in it (AZOAI_JSON_ESCAPED,
+ * AZOAI_JSON_NON_ASCII; AZOAI_RESP_MASK_ANY when not known).  Returns
+ * AZOAI_OK, or AZOAI_ERROR on allocation failure, when a detector failed
+ * (the caller fails closed) or when m->out failed.
  */
 int azoai_resp_mask_string(azoai_resp_mask_t *m, const u_char *raw,
-    size_t len);
+    size_t len, unsigned flags);
 
 /*
  * A streamed piece: text is the held tail of the same text followed by

@@ -237,6 +237,7 @@ azoai_restore_add_span(azoai_restore_doc_t *d, const azoai_json_value_t *v,
 
     s->offset = v->offset;
     s->len = v->raw.len;
+    s->flags = v->flags;
     s->field = field;
     s->level = (field == AZOAI_RESTORE_F_ARGUMENTS)
                ? AZOAI_RESTORE_LEVEL_JSON : AZOAI_RESTORE_LEVEL_TEXT;

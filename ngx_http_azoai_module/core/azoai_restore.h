@@ -37,6 +37,7 @@ typedef struct {
     unsigned                 level;    /* AZOAI_RESTORE_LEVEL_* */
     unsigned                 field;    /* what it is, part of the stream */
     unsigned                 delta:1;  /* a streamed piece of a text */
+    unsigned                 flags;    /* the walker's AZOAI_JSON_ESCAPED.. */
     int64_t                  idx1;     /* choices[].index, output_index */
     int64_t                  idx2;     /* tool_calls[].index, content_index */
     size_t                   owner1;   /* offsets of the objects they */

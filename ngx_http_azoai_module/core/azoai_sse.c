@@ -42,6 +42,9 @@ static int azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c);
 static int azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
     const u_char *carry, size_t carry_len, const u_char *ev, size_t len,
     size_t base, const azoai_restore_span_t *sp);
+static int azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw,
+    size_t len, const azoai_restore_span_t *sp);
+static int azoai_sse_masked(void *data, const u_char *p, size_t len);
 static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
@@ -61,6 +64,19 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
     s->json = json;
     s->write = write;
     s->data = data;
+}
+
+
+int
+azoai_sse_expect(azoai_sse_t *s, size_t len)
+{
+    if (!s->json || len > AZOAI_SSE_JSON_MAX || len <= s->size) {
+        return AZOAI_OK;
+    }
+
+    s->buf = azoai_sse_reserve(s->alloc, s->buf, s->len, &s->size, len);
+
+    return s->buf ? AZOAI_OK : AZOAI_ERROR;
 }
 
 
@@ -547,8 +563,14 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
 
     /* masked before restoring: a restored value is not masked again */
 
+    if (s->mask && carry_len == 0 && hold == NULL) {
+        return azoai_sse_mask_text(s, raw, raw_len, sp);
+    }
+
     if (s->mask) {
-        if (azoai_resp_mask_string(s->mask, raw, raw_len) != AZOAI_OK) {
+        if (azoai_resp_mask_string(s->mask, raw, raw_len, sp->flags)
+            != AZOAI_OK)
+        {
             return AZOAI_ERROR;
         }
 
@@ -802,13 +824,64 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 }
 
 
+/*
+ * A whole text, masked and restored in one pass: the masked pieces (the
+ * text between matches, each match's rendering) go to the restore as the
+ * engine finds them, not through a copy of the text.  No token can span
+ * two pieces: a rendering is a bracketed "[TAG...]" of its own.
+ */
+
+static int
+azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
+    const azoai_restore_span_t *sp)
+{
+    int  rc;
+
+    s->level = sp->level;
+    s->mask->out = azoai_sse_masked;
+    s->mask->out_data = s;
+
+    rc = azoai_resp_mask_string(s->mask, raw, len, sp->flags);
+
+    s->mask->out = NULL;
+
+    return rc;
+}
+
+
+static int
+azoai_sse_masked(void *data, const u_char *p, size_t len)
+{
+    azoai_sse_t   *s;
+    const u_char  *b;
+
+    s = data;
+
+    /*
+     * most pieces are text between matches (no '[') or a rendering such
+     * as "[EMAIL]" (no '_' after its '['): no "[TYPE_n]" in them
+     */
+
+    b = (s->map == NULL) ? NULL : memchr(p, '[', len);
+
+    if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
+        return s->write(s->data, p, len);
+    }
+
+    return azoai_restore_string(s->map, NULL, 0, p, len, s->level, NULL,
+                                NULL, &s->restored, s->write, s->data);
+}
+
+
 /* a text that nothing follows: masked and restored whole */
 
 static int
 azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level)
 {
-    if (azoai_resp_mask_string(s->mask, raw, len) != AZOAI_OK) {
+    if (azoai_resp_mask_string(s->mask, raw, len, AZOAI_RESP_MASK_ANY)
+        != AZOAI_OK)
+    {
         return AZOAI_ERROR;
     }
 

@@ -98,6 +98,8 @@ struct azoai_sse_s {
     size_t                   events;   /* events (or responses) read */
     unsigned                 outcome;  /* of the last one */
 
+    unsigned                 level;     /* of the text being masked */
+
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
     unsigned                 final:1;   /* the last event: nothing held */
@@ -107,6 +109,13 @@ struct azoai_sse_s {
 void azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map,
     azoai_alloc_t *a, unsigned json, azoai_restore_write_pt write,
     void *data);
+
+/*
+ * A JSON response of len bytes is announced (Content-Length): its buffer
+ * is taken at that size at once, not grown (and copied) as it arrives.
+ * AZOAI_OK, or AZOAI_ERROR (memory).
+ */
+int azoai_sse_expect(azoai_sse_t *s, size_t len);
 
 /*
  * AZOAI_OK or AZOAI_ERROR (memory, or write failed); with mask set,

@@ -3,15 +3,23 @@
  *
  * Token usage extraction: a streaming JSON scanner that follows only the
  * top-level object, its "response" object and the "usage" object, and
- * skips every other value by counting brackets outside strings; plus an
- * event-stream line splitter that runs each "data:" line through a fresh
- * scanner.  Both are byte-level state machines, so a chunk boundary may
+ * skips every other value by counting brackets outside strings (strings
+ * are skipped with memchr() to their closing quote); and the "data:"
+ * lines of an event stream (azoai_sse_line.c), each run through a fresh
+ * scanner.  A whole line without "usage" in it is passed over unread:
+ * only the last event of a stream carries usage.  A chunk boundary may
  * fall anywhere.
  */
+
+#define _GNU_SOURCE             /* memrchr() */
 
 #include <string.h>
 
 #include "azoai_usage.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 
 /* JSON scanner states */
@@ -40,10 +48,9 @@
 #define AZOAI_UT_FIELD            4   /* + AZOAI_USAGE_PROMPT, ... */
 
 /* event-stream line states */
-#define AZOAI_US_LINE_START       0
-#define AZOAI_US_FIELD            1   /* matching "data:" */
-#define AZOAI_US_DATA             2   /* after "data:" */
-#define AZOAI_US_IGNORE           3   /* other fields, comments */
+#define AZOAI_US_FIELD            0   /* matching "data:" */
+#define AZOAI_US_DATA             1   /* after "data:" */
+#define AZOAI_US_IGNORE           2   /* other fields, comments */
 
 
 #define azoai_usage_ws(ch)                                                    \
@@ -54,8 +61,6 @@
 
 #define azoai_usage_structural(ch)                                            \
     ((ch) == '"' || (ch) == '{' || (ch) == '[' || (ch) == ':')
-
-#define azoai_usage_eol(ch)       ((ch) == '\n' || (ch) == '\r')
 
 
 static void azoai_usage_json(azoai_usage_t *u, const u_char *p,
@@ -81,8 +86,10 @@ static unsigned azoai_usage_key_is(azoai_usage_t *u, const char *name,
 static void azoai_usage_number(azoai_usage_t *u, u_char ch);
 static void azoai_usage_sse(azoai_usage_t *u, const u_char *p,
     const u_char *last);
-static const u_char *azoai_usage_find_eol(const u_char *p,
-    const u_char *last);
+static void azoai_usage_sse_piece(azoai_usage_t *u,
+    const azoai_sse_piece_t *pc);
+static size_t azoai_usage_backslashes(const u_char *start, const u_char *q);
+static unsigned azoai_usage_has_key(const u_char *p, size_t len);
 
 
 static const char  azoai_usage_data_field[] = "data:";
@@ -97,7 +104,8 @@ azoai_usage_init(azoai_usage_t *u, unsigned sse)
     u->completion_tokens = -1;
     u->total_tokens = -1;
     u->sse = sse ? 1 : 0;
-    u->sse_state = AZOAI_US_LINE_START;
+    u->sse_state = AZOAI_US_FIELD;
+    azoai_sse_line_init(&u->lines);
 
     azoai_usage_json_reset(u);
 }
@@ -304,31 +312,58 @@ azoai_usage_scalar_byte(azoai_usage_t *u, u_char ch)
 }
 
 
-/* the closing quote of a string, or last; follows escapes across calls */
+/*
+ * The closing quote of a string, or last; follows escapes across calls.
+ * memchr() to each quote: it closes the string unless an odd run of
+ * backslashes stands before it (counted back to where this call began
+ * reading, or to the quote before: a run never spans a quote).
+ */
+
 static const u_char *
 azoai_usage_string_end(azoai_usage_t *u, const u_char *p,
     const u_char *last)
 {
-    while (p < last) {
-        if (u->esc) {
-            u->esc = 0;
-            p++;
-            continue;
-        }
+    const u_char  *start, *q;
 
-        while (p < last && *p != '"' && *p != '\\') {
-            p++;
-        }
+    if (u->esc) {
+        u->esc = 0;
 
-        if (p == last || *p == '"') {
-            break;
+        if (++p >= last) {
+            return last;
         }
-
-        u->esc = 1;
-        p++;
     }
 
-    return p;
+    start = p;
+
+    for ( ;; ) {
+        q = memchr(p, '"', last - p);
+
+        if (q == NULL) {
+            u->esc = azoai_usage_backslashes(start, last) & 1;
+            return last;
+        }
+
+        if ((azoai_usage_backslashes(start, q) & 1) == 0) {
+            return q;
+        }
+
+        p = q + 1;
+    }
+}
+
+
+/* the backslashes right before q, back to start at most */
+
+static size_t
+azoai_usage_backslashes(const u_char *start, const u_char *q)
+{
+    const u_char  *b;
+
+    for (b = q; b > start && b[-1] == '\\'; b--) {
+        /* void */
+    }
+
+    return q - b;
 }
 
 
@@ -609,83 +644,153 @@ azoai_usage_number(azoai_usage_t *u, u_char ch)
 }
 
 
+/*
+ * A chunk of an event stream.  A chunk with no "usage" in it (all but
+ * the last few of a stream) is passed over but for its last line, which
+ * may go on in the next chunk: only the line left open by the previous
+ * chunk and that one are read.
+ */
+
 static void
 azoai_usage_sse(azoai_usage_t *u, const u_char *p, const u_char *last)
 {
-    u_char         ch;
-    const u_char  *eol;
+    const u_char       *lf, *cr;
+    azoai_sse_piece_t   pc;
+
+    while (p < last && (u->lines.len || u->lines.cr)) {
+        p = azoai_sse_line_next(&u->lines, p, last, &pc);
+        azoai_usage_sse_piece(u, &pc);
+
+        if (pc.end) {
+            break;
+        }
+    }
+
+    if (p < last && !azoai_usage_has_key(p, last - p)) {
+        lf = memrchr(p, '\n', last - p);
+        cr = memrchr(lf ? lf : p, '\r', last - (lf ? lf : p));
+        if (cr && (lf == NULL || cr > lf)) {
+            lf = cr;
+        }
+
+        if (lf) {
+            /* whole lines without "usage": nothing for us */
+
+            azoai_sse_line_init(&u->lines);
+            u->lines.cr = (*lf == '\r' && lf + 1 == last);
+            p = lf + 1;
+        }
+    }
 
     while (p < last) {
-        ch = *p;
-
-        if (u->sse_cr) {
-            /* CRLF is one line terminator, CR alone another */
-            u->sse_cr = 0;
-
-            if (ch == '\n') {
-                p++;
-                continue;
-            }
-        }
-
-        switch (u->sse_state) {
-
-        case AZOAI_US_LINE_START:
-        case AZOAI_US_FIELD:
-            p++;
-
-            if (azoai_usage_eol(ch)) {
-                /* a blank line ends an event: nothing to do here */
-                u->sse_cr = (ch == '\r');
-                u->sse_state = AZOAI_US_LINE_START;
-                break;
-            }
-
-            if (u->sse_state == AZOAI_US_LINE_START) {
-                u->sse_matched = 0;
-            }
-
-            if (ch != (u_char) azoai_usage_data_field[u->sse_matched]) {
-                u->sse_state = AZOAI_US_IGNORE;
-                break;
-            }
-
-            u->sse_state = AZOAI_US_FIELD;
-
-            if (++u->sse_matched == sizeof(azoai_usage_data_field) - 1) {
-                /* the optional space is JSON whitespace */
-                azoai_usage_json_reset(u);
-                u->sse_state = AZOAI_US_DATA;
-            }
-
-            break;
-
-        default: /* AZOAI_US_DATA, AZOAI_US_IGNORE */
-            eol = azoai_usage_find_eol(p, last);
-
-            if (u->sse_state == AZOAI_US_DATA) {
-                azoai_usage_json(u, p, eol);
-            }
-
-            if (eol == last) {
-                return;
-            }
-
-            u->sse_cr = (*eol == '\r');
-            u->sse_state = AZOAI_US_LINE_START;
-            p = eol + 1;
-            break;
-        }
+        p = azoai_sse_line_next(&u->lines, p, last, &pc);
+        azoai_usage_sse_piece(u, &pc);
     }
 }
 
 
-static const u_char *
-azoai_usage_find_eol(const u_char *p, const u_char *last)
+/* one chunk's part of a line */
+
+static void
+azoai_usage_sse_piece(azoai_usage_t *u, const azoai_sse_piece_t *pc)
 {
-    while (p < last && !azoai_usage_eol(*p)) {
-        p++;
+    size_t         n, field;
+    const u_char  *p, *last;
+
+    p = pc->data;
+    last = p + pc->len;
+    field = sizeof(azoai_usage_data_field) - 1;
+
+    if (pc->offset == 0) {
+        u->sse_state = AZOAI_US_FIELD;
+        u->sse_matched = 0;
+
+        /* a whole data line without "usage" (all but the last): unread */
+
+        if (pc->end && pc->len > field
+            && memcmp(p, azoai_usage_data_field, field) == 0
+            && !azoai_usage_has_key(p + field, pc->len - field))
+        {
+            u->sse_state = AZOAI_US_IGNORE;
+        }
     }
 
-    return p;
+    if (u->sse_state == AZOAI_US_FIELD) {
+        n = field - u->sse_matched;
+        n = (size_t) (last - p) < n ? (size_t) (last - p) : n;
+
+        if (memcmp(p, azoai_usage_data_field + u->sse_matched, n) != 0) {
+            u->sse_state = AZOAI_US_IGNORE;
+
+        } else {
+            p += n;
+            u->sse_matched += n;
+
+            if (u->sse_matched == field) {
+                /* the optional space is JSON whitespace */
+                azoai_usage_json_reset(u);
+                u->sse_state = AZOAI_US_DATA;
+            }
+        }
+    }
+
+    if (u->sse_state == AZOAI_US_DATA && p < last) {
+        azoai_usage_json(u, p, last);
+    }
+}
+
+
+/*
+ * Whether "usage" (with its quotes) is in p: each '"' followed by 'u' is
+ * compared, found 16 bytes a step; that pair is rare in other members
+ */
+
+static unsigned
+azoai_usage_has_key(const u_char *p, size_t len)
+{
+    const u_char  *q, *end;
+
+    static const u_char  key[] = "\"usage\"";
+
+#if defined(__SSE2__)
+    int      mask;
+    size_t   i;
+    __m128i  quote, u;
+
+    quote = _mm_set1_epi8('"');
+    u = _mm_set1_epi8('u');
+
+    while (len >= 16 + sizeof(key) - 1) {
+        mask = _mm_movemask_epi8(_mm_and_si128(
+                   _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) p),
+                                  quote),
+                   _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *) (p + 1)),
+                                  u)));
+
+        while (mask) {
+            i = __builtin_ctz(mask);
+
+            if (memcmp(p + i, key, sizeof(key) - 1) == 0) {
+                return 1;
+            }
+
+            mask &= mask - 1;
+        }
+
+        p += 16;
+        len -= 16;
+    }
+#endif
+
+    end = p + len;
+
+    for (q = memchr(p, '"', len); q; q = memchr(q + 1, '"', end - q - 1)) {
+        if ((size_t) (end - q) >= sizeof(key) - 1
+            && memcmp(q, key, sizeof(key) - 1) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -27,6 +27,7 @@
 
 
 #include "azoai_core.h"
+#include "azoai_sse_line.h"
 
 
 /* the longest member name compared; longer names match nothing */
@@ -52,7 +53,6 @@ typedef struct {
     /* private: stream */
     unsigned         sse:1;
     unsigned         finished:1;
-    unsigned         sse_cr:1;         /* a line ended with CR */
 
     /* private: JSON scanner */
     unsigned         esc:1;            /* after a backslash in a string */
@@ -61,6 +61,7 @@ typedef struct {
 
     uint8_t          sse_state;
     uint8_t          sse_matched;      /* bytes of "data:" seen */
+    azoai_sse_line_t lines;
     uint8_t          state;
     uint8_t          target;           /* what the next value is for */
     uint8_t          nframes;

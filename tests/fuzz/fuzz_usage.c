@@ -4,7 +4,8 @@
  * libFuzzer target for token usage extraction.  Input: one byte of flags
  * (bit 0: event stream), one byte seeding the chunk sizes, then the body.
  * The body is scanned whole, byte by byte and in random chunks; the three
- * results must be the same, else abort().
+ * results must be the same, else abort().  An event stream is also read
+ * by the completion estimate (azoai_estimate.c), under the same rule.
  */
 
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "azoai_usage.h"
+#include "azoai_estimate.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t        seed;
     azoai_usage_t   whole, bytes, chunks;
 
+    azoai_estimate_stream_t  ew, eb, ec;
+
     if (size < 2) {
         return 0;
     }
@@ -36,6 +40,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     seed = 0x9e3779b9u ^ data[1] ^ ((uint32_t) size << 8);
     data += 2;
     size -= 2;
+
+    azoai_estimate_stream_init(&ew);
+    azoai_estimate_stream_init(&eb);
+    azoai_estimate_stream_init(&ec);
+    azoai_estimate_stream_feed(&ew, data, size);
 
     azoai_usage_init(&whole, sse);
     azoai_usage_feed(&whole, data, size);
@@ -46,6 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (i = 0; i < size; i++) {
         azoai_usage_feed(&bytes, data + i, 1);
+        azoai_estimate_stream_feed(&eb, data + i, 1);
     }
 
     azoai_usage_finish(&bytes);
@@ -64,10 +74,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         azoai_usage_feed(&chunks, data + i, n);
         azoai_usage_feed(&chunks, data + i + n, 0);
+        azoai_estimate_stream_feed(&ec, data + i, n);
     }
 
     azoai_usage_finish(&chunks);
     fuzz_usage_same(&whole, &chunks);
+
+    if (ew.text_bytes != eb.text_bytes || ew.text_bytes != ec.text_bytes
+        || ew.text_bytes < 0 || ew.text_bytes > (int64_t) size)
+    {
+        abort();
+    }
 
     return 0;
 }

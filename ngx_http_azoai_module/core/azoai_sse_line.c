@@ -1,0 +1,103 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Event-stream lines: CRLF, LF and CR line ends, split-safe.
+ */
+
+#include <string.h>
+
+#include "azoai_sse_line.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+
+static const u_char *azoai_sse_line_eol(const u_char *p, const u_char *last);
+
+
+void
+azoai_sse_line_init(azoai_sse_line_t *l)
+{
+    l->len = 0;
+    l->cr = 0;
+}
+
+
+const u_char *
+azoai_sse_line_next(azoai_sse_line_t *l, const u_char *p, const u_char *last,
+    azoai_sse_piece_t *pc)
+{
+    const u_char  *lf;
+
+    if (l->cr) {
+        /* the LF of a CRLF whose CR ended the last chunk */
+
+        l->cr = 0;
+
+        if (*p == '\n') {
+            p++;
+        }
+    }
+
+    pc->data = p;
+    pc->offset = l->len;
+    pc->end = 0;
+    pc->blank = 0;
+
+    lf = azoai_sse_line_eol(p, last);
+
+    if (lf == last) {
+        pc->len = last - p;
+        l->len += pc->len;
+        return last;
+    }
+
+    pc->len = lf - p;
+    pc->end = 1;
+    pc->blank = (l->len + pc->len == 0);
+    l->len = 0;
+
+    if (*lf == '\r') {
+        if (lf + 1 == last) {
+            l->cr = 1;
+
+        } else if (lf[1] == '\n') {
+            lf++;
+        }
+    }
+
+    return lf + 1;
+}
+
+
+/* the first CR or LF in [p, last), or last: 16 bytes a step */
+
+static const u_char *
+azoai_sse_line_eol(const u_char *p, const u_char *last)
+{
+#if defined(__SSE2__)
+    int      mask;
+    __m128i  x, cr, lf;
+
+    cr = _mm_set1_epi8('\r');
+    lf = _mm_set1_epi8('\n');
+
+    while (last - p >= 16) {
+        x = _mm_loadu_si128((const __m128i *) p);
+        mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, cr),
+                                              _mm_cmpeq_epi8(x, lf)));
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p += 16;
+    }
+#endif
+
+    while (p < last && *p != '\n' && *p != '\r') {
+        p++;
+    }
+
+    return p;
+}
