@@ -185,17 +185,19 @@ echo "== a streamed completion of $events events through the module," \
      "medians of $runs requests (ms)"
 printf '%-34s %10s %10s %12s\n' variant "first byte" "last byte" \
     "per event"
-declare -A ttfb total
-for v in 1 2 3; do
-    for _ in $(seq 20); do      # warm up
-        curl -s -o /dev/null --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url $(p $v))"
-    done
-    for _ in $(seq "$runs"); do
+# timings PORT WARMUP: "first-byte total" (seconds) of $runs requests,
+# after WARMUP requests that are not counted
+timings() {
+    seq $(($2 + runs)) | while read -r _; do
         curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' \
              --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url $(p $v))"
-    done >"$work/times.$v"
+             -H 'Content-Type: application/json' "$(url "$1")"
+    done | tail -n "$runs"
+}
+
+declare -A ttfb total
+for v in 1 2 3; do
+    timings "$(p $v)" 20 >"$work/times.$v"
     ttfb[$v]=$(awk '{ print $1 * 1000 }' "$work/times.$v" | median)
     total[$v]=$(awk '{ print $2 * 1000 }' "$work/times.$v" | median)
 done
@@ -254,15 +256,7 @@ echo "== time to first byte, an upstream that pauses ${pause_ms} ms after" \
      "its first event, medians of $runs requests (ms)"
 declare -A first
 for v in 5 6; do
-    for _ in $(seq 10); do      # warm up
-        curl -s -o /dev/null --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url $(p $v))"
-    done
-    for _ in $(seq "$runs"); do
-        curl -s -o /dev/null -w '%{time_starttransfer}\n' \
-             --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url $(p $v))"
-    done >"$work/first.$v"
+    timings "$(p $v)" 10 >"$work/first.$v"
     first[$v]=$(awk '{ print $1 * 1000 }' "$work/first.$v" | median)
 done
 check=$(curl -s --data-binary @"$work/body.json" \

@@ -104,6 +104,8 @@ static int ngx_http_azoai_upfile_on_line(void *data,
     const azoai_jsonl_span_t *l);
 static ngx_int_t ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l);
+static ngx_int_t ngx_http_azoai_upfile_keep(ngx_http_azoai_upfile_t *u,
+    azoai_str_t *name, const azoai_jsonl_span_t *l);
 static ngx_int_t ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l);
 static ngx_int_t ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u);
@@ -578,7 +580,6 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l)
 {
     u_char                 msg[sizeof(((azoai_decision_t *) 0)->message)];
-    ngx_str_t              name;
     azoai_str_t            line;
     ngx_http_azoai_ctx_t  *ctx;
 
@@ -610,33 +611,37 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
      * line memory: copied to request memory (catalog memory stays).
      */
 
-    if (ctx->verdict.deployment.len
-        && ctx->verdict.deployment.data >= l->data
-        && ctx->verdict.deployment.data < l->data + l->len)
+    if (ngx_http_azoai_upfile_keep(u, &ctx->verdict.deployment, l)
+           != NGX_OK
+        || ngx_http_azoai_upfile_keep(u, &ctx->verdict.model, l) != NGX_OK)
     {
-        name.data = (u_char *) ctx->verdict.deployment.data;
-        name.len = ctx->verdict.deployment.len;
-
-        ctx->verdict.deployment.data = ngx_pstrdup(u->r->pool, &name);
-        if (ctx->verdict.deployment.data == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
-    if (ctx->verdict.model.len
-        && ctx->verdict.model.data >= l->data
-        && ctx->verdict.model.data < l->data + l->len)
-    {
-        name.data = (u_char *) ctx->verdict.model.data;
-        name.len = ctx->verdict.model.len;
-
-        ctx->verdict.model.data = ngx_pstrdup(u->r->pool, &name);
-        if (ctx->verdict.model.data == NULL) {
-            return NGX_ERROR;
-        }
+        return NGX_ERROR;
     }
 
     return NGX_OK;
+}
+
+
+/* a name that points into the line, copied to request memory */
+
+static ngx_int_t
+ngx_http_azoai_upfile_keep(ngx_http_azoai_upfile_t *u, azoai_str_t *name,
+    const azoai_jsonl_span_t *l)
+{
+    ngx_str_t  s;
+
+    if (name->len == 0 || name->data < l->data
+        || name->data >= l->data + l->len)
+    {
+        return NGX_OK;
+    }
+
+    s.data = (u_char *) name->data;
+    s.len = name->len;
+
+    name->data = ngx_pstrdup(u->r->pool, &s);
+
+    return name->data ? NGX_OK : NGX_ERROR;
 }
 
 
