@@ -3,13 +3,14 @@
 #   make          build/ngx_http_azoai_module.so against the installed NGINX
 #                 and build/azoai-catalog, the catalog tool
 #   make test     style + make + C unit tests (plain, ASan/UBSan) + t/ (prove)
+#   make -j2 test-bins  every binary the tests run, built ahead in parallel
 #   make NGINX_SRC=DIR [integration]  the same against another NGINX source
 #   make nginx-matrix  t/ against the installed NGINX and Debian's 1.26, 1.30
 #   make deb      libnginx-mod-http-azoai_VERSION_ARCH.deb (make deb-test)
 #   make run      NGINX with conf.example/ in front of a local stand-in
 #   make bench    engine, end-to-end, token budget and file upload benchmarks
 #   make bench-check  instructions per request against bench/baseline (+3%)
-#   make fuzz     libFuzzer targets, FUZZ_SECONDS each
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each, FUZZ_JOBS at a time
 #   make unit-nosimd fuzz-nosimd  the same with the SIMD paths compiled out
 #   make style    80 columns and function length (tools/style.pl)
 
@@ -60,15 +61,32 @@ CORE_LIBS   := -lpcre2-8 -lcjson -lcrypto
 SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
 
+# the core with its SIMD paths compiled out (no SSE2, no AVX2), so that
+# the scalar fallbacks are tested too: make unit-nosimd, make fuzz-nosimd
+NOSIMD_FLAGS := -U__SSE2__ -DAZOAI_NO_AVX2
+SAN_CFLAGS  := $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR)
+
+# make fuzz-nosimd: the same fuzzers with NOSIMD_FLAGS (FUZZ_DIR names
+# where each build lives)
+FUZZ_DIR    ?= fuzz
+FUZZ_FLAGS  ?=
+FUZZ_CFLAGS := -O1 -g $(FUZZ_FLAGS) -I$(CORE_DIR)
+FUZZ_LIB_CFLAGS := $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+
+CORE_LIB        := $(BUILD)/lib/libazoai-core.a
+CORE_LIB_ASAN   := $(BUILD)/lib/libazoai-core-asan.a
+CORE_LIB_NOSIMD := $(BUILD)/lib/libazoai-core-nosimd.a
+CORE_LIB_FUZZ   := $(BUILD)/lib/libazoai-core-$(FUZZ_DIR).a
+
 # Debian packages the build, the tests and the benchmarks need
 DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                libcmocka-dev clang libclang-rt-14-dev valgrind wrk curl bc \
                perl dpkg-dev lintian ngtcp2-client nghttp2-client
 DEB_MARK    := $(BUILD)/.deps
 
-.PHONY: FORCE all deps test unit unit-nosimd unit-asan integration valgrind \
-        soak run bench bench-check bench-tlimit bench-upload fuzz fuzz-nosimd \
-        style clean nginx-matrix deb deb-test
+.PHONY: FORCE all deps test test-bins unit unit-nosimd unit-asan integration \
+        valgrind soak run bench bench-check bench-tlimit bench-upload fuzz \
+        fuzz-nosimd style clean nginx-matrix deb deb-test
 
 all: $(MODULE) $(TOOL)
 
@@ -117,37 +135,74 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
 
 # the catalog tool: the module's core catalog code, built-in table and
 # policy behind a command line (README, "The catalog tool")
-$(TOOL): $(TOOL_SRC) $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) | $(DEB_MARK)
+$(TOOL): $(TOOL_SRC) $(CORE_HDR) $(CORE_LIB) | $(DEB_MARK)
 	@echo "CC $@"
-	@$(CC) $(CORE_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_SRC) $(GEN_SRC) \
-	    $(CORE_LIBS)
+	@$(CC) $(CORE_CFLAGS) -o $@ $(TOOL_SRC) $(CORE_LIB) $(CORE_LIBS)
+
+# The core compiled once per flavour into a static library that the unit
+# tests, the fuzzers, the catalog tool and bench_engine link against:
+# build/lib/libazoai-core.a (CORE_CFLAGS), -asan.a (SAN_FLAGS), -nosimd.a
+# (NOSIMD_FLAGS) and -$(FUZZ_DIR).a (libFuzzer's coverage, ASan, UBSan).
+# Objects live in build/obj/FLAVOUR/ with the headers each includes
+# (-MMD: build/obj/FLAVOUR/*.d), so a changed core file or header rebuilds
+# what uses it, then the library, then every binary linked against it.
+CORE_OBJS   = $(patsubst $(CORE_DIR)/%.c,$(BUILD)/obj/$(1)/%.o,$(CORE_SRC)) \
+              $(BUILD)/obj/$(1)/$(notdir $(GEN_SRC:.c=.o))
+
+# $(call core_lib,FLAVOUR,COMPILER AND FLAGS): objects and library rules
+define core_lib
+$(BUILD)/obj/$(1)/%.o: $(CORE_DIR)/%.c | $(DEB_MARK)
+	@mkdir -p $$(dir $$@)
+	@echo "CC ($(1)) $$@"
+	@$(2) -MMD -MP -c -o $$@ $$<
+
+$(BUILD)/obj/$(1)/$(notdir $(GEN_SRC:.c=.o)): $(GEN_SRC) | $(DEB_MARK)
+	@mkdir -p $$(dir $$@)
+	@echo "CC ($(1)) $$@"
+	@$(2) -MMD -MP -c -o $$@ $$<
+
+$(BUILD)/lib/libazoai-core$(if $(filter plain,$(1)),,-$(1)).a: \
+		$(call CORE_OBJS,$(1))
+	@mkdir -p $$(dir $$@)
+	@echo "AR $$@"
+	@rm -f $$@ && ar rcs $$@ $$^
+
+-include $(wildcard $(BUILD)/obj/$(1)/*.d)
+endef
+
+$(eval $(call core_lib,plain,$(CC) $(CORE_CFLAGS)))
+$(eval $(call core_lib,asan,clang $(SAN_CFLAGS)))
+$(eval $(call core_lib,nosimd,$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS)))
+$(eval $(call core_lib,$(FUZZ_DIR),clang $(FUZZ_LIB_CFLAGS)))
 
 # C unit tests of the core (cmocka), plain and with sanitizers
 
-$(BUILD)/unit/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
-		tests/test_util.h | $(DEB_MARK)
+$(BUILD)/unit/%: tests/%.c $(CORE_HDR) tests/test_util.h $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "CC $@"
-	@$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_SRC) $(GEN_SRC) \
-	    $(CORE_LIBS) -lcmocka
+	@$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) \
+	    -lcmocka
 
-$(BUILD)/asan/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
-		tests/test_util.h | $(DEB_MARK)
+$(BUILD)/asan/%: tests/%.c $(CORE_HDR) tests/test_util.h $(CORE_LIB_ASAN)
 	@mkdir -p $(dir $@)
 	@echo "CC (asan) $@"
-	@clang $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR) -Itests -o $@ $< \
-	    $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS) -lcmocka
+	@clang $(SAN_CFLAGS) -Itests -o $@ $< $(CORE_LIB_ASAN) $(CORE_LIBS) \
+	    -lcmocka
 
-# the core with its SIMD paths compiled out (no SSE2, no AVX2), so that
-# the scalar fallbacks are tested too: make unit-nosimd, make fuzz-nosimd
-NOSIMD_FLAGS := -U__SSE2__ -DAZOAI_NO_AVX2
-
-$(BUILD)/unit-nosimd/%: tests/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
-		tests/test_util.h | $(DEB_MARK)
+$(BUILD)/unit-nosimd/%: tests/%.c $(CORE_HDR) tests/test_util.h \
+		$(CORE_LIB_NOSIMD)
 	@mkdir -p $(dir $@)
 	@echo "CC (no SIMD) $@"
-	@$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS) -Itests -o $@ $< $(CORE_SRC) \
-	    $(GEN_SRC) $(CORE_LIBS) -lcmocka
+	@$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS) -Itests -o $@ $< \
+	    $(CORE_LIB_NOSIMD) $(CORE_LIBS) -lcmocka
+
+# every binary the tests run, built ahead (make -j2 test-bins): the
+# module, the catalog tool, the unit tests in their three flavours and
+# the fuzzers of FUZZ_DIR
+test-bins: $(MODULE) $(TOOL) $(addprefix $(BUILD)/unit/,$(TESTS)) \
+		$(addprefix $(BUILD)/asan/,$(TESTS)) \
+		$(addprefix $(BUILD)/unit-nosimd/,$(TESTS)) \
+		$(addprefix $(BUILD)/$(FUZZ_DIR)/,$(FUZZERS))
 
 unit: $(addprefix $(BUILD)/unit/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t"; ./$$t; done
@@ -212,9 +267,8 @@ soak: $(MODULE)
 run: $(MODULE)
 	tools/run.sh $(CURDIR)/$(MODULE)
 
-$(BUILD)/bench_engine: bench/bench_engine.c $(CORE_SRC) $(CORE_HDR) \
-		$(GEN_SRC) | $(DEB_MARK)
-	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
+$(BUILD)/bench_engine: bench/bench_engine.c $(CORE_HDR) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
 
 bench: $(MODULE) $(BUILD)/bench_engine
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
@@ -236,27 +290,18 @@ bench-check: $(MODULE)
 bench-tlimit: $(MODULE)
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 
-# make fuzz-nosimd: the same fuzzers with NOSIMD_FLAGS (FUZZ_DIR names
-# where each build lives)
-FUZZ_DIR    ?= fuzz
-FUZZ_FLAGS  ?=
-
-$(BUILD)/$(FUZZ_DIR)/%: tests/fuzz/%.c $(CORE_SRC) $(CORE_HDR) $(GEN_SRC) \
-		| $(DEB_MARK)
+$(BUILD)/$(FUZZ_DIR)/%: tests/fuzz/%.c $(CORE_HDR) $(CORE_LIB_FUZZ)
 	@mkdir -p $(dir $@)
-	clang -O1 -g -fsanitize=fuzzer,address,undefined $(FUZZ_FLAGS) \
-	    -I$(CORE_DIR) -o $@ $< $(CORE_SRC) $(GEN_SRC) $(CORE_LIBS)
+	@echo "CC ($(FUZZ_DIR)) $@"
+	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+	    $(CORE_LIB_FUZZ) $(CORE_LIBS)
 
+# FUZZ_JOBS fuzzers at a time, each for FUZZ_SECONDS (tools/fuzz-run.sh);
+# fails on any crash, leak, timeout or out-of-memory input
+FUZZ_JOBS   ?= 1
 fuzz: $(addprefix $(BUILD)/$(FUZZ_DIR)/,$(FUZZERS))
-	@set -e; for f in $(FUZZERS); do \
-	    mkdir -p $(BUILD)/corpus/$$f; \
-	    echo "== $$f ($(FUZZ_DIR)) for $(FUZZ_SECONDS)s"; \
-	    $(BUILD)/$(FUZZ_DIR)/$$f -max_total_time=$(FUZZ_SECONDS) \
-	        -print_final_stats=1 $(BUILD)/corpus/$$f tests/fuzz/corpus/$$f \
-	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' \
-	        || true; \
-	    test ! -e crash-* || { echo "crash found"; exit 1; }; \
-	done
+	tools/fuzz-run.sh $(BUILD)/$(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_JOBS) \
+	    $(FUZZERS)
 
 fuzz-nosimd:
 	$(MAKE) fuzz FUZZ_DIR=fuzz-nosimd FUZZ_FLAGS="$(NOSIMD_FLAGS)"

@@ -36,9 +36,13 @@ path=$BENCH_PATH
 reply='{"id":"x","usage":{"prompt_tokens":300,"completion_tokens":20,'
 reply+='"total_tokens":320}}'
 
-# the stand-in upstream runs in the measured NGINX here: both variants
-# pay for it alike, and the figures stay comparable with earlier runs
-conf() {   # conf MASTER(on|off) WORKERS UPSTREAM_PORT (servers: $p_off, $p_on)
+# the stand-in upstream answers from its own NGINX ($work/up), started
+# once for both parts: neither wrk's workers nor callgrind's process
+# spend anything on it, only on the module and the proxying
+read -r up <<<"$(bench_free_ports 1)"
+bench_start_standin "$up" "$reply" application/json
+
+conf() {   # conf MASTER(on|off) WORKERS (servers: $p_off, $p_on)
     BENCH_CONNS=1024 bench_conf_main "$so" "master_process $1;" \
         "worker_processes $2;" \
         "daemon $([[ $1 == on ]] && echo on || echo off);"
@@ -51,8 +55,7 @@ conf() {   # conf MASTER(on|off) WORKERS UPSTREAM_PORT (servers: $p_off, $p_on)
     azoai_token_limit_zone all zone=global:1m tokens_per_minute=1000000000;
     azoai_metrics_zone bench 1m;
 CONF
-    bench_conf_backend "$3" 32
-    bench_conf_standin "$3" "$reply" application/json
+    bench_conf_backend "$up" 32
     cat <<CONF
     server {
         listen 127.0.0.1:$p_off;
@@ -80,8 +83,8 @@ CONF
 # --- 1. wrk ------------------------------------------------------------------
 if [[ -z ${TLIMIT_SKIP_WRK:-} ]]; then
 
-read -r base p_off p_on <<<"$(bench_free_ports 3)"
-conf on "$workers" "$base" >"$work/nginx.conf"
+read -r p_off p_on <<<"$(bench_free_ports 2)"
+conf on "$workers" >"$work/nginx.conf"
 bench_start "$work/nginx.conf"
 bench_wait_port $p_on
 
@@ -135,8 +138,8 @@ sleep 1
 
 # --- 2. callgrind --------------------------------------------------------------
 
-read -r base p_off p_on <<<"$(bench_free_ports 3)"
-conf off 1 "$base" >"$work/cg.conf"
+read -r p_off p_on <<<"$(bench_free_ports 2)"
+conf off 1 >"$work/cg.conf"
 
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     --toggle-collect=ngx_process_events_and_timers \

@@ -20,24 +20,7 @@
 
 
 static test_arena_t  arena;
-static azoai_alloc_t  alloc;
-
-
-static int
-setup(void **state)
-{
-    memset(&arena, 0, sizeof(arena));
-    alloc = test_arena_allocator(&arena);
-    return 0;
-}
-
-
-static int
-teardown(void **state)
-{
-    test_arena_free(&arena);
-    return 0;
-}
+static azoai_alloc_t  alloc = { test_arena_alloc, &arena };
 
 
 static void
@@ -221,7 +204,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_jsonl_lines),
         cmocka_unit_test(test_batch_line),
-        cmocka_unit_test_setup_teardown(test_batch_url, setup, teardown),
+        test_with_arena(test_batch_url, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,24 +21,7 @@
 
 
 static test_arena_t  arena;
-static azoai_alloc_t  alloc;
-
-
-static int
-setup(void **state)
-{
-    memset(&arena, 0, sizeof(arena));
-    alloc = test_arena_allocator(&arena);
-    return 0;
-}
-
-
-static int
-teardown(void **state)
-{
-    test_arena_free(&arena);
-    return 0;
-}
+static azoai_alloc_t  alloc = { test_arena_alloc, &arena };
 
 
 static azoai_pii_engine_t *
@@ -316,12 +299,11 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test_setup_teardown(test_jsonl_mask, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jsonl_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jsonl_pseudonyms, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_jsonl_pieces, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jsonl_nomem, setup, teardown),
+        test_with_arena(test_jsonl_mask, &arena),
+        test_with_arena(test_jsonl_errors, &arena),
+        test_with_arena(test_jsonl_pseudonyms, &arena),
+        test_with_arena(test_jsonl_pieces, &arena),
+        test_with_arena(test_jsonl_nomem, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,24 +32,7 @@ typedef struct {
 
 
 static test_arena_t   arena;
-static azoai_alloc_t  alloc;
-
-
-static int
-setup(void **state)
-{
-    memset(&arena, 0, sizeof(arena));
-    alloc = test_arena_allocator(&arena);
-    return 0;
-}
-
-
-static int
-teardown(void **state)
-{
-    test_arena_free(&arena);
-    return 0;
-}
+static azoai_alloc_t  alloc = { test_arena_alloc, &arena };
 
 
 static int
@@ -239,10 +222,9 @@ int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test_setup_teardown(test_lines_splits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lines_too_long, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_lines_stop, setup, teardown),
+        test_with_arena(test_lines_splits, &arena),
+        test_with_arena(test_lines_too_long, &arena),
+        test_with_arena(test_lines_stop, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

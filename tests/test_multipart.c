@@ -36,27 +36,10 @@ typedef struct {
 
 
 static test_arena_t  arena;
-static azoai_alloc_t  alloc;
+static azoai_alloc_t  alloc = { test_arena_alloc, &arena };
 
 static void stream_check(const char *body, size_t len,
     const azoai_multipart_t *mp);
-
-
-static int
-setup(void **state)
-{
-    memset(&arena, 0, sizeof(arena));
-    alloc = test_arena_allocator(&arena);
-    return 0;
-}
-
-
-static int
-teardown(void **state)
-{
-    test_arena_free(&arena);
-    return 0;
-}
 
 
 /* the boundary of ct, or "!" plus the error, or "-" if not form-data */
@@ -701,22 +684,14 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_multipart_boundary),
-        cmocka_unit_test_setup_teardown(test_multipart_parts, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_names, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_preamble_epilogue,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_delimiters, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_headers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_many_parts, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_nomem, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_multipart_stream_stop, setup,
-                                        teardown),
+        test_with_arena(test_multipart_parts, &arena),
+        test_with_arena(test_multipart_names, &arena),
+        test_with_arena(test_multipart_preamble_epilogue, &arena),
+        test_with_arena(test_multipart_delimiters, &arena),
+        test_with_arena(test_multipart_headers, &arena),
+        test_with_arena(test_multipart_many_parts, &arena),
+        test_with_arena(test_multipart_nomem, &arena),
+        test_with_arena(test_multipart_stream_stop, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * Test helpers: an arena that plays the request pool.
+ * Test helpers: an arena that plays the request pool, and the cmocka
+ * setup and teardown of a test run on it.
  */
 
 #ifndef _TEST_UTIL_H_INCLUDED_
@@ -81,6 +82,34 @@ test_arena_allocator(test_arena_t *arena)
 
     return a;
 }
+
+
+/*
+ * cmocka's setup and teardown of a test run on an arena: the test's
+ * initial state is the arena (test_with_arena(test, &arena)), emptied
+ * before the test and freed after it, whatever the test left in it
+ */
+static inline int
+test_arena_setup(void **state)
+{
+    memset(*state, 0, sizeof(test_arena_t));
+
+    return 0;
+}
+
+
+static inline int
+test_arena_teardown(void **state)
+{
+    test_arena_free(*state);
+
+    return 0;
+}
+
+
+#define test_with_arena(f, arena)                                             \
+    cmocka_unit_test_prestate_setup_teardown(f, test_arena_setup,             \
+                                             test_arena_teardown, arena)
 
 
 #endif /* _TEST_UTIL_H_INCLUDED_ */
