@@ -34,8 +34,12 @@
 
 
 static size_t azoai_natid_start(const u_char *v, size_t len, size_t at);
+static int azoai_natid_token(const u_char *v, size_t len, size_t at,
+    size_t ts, unsigned mask, unsigned *type, size_t *start, size_t *end)
+    __attribute__((noinline));
 static int azoai_natid_word_is(const u_char *v, size_t len, size_t ws,
     size_t n);
+static size_t azoai_natid_run(const u_char *v, size_t len, size_t i);
 static int azoai_natid_layout(const u_char *v, size_t len, size_t at);
 static int azoai_natid_third(const u_char *v, size_t len, size_t i,
     u_char s);
@@ -52,14 +56,28 @@ int
 azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end)
 {
-    size_t             ts;
-    azoai_natid_tok_t  t;
+    size_t  ts;
 
     ts = azoai_natid_start(v, len, at);
 
     if (ts == (size_t) -1) {
         return 0;
     }
+
+    return azoai_natid_token(v, len, at, ts, mask, type, start, end);
+}
+
+
+/*
+ * The token from ts read and checked by each type: apart from the fast
+ * refusals of azoai_natid_start(), whose frame stays small
+ */
+
+static int
+azoai_natid_token(const u_char *v, size_t len, size_t at, size_t ts,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+{
+    azoai_natid_tok_t  t;
 
     /* "AB 12 34 56 C": the two letters before the space, then the digit */
 
@@ -100,18 +118,12 @@ azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
 static size_t
 azoai_natid_start(const u_char *v, size_t len, size_t at)
 {
-    size_t  lp, g;
+    size_t  lp, most;
 
-    for (lp = 0;
-         lp < AZOAI_NATID_MAX && lp < at
-         && azoai_pii_is(v[at - lp - 1], AZOAI_PC_ALPHA);
+    most = (at < AZOAI_NATID_MAX) ? at : AZOAI_NATID_MAX;
+
+    for (lp = 0; lp < most && azoai_pii_is(v[at - lp - 1], AZOAI_PC_ALPHA);
          lp++)
-    {
-        /* void */
-    }
-
-    for (g = at; g < len && g - at < AZOAI_NATID_MIN
-                 && azoai_pii_digit(v[g]); g++)
     {
         /* void */
     }
@@ -122,11 +134,12 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
      * a letter) after 6, 7, 9, 10, 12, 13 or 14 letters, in a word of 16
      */
 
-    if (lp != 0) {
-        if ((lp == 1 && g - at == 7) || (lp == 2 && g - at == 6)) {
-            return at - lp;
-        }
+    if (lp == 1 || lp == 2) {
+        return (azoai_natid_run(v, len, at) == 8 - lp) ? at - lp
+                                                       : (size_t) -1;
+    }
 
+    if (lp != 0) {
         return ((AZOAI_NATID_CF_FIRST & (1u << lp))
                 && azoai_natid_word_is(v, len, at - lp, AZOAI_NATID_MAX))
                ? at - lp : (size_t) -1;
@@ -134,15 +147,33 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
 
     /* "AB 12 34 56 C": the two letters of a spaced NINO */
 
-    if (g - at == 2 && g < len && v[g] == ' ' && at >= 3
-        && v[at - 1] == ' ' && azoai_natid_upper(v[at - 2])
+    if (at >= 3 && v[at - 1] == ' ' && len - at > 3 && v[at + 2] == ' '
+        && azoai_pii_digit(v[at + 1]) && azoai_natid_upper(v[at - 2])
         && azoai_natid_upper(v[at - 3])
         && (at == 3 || !azoai_pii_alnum(v[at - 4])))
     {
         return at - 3;
     }
 
-    return azoai_natid_layout(v, len, at) ? at : (size_t) -1;
+    return (azoai_pii_num_left_ok(v, at) && azoai_natid_layout(v, len, at))
+           ? at : (size_t) -1;
+}
+
+
+/* the length of the run of digits at i, counted up to AZOAI_NATID_MAX + 1 */
+
+static size_t
+azoai_natid_run(const u_char *v, size_t len, size_t i)
+{
+    size_t  d, last;
+
+    last = (len - i > AZOAI_NATID_MAX) ? i + AZOAI_NATID_MAX + 1 : len;
+
+    for (d = i; d < last && azoai_pii_digit(v[d]); d++) {
+        /* void */
+    }
+
+    return d - i;
 }
 
 
@@ -167,19 +198,14 @@ azoai_natid_layout(const u_char *v, size_t len, size_t at)
     size_t  d, w, g2;
     u_char  s;
 
-    for (d = at; d < len && d - at <= AZOAI_NATID_MAX
-                 && azoai_pii_digit(v[d]); d++)
+    d = azoai_natid_run(v, len, at);
+
+    for (w = at + d; w < len && w - at <= AZOAI_NATID_MAX
+                     && azoai_pii_alnum(v[w]); w++)
     {
         /* void */
     }
 
-    for (w = d; w < len && w - at <= AZOAI_NATID_MAX
-                && azoai_pii_alnum(v[w]); w++)
-    {
-        /* void */
-    }
-
-    d -= at;
     w -= at;
 
     if (w >= AZOAI_NATID_MIN) {
@@ -192,13 +218,7 @@ azoai_natid_layout(const u_char *v, size_t len, size_t at)
 
     s = v[at + w];
 
-    for (g2 = at + w + 1; g2 < len && g2 - (at + w + 1) <= 4
-                          && azoai_pii_digit(v[g2]); g2++)
-    {
-        /* void */
-    }
-
-    g2 -= at + w + 1;
+    g2 = azoai_natid_run(v, len, at + w + 1);
 
     switch (w) {
 
