@@ -19,7 +19,14 @@
 
 #define AZOAI_NATID_BEFORE     48
 #define AZOAI_NATID_AFTER      24
-#define AZOAI_NATID_LETTERS    6      /* it_fiscal_code: six letters */
+
+/*
+ * it_fiscal_code: how many letters may stand before its first digit
+ * (positions 7, 8, 10, 11, 13, 14, 15 hold digits or omocodia letters)
+ */
+#define AZOAI_NATID_CF_FIRST                                                 \
+    ((1u << 6) | (1u << 7) | (1u << 9) | (1u << 10) | (1u << 12)            \
+     | (1u << 13) | (1u << 14))
 
 #define azoai_natid_upper(c)   ((u_char) ((c) - 'A') < 26)
 #define azoai_natid_sep(c)                                                   \
@@ -27,6 +34,15 @@
 
 
 static size_t azoai_natid_start(const u_char *v, size_t len, size_t at);
+static int azoai_natid_token(const u_char *v, size_t len, size_t at,
+    size_t ts, unsigned mask, unsigned *type, size_t *start, size_t *end)
+    __attribute__((noinline));
+static int azoai_natid_word_is(const u_char *v, size_t len, size_t ws,
+    size_t n);
+static size_t azoai_natid_run(const u_char *v, size_t len, size_t i);
+static int azoai_natid_layout(const u_char *v, size_t len, size_t at);
+static int azoai_natid_third(const u_char *v, size_t len, size_t i,
+    u_char s);
 static int azoai_natid_read(const u_char *v, size_t len, size_t ts,
     azoai_natid_tok_t *t);
 static int azoai_natid_match(const u_char *v, size_t len, size_t ts,
@@ -40,14 +56,28 @@ int
 azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end)
 {
-    size_t             ts;
-    azoai_natid_tok_t  t;
+    size_t  ts;
 
     ts = azoai_natid_start(v, len, at);
 
     if (ts == (size_t) -1) {
         return 0;
     }
+
+    return azoai_natid_token(v, len, at, ts, mask, type, start, end);
+}
+
+
+/*
+ * The token from ts read and checked by each type: apart from the fast
+ * refusals of azoai_natid_start(), whose frame stays small
+ */
+
+static int
+azoai_natid_token(const u_char *v, size_t len, size_t at, size_t ts,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+{
+    azoai_natid_tok_t  t;
 
     /* "AB 12 34 56 C": the two letters before the space, then the digit */
 
@@ -78,64 +108,213 @@ azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
 
 
 /*
- * Where an identifier holding the digit at at may start: at itself, or 1,
- * 2 or 6 letters before it (a word's start), or the "AB " of a spaced
- * NINO; (size_t) -1 when the shape around at rules every type out (a
- * short number not followed by a separator and a digit: most numbers in
+ * Where an identifier holding the digit at at may start: at itself, or 1
+ * or 2 letters before it or up to 14 of a codice fiscale (a word's
+ * start), or the "AB " of a spaced NINO; (size_t) -1 when the shape
+ * around at rules every type out (azoai_natid_layout(): most numbers in
  * text).
  */
 
 static size_t
 azoai_natid_start(const u_char *v, size_t len, size_t at)
 {
-    size_t  lp, g;
-    u_char  c;
+    size_t  lp, most;
 
-    for (lp = 0;
-         lp <= AZOAI_NATID_LETTERS && lp < at
-         && azoai_pii_is(v[at - lp - 1], AZOAI_PC_ALPHA);
+    most = (at < AZOAI_NATID_MAX) ? at : AZOAI_NATID_MAX;
+
+    for (lp = 0; lp < most && azoai_pii_is(v[at - lp - 1], AZOAI_PC_ALPHA);
          lp++)
     {
         /* void */
     }
 
-    for (g = at; g < len && g - at < AZOAI_NATID_MIN
-                 && azoai_pii_digit(v[g]); g++)
-    {
-        /* void */
-    }
+    /*
+     * NRIC and NIE: a letter and 7 digits; NINO: 2 letters and 6; a
+     * codice fiscale: its first digit (omocodia may write any of them as
+     * a letter) after 6, 7, 9, 10, 12, 13 or 14 letters, in a word of 16
+     */
 
-    /* NRIC and NIE: a letter and 7 digits; NINO: 2 letters and 6 */
+    if (lp == 1 || lp == 2) {
+        return (azoai_natid_run(v, len, at) == 8 - lp) ? at - lp
+                                                       : (size_t) -1;
+    }
 
     if (lp != 0) {
-        return ((lp == 1 && g - at == 7) || (lp == 2 && g - at == 6)
-                || lp == AZOAI_NATID_LETTERS) ? at - lp : (size_t) -1;
+        return ((AZOAI_NATID_CF_FIRST & (1u << lp))
+                && azoai_natid_word_is(v, len, at - lp, AZOAI_NATID_MAX))
+               ? at - lp : (size_t) -1;
     }
 
-    if (g - at < AZOAI_NATID_MIN) {
-        if (g >= len) {
-            return (size_t) -1;
-        }
+    /* "AB 12 34 56 C": the two letters of a spaced NINO */
 
-        c = v[g];
-
-        if (!azoai_pii_is(c, AZOAI_PC_ALPHA)
-            && !(azoai_natid_sep(c) && g + 1 < len
-                 && (azoai_pii_digit(v[g + 1])
-                     || azoai_natid_upper(v[g + 1]))))
-        {
-            return (size_t) -1;
-        }
-    }
-
-    if (at >= 3 && v[at - 1] == ' ' && azoai_natid_upper(v[at - 2])
+    if (at >= 3 && v[at - 1] == ' ' && len - at > 3 && v[at + 2] == ' '
+        && azoai_pii_digit(v[at + 1]) && azoai_natid_upper(v[at - 2])
         && azoai_natid_upper(v[at - 3])
         && (at == 3 || !azoai_pii_alnum(v[at - 4])))
     {
         return at - 3;
     }
 
-    return at;
+    return (azoai_pii_num_left_ok(v, at) && azoai_natid_layout(v, len, at))
+           ? at : (size_t) -1;
+}
+
+
+/* the length of the run of digits at i, counted up to AZOAI_NATID_MAX + 1 */
+
+static size_t
+azoai_natid_run(const u_char *v, size_t len, size_t i)
+{
+    size_t  d, last;
+
+    last = (len - i > AZOAI_NATID_MAX) ? i + AZOAI_NATID_MAX + 1 : len;
+
+    for (d = i; d < last && azoai_pii_digit(v[d]); d++) {
+        /* void */
+    }
+
+    return d - i;
+}
+
+
+/*
+ * Whether a token starting with the digit at at can have the layout of
+ * a type (azoai_natid_kinds[] checks it in full): a first group of 9 to
+ * 16 letters and digits, or the first groups of one of
+ *
+ *   fr_nir "1 85 05 78 006 084 36", de_tax_id "86 095 742 719",
+ *   us_itin "9XX-XX-XXXX", uk_nhs "943 476 5919", ca_sin, au_tfn and
+ *   nl_bsn "3_3_3", nl_bsn and br_cpf "3.3.3", nl_bsn "1112.22.333",
+ *   in_aadhaar "2341 2341 2346" (not a card's "4_4_4_4"),
+ *   us_mbi "1EG4-TE5-MK73", es_dni "12345678-Z".
+ *
+ * Most numbers in text fail here after a few bytes (dates, times,
+ * prices, versions, phones, cards, SSNs).
+ */
+
+static int
+azoai_natid_layout(const u_char *v, size_t len, size_t at)
+{
+    size_t  d, w, g2;
+    u_char  s;
+
+    d = azoai_natid_run(v, len, at);
+
+    for (w = at + d; w < len && w - at <= AZOAI_NATID_MAX
+                     && azoai_pii_alnum(v[w]); w++)
+    {
+        /* void */
+    }
+
+    w -= at;
+
+    if (w >= AZOAI_NATID_MIN) {
+        return w <= AZOAI_NATID_MAX;
+    }
+
+    if (at + w + 1 >= len) {
+        return 0;
+    }
+
+    s = v[at + w];
+
+    g2 = azoai_natid_run(v, len, at + w + 1);
+
+    switch (w) {
+
+    case 1:
+        return s == ' ' && g2 == 2;
+
+    case 2:
+        return d == 2 && s == ' ' && g2 == 3;
+
+    case 3:
+        if (d != 3) {
+            return 0;
+        }
+
+        if (g2 == 2) {
+            return v[at] == '9' && (s == ' ' || s == '-');
+        }
+
+        return g2 == 3 && (s == ' ' || s == '-' || s == '.');
+
+    case 4:
+        if (d == 1) {
+            return s == '-';
+        }
+
+        if (d != 4) {
+            return 0;
+        }
+
+        if (s == '.') {
+            return g2 == 2;
+        }
+
+        return g2 == 4 && (s == ' ' || s == '-')
+               && azoai_natid_third(v, len, at + 9, s);
+
+    case 8:
+        return d == 8 && (s == ' ' || s == '-')
+               && azoai_natid_upper(v[at + 9]);
+    }
+
+    return 0;
+}
+
+
+/*
+ * in_aadhaar: at i, s and the third group of 4 digits, the last one: a
+ * fourth group joined by s makes "4_4_4_4", a card
+ */
+
+static int
+azoai_natid_third(const u_char *v, size_t len, size_t i, u_char s)
+{
+    size_t  j;
+
+    if (len - i < 5 || v[i] != s) {
+        return 0;
+    }
+
+    for (j = i + 1; j < i + 5; j++) {
+        if (!azoai_pii_digit(v[j])) {
+            return 0;
+        }
+    }
+
+    if (j == len) {
+        return 1;
+    }
+
+    if (azoai_pii_alnum(v[j])) {
+        return 0;
+    }
+
+    return !(v[j] == s && j + 1 < len
+             && (azoai_pii_digit(v[j + 1]) || azoai_natid_upper(v[j + 1])));
+}
+
+
+/* whether the word starting at ws has exactly n letters and digits */
+
+static int
+azoai_natid_word_is(const u_char *v, size_t len, size_t ws, size_t n)
+{
+    size_t  i;
+
+    if (len - ws < n) {
+        return 0;
+    }
+
+    for (i = ws; i < ws + n; i++) {
+        if (!azoai_pii_alnum(v[i])) {
+            return 0;
+        }
+    }
+
+    return i == len || !azoai_pii_alnum(v[i]);
 }
 
 

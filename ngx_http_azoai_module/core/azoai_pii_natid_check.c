@@ -16,6 +16,12 @@
 #define azoai_natid_upper(c)   ((u_char) ((c) - 'A') < 26)
 #define azoai_natid_val(c)     ((unsigned) ((c) - '0'))
 
+/* a digit of a codice fiscale, written as such or as L-V (omocodia) */
+#define azoai_natid_cf_digit(c)                                              \
+    (azoai_pii_digit(c) ? azoai_natid_val(c)                                \
+                        : (unsigned) (strchr(azoai_natid_omocodia, (c))    \
+                                      - azoai_natid_omocodia))
+
 
 static int azoai_natid_digits(const u_char *c, size_t n);
 static int azoai_natid_luhn(const u_char *c, size_t n, unsigned prefix);
@@ -49,6 +55,10 @@ static int azoai_natid_au_tfn(const azoai_natid_tok_t *t, size_t k,
     size_t n);
 static int azoai_natid_sg_nric(const azoai_natid_tok_t *t, size_t k,
     size_t n);
+
+
+/* it_fiscal_code: the letters that stand for the digits 0-9 */
+static const char  azoai_natid_omocodia[] = "LMNPQRSTUV";
 
 
 /* context words, lower-case; README lists them */
@@ -475,20 +485,21 @@ azoai_natid_es_dni(const azoai_natid_tok_t *t, size_t k, size_t n)
 
 
 /*
- * Codice fiscale (DM 23/12/1976): 6 letters, year, month letter, day,
- * place (letter and 3), check letter; a digit may be written as a letter
- * L-V (omocodia); the check sums odd and even positions by two tables.
+ * Codice fiscale (DM 23/12/1976): 6 letters, year, month letter, day
+ * (01-31, women 41-71), place (letter and 3), check letter; any of the 7
+ * digits may be written as a letter L-V for 0-9 (omocodia), up to all of
+ * them; the check character sums the 15 first as written, odd positions
+ * by the odd table, even ones by their value.
  */
 
 static int
 azoai_natid_it_fiscal(const azoai_natid_tok_t *t, size_t k, size_t n)
 {
     size_t         i;
-    unsigned       sum, v;
+    unsigned       sum, v, day;
     const u_char  *c;
 
     static const char     layout[] = "LLLLLLNNMNNLNNNL";
-    static const char     omocodia[] = "LMNPQRSTUV";
     static const u_char   odd[26] = { 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2,
                                       4, 18, 20, 11, 3, 6, 8, 12, 14, 16,
                                       10, 22, 25, 24, 23 };
@@ -508,7 +519,8 @@ azoai_natid_it_fiscal(const azoai_natid_tok_t *t, size_t k, size_t n)
             v = azoai_natid_val(c[i]);
 
         } else if (!azoai_natid_upper(c[i])
-                   || (layout[i] == 'N' && !memchr(omocodia, c[i], 10))
+                   || (layout[i] == 'N'
+                       && !memchr(azoai_natid_omocodia, c[i], 10))
                    || (layout[i] == 'M' && !memchr("ABCDEHLMPRST", c[i], 12)))
         {
             return AZOAI_NATID_NO;
@@ -520,6 +532,12 @@ azoai_natid_it_fiscal(const azoai_natid_tok_t *t, size_t k, size_t n)
         if (i < 15) {
             sum += (i % 2 == 0) ? odd[v] : v;
         }
+    }
+
+    day = azoai_natid_cf_digit(c[9]) * 10 + azoai_natid_cf_digit(c[10]);
+
+    if (day == 0 || (day > 31 && day < 41) || day > 71) {
+        return AZOAI_NATID_NO;
     }
 
     return (c[15] == 'A' + sum % 26) ? AZOAI_NATID_YES : AZOAI_NATID_NO;

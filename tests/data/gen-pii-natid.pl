@@ -52,14 +52,21 @@ sub dni { my ($bad) = @_; my $L = 'TRWAGMYFPDXBNJZSQVHLCKE'; my $nie = rnd(3) ==
           my $pre = $nie ? pick('X', 'Y', 'Z') : ''; my $num = $nie ? digs(7) : sprintf('%08d', 1000000 + rnd(98999999));
           my $v = $nie ? (index('XYZ', $pre) . $num) : $num; my $i = $v % 23; $i = ($i + 1 + rnd(22)) % 23 if $bad;
           $pre . $num . substr($L, $i, 1) }
-sub cf { my ($bad) = @_; my @odd = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23);
-         my $U = join '', 'A' .. 'Z';
-         my $s = join('', map { substr($U, rnd(26), 1) } 1 .. 6) . sprintf('%02d', rnd(100)) . pick(split //, 'ABCDEHLMPRST')
-               . sprintf('%02d', 1 + rnd(71)) . pick(split //, 'ADFGHLMZ') . sprintf('%03d', 1 + rnd(999));
+# codice fiscale: the check letter of its 15 first characters as written
+sub cf_check { my ($s) = @_; my @odd = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23);
+               my $sum = 0; for my $i (0 .. 14) { my $ch = substr($s, $i, 1);
+                   my $v = $ch =~ /\d/ ? $ch : ord($ch) - 65; $sum += ($i % 2 == 0) ? $odd[$v] : $v }
+               $sum % 26 }
+# days 01-31, women 41-71
+sub cf_body { my ($day) = @_; my $U = join '', 'A' .. 'Z'; my $d = 1 + rnd(62); $d += 9 if $d > 31;
+              join('', map { substr($U, rnd(26), 1) } 1 .. 6) . sprintf('%02d', rnd(100)) . pick(split //, 'ABCDEHLMPRST')
+              . sprintf('%02d', $day // $d) . pick(split //, 'ADFGHLMZ') . sprintf('%03d', 1 + rnd(999)) }
+sub cf { my ($bad) = @_; my $s = cf_body();
          if (rnd(5) == 0) { substr($s, 14, 1) = substr('LMNPQRSTUV', substr($s, 14, 1), 1) }   # omocodia
-         my $sum = 0; for my $i (0 .. 14) { my $ch = substr($s, $i, 1);
-             my $v = $ch =~ /\d/ ? $ch : ord($ch) - 65; $sum += ($i % 2 == 0) ? $odd[$v] : $v }
-         my $c = $sum % 26; $c = ($c + 1 + rnd(25)) % 26 if $bad; $s . chr(65 + $c) }
+         my $c = cf_check($s); $c = ($c + 1 + rnd(25)) % 26 if $bad; $s . chr(65 + $c) }
+# omocodia: the digits at the positions of @pos written as the letters L-V
+my @cf_digits = (6, 7, 9, 10, 12, 13, 14);
+sub omocodia { my ($s, @pos) = @_; substr($s, $_, 1) = substr('LMNPQRSTUV', substr($s, $_, 1), 1) for @pos; $s }
 sub bsn { my ($bad) = @_; for (;;) { my $b = (1 + rnd(9)) . digs(7); my $s = 0;
           $s += substr($b, $_, 1) * (9 - $_) for 0 .. 7; my $c = $s % 11; next if $c > 9;
           $c = bump($c) if $bad; return "$b$c" } }
@@ -135,3 +142,25 @@ for (1 .. 20) { push @other, sprintf 'id %08x-%04x-%04x-%04x-%012x', rnd(1 << 30
 for (1 .. 20) { push @other, sprintf 'invoice INV%s dated %04d-%02d-%02d', digs(9), 2000 + rnd(25), 1 + rnd(12), 1 + rnd(28) }
 for (1 .. 20) { push @other, sprintf 'product SKU %s%s', join('', map { pick('A' .. 'Z') } 1 .. 3), digs(9) }
 print "other\t$_\t0\n" for @other;
+
+# codice fiscale omocodia: the Agenzia's order (from the right: 1 to 6
+# letters), letters in the year only, in the day only, random subsets;
+# look-alikes: a wrong check letter, a letter outside L-V for a digit, an
+# impossible day (32-40, 72-80) with a right check letter.  All 7 digits
+# as letters cannot be found (no digit starts the candidate search).
+my @cf_ctx = @{$T{it_fiscal_code}[2]};
+my @cf_shapes = ((map { [@cf_digits[7 - $_ .. 6]] } 1 .. 6), [6], [7], [6, 7], [9], [10], [9, 10], [6, 7, 9, 10]);
+for my $p (@cf_shapes) { for (1 .. 3) {
+    my $s = omocodia(cf_body(), @$p); print "it_fiscal_code\t", sprintf(pick(@cf_ctx), $s . chr(65 + cf_check($s))), "\t1\n" } }
+for (1 .. 40) {
+    my @p = grep { rnd(2) } @cf_digits; @p = (7) unless @p; @p = @p[0 .. 5] if @p == 7;
+    my $s = omocodia(cf_body(), @p); print "it_fiscal_code\t", sprintf(pick(@cf_ctx), $s . chr(65 + cf_check($s))), "\t1\n" }
+for (1 .. 20) {
+    my $s = omocodia(cf_body(), grep { rnd(2) } @cf_digits); my $c = (cf_check($s) + 1 + rnd(25)) % 26;
+    print "it_fiscal_code\t", sprintf(pick(@cf_ctx), $s . chr(65 + $c)), "\t0\n" }
+for (1 .. 20) {
+    my $s = omocodia(cf_body(), grep { rnd(2) } @cf_digits); substr($s, pick(@cf_digits), 1) = pick(split //, 'ABCDEFGHIJKWXYZ');
+    print "it_fiscal_code\t", sprintf(pick(@cf_ctx), $s . chr(65 + cf_check($s))), "\t0\n" }
+for (1 .. 20) {
+    my $s = omocodia(cf_body(pick(32 .. 40, 72 .. 80)), grep { rnd(2) } @cf_digits);
+    print "it_fiscal_code\t", sprintf(pick(@cf_ctx), $s . chr(65 + cf_check($s))), "\t0\n" }
