@@ -2,17 +2,19 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * File uploads whose body NGINX spooled to a temp file, without holding
- * the body in memory: the body is read block by block twice.  The first
- * read feeds the incremental multipart parser (the envelope, the fields,
- * the purpose); the second feeds the file field's content to the JSONL
- * line assembler, each line judged (batch) and inspected (azoai_pii on)
- * as in ngx_http_azoai_upload.c.  From the first line that is masked on,
- * the new body is written to a new temp file in client_body_temp_path:
- * the original bytes between masked lines, copied, and each masked line's
- * rewrite; it replaces the request body, Content-Length recomputed.  The
- * worker holds a read block, an output block, one line cut across blocks
- * (at most AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the
- * size of the file.  Nothing goes upstream before the last line is
+ * the body in memory: the body is read block by block through the
+ * incremental multipart parser (the envelope, the fields, the purpose).
+ * When the purpose comes before the file, as clients send it, the file
+ * field's content goes from that same read to the JSONL line assembler;
+ * else a second read feeds it.  Each line is judged (batch) and
+ * inspected (azoai_pii on) as in ngx_http_azoai_upload.c.  From the
+ * first line that is masked on, the new body is written to a new temp
+ * file in client_body_temp_path: the original bytes between masked
+ * lines, copied, and each masked line's rewrite; it replaces the request
+ * body, Content-Length recomputed.  The worker holds a read block, an
+ * output block, one line cut across blocks (at most
+ * AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the size of
+ * the file.  Nothing goes upstream before the last line is
  * judged: one failing line denies the whole upload.
  */
 
@@ -56,6 +58,14 @@ struct ngx_http_azoai_upfile_s {
     u_char                       purpose[NGX_HTTP_AZOAI_PURPOSE_MAX];
     size_t                       purpose_len;
     ngx_uint_t                   purpose_long;
+    ngx_uint_t                   purposes;    /* purpose parts ended */
+    ngx_uint_t                   files;       /* file parts begun */
+
+    /* the file's lines in the first read: the verdict before them */
+    ngx_uint_t                   streamed;
+    ngx_uint_t                   in_file;     /* the streamed part */
+    ngx_uint_t                   stopped;     /* its lines stopped */
+    azoai_decision_t             before;
 
     /* second read: the lines of the file */
     off_t                        content_start;
@@ -96,8 +106,14 @@ static int ngx_http_azoai_upfile_on_end(void *data,
     const azoai_multipart_part_t *part);
 static void ngx_http_azoai_upfile_purpose(ngx_http_azoai_upfile_t *u,
     ngx_str_t *value);
+static ngx_int_t ngx_http_azoai_upfile_stream(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file);
 static ngx_int_t ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_multipart_part_t *file);
+static ngx_int_t ngx_http_azoai_upfile_lines_init(
+    ngx_http_azoai_upfile_t *u, azoai_multipart_part_t *file);
+static ngx_int_t ngx_http_azoai_upfile_lines_end(ngx_http_azoai_upfile_t *u);
+static void ngx_http_azoai_upfile_scratch_free(void *data);
 static ngx_int_t ngx_http_azoai_upfile_feed(ngx_http_azoai_upfile_t *u,
     u_char *p, size_t len);
 static int ngx_http_azoai_upfile_on_line(void *data,
@@ -159,6 +175,7 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
 {
     ngx_int_t                 rc;
     ngx_str_t                 value;
+    azoai_decision_t          lines;
     ngx_http_azoai_upfile_t  *u;
     azoai_multipart_part_t   *file, *purpose;
 
@@ -182,10 +199,20 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
         return rc == NGX_DONE ? NGX_OK : NGX_ERROR;
     }
 
+    if (u->streamed) {
+        /* the envelope's verdicts come first, as in a second read */
+        lines = ctx->verdict;
+        ctx->verdict = u->before;
+    }
+
     if (ngx_http_azoai_upload_fields(ctx, &u->mp, &file, &purpose)
         != NGX_OK)
     {
         return NGX_OK;
+    }
+
+    if (u->streamed) {
+        ctx->verdict = lines;
     }
 
     ngx_http_azoai_upfile_purpose(u, &value);
@@ -209,11 +236,8 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    rc = ngx_http_azoai_upfile_lines(u, file);
-
-    if (u->scratch) {
-        ngx_destroy_pool(u->scratch);
-    }
+    rc = u->streamed ? ngx_http_azoai_upfile_lines_end(u)
+                     : ngx_http_azoai_upfile_lines(u, file);
 
     if (rc != NGX_OK) {
         return NGX_ERROR;
@@ -304,6 +328,10 @@ ngx_http_azoai_upfile_envelope(ngx_http_azoai_upfile_t *u)
     }
 
     if (u->mps.error) {
+        if (u->streamed) {
+            u->ctx->verdict = u->before;
+        }
+
         ngx_http_azoai_upload_grammar(u->r, u->alcf, u->ctx, u->mps.error,
                                       u->mps.error_offset);
         return NGX_DONE;
@@ -347,9 +375,70 @@ ngx_http_azoai_upfile_on_part(void *data, const azoai_multipart_part_t *part)
         /* a second one is refused by the fields check */
         u->purpose_len = 0;
         u->purpose_long = 0;
+        return AZOAI_OK;
+    }
+
+    if (part->name.len != sizeof("file") - 1
+        || ngx_strncmp(part->name.data, "file", sizeof("file") - 1) != 0
+        || u->files++ || u->purposes == 0)
+    {
+        return AZOAI_OK;
+    }
+
+    /* the first file, after the purpose: its lines in this read */
+
+    if (ngx_http_azoai_upfile_stream(u, &u->mp.parts[u->mp.nparts])
+        != NGX_OK)
+    {
+        return AZOAI_ERROR;
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * The file's lines from the first read, when the purpose says they are
+ * read at all (a file that is not JSONL under azoai_pii on waits for
+ * the envelope's end and azoai_pii_opaque).  A line that denies stops
+ * the lines, not the parser: a grammar error or a field given twice
+ * further on is the verdict, as with a second read.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_stream(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file)
+{
+    ngx_str_t  value;
+
+    static ngx_str_t  batch = ngx_string("batch");
+
+    ngx_http_azoai_upfile_purpose(u, &value);
+
+    u->batch = ngx_http_azoai_upload_purpose_is(&value, &batch);
+
+    if (u->alcf->pii.enable) {
+        if (!ngx_http_azoai_upload_is_jsonl(&value, file)) {
+            return NGX_OK;
+        }
+
+        u->mask = 1;
+        u->ctx->engine = u->alcf->pii.engine;
+    }
+
+    if (!u->batch && !u->mask) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: the purpose comes first: the file's lines are "
+                   "read with the envelope");
+
+    u->before = u->ctx->verdict;
+    u->streamed = 1;
+    u->in_file = 1;
+
+    return ngx_http_azoai_upfile_lines_init(u, file);
 }
 
 
@@ -365,7 +454,23 @@ ngx_http_azoai_upfile_on_content(void *data, const u_char *p, size_t len)
 {
     ngx_http_azoai_upfile_t  *u = data;
 
-    size_t  i;
+    size_t     i;
+    ngx_int_t  rc;
+
+    if (u->in_file) {
+        if (u->stopped) {
+            return AZOAI_OK;
+        }
+
+        rc = ngx_http_azoai_upfile_feed(u, (u_char *) p, len);
+        if (rc == NGX_ERROR) {
+            return AZOAI_ERROR;
+        }
+
+        u->stopped = rc != NGX_OK;
+
+        return AZOAI_OK;
+    }
 
     if (!u->in_purpose) {
         return AZOAI_OK;
@@ -396,7 +501,20 @@ ngx_http_azoai_upfile_on_end(void *data, const azoai_multipart_part_t *part)
     ngx_http_azoai_upfile_t  *u = data;
 
     u->mp.parts[u->mp.nparts++].content_end = part->content_end;
-    u->in_purpose = 0;
+
+    if (u->in_purpose) {
+        u->purposes++;
+        u->in_purpose = 0;
+    }
+
+    if (u->in_file) {
+        u->in_file = 0;
+
+        if (!u->stopped && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR)
+        {
+            return AZOAI_ERROR;
+        }
+    }
 
     return AZOAI_OK;
 }
@@ -430,18 +548,59 @@ static ngx_int_t
 ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_multipart_part_t *file)
 {
-    ngx_int_t              rc;
+    ngx_int_t  rc;
+
+    if (ngx_http_azoai_upfile_lines_init(u, file) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: reading the %O bytes of the file from its temp "
+                   "file, batch %ui, mask %ui",
+                   (off_t) (file->content_end - file->content_start),
+                   u->batch, u->mask);
+
+    rc = ngx_http_azoai_upfile_read(u, file->content_start, file->content_end,
+                                    ngx_http_azoai_upfile_feed);
+
+    if (rc == NGX_OK && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR) {
+        rc = NGX_ERROR;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_azoai_upfile_lines_end(u);
+}
+
+
+/* what reading the lines needs: memory, pseudonyms, the assembler */
+
+static ngx_int_t
+ngx_http_azoai_upfile_lines_init(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file)
+{
+    ngx_pool_cleanup_t    *cln;
     ngx_http_request_t    *r;
     ngx_http_azoai_ctx_t  *ctx;
 
     r = u->r;
     ctx = u->ctx;
 
-    u->scratch = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->connection->log);
+    cln = ngx_pool_cleanup_add(r->pool, 0);
     u->keep_alloc = ngx_palloc(r->pool, sizeof(azoai_alloc_t));
-    if (u->scratch == NULL || u->keep_alloc == NULL) {
+    if (cln == NULL || u->keep_alloc == NULL) {
         return NGX_ERROR;
     }
+
+    u->scratch = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->connection->log);
+    if (u->scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_azoai_upfile_scratch_free;
+    cln->data = u->scratch;
 
     u->scratch_alloc.alloc = ngx_http_azoai_upfile_palloc;
     u->scratch_alloc.pool = u->scratch;
@@ -462,25 +621,17 @@ ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_jsonl_lines_init(&u->jl, AZOAI_JSONL_LINE_MAX, u->keep_alloc,
                            ngx_http_azoai_upfile_on_line, u);
 
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: reading the %O bytes of the file from its temp "
-                   "file, batch %ui, mask %ui",
-                   (off_t) (file->content_end - file->content_start),
-                   u->batch, u->mask);
+    return NGX_OK;
+}
 
-    rc = ngx_http_azoai_upfile_read(u, file->content_start, file->content_end,
-                                    ngx_http_azoai_upfile_feed);
 
-    if (rc == NGX_OK && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR) {
-        rc = NGX_ERROR;
-    }
+/* the line limit and an empty batch file, after the last line */
 
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
+static ngx_int_t
+ngx_http_azoai_upfile_lines_end(ngx_http_azoai_upfile_t *u)
+{
     if (u->jl.error && !u->denied) {
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY,
                             "line %uz is longer than %uz bytes (the line "
                             "limit of files read from a temp file)",
                             u->jl.error_line, (size_t) AZOAI_JSONL_LINE_MAX);
@@ -489,12 +640,19 @@ ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     }
 
     if (!u->denied && u->batch && u->lines == 0) {
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY,
                             "the batch file holds no request lines");
         u->denied = 1;
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_azoai_upfile_scratch_free(void *data)
+{
+    ngx_destroy_pool(data);
 }
 
 
