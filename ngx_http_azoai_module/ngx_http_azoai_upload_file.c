@@ -1,14 +1,17 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * File uploads whose body NGINX spooled to a temp file, without holding
- * the body in memory: the body is read block by block through the
- * incremental multipart parser (the envelope, the fields, the purpose).
- * When the purpose comes before the file, as clients send it, the file
- * field's content goes from that same read to the JSONL line assembler;
- * else a second read feeds it.  Each line is judged (batch) and
- * inspected (azoai_pii on) as in ngx_http_azoai_upload.c.  From the
- * first line that is masked on, the new body is written to a new temp
+ * File uploads and upload parts whose body NGINX spooled to a temp file,
+ * without holding the body in memory: the body is read block by block
+ * through the incremental multipart parser (the envelope, the fields,
+ * the purpose).  When the purpose comes before the file, as clients
+ * send it, the file field's content goes from that same read to the
+ * JSONL line assembler, else a second read feeds it; an upload part's
+ * field "data" (no purpose: JSONL or not by its content, the pieces of
+ * lines at its ends scanned as text) always goes from the first.  Each
+ * line is judged (batch) and inspected (azoai_pii on) as in
+ * ngx_http_azoai_upload.c.  From the first line that is masked on, the
+ * new body is written to a new temp
  * file in client_body_temp_path: the original bytes between masked
  * lines, copied, and each masked line's rewrite; it replaces the request
  * body, Content-Length recomputed.  The worker holds a read block, an
@@ -22,6 +25,7 @@
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_upload.h"
 
+#include "azoai_jsonl.h"
 #include "azoai_jsonl_lines.h"
 #include "azoai_pseudo.h"
 
@@ -66,6 +70,14 @@ struct ngx_http_azoai_upfile_s {
     ngx_uint_t                   in_file;     /* the streamed part */
     ngx_uint_t                   stopped;     /* its lines stopped */
     azoai_decision_t             before;
+
+    /* an upload part (field "data"): JSONL or not, by its content */
+    ngx_uint_t                   part;
+    ngx_uint_t                   complete;    /* whole lines inspected */
+    ngx_uint_t                   opaque;      /* one is not JSON */
+    ngx_uint_t                   piece_error; /* an end cannot be read */
+    ngx_uint_t                   first_seen;
+    u_char                       first;       /* first byte, not blank */
 
     /* second read: the lines of the file */
     off_t                        content_start;
@@ -124,6 +136,12 @@ static ngx_int_t ngx_http_azoai_upfile_keep(ngx_http_azoai_upfile_t *u,
     azoai_str_t *name, const azoai_jsonl_span_t *l);
 static ngx_int_t ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l);
+static ngx_int_t ngx_http_azoai_upfile_piece(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l);
+static ngx_int_t ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l, azoai_body_result_t *res);
+static ngx_int_t ngx_http_azoai_upfile_part_verdict(
+    ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u,
     off_t from, off_t to, ngx_http_azoai_upfile_pt handler);
@@ -138,8 +156,8 @@ static void *ngx_http_azoai_upfile_palloc(void *pool, size_t size);
 
 
 /*
- * A file upload (not an upload part: those are read whole) whose body
- * is in a temp file, in part or whole
+ * A file upload or an upload part whose body is in a temp file, in part
+ * or whole
  */
 
 ngx_uint_t
@@ -148,9 +166,7 @@ ngx_http_azoai_upload_spooled(ngx_http_request_t *r,
 {
     ngx_chain_t  *cl;
 
-    if (!ctx->route.upload || ctx->route.upload_part
-        || r->request_body == NULL)
-    {
+    if (!ctx->route.upload || r->request_body == NULL) {
         return 0;
     }
 
@@ -215,6 +231,10 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
         ctx->verdict = lines;
     }
 
+    if (u->part) {
+        return ngx_http_azoai_upfile_part_verdict(u);
+    }
+
     ngx_http_azoai_upfile_purpose(u, &value);
 
     u->batch = ngx_http_azoai_upload_purpose_is(&value, &batch);
@@ -269,6 +289,7 @@ ngx_http_azoai_upfile_create_ctx(ngx_http_request_t *r,
     u->alcf = alcf;
     u->ctx = ctx;
     u->in = r->request_body->bufs;
+    u->part = ctx->route.upload_part;
 
     for (cl = u->in; cl; cl = cl->next) {
         u->size += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
@@ -365,6 +386,8 @@ ngx_http_azoai_upfile_on_part(void *data, const azoai_multipart_part_t *part)
 {
     ngx_http_azoai_upfile_t  *u = data;
 
+    ngx_str_t  want;
+
     u->mp.parts[u->mp.nparts] = *part;
 
     u->in_purpose = part->name.len == sizeof("purpose") - 1
@@ -378,14 +401,21 @@ ngx_http_azoai_upfile_on_part(void *data, const azoai_multipart_part_t *part)
         return AZOAI_OK;
     }
 
-    if (part->name.len != sizeof("file") - 1
-        || ngx_strncmp(part->name.data, "file", sizeof("file") - 1) != 0
-        || u->files++ || u->purposes == 0)
+    if (u->part) {
+        ngx_str_set(&want, "data");
+
+    } else {
+        ngx_str_set(&want, "file");
+    }
+
+    if (part->name.len != want.len
+        || ngx_strncmp(part->name.data, want.data, want.len) != 0
+        || u->files++ || (!u->part && u->purposes == 0))
     {
         return AZOAI_OK;
     }
 
-    /* the first file, after the purpose: its lines in this read */
+    /* the first file, after the purpose (a part has none): in this read */
 
     if (ngx_http_azoai_upfile_stream(u, &u->mp.parts[u->mp.nparts])
         != NGX_OK)
@@ -415,10 +445,11 @@ ngx_http_azoai_upfile_stream(ngx_http_azoai_upfile_t *u,
 
     ngx_http_azoai_upfile_purpose(u, &value);
 
-    u->batch = ngx_http_azoai_upload_purpose_is(&value, &batch);
+    /* the lines of an upload part are judged when they are batch lines */
+    u->batch = u->part || ngx_http_azoai_upload_purpose_is(&value, &batch);
 
     if (u->alcf->pii.enable) {
-        if (!ngx_http_azoai_upload_is_jsonl(&value, file)) {
+        if (!u->part && !ngx_http_azoai_upload_is_jsonl(&value, file)) {
             return NGX_OK;
         }
 
@@ -458,6 +489,13 @@ ngx_http_azoai_upfile_on_content(void *data, const u_char *p, size_t len)
     ngx_int_t  rc;
 
     if (u->in_file) {
+        for (i = 0; !u->first_seen && i < len; i++) {
+            if (p[i] != ' ' && p[i] != '\t') {
+                u->first = p[i];
+                u->first_seen = 1;
+            }
+        }
+
         if (u->stopped) {
             return AZOAI_OK;
         }
@@ -639,7 +677,7 @@ ngx_http_azoai_upfile_lines_end(ngx_http_azoai_upfile_t *u)
         return NGX_OK;
     }
 
-    if (!u->denied && u->batch && u->lines == 0) {
+    if (!u->denied && u->batch && u->lines == 0 && !u->part) {
         ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY,
                             "the batch file holds no request lines");
         u->denied = 1;
@@ -713,8 +751,17 @@ ngx_http_azoai_upfile_on_line(void *data, const azoai_jsonl_span_t *l)
         }
     }
 
-    if (u->mask && !u->pii_error) {
+    if (u->part && (l->start == 0 || !l->lf)) {
+        /* the pieces of lines at the ends of an upload part: as text */
+        if (u->mask && !u->piece_error && !u->opaque
+            && ngx_http_azoai_upfile_piece(u, l) != NGX_OK)
+        {
+            return AZOAI_ERROR;
+        }
+
+    } else if (u->mask && !u->pii_error && !u->opaque) {
         rc = ngx_http_azoai_upfile_inspect(u, l);
+
         if (rc == NGX_ERROR) {
             return AZOAI_ERROR;
         }
@@ -746,7 +793,7 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
     line.len = l->len;
 
     if (ngx_http_azoai_judge_batch_line(u->r, u->alcf, ctx, &line, &u->res,
-                                        0, &u->scratch_alloc)
+                                        u->part, &u->scratch_alloc)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -754,8 +801,8 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
 
     if (ctx->verdict.reason != AZOAI_ALLOW) {
         ngx_cpystrn(msg, (u_char *) ctx->verdict.message, sizeof(msg));
-        ngx_http_azoai_deny(ctx, ctx->verdict.reason, "line %uz: %s",
-                            l->number, msg);
+        ngx_http_azoai_deny(ctx, ctx->verdict.reason, "%sline %uz: %s",
+                            u->part ? "upload part " : "", l->number, msg);
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
                        "azoai: batch file line %uz denied", l->number);
@@ -814,9 +861,6 @@ static ngx_int_t
 ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l)
 {
-    u_char               *out;
-    size_t                i, out_len;
-    off_t                 start;
     azoai_body_result_t  *res;
 
     res = &u->res;
@@ -827,6 +871,14 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
         || res->error == AZOAI_BODY_NOMEM)
     {
         return NGX_ERROR;
+    }
+
+    u->complete++;
+
+    if (res->error != AZOAI_BODY_OK && u->part) {
+        /* a whole line that is not JSON: the part is not JSONL */
+        u->opaque = 1;
+        return NGX_OK;
     }
 
     if (res->error != AZOAI_BODY_OK) {
@@ -841,6 +893,67 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     if (res->nmatches == 0) {
         return NGX_OK;
     }
+
+    return ngx_http_azoai_upfile_mask(u, l, res);
+}
+
+
+/*
+ * A piece of a line at an end of an upload part, cut anywhere: scanned
+ * as text as ngx_http_azoai_upload.c scans it.  A piece that cannot be
+ * read is remembered (u->piece_error): whole lines that are not JSON
+ * come first (not JSONL).  NGX_OK, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_piece(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l)
+{
+    azoai_jsonl_result_t  jr;
+
+    ngx_memzero(&jr, sizeof(azoai_jsonl_result_t));
+
+    if (azoai_jsonl_inspect_piece(u->ctx->engine, l->data, 0, l->len,
+                                  l->start == 0, !l->lf, &u->scratch_alloc,
+                                  &jr)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (jr.total.error != AZOAI_BODY_OK) {
+        u->total.error = jr.total.error;
+        ngx_memcpy(u->total.error_text, jr.total.error_text,
+                   sizeof(jr.total.error_text));
+        u->piece_error = 1;
+        return NGX_OK;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: upload part: a piece of %uz bytes, %ui masked",
+                   l->len, jr.nmasked);
+
+    if (jr.nmasked == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_upfile_mask(u, l, &jr.masked[0].res);
+}
+
+
+/*
+ * A line's matches summed; the line rewritten into the new body (when
+ * masking writes), the original bytes up to it copied first.  NGX_OK,
+ * NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l, azoai_body_result_t *res)
+{
+    u_char  *out;
+    size_t   i, out_len;
+    off_t    start;
 
     u->total.nmatches += res->nmatches;
     u->total.types_found |= res->types_found;
@@ -870,6 +983,45 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     u->copied = start + (off_t) l->len;
 
     return NGX_OK;
+}
+
+
+/*
+ * After the last line of an upload part, as ngx_http_azoai_upload.c
+ * decides: a whole line that is not JSON, or no whole line and content
+ * that does not start with '{', is not JSONL (azoai_pii_opaque); a piece
+ * at an end that cannot be read as JSON text is InvalidBody.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_part_verdict(ngx_http_azoai_upfile_t *u)
+{
+    if (ngx_http_azoai_upfile_lines_end(u) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (u->denied || !u->mask) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: upload part from a temp file: %ui whole "
+                   "line(s), opaque %ui, first byte 0x%02xd",
+                   u->complete, u->opaque, (ngx_uint_t) u->first);
+
+    if (u->opaque || (u->complete == 0 && u->first != '{')) {
+        (void) ngx_http_azoai_pii_opaque(u->r, u->ctx, "an upload part "
+                                         "that is not JSON lines", 1);
+        return NGX_OK;
+    }
+
+    if (u->piece_error) {
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY, "upload part: %s",
+                            u->total.error_text);
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_upfile_verdict(u);
 }
 
 
