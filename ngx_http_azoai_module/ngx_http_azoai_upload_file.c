@@ -24,14 +24,12 @@
 
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_upload.h"
+#include "ngx_http_azoai_upload_out.h"
 
 #include "azoai_jsonl.h"
 #include "azoai_jsonl_lines.h"
 #include "azoai_pseudo.h"
 
-
-/* the blocks the body is read in and the new body written in */
-#define NGX_HTTP_AZOAI_UPLOAD_BLOCK      (256 * 1024)
 
 /* a purpose longer than this (blanks aside) names no purpose we know */
 #define NGX_HTTP_AZOAI_PURPOSE_MAX       64
@@ -51,9 +49,6 @@ struct ngx_http_azoai_upfile_s {
     ngx_chain_t                 *in;          /* the body as received */
     off_t                        size;
     u_char                      *block;       /* a block read from file */
-    off_t                        block_start; /* body offset of the bytes */
-    u_char                      *block_data;  /*   handed on last */
-    size_t                       block_len;
 
     /* first read: the envelope */
     azoai_multipart_t            mp;
@@ -95,12 +90,8 @@ struct ngx_http_azoai_upfile_s {
     ngx_uint_t                   pii_error;   /* inspection stopped */
     ngx_uint_t                   denied;      /* a batch line failed */
 
-    /* the new body */
-    ngx_temp_file_t             *out;
-    u_char                      *obuf;
-    size_t                       olen;
-    off_t                        copied;      /* body bytes written up to */
-    off_t                        out_len;
+    /* the new body, and where the bytes handed on last are */
+    ngx_http_azoai_upout_t       o;
 };
 
 
@@ -145,13 +136,6 @@ static ngx_int_t ngx_http_azoai_upfile_part_verdict(
 static ngx_int_t ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u,
     off_t from, off_t to, ngx_http_azoai_upfile_pt handler);
-static ngx_int_t ngx_http_azoai_upfile_copy(ngx_http_azoai_upfile_t *u,
-    off_t to);
-static ngx_int_t ngx_http_azoai_upfile_create(ngx_http_azoai_upfile_t *u);
-static ngx_int_t ngx_http_azoai_upfile_append(ngx_http_azoai_upfile_t *u,
-    u_char *p, size_t len);
-static ngx_int_t ngx_http_azoai_upfile_flush(ngx_http_azoai_upfile_t *u);
-static ngx_int_t ngx_http_azoai_upfile_replace(ngx_http_azoai_upfile_t *u);
 static void *ngx_http_azoai_upfile_palloc(void *pool, size_t size);
 
 
@@ -295,6 +279,10 @@ ngx_http_azoai_upfile_create_ctx(ngx_http_request_t *r,
         u->size += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
                                     : cl->buf->last - cl->buf->pos;
     }
+
+    u->o.r = r;
+    u->o.in = u->in;
+    u->o.size = u->size;
 
     /* the body as received, for $azoai_body_sha256: the buffers */
     ctx->received_bufs = u->in;
@@ -717,11 +705,12 @@ ngx_http_azoai_upfile_feed(ngx_http_azoai_upfile_t *u, u_char *p,
         return NGX_DONE;
     }
 
-    if (u->out) {
+    if (u->o.out) {
         /* everything before the line held back (its bytes in jl) */
         held = u->content_start + u->jl.offset - u->jl.len;
 
-        if (held > u->copied && ngx_http_azoai_upfile_copy(u, held) != NGX_OK)
+        if (held > u->o.copied
+            && ngx_http_azoai_upout_copy(&u->o, held) != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -974,13 +963,13 @@ ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
     if (azoai_body_rewrite(u->ctx->engine, res, l->data, l->len,
                            &u->scratch_alloc, &out, &out_len)
         != AZOAI_OK
-        || ngx_http_azoai_upfile_copy(u, start) != NGX_OK
-        || ngx_http_azoai_upfile_append(u, out, out_len) != NGX_OK)
+        || ngx_http_azoai_upout_copy(&u->o, start) != NGX_OK
+        || ngx_http_azoai_upout_append(&u->o, out, out_len) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    u->copied = start + (off_t) l->len;
+    u->o.copied = start + (off_t) l->len;
 
     return NGX_OK;
 }
@@ -1052,7 +1041,7 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
                    "azoai: JSONL file of %ui line(s) in a temp file, %uz "
                    "PII value(s), %O bytes rewritten",
-                   u->lines, u->total.nmatches, u->out_len);
+                   u->lines, u->total.nmatches, u->o.out_len);
 
     if (u->total.nmatches == 0) {
         return NGX_OK;
@@ -1071,9 +1060,9 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
         return NGX_OK;
     }
 
-    if (ngx_http_azoai_upfile_copy(u, u->size) != NGX_OK
-        || ngx_http_azoai_upfile_flush(u) != NGX_OK
-        || ngx_http_azoai_upfile_replace(u) != NGX_OK)
+    if (ngx_http_azoai_upout_copy(&u->o, u->size) != NGX_OK
+        || ngx_http_azoai_upout_flush(&u->o) != NGX_OK
+        || ngx_http_azoai_upout_replace(&u->o) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -1086,7 +1075,7 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
 
 /*
  * Hands the body's bytes [from, to) to handler, memory buffers where
- * they lie, the temp file in blocks; u->block_start and block_data say
+ * they lie, the temp file in blocks; u->o.block_start and block_data say
  * where the bytes handed on last are.  NGX_OK, NGX_DONE when the
  * handler stopped, NGX_ERROR.
  */
@@ -1135,9 +1124,9 @@ ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u, off_t from, off_t to,
                 p = b->pos + (at - start);
             }
 
-            u->block_start = at;
-            u->block_data = p;
-            u->block_len = n;
+            u->o.block_start = at;
+            u->o.block_data = p;
+            u->o.block_len = n;
 
             rc = handler(u, p, n);
             if (rc != NGX_OK) {
@@ -1150,228 +1139,14 @@ ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u, off_t from, off_t to,
 }
 
 
-/*
- * The body's bytes from u->copied up to to, into the new body: from the
- * block in hand when they are there, else read again (a line that was
- * cut across blocks, the envelope, the bytes before the first masked
- * line).  The new temp file is made with the first masked line.
- */
-
-static ngx_int_t
-ngx_http_azoai_upfile_copy(ngx_http_azoai_upfile_t *u, off_t to)
-{
-    off_t         pos, start, end, at;
-    size_t        n;
-    ssize_t       got;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    if (u->out == NULL && ngx_http_azoai_upfile_create(u) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (u->copied >= u->block_start
-        && to <= u->block_start + (off_t) u->block_len)
-    {
-        if (ngx_http_azoai_upfile_append(u, u->block_data
-                                            + (u->copied - u->block_start),
-                                         (size_t) (to - u->copied))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        u->copied = to;
-        return NGX_OK;
-    }
-
-    pos = 0;
-
-    for (cl = u->in; cl && pos < to; cl = cl->next, pos = end) {
-        b = cl->buf;
-        start = pos;
-        end = pos + (b->in_file ? b->file_last - b->file_pos
-                                : b->last - b->pos);
-
-        for (at = ngx_max(u->copied, start); at < end && at < to; at += n) {
-            if (u->olen == NGX_HTTP_AZOAI_UPLOAD_BLOCK
-                && ngx_http_azoai_upfile_flush(u) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            n = ngx_min((size_t) (ngx_min(end, to) - at),
-                        NGX_HTTP_AZOAI_UPLOAD_BLOCK - u->olen);
-
-            if (!b->in_file) {
-                ngx_memcpy(u->obuf + u->olen, b->pos + (at - start), n);
-                u->olen += n;
-                continue;
-            }
-
-            got = ngx_read_file(b->file, u->obuf + u->olen, n,
-                                b->file_pos + (at - start));
-            if (got != (ssize_t) n) {
-                return NGX_ERROR;
-            }
-
-            u->olen += n;
-        }
-    }
-
-    u->copied = to;
-
-    return NGX_OK;
-}
 
 
-static ngx_int_t
-ngx_http_azoai_upfile_append(ngx_http_azoai_upfile_t *u, u_char *p,
-    size_t len)
-{
-    size_t  n;
-
-    while (len) {
-        if (u->olen == NGX_HTTP_AZOAI_UPLOAD_BLOCK
-            && ngx_http_azoai_upfile_flush(u) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        n = ngx_min(len, NGX_HTTP_AZOAI_UPLOAD_BLOCK - u->olen);
-        ngx_memcpy(u->obuf + u->olen, p, n);
-        u->olen += n;
-        p += n;
-        len -= n;
-    }
-
-    return NGX_OK;
-}
 
 
-/*
- * The new body's temp file, set up as NGINX sets up the request body's
- * (client_body_temp_path, removed with the request), and its output
- * block; the first write creates the file.
- */
-
-static ngx_int_t
-ngx_http_azoai_upfile_create(ngx_http_azoai_upfile_t *u)
-{
-    ngx_temp_file_t           *tf;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    tf = ngx_pcalloc(u->r->pool, sizeof(ngx_temp_file_t));
-    u->obuf = ngx_pnalloc(u->r->pool, NGX_HTTP_AZOAI_UPLOAD_BLOCK);
-    if (tf == NULL || u->obuf == NULL) {
-        return NGX_ERROR;
-    }
-
-    clcf = ngx_http_get_module_loc_conf(u->r, ngx_http_core_module);
-
-    tf->file.fd = NGX_INVALID_FILE;
-    tf->file.log = u->r->connection->log;
-    tf->path = clcf->client_body_temp_path;
-    tf->pool = u->r->pool;
-    tf->warn = "a masked upload body is written to a temporary file";
-    tf->log_level = u->r->request_body_file_log_level;
-    tf->persistent = u->r->request_body_in_persistent_file;
-    tf->clean = u->r->request_body_in_clean_file;
-
-    if (u->r->request_body_file_group_access) {
-        tf->access = 0660;
-    }
-
-    u->out = tf;
-
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
-                   "azoai: a masked line: the new body goes to a temp file");
-
-    return NGX_OK;
-}
 
 
-/* the output block to the new temp file */
-
-static ngx_int_t
-ngx_http_azoai_upfile_flush(ngx_http_azoai_upfile_t *u)
-{
-    ssize_t       n;
-    ngx_buf_t     b;
-    ngx_chain_t   cl;
-
-    if (u->olen == 0) {
-        return NGX_OK;
-    }
-
-    ngx_memzero(&b, sizeof(ngx_buf_t));
-    b.pos = u->obuf;
-    b.last = u->obuf + u->olen;
-    b.start = b.pos;
-    b.end = b.last;
-    b.memory = 1;
-
-    cl.buf = &b;
-    cl.next = NULL;
-
-    n = ngx_write_chain_to_temp_file(u->out, &cl);
-    if (n != (ssize_t) u->olen) {
-        return NGX_ERROR;
-    }
-
-    /* as ngx_http_write_request_body() does: the caller moves on */
-    u->out->offset += n;
-    u->out_len += n;
-    u->olen = 0;
-
-    return NGX_OK;
-}
 
 
-/* the new body: one buffer over the new temp file */
-
-static ngx_int_t
-ngx_http_azoai_upfile_replace(ngx_http_azoai_upfile_t *u)
-{
-    ngx_buf_t    *b, *rb;
-    ngx_chain_t  *cl;
-
-    b = ngx_calloc_buf(u->r->pool);
-    cl = ngx_alloc_chain_link(u->r->pool);
-    if (b == NULL || cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->in_file = 1;
-    b->file = &u->out->file;
-    b->file_pos = 0;
-    b->file_last = u->out_len;
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
-                   "azoai: request body of %O bytes replaced by a temp "
-                   "file of %O bytes", u->size, u->out_len);
-
-    rb = u->r->request_body->buf;
-
-    if (ngx_http_azoai_replace_body_chain(u->r, cl, (size_t) u->out_len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /*
-     * The upstream module copies a body in a temp file through
-     * request_body->buf (ngx_http_upstream_send_request): it stays the
-     * memory buffer NGINX read the body with.
-     */
-
-    u->r->request_body->buf = rb;
-
-    return NGX_OK;
-}
 
 
 static void *
