@@ -28,9 +28,17 @@
 #                          a server answering 200 with BODY (JSON with
 #                          usage) to everything, as TYPE if given (NGINX's
 #                          default, text/plain, otherwise)
+# bench_conf_standin_reading PORT [BODY]
+#                          the same, after reading the whole request body
+#                          (in memory, as Azure does before it answers):
+#                          the proxy then sends all of it, where `return`
+#                          answers at once and the proxy stops sending
+# bench_start_standin_reading PORT [BODY]
+#                          that stand-in in its own NGINX, in $work/up
 # bench_start_standin PORT [BODY]
 #                          the stand-in upstream in its own NGINX, in
-#                          $work/up, never measured with the gateway
+#                          $work/up, never measured with the gateway;
+#                          BENCH_STANDIN_HTTP: more lines for its http{}
 # bench_start CONF         starts NGINX on CONF (it daemonizes)
 # bench_wait_port PORT     waits up to 60 s for PORT to accept (NGINX under
 #                          valgrind starts slowly); fails with the logs
@@ -38,6 +46,11 @@
 # bench_median             the median of numbers on stdin (spaces or lines)
 # bench_worker_kb FIELD    a /proc status field (VmRSS, VmHWM) of the
 #                          first worker, in kB
+# bench_worker_ticks       the first worker's user and system CPU time,
+#                          "UTIME STIME" in clock ticks (/proc/PID/stat)
+# bench_worker_io          the bytes the first worker's system calls read
+#                          and wrote, "RCHAR WCHAR" (/proc/PID/io:
+#                          sockets and files alike)
 # bench_no_alerts          fails when the error log has alert/crit/emerg
 # bench_post PORT FILE N [KEYS [PATH]]
 #                          N keep-alive POSTs of FILE (bench/client.pl);
@@ -135,6 +148,43 @@ bench_conf_standin() {
     echo "    }"
 }
 
+bench_conf_standin_reading() {
+    cat <<CONF
+    server {
+        listen 127.0.0.1:$1;
+        client_max_body_size 0;
+        client_body_buffer_size 1024m;
+        location / {
+            # the mirror module reads the body first; the static module
+            # then refuses the POST, and the answer is the error page
+            mirror /azoai-bench-read;
+            mirror_request_body on;
+            error_page 404 405 =200 @answer;
+        }
+        location = /azoai-bench-read { internal; return 204; }
+        location @answer { return 200 '${2:-$BENCH_STANDIN_BODY}'; }
+    }
+CONF
+}
+
+bench_start_standin_reading() {
+    mkdir -p "$work/up/logs"
+    cat >"$work/up/nginx.conf" <<CONF
+master_process off;
+daemon on;
+pid $work/up/nginx.pid;
+error_log $work/up/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work/up/body;
+$(bench_conf_standin_reading "$@")
+}
+CONF
+    /usr/sbin/nginx -p "$work/up" -c "$work/up/nginx.conf"
+    bench_wait_port "$1"
+}
+
 bench_start_standin() {
     mkdir -p "$work/up/logs"
     cat >"$work/up/nginx.conf" <<CONF
@@ -146,6 +196,7 @@ events { worker_connections 1024; }
 http {
     access_log off;
     client_body_temp_path $work/up/body;
+${BENCH_STANDIN_HTTP:-}
 $(bench_conf_standin "$@")
 }
 CONF
@@ -185,6 +236,20 @@ bench_worker_kb() {
     local w
     w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
     awk -v k="$1:" '$1 == k {print $2}' "/proc/$w/status"
+}
+
+bench_worker_ticks() {
+    local w
+    w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+    # the fields after the command name, which may hold blanks
+    sed 's/.*) //' "/proc/$w/stat" | awk '{print $12, $13}'
+}
+
+bench_worker_io() {
+    local w
+    w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+    awk '$1 == "rchar:" {r = $2} $1 == "wchar:" {w = $2}
+         END {print r, w}' "/proc/$w/io"
 }
 
 bench_no_alerts() {

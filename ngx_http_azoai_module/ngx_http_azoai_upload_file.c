@@ -1,31 +1,35 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * File uploads whose body NGINX spooled to a temp file, without holding
- * the body in memory: the body is read block by block twice.  The first
- * read feeds the incremental multipart parser (the envelope, the fields,
- * the purpose); the second feeds the file field's content to the JSONL
- * line assembler, each line judged (batch) and inspected (azoai_pii on)
- * as in ngx_http_azoai_upload.c.  From the first line that is masked on,
- * the new body is written to a new temp file in client_body_temp_path:
- * the original bytes between masked lines, copied, and each masked line's
- * rewrite; it replaces the request body, Content-Length recomputed.  The
- * worker holds a read block, an output block, one line cut across blocks
- * (at most AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the
- * size of the file.  Nothing goes upstream before the last line is
+ * File uploads and upload parts whose body NGINX spooled to a temp file,
+ * without holding the body in memory: the body is read block by block
+ * through the incremental multipart parser (the envelope, the fields,
+ * the purpose).  When the purpose comes before the file, as clients
+ * send it, the file field's content goes from that same read to the
+ * JSONL line assembler, else a second read feeds it; an upload part's
+ * field "data" (no purpose: JSONL or not by its content, the pieces of
+ * lines at its ends scanned as text) always goes from the first.  Each
+ * line is judged (batch) and inspected (azoai_pii on) as in
+ * ngx_http_azoai_upload.c.  From the first line that is masked on, the
+ * new body is written to a new temp
+ * file in client_body_temp_path: the original bytes between masked
+ * lines, copied, and each masked line's rewrite; it replaces the request
+ * body, Content-Length recomputed.  The worker holds a read block, an
+ * output block, one line cut across blocks (at most
+ * AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the size of
+ * the file.  Nothing goes upstream before the last line is
  * judged: one failing line denies the whole upload.
  */
 
 
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_upload.h"
+#include "ngx_http_azoai_upload_out.h"
 
+#include "azoai_jsonl.h"
 #include "azoai_jsonl_lines.h"
 #include "azoai_pseudo.h"
 
-
-/* the blocks the body is read in and the new body written in */
-#define NGX_HTTP_AZOAI_UPLOAD_BLOCK      (256 * 1024)
 
 /* a purpose longer than this (blanks aside) names no purpose we know */
 #define NGX_HTTP_AZOAI_PURPOSE_MAX       64
@@ -45,9 +49,6 @@ struct ngx_http_azoai_upfile_s {
     ngx_chain_t                 *in;          /* the body as received */
     off_t                        size;
     u_char                      *block;       /* a block read from file */
-    off_t                        block_start; /* body offset of the bytes */
-    u_char                      *block_data;  /*   handed on last */
-    size_t                       block_len;
 
     /* first read: the envelope */
     azoai_multipart_t            mp;
@@ -56,6 +57,22 @@ struct ngx_http_azoai_upfile_s {
     u_char                       purpose[NGX_HTTP_AZOAI_PURPOSE_MAX];
     size_t                       purpose_len;
     ngx_uint_t                   purpose_long;
+    ngx_uint_t                   purposes;    /* purpose parts ended */
+    ngx_uint_t                   files;       /* file parts begun */
+
+    /* the file's lines in the first read: the verdict before them */
+    ngx_uint_t                   streamed;
+    ngx_uint_t                   in_file;     /* the streamed part */
+    ngx_uint_t                   stopped;     /* its lines stopped */
+    azoai_decision_t             before;
+
+    /* an upload part (field "data"): JSONL or not, by its content */
+    ngx_uint_t                   part;
+    ngx_uint_t                   complete;    /* whole lines inspected */
+    ngx_uint_t                   opaque;      /* one is not JSON */
+    ngx_uint_t                   piece_error; /* an end cannot be read */
+    ngx_uint_t                   first_seen;
+    u_char                       first;       /* first byte, not blank */
 
     /* second read: the lines of the file */
     off_t                        content_start;
@@ -73,12 +90,8 @@ struct ngx_http_azoai_upfile_s {
     ngx_uint_t                   pii_error;   /* inspection stopped */
     ngx_uint_t                   denied;      /* a batch line failed */
 
-    /* the new body */
-    ngx_temp_file_t             *out;
-    u_char                      *obuf;
-    size_t                       olen;
-    off_t                        copied;      /* body bytes written up to */
-    off_t                        out_len;
+    /* the new body, and where the bytes handed on last are */
+    ngx_http_azoai_upout_t       o;
 };
 
 
@@ -96,8 +109,14 @@ static int ngx_http_azoai_upfile_on_end(void *data,
     const azoai_multipart_part_t *part);
 static void ngx_http_azoai_upfile_purpose(ngx_http_azoai_upfile_t *u,
     ngx_str_t *value);
+static ngx_int_t ngx_http_azoai_upfile_stream(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file);
 static ngx_int_t ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_multipart_part_t *file);
+static ngx_int_t ngx_http_azoai_upfile_lines_init(
+    ngx_http_azoai_upfile_t *u, azoai_multipart_part_t *file);
+static ngx_int_t ngx_http_azoai_upfile_lines_end(ngx_http_azoai_upfile_t *u);
+static void ngx_http_azoai_upfile_scratch_free(void *data);
 static ngx_int_t ngx_http_azoai_upfile_feed(ngx_http_azoai_upfile_t *u,
     u_char *p, size_t len);
 static int ngx_http_azoai_upfile_on_line(void *data,
@@ -108,22 +127,21 @@ static ngx_int_t ngx_http_azoai_upfile_keep(ngx_http_azoai_upfile_t *u,
     azoai_str_t *name, const azoai_jsonl_span_t *l);
 static ngx_int_t ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l);
+static ngx_int_t ngx_http_azoai_upfile_piece(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l);
+static ngx_int_t ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l, azoai_body_result_t *res);
+static ngx_int_t ngx_http_azoai_upfile_part_verdict(
+    ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u);
 static ngx_int_t ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u,
     off_t from, off_t to, ngx_http_azoai_upfile_pt handler);
-static ngx_int_t ngx_http_azoai_upfile_copy(ngx_http_azoai_upfile_t *u,
-    off_t to);
-static ngx_int_t ngx_http_azoai_upfile_create(ngx_http_azoai_upfile_t *u);
-static ngx_int_t ngx_http_azoai_upfile_append(ngx_http_azoai_upfile_t *u,
-    u_char *p, size_t len);
-static ngx_int_t ngx_http_azoai_upfile_flush(ngx_http_azoai_upfile_t *u);
-static ngx_int_t ngx_http_azoai_upfile_replace(ngx_http_azoai_upfile_t *u);
 static void *ngx_http_azoai_upfile_palloc(void *pool, size_t size);
 
 
 /*
- * A file upload (not an upload part: those are read whole) whose body
- * is in a temp file, in part or whole
+ * A file upload or an upload part whose body is in a temp file, in part
+ * or whole
  */
 
 ngx_uint_t
@@ -132,9 +150,7 @@ ngx_http_azoai_upload_spooled(ngx_http_request_t *r,
 {
     ngx_chain_t  *cl;
 
-    if (!ctx->route.upload || ctx->route.upload_part
-        || r->request_body == NULL)
-    {
+    if (!ctx->route.upload || r->request_body == NULL) {
         return 0;
     }
 
@@ -159,6 +175,7 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
 {
     ngx_int_t                 rc;
     ngx_str_t                 value;
+    azoai_decision_t          lines;
     ngx_http_azoai_upfile_t  *u;
     azoai_multipart_part_t   *file, *purpose;
 
@@ -182,10 +199,24 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
         return rc == NGX_DONE ? NGX_OK : NGX_ERROR;
     }
 
+    if (u->streamed) {
+        /* the envelope's verdicts come first, as in a second read */
+        lines = ctx->verdict;
+        ctx->verdict = u->before;
+    }
+
     if (ngx_http_azoai_upload_fields(ctx, &u->mp, &file, &purpose)
         != NGX_OK)
     {
         return NGX_OK;
+    }
+
+    if (u->streamed) {
+        ctx->verdict = lines;
+    }
+
+    if (u->part) {
+        return ngx_http_azoai_upfile_part_verdict(u);
     }
 
     ngx_http_azoai_upfile_purpose(u, &value);
@@ -209,11 +240,8 @@ ngx_http_azoai_inspect_upload_file(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    rc = ngx_http_azoai_upfile_lines(u, file);
-
-    if (u->scratch) {
-        ngx_destroy_pool(u->scratch);
-    }
+    rc = u->streamed ? ngx_http_azoai_upfile_lines_end(u)
+                     : ngx_http_azoai_upfile_lines(u, file);
 
     if (rc != NGX_OK) {
         return NGX_ERROR;
@@ -245,11 +273,16 @@ ngx_http_azoai_upfile_create_ctx(ngx_http_request_t *r,
     u->alcf = alcf;
     u->ctx = ctx;
     u->in = r->request_body->bufs;
+    u->part = ctx->route.upload_part;
 
     for (cl = u->in; cl; cl = cl->next) {
         u->size += cl->buf->in_file ? cl->buf->file_last - cl->buf->file_pos
                                     : cl->buf->last - cl->buf->pos;
     }
+
+    u->o.r = r;
+    u->o.in = u->in;
+    u->o.size = u->size;
 
     /* the body as received, for $azoai_body_sha256: the buffers */
     ctx->received_bufs = u->in;
@@ -304,6 +337,10 @@ ngx_http_azoai_upfile_envelope(ngx_http_azoai_upfile_t *u)
     }
 
     if (u->mps.error) {
+        if (u->streamed) {
+            u->ctx->verdict = u->before;
+        }
+
         ngx_http_azoai_upload_grammar(u->r, u->alcf, u->ctx, u->mps.error,
                                       u->mps.error_offset);
         return NGX_DONE;
@@ -337,6 +374,8 @@ ngx_http_azoai_upfile_on_part(void *data, const azoai_multipart_part_t *part)
 {
     ngx_http_azoai_upfile_t  *u = data;
 
+    ngx_str_t  want;
+
     u->mp.parts[u->mp.nparts] = *part;
 
     u->in_purpose = part->name.len == sizeof("purpose") - 1
@@ -347,9 +386,78 @@ ngx_http_azoai_upfile_on_part(void *data, const azoai_multipart_part_t *part)
         /* a second one is refused by the fields check */
         u->purpose_len = 0;
         u->purpose_long = 0;
+        return AZOAI_OK;
+    }
+
+    if (u->part) {
+        ngx_str_set(&want, "data");
+
+    } else {
+        ngx_str_set(&want, "file");
+    }
+
+    if (part->name.len != want.len
+        || ngx_strncmp(part->name.data, want.data, want.len) != 0
+        || u->files++ || (!u->part && u->purposes == 0))
+    {
+        return AZOAI_OK;
+    }
+
+    /* the first file, after the purpose (a part has none): in this read */
+
+    if (ngx_http_azoai_upfile_stream(u, &u->mp.parts[u->mp.nparts])
+        != NGX_OK)
+    {
+        return AZOAI_ERROR;
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * The file's lines from the first read, when the purpose says they are
+ * read at all (a file that is not JSONL under azoai_pii on waits for
+ * the envelope's end and azoai_pii_opaque).  A line that denies stops
+ * the lines, not the parser: a grammar error or a field given twice
+ * further on is the verdict, as with a second read.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_stream(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file)
+{
+    ngx_str_t  value;
+
+    static ngx_str_t  batch = ngx_string("batch");
+
+    ngx_http_azoai_upfile_purpose(u, &value);
+
+    /* the lines of an upload part are judged when they are batch lines */
+    u->batch = u->part || ngx_http_azoai_upload_purpose_is(&value, &batch);
+
+    if (u->alcf->pii.enable) {
+        if (!u->part && !ngx_http_azoai_upload_is_jsonl(&value, file)) {
+            return NGX_OK;
+        }
+
+        u->mask = 1;
+        u->ctx->engine = u->alcf->pii.engine;
+    }
+
+    if (!u->batch && !u->mask) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: the purpose comes first: the file's lines are "
+                   "read with the envelope");
+
+    u->before = u->ctx->verdict;
+    u->streamed = 1;
+    u->in_file = 1;
+
+    return ngx_http_azoai_upfile_lines_init(u, file);
 }
 
 
@@ -365,7 +473,30 @@ ngx_http_azoai_upfile_on_content(void *data, const u_char *p, size_t len)
 {
     ngx_http_azoai_upfile_t  *u = data;
 
-    size_t  i;
+    size_t     i;
+    ngx_int_t  rc;
+
+    if (u->in_file) {
+        for (i = 0; !u->first_seen && i < len; i++) {
+            if (p[i] != ' ' && p[i] != '\t') {
+                u->first = p[i];
+                u->first_seen = 1;
+            }
+        }
+
+        if (u->stopped) {
+            return AZOAI_OK;
+        }
+
+        rc = ngx_http_azoai_upfile_feed(u, (u_char *) p, len);
+        if (rc == NGX_ERROR) {
+            return AZOAI_ERROR;
+        }
+
+        u->stopped = rc != NGX_OK;
+
+        return AZOAI_OK;
+    }
 
     if (!u->in_purpose) {
         return AZOAI_OK;
@@ -396,7 +527,20 @@ ngx_http_azoai_upfile_on_end(void *data, const azoai_multipart_part_t *part)
     ngx_http_azoai_upfile_t  *u = data;
 
     u->mp.parts[u->mp.nparts++].content_end = part->content_end;
-    u->in_purpose = 0;
+
+    if (u->in_purpose) {
+        u->purposes++;
+        u->in_purpose = 0;
+    }
+
+    if (u->in_file) {
+        u->in_file = 0;
+
+        if (!u->stopped && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR)
+        {
+            return AZOAI_ERROR;
+        }
+    }
 
     return AZOAI_OK;
 }
@@ -430,18 +574,59 @@ static ngx_int_t
 ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_multipart_part_t *file)
 {
-    ngx_int_t              rc;
+    ngx_int_t  rc;
+
+    if (ngx_http_azoai_upfile_lines_init(u, file) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: reading the %O bytes of the file from its temp "
+                   "file, batch %ui, mask %ui",
+                   (off_t) (file->content_end - file->content_start),
+                   u->batch, u->mask);
+
+    rc = ngx_http_azoai_upfile_read(u, file->content_start, file->content_end,
+                                    ngx_http_azoai_upfile_feed);
+
+    if (rc == NGX_OK && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR) {
+        rc = NGX_ERROR;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_azoai_upfile_lines_end(u);
+}
+
+
+/* what reading the lines needs: memory, pseudonyms, the assembler */
+
+static ngx_int_t
+ngx_http_azoai_upfile_lines_init(ngx_http_azoai_upfile_t *u,
+    azoai_multipart_part_t *file)
+{
+    ngx_pool_cleanup_t    *cln;
     ngx_http_request_t    *r;
     ngx_http_azoai_ctx_t  *ctx;
 
     r = u->r;
     ctx = u->ctx;
 
-    u->scratch = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->connection->log);
+    cln = ngx_pool_cleanup_add(r->pool, 0);
     u->keep_alloc = ngx_palloc(r->pool, sizeof(azoai_alloc_t));
-    if (u->scratch == NULL || u->keep_alloc == NULL) {
+    if (cln == NULL || u->keep_alloc == NULL) {
         return NGX_ERROR;
     }
+
+    u->scratch = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, r->connection->log);
+    if (u->scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_azoai_upfile_scratch_free;
+    cln->data = u->scratch;
 
     u->scratch_alloc.alloc = ngx_http_azoai_upfile_palloc;
     u->scratch_alloc.pool = u->scratch;
@@ -462,25 +647,17 @@ ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
     azoai_jsonl_lines_init(&u->jl, AZOAI_JSONL_LINE_MAX, u->keep_alloc,
                            ngx_http_azoai_upfile_on_line, u);
 
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: reading the %O bytes of the file from its temp "
-                   "file, batch %ui, mask %ui",
-                   (off_t) (file->content_end - file->content_start),
-                   u->batch, u->mask);
+    return NGX_OK;
+}
 
-    rc = ngx_http_azoai_upfile_read(u, file->content_start, file->content_end,
-                                    ngx_http_azoai_upfile_feed);
 
-    if (rc == NGX_OK && azoai_jsonl_lines_finish(&u->jl) == AZOAI_ERROR) {
-        rc = NGX_ERROR;
-    }
+/* the line limit and an empty batch file, after the last line */
 
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
+static ngx_int_t
+ngx_http_azoai_upfile_lines_end(ngx_http_azoai_upfile_t *u)
+{
     if (u->jl.error && !u->denied) {
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY,
                             "line %uz is longer than %uz bytes (the line "
                             "limit of files read from a temp file)",
                             u->jl.error_line, (size_t) AZOAI_JSONL_LINE_MAX);
@@ -488,13 +665,20 @@ ngx_http_azoai_upfile_lines(ngx_http_azoai_upfile_t *u,
         return NGX_OK;
     }
 
-    if (!u->denied && u->batch && u->lines == 0) {
-        ngx_http_azoai_deny(ctx, AZOAI_INVALID_BODY,
+    if (!u->denied && u->batch && u->lines == 0 && !u->part) {
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY,
                             "the batch file holds no request lines");
         u->denied = 1;
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_azoai_upfile_scratch_free(void *data)
+{
+    ngx_destroy_pool(data);
 }
 
 
@@ -521,11 +705,12 @@ ngx_http_azoai_upfile_feed(ngx_http_azoai_upfile_t *u, u_char *p,
         return NGX_DONE;
     }
 
-    if (u->out) {
+    if (u->o.out) {
         /* everything before the line held back (its bytes in jl) */
         held = u->content_start + u->jl.offset - u->jl.len;
 
-        if (held > u->copied && ngx_http_azoai_upfile_copy(u, held) != NGX_OK)
+        if (held > u->o.copied
+            && ngx_http_azoai_upout_copy(&u->o, held) != NGX_OK)
         {
             return NGX_ERROR;
         }
@@ -555,8 +740,17 @@ ngx_http_azoai_upfile_on_line(void *data, const azoai_jsonl_span_t *l)
         }
     }
 
-    if (u->mask && !u->pii_error) {
+    if (u->part && (l->start == 0 || !l->lf)) {
+        /* the pieces of lines at the ends of an upload part: as text */
+        if (u->mask && !u->piece_error && !u->opaque
+            && ngx_http_azoai_upfile_piece(u, l) != NGX_OK)
+        {
+            return AZOAI_ERROR;
+        }
+
+    } else if (u->mask && !u->pii_error && !u->opaque) {
         rc = ngx_http_azoai_upfile_inspect(u, l);
+
         if (rc == NGX_ERROR) {
             return AZOAI_ERROR;
         }
@@ -588,7 +782,7 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
     line.len = l->len;
 
     if (ngx_http_azoai_judge_batch_line(u->r, u->alcf, ctx, &line, &u->res,
-                                        0, &u->scratch_alloc)
+                                        u->part, &u->scratch_alloc)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -596,8 +790,8 @@ ngx_http_azoai_upfile_judge(ngx_http_azoai_upfile_t *u,
 
     if (ctx->verdict.reason != AZOAI_ALLOW) {
         ngx_cpystrn(msg, (u_char *) ctx->verdict.message, sizeof(msg));
-        ngx_http_azoai_deny(ctx, ctx->verdict.reason, "line %uz: %s",
-                            l->number, msg);
+        ngx_http_azoai_deny(ctx, ctx->verdict.reason, "%sline %uz: %s",
+                            u->part ? "upload part " : "", l->number, msg);
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
                        "azoai: batch file line %uz denied", l->number);
@@ -656,9 +850,6 @@ static ngx_int_t
 ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     const azoai_jsonl_span_t *l)
 {
-    u_char               *out;
-    size_t                i, out_len;
-    off_t                 start;
     azoai_body_result_t  *res;
 
     res = &u->res;
@@ -669,6 +860,14 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
         || res->error == AZOAI_BODY_NOMEM)
     {
         return NGX_ERROR;
+    }
+
+    u->complete++;
+
+    if (res->error != AZOAI_BODY_OK && u->part) {
+        /* a whole line that is not JSON: the part is not JSONL */
+        u->opaque = 1;
+        return NGX_OK;
     }
 
     if (res->error != AZOAI_BODY_OK) {
@@ -683,6 +882,67 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     if (res->nmatches == 0) {
         return NGX_OK;
     }
+
+    return ngx_http_azoai_upfile_mask(u, l, res);
+}
+
+
+/*
+ * A piece of a line at an end of an upload part, cut anywhere: scanned
+ * as text as ngx_http_azoai_upload.c scans it.  A piece that cannot be
+ * read is remembered (u->piece_error): whole lines that are not JSON
+ * come first (not JSONL).  NGX_OK, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_piece(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l)
+{
+    azoai_jsonl_result_t  jr;
+
+    ngx_memzero(&jr, sizeof(azoai_jsonl_result_t));
+
+    if (azoai_jsonl_inspect_piece(u->ctx->engine, l->data, 0, l->len,
+                                  l->start == 0, !l->lf, &u->scratch_alloc,
+                                  &jr)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (jr.total.error != AZOAI_BODY_OK) {
+        u->total.error = jr.total.error;
+        ngx_memcpy(u->total.error_text, jr.total.error_text,
+                   sizeof(jr.total.error_text));
+        u->piece_error = 1;
+        return NGX_OK;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: upload part: a piece of %uz bytes, %ui masked",
+                   l->len, jr.nmasked);
+
+    if (jr.nmasked == 0) {
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_upfile_mask(u, l, &jr.masked[0].res);
+}
+
+
+/*
+ * A line's matches summed; the line rewritten into the new body (when
+ * masking writes), the original bytes up to it copied first.  NGX_OK,
+ * NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
+    const azoai_jsonl_span_t *l, azoai_body_result_t *res)
+{
+    u_char  *out;
+    size_t   i, out_len;
+    off_t    start;
 
     u->total.nmatches += res->nmatches;
     u->total.types_found |= res->types_found;
@@ -703,15 +963,54 @@ ngx_http_azoai_upfile_inspect(ngx_http_azoai_upfile_t *u,
     if (azoai_body_rewrite(u->ctx->engine, res, l->data, l->len,
                            &u->scratch_alloc, &out, &out_len)
         != AZOAI_OK
-        || ngx_http_azoai_upfile_copy(u, start) != NGX_OK
-        || ngx_http_azoai_upfile_append(u, out, out_len) != NGX_OK)
+        || ngx_http_azoai_upout_copy(&u->o, start) != NGX_OK
+        || ngx_http_azoai_upout_append(&u->o, out, out_len) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    u->copied = start + (off_t) l->len;
+    u->o.copied = start + (off_t) l->len;
 
     return NGX_OK;
+}
+
+
+/*
+ * After the last line of an upload part, as ngx_http_azoai_upload.c
+ * decides: a whole line that is not JSON, or no whole line and content
+ * that does not start with '{', is not JSONL (azoai_pii_opaque); a piece
+ * at an end that cannot be read as JSON text is InvalidBody.
+ */
+
+static ngx_int_t
+ngx_http_azoai_upfile_part_verdict(ngx_http_azoai_upfile_t *u)
+{
+    if (ngx_http_azoai_upfile_lines_end(u) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (u->denied || !u->mask) {
+        return NGX_OK;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
+                   "azoai: upload part from a temp file: %ui whole "
+                   "line(s), opaque %ui, first byte 0x%02xd",
+                   u->complete, u->opaque, (ngx_uint_t) u->first);
+
+    if (u->opaque || (u->complete == 0 && u->first != '{')) {
+        (void) ngx_http_azoai_pii_opaque(u->r, u->ctx, "an upload part "
+                                         "that is not JSON lines", 1);
+        return NGX_OK;
+    }
+
+    if (u->piece_error) {
+        ngx_http_azoai_deny(u->ctx, AZOAI_INVALID_BODY, "upload part: %s",
+                            u->total.error_text);
+        return NGX_OK;
+    }
+
+    return ngx_http_azoai_upfile_verdict(u);
 }
 
 
@@ -742,7 +1041,7 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
                    "azoai: JSONL file of %ui line(s) in a temp file, %uz "
                    "PII value(s), %O bytes rewritten",
-                   u->lines, u->total.nmatches, u->out_len);
+                   u->lines, u->total.nmatches, u->o.out_len);
 
     if (u->total.nmatches == 0) {
         return NGX_OK;
@@ -761,9 +1060,9 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
         return NGX_OK;
     }
 
-    if (ngx_http_azoai_upfile_copy(u, u->size) != NGX_OK
-        || ngx_http_azoai_upfile_flush(u) != NGX_OK
-        || ngx_http_azoai_upfile_replace(u) != NGX_OK)
+    if (ngx_http_azoai_upout_copy(&u->o, u->size) != NGX_OK
+        || ngx_http_azoai_upout_flush(&u->o) != NGX_OK
+        || ngx_http_azoai_upout_replace(&u->o) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -776,7 +1075,7 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
 
 /*
  * Hands the body's bytes [from, to) to handler, memory buffers where
- * they lie, the temp file in blocks; u->block_start and block_data say
+ * they lie, the temp file in blocks; u->o.block_start and block_data say
  * where the bytes handed on last are.  NGX_OK, NGX_DONE when the
  * handler stopped, NGX_ERROR.
  */
@@ -825,9 +1124,9 @@ ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u, off_t from, off_t to,
                 p = b->pos + (at - start);
             }
 
-            u->block_start = at;
-            u->block_data = p;
-            u->block_len = n;
+            u->o.block_start = at;
+            u->o.block_data = p;
+            u->o.block_len = n;
 
             rc = handler(u, p, n);
             if (rc != NGX_OK) {
@@ -840,228 +1139,14 @@ ngx_http_azoai_upfile_read(ngx_http_azoai_upfile_t *u, off_t from, off_t to,
 }
 
 
-/*
- * The body's bytes from u->copied up to to, into the new body: from the
- * block in hand when they are there, else read again (a line that was
- * cut across blocks, the envelope, the bytes before the first masked
- * line).  The new temp file is made with the first masked line.
- */
-
-static ngx_int_t
-ngx_http_azoai_upfile_copy(ngx_http_azoai_upfile_t *u, off_t to)
-{
-    off_t         pos, start, end, at;
-    size_t        n;
-    ssize_t       got;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    if (u->out == NULL && ngx_http_azoai_upfile_create(u) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (u->copied >= u->block_start
-        && to <= u->block_start + (off_t) u->block_len)
-    {
-        if (ngx_http_azoai_upfile_append(u, u->block_data
-                                            + (u->copied - u->block_start),
-                                         (size_t) (to - u->copied))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        u->copied = to;
-        return NGX_OK;
-    }
-
-    pos = 0;
-
-    for (cl = u->in; cl && pos < to; cl = cl->next, pos = end) {
-        b = cl->buf;
-        start = pos;
-        end = pos + (b->in_file ? b->file_last - b->file_pos
-                                : b->last - b->pos);
-
-        for (at = ngx_max(u->copied, start); at < end && at < to; at += n) {
-            if (u->olen == NGX_HTTP_AZOAI_UPLOAD_BLOCK
-                && ngx_http_azoai_upfile_flush(u) != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-            n = ngx_min((size_t) (ngx_min(end, to) - at),
-                        NGX_HTTP_AZOAI_UPLOAD_BLOCK - u->olen);
-
-            if (!b->in_file) {
-                ngx_memcpy(u->obuf + u->olen, b->pos + (at - start), n);
-                u->olen += n;
-                continue;
-            }
-
-            got = ngx_read_file(b->file, u->obuf + u->olen, n,
-                                b->file_pos + (at - start));
-            if (got != (ssize_t) n) {
-                return NGX_ERROR;
-            }
-
-            u->olen += n;
-        }
-    }
-
-    u->copied = to;
-
-    return NGX_OK;
-}
 
 
-static ngx_int_t
-ngx_http_azoai_upfile_append(ngx_http_azoai_upfile_t *u, u_char *p,
-    size_t len)
-{
-    size_t  n;
-
-    while (len) {
-        if (u->olen == NGX_HTTP_AZOAI_UPLOAD_BLOCK
-            && ngx_http_azoai_upfile_flush(u) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        n = ngx_min(len, NGX_HTTP_AZOAI_UPLOAD_BLOCK - u->olen);
-        ngx_memcpy(u->obuf + u->olen, p, n);
-        u->olen += n;
-        p += n;
-        len -= n;
-    }
-
-    return NGX_OK;
-}
 
 
-/*
- * The new body's temp file, set up as NGINX sets up the request body's
- * (client_body_temp_path, removed with the request), and its output
- * block; the first write creates the file.
- */
-
-static ngx_int_t
-ngx_http_azoai_upfile_create(ngx_http_azoai_upfile_t *u)
-{
-    ngx_temp_file_t           *tf;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    tf = ngx_pcalloc(u->r->pool, sizeof(ngx_temp_file_t));
-    u->obuf = ngx_pnalloc(u->r->pool, NGX_HTTP_AZOAI_UPLOAD_BLOCK);
-    if (tf == NULL || u->obuf == NULL) {
-        return NGX_ERROR;
-    }
-
-    clcf = ngx_http_get_module_loc_conf(u->r, ngx_http_core_module);
-
-    tf->file.fd = NGX_INVALID_FILE;
-    tf->file.log = u->r->connection->log;
-    tf->path = clcf->client_body_temp_path;
-    tf->pool = u->r->pool;
-    tf->warn = "a masked upload body is written to a temporary file";
-    tf->log_level = u->r->request_body_file_log_level;
-    tf->persistent = u->r->request_body_in_persistent_file;
-    tf->clean = u->r->request_body_in_clean_file;
-
-    if (u->r->request_body_file_group_access) {
-        tf->access = 0660;
-    }
-
-    u->out = tf;
-
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
-                   "azoai: a masked line: the new body goes to a temp file");
-
-    return NGX_OK;
-}
 
 
-/* the output block to the new temp file */
-
-static ngx_int_t
-ngx_http_azoai_upfile_flush(ngx_http_azoai_upfile_t *u)
-{
-    ssize_t       n;
-    ngx_buf_t     b;
-    ngx_chain_t   cl;
-
-    if (u->olen == 0) {
-        return NGX_OK;
-    }
-
-    ngx_memzero(&b, sizeof(ngx_buf_t));
-    b.pos = u->obuf;
-    b.last = u->obuf + u->olen;
-    b.start = b.pos;
-    b.end = b.last;
-    b.memory = 1;
-
-    cl.buf = &b;
-    cl.next = NULL;
-
-    n = ngx_write_chain_to_temp_file(u->out, &cl);
-    if (n != (ssize_t) u->olen) {
-        return NGX_ERROR;
-    }
-
-    /* as ngx_http_write_request_body() does: the caller moves on */
-    u->out->offset += n;
-    u->out_len += n;
-    u->olen = 0;
-
-    return NGX_OK;
-}
 
 
-/* the new body: one buffer over the new temp file */
-
-static ngx_int_t
-ngx_http_azoai_upfile_replace(ngx_http_azoai_upfile_t *u)
-{
-    ngx_buf_t    *b, *rb;
-    ngx_chain_t  *cl;
-
-    b = ngx_calloc_buf(u->r->pool);
-    cl = ngx_alloc_chain_link(u->r->pool);
-    if (b == NULL || cl == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->in_file = 1;
-    b->file = &u->out->file;
-    b->file_pos = 0;
-    b->file_last = u->out_len;
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, u->r->connection->log, 0,
-                   "azoai: request body of %O bytes replaced by a temp "
-                   "file of %O bytes", u->size, u->out_len);
-
-    rb = u->r->request_body->buf;
-
-    if (ngx_http_azoai_replace_body_chain(u->r, cl, (size_t) u->out_len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /*
-     * The upstream module copies a body in a temp file through
-     * request_body->buf (ngx_http_upstream_send_request): it stays the
-     * memory buffer NGINX read the body with.
-     */
-
-    u->r->request_body->buf = rb;
-
-    return NGX_OK;
-}
 
 
 static void *
