@@ -8,18 +8,10 @@
 #include <string.h>
 
 #include "azoai_ascii.h"
-#include "azoai_json.h"
+#include "azoai_json_int.h"
 
-#if defined(__SSE2__) && !defined(AZOAI_JSON_NO_SIMD)
+#if (AZOAI_JSON_SSE2)
 #include <emmintrin.h>
-#define AZOAI_JSON_SSE2  1
-#endif
-
-/* AVX2 where the CPU has it, chosen at run time (built for baseline x86-64) */
-#if (AZOAI_JSON_SSE2) && defined(__x86_64__) && defined(__GNUC__)            \
-    && !defined(AZOAI_NO_AVX2)
-#include <immintrin.h>
-#define AZOAI_JSON_AVX2  1
 #endif
 
 
@@ -35,9 +27,10 @@ static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
 #if (AZOAI_JSON_AVX2)
-static inline __m256i azoai_json_avx2_special(__m256i x);
-static const u_char *azoai_json_skip_plain_avx2(const u_char *p,
-    const u_char *end);
+static inline const u_char *azoai_json_skip_plain16(const u_char *p);
+static inline const u_char *azoai_json_scan_string_avx2(
+    const u_char *input, const u_char **pos, const u_char *end,
+    unsigned *flags, azoai_json_status_t *st);
 #endif
 static const u_char *azoai_json_scan_string(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
@@ -436,85 +429,6 @@ azoai_json_skip_ws(const u_char *p, const u_char *end)
  * than '"' and '\\' (or end): the hot loop of the tokenizer.
  */
 
-#if (AZOAI_JSON_AVX2)
-
-/* 0xff per byte that is not plain: see azoai_json_skip_plain_avx2() */
-
-__attribute__((target("avx2")))
-static inline __m256i
-azoai_json_avx2_special(__m256i x)
-{
-    /*
-     * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is 0x20)
-     * and the bytes >= 0x80, which are negative
-     */
-    return _mm256_or_si256(
-               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
-                                 _mm256_xor_si256(x, _mm256_set1_epi8(0x02))),
-               _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
-}
-
-
-/*
- * 128 bytes a test while 128 are left, then 64: the first byte that is
- * not plain, or the first byte of fewer than 64 left.  Prompts are long
- * runs of plain text: one branch per 128 bytes costs a quarter fewer
- * instructions per byte than one per 64 (callgrind, 64 KB prompt).
- */
-
-__attribute__((target("avx2")))
-static const u_char *
-azoai_json_skip_plain_avx2(const u_char *p, const u_char *end)
-{
-    uint64_t  lo, hi;
-    __m256i   a, b, c, d;
-
-    while (end - p >= 128) {
-        a = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *) p));
-        b = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                       (p + 32)));
-        c = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                       (p + 64)));
-        d = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                       (p + 96)));
-
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
-                                                 _mm256_or_si256(c, d))))
-        {
-            if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
-                a = c;
-                b = d;
-                p += 64;
-            }
-
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            return p + __builtin_ctzll(lo | hi << 32);
-        }
-
-        p += 128;
-    }
-
-    if (end - p >= 64) {
-        a = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *) p));
-        b = azoai_json_avx2_special(_mm256_loadu_si256((const __m256i *)
-                                                       (p + 32)));
-
-        if (_mm256_movemask_epi8(_mm256_or_si256(a, b))) {
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            return p + __builtin_ctzll(lo | hi << 32);
-        }
-
-        p += 64;
-    }
-
-    return p;
-}
-
-#endif
-
-
 static const u_char *
 azoai_json_skip_plain(const u_char *p, const u_char *end)
 {
@@ -525,28 +439,6 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
     quote = _mm_set1_epi8('"');
     bslash = _mm_set1_epi8('\\');
     low = _mm_set1_epi8(0x20);
-
-#if (AZOAI_JSON_AVX2)
-    /* short runs (text with escapes, UTF-8) end in the first 16 bytes */
-
-    if (end - p >= 80 && __builtin_cpu_supports("avx2")) {
-        x = _mm_loadu_si128((const __m128i *) p);
-        hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
-                                        _mm_cmpeq_epi8(x, bslash)),
-                           _mm_cmplt_epi8(x, low));
-
-        mask = _mm_movemask_epi8(hit);
-        if (mask) {
-            return p + __builtin_ctz(mask);
-        }
-
-        p = azoai_json_skip_plain_avx2(p + 16, end);
-
-        if (end - p >= 64) {
-            return p;
-        }
-    }
-#endif
 
     while (end - p >= 16) {
         x = _mm_loadu_si128((const __m128i *) p);
@@ -593,6 +485,76 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
 }
 
 
+#if (AZOAI_JSON_AVX2)
+
+/* the first of p[0 .. 15] that is not plain, or NULL (16 bytes readable) */
+
+static inline const u_char *
+azoai_json_skip_plain16(const u_char *p)
+{
+    int      mask;
+    __m128i  x, hit;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
+    hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+
+    mask = _mm_movemask_epi8(hit);
+
+    return mask ? p + __builtin_ctz(mask) : NULL;
+}
+
+/*
+ * 64 bytes a step up to the quote, stopping only at the escapes that
+ * are not simple: the closing quote; or NULL, with *pos NULL after an
+ * error, else where the scalar scan goes on (the last bytes of the input,
+ * and the exact offset of an error)
+ */
+
+static inline const u_char *
+azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
+    const u_char  *p, *q;
+
+    p = *pos;
+
+    /* short strings end in the first 16 bytes: no AVX2 set-up */
+
+    q = azoai_json_skip_plain16(p);
+
+    if (q != NULL && *q == '"') {
+        return q;
+    }
+
+    for ( ;; ) {
+        switch (azoai_json_string_avx2(&p, end, flags)) {
+
+        case AZOAI_JSON_AT_QUOTE:
+            return p;
+
+        case AZOAI_JSON_AT_ESCAPE:
+            p = azoai_json_scan_escape(input, p, end, flags, st);
+            if (p == NULL) {
+                *pos = NULL;
+                return NULL;
+            }
+
+            continue;
+        }
+
+        *pos = p;
+
+        return NULL;
+    }
+}
+
+#endif
+
+
 /* p is after the opening quote; returns the closing quote or NULL */
 
 static const u_char *
@@ -602,6 +564,16 @@ azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char  *q;
 
     *flags = 0;
+
+#if (AZOAI_JSON_AVX2)
+    if (end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_usable()) {
+        q = azoai_json_scan_string_avx2(input, &p, end, flags, st);
+
+        if (q != NULL || p == NULL) {
+            return q;
+        }
+    }
+#endif
 
     for ( ;; ) {
         p = azoai_json_skip_plain(p, end);

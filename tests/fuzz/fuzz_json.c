@@ -10,7 +10,9 @@
  *   - strings are quoted, decode, and compare equal to their decoding;
  *     numbers follow the RFC 8259 grammar; literals are spelled right;
  *   - a valid input is exactly one value, and cJSON parses it too;
- *   - the walk is deterministic, and a visitor that stops gets STOPPED.
+ *   - the walk is deterministic, and a visitor that stops gets STOPPED;
+ *   - the AVX2 string scan and the scalar one give the same result,
+ *     error offset and reason, values and string flags.
  */
 
 #include <stdint.h>
@@ -19,7 +21,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "azoai_json.h"
+#include "azoai_json_int.h"
 
 
 /* cJSON copies numbers into a 64-byte buffer: longer ones it rejects */
@@ -61,6 +63,8 @@ static void fuzz_json_check_number(const azoai_str_t *raw);
 static void fuzz_json_check_literal(const azoai_str_t *raw, const char *lit);
 static void fuzz_json_check_cjson(const u_char *input, size_t len);
 static int fuzz_json_stop_visit(void *data, const azoai_json_value_t *v);
+static void fuzz_json_check_simd(const u_char *input, size_t len);
+static int fuzz_json_digest_visit(void *data, const azoai_json_value_t *v);
 
 
 #define fuzz_json_assert(c)   do { if (!(c)) { abort(); } } while (0)
@@ -109,6 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_json_assert(st2.error == st.error);
     fuzz_json_assert(st2.offset == st.offset || st.error == AZOAI_JSON_OK);
     fuzz_json_assert(st2.lone_surrogates == st.lone_surrogates);
+
+    fuzz_json_check_simd(data, size);
 
     /* a visitor that stops at one of the values it saw */
 
@@ -388,4 +394,43 @@ fuzz_json_stop_visit(void *data, const azoai_json_value_t *v)
     fuzz_json_ctx_t  *ctx = data;
 
     return ++ctx->visits == ctx->stop_at;
+}
+
+
+/* what the walk saw: the values' types, flags, offsets and lengths */
+
+static int
+fuzz_json_digest_visit(void *data, const azoai_json_value_t *v)
+{
+    uint64_t  *h = data;
+
+    *h = (*h * 1099511628211ULL)
+         ^ (v->type | v->flags << 4 | v->closing << 8
+            | (uint64_t) v->offset << 16 | (uint64_t) v->raw.len << 40);
+
+    return 0;
+}
+
+
+static void
+fuzz_json_check_simd(const u_char *input, size_t len)
+{
+    uint64_t             h1, h2;
+    azoai_json_status_t  st1, st2;
+
+    h1 = 0;
+    h2 = 0;
+
+    azoai_json_walk(input, len, fuzz_json_digest_visit, &h1, &st1);
+
+    azoai_json_simd(0);
+    azoai_json_walk(input, len, fuzz_json_digest_visit, &h2, &st2);
+    azoai_json_simd(1);
+
+    fuzz_json_assert(st1.error == st2.error);
+    fuzz_json_assert(st1.offset == st2.offset);
+    fuzz_json_assert(st1.reason == st2.reason);
+    fuzz_json_assert(st1.values == st2.values);
+    fuzz_json_assert(st1.lone_surrogates == st2.lone_surrogates);
+    fuzz_json_assert(h1 == h2);
 }

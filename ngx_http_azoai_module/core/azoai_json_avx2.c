@@ -1,0 +1,460 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The tokenizer's string scan with AVX2, 64 bytes a step.  Only the
+ * closing quote, escapes other than the simple ones and errors stop it:
+ * multi-byte UTF-8 is validated in the vector registers with the lookup
+ * method of Keiser and Lemire ("Validating UTF-8 in less than one
+ * instruction per byte", 2021, as simdjson does), and the simple escapes
+ * are found with the backslash-run carry of simdjson, so that text with
+ * accents and "\n" runs at the speed of plain ASCII.  Errors are left to
+ * the scalar scan in azoai_json.c, which reports their exact offset.
+ */
+
+#include <string.h>
+
+#include "azoai_json_int.h"
+
+#if (AZOAI_JSON_AVX2)
+#include <immintrin.h>
+#endif
+
+
+/* -1: the CPU not asked yet */
+static int  azoai_json_avx2_state = -1;
+
+
+int
+azoai_json_avx2_usable(void)
+{
+    if (azoai_json_avx2_state < 0) {
+#if (AZOAI_JSON_AVX2)
+        azoai_json_avx2_state = __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+        azoai_json_avx2_state = 0;
+#endif
+    }
+
+    return azoai_json_avx2_state;
+}
+
+
+void
+azoai_json_simd(int on)
+{
+    azoai_json_avx2_state = -1;
+
+    if (!on) {
+        azoai_json_avx2_state = 0;
+    }
+}
+
+
+#if (AZOAI_JSON_AVX2)
+
+/*
+ * The error classes of the lookup method: a pair of bytes (the previous
+ * one, this one) is invalid when the three tables, indexed by the high
+ * and low nibble of the previous byte and the high nibble of this one,
+ * share a class.  TOO_LARGE_1000 and OVERLONG_4 share a bit: they need
+ * different lead bytes (F5+ and F0) and the same second nibble (1000).
+ */
+#define AZOAI_U8_TOO_SHORT       0x01   /* lead, then no continuation */
+#define AZOAI_U8_TOO_LONG        0x02   /* ASCII, then continuation */
+#define AZOAI_U8_OVERLONG_3      0x04   /* E0 80..9F */
+#define AZOAI_U8_TOO_LARGE       0x08   /* F4 90+, F5+ 90+ */
+#define AZOAI_U8_SURROGATE       0x10   /* ED A0..BF */
+#define AZOAI_U8_OVERLONG_2      0x20   /* C0, C1 */
+#define AZOAI_U8_TOO_LARGE_1000  0x40   /* F5+ 80..8F */
+#define AZOAI_U8_OVERLONG_4      0x40   /* F0 80..8F */
+#define AZOAI_U8_TWO_CONTS       0x80   /* continuation, continuation */
+#define AZOAI_U8_CARRY                                                        \
+    (AZOAI_U8_TOO_SHORT|AZOAI_U8_TOO_LONG|AZOAI_U8_TWO_CONTS)
+#define AZOAI_U8_LARGE                                                        \
+    (AZOAI_U8_CARRY|AZOAI_U8_TOO_LARGE|AZOAI_U8_TOO_LARGE_1000)
+
+/* a 16-byte lookup table in both lanes (values above 0x7f as char) */
+#define azoai_json_c(x)  ((char) (unsigned char) (x))
+#define azoai_json_table16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)   \
+    _mm256_setr_epi8(                                                         \
+        azoai_json_c(a), azoai_json_c(b), azoai_json_c(c), azoai_json_c(d),   \
+        azoai_json_c(e), azoai_json_c(f), azoai_json_c(g), azoai_json_c(h),   \
+        azoai_json_c(i), azoai_json_c(j), azoai_json_c(k), azoai_json_c(l),   \
+        azoai_json_c(m), azoai_json_c(n), azoai_json_c(o), azoai_json_c(p),   \
+        azoai_json_c(a), azoai_json_c(b), azoai_json_c(c), azoai_json_c(d),   \
+        azoai_json_c(e), azoai_json_c(f), azoai_json_c(g), azoai_json_c(h),   \
+        azoai_json_c(i), azoai_json_c(j), azoai_json_c(k), azoai_json_c(l),   \
+        azoai_json_c(m), azoai_json_c(n), azoai_json_c(o), azoai_json_c(p))
+
+
+static inline uint64_t azoai_json_mask64(__m256i lo, __m256i hi);
+static inline __m256i azoai_json_special(__m256i x);
+static inline const u_char *azoai_json_find_special(const u_char *p,
+    const u_char *end);
+static inline __m256i azoai_json_utf8_check(__m256i x, __m256i prev);
+static inline uint64_t azoai_json_utf8_errors64(__m256i a, __m256i b);
+static inline uint64_t azoai_json_escaped(uint64_t bs, unsigned *carry);
+static inline unsigned azoai_json_block_stop(const u_char *p,
+    unsigned *flags);
+
+
+/* azoai_json_block_stop(): the scalar scan must judge the block */
+#define AZOAI_JSON_SCALAR_BLOCK  (2 * AZOAI_JSON_BLOCK + 1)
+
+
+/* the escapes stepped over inline: \" \\ \/ \b \f \n \r \t */
+
+static const u_char  azoai_json_simple_escape[256] = {
+    ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1,
+    ['r'] = 1, ['t'] = 1
+};
+
+
+/* the bits k of the bytes k < n of a block (n <= 64) */
+#define azoai_json_below(n)                                                   \
+    ((n) >= 64 ? ~(uint64_t) 0 : ((uint64_t) 1 << (n)) - 1)
+
+
+__attribute__((target("avx2")))
+static inline uint64_t
+azoai_json_mask64(__m256i lo, __m256i hi)
+{
+    return (uint64_t) (uint32_t) _mm256_movemask_epi8(lo)
+           | (uint64_t) (uint32_t) _mm256_movemask_epi8(hi) << 32;
+}
+
+
+/* 0xff per byte that is '"', '\\', < 0x20 or >= 0x80 */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_json_special(__m256i x)
+{
+    /*
+     * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is 0x20)
+     * and the bytes >= 0x80, which are negative
+     */
+    return _mm256_or_si256(
+               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
+                                 _mm256_xor_si256(x, _mm256_set1_epi8(0x02))),
+               _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
+}
+
+
+/*
+ * Non-zero bytes where x (32 bytes after prev) breaks UTF-8: the pair
+ * tables, then the third and fourth bytes of 3- and 4-byte sequences,
+ * which must be continuations (and only they may be after a
+ * continuation: the TWO_CONTS class cancels against them).
+ */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_json_utf8_check(__m256i x, __m256i prev)
+{
+    __m256i  t, prev1, prev2, prev3, nib, sc, must23;
+
+    nib = _mm256_set1_epi8(0x0f);
+
+    t = _mm256_permute2x128_si256(prev, x, 0x21);
+    prev1 = _mm256_alignr_epi8(x, t, 15);
+    prev2 = _mm256_alignr_epi8(x, t, 14);
+    prev3 = _mm256_alignr_epi8(x, t, 13);
+
+    sc = _mm256_shuffle_epi8(
+             azoai_json_table16(
+                 AZOAI_U8_TOO_LONG, AZOAI_U8_TOO_LONG, AZOAI_U8_TOO_LONG,
+                 AZOAI_U8_TOO_LONG, AZOAI_U8_TOO_LONG, AZOAI_U8_TOO_LONG,
+                 AZOAI_U8_TOO_LONG, AZOAI_U8_TOO_LONG,
+                 AZOAI_U8_TWO_CONTS, AZOAI_U8_TWO_CONTS, AZOAI_U8_TWO_CONTS,
+                 AZOAI_U8_TWO_CONTS,
+                 AZOAI_U8_TOO_SHORT|AZOAI_U8_OVERLONG_2,
+                 AZOAI_U8_TOO_SHORT,
+                 AZOAI_U8_TOO_SHORT|AZOAI_U8_OVERLONG_3|AZOAI_U8_SURROGATE,
+                 AZOAI_U8_TOO_SHORT|AZOAI_U8_TOO_LARGE
+                 |AZOAI_U8_TOO_LARGE_1000|AZOAI_U8_OVERLONG_4),
+             _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib));
+
+    sc = _mm256_and_si256(sc, _mm256_shuffle_epi8(
+             azoai_json_table16(
+                 AZOAI_U8_CARRY|AZOAI_U8_OVERLONG_3|AZOAI_U8_OVERLONG_2
+                 |AZOAI_U8_OVERLONG_4,
+                 AZOAI_U8_CARRY|AZOAI_U8_OVERLONG_2,
+                 AZOAI_U8_CARRY, AZOAI_U8_CARRY,
+                 AZOAI_U8_CARRY|AZOAI_U8_TOO_LARGE,
+                 AZOAI_U8_LARGE, AZOAI_U8_LARGE, AZOAI_U8_LARGE,
+                 AZOAI_U8_LARGE, AZOAI_U8_LARGE, AZOAI_U8_LARGE,
+                 AZOAI_U8_LARGE, AZOAI_U8_LARGE,
+                 AZOAI_U8_LARGE|AZOAI_U8_SURROGATE,
+                 AZOAI_U8_LARGE, AZOAI_U8_LARGE),
+             _mm256_and_si256(prev1, nib)));
+
+    sc = _mm256_and_si256(sc, _mm256_shuffle_epi8(
+             azoai_json_table16(
+                 AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT,
+                 AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT,
+                 AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT,
+                 AZOAI_U8_TOO_LONG|AZOAI_U8_OVERLONG_2|AZOAI_U8_TWO_CONTS
+                 |AZOAI_U8_OVERLONG_3|AZOAI_U8_TOO_LARGE_1000
+                 |AZOAI_U8_OVERLONG_4,
+                 AZOAI_U8_TOO_LONG|AZOAI_U8_OVERLONG_2|AZOAI_U8_TWO_CONTS
+                 |AZOAI_U8_OVERLONG_3|AZOAI_U8_TOO_LARGE,
+                 AZOAI_U8_TOO_LONG|AZOAI_U8_OVERLONG_2|AZOAI_U8_TWO_CONTS
+                 |AZOAI_U8_SURROGATE|AZOAI_U8_TOO_LARGE,
+                 AZOAI_U8_TOO_LONG|AZOAI_U8_OVERLONG_2|AZOAI_U8_TWO_CONTS
+                 |AZOAI_U8_SURROGATE|AZOAI_U8_TOO_LARGE,
+                 AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT, AZOAI_U8_TOO_SHORT,
+                 AZOAI_U8_TOO_SHORT),
+             _mm256_and_si256(_mm256_srli_epi16(x, 4), nib)));
+
+    /* only 111xxxxx two back and 1111xxxx three back reach 0x80 */
+
+    must23 = _mm256_or_si256(
+                 _mm256_subs_epu8(prev2, _mm256_set1_epi8(0xe0 - 0x80)),
+                 _mm256_subs_epu8(prev3, _mm256_set1_epi8(0xf0 - 0x80)));
+    must23 = _mm256_and_si256(must23, _mm256_set1_epi8((char) 0x80));
+
+    return _mm256_xor_si256(must23, sc);
+}
+
+
+/* the error bits of 64 bytes a, b after ASCII */
+
+__attribute__((target("avx2")))
+static inline uint64_t
+azoai_json_utf8_errors64(__m256i a, __m256i b)
+{
+    __m256i  zero, ea, eb;
+
+    zero = _mm256_setzero_si256();
+
+    ea = azoai_json_utf8_check(a, zero);
+    eb = azoai_json_utf8_check(b, a);
+
+    return ~azoai_json_mask64(_mm256_cmpeq_epi8(ea, zero),
+                              _mm256_cmpeq_epi8(eb, zero));
+}
+
+
+__attribute__((target("avx2")))
+uint64_t
+azoai_json_utf8_errors(const u_char *p)
+{
+    return azoai_json_utf8_errors64(
+               _mm256_loadu_si256((const __m256i *) p),
+               _mm256_loadu_si256((const __m256i *) (p + 32)));
+}
+
+
+/*
+ * The escaped bytes of a block that starts outside an escape, given its
+ * backslashes: the byte after each backslash that starts an escape (runs
+ * of backslashes pair up from their first).  *carry: the last byte starts
+ * an escape.  simdjson's find_escaped().
+ */
+
+static inline uint64_t
+azoai_json_escaped(uint64_t bs, unsigned *carry)
+{
+    uint64_t  even, follows, odd_starts, seq;
+
+    even = 0x5555555555555555ULL;
+
+    follows = bs << 1;
+    odd_starts = bs & ~even & ~follows;
+    *carry = __builtin_add_overflow(odd_starts, bs, &seq);
+
+    return (even ^ (seq << 1)) & follows;
+}
+
+
+/*
+ * The first stop in the 64-byte block at p, with *flags for what comes
+ * before it; AZOAI_JSON_SCALAR_BLOCK: the scalar scan must judge the
+ * block (a control byte or invalid UTF-8 before the stop).  Without a
+ * stop, AZOAI_JSON_BLOCK + where the next block starts: a character or
+ * an escape cut at the end starts it.
+ */
+
+__attribute__((target("avx2")))
+static inline unsigned
+azoai_json_block_stop(const u_char *p, unsigned *flags)
+{
+    unsigned  s, e, carry, advance;
+    uint64_t  bs, high, stops, escaped, bad, upto;
+    __m256i   a, b;
+
+    a = _mm256_loadu_si256((const __m256i *) p);
+    b = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+    bs = azoai_json_mask64(_mm256_cmpeq_epi8(a, _mm256_set1_epi8('\\')),
+                           _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
+
+    /* unescaped quotes and controls (x == min(x, 0x1f): x <= 0x1f) */
+
+    stops = azoai_json_mask64(
+        _mm256_or_si256(
+            _mm256_cmpeq_epi8(a, _mm256_set1_epi8('"')),
+            _mm256_cmpeq_epi8(a, _mm256_min_epu8(a, _mm256_set1_epi8(0x1f)))),
+        _mm256_or_si256(
+            _mm256_cmpeq_epi8(b, _mm256_set1_epi8('"')),
+            _mm256_cmpeq_epi8(b, _mm256_min_epu8(b, _mm256_set1_epi8(0x1f)))));
+
+    escaped = 0;
+    carry = 0;
+
+    if (bs) {
+        escaped = azoai_json_escaped(bs, &carry);
+        stops &= ~escaped;
+    }
+
+    s = stops ? (unsigned) __builtin_ctzll(stops) : AZOAI_JSON_BLOCK;
+
+    /* an escape that is not simple stops at its backslash */
+
+    for (bad = escaped & ~bs & azoai_json_below(s); bad; bad &= bad - 1) {
+        e = __builtin_ctzll(bad);
+
+        if (!azoai_json_simple_escape[p[e]]) {
+            s = e - 1;
+            carry = 0;
+            break;
+        }
+    }
+
+    high = azoai_json_mask64(a, b);
+
+    if (high) {
+        upto = azoai_json_below(s + 1);
+
+        if (azoai_json_utf8_errors64(a, b) & upto) {
+            return AZOAI_JSON_SCALAR_BLOCK;
+        }
+
+        if (high & azoai_json_below(s)) {
+            *flags |= AZOAI_JSON_NON_ASCII;
+        }
+    }
+
+    if (bs & azoai_json_below(s)) {
+        *flags |= AZOAI_JSON_ESCAPED;
+    }
+
+    if (s < AZOAI_JSON_BLOCK) {
+        return s;
+    }
+
+    /* an escape or a UTF-8 sequence cut at the end starts the next block */
+
+    advance = AZOAI_JSON_BLOCK;
+
+    if (carry) {
+        advance -= 1;
+
+    } else if (high >> 61) {
+        advance -= (p[61] >= 0xf0) ? 3 : (p[62] >= 0xe0) ? 2
+                   : (p[63] >= 0xc0) ? 1 : 0;
+    }
+
+    return AZOAI_JSON_BLOCK + advance;
+}
+
+
+__attribute__((target("avx2")))
+unsigned
+azoai_json_string_avx2(const u_char **pos, const u_char *end,
+    unsigned *flags)
+{
+    unsigned       s;
+    const u_char  *p;
+
+    p = *pos;
+
+    for ( ;; ) {
+        p = azoai_json_find_special(p, end);
+
+        /* printable ASCII up to a quote: the common end of a string */
+
+        if (p < end && *p == '"') {
+            *pos = p;
+            return AZOAI_JSON_AT_QUOTE;
+        }
+
+        if (end - p < AZOAI_JSON_BLOCK) {
+            break;
+        }
+
+        s = azoai_json_block_stop(p, flags);
+
+        if (s == AZOAI_JSON_SCALAR_BLOCK) {
+            break;
+        }
+
+        if (s >= AZOAI_JSON_BLOCK) {
+            p += s - AZOAI_JSON_BLOCK;
+            continue;
+        }
+
+        *pos = p + s;
+
+        if (p[s] == '"') {
+            return AZOAI_JSON_AT_QUOTE;
+        }
+
+        return (p[s] == '\\') ? AZOAI_JSON_AT_ESCAPE : AZOAI_JSON_AT_SCALAR;
+    }
+
+    *pos = p;
+
+    return AZOAI_JSON_AT_SCALAR;
+}
+
+
+/*
+ * The first byte from p that is not printable ASCII other than '"' and
+ * '\\', 32 bytes a step while 32 are left; else where fewer are left.
+ * Long runs of plain text go 128 bytes a test: one branch per 128 bytes
+ * costs a quarter fewer instructions per byte than one per 64 (callgrind,
+ * 64 KB prompt).
+ */
+
+__attribute__((target("avx2")))
+static inline const u_char *
+azoai_json_find_special(const u_char *p, const u_char *end)
+{
+    uint32_t  m;
+    __m256i   a, b, c, d;
+
+    while (end - p >= 32) {
+        m = _mm256_movemask_epi8(azoai_json_special(
+                _mm256_loadu_si256((const __m256i *) p)));
+
+        if (m) {
+            return p + __builtin_ctz(m);
+        }
+
+        p += 32;
+
+        while (end - p >= 128) {
+            a = azoai_json_special(_mm256_loadu_si256((const __m256i *) p));
+            b = azoai_json_special(_mm256_loadu_si256((const __m256i *)
+                                                      (p + 32)));
+            c = azoai_json_special(_mm256_loadu_si256((const __m256i *)
+                                                      (p + 64)));
+            d = azoai_json_special(_mm256_loadu_si256((const __m256i *)
+                                                      (p + 96)));
+
+            if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
+                                                     _mm256_or_si256(c, d))))
+            {
+                break;
+            }
+
+            p += 128;
+        }
+    }
+
+    return p;
+}
+
+#endif

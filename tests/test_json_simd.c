@@ -1,0 +1,445 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Unit tests of the AVX2 string scan (azoai_json_avx2.c): its UTF-8
+ * validator against a scalar one at every position of a 64-byte block,
+ * and the whole tokenizer with the AVX2 scan against the scalar scan
+ * (same result, error offset, reason and string flags) for escapes,
+ * UTF-8 and errors at every offset around block boundaries, and for
+ * random strings.  Without AVX2 (built without it, or the CPU) the
+ * comparisons still run: both sides are then the scalar scan.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_core.h"
+#include "azoai_json_int.h"
+
+
+#define TEST_BLOCK  64
+
+
+/* one walk: its status and a digest of every value it saw */
+
+typedef struct {
+    azoai_json_status_t  st;
+    unsigned             rc;
+    uint64_t             digest;
+    unsigned             flags;     /* all string flags seen, ORed */
+} walk_t;
+
+
+static int
+digest_visit(void *data, const azoai_json_value_t *v)
+{
+    walk_t  *w;
+
+    w = data;
+
+    w->digest = (w->digest * 1099511628211ULL)
+                ^ (v->type | v->flags << 4 | v->closing << 8
+                   | (uint64_t) v->offset << 16
+                   | (uint64_t) v->raw.len << 40);
+    w->flags |= v->flags;
+
+    return 0;
+}
+
+
+static void
+walk(const u_char *p, size_t len, int simd, walk_t *w)
+{
+    memset(w, 0, sizeof(walk_t));
+
+    azoai_json_simd(simd);
+    w->rc = azoai_json_walk(p, len, digest_visit, w, &w->st);
+    azoai_json_simd(1);
+}
+
+
+/* the AVX2 scan and the scalar scan agree on p; returns the result */
+
+static unsigned
+same_walk(const u_char *p, size_t len)
+{
+    walk_t  a, b;
+
+    walk(p, len, 1, &a);
+    walk(p, len, 0, &b);
+
+    if (a.rc != b.rc || a.st.offset != b.st.offset
+        || a.st.reason != b.st.reason || a.digest != b.digest
+        || a.st.lone_surrogates != b.st.lone_surrogates
+        || a.st.values != b.st.values)
+    {
+        print_error("differ on %zu bytes: rc %u/%u offset %zu/%zu "
+                    "reason %s/%s\n", len, a.rc, b.rc, a.st.offset,
+                    b.st.offset, a.st.reason ? a.st.reason : "-",
+                    b.st.reason ? b.st.reason : "-");
+        fail();
+    }
+
+    return a.rc;
+}
+
+
+#if (AZOAI_JSON_AVX2)
+
+/*
+ * The scalar reference: the offset of the first sequence of p[0 .. len)
+ * that is not UTF-8 (RFC 3629), or len; a sequence cut at len is none.
+ */
+
+static size_t
+utf8_first_error(const u_char *p, size_t len)
+{
+    size_t  i, n, k;
+    u_char  c, lo, hi;
+
+    for (i = 0; i < len; i += n) {
+        c = p[i];
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c < 0x80) {
+            n = 1;
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 2;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+            lo = (c == 0xe0) ? 0xa0 : 0x80;
+            hi = (c == 0xed) ? 0x9f : 0xbf;
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+            lo = (c == 0xf0) ? 0x90 : 0x80;
+            hi = (c == 0xf4) ? 0x8f : 0xbf;
+
+        } else {
+            /* C0, C1, F5..FF show as errors with the byte after them */
+            return (i + 1 == len && c >= 0xc0) ? len : i;
+        }
+
+        for (k = 1; k < n; k++) {
+            if (i + k == len) {
+                return len;                 /* cut at the end */
+            }
+
+            if (p[i + k] < (k == 1 ? lo : 0x80)
+                || p[i + k] > (k == 1 ? hi : 0xbf))
+            {
+                return i;
+            }
+        }
+    }
+
+    return len;
+}
+
+#endif
+
+
+typedef struct {
+    const char  *bytes;
+    size_t       len;
+} snippet_t;
+
+#define S(s)  { s, sizeof(s) - 1 }
+
+
+/* UTF-8, valid and not: overlongs, surrogates, above U+10FFFF, cut */
+
+static const snippet_t  utf8_snippets[] = {
+    S("\xc3\xa9"), S("\xe2\x82\xac"), S("\xf0\x9f\x98\x80"),
+    S("\xc2\x80"), S("\xdf\xbf"), S("\xe0\xa0\x80"), S("\xef\xbf\xbf"),
+    S("\xed\x9f\xbf"), S("\xee\x80\x80"), S("\xf0\x90\x80\x80"),
+    S("\xf4\x8f\xbf\xbf"), S("\xe3\x81\x82\xe3\x81\x84"),
+    S("\xc0\x80"), S("\xc1\xbf"), S("\xe0\x80\x80"), S("\xe0\x9f\xbf"),
+    S("\xed\xa0\x80"), S("\xed\xbf\xbf"), S("\xf0\x80\x80\x80"),
+    S("\xf0\x8f\xbf\xbf"), S("\xf4\x90\x80\x80"), S("\xf5\x80\x80\x80"),
+    S("\xf8\x88\x80\x80\x80"), S("\xff"), S("\xfe"), S("\x80"), S("\xbf"),
+    S("\xc3"), S("\xe2\x82"), S("\xf0\x9f\x98"), S("\xc3\x28"),
+    S("\xe2\x28\xa1"), S("\xc3\xa9\xa9"), S("\xf0\x9f\x98\x80\x80"),
+    S("\xe2\x82\xac\xc3"), S("\xc3\xc3\xa9")
+};
+
+
+/* escapes and what ends strings: the stops of the scan */
+
+static const snippet_t  json_snippets[] = {
+    S("\\n"), S("\\\\"), S("\\\""), S("\\/"), S("\\b\\f\\r\\t"),
+    S("\\\\\\\\\\n"), S("\\\\\\\""), S("\\u00e9"), S("\\u0041x"),
+    S("\\uD83D\\uDE00"), S("\\ud800"), S("\\udc00x"), S("\\ud800\\u0041"),
+    S("\\x"), S("\\u12"), S("\\u12G4"), S("\\'"), S("\\\xc3\xa9"),
+    S("\\\x01"), S("\x01"), S("\x1f"), S("\t"), S("\""), S("\"]"),
+    S("\x7f"), S("a\\"), S("\\\\\\"), S("\xc3\\n"), S("\xc3\""),
+    S("\xe2\x82\""), S("\xc3\xa9\\n\xc3\xa9")
+};
+
+
+/*
+ * azoai_json_utf8_errors() on every snippet at every offset of a block
+ * of ASCII, or of valid 2-byte characters (the snippet overwrites them,
+ * and may cut one): no error bit exactly when the scalar validator finds
+ * none, and the first bit at most 3 bytes after the scalar error
+ */
+
+static void
+test_utf8_every_position(void **state)
+{
+#if (AZOAI_JSON_AVX2)
+    size_t    i, k, pos, first, ref;
+    u_char    block[TEST_BLOCK];
+    uint64_t  err;
+
+    if (!azoai_json_avx2_usable()) {
+        skip();
+    }
+
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < sizeof(utf8_snippets) / sizeof(snippet_t); i++) {
+            for (pos = 0; pos < TEST_BLOCK; pos++) {
+                if (k == 0) {
+                    memset(block, 'a', TEST_BLOCK);
+
+                } else {
+                    for (first = 0; first < TEST_BLOCK; first += 2) {
+                        block[first] = 0xc3;
+                        block[first + 1] = 0xa9;
+                    }
+                }
+
+                first = utf8_snippets[i].len;
+                if (pos + first > TEST_BLOCK) {
+                    first = TEST_BLOCK - pos;
+                }
+
+                memcpy(block + pos, utf8_snippets[i].bytes, first);
+
+                ref = utf8_first_error(block, TEST_BLOCK);
+                err = azoai_json_utf8_errors(block);
+
+                if ((err == 0) != (ref == TEST_BLOCK)) {
+                    print_error("snippet %zu at %zu (fill %zu): errors "
+                                "%llx, scalar %zu\n", i, pos, k,
+                                (unsigned long long) err, ref);
+                    fail();
+                }
+
+                if (err) {
+                    first = __builtin_ctzll(err);
+                    assert_true(first >= ref && first <= ref + 3);
+                }
+            }
+        }
+    }
+#else
+    skip();
+#endif
+}
+
+
+/*
+ * A string of ASCII with one snippet at every offset from 0 to 200 and
+ * with the string's end at every distance: the scans agree, on valid
+ * and on invalid input
+ */
+
+static void
+test_scan_every_offset(void **state)
+{
+    size_t            i, pos, len, n, set;
+    u_char            buf[400];
+    const snippet_t  *sn;
+
+    for (set = 0; set < 2; set++) {
+        n = set ? sizeof(json_snippets) / sizeof(snippet_t)
+                : sizeof(utf8_snippets) / sizeof(snippet_t);
+
+        for (i = 0; i < n; i++) {
+            sn = set ? &json_snippets[i] : &utf8_snippets[i];
+
+            for (pos = 0; pos < 200; pos += 1) {
+                for (len = pos + sn->len; len < pos + sn->len + 70;
+                     len += 7)
+                {
+                    buf[0] = '[';
+                    buf[1] = '"';
+                    memset(buf + 2, 'x', len);
+                    memcpy(buf + 2 + pos, sn->bytes, sn->len);
+                    memcpy(buf + 2 + len, "\",\"\xc3\xa9\"]", 7);
+
+                    same_walk(buf, len + 9);
+                }
+            }
+        }
+    }
+}
+
+
+/* the flags of a long string: exact, stepped over in blocks */
+
+static void
+test_scan_flags(void **state)
+{
+    size_t    i;
+    u_char    buf[1024];
+    walk_t    w;
+
+    static const struct {
+        const char  *unit;
+        unsigned     flags;
+    } units[] = {
+        { "plain text ", 0 },
+        { "caf\xc3\xa9 ", AZOAI_JSON_NON_ASCII },
+        { "a\\nb ", AZOAI_JSON_ESCAPED },
+        { "\\u00e9 ", AZOAI_JSON_ESCAPED },
+        { "\\ud800 ", AZOAI_JSON_ESCAPED|AZOAI_JSON_LONE_SURROGATE },
+        { "\xe2\x82\xac\\t", AZOAI_JSON_ESCAPED|AZOAI_JSON_NON_ASCII }
+    };
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        size_t  n, ulen;
+
+        ulen = strlen(units[i].unit);
+        buf[0] = '"';
+
+        for (n = 1; n + ulen < sizeof(buf) - 1; n += ulen) {
+            memcpy(buf + n, units[i].unit, ulen);
+        }
+
+        buf[n++] = '"';
+
+        walk(buf, n, 1, &w);
+        assert_int_equal(w.rc, AZOAI_JSON_OK);
+        assert_int_equal(w.flags, units[i].flags);
+        assert_int_equal(same_walk(buf, n), AZOAI_JSON_OK);
+    }
+}
+
+
+/*
+ * A non-ASCII character first, so that a block starts there, then a
+ * character or escape at every offset up to the next block and past it:
+ * one cut at the end of a block starts the next one
+ */
+
+static void
+test_scan_block_ends(void **state)
+{
+    size_t   i, pre, n;
+    u_char   buf[256];
+    walk_t   w;
+
+    static const struct {
+        const char  *unit;
+        unsigned     flags;
+    } units[] = {
+        { "\xc3\xa9", 0 },
+        { "\xe2\x82\xac", 0 },
+        { "\xf0\x9f\x98\x80", 0 },
+        { "\\n", AZOAI_JSON_ESCAPED },
+        { "\\\\", AZOAI_JSON_ESCAPED },
+        { "\\\"", AZOAI_JSON_ESCAPED },
+        { "\\\\\\/", AZOAI_JSON_ESCAPED },
+        { "\\u00e9", AZOAI_JSON_ESCAPED },
+        { "\\ud83d\\ude00", AZOAI_JSON_ESCAPED }
+    };
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        for (pre = 0; pre < 140; pre++) {
+            n = 0;
+            buf[n++] = '"';
+            buf[n++] = 0xc3;
+            buf[n++] = 0xa9;
+            memset(buf + n, 'a', pre);
+            n += pre;
+            memcpy(buf + n, units[i].unit, strlen(units[i].unit));
+            n += strlen(units[i].unit);
+            memset(buf + n, 'b', 80);
+            n += 80;
+            buf[n++] = '"';
+
+            walk(buf, n, 1, &w);
+            assert_int_equal(w.rc, AZOAI_JSON_OK);
+            assert_int_equal(w.flags, units[i].flags | AZOAI_JSON_NON_ASCII);
+            assert_int_equal(same_walk(buf, n), AZOAI_JSON_OK);
+
+            /* the same unit repeated: every phase at once */
+
+            n = 1 + 2 + pre;
+            while (n + 16 < sizeof(buf) - 1) {
+                memcpy(buf + n, units[i].unit, strlen(units[i].unit));
+                n += strlen(units[i].unit);
+            }
+
+            buf[n++] = '"';
+
+            assert_int_equal(same_walk(buf, n), AZOAI_JSON_OK);
+        }
+    }
+}
+
+
+/* random strings over the bytes that matter: the scans agree */
+
+static void
+test_scan_random(void **state)
+{
+    size_t    i, k, len;
+    u_char    buf[512];
+    uint32_t  r;
+
+    static const u_char  alphabet[] = {
+        'a', 'a', 'a', 'a', ' ', '"', '\\', '\\', 'n', 'u', '0', 'D', '8',
+        'c', '/', 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80,
+        0xed, 0xa0, 0xbf, 0x1f, 0x7f, 0xf4, 0x90, 0xc0
+    };
+
+    r = 12345;
+
+    for (i = 0; i < 60000; i++) {
+        r = r * 1103515245 + 12345;
+        len = 60 + (r >> 8) % 300;
+
+        buf[0] = '"';
+
+        for (k = 1; k <= len; k++) {
+            r = r * 1103515245 + 12345;
+
+            /* mostly one kind of byte for a while: runs, not noise */
+            buf[k] = ((r >> 16) % 8 < 5) ? 'a'
+                     : alphabet[(r >> 8) % sizeof(alphabet)];
+        }
+
+        buf[len + 1] = '"';
+
+        same_walk(buf, len + 2);
+    }
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_utf8_every_position),
+        cmocka_unit_test(test_scan_every_offset),
+        cmocka_unit_test(test_scan_flags),
+        cmocka_unit_test(test_scan_block_ends),
+        cmocka_unit_test(test_scan_random),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
