@@ -69,6 +69,14 @@ static void test_trace(void *data, unsigned outcome, size_t len);
 static void test_sse_trace(void **state);
 static void test_mask_counts(void **state);
 static void test_sse_hostile_end(void **state);
+static int test_ref(void *data, const u_char *p, size_t len);
+static void test_by_reference(void **state);
+
+
+/* azoai_sse_t.ref set: the bytes it was handed, checked and counted */
+static unsigned            test_use_ref;
+static size_t              test_refs;
+static const azoai_sse_t  *test_sse;
 
 
 /* the outcomes azoai_sse_t.trace was told of, in order */
@@ -89,6 +97,21 @@ test_write(void *data, const u_char *p, size_t len)
 }
 
 
+/* a reference: only into the JSON response's own buffer, as read */
+
+static int
+test_ref(void *data, const u_char *p, size_t len)
+{
+    assert_true(test_sse->json);
+    assert_true(len > 0);
+    assert_true(p >= test_sse->buf && p + len <= test_sse->buf + test_sse->len);
+
+    test_refs++;
+
+    return test_write(data, p, len);
+}
+
+
 static void
 test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
     azoai_alloc_t *a, unsigned json, test_out_t *out)
@@ -97,6 +120,12 @@ test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
 
     azoai_sse_init(s, map, a, json, test_write, out);
     azoai_resp_mask_init(m, test_engine, a);
+
+    test_sse = s;
+
+    if (test_use_ref) {
+        s->ref = test_ref;
+    }
 
     if (test_engine) {
         s->mask = m;
@@ -348,6 +377,59 @@ test_json_restore(void **state)
     test_expect_all_splits(p, 1, "{\"content\":\"[EMAIL_1]\"",
                            "{\"content\":\"[EMAIL_1]\"", 0);
 
+    test_arena_free(&arena);
+}
+
+
+/*
+ * With azoai_sse_t.ref set, a JSON response's unchanged bytes are handed
+ * out by reference and the output is the same at every split; an event
+ * stream (its input is gone after each call) never is
+ */
+
+static void
+test_by_reference(void **state)
+{
+    size_t               refs;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    test_use_ref = 1;
+    test_refs = 0;
+
+    test_json_restore(state);
+    assert_true(test_refs > 0);
+
+    e = test_mask_engine();
+    test_engine = e;
+    refs = test_refs;
+
+    test_expect_all_splits(p, 1,
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail z@y.org, [EMAIL_1] or call +1 415 555 0199.\"}}]}",
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail [EMAIL], a@x.io or call [PHONE].\"}}]}", 1);
+    assert_true(test_refs > refs);
+
+    refs = test_refs;
+
+    test_expect_all_splits(p, 0,
+        TEST_EV("Mail z@") TEST_EV("y.org") TEST_EV(" or [EMA")
+        TEST_EV("IL_1] call +1 415") TEST_EV(" 555 0199") TEST_EV(" now.")
+        TEST_END,
+        TEST_EV("Mail ") TEST_EV("") TEST_EV("[EMAIL] or ")
+        TEST_EV("a@x.io call ") TEST_EV("") TEST_EV("[PHONE] ")
+        TEST_EV("now.") TEST_END, 1);
+    assert_int_equal(test_refs, refs);
+
+    test_engine = NULL;
+    test_use_ref = 0;
+    azoai_pii_engine_free(e);
     test_arena_free(&arena);
 }
 
@@ -1002,6 +1084,7 @@ main(void)
         cmocka_unit_test(test_sse_trace),
         cmocka_unit_test(test_mask_counts),
         cmocka_unit_test(test_sse_hostile_end),
+        cmocka_unit_test(test_by_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

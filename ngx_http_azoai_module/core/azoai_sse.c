@@ -48,6 +48,7 @@ static int azoai_sse_masked(void *data, const u_char *p, size_t len);
 static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
+static int azoai_sse_out(void *data, const u_char *p, size_t len);
 static u_char *azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len,
     size_t *size, size_t want);
 
@@ -340,7 +341,7 @@ azoai_sse_json(azoai_sse_t *s)
     if (rc == AZOAI_DECLINED) {
         s->passed++;
         s->outcome = AZOAI_SSE_PASSED;
-        rc = s->write(s->data, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
+        rc = azoai_sse_out(s, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     return rc;
@@ -503,7 +504,7 @@ azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len, size_t base)
     for (i = 0; i < s->doc.nspans; i++) {
         sp = &s->doc.spans[i];
 
-        if (s->write(s->data, ev + pos, base + sp->offset - pos)) {
+        if (azoai_sse_out(s, ev + pos, base + sp->offset - pos)) {
             return AZOAI_ERROR;
         }
 
@@ -514,7 +515,7 @@ azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len, size_t base)
         pos = base + sp->offset + sp->len;
     }
 
-    return s->write(s->data, ev + pos, len - pos) ? AZOAI_ERROR : AZOAI_OK;
+    return azoai_sse_out(s, ev + pos, len - pos) ? AZOAI_ERROR : AZOAI_OK;
 }
 
 
@@ -580,7 +581,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
 
     if (azoai_restore_string(s->map, carry, carry_len, raw, raw_len,
                              sp->level, hold, &hold_len, &s->restored,
-                             s->write, s->data)
+                             azoai_sse_out, s)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -865,11 +866,36 @@ azoai_sse_masked(void *data, const u_char *p, size_t len)
     b = (s->map == NULL) ? NULL : memchr(p, '[', len);
 
     if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
-        return s->write(s->data, p, len);
+        return azoai_sse_out(s, p, len);
     }
 
     return azoai_restore_string(s->map, NULL, 0, p, len, s->level, NULL,
-                                NULL, &s->restored, s->write, s->data);
+                                NULL, &s->restored, azoai_sse_out, s);
+}
+
+
+/*
+ * Output: bytes of a JSON response's own buffer by reference when the
+ * caller takes them so, anything else (renderings, restored values, event
+ * streams, whose input is gone after the call) copied by s->write
+ */
+
+static int
+azoai_sse_out(void *data, const u_char *p, size_t len)
+{
+    azoai_sse_t  *s;
+
+    s = data;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    if (s->ref && s->json && p >= s->buf && p + len <= s->buf + s->len) {
+        return s->ref(s->data, p, len);
+    }
+
+    return s->write(s->data, p, len);
 }
 
 

@@ -12,6 +12,12 @@
  * piece follows, it is written in an event of its own, a copy of the one
  * it was taken from.
  *
+ * A JSON response is copied once, into one buffer as it arrives (sized
+ * from Content-Length when there is one); with ref set, the unchanged
+ * spans of it (around the text fields, between masked values and tokens)
+ * are handed out by reference, not copied again: only renderings and
+ * restored values are copied out.
+ *
  * Bytes held back at any time: the incomplete event at the end of the
  * input, AZOAI_SSE_EVENT_MAX at most (a longer event is written as it
  * comes, not rewritten), plus AZOAI_PSEUDO_TOKEN_MAX per held tail, for
@@ -76,6 +82,12 @@ struct azoai_sse_s {
     azoai_alloc_t           *alloc;
     azoai_restore_write_pt   write;
     void                    *data;
+
+    /*
+     * NULL, or for bytes that stay where they are until the response ends
+     * (a JSON response's own buffer): the caller may point at them
+     */
+    azoai_restore_write_pt   ref;
     azoai_sse_trace_pt       trace;    /* NULL: none */
     azoai_restore_doc_t      doc;
 
