@@ -70,6 +70,8 @@ static void test_sse_trace(void **state);
 static void test_mask_counts(void **state);
 static void test_sse_hostile_end(void **state);
 static int test_ref(void *data, const u_char *p, size_t len);
+static void test_sse_cr_framing(void **state);
+static void test_sse_cr_masked(void **state);
 static void test_by_reference(void **state);
 
 
@@ -615,6 +617,93 @@ test_sse_responses_api(void **state)
 }
 
 
+/* a chunk's data line with the line end eol, without the blank line */
+#define TEST_LINE(idx, text, eol)                                             \
+    "data: {\"choices\":[{\"delta\":{\"content\":\"" text "\"},"             \
+    "\"finish_reason\":null,\"index\":" #idx "}],\"id\":\"c1\"}" eol
+
+
+/*
+ * Lines end with CR, LF or CRLF, as the event-stream grammar says, in any
+ * mix (azoai_sse_line.c, as usage and the estimate read them): events
+ * end where a client's parser ends them, a split token is restored
+ * across them, and the framing is kept byte for byte, at every split
+ * (a CRLF cut between its CR and LF included)
+ */
+
+static void
+test_sse_cr_framing(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        "event: chunk\r" TEST_LINE(0, "Hi [EMA", "\r\r")
+        TEST_LINE(0, "IL_1] and [", "\r\n\r") TEST_LINE(0, "PHONE_", "\n\r\n")
+        ": ping\r\r" TEST_LINE(0, "1]!", "\r\r\n")
+        TEST_LINE(0, "[EMAIL_2]", "\r\n\r\n") "data: [DONE]\r\r",
+        "event: chunk\r" TEST_LINE(0, "Hi ", "\r\r")
+        TEST_LINE(0, "a@x.io and ", "\r\n\r") TEST_LINE(0, "", "\n\r\n")
+        ": ping\r\r" TEST_LINE(0, "+1 555 0100!", "\r\r\n")
+        TEST_LINE(0, "b\\\"q\\\\z@x.io", "\r\n\r\n") "data: [DONE]\r\r", 3);
+
+    /*
+     * a tail no piece carries on, released in a copy of its event: the
+     * copy ends as the event did, its LF after a CR however it came
+     */
+    test_expect_all_splits(p, 0,
+        TEST_LINE(0, "to [EMAIL", "\r\r\n") TEST_LINE(1, "x", "\r\r")
+        "data: [DONE]\r\r",
+        TEST_LINE(0, "to ", "\r\r\n") TEST_LINE(1, "x", "\r\r")
+        TEST_LINE(0, "[EMAIL", "\r\r\n") "data: [DONE]\r\r", 0);
+
+    /* the stream ends in an event without its blank line */
+    test_expect_all_splits(p, 0,
+        TEST_LINE(0, "to [EMAIL_1", "\r\r") TEST_LINE(0, "] x", "\r"),
+        TEST_LINE(0, "to ", "\r\r") TEST_LINE(0, "a@x.io x", "\r"), 1);
+
+    test_arena_free(&arena);
+}
+
+
+/*
+ * azoai_pii_response: an event framed with CRs alone is read and masked
+ * like any other (it passed unscanned when only LF ended a line)
+ */
+
+static void
+test_sse_cr_masked(void **state)
+{
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_expect_all_splits(p, 0,
+        "event: x\r" TEST_LINE(0, "Mail z@y.org now.", "\r\r")
+        TEST_LINE(0, "Or [EMAIL_1].", "\r\n\r\n") "data: [DONE]\r\r",
+        "event: x\r" TEST_LINE(0, "Mail [EMAIL] ", "\r\r")
+        TEST_LINE(0, "now.Or ", "\r\n\r\n")
+        TEST_LINE(0, "a@x.io.", "\r\n\r\n") "data: [DONE]\r\r", 1);
+    assert_int_equal(test_masked, 1);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
 static void
 test_sse_framing_kept(void **state)
 {
@@ -1085,6 +1174,8 @@ main(void)
         cmocka_unit_test(test_mask_counts),
         cmocka_unit_test(test_sse_hostile_end),
         cmocka_unit_test(test_by_reference),
+        cmocka_unit_test(test_sse_cr_framing),
+        cmocka_unit_test(test_sse_cr_masked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * Event framing (lines end with "\n" or "\r\n"; a blank line ends an
+ * Event framing (lines end with CRLF, LF or CR, split by the splitter
+ * usage and the estimate share, azoai_sse_line.c; a blank line ends an
  * event), the data of an event read as one JSON document, and the held
  * tails of streamed texts.  Events without a data line (comments,
  * keep-alives), with several data lines, with data that is not JSON, and
@@ -24,6 +25,7 @@ static int azoai_sse_json(azoai_sse_t *s);
 static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
 static int azoai_sse_refuse(azoai_sse_t *s);
 static int azoai_sse_holding(azoai_sse_t *s);
+static void azoai_sse_owed(azoai_sse_t *s);
 static int azoai_sse_may_hold_token(const u_char *p, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
@@ -65,6 +67,8 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
     s->json = json;
     s->write = write;
     s->data = data;
+
+    azoai_sse_line_init(&s->line);
 }
 
 
@@ -85,8 +89,9 @@ azoai_sse_expect(azoai_sse_t *s, size_t len)
 int
 azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 {
-    int            rc;
-    const u_char  *p, *end, *start, *nl, *q;
+    int                 rc;
+    const u_char       *p, *end, *start;
+    azoai_sse_piece_t   pc;
 
     if (s->json) {
         if (s->passing) {
@@ -127,32 +132,33 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
     end = in + len;
     start = p;
 
-    while (p < end) {
-        nl = memchr(p, '\n', end - p);
+    /*
+     * the LF of a CRLF whose CR ended the last event and the last input:
+     * it goes out on its own (the splitter skips it)
+     */
 
-        if (nl == NULL) {
-            for ( /* void */ ; p < end; p++) {
-                s->line_len += (*p != '\r');
+    if (s->lf_owed) {
+        s->lf_owed = 0;
+
+        if (len && *p == '\n') {
+            if (s->write(s->data, p, 1)) {
+                return AZOAI_ERROR;
             }
 
-            break;
+            azoai_sse_owed(s);
+            start = p + 1;
         }
+    }
 
-        /* blank: nothing but CRs before the LF, however the bytes came */
+    while (p < end) {
+        p = azoai_sse_line_next(&s->line, p, end, &pc);
 
-        for (q = p; q < nl && *q == '\r'; q++) {
-            /* void */
-        }
-
-        if (s->line_len || q < nl) {
-            s->line_len = 0;
-            p = nl + 1;
+        if (!pc.blank) {
             continue;
         }
 
         /* a blank line: the event ends with it */
 
-        p = nl + 1;
         rc = AZOAI_OK;
 
         if (s->passing) {
@@ -174,11 +180,14 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             rc = azoai_sse_event(s, start, p - start);
         }
 
+        s->ended++;
+
         if (rc != AZOAI_OK) {
             return rc;
         }
 
         start = p;
+        s->lf_owed = s->line.cr;
     }
 
     if (start == end) {
@@ -221,11 +230,13 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 int
 azoai_sse_finish(azoai_sse_t *s)
 {
-    int       rc;
-    unsigned  open;
+    int           rc;
+    const char   *open;
+
+    static const char  *blank[] = { "\n\n", "\n", "\r" };
 
     rc = AZOAI_OK;
-    open = !s->json && (s->passing || s->len);
+    open = (!s->json && (s->passing || s->len)) ? blank[0] : NULL;
 
     if (s->json && !s->passing && s->len) {
         rc = azoai_sse_json(s);
@@ -233,9 +244,14 @@ azoai_sse_finish(azoai_sse_t *s)
 
     } else if (s->len) {
 
-        /* an event the stream did not end: its text is final, not held */
+        /*
+         * an event the stream did not end: its text is final, not held;
+         * what ends it after its last line, if that ended (a LF after a
+         * CR would only make a CRLF of it)
+         */
 
-        open = (s->buf[s->len - 1] != '\n') ? 2 : 1;
+        open = blank[(s->buf[s->len - 1] == '\n')
+                     + 2 * (s->buf[s->len - 1] == '\r')];
         s->final = 1;
         rc = azoai_sse_event(s, s->buf, s->len);
     }
@@ -249,12 +265,33 @@ azoai_sse_finish(azoai_sse_t *s)
     /* tails still held become events: after a blank line, if need be */
 
     if (open && azoai_sse_holding(s)
-        && s->write(s->data, (u_char *) "\n\n", (open == 1) ? 1 : 2))
+        && s->write(s->data, (u_char *) open, strlen(open)))
     {
         return AZOAI_ERROR;
     }
 
     return azoai_sse_release(s, (size_t) -1);
+}
+
+
+/*
+ * The LF owed to the last event came: the copies of it kept with held
+ * tails end with it too, as they would have had it come in the same input
+ */
+
+static void
+azoai_sse_owed(azoai_sse_t *s)
+{
+    size_t              i;
+    azoai_sse_carry_t  *c;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        c = &s->carries[i];
+
+        if (c->used && c->seq + 1 == s->ended) {
+            c->event[c->event_len++] = '\n';
+        }
+    }
 }
 
 
@@ -445,8 +482,10 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
 static int
 azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
 {
-    size_t         n;
-    const u_char  *p, *end, *eol, *last;
+    size_t              n;
+    const u_char       *p, *end;
+    azoai_sse_line_t    l;
+    azoai_sse_piece_t   pc;
 
     static const u_char  field[] = "data:";
 
@@ -455,28 +494,28 @@ azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
     n = 0;
     data->data = NULL;
 
-    while (p < end) {
-        eol = memchr(p, '\n', end - p);
-        eol = eol ? eol : end;
-        last = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+    /* the event is whole: each piece is a whole line */
 
-        if ((size_t) (last - p) >= sizeof(field) - 1
-            && memcmp(p, field, sizeof(field) - 1) == 0)
+    azoai_sse_line_init(&l);
+
+    while (p < end) {
+        p = azoai_sse_line_next(&l, p, end, &pc);
+
+        if (pc.len >= sizeof(field) - 1
+            && memcmp(pc.data, field, sizeof(field) - 1) == 0)
         {
             if (n++) {
                 return AZOAI_DECLINED;
             }
 
-            data->data = p + sizeof(field) - 1;
+            data->data = pc.data + sizeof(field) - 1;
+            data->len = pc.len - (sizeof(field) - 1);
 
-            if (data->data < last && *data->data == ' ') {
+            if (data->len && *data->data == ' ') {
                 data->data++;
+                data->len--;
             }
-
-            data->len = last - data->data;
         }
-
-        p = eol + 1;
     }
 
     return n ? AZOAI_OK : AZOAI_DECLINED;
@@ -719,7 +758,10 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
     u_char                      *o;
     const azoai_restore_span_t  *x;
 
-    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size, len);
+    /* and room for the LF that may be owed to it (azoai_sse_owed()) */
+
+    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size,
+                                 len + 1);
     if (c->event == NULL) {
         return AZOAI_ERROR;
     }
@@ -741,6 +783,7 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
 
     memcpy(o, ev + pos, len - pos);
     c->event_len = (o - c->event) + (len - pos);
+    c->seq = s->ended;
     c->used = 1;
 
     if (c->len + s->len > s->held) {

@@ -4,8 +4,9 @@
  * The response rewriter that restores pseudonyms as a response passes:
  * a JSON response is read whole (it is not streamed anyway) and its text
  * fields restored; an event stream (text/event-stream) is cut into events
- * as bytes arrive, each complete event rewritten and written at once.  A
- * token split across events ("[EMA" then "IL_1]") is restored: the tail
+ * as bytes arrive (lines end with CRLF, LF or CR: azoai_sse_line.c),
+ * each complete event rewritten and written at once.  A token split
+ * across events ("[EMA" then "IL_1]") is restored: the tail
  * of a streamed text that may still begin a minted token is held back,
  * per choice and tool call index (Responses API: per output and content
  * index), and put in front of the next piece of the same text; when no
@@ -33,6 +34,7 @@
 #include "azoai_pseudo.h"
 #include "azoai_restore.h"
 #include "azoai_resp_mask.h"
+#include "azoai_sse_line.h"
 
 
 /* an event longer than this passes as it is */
@@ -72,6 +74,7 @@ typedef struct {
     size_t                   event_len;
     size_t                   event_size;
     size_t                   at;       /* where the text goes in it */
+    size_t                   seq;      /* the event's azoai_sse_t.ended */
 } azoai_sse_carry_t;
 
 
@@ -100,7 +103,7 @@ struct azoai_sse_s {
     u_char                  *buf;
     size_t                   len;
     size_t                   size;
-    size_t                   line_len; /* bytes of the line, CR not counted */
+    azoai_sse_line_t         line;     /* the stream's line framing */
 
     azoai_sse_carry_t        carries[AZOAI_SSE_CARRIES];
 
@@ -108,6 +111,7 @@ struct azoai_sse_s {
     size_t                   passed;   /* events or responses not read */
     size_t                   held;     /* the most bytes held back */
     size_t                   events;   /* events (or responses) read */
+    size_t                   ended;    /* events framed, read or not */
     unsigned                 outcome;  /* of the last one */
 
     unsigned                 level;     /* of the text being masked */
@@ -115,6 +119,8 @@ struct azoai_sse_s {
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
     unsigned                 final:1;   /* the last event: nothing held */
+    unsigned                 lf_owed:1; /* a CR ended an event and the
+                                           input: a LF next is its CRLF's */
 };
 
 
