@@ -28,6 +28,7 @@ static int azoai_sse_holding(azoai_sse_t *s);
 static void azoai_sse_owed(azoai_sse_t *s);
 static int azoai_sse_may_hold_token(const u_char *p, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
+static int azoai_sse_line_ends(const u_char *p, const u_char *end);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
 static int azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len,
@@ -501,6 +502,12 @@ azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
     while (p < end) {
         p = azoai_sse_line_next(&l, p, end, &pc);
 
+        /* most events: one line, then nothing but line ends */
+
+        if (azoai_sse_line_ends(p, end)) {
+            end = p;
+        }
+
         if (pc.len >= sizeof(field) - 1
             && memcmp(pc.data, field, sizeof(field) - 1) == 0)
         {
@@ -519,6 +526,19 @@ azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
     }
 
     return n ? AZOAI_OK : AZOAI_DECLINED;
+}
+
+
+/* whether [p, end) holds nothing but CRs and LFs: blank lines */
+
+static int
+azoai_sse_line_ends(const u_char *p, const u_char *end)
+{
+    while (p < end && (*p == '\n' || *p == '\r')) {
+        p++;
+    }
+
+    return p == end;
 }
 
 
