@@ -14,8 +14,13 @@
 #     instructions per request against plain proxy_pass.
 # The upstream is a second server of the same NGINX serving static files.
 #
+# The 64 KB JSON rows are printed twice: the completion whose text holds an
+# address every ~230 bytes (~290 values) and the same completion around the
+# text of chat-64k-pii.json (40 values of five kinds, issue 18's density).
+#
 # usage: restore.sh MODULE_SO
-#        (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20 PAUSE_MS=50)
+#        (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20 PAUSE_MS=50
+#         SECTIONS="stream json rss cg-stream cg-json": any of them)
 set -euo pipefail
 
 so=$(realpath "${1:?usage: restore.sh MODULE_SO}")
@@ -24,6 +29,8 @@ secs=${BENCH_SECONDS:-5}
 streams=${CG_STREAMS:-20}
 pause_ms=${PAUSE_MS:-50}
 events=2000
+sections=" ${SECTIONS:-stream json rss cg-stream cg-json} "
+want() { [[ $sections == *" $1 "* ]]; }
 . "$(dirname "$0")/lib.sh"
 bench_workdir restore
 mkdir -p "$work/up"
@@ -68,6 +75,24 @@ print $j '{"id":"chatcmpl-1","object":"chat.completion","created":1,'
     . '"total_tokens":9005}}';
 close $j;
 PERL
+# the same completion around the text of the request benchmarks' 64 KB
+# body (chat-64k-pii.json: 40 values of five kinds in Latin filler, the
+# density of issue 18's table) in place of the ~290 addresses above
+bench_bodies
+perl - "$bodies/chat-64k-pii.json" "$work/up/completion40.json" <<'PERL'
+use JSON::PP;
+my ($in, $out) = @ARGV;
+my $b = do { local $/; open my $f, '<', $in or die $!; <$f> };
+my $text = decode_json($b)->{messages}[-1]{content};
+$text = JSON::PP->new->ascii->allow_nonref->encode($text);
+open my $j, '>', $out or die $!;
+print $j '{"id":"chatcmpl-1","object":"chat.completion","created":1,'
+    . '"model":"gpt-4o","choices":[{"index":0,"finish_reason":"stop",'
+    . '"message":{"role":"assistant","content":' . $text . '}}],'
+    . '"usage":{"prompt_tokens":5,"completion_tokens":9000,'
+    . '"total_tokens":9005}}';
+close $j;
+PERL
 
 conf() {
     local master=$1 level=$2
@@ -91,6 +116,9 @@ http {
             if (\$http_x_bench = json) {
                 rewrite ^ /json last;
             }
+            if (\$http_x_bench = json40) {
+                rewrite ^ /json40 last;
+            }
             types { }
             default_type text/event-stream;
             try_files /stream.sse =404;
@@ -99,6 +127,11 @@ http {
             types { }
             default_type application/json;
             try_files /completion.json =404;
+        }
+        location = /json40 {
+            types { }
+            default_type application/json;
+            try_files /completion40.json =404;
         }
     }
     # plain proxy_pass; the module without restore; with restore; with
@@ -168,12 +201,19 @@ path=/openai/deployments/chat-prod/chat/completions?api-version=2024-10-21
 url() { echo "http://127.0.0.1:$1$path"; }
 
 median() { bench_median; }
+jname() {
+    case $1 in
+    json) echo "~290 e-mail addresses" ;;
+    json40) echo "chat-64k-pii.json's text, 40 values" ;;
+    esac
+}
 
 # --- 1. time to first byte, to the last byte -------------------------------
 
 conf on "warn" >"$work/nginx.conf"
 start nginx -p "$work" -c "$work/nginx.conf"
 
+if want stream; then
 check=$(curl -s --data-binary @"$work/body.json" \
              -H 'Content-Type: application/json' "$(url $(p 3))")
 if [[ $check != *ann@example.com* || $check == *EMAIL_1* ]]; then
@@ -269,20 +309,23 @@ printf '%-34s %10.3f\n' "plain proxy_pass" "${first[5]}" \
     "module, azoai_pii_restore on" "${first[6]}"
 printf 'restore adds %.3f ms to the first byte (goal < 0.1 ms)\n' \
     "$(echo "${first[6]} - ${first[5]}" | bc -l)"
+fi
 
 # --- 4. a 64 KB JSON completion, response masking, req/s -------------------
 
+if want json; then
+for kind in json json40; do
 cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Bench"] = "json"
+wrk.headers["X-Bench"] = "$kind"
 wrk.body = '$body'
 LUA
 echo
-echo "== a 64 KB JSON completion (40 e-mail addresses) with" \
+echo "== a 64 KB JSON completion ($(jname $kind)) with" \
      "azoai_pii_response on: req/s, wrk ${secs}s, 8 connections"
 curl -s --data-binary @"$work/body.json" -H 'Content-Type: application/json' \
-     -H 'X-Bench: json' "$(url $(p 4))" | grep -q '\[EMAIL\]' || {
+     -H "X-Bench: $kind" "$(url $(p 4))" | grep -q '\[EMAIL\]' || {
     echo "the masking server did not mask" >&2; exit 1; }
 for round in 1 2 3; do
     p=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url $(p 1))" \
@@ -294,13 +337,17 @@ for round in 1 2 3; do
     printf 'round %d: plain %8.0f  masking %8.0f  ratio %.2f (goal >= 0.80)\n' \
         "$round" "$p" "$m" "$(echo "$m / $p" | bc -l)"
 done
+done
+fi
 
 stop
 
 # --- 3. bytes held back, RSS -------------------------------------------------
 
+want rss || want cg-stream || want cg-json || exit 0
 conf on "debug" >"$work/nginx.conf"
 start nginx -p "$work" -c "$work/nginx.conf"
+if want rss; then
 worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$worker/status")
 for _ in $(seq 100); do
@@ -313,6 +360,7 @@ echo "== memory per stream"
 grep -o 'pseudonyms restored, [0-9]* bytes held back at most' \
     "$work/logs/error.log" | sort | uniq -c | sort -rn | head -3
 echo "worker RSS: $rss0 kB before 100 streams, $rss1 kB after"
+fi
 stop
 
 # --- 2. instructions per event, per 64 KB JSON response --------------------
@@ -340,6 +388,8 @@ measure() {
     bench_cg_total "$out"
 }
 
+want cg-stream || want cg-json || exit 0
+if want cg-stream; then
 echo
 echo "== user-space instructions (callgrind), $streams streams of" \
      "$events events"
@@ -359,9 +409,14 @@ printf 'restore adds %.0f instructions per event; response masking %.0f more\n' 
     "$(echo "($s3 - $s2) / $streams / $events" | bc -l)" \
     "$(echo "($s4 - $s3) / $streams / $events" | bc -l)"
 
-j1=$(measure "$(url $(p 1))" "$streams" json)
-j4=$(measure "$(url $(p 4))" "$streams" json)
-printf '64 KB JSON: plain %d, masking %d instructions per request (%.2fx)\n' \
-    $((j1 / streams)) $((j4 / streams)) "$(echo "$j4 / $j1" | bc -l)"
+fi
+
+want cg-json && for kind in json json40; do
+    j1=$(measure "$(url $(p 1))" "$streams" $kind)
+    j4=$(measure "$(url $(p 4))" "$streams" $kind)
+    printf '64 KB JSON, %s: plain %d, masking %d instructions per' \
+        "$(jname $kind)" $((j1 / streams)) $((j4 / streams))
+    printf ' request (%.2fx)\n' "$(echo "$j4 / $j1" | bc -l)"
+done
 kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
 wait

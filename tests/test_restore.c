@@ -69,6 +69,16 @@ static void test_trace(void *data, unsigned outcome, size_t len);
 static void test_sse_trace(void **state);
 static void test_mask_counts(void **state);
 static void test_sse_hostile_end(void **state);
+static int test_ref(void *data, const u_char *p, size_t len);
+static void test_sse_cr_framing(void **state);
+static void test_sse_cr_masked(void **state);
+static void test_by_reference(void **state);
+
+
+/* azoai_sse_t.ref set: the bytes it was handed, checked and counted */
+static unsigned            test_use_ref;
+static size_t              test_refs;
+static const azoai_sse_t  *test_sse;
 
 
 /* the outcomes azoai_sse_t.trace was told of, in order */
@@ -89,6 +99,21 @@ test_write(void *data, const u_char *p, size_t len)
 }
 
 
+/* a reference: only into the JSON response's own buffer, as read */
+
+static int
+test_ref(void *data, const u_char *p, size_t len)
+{
+    assert_true(test_sse->json);
+    assert_true(len > 0);
+    assert_true(p >= test_sse->buf && p + len <= test_sse->buf + test_sse->len);
+
+    test_refs++;
+
+    return test_write(data, p, len);
+}
+
+
 static void
 test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
     azoai_alloc_t *a, unsigned json, test_out_t *out)
@@ -97,6 +122,12 @@ test_start(azoai_sse_t *s, azoai_resp_mask_t *m, const azoai_pseudo_t *map,
 
     azoai_sse_init(s, map, a, json, test_write, out);
     azoai_resp_mask_init(m, test_engine, a);
+
+    test_sse = s;
+
+    if (test_use_ref) {
+        s->ref = test_ref;
+    }
 
     if (test_engine) {
         s->mask = m;
@@ -352,6 +383,59 @@ test_json_restore(void **state)
 }
 
 
+/*
+ * With azoai_sse_t.ref set, a JSON response's unchanged bytes are handed
+ * out by reference and the output is the same at every split; an event
+ * stream (its input is gone after each call) never is
+ */
+
+static void
+test_by_reference(void **state)
+{
+    size_t               refs;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    test_use_ref = 1;
+    test_refs = 0;
+
+    test_json_restore(state);
+    assert_true(test_refs > 0);
+
+    e = test_mask_engine();
+    test_engine = e;
+    refs = test_refs;
+
+    test_expect_all_splits(p, 1,
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail z@y.org, [EMAIL_1] or call +1 415 555 0199.\"}}]}",
+        "{\"id\":\"z@y.org\",\"choices\":[{\"message\":{\"content\":"
+        "\"Mail [EMAIL], a@x.io or call [PHONE].\"}}]}", 1);
+    assert_true(test_refs > refs);
+
+    refs = test_refs;
+
+    test_expect_all_splits(p, 0,
+        TEST_EV("Mail z@") TEST_EV("y.org") TEST_EV(" or [EMA")
+        TEST_EV("IL_1] call +1 415") TEST_EV(" 555 0199") TEST_EV(" now.")
+        TEST_END,
+        TEST_EV("Mail ") TEST_EV("") TEST_EV("[EMAIL] or ")
+        TEST_EV("a@x.io call ") TEST_EV("") TEST_EV("[PHONE] ")
+        TEST_EV("now.") TEST_END, 1);
+    assert_int_equal(test_refs, refs);
+
+    test_engine = NULL;
+    test_use_ref = 0;
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
 static void
 test_json_escapes(void **state)
 {
@@ -529,6 +613,93 @@ test_sse_responses_api(void **state)
         "data: {\"type\":\"response.output_text.done\",\"output_index\":0,"
         "\"content_index\":0,\"text\":\"to b\\\"q\\\\z@x.io\"}\n\n", 2);
 
+    test_arena_free(&arena);
+}
+
+
+/* a chunk's data line with the line end eol, without the blank line */
+#define TEST_LINE(idx, text, eol)                                             \
+    "data: {\"choices\":[{\"delta\":{\"content\":\"" text "\"},"             \
+    "\"finish_reason\":null,\"index\":" #idx "}],\"id\":\"c1\"}" eol
+
+
+/*
+ * Lines end with CR, LF or CRLF, as the event-stream grammar says, in any
+ * mix (azoai_sse_line.c, as usage and the estimate read them): events
+ * end where a client's parser ends them, a split token is restored
+ * across them, and the framing is kept byte for byte, at every split
+ * (a CRLF cut between its CR and LF included)
+ */
+
+static void
+test_sse_cr_framing(void **state)
+{
+    test_arena_t     arena;
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        "event: chunk\r" TEST_LINE(0, "Hi [EMA", "\r\r")
+        TEST_LINE(0, "IL_1] and [", "\r\n\r") TEST_LINE(0, "PHONE_", "\n\r\n")
+        ": ping\r\r" TEST_LINE(0, "1]!", "\r\r\n")
+        TEST_LINE(0, "[EMAIL_2]", "\r\n\r\n") "data: [DONE]\r\r",
+        "event: chunk\r" TEST_LINE(0, "Hi ", "\r\r")
+        TEST_LINE(0, "a@x.io and ", "\r\n\r") TEST_LINE(0, "", "\n\r\n")
+        ": ping\r\r" TEST_LINE(0, "+1 555 0100!", "\r\r\n")
+        TEST_LINE(0, "b\\\"q\\\\z@x.io", "\r\n\r\n") "data: [DONE]\r\r", 3);
+
+    /*
+     * a tail no piece carries on, released in a copy of its event: the
+     * copy ends as the event did, its LF after a CR however it came
+     */
+    test_expect_all_splits(p, 0,
+        TEST_LINE(0, "to [EMAIL", "\r\r\n") TEST_LINE(1, "x", "\r\r")
+        "data: [DONE]\r\r",
+        TEST_LINE(0, "to ", "\r\r\n") TEST_LINE(1, "x", "\r\r")
+        TEST_LINE(0, "[EMAIL", "\r\r\n") "data: [DONE]\r\r", 0);
+
+    /* the stream ends in an event without its blank line */
+    test_expect_all_splits(p, 0,
+        TEST_LINE(0, "to [EMAIL_1", "\r\r") TEST_LINE(0, "] x", "\r"),
+        TEST_LINE(0, "to ", "\r\r") TEST_LINE(0, "a@x.io x", "\r"), 1);
+
+    test_arena_free(&arena);
+}
+
+
+/*
+ * azoai_pii_response: an event framed with CRs alone is read and masked
+ * like any other (it passed unscanned when only LF ended a line)
+ */
+
+static void
+test_sse_cr_masked(void **state)
+{
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    memset(&arena, 0, sizeof(arena));
+    a = test_arena_allocator(&arena);
+    p = test_map(&a);
+    e = test_mask_engine();
+    test_engine = e;
+
+    test_expect_all_splits(p, 0,
+        "event: x\r" TEST_LINE(0, "Mail z@y.org now.", "\r\r")
+        TEST_LINE(0, "Or [EMAIL_1].", "\r\n\r\n") "data: [DONE]\r\r",
+        "event: x\r" TEST_LINE(0, "Mail [EMAIL] ", "\r\r")
+        TEST_LINE(0, "now.Or ", "\r\n\r\n")
+        TEST_LINE(0, "a@x.io.", "\r\n\r\n") "data: [DONE]\r\r", 1);
+    assert_int_equal(test_masked, 1);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
     test_arena_free(&arena);
 }
 
@@ -1002,6 +1173,9 @@ main(void)
         cmocka_unit_test(test_sse_trace),
         cmocka_unit_test(test_mask_counts),
         cmocka_unit_test(test_sse_hostile_end),
+        cmocka_unit_test(test_by_reference),
+        cmocka_unit_test(test_sse_cr_framing),
+        cmocka_unit_test(test_sse_cr_masked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

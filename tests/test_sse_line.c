@@ -199,7 +199,7 @@ test_every_split(void **state)
 }
 
 
-/* a line longer than the vector steps, its end at each offset */
+/* lines longer than the vector steps (16, 32 bytes), ends at each offset */
 
 static void
 test_long_line(void **state)
@@ -212,7 +212,7 @@ test_long_line(void **state)
 
     (void) state;
 
-    for (n = 0; n < 70; n++) {
+    for (n = 0; n < 200; n++) {
         for (k = 0; k < n; k++) {
             line[k] = (char) ('a' + k % 26);
         }
@@ -225,6 +225,13 @@ test_long_line(void **state)
         want[1] = "";
 
         test_lines_split(stream, want, 2, n / 2, n + 1);
+
+        /* whole, and LF alone: the 32-byte steps (AVX2) find it too */
+
+        test_lines_split(stream, want, 2, 0, 0);
+        memcpy(stream + n, "\n\n", sizeof("\n\n"));
+        test_lines_split(stream, want, 2, 0, 0);
+        test_lines_split(stream, want, 2, n / 3, n);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * Event framing (lines end with "\n" or "\r\n"; a blank line ends an
+ * Event framing (lines end with CRLF, LF or CR, split by the splitter
+ * usage and the estimate share, azoai_sse_line.c; a blank line ends an
  * event), the data of an event read as one JSON document, and the held
  * tails of streamed texts.  Events without a data line (comments,
  * keep-alives), with several data lines, with data that is not JSON, and
@@ -24,8 +25,10 @@ static int azoai_sse_json(azoai_sse_t *s);
 static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
 static int azoai_sse_refuse(azoai_sse_t *s);
 static int azoai_sse_holding(azoai_sse_t *s);
+static void azoai_sse_owed(azoai_sse_t *s);
 static int azoai_sse_may_hold_token(const u_char *p, size_t len);
 static int azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data);
+static int azoai_sse_line_ends(const u_char *p, const u_char *end);
 static int azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len,
     size_t base);
 static int azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len,
@@ -48,6 +51,7 @@ static int azoai_sse_masked(void *data, const u_char *p, size_t len);
 static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
+static int azoai_sse_out(void *data, const u_char *p, size_t len);
 static u_char *azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len,
     size_t *size, size_t want);
 
@@ -64,6 +68,8 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
     s->json = json;
     s->write = write;
     s->data = data;
+
+    azoai_sse_line_init(&s->line);
 }
 
 
@@ -84,8 +90,9 @@ azoai_sse_expect(azoai_sse_t *s, size_t len)
 int
 azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 {
-    int            rc;
-    const u_char  *p, *end, *start, *nl, *q;
+    int                 rc;
+    const u_char       *p, *end, *start;
+    azoai_sse_piece_t   pc;
 
     if (s->json) {
         if (s->passing) {
@@ -126,32 +133,33 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
     end = in + len;
     start = p;
 
-    while (p < end) {
-        nl = memchr(p, '\n', end - p);
+    /*
+     * the LF of a CRLF whose CR ended the last event and the last input:
+     * it goes out on its own (the splitter skips it)
+     */
 
-        if (nl == NULL) {
-            for ( /* void */ ; p < end; p++) {
-                s->line_len += (*p != '\r');
+    if (s->lf_owed) {
+        s->lf_owed = 0;
+
+        if (len && *p == '\n') {
+            if (s->write(s->data, p, 1)) {
+                return AZOAI_ERROR;
             }
 
-            break;
+            azoai_sse_owed(s);
+            start = p + 1;
         }
+    }
 
-        /* blank: nothing but CRs before the LF, however the bytes came */
+    while (p < end) {
+        p = azoai_sse_line_next(&s->line, p, end, &pc);
 
-        for (q = p; q < nl && *q == '\r'; q++) {
-            /* void */
-        }
-
-        if (s->line_len || q < nl) {
-            s->line_len = 0;
-            p = nl + 1;
+        if (!pc.blank) {
             continue;
         }
 
         /* a blank line: the event ends with it */
 
-        p = nl + 1;
         rc = AZOAI_OK;
 
         if (s->passing) {
@@ -173,11 +181,14 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
             rc = azoai_sse_event(s, start, p - start);
         }
 
+        s->ended++;
+
         if (rc != AZOAI_OK) {
             return rc;
         }
 
         start = p;
+        s->lf_owed = s->line.cr;
     }
 
     if (start == end) {
@@ -220,11 +231,13 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 int
 azoai_sse_finish(azoai_sse_t *s)
 {
-    int       rc;
-    unsigned  open;
+    int           rc;
+    const char   *open;
+
+    static const char  *blank[] = { "\n\n", "\n", "\r" };
 
     rc = AZOAI_OK;
-    open = !s->json && (s->passing || s->len);
+    open = (!s->json && (s->passing || s->len)) ? blank[0] : NULL;
 
     if (s->json && !s->passing && s->len) {
         rc = azoai_sse_json(s);
@@ -232,9 +245,14 @@ azoai_sse_finish(azoai_sse_t *s)
 
     } else if (s->len) {
 
-        /* an event the stream did not end: its text is final, not held */
+        /*
+         * an event the stream did not end: its text is final, not held;
+         * what ends it after its last line, if that ended (a LF after a
+         * CR would only make a CRLF of it)
+         */
 
-        open = (s->buf[s->len - 1] != '\n') ? 2 : 1;
+        open = blank[(s->buf[s->len - 1] == '\n')
+                     + 2 * (s->buf[s->len - 1] == '\r')];
         s->final = 1;
         rc = azoai_sse_event(s, s->buf, s->len);
     }
@@ -248,12 +266,33 @@ azoai_sse_finish(azoai_sse_t *s)
     /* tails still held become events: after a blank line, if need be */
 
     if (open && azoai_sse_holding(s)
-        && s->write(s->data, (u_char *) "\n\n", (open == 1) ? 1 : 2))
+        && s->write(s->data, (u_char *) open, strlen(open)))
     {
         return AZOAI_ERROR;
     }
 
     return azoai_sse_release(s, (size_t) -1);
+}
+
+
+/*
+ * The LF owed to the last event came: the copies of it kept with held
+ * tails end with it too, as they would have had it come in the same input
+ */
+
+static void
+azoai_sse_owed(azoai_sse_t *s)
+{
+    size_t              i;
+    azoai_sse_carry_t  *c;
+
+    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+        c = &s->carries[i];
+
+        if (c->used && c->seq + 1 == s->ended) {
+            c->event[c->event_len++] = '\n';
+        }
+    }
 }
 
 
@@ -340,7 +379,7 @@ azoai_sse_json(azoai_sse_t *s)
     if (rc == AZOAI_DECLINED) {
         s->passed++;
         s->outcome = AZOAI_SSE_PASSED;
-        rc = s->write(s->data, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
+        rc = azoai_sse_out(s, s->buf, s->len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     return rc;
@@ -444,8 +483,10 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
 static int
 azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
 {
-    size_t         n;
-    const u_char  *p, *end, *eol, *last;
+    size_t              n;
+    const u_char       *p, *end;
+    azoai_sse_line_t    l;
+    azoai_sse_piece_t   pc;
 
     static const u_char  field[] = "data:";
 
@@ -454,31 +495,50 @@ azoai_sse_data(const u_char *ev, size_t len, azoai_str_t *data)
     n = 0;
     data->data = NULL;
 
-    while (p < end) {
-        eol = memchr(p, '\n', end - p);
-        eol = eol ? eol : end;
-        last = (eol > p && eol[-1] == '\r') ? eol - 1 : eol;
+    /* the event is whole: each piece is a whole line */
 
-        if ((size_t) (last - p) >= sizeof(field) - 1
-            && memcmp(p, field, sizeof(field) - 1) == 0)
+    azoai_sse_line_init(&l);
+
+    while (p < end) {
+        p = azoai_sse_line_next(&l, p, end, &pc);
+
+        /* most events: one line, then nothing but line ends */
+
+        if (azoai_sse_line_ends(p, end)) {
+            end = p;
+        }
+
+        if (pc.len >= sizeof(field) - 1
+            && memcmp(pc.data, field, sizeof(field) - 1) == 0)
         {
             if (n++) {
                 return AZOAI_DECLINED;
             }
 
-            data->data = p + sizeof(field) - 1;
+            data->data = pc.data + sizeof(field) - 1;
+            data->len = pc.len - (sizeof(field) - 1);
 
-            if (data->data < last && *data->data == ' ') {
+            if (data->len && *data->data == ' ') {
                 data->data++;
+                data->len--;
             }
-
-            data->len = last - data->data;
         }
-
-        p = eol + 1;
     }
 
     return n ? AZOAI_OK : AZOAI_DECLINED;
+}
+
+
+/* whether [p, end) holds nothing but CRs and LFs: blank lines */
+
+static int
+azoai_sse_line_ends(const u_char *p, const u_char *end)
+{
+    while (p < end && (*p == '\n' || *p == '\r')) {
+        p++;
+    }
+
+    return p == end;
 }
 
 
@@ -503,7 +563,7 @@ azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len, size_t base)
     for (i = 0; i < s->doc.nspans; i++) {
         sp = &s->doc.spans[i];
 
-        if (s->write(s->data, ev + pos, base + sp->offset - pos)) {
+        if (azoai_sse_out(s, ev + pos, base + sp->offset - pos)) {
             return AZOAI_ERROR;
         }
 
@@ -514,7 +574,7 @@ azoai_sse_rewrite(azoai_sse_t *s, const u_char *ev, size_t len, size_t base)
         pos = base + sp->offset + sp->len;
     }
 
-    return s->write(s->data, ev + pos, len - pos) ? AZOAI_ERROR : AZOAI_OK;
+    return azoai_sse_out(s, ev + pos, len - pos) ? AZOAI_ERROR : AZOAI_OK;
 }
 
 
@@ -580,7 +640,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
 
     if (azoai_restore_string(s->map, carry, carry_len, raw, raw_len,
                              sp->level, hold, &hold_len, &s->restored,
-                             s->write, s->data)
+                             azoai_sse_out, s)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -718,7 +778,10 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
     u_char                      *o;
     const azoai_restore_span_t  *x;
 
-    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size, len);
+    /* and room for the LF that may be owed to it (azoai_sse_owed()) */
+
+    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size,
+                                 len + 1);
     if (c->event == NULL) {
         return AZOAI_ERROR;
     }
@@ -740,6 +803,7 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
 
     memcpy(o, ev + pos, len - pos);
     c->event_len = (o - c->event) + (len - pos);
+    c->seq = s->ended;
     c->used = 1;
 
     if (c->len + s->len > s->held) {
@@ -865,11 +929,36 @@ azoai_sse_masked(void *data, const u_char *p, size_t len)
     b = (s->map == NULL) ? NULL : memchr(p, '[', len);
 
     if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
-        return s->write(s->data, p, len);
+        return azoai_sse_out(s, p, len);
     }
 
     return azoai_restore_string(s->map, NULL, 0, p, len, s->level, NULL,
-                                NULL, &s->restored, s->write, s->data);
+                                NULL, &s->restored, azoai_sse_out, s);
+}
+
+
+/*
+ * Output: bytes of a JSON response's own buffer by reference when the
+ * caller takes them so, anything else (renderings, restored values, event
+ * streams, whose input is gone after the call) copied by s->write
+ */
+
+static int
+azoai_sse_out(void *data, const u_char *p, size_t len)
+{
+    azoai_sse_t  *s;
+
+    s = data;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    if (s->ref && s->json && p >= s->buf && p + len <= s->buf + s->len) {
+        return s->ref(s->data, p, len);
+    }
+
+    return s->write(s->data, p, len);
 }
 
 

@@ -4,13 +4,20 @@
  * The response rewriter that restores pseudonyms as a response passes:
  * a JSON response is read whole (it is not streamed anyway) and its text
  * fields restored; an event stream (text/event-stream) is cut into events
- * as bytes arrive, each complete event rewritten and written at once.  A
- * token split across events ("[EMA" then "IL_1]") is restored: the tail
+ * as bytes arrive (lines end with CRLF, LF or CR: azoai_sse_line.c),
+ * each complete event rewritten and written at once.  A token split
+ * across events ("[EMA" then "IL_1]") is restored: the tail
  * of a streamed text that may still begin a minted token is held back,
  * per choice and tool call index (Responses API: per output and content
  * index), and put in front of the next piece of the same text; when no
  * piece follows, it is written in an event of its own, a copy of the one
  * it was taken from.
+ *
+ * A JSON response is copied once, into one buffer as it arrives (sized
+ * from Content-Length when there is one); with ref set, the unchanged
+ * spans of it (around the text fields, between masked values and tokens)
+ * are handed out by reference, not copied again: only renderings and
+ * restored values are copied out.
  *
  * Bytes held back at any time: the incomplete event at the end of the
  * input, AZOAI_SSE_EVENT_MAX at most (a longer event is written as it
@@ -27,6 +34,7 @@
 #include "azoai_pseudo.h"
 #include "azoai_restore.h"
 #include "azoai_resp_mask.h"
+#include "azoai_sse_line.h"
 
 
 /* an event longer than this passes as it is */
@@ -66,6 +74,7 @@ typedef struct {
     size_t                   event_len;
     size_t                   event_size;
     size_t                   at;       /* where the text goes in it */
+    size_t                   seq;      /* the event's azoai_sse_t.ended */
 } azoai_sse_carry_t;
 
 
@@ -76,6 +85,12 @@ struct azoai_sse_s {
     azoai_alloc_t           *alloc;
     azoai_restore_write_pt   write;
     void                    *data;
+
+    /*
+     * NULL, or for bytes that stay where they are until the response ends
+     * (a JSON response's own buffer): the caller may point at them
+     */
+    azoai_restore_write_pt   ref;
     azoai_sse_trace_pt       trace;    /* NULL: none */
     azoai_restore_doc_t      doc;
 
@@ -88,7 +103,7 @@ struct azoai_sse_s {
     u_char                  *buf;
     size_t                   len;
     size_t                   size;
-    size_t                   line_len; /* bytes of the line, CR not counted */
+    azoai_sse_line_t         line;     /* the stream's line framing */
 
     azoai_sse_carry_t        carries[AZOAI_SSE_CARRIES];
 
@@ -96,6 +111,7 @@ struct azoai_sse_s {
     size_t                   passed;   /* events or responses not read */
     size_t                   held;     /* the most bytes held back */
     size_t                   events;   /* events (or responses) read */
+    size_t                   ended;    /* events framed, read or not */
     unsigned                 outcome;  /* of the last one */
 
     unsigned                 level;     /* of the text being masked */
@@ -103,6 +119,8 @@ struct azoai_sse_s {
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
     unsigned                 final:1;   /* the last event: nothing held */
+    unsigned                 lf_owed:1; /* a CR ended an event and the
+                                           input: a LF next is its CRLF's */
 };
 
 

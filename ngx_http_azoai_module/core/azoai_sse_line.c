@@ -12,8 +12,21 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)            \
+    && !defined(AZOAI_NO_AVX2)
+#include <immintrin.h>
+#define AZOAI_SSE_LINE_AVX2  1
+#endif
+
+/* a line this long at least is searched 32 bytes a step, where it can be */
+#define AZOAI_SSE_LINE_AVX2_MIN  64
+
 
 static const u_char *azoai_sse_line_eol(const u_char *p, const u_char *last);
+#if (AZOAI_SSE_LINE_AVX2)
+static const u_char *azoai_sse_line_eol_avx2(const u_char *p,
+    const u_char *last);
+#endif
 
 
 void
@@ -83,6 +96,17 @@ azoai_sse_line_eol(const u_char *p, const u_char *last)
     cr = _mm_set1_epi8('\r');
     lf = _mm_set1_epi8('\n');
 
+#if (AZOAI_SSE_LINE_AVX2)
+    if (last - p >= AZOAI_SSE_LINE_AVX2_MIN && __builtin_cpu_supports("avx2"))
+    {
+        p = azoai_sse_line_eol_avx2(p, last);
+
+        if (last - p >= 32) {
+            return p;
+        }
+    }
+#endif
+
     while (last - p >= 16) {
         x = _mm_loadu_si128((const __m128i *) p);
         mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, cr),
@@ -101,3 +125,39 @@ azoai_sse_line_eol(const u_char *p, const u_char *last)
 
     return p;
 }
+
+
+#if (AZOAI_SSE_LINE_AVX2)
+
+/*
+ * 32 bytes a step (an event's data line is 100 to 300 bytes: half the
+ * steps of the SSE2 loop): the first CR or LF, or where fewer than 32
+ * bytes are left
+ */
+
+__attribute__((target("avx2")))
+static const u_char *
+azoai_sse_line_eol_avx2(const u_char *p, const u_char *last)
+{
+    uint32_t  mask;
+    __m256i   x, cr, lf;
+
+    cr = _mm256_set1_epi8('\r');
+    lf = _mm256_set1_epi8('\n');
+
+    while (last - p >= 32) {
+        x = _mm256_loadu_si256((const __m256i *) p);
+        mask = (uint32_t) _mm256_movemask_epi8(
+                   _mm256_or_si256(_mm256_cmpeq_epi8(x, cr),
+                                   _mm256_cmpeq_epi8(x, lf)));
+        if (mask) {
+            return p + __builtin_ctz(mask);
+        }
+
+        p += 32;
+    }
+
+    return p;
+}
+
+#endif

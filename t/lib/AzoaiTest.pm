@@ -916,7 +916,7 @@ sub _respond {
 # then waits (5 s at most) for DIR/go before the rest.
 sub _respond_echo {
     my ($self, $c, $kind, $v11, $conn, $raw) = @_;
-    my @all = $raw =~ /"content":"((?:[^"\\]|\\.)*)"/g;
+    my @all = $raw =~ /"content":"([^"\\]*(?:\\.[^"\\]*)*)"/g;
     my $text = @all ? $all[-1] : '';
 
     # "pii-sse-N", "pii-args-N", "pii-pause": the text of "pii-json"

@@ -4,10 +4,12 @@
  * libFuzzer target for the response rewriter (azoai_sse.c, azoai_restore.c)
  * with a fixed pseudonym map.  Input: one byte of flags (bit 0: JSON
  * response, else event stream; bit 1: azoai_pii_response masking with
- * e-mails masked and phones as pseudonyms), one byte seeding the chunk
- * sizes, then the body.  It is rewritten whole, byte by byte and in
- * random chunks; the three outputs and results must be the same, else
- * abort().
+ * e-mails masked and phones as pseudonyms; bit 2: the byte-by-byte and
+ * chunked runs take a JSON response's unchanged bytes by reference,
+ * azoai_sse_t.ref, checked to point into its buffer), one byte seeding
+ * the chunk sizes, then the body.  It is rewritten whole, byte by byte
+ * and in random chunks; the three outputs and results must be the same,
+ * else abort().
  *
  * Per input, only what the rewriter allocates is allocated: the output
  * buffers, the pseudonym map and the engine are made once (fresh 1 MB
@@ -36,9 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void *fuzz_alloc(void *pool, size_t size);
 static int fuzz_write(void *data, const u_char *p, size_t len);
+static int fuzz_ref(void *data, const u_char *p, size_t len);
 static void fuzz_run(const azoai_pseudo_t *map, unsigned json,
-    unsigned mask, const uint8_t *data, size_t size, uint32_t seed,
-    fuzz_out_t *out);
+    unsigned mask, unsigned ref, const uint8_t *data, size_t size,
+    uint32_t seed, fuzz_out_t *out);
 static const azoai_pii_engine_t *fuzz_engine(void);
 static const azoai_pseudo_t *fuzz_map(void);
 static void *fuzz_alloc_kept(void *pool, size_t size);
@@ -55,6 +58,9 @@ struct fuzz_block_s {
 };
 
 static fuzz_block_t  *fuzz_blocks;
+
+/* the rewriter of the run, for fuzz_ref() */
+static const azoai_sse_t  *fuzz_sse;
 
 
 static void *
@@ -93,7 +99,7 @@ fuzz_write(void *data, const u_char *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    unsigned               json, mask;
+    unsigned               json, mask, ref;
     uint32_t               seed;
     fuzz_block_t          *b;
     const azoai_pseudo_t  *map;
@@ -106,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     json = data[0] & 1;
     mask = data[0] & 2;
+    ref = data[0] & 4;
     seed = 0x9e3779b9u ^ data[1] ^ ((uint32_t) size << 8);
     data += 2;
     size -= 2;
@@ -123,9 +130,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    fuzz_run(map, json, mask, data, size, 0, &whole);
-    fuzz_run(map, json, mask, data, size, 1, &bytes);
-    fuzz_run(map, json, mask, data, size, seed | 2, &chunks);
+    fuzz_run(map, json, mask, 0, data, size, 0, &whole);
+    fuzz_run(map, json, mask, ref, data, size, 1, &bytes);
+    fuzz_run(map, json, mask, ref, data, size, seed | 2, &chunks);
 
     if (whole.rc != bytes.rc || whole.rc != chunks.rc
         || whole.len != bytes.len || whole.len != chunks.len
@@ -186,9 +193,25 @@ fuzz_alloc_kept(void *pool, size_t size)
 
 /* seed 0: one piece; 1: byte by byte; else random pieces of 1 to 64 */
 
+/* a reference: into the JSON response's own buffer only, as read */
+
+static int
+fuzz_ref(void *data, const u_char *p, size_t len)
+{
+    if (!fuzz_sse->json || len == 0 || p < fuzz_sse->buf
+        || p + len > fuzz_sse->buf + fuzz_sse->len)
+    {
+        abort();
+    }
+
+    return fuzz_write(data, p, len);
+}
+
+
 static void
 fuzz_run(const azoai_pseudo_t *map, unsigned json, unsigned mask,
-    const uint8_t *data, size_t size, uint32_t seed, fuzz_out_t *out)
+    unsigned ref, const uint8_t *data, size_t size, uint32_t seed,
+    fuzz_out_t *out)
 {
     int                rc;
     size_t             i, n;
@@ -202,6 +225,8 @@ fuzz_run(const azoai_pseudo_t *map, unsigned json, unsigned mask,
 
     azoai_sse_init(&s, map, &a, json, fuzz_write, out);
     s.trace = fuzz_trace;
+    s.ref = ref ? fuzz_ref : NULL;
+    fuzz_sse = &s;
 
     if (mask) {
         azoai_resp_mask_init(&m, fuzz_engine(), &a);
