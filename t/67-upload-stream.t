@@ -22,35 +22,12 @@ AzoaiTest::require_module();
 
 my $t = AzoaiTest->new;
 
-$t->write_catalog(<<'EOF2');
-{
-  "models": {
-    "gpt-4o": { "2024-11-20": "ga" },
-    "gpt-5-chat": { "*": "preview" }
-  },
-  "deployments": {
-    "chat-prod": { "model": "gpt-4o", "version": "2024-11-20" },
-    "chat-preview": { "model": "gpt-5-chat", "version": "2025-08-07" }
-  }
-}
-EOF2
+$t->write_catalog;
 
-$t->write_conf(<<'EOF2');
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        azoai on;
-        azoai_pii on;
-        azoai_catalog %%CATALOG%%;
-        azoai_max_body_size 64m;
-        client_body_buffer_size 16k;
-        client_max_body_size 64m;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-EOF2
+$t->write_conf(server_block(h2 => 1, directives => [
+    'azoai on;', 'azoai_pii on;', 'azoai_catalog %%CATALOG%%;',
+    'azoai_max_body_size 64m;', 'client_body_buffer_size 16k;',
+    'client_max_body_size 64m;']));
 $t->start_upstream->start;
 
 my $B = '----azoaiStreamBoundary';
@@ -67,22 +44,6 @@ sub upload {
                           "multipart/form-data; boundary=$B"]],
              body => $body, port => $t->port($o{via} ? 'h2' : 'main'),
              ($o{via} ? (via => $o{via}) : ()) };
-}
-
-sub message {
-    my ($r) = @_;
-    my $j = json_decode($r->{body} // '') // {};
-    return ref $j eq 'HASH' && ref $j->{error} eq 'HASH'
-        ? $j->{error}{message} // '' : '';
-}
-
-sub hwm_kb {
-    my ($pid) = $t->worker_pids;
-    open my $fh, '<', "/proc/$pid/status" or return 0;
-    while (<$fh>) {
-        return $1 if /^VmHWM:\s+(\d+)/;
-    }
-    return 0;
 }
 
 # a fine-tuning file of about 6 MB: every 97th line holds an e-mail
@@ -115,12 +76,12 @@ ok(length($ft) > 6 * 1024 * 1024 && $emails > 300,
 # it was held twice)
 {
     my $big = ("$ft\n") x 6;
-    my $hwm0 = hwm_kb();
+    my $hwm0 = $t->worker_hwm;
     my $r = $t->request(upload('fine-tune', $big));
     is($r->{status}, 200, 'a ' . length($big) . '-byte file is masked');
     is($r->{headers}{'x-azoai-pii-masked'}, 6 * $emails,
        'all ' . 6 * $emails . ' values masked');
-    my $grew = hwm_kb() - $hwm0;
+    my $grew = $t->worker_hwm - $hwm0;
     cmp_ok($grew, '<', 24 * 1024,
            "the worker's peak RSS grew by ${grew} KB (< 24 MB for a "
            . int(length($big) / 1048576) . ' MB file)');
@@ -160,7 +121,7 @@ for my $via (undef, 'h2') {
                      "$how: a " . length($batch) . '-byte batch file with '
                      . 'line 29999 on a preview deployment is denied'),
            "$how: denied");
-        like(message($r), qr/^line 29999: deployment 'chat-preview'/,
+        like(error_message($r), qr/^line 29999: deployment 'chat-preview'/,
              "$how: the message names line 29999");
     }
 
@@ -180,7 +141,7 @@ for my $via (undef, 'h2') {
         ok(is_denial($r, 400, 'InvalidBody',
                      "$how: a 9 MB line without newline is refused"),
            "$how: refused");
-        like(message($r), qr/^line 2 is longer than 8388608 bytes/,
+        like(error_message($r), qr/^line 2 is longer than 8388608 bytes/,
              "$how: the message names the line and the limit");
     }
 

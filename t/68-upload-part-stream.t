@@ -26,59 +26,19 @@ AzoaiTest::require_module();
 
 my $t = AzoaiTest->new;
 
-$t->write_catalog(<<'EOF2');
-{
-  "models": {
-    "gpt-4o": { "2024-11-20": "ga" },
-    "gpt-5-chat": { "*": "preview" }
-  },
-  "deployments": {
-    "chat-prod": { "model": "gpt-4o", "version": "2024-11-20" },
-    "chat-preview": { "model": "gpt-5-chat", "version": "2025-08-07" }
-  }
-}
-EOF2
+$t->write_catalog;
 
-$t->write_conf(<<'EOF2');
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        listen 127.0.0.1:%%PORT_H2%% http2;
-        azoai on;
-        azoai_pii on;
-        azoai_catalog %%CATALOG%%;
-        azoai_max_body_size 64m;
-        client_body_buffer_size 16k;
-        client_max_body_size 64m;
+# every server spools its body (16k buffer); 'pass' lets what cannot be
+# inspected through, 'judge' judges without masking
+my @spooled = ('azoai on;', 'azoai_catalog %%CATALOG%%;',
+               'client_body_buffer_size 16k;', 'client_max_body_size 64m;');
 
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-    server {
-        listen 127.0.0.1:%%PORT_PASS%%;
-        azoai on;
-        azoai_pii on;
-        azoai_pii_opaque pass;
-        azoai_catalog %%CATALOG%%;
-        client_body_buffer_size 16k;
-        client_max_body_size 64m;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-    server {
-        listen 127.0.0.1:%%PORT_JUDGE%%;
-        azoai on;
-        azoai_catalog %%CATALOG%%;
-        client_body_buffer_size 16k;
-        client_max_body_size 64m;
-
-        location / {
-            proxy_pass http://%%UPSTREAM%%;
-        }
-    }
-EOF2
+$t->write_conf(
+    server_block(h2 => 1, directives => [@spooled, 'azoai_pii on;',
+                                         'azoai_max_body_size 64m;'])
+    . server_block(port => 'pass', directives => [@spooled, 'azoai_pii on;',
+                                                  'azoai_pii_opaque pass;'])
+    . server_block(port => 'judge', directives => \@spooled));
 $t->start_upstream->start;
 
 my $B = '----azoaiPartBoundary';
@@ -117,22 +77,6 @@ sub files {
     return req("/openai/files$V", form(@_));
 }
 
-sub message {
-    my ($r) = @_;
-    my $j = json_decode($r->{body} // '') // {};
-    return ref $j eq 'HASH' && ref $j->{error} eq 'HASH'
-        ? $j->{error}{message} // '' : '';
-}
-
-sub hwm_kb {
-    my ($pid) = $t->worker_pids;
-    open my $fh, '<', "/proc/$pid/status" or return 0;
-    while (<$fh>) {
-        return $1 if /^VmHWM:\s+(\d+)/;
-    }
-    return 0;
-}
-
 sub mask {
     (my $m = $_[0]) =~ s/[\w.]+\@example\.(?:com|org|net)/[EMAIL]/g;
     return $m;
@@ -161,13 +105,13 @@ my $values = () = $piece =~ /\@example\./g;
 # temp file; gathered in memory it was held whole (and copied)
 {
     my $big = $head . ($lines x 13) . $tail;
-    my $hwm0 = hwm_kb();
+    my $hwm0 = $t->worker_hwm;
     my $r = $t->request(part($big));
     is($r->{status}, 200, 'a ' . length($big) . '-byte upload part is '
        . 'masked from its temp file');
     cmp_ok($r->{headers}{'x-azoai-pii-masked'} // 0, '>', $values,
            'its values are masked');
-    my $grew = hwm_kb() - $hwm0;
+    my $grew = $t->worker_hwm - $hwm0;
     cmp_ok($grew, '<', 16 * 1024,
            "the worker's peak RSS grew by ${grew} KB (< 16 MB for a "
            . int(length($big) / 1048576) . ' MB part)');
@@ -211,7 +155,7 @@ for my $via (undef, 'h2') {
     $r = $t->request(part(qq(xxxxxxxx\\q a\@example.com"}]}\n) . $lines));
     ok(is_denial($r, 400, 'InvalidBody',
                  'a piece that cannot be read as JSON text'), 'refused');
-    like(message($r), qr/^upload part: /, 'the message says upload part');
+    like(error_message($r), qr/^upload part: /, 'the message says upload part');
 }
 
 # batch lines in a spooled part are judged, PII or not
@@ -229,7 +173,7 @@ for my $via (undef, 'h2') {
         ok(is_denial($r, 403, 'PreviewModelBlocked',
                      "$port: a preview deployment on line 20000 of a "
                      . length($p) . '-byte spooled part'), "$port: denied");
-        like(message($r), qr/^upload part line 20000: /,
+        like(error_message($r), qr/^upload part line 20000: /,
              "$port: the message names the line of the part");
     }
     $p =~ s/chat-preview/chat-prod/;
@@ -276,7 +220,7 @@ for my $via (undef, 'h2') {
                            ['purpose', 'batch']));
     ok(is_denial($r, 400, 'AmbiguousRequest', 'purpose twice'),
        'a purpose given twice after a denied line is the verdict');
-    like(message($r), qr/field .purpose. is given more than once/,
+    like(error_message($r), qr/field .purpose. is given more than once/,
          'the message names the field');
 }
 

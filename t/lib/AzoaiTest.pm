@@ -510,20 +510,25 @@ sub worker_pids {
     return @pids;
 }
 
-# the summed VmRSS of the workers, in kB
+# the summed VmRSS of the workers, in kB; with FIELD another line of
+# /proc/PID/status (VmHWM: the peak)
 sub worker_rss {
-    my ($self) = @_;
+    my ($self, $field) = @_;
     my $kb = 0;
 
+    $field //= 'VmRSS';
     for my $p ($self->worker_pids) {
         open my $fh, '<', "/proc/$p/status" or next;
         while (<$fh>) {
-            $kb += $1 if /^VmRSS:\s+(\d+)/;
+            $kb += $1 if /^\Q$field\E:\s+(\d+)/;
         }
         close $fh;
     }
     return $kb;
 }
+
+# the summed peak RSS (VmHWM) of the workers, in kB
+sub worker_hwm { return $_[0]->worker_rss('VmHWM') }
 
 # nginx -s reload (optionally with new http{} contents); waits until the
 # old workers are gone and the new ones run.  Returns true on success.
