@@ -167,25 +167,12 @@ bench_conf_standin_reading() {
 CONF
 }
 
-bench_start_standin_reading() {
-    mkdir -p "$work/up/logs"
-    cat >"$work/up/nginx.conf" <<CONF
-master_process off;
-daemon on;
-pid $work/up/nginx.pid;
-error_log $work/up/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $work/up/body;
-$(bench_conf_standin_reading "$@")
-}
-CONF
-    /usr/sbin/nginx -p "$work/up" -c "$work/up/nginx.conf"
-    bench_wait_port "$1"
-}
-
-bench_start_standin() {
+# the stand-in upstream in its own NGINX (one process, not measured):
+# $1 the port, then what the server block writer takes; the writer is
+# bench_conf_standin, or bench_conf_standin_reading for the _reading form
+bench_start_standin_with() {
+    local conf=$1
+    shift
     mkdir -p "$work/up/logs"
     cat >"$work/up/nginx.conf" <<CONF
 master_process off;
@@ -197,11 +184,19 @@ http {
     access_log off;
     client_body_temp_path $work/up/body;
 ${BENCH_STANDIN_HTTP:-}
-$(bench_conf_standin "$@")
+$("$conf" "$@")
 }
 CONF
     /usr/sbin/nginx -p "$work/up" -c "$work/up/nginx.conf"
     bench_wait_port "$1"
+}
+
+bench_start_standin() {
+    bench_start_standin_with bench_conf_standin "$@"
+}
+
+bench_start_standin_reading() {
+    bench_start_standin_with bench_conf_standin_reading "$@"
 }
 
 bench_start() {
