@@ -48,6 +48,7 @@ CATALOG     := conf.example/azoai-catalog.json
 GEN_SRC     := $(BUILD)/gen/azoai_catalog_builtin_json.c
 GLUE_SRC    := $(wildcard ngx_http_azoai_module/*.c ngx_http_azoai_module/*.h)
 TESTS       := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+TEST_HDR    := $(wildcard tests/*.h)
 FUZZERS     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 30
 TOOL        := $(BUILD)/azoai-catalog
@@ -177,19 +178,19 @@ $(eval $(call core_lib,$(FUZZ_DIR),clang $(FUZZ_LIB_CFLAGS)))
 
 # C unit tests of the core (cmocka), plain and with sanitizers
 
-$(BUILD)/unit/%: tests/%.c $(CORE_HDR) tests/test_util.h $(CORE_LIB)
+$(BUILD)/unit/%: tests/%.c $(CORE_HDR) $(TEST_HDR) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "CC $@"
 	@$(CC) $(CORE_CFLAGS) -Itests -o $@ $< $(CORE_LIB) $(CORE_LIBS) \
 	    -lcmocka
 
-$(BUILD)/asan/%: tests/%.c $(CORE_HDR) tests/test_util.h $(CORE_LIB_ASAN)
+$(BUILD)/asan/%: tests/%.c $(CORE_HDR) $(TEST_HDR) $(CORE_LIB_ASAN)
 	@mkdir -p $(dir $@)
 	@echo "CC (asan) $@"
 	@clang $(SAN_CFLAGS) -Itests -o $@ $< $(CORE_LIB_ASAN) $(CORE_LIBS) \
 	    -lcmocka
 
-$(BUILD)/unit-nosimd/%: tests/%.c $(CORE_HDR) tests/test_util.h \
+$(BUILD)/unit-nosimd/%: tests/%.c $(CORE_HDR) $(TEST_HDR) \
 		$(CORE_LIB_NOSIMD)
 	@mkdir -p $(dir $@)
 	@echo "CC (no SIMD) $@"

@@ -22,6 +22,7 @@
 #include "azoai_core.h"
 #include "azoai_pii.h"
 #include "test_util.h"
+#include "test_pii_util.h"
 
 
 #define MAX_FOUND  64
@@ -53,32 +54,6 @@ collect(void *data, const azoai_pii_match_t *m)
     f->n++;
 
     return f->stop_at && (int) f->n >= f->stop_at;
-}
-
-
-static azoai_pii_engine_t *
-engine_all(azoai_pii_action_e action, const char *key)
-{
-    char                 err[256];
-    unsigned             t;
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-
-    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
-        assert_int_equal(azoai_pii_engine_enable(e, t, action), AZOAI_OK);
-    }
-
-    if (key) {
-        assert_int_equal(azoai_pii_engine_set_hash_key(e,
-                             (const u_char *) key, strlen(key)), AZOAI_OK);
-    }
-
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
 }
 
 
@@ -319,7 +294,7 @@ test_positives(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
         expect_one(e, &positives[i]);
@@ -397,7 +372,7 @@ test_negatives(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(negatives) / sizeof(negatives[0]); i++) {
         expect_none(e, negatives[i]);
@@ -447,7 +422,7 @@ test_evasion(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(evasions) / sizeof(evasions[0]); i++) {
         expect_one(e, &evasions[i]);
@@ -469,7 +444,7 @@ test_overlaps(void **state)
     const char          *raw;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     raw = "a ::ffff:10.1.2.3 b 4111 1111 1111 1111 c 415-555-2671 d";
     assert_int_equal(scan(e, raw, &f), AZOAI_OK);
@@ -536,7 +511,7 @@ test_overlaps_prefixed(void **state)
     const char          *raw;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     {
         static const struct {
@@ -579,7 +554,7 @@ test_overlaps_many(void **state)
     found_t              f;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     {
         char    big[8192];
@@ -612,7 +587,7 @@ test_fast_path(void **state)
     azoai_alloc_t        a;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
@@ -662,7 +637,7 @@ test_callback_stop(void **state)
 
     static const char  raw[] = "a@b.com c@d.com e@f.com";
 
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
     memset(&f, 0, sizeof(f));
@@ -756,8 +731,8 @@ test_render_mask(void **state)
     };
 
     for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
-        e = engine_all(t % 2 ? AZOAI_PII_ACTION_MASK
-                             : AZOAI_PII_ACTION_BLOCK, NULL);
+        e = test_pii_engine_all(t % 2 ? AZOAI_PII_ACTION_MASK
+                                      : AZOAI_PII_ACTION_BLOCK, NULL);
         render_first(e, inputs[t], out);
         assert_string_equal((char *) out, tags[t]);
         azoai_pii_engine_free(e);
@@ -789,9 +764,9 @@ test_render_hash(void **state)
     u_char               o1[AZOAI_PII_TAG_MAX + 1], o2[AZOAI_PII_TAG_MAX + 1];
     u_char               o3[AZOAI_PII_TAG_MAX + 1];
 
-    e1 = engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
-    e2 = engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
-    e3 = engine_all(AZOAI_PII_ACTION_HASH, "k2-secret");
+    e1 = test_pii_engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
+    e2 = test_pii_engine_all(AZOAI_PII_ACTION_HASH, "k1-secret");
+    e3 = test_pii_engine_all(AZOAI_PII_ACTION_HASH, "k2-secret");
 
     /* the canonical value, computed independently */
     expected_hash("k1-secret", "EMAIL:john@example.com", hex);
@@ -843,7 +818,7 @@ test_render_partial(void **state)
     azoai_pii_engine_t  *e;
     u_char               out[AZOAI_PII_TAG_MAX + 1];
 
-    e = engine_all(AZOAI_PII_ACTION_PARTIAL, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_PARTIAL, NULL);
 
     render_first(e, "5500 0000 0000 0004", out);
     assert_string_equal((char *) out, "[CREDIT_CARD:...0004]");
@@ -1148,7 +1123,7 @@ test_labelled(void **state)
                                     "pii-phone.tsv" };
 
     dir = getenv("AZOAI_TEST_DATA");
-    e = engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
     memset(&l, 0, sizeof(l));
 
     for (k = 0; k < sizeof(files) / sizeof(files[0]); k++) {

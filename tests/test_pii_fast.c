@@ -22,6 +22,7 @@
 #include "azoai_pii_int.h"
 #include "azoai_json.h"
 #include "test_util.h"
+#include "test_pii_util.h"
 
 
 #define ROUNDS      4000
@@ -37,7 +38,6 @@ typedef struct {
 
 static int collect(void *data, const azoai_pii_match_t *m);
 static size_t random_ascii(char *buf, size_t cap);
-static azoai_pii_engine_t *engine_all(void);
 static int count_string(void *data, const azoai_json_value_t *v);
 
 
@@ -93,29 +93,6 @@ random_ascii(char *buf, size_t cap)
     buf[n] = '\0';
 
     return n;
-}
-
-
-static azoai_pii_engine_t *
-engine_all(void)
-{
-    char                 err[256];
-    unsigned             t;
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-
-    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
-        assert_int_equal(azoai_pii_engine_enable(e, t,
-                                                 AZOAI_PII_ACTION_MASK),
-                         AZOAI_OK);
-    }
-
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
 }
 
 
@@ -343,7 +320,7 @@ test_scan_plain(void **state)
     match_list_t         slow, fast;
     azoai_pii_engine_t  *e;
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
     a = test_arena_allocator(&arena);
     found = 0;
 
@@ -417,7 +394,7 @@ test_scan_numeric(void **state)
         { "host 192.168.10.254:80", AZOAI_PII_IPV4 }
     };
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
     a = test_arena_allocator(&arena);
 
     for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {

@@ -20,6 +20,7 @@
 #include "azoai_core.h"
 #include "azoai_pii.h"
 #include "test_util.h"
+#include "test_pii_util.h"
 
 
 #define MAX_FOUND  16
@@ -39,7 +40,6 @@ typedef struct {
 
 
 static int collect(void *data, const azoai_pii_match_t *m);
-static azoai_pii_engine_t *engine_all(void);
 static void scan(const azoai_pii_engine_t *e, const char *raw,
     found_t *f);
 static void expect_one(const azoai_pii_engine_t *e, const natid_case_t *c);
@@ -61,29 +61,6 @@ collect(void *data, const azoai_pii_match_t *m)
     f->n++;
 
     return 0;
-}
-
-
-static azoai_pii_engine_t *
-engine_all(void)
-{
-    char                 err[256];
-    unsigned             t;
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-
-    for (t = 0; t < AZOAI_PII_BUILTIN_N; t++) {
-        assert_int_equal(azoai_pii_engine_enable(e, t,
-                                                 AZOAI_PII_ACTION_MASK),
-                         AZOAI_OK);
-    }
-
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
 }
 
 
@@ -157,7 +134,7 @@ test_omocodia(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(omocodia) / sizeof(omocodia[0]); i++) {
         expect_one(e, &omocodia[i]);
@@ -191,7 +168,7 @@ test_omocodia_lookalikes(void **state)
         "ref ABCDEFGH12345678",         /* 8 letters, 8 digits */
     };
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(lookalikes) / sizeof(lookalikes[0]); i++) {
         scan(e, lookalikes[i], &f);
@@ -241,7 +218,7 @@ test_layouts(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
         expect_one(e, &layouts[i]);
@@ -270,7 +247,7 @@ test_layout_refused(void **state)
         "NHS 943/476/5919", "SIN 10am 130", "ITIN 812-70-1234",
     };
 
-    e = engine_all();
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         scan(e, refused[i], &f);

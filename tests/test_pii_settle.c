@@ -20,6 +20,7 @@
 
 #include "azoai_pii.h"
 #include "test_util.h"
+#include "test_pii_util.h"
 
 
 #define OUT_MAX     4096
@@ -40,7 +41,6 @@ typedef struct {
 } settle_case_t;
 
 
-static azoai_pii_engine_t *engine_all(azoai_pii_action_e action);
 static int mask_one(void *data, const azoai_pii_match_t *m);
 static size_t mask_text(const azoai_pii_engine_t *e, const char *in,
     size_t len, u_char *out);
@@ -78,29 +78,6 @@ static const settle_case_t  cases[] = {
 
     { "no PII here, 12,5 and v1.2.3", "no PII here, 12,5 and v1.2.3" }
 };
-
-
-static azoai_pii_engine_t *
-engine_all(azoai_pii_action_e action)
-{
-    char                 err[256];
-    unsigned             type;
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-
-    for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
-        assert_int_equal(azoai_pii_engine_enable(e, type, action), AZOAI_OK);
-    }
-
-    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
-                     AZOAI_OK);
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
-}
 
 
 static int
@@ -179,7 +156,7 @@ test_settle_mask(void **state)
     size_t               i;
     azoai_pii_engine_t  *e;
 
-    e = engine_all(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, "k");
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         check_idempotent(e, cases[i].in, cases[i].out);
@@ -203,7 +180,7 @@ test_settle_renderings(void **state)
     };
 
     for (k = 0; k < sizeof(actions) / sizeof(actions[0]); k++) {
-        e = engine_all(actions[k]);
+        e = test_pii_engine_all(actions[k], "k");
 
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
             check_idempotent(e, cases[i].in, NULL);
@@ -243,7 +220,7 @@ test_settle_long(void **state)
     in[n * (sizeof(unit) - 1)] = '\0';
     expect[n * (sizeof(tags) - 1)] = '\0';
 
-    e = engine_all(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, "k");
 
     check_idempotent(e, in, expect);
 
