@@ -25,122 +25,7 @@
 #include "test_pii_util.h"
 
 
-#define MAX_FOUND  64
-
-
-typedef struct {
-    azoai_pii_match_t   m[MAX_FOUND];
-    size_t              n;
-    int                 stop_at;       /* >0: return non-zero then */
-} found_t;
-
-
-typedef struct {
-    const char          *raw;
-    unsigned             type;
-    const char          *value;        /* the raw span expected */
-} pos_case_t;
-
-
-static int
-collect(void *data, const azoai_pii_match_t *m)
-{
-    found_t  *f = data;
-
-    if (f->n < MAX_FOUND) {
-        f->m[f->n] = *m;
-    }
-
-    f->n++;
-
-    return f->stop_at && (int) f->n >= f->stop_at;
-}
-
-
-static int
-scan(const azoai_pii_engine_t *e, const char *raw, found_t *f)
-{
-    int             rc;
-    test_arena_t    arena;
-    azoai_alloc_t   a;
-
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
-    memset(f, 0, sizeof(found_t));
-
-    rc = azoai_pii_scan(e, (const u_char *) raw, strlen(raw), &a, collect,
-                        f);
-    test_arena_free(&arena);
-
-    return rc;
-}
-
-
-/* matches come in raw order and never overlap */
-static void
-check_order(const found_t *f, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < f->n && i < MAX_FOUND; i++) {
-        assert_true(f->m[i].start < f->m[i].end);
-        assert_true(f->m[i].end <= len);
-
-        if (i > 0) {
-            assert_true(f->m[i - 1].end <= f->m[i].start);
-        }
-    }
-}
-
-
-static void
-expect_one(const azoai_pii_engine_t *e, const pos_case_t *c)
-{
-    size_t        vlen;
-    const char   *at;
-    found_t       f;
-
-    assert_int_equal(scan(e, c->raw, &f), AZOAI_OK);
-    check_order(&f, strlen(c->raw));
-
-    if (f.n != 1 || f.m[0].type != c->type) {
-        print_error("input \"%s\": %zu matches, first type %u, want one "
-                    "of type %u\n", c->raw, f.n,
-                    f.n ? f.m[0].type : 99, c->type);
-        fail();
-    }
-
-    at = strstr(c->raw, c->value);
-    assert_non_null(at);
-    vlen = strlen(c->value);
-
-    if (f.m[0].start != (size_t) (at - c->raw)
-        || f.m[0].end != (size_t) (at - c->raw) + vlen)
-    {
-        print_error("input \"%s\": span [%zu,%zu), want [%zu,%zu)\n",
-                    c->raw, f.m[0].start, f.m[0].end,
-                    (size_t) (at - c->raw), (size_t) (at - c->raw) + vlen);
-        fail();
-    }
-}
-
-
-static void
-expect_none(const azoai_pii_engine_t *e, const char *raw)
-{
-    found_t  f;
-
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
-
-    if (f.n != 0) {
-        print_error("look-alike \"%s\" matched type %u at [%zu,%zu)\n",
-                    raw, f.m[0].type, f.m[0].start, f.m[0].end);
-        fail();
-    }
-}
-
-
-static const pos_case_t  positives[] = {
+static const test_pii_case_t  positives[] = {
     { "mail john.doe+x@example.com now", AZOAI_PII_EMAIL,
       "john.doe+x@example.com" },
     { "Contact: Dulce.Johns90@yahoo.com.", AZOAI_PII_EMAIL,
@@ -297,7 +182,7 @@ test_positives(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(positives) / sizeof(positives[0]); i++) {
-        expect_one(e, &positives[i]);
+        test_pii_expect_one(e, &positives[i]);
     }
 
     azoai_pii_engine_free(e);
@@ -375,7 +260,7 @@ test_negatives(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(negatives) / sizeof(negatives[0]); i++) {
-        expect_none(e, negatives[i]);
+        test_pii_expect_none(e, negatives[i]);
     }
 
     azoai_pii_engine_free(e);
@@ -384,7 +269,7 @@ test_negatives(void **state)
 
 /* evasion forms: the whole raw span is reported */
 
-static const pos_case_t  evasions[] = {
+static const test_pii_case_t  evasions[] = {
     { "x a\\u0040b.com y", AZOAI_PII_EMAIL, "a\\u0040b.com" },
     /* JSON inside a string (tool-call arguments): an escape of its own */
     { "{\\\"to\\\":\\\"jane\\\\u0040x.org\\\"}", AZOAI_PII_EMAIL,
@@ -425,7 +310,7 @@ test_evasion(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(evasions) / sizeof(evasions[0]); i++) {
-        expect_one(e, &evasions[i]);
+        test_pii_expect_one(e, &evasions[i]);
     }
 
     azoai_pii_engine_free(e);
@@ -440,15 +325,15 @@ test_evasion(void **state)
 static void
 test_overlaps(void **state)
 {
-    found_t              f;
+    test_pii_found_t     f;
     const char          *raw;
     azoai_pii_engine_t  *e;
 
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     raw = "a ::ffff:10.1.2.3 b 4111 1111 1111 1111 c 415-555-2671 d";
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
-    check_order(&f, strlen(raw));
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_OK);
+    test_pii_check_order(&f, strlen(raw));
     assert_int_equal(f.n, 3);
     assert_int_equal(f.m[0].type, AZOAI_PII_IPV6);
     assert_int_equal(f.m[1].type, AZOAI_PII_CREDIT_CARD);
@@ -456,8 +341,8 @@ test_overlaps(void **state)
 
     /* text after a match is searched again, right from its end */
     raw = "+1 415-555-0113, 536-22-1004; 4111 1111 1111 1111 / 10.0.0.1";
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
-    check_order(&f, strlen(raw));
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_OK);
+    test_pii_check_order(&f, strlen(raw));
     assert_int_equal(f.n, 4);
     assert_int_equal(f.m[0].type, AZOAI_PII_PHONE);
     assert_int_equal(f.m[1].type, AZOAI_PII_US_SSN);
@@ -487,7 +372,7 @@ test_overlaps(void **state)
         size_t  k;
 
         for (k = 0; k < sizeof(unions) / sizeof(unions[0]); k++) {
-            assert_int_equal(scan(e, unions[k].text, &f), AZOAI_OK);
+            assert_int_equal(test_pii_scan(e, unions[k].text, &f), AZOAI_OK);
             assert_int_equal(f.n, 1);
             assert_int_equal(f.m[0].start, unions[k].start);
             assert_int_equal(f.m[0].end, unions[k].end);
@@ -507,7 +392,7 @@ test_overlaps(void **state)
 static void
 test_overlaps_prefixed(void **state)
 {
-    found_t              f;
+    test_pii_found_t     f;
     const char          *raw;
     azoai_pii_engine_t  *e;
 
@@ -528,7 +413,7 @@ test_overlaps_prefixed(void **state)
         size_t  k;
 
         for (k = 0; k < sizeof(prefixed) / sizeof(prefixed[0]); k++) {
-            assert_int_equal(scan(e, prefixed[k].text, &f), AZOAI_OK);
+            assert_int_equal(test_pii_scan(e, prefixed[k].text, &f), AZOAI_OK);
             assert_int_equal(f.n, 1);
             assert_int_equal(f.m[0].type, AZOAI_PII_PHONE);
             assert_int_equal(f.m[0].start, prefixed[k].start);
@@ -537,7 +422,7 @@ test_overlaps_prefixed(void **state)
     }
 
     raw = "4111111111111111@example.com";
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_OK);
     assert_int_equal(f.n, 1);
     assert_int_equal(f.m[0].type, AZOAI_PII_EMAIL);
     assert_int_equal(f.m[0].end, strlen(raw));
@@ -551,7 +436,7 @@ test_overlaps_prefixed(void **state)
 static void
 test_overlaps_many(void **state)
 {
-    found_t              f;
+    test_pii_found_t     f;
     azoai_pii_engine_t  *e;
 
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
@@ -567,9 +452,9 @@ test_overlaps_many(void **state)
                           i, i);
         }
 
-        assert_int_equal(scan(e, big, &f), AZOAI_OK);
+        assert_int_equal(test_pii_scan(e, big, &f), AZOAI_OK);
         assert_int_equal(f.n, 200);
-        check_order(&f, n);
+        test_pii_check_order(&f, n);
     }
 
     azoai_pii_engine_free(e);
@@ -581,7 +466,7 @@ test_overlaps_many(void **state)
 static void
 test_fast_path(void **state)
 {
-    found_t              f;
+    test_pii_found_t     f;
     char                 big[4096];
     test_arena_t         arena;
     azoai_alloc_t        a;
@@ -599,14 +484,14 @@ test_fast_path(void **state)
     memcpy(big + 100, "\\n\\\"caf\xc3\xa9\\u00e9",
            strlen("\\n\\\"caf\xc3\xa9\\u00e9"));
     assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
-                                    collect, &f), AZOAI_OK);
+                                    test_pii_collect, &f), AZOAI_OK);
     assert_int_equal(f.n, 0);
     assert_int_equal(arena.calls, 0);
 
     /* a plain string with a match: the raw bytes are the view */
     memcpy(big + 2000, " j@ex.org ", 10);
     assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
-                                    collect, &f), AZOAI_OK);
+                                    test_pii_collect, &f), AZOAI_OK);
     assert_int_equal(f.n, 1);
     assert_int_equal(f.m[0].start, 2001);
 
@@ -615,11 +500,11 @@ test_fast_path(void **state)
     memcpy(big + 3000, "\\u0040", 6);
     arena.fail_after = arena.calls + 1;
     assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
-                                    collect, &f), AZOAI_ERROR);
+                                    test_pii_collect, &f), AZOAI_ERROR);
 
     arena.fail_after = 0;
     assert_int_equal(azoai_pii_scan(e, (u_char *) big, strlen(big), &a,
-                                    collect, &f), AZOAI_OK);
+                                    test_pii_collect, &f), AZOAI_OK);
     assert_int_equal(f.n, 1);
 
     test_arena_free(&arena);
@@ -630,7 +515,7 @@ test_fast_path(void **state)
 static void
 test_callback_stop(void **state)
 {
-    found_t              f;
+    test_pii_found_t     f;
     test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pii_engine_t  *e;
@@ -644,7 +529,7 @@ test_callback_stop(void **state)
     f.stop_at = 2;
 
     assert_int_equal(azoai_pii_scan(e, (const u_char *) raw, sizeof(raw) - 1,
-                                    &a, collect, &f), AZOAI_ERROR);
+                                    &a, test_pii_collect, &f), AZOAI_ERROR);
     assert_int_equal(f.n, 2);
 
     test_arena_free(&arena);
@@ -658,7 +543,7 @@ static void
 test_enable(void **state)
 {
     char                 err[128];
-    found_t              f;
+    test_pii_found_t     f;
     azoai_pii_engine_t  *e;
 
     e = azoai_pii_engine_create();
@@ -671,7 +556,7 @@ test_enable(void **state)
     assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
                      AZOAI_OK);
 
-    assert_int_equal(scan(e, "j@ex.org 10.0.0.1 4111111111111111", &f),
+    assert_int_equal(test_pii_scan(e, "j@ex.org 10.0.0.1 4111111111111111", &f),
                      AZOAI_OK);
     assert_int_equal(f.n, 1);
     assert_int_equal(f.m[0].type, AZOAI_PII_IPV4);
@@ -683,10 +568,10 @@ test_enable(void **state)
 static size_t
 render_first(const azoai_pii_engine_t *e, const char *raw, u_char *out)
 {
-    size_t   n, i;
-    found_t  f;
+    size_t            n, i;
+    test_pii_found_t  f;
 
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_OK);
     assert_int_equal(f.n, 1);
 
     n = azoai_pii_render(e, &f.m[0], (const u_char *) raw, out);
@@ -851,7 +736,7 @@ test_custom_pattern(void **state)
 {
     int                  id, id2;
     char                 err[256];
-    found_t              f;
+    test_pii_found_t     f;
     const char          *raw;
     azoai_pii_engine_t  *e;
     u_char               out[AZOAI_PII_TAG_MAX + 1];
@@ -888,7 +773,7 @@ test_custom_pattern(void **state)
 
     /* runs over the decoded view; the span is raw */
     raw = "id EMP\\u002d123456, again EMP-654321 and T#77";
-    assert_int_equal(scan(e, raw, &f), AZOAI_OK);
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_OK);
     assert_int_equal(f.n, 3);
     assert_int_equal(f.m[0].type, id);
     assert_int_equal(f.m[0].start, 3);
@@ -910,7 +795,7 @@ test_custom_pattern(void **state)
     assert_true(id > 0);
     assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
                      AZOAI_OK);
-    assert_int_equal(scan(e, "ab\xc3\xa9xx", &f), AZOAI_OK);
+    assert_int_equal(test_pii_scan(e, "ab\xc3\xa9xx", &f), AZOAI_OK);
     assert_int_equal(f.n, 1);
     assert_int_equal(f.m[0].start, 4);
 
@@ -955,7 +840,7 @@ static void
 test_pattern_limit(void **state)
 {
     char                 err[256], raw[64];
-    found_t              f;
+    test_pii_found_t     f;
     azoai_pii_engine_t  *e;
 
     e = azoai_pii_engine_create();
@@ -968,10 +853,10 @@ test_pattern_limit(void **state)
 
     memset(raw, 'a', 60);
     strcpy(raw + 60, "!");
-    assert_int_equal(scan(e, raw, &f), AZOAI_ERROR);
+    assert_int_equal(test_pii_scan(e, raw, &f), AZOAI_ERROR);
 
     /* a short subject stays under the limit */
-    assert_int_equal(scan(e, "aaaa!", &f), AZOAI_OK);
+    assert_int_equal(test_pii_scan(e, "aaaa!", &f), AZOAI_OK);
     assert_int_equal(f.n, 0);
 
     azoai_pii_engine_free(e);
@@ -1048,11 +933,11 @@ typedef struct {
 static void
 labelled_line(azoai_pii_engine_t *e, char *line, labelled_t *l)
 {
-    int        exp, hit;
-    char      *type, *text, *tab;
-    size_t     i;
-    found_t    f;
-    unsigned   t;
+    int                exp, hit;
+    char              *type, *text, *tab;
+    size_t             i;
+    unsigned           t;
+    test_pii_found_t   f;
 
     line[strcspn(line, "\r\n")] = '\0';
 
@@ -1076,8 +961,8 @@ labelled_line(azoai_pii_engine_t *e, char *line, labelled_t *l)
         assert_true(t < AZOAI_PII_BUILTIN_N);
     }
 
-    assert_int_equal(scan(e, text, &f), AZOAI_OK);
-    check_order(&f, strlen(text));
+    assert_int_equal(test_pii_scan(e, text, &f), AZOAI_OK);
+    test_pii_check_order(&f, strlen(text));
 
     if (exp == 0) {
         l->negs[t]++;
@@ -1093,7 +978,7 @@ labelled_line(azoai_pii_engine_t *e, char *line, labelled_t *l)
     l->pos[t]++;
     hit = 0;
 
-    for (i = 0; i < f.n && i < MAX_FOUND; i++) {
+    for (i = 0; i < f.n && i < TEST_PII_MAX_FOUND; i++) {
         hit |= f.m[i].type == t;
     }
 

@@ -23,88 +23,10 @@
 #include "test_pii_util.h"
 
 
-#define MAX_FOUND  16
-
-
-typedef struct {
-    azoai_pii_match_t   m[MAX_FOUND];
-    size_t              n;
-} found_t;
-
-
-typedef struct {
-    const char          *raw;
-    unsigned             type;
-    const char          *value;        /* the raw span expected */
-} natid_case_t;
-
-
-static int collect(void *data, const azoai_pii_match_t *m);
-static void scan(const azoai_pii_engine_t *e, const char *raw,
-    found_t *f);
-static void expect_one(const azoai_pii_engine_t *e, const natid_case_t *c);
 static void test_omocodia(void **state);
 static void test_omocodia_lookalikes(void **state);
 static void test_layouts(void **state);
 static void test_layout_refused(void **state);
-
-
-static int
-collect(void *data, const azoai_pii_match_t *m)
-{
-    found_t  *f = data;
-
-    if (f->n < MAX_FOUND) {
-        f->m[f->n] = *m;
-    }
-
-    f->n++;
-
-    return 0;
-}
-
-
-static void
-scan(const azoai_pii_engine_t *e, const char *raw, found_t *f)
-{
-    test_arena_t    arena;
-    azoai_alloc_t   a;
-
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
-    memset(f, 0, sizeof(found_t));
-
-    assert_int_equal(azoai_pii_scan(e, (const u_char *) raw, strlen(raw),
-                                    &a, collect, f),
-                     AZOAI_OK);
-    test_arena_free(&arena);
-}
-
-
-static void
-expect_one(const azoai_pii_engine_t *e, const natid_case_t *c)
-{
-    size_t        start;
-    const char   *at;
-    found_t       f;
-
-    scan(e, c->raw, &f);
-
-    at = strstr(c->raw, c->value);
-    assert_non_null(at);
-    start = (size_t) (at - c->raw);
-
-    if (f.n != 1 || f.m[0].type != c->type || f.m[0].start != start
-        || f.m[0].end != start + strlen(c->value))
-    {
-        print_error("input \"%s\": %zu matches, first type %u at "
-                    "[%zu,%zu), want type %u at [%zu,%zu)\n", c->raw, f.n,
-                    f.n ? f.m[0].type : 99, f.n ? f.m[0].start : 0,
-                    f.n ? f.m[0].end : 0, c->type, start,
-                    start + strlen(c->value));
-        fail();
-    }
-}
 
 
 /*
@@ -113,7 +35,7 @@ expect_one(const azoai_pii_engine_t *e, const natid_case_t *c)
  * written (the first digit after 6, 7, 9, 10, 12, 13 and 14 letters)
  */
 
-static const natid_case_t  omocodia[] = {
+static const test_pii_case_t  omocodia[] = {
     { "CF RSSMRA85T10A562S", AZOAI_PII_IT_FISCAL, "RSSMRA85T10A562S" },
     { "CF RSSMRAU5T10A562P.", AZOAI_PII_IT_FISCAL, "RSSMRAU5T10A562P" },
     { "CF: RSSMRAURT10A562B", AZOAI_PII_IT_FISCAL, "RSSMRAURT10A562B" },
@@ -137,7 +59,7 @@ test_omocodia(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(omocodia) / sizeof(omocodia[0]); i++) {
-        expect_one(e, &omocodia[i]);
+        test_pii_expect_one(e, &omocodia[i]);
     }
 
     azoai_pii_engine_free(e);
@@ -148,7 +70,7 @@ static void
 test_omocodia_lookalikes(void **state)
 {
     size_t               i;
-    found_t              f;
+    test_pii_found_t     f;
     azoai_pii_engine_t  *e;
 
     static const char  *lookalikes[] = {
@@ -171,7 +93,7 @@ test_omocodia_lookalikes(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(lookalikes) / sizeof(lookalikes[0]); i++) {
-        scan(e, lookalikes[i], &f);
+        assert_int_equal(test_pii_scan(e, lookalikes[i], &f), AZOAI_OK);
 
         if (f.n != 0) {
             print_error("look-alike \"%s\" matched type %u\n",
@@ -186,7 +108,7 @@ test_omocodia_lookalikes(void **state)
 
 /* each written layout of each type the pre-check lets through */
 
-static const natid_case_t  layouts[] = {
+static const test_pii_case_t  layouts[] = {
     { "NHS 943-476-5919", AZOAI_PII_UK_NHS, "943-476-5919" },
     { "NHS 9434765919", AZOAI_PII_UK_NHS, "9434765919" },
     { "ITIN 912 70 1234", AZOAI_PII_US_ITIN, "912 70 1234" },
@@ -221,7 +143,7 @@ test_layouts(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
-        expect_one(e, &layouts[i]);
+        test_pii_expect_one(e, &layouts[i]);
     }
 
     azoai_pii_engine_free(e);
@@ -237,7 +159,7 @@ static void
 test_layout_refused(void **state)
 {
     size_t               i, j;
-    found_t              f;
+    test_pii_found_t     f;
     azoai_pii_engine_t  *e;
 
     static const char  *refused[] = {
@@ -250,9 +172,9 @@ test_layout_refused(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
 
     for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-        scan(e, refused[i], &f);
+        assert_int_equal(test_pii_scan(e, refused[i], &f), AZOAI_OK);
 
-        for (j = 0; j < f.n && j < MAX_FOUND; j++) {
+        for (j = 0; j < f.n && j < TEST_PII_MAX_FOUND; j++) {
             if ((1u << f.m[j].type) & AZOAI_PII_NATID_MASK) {
                 print_error("\"%s\": national identifier type %u\n",
                             refused[i], f.m[j].type);
