@@ -246,13 +246,11 @@ static void
 test_mint(void **state)
 {
     u_char             token[AZOAI_PSEUDO_TOKEN_MAX];
-    test_arena_t       arena;
     azoai_alloc_t      a;
     azoai_pseudo_t    *p;
     const azoai_str_t *v;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     /* the same canonical value, the same n; numbering per type */
@@ -276,8 +274,6 @@ test_mint(void **state)
     assert_true(azoai_pseudo_may_start(p, (u_char *) "PHONE_1", 7));
     assert_false(azoai_pseudo_may_start(p, (u_char *) "PHONE_2", 7));
     assert_false(azoai_pseudo_may_start(p, (u_char *) "X", 1));
-
-    test_arena_free(&arena);
 }
 
 
@@ -289,7 +285,6 @@ test_pseudonym_action(void **state)
     u_char               *out;
     size_t                out_len;
     char                  err[128];
-    test_arena_t          arena;
     azoai_alloc_t         a;
     azoai_pseudo_t       *p;
     azoai_pii_engine_t   *e;
@@ -303,8 +298,7 @@ test_pseudonym_action(void **state)
         "{\"messages\":[{\"role\":\"user\",\"content\":\"Mail [EMAIL_1], "
         "[EMAIL_1], [EMAIL_2] or call [PHONE_1]\"}]}";
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
 
     e = azoai_pii_engine_create();
     assert_non_null(e);
@@ -345,19 +339,16 @@ test_pseudonym_action(void **state)
     assert_non_null(strstr((char *) out, "Mail [EMAIL], [EMAIL]"));
 
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
 static void
 test_json_restore(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 1,
@@ -378,8 +369,6 @@ test_json_restore(void **state)
     /* not JSON: as it is */
     test_expect_all_splits(p, 1, "{\"content\":\"[EMAIL_1]\"",
                            "{\"content\":\"[EMAIL_1]\"", 0);
-
-    test_arena_free(&arena);
 }
 
 
@@ -393,13 +382,11 @@ static void
 test_by_reference(void **state)
 {
     size_t               refs;
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pseudo_t      *p;
     azoai_pii_engine_t  *e;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
     test_use_ref = 1;
     test_refs = 0;
@@ -432,19 +419,16 @@ test_by_reference(void **state)
     test_engine = NULL;
     test_use_ref = 0;
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
 static void
 test_json_escapes(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     /* once in content, twice in tool call arguments */
@@ -455,20 +439,16 @@ test_json_escapes(void **state)
         "{\"choices\":[{\"message\":{\"content\":\"b\\\"q\\\\z@x.io\","
         "\"tool_calls\":[{\"function\":{\"name\":\"send\",\"arguments\":"
         "\"{\\\"to\\\":\\\"b\\\\\\\"q\\\\\\\\z@x.io\\\"}\"}}]}}]}", 2);
-
-    test_arena_free(&arena);
 }
 
 
 static void
 test_not_minted(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 1,
@@ -481,8 +461,6 @@ test_not_minted(void **state)
     test_expect_all_splits(azoai_pseudo_create(&a), 1,
                            "{\"content\":\"[EMAIL_1]\"}",
                            "{\"content\":\"[EMAIL_1]\"}", 0);
-
-    test_arena_free(&arena);
 }
 
 
@@ -498,12 +476,10 @@ test_not_minted(void **state)
 static void
 test_sse_split_token(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 0,
@@ -513,20 +489,16 @@ test_sse_split_token(void **state)
         TEST_CHUNK(0, "Hi ") TEST_CHUNK(0, "a@x.io and ")
         TEST_CHUNK(0, "") TEST_CHUNK(0, "+1 555 0100!") TEST_FINISH(0)
         "data: [DONE]\n\n", 2);
-
-    test_arena_free(&arena);
 }
 
 
 static void
 test_sse_interleaved(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     /* n = 2: each choice carries its own tail */
@@ -551,20 +523,16 @@ test_sse_interleaved(void **state)
         "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,"
         "\"function\":{\"arguments\":\"b\\\\\\\"q\\\\\\\\z@x.io\\\"}\"}}]},"
         "\"index\":0}]}\n\n", 1);
-
-    test_arena_free(&arena);
 }
 
 
 static void
 test_sse_tail_released(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     /* "[EMAIL_" then the finish: the tail comes back in its own event */
@@ -581,8 +549,6 @@ test_sse_tail_released(void **state)
     /* the end of the stream releases it too */
     test_expect_all_splits(p, 0, TEST_CHUNK(0, "[PH"),
                            TEST_CHUNK(0, "") TEST_CHUNK(0, "[PH"), 0);
-
-    test_arena_free(&arena);
 }
 
 
@@ -595,12 +561,10 @@ test_sse_tail_released(void **state)
 static void
 test_sse_responses_api(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 0,
@@ -612,8 +576,6 @@ test_sse_responses_api(void **state)
         "event: response.output_text.done\n"
         "data: {\"type\":\"response.output_text.done\",\"output_index\":0,"
         "\"content_index\":0,\"text\":\"to b\\\"q\\\\z@x.io\"}\n\n", 2);
-
-    test_arena_free(&arena);
 }
 
 
@@ -634,12 +596,10 @@ test_sse_responses_api(void **state)
 static void
 test_sse_cr_framing(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 0,
@@ -666,8 +626,6 @@ test_sse_cr_framing(void **state)
     test_expect_all_splits(p, 0,
         TEST_LINE(0, "to [EMAIL_1", "\r\r") TEST_LINE(0, "] x", "\r"),
         TEST_LINE(0, "to ", "\r\r") TEST_LINE(0, "a@x.io x", "\r"), 1);
-
-    test_arena_free(&arena);
 }
 
 
@@ -679,13 +637,11 @@ test_sse_cr_framing(void **state)
 static void
 test_sse_cr_masked(void **state)
 {
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pseudo_t      *p;
     azoai_pii_engine_t  *e;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
     e = test_mask_engine();
     test_engine = e;
@@ -700,19 +656,16 @@ test_sse_cr_masked(void **state)
 
     test_engine = NULL;
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
 static void
 test_sse_framing_kept(void **state)
 {
-    test_arena_t     arena;
     azoai_alloc_t    a;
     azoai_pseudo_t  *p;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     /* CRLF, comments, several data lines, invalid JSON: kept */
@@ -729,8 +682,6 @@ test_sse_framing_kept(void **state)
         "data: {\"content\":\r\ndata: \"[EMAIL_1]\"}\n\n"
         "data: {\"content\":\"[EMAIL_1]\"\n\n"
         "data:{\"content\":\"a@x.io\"}\n\n", 2);
-
-    test_arena_free(&arena);
 }
 
 
@@ -741,13 +692,11 @@ test_sse_long_event(void **state)
 {
     size_t              len, k;
     char               *in;
-    test_arena_t        arena;
     azoai_alloc_t       a;
     azoai_pseudo_t     *p;
     static test_out_t   out;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     len = AZOAI_SSE_EVENT_MAX * 2;
@@ -764,7 +713,6 @@ test_sse_long_event(void **state)
     assert_memory_equal(out.data, in, len + 4);
 
     free(in);
-    test_arena_free(&arena);
 }
 
 
@@ -800,13 +748,11 @@ test_mask_engine(void)
 static void
 test_json_mask(void **state)
 {
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pseudo_t      *p;
     azoai_pii_engine_t  *e;
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
     e = test_mask_engine();
     test_engine = e;
@@ -843,7 +789,6 @@ test_json_mask(void **state)
 
     test_engine = NULL;
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
@@ -880,15 +825,13 @@ test_json_mask_unscannable(void **state)
 {
     test_out_t           out;
     azoai_sse_t          s;
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_resp_mask_t    m;
     azoai_pii_engine_t  *e;
 
     static const char  bad[] = "{\"content\":\"z@y.org\"";
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     e = test_mask_engine();
     test_engine = e;
 
@@ -918,7 +861,6 @@ test_json_mask_unscannable(void **state)
 
     test_engine = NULL;
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
@@ -980,7 +922,6 @@ test_sse_trace(void **state)
     size_t              len, k;
     char               *in;
     azoai_sse_t         s;
-    test_arena_t        arena;
     azoai_alloc_t       a;
     azoai_pseudo_t     *p;
     azoai_resp_mask_t   m;
@@ -991,8 +932,7 @@ test_sse_trace(void **state)
         AZOAI_SSE_LONG, AZOAI_SSE_REWRITTEN, AZOAI_SSE_DONE
     };
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     len = AZOAI_SSE_EVENT_MAX * 2;
@@ -1037,7 +977,6 @@ test_sse_trace(void **state)
     azoai_pii_engine_free((azoai_pii_engine_t *) test_engine);
     test_engine = NULL;
     free(in);
-    test_arena_free(&arena);
 }
 
 
@@ -1046,15 +985,13 @@ test_sse_trace(void **state)
 static void
 test_mask_counts(void **state)
 {
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pii_engine_t  *e;
     azoai_resp_mask_t    m;
 
     static const char  text[] = "z@y.org, q@r.net or +1 415 555 0199";
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     e = test_mask_engine();
 
     azoai_resp_mask_init(&m, e, &a);
@@ -1068,7 +1005,6 @@ test_mask_counts(void **state)
     assert_string_equal(azoai_pii_type_name(e, AZOAI_PII_EMAIL), "email");
 
     azoai_pii_engine_free(e);
-    test_arena_free(&arena);
 }
 
 
@@ -1085,7 +1021,6 @@ test_sse_hostile_end(void **state)
     size_t               i;
     char                *in;
     azoai_sse_t          s;
-    test_arena_t         arena;
     azoai_alloc_t        a;
     azoai_pseudo_t      *p;
     azoai_resp_mask_t    m;
@@ -1095,8 +1030,7 @@ test_sse_hostile_end(void **state)
         "[EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1]"
         "[EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1][EMAIL_1]";
 
-    memset(&arena, 0, sizeof(arena));
-    a = test_arena_allocator(&arena);
+    a = test_arena_allocator(*state);
     p = test_map(&a);
 
     test_expect_all_splits(p, 0,
@@ -1147,35 +1081,36 @@ test_sse_hostile_end(void **state)
 
     azoai_pii_engine_free((azoai_pii_engine_t *) test_engine);
     test_engine = NULL;
-    test_arena_free(&arena);
 }
 
 
 int
 main(void)
 {
+    static test_arena_t  arena;
+
     const struct CMUnitTest  tests[] = {
-        cmocka_unit_test(test_mint),
-        cmocka_unit_test(test_pseudonym_action),
-        cmocka_unit_test(test_json_restore),
-        cmocka_unit_test(test_json_escapes),
-        cmocka_unit_test(test_not_minted),
-        cmocka_unit_test(test_sse_split_token),
-        cmocka_unit_test(test_sse_interleaved),
-        cmocka_unit_test(test_sse_tail_released),
-        cmocka_unit_test(test_sse_responses_api),
-        cmocka_unit_test(test_sse_framing_kept),
-        cmocka_unit_test(test_sse_long_event),
-        cmocka_unit_test(test_json_mask),
-        cmocka_unit_test(test_json_mask_unscannable),
+        test_with_arena(test_mint, &arena),
+        test_with_arena(test_pseudonym_action, &arena),
+        test_with_arena(test_json_restore, &arena),
+        test_with_arena(test_json_escapes, &arena),
+        test_with_arena(test_not_minted, &arena),
+        test_with_arena(test_sse_split_token, &arena),
+        test_with_arena(test_sse_interleaved, &arena),
+        test_with_arena(test_sse_tail_released, &arena),
+        test_with_arena(test_sse_responses_api, &arena),
+        test_with_arena(test_sse_framing_kept, &arena),
+        test_with_arena(test_sse_long_event, &arena),
+        test_with_arena(test_json_mask, &arena),
+        test_with_arena(test_json_mask_unscannable, &arena),
         cmocka_unit_test(test_sse_mask_bound),
         cmocka_unit_test(test_sse_mask_empty_first),
-        cmocka_unit_test(test_sse_trace),
-        cmocka_unit_test(test_mask_counts),
-        cmocka_unit_test(test_sse_hostile_end),
-        cmocka_unit_test(test_by_reference),
-        cmocka_unit_test(test_sse_cr_framing),
-        cmocka_unit_test(test_sse_cr_masked),
+        test_with_arena(test_sse_trace, &arena),
+        test_with_arena(test_mask_counts, &arena),
+        test_with_arena(test_sse_hostile_end, &arena),
+        test_with_arena(test_by_reference, &arena),
+        test_with_arena(test_sse_cr_framing, &arena),
+        test_with_arena(test_sse_cr_masked, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
