@@ -110,9 +110,9 @@ azoai_natid_token(const u_char *v, size_t len, size_t at, size_t ts,
 /*
  * Where an identifier holding the digit at at may start: at itself, or 1
  * or 2 letters before it or up to 14 of a codice fiscale (a word's
- * start), or the "AB " of a spaced NINO; (size_t) -1 when the shape
- * around at rules every type out (azoai_natid_layout(): most numbers in
- * text).
+ * start), the "AB " of a spaced NINO or the "X-" of a NIE written with
+ * separators; (size_t) -1 when the shape around at rules every type out
+ * (azoai_natid_layout(): most numbers in text).
  */
 
 static size_t
@@ -153,6 +153,16 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
         && (at == 3 || !azoai_pii_alnum(v[at - 4])))
     {
         return at - 3;
+    }
+
+    /* "X-1234567-L", "Y 1234567 Z": the letter of a NIE with separators */
+
+    if (at >= 2 && (v[at - 1] == '-' || v[at - 1] == ' ')
+        && (v[at - 2] == 'X' || v[at - 2] == 'Y' || v[at - 2] == 'Z')
+        && (at == 2 || !azoai_pii_alnum(v[at - 3]))
+        && azoai_natid_run(v, len, at) == 7)
+    {
+        return at - 2;
     }
 
     return (azoai_pii_num_left_ok(v, at) && azoai_natid_layout(v, len, at))
