@@ -277,9 +277,11 @@ bench: $(MODULE) $(BUILD)/bench_engine
 	bench/restore.sh $(CURDIR)/$(MODULE)
 	bench/upload.sh $(CURDIR)/$(MODULE)
 
-# file uploads alone: a 100 MB fine-tuning file masked end to end
+# file uploads alone: a 100 MB fine-tuning file masked end to end, then
+# 10 MB under callgrind (instructions per upload and per line)
 bench-upload: $(MODULE)
 	bench/upload.sh $(CURDIR)/$(MODULE)
+	bench/upload-cg.sh $(CURDIR)/$(MODULE)
 
 # the module's instructions per request (callgrind) may not grow more
 # than 3% over bench/baseline; BENCH_UPDATE=1 writes a new baseline

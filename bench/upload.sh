@@ -26,29 +26,7 @@ rounds=${3:-3}
 bench_workdir upload
 
 # the file: fixed content, every 100th line with PII; the envelope
-perl -e '
-    my ($mb, $out) = @ARGV;
-    open my $f, ">:raw", $out or die "$out: $!";
-    my $b = "----azoaiBench";
-    print $f "--$b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n"
-        . "\r\nfine-tune\r\n--$b\r\nContent-Disposition: form-data; "
-        . "name=\"file\"; filename=\"train.jsonl\"\r\nContent-Type: "
-        . "application/octet-stream\r\n\r\n";
-    my ($n, $len) = (0, 0);
-    while ($len < $mb * 1024 * 1024) {
-        $n++;
-        my $who = $n % 100 ? "the customer" : "jane.doe$n\@example.com";
-        my $l = qq({"messages":[{"role":"system","content":"You are a )
-            . qq(helpful assistant."},{"role":"user","content":"Line $n: )
-            . qq(please summarise the ticket opened by $who about the )
-            . qq(delayed order."},{"role":"assistant","content":"The )
-            . qq(order was delayed by the carrier; a refund is on its )
-            . qq(way."}]}\n);
-        print $f $l;
-        $len += length $l;
-    }
-    print $f "\r\n--$b--\r\n";
-' "$size_mb" "$work/upload.body"
+perl "$(dirname "$0")/gen-upload.pl" "$size_mb" "$work/upload.body" >/dev/null
 bytes=$(stat -c %s "$work/upload.body")
 ctype='multipart/form-data; boundary=----azoaiBench'
 

@@ -72,10 +72,10 @@ typedef struct {
     size_t                      raw_len;      /* length of the string */
 
     /* at_depth[d]: bit per origin whose names sit at depth d */
-    unsigned                    at_depth[AZOAI_BODY_NAME_DEPTH + 1];
+    const unsigned             *at_depth;
 
     /* key_lens[d]: bit per length of the keys that hold those names */
-    uint64_t                    key_lens[AZOAI_BODY_NAME_DEPTH + 1];
+    const uint64_t             *key_lens;
 
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
@@ -94,6 +94,7 @@ _Static_assert(offsetof(azoai_body_result_t, nnames)
                "azoai_body_result_t: a field between names and nnames");
 
 
+static void azoai_body_depths(void);
 static int azoai_body_visit(void *data, const azoai_json_value_t *v);
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
@@ -240,14 +241,42 @@ static const u_char  azoai_body_mediatype[256] = {
 };
 
 
+/*
+ * The places' depths and key lengths, from azoai_body_places[] once:
+ * a body inspection per JSONL line of an upload made this set-up ~100
+ * instructions of every line (NGINX workers are single-threaded; a
+ * second filler would write the same values)
+ */
+
+static unsigned  azoai_body_at_depth[AZOAI_BODY_NAME_DEPTH + 1];
+static uint64_t  azoai_body_key_lens[AZOAI_BODY_NAME_DEPTH + 1];
+static unsigned  azoai_body_depths_ready;
+
+
+static void
+azoai_body_depths(void)
+{
+    unsigned                   i;
+    const azoai_body_place_t  *place;
+
+    for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
+        place = &azoai_body_places[i];
+        azoai_body_at_depth[place->depth] |= 1u << i;
+        azoai_body_key_lens[place->depth] |=
+            (uint64_t) 1 << place->path[place->depth - 1].key.len;
+    }
+
+    azoai_body_depths_ready = 1;
+}
+
+
 int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
 {
-    unsigned                   rc, i;
-    azoai_body_ctx_t           ctx;
-    azoai_json_status_t        st;
-    const azoai_body_place_t  *place;
+    unsigned              rc;
+    azoai_body_ctx_t      ctx;
+    azoai_json_status_t   st;
 
     /*
      * names[i] is written before nnames counts it: zeroing them was 384
@@ -264,12 +293,12 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     ctx.result = result;
     memset(ctx.last, 0xff, sizeof(ctx.last));
 
-    for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
-        place = &azoai_body_places[i];
-        ctx.at_depth[place->depth] |= 1u << i;
-        ctx.key_lens[place->depth] |=
-            (uint64_t) 1 << place->path[place->depth - 1].key.len;
+    if (!azoai_body_depths_ready) {
+        azoai_body_depths();
     }
+
+    ctx.at_depth = azoai_body_at_depth;
+    ctx.key_lens = azoai_body_key_lens;
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;

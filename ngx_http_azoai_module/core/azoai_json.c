@@ -566,7 +566,10 @@ azoai_json_scan_string(const u_char *input, const u_char *p,
     *flags = 0;
 
 #if (AZOAI_JSON_AVX2)
-    if (end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_usable()) {
+    if (end - p >= AZOAI_JSON_BLOCK
+        && (azoai_json_avx2_state > 0
+            || (azoai_json_avx2_state < 0 && azoai_json_avx2_usable())))
+    {
         q = azoai_json_scan_string_avx2(input, &p, end, flags, st);
 
         if (q != NULL || p == NULL) {

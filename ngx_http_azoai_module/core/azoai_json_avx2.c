@@ -21,7 +21,7 @@
 
 
 /* -1: the CPU not asked yet */
-static int  azoai_json_avx2_state = -1;
+int  azoai_json_avx2_state = -1;
 
 
 int

@@ -39,6 +39,9 @@
  */
 int azoai_json_avx2_usable(void);
 
+/* its answer once known (1, 0), -1 before: read inline per string */
+extern int  azoai_json_avx2_state;
+
 /* tests: 0 makes the tokenizer use its scalar string scan only */
 void azoai_json_simd(int on);
 
