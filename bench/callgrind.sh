@@ -35,10 +35,7 @@ read -r port p_plain p_azoai <<<"$(bench_free_ports 3)"
 # the stand-in upstream: its own NGINX, outside callgrind
 bench_start_standin "$port"
 
-valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    --toggle-collect=ngx_process_events_and_timers \
-    /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
-    >"$work/valgrind.log" 2>&1 &
+bench_start_callgrind "$work/nginx.conf"
 bench_wait_port "$p_azoai"
 
 measure() {

@@ -199,6 +199,41 @@ bench_start_standin_reading() {
     bench_start_standin_with bench_conf_standin_reading "$@"
 }
 
+# NGINX with conf $1 under callgrind (instructions counted only inside
+# its event loop; profile $work/cg.out, dumps with callgrind_control)
+bench_start_callgrind() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+        --toggle-collect=ngx_process_events_and_timers \
+        /usr/sbin/nginx -p "$work" -c "$1" >"$work/valgrind.log" 2>&1 &
+}
+
+# the http{} of the upload benchmarks: a spooled body (16k buffer), plain
+# proxy_pass on port $1, the module masking on port $2, upstream port $3
+bench_conf_upload_http() {
+    cat <<CONF
+http {
+    access_log off;
+    client_body_temp_path $work/body;
+    proxy_temp_path $work/proxy;
+    client_body_buffer_size 16k;
+    client_max_body_size 1g;
+    server {
+        listen 127.0.0.1:$1;
+        location / { proxy_pass http://127.0.0.1:$3; }
+    }
+    server {
+        listen 127.0.0.1:$2;
+        location / {
+            azoai on;
+            azoai_pii on;
+            azoai_max_body_size 1024m;
+            proxy_pass http://127.0.0.1:$3;
+        }
+    }
+}
+CONF
+}
+
 bench_start() {
     /usr/sbin/nginx -p "$work" -c "$1" -e "$work/logs/error.log"
 }

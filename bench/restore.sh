@@ -366,9 +366,7 @@ stop
 # --- 2. instructions per event, per 64 KB JSON response --------------------
 
 conf off "warn" >"$work/nginx.conf"
-valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    --toggle-collect=ngx_process_events_and_timers \
-    nginx -p "$work" -c "$work/nginx.conf" >"$work/valgrind.log" 2>&1 &
+bench_start_callgrind "$work/nginx.conf"
 bench_wait_port "$(p 4)"
 
 # measure URL N [X-Bench value]

@@ -141,10 +141,7 @@ sleep 1
 read -r p_off p_on <<<"$(bench_free_ports 2)"
 conf off 1 >"$work/cg.conf"
 
-valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    --toggle-collect=ngx_process_events_and_timers \
-    /usr/sbin/nginx -p "$work" -c "$work/cg.conf" \
-    >"$work/valgrind.log" 2>&1 &
+bench_start_callgrind "$work/cg.conf"
 bench_wait_port $p_on
 
 measure() {   # measure PORT -> "total lock" instructions

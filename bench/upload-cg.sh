@@ -33,32 +33,10 @@ daemon off;
 pid $work/nginx.pid;
 error_log $work/logs/error.log warn;
 events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    client_body_buffer_size 16k;
-    client_max_body_size 1g;
-    server {
-        listen 127.0.0.1:$plain;
-        location / { proxy_pass http://127.0.0.1:$up; }
-    }
-    server {
-        listen 127.0.0.1:$module;
-        location / {
-            azoai on;
-            azoai_pii on;
-            azoai_max_body_size 1024m;
-            proxy_pass http://127.0.0.1:$up;
-        }
-    }
-}
+$(bench_conf_upload_http "$plain" "$module" "$up")
 CONF
 
-valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    --toggle-collect=ngx_process_events_and_timers \
-    /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" \
-    >"$work/valgrind.log" 2>&1 &
+bench_start_callgrind "$work/nginx.conf"
 bench_wait_port "$module"
 
 # one upload to PORT, counted alone; prints its instructions

@@ -39,26 +39,7 @@ worker_processes 1;
 error_log $work/logs/error.log warn;
 pid $work/nginx.pid;
 events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $work/body;
-    proxy_temp_path $work/proxy;
-    client_body_buffer_size 16k;
-    client_max_body_size 1g;
-    server {
-        listen 127.0.0.1:$plain;
-        location / { proxy_pass http://127.0.0.1:$up; }
-    }
-    server {
-        listen 127.0.0.1:$module;
-        location / {
-            azoai on;
-            azoai_pii on;
-            azoai_max_body_size 1024m;
-            proxy_pass http://127.0.0.1:$up;
-        }
-    }
-}
+$(bench_conf_upload_http "$plain" "$module" "$up")
 CONF
 
 bench_start "$work/nginx.conf"
