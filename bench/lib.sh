@@ -200,9 +200,13 @@ bench_start_standin_reading() {
 }
 
 # NGINX with conf $1 under callgrind (instructions counted only inside
-# its event loop; profile $work/cg.out, dumps with callgrind_control)
+# its event loop; profile $work/cg.out, dumps with callgrind_control).
+# Names are written uncompressed: a dump after callgrind_control -z is a
+# later "part" that would otherwise refer to names defined only in part 1,
+# and callgrind_annotate on a kept profile showed nothing but totals.
 bench_start_callgrind() {
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+        --compress-strings=no --compress-pos=no \
         --toggle-collect=ngx_process_events_and_timers \
         /usr/sbin/nginx -p "$work" -c "$1" >"$work/valgrind.log" 2>&1 &
 }
