@@ -24,6 +24,14 @@
 #include "azoai_pseudo.h"
 
 
+/* the chain ngx_http_azoai_upload_link() builds */
+typedef struct {
+    ngx_pool_t                 *pool;
+    ngx_chain_t                *head;
+    ngx_chain_t               **last;
+} ngx_http_azoai_uplink_t;
+
+
 static ngx_int_t ngx_http_azoai_upload_parse(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_multipart_t *mp);
@@ -40,8 +48,8 @@ static ngx_int_t ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_str_t *body, azoai_jsonl_result_t *jr);
 static ngx_int_t ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr);
-static ngx_int_t ngx_http_azoai_upload_link(ngx_http_request_t *r,
-    ngx_chain_t ***ll, u_char *data, size_t len);
+static int ngx_http_azoai_upload_link(void *data, const u_char *p,
+    size_t len);
 
 
 /*
@@ -505,99 +513,69 @@ ngx_http_azoai_upload_mask(ngx_http_request_t *r,
 
 
 /*
- * The new body as a chain: the stretches between masked lines are
- * buffers over the body as read, each masked line a buffer of its own.
- * A file of hundreds of MB with a few masked lines is neither copied
- * nor held twice (what azoai_jsonl_rewrite() would do).
+ * The new body as a chain, from the pieces azoai_jsonl_splice() hands
+ * on: the stretches between masked lines are buffers over the body as
+ * read, each masked line a buffer of its own.  A file of hundreds of MB
+ * with a few masked lines is neither copied nor held twice.
  */
 
 static ngx_int_t
 ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr)
 {
-    size_t               i, pos, len, out_len;
-    u_char              *out;
-    ngx_chain_t         *head, **ll;
-    azoai_jsonl_line_t  *l;
+    size_t                    len;
+    ngx_http_azoai_uplink_t   link;
 
-    head = NULL;
-    ll = &head;
-    pos = 0;
-    len = 0;
+    link.pool = r->pool;
+    link.head = NULL;
+    link.last = &link.head;
 
-    for (i = 0; i < jr->nmasked; i++) {
-        l = &jr->masked[i];
-
-        if (l->start < pos || l->len > body->len - l->start) {
-            return NGX_ERROR;
-        }
-
-        l->res.pseudo = jr->pseudo;
-
-        if (azoai_body_rewrite(ctx->engine, &l->res, body->data + l->start,
-                               l->len, &ctx->alloc, &out, &out_len)
-            != AZOAI_OK
-            || ngx_http_azoai_upload_link(r, &ll, body->data + pos,
-                                          l->start - pos)
-               != NGX_OK
-            || ngx_http_azoai_upload_link(r, &ll, out, out_len) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        len += l->start - pos + out_len;
-        pos = l->start + l->len;
-    }
-
-    if (ngx_http_azoai_upload_link(r, &ll, body->data + pos, body->len - pos)
-        != NGX_OK
-        || head == NULL)
+    if (azoai_jsonl_splice(ctx->engine, jr, body->data, body->len,
+                           &ctx->alloc, ngx_http_azoai_upload_link, &link,
+                           &len)
+        != AZOAI_OK
+        || link.head == NULL)
     {
         return NGX_ERROR;
     }
-
-    len += body->len - pos;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: JSONL file rewritten in %uz line(s), %uz bytes",
                    jr->nmasked, len);
 
-    return ngx_http_azoai_replace_body_chain(r, head, len);
+    return ngx_http_azoai_replace_body_chain(r, link.head, len);
 }
 
 
-/* a memory buffer over data appended at *ll, unless it is empty */
+/* a memory buffer over a piece of the new body, linked at the end */
 
-static ngx_int_t
-ngx_http_azoai_upload_link(ngx_http_request_t *r, ngx_chain_t ***ll,
-    u_char *data, size_t len)
+static int
+ngx_http_azoai_upload_link(void *data, const u_char *p, size_t len)
 {
+    ngx_http_azoai_uplink_t  *link = data;
+
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    cl = ngx_alloc_chain_link(r->pool);
+    b = ngx_calloc_buf(link->pool);
+    cl = ngx_alloc_chain_link(link->pool);
     if (b == NULL || cl == NULL) {
-        return NGX_ERROR;
+        return AZOAI_ERROR;
     }
 
-    b->start = data;
-    b->pos = data;
-    b->last = data + len;
-    b->end = data + len;
+    b->start = (u_char *) p;
+    b->pos = b->start;
+    b->last = b->start + len;
+    b->end = b->last;
     b->memory = 1;
 
     cl->buf = b;
     cl->next = NULL;
 
-    **ll = cl;
-    *ll = &cl->next;
+    *link->last = cl;
+    link->last = &cl->next;
 
-    return NGX_OK;
+    return AZOAI_OK;
 }
 
 

@@ -3,7 +3,9 @@
  *
  * JSONL masking: lines inspected as request bodies, counts summed, only
  * the lines with matches rewritten, every other byte kept; the failing
- * line named; pseudonyms shared across lines; blocked types reported.
+ * line named; pseudonyms shared across lines, minted in the order of the
+ * text; the rewrite in pieces (kept stretches by reference) and gathered
+ * alike; blocked types reported.
  */
 
 #include <stdarg.h>
@@ -263,6 +265,152 @@ test_jsonl_pieces(void **state)
 }
 
 
+/* what azoai_jsonl_splice() hands on, copied in order */
+
+typedef struct {
+    const u_char  *text;
+    size_t         len;
+    size_t         npieces;
+    size_t         nkept;      /* pieces that point into text */
+    u_char         out[1024];
+    size_t         out_len;
+} splice_t;
+
+
+static int
+splice_piece(void *data, const u_char *p, size_t len)
+{
+    splice_t  *s = data;
+
+    assert_true(len > 0);
+    assert_true(s->out_len + len <= sizeof(s->out));
+
+    if (p >= s->text && p < s->text + s->len) {
+        assert_true(len <= (size_t) (s->text + s->len - p));
+        s->nkept++;
+    }
+
+    memcpy(s->out + s->out_len, p, len);
+    s->out_len += len;
+    s->npieces++;
+
+    return AZOAI_OK;
+}
+
+
+/*
+ * An upload part inspected as the module inspects it in memory (the
+ * whole lines first, then the pieces at its ends): the rewrite hands on
+ * the stretches between masked lines by reference and mints pseudonyms
+ * in the order of the text, as the streamed path does line by line
+ */
+
+static void
+test_jsonl_splice_order(void **state)
+{
+    size_t                 first, last, out_len;
+    u_char                *out;
+    splice_t               s;
+    azoai_pii_engine_t    *e;
+    azoai_jsonl_result_t   r;
+    const char            *text;
+
+    e = engine(AZOAI_PII_ACTION_PSEUDONYM);
+
+    text = "t\":\"first@example.com\"}]}\n"
+           "{\"c\":\"clean\"}\n"
+           "{\"c\":\"second@example.com\"}\n"
+           "{\"c\":\"first@example.com third@example.com\"}\n"
+           "{\"c\":\"clean\"}\n"
+           "{\"messages\":[{\"content\":\"fourth@example.com";
+    first = strchr(text, '\n') - text;
+    last = strrchr(text, '\n') - text;
+
+    assert_int_equal(azoai_jsonl_inspect(e, (const u_char *) text, first + 1,
+                                         last + 1, &alloc, &r), AZOAI_OK);
+    assert_int_equal(azoai_jsonl_inspect_piece(e, (const u_char *) text, 0,
+                                               first, 1, 0, &alloc, &r),
+                     AZOAI_OK);
+    assert_int_equal(azoai_jsonl_inspect_piece(e, (const u_char *) text,
+                                               last + 1, strlen(text), 0, 1,
+                                               &alloc, &r), AZOAI_OK);
+    assert_int_equal(r.total.error, 0);
+    assert_int_equal(r.nmasked, 4);
+
+    r.pseudo = azoai_pseudo_create(&alloc);
+    assert_non_null(r.pseudo);
+
+    memset(&s, 0, sizeof(s));
+    s.text = (const u_char *) text;
+    s.len = strlen(text);
+
+    assert_int_equal(azoai_jsonl_splice(e, &r, S(text), &alloc, splice_piece,
+                                        &s, &out_len), AZOAI_OK);
+    assert_int_equal(out_len, s.out_len);
+
+    /* 4 masked lines (without their LF), 3 stretches kept between them */
+    assert_int_equal(s.npieces, 7);
+    assert_int_equal(s.nkept, 3);
+
+    s.out[s.out_len] = '\0';
+    assert_string_equal((char *) s.out,
+           "t\":\"[EMAIL_1]\"}]}\n"
+           "{\"c\":\"clean\"}\n"
+           "{\"c\":\"[EMAIL_2]\"}\n"
+           "{\"c\":\"[EMAIL_1] [EMAIL_3]\"}\n"
+           "{\"c\":\"clean\"}\n"
+           "{\"messages\":[{\"content\":\"[EMAIL_4]");
+
+    /* gathered: the same bytes (the pseudonyms are known by now) */
+    assert_int_equal(azoai_jsonl_rewrite(e, &r, S(text), &alloc, &out,
+                                         &out_len), AZOAI_OK);
+    assert_int_equal(out_len, s.out_len);
+    assert_memory_equal(out, s.out, out_len);
+
+    azoai_pii_engine_free(e);
+}
+
+
+/* masked lines out of order or outside the text: refused */
+
+static void
+test_jsonl_splice_refused(void **state)
+{
+    size_t                 out_len;
+    splice_t               s;
+    azoai_pii_engine_t    *e;
+    azoai_jsonl_result_t   r;
+    azoai_jsonl_line_t     l;
+    static const char      text[] = "{\"c\":\"a@example.com\"}\n"
+                                    "{\"c\":\"b@example.com\"}\n";
+
+    e = engine(AZOAI_PII_ACTION_MASK);
+
+    assert_int_equal(azoai_jsonl_inspect(e, (const u_char *) text, 0,
+                                         strlen(text), &alloc, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmasked, 2);
+
+    memset(&s, 0, sizeof(s));
+    s.text = (const u_char *) text;
+    s.len = strlen(text);
+
+    l = r.masked[0];
+    r.masked[0] = r.masked[1];
+    r.masked[1] = l;
+    assert_int_equal(azoai_jsonl_splice(e, &r, S(text), &alloc, splice_piece,
+                                        &s, &out_len), AZOAI_ERROR);
+
+    r.masked[1] = r.masked[0];
+    r.masked[0] = l;
+    r.masked[1].len = strlen(text);
+    assert_int_equal(azoai_jsonl_splice(e, &r, S(text), &alloc, splice_piece,
+                                        &s, &out_len), AZOAI_ERROR);
+
+    azoai_pii_engine_free(e);
+}
+
+
 static void
 test_jsonl_nomem(void **state)
 {
@@ -303,6 +451,8 @@ main(void)
         test_with_arena(test_jsonl_errors, &arena),
         test_with_arena(test_jsonl_pseudonyms, &arena),
         test_with_arena(test_jsonl_pieces, &arena),
+        test_with_arena(test_jsonl_splice_order, &arena),
+        test_with_arena(test_jsonl_splice_refused, &arena),
         test_with_arena(test_jsonl_nomem, &arena),
     };
 

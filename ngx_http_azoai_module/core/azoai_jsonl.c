@@ -2,8 +2,10 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * JSONL masking: one body-layer pass per line, the lines with matches
- * kept (only those: a file of clean lines costs no memory per line), and
- * one output buffer sized from their rewrites.
+ * kept (only those: a file of clean lines costs no memory per line); the
+ * rewrite handed on in pieces (azoai_jsonl_splice(), which the module
+ * links into a chain over the body as read) or gathered in one buffer
+ * sized from them (azoai_jsonl_rewrite()).
  */
 
 #include <string.h>
@@ -16,6 +18,13 @@
 
 /* the first room for lines with matches; doubled as needed */
 #define AZOAI_JSONL_MASKED_FIRST  16
+
+
+/* the pieces of a rewrite, gathered by azoai_jsonl_rewrite() */
+typedef struct {
+    azoai_str_t               *pieces;   /* at most 2 per masked line + 1 */
+    size_t                     npieces;
+} azoai_jsonl_gather_t;
 
 
 /* what azoai_jsonl_match() adds matches to */
@@ -38,6 +47,9 @@ static int azoai_jsonl_scan_string(azoai_jsonl_scan_t *scan,
 static int azoai_jsonl_valid_string(const u_char *p, size_t len,
     azoai_alloc_t *a);
 static int azoai_jsonl_match(void *data, const azoai_pii_match_t *m);
+static int azoai_jsonl_emit(azoai_jsonl_emit_pt emit, void *data,
+    const u_char *p, size_t len);
+static int azoai_jsonl_gather(void *data, const u_char *p, size_t len);
 
 
 int
@@ -146,41 +158,88 @@ azoai_jsonl_sum(azoai_body_result_t *total, const azoai_body_result_t *res)
 }
 
 
+/*
+ * The pieces in order: the stretch before each masked line as it is,
+ * then the line's rewrite; the stretch after the last.  Pseudonyms are
+ * minted in this order: the order of the text.
+ */
+
 int
-azoai_jsonl_rewrite(const azoai_pii_engine_t *e, azoai_jsonl_result_t *r,
-    const u_char *text, size_t len, azoai_alloc_t *a, u_char **out,
-    size_t *out_len)
+azoai_jsonl_splice(const azoai_pii_engine_t *e, azoai_jsonl_result_t *r,
+    const u_char *text, size_t len, azoai_alloc_t *a,
+    azoai_jsonl_emit_pt emit, void *data, size_t *out_len)
 {
-    size_t               i, total, pos;
-    u_char              *buf, *o, **line_out;
-    size_t              *line_len;
+    size_t               i, pos, total, line_len;
+    u_char              *line_out;
     azoai_jsonl_line_t  *l;
 
-    line_out = azoai_alloc(a, (r->nmasked + 1) * sizeof(u_char *));
-    line_len = azoai_alloc(a, (r->nmasked + 1) * sizeof(size_t));
-    if (line_out == NULL || line_len == NULL) {
-        return AZOAI_ERROR;
-    }
-
-    total = len;
+    pos = 0;
+    total = 0;
 
     for (i = 0; i < r->nmasked; i++) {
         l = &r->masked[i];
 
-        if (l->start + l->len > len) {
+        if (l->start < pos || l->start > len || l->len > len - l->start) {
             return AZOAI_ERROR;
         }
 
         l->res.pseudo = r->pseudo;
 
         if (azoai_body_rewrite(e, &l->res, text + l->start, l->len, a,
-                               &line_out[i], &line_len[i])
-            != AZOAI_OK)
+                               &line_out, &line_len)
+            != AZOAI_OK
+            || azoai_jsonl_emit(emit, data, text + pos, l->start - pos)
+               != AZOAI_OK
+            || azoai_jsonl_emit(emit, data, line_out, line_len) != AZOAI_OK)
         {
             return AZOAI_ERROR;
         }
 
-        total = total - l->len + line_len[i];
+        total += l->start - pos + line_len;
+        pos = l->start + l->len;
+    }
+
+    if (azoai_jsonl_emit(emit, data, text + pos, len - pos) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    *out_len = total + len - pos;
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_jsonl_emit(azoai_jsonl_emit_pt emit, void *data, const u_char *p,
+    size_t len)
+{
+    return len ? emit(data, p, len) : AZOAI_OK;
+}
+
+
+/* the pieces azoai_jsonl_splice() hands on, gathered in one buffer */
+
+int
+azoai_jsonl_rewrite(const azoai_pii_engine_t *e, azoai_jsonl_result_t *r,
+    const u_char *text, size_t len, azoai_alloc_t *a, u_char **out,
+    size_t *out_len)
+{
+    size_t                 i, total;
+    u_char                *buf, *o;
+    azoai_jsonl_gather_t   g;
+
+    g.pieces = azoai_alloc(a, (2 * r->nmasked + 1) * sizeof(azoai_str_t));
+    if (g.pieces == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    g.npieces = 0;
+
+    if (azoai_jsonl_splice(e, r, text, len, a, azoai_jsonl_gather, &g,
+                           &total)
+        != AZOAI_OK)
+    {
+        return AZOAI_ERROR;
     }
 
     buf = azoai_alloc(a, total + 1);
@@ -189,23 +248,27 @@ azoai_jsonl_rewrite(const azoai_pii_engine_t *e, azoai_jsonl_result_t *r,
     }
 
     o = buf;
-    pos = 0;
 
-    for (i = 0; i < r->nmasked; i++) {
-        l = &r->masked[i];
-
-        memcpy(o, text + pos, l->start - pos);
-        o += l->start - pos;
-        memcpy(o, line_out[i], line_len[i]);
-        o += line_len[i];
-        pos = l->start + l->len;
+    for (i = 0; i < g.npieces; i++) {
+        memcpy(o, g.pieces[i].data, g.pieces[i].len);
+        o += g.pieces[i].len;
     }
-
-    memcpy(o, text + pos, len - pos);
-    o += len - pos;
 
     *out = buf;
     *out_len = o - buf;
+
+    return AZOAI_OK;
+}
+
+
+static int
+azoai_jsonl_gather(void *data, const u_char *p, size_t len)
+{
+    azoai_jsonl_gather_t  *g = data;
+
+    g->pieces[g->npieces].data = p;
+    g->pieces[g->npieces].len = len;
+    g->npieces++;
 
     return AZOAI_OK;
 }

@@ -5,7 +5,8 @@
  * layer as a request body (strict tokenizer, field rules, detectors and
  * actions), the results are summed, and the rewrite replaces only the
  * lines that hold matches, each spliced as a request body is; every
- * other byte of the text is copied as it is.
+ * other byte of the text is kept as it is, handed on by reference
+ * (azoai_jsonl_splice) or copied (azoai_jsonl_rewrite).
  */
 
 #ifndef _AZOAI_JSONL_H_INCLUDED_
@@ -69,9 +70,26 @@ int azoai_jsonl_inspect_piece(const azoai_pii_engine_t *e,
     const u_char *text, size_t from, size_t to, unsigned cut_start,
     unsigned cut_end, azoai_alloc_t *a, azoai_jsonl_result_t *r);
 
+/* a piece of a rewrite to the caller: AZOAI_OK, or AZOAI_ERROR to stop */
+typedef int (*azoai_jsonl_emit_pt)(void *data, const u_char *p,
+    size_t len);
+
 /*
- * text[0, len) with each masked line replaced by its rewrite, into *out
- * (from a, sized once).  AZOAI_OK, or AZOAI_ERROR when a fails.
+ * The rewrite of text[0, len), each masked line replaced by its rewrite
+ * (pseudonyms minted from r->pseudo in text order), handed to emit in
+ * order and never empty: the stretches between masked lines as pointers
+ * into text, each rewritten line in memory from a.  AZOAI_OK with
+ * *out_len the new length; AZOAI_ERROR when a or emit fails, or a masked
+ * line lies outside the text or before the one ahead of it.
+ */
+int azoai_jsonl_splice(const azoai_pii_engine_t *e,
+    azoai_jsonl_result_t *r, const u_char *text, size_t len,
+    azoai_alloc_t *a, azoai_jsonl_emit_pt emit, void *data,
+    size_t *out_len);
+
+/*
+ * The pieces of azoai_jsonl_splice() gathered into *out (from a, sized
+ * once).  AZOAI_OK, or AZOAI_ERROR as azoai_jsonl_splice().
  */
 int azoai_jsonl_rewrite(const azoai_pii_engine_t *e,
     azoai_jsonl_result_t *r, const u_char *text, size_t len,

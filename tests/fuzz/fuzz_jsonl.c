@@ -12,6 +12,10 @@
  *     masked line's rewrite equals the body layer's rewrite of that line,
  *     in place and copying alike;
  *   - the rewrite is valid JSONL again, with as many lines;
+ *   - azoai_jsonl_splice(), which the module links into a chain (and
+ *     azoai_jsonl_rewrite() gathers), hands on no empty piece, every
+ *     stretch kept by reference inside the text, and the rewrite's
+ *     bytes;
  *   - the same as an upload part (odd sizes): complete lines inspected,
  *     the pieces at both ends with azoai_jsonl_inspect_piece(), the masked
  *     spans still in order and the rewrite equal to the input outside;
@@ -53,6 +57,10 @@ static int fuzz_jsonl_on_line(void *data, const azoai_jsonl_span_t *l);
 static azoai_pii_engine_t *fuzz_jsonl_engine(void);
 static void fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
     size_t len, azoai_alloc_t *a, unsigned part);
+static void fuzz_jsonl_splice(const azoai_pii_engine_t *e,
+    azoai_jsonl_result_t *r, const u_char *text, size_t len,
+    azoai_alloc_t *a, const u_char *out, size_t out_len);
+static int fuzz_jsonl_piece(void *data, const u_char *p, size_t len);
 static int fuzz_jsonl_part(const azoai_pii_engine_t *e, const u_char *text,
     size_t len, azoai_alloc_t *a, azoai_jsonl_result_t *r);
 
@@ -116,6 +124,8 @@ fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
     {
         abort();
     }
+
+    fuzz_jsonl_splice(e, &r, text, len, a, out, out_len);
 
     pos = 0;
     o = 0;
@@ -184,6 +194,59 @@ fuzz_jsonl_check(const azoai_pii_engine_t *e, const u_char *text,
     {
         abort();
     }
+}
+
+
+/* what the module's chain holds: the pieces of azoai_jsonl_splice() */
+
+typedef struct {
+    const u_char  *text;
+    size_t         len;
+    const u_char  *out;
+    size_t         out_len;
+    size_t         at;          /* bytes of out matched so far */
+} fuzz_jsonl_pieces_t;
+
+
+static void
+fuzz_jsonl_splice(const azoai_pii_engine_t *e, azoai_jsonl_result_t *r,
+    const u_char *text, size_t len, azoai_alloc_t *a, const u_char *out,
+    size_t out_len)
+{
+    size_t               n;
+    fuzz_jsonl_pieces_t  pc;
+
+    pc.text = text;
+    pc.len = len;
+    pc.out = out;
+    pc.out_len = out_len;
+    pc.at = 0;
+
+    if (azoai_jsonl_splice(e, r, text, len, a, fuzz_jsonl_piece, &pc, &n)
+        != AZOAI_OK
+        || n != out_len || pc.at != out_len)
+    {
+        abort();
+    }
+}
+
+
+static int
+fuzz_jsonl_piece(void *data, const u_char *p, size_t len)
+{
+    fuzz_jsonl_pieces_t  *pc = data;
+
+    if (len == 0 || len > pc->out_len - pc->at
+        || memcmp(pc->out + pc->at, p, len) != 0
+        || (p >= pc->text && p < pc->text + pc->len
+            && len > (size_t) (pc->text + pc->len - p)))
+    {
+        abort();
+    }
+
+    pc->at += len;
+
+    return AZOAI_OK;
 }
 
 
