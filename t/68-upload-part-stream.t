@@ -8,7 +8,9 @@
 # a 40 MB part grows a fresh worker's peak RSS by far less than its size;
 # a part that is not JSON lines is UninspectableContent (or goes on
 # unchanged with azoai_pii_opaque pass); a batch line in a spooled part
-# is judged and named; a piece that cannot be read is InvalidBody.
+# is judged and named; a piece that cannot be read is InvalidBody;
+# pseudonyms of a part are numbered in text order in memory and in a
+# temp file alike.
 # File uploads read in one pass when the purpose comes first keep the
 # verdicts of two reads: a grammar error or a field given twice after a
 # denied line wins; a file before its purpose is read a second time,
@@ -38,7 +40,15 @@ $t->write_conf(
                                          'azoai_max_body_size 64m;'])
     . server_block(port => 'pass', directives => [@spooled, 'azoai_pii on;',
                                                   'azoai_pii_opaque pass;'])
-    . server_block(port => 'judge', directives => \@spooled));
+    . server_block(port => 'judge', directives => \@spooled)
+    . server_block(port => 'pseudo_file',
+                   directives => [@spooled, 'azoai_pii on;',
+                                  'azoai_pii_action pseudonym;'])
+    . server_block(port => 'pseudo_mem',
+                   directives => ['azoai on;', 'azoai_catalog %%CATALOG%%;',
+                                  'client_body_buffer_size 1m;',
+                                  'azoai_pii on;',
+                                  'azoai_pii_action pseudonym;']));
 $t->start_upstream->start;
 
 my $B = '----azoaiPartBoundary';
@@ -222,6 +232,32 @@ for my $via (undef, 'h2') {
        'a purpose given twice after a denied line is the verdict');
     like(error_message($r), qr/field .purpose. is given more than once/,
          'the message names the field');
+}
+
+# pseudonyms are numbered in the order of the text on both paths: in
+# memory the whole lines are inspected before the pieces at the ends, in
+# a temp file line by line; the same part gives the same bytes upstream
+{
+    my $mid = join '', map {
+        my $who = $_ == 3 ? 'second@example.com and first@example.com'
+                : $_ == 9 ? 'third@example.com' : 'nobody';
+        qq({"messages":[{"role":"user","content":"line $_: $who"}]}\n)
+    } 1 .. 400;
+    my $p = qq(ent":"first\@example.com"}]}\n) . $mid
+        . qq({"messages":[{"role":"user","content":"fourth\@example.com);
+    (my $want = $p) =~ s/first\@example\.com/[EMAIL_1]/g;
+    $want =~ s/second\@example\.com/[EMAIL_2]/;
+    $want =~ s/third\@example\.com/[EMAIL_3]/;
+    $want =~ s/fourth\@example\.com/[EMAIL_4]/;
+    cmp_ok(length $p, '>', 16 * 1024, 'the part is spooled at 16k');
+
+    for my $port ('pseudo_mem', 'pseudo_file') {
+        my $where = $port eq 'pseudo_mem' ? 'in memory' : 'in a temp file';
+        $t->expect_allowed(part($p, port => $port),
+                           "pseudonyms of an upload part $where: numbered "
+                           . 'in text order, the ends included',
+                           body => form(['data', $want, 'blob']));
+    }
 }
 
 ok($t->error_log_clean, 'error log clean');
