@@ -17,8 +17,6 @@
  * and transfer encodings other than 7bit, 8bit and binary are errors.
  */
 
-#define _GNU_SOURCE             /* memmem() */
-
 #include <string.h>
 
 #include "azoai_ascii.h"
@@ -489,7 +487,7 @@ azoai_mp_search(azoai_multipart_stream_t *s, const u_char *r, size_t n,
     k = s->search - s->pos;
 
     while (k < n) {
-        hit = memmem(r + k, n - k, s->dash, s->dash_len);
+        hit = azoai_multipart_find(r + k, n - k, s->dash, s->dash_len);
         if (hit == NULL) {
             break;
         }

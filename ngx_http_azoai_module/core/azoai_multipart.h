@@ -149,4 +149,12 @@ int azoai_multipart_feed(azoai_multipart_stream_t *s, const u_char *p,
 int azoai_multipart_finish(azoai_multipart_stream_t *s);
 
 
+/*
+ * azoai_multipart_find.c: the first occurrence of needle[0, m) in
+ * hay[0, n), or NULL, as memmem() finds it (m <= 72: "--" boundary)
+ */
+const u_char *azoai_multipart_find(const u_char *hay, size_t n,
+    const u_char *needle, size_t m);
+
+
 #endif /* _AZOAI_MULTIPART_H_INCLUDED_ */

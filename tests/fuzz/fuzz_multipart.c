@@ -13,7 +13,9 @@
  *   - an error has an offset inside the body;
  *   - the incremental parser, fed the body in pieces of sizes drawn from
  *     the input (1 byte to 4 KB), reports the same parts, the same
- *     content (concatenated) and the same result or error and offset.
+ *     content (concatenated) and the same result or error and offset;
+ *   - the boundary search (azoai_multipart_find.c) finds every "--"
+ *     boundary of the body where memmem() does.
  */
 
 #define _GNU_SOURCE
@@ -48,6 +50,37 @@ static int fuzz_same(azoai_str_t x, azoai_str_t y);
 
 static void fuzz_multipart_check(const u_char *body, size_t len,
     const azoai_str_t *b, const azoai_multipart_t *mp);
+static void fuzz_multipart_find(const u_char *body, size_t len,
+    const azoai_str_t *b);
+
+
+/* every occurrence of "--" boundary, found as memmem() finds it */
+
+static void
+fuzz_multipart_find(const u_char *body, size_t len, const azoai_str_t *b)
+{
+    size_t         k, m;
+    u_char         dash[AZOAI_MULTIPART_BOUNDARY_MAX + 2];
+    const u_char  *got, *want;
+
+    dash[0] = '-';
+    dash[1] = '-';
+    memcpy(dash + 2, b->data, b->len);
+    m = b->len + 2;
+
+    for (k = 0; k <= len; k = got - body + 1) {
+        got = azoai_multipart_find(body + k, len - k, dash, m);
+        want = memmem(body + k, len - k, dash, m);
+
+        if (got != want) {
+            abort();
+        }
+
+        if (got == NULL) {
+            break;
+        }
+    }
+}
 
 
 static void
@@ -298,6 +331,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
+
+    fuzz_multipart_find(nl + 1, size - (nl + 1 - data), &b);
 
     memset(&arena, 0, sizeof(arena));
     a = test_arena_allocator(&arena);
