@@ -709,8 +709,10 @@ ngx_http_azoai_upfile_feed(ngx_http_azoai_upfile_t *u, u_char *p,
         /* everything before the line held back (its bytes in jl) */
         held = u->content_start + u->jl.offset - u->jl.len;
 
-        if (held > u->o.copied
-            && ngx_http_azoai_upout_copy(&u->o, held) != NGX_OK)
+        /* written before the block they may lie in is read over */
+        if ((held > u->o.copied
+             && ngx_http_azoai_upout_copy(&u->o, held) != NGX_OK)
+            || ngx_http_azoai_upout_release(&u->o) != NGX_OK)
         {
             return NGX_ERROR;
         }

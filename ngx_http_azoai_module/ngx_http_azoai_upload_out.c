@@ -2,11 +2,15 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * The new body of a spooled upload whose lines are masked: the bytes of
- * the body as received between the rewritten lines, from the block the
- * reader has in hand or read again from the temp file, and the rewritten
- * lines, gathered in an output block of NGX_HTTP_AZOAI_UPLOAD_BLOCK bytes
- * and written to a new temp file in client_body_temp_path, which then
- * replaces the request body (Content-Length recomputed).
+ * the body as received between the rewritten lines, and the rewritten
+ * lines, written to a new temp file in client_body_temp_path, which then
+ * replaces the request body (Content-Length recomputed).  Bytes in the
+ * block the reader has in hand are written from there by reference
+ * (one writev() with the output block's pieces, before the block is
+ * read over: ngx_http_azoai_upout_release()); bytes read again from the
+ * temp file and the rewritten lines are gathered in an output block of
+ * NGX_HTTP_AZOAI_UPLOAD_BLOCK bytes.  Copying the unchanged bytes into
+ * the output block cost ~1 instruction per byte of the upload.
  */
 
 
@@ -14,13 +18,18 @@
 
 
 static ngx_int_t ngx_http_azoai_upout_create(ngx_http_azoai_upout_t *o);
+static ngx_int_t ngx_http_azoai_upout_ref(ngx_http_azoai_upout_t *o,
+    u_char *p, size_t len);
+static void ngx_http_azoai_upout_piece(ngx_http_azoai_upout_t *o,
+    u_char *p, size_t len);
 
 
 /*
  * The body's bytes from o->copied up to to, into the new body: from the
- * block in hand when they are there, else read again (a line that was
- * cut across blocks, the envelope, the bytes before the first masked
- * line).  The new temp file is made with the first masked line.
+ * block in hand by reference when they are there, else read again into
+ * the output block (a line that was cut across blocks, the envelope,
+ * the bytes before the first masked line).  The new temp file is made
+ * with the first masked line.
  */
 
 ngx_int_t
@@ -39,9 +48,9 @@ ngx_http_azoai_upout_copy(ngx_http_azoai_upout_t *o, off_t to)
     if (o->copied >= o->block_start
         && to <= o->block_start + (off_t) o->block_len)
     {
-        if (ngx_http_azoai_upout_append(o, o->block_data
-                                           + (o->copied - o->block_start),
-                                        (size_t) (to - o->copied))
+        if (ngx_http_azoai_upout_ref(o, o->block_data
+                                        + (o->copied - o->block_start),
+                                     (size_t) (to - o->copied))
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -91,6 +100,78 @@ ngx_http_azoai_upout_copy(ngx_http_azoai_upout_t *o, off_t to)
 }
 
 
+/* bytes that stay where they are until the next write */
+
+static ngx_int_t
+ngx_http_azoai_upout_ref(ngx_http_azoai_upout_t *o, u_char *p, size_t len)
+{
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    /*
+     * room for the output block's stretch, this one and the stretch
+     * appended after it, which the write closes
+     */
+
+    if (o->npieces + 3 > NGX_HTTP_AZOAI_UPOUT_PIECES
+        && ngx_http_azoai_upout_flush(o) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (o->olen > o->omark) {
+        ngx_http_azoai_upout_piece(o, o->obuf + o->omark, o->olen - o->omark);
+        o->omark = o->olen;
+    }
+
+    ngx_http_azoai_upout_piece(o, p, len);
+
+    return NGX_OK;
+}
+
+
+/* the next piece of the write, after those before it */
+
+static void
+ngx_http_azoai_upout_piece(ngx_http_azoai_upout_t *o, u_char *p, size_t len)
+{
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    b = &o->piece_bufs[o->npieces];
+    cl = &o->pieces[o->npieces];
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+    b->start = p;
+    b->pos = p;
+    b->last = p + len;
+    b->end = b->last;
+    b->memory = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    if (o->npieces) {
+        o->pieces[o->npieces - 1].next = cl;
+    }
+
+    o->npieces++;
+}
+
+
+/*
+ * The block in hand is about to be read over: what refers to it is
+ * written now.
+ */
+
+ngx_int_t
+ngx_http_azoai_upout_release(ngx_http_azoai_upout_t *o)
+{
+    return o->npieces ? ngx_http_azoai_upout_flush(o) : NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_azoai_upout_append(ngx_http_azoai_upout_t *o, u_char *p,
     size_t len)
@@ -129,7 +210,13 @@ ngx_http_azoai_upout_create(ngx_http_azoai_upout_t *o)
 
     tf = ngx_pcalloc(o->r->pool, sizeof(ngx_temp_file_t));
     o->obuf = ngx_pnalloc(o->r->pool, NGX_HTTP_AZOAI_UPLOAD_BLOCK);
-    if (tf == NULL || o->obuf == NULL) {
+    o->pieces = ngx_palloc(o->r->pool, NGX_HTTP_AZOAI_UPOUT_PIECES
+                                       * sizeof(ngx_chain_t));
+    o->piece_bufs = ngx_palloc(o->r->pool, NGX_HTTP_AZOAI_UPOUT_PIECES
+                                           * sizeof(ngx_buf_t));
+    if (tf == NULL || o->obuf == NULL || o->pieces == NULL
+        || o->piece_bufs == NULL)
+    {
         return NGX_ERROR;
     }
 
@@ -157,38 +244,48 @@ ngx_http_azoai_upout_create(ngx_http_azoai_upout_t *o)
 }
 
 
-/* the output block to the new temp file */
+/*
+ * The pieces held (the output block's stretches, the bytes of the block
+ * in hand between them) to the new temp file in one writev() (NGINX
+ * splits it at 64 pieces)
+ */
 
 ngx_int_t
 ngx_http_azoai_upout_flush(ngx_http_azoai_upout_t *o)
 {
-    ssize_t       n;
-    ngx_buf_t     b;
-    ngx_chain_t   cl;
+    off_t        size;
+    ssize_t      n;
+    ngx_uint_t   i;
 
-    if (o->olen == 0) {
+    if (o->olen > o->omark) {
+        ngx_http_azoai_upout_piece(o, o->obuf + o->omark, o->olen - o->omark);
+    }
+
+    if (o->npieces == 0) {
         return NGX_OK;
     }
 
-    ngx_memzero(&b, sizeof(ngx_buf_t));
-    b.pos = o->obuf;
-    b.last = o->obuf + o->olen;
-    b.start = b.pos;
-    b.end = b.last;
-    b.memory = 1;
+    size = 0;
 
-    cl.buf = &b;
-    cl.next = NULL;
+    for (i = 0; i < o->npieces; i++) {
+        size += o->piece_bufs[i].last - o->piece_bufs[i].pos;
+    }
 
-    n = ngx_write_chain_to_temp_file(o->out, &cl);
-    if (n != (ssize_t) o->olen) {
+    n = ngx_write_chain_to_temp_file(o->out, o->pieces);
+    if (n != (ssize_t) size) {
         return NGX_ERROR;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, o->r->connection->log, 0,
+                   "azoai: masked upload: %O bytes written in %ui piece(s)",
+                   size, o->npieces);
 
     /* as ngx_http_write_request_body() does: the caller moves on */
     o->out->offset += n;
     o->out_len += n;
     o->olen = 0;
+    o->omark = 0;
+    o->npieces = 0;
 
     return NGX_OK;
 }

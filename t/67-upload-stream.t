@@ -104,6 +104,28 @@ for my $via (undef, 'h2') {
                        . 'PII goes on untouched');
 }
 
+# every line masked, lines of varied length cut across blocks anywhere:
+# the new body is written from the block in hand by reference between
+# the rewritten lines, many pieces a block (the write is split at 64)
+{
+    my $dense = join '', map {
+        qq({"messages":[{"role":"user","content":"n$_ ) . ('w' x ($_ % 53))
+        . qq( u$_\@example.com"}]}) . ($_ % 11 ? "\n" : "\r\n")
+    } 1 .. 24000;
+    (my $want = $dense) =~ s/u\d+\@example\.com/[EMAIL]/g;
+
+    for my $via (undef, 'h2') {
+        my $how = $via ? 'HTTP/2' : 'HTTP/1.1';
+        my ($up, $r) = $t->expect_allowed(
+            upload('fine-tune', $dense, via => $via),
+            "$how: a " . length($dense) . '-byte file with a value on every '
+            . 'line is masked from its temp file, byte for byte',
+            body => (upload('fine-tune', $want))->{body});
+        is($r->{headers}{'x-azoai-pii-masked'}, 24000,
+           "$how: 24000 values masked");
+    }
+}
+
 # a batch file of about 5 MB whose line 29999 names a preview deployment
 {
     my @lines = map {
