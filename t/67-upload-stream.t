@@ -16,6 +16,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
+use IO::Socket::INET;
+use POSIX ();
 use AzoaiTest;
 
 AzoaiTest::require_module();
@@ -24,11 +26,43 @@ my $t = AzoaiTest->new;
 
 $t->write_catalog;
 
-$t->write_conf(server_block(h2 => 1, directives => [
-    'azoai on;', 'azoai_pii on;', 'azoai_catalog %%CATALOG%%;',
-    'azoai_max_body_size 64m;', 'client_body_buffer_size 16k;',
-    'client_max_body_size 64m;']));
+my @spool = ('azoai on;', 'azoai_pii on;', 'azoai_catalog %%CATALOG%%;',
+             'azoai_max_body_size 64m;', 'client_body_buffer_size 16k;',
+             'client_max_body_size 64m;');
+
+# 'retry': a POST that the first server takes and drops goes to the next
+# one (non_idempotent); NGINX sends the body again from its buffers'
+# start (ngx_http_upstream_reinit)
+$t->write_conf(server_block(h2 => 1, directives => \@spool)
+    . "    upstream azoai_retry {\n"
+    . "        server 127.0.0.1:%%PORT_DROP%% max_fails=0;\n"
+    . "        server %%UPSTREAM%% backup;\n    }\n"
+    . server_block(port => 'retry', directives => \@spool,
+                   locations => "        location /openai/ {\n"
+                   . "            proxy_pass http://azoai_retry;\n"
+                   . "            proxy_next_upstream error timeout "
+                   . "non_idempotent;\n        }\n"));
 $t->start_upstream->start;
+
+# the first server of azoai_retry: reads 64 KB of a request, then closes
+my $drop = IO::Socket::INET->new(LocalAddr => '127.0.0.1:' . $t->port('drop'),
+                                 Listen => 8, ReuseAddr => 1)
+    or die "cannot listen: $!";
+my $dropper = fork // die "fork: $!";
+if ($dropper == 0) {
+    while (my $c = $drop->accept) {
+        my ($buf, $got) = ('', 0);
+        while ($got < 65536) {
+            my $n = sysread($c, $buf, 65536);
+            last unless $n;
+            $got += $n;
+        }
+        close $c;
+    }
+    POSIX::_exit(0);
+}
+close $drop;
+END { kill 'TERM', $dropper if $dropper; }
 
 my $B = '----azoaiStreamBoundary';
 my $V = '?api-version=2024-10-21';
@@ -113,6 +147,17 @@ for my $via (undef, 'h2') {
         . qq( u$_\@example.com"}]}) . ($_ % 11 ? "\n" : "\r\n")
     } 1 .. 24000;
     (my $want = $dense) =~ s/u\d+\@example\.com/[EMAIL]/g;
+
+    my $retry = upload('fine-tune', $dense);
+    $retry->{port} = $t->port('retry');
+    $t->expect_allowed($retry, 'sent again to the next server after the '
+                       . 'first dropped it: the masked body, byte for byte',
+                       body => (upload('fine-tune', $want))->{body});
+    my $dropped = $t->port('drop');
+    like($t->error_log, qr/(?:prematurely\ closed|reset\ by\ peer|
+                           broken\ pipe).*upstream:\ "http:\/\/127\.0\.0\.1:
+                           $dropped/xi,
+         'the first server took part of the body and dropped it');
 
     for my $via (undef, 'h2') {
         my $how = $via ? 'HTTP/2' : 'HTTP/1.1';
