@@ -1,19 +1,24 @@
 #!/usr/bin/perl
 # The upload of bench/upload.sh and bench/upload-cg.sh: a multipart body
-# (purpose fine-tune, then the file) holding a fine-tuning JSONL of
-# SIZE_MB MB, fixed content, every 100th line with an e-mail address.
-# Prints the number of lines of the file.
+# (the purpose, then the file) holding a JSONL file of SIZE_MB MB, fixed
+# content, every 100th line with an e-mail address: a fine-tuning file
+# (PURPOSE fine-tune, the default), or with PURPOSE batch a batch file
+# whose lines carry the same messages in a request to deployment
+# chat-prod (each line judged, then masked).  Prints the number of lines.
 #
-# usage: gen-upload.pl SIZE_MB OUT
+# usage: gen-upload.pl SIZE_MB OUT [PURPOSE]
 use strict;
 use warnings;
 
-my ($mb, $out) = @ARGV;
-die "usage: gen-upload.pl SIZE_MB OUT\n" unless defined $out;
+my ($mb, $out, $purpose) = @ARGV;
+die "usage: gen-upload.pl SIZE_MB OUT [PURPOSE]\n" unless defined $out;
+$purpose //= 'fine-tune';
+die "PURPOSE is fine-tune or batch\n"
+    unless $purpose =~ /^(?:fine-tune|batch)$/;
 open my $f, ">:raw", $out or die "$out: $!";
 my $b = "----azoaiBench";
 print $f "--$b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n"
-    . "\r\nfine-tune\r\n--$b\r\nContent-Disposition: form-data; "
+    . "\r\n$purpose\r\n--$b\r\nContent-Disposition: form-data; "
     . "name=\"file\"; filename=\"train.jsonl\"\r\nContent-Type: "
     . "application/octet-stream\r\n\r\n";
 my ($n, $len) = (0, 0);
@@ -26,6 +31,9 @@ while ($len < $mb * 1024 * 1024) {
         . qq(delayed order."},{"role":"assistant","content":"The )
         . qq(order was delayed by the carrier; a refund is on its )
         . qq(way."}]}\n);
+    $l = qq({"custom_id":"task-$n","method":"POST",)
+        . qq("url":"/chat/completions","body":{"model":"chat-prod",)
+        . substr($l, 1, -2) . "}}\n" if $purpose eq 'batch';
     print $f $l;
     $len += length $l;
 }

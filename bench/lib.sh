@@ -231,6 +231,8 @@ http {
             azoai on;
             azoai_pii on;
             azoai_max_body_size 1024m;
+            # the deployment the lines of PURPOSE=batch name
+            azoai_deployment chat-prod gpt-5.1 2025-11-13;
             proxy_pass http://127.0.0.1:$3;
         }
     }

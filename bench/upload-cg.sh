@@ -12,6 +12,9 @@
 #
 # usage: upload-cg.sh MODULE_SO [SIZE_MB]
 #   CG_KEEP=DIR keeps the module's profile as DIR/cg.upload
+#   PURPOSE=batch uploads a batch file instead (bench/gen-upload.pl): the
+#   same messages in requests to deployment chat-prod, each line judged
+#   (its url and body.model) and masked
 set -euo pipefail
 
 so=$(realpath "${1:?usage: upload-cg.sh MODULE_SO [SIZE_MB]}")
@@ -20,7 +23,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 bench_workdir upcg
 
-lines=$(perl "$here/gen-upload.pl" "$size_mb" "$work/upload.body")
+purpose=${PURPOSE:-fine-tune}
+lines=$(perl "$here/gen-upload.pl" "$size_mb" "$work/upload.body" \
+             "$purpose")
 ctype='multipart/form-data; boundary=----azoaiBench'
 
 read -r up plain module <<<"$(bench_free_ports 3)"
@@ -59,7 +64,7 @@ measure() {
 }
 
 echo "file: $(stat -c %s "$work/upload.body") bytes (multipart)," \
-     "$lines JSONL lines, 1% with an e-mail address"
+     "$lines JSONL lines ($purpose), 1% with an e-mail address"
 
 for port in "$plain" "$module"; do
     name=$([[ $port == "$plain" ]] && echo "plain proxy_pass" \
