@@ -11,13 +11,13 @@
  * lines at its ends scanned as text) always goes from the first.  Each
  * line is judged (batch) and inspected (azoai_pii on) as in
  * ngx_http_azoai_upload.c.  From the first line that is masked on, the
- * new body is written to a new temp
- * file in client_body_temp_path: the original bytes between masked
- * lines, copied, and each masked line's rewrite; it replaces the request
- * body, Content-Length recomputed.  The worker holds a read block, an
- * output block, one line cut across blocks (at most
- * AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the size of
- * the file.  Nothing goes upstream before the last line is
+ * new body is written to a new temp file in client_body_temp_path
+ * (ngx_http_azoai_upload_out.c): the original bytes between masked
+ * lines, from the block just read, and each masked line's rewrite; it
+ * replaces the request body, Content-Length recomputed.  The worker
+ * holds a read block, an output block, one line cut across blocks (at
+ * most AZOAI_JSONL_LINE_MAX) and one line's inspection, whatever the
+ * size of the file.  Nothing goes upstream before the last line is
  * judged: one failing line denies the whole upload.
  */
 
