@@ -52,6 +52,8 @@ static const azoai_restore_key_t  azoai_restore_keys[] = {
 
 
 static int azoai_restore_visit(void *data, const azoai_json_value_t *v);
+static int azoai_restore_visit_usage(void *data,
+    const azoai_json_value_t *v);
 static unsigned azoai_restore_field(const azoai_json_frame_t *f);
 static int azoai_restore_add_span(azoai_restore_doc_t *d,
     const azoai_json_value_t *v, unsigned field);
@@ -98,7 +100,10 @@ azoai_restore_scan(azoai_restore_doc_t *d, const u_char *doc, size_t len)
     d->func_args = 0;
     d->failed = 0;
 
-    if (azoai_json_walk(doc, len, azoai_restore_visit, d, &status)
+    if (azoai_json_walk(doc, len,
+                        d->usage ? azoai_restore_visit_usage
+                                 : azoai_restore_visit,
+                        d, &status)
         != AZOAI_JSON_OK)
     {
         return d->failed ? AZOAI_ERROR : AZOAI_DECLINED;
@@ -148,6 +153,23 @@ azoai_restore_visit(void *data, const azoai_json_value_t *v)
     }
 
     return azoai_restore_add_span(d, v, field);
+}
+
+
+/* a whole JSON response: its token usage is read in the same walk */
+
+static int
+azoai_restore_visit_usage(void *data, const azoai_json_value_t *v)
+{
+    azoai_restore_doc_t  *d;
+
+    d = data;
+
+    if (v->depth && v->depth <= 3) {
+        azoai_usage_visit(d->usage, v);
+    }
+
+    return azoai_restore_visit(data, v);
 }
 
 

@@ -90,6 +90,11 @@ static void azoai_usage_sse_piece(azoai_usage_t *u,
     const azoai_sse_piece_t *pc);
 static size_t azoai_usage_backslashes(const u_char *start, const u_char *q);
 static unsigned azoai_usage_has_key(const u_char *p, size_t len);
+static unsigned azoai_usage_frame_is(const azoai_json_frame_t *f,
+    const char *name, size_t len);
+static int azoai_usage_field_of(const azoai_json_frame_t *f);
+static void azoai_usage_visit_number(azoai_usage_t *u, int field,
+    const azoai_str_t *raw);
 
 
 static const char  azoai_usage_data_field[] = "data:";
@@ -793,4 +798,137 @@ azoai_usage_has_key(const u_char *p, size_t len)
     }
 
     return 0;
+}
+
+
+/*
+ * The walker's view of the same rules: "usage" is an object member of
+ * the top-level object (depth 1) or of its "response" object (depth 2);
+ * its fields are the values one level deeper.  Member names compare raw,
+ * an escaped one matches nothing, as in azoai_usage_key_byte().
+ */
+
+void
+azoai_usage_visit(azoai_usage_t *u, const azoai_json_value_t *v)
+{
+    int                        i, field;
+    unsigned                   at;
+    const azoai_json_frame_t  *path;
+
+    path = v->path;
+
+    if (v->depth == 0 || v->depth > 3 || path[0].type != AZOAI_JSON_OBJECT) {
+        return;
+    }
+
+    /* at: the depth of the usage object, if v is in one or is one */
+
+    if (azoai_usage_frame_is(&path[0], "usage", 5)) {
+        at = 1;
+
+    } else if (v->depth >= 2 && azoai_usage_frame_is(&path[0], "response", 8)
+               && path[1].type == AZOAI_JSON_OBJECT
+               && azoai_usage_frame_is(&path[1], "usage", 5))
+    {
+        at = 2;
+
+    } else {
+        return;
+    }
+
+    if (v->depth == at && v->type == AZOAI_JSON_OBJECT) {
+        if (!v->closing) {
+            for (i = 0; i < AZOAI_USAGE_NFIELDS; i++) {
+                u->pending[i] = -1;
+            }
+
+            return;
+        }
+
+        if (u->pending[AZOAI_USAGE_PROMPT] >= 0
+            || u->pending[AZOAI_USAGE_COMPLETION] >= 0
+            || u->pending[AZOAI_USAGE_TOTAL] >= 0)
+        {
+            u->prompt_tokens = u->pending[AZOAI_USAGE_PROMPT];
+            u->completion_tokens = u->pending[AZOAI_USAGE_COMPLETION];
+            u->total_tokens = u->pending[AZOAI_USAGE_TOTAL];
+            u->found = 1;
+        }
+
+        return;
+    }
+
+    if (v->depth != at + 1 || v->type != AZOAI_JSON_NUMBER
+        || path[at].type != AZOAI_JSON_OBJECT)
+    {
+        return;
+    }
+
+    field = azoai_usage_field_of(&path[at]);
+
+    if (field >= 0) {
+        azoai_usage_visit_number(u, field, &v->raw);
+    }
+}
+
+
+static unsigned
+azoai_usage_frame_is(const azoai_json_frame_t *f, const char *name,
+    size_t len)
+{
+    return !(f->key_flags & AZOAI_JSON_ESCAPED) && f->key.len == len
+           && memcmp(f->key.data, name, len) == 0;
+}
+
+
+/* AZOAI_USAGE_PROMPT ... for the member name of f, or -1 */
+
+static int
+azoai_usage_field_of(const azoai_json_frame_t *f)
+{
+    if (azoai_usage_frame_is(f, "prompt_tokens", 13)
+        || azoai_usage_frame_is(f, "input_tokens", 12))
+    {
+        return AZOAI_USAGE_PROMPT;
+    }
+
+    if (azoai_usage_frame_is(f, "completion_tokens", 17)
+        || azoai_usage_frame_is(f, "output_tokens", 13))
+    {
+        return AZOAI_USAGE_COMPLETION;
+    }
+
+    if (azoai_usage_frame_is(f, "total_tokens", 12)) {
+        return AZOAI_USAGE_TOTAL;
+    }
+
+    return -1;
+}
+
+
+/* a valid JSON number: kept when it is a non-negative integer in int64_t */
+
+static void
+azoai_usage_visit_number(azoai_usage_t *u, int field, const azoai_str_t *raw)
+{
+    size_t   i;
+    int64_t  n, digit;
+
+    n = 0;
+
+    for (i = 0; i < raw->len; i++) {
+        if (raw->data[i] < '0' || raw->data[i] > '9') {
+            return;
+        }
+
+        digit = raw->data[i] - '0';
+
+        if (n > (INT64_MAX - digit) / 10) {
+            return;
+        }
+
+        n = n * 10 + digit;
+    }
+
+    u->pending[field] = n;
 }
