@@ -50,6 +50,7 @@ static void test_garbage(void **state);
 static void test_size(void **state);
 static int test_usage_visitor(void *data, const azoai_json_value_t *v);
 static void test_walk_same(void **state);
+static void test_key_every_offset(void **state);
 
 
 #define TEST_CHAT_JSON                                                        \
@@ -857,6 +858,59 @@ test_walk_same(void **state)
 }
 
 
+/*
+ * "usage" at every offset of a data line and of a stream, after runs of
+ * '"u' pairs that are not it: the key search (32 and 16 bytes a step,
+ * then byte by byte; unit-nosimd runs the scalar one) finds it wherever
+ * a block boundary falls; a line it missed would be passed over unread
+ */
+
+static void
+test_key_every_offset(void **state)
+{
+    size_t         off, len, k, n;
+    u_char         buf[512];
+    azoai_usage_t  u;
+
+    static const char  miss[] = "\\\"u\\\"usag\\\"usagE";
+
+    for (off = 0; off < 140; off++) {
+        for (k = 0; k < 2; k++) {
+            n = 0;
+
+            /* an event before it in the same input, for the chunk test */
+            if (k) {
+                memcpy(buf, "data: {\"a\":1}\n\n", 15);
+                n = 15;
+            }
+
+            len = (size_t) sprintf((char *) buf + n, "data: {\"x\":\"");
+            n += len;
+
+            memset(buf + n, 'a', off);
+
+            /* near misses in the filler: "u, "usag, "usage' */
+            if (off > 24) {
+                memcpy(buf + n + 2, miss, sizeof(miss) - 1);
+            }
+
+            n += off;
+            n += (size_t) sprintf((char *) buf + n,
+                                  "\",\"usage\":{\"prompt_tokens\":%zu}}\n\n",
+                                  off + 1);
+
+            test_usage_run(&u, buf, n, 1, SIZE_MAX);
+            assert_int_equal(u.found, 1);
+            assert_true(u.prompt_tokens == (int64_t) (off + 1));
+
+            test_usage_run(&u, buf, n, 1, 7);
+            assert_int_equal(u.found, 1);
+            assert_true(u.prompt_tokens == (int64_t) (off + 1));
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -875,6 +929,7 @@ main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_walk_same),
+        cmocka_unit_test(test_key_every_offset),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
