@@ -807,6 +807,18 @@ test_json_mask(void **state)
         "\"{\\\"to\\\":\\\"[EMAIL]\\\"}\"}}]}}]}", 1);
     assert_int_equal(test_masked, 3);
 
+    /*
+     * tokens in several pieces between matches, brackets that are none,
+     * one piece ending in '[': the text is searched for '[' once, piece
+     * by piece (azoai_sse_bracket())
+     */
+    test_expect_all_splits(p, 1,
+        "{\"output_text\":\"[x] z@y.org [EMAIL_1][PHONE_1] q@r.net "
+        "[EMAIL_2] [ [EMAIL_9] w@v.org[\"}",
+        "{\"output_text\":\"[x] [EMAIL] a@x.io+1 555 0100 [EMAIL] "
+        "b\\\"q\\\\z@x.io [ [EMAIL_9] [EMAIL][\"}", 3);
+    assert_int_equal(test_masked, 3);
+
     /* without pseudonyms to restore */
     test_expect_all_splits(NULL, 1,
         "{\"output_text\":\"x z@y.org\"}",

@@ -51,6 +51,9 @@ static int azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 static int azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw,
     size_t len, const azoai_restore_span_t *sp);
 static int azoai_sse_masked(void *data, const u_char *p, size_t len);
+static const u_char *azoai_sse_bracket(azoai_sse_t *s, const u_char *p,
+    size_t len);
+static int azoai_sse_token_like(const u_char *p, const u_char *end);
 static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
@@ -985,6 +988,9 @@ azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
     int  rc;
 
     s->level = sp->level;
+    s->text_at = raw;
+    s->text_end = raw + len;
+    s->bracket = NULL;
     s->mask->out = azoai_sse_masked;
     s->mask->out_data = s;
 
@@ -1006,17 +1012,75 @@ azoai_sse_masked(void *data, const u_char *p, size_t len)
 
     /*
      * most pieces are text between matches (no '[') or a rendering such
-     * as "[EMAIL]" (no '_' after its '['): no "[TYPE_n]" in them
+     * as "[EMAIL]" or "[CREDIT_CARD]" (no '_' and digit after its '['): no
+     * "[TYPE_n]" in them
      */
 
-    b = (s->map == NULL) ? NULL : memchr(p, '[', len);
+    if (s->map == NULL) {
+        b = NULL;
 
-    if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
+    } else if (p >= s->text_at && p + len <= s->text_end) {
+        b = azoai_sse_bracket(s, p, len);
+
+    } else {
+        b = memchr(p, '[', len);
+    }
+
+    if (b == NULL || !azoai_sse_token_like(b, p + len)) {
         return azoai_sse_out(s, p, len);
     }
 
     return azoai_restore_string(s->map, NULL, 0, p, len, s->level, NULL,
                                 NULL, &s->restored, azoai_sse_out, s);
+}
+
+
+/*
+ * The first '[' of a piece of the text being masked, or NULL: the pieces
+ * come in text order, so the text is searched once, not once a piece
+ * (most texts have no '[' at all)
+ */
+
+static const u_char *
+azoai_sse_bracket(azoai_sse_t *s, const u_char *p, size_t len)
+{
+    const u_char  *b;
+
+    /* NULL: not searched yet, or the last one found was handed out */
+
+    if (s->bracket == NULL || s->bracket < p) {
+        b = memchr(p, '[', s->text_end - p);
+        s->bracket = b ? b : s->text_end;
+    }
+
+    if (s->bracket >= p + len) {
+        return NULL;
+    }
+
+    b = s->bracket;
+    s->bracket = NULL;
+
+    return b;
+}
+
+
+/*
+ * Whether [p, end) has a '_' then a digit 1-9, as every "[TAG_n]" has
+ * (n has no leading zero: azoai_restore.c)
+ */
+
+static int
+azoai_sse_token_like(const u_char *p, const u_char *end)
+{
+    const u_char  *q;
+
+    for (q = memchr(p, '_', end - p); q; q = memchr(q, '_', end - q)) {
+        if (++q < end && *q >= '1' && *q <= '9') {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -133,6 +133,14 @@ struct azoai_sse_s {
 
     unsigned                 level;     /* of the text being masked */
 
+    /*
+     * the text being masked, and its next '[' (text_end: none left; NULL:
+     * not searched for yet)
+     */
+    const u_char            *text_at;
+    const u_char            *text_end;
+    const u_char            *bracket;
+
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
     unsigned                 final:1;   /* the last event: nothing held */
