@@ -3,6 +3,9 @@
 # against the committed baseline (bench/baseline); fails when a body costs
 # more than BENCH_TOLERANCE percent (default 3) above its baseline.  Plain
 # proxy_pass is measured too and printed, not judged (it is NGINX's cost).
+# The 64 KB JSON completion with azoai_pii_response on is judged too, per
+# response (bench/restore.sh's cg-json section, BENCH_RESTORE_RESPONSES,
+# default 5, for each of its two texts: restore-json40, restore-json290).
 # BENCH_UPDATE=1 writes the measured counts as the new baseline: a change
 # that lowers a count commits the lower baseline with it.
 #
@@ -18,11 +21,16 @@ results=$(mktemp -t azoai-bench-check.XXXXXX)
 trap 'rm -f "$results"' EXIT
 
 CG_RESULTS=$results "$here/callgrind.sh" "$so" "$n"
+CG_RESULTS=$results SECTIONS=cg-json CG_STREAMS=${BENCH_RESTORE_RESPONSES:-5} \
+    "$here/restore.sh" "$so" >/dev/null
 
 if [[ ${BENCH_UPDATE:-0} = 1 ]]; then
     {
         echo "# bench/check.sh: module instructions per request"
-        echo "# (bench/callgrind.sh, $n requests); body plain module"
+        echo "# (bench/callgrind.sh, $n requests); body plain module;" \
+             "restore-json*:"
+        echo "# per 64 KB JSON response with azoai_pii_response on" \
+             "(bench/restore.sh)"
         cat "$results"
     } >"$baseline"
     echo "bench-check: baseline written to $baseline"

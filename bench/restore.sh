@@ -21,6 +21,10 @@
 # usage: restore.sh MODULE_SO
 #        (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20 PAUSE_MS=50
 #         SECTIONS="stream json rss cg-stream cg-json": any of them)
+#   CG_RESULTS=FILE also writes "NAME PLAIN MODULE" (instructions) per
+#   line: restore-json40 and restore-json290 per response (cg-json),
+#   restore-event and restore-mask-event per event (cg-stream; PLAIN is
+#   the module without restore), for bench/check.sh
 set -euo pipefail
 
 so=$(realpath "${1:?usage: restore.sh MODULE_SO}")
@@ -406,6 +410,12 @@ printf '%-40s %14d %10.0f\n' "module, restore + masking, per stream" \
 printf 'restore adds %.0f instructions per event; response masking %.0f more\n' \
     "$(echo "($s3 - $s2) / $streams / $events" | bc -l)" \
     "$(echo "($s4 - $s3) / $streams / $events" | bc -l)"
+if [[ -n ${CG_RESULTS:-} ]]; then
+    echo "restore-event $((s2 / streams / events))" \
+         "$((s3 / streams / events))" >>"$CG_RESULTS"
+    echo "restore-mask-event $((s2 / streams / events))" \
+         "$((s4 / streams / events))" >>"$CG_RESULTS"
+fi
 
 fi
 
@@ -415,6 +425,10 @@ want cg-json && for kind in json json40; do
     printf '64 KB JSON, %s: plain %d, masking %d instructions per' \
         "$(jname $kind)" $((j1 / streams)) $((j4 / streams))
     printf ' request (%.2fx)\n' "$(echo "$j4 / $j1" | bc -l)"
+    if [[ -n ${CG_RESULTS:-} ]]; then
+        echo "restore-$([[ $kind = json ]] && echo json290 || echo $kind)" \
+             "$((j1 / streams)) $((j4 / streams))" >>"$CG_RESULTS"
+    fi
 done
 kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
 wait

@@ -52,11 +52,14 @@ typedef struct {
     ngx_chain_t                *free;
     ngx_chain_t                *busy;
     ngx_buf_t                  *buf;       /* being written */
-    azoai_sse_t                 sse;
-    azoai_resp_mask_t           mask;
     unsigned                    refused:1; /* nothing more goes out */
     unsigned                    split:1;   /* a reference follows buf */
     unsigned                    whole:1;   /* a JSON-sized buffer taken */
+
+    /* set by their own init functions, not zeroed twice */
+    azoai_sse_t                 sse;
+    azoai_usage_t               usage;     /* of a JSON response */
+    azoai_resp_mask_t           mask;
 } ngx_http_azoai_restore_t;
 
 
@@ -65,6 +68,9 @@ static ngx_int_t ngx_http_azoai_restore_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_azoai_restore_start(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_uint_t restore, ngx_uint_t mask);
+static ngx_http_azoai_restore_t *ngx_http_azoai_restore_create(
+    ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx, ngx_uint_t restore,
+    ngx_uint_t mask, ngx_uint_t json);
 static ngx_int_t ngx_http_azoai_restore_feed(ngx_http_azoai_restore_t *rs,
     ngx_buf_t *b);
 static int ngx_http_azoai_restore_write(void *data, const u_char *p,
@@ -147,7 +153,6 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 {
     ngx_uint_t                  type, json, zipped;
     ngx_http_azoai_restore_t   *rs;
-    ngx_http_azoai_loc_conf_t  *alcf;
 
     type = ngx_http_azoai_response_type(r);
     json = (type == NGX_HTTP_AZOAI_TYPE_JSON);
@@ -181,26 +186,10 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         return NGX_OK;
     }
 
-    rs = ngx_pcalloc(r->pool, sizeof(ngx_http_azoai_restore_t));
+    rs = ngx_http_azoai_restore_create(r, ctx, restore, mask, json);
     if (rs == NULL) {
         return NGX_ERROR;
     }
-
-    rs->request = r;
-    azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
-                   json, ngx_http_azoai_restore_write, rs);
-
-    rs->sse.ref = json ? ngx_http_azoai_restore_ref : NULL;
-    rs->sse.trace = (r->connection->log->log_level & NGX_LOG_DEBUG_HTTP)
-                    ? ngx_http_azoai_restore_trace : NULL;
-
-    if (mask) {
-        alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
-        azoai_resp_mask_init(&rs->mask, alcf->pii.engine, &ctx->alloc);
-        rs->sse.mask = &rs->mask;
-    }
-
-    ctx->restore = &rs->sse;
 
     if (json && r->headers_out.content_length_n > 0
         && azoai_sse_expect(&rs->sse,
@@ -226,6 +215,49 @@ ngx_http_azoai_restore_start(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     return NGX_OK;
 }
+
+
+/* the filter's state, the core's rewriter and masker set up in it */
+
+static ngx_http_azoai_restore_t *
+ngx_http_azoai_restore_create(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_uint_t restore, ngx_uint_t mask, ngx_uint_t json)
+{
+    ngx_http_azoai_restore_t   *rs;
+    ngx_http_azoai_loc_conf_t  *alcf;
+
+    rs = ngx_palloc(r->pool, sizeof(ngx_http_azoai_restore_t));
+    if (rs == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(rs, offsetof(ngx_http_azoai_restore_t, sse));
+
+    rs->request = r;
+    azoai_sse_init(&rs->sse, restore ? ctx->pseudo : NULL, &ctx->alloc,
+                   json, ngx_http_azoai_restore_write, rs);
+
+    rs->sse.ref = json ? ngx_http_azoai_restore_ref : NULL;
+    rs->sse.usage = json ? &rs->usage : NULL;
+    rs->sse.trace = (r->connection->log->log_level & NGX_LOG_DEBUG_HTTP)
+                    ? ngx_http_azoai_restore_trace : NULL;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
+
+    /* without masking, only its count (0) is read */
+
+    azoai_resp_mask_init(&rs->mask, mask ? alcf->pii.engine : NULL,
+                         &ctx->alloc);
+
+    if (mask) {
+        rs->sse.mask = &rs->mask;
+    }
+
+    ctx->restore = &rs->sse;
+
+    return rs;
+}
+
 
 
 static ngx_int_t
@@ -281,6 +313,19 @@ ngx_http_azoai_restore_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ctx->pii_restored = rs->sse.restored;
     ctx->pii_response_count = rs->mask.masked;
     ctx->pii_unscanned = rs->sse.passed;
+
+    /*
+     * the usage filter after us would walk the JSON response again: the
+     * walk that found its text fields read the usage too
+     */
+
+    if (rs->sse.usage_read && ctx->usage_on && !ctx->usage.finished) {
+        ctx->usage = rs->usage;
+        azoai_usage_finish(&ctx->usage);
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "azoai: token usage read with the restore walk");
+    }
 
     if (rs->out == NULL && rs->busy == NULL) {
         return (fed == NGX_DECLINED) ? NGX_ERROR : NGX_OK;

@@ -73,6 +73,7 @@ static int test_ref(void *data, const u_char *p, size_t len);
 static void test_sse_cr_framing(void **state);
 static void test_sse_cr_masked(void **state);
 static void test_by_reference(void **state);
+static void test_sse_framed_lines(void **state);
 
 
 /* azoai_sse_t.ref set: the bytes it was handed, checked and counted */
@@ -685,6 +686,44 @@ test_sse_framing_kept(void **state)
 }
 
 
+/*
+ * An event read whole in one input takes its data line from the framing
+ * (azoai_sse_line_seen()), one fed in pieces is parsed again from its
+ * bytes (azoai_sse_data()): test_expect_all_splits() feeds both ways, and
+ * every kind of line around a data line must give the same event
+ */
+
+static void
+test_sse_framed_lines(void **state)
+{
+    azoai_alloc_t    a;
+    azoai_pseudo_t  *p;
+
+    a = test_arena_allocator(*state);
+    p = test_map(&a);
+
+    test_expect_all_splits(p, 0,
+        "event: delta\nid: 7\n" TEST_CHUNK(0, "[EMAIL_1]")
+        "retry: 5\n: note\n" TEST_CHUNK(0, "[PHONE_1]")
+        "data\n" TEST_CHUNK(0, "[EMAIL_2]")
+        "datum: {\"content\":\"[EMAIL_1]\"}\n\n"
+        "data:\ndata:{\"content\":\"[EMAIL_1]\"}\n\n"
+        "data:\n\n"
+        "data: {\"content\":\"[EMAIL_1]\"}\nevent: after\n\n"
+        " data: {\"content\":\"[EMAIL_1]\"}\n\n"
+        "data: [DONE]\r\n\r\n",
+        "event: delta\nid: 7\n" TEST_CHUNK(0, "a@x.io")
+        "retry: 5\n: note\n" TEST_CHUNK(0, "+1 555 0100")
+        "data\n" TEST_CHUNK(0, "b\\\"q\\\\z@x.io")
+        "datum: {\"content\":\"[EMAIL_1]\"}\n\n"
+        "data:\ndata:{\"content\":\"[EMAIL_1]\"}\n\n"
+        "data:\n\n"
+        "data: {\"content\":\"a@x.io\"}\nevent: after\n\n"
+        " data: {\"content\":\"[EMAIL_1]\"}\n\n"
+        "data: [DONE]\r\n\r\n", 4);
+}
+
+
 /* an event longer than the bound passes as it comes, nothing lost */
 
 static void
@@ -766,6 +805,18 @@ test_json_mask(void **state)
         "\"Mail [EMAIL], a@x.io or call [PHONE].\","
         "\"tool_calls\":[{\"function\":{\"arguments\":"
         "\"{\\\"to\\\":\\\"[EMAIL]\\\"}\"}}]}}]}", 1);
+    assert_int_equal(test_masked, 3);
+
+    /*
+     * tokens in several pieces between matches, brackets that are none,
+     * one piece ending in '[': the text is searched for '[' once, piece
+     * by piece (azoai_sse_bracket())
+     */
+    test_expect_all_splits(p, 1,
+        "{\"output_text\":\"[x] z@y.org [EMAIL_1][PHONE_1] q@r.net "
+        "[EMAIL_2] [ [EMAIL_9] w@v.org[\"}",
+        "{\"output_text\":\"[x] [EMAIL] a@x.io+1 555 0100 [EMAIL] "
+        "b\\\"q\\\\z@x.io [ [EMAIL_9] [EMAIL][\"}", 3);
     assert_int_equal(test_masked, 3);
 
     /* without pseudonyms to restore */
@@ -1111,6 +1162,7 @@ main(void)
         test_with_arena(test_by_reference, &arena),
         test_with_arena(test_sse_cr_framing, &arena),
         test_with_arena(test_sse_cr_masked, &arena),
+        test_with_arena(test_sse_framed_lines, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

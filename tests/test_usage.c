@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "azoai_json.h"
 #include "azoai_usage.h"
 
 
@@ -47,6 +48,9 @@ static void test_truncated(void **state);
 static void test_finish(void **state);
 static void test_garbage(void **state);
 static void test_size(void **state);
+static int test_usage_visitor(void *data, const azoai_json_value_t *v);
+static void test_walk_same(void **state);
+static void test_key_every_offset(void **state);
 
 
 #define TEST_CHAT_JSON                                                        \
@@ -758,6 +762,155 @@ test_size(void **state)
 }
 
 
+static int
+test_usage_visitor(void *data, const azoai_json_value_t *v)
+{
+    azoai_usage_visit(data, v);
+
+    return 0;
+}
+
+
+/*
+ * azoai_usage_visit() over a walk gives what the scanner gives, on every
+ * valid JSON body here (the restore filter reads usage that way)
+ */
+
+static void
+test_walk_same(void **state)
+{
+    size_t               i, len, valid;
+    azoai_usage_t        fed, walked;
+    azoai_json_status_t  status;
+
+    static const test_usage_case_t  docs[] = {
+        { "two usage objects, the last wins",
+          "{\"usage\":{\"prompt_tokens\":1,\"total_tokens\":2},\"x\":1,"
+          "\"usage\":{\"completion_tokens\":3}}", 0, 1, -1, 3, -1 },
+        { "an empty usage after one: the first stays",
+          "{\"usage\":{\"prompt_tokens\":1},\"usage\":{}}",
+          0, 1, 1, -1, -1 },
+        { "a bad repeat keeps the good value",
+          "{\"usage\":{\"prompt_tokens\":4,\"prompt_tokens\":1.5,"
+          "\"total_tokens\":-2,\"completion_tokens\":1e3,"
+          "\"total_tokens\":6}}", 0, 1, 4, -1, 6 },
+        { "int64 limits",
+          "{\"usage\":{\"prompt_tokens\":9223372036854775807,"
+          "\"total_tokens\":9223372036854775808,\"completion_tokens\":0}}",
+          0, 1, INT64_MAX, 0, -1 },
+        { "response.usage, the top one after it",
+          "{\"response\":{\"usage\":{\"input_tokens\":7,"
+          "\"output_tokens\":8}},\"usage\":{\"total_tokens\":9}}",
+          0, 1, -1, -1, 9 },
+        { "usage not an object",
+          "{\"usage\":[{\"prompt_tokens\":1}],\"response\":[{\"usage\":"
+          "{\"prompt_tokens\":2}}],\"response\":{\"usage\":5}}",
+          0, 0, -1, -1, -1 },
+        { "escaped names match nothing",
+          "{\"usag\\u0065\":{\"prompt_tokens\":1},\"usage\":"
+          "{\"prompt_token\\u0073\":2,\"total_tokens\":3}}",
+          0, 1, -1, -1, 3 },
+        { "a top-level array", "[{\"usage\":{\"prompt_tokens\":1}}]",
+          0, 0, -1, -1, -1 },
+        { "usage in usage and in response.response",
+          "{\"usage\":{\"usage\":{\"prompt_tokens\":1},"
+          "\"total_tokens\":{\"total_tokens\":2}},\"response\":"
+          "{\"response\":{\"usage\":{\"prompt_tokens\":3}}}}",
+          0, 0, -1, -1, -1 },
+    };
+
+    valid = 0;
+
+    for (i = 0; i < sizeof(test_cases) / sizeof(test_cases[0])
+                    + sizeof(docs) / sizeof(docs[0]); i++)
+    {
+        const test_usage_case_t  *c;
+
+        c = (i < sizeof(test_cases) / sizeof(test_cases[0]))
+            ? &test_cases[i]
+            : &docs[i - sizeof(test_cases) / sizeof(test_cases[0])];
+        len = strlen(c->text);
+
+        test_usage_run(&fed, (const u_char *) c->text, len, 0, SIZE_MAX);
+
+        azoai_usage_init(&walked, 0);
+
+        if (azoai_json_walk((const u_char *) c->text, len,
+                            test_usage_visitor, &walked, &status)
+            != AZOAI_JSON_OK)
+        {
+            continue;
+        }
+
+        valid++;
+        test_usage_same(&walked, &fed);
+
+        if (!c->sse) {
+            test_usage_expect(&walked, c);
+        }
+    }
+
+    /*
+     * valid JSON: the six JSON cases that are, the JSON body read as a
+     * stream, and every doc above
+     */
+    assert_int_equal(valid, 7 + sizeof(docs) / sizeof(docs[0]));
+}
+
+
+/*
+ * "usage" at every offset of a data line and of a stream, after runs of
+ * '"u' pairs that are not it: the key search (32 and 16 bytes a step,
+ * then byte by byte; unit-nosimd runs the scalar one) finds it wherever
+ * a block boundary falls; a line it missed would be passed over unread
+ */
+
+static void
+test_key_every_offset(void **state)
+{
+    size_t         off, len, k, n;
+    u_char         buf[512];
+    azoai_usage_t  u;
+
+    static const char  miss[] = "\\\"u\\\"usag\\\"usagE";
+
+    for (off = 0; off < 140; off++) {
+        for (k = 0; k < 2; k++) {
+            n = 0;
+
+            /* an event before it in the same input, for the chunk test */
+            if (k) {
+                memcpy(buf, "data: {\"a\":1}\n\n", 15);
+                n = 15;
+            }
+
+            len = (size_t) sprintf((char *) buf + n, "data: {\"x\":\"");
+            n += len;
+
+            memset(buf + n, 'a', off);
+
+            /* near misses in the filler: "u, "usag, "usage' */
+            if (off > 24) {
+                memcpy(buf + n + 2, miss, sizeof(miss) - 1);
+            }
+
+            n += off;
+            n += (size_t) sprintf((char *) buf + n,
+                                  "\",\"usage\":{\"prompt_tokens\":%zu}}\n\n",
+                                  off + 1);
+
+            test_usage_run(&u, buf, n, 1, SIZE_MAX);
+            assert_int_equal(u.found, 1);
+            assert_true(u.prompt_tokens == (int64_t) (off + 1));
+
+            test_usage_run(&u, buf, n, 1, 7);
+            assert_int_equal(u.found, 1);
+            assert_true(u.prompt_tokens == (int64_t) (off + 1));
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -775,6 +928,8 @@ main(void)
         cmocka_unit_test(test_finish),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_size),
+        cmocka_unit_test(test_walk_same),
+        cmocka_unit_test(test_key_every_offset),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

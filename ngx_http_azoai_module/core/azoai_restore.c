@@ -32,26 +32,14 @@
 #define AZOAI_RESTORE_F_DELTA       5
 
 
-typedef struct {
-    const char              *name;
-    size_t                   len;
-    unsigned                 field;
-} azoai_restore_key_t;
-
-
-static const azoai_restore_key_t  azoai_restore_keys[] = {
-    { "content", 7, AZOAI_RESTORE_F_CONTENT },
-    { "refusal", 7, AZOAI_RESTORE_F_REFUSAL },
-    { "arguments", 9, AZOAI_RESTORE_F_ARGUMENTS },
-    { "text", 4, AZOAI_RESTORE_F_TEXT },
-    { "output_text", 11, AZOAI_RESTORE_F_TEXT },
-    { "transcript", 10, AZOAI_RESTORE_F_TEXT },
-    { "delta", 5, AZOAI_RESTORE_F_DELTA },
-    { NULL, 0, 0 }
-};
+/* a member name equals the literal s (constant length: compared inline) */
+#define azoai_restore_name_is(k, s)                                           \
+    (memcmp(k, s, sizeof(s) - 1) == 0)
 
 
 static int azoai_restore_visit(void *data, const azoai_json_value_t *v);
+static int azoai_restore_visit_usage(void *data,
+    const azoai_json_value_t *v);
 static unsigned azoai_restore_field(const azoai_json_frame_t *f);
 static int azoai_restore_add_span(azoai_restore_doc_t *d,
     const azoai_json_value_t *v, unsigned field);
@@ -98,7 +86,10 @@ azoai_restore_scan(azoai_restore_doc_t *d, const u_char *doc, size_t len)
     d->func_args = 0;
     d->failed = 0;
 
-    if (azoai_json_walk(doc, len, azoai_restore_visit, d, &status)
+    if (azoai_json_walk(doc, len,
+                        d->usage ? azoai_restore_visit_usage
+                                 : azoai_restore_visit,
+                        d, &status)
         != AZOAI_JSON_OK)
     {
         return d->failed ? AZOAI_ERROR : AZOAI_DECLINED;
@@ -151,23 +142,71 @@ azoai_restore_visit(void *data, const azoai_json_value_t *v)
 }
 
 
+/* a whole JSON response: its token usage is read in the same walk */
+
+static int
+azoai_restore_visit_usage(void *data, const azoai_json_value_t *v)
+{
+    azoai_restore_doc_t  *d;
+
+    d = data;
+
+    if (v->depth && v->depth <= 3) {
+        azoai_usage_visit(d->usage, v);
+    }
+
+    return azoai_restore_visit(data, v);
+}
+
+
+/*
+ * The text fields by member name: content, refusal, arguments, text,
+ * output_text, transcript, delta; chosen by length first (every string
+ * of every event comes here: "id", "object", "model" are no loop)
+ */
+
 static unsigned
 azoai_restore_field(const azoai_json_frame_t *f)
 {
-    const azoai_restore_key_t  *k;
+    const u_char  *k;
 
     if (f->key_flags & AZOAI_JSON_ESCAPED) {
         return 0;
     }
 
-    for (k = azoai_restore_keys; k->name; k++) {
-        if (f->key.len == k->len && memcmp(f->key.data, k->name, k->len) == 0)
-        {
-            return k->field;
-        }
-    }
+    k = f->key.data;
 
-    return 0;
+    switch (f->key.len) {
+
+    case 4:
+        return azoai_restore_name_is(k, "text") ? AZOAI_RESTORE_F_TEXT : 0;
+
+    case 5:
+        return azoai_restore_name_is(k, "delta") ? AZOAI_RESTORE_F_DELTA : 0;
+
+    case 7:
+        if (azoai_restore_name_is(k, "content")) {
+            return AZOAI_RESTORE_F_CONTENT;
+        }
+
+        return azoai_restore_name_is(k, "refusal") ? AZOAI_RESTORE_F_REFUSAL
+                                                   : 0;
+
+    case 9:
+        return azoai_restore_name_is(k, "arguments")
+               ? AZOAI_RESTORE_F_ARGUMENTS : 0;
+
+    case 10:
+        return azoai_restore_name_is(k, "transcript")
+               ? AZOAI_RESTORE_F_TEXT : 0;
+
+    case 11:
+        return azoai_restore_name_is(k, "output_text")
+               ? AZOAI_RESTORE_F_TEXT : 0;
+
+    default:
+        return 0;
+    }
 }
 
 
@@ -272,10 +311,11 @@ azoai_restore_element(const azoai_json_value_t *v, const char *array,
     for (k = v->depth; k >= 3; k--) {
         f = &v->path[k - 3];
 
-        if (f->type == AZOAI_JSON_OBJECT
-            && f->key.len == len && memcmp(f->key.data, array, len) == 0
+        if (f->type == AZOAI_JSON_OBJECT && f->key.len == len
             && v->path[k - 2].type == AZOAI_JSON_ARRAY
-            && v->path[k - 1].type == AZOAI_JSON_OBJECT)
+            && v->path[k - 1].type == AZOAI_JSON_OBJECT
+            && f->key.data[0] == (u_char) array[0]
+            && memcmp(f->key.data, array, len) == 0)
         {
             return v->path[k - 1].start + 1;
         }

@@ -15,6 +15,7 @@
 
 #include "azoai_core.h"
 #include "azoai_pseudo.h"
+#include "azoai_usage.h"
 
 
 /* a text field: the escaping of the string it sits in */
@@ -70,6 +71,9 @@ typedef struct {
     int64_t                  content_index;
     unsigned                 func_args:1; /* "type": "...arguments..." */
     unsigned                 failed:1;
+
+    /* NULL, or token usage read in the same walk (azoai_usage_visit()) */
+    azoai_usage_t           *usage;
 } azoai_restore_doc_t;
 
 

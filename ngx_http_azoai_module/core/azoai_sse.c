@@ -18,9 +18,12 @@
 #define AZOAI_SSE_BUF_INIT        1024
 
 
-static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len);
+static void azoai_sse_line_seen(azoai_sse_t *s, const azoai_sse_piece_t *pc);
+static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len,
+    unsigned framed);
 static int azoai_sse_event_read(azoai_sse_t *s, const u_char *ev,
-    size_t len);
+    size_t len, unsigned framed);
+static int azoai_sse_data_framed(azoai_sse_t *s, azoai_str_t *data);
 static int azoai_sse_json(azoai_sse_t *s);
 static void azoai_sse_traced(azoai_sse_t *s, int rc, size_t len);
 static int azoai_sse_refuse(azoai_sse_t *s);
@@ -39,8 +42,8 @@ static int azoai_sse_touches(const azoai_restore_doc_t *d,
 static azoai_sse_carry_t *azoai_sse_carry_for(azoai_sse_t *s,
     const azoai_restore_span_t *sp);
 static int azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c,
-    const u_char *ev, size_t len, size_t base,
-    const azoai_restore_span_t *sp);
+    const u_char *tail, size_t tail_len, const u_char *ev, size_t len,
+    size_t base, const azoai_restore_span_t *sp);
 static int azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c);
 static int azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
     const u_char *carry, size_t carry_len, const u_char *ev, size_t len,
@@ -48,6 +51,9 @@ static int azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 static int azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw,
     size_t len, const azoai_restore_span_t *sp);
 static int azoai_sse_masked(void *data, const u_char *p, size_t len);
+static const u_char *azoai_sse_bracket(azoai_sse_t *s, const u_char *p,
+    size_t len);
+static int azoai_sse_token_like(const u_char *p, const u_char *end);
 static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
@@ -155,6 +161,10 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         p = azoai_sse_line_next(&s->line, p, end, &pc);
 
         if (!pc.blank) {
+            if (pc.end) {
+                azoai_sse_line_seen(s, &pc);
+            }
+
             continue;
         }
 
@@ -174,14 +184,17 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
                 return AZOAI_ERROR;
             }
 
-            rc = azoai_sse_event(s, s->buf, s->len);
+            rc = azoai_sse_event(s, s->buf, s->len, 0);
             s->len = 0;
 
         } else {
-            rc = azoai_sse_event(s, start, p - start);
+            /* the whole event in this input: its lines were seen whole */
+            rc = azoai_sse_event(s, start, p - start, !s->line_split);
         }
 
         s->ended++;
+        s->ndata = 0;
+        s->line_split = 0;
 
         if (rc != AZOAI_OK) {
             return rc;
@@ -254,7 +267,7 @@ azoai_sse_finish(azoai_sse_t *s)
         open = blank[(s->buf[s->len - 1] == '\n')
                      + 2 * (s->buf[s->len - 1] == '\r')];
         s->final = 1;
-        rc = azoai_sse_event(s, s->buf, s->len);
+        rc = azoai_sse_event(s, s->buf, s->len, 0);
     }
 
     s->len = 0;
@@ -286,7 +299,7 @@ azoai_sse_owed(azoai_sse_t *s)
     size_t              i;
     azoai_sse_carry_t  *c;
 
-    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
+    for (i = 0; s->nheld && i < AZOAI_SSE_CARRIES; i++) {
         c = &s->carries[i];
 
         if (c->used && c->seq + 1 == s->ended) {
@@ -299,15 +312,7 @@ azoai_sse_owed(azoai_sse_t *s)
 static int
 azoai_sse_holding(azoai_sse_t *s)
 {
-    size_t  i;
-
-    for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
-        if (s->carries[i].used) {
-            return 1;
-        }
-    }
-
-    return 0;
+    return s->nheld != 0;
 }
 
 
@@ -365,8 +370,15 @@ azoai_sse_json(azoai_sse_t *s)
 {
     int  rc;
 
+    if (s->usage) {
+        azoai_usage_init(s->usage, 0);
+        s->doc.usage = s->usage;
+    }
+
     rc = azoai_restore_scan(&s->doc, s->buf, s->len);
     s->outcome = AZOAI_SSE_REWRITTEN;
+    s->doc.usage = NULL;
+    s->usage_read = (rc == AZOAI_OK && s->usage);
 
     if (rc == AZOAI_OK) {
         return azoai_sse_rewrite(s, s->buf, s->len, 0);
@@ -387,13 +399,14 @@ azoai_sse_json(azoai_sse_t *s)
 
 
 static int
-azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len)
+azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len,
+    unsigned framed)
 {
     int  rc;
 
     s->outcome = AZOAI_SSE_REWRITTEN;
 
-    rc = azoai_sse_event_read(s, ev, len);
+    rc = azoai_sse_event_read(s, ev, len, framed);
 
     azoai_sse_traced(s, rc, len);
 
@@ -416,12 +429,16 @@ azoai_sse_traced(azoai_sse_t *s, int rc, size_t len)
 
 
 static int
-azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
+azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len,
+    unsigned framed)
 {
     int          rc;
     azoai_str_t  data;
 
-    if (azoai_sse_data(ev, len, &data) != AZOAI_OK) {
+    rc = framed ? azoai_sse_data_framed(s, &data)
+                : azoai_sse_data(ev, len, &data);
+
+    if (rc != AZOAI_OK) {
 
         /* several data lines: unscanned text must not pass (masking) */
 
@@ -472,6 +489,55 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len)
     }
 
     return azoai_sse_rewrite(s, ev, len, data.data - ev);
+}
+
+
+/*
+ * A whole line of the event being framed: a "data:" line is counted, the
+ * first one kept; a line that came in pieces makes the event be parsed
+ * again from its bytes (it may lie in the held buffer)
+ */
+
+static void
+azoai_sse_line_seen(azoai_sse_t *s, const azoai_sse_piece_t *pc)
+{
+    static const u_char  field[] = "data:";
+
+    if (pc->offset) {
+        s->line_split = 1;
+        return;
+    }
+
+    if (pc->len >= sizeof(field) - 1
+        && memcmp(pc->data, field, sizeof(field) - 1) == 0
+        && s->ndata++ == 0)
+    {
+        s->data_at = pc->data;
+        s->data_len = pc->len;
+    }
+}
+
+
+/* azoai_sse_data() of an event whose lines the framing saw whole */
+
+static int
+azoai_sse_data_framed(azoai_sse_t *s, azoai_str_t *data)
+{
+    data->data = NULL;
+
+    if (s->ndata == 0) {
+        return AZOAI_DECLINED;
+    }
+
+    data->data = s->data_at + sizeof("data:") - 1;
+    data->len = s->data_len - (sizeof("data:") - 1);
+
+    if (data->len && *data->data == ' ') {
+        data->data++;
+        data->len--;
+    }
+
+    return (s->ndata == 1) ? AZOAI_OK : AZOAI_DECLINED;
 }
 
 
@@ -607,6 +673,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         carry_len = c->len;
         memcpy(carry, c->bytes, carry_len);
         c->used = 0;
+        s->nheld--;
     }
 
     if (c && len <= AZOAI_SSE_EVENT_MAX && (s->mask || !s->final)) {
@@ -650,10 +717,7 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         return AZOAI_OK;
     }
 
-    memcpy(c->bytes, tail, hold_len);
-    c->len = hold_len;
-
-    return azoai_sse_keep(s, c, ev, len, base, sp);
+    return azoai_sse_keep(s, c, tail, hold_len, ev, len, base, sp);
 }
 
 
@@ -668,6 +732,12 @@ azoai_sse_release(azoai_sse_t *s, size_t base)
 {
     size_t              i, k;
     azoai_sse_carry_t  *c;
+
+    /* most events of a stream: nothing held */
+
+    if (s->nheld == 0) {
+        return AZOAI_OK;
+    }
 
     for (i = 0; i < AZOAI_SSE_CARRIES; i++) {
         c = &s->carries[i];
@@ -768,15 +838,31 @@ azoai_sse_carry_for(azoai_sse_t *s, const azoai_restore_span_t *sp)
 }
 
 
-/* the event with its texts left empty, for azoai_sse_flush() */
+/*
+ * The tail held back (AZOAI_RESP_MASK_CARRY bytes at most: its room is
+ * taken on the slot's first use, not kept in every slot of every
+ * response) and the event with its texts left empty, for
+ * azoai_sse_flush()
+ */
 
 static int
-azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
-    size_t len, size_t base, const azoai_restore_span_t *sp)
+azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *tail,
+    size_t tail_len, const u_char *ev, size_t len, size_t base,
+    const azoai_restore_span_t *sp)
 {
     size_t                       i, pos;
     u_char                      *o;
     const azoai_restore_span_t  *x;
+
+    if (c->bytes == NULL) {
+        c->bytes = azoai_alloc(s->alloc, AZOAI_RESP_MASK_CARRY);
+        if (c->bytes == NULL) {
+            return AZOAI_ERROR;
+        }
+    }
+
+    memcpy(c->bytes, tail, tail_len);
+    c->len = tail_len;
 
     /* and room for the LF that may be owed to it (azoai_sse_owed()) */
 
@@ -805,6 +891,7 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *ev,
     c->event_len = (o - c->event) + (len - pos);
     c->seq = s->ended;
     c->used = 1;
+    s->nheld++;
 
     if (c->len + s->len > s->held) {
         s->held = c->len + s->len;
@@ -820,6 +907,7 @@ static int
 azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c)
 {
     c->used = 0;
+    s->nheld--;
 
     if (s->write(s->data, c->event, c->at)) {
         return AZOAI_ERROR;
@@ -881,10 +969,8 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
         return AZOAI_OK;
     }
 
-    memcpy(c->bytes, s->text + cut, total - cut);
-    c->len = total - cut;
-
-    return azoai_sse_keep(s, c, ev, len, base, sp);
+    return azoai_sse_keep(s, c, s->text + cut, total - cut, ev, len, base,
+                          sp);
 }
 
 
@@ -902,6 +988,9 @@ azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
     int  rc;
 
     s->level = sp->level;
+    s->text_at = raw;
+    s->text_end = raw + len;
+    s->bracket = NULL;
     s->mask->out = azoai_sse_masked;
     s->mask->out_data = s;
 
@@ -923,17 +1012,75 @@ azoai_sse_masked(void *data, const u_char *p, size_t len)
 
     /*
      * most pieces are text between matches (no '[') or a rendering such
-     * as "[EMAIL]" (no '_' after its '['): no "[TYPE_n]" in them
+     * as "[EMAIL]" or "[CREDIT_CARD]" (no '_' and digit after its '['): no
+     * "[TYPE_n]" in them
      */
 
-    b = (s->map == NULL) ? NULL : memchr(p, '[', len);
+    if (s->map == NULL) {
+        b = NULL;
 
-    if (b == NULL || memchr(b, '_', len - (b - p)) == NULL) {
+    } else if (p >= s->text_at && p + len <= s->text_end) {
+        b = azoai_sse_bracket(s, p, len);
+
+    } else {
+        b = memchr(p, '[', len);
+    }
+
+    if (b == NULL || !azoai_sse_token_like(b, p + len)) {
         return azoai_sse_out(s, p, len);
     }
 
     return azoai_restore_string(s->map, NULL, 0, p, len, s->level, NULL,
                                 NULL, &s->restored, azoai_sse_out, s);
+}
+
+
+/*
+ * The first '[' of a piece of the text being masked, or NULL: the pieces
+ * come in text order, so the text is searched once, not once a piece
+ * (most texts have no '[' at all)
+ */
+
+static const u_char *
+azoai_sse_bracket(azoai_sse_t *s, const u_char *p, size_t len)
+{
+    const u_char  *b;
+
+    /* NULL: not searched yet, or the last one found was handed out */
+
+    if (s->bracket == NULL || s->bracket < p) {
+        b = memchr(p, '[', s->text_end - p);
+        s->bracket = b ? b : s->text_end;
+    }
+
+    if (s->bracket >= p + len) {
+        return NULL;
+    }
+
+    b = s->bracket;
+    s->bracket = NULL;
+
+    return b;
+}
+
+
+/*
+ * Whether [p, end) has a '_' then a digit 1-9, as every "[TAG_n]" has
+ * (n has no leading zero: azoai_restore.c)
+ */
+
+static int
+azoai_sse_token_like(const u_char *p, const u_char *end)
+{
+    const u_char  *q;
+
+    for (q = memchr(p, '_', end - p); q; q = memchr(q, '_', end - q)) {
+        if (++q < end && *q >= '1' && *q <= '9') {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -69,7 +69,7 @@ typedef struct {
     unsigned                 level;
     unsigned                 used:1;
     size_t                   len;
-    u_char                   bytes[AZOAI_RESP_MASK_CARRY];
+    u_char                  *bytes;    /* AZOAI_RESP_MASK_CARRY */
     u_char                  *event;
     size_t                   event_len;
     size_t                   event_size;
@@ -94,6 +94,12 @@ struct azoai_sse_s {
     azoai_sse_trace_pt       trace;    /* NULL: none */
     azoai_restore_doc_t      doc;
 
+    /*
+     * NULL, or where a JSON response's token usage is read in the walk
+     * that finds its text fields: valid once usage_read is set
+     */
+    azoai_usage_t           *usage;
+
     /* azoai_pii_response: text is masked before it is restored */
     azoai_resp_mask_t       *mask;
     u_char                  *text;     /* a held tail and its next piece */
@@ -105,8 +111,19 @@ struct azoai_sse_s {
     size_t                   size;
     azoai_sse_line_t         line;     /* the stream's line framing */
 
+    /*
+     * the event being framed, as its lines pass: its "data:" lines, the
+     * first of them (in the input), and whether a line came in pieces
+     * (then its event is parsed again, azoai_sse_data())
+     */
+    const u_char            *data_at;
+    size_t                   data_len;
+    size_t                   ndata;
+    unsigned                 line_split:1;
+
     azoai_sse_carry_t        carries[AZOAI_SSE_CARRIES];
 
+    size_t                   nheld;    /* carries[] in use */
     size_t                   restored; /* tokens put back */
     size_t                   passed;   /* events or responses not read */
     size_t                   held;     /* the most bytes held back */
@@ -116,11 +133,20 @@ struct azoai_sse_s {
 
     unsigned                 level;     /* of the text being masked */
 
+    /*
+     * the text being masked, and its next '[' (text_end: none left; NULL:
+     * not searched for yet)
+     */
+    const u_char            *text_at;
+    const u_char            *text_end;
+    const u_char            *bracket;
+
     unsigned                 json:1;    /* a JSON response, not a stream */
     unsigned                 passing:1; /* writing an event as it comes */
     unsigned                 final:1;   /* the last event: nothing held */
     unsigned                 lf_owed:1; /* a CR ended an event and the
                                            input: a LF next is its CRLF's */
+    unsigned                 usage_read:1; /* *usage is the response's */
 };
 
 

@@ -58,7 +58,10 @@ azoai_sse_line_next(azoai_sse_line_t *l, const u_char *p, const u_char *last,
     pc->end = 0;
     pc->blank = 0;
 
-    lf = azoai_sse_line_eol(p, last);
+    /* every other line of a stream is the blank one that ends an event */
+
+    lf = (p < last && (*p == '\n' || *p == '\r'))
+         ? p : azoai_sse_line_eol(p, last);
 
     if (lf == last) {
         pc->len = last - p;

@@ -21,6 +21,15 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)            \
+    && !defined(AZOAI_NO_AVX2)
+#include <immintrin.h>
+#define AZOAI_USAGE_AVX2  1
+#endif
+
+/* lines shorter than this are not worth the AVX2 set-up */
+#define AZOAI_USAGE_AVX2_MIN      64
+
 
 /* JSON scanner states */
 #define AZOAI_UJ_VALUE            0   /* before a value */
@@ -90,6 +99,15 @@ static void azoai_usage_sse_piece(azoai_usage_t *u,
     const azoai_sse_piece_t *pc);
 static size_t azoai_usage_backslashes(const u_char *start, const u_char *q);
 static unsigned azoai_usage_has_key(const u_char *p, size_t len);
+#if (AZOAI_USAGE_AVX2)
+static const u_char *azoai_usage_key_avx2(const u_char *p, size_t len,
+    unsigned *found);
+#endif
+static unsigned azoai_usage_frame_is(const azoai_json_frame_t *f,
+    const char *name, size_t len);
+static int azoai_usage_field_of(const azoai_json_frame_t *f);
+static void azoai_usage_visit_number(azoai_usage_t *u, int field,
+    const azoai_str_t *raw);
 
 
 static const char  azoai_usage_data_field[] = "data:";
@@ -753,9 +771,23 @@ azoai_usage_has_key(const u_char *p, size_t len)
     static const u_char  key[] = "\"usage\"";
 
 #if defined(__SSE2__)
-    int      mask;
-    size_t   i;
-    __m128i  quote, u;
+    int       mask;
+    size_t    i;
+    __m128i   quote, u;
+#if (AZOAI_USAGE_AVX2)
+    unsigned  found;
+
+    if (len >= AZOAI_USAGE_AVX2_MIN && __builtin_cpu_supports("avx2")) {
+        q = azoai_usage_key_avx2(p, len, &found);
+
+        if (found) {
+            return 1;
+        }
+
+        len -= q - p;
+        p = q;
+    }
+#endif
 
     quote = _mm_set1_epi8('"');
     u = _mm_set1_epi8('u');
@@ -794,3 +826,186 @@ azoai_usage_has_key(const u_char *p, size_t len)
 
     return 0;
 }
+
+
+/*
+ * The walker's view of the same rules: "usage" is an object member of
+ * the top-level object (depth 1) or of its "response" object (depth 2);
+ * its fields are the values one level deeper.  Member names compare raw,
+ * an escaped one matches nothing, as in azoai_usage_key_byte().
+ */
+
+void
+azoai_usage_visit(azoai_usage_t *u, const azoai_json_value_t *v)
+{
+    int                        i, field;
+    unsigned                   at;
+    const azoai_json_frame_t  *path;
+
+    path = v->path;
+
+    if (v->depth == 0 || v->depth > 3 || path[0].type != AZOAI_JSON_OBJECT) {
+        return;
+    }
+
+    /* at: the depth of the usage object, if v is in one or is one */
+
+    if (azoai_usage_frame_is(&path[0], "usage", 5)) {
+        at = 1;
+
+    } else if (v->depth >= 2 && azoai_usage_frame_is(&path[0], "response", 8)
+               && path[1].type == AZOAI_JSON_OBJECT
+               && azoai_usage_frame_is(&path[1], "usage", 5))
+    {
+        at = 2;
+
+    } else {
+        return;
+    }
+
+    if (v->depth == at && v->type == AZOAI_JSON_OBJECT) {
+        if (!v->closing) {
+            for (i = 0; i < AZOAI_USAGE_NFIELDS; i++) {
+                u->pending[i] = -1;
+            }
+
+            return;
+        }
+
+        if (u->pending[AZOAI_USAGE_PROMPT] >= 0
+            || u->pending[AZOAI_USAGE_COMPLETION] >= 0
+            || u->pending[AZOAI_USAGE_TOTAL] >= 0)
+        {
+            u->prompt_tokens = u->pending[AZOAI_USAGE_PROMPT];
+            u->completion_tokens = u->pending[AZOAI_USAGE_COMPLETION];
+            u->total_tokens = u->pending[AZOAI_USAGE_TOTAL];
+            u->found = 1;
+        }
+
+        return;
+    }
+
+    if (v->depth != at + 1 || v->type != AZOAI_JSON_NUMBER
+        || path[at].type != AZOAI_JSON_OBJECT)
+    {
+        return;
+    }
+
+    field = azoai_usage_field_of(&path[at]);
+
+    if (field >= 0) {
+        azoai_usage_visit_number(u, field, &v->raw);
+    }
+}
+
+
+static unsigned
+azoai_usage_frame_is(const azoai_json_frame_t *f, const char *name,
+    size_t len)
+{
+    return !(f->key_flags & AZOAI_JSON_ESCAPED) && f->key.len == len
+           && memcmp(f->key.data, name, len) == 0;
+}
+
+
+/* AZOAI_USAGE_PROMPT ... for the member name of f, or -1 */
+
+static int
+azoai_usage_field_of(const azoai_json_frame_t *f)
+{
+    if (azoai_usage_frame_is(f, "prompt_tokens", 13)
+        || azoai_usage_frame_is(f, "input_tokens", 12))
+    {
+        return AZOAI_USAGE_PROMPT;
+    }
+
+    if (azoai_usage_frame_is(f, "completion_tokens", 17)
+        || azoai_usage_frame_is(f, "output_tokens", 13))
+    {
+        return AZOAI_USAGE_COMPLETION;
+    }
+
+    if (azoai_usage_frame_is(f, "total_tokens", 12)) {
+        return AZOAI_USAGE_TOTAL;
+    }
+
+    return -1;
+}
+
+
+/* a valid JSON number: kept when it is a non-negative integer in int64_t */
+
+static void
+azoai_usage_visit_number(azoai_usage_t *u, int field, const azoai_str_t *raw)
+{
+    size_t   i;
+    int64_t  n, digit;
+
+    n = 0;
+
+    for (i = 0; i < raw->len; i++) {
+        if (raw->data[i] < '0' || raw->data[i] > '9') {
+            return;
+        }
+
+        digit = raw->data[i] - '0';
+
+        if (n > (INT64_MAX - digit) / 10) {
+            return;
+        }
+
+        n = n * 10 + digit;
+    }
+
+    u->pending[field] = n;
+}
+
+
+#if (AZOAI_USAGE_AVX2)
+
+/*
+ * The loop of azoai_usage_has_key(), 32 bytes a step (every data line of
+ * a stream goes through it): *found, or where fewer than 32 + 6 bytes
+ * are left for the SSE2 and scalar loops
+ */
+
+__attribute__((target("avx2")))
+static const u_char *
+azoai_usage_key_avx2(const u_char *p, size_t len, unsigned *found)
+{
+    size_t    i;
+    uint32_t  mask;
+    __m256i   quote, u;
+
+    static const u_char  key[] = "\"usage\"";
+
+    quote = _mm256_set1_epi8('"');
+    u = _mm256_set1_epi8('u');
+    *found = 0;
+
+    while (len >= 32 + sizeof(key) - 1) {
+        mask = (uint32_t) _mm256_movemask_epi8(_mm256_and_si256(
+                   _mm256_cmpeq_epi8(
+                       _mm256_loadu_si256((const __m256i *) p), quote),
+                   _mm256_cmpeq_epi8(
+                       _mm256_loadu_si256((const __m256i *) (p + 1)), u)));
+
+        while (mask) {
+            i = __builtin_ctz(mask);
+
+            if (memcmp(p + i, key, sizeof(key) - 1) == 0) {
+                *found = 1;
+                return p;
+            }
+
+            mask &= mask - 1;
+        }
+
+        p += 32;
+        len -= 32;
+    }
+
+    return p;
+}
+
+#endif

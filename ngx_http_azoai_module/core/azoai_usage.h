@@ -27,6 +27,7 @@
 
 
 #include "azoai_core.h"
+#include "azoai_json.h"
 #include "azoai_sse_line.h"
 
 
@@ -83,6 +84,16 @@ void azoai_usage_feed(azoai_usage_t *u, const u_char *p, size_t len);
 
 /* end of the body */
 void azoai_usage_finish(azoai_usage_t *u);
+
+/*
+ * The same results read from a whole JSON body by a walk that is made
+ * anyway (azoai_json_walk(), the restore scan of a JSON response): each
+ * value the walker reports, from a fresh azoai_usage_init(u, 0).  For a
+ * valid document the results equal those of azoai_usage_feed() over it
+ * (tests/test_usage.c, fuzz_usage); once the walk succeeded,
+ * azoai_usage_finish() makes later feeds no-ops.
+ */
+void azoai_usage_visit(azoai_usage_t *u, const azoai_json_value_t *v);
 
 
 #endif /* _AZOAI_USAGE_H_INCLUDED_ */

@@ -5,13 +5,16 @@
  * (bit 0: event stream), one byte seeding the chunk sizes, then the body.
  * The body is scanned whole, byte by byte and in random chunks; the three
  * results must be the same, else abort().  An event stream is also read
- * by the completion estimate (azoai_estimate.c), under the same rule.
+ * by the completion estimate (azoai_estimate.c), under the same rule.  A
+ * body that is valid JSON is also read by a walk (azoai_usage_visit(),
+ * as the restore filter does): the same results again.
  */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "azoai_json.h"
 #include "azoai_usage.h"
 #include "azoai_estimate.h"
 
@@ -20,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_usage_check(const azoai_usage_t *u);
 static void fuzz_usage_same(const azoai_usage_t *a, const azoai_usage_t *b);
+static int fuzz_usage_visit(void *data, const azoai_json_value_t *v);
 
 
 int
@@ -28,7 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t          i, n;
     unsigned        sse;
     uint32_t        seed;
-    azoai_usage_t   whole, bytes, chunks;
+    azoai_usage_t   whole, bytes, chunks, walked;
+
+    azoai_json_status_t      status;
 
     azoai_estimate_stream_t  ew, eb, ec;
 
@@ -80,6 +86,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     azoai_usage_finish(&chunks);
     fuzz_usage_same(&whole, &chunks);
 
+    if (!sse) {
+        azoai_usage_init(&walked, 0);
+
+        if (azoai_json_walk(data, size, fuzz_usage_visit, &walked, &status)
+            == AZOAI_JSON_OK)
+        {
+            fuzz_usage_same(&whole, &walked);
+        }
+    }
+
     if (ew.text_bytes != eb.text_bytes || ew.text_bytes != ec.text_bytes
         || ew.text_bytes < 0 || ew.text_bytes > (int64_t) size)
     {
@@ -125,4 +141,13 @@ fuzz_usage_same(const azoai_usage_t *a, const azoai_usage_t *b)
     {
         abort();
     }
+}
+
+
+static int
+fuzz_usage_visit(void *data, const azoai_json_value_t *v)
+{
+    azoai_usage_visit(data, v);
+
+    return 0;
 }
