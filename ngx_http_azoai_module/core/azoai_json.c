@@ -26,8 +26,13 @@
 static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
-#if (AZOAI_JSON_AVX2)
+#if (AZOAI_JSON_SSE2)
 static inline const u_char *azoai_json_skip_plain16(const u_char *p);
+#endif
+static inline const u_char *azoai_json_string(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
+#if (AZOAI_JSON_AVX2)
 static inline const u_char *azoai_json_scan_string_avx2(
     const u_char *input, const u_char **pos, const u_char *end,
     unsigned *flags, azoai_json_status_t *st);
@@ -261,7 +266,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         return p + 1;
 
     case '"':
-        q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+        q = azoai_json_string(input, p + 1, end, &flags, st);
         if (q == NULL) {
             return NULL;
         }
@@ -361,7 +366,7 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    q = azoai_json_scan_string(input, p + 1, end, &flags, st);
+    q = azoai_json_string(input, p + 1, end, &flags, st);
     if (q == NULL) {
         return NULL;
     }
@@ -485,7 +490,7 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
 }
 
 
-#if (AZOAI_JSON_AVX2)
+#if (AZOAI_JSON_SSE2)
 
 /* the first of p[0 .. 15] that is not plain, or NULL (16 bytes readable) */
 
@@ -507,6 +512,45 @@ azoai_json_skip_plain16(const u_char *p)
     return mask ? p + __builtin_ctz(mask) : NULL;
 }
 
+#endif
+
+
+/*
+ * p is after the opening quote; returns the closing quote or NULL.  Most
+ * strings of a request are member names and short values in plain ASCII:
+ * those end in the first 16 bytes, found here without the call and the
+ * set-up of the full scan, which goes on after the plain bytes otherwise.
+ */
+
+static inline const u_char *
+azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
+    unsigned *flags, azoai_json_status_t *st)
+{
+#if (AZOAI_JSON_SSE2)
+    const u_char  *q;
+
+    if (end - p >= 16) {
+        q = azoai_json_skip_plain16(p);
+
+        if (q == NULL) {
+            p += 16;
+
+        } else if (*q == '"') {
+            *flags = 0;
+            return q;
+
+        } else {
+            p = q;
+        }
+    }
+#endif
+
+    return azoai_json_scan_string(input, p, end, flags, st);
+}
+
+
+#if (AZOAI_JSON_AVX2)
+
 /*
  * 64 bytes a step up to the quote, stopping only at the escapes that
  * are not simple: the closing quote; or NULL, with *pos NULL after an
@@ -518,17 +562,11 @@ static inline const u_char *
 azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
-    const u_char  *p, *q;
+    const u_char  *p;
+
+    /* short strings ended in azoai_json_string(): no AVX2 set-up */
 
     p = *pos;
-
-    /* short strings end in the first 16 bytes: no AVX2 set-up */
-
-    q = azoai_json_skip_plain16(p);
-
-    if (q != NULL && *q == '"') {
-        return q;
-    }
 
     for ( ;; ) {
         switch (azoai_json_string_avx2(&p, end, flags)) {
