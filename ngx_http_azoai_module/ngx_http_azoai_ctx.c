@@ -11,6 +11,14 @@
 #include "ngx_http_azoai_ctx.h"
 
 
+/* where the decision's message starts and ends in the context */
+#define NGX_HTTP_AZOAI_CTX_MESSAGE                                            \
+    (offsetof(ngx_http_azoai_ctx_t, verdict)                                  \
+     + offsetof(azoai_decision_t, message))
+#define NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE                                      \
+    (NGX_HTTP_AZOAI_CTX_MESSAGE + sizeof(((azoai_decision_t *) 0)->message))
+
+
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -52,7 +60,18 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     }
 
     ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_azoai_ctx_t));
+
+    /*
+     * all but the decision's message, a NUL-terminated string only ever
+     * read as one: zeroing its 512 bytes was a third of the context's
+     * (a rep stos, one instruction per 8 bytes)
+     */
+
+    ngx_memzero(ctx, NGX_HTTP_AZOAI_CTX_MESSAGE);
+    ctx->verdict.message[0] = '\0';
+    ngx_memzero((u_char *) ctx + NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE,
+                sizeof(ngx_http_azoai_ctx_t)
+                - NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE);
 
     cln->handler = ngx_http_azoai_ctx_cleanup;
 
