@@ -309,7 +309,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
         return AZOAI_OK;
     }
 
-    rc = azoai_json_walk(body, len, azoai_body_visit, &ctx, &st);
+    rc = azoai_json_walk_values(body, len, azoai_body_visit, &ctx, &st);
 
     switch (rc) {
 
@@ -360,9 +360,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
     ctx = data;
 
-    if (v->closing) {
-        return 0;
-    }
+    /* azoai_json_walk_values(): no closing containers come here */
 
     d = v->depth;
     parent = azoai_json_parent(v);

@@ -49,9 +49,12 @@ static const u_char *azoai_json_skip_digits(const u_char *p,
     const u_char *end);
 static const u_char *azoai_json_scan_number(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_status_t *st);
+static inline unsigned azoai_json_run(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
+    unsigned closings) __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st);
+    azoai_json_status_t *st) __attribute__((always_inline));
 static const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
     azoai_json_status_t *st);
@@ -96,6 +99,22 @@ static const azoai_json_literal_t  azoai_json_literals[] = {
 };
 
 
+unsigned
+azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
+    void *data, azoai_json_status_t *st)
+{
+    return azoai_json_run(input, len, visit, data, st, 1);
+}
+
+
+unsigned
+azoai_json_walk_values(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
+{
+    return azoai_json_run(input, len, visit, data, st, 0);
+}
+
+
 /*
  * A state machine over an explicit stack of frames, not recursion, so
  * that a hostile body cannot exhaust the C stack: the labels are its
@@ -103,11 +122,12 @@ static const azoai_json_literal_t  azoai_json_literals[] = {
  * container closes) and each state's work is a helper below.  The gotos
  * are the transitions; splitting the states into functions would need
  * the stack and the position in a shared structure on the hot path.
+ * Inlined twice: with closings 0, closed containers are not reported.
  */
 
-unsigned
-azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
-    void *data, azoai_json_status_t *st)
+static inline unsigned
+azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
+    void *data, azoai_json_status_t *st, unsigned closings)
 {
     unsigned             depth, object;
     const u_char        *p, *end;
@@ -209,12 +229,17 @@ close:
     /* p is at the closing byte of frames[depth - 1] */
 
     depth--;
-    azoai_json_closed(input, p, &frames[depth], depth, &v);
-    p++;
 
-    if (visit && visit(data, &v)) {
-        goto stopped;
+    if (closings) {
+        azoai_json_closed(input, p, &frames[depth], depth, &v);
+
+        if (visit && visit(data, &v)) {
+            p++;
+            goto stopped;
+        }
     }
+
+    p++;
 
     goto next;
 
