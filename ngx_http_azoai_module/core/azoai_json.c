@@ -45,9 +45,9 @@ static const u_char *azoai_json_scan_escape(const u_char *input,
     azoai_json_status_t *st);
 static const u_char *azoai_json_scan_utf8(const u_char *p,
     const u_char *end);
-static const u_char *azoai_json_skip_digits(const u_char *p,
+static inline const u_char *azoai_json_skip_digits(const u_char *p,
     const u_char *end);
-static const u_char *azoai_json_scan_number(const u_char *input,
+static inline const u_char *azoai_json_scan_number(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_status_t *st);
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
@@ -84,19 +84,10 @@ static const u_char  azoai_json_space[256] = {
 };
 
 
-typedef struct {
-    unsigned         type;
-    azoai_str_t      text;
-} azoai_json_literal_t;
-
-
-#define AZOAI_JSON_NLITERALS  3
-
-static const azoai_json_literal_t  azoai_json_literals[] = {
-    { AZOAI_JSON_TRUE, azoai_string("true") },
-    { AZOAI_JSON_FALSE, azoai_string("false") },
-    { AZOAI_JSON_NULL, azoai_string("null") }
-};
+/* the literal s (a string constant) is at p: constant-size compares */
+#define azoai_json_at_literal(p, end, s)                                      \
+    ((size_t) ((end) - (p)) >= sizeof(s) - 1                                  \
+     && memcmp(p, s, sizeof(s) - 1) == 0)
 
 
 unsigned
@@ -331,32 +322,42 @@ static const u_char *
 azoai_json_literal(const u_char *input, const u_char *p, const u_char *end,
     azoai_json_value_t *v, azoai_json_status_t *st)
 {
-    size_t                       i;
-    const char                  *why;
-    const azoai_json_literal_t  *lit;
+    switch (*p) {
 
-    why = "expected a value";
-
-    for (i = 0; i < AZOAI_JSON_NLITERALS; i++) {
-        lit = &azoai_json_literals[i];
-
-        if (*p != lit->text.data[0]) {
-            continue;
+    case 't':
+        if (!azoai_json_at_literal(p, end, "true")) {
+            break;
         }
 
-        if ((size_t) (end - p) >= lit->text.len
-            && memcmp(p, lit->text.data, lit->text.len) == 0)
-        {
-            v->type = lit->type;
-            v->raw.len = lit->text.len;
-            return p + lit->text.len;
+        v->type = AZOAI_JSON_TRUE;
+        v->raw.len = sizeof("true") - 1;
+        return p + v->raw.len;
+
+    case 'f':
+        if (!azoai_json_at_literal(p, end, "false")) {
+            break;
         }
 
-        why = "invalid literal";
-        break;
+        v->type = AZOAI_JSON_FALSE;
+        v->raw.len = sizeof("false") - 1;
+        return p + v->raw.len;
+
+    case 'n':
+        if (!azoai_json_at_literal(p, end, "null")) {
+            break;
+        }
+
+        v->type = AZOAI_JSON_NULL;
+        v->raw.len = sizeof("null") - 1;
+        return p + v->raw.len;
+
+    default:
+        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                        "expected a value");
+        return NULL;
     }
 
-    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, why);
+    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, "invalid literal");
 
     return NULL;
 }
@@ -786,7 +787,7 @@ azoai_json_scan_utf8(const u_char *p, const u_char *end)
 }
 
 
-static const u_char *
+static inline const u_char *
 azoai_json_scan_number(const u_char *input, const u_char *p,
     const u_char *end, azoai_json_status_t *st)
 {
@@ -850,7 +851,7 @@ digit:
 
 /* the first byte at or after p that is not a digit (or end) */
 
-static const u_char *
+static inline const u_char *
 azoai_json_skip_digits(const u_char *p, const u_char *end)
 {
 #if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
