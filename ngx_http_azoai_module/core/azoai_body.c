@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_json.h"
 #include "azoai_body.h"
 #include "azoai_pii_int.h"
@@ -731,7 +732,8 @@ azoai_body_key_lookup(const u_char *k, size_t n)
              kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
              kk++)
         {
-            if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
+            if (kk->key.data[0] == k[0] && azoai_bytes_eq(kk->key.data, k, n))
+            {
                 return kk->kind;
             }
         }

@@ -861,7 +861,10 @@ azoai_route_has_body(const azoai_str_t *method)
         break;
     }
 
-    if (bodiless && memcmp(method->data, bodiless, method->len) == 0) {
+    if (bodiless
+        && azoai_bytes_eq(method->data, (const u_char *) bodiless,
+                          method->len))
+    {
         return 0;
     }
 
@@ -903,6 +906,6 @@ azoai_route_segment_is(const azoai_str_t *s, const azoai_str_t *lower)
 
     /* clients mostly send the literal as it is */
 
-    return memcmp(s->data, lower->data, s->len) == 0
+    return azoai_bytes_eq(s->data, lower->data, s->len)
            || azoai_ascii_eq_lower(s->data, lower->data, s->len);
 }
