@@ -751,6 +751,19 @@ test_api_version_is_preview(void **state)
             fail_msg("'%s' taken for GA", preview[i]);
         }
     }
+
+    /* a byte just outside '0'-'9' (or not '-') at each of the 10 places */
+
+    for (i = 0; i < 20; i++) {
+        char  v[] = "2024-10-21";
+
+        v[i / 2] = (i / 2 == 4 || i / 2 == 7) ? (i & 1 ? '.' : '/')
+                                              : (i & 1 ? ':' : '/');
+
+        if (!azoai_api_version_is_preview((const u_char *) v, 10)) {
+            fail_msg("'%s' taken for GA", v);
+        }
+    }
 }
 
 
