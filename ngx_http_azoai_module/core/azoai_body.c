@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "azoai_ascii.h"
-#include "azoai_json.h"
+#include "azoai_json_walk.h"
 #include "azoai_body.h"
 #include "azoai_pii_int.h"
 
@@ -96,7 +96,8 @@ _Static_assert(offsetof(azoai_body_result_t, nnames)
 
 
 static void azoai_body_depths(void);
-static int azoai_body_visit(void *data, const azoai_json_value_t *v);
+static inline int azoai_body_visit(void *data,
+    const azoai_json_value_t *v) __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
 static inline int azoai_body_retention_due(const azoai_json_value_t *v,
@@ -310,7 +311,9 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
         return AZOAI_OK;
     }
 
-    rc = azoai_json_walk_values(body, len, azoai_body_visit, &ctx, &st);
+    /* the walk of azoai_json_walk_values(), with the visitor inlined */
+
+    rc = azoai_json_run(body, len, azoai_body_visit, &ctx, &st, 0);
 
     switch (rc) {
 
@@ -352,7 +355,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
 }
 
 
-static int
+static inline int
 azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
     unsigned                   d, raw_flags, text;
@@ -361,7 +364,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
     ctx = data;
 
-    /* azoai_json_walk_values(): no closing containers come here */
+    /* the walk does not report closing containers (closings 0) */
 
     d = v->depth;
     parent = azoai_json_parent(v);
