@@ -11,6 +11,40 @@
 #include "ngx_http_azoai_ctx.h"
 
 
+/*
+ * The parts of the context that are written before they are read, and
+ * not zeroed: the decision's message (a NUL-terminated string, only ever
+ * read as one: its first byte is set), the per-type PII counts (read
+ * only for the types of pii_types, which is set with all of them) and
+ * the usage state (azoai_usage_init() zeroes it).  Where each starts and
+ * ends in the context:
+ */
+#define NGX_HTTP_AZOAI_CTX_MESSAGE                                            \
+    (offsetof(ngx_http_azoai_ctx_t, verdict)                                  \
+     + offsetof(azoai_decision_t, message))
+#define NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE                                      \
+    (NGX_HTTP_AZOAI_CTX_MESSAGE + sizeof(((azoai_decision_t *) 0)->message))
+#define NGX_HTTP_AZOAI_CTX_COUNTS                                             \
+    offsetof(ngx_http_azoai_ctx_t, pii_counts)
+#define NGX_HTTP_AZOAI_CTX_AFTER_COUNTS                                       \
+    (NGX_HTTP_AZOAI_CTX_COUNTS                                                \
+     + sizeof(((ngx_http_azoai_ctx_t *) 0)->pii_counts))
+#define NGX_HTTP_AZOAI_CTX_USAGE                                              \
+    offsetof(ngx_http_azoai_ctx_t, usage)
+#define NGX_HTTP_AZOAI_CTX_AFTER_USAGE                                        \
+    (NGX_HTTP_AZOAI_CTX_USAGE + sizeof(azoai_usage_t))
+
+/* bytes from to before, of the context */
+#define ngx_http_azoai_ctx_zero(ctx, from, before)                            \
+    ngx_memzero((u_char *) (ctx) + (from), (before) - (from))
+
+/* they come in this order */
+typedef char  ngx_http_azoai_ctx_order[
+    (NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
+     && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE)
+    ? 1 : -1];
+
+
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -52,7 +86,21 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     }
 
     ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_azoai_ctx_t));
+
+    /*
+     * all but the parts written before they are read (above): zeroing
+     * them was 900 of the context's 1,416 bytes (a rep stos, one
+     * instruction per 8 bytes)
+     */
+
+    ngx_http_azoai_ctx_zero(ctx, 0, NGX_HTTP_AZOAI_CTX_MESSAGE);
+    ctx->verdict.message[0] = '\0';
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE,
+                            NGX_HTTP_AZOAI_CTX_COUNTS);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_COUNTS,
+                            NGX_HTTP_AZOAI_CTX_USAGE);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_USAGE,
+                            sizeof(ngx_http_azoai_ctx_t));
 
     cln->handler = ngx_http_azoai_ctx_cleanup;
 

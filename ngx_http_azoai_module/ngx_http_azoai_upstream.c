@@ -57,21 +57,19 @@ ngx_int_t
 ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx)
 {
-    u_char      *p;
     ngx_uint_t   i, found[NGX_HTTP_AZOAI_UP_N];
     ngx_str_t    values[NGX_HTTP_AZOAI_UP_N];
 
     values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
     values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
 
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
+    if (ngx_http_azoai_number(r->pool,
+                              ctx->masked ? (int64_t) ctx->pii_count : 0,
+                              &values[NGX_HTTP_AZOAI_UP_PII])
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    values[NGX_HTTP_AZOAI_UP_PII].data = p;
-    values[NGX_HTTP_AZOAI_UP_PII].len =
-        ngx_sprintf(p, "%ui", ctx->masked ? ctx->pii_count : 0) - p;
 
     found[NGX_HTTP_AZOAI_UP_REQUEST_ID] = 0;
     found[NGX_HTTP_AZOAI_UP_PII] = 0;

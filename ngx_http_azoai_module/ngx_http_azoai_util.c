@@ -76,29 +76,43 @@ ngx_int_t
 ngx_http_azoai_add_number_out(ngx_http_request_t *r, ngx_str_t *key,
     int64_t n)
 {
-    u_char     *p;
-    ngx_str_t   value;
+    ngx_str_t  value;
+
+    if (ngx_http_azoai_number(r->pool, n, &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_azoai_add_header_out(r, key, &value);
+}
+
+
+/* n in decimal, for a header value; static text for one digit */
+
+ngx_int_t
+ngx_http_azoai_number(ngx_pool_t *pool, int64_t n, ngx_str_t *value)
+{
+    u_char  *p;
 
     static u_char  digits[] = "0123456789";
 
     /* one digit (a clean request's PII count): no allocation, no format */
 
     if (n >= 0 && n <= 9) {
-        value.data = &digits[n];
-        value.len = 1;
+        value->data = &digits[n];
+        value->len = 1;
 
-        return ngx_http_azoai_add_header_out(r, key, &value);
+        return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    p = ngx_pnalloc(pool, NGX_INT64_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    value.data = p;
-    value.len = ngx_sprintf(p, "%L", n) - p;
+    value->data = p;
+    value->len = ngx_sprintf(p, "%L", n) - p;
 
-    return ngx_http_azoai_add_header_out(r, key, &value);
+    return NGX_OK;
 }
 
 

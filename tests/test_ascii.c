@@ -173,6 +173,37 @@ test_ascii_json_safe(void **state)
 }
 
 
+/*
+ * azoai_bytes_eq() against memcmp(): lengths 0 to 24 (bytes, one word,
+ * two overlapping words, memcmp), equal and with one byte different at
+ * every position, read from odd addresses
+ */
+
+static void
+test_bytes_eq(void **state)
+{
+    size_t  n, k;
+    u_char  a[32], b[32];
+
+    for (n = 0; n <= 24; n++) {
+        for (k = 0; k < n + 1; k++) {
+            memset(a, 'x', sizeof(a));
+            memset(b, 'x', sizeof(b));
+            memcpy(a + 1, "abcdefghijklmnopqrstuvwx", n);
+            memcpy(b + 3, "abcdefghijklmnopqrstuvwx", n);
+
+            if (k < n) {
+                b[3 + k] ^= 0x20;
+            }
+
+            assert_int_equal(azoai_bytes_eq(a + 1, b + 3, n),
+                             memcmp(a + 1, b + 3, n) == 0);
+            assert_int_equal(azoai_bytes_eq(a + 1, b + 3, n), k == n);
+        }
+    }
+}
+
+
 static void
 test_name_grammar(void **state)
 {
@@ -280,6 +311,7 @@ main(void)
         cmocka_unit_test(test_ascii_escapes),
         cmocka_unit_test(test_ascii_utf8),
         cmocka_unit_test(test_ascii_json_safe),
+        cmocka_unit_test(test_bytes_eq),
         cmocka_unit_test(test_name_grammar),
         cmocka_unit_test(test_name_printable),
     };

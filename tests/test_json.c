@@ -533,6 +533,95 @@ test_json_numbers(void **state)
 }
 
 
+/* a record of the values a walk reported, up to a stop */
+
+typedef struct {
+    size_t    n;
+    size_t    stop_at;      /* 0: never */
+    unsigned  closings;
+    char      seq[256];     /* type and depth of each, as letters */
+} values_log_t;
+
+
+static int
+values_log_visit(void *data, const azoai_json_value_t *v)
+{
+    values_log_t  *l;
+
+    l = data;
+
+    if (v->closing) {
+        l->closings++;
+        return 0;
+    }
+
+    if (l->n + 2 < sizeof(l->seq)) {
+        l->seq[l->n * 2] = (char) ('0' + v->type);
+        l->seq[l->n * 2 + 1] = (char) ('a' + v->depth % 26);
+    }
+
+    return ++l->n == l->stop_at;
+}
+
+
+/*
+ * azoai_json_walk_values() reports what azoai_json_walk() does but the
+ * closing containers, with the same status, on valid and invalid input,
+ * and stops where the visitor says
+ */
+
+static void
+test_json_walk_values(void **state)
+{
+    size_t               i, stop;
+    values_log_t         a, b;
+    azoai_json_status_t  sa, sb;
+
+    static const char  *docs[] = {
+        "{\"a\":[1,{\"b\":[]},{}],\"c\":\"x\",\"d\":[[[null]]]}",
+        " [ {} , [ ] , \"s\" , true , false , -1.5e3 ] ",
+        "{\"a\":{\"b\":{\"c\":1}},\"d\":2}",
+        "{\"a\":[1,2,}",
+        "[[[[",
+        "{\"a\":1}}",
+        "\"only\"",
+        "[]",
+        ""
+    };
+
+    for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        for (stop = 0; stop < 12; stop++) {
+            memset(&a, 0, sizeof(values_log_t));
+            memset(&b, 0, sizeof(values_log_t));
+            a.stop_at = stop;
+            b.stop_at = stop;
+
+            assert_int_equal(azoai_json_walk((const u_char *) docs[i],
+                                             strlen(docs[i]),
+                                             values_log_visit, &a, &sa),
+                             azoai_json_walk_values((const u_char *) docs[i],
+                                                    strlen(docs[i]),
+                                                    values_log_visit, &b,
+                                                    &sb));
+
+            assert_int_equal(b.closings, 0);
+            assert_int_equal(a.n, b.n);
+            assert_string_equal(a.seq, b.seq);
+            assert_int_equal(sa.error, sb.error);
+            assert_int_equal(sa.offset, sb.offset);
+            assert_ptr_equal(sa.reason, sb.reason);
+            assert_int_equal(sa.values, sb.values);
+        }
+    }
+
+    /* the first document has closings to leave out */
+    memset(&a, 0, sizeof(values_log_t));
+    azoai_json_walk((const u_char *) docs[0], strlen(docs[0]),
+                    values_log_visit, &a, &sa);
+    assert_int_equal(a.closings, 8);
+}
+
+
 int
 main(void)
 {
@@ -542,6 +631,7 @@ main(void)
         cmocka_unit_test(test_json_prefixes),
         cmocka_unit_test(test_json_string_positions),
         cmocka_unit_test(test_json_visitor),
+        cmocka_unit_test(test_json_walk_values),
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_json_surrogates),
         cmocka_unit_test(test_json_decode),

@@ -392,6 +392,141 @@ test_scan_block_ends(void **state)
 }
 
 
+/* what the first string value of a walk was */
+
+typedef struct {
+    size_t    len;
+    unsigned  flags;
+    unsigned  seen;
+} first_t;
+
+
+static int
+first_string(void *data, const azoai_json_value_t *v)
+{
+    first_t  *f;
+
+    f = data;
+
+    if (v->type == AZOAI_JSON_STRING && !f->seen) {
+        f->seen = 1;
+        f->len = v->raw.len;
+        f->flags = v->flags;
+    }
+
+    return 0;
+}
+
+
+/*
+ * {"k":"<x * pos><unit><x * (len - pos)>"} or, as a member name,
+ * {"<the same>":1}; with tail, a 20-byte member more; returns its length
+ */
+
+static size_t
+short_input(u_char *buf, const snippet_t *unit, size_t pos, size_t len,
+    unsigned member, unsigned tail)
+{
+    size_t  n;
+
+    n = 0;
+    buf[n++] = '{';
+
+    if (!member) {
+        memcpy(buf + n, "\"k\":", 4);
+        n += 4;
+    }
+
+    buf[n++] = '"';
+    memset(buf + n, 'x', pos);
+    memcpy(buf + n + pos, unit->bytes, unit->len);
+    memset(buf + n + pos + unit->len, 'x', len - pos);
+    n += len + unit->len;
+    buf[n++] = '"';
+
+    if (member) {
+        memcpy(buf + n, ":1", 2);
+        n += 2;
+    }
+
+    if (tail) {
+        memcpy(buf + n, ",\"y\":\"yyyyyyyyyyyyyy\"", 21);
+        n += 21;
+    }
+
+    buf[n++] = '}';
+
+    return n;
+}
+
+
+/*
+ * Short strings (member names, ids, short values) end in the first 16
+ * bytes, found without the full scan: strings of 0 to 40 bytes with a
+ * plain tail, an escape, UTF-8, a control byte or nothing at every
+ * position, as a member name and as a value, with 16 readable bytes
+ * after the opening quote or fewer: the length, flags and error offset
+ * are what the bytes say.
+ */
+
+static void
+test_scan_short(void **state)
+{
+    size_t               i, n, pos, len, k;
+    u_char               buf[128];
+    first_t              first;
+    unsigned             rc, member;
+    azoai_json_status_t  st;
+
+    static const struct {
+        snippet_t  s;
+        unsigned   flags;
+        int        error;    /* the string is invalid at the snippet */
+    } units[] = {
+        { S(""), 0, 0 },
+        { S("\\n"), AZOAI_JSON_ESCAPED, 0 },
+        { S("\\\""), AZOAI_JSON_ESCAPED, 0 },
+        { S("\\u00e9"), AZOAI_JSON_ESCAPED, 0 },
+        { S("\xc3\xa9"), AZOAI_JSON_NON_ASCII, 0 },
+        { S("\xe2\x82\xac"), AZOAI_JSON_NON_ASCII, 0 },
+        { S("\x01"), 0, 1 },
+        { S("\\x"), 0, 1 },
+        { S("\xc3("), 0, 1 }
+    };
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        for (len = 0; len <= 40; len++) {
+            for (pos = 0; pos <= len; pos++) {
+                for (k = 0; k < 4; k++) {
+                    member = k & 1;
+                    n = short_input(buf, &units[i].s, pos, len, member,
+                                    k >> 1);
+
+                    memset(&first, 0, sizeof(first_t));
+                    rc = azoai_json_walk(buf, n, first_string, &first, &st);
+
+                    if (units[i].error) {
+                        assert_int_equal(rc, AZOAI_JSON_INVALID);
+                        assert_int_equal(st.offset, (member ? 2 : 6) + pos);
+                        continue;
+                    }
+
+                    assert_int_equal(rc, AZOAI_JSON_OK);
+                    assert_int_equal(same_walk(buf, n), AZOAI_JSON_OK);
+
+                    if (!member) {
+                        /* a member's value 1 is no string */
+                        assert_true(first.seen);
+                        assert_int_equal(first.len, len + units[i].s.len);
+                        assert_int_equal(first.flags, units[i].flags);
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 /* random strings over the bytes that matter: the scans agree */
 
 static void
@@ -438,6 +573,7 @@ main(void)
         cmocka_unit_test(test_scan_every_offset),
         cmocka_unit_test(test_scan_flags),
         cmocka_unit_test(test_scan_block_ends),
+        cmocka_unit_test(test_scan_short),
         cmocka_unit_test(test_scan_random),
     };
 

@@ -556,6 +556,73 @@ test_route_long_paths(void **state)
 }
 
 
+/*
+ * The splitter looks at 16 path bytes a step, and at the last 16 of a
+ * path again for its end: a byte of every kind at every position of a
+ * deployment name of 1 to 40 bytes, in the middle of the path and at its
+ * end, is found (or, ordinary, passes) as the byte table says.
+ */
+
+static void
+test_route_every_byte(void **state)
+{
+    char           uri[256];
+    size_t         i, len, k;
+    unsigned       last;
+    test_arena_t   arena;
+    azoai_route_t  r;
+    char           name[64];
+
+    static const struct {
+        u_char       byte;
+        const char  *detail;    /* NULL: an ordinary byte */
+    } bytes[] = {
+        { 'a', NULL }, { '!', NULL }, { '~', NULL }, { '-', NULL },
+        { '%', "percent-encoded" }, { ';', "';'" },
+        { '\\', "backslash" }, { 0x01, "control" }, { 0x1f, "control" },
+        { ' ', "control" }, { 0x7f, "control" }, { 0x80, "control" },
+        { 0xff, "control" }
+    };
+
+    memset(&arena, 0, sizeof(test_arena_t));
+
+    for (i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++) {
+        for (len = 1; len <= 40; len++) {
+            for (k = 0; k < len; k++) {
+                for (last = 0; last < 2; last++) {
+                    memset(name, 'n', len);
+                    name[k] = (char) bytes[i].byte;
+                    name[len] = '\0';
+
+                    snprintf(uri, sizeof(uri),
+                             last ? "/openai/deployments/%s" V
+                                  : "/openai/deployments/%s/chat/completions"
+                                    V, name);
+
+                    classify("POST", uri, &r, &arena);
+
+                    if (bytes[i].detail) {
+                        assert_true(r.ambiguous);
+                        assert_non_null(strstr(r.detail, bytes[i].detail));
+                        continue;
+                    }
+
+                    assert_false(r.ambiguous);
+
+                    if (!last) {
+                        assert_true(r.known);
+                        assert_int_equal(r.deployment.len, len);
+                        assert_memory_equal(r.deployment.data, name, len);
+                    }
+                }
+            }
+        }
+    }
+
+    test_arena_free(&arena);
+}
+
+
 static void
 test_route_nomem(void **state)
 {
@@ -684,6 +751,19 @@ test_api_version_is_preview(void **state)
             fail_msg("'%s' taken for GA", preview[i]);
         }
     }
+
+    /* a byte just outside '0'-'9' (or not '-') at each of the 10 places */
+
+    for (i = 0; i < 20; i++) {
+        char  v[] = "2024-10-21";
+
+        v[i / 2] = (i / 2 == 4 || i / 2 == 7) ? (i & 1 ? '.' : '/')
+                                              : (i & 1 ? ':' : '/');
+
+        if (!azoai_api_version_is_preview((const u_char *) v, 10)) {
+            fail_msg("'%s' taken for GA", v);
+        }
+    }
 }
 
 
@@ -695,6 +775,7 @@ main(void)
         cmocka_unit_test(test_route_details),
         cmocka_unit_test(test_route_uploads),
         cmocka_unit_test(test_route_long_paths),
+        cmocka_unit_test(test_route_every_byte),
         cmocka_unit_test(test_route_nomem),
         cmocka_unit_test(test_api_version_is_preview),
         cmocka_unit_test(test_route_body_names),

@@ -174,6 +174,32 @@ test_store_body(void **state)
 }
 
 
+/* the keys by their length, and escaped */
+
+static void
+test_store_keys(void **state)
+{
+    test_arena_t         arena;
+    azoai_body_result_t  r;
+
+    memset(&arena, 0, sizeof(test_arena_t));
+
+    assert_int_equal(inspect(NULL, "{\"backgro\\u0075nd\":true}", &r,
+                             &arena),
+                     AZOAI_BODY_OK);
+    assert_true(r.background);
+
+    /* other keys of those lengths are neither */
+    assert_int_equal(inspect(NULL, "{\"stora\":true,\"backgroune\":true,"
+                                   "\"storesx\":true}", &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.store, AZOAI_BODY_STORE_ABSENT);
+    assert_false(r.background);
+
+    test_arena_free(&arena);
+}
+
+
 static void
 test_store_judge(void **state)
 {
@@ -340,6 +366,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_store_body),
+        cmocka_unit_test(test_store_keys),
         cmocka_unit_test(test_store_judge),
         cmocka_unit_test(test_store_rewrite),
         cmocka_unit_test(test_store_rewrite_pii),

@@ -11,6 +11,8 @@
 #define _AZOAI_ASCII_H_INCLUDED_
 
 
+#include <string.h>
+
 #include "azoai_core.h"
 
 
@@ -38,6 +40,50 @@ azoai_ascii_eq_lower(const u_char *s, const u_char *lower, size_t len)
 
     for (i = 0; i < len; i++) {
         if (azoai_ascii_lower(s[i]) != lower[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * 1 if a and b (n bytes each) are equal: for the short names the router
+ * and the body visitor compare, two overlapping word loads instead of a
+ * memcmp() call
+ */
+
+static inline int
+azoai_bytes_eq(const u_char *a, const u_char *b, size_t n)
+{
+    uint32_t  a4, b4, c4, d4;
+    uint64_t  a8, b8, c8, d8;
+
+    if (n >= 8) {
+        if (n > 16) {
+            return memcmp(a, b, n) == 0;
+        }
+
+        memcpy(&a8, a, 8);
+        memcpy(&b8, b, 8);
+        memcpy(&c8, a + n - 8, 8);
+        memcpy(&d8, b + n - 8, 8);
+
+        return a8 == b8 && c8 == d8;
+    }
+
+    if (n >= 4) {
+        memcpy(&a4, a, 4);
+        memcpy(&b4, b, 4);
+        memcpy(&c4, a + n - 4, 4);
+        memcpy(&d4, b + n - 4, 4);
+
+        return a4 == b4 && c4 == d4;
+    }
+
+    while (n--) {
+        if (*a++ != *b++) {
             return 0;
         }
     }

@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "azoai_json.h"
+#include "azoai_ascii.h"
+#include "azoai_json_walk.h"
 #include "azoai_body.h"
 #include "azoai_pii_int.h"
 
@@ -95,9 +96,12 @@ _Static_assert(offsetof(azoai_body_result_t, nnames)
 
 
 static void azoai_body_depths(void);
-static int azoai_body_visit(void *data, const azoai_json_value_t *v);
+static inline int azoai_body_visit(void *data,
+    const azoai_json_value_t *v) __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
+static inline int azoai_body_retention_due(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent);
 static int azoai_body_retention(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
 static int azoai_body_path_is(const azoai_json_value_t *v,
@@ -307,7 +311,9 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
         return AZOAI_OK;
     }
 
-    rc = azoai_json_walk(body, len, azoai_body_visit, &ctx, &st);
+    /* the walk of azoai_json_walk_values(), with the visitor inlined */
+
+    rc = azoai_json_run(body, len, azoai_body_visit, &ctx, &st, 0);
 
     switch (rc) {
 
@@ -349,7 +355,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
 }
 
 
-static int
+static inline int
 azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
     unsigned                   d, raw_flags, text;
@@ -358,9 +364,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
     ctx = data;
 
-    if (v->closing) {
-        return 0;
-    }
+    /* the walk does not report closing containers (closings 0) */
 
     d = v->depth;
     parent = azoai_json_parent(v);
@@ -371,7 +375,8 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
      * depth, or it has escapes ("mod\u0065l")
      */
 
-    if ((d <= 1 && azoai_body_retention(ctx, v) != 0)
+    if ((d <= 1 && azoai_body_retention_due(v, parent)
+         && azoai_body_retention(ctx, v) != 0)
         || (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
             && parent->type == AZOAI_JSON_OBJECT
             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
@@ -412,15 +417,8 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
     /* what the tokenizer saw spares the engine passes over plain text */
 
-    raw_flags = 0;
-
-    if (v->flags & AZOAI_JSON_ESCAPED) {
-        raw_flags |= AZOAI_PII_RAW_ESCAPED;
-    }
-
-    if (v->flags & AZOAI_JSON_NON_ASCII) {
-        raw_flags |= AZOAI_PII_RAW_UTF8;
-    }
+    raw_flags = ((v->flags & AZOAI_JSON_ESCAPED) ? AZOAI_PII_RAW_ESCAPED : 0)
+                | ((v->flags & AZOAI_JSON_NON_ASCII) ? AZOAI_PII_RAW_UTF8 : 0);
 
     if (azoai_pii_scan_raw(ctx->engine, v->raw.data, v->raw.len, raw_flags,
                            ctx->alloc, azoai_body_on_match, ctx)
@@ -480,6 +478,25 @@ azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
     }
 
     return 0;
+}
+
+
+/*
+ * Whether v (depth 0 or 1) may concern azoai_body_retention(): the
+ * top-level value, or a member whose key has the length of "store" or
+ * "background", or escapes (decoded, it may be either); the other
+ * top-level members are not worth the call
+ */
+
+static inline int
+azoai_body_retention_due(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent)
+{
+    return v->depth == 0
+           || (parent->type == AZOAI_JSON_OBJECT
+               && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+                   || parent->key.len == sizeof("store") - 1
+                   || parent->key.len == sizeof("background") - 1));
 }
 
 
@@ -718,7 +735,8 @@ azoai_body_key_lookup(const u_char *k, size_t n)
              kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
              kk++)
         {
-            if (kk->key.data[0] == k[0] && memcmp(kk->key.data, k, n) == 0) {
+            if (kk->key.data[0] == k[0] && azoai_bytes_eq(kk->key.data, k, n))
+            {
                 return kk->kind;
             }
         }

@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "azoai_ascii.h"
-#include "azoai_json_int.h"
-
-#if (AZOAI_JSON_SSE2)
-#include <emmintrin.h>
-#endif
+#include "azoai_json_walk.h"
 
 
 /* classes of bytes inside a string */
@@ -23,44 +19,20 @@
 #define AZOAI_JSON_C_UTF8      4    /* >= 0x80 */
 
 
-static const u_char *azoai_json_skip_ws(const u_char *p, const u_char *end);
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
 #if (AZOAI_JSON_AVX2)
-static inline const u_char *azoai_json_skip_plain16(const u_char *p);
 static inline const u_char *azoai_json_scan_string_avx2(
     const u_char *input, const u_char **pos, const u_char *end,
     unsigned *flags, azoai_json_status_t *st);
 #endif
-static const u_char *azoai_json_scan_string(const u_char *input,
-    const u_char *p, const u_char *end, unsigned *flags,
-    azoai_json_status_t *st);
 static const u_char *azoai_json_scan_escape(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
     azoai_json_status_t *st);
 static const u_char *azoai_json_scan_utf8(const u_char *p,
     const u_char *end);
-static const u_char *azoai_json_skip_digits(const u_char *p,
-    const u_char *end);
-static const u_char *azoai_json_scan_number(const u_char *input,
-    const u_char *p, const u_char *end, azoai_json_status_t *st);
-static inline const u_char *azoai_json_value(const u_char *input,
-    const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st);
-static const u_char *azoai_json_literal(const u_char *input,
-    const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st);
-static inline void azoai_json_push(azoai_json_frame_t *f,
-    const azoai_json_value_t *v);
-static inline const u_char *azoai_json_member(const u_char *input,
-    const u_char *p, const u_char *end, azoai_json_frame_t *f,
-    azoai_json_status_t *st);
-static inline void azoai_json_closed(const u_char *input, const u_char *p,
-    const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v);
 static size_t azoai_json_decode_escape(const u_char *p, const u_char *end,
     uint32_t *cp);
-static unsigned azoai_json_fail(azoai_json_status_t *st,
-    const u_char *input, const u_char *p, unsigned error, const char *why);
 
 
 static const u_char  azoai_json_class[256] = {
@@ -71,356 +43,19 @@ static const u_char  azoai_json_class[256] = {
 };
 
 
-static const u_char  azoai_json_space[256] = {
-    [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1
-};
-
-
-typedef struct {
-    unsigned         type;
-    azoai_str_t      text;
-} azoai_json_literal_t;
-
-
-#define AZOAI_JSON_NLITERALS  3
-
-static const azoai_json_literal_t  azoai_json_literals[] = {
-    { AZOAI_JSON_TRUE, azoai_string("true") },
-    { AZOAI_JSON_FALSE, azoai_string("false") },
-    { AZOAI_JSON_NULL, azoai_string("null") }
-};
-
-
-/*
- * A state machine over an explicit stack of frames, not recursion, so
- * that a hostile body cannot exhaust the C stack: the labels are its
- * states (a value is due, a value has ended, a member name is due, a
- * container closes) and each state's work is a helper below.  The gotos
- * are the transitions; splitting the states into functions would need
- * the stack and the position in a shared structure on the hot path.
- */
-
 unsigned
 azoai_json_walk(const u_char *input, size_t len, azoai_json_visit_pt visit,
     void *data, azoai_json_status_t *st)
 {
-    unsigned             depth, object;
-    const u_char        *p, *end;
-    azoai_json_frame_t  *f;
-    azoai_json_value_t   v;
-    azoai_json_frame_t   frames[AZOAI_JSON_MAX_DEPTH];
-
-    st->error = AZOAI_JSON_OK;
-    st->offset = 0;
-    st->reason = NULL;
-    st->lone_surrogates = 0;
-    st->values = 0;
-
-    v.path = frames;
-    depth = 0;
-    end = input + len;
-    p = azoai_json_skip_ws(input, end);
-
-value:
-
-    v.depth = depth;
-
-    p = azoai_json_value(input, p, end, &v, st);
-    if (p == NULL) {
-        return st->error;
-    }
-
-    st->values++;
-
-    if (visit && visit(data, &v)) {
-        goto stopped;
-    }
-
-    if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
-        azoai_json_push(&frames[depth++], &v);
-
-        object = (v.type == AZOAI_JSON_OBJECT);
-        p = azoai_json_skip_ws(p, end);
-
-        if (p < end && *p == (object ? '}' : ']')) {
-            goto close;
-        }
-
-        if (object) {
-            goto key;
-        }
-
-        goto value;
-    }
-
-next:
-
-    p = azoai_json_skip_ws(p, end);
-
-    if (depth == 0) {
-        if (p != end) {
-            return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                                   "unexpected data after the value");
-        }
-
-        return AZOAI_JSON_OK;
-    }
-
-    f = &frames[depth - 1];
-    object = (f->type == AZOAI_JSON_OBJECT);
-
-    if (p < end) {
-        if (*p == ',') {
-            p = azoai_json_skip_ws(p + 1, end);
-
-            if (object) {
-                goto key;
-            }
-
-            f->index++;
-            goto value;
-        }
-
-        if (*p == (object ? '}' : ']')) {
-            goto close;
-        }
-    }
-
-    return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                           object ? "expected ',' or '}'"
-                                  : "expected ',' or ']'");
-
-key:
-
-    p = azoai_json_member(input, p, end, &frames[depth - 1], st);
-    if (p == NULL) {
-        return st->error;
-    }
-
-    goto value;
-
-close:
-
-    /* p is at the closing byte of frames[depth - 1] */
-
-    depth--;
-    azoai_json_closed(input, p, &frames[depth], depth, &v);
-    p++;
-
-    if (visit && visit(data, &v)) {
-        goto stopped;
-    }
-
-    goto next;
-
-stopped:
-
-    st->error = AZOAI_JSON_STOPPED;
-    st->offset = v.offset;
-    st->reason = "stopped";
-
-    return AZOAI_JSON_STOPPED;
+    return azoai_json_run(input, len, visit, data, st, 1);
 }
 
 
-/*
- * The value at p (v->depth set): fills v and returns the byte after it,
- * after the opening byte of a container; NULL on error
- */
-
-static inline const u_char *
-azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_value_t *v, azoai_json_status_t *st)
+unsigned
+azoai_json_walk_values(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
 {
-    unsigned       flags;
-    const u_char  *q;
-
-    if (p == end) {
-        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                        "expected a value");
-        return NULL;
-    }
-
-    v->closing = 0;
-    v->flags = 0;
-    v->offset = p - input;
-    v->raw.data = p;
-
-    switch (*p) {
-
-    case '{':
-    case '[':
-        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
-            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
-                            "nested too deeply");
-            return NULL;
-        }
-
-        v->type = (*p == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
-        v->raw.len = 1;
-        return p + 1;
-
-    case '"':
-        q = azoai_json_scan_string(input, p + 1, end, &flags, st);
-        if (q == NULL) {
-            return NULL;
-        }
-
-        if (flags & AZOAI_JSON_LONE_SURROGATE) {
-            st->lone_surrogates++;
-        }
-
-        v->type = AZOAI_JSON_STRING;
-        v->flags = flags;
-        v->offset++;
-        v->raw.data = p + 1;
-        v->raw.len = q - (p + 1);
-        return q + 1;
-
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        q = azoai_json_scan_number(input, p, end, st);
-        if (q == NULL) {
-            return NULL;
-        }
-
-        v->type = AZOAI_JSON_NUMBER;
-        v->raw.len = q - p;
-        return q;
-
-    default:
-        return azoai_json_literal(input, p, end, v, st);
-    }
-}
-
-
-/* true, false or null at p */
-
-static const u_char *
-azoai_json_literal(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_value_t *v, azoai_json_status_t *st)
-{
-    size_t                       i;
-    const char                  *why;
-    const azoai_json_literal_t  *lit;
-
-    why = "expected a value";
-
-    for (i = 0; i < AZOAI_JSON_NLITERALS; i++) {
-        lit = &azoai_json_literals[i];
-
-        if (*p != lit->text.data[0]) {
-            continue;
-        }
-
-        if ((size_t) (end - p) >= lit->text.len
-            && memcmp(p, lit->text.data, lit->text.len) == 0)
-        {
-            v->type = lit->type;
-            v->raw.len = lit->text.len;
-            return p + lit->text.len;
-        }
-
-        why = "invalid literal";
-        break;
-    }
-
-    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, why);
-
-    return NULL;
-}
-
-
-/* a new frame for the container v opens */
-
-static inline void
-azoai_json_push(azoai_json_frame_t *f, const azoai_json_value_t *v)
-{
-    f->type = v->type;
-    f->start = v->offset;
-    f->index = 0;
-    f->key.len = 0;
-    f->key.data = NULL;
-    f->key_flags = 0;
-}
-
-
-/* '"name" :' at p, the name into f; the byte after ':' and space */
-
-static inline const u_char *
-azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_frame_t *f, azoai_json_status_t *st)
-{
-    unsigned       flags;
-    const u_char  *q;
-
-    if (p == end || *p != '"') {
-        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                        "expected a member name");
-        return NULL;
-    }
-
-    q = azoai_json_scan_string(input, p + 1, end, &flags, st);
-    if (q == NULL) {
-        return NULL;
-    }
-
-    if (flags & AZOAI_JSON_LONE_SURROGATE) {
-        st->lone_surrogates++;
-    }
-
-    f->key.data = p + 1;
-    f->key.len = q - (p + 1);
-    f->key_flags = flags;
-
-    p = azoai_json_skip_ws(q + 1, end);
-
-    if (p == end || *p != ':') {
-        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID, "expected ':'");
-        return NULL;
-    }
-
-    return azoai_json_skip_ws(p + 1, end);
-}
-
-
-/* v = the container of frame f, closed at p, now at depth */
-
-static inline void
-azoai_json_closed(const u_char *input, const u_char *p,
-    const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v)
-{
-    v->type = f->type;
-    v->flags = 0;
-    v->closing = 1;
-    v->depth = depth;
-    v->offset = f->start;
-    v->raw.data = input + f->start;
-    v->raw.len = (p + 1) - v->raw.data;
-}
-
-
-static unsigned
-azoai_json_fail(azoai_json_status_t *st, const u_char *input,
-    const u_char *p, unsigned error, const char *why)
-{
-    st->error = error;
-    st->offset = p - input;
-    st->reason = why;
-
-    return error;
-}
-
-
-static const u_char *
-azoai_json_skip_ws(const u_char *p, const u_char *end)
-{
-    while (p < end && azoai_json_space[*p]) {
-        p++;
-    }
-
-    return p;
+    return azoai_json_run(input, len, visit, data, st, 0);
 }
 
 
@@ -487,26 +122,6 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
 
 #if (AZOAI_JSON_AVX2)
 
-/* the first of p[0 .. 15] that is not plain, or NULL (16 bytes readable) */
-
-static inline const u_char *
-azoai_json_skip_plain16(const u_char *p)
-{
-    int      mask;
-    __m128i  x, hit;
-
-    x = _mm_loadu_si128((const __m128i *) p);
-
-    /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
-    hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
-
-    mask = _mm_movemask_epi8(hit);
-
-    return mask ? p + __builtin_ctz(mask) : NULL;
-}
-
 /*
  * 64 bytes a step up to the quote, stopping only at the escapes that
  * are not simple: the closing quote; or NULL, with *pos NULL after an
@@ -518,17 +133,11 @@ static inline const u_char *
 azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
-    const u_char  *p, *q;
+    const u_char  *p;
+
+    /* short strings ended in azoai_json_string(): no AVX2 set-up */
 
     p = *pos;
-
-    /* short strings end in the first 16 bytes: no AVX2 set-up */
-
-    q = azoai_json_skip_plain16(p);
-
-    if (q != NULL && *q == '"') {
-        return q;
-    }
 
     for ( ;; ) {
         switch (azoai_json_string_avx2(&p, end, flags)) {
@@ -557,7 +166,7 @@ azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
 
 /* p is after the opening quote; returns the closing quote or NULL */
 
-static const u_char *
+const u_char *
 azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
@@ -720,105 +329,6 @@ azoai_json_scan_utf8(const u_char *p, const u_char *end)
     }
 
     return p + n;
-}
-
-
-static const u_char *
-azoai_json_scan_number(const u_char *input, const u_char *p,
-    const u_char *end, azoai_json_status_t *st)
-{
-    if (*p == '-') {
-        p++;
-    }
-
-    if (p == end) {
-        goto digit;
-    }
-
-    if (*p == '0') {
-        p++;
-
-        if (p < end && *p >= '0' && *p <= '9') {
-            azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                            "leading zero in number");
-            return NULL;
-        }
-
-    } else if (*p >= '1' && *p <= '9') {
-        p = azoai_json_skip_digits(p + 1, end);
-
-    } else {
-        goto digit;
-    }
-
-    if (p < end && *p == '.') {
-        p++;
-
-        if (p == end || *p < '0' || *p > '9') {
-            goto digit;
-        }
-
-        p = azoai_json_skip_digits(p + 1, end);
-    }
-
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-
-        if (p < end && (*p == '+' || *p == '-')) {
-            p++;
-        }
-
-        if (p == end || *p < '0' || *p > '9') {
-            goto digit;
-        }
-
-        p = azoai_json_skip_digits(p + 1, end);
-    }
-
-    return p;
-
-digit:
-
-    azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                    "expected a digit in number");
-    return NULL;
-}
-
-
-/* the first byte at or after p that is not a digit (or end) */
-
-static const u_char *
-azoai_json_skip_digits(const u_char *p, const u_char *end)
-{
-#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-    uint64_t  x, y, bad;
-
-    /*
-     * eight bytes at a time: with y = x & 0x7f.., byte + 0x46 reaches
-     * 0x80 from ':' up, byte + 0x50 from '0' up, and no byte carries
-     */
-
-    while (end - p >= 8) {
-        memcpy(&x, p, 8);
-
-        y = x & 0x7f7f7f7f7f7f7f7fULL;
-        bad = (x | (y + 0x4646464646464646ULL)
-               | ~(y + 0x5050505050505050ULL))
-              & 0x8080808080808080ULL;
-
-        if (bad) {
-            return p + (__builtin_ctzll(bad) >> 3);
-        }
-
-        p += 8;
-    }
-#endif
-
-    while (p < end && *p >= '0' && *p <= '9') {
-        p++;
-    }
-
-    return p;
 }
 
 

@@ -94,6 +94,14 @@ unsigned azoai_json_walk(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *status);
 
 /*
+ * The same walk for visitors that need no closing: containers are
+ * reported when opened only (v->closing is always 0); status->values and
+ * every result are the same.
+ */
+unsigned azoai_json_walk_values(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *status);
+
+/*
  * Decodes the raw content of a valid JSON string into UTF-8; unpaired
  * surrogate escapes become U+FFFD.  The decoded text is never longer than
  * the raw one.  Returns AZOAI_OK, or AZOAI_ERROR if out (size bytes) is too

@@ -16,6 +16,10 @@
 #include "azoai_route.h"
 #include "azoai_route_query.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 #define AZOAI_RULE_JSON        0x01
 #define AZOAI_RULE_MULTIPART   0x02
@@ -64,6 +68,10 @@ static int azoai_route_check_disguised(const azoai_request_t *req,
 static size_t azoai_route_normalize(u_char *out, u_char *buf, size_t len);
 static void azoai_route_split(const u_char *p, size_t len,
     azoai_route_path_t *path, azoai_route_t *route);
+static size_t azoai_route_next_stop(const u_char *p, size_t i, size_t len);
+#if defined(__SSE2__)
+static inline unsigned azoai_route_stops16(const u_char *p);
+#endif
 static const char *azoai_route_add_segment(azoai_route_path_t *path,
     const u_char *seg, size_t n);
 static void azoai_route_match(const azoai_route_path_t *path,
@@ -509,11 +517,13 @@ azoai_route_split(const u_char *p, size_t len, azoai_route_path_t *path,
     start = 1;
 
     for (i = 1; i < len; i++) {
-        kind = azoai_path_byte[p[i]];
+        i = azoai_route_next_stop(p, i, len);
 
-        if (kind == 0) {
-            continue;
+        if (i == len) {
+            break;
         }
+
+        kind = azoai_path_byte[p[i]];
 
         if (kind != AZOAI_PATH_SLASH) {
             if (bad == NULL) {
@@ -546,6 +556,73 @@ azoai_route_split(const u_char *p, size_t len, azoai_route_path_t *path,
         azoai_route_set_ambiguous(route, shape);
     }
 }
+
+
+/*
+ * The first byte of p[i .. len) that is not ordinary (azoai_path_byte
+ * not 0), or len: 16 bytes a step, and the last bytes of a path of 16 or
+ * more as its last 16 (most segments are shorter than 16 bytes).
+ */
+
+static size_t
+azoai_route_next_stop(const u_char *p, size_t i, size_t len)
+{
+#if defined(__SSE2__)
+    unsigned  mask;
+
+    while (len - i >= 16) {
+        mask = azoai_route_stops16(p + i);
+
+        if (mask) {
+            return i + __builtin_ctz(mask);
+        }
+
+        i += 16;
+    }
+
+    if (len >= 16) {
+        /* bytes len - 16 .. i - 1 were looked at: shifted out */
+
+        mask = azoai_route_stops16(p + len - 16) >> (16 - (len - i));
+
+        return mask ? i + __builtin_ctz(mask) : len;
+    }
+#endif
+
+    while (i < len && azoai_path_byte[p[i]] == 0) {
+        i++;
+    }
+
+    return i;
+}
+
+
+#if defined(__SSE2__)
+
+/* bit k: p[k] is not ordinary, as azoai_path_byte says */
+
+static inline unsigned
+azoai_route_stops16(const u_char *p)
+{
+    __m128i  x, ordinary, special;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    /* 0x21 .. 0x7e; signed compares: bytes >= 0x80 are negative */
+    ordinary = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x20)),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(0x7f)));
+
+    special = _mm_or_si128(
+                  _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('%')),
+                               _mm_cmpeq_epi8(x, _mm_set1_epi8('/'))),
+                  _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(';')),
+                               _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+
+    return (~_mm_movemask_epi8(ordinary) & 0xffff)
+           | _mm_movemask_epi8(special);
+}
+
+#endif
 
 
 /* NULL, or why the segment makes the path ambiguous */
@@ -784,7 +861,10 @@ azoai_route_has_body(const azoai_str_t *method)
         break;
     }
 
-    if (bodiless && memcmp(method->data, bodiless, method->len) == 0) {
+    if (bodiless
+        && azoai_bytes_eq(method->data, (const u_char *) bodiless,
+                          method->len))
+    {
         return 0;
     }
 
@@ -826,6 +906,6 @@ azoai_route_segment_is(const azoai_str_t *s, const azoai_str_t *lower)
 
     /* clients mostly send the literal as it is */
 
-    return memcmp(s->data, lower->data, s->len) == 0
+    return azoai_bytes_eq(s->data, lower->data, s->len)
            || azoai_ascii_eq_lower(s->data, lower->data, s->len);
 }

@@ -20,6 +20,9 @@ static void azoai_route_query_count(azoai_str_t *value, unsigned *n,
 static int azoai_api_version_is_date(const u_char *v);
 
 
+#define azoai_route_digit(c)  ((u_char) ((c) - '0') <= 9)
+
+
 void
 azoai_route_query_parse(const u_char *args, size_t len,
     azoai_route_query_t *q)
@@ -165,19 +168,12 @@ azoai_api_version_is_preview(const u_char *v, size_t len)
 static int
 azoai_api_version_is_date(const u_char *v)
 {
-    static const u_char  digit_at[] = { 0, 1, 2, 3, 5, 6, 8, 9 };
-    size_t               i;
+    /* unrolled: a loop over the digit positions was half the check */
 
-    if (v[4] != '-' || v[7] != '-') {
-        return 0;
-    }
-
-    for (i = 0; i < sizeof(digit_at); i++) {
-        if ((u_char) (v[digit_at[i]] - '0') > 9) {
-            return 0;
-        }
-    }
-
-    return 1;
+    return v[4] == '-' && v[7] == '-'
+           && azoai_route_digit(v[0]) && azoai_route_digit(v[1])
+           && azoai_route_digit(v[2]) && azoai_route_digit(v[3])
+           && azoai_route_digit(v[5]) && azoai_route_digit(v[6])
+           && azoai_route_digit(v[8]) && azoai_route_digit(v[9]);
 }
 

@@ -12,7 +12,9 @@
  *   - a valid input is exactly one value, and cJSON parses it too;
  *   - the walk is deterministic, and a visitor that stops gets STOPPED;
  *   - the AVX2 string scan and the scalar one give the same result,
- *     error offset and reason, values and string flags.
+ *     error offset and reason, values and string flags;
+ *   - azoai_json_walk_values() reports the same values as
+ *     azoai_json_walk() but the closing ones, with the same status.
  */
 
 #include <stdint.h>
@@ -65,6 +67,8 @@ static void fuzz_json_check_cjson(const u_char *input, size_t len);
 static int fuzz_json_stop_visit(void *data, const azoai_json_value_t *v);
 static void fuzz_json_check_simd(const u_char *input, size_t len);
 static int fuzz_json_digest_visit(void *data, const azoai_json_value_t *v);
+static void fuzz_json_check_values(const u_char *input, size_t len);
+static int fuzz_json_opened_visit(void *data, const azoai_json_value_t *v);
 
 
 #define fuzz_json_assert(c)   do { if (!(c)) { abort(); } } while (0)
@@ -115,6 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_json_assert(st2.lone_surrogates == st.lone_surrogates);
 
     fuzz_json_check_simd(data, size);
+    fuzz_json_check_values(data, size);
 
     /* a visitor that stops at one of the values it saw */
 
@@ -433,4 +438,40 @@ fuzz_json_check_simd(const u_char *input, size_t len)
     fuzz_json_assert(st1.values == st2.values);
     fuzz_json_assert(st1.lone_surrogates == st2.lone_surrogates);
     fuzz_json_assert(h1 == h2);
+}
+
+
+static void
+fuzz_json_check_values(const u_char *input, size_t len)
+{
+    uint64_t             h1, h2;
+    azoai_json_status_t  st1, st2;
+
+    h1 = 0;
+    h2 = 0;
+
+    azoai_json_walk(input, len, fuzz_json_opened_visit, &h1, &st1);
+    azoai_json_walk_values(input, len, fuzz_json_digest_visit, &h2, &st2);
+
+    fuzz_json_assert(st1.error == st2.error);
+    fuzz_json_assert(st1.offset == st2.offset);
+    fuzz_json_assert(st1.reason == st2.reason);
+    fuzz_json_assert(st1.values == st2.values);
+    fuzz_json_assert(st1.lone_surrogates == st2.lone_surrogates);
+
+    /* a closing value in the second walk changes its digest */
+    fuzz_json_assert(h1 == h2);
+}
+
+
+/* the digest of the values that are not closing ones */
+
+static int
+fuzz_json_opened_visit(void *data, const azoai_json_value_t *v)
+{
+    if (v->closing) {
+        return 0;
+    }
+
+    return fuzz_json_digest_visit(data, v);
 }
