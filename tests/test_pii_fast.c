@@ -105,7 +105,7 @@ test_find_cand(void **state)
     size_t  len, from, i, want, got;
     u_char  text[MAX_TEXT];
 
-    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\;<=>?/A";
 
     srand(4242);
 
@@ -151,7 +151,7 @@ test_cursor_next(void **state)
     u_char              text[MAX_TEXT];
     azoai_pii_cursor_t  cur;
 
-    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\;<=>?/A";
 
     srand(4343);
 
@@ -184,6 +184,55 @@ test_cursor_next(void **state)
 
                 /* past the stop, or a jump ahead of it */
                 from = (r & 1) ? got + 1 : from + step;
+            }
+        }
+    }
+}
+
+
+/*
+ * Every byte value at every offset of the 64-byte windows of a 256-byte
+ * step and of the 128-byte step after it, in text of bytes next to the
+ * candidate range ('/', 'A') and, in a second round, of the non-candidate
+ * bytes inside the quick test's range (";<=>?"): the cursor stops where
+ * the byte-by-byte class test does.
+ */
+
+static void
+test_cursor_every_byte(void **state)
+{
+    size_t              len, at, k, f, want, got;
+    u_char              text[448];
+    unsigned            c;
+    azoai_pii_cursor_t  cur;
+
+    static const char  *fillers[] = { "/A a ", ";<=>?" };
+
+    for (f = 0; f < 2; f++) {
+        for (len = 0; len < sizeof(text); len++) {
+            text[len] = fillers[f][len % strlen(fillers[f])];
+        }
+
+        for (c = 0; c < 256; c++) {
+            for (at = 0; at < 400; at++) {
+                k = text[at];
+                text[at] = (u_char) c;
+
+                for (len = at + 1; len <= sizeof(text); len += 61) {
+                    want = azoai_pii_is(c, AZOAI_PC_CAND) ? at : len;
+
+                    azoai_pii_cursor_init(&cur, text, len);
+                    got = azoai_pii_cursor_next(&cur, 0);
+
+                    if (got != want) {
+                        print_error("filler %zu, byte 0x%02x at %zu, len "
+                                    "%zu: %zu, want %zu\n", f, c, at, len,
+                                    got, want);
+                        fail();
+                    }
+                }
+
+                text[at] = (u_char) k;
             }
         }
     }
@@ -304,6 +353,33 @@ test_view_specials(void **state)
     memset(many, 0xef, sizeof(many));
     assert_int_equal(azoai_pii_view_specials(many, sizeof(many)),
                      sizeof(many));
+}
+
+
+/*
+ * The credential byte class (one table bit) holds exactly the bytes of
+ * the comparisons it replaced: alphanumerics, '-', '_', '.', '+', '/',
+ * '%' and '='.
+ */
+
+static void
+test_secret_class(void **state)
+{
+    int      want;
+    unsigned c;
+
+    for (c = 0; c < 256; c++) {
+        want = ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'
+                || c == '.' || c == '+' || c == '/' || c == '%'
+                || c == '=');
+
+        if ((azoai_pii_secret_byte(c) != 0) != want) {
+            print_error("byte 0x%02x: %d, want %d\n", c,
+                        azoai_pii_secret_byte(c) != 0, want);
+            fail();
+        }
+    }
 }
 
 
@@ -532,8 +608,10 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_find_cand),
         cmocka_unit_test(test_cursor_next),
+        cmocka_unit_test(test_cursor_every_byte),
         cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_view_specials),
+        cmocka_unit_test(test_secret_class),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
         cmocka_unit_test(test_json_string_end),
