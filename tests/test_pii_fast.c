@@ -524,12 +524,14 @@ static void
 test_json_string_end(void **state)
 {
     size_t               n, k, len;
-    u_char               body[300];
+    u_char               body[700];
     unsigned             rc;
     string_seen_t        seen;
     azoai_json_status_t  st;
 
-    for (n = 1; n < 250; n++) {
+    /* every length to 250, and lengths through the 256-byte test */
+
+    for (n = 1; n < 650; n += (n < 250) ? 1 : 97) {
         for (k = 0; k < n; k++) {
 
             /* a control character at k: an error at its offset */
@@ -579,18 +581,18 @@ test_json_string_end(void **state)
     /* every byte value inside the vectorised loops: plain or a stop */
 
     for (n = 0; n < 256; n++) {
-        for (k = 70; k < 200; k += 41) {
+        for (k = 70; k < 600; k += 41) {
             body[0] = '"';
-            memset(body + 1, 'a', 200);
+            memset(body + 1, 'a', 600);
             body[1 + k] = (u_char) n;
-            body[201] = '"';
+            body[601] = '"';
 
             memset(&seen, 0, sizeof(seen));
-            rc = azoai_json_walk(body, 202, count_string, &seen, &st);
+            rc = azoai_json_walk(body, 602, count_string, &seen, &st);
 
             if (n >= 0x20 && n < 0x80 && n != '"' && n != '\\') {
                 assert_int_equal(rc, AZOAI_JSON_OK);
-                assert_int_equal(seen.len, 200);
+                assert_int_equal(seen.len, 600);
                 assert_int_equal(seen.flags, 0);
 
             } else {
