@@ -164,7 +164,35 @@ typedef struct {
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
     size_t len);
-size_t azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from);
+size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
+
+
+/*
+ * The first candidate offset >= from, as azoai_pii_find_cand(): inline
+ * while the kept window holds it (most stops: a value's candidates lie
+ * close together), a call to azoai_pii_cursor_scan() past it
+ */
+
+static inline size_t
+azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
+{
+    uint64_t  mask;
+
+    /* from - base wraps for from < base */
+
+    if (c->valid && from - c->base < 64) {
+        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
+
+        if (mask) {
+            return c->base + __builtin_ctzll(mask);
+        }
+
+        from = c->base + 64;
+    }
+
+    return azoai_pii_cursor_scan(c, from);
+}
+
 int azoai_pii_view_needed(const u_char *raw, size_t len);
 size_t azoai_pii_view_specials(const u_char *raw, size_t len);
 void azoai_pii_view_build(azoai_pii_view_t *view, const u_char *raw,

@@ -427,22 +427,15 @@ azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
 }
 
 
-/* the first candidate offset >= from, as azoai_pii_find_cand() */
+/*
+ * azoai_pii_cursor_next() past the kept window: the next window with a
+ * candidate is searched from from and kept
+ */
 
 size_t
-azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
+azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 {
     uint64_t  mask;
-
-    if (c->valid && from >= c->base && from < c->base + 64) {
-        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
-
-        if (mask) {
-            return c->base + __builtin_ctzll(mask);
-        }
-
-        from = c->base + 64;
-    }
 
     c->valid = 0;
 
@@ -475,6 +468,8 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         from += 64;
     }
 #endif
+
+    (void) mask;
 
     return azoai_pii_find_cand(c->text, from, c->len);
 }
