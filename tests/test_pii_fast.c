@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pii_int.h"
 #include "azoai_json.h"
 #include "test_util.h"
@@ -236,6 +237,138 @@ test_cursor_every_byte(void **state)
             }
         }
     }
+}
+
+
+/*
+ * The reference for azoai_pii_context_near(): each word tried at each
+ * offset, as it was written before its one-pass form (word_at_ref() is
+ * the word test of azoai_pii_detect_natid.c)
+ */
+
+static int
+word_at_ref(const u_char *v, size_t len, size_t i, const char *w,
+    size_t wlen)
+{
+    size_t  k;
+
+    for (k = 0; k < wlen; k++) {
+        if (azoai_ascii_lower(v[i + k]) != (u_char) w[k]) {
+            return 0;
+        }
+    }
+
+    if ((i > 0 && azoai_pii_is(v[i - 1], AZOAI_PC_ALPHA))
+        || (i + wlen < len && azoai_pii_is(v[i + wlen], AZOAI_PC_ALPHA)))
+    {
+        return 0;
+    }
+
+    while (i > 0 && ((v[i - 1] >= 'A' && v[i - 1] <= 'Z')
+                     || (v[i - 1] >= '0' && v[i - 1] <= '9')
+                     || v[i - 1] == '_'))
+    {
+        i--;
+    }
+
+    return i == 0 || v[i - 1] != '[';
+}
+
+
+static int
+context_near_ref(const u_char *v, size_t len, size_t start, size_t end,
+    const char *const *words)
+{
+    size_t              i, from, to, wlen;
+    const char  *const *w;
+
+    from = (start > 48) ? start - 48 : 0;
+    to = (len - end > 24) ? end + 24 : len;
+
+    for (w = words; *w; w++) {
+        wlen = strlen(*w);
+
+        for (i = from; i + wlen <= to; i++) {
+            if (i + wlen > start && i < end) {
+                i = end - 1;
+                continue;
+            }
+
+            if (word_at_ref(v, len, i, *w, wlen)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * azoai_pii_context_near() against the reference on random text of the
+ * words' letters (either case), separators, '[' and '_', for values at
+ * every position: words that prefix each other, that share a first
+ * byte, and one that opens with a UTF-8 byte
+ */
+
+static void
+test_context_near(void **state)
+{
+    int                  r, got, want;
+    size_t               len, n, k, start, end, hits;
+    u_char               text[160];
+    const char          *p;
+
+    static const char   *words[] = {
+        "tel", "telefon", "telefonnummer", "ph", "phone", "sin", "nhs",
+        "t\xc3\xa9l", "\xe9\x9b\xbb\xe8\xa9\xb1", "bel", NULL
+    };
+    static const char   *pieces[] = {
+        "tel", "Telefon", "telefonnummer", "PH", "phone", "sin", "NHS",
+        "t\xc3\xa9l", "\xe9\x9b\xbb\xe8\xa9\xb1", "bel", "using",
+        "x", "e", " ", " ", " ", "-", ".", "[", "_", "0", "12", "\xc3\xa9"
+    };
+
+    srand(9090);
+    hits = 0;
+
+    for (r = 0; r < 20000; r++) {
+        len = 0;
+        n = 1 + (size_t) (rand() % 40);
+
+        while (n--) {
+            p = pieces[rand() % (sizeof(pieces) / sizeof(pieces[0]))];
+            k = strlen(p);
+
+            if (len + k > sizeof(text)) {
+                break;
+            }
+
+            memcpy(text + len, p, k);
+            len += k;
+        }
+
+        if (len == 0) {
+            continue;
+        }
+
+        start = (size_t) (rand() % (int) len);
+        end = start + 1 + (size_t) (rand() % (int) (len - start));
+
+        want = context_near_ref(text, len, start, end, words);
+        got = azoai_pii_context_near(text, len, start, end, words);
+
+        if (got != want) {
+            print_error("len %zu value %zu-%zu: %d, want %d\n", len, start,
+                        end, got, want);
+            fail();
+        }
+
+        hits += want;
+    }
+
+    /* both answers were seen often */
+    assert_true(hits > 2000 && hits < 18000);
 }
 
 
@@ -614,6 +747,7 @@ main(void)
         cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_view_specials),
         cmocka_unit_test(test_secret_class),
+        cmocka_unit_test(test_context_near),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
         cmocka_unit_test(test_json_string_end),
