@@ -2,12 +2,14 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * The fast paths of the engine give what the general ones give: the
- * candidate search and the special-byte count (AVX2, SSE2 and scalar
- * tails) against byte-by-byte references at every offset and length;
- * azoai_pii_scan_raw() of plain ASCII without the view passes against
- * azoai_pii_scan(); the numeric prechecks let each numeric detector
- * through; the tokenizer's vectorised string scan at every length and
- * position of the byte that ends it.
+ * candidate search (its quick superset test and exact windows) and the
+ * special-byte count (AVX2, SSE2 and scalar tails) against byte-by-byte
+ * references at every offset and length; the credential byte class
+ * against its comparisons; the one-pass context word search against the
+ * word-by-offset one; azoai_pii_scan_raw() of plain ASCII without the
+ * view passes against azoai_pii_scan(); the numeric prechecks let each
+ * numeric detector through; the tokenizer's vectorised string scan at
+ * every length and position of the byte that ends it.
  */
 
 #include <stdarg.h>
