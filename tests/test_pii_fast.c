@@ -2,12 +2,14 @@
  * Copyright (C) ngx_http_azoai_module authors
  *
  * The fast paths of the engine give what the general ones give: the
- * candidate search and the special-byte count (AVX2, SSE2 and scalar
- * tails) against byte-by-byte references at every offset and length;
- * azoai_pii_scan_raw() of plain ASCII without the view passes against
- * azoai_pii_scan(); the numeric prechecks let each numeric detector
- * through; the tokenizer's vectorised string scan at every length and
- * position of the byte that ends it.
+ * candidate search (its quick superset test and exact windows) and the
+ * special-byte count (AVX2, SSE2 and scalar tails) against byte-by-byte
+ * references at every offset and length; the credential byte class
+ * against its comparisons; the one-pass context word search against the
+ * word-by-offset one; azoai_pii_scan_raw() of plain ASCII without the
+ * view passes against azoai_pii_scan(); the numeric prechecks let each
+ * numeric detector through; the tokenizer's vectorised string scan at
+ * every length and position of the byte that ends it.
  */
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pii_int.h"
 #include "azoai_json.h"
 #include "test_util.h"
@@ -105,7 +108,7 @@ test_find_cand(void **state)
     size_t  len, from, i, want, got;
     u_char  text[MAX_TEXT];
 
-    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\;<=>?/A";
 
     srand(4242);
 
@@ -151,7 +154,7 @@ test_cursor_next(void **state)
     u_char              text[MAX_TEXT];
     azoai_pii_cursor_t  cur;
 
-    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\";
+    static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\;<=>?/A";
 
     srand(4343);
 
@@ -187,6 +190,187 @@ test_cursor_next(void **state)
             }
         }
     }
+}
+
+
+/*
+ * Every byte value at every offset of the 64-byte windows of a 256-byte
+ * step and of the 128-byte step after it, in text of bytes next to the
+ * candidate range ('/', 'A') and, in a second round, of the non-candidate
+ * bytes inside the quick test's range (";<=>?"): the cursor stops where
+ * the byte-by-byte class test does.
+ */
+
+static void
+test_cursor_every_byte(void **state)
+{
+    size_t              len, at, k, f, want, got;
+    u_char              text[448];
+    unsigned            c;
+    azoai_pii_cursor_t  cur;
+
+    static const char  *fillers[] = { "/A a ", ";<=>?" };
+
+    for (f = 0; f < 2; f++) {
+        for (len = 0; len < sizeof(text); len++) {
+            text[len] = fillers[f][len % strlen(fillers[f])];
+        }
+
+        for (c = 0; c < 256; c++) {
+            for (at = 0; at < 400; at++) {
+                k = text[at];
+                text[at] = (u_char) c;
+
+                for (len = at + 1; len <= sizeof(text); len += 61) {
+                    want = azoai_pii_is(c, AZOAI_PC_CAND) ? at : len;
+
+                    azoai_pii_cursor_init(&cur, text, len);
+                    got = azoai_pii_cursor_next(&cur, 0);
+
+                    if (got != want) {
+                        print_error("filler %zu, byte 0x%02x at %zu, len "
+                                    "%zu: %zu, want %zu\n", f, c, at, len,
+                                    got, want);
+                        fail();
+                    }
+                }
+
+                text[at] = (u_char) k;
+            }
+        }
+    }
+}
+
+
+/*
+ * The reference for azoai_pii_context_near(): each word tried at each
+ * offset, as it was written before its one-pass form (word_at_ref() is
+ * the word test of azoai_pii_detect_natid.c)
+ */
+
+static int
+word_at_ref(const u_char *v, size_t len, size_t i, const char *w,
+    size_t wlen)
+{
+    size_t  k;
+
+    for (k = 0; k < wlen; k++) {
+        if (azoai_ascii_lower(v[i + k]) != (u_char) w[k]) {
+            return 0;
+        }
+    }
+
+    if ((i > 0 && azoai_pii_is(v[i - 1], AZOAI_PC_ALPHA))
+        || (i + wlen < len && azoai_pii_is(v[i + wlen], AZOAI_PC_ALPHA)))
+    {
+        return 0;
+    }
+
+    while (i > 0 && ((v[i - 1] >= 'A' && v[i - 1] <= 'Z')
+                     || (v[i - 1] >= '0' && v[i - 1] <= '9')
+                     || v[i - 1] == '_'))
+    {
+        i--;
+    }
+
+    return i == 0 || v[i - 1] != '[';
+}
+
+
+static int
+context_near_ref(const u_char *v, size_t len, size_t start, size_t end,
+    const char *const *words)
+{
+    size_t              i, from, to, wlen;
+    const char  *const *w;
+
+    from = (start > 48) ? start - 48 : 0;
+    to = (len - end > 24) ? end + 24 : len;
+
+    for (w = words; *w; w++) {
+        wlen = strlen(*w);
+
+        for (i = from; i + wlen <= to; i++) {
+            if (i + wlen > start && i < end) {
+                i = end - 1;
+                continue;
+            }
+
+            if (word_at_ref(v, len, i, *w, wlen)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * azoai_pii_context_near() against the reference on random text of the
+ * words' letters (either case), separators, '[' and '_', for values at
+ * every position: words that prefix each other, that share a first
+ * byte, and one that opens with a UTF-8 byte
+ */
+
+static void
+test_context_near(void **state)
+{
+    int                  r, got, want;
+    size_t               len, n, k, start, end, hits;
+    u_char               text[160];
+    const char          *p;
+
+    static const char   *words[] = {
+        "tel", "telefon", "telefonnummer", "ph", "phone", "sin", "nhs",
+        "t\xc3\xa9l", "\xe9\x9b\xbb\xe8\xa9\xb1", "bel", NULL
+    };
+    static const char   *pieces[] = {
+        "tel", "Telefon", "telefonnummer", "PH", "phone", "sin", "NHS",
+        "t\xc3\xa9l", "\xe9\x9b\xbb\xe8\xa9\xb1", "bel", "using",
+        "x", "e", " ", " ", " ", "-", ".", "[", "_", "0", "12", "\xc3\xa9"
+    };
+
+    srand(9090);
+    hits = 0;
+
+    for (r = 0; r < 20000; r++) {
+        len = 0;
+        n = 1 + (size_t) (rand() % 40);
+
+        while (n--) {
+            p = pieces[rand() % (sizeof(pieces) / sizeof(pieces[0]))];
+            k = strlen(p);
+
+            if (len + k > sizeof(text)) {
+                break;
+            }
+
+            memcpy(text + len, p, k);
+            len += k;
+        }
+
+        if (len == 0) {
+            continue;
+        }
+
+        start = (size_t) (rand() % (int) len);
+        end = start + 1 + (size_t) (rand() % (int) (len - start));
+
+        want = context_near_ref(text, len, start, end, words);
+        got = azoai_pii_context_near(text, len, start, end, words);
+
+        if (got != want) {
+            print_error("len %zu value %zu-%zu: %d, want %d\n", len, start,
+                        end, got, want);
+            fail();
+        }
+
+        hits += want;
+    }
+
+    /* both answers were seen often */
+    assert_true(hits > 2000 && hits < 18000);
 }
 
 
@@ -304,6 +488,33 @@ test_view_specials(void **state)
     memset(many, 0xef, sizeof(many));
     assert_int_equal(azoai_pii_view_specials(many, sizeof(many)),
                      sizeof(many));
+}
+
+
+/*
+ * The credential byte class (one table bit) holds exactly the bytes of
+ * the comparisons it replaced: alphanumerics, '-', '_', '.', '+', '/',
+ * '%' and '='.
+ */
+
+static void
+test_secret_class(void **state)
+{
+    int      want;
+    unsigned c;
+
+    for (c = 0; c < 256; c++) {
+        want = ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'
+                || c == '.' || c == '+' || c == '/' || c == '%'
+                || c == '=');
+
+        if ((azoai_pii_secret_byte(c) != 0) != want) {
+            print_error("byte 0x%02x: %d, want %d\n", c,
+                        azoai_pii_secret_byte(c) != 0, want);
+            fail();
+        }
+    }
 }
 
 
@@ -448,12 +659,14 @@ static void
 test_json_string_end(void **state)
 {
     size_t               n, k, len;
-    u_char               body[300];
+    u_char               body[700];
     unsigned             rc;
     string_seen_t        seen;
     azoai_json_status_t  st;
 
-    for (n = 1; n < 250; n++) {
+    /* every length to 250, and lengths through the 256-byte test */
+
+    for (n = 1; n < 650; n += (n < 250) ? 1 : 97) {
         for (k = 0; k < n; k++) {
 
             /* a control character at k: an error at its offset */
@@ -503,18 +716,18 @@ test_json_string_end(void **state)
     /* every byte value inside the vectorised loops: plain or a stop */
 
     for (n = 0; n < 256; n++) {
-        for (k = 70; k < 200; k += 41) {
+        for (k = 70; k < 600; k += 41) {
             body[0] = '"';
-            memset(body + 1, 'a', 200);
+            memset(body + 1, 'a', 600);
             body[1 + k] = (u_char) n;
-            body[201] = '"';
+            body[601] = '"';
 
             memset(&seen, 0, sizeof(seen));
-            rc = azoai_json_walk(body, 202, count_string, &seen, &st);
+            rc = azoai_json_walk(body, 602, count_string, &seen, &st);
 
             if (n >= 0x20 && n < 0x80 && n != '"' && n != '\\') {
                 assert_int_equal(rc, AZOAI_JSON_OK);
-                assert_int_equal(seen.len, 200);
+                assert_int_equal(seen.len, 600);
                 assert_int_equal(seen.flags, 0);
 
             } else {
@@ -532,8 +745,11 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_find_cand),
         cmocka_unit_test(test_cursor_next),
+        cmocka_unit_test(test_cursor_every_byte),
         cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_view_specials),
+        cmocka_unit_test(test_secret_class),
+        cmocka_unit_test(test_context_near),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
         cmocka_unit_test(test_json_string_end),

@@ -28,6 +28,7 @@
 #define AZOAI_PC_RAW           0x10   /* CAND, backslash, bytes >= 0x80 */
 #define AZOAI_PC_LOCAL         0x20   /* email local part */
 #define AZOAI_PC_DOMAIN        0x40   /* email domain label */
+#define AZOAI_PC_SECRET        0x80   /* credential token byte */
 
 /*
  * What the tokenizer saw in the raw bytes of a string (azoai_pii_scan_raw):
@@ -163,7 +164,35 @@ typedef struct {
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
     size_t len);
-size_t azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from);
+size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
+
+
+/*
+ * The first candidate offset >= from, as azoai_pii_find_cand(): inline
+ * while the kept window holds it (most stops: a value's candidates lie
+ * close together), a call to azoai_pii_cursor_scan() past it
+ */
+
+static inline size_t
+azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
+{
+    uint64_t  mask;
+
+    /* from - base wraps for from < base */
+
+    if (c->valid && from - c->base < 64) {
+        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
+
+        if (mask) {
+            return c->base + __builtin_ctzll(mask);
+        }
+
+        from = c->base + 64;
+    }
+
+    return azoai_pii_cursor_scan(c, from);
+}
+
 int azoai_pii_view_needed(const u_char *raw, size_t len);
 size_t azoai_pii_view_specials(const u_char *raw, size_t len);
 void azoai_pii_view_build(azoai_pii_view_t *view, const u_char *raw,
@@ -212,10 +241,12 @@ int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 
 
-/* bytes of a credential's token: base64, base64url, '.', '%' and '=' */
-#define azoai_pii_secret_byte(c)                                             \
-    (azoai_pii_alnum(c) || (c) == '-' || (c) == '_' || (c) == '.'            \
-     || (c) == '+' || (c) == '/' || (c) == '%' || (c) == '=')
+/*
+ * bytes of a credential's token: base64, base64url, '.', '%' and '=';
+ * one table lookup (AZOAI_PC_SECRET), as azoai_pii_secret_may_span()
+ * runs at the first digit of every number
+ */
+#define azoai_pii_secret_byte(c)  azoai_pii_is(c, AZOAI_PC_SECRET)
 
 /* every credential the secret detector knows has this many bytes or more */
 #define AZOAI_PII_SECRET_MIN   16

@@ -555,7 +555,7 @@ static int
 azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
-    int     grouped;
+    int     grouped, card;
     size_t  s, end, i, group;
     u_char  sep, next;
 
@@ -575,15 +575,28 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN);
     }
 
+    card = 0;
+
     if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
         && (group >= 12 || (grouped && azoai_pii_digit(next)))
-        && azoai_pii_detect_card(v, len, at, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_CREDIT_CARD))
+        && azoai_pii_detect_card(v, len, at, &s, &end))
     {
-        return AZOAI_ERROR;
+        if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_CREDIT_CARD)) {
+            return AZOAI_ERROR;
+        }
+
+        card = (cands->reach >= end);
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_PHONE)
+    /*
+     * After a card that nothing runs on past (the scan goes on from its
+     * end), a phone from the same digit would lie inside it: a card opens
+     * with 2-6 and has 12 digits or more, a phone from a digit other than
+     * "0" has at most 11.  Masking would name the union after the card,
+     * so the phone is not tried.
+     */
+
+    if (!card && azoai_pii_on(e, AZOAI_PII_PHONE)
         && ((grouped
              && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
                  || azoai_pii_nanp_may_start(v, len, at, group, i)))

@@ -25,9 +25,11 @@
 
 
 #define AZOAI_PC_D  (AZOAI_PC_DIGIT|AZOAI_PC_HEX|AZOAI_PC_CAND|AZOAI_PC_RAW \
-                     |AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
-#define AZOAI_PC_X  (AZOAI_PC_ALPHA|AZOAI_PC_HEX|AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
-#define AZOAI_PC_A  (AZOAI_PC_ALPHA|AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN)
+                     |AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN|AZOAI_PC_SECRET)
+#define AZOAI_PC_X  (AZOAI_PC_ALPHA|AZOAI_PC_HEX|AZOAI_PC_LOCAL               \
+                     |AZOAI_PC_DOMAIN|AZOAI_PC_SECRET)
+#define AZOAI_PC_A  (AZOAI_PC_ALPHA|AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN          \
+                     |AZOAI_PC_SECRET)
 #define AZOAI_PC_S  (AZOAI_PC_CAND|AZOAI_PC_RAW)
 
 
@@ -36,6 +38,8 @@ static size_t azoai_pii_find_cand_avx2(const u_char *text, size_t i,
     size_t len);
 static size_t azoai_pii_cand_window_avx2(const u_char *text, size_t i,
     size_t len, uint64_t *mask);
+static inline int azoai_pii_avx2_near(const u_char *p, size_t n);
+static inline uint64_t azoai_pii_avx2_cand64(const u_char *p);
 static int azoai_pii_view_needed_avx2(const u_char *raw, size_t len,
     size_t *base, size_t *skip);
 static size_t azoai_pii_find_special_avx2(const u_char *raw, size_t i,
@@ -64,11 +68,13 @@ const u_char  azoai_pii_class[256] = {
     ['g' ... 'z'] = AZOAI_PC_A,
     ['@'] = AZOAI_PC_S,
     [':'] = AZOAI_PC_S,
-    ['+'] = AZOAI_PC_LOCAL,
-    ['-'] = AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN,
-    ['.'] = AZOAI_PC_LOCAL,
-    ['_'] = AZOAI_PC_LOCAL,
-    ['%'] = AZOAI_PC_LOCAL,
+    ['+'] = AZOAI_PC_LOCAL|AZOAI_PC_SECRET,
+    ['-'] = AZOAI_PC_LOCAL|AZOAI_PC_DOMAIN|AZOAI_PC_SECRET,
+    ['.'] = AZOAI_PC_LOCAL|AZOAI_PC_SECRET,
+    ['_'] = AZOAI_PC_LOCAL|AZOAI_PC_SECRET,
+    ['%'] = AZOAI_PC_LOCAL|AZOAI_PC_SECRET,
+    ['/'] = AZOAI_PC_SECRET,
+    ['='] = AZOAI_PC_SECRET,
     ['\\'] = AZOAI_PC_RAW,
     [0x80 ... 0xff] = AZOAI_PC_RAW
 };
@@ -214,6 +220,76 @@ azoai_pii_find_cand_avx2(const u_char *text, size_t i, size_t len)
 
 
 /*
+ * The quick test of blocks without candidates.  x - 0x30 puts the bytes
+ * 0x30..0x40 at 0..0x10: the candidates '0'..'9', ':' and '@', and the
+ * five bytes ";<=>?" between them.  The unsigned minimum of p[0 .. 127]
+ * so shifted, per byte lane: it is at most 0x10 in some lane when any of
+ * those bytes is there.
+ */
+
+__attribute__((target("avx2")))
+static inline __m256i
+azoai_pii_avx2_near_min(const u_char *p)
+{
+    __m256i  base, a, b, c, d;
+
+    base = _mm256_set1_epi8(0x30);
+
+    a = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *) p), base);
+    b = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *) (p + 32)),
+                        base);
+    c = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *) (p + 64)),
+                        base);
+    d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *) (p + 96)),
+                        base);
+
+    return _mm256_min_epu8(_mm256_min_epu8(a, b), _mm256_min_epu8(c, d));
+}
+
+
+/*
+ * Whether p[0 .. n - 1] (n: 128 or 256) may hold a candidate: one test
+ * of the minimum, four operations for 32 bytes where the exact test
+ * takes five and one more to join
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline int
+azoai_pii_avx2_near(const u_char *p, size_t n)
+{
+    __m256i  m;
+
+    m = azoai_pii_avx2_near_min(p);
+
+    if (n == 256) {
+        m = _mm256_min_epu8(m, azoai_pii_avx2_near_min(p + 128));
+    }
+
+    m = _mm256_subs_epu8(m, _mm256_set1_epi8(0x40 - 0x30));
+
+    return _mm256_movemask_epi8(_mm256_cmpeq_epi8(m,
+                                                  _mm256_setzero_si256()));
+}
+
+
+/* the exact candidate bits of p[0 .. 63] */
+
+__attribute__((target("avx2")))
+static inline uint64_t
+azoai_pii_avx2_cand64(const u_char *p)
+{
+    uint64_t  lo, hi;
+
+    lo = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand(
+             _mm256_loadu_si256((const __m256i *) p)));
+    hi = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand(
+             _mm256_loadu_si256((const __m256i *) (p + 32))));
+
+    return lo | hi << 32;
+}
+
+
+/*
  * The first 64-byte window from i with a candidate and its candidate bits
  * in *mask; else the offset where fewer than 64 bytes are left, *mask 0
  */
@@ -223,37 +299,30 @@ static size_t
 azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
     uint64_t *mask)
 {
-    uint64_t  lo, hi;
-    __m256i   a, b, c, d;
+    size_t    n, k;
+    uint64_t  m;
 
-    /* 128 bytes a test where candidates are rare */
+    /*
+     * 256 bytes a test (then 128) where candidates are rare: the superset
+     * test of azoai_pii_avx2_near(), then the exact bits of the windows
+     * it flags, in order; ";<=>?" alone cost a look and nothing more
+     */
 
-    while (i + 128 <= len) {
-        a = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i)));
-        b = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i + 32)));
-        c = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i + 64)));
-        d = azoai_pii_avx2_cand(_mm256_loadu_si256((const __m256i *)
-                                                   (text + i + 96)));
+    for (n = 256; n >= 128; n /= 2) {
+        while (i + n <= len) {
+            if (azoai_pii_avx2_near(text + i, n)) {
+                for (k = 0; k < n; k += 64) {
+                    m = azoai_pii_avx2_cand64(text + i + k);
 
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b),
-                                                 _mm256_or_si256(c, d))))
-        {
-            if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
-                a = c;
-                b = d;
-                i += 64;
+                    if (m) {
+                        *mask = m;
+                        return i + k;
+                    }
+                }
             }
 
-            lo = (uint32_t) _mm256_movemask_epi8(a);
-            hi = (uint32_t) _mm256_movemask_epi8(b);
-            *mask = lo | hi << 32;
-            return i;
+            i += n;
         }
-
-        i += 128;
     }
 
     return azoai_pii_avx2_search(text, i, len, azoai_pii_avx2_cand, mask);
@@ -358,22 +427,15 @@ azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
 }
 
 
-/* the first candidate offset >= from, as azoai_pii_find_cand() */
+/*
+ * azoai_pii_cursor_next() past the kept window: the next window with a
+ * candidate is searched from from and kept
+ */
 
 size_t
-azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
+azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 {
     uint64_t  mask;
-
-    if (c->valid && from >= c->base && from < c->base + 64) {
-        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
-
-        if (mask) {
-            return c->base + __builtin_ctzll(mask);
-        }
-
-        from = c->base + 64;
-    }
 
     c->valid = 0;
 
@@ -406,6 +468,8 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         from += 64;
     }
 #endif
+
+    (void) mask;
 
     return azoai_pii_find_cand(c->text, from, c->len);
 }
