@@ -431,4 +431,9 @@ want cg-json && for kind in json json40; do
     fi
 done
 kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+# the pausing upstream of section 1b serves until it is killed: waiting
+# for it hung the script (and `make bench`) after its last figure
+if [[ -s $work/pauser.pid ]]; then
+    kill "$(cat "$work/pauser.pid")" 2>/dev/null || true
+fi
 wait
