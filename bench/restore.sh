@@ -19,7 +19,7 @@
 # text of chat-64k-pii.json (40 values of five kinds, issue 18's density).
 #
 # usage: restore.sh MODULE_SO
-#        (RUNS=200 BENCH_SECONDS=5 CG_STREAMS=20 PAUSE_MS=50
+#        (RUNS=200 BENCH_SECONDS=5 BENCH_ROUNDS=3 CG_STREAMS=20 PAUSE_MS=50
 #         SECTIONS="stream json rss cg-stream cg-json": any of them)
 #   CG_RESULTS=FILE also writes "NAME PLAIN MODULE" (instructions) per
 #   line: restore-json40 and restore-json290 per response (cg-json),
@@ -331,7 +331,7 @@ echo "== a 64 KB JSON completion ($(jname $kind)) with" \
 curl -s --data-binary @"$work/body.json" -H 'Content-Type: application/json' \
      -H "X-Bench: $kind" "$(url $(p 4))" | grep -q '\[EMAIL\]' || {
     echo "the masking server did not mask" >&2; exit 1; }
-for round in 1 2 3; do
+for ((round = 1; round <= ${BENCH_ROUNDS:-3}; round++)); do
     p=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url $(p 1))" \
             2>/dev/null \
         | awk '/Requests\/sec/ { print $2 }')
