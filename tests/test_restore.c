@@ -74,12 +74,17 @@ static void test_sse_cr_framing(void **state);
 static void test_sse_cr_masked(void **state);
 static void test_by_reference(void **state);
 static void test_sse_framed_lines(void **state);
+static void test_sse_one_write(void **state);
 
 
 /* azoai_sse_t.ref set: the bytes it was handed, checked and counted */
 static unsigned            test_use_ref;
 static size_t              test_refs;
 static const azoai_sse_t  *test_sse;
+
+
+/* calls of azoai_sse_t.write */
+static size_t  test_writes;
 
 
 /* the outcomes azoai_sse_t.trace was told of, in order */
@@ -92,6 +97,7 @@ test_write(void *data, const u_char *p, size_t len)
 {
     test_out_t  *o = data;
 
+    test_writes++;
     assert_true(o->len + len <= TEST_OUT_MAX);
     memcpy(o->data + o->len, p, len);
     o->len += len;
@@ -1135,6 +1141,70 @@ test_sse_hostile_end(void **state)
 }
 
 
+/*
+ * Events passed unchanged, fed in one input, go out in one write, and
+ * around a restored one in one write before and one after it (its
+ * restored value is written on its own): the same bytes as fed byte by
+ * byte, where each event is gathered and written by itself
+ */
+
+static void
+test_sse_one_write(void **state)
+{
+    size_t             len;
+    azoai_sse_t        s;
+    azoai_alloc_t      a;
+    azoai_pseudo_t    *p;
+    azoai_resp_mask_t  m;
+
+    static test_out_t  out, ref;
+
+    static const char  passed[] =
+        TEST_CHUNK(0, "Hello") ": keep-alive\n\n" TEST_CHUNK(0, "a [link]")
+        "event: x\r\ndata: {\"choices\":[]}\r\n\r\n" TEST_CHUNK(0, "you");
+
+    static const char  mixed[] =
+        TEST_CHUNK(0, "Hi") TEST_CHUNK(0, "mail [EMAIL_1] now")
+        TEST_CHUNK(0, "bye") TEST_FINISH(0) "data: [DONE]\n\n";
+
+    a = test_arena_allocator(*state);
+    p = test_map(&a);
+
+    len = sizeof(passed) - 1;
+    test_start(&s, &m, p, &a, 0, &out);
+    test_writes = 0;
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) passed, len), AZOAI_OK);
+    assert_int_equal(test_writes, 1);
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+    assert_int_equal(test_writes, 1);
+    assert_int_equal(out.len, len);
+    assert_memory_equal(out.data, passed, len);
+
+    test_run(p, 0, passed, 1, &ref);
+    assert_int_equal(ref.len, out.len);
+    assert_memory_equal(ref.data, out.data, out.len);
+
+    /* the input's bytes, the value, the input's bytes */
+
+    test_start(&s, &m, p, &a, 0, &out);
+    test_writes = 0;
+    assert_int_equal(azoai_sse_feed(&s, (u_char *) mixed, sizeof(mixed) - 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_sse_finish(&s), AZOAI_OK);
+    assert_int_equal(test_writes, 3);
+    assert_int_equal(s.restored, 1);
+
+    assert_int_equal(test_run(p, 0, mixed, 1, &ref), 1);
+    assert_int_equal(ref.len, out.len);
+    assert_memory_equal(ref.data, out.data, out.len);
+    out.data[out.len] = '\0';
+    assert_string_equal((char *) out.data,
+                        TEST_CHUNK(0, "Hi") TEST_CHUNK(0, "mail a@x.io now")
+                        TEST_CHUNK(0, "bye") TEST_FINISH(0)
+                        "data: [DONE]\n\n");
+}
+
+
 int
 main(void)
 {
@@ -1163,6 +1233,7 @@ main(void)
         test_with_arena(test_sse_cr_framing, &arena),
         test_with_arena(test_sse_cr_masked, &arena),
         test_with_arena(test_sse_framed_lines, &arena),
+        test_with_arena(test_sse_one_write, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

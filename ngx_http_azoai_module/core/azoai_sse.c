@@ -18,6 +18,9 @@
 #define AZOAI_SSE_BUF_INIT        1024
 
 
+static int azoai_sse_input(azoai_sse_t *s, const u_char *in, size_t len);
+static int azoai_sse_emit(void *data, const u_char *p, size_t len);
+static int azoai_sse_pending(azoai_sse_t *s);
 static void azoai_sse_line_seen(azoai_sse_t *s, const azoai_sse_piece_t *pc);
 static int azoai_sse_event(azoai_sse_t *s, const u_char *ev, size_t len,
     unsigned framed);
@@ -74,6 +77,8 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
     s->json = json;
     s->write = write;
     s->data = data;
+    s->emit = write;
+    s->emit_data = data;
 
     azoai_sse_line_init(&s->line);
 }
@@ -92,9 +97,45 @@ azoai_sse_expect(azoai_sse_t *s, size_t len)
 }
 
 
-/* long: the framing loop, with the held event and the long-event cases */
+/*
+ * An input whose output is written once: runs of events written as they
+ * came, in the input, go out as one write (azoai_sse_emit())
+ */
+
 int
 azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
+{
+    int  rc;
+
+    /* masking writes most bytes from its own buffers: not worth it there */
+
+    if (s->json || s->mask) {
+        return azoai_sse_input(s, in, len);
+    }
+
+    s->emit = azoai_sse_emit;
+    s->emit_data = s;
+    s->in_at = in;
+    s->in_end = in + len;
+
+    rc = azoai_sse_input(s, in, len);
+
+    if (azoai_sse_pending(s)) {
+        rc = AZOAI_ERROR;
+    }
+
+    s->emit = s->write;
+    s->emit_data = s->data;
+    s->in_at = NULL;
+    s->in_end = NULL;
+
+    return rc;
+}
+
+
+/* long: the framing loop, with the held event and the long-event cases */
+static int
+azoai_sse_input(azoai_sse_t *s, const u_char *in, size_t len)
 {
     int                 rc;
     const u_char       *p, *end, *start;
@@ -102,7 +143,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
 
     if (s->json) {
         if (s->passing) {
-            return s->write(s->data, in, len) ? AZOAI_ERROR : AZOAI_OK;
+            return s->emit(s->emit_data, in, len) ? AZOAI_ERROR : AZOAI_OK;
         }
 
         if (s->len + len <= AZOAI_SSE_JSON_MAX) {
@@ -124,8 +165,8 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         s->passing = 1;
         s->passed++;
 
-        if ((s->len && s->write(s->data, s->buf, s->len))
-            || s->write(s->data, in, len))
+        if ((s->len && s->emit(s->emit_data, s->buf, s->len))
+            || s->emit(s->emit_data, in, len))
         {
             return AZOAI_ERROR;
         }
@@ -148,7 +189,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         s->lf_owed = 0;
 
         if (len && *p == '\n') {
-            if (s->write(s->data, p, 1)) {
+            if (s->emit(s->emit_data, p, 1)) {
                 return AZOAI_ERROR;
             }
 
@@ -175,7 +216,7 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
         if (s->passing) {
             s->passing = 0;
 
-            if (s->write(s->data, start, p - start)) {
+            if (s->emit(s->emit_data, start, p - start)) {
                 return AZOAI_ERROR;
             }
 
@@ -209,7 +250,8 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
     }
 
     if (s->passing) {
-        return s->write(s->data, start, end - start) ? AZOAI_ERROR : AZOAI_OK;
+        return s->emit(s->emit_data, start, end - start) ? AZOAI_ERROR
+                                                          : AZOAI_OK;
     }
 
     if (s->len + (end - start) <= AZOAI_SSE_EVENT_MAX) {
@@ -229,8 +271,8 @@ azoai_sse_feed(azoai_sse_t *s, const u_char *in, size_t len)
     s->passing = 1;
     s->passed++;
 
-    if ((s->len && s->write(s->data, s->buf, s->len))
-        || s->write(s->data, start, end - start))
+    if ((s->len && s->emit(s->emit_data, s->buf, s->len))
+        || s->emit(s->emit_data, start, end - start))
     {
         return AZOAI_ERROR;
     }
@@ -279,7 +321,7 @@ azoai_sse_finish(azoai_sse_t *s)
     /* tails still held become events: after a blank line, if need be */
 
     if (open && azoai_sse_holding(s)
-        && s->write(s->data, (u_char *) open, strlen(open)))
+        && s->emit(s->emit_data, (u_char *) open, strlen(open)))
     {
         return AZOAI_ERROR;
     }
@@ -448,7 +490,7 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len,
 
         s->outcome = AZOAI_SSE_PASSED;
 
-        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+        return s->emit(s->emit_data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     if (data.len == 6 && memcmp(data.data, "[DONE]", 6) == 0) {
@@ -458,7 +500,7 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len,
             return AZOAI_ERROR;
         }
 
-        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+        return s->emit(s->emit_data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     /* restore only, nothing held, no "[TAG": nothing to do but write it */
@@ -468,7 +510,7 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len,
     {
         s->outcome = AZOAI_SSE_PASSED;
 
-        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+        return s->emit(s->emit_data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     rc = azoai_restore_scan(&s->doc, data.data, data.len);
@@ -485,7 +527,7 @@ azoai_sse_event_read(azoai_sse_t *s, const u_char *ev, size_t len,
         s->passed++;
         s->outcome = AZOAI_SSE_PASSED;
 
-        return s->write(s->data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
+        return s->emit(s->emit_data, ev, len) ? AZOAI_ERROR : AZOAI_OK;
     }
 
     return azoai_sse_rewrite(s, ev, len, data.data - ev);
@@ -909,7 +951,7 @@ azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c)
     c->used = 0;
     s->nheld--;
 
-    if (s->write(s->data, c->event, c->at)) {
+    if (s->emit(s->emit_data, c->event, c->at)) {
         return AZOAI_ERROR;
     }
 
@@ -918,11 +960,11 @@ azoai_sse_flush(azoai_sse_t *s, azoai_sse_carry_t *c)
             return AZOAI_ERROR;
         }
 
-    } else if (s->write(s->data, c->bytes, c->len)) {
+    } else if (s->emit(s->emit_data, c->bytes, c->len)) {
         return AZOAI_ERROR;
     }
 
-    if (s->write(s->data, c->event + c->at, c->event_len - c->at)) {
+    if (s->emit(s->emit_data, c->event + c->at, c->event_len - c->at)) {
         return AZOAI_ERROR;
     }
 
@@ -959,7 +1001,7 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
     if (azoai_resp_mask_prefix(s->mask, s->text, total, &cut) != AZOAI_OK
         || azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,
                                 sp->level, NULL, NULL, &s->restored,
-                                s->write, s->data)
+                                s->emit, s->emit_data)
            != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -1087,7 +1129,7 @@ azoai_sse_token_like(const u_char *p, const u_char *end)
 /*
  * Output: bytes of a JSON response's own buffer by reference when the
  * caller takes them so, anything else (renderings, restored values, event
- * streams, whose input is gone after the call) copied by s->write
+ * streams, whose input is gone after the call) copied: s->emit
  */
 
 static int
@@ -1103,6 +1145,66 @@ azoai_sse_out(void *data, const u_char *p, size_t len)
 
     if (s->ref && s->json && p >= s->buf && p + len <= s->buf + s->len) {
         return s->ref(s->data, p, len);
+    }
+
+    return s->emit(s->emit_data, p, len);
+}
+
+
+/*
+ * All output goes through here, in order: bytes of the input being fed
+ * that follow the run pending right after it join it (the input stays
+ * until the feed returns), anything else first writes the run
+ */
+
+static int
+azoai_sse_emit(void *data, const u_char *p, size_t len)
+{
+    azoai_sse_t  *s;
+
+    s = data;
+
+    /* the run goes on, or is written (pend_at is NULL when there is none) */
+
+    if (s->pend_at) {
+        if (p == s->pend_at + s->pend_len
+            && (size_t) (s->in_end - p) >= len)
+        {
+            s->pend_len += len;
+            return 0;
+        }
+
+        if (azoai_sse_pending(s)) {
+            return -1;
+        }
+    }
+
+    if (p >= s->in_at && p < s->in_end && (size_t) (s->in_end - p) >= len) {
+        s->pend_at = p;
+        s->pend_len = len;
+        return 0;
+    }
+
+    return s->write(s->data, p, len);
+}
+
+
+/* the pending run of input bytes written */
+
+static int
+azoai_sse_pending(azoai_sse_t *s)
+{
+    size_t         len;
+    const u_char  *p;
+
+    p = s->pend_at;
+    len = s->pend_len;
+
+    s->pend_at = NULL;
+    s->pend_len = 0;
+
+    if (len == 0) {
+        return 0;
     }
 
     return s->write(s->data, p, len);
@@ -1122,8 +1224,8 @@ azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     }
 
     return azoai_restore_string(s->map, NULL, 0, s->mask->buf, s->mask->len,
-                                level, NULL, NULL, &s->restored, s->write,
-                                s->data);
+                                level, NULL, NULL, &s->restored,
+                                s->emit, s->emit_data);
 }
 
 

@@ -112,6 +112,19 @@ struct azoai_sse_s {
     azoai_sse_line_t         line;     /* the stream's line framing */
 
     /*
+     * where output goes: write, or while a stream's input is fed without
+     * masking, the input being fed and the run of its bytes written as
+     * they came but not yet handed to write: one write for many unchanged
+     * events
+     */
+    azoai_restore_write_pt   emit;
+    void                    *emit_data;
+    const u_char            *in_at;
+    const u_char            *in_end;
+    const u_char            *pend_at;
+    size_t                   pend_len;
+
+    /*
      * the event being framed, as its lines pass: its "data:" lines, the
      * first of them (in the input), and whether a line came in pieces
      * (then its event is parsed again, azoai_sse_data())
