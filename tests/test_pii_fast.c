@@ -628,6 +628,74 @@ test_scan_numeric(void **state)
 }
 
 
+/*
+ * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
+ * 3:"): the IPv6 addresses next to such colons are still found, whole,
+ * and the colons alone give no match
+ */
+
+static void
+test_scan_colons(void **state)
+{
+    size_t               k, start;
+    test_arena_t         arena = { 0 };
+    azoai_alloc_t        a;
+    match_list_t         list;
+    azoai_pii_engine_t  *e;
+
+    static const struct {
+        const char  *text;
+        const char  *addr;               /* NULL: no match */
+    } cases[] = {
+        { "Contact: fe80::1.", "fe80::1" },
+        { "Line 3: 2001:db8::8a2e:370:7334", "2001:db8::8a2e:370:7334" },
+        { "Line 3:fe80::1 up", "3:fe80::1" },
+        { "::1 is home", "::1" },
+        { "see: ::1", "::1" },
+        { "Contact: the desk", NULL },
+        { "Line 3: Note: Subject: Re:", NULL },
+        { ": :: :", NULL }
+    };
+
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    a = test_arena_allocator(&arena);
+
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        list.n = 0;
+
+        assert_int_equal(azoai_pii_scan_raw(e, (u_char *) cases[k].text,
+                                            strlen(cases[k].text), 0, &a,
+                                            collect, &list),
+                         AZOAI_OK);
+
+        if (cases[k].addr == NULL) {
+            if (list.n != 0) {
+                print_error("\"%s\": %zu matches\n", cases[k].text,
+                            list.n);
+                fail();
+            }
+
+            test_arena_free(&arena);
+            continue;
+        }
+
+        start = strstr(cases[k].text, cases[k].addr) - cases[k].text;
+
+        if (list.n != 1 || list.m[0].type != AZOAI_PII_IPV6
+            || list.m[0].start != start
+            || list.m[0].end != start + strlen(cases[k].addr))
+        {
+            print_error("\"%s\": %zu matches\n", cases[k].text, list.n);
+            fail();
+        }
+
+        test_arena_free(&arena);
+    }
+
+    azoai_pii_engine_free(e);
+}
+
+
 typedef struct {
     size_t      len;
     unsigned    flags;
@@ -752,6 +820,7 @@ main(void)
         cmocka_unit_test(test_context_near),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
+        cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };
 

@@ -417,6 +417,15 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
             continue;
 
+        case ':':
+            /* "Contact:", "Line 3:": no IPv6 there, the next stop */
+            if (!azoai_pii_ipv6_may_start(v, len, i)) {
+                i++;
+                continue;
+            }
+
+            /* fall through */
+
         default:
             if (azoai_pii_scan_sign(e, v, len, &i, cands) != AZOAI_OK) {
                 return AZOAI_ERROR;
@@ -449,11 +458,12 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL);
     }
 
-    /* ':'; masking a neighbour never makes a ':' a possible start */
+    /*
+     * ':' where azoai_pii_ipv6_may_start() holds (the caller checked it);
+     * masking a neighbour never makes a ':' a possible start
+     */
 
-    if (v[at] != ':' || !azoai_pii_on(e, AZOAI_PII_IPV6)
-        || !azoai_pii_ipv6_may_start(v, len, at))
-    {
+    if (v[at] != ':' || !azoai_pii_on(e, AZOAI_PII_IPV6)) {
         return AZOAI_OK;
     }
 
