@@ -146,7 +146,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 static void *
 ngx_http_azoai_palloc(void *pool, size_t size)
 {
-    return ngx_palloc(pool, size);
+    return ngx_http_azoai_big_alloc(pool, size);
 }
 
 

@@ -454,4 +454,5 @@ static void
 ngx_http_azoai_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_azoai_request_id_exit(cycle);
+    ngx_http_azoai_big_exit();
 }

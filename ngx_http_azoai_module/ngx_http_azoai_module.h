@@ -218,6 +218,10 @@ ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);
 void ngx_http_azoai_request_id_exit(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_azoai_request_id(u_char *id);
 
+/* ngx_http_azoai_big.c */
+void *ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size);
+void ngx_http_azoai_big_exit(void);
+
 /* ngx_http_azoai_ctx.c */
 ngx_http_azoai_ctx_t *ngx_http_azoai_get_ctx(ngx_http_request_t *r);
 ngx_http_azoai_ctx_t *ngx_http_azoai_create_ctx(ngx_http_request_t *r);

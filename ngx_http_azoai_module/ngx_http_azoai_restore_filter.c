@@ -461,7 +461,8 @@ ngx_http_azoai_restore_write(void *data, const u_char *p, size_t len)
             if (b->start == NULL) {
                 size = ngx_http_azoai_restore_size(rs, len);
 
-                b->start = ngx_palloc(rs->request->pool, size);
+                b->start = ngx_http_azoai_big_alloc(rs->request->pool,
+                                                    size);
                 if (b->start == NULL) {
                     return -1;
                 }

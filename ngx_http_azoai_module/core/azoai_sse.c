@@ -87,13 +87,27 @@ azoai_sse_init(azoai_sse_t *s, const azoai_pseudo_t *map, azoai_alloc_t *a,
 int
 azoai_sse_expect(azoai_sse_t *s, size_t len)
 {
+    u_char  *p;
+
     if (!s->json || len > AZOAI_SSE_JSON_MAX || len <= s->size) {
         return AZOAI_OK;
     }
 
-    s->buf = azoai_sse_reserve(s->alloc, s->buf, s->len, &s->size, len);
+    /* the length announced, not the power of two above it */
 
-    return s->buf ? AZOAI_OK : AZOAI_ERROR;
+    p = azoai_alloc(s->alloc, len);
+    if (p == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    if (s->len) {
+        memcpy(p, s->buf, s->len);
+    }
+
+    s->buf = p;
+    s->size = len;
+
+    return AZOAI_OK;
 }
 
 

@@ -1,0 +1,161 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Large per-request buffers (a JSON response held whole, its rewrite,
+ * the masked text of a long string), taken from a few buffers that the
+ * worker keeps from one request to the next and given back when the
+ * request's pool is destroyed.
+ *
+ * Why not the pool alone: a pool's large allocations are malloc()ed and
+ * freed with the request, and glibc gives the top of its heap back to
+ * the kernel whenever more than M_TRIM_THRESHOLD (128 KB) is free there.
+ * A worker freeing ~200 KB at the end of every masked 64 KB response
+ * shrank and regrew its heap again and again, and each page touched
+ * anew was a page fault: ~4 faults per response, a sixth of the worker's
+ * time (measured with perf: README, Performance).
+ *
+ * Bounds: buffers from NGX_HTTP_AZOAI_BIG_MIN to NGX_HTTP_AZOAI_BIG_MAX
+ * bytes only; at most NGX_HTTP_AZOAI_BIG_KEEP of them and
+ * NGX_HTTP_AZOAI_BIG_TOTAL bytes kept per worker between requests; the
+ * rest is freed as before.  Sizes are rounded up to an eighth of their
+ * power of two, so that responses of about the same size share buffers.
+ */
+
+
+#include "ngx_http_azoai_module.h"
+
+
+#define NGX_HTTP_AZOAI_BIG_MIN    (32 * 1024)
+#define NGX_HTTP_AZOAI_BIG_MAX    (1024 * 1024)
+#define NGX_HTTP_AZOAI_BIG_KEEP   16
+#define NGX_HTTP_AZOAI_BIG_TOTAL  (4 * 1024 * 1024)
+
+
+typedef struct {
+    u_char                  *data;
+    size_t                   size;
+} ngx_http_azoai_big_t;
+
+
+static size_t ngx_http_azoai_big_round(size_t size);
+static void ngx_http_azoai_big_release(void *data);
+
+
+/* kept by this worker, in no order */
+static ngx_http_azoai_big_t  ngx_http_azoai_big_kept[NGX_HTTP_AZOAI_BIG_KEEP];
+static ngx_uint_t            ngx_http_azoai_big_nkept;
+static size_t                ngx_http_azoai_big_total;
+
+
+/*
+ * size bytes that live as long as the pool: small and huge ones from the
+ * pool itself, the others from the buffers kept (the smallest that
+ * fits) or new
+ */
+
+void *
+ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size)
+{
+    ngx_uint_t             i, best;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_azoai_big_t  *big, *kept;
+
+    if (size < NGX_HTTP_AZOAI_BIG_MIN || size > NGX_HTTP_AZOAI_BIG_MAX) {
+        return ngx_palloc(pool, size);
+    }
+
+    cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_azoai_big_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    big = cln->data;
+    kept = ngx_http_azoai_big_kept;
+    best = NGX_HTTP_AZOAI_BIG_KEEP;
+
+    for (i = 0; i < ngx_http_azoai_big_nkept; i++) {
+        if (kept[i].size >= size
+            && (best == NGX_HTTP_AZOAI_BIG_KEEP
+                || kept[i].size < kept[best].size))
+        {
+            best = i;
+        }
+    }
+
+    if (best < NGX_HTTP_AZOAI_BIG_KEEP) {
+        *big = kept[best];
+        kept[best] = kept[--ngx_http_azoai_big_nkept];
+        ngx_http_azoai_big_total -= big->size;
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "azoai: buffer of %uz bytes for %uz, kept",
+                       big->size, size);
+
+    } else {
+        big->size = ngx_http_azoai_big_round(size);
+
+        big->data = ngx_alloc(big->size, pool->log);
+        if (big->data == NULL) {
+            return NULL;
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+                       "azoai: buffer of %uz bytes for %uz, new",
+                       big->size, size);
+    }
+
+    cln->handler = ngx_http_azoai_big_release;
+
+    return big->data;
+}
+
+
+/* up to the next eighth of size's power of two */
+
+static size_t
+ngx_http_azoai_big_round(size_t size)
+{
+    size_t  step;
+
+    step = NGX_HTTP_AZOAI_BIG_MIN / 8;
+
+    while (step * 8 < size) {
+        step *= 2;
+    }
+
+    return (size + step - 1) & ~(step - 1);
+}
+
+
+/* the pool goes: the buffer is kept for the next request if room is left */
+
+static void
+ngx_http_azoai_big_release(void *data)
+{
+    ngx_http_azoai_big_t  *big;
+
+    big = data;
+
+    if (ngx_http_azoai_big_nkept < NGX_HTTP_AZOAI_BIG_KEEP
+        && ngx_http_azoai_big_total + big->size <= NGX_HTTP_AZOAI_BIG_TOTAL)
+    {
+        ngx_http_azoai_big_kept[ngx_http_azoai_big_nkept++] = *big;
+        ngx_http_azoai_big_total += big->size;
+        return;
+    }
+
+    ngx_free(big->data);
+}
+
+
+/* the worker exits: what it kept is freed */
+
+void
+ngx_http_azoai_big_exit(void)
+{
+    while (ngx_http_azoai_big_nkept) {
+        ngx_free(ngx_http_azoai_big_kept[--ngx_http_azoai_big_nkept].data);
+    }
+
+    ngx_http_azoai_big_total = 0;
+}
