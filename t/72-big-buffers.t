@@ -1,0 +1,156 @@
+#!/usr/bin/perl
+
+# The buffers of 32 KB to 1 MB that a JSON response is held in and
+# rewritten into come from a few that the worker keeps between requests
+# (ngx_http_azoai_big.c).  A kept buffer handed to two requests at once,
+# or one too small for what it is given, would mix or cut responses:
+# responses of sizes that cross the buffer classes, one after another
+# and many at once, must each come back exactly as the upstream sent
+# them with their values put back.  And the worker must stop giving its
+# heap back between responses: 40 masked 64 KB responses in a row cost
+# (nearly) no page faults once the first few have been served.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use POSIX ();
+use AzoaiTest;
+
+AzoaiTest::require_module();
+
+my $t = AzoaiTest->new(workers => 1);
+
+$t->write_catalog;
+$t->write_conf(<<'EOF'
+    azoai_catalog %%CATALOG%%;
+    azoai_deployment masking gpt-4o 2024-11-20;
+
+EOF
+    . server_block(directives => [
+        'azoai on;', 'azoai_pii on;', 'azoai_pii_types email;',
+        'azoai_pii_action pseudonym;', 'azoai_pii_restore on;',
+        'azoai_pii_response on;', 'client_max_body_size 4m;',
+        'proxy_buffers 16 16k;'],
+        locations => ''));
+$t->start_upstream;
+$t->start;
+
+my $PATH = '/openai/deployments/masking/chat/completions'
+    . '?api-version=2024-10-21';
+
+# N bytes of text with an e-mail address every ~2 KB, distinct per TAG
+sub text_of {
+    my ($n, $tag) = @_;
+    my ($s, $k) = ('', 0);
+    while (length $s < $n) {
+        $s .= ($k++ % 40 == 39) ? "write to u$k.$tag\@example.com "
+                                : 'lorem ipsum dolor sit amet ';
+    }
+    return $s;
+}
+
+sub echoed {
+    my ($text) = @_;
+    return '{"id":"chatcmpl-e","object":"chat.completion",'
+        . '"choices":[{"finish_reason":"stop","index":0,"message":'
+        . '{"content":"' . $text . '","role":"assistant"}}],'
+        . '"usage":{"prompt_tokens":5,"completion_tokens":6,'
+        . '"total_tokens":11}}';
+}
+
+sub ask {
+    my ($text) = @_;
+    return $t->ask_response('echo-json', path => $PATH,
+        body => '{"messages":[{"role":"user","content":"' . $text . '"}]}');
+}
+
+# the heap is no longer given back and taken again between responses:
+# measured first, before a response over 128 KB has raised glibc's
+# trim threshold, with 8 clients at once as in bench/restore.sh
+sub minflt {
+    my ($pid) = $t->worker_pids;
+    open my $fh, '<', "/proc/$pid/stat" or return undef;
+    my $stat = <$fh>;
+    # after "pid (comm) state", field 10 of the line is minflt
+    my @f = split ' ', ($stat =~ s/^.*\)\s+//r);
+    return $f[7];
+}
+
+# CLIENTS clients at once, EACH responses of TEXT each: how many exact
+sub at_once {
+    my ($clients, $each, $text) = @_;
+    my @kids;
+    for my $c (1 .. $clients) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $same = 0;
+            for (1 .. $each) {
+                my $r = ask($text);
+                $same++ if defined $r->{body} && $r->{body} eq echoed($text);
+            }
+            POSIX::_exit($same);
+        }
+        push @kids, $pid;
+    }
+    my $same = 0;
+    for (@kids) {
+        waitpid $_, 0;
+        $same += $? >> 8;
+    }
+    return $same;
+}
+
+my $text = text_of(64 * 1024, 'f');
+at_once(8, 2, $text);
+my $before = minflt();
+is(at_once(8, 10, $text), 80, '80 masked 64 KB responses, 8 at once: exact');
+my $faults = minflt() - $before;
+cmp_ok($faults, '<', 80,
+       "80 masked 64 KB responses: $faults page faults in the worker");
+
+# one after another: sizes below, inside and above the kept range, a
+# smaller one after a larger one (it gets the larger buffer), and back
+my @sizes = (20_000, 33_000, 70_000, 40_000, 300_000, 1_500_000, 66_000,
+             900_000, 35_000, 70_000);
+my $i = 0;
+for my $n (@sizes) {
+    my $text = text_of($n, 's' . $i++);
+    my $r = ask($text);
+    is($r->{status}, 200, "$n bytes: 200");
+    ok(defined $r->{body} && $r->{body} eq echoed($text),
+       "$n bytes: the upstream's bytes, values put back")
+        or diag(length($r->{body} // '') . ' bytes, not '
+                . length(echoed($text)));
+}
+
+# many at once: 12 clients, 4 requests each, sizes that share buffers
+my @kids;
+for my $c (1 .. 12) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        my $bad = 0;
+        for my $k (1 .. 4) {
+            my $text = text_of(34_000 + (($c * 7 + $k * 13) % 9) * 9_000,
+                               "c$c.$k");
+            my $r = ask($text);
+            $bad++ unless ($r->{status} // 0) == 200
+                          && defined $r->{body} && $r->{body} eq echoed($text);
+        }
+        POSIX::_exit($bad);
+    }
+    push @kids, $pid;
+}
+my $bad = 0;
+for (@kids) {
+    waitpid $_, 0;
+    $bad += $? >> 8;
+}
+is($bad, 0, '48 concurrent responses of 34 to 106 KB: each exact');
+
+$t->error_log_clean;
+unlike($t->error_log, qr/example\.com/, 'no value in the error log');
+
+done_testing();
