@@ -5,7 +5,9 @@
 # Prints median req/s, median p99 latency, the ratio of the medians to
 # plain, the median of the per-round ratios (each round's module run
 # against the plain run just before it: steadier when the host drifts),
-# and the worker's RSS before and after.  The stand-in upstream runs in a
+# the worker's CPU time and page faults per request (medians; the CPU
+# time is what the module costs whatever else shares the host), and the
+# worker's RSS before and after.  The stand-in upstream runs in a
 # second NGINX (as in callgrind.sh), so the measured worker does only the
 # gateway's work.
 #
@@ -59,16 +61,21 @@ done
 
 rss_start=$(bench_worker_kb VmRSS)
 
-printf '%-22s %-6s %12s %10s %8s %8s\n' body variant "req/s(med)" "p99(med)" \
-    "/plain" "paired"
+printf '%-22s %-6s %12s %10s %8s %8s %10s %8s\n' body variant "req/s(med)" \
+    "p99(med)" "/plain" "paired" "worker us" "faults"
 
 for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
-    declare -A rps=() p99=()
+    declare -A rps=() p99=() cpu=() flt=()
     for ((i = 1; i <= rounds; i++)); do
         for v in plain azoai; do
+            s0=$(bench_worker_usage)
             out=$(BODY="$bodies/$body" wrk --latency -t1 -c"$conns" \
                 -d"${secs}s" -s "$work/post.lua" \
                 "http://127.0.0.1:${port[$v]}$path")
+            read -r c f <<<"$(bench_usage_per "$s0" "$(bench_worker_usage)" \
+                "$(echo "$out" | awk '/requests in/ {print $1}')")"
+            cpu[$v]="${cpu[$v]:-} $c"
+            flt[$v]="${flt[$v]:-} $f"
             rps[$v]="${rps[$v]:-} $(echo "$out" | awk '/Requests\/sec/ {print $2}')"
             lat=$(echo "$out" | awk '$1 == "99%" {print $2}')
             # wrk prints us, ms or s: normalise to ms
@@ -85,11 +92,13 @@ for body in chat-1k-clean.json chat-4k-pii.json chat-64k-pii.json; do
     for v in plain azoai; do
         m=$(echo "${rps[$v]}" | bench_median)
         l=$(echo "${p99[$v]}" | bench_median)
-        printf '%-22s %-6s %12s %8sms %8.3f %8.3f\n' "$body" "$v" "$m" "$l" \
-            "$(echo "$m / $base" | bc -l)" \
-            "$([[ $v == plain ]] && echo 1 || echo "$paired")"
+        printf '%-22s %-6s %12s %8sms %8.3f %8.3f %10s %8s\n' "$body" "$v" \
+            "$m" "$l" "$(echo "$m / $base" | bc -l)" \
+            "$([[ $v == plain ]] && echo 1 || echo "$paired")" \
+            "$(echo "${cpu[$v]}" | bench_median)" \
+            "$(echo "${flt[$v]}" | bench_median)"
     done
-    unset rps p99
+    unset rps p99 cpu flt
 done
 
 rss_end=$(bench_worker_kb VmRSS)

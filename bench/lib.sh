@@ -274,6 +274,22 @@ bench_worker_kb() {
     awk -v k="$1:" '$1 == k {print $2}' "/proc/$w/status"
 }
 
+# the worker's minor page faults and CPU ticks (user + system) so far
+bench_worker_usage() {
+    local w
+    w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+    sed 's/.*) //' "/proc/$w/stat" | awk '{print $8, $12 + $13}'
+}
+
+# between two bench_worker_usage lines $1 and $2, over $3 requests: the
+# worker's CPU microseconds and page faults per request
+bench_usage_per() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        split(a, x, " "); split(b, y, " ");
+        printf "%.1f %.2f\n", (y[2] - x[2]) * 1e6 / hz / n, (y[1] - x[1]) / n
+    }'
+}
+
 bench_worker_ticks() {
     local w
     w=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)

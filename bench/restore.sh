@@ -326,17 +326,14 @@ fi
 # whatever else runs on the host; req/s here also carry wrk's share of
 # two cores.
 json_round() {
-    local worker s0 s1 rps n
-    worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
-    s0=$(awk '{ print $10, $14 + $15 }' "/proc/$worker/stat")
-    rps=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url "$1")" \
-              2>/dev/null | awk '/Requests\/sec/ { print $2 }')
-    s1=$(awk '{ print $10, $14 + $15 }' "/proc/$worker/stat")
-    n=$(echo "$rps * $secs" | bc -l)
-    echo "$rps" $(awk -v a="$s0" -v b="$s1" -v n="$n" \
-        -v hz="$(getconf CLK_TCK)" 'BEGIN {
-            split(a, x, " "); split(b, y, " ");
-            printf "%f %f", (y[2] - x[2]) * 1e6 / hz / n, (y[1] - x[1]) / n }')
+    local s0 s1 out
+    s0=$(bench_worker_usage)
+    out=$(wrk -t1 -c8 -d"${secs}s" -s "$work/post.lua" "$(url "$1")" \
+              2>/dev/null)
+    s1=$(bench_worker_usage)
+    echo "$(echo "$out" | awk '/Requests\/sec/ { print $2 }')" \
+         "$(bench_usage_per "$s0" "$s1" \
+               "$(echo "$out" | awk '/requests in/ { print $1 }')")"
 }
 
 # The two servers compared have room for the 64 KB completion in memory
