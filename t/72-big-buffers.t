@@ -108,8 +108,12 @@ at_once(8, 2, $text);
 my $before = minflt();
 is(at_once(8, 10, $text), 80, '80 masked 64 KB responses, 8 at once: exact');
 my $faults = minflt() - $before;
-cmp_ok($faults, '<', 80,
-       "80 masked 64 KB responses: $faults page faults in the worker");
+SKIP: {
+    skip 'page faults under valgrind (its own allocator)', 1
+        if $AzoaiTest::VALGRIND;
+    cmp_ok($faults, '<', 80,
+           "80 masked 64 KB responses: $faults page faults in the worker");
+}
 
 # one after another: sizes below, inside and above the kept range, a
 # smaller one after a larger one (it gets the larger buffer), and back
