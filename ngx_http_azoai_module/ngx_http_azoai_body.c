@@ -59,10 +59,22 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    b = ngx_create_temp_buf(r->pool, (size_t) len);
+    /* a kept buffer from 32 KB: ngx_http_azoai_big.c says why */
+
+    b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return NGX_ERROR;
     }
+
+    b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len);
+    if (b->start == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = b->start;
+    b->last = b->start;
+    b->end = b->start + len;
+    b->temporary = 1;
 
     b->last = ngx_cpymem(b->pos, h->pos, preread);
     b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;

@@ -1,12 +1,13 @@
 #!/usr/bin/perl
 
-# The buffers of 32 KB to 1 MB that a JSON response is held in and
-# rewritten into come from a few that the worker keeps between requests
-# (ngx_http_azoai_big.c).  A kept buffer handed to two requests at once,
-# or one too small for what it is given, would mix or cut responses:
-# responses of sizes that cross the buffer classes, one after another
-# and many at once, must each come back exactly as the upstream sent
-# them with their values put back.  And the worker must stop giving its
+# The buffers of 32 KB to 1 MB that a request body is read into and a
+# JSON response is held in and rewritten into come from a few that the
+# worker keeps between requests (ngx_http_azoai_big.c).  A kept buffer
+# handed to two requests at once, or one too small for what it is given,
+# would mix or cut prompts and responses: the upstream echoes each
+# prompt it receives (pseudonyms in it), and bodies and responses of
+# sizes that cross the buffer classes, one after another and many at
+# once, must each come back as the client's own text.  And the worker must stop giving its
 # heap back between responses: 40 masked 64 KB responses in a row cost
 # (nearly) no page faults once the first few have been served.
 
@@ -33,6 +34,7 @@ EOF
         'azoai on;', 'azoai_pii on;', 'azoai_pii_types email;',
         'azoai_pii_action pseudonym;', 'azoai_pii_restore on;',
         'azoai_pii_response on;', 'client_max_body_size 4m;',
+        'client_body_buffer_size 1m;',
         'proxy_buffers 16 16k;'],
         locations => ''));
 $t->start_upstream;
