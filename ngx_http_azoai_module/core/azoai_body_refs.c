@@ -50,13 +50,15 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
         return AZOAI_ERROR;
     }
 
-    run.start = NULL;
+    if (room == 0) {
+        /* no matches, and the body empty or long enough: as it is */
+        *out_len = len;
+        return len ? emit(data, body, len) : AZOAI_OK;
+    }
 
-    if (room) {
-        run.start = azoai_alloc(a, room);
-        if (run.start == NULL) {
-            return AZOAI_ERROR;
-        }
+    run.start = azoai_alloc(a, room);
+    if (run.start == NULL) {
+        return AZOAI_ERROR;
     }
 
     run.last = run.start;
