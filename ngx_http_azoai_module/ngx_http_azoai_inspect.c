@@ -13,11 +13,19 @@
 
 #include "azoai_allow.h"
 #include "azoai_body.h"
+#include "azoai_body_refs.h"
 #include "azoai_pseudo.h"
 
 
 /* room for the names of the blocked types in a denial */
 #define NGX_HTTP_AZOAI_TYPES_TEXT_LEN  256
+
+/*
+ * unchanged spans of a masked body at least this long go upstream as
+ * buffers over the body as received; shorter ones are copied next to
+ * the replacements around them (see the figures in the commit)
+ */
+#define NGX_HTTP_AZOAI_BODY_REF_MIN    8192
 
 
 static ngx_int_t ngx_http_azoai_check_shape(ngx_http_request_t *r,
@@ -32,6 +40,8 @@ static ngx_uint_t ngx_http_azoai_names_deployment(
 static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body,
     ngx_uint_t copied);
+static ngx_int_t ngx_http_azoai_mask_refs(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body);
 
 
 /*
@@ -326,13 +336,19 @@ ngx_http_azoai_names_deployment(const azoai_body_result_t *res)
 }
 
 
+/*
+ * The masked body replaces the request body.  A body gathered into a
+ * copy of ours is masked where it lies; else the new body is a chain
+ * over the body as received (ngx_http_azoai_mask_refs()).
+ */
+
 static ngx_int_t
 ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_body_result_t *res, ngx_str_t *body, ngx_uint_t copied)
 {
-    int      rc;
-    u_char  *out;
-    size_t   out_len;
+    u_char     *out;
+    size_t      out_len;
+    ngx_int_t   rc;
 
     /* pseudonyms live in request memory only */
 
@@ -345,36 +361,67 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 
     res->pseudo = ctx->pseudo;
 
-    if (copied) {
-
-        /*
-         * The copy is ours: mask it where it lies.  The buffers it was
-         * gathered from still hold the body as received, for the digest
-         * (or it is taken now: ngx_http_azoai_digest_keep()).
-         */
-
-        if (ngx_http_azoai_digest_keep(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        rc = azoai_body_rewrite_in_place(ctx->engine, res, body->data,
-                                         body->len, &ctx->alloc, &out,
-                                         &out_len);
-
-    } else {
-        rc = azoai_body_rewrite(ctx->engine, res, body->data, body->len,
-                                &ctx->alloc, &out, &out_len);
+    if (!copied) {
+        rc = ngx_http_azoai_mask_refs(r, ctx, res, body);
+        ctx->masked = (rc == NGX_OK);
+        return rc;
     }
 
-    if (rc != AZOAI_OK
-        || ngx_http_azoai_replace_body(r, out, out_len) != NGX_OK)
+    /*
+     * The copy is ours: mask it where it lies.  The buffers it was
+     * gathered from still hold the body as received, for the digest (or
+     * it is taken now: ngx_http_azoai_digest_keep()).
+     */
+
+    if (ngx_http_azoai_digest_keep(r, ctx) != NGX_OK
+        || azoai_body_rewrite_in_place(ctx->engine, res, body->data,
+                                       body->len, &ctx->alloc, &out,
+                                       &out_len)
+           != AZOAI_OK)
     {
         return NGX_ERROR;
     }
 
-    ctx->masked = 1;
+    rc = ngx_http_azoai_replace_body(r, out, out_len);
+    ctx->masked = (rc == NGX_OK);
 
-    return NGX_OK;
+    return rc;
+}
+
+
+/*
+ * The masked body as a chain: the long unchanged spans are buffers over
+ * the body as received (NGINX's buffers, or the "store": false copy),
+ * which live as long as the request and are never written; the
+ * replacements and the short spans around them are copied into one
+ * small buffer.  The body as received stays as it is, for the digest.
+ */
+
+static ngx_int_t
+ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res, ngx_str_t *body)
+{
+    size_t                        len;
+    ngx_http_azoai_body_chain_t   chain;
+
+    ngx_memzero(&chain, sizeof(ngx_http_azoai_body_chain_t));
+    chain.pool = r->pool;
+    chain.last = &chain.head;
+
+    if (azoai_body_splice_refs(ctx->engine, res, body->data, body->len,
+                               NGX_HTTP_AZOAI_BODY_REF_MIN, &ctx->alloc,
+                               ngx_http_azoai_body_link, &chain, &len)
+        != AZOAI_OK
+        || chain.head == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: body masked by reference, %uz to %uz bytes "
+                   "in %ui buffers", body->len, len, chain.pieces);
+
+    return ngx_http_azoai_replace_body_chain(r, chain.head, len);
 }
 
 

@@ -131,6 +131,17 @@ typedef struct {
 } ngx_http_azoai_loc_conf_t;
 
 
+/* ngx_http_azoai_body.c: a new request body, linked piece by piece */
+typedef struct {
+    ngx_pool_t                   *pool;
+    ngx_chain_t                  *head;
+    ngx_chain_t                 **last;
+    ngx_uint_t                    pieces;
+    ngx_chain_t                  *spare;   /* links with their buffers */
+    ngx_uint_t                    nspare;
+} ngx_http_azoai_body_chain_t;
+
+
 /* ngx_http_azoai_module.c */
 extern ngx_module_t  ngx_http_azoai_module;
 
@@ -242,6 +253,7 @@ ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
     size_t len);
 ngx_int_t ngx_http_azoai_replace_body_chain(ngx_http_request_t *r,
     ngx_chain_t *in, size_t len);
+int ngx_http_azoai_body_link(void *data, const u_char *p, size_t len);
 
 /* ngx_http_azoai_inspect.c */
 ngx_int_t ngx_http_azoai_inspect_body(ngx_http_request_t *r,

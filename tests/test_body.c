@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "test_body_refs.h"
 #include "azoai_body.h"
 
 
@@ -643,6 +644,9 @@ check_in_place(const azoai_pii_engine_t *e, const char *body, size_t len)
 
     free(copy);
     test_arena_free(&arena);
+
+    /* and by reference, at every span length of the body */
+    test_body_refs_same(e, body, len);
 
     return in_place;
 }

@@ -14,6 +14,10 @@
  *     same deployment names;
  *   - the in-place rewrite gives the same bytes and writes nothing past
  *     the body;
+ *   - the rewrite by reference (azoai_body_splice_refs()) hands on the
+ *     same bytes in pieces, at several sizes that are pointed at: none
+ *     empty, a reference only inside the body and as long as that size,
+ *     never two copied runs in a row;
  *   - masking is idempotent: inspecting the rewritten body again finds
  *     nothing (mask(mask(x)) == mask(x), every detector on, with the
  *     mask, hash, partial and block renderings), not even a value that
@@ -28,6 +32,7 @@
 #include "../test_util.h"
 #include "azoai_json.h"
 #include "azoai_body.h"
+#include "azoai_body_refs.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +46,10 @@ static void fuzz_body_check_rewrite(const azoai_pii_engine_t *e,
 static void fuzz_body_check_in_place(const azoai_pii_engine_t *e,
     const azoai_body_result_t *r, const u_char *body, size_t len,
     azoai_alloc_t *a, const u_char *out, size_t out_len);
+static void fuzz_body_check_refs(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *r, const u_char *body, size_t len,
+    azoai_alloc_t *a, const u_char *out, size_t out_len);
+static int fuzz_body_refs_piece(void *data, const u_char *p, size_t len);
 static void fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a);
 static void fuzz_body_tags_stay(const azoai_body_result_t *r2,
@@ -240,6 +249,74 @@ fuzz_body_check_in_place(const azoai_pii_engine_t *e,
 }
 
 
+/* what fuzz_body_refs_piece() compares the pieces with */
+typedef struct {
+    const u_char  *body;
+    size_t         len;
+    const u_char  *out;         /* the copying rewrite */
+    size_t         out_len;
+    size_t         at;          /* bytes of it seen */
+    size_t         ref_min;
+    unsigned       run:1;       /* the last piece was a copied run */
+} fuzz_body_refs_t;
+
+
+static int
+fuzz_body_refs_piece(void *data, const u_char *p, size_t len)
+{
+    fuzz_body_refs_t  *f = data;
+
+    unsigned  inside;
+
+    inside = (p >= f->body && p < f->body + f->len);
+
+    if (len == 0 || len > f->out_len - f->at
+        || memcmp(p, f->out + f->at, len) != 0
+        || (inside && (len < f->ref_min || len > f->body + f->len - p))
+        || (!inside && f->run))
+    {
+        abort();
+    }
+
+    f->at += len;
+    f->run = !inside;
+
+    return AZOAI_OK;
+}
+
+
+/* the rewrite by reference hands on the bytes of the copying one */
+
+static void
+fuzz_body_check_refs(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *r, const u_char *body, size_t len,
+    azoai_alloc_t *a, const u_char *out, size_t out_len)
+{
+    size_t            i, n;
+    fuzz_body_refs_t  f;
+
+    static const size_t  ref_mins[] = { 1, 2, 7, 64, 1024 };
+
+    for (i = 0; i < sizeof(ref_mins) / sizeof(ref_mins[0]); i++) {
+        f.body = body;
+        f.len = len;
+        f.out = out;
+        f.out_len = out_len;
+        f.at = 0;
+        f.ref_min = ref_mins[i];
+        f.run = 0;
+
+        if (azoai_body_splice_refs(e, r, body, len, f.ref_min, a,
+                                   fuzz_body_refs_piece, &f, &n)
+            != AZOAI_OK
+            || n != out_len || f.at != out_len)
+        {
+            abort();
+        }
+    }
+}
+
+
 static void
 fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
     azoai_alloc_t *a)
@@ -271,6 +348,7 @@ fuzz_body_check(const azoai_pii_engine_t *e, const u_char *body, size_t len,
     fuzz_body_check_rewrite(e, &r, body, len, out, out_len, tag_start,
                             tag_end);
     fuzz_body_check_in_place(e, &r, body, len, a, out, out_len);
+    fuzz_body_check_refs(e, &r, body, len, a, out, out_len);
 
     if (azoai_body_inspect(e, out, out_len, a, &r2) != AZOAI_OK
         || r2.error != AZOAI_BODY_OK || r2.nnames != r.nnames)

@@ -1,0 +1,298 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * Unit tests of the rewrite by reference (azoai_body_splice_refs()):
+ * against the copying rewrite on bodies whose spans between values are
+ * just under, at and over the size that is pointed at, with e-mail
+ * masks, pseudonyms and hash tags longer than what they replace; bodies
+ * without matches; a refused emit or allocation at every step; matches
+ * out of order.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "test_util.h"
+#include "test_body_refs.h"
+
+
+#define REFS_BODY_MAX  65536
+
+
+static azoai_pii_engine_t *refs_engine(azoai_pii_action_e action);
+static size_t refs_body(char *buf, const size_t *gaps, size_t n);
+static void refs_bad_matches(const azoai_pii_engine_t *e,
+    azoai_body_result_t *r, test_body_refs_t *t, azoai_alloc_t *a);
+
+
+static azoai_pii_engine_t *
+refs_engine(azoai_pii_action_e action)
+{
+    char                 err[256];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, action),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4, action),
+                     AZOAI_OK);
+
+    if (action == AZOAI_PII_ACTION_HASH) {
+        assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
+/*
+ * A chat body whose content holds n values (an e-mail, then an IPv4
+ * address, by turns), the i-th after about gaps[i] bytes of words; the
+ * span after the last value runs to the end of the body
+ */
+
+static size_t
+refs_body(char *buf, const size_t *gaps, size_t n)
+{
+    size_t  i, k, len;
+
+    len = sprintf(buf, "{\"model\":\"chat-prod\",\"messages\":[{\"role\":"
+                       "\"user\",\"content\":\"");
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < gaps[i]; k++) {
+            buf[len++] = (k % 6 == 5) ? ' ' : "lorem"[k % 6];
+        }
+
+        len += sprintf(buf + len, (i % 2) ? " 10.1.%zu.7 " : " u%zu@x.org ",
+                       i % 250);
+        assert_true(len < REFS_BODY_MAX - 256);
+    }
+
+    len += sprintf(buf + len, "\"}]}");
+
+    return len;
+}
+
+
+/* spans every length around a few sizes; every action's tags */
+
+static void
+test_refs_same(void **state)
+{
+    char                  *body;
+    size_t                 len, n, i;
+    unsigned               k;
+    azoai_pii_engine_t    *e;
+
+    static const size_t  gaps[][8] = {
+        { 0, 0, 0, 0, 0, 0, 0, 0 },
+        { 1, 2, 3, 4, 5, 6, 7, 8 },
+        { 255, 256, 257, 1, 1023, 1024, 1025, 0 },
+        { 8191, 8192, 8193, 2, 4000, 20000, 3, 1 },
+    };
+
+    static const azoai_pii_action_e  actions[] = {
+        AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_PSEUDONYM,
+        AZOAI_PII_ACTION_HASH, AZOAI_PII_ACTION_PARTIAL
+    };
+
+    body = malloc(REFS_BODY_MAX);
+    assert_non_null(body);
+
+    for (k = 0; k < sizeof(actions) / sizeof(actions[0]); k++) {
+        e = refs_engine(actions[k]);
+
+        for (i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++) {
+            for (n = 1; n <= 8; n++) {
+                len = refs_body(body, gaps[i], n);
+                test_body_refs_same(e, body, len);
+            }
+        }
+
+        azoai_pii_engine_free(e);
+    }
+
+    free(body);
+}
+
+
+/* nothing to replace: the body as one reference, or one copied run */
+
+static void
+test_refs_none(void **state)
+{
+    size_t                out_len;
+    test_arena_t          arena = { 0 };
+    azoai_alloc_t         a;
+    azoai_body_result_t   r;
+    test_body_refs_t      t = { 0 };
+    azoai_pii_engine_t   *e;
+
+    static const u_char  body[] = "{\"messages\":[]}";
+
+    e = refs_engine(AZOAI_PII_ACTION_MASK);
+    a = test_arena_allocator(&arena);
+
+    assert_int_equal(azoai_body_inspect(e, body, sizeof(body) - 1, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 0);
+
+    t.body = body;
+    t.len = sizeof(body) - 1;
+
+    assert_int_equal(azoai_body_splice_refs(e, &r, body, t.len, t.len, &a,
+                                            test_body_refs_emit, &t,
+                                            &out_len),
+                     AZOAI_OK);
+    assert_int_equal(t.npieces, 1);
+    assert_ptr_equal(t.pieces[0].data, body);
+    assert_int_equal(out_len, t.len);
+
+    t.npieces = 0;
+    assert_int_equal(azoai_body_splice_refs(e, &r, body, t.len, t.len + 1,
+                                            &a, test_body_refs_emit, &t,
+                                            &out_len),
+                     AZOAI_OK);
+    assert_int_equal(t.npieces, 1);
+    assert_false(test_body_refs_inside(&t, &t.pieces[0]));
+    assert_memory_equal(t.pieces[0].data, body, t.len);
+
+    /* an empty body: no piece */
+
+    t.npieces = 0;
+    assert_int_equal(azoai_body_splice_refs(e, &r, body, 0, 1, &a,
+                                            test_body_refs_emit, &t,
+                                            &out_len),
+                     AZOAI_OK);
+    assert_int_equal(t.npieces, 0);
+    assert_int_equal(out_len, 0);
+
+    /* ref_min 0 would hand on empty pieces */
+
+    assert_int_equal(azoai_body_splice_refs(e, &r, body, t.len, 0, &a,
+                                            test_body_refs_emit, &t,
+                                            &out_len),
+                     AZOAI_ERROR);
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/* an emit that refuses any piece, or no memory: AZOAI_ERROR */
+
+static void
+test_refs_fail(void **state)
+{
+    char                 *body;
+    size_t                len, out_len, fail, pieces;
+    test_arena_t          arena = { 0 };
+    azoai_alloc_t         a;
+    azoai_body_result_t   r;
+    test_body_refs_t     *t;
+    azoai_pii_engine_t   *e;
+
+    static const size_t  gaps[] = { 300, 10, 300, 300, 10, 10 };
+
+    body = malloc(REFS_BODY_MAX);
+    t = calloc(1, sizeof(test_body_refs_t));
+    assert_non_null(body);
+    assert_non_null(t);
+
+    e = refs_engine(AZOAI_PII_ACTION_MASK);
+    len = refs_body(body, gaps, 6);
+    a = test_arena_allocator(&arena);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) body, len, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 6);
+
+    t->body = (u_char *) body;
+    t->len = len;
+
+    assert_int_equal(azoai_body_splice_refs(e, &r, t->body, len, 256, &a,
+                                            test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_OK);
+
+    /* the head, a run, a ref, a run, a ref, a run with the tail */
+    pieces = t->npieces;
+    assert_int_equal(pieces, 6);
+
+    for (fail = 1; fail <= pieces; fail++) {
+        t->npieces = 0;
+        t->fail_at = fail;
+        assert_int_equal(azoai_body_splice_refs(e, &r, t->body, len, 256,
+                                                &a, test_body_refs_emit, t,
+                                                &out_len),
+                         AZOAI_ERROR);
+        assert_int_equal(t->npieces, fail - 1);
+    }
+
+    t->fail_at = 0;
+    arena.fail_after = arena.calls + 1;
+    assert_int_equal(azoai_body_splice_refs(e, &r, t->body, len, 256, &a,
+                                            test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_ERROR);
+    arena.fail_after = 0;
+
+    refs_bad_matches(e, &r, t, &a);
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+    free(t);
+    free(body);
+}
+
+
+/* a match before the one ahead of it, past the body, or no engine */
+
+static void
+refs_bad_matches(const azoai_pii_engine_t *e, azoai_body_result_t *r,
+    test_body_refs_t *t, azoai_alloc_t *a)
+{
+    size_t  out_len;
+
+    r->matches[3].start = r->matches[2].start;
+    t->npieces = 0;
+    assert_int_equal(azoai_body_splice_refs(e, r, t->body, t->len, 256, a,
+                                            test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_ERROR);
+
+    r->matches[3].start = r->matches[2].end;
+    r->matches[5].end = t->len + 1;
+    assert_int_equal(azoai_body_splice_refs(e, r, t->body, t->len, 256, a,
+                                            test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_ERROR);
+
+    r->matches[5].end = r->matches[5].start + 1;
+    assert_int_equal(azoai_body_splice_refs(NULL, r, t->body, t->len, 256,
+                                            a, test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_ERROR);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_refs_same),
+        cmocka_unit_test(test_refs_none),
+        cmocka_unit_test(test_refs_fail),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
