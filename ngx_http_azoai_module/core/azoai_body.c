@@ -88,14 +88,25 @@ typedef struct {
 } azoai_body_ctx_t;
 
 
-/* azoai_body_inspect() zeroes all but names[], which nnames follows */
+/* azoai_body_inspect() zeroes from nnames on: names[] are set when counted */
 _Static_assert(offsetof(azoai_body_result_t, nnames)
                == offsetof(azoai_body_result_t, names)
                   + AZOAI_BODY_MAX_NAMES * sizeof(azoai_body_name_t),
                "azoai_body_result_t: a field between names and nnames");
 
+/* ... and sets error and error_text[0] of what comes before names */
+_Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
+               && offsetof(azoai_body_result_t, names)
+                  < offsetof(azoai_body_result_t, error_text)
+                    + sizeof(((azoai_body_result_t *) 0)->error_text)
+                    + _Alignof(azoai_body_name_t),
+               "azoai_body_result_t: a field between error_text and names");
+
 
 static void azoai_body_depths(void);
+static inline void azoai_body_start(azoai_body_ctx_t *ctx,
+    const azoai_pii_engine_t *e, const u_char *body, azoai_alloc_t *a,
+    azoai_body_result_t *result) __attribute__((always_inline));
 static inline int azoai_body_visit(void *data,
     const azoai_json_value_t *v) __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
@@ -274,6 +285,46 @@ azoai_body_depths(void)
 }
 
 
+/* the result and the visitor's context before the walk */
+
+static inline void
+azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
+    const u_char *body, azoai_alloc_t *a, azoai_body_result_t *result)
+{
+    /*
+     * names[i] is written before nnames counts it: zeroing them was 384
+     * of the result's ~870 bytes (a rep stos: one instruction per word);
+     * error_text is written with each error, a string from the start
+     */
+    result->error = AZOAI_BODY_OK;
+    result->error_text[0] = '\0';
+    memset(&result->nnames, 0,
+           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
+
+    /*
+     * The context is not zeroed whole either: base and raw_len are set
+     * before each scan, secret[d + 1] when a container at depth d opens
+     */
+    ctx->matches_size = 0;
+    ctx->nomem = 0;
+    ctx->background_seen = 0;
+    ctx->secret[0] = 0;
+
+    ctx->engine = e;
+    ctx->body = body;
+    ctx->alloc = a;
+    ctx->result = result;
+    memset(ctx->last, 0xff, sizeof(ctx->last));
+
+    if (!azoai_body_depths_ready) {
+        azoai_body_depths();
+    }
+
+    ctx->at_depth = azoai_body_at_depth;
+    ctx->key_lens = azoai_body_key_lens;
+}
+
+
 int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
@@ -282,27 +333,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     azoai_body_ctx_t      ctx;
     azoai_json_status_t   st;
 
-    /*
-     * names[i] is written before nnames counts it: zeroing them was 384
-     * of the result's ~870 bytes (a rep stos: one instruction per word)
-     */
-    memset(result, 0, offsetof(azoai_body_result_t, names));
-    memset(&result->nnames, 0,
-           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
-    memset(&ctx, 0, sizeof(azoai_body_ctx_t));
-
-    ctx.engine = e;
-    ctx.body = body;
-    ctx.alloc = a;
-    ctx.result = result;
-    memset(ctx.last, 0xff, sizeof(ctx.last));
-
-    if (!azoai_body_depths_ready) {
-        azoai_body_depths();
-    }
-
-    ctx.at_depth = azoai_body_at_depth;
-    ctx.key_lens = azoai_body_key_lens;
+    azoai_body_start(&ctx, e, body, a, result);
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;
