@@ -184,10 +184,9 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
         return rc;
     }
 
-    /* the reference the read took */
-    ngx_http_finalize_request(r, NGX_DONE);
-
     if (ctx->reading_body) {
+        /* drops the reference the read took; the body handler resumes */
+        ngx_http_finalize_request(r, NGX_DONE);
         return NGX_DONE;
     }
 
@@ -195,11 +194,22 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
      * The whole body was there: the body handler judged it within the
      * call; the phases go on from here instead of being run again from
      * the body handler (the handler, the phase loop and a finalization
-     * once more per request)
+     * once more per request).  The reference the read took is dropped
+     * as ngx_http_finalize_connection() drops it while the request holds
+     * another and no body is discarded: one decrement, as
+     * ngx_http_read_client_request_body() itself does on errors.
      */
 
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: request body read at once, phases go on");
+    if (r->main->count > 1 && !r->discard_body) {
+        r->main->count--;
+
+    } else {
+        ngx_http_finalize_request(r, NGX_DONE);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: request body read at once, phases go on, "
+                   "count %d", (int) r->main->count);
 
     return ngx_http_azoai_finish(r, ctx);
 }
