@@ -355,6 +355,19 @@ test_body_scan_fields(void **state)
         "\"Bearer " EMAIL "\"},\"server_label\":\"" EMAIL "\"}]}", &arena),
         2);
 
+    /*
+     * containers: only keys of a credential's length are looked up (or
+     * escaped ones, decoded first); look-alikes of that length are text
+     */
+    assert_int_equal(count_matches(e,
+        "{\"he\\u0061ders\":{\"x\":\"" EMAIL "\"},"
+        "\"\\u006b\\u0065y\":[\"" EMAIL "\"],"
+        "\"connection_string\":[{\"v\":\"" EMAIL "\"}]}", &arena), 0);
+    assert_int_equal(count_matches(e,
+        "{\"headerz\":{\"x\":\"" EMAIL "\"},\"kez\":[\"" EMAIL "\"],"
+        "\"messages\":[{\"content\":\"" EMAIL "\"}],"
+        "\"api_kez\":{\"v\":\"" EMAIL "\"}}", &arena), 4);
+
     /* base64 data: URIs are skipped, look-alikes are not */
     assert_int_equal(count_matches(e,
         "{\"image_url\":{\"url\":\"data:image/png;base64,"

@@ -121,6 +121,7 @@ static int azoai_body_add_name(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v, azoai_body_origin_e origin);
 static int azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
     const char *why);
+static inline int azoai_body_may_be_secret(const azoai_json_frame_t *f);
 static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
 static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
     __attribute__((noinline));
@@ -202,6 +203,13 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
 typedef char  azoai_body_key_max_ok[
     (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_LONGER, AZOAI_BODY_KEY_MAX)) == 0
     ? 1 : -1];
+
+/* bit n: a credential key of the list has length n */
+#define AZOAI_BODY_KEY_SECRET_LEN(k, kind, arg)                              \
+    | ((kind) == AZOAI_BODY_KEY_SECRET ? (uint64_t) 1 << (sizeof(k) - 1) : 0)
+
+#define AZOAI_BODY_SECRET_LENS                                               \
+    (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_SECRET_LEN, 0))
 
 
 #define AZOAI_BODY_OBJ(k)  { AZOAI_JSON_OBJECT, azoai_string(k) }
@@ -428,6 +436,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
         ctx->secret[d + 1] = ctx->secret[d]
                              || (parent && parent->type == AZOAI_JSON_OBJECT
+                                 && azoai_body_may_be_secret(parent)
                                  && azoai_body_key_kind(parent)
                                     == AZOAI_BODY_KEY_SECRET);
         return 0;
@@ -717,6 +726,21 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
              "'%s' %s", field, why);
 
     return -1;
+}
+
+
+/*
+ * Whether the key of f may name a credential: escaped (decoded, it may),
+ * or of the length of one.  Containers under other keys ("messages",
+ * "tools", "response_format") go without the lookup.
+ */
+
+static inline int
+azoai_body_may_be_secret(const azoai_json_frame_t *f)
+{
+    return (f->key_flags & AZOAI_JSON_ESCAPED)
+           || (f->key.len <= AZOAI_BODY_KEY_MAX
+               && ((AZOAI_BODY_SECRET_LENS >> f->key.len) & 1));
 }
 
 
