@@ -79,6 +79,8 @@ struct ngx_http_azoai_ctx_s {
 
     unsigned                    judged:1;     /* decision made */
     unsigned                    reading_body:1;
+    /* within the read call: the body handler leaves the phases to it */
+    unsigned                    body_inline:1;
     unsigned                    masked:1;
     unsigned                    usage_on:1;   /* the body filter reads */
     unsigned                    completion_on:1; /* ... and counts text */

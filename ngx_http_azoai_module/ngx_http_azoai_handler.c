@@ -173,15 +173,45 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->body_inline = 1;
+
     rc = ngx_http_read_client_request_body(r, ngx_http_azoai_body_handler);
+
+    ctx->body_inline = 0;
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
         ngx_http_azoai_body_restore(r);
         return rc;
     }
 
-    ngx_http_finalize_request(r, NGX_DONE);
-    return NGX_DONE;
+    if (ctx->reading_body) {
+        /* drops the reference the read took; the body handler resumes */
+        ngx_http_finalize_request(r, NGX_DONE);
+        return NGX_DONE;
+    }
+
+    /*
+     * The whole body was there: the body handler judged it within the
+     * call; the phases go on from here instead of being run again from
+     * the body handler (the handler, the phase loop and a finalization
+     * once more per request).  The reference the read took is dropped
+     * as ngx_http_finalize_connection() drops it while the request holds
+     * another and no body is discarded: one decrement, as
+     * ngx_http_read_client_request_body() itself does on errors.
+     */
+
+    if (r->main->count > 1 && !r->discard_body) {
+        r->main->count--;
+
+    } else {
+        ngx_http_finalize_request(r, NGX_DONE);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: request body read at once, phases go on, "
+                   "count %d", (int) r->main->count);
+
+    return ngx_http_azoai_finish(r, ctx);
 }
 
 
@@ -211,6 +241,12 @@ ngx_http_azoai_body_handler(ngx_http_request_t *r)
 
     r->preserve_body = 1;
     r->write_event_handler = ngx_http_core_run_phases;
+
+    if (ctx->body_inline) {
+        /* ngx_http_azoai_read_body() goes on when the read returns */
+        return;
+    }
+
     ngx_http_core_run_phases(r);
 }
 

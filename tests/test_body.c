@@ -373,6 +373,33 @@ test_body_scan_fields(void **state)
 }
 
 
+/*
+ * Containers: only keys of a credential's length are looked up (or
+ * escaped ones, decoded first); look-alikes of that length are text
+ */
+
+static void
+test_body_secret_containers(void **state)
+{
+    test_arena_t         arena = { 0 };
+    azoai_pii_engine_t  *e;
+
+    e = engine_with(AZOAI_PII_ACTION_MASK);
+
+    assert_int_equal(count_matches(e,
+        "{\"he\\u0061ders\":{\"x\":\"" EMAIL "\"},"
+        "\"\\u006b\\u0065y\":[\"" EMAIL "\"],"
+        "\"connection_string\":[{\"v\":\"" EMAIL "\"}]}", &arena), 0);
+    assert_int_equal(count_matches(e,
+        "{\"headerz\":{\"x\":\"" EMAIL "\"},\"kez\":[\"" EMAIL "\"],"
+        "\"messages\":[{\"content\":\"" EMAIL "\"}],"
+        "\"api_kez\":{\"v\":\"" EMAIL "\"}}", &arena), 4);
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
 static void
 test_body_data_uri_head(void **state)
 {
@@ -887,6 +914,7 @@ main(void)
         cmocka_unit_test(test_body_ambiguous),
         cmocka_unit_test(test_body_invalid),
         cmocka_unit_test(test_body_scan_fields),
+        cmocka_unit_test(test_body_secret_containers),
         cmocka_unit_test(test_body_data_uri_head),
         cmocka_unit_test(test_body_opaque),
         cmocka_unit_test(test_body_matches),

@@ -385,6 +385,75 @@ test_json_visitor(void **state)
 }
 
 
+/*
+ * Member names: the compact '"name":value' (read without the whitespace
+ * skips) and every spaced form give the same walk; what follows the colon
+ * fails the same way on either path
+ */
+
+static void
+test_json_member_colon(void **state)
+{
+    size_t               i;
+    trace_t              t, c;
+    unsigned             rc;
+    azoai_json_status_t  st;
+
+    static const char   *compact = "{\"a\":1,\"b\":{\"c\":\"x\"},"
+                                   "\"d\":[true],\"e\":null}";
+
+    static const char   *spaced[] = {
+        "{\"a\" :1,\"b\": {\"c\" : \"x\"},\"d\":\t[true],\"e\":\r\nnull}",
+        "{ \"a\"\n:\n1 , \"b\" :{ \"c\":\"x\" } ,\"d\" :[true],\"e\": null }",
+        "{\"a\":1,\"b\":{\"c\":  \"x\"},\"d\":[true],\"e\":    null}"
+    };
+
+    static const struct {
+        const char      *doc;
+        size_t           offset;
+        const char      *reason;
+    } bad[] = {
+        { "{\"a\":", 5, "expected a value" },
+        { "{\"a\":}", 5, "expected a value" },
+        { "{\"a\": ", 6, "expected a value" },
+        { "{\"a\":\x01}", 5, "expected a value" },
+        { "{\"a\":\xc3\xa9}", 5, "expected a value" },
+        { "{\"a\":x}", 5, "expected a value" },
+        { "{\"a\"", 4, "expected ':'" },
+        { "{\"a\";1}", 4, "expected ':'" },
+        { "{\"a\":1", 6, "expected ',' or '}'" },
+        { "{\"a\":1,\"b\":", 11, "expected a value" }
+    };
+
+    memset(&c, 0, sizeof(c));
+    c.input = (const u_char *) compact;
+
+    rc = azoai_json_walk_values((const u_char *) compact, strlen(compact),
+                                trace_visit, &c, &st);
+    assert_int_equal(rc, AZOAI_JSON_OK);
+    assert_string_equal(c.out, "1={ 4.a=1 1.b={ 3.b.c=x 2.d=[ 5.d[0]=true"
+                               " 7.e=null");
+
+    for (i = 0; i < sizeof(spaced) / sizeof(spaced[0]); i++) {
+        memset(&t, 0, sizeof(t));
+        t.input = (const u_char *) spaced[i];
+
+        rc = azoai_json_walk_values((const u_char *) spaced[i],
+                                    strlen(spaced[i]), trace_visit, &t, &st);
+        assert_int_equal(rc, AZOAI_JSON_OK);
+        assert_string_equal(t.out, c.out);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rc = azoai_json_walk_values((const u_char *) bad[i].doc,
+                                    strlen(bad[i].doc), NULL, NULL, &st);
+        assert_int_equal(rc, AZOAI_JSON_INVALID);
+        assert_int_equal(st.offset, bad[i].offset);
+        assert_string_equal(st.reason, bad[i].reason);
+    }
+}
+
+
 static void
 test_json_errors(void **state)
 {
@@ -633,6 +702,7 @@ main(void)
         cmocka_unit_test(test_json_visitor),
         cmocka_unit_test(test_json_walk_values),
         cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_json_member_colon),
         cmocka_unit_test(test_json_surrogates),
         cmocka_unit_test(test_json_decode),
         cmocka_unit_test(test_json_str_eq),

@@ -88,14 +88,25 @@ typedef struct {
 } azoai_body_ctx_t;
 
 
-/* azoai_body_inspect() zeroes all but names[], which nnames follows */
+/* azoai_body_inspect() zeroes from nnames on: names[] are set when counted */
 _Static_assert(offsetof(azoai_body_result_t, nnames)
                == offsetof(azoai_body_result_t, names)
                   + AZOAI_BODY_MAX_NAMES * sizeof(azoai_body_name_t),
                "azoai_body_result_t: a field between names and nnames");
 
+/* ... and sets error and error_text[0] of what comes before names */
+_Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
+               && offsetof(azoai_body_result_t, names)
+                  < offsetof(azoai_body_result_t, error_text)
+                    + sizeof(((azoai_body_result_t *) 0)->error_text)
+                    + _Alignof(azoai_body_name_t),
+               "azoai_body_result_t: a field between error_text and names");
+
 
 static void azoai_body_depths(void);
+static inline void azoai_body_start(azoai_body_ctx_t *ctx,
+    const azoai_pii_engine_t *e, const u_char *body, azoai_alloc_t *a,
+    azoai_body_result_t *result) __attribute__((always_inline));
 static inline int azoai_body_visit(void *data,
     const azoai_json_value_t *v) __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
@@ -110,6 +121,7 @@ static int azoai_body_add_name(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v, azoai_body_origin_e origin);
 static int azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
     const char *why);
+static inline int azoai_body_may_be_secret(const azoai_json_frame_t *f);
 static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
 static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
     __attribute__((noinline));
@@ -191,6 +203,13 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
 typedef char  azoai_body_key_max_ok[
     (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_LONGER, AZOAI_BODY_KEY_MAX)) == 0
     ? 1 : -1];
+
+/* bit n: a credential key of the list has length n */
+#define AZOAI_BODY_KEY_SECRET_LEN(k, kind, arg)                              \
+    | ((kind) == AZOAI_BODY_KEY_SECRET ? (uint64_t) 1 << (sizeof(k) - 1) : 0)
+
+#define AZOAI_BODY_SECRET_LENS                                               \
+    (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_SECRET_LEN, 0))
 
 
 #define AZOAI_BODY_OBJ(k)  { AZOAI_JSON_OBJECT, azoai_string(k) }
@@ -274,6 +293,46 @@ azoai_body_depths(void)
 }
 
 
+/* the result and the visitor's context before the walk */
+
+static inline void
+azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
+    const u_char *body, azoai_alloc_t *a, azoai_body_result_t *result)
+{
+    /*
+     * names[i] is written before nnames counts it: zeroing them was 384
+     * of the result's ~870 bytes (a rep stos: one instruction per word);
+     * error_text is written with each error, a string from the start
+     */
+    result->error = AZOAI_BODY_OK;
+    result->error_text[0] = '\0';
+    memset(&result->nnames, 0,
+           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
+
+    /*
+     * The context is not zeroed whole either: base and raw_len are set
+     * before each scan, secret[d + 1] when a container at depth d opens
+     */
+    ctx->matches_size = 0;
+    ctx->nomem = 0;
+    ctx->background_seen = 0;
+    ctx->secret[0] = 0;
+
+    ctx->engine = e;
+    ctx->body = body;
+    ctx->alloc = a;
+    ctx->result = result;
+    memset(ctx->last, 0xff, sizeof(ctx->last));
+
+    if (!azoai_body_depths_ready) {
+        azoai_body_depths();
+    }
+
+    ctx->at_depth = azoai_body_at_depth;
+    ctx->key_lens = azoai_body_key_lens;
+}
+
+
 int
 azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
@@ -282,27 +341,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     azoai_body_ctx_t      ctx;
     azoai_json_status_t   st;
 
-    /*
-     * names[i] is written before nnames counts it: zeroing them was 384
-     * of the result's ~870 bytes (a rep stos: one instruction per word)
-     */
-    memset(result, 0, offsetof(azoai_body_result_t, names));
-    memset(&result->nnames, 0,
-           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
-    memset(&ctx, 0, sizeof(azoai_body_ctx_t));
-
-    ctx.engine = e;
-    ctx.body = body;
-    ctx.alloc = a;
-    ctx.result = result;
-    memset(ctx.last, 0xff, sizeof(ctx.last));
-
-    if (!azoai_body_depths_ready) {
-        azoai_body_depths();
-    }
-
-    ctx.at_depth = azoai_body_at_depth;
-    ctx.key_lens = azoai_body_key_lens;
+    azoai_body_start(&ctx, e, body, a, result);
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;
@@ -397,6 +436,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
         ctx->secret[d + 1] = ctx->secret[d]
                              || (parent && parent->type == AZOAI_JSON_OBJECT
+                                 && azoai_body_may_be_secret(parent)
                                  && azoai_body_key_kind(parent)
                                     == AZOAI_BODY_KEY_SECRET);
         return 0;
@@ -686,6 +726,21 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
              "'%s' %s", field, why);
 
     return -1;
+}
+
+
+/*
+ * Whether the key of f may name a credential: escaped (decoded, it may),
+ * or of the length of one.  Containers under other keys ("messages",
+ * "tools", "response_format") go without the lookup.
+ */
+
+static inline int
+azoai_body_may_be_secret(const azoai_json_frame_t *f)
+{
+    return (f->key_flags & AZOAI_JSON_ESCAPED)
+           || (f->key.len <= AZOAI_BODY_KEY_MAX
+               && ((AZOAI_BODY_SECRET_LENS >> f->key.len) & 1));
 }
 
 

@@ -368,6 +368,12 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
     f->key.len = q - (p + 1);
     f->key_flags = flags;
 
+    /* compact JSON: '"name":' and the value right after the colon */
+
+    if (end - q > 2 && q[1] == ':' && q[2] > ' ') {
+        return q + 2;
+    }
+
     p = azoai_json_skip_ws(q + 1, end);
 
     if (p == end || *p != ':') {
@@ -407,10 +413,15 @@ azoai_json_fail(azoai_json_status_t *st, const u_char *input,
 }
 
 
+/*
+ * Bodies are mostly compact: the first byte is not space.  A byte above
+ * ' ' never is, told without the table (whose address a call site loads)
+ */
+
 static inline const u_char *
 azoai_json_skip_ws(const u_char *p, const u_char *end)
 {
-    while (p < end && azoai_json_space[*p]) {
+    while (p < end && *p <= ' ' && azoai_json_space[*p]) {
         p++;
     }
 
