@@ -24,14 +24,6 @@
 #include "azoai_pseudo.h"
 
 
-/* the chain ngx_http_azoai_upload_link() builds */
-typedef struct {
-    ngx_pool_t                 *pool;
-    ngx_chain_t                *head;
-    ngx_chain_t               **last;
-} ngx_http_azoai_uplink_t;
-
-
 static ngx_int_t ngx_http_azoai_upload_parse(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t *body, azoai_multipart_t *mp);
@@ -48,8 +40,6 @@ static ngx_int_t ngx_http_azoai_upload_mask(ngx_http_request_t *r,
     ngx_str_t *body, azoai_jsonl_result_t *jr);
 static ngx_int_t ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr);
-static int ngx_http_azoai_upload_link(void *data, const u_char *p,
-    size_t len);
 
 
 /*
@@ -523,18 +513,18 @@ static ngx_int_t
 ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_str_t *body, azoai_jsonl_result_t *jr)
 {
-    size_t                    len;
-    ngx_http_azoai_uplink_t   link;
+    size_t                        len;
+    ngx_http_azoai_body_chain_t   chain;
 
-    link.pool = r->pool;
-    link.head = NULL;
-    link.last = &link.head;
+    ngx_memzero(&chain, sizeof(ngx_http_azoai_body_chain_t));
+    chain.pool = r->pool;
+    chain.last = &chain.head;
 
     if (azoai_jsonl_splice(ctx->engine, jr, body->data, body->len,
-                           &ctx->alloc, ngx_http_azoai_upload_link, &link,
+                           &ctx->alloc, ngx_http_azoai_body_link, &chain,
                            &len)
         != AZOAI_OK
-        || link.head == NULL)
+        || chain.head == NULL)
     {
         return NGX_ERROR;
     }
@@ -543,39 +533,7 @@ ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
                    "azoai: JSONL file rewritten in %uz line(s), %uz bytes",
                    jr->nmasked, len);
 
-    return ngx_http_azoai_replace_body_chain(r, link.head, len);
-}
-
-
-/* a memory buffer over a piece of the new body, linked at the end */
-
-static int
-ngx_http_azoai_upload_link(void *data, const u_char *p, size_t len)
-{
-    ngx_http_azoai_uplink_t  *link = data;
-
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    b = ngx_calloc_buf(link->pool);
-    cl = ngx_alloc_chain_link(link->pool);
-    if (b == NULL || cl == NULL) {
-        return AZOAI_ERROR;
-    }
-
-    b->start = (u_char *) p;
-    b->pos = b->start;
-    b->last = b->start + len;
-    b->end = b->last;
-    b->memory = 1;
-
-    cl->buf = b;
-    cl->next = NULL;
-
-    *link->last = cl;
-    link->last = &cl->next;
-
-    return AZOAI_OK;
+    return ngx_http_azoai_replace_body_chain(r, chain.head, len);
 }
 
 
