@@ -69,16 +69,6 @@ sub filler {
     return substr($s, 0, $n) =~ s/\\$//r;
 }
 
-# the completion "echo-json" sends back for a request content of TEXT
-sub echoed {
-    my ($text) = @_;
-    return '{"id":"chatcmpl-e","object":"chat.completion",'
-        . '"choices":[{"finish_reason":"stop","index":0,"message":'
-        . '{"content":"' . $text . '","role":"assistant"}}],'
-        . '"usage":{"prompt_tokens":5,"completion_tokens":6,'
-        . '"total_tokens":11}}';
-}
-
 sub ask {
     my ($text, %o) = @_;
     my $body = '{"messages":[{"role":"user","content":"' . $text . '"}]}';
@@ -104,10 +94,10 @@ for my $at ('chat-mini', 'unbuffered', 'masking', 'small') {
         my $id = 'l' . $n++;
         my $r = ask($text, at => $at, id => $id);
         is($r->{status}, 200, "$at, $name: 200");
-        ok($r->{body} eq echoed($text),
+        ok($r->{body} eq echo_json($text),
            "$at, $name: the upstream's bytes, values put back")
             or diag(length($r->{body}) . ' bytes, not '
-                    . length(echoed($text)));
+                    . length(echo_json($text)));
         my ($seen) = ($t->upstream_requests)[-1];
         is(() = $seen->{raw} =~ /\[EMAIL_\d+\]/g, $values,
            "$at, $name: the upstream saw $values pseudonyms");
@@ -123,7 +113,7 @@ SKIP: {
         my ($name, $text) = @{$texts[0]};
         my $r = ask($text, at => $at, h2 => 1);
         is($r->{status}, 200, "HTTP/2, $at, $name: 200");
-        ok($r->{body} eq echoed($text),
+        ok($r->{body} eq echo_json($text),
            "HTTP/2, $at, $name: the upstream's bytes, values put back");
     }
 }

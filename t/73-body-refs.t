@@ -51,23 +51,7 @@ $t->write_conf("    log_format refs '\$http_x_test_id \$azoai_pii_count "
 $t->start_upstream->start;
 
 # the first server of azoai_retry: reads 32 KB of a request, then closes
-my $drop = IO::Socket::INET->new(LocalAddr => '127.0.0.1:' . $t->port('drop'),
-                                 Listen => 8, ReuseAddr => 1)
-    or die "cannot listen: $!";
-my $dropper = fork // die "fork: $!";
-if ($dropper == 0) {
-    while (my $c = $drop->accept) {
-        my ($buf, $got) = ('', 0);
-        while ($got < 32768) {
-            my $n = sysread($c, $buf, 65536);
-            last unless $n;
-            $got += $n;
-        }
-        close $c;
-    }
-    POSIX::_exit(0);
-}
-close $drop;
+my $dropper = start_dropper($t->port('drop'), 32768);
 END { kill 'TERM', $dropper if $dropper; }
 
 my $PATH = '/openai/deployments/chat-prod/chat/completions'

@@ -931,11 +931,7 @@ sub _respond_echo {
     my $head = "HTTP/1.1 200 OK\r\n" . _common_headers() . $conn;
 
     if ($kind eq 'echo-json') {
-        my $body = '{"id":"chatcmpl-e","object":"chat.completion",'
-            . '"choices":[{"finish_reason":"stop","index":0,"message":'
-            . '{"content":"' . $text . '","role":"assistant"}}],'
-            . '"usage":{"prompt_tokens":5,"completion_tokens":6,'
-            . '"total_tokens":11}}';
+        my $body = echo_json($text);
         _write_all($c, $head . "Content-Type: application/json\r\n"
             . "Content-Length: " . length($body) . "\r\n\r\n" . $body);
         return;
@@ -982,6 +978,42 @@ sub _respond_echo {
         }
     }
     _write_all($c, "0\r\n\r\n");
+}
+
+# the completion "echo-json" answers for a request whose last content is
+# TEXT (as the upstream received it)
+sub echo_json {
+    my ($text) = @_;
+    return '{"id":"chatcmpl-e","object":"chat.completion",'
+        . '"choices":[{"finish_reason":"stop","index":0,"message":'
+        . '{"content":"' . $text . '","role":"assistant"}}],'
+        . '"usage":{"prompt_tokens":5,"completion_tokens":6,'
+        . '"total_tokens":11}}';
+}
+
+# An upstream on 127.0.0.1:PORT that reads BYTES of each request, then
+# closes the connection (for proxy_next_upstream); returns its pid, for
+# the caller to kill
+sub start_dropper {
+    my ($port, $bytes) = @_;
+    my $drop = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$port",
+                                     Listen => 8, ReuseAddr => 1)
+        or die "cannot listen: $!";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        while (my $c = $drop->accept) {
+            my ($buf, $got) = ('', 0);
+            while ($got < $bytes) {
+                my $n = sysread($c, $buf, 65536);
+                last unless $n;
+                $got += $n;
+            }
+            close $c;
+        }
+        POSIX::_exit(0);
+    }
+    close $drop;
+    return $pid;
 }
 
 sub _echo_args_event {
@@ -1710,7 +1742,8 @@ END {
 
 # --- shared pieces of test files -------------------------------------------
 
-push @EXPORT, qw(server_block sse_delta_text error_message);
+push @EXPORT, qw(server_block sse_delta_text error_message echo_json
+    start_dropper);
 
 # A server{} block for write_conf: listens on the port named PORT ('main',
 # the default, is %%PORT%%; 'off' is %%PORT_OFF%%), and on PORT_h2 with
