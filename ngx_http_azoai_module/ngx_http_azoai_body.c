@@ -315,9 +315,22 @@ ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
 }
 
 
+/* an empty chain for ngx_http_azoai_body_link() to build from pool */
+
+void
+ngx_http_azoai_body_chain_init(ngx_http_azoai_body_chain_t *chain,
+    ngx_pool_t *pool)
+{
+    ngx_memzero(chain, sizeof(ngx_http_azoai_body_chain_t));
+
+    chain->pool = pool;
+    chain->last = &chain->head;
+}
+
+
 /*
- * A piece of a new body (the core's emit callback, with an
- * ngx_http_azoai_body_chain_t zeroed but for its pool and last): a memory
+ * A piece of a new body (the core's emit callback, with a chain from
+ * ngx_http_azoai_body_chain_init()): a memory
  * buffer over it, start at pos so that a retry to the next upstream sends
  * it again, linked at the end.  Links and buffers are taken
  * NGX_HTTP_AZOAI_BODY_LINKS at a time: each allocation from the request

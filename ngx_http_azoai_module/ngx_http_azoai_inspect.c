@@ -404,9 +404,7 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     size_t                        len;
     ngx_http_azoai_body_chain_t   chain;
 
-    ngx_memzero(&chain, sizeof(ngx_http_azoai_body_chain_t));
-    chain.pool = r->pool;
-    chain.last = &chain.head;
+    ngx_http_azoai_body_chain_init(&chain, r->pool);
 
     if (azoai_body_splice_refs(ctx->engine, res, body->data, body->len,
                                NGX_HTTP_AZOAI_BODY_REF_MIN, &ctx->alloc,

@@ -253,6 +253,8 @@ ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
     size_t len);
 ngx_int_t ngx_http_azoai_replace_body_chain(ngx_http_request_t *r,
     ngx_chain_t *in, size_t len);
+void ngx_http_azoai_body_chain_init(ngx_http_azoai_body_chain_t *chain,
+    ngx_pool_t *pool);
 int ngx_http_azoai_body_link(void *data, const u_char *p, size_t len);
 
 /* ngx_http_azoai_inspect.c */

@@ -516,9 +516,7 @@ ngx_http_azoai_upload_rewrite(ngx_http_request_t *r,
     size_t                        len;
     ngx_http_azoai_body_chain_t   chain;
 
-    ngx_memzero(&chain, sizeof(ngx_http_azoai_body_chain_t));
-    chain.pool = r->pool;
-    chain.last = &chain.head;
+    ngx_http_azoai_body_chain_init(&chain, r->pool);
 
     if (azoai_jsonl_splice(ctx->engine, jr, body->data, body->len,
                            &ctx->alloc, ngx_http_azoai_body_link, &chain,

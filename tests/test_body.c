@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "test_pii_util.h"
 #include "test_body_refs.h"
 #include "azoai_body.h"
 
@@ -23,7 +24,6 @@
 #define EMAIL       "alice@example.com"
 
 
-static azoai_pii_engine_t *engine_with(azoai_pii_action_e action);
 static unsigned inspect(const azoai_pii_engine_t *e, const char *body,
     azoai_body_result_t *r, test_arena_t *arena);
 static void assert_name(const azoai_body_result_t *r, unsigned i,
@@ -34,23 +34,6 @@ static int check_in_place(const azoai_pii_engine_t *e, const char *body,
     size_t len);
 static void check_fidelity(const azoai_pii_engine_t *e, const char *body,
     size_t len);
-
-
-static azoai_pii_engine_t *
-engine_with(azoai_pii_action_e action)
-{
-    char                 err[256];
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, action),
-                     AZOAI_OK);
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
-}
 
 
 static unsigned
@@ -231,7 +214,7 @@ test_body_invalid(void **state)
     azoai_body_result_t   r;
     azoai_pii_engine_t   *e;
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
     a = test_arena_allocator(&arena);
 
     assert_int_equal(azoai_body_inspect(e, (u_char *) "", 0, &a, &r),
@@ -310,7 +293,7 @@ test_body_scan_fields(void **state)
         "identity", "_i", "d", "safety_identifier", "my_id_card"
     };
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     for (i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
         snprintf(body, sizeof(body), "{\"%s\":\"mail " EMAIL "\"}",
@@ -384,7 +367,7 @@ test_body_secret_containers(void **state)
     test_arena_t         arena = { 0 };
     azoai_pii_engine_t  *e;
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     assert_int_equal(count_matches(e,
         "{\"he\\u0061ders\":{\"x\":\"" EMAIL "\"},"
@@ -408,7 +391,7 @@ test_body_data_uri_head(void **state)
     test_arena_t         arena = { 0 };
     azoai_pii_engine_t  *e;
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     /* ";base64," ending at byte 100 of the content: skipped */
     n = sprintf(body, "{\"u\":\"data:");
@@ -470,7 +453,7 @@ test_body_opaque(void **state)
           0, NULL, 2 },
     };
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         assert_int_equal(inspect(e, rows[i].body, &r, &arena),
@@ -506,7 +489,7 @@ test_body_matches(void **state)
     azoai_body_result_t    r;
     azoai_pii_engine_t    *e;
 
-    e = engine_with(AZOAI_PII_ACTION_BLOCK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_BLOCK, TEST_PII_OFF);
     a = test_arena_allocator(&arena);
 
     /* enough matches to grow the array several times */
@@ -548,7 +531,7 @@ test_body_matches(void **state)
 
     /* mask: found, not blocked */
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
     assert_int_equal(inspect(e, "{\"a\":\"" EMAIL "\"}", &r, &arena),
                      AZOAI_BODY_OK);
     assert_int_equal(r.types_found, 1 << AZOAI_PII_EMAIL);
@@ -699,7 +682,7 @@ test_body_fidelity(void **state)
     azoai_body_result_t   r;
     azoai_pii_engine_t   *e;
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     check_fidelity(e, fidelity_body, sizeof(fidelity_body) - 1);
 
@@ -804,7 +787,7 @@ test_body_in_place(void **state)
         "{\"messages\":[{\"role\":\"user\",\"content\":\"10.1.2.3 "
         "jane@example.com\"}]}";
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
     assert_int_equal(check_in_place(e, body, sizeof(body) - 1), 1);
     azoai_pii_engine_free(e);
 
@@ -847,7 +830,7 @@ test_body_nomem(void **state)
     azoai_body_result_t   r;
     azoai_pii_engine_t   *e;
 
-    e = engine_with(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
 
     /* 40 matches and two names: several allocations */
 

@@ -16,41 +16,16 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "test_pii_util.h"
 #include "test_body_refs.h"
 
 
 #define REFS_BODY_MAX  65536
 
 
-static azoai_pii_engine_t *refs_engine(azoai_pii_action_e action);
 static size_t refs_body(char *buf, const size_t *gaps, size_t n);
 static void refs_bad_matches(const azoai_pii_engine_t *e,
     azoai_body_result_t *r, test_body_refs_t *t, azoai_alloc_t *a);
-
-
-static azoai_pii_engine_t *
-refs_engine(azoai_pii_action_e action)
-{
-    char                 err[256];
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, action),
-                     AZOAI_OK);
-    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4, action),
-                     AZOAI_OK);
-
-    if (action == AZOAI_PII_ACTION_HASH) {
-        assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
-                         AZOAI_OK);
-    }
-
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-
-    return e;
-}
 
 
 /*
@@ -109,7 +84,7 @@ test_refs_same(void **state)
     assert_non_null(body);
 
     for (k = 0; k < sizeof(actions) / sizeof(actions[0]); k++) {
-        e = refs_engine(actions[k]);
+        e = test_pii_engine_email(actions[k], actions[k]);
 
         for (i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++) {
             for (n = 1; n <= 8; n++) {
@@ -139,7 +114,7 @@ test_refs_none(void **state)
 
     static const u_char  body[] = "{\"messages\":[]}";
 
-    e = refs_engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
     a = test_arena_allocator(&arena);
 
     assert_int_equal(azoai_body_inspect(e, body, sizeof(body) - 1, &a, &r),
@@ -208,7 +183,7 @@ test_refs_fail(void **state)
     assert_non_null(body);
     assert_non_null(t);
 
-    e = refs_engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
     len = refs_body(body, gaps, 6);
     a = test_arena_allocator(&arena);
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "test_pii_util.h"
 #include "azoai_jsonl.h"
 #include "azoai_pseudo.h"
 
@@ -24,25 +25,6 @@
 
 static test_arena_t  arena;
 static azoai_alloc_t  alloc = { test_arena_alloc, &arena };
-
-
-static azoai_pii_engine_t *
-engine(azoai_pii_action_e email)
-{
-    char                 err[256];
-    azoai_pii_engine_t  *e;
-
-    e = azoai_pii_engine_create();
-    assert_non_null(e);
-    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, email),
-                     AZOAI_OK);
-    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4,
-                                             AZOAI_PII_ACTION_MASK),
-                     AZOAI_OK);
-    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
-                     AZOAI_OK);
-    return e;
-}
 
 
 /* inspects and rewrites text[from, to) inside text */
@@ -81,7 +63,7 @@ test_jsonl_mask(void **state)
     azoai_jsonl_result_t   r;
     const char            *text, *out;
 
-    e = engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
 
     text = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\r\n"
            "\n"
@@ -126,7 +108,7 @@ test_jsonl_errors(void **state)
     azoai_pii_engine_t    *e;
     azoai_jsonl_result_t   r;
 
-    e = engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
 
     assert_null(mask(e, "{}\n\n{\"a\":\n{}", 0, 12, &r));
     assert_int_equal(r.total.error, AZOAI_BODY_INVALID);
@@ -139,7 +121,7 @@ test_jsonl_errors(void **state)
 
     azoai_pii_engine_free(e);
 
-    e = engine(AZOAI_PII_ACTION_BLOCK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_BLOCK, AZOAI_PII_ACTION_MASK);
     assert_non_null(mask(e, "{\"c\":\"x\"}\n{\"c\":\"a@example.com\"}", 0, 31,
                          &r));
     assert_true(r.total.types_blocked & (1ULL << AZOAI_PII_EMAIL));
@@ -157,7 +139,8 @@ test_jsonl_pseudonyms(void **state)
     azoai_jsonl_result_t   r;
     const char            *out;
 
-    e = engine(AZOAI_PII_ACTION_PSEUDONYM);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_PSEUDONYM,
+                              AZOAI_PII_ACTION_MASK);
 
     /* 40 lines with matches: the list of lines grows past its first room */
     n = 0;
@@ -204,7 +187,7 @@ test_jsonl_pieces(void **state)
     azoai_jsonl_result_t   r;
     const char            *text;
 
-    e = engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
 
     text = "t\":\"x a@example.com \\u00e9 b@example.com\"}]}\n"
            "{\"c\":\"c@example.com\"}\n"
@@ -315,7 +298,8 @@ test_jsonl_splice_order(void **state)
     azoai_jsonl_result_t   r;
     const char            *text;
 
-    e = engine(AZOAI_PII_ACTION_PSEUDONYM);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_PSEUDONYM,
+                              AZOAI_PII_ACTION_MASK);
 
     text = "t\":\"first@example.com\"}]}\n"
            "{\"c\":\"clean\"}\n"
@@ -384,7 +368,7 @@ test_jsonl_splice_refused(void **state)
     static const char      text[] = "{\"c\":\"a@example.com\"}\n"
                                     "{\"c\":\"b@example.com\"}\n";
 
-    e = engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
 
     assert_int_equal(azoai_jsonl_inspect(e, (const u_char *) text, 0,
                                          strlen(text), &alloc, &r),
@@ -423,7 +407,7 @@ test_jsonl_nomem(void **state)
     static const char      text[] = "{\"c\":\"a@example.com\"}\n"
                                     "{\"c\":\"b@example.com\"}\n";
 
-    e = engine(AZOAI_PII_ACTION_MASK);
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
 
     for (i = 1; i < 12; i++) {
         test_arena_free(&arena);

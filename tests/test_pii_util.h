@@ -41,6 +41,42 @@ test_pii_engine_all(azoai_pii_action_e action, const char *key)
 }
 
 
+/*
+ * e-mail with EMAIL and, when IPV4 is not TEST_PII_OFF, IPv4 addresses
+ * with IPV4; the hash key "k" when either hashes
+ */
+
+#define TEST_PII_OFF  -1
+
+static inline azoai_pii_engine_t *
+test_pii_engine_email(azoai_pii_action_e email, int ipv4)
+{
+    char                 err[256];
+    azoai_pii_engine_t  *e;
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_EMAIL, email),
+                     AZOAI_OK);
+
+    if (ipv4 != TEST_PII_OFF) {
+        assert_int_equal(azoai_pii_engine_enable(e, AZOAI_PII_IPV4,
+                                                 (azoai_pii_action_e) ipv4),
+                         AZOAI_OK);
+    }
+
+    if (email == AZOAI_PII_ACTION_HASH || ipv4 == AZOAI_PII_ACTION_HASH) {
+        assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    return e;
+}
+
+
 #define TEST_PII_MAX_FOUND  64
 
 
