@@ -8,8 +8,9 @@
  * against its comparisons; the one-pass context word search against the
  * word-by-offset one; azoai_pii_scan_raw() of plain ASCII without the
  * view passes against azoai_pii_scan(); the numeric prechecks let each
- * numeric detector through; the tokenizer's vectorised string scan at
- * every length and position of the byte that ends it.
+ * numeric detector through; the IBAN reader's four digits at a time
+ * against the one-character reference; the tokenizer's vectorised string
+ * scan at every length and position of the byte that ends it.
  */
 
 #include <stdarg.h>
@@ -448,6 +449,138 @@ test_iban_countries(void **state)
 }
 
 
+/*
+ * The reference IBAN reader, one character at a time, as the detector
+ * was before it read groups of four digits in one word: the country's
+ * length comes from the detector itself (a valid IBAN of the country)
+ */
+
+static int
+ref_iban(const u_char *v, size_t len, size_t want, size_t *end)
+{
+    u_char    c;
+    size_t    i, n;
+    uint64_t  acc;
+
+    acc = 0;
+    i = 4;
+
+    for (n = 4; n < want && i < len; i++) {
+        c = v[i];
+
+        if (azoai_pii_digit(c)) {
+            acc = (acc * 10 + (c - '0')) % 97;
+
+        } else if (azoai_pii_is(c, AZOAI_PC_ALPHA)) {
+            acc = (acc * 100 + ((c & ~0x20) - 'A' + 10)) % 97;
+
+        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
+                   && azoai_pii_alnum(v[i + 1]))
+        {
+            continue;
+
+        } else {
+            break;
+        }
+
+        n++;
+    }
+
+    if (n != want || (i < len && (azoai_pii_alnum(v[i]) || v[i] == '_'))) {
+        return 0;
+    }
+
+    acc = (acc * 100 + ((v[0] & ~0x20) - 'A' + 10)) % 97;
+    acc = (acc * 100 + ((v[1] & ~0x20) - 'A' + 10)) % 97;
+    acc = (acc * 100 + (v[2] - '0') * 10 + (v[3] - '0')) % 97;
+
+    *end = i;
+
+    return acc == 1;
+}
+
+
+/*
+ * The group-of-four reader (four digits in one word) against the
+ * reference: every byte value at every position of IBANs written in
+ * groups and in one run, with digits only and with letters, and every
+ * pair of bytes from a set at the edges of the digit range in each group
+ */
+
+static void
+test_iban_groups(void **state)
+{
+    int          got, want_found;
+    size_t       t, p, q, n, s, end, ref_end, want;
+    u_char       text[64];
+    unsigned     b, c;
+
+    static const char  *ibans[] = {
+        "DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
+        "GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432",
+        "MT84 MALT 0110 0001 2345 MTLC AST0 01S", "NO93 8601 1117 947",
+        "LC55 HEMM 0001 0001 0012 0012 0002 3015"
+    };
+
+    static const u_char  edges[] = {
+        '0', '9', '/', ':', 'A', 'Z', 'a', 'z', ' ', '_', 0x00, 0x7f,
+        0x80, 0xb9, 0xba, 0xc6, 0xcf, 0xd0, 0xff
+    };
+
+    for (t = 0; t < sizeof(ibans) / sizeof(ibans[0]); t++) {
+        n = strlen(ibans[t]);
+        want = 0;
+
+        for (p = 0; p < n; p++) {
+            want += (ibans[t][p] != ' ');
+        }
+
+        for (p = 4; p < n; p++) {
+            for (b = 0; b < 256; b++) {
+                memcpy(text, ibans[t], n);
+                text[p] = (u_char) b;
+
+                want_found = ref_iban(text, n, want, &ref_end);
+                got = azoai_pii_detect_iban(text, n, 2, &s, &end);
+                assert_int_equal(got, want_found);
+
+                if (got) {
+                    assert_int_equal(s, 0);
+                    assert_int_equal(end, ref_end);
+                }
+            }
+
+            for (q = p + 1; q < n && q < p + 4; q++) {
+                for (b = 0; b < sizeof(edges); b++) {
+                    for (c = 0; c < sizeof(edges); c++) {
+                        memcpy(text, ibans[t], n);
+                        text[p] = edges[b];
+                        text[q] = edges[c];
+
+                        got = azoai_pii_detect_iban(text, n, 2, &s, &end);
+                        assert_int_equal(got,
+                                         ref_iban(text, n, want, &ref_end));
+
+                        if (got) {
+                            assert_int_equal(end, ref_end);
+                        }
+                    }
+                }
+            }
+        }
+
+        /* the unchanged IBAN is valid, and cut short at every length */
+        memcpy(text, ibans[t], n);
+        assert_int_equal(azoai_pii_detect_iban(text, n, 2, &s, &end), 1);
+
+        for (p = 4; p < n; p++) {
+            assert_int_equal(azoai_pii_detect_iban(text, p, 2, &s, &end),
+                             ref_iban(text, p, want, &ref_end));
+        }
+    }
+}
+
+
 /* the special-byte count of every vector loop and tail, from any length */
 
 static void
@@ -788,6 +921,7 @@ main(void)
         cmocka_unit_test(test_cursor_next),
         cmocka_unit_test(test_cursor_every_byte),
         cmocka_unit_test(test_iban_countries),
+        cmocka_unit_test(test_iban_groups),
         cmocka_unit_test(test_view_specials),
         cmocka_unit_test(test_secret_class),
         cmocka_unit_test(test_context_near),
