@@ -56,7 +56,7 @@ static const u_char  azoai_iban_value[256] = {
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
     size_t i, size_t want, uint64_t *acc);
-static inline int azoai_pii_iban_digits4(const u_char *p, uint32_t *val);
+static inline uint32_t azoai_pii_iban_value4(uint32_t w);
 
 
 /*
@@ -163,7 +163,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
  * Reads the BBAN from i until the IBAN has want characters (one space
  * allowed between groups of four); the end, or 0 when it is cut short.
  * *acc: the BBAN's running remainder.  A group of four at a time: four
- * digits in one word (azoai_pii_iban_digits4()), else each character's
+ * digits in one word (azoai_pii_digits4()), else each character's
  * value by table (azoai_iban_value[]); the remainder reduced only
  * before a group that could overflow it (AZOAI_IBAN_ACC_MAX).
  */
@@ -199,8 +199,8 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
             return 0;
         }
 
-        if (k == AZOAI_IBAN_GROUP && azoai_pii_iban_digits4(v + i, &x4)) {
-            a = a * 10000 + x4;
+        if (k == AZOAI_IBAN_GROUP && azoai_pii_digits4(v + i, &x4)) {
+            a = a * 10000 + azoai_pii_iban_value4(x4);
             i += AZOAI_IBAN_GROUP;
 
         } else {
@@ -225,35 +225,19 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
 
 
 /*
- * Whether the 4 bytes at p are digits, and then their value in *val:
- * one 32-bit word, no loop (SWAR); the loop of the caller on other
- * hosts.  A byte below '0' sets its own top bit in w - '0000', one
- * above '9' in w + 0x46464646; a borrow or carry into the next byte
- * comes only from a byte that failed already.
+ * The value of four digits (azoai_pii_digits4() said so) in the word w,
+ * the first digit in its lowest byte: two 2-digit numbers, then one
  */
 
-static inline int
-azoai_pii_iban_digits4(const u_char *p, uint32_t *val)
+static inline uint32_t
+azoai_pii_iban_value4(uint32_t w)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint32_t  w, d;
-
-    memcpy(&w, p, sizeof(uint32_t));
-
-    if (((w - 0x30303030u) | (w + 0x46464646u)) & 0x80808080u) {
-        return 0;
-    }
-
-    /* bytes 0-9, the first digit lowest; then two 2-digit numbers */
+    uint32_t  d;
 
     d = w - 0x30303030u;
     d = (d * 10 + (d >> 8)) & 0x00ff00ffu;
-    *val = (d & 0xff) * 100 + (d >> 16);
 
-    return 1;
-#else
-    return 0;
-#endif
+    return (d & 0xff) * 100 + (d >> 16);
 }
 
 

@@ -13,6 +13,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <pcre2.h>
+#include <string.h>
 #include <openssl/evp.h>
 
 #include "azoai_pii.h"
@@ -261,26 +262,46 @@ int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
-    size_t  b, f;
+    size_t  b, f, last, first;
 
-    for (f = at + 1;
-         f < len && f - at < AZOAI_PII_SECRET_MIN
-         && azoai_pii_secret_byte(v[f]);
-         f++)
-    {
+    /* one bound per loop: the run looked at is AZOAI_PII_SECRET_MIN long */
+
+    last = (len - at > AZOAI_PII_SECRET_MIN) ? at + AZOAI_PII_SECRET_MIN
+                                             : len;
+
+    for (f = at + 1; f < last && azoai_pii_secret_byte(v[f]); f++) {
         /* void */
     }
 
-    for (b = at;
-         b > 0 && f - b < AZOAI_PII_SECRET_MIN
-         && azoai_pii_secret_byte(v[b - 1]);
-         b--)
-    {
+    first = (f > AZOAI_PII_SECRET_MIN) ? f - AZOAI_PII_SECRET_MIN : 0;
+
+    for (b = at; b > first && azoai_pii_secret_byte(v[b - 1]); b--) {
         /* void */
     }
 
     return f - b >= AZOAI_PII_SECRET_MIN;
 }
+
+/*
+ * Whether the 4 bytes at p are digits ('0'..'9'), in one 32-bit word
+ * (SWAR) where the host is little-endian, and then the word in *w.  A
+ * byte below '0' sets its own top bit in w - "0000", one above '9' in
+ * w + 0x46464646; a borrow or carry into the next byte comes only from
+ * a byte that failed already.  Elsewhere 0: the callers' byte loops.
+ */
+
+static inline int
+azoai_pii_digits4(const u_char *p, uint32_t *w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(w, p, sizeof(uint32_t));
+
+    return ((*w - 0x30303030u) | (*w + 0x46464646u)) & 0x80808080u ? 0 : 1;
+#else
+    return 0;
+#endif
+}
+
 
 /*
  * Shared checks of the numeric detectors, inline as each match runs them.

@@ -408,6 +408,14 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
             if (cands->n == n) {
                 azoai_pii_stop_refused(cands, i);
+
+            } else if (i < cands->reach) {
+                /*
+                 * a match the scan goes on after: the byte at reach is
+                 * no letter or digit, so the word ends before it
+                 */
+                i = cands->reach;
+                continue;
             }
 
             /* the next number starts after this word */
