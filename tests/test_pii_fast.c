@@ -8,9 +8,10 @@
  * against its comparisons; the one-pass context word search against the
  * word-by-offset one; azoai_pii_scan_raw() of plain ASCII without the
  * view passes against azoai_pii_scan(); the numeric prechecks let each
- * numeric detector through; the IBAN reader's four digits at a time
- * against the one-character reference; the tokenizer's vectorised string
- * scan at every length and position of the byte that ends it.
+ * numeric detector through, and the inline refusals before the IBAN and
+ * national id detectors are exact; the IBAN reader's four digits at a
+ * time against the one-character reference; the tokenizer's vectorised
+ * string scan at every length and position of the byte that ends it.
  */
 
 #include <stdarg.h>
@@ -762,6 +763,89 @@ test_scan_numeric(void **state)
 
 
 /*
+ * The inline refusals before the IBAN and national id detectors are
+ * exact: wherever azoai_pii_iban_may_start() says no, or
+ * azoai_pii_natid_word_refused() says yes, the detector finds nothing
+ * from that digit; texts of words of 0-16 letters before digits (codice
+ * fiscale words among them) and random pieces; both answers are seen
+ */
+
+static void
+test_numeric_refusals(void **state)
+{
+    int        refused, seen_iban, seen_natid;
+    size_t     r, i, k, n, s, end;
+    unsigned   type;
+    char       text[MAX_TEXT + 64];
+
+    static const char  *words[] = {
+        "RSSMRA85T10A562S", "RSSMRA85T10A562", "MRTMTT25D09F205Z",
+        "GB82WEST12345698765432", "DE89 3704 0044 0532 0130 00",
+        "bob40@example.org", "Greg46", "abcde12345678", "abcdef1234567890",
+        "QQ123456C", "AB 12 34 56 C", "X1234567L", "S1234567D",
+        "_DE89370400440532013000", "xDE89370400440532013000"
+    };
+
+    seen_iban = 0;
+    seen_natid = 0;
+
+    for (r = 0; r < ROUNDS; r++) {
+        n = 0;
+
+        if (r < 17 * 4) {
+            /* r / 4 letters, then digits, then letters */
+            for (k = 0; k < r / 4; k++) {
+                text[n++] = (char) ("RSSMRATRYSTANBOB"[k] + (r & 1) * 32);
+            }
+
+            memcpy(text + n, "85T10A562S 1234", 15);
+            n += 15;
+            text[n] = '\0';
+
+        } else if (r % 2) {
+            k = rand() % (sizeof(words) / sizeof(words[0]));
+            n = sprintf(text, "%s%s", (r % 4 == 1) ? "id " : "",
+                        words[k]);
+
+        } else {
+            n = random_ascii(text, MAX_TEXT);
+        }
+
+        for (i = 0; i < n; i++) {
+            if (!azoai_pii_digit(text[i])) {
+                continue;
+            }
+
+            if (!azoai_pii_iban_may_start((u_char *) text, i)) {
+                assert_int_equal(azoai_pii_detect_iban((u_char *) text, n,
+                                                       i, &s, &end), 0);
+
+            } else {
+                seen_iban += azoai_pii_detect_iban((u_char *) text, n, i,
+                                                   &s, &end);
+            }
+
+            refused = azoai_pii_natid_word_refused((u_char *) text, i);
+
+            if (refused) {
+                assert_int_equal(azoai_pii_detect_natid((u_char *) text, n,
+                                     i, AZOAI_PII_NATID_MASK, &type, &s,
+                                     &end), 0);
+
+            } else {
+                seen_natid += azoai_pii_detect_natid((u_char *) text, n,
+                                  i, AZOAI_PII_NATID_MASK, &type, &s, &end);
+            }
+        }
+    }
+
+    /* the detectors did match where the refusals let them through */
+    assert_true(seen_iban > 0);
+    assert_true(seen_natid > 0);
+}
+
+
+/*
  * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
  * 3:"): the IPv6 addresses next to such colons are still found, whole,
  * and the colons alone give no match
@@ -927,6 +1011,7 @@ main(void)
         cmocka_unit_test(test_context_near),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
+        cmocka_unit_test(test_numeric_refusals),
         cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };

@@ -304,6 +304,46 @@ azoai_pii_digits4(const u_char *p, uint32_t *w)
 
 
 /*
+ * Whether an IBAN may hold the digit at at as its first check digit: two
+ * letters before it that start a word (azoai_pii_detect_iban() checks
+ * the same first).  Inline: most digits after a letter are in words
+ * ("bob40@", "Kreiger8"), where the call would return at once.
+ */
+
+static inline int
+azoai_pii_iban_may_start(const u_char *v, size_t at)
+{
+    return at >= 2
+           && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)
+           && (at == 2
+               || !(azoai_pii_alnum(v[at - 3]) || v[at - 3] == '_'));
+}
+
+
+/*
+ * Whether the digit at at follows 3, 4 or 5 letters of a word ("bob40@",
+ * "Greg46"): no national identifier holds it then, as
+ * azoai_natid_start() rules out (only a codice fiscale has 3 or more
+ * letters before a digit, and then 6, 7, 9, 10, 12, 13 or 14).  Inline:
+ * user names and e-mail local parts end in such digits.
+ */
+
+static inline int
+azoai_pii_natid_word_refused(const u_char *v, size_t at)
+{
+    return at >= 3
+           && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)
+           && !(at >= 6
+                && azoai_pii_is(v[at - 4], AZOAI_PC_ALPHA)
+                && azoai_pii_is(v[at - 5], AZOAI_PC_ALPHA)
+                && azoai_pii_is(v[at - 6], AZOAI_PC_ALPHA));
+}
+
+
+/*
  * Shared checks of the numeric detectors, inline as each match runs them.
  * A number must not continue a word or a dotted/dashed number on its
  * left: "x4111...", "1.2.3.4" from its second octet, UUID groups.

@@ -539,8 +539,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
-        && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+    if (azoai_pii_on(e, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
@@ -548,6 +547,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if ((e->builtin_mask & AZOAI_PII_NATID_MASK)
+        && !azoai_pii_natid_word_refused(v, at)
         && azoai_pii_detect_natid(v, len, at, e->builtin_mask, &type, &s,
                                   &end)
         && azoai_pii_cands_add(cands, s, end, type))
