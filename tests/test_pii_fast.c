@@ -10,8 +10,9 @@
  * view passes against azoai_pii_scan(); the numeric prechecks let each
  * numeric detector through, and the inline refusals before the IBAN and
  * national id detectors are exact; the IBAN reader's four digits at a
- * time against the one-character reference; the tokenizer's vectorised
- * string scan at every length and position of the byte that ends it.
+ * time against the one-character reference; the e-mail local part's
+ * 16-byte test against the byte loop; the tokenizer's vectorised string
+ * scan at every length and position of the byte that ends it.
  */
 
 #include <stdarg.h>
@@ -846,6 +847,55 @@ test_numeric_refusals(void **state)
 
 
 /*
+ * The e-mail local part read 16 bytes at a time (SSE2) gives the start
+ * the byte loop gives: the same context and local part (random bytes of
+ * the local-part class, dots, and any byte) before an '@' near the start
+ * of the text (fewer than 16 bytes: the loop) and after 16 spaces (the
+ * vector test); both accepting and refusing answers are seen
+ */
+
+static void
+test_email_local(void **state)
+{
+    size_t   r, k, n, a, b, found, refused;
+    u_char   text[64];
+
+    static const char  local[] = "ab.Z9+-_%..x";
+
+    found = 0;
+    refused = 0;
+
+    for (r = 0; r < 200000; r++) {
+        n = 1 + (size_t) rand() % 15;
+
+        memset(text, ' ', 16);
+
+        for (k = 0; k < n; k++) {
+            text[16 + k] = (rand() % 8 == 0)
+                           ? (u_char) (rand() % 256)
+                           : (u_char) local[rand() % (sizeof(local) - 1)];
+        }
+
+        text[16 + n] = '@';
+
+        a = azoai_pii_email_local(text + 16, n);
+        b = azoai_pii_email_local(text, 16 + n);
+
+        if (a == (size_t) -1) {
+            assert_int_equal(b, (size_t) -1);
+            refused++;
+
+        } else {
+            assert_int_equal(b, a + 16);
+            found++;
+        }
+    }
+
+    assert_true(found > 10000 && refused > 10000);
+}
+
+
+/*
  * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
  * 3:"): the IPv6 addresses next to such colons are still found, whole,
  * and the colons alone give no match
@@ -1012,6 +1062,7 @@ main(void)
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
         cmocka_unit_test(test_numeric_refusals),
+        cmocka_unit_test(test_email_local),
         cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };
