@@ -10,9 +10,10 @@
  * view passes against azoai_pii_scan(); the numeric prechecks let each
  * numeric detector through, and the inline refusals before the IBAN and
  * national id detectors are exact; the IBAN reader's four digits at a
- * time against the one-character reference; the e-mail local part's
- * 16-byte test against the byte loop; the tokenizer's vectorised string
- * scan at every length and position of the byte that ends it.
+ * time against the one-character reference; the e-mail local part's and
+ * domain's 16-byte tests against the byte loops; the tokenizer's
+ * vectorised string scan at every length and position of the byte that
+ * ends it.
  */
 
 #include <stdarg.h>
@@ -896,6 +897,48 @@ test_email_local(void **state)
 
 
 /*
+ * The e-mail domain read from the bits of the 16 bytes after the '@'
+ * gives the end the byte loop gives: the same domain (letters, digits,
+ * dots, dashes, any byte) and the byte after it, the text ending there
+ * (fewer than 16 bytes: the loop) or followed by 16 spaces (the bits)
+ */
+
+static void
+test_email_domain(void **state)
+{
+    size_t   r, k, n, a, b, found;
+    u_char   text[64];
+
+    static const char  domain[] = "ab.Z9.x-.com";
+
+    found = 0;
+
+    for (r = 0; r < 200000; r++) {
+        n = (size_t) rand() % 15;
+
+        text[0] = '@';
+
+        for (k = 0; k < n; k++) {
+            text[1 + k] = (rand() % 10 == 0)
+                          ? (u_char) (rand() % 256)
+                          : (u_char) domain[rand() % (sizeof(domain) - 1)];
+        }
+
+        text[1 + n] = (u_char) (rand() % 256);
+        memset(text + 2 + n, ' ', 16);
+
+        a = azoai_pii_email_domain(text, n + 2, 0);
+        b = azoai_pii_email_domain(text, n + 18, 0);
+
+        assert_int_equal(a, b);
+        found += (a != 0);
+    }
+
+    assert_true(found > 10000 && found < 190000);
+}
+
+
+/*
  * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
  * 3:"): the IPv6 addresses next to such colons are still found, whole,
  * and the colons alone give no match
@@ -1063,6 +1106,7 @@ main(void)
         cmocka_unit_test(test_scan_numeric),
         cmocka_unit_test(test_numeric_refusals),
         cmocka_unit_test(test_email_local),
+        cmocka_unit_test(test_email_domain),
         cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };

@@ -29,8 +29,10 @@
 static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
     size_t s, size_t dots);
 #if defined(__SSE2__)
-static inline void azoai_pii_email_local16(const u_char *p,
-    unsigned *other, unsigned *dot);
+static inline size_t azoai_pii_email_labels16(size_t from, size_t t,
+    unsigned alpha, unsigned alnum);
+static inline void azoai_pii_email_class16(const u_char *p,
+    unsigned *alpha, unsigned *alnum, unsigned *dot, unsigned *punct);
 #endif
 static size_t azoai_pii_ipv4_end(const u_char *v, size_t len, size_t at);
 static int azoai_pii_tld_ok(const u_char *label, size_t n);
@@ -42,14 +44,14 @@ static inline int azoai_pii_ipv6_ok(const u_char *v, size_t len,
 
 /*
  * at is the '@'.  The local part's start (azoai_pii_email_local()), then
- * the domain's labels.
+ * the domain's labels (azoai_pii_email_domain()).
  */
 
 int
 azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t  s, i, ls, n, labels, best;
+    size_t  s, best;
 
     s = azoai_pii_email_local(v, at);
 
@@ -57,47 +59,7 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    /* domain: labels, the last one a top-level domain */
-
-    i = at + 1;
-    labels = 0;
-    best = 0;
-
-    for ( ;; ) {
-        ls = i;
-
-        while (i < len && azoai_pii_is(v[i], AZOAI_PC_DOMAIN)) {
-            i++;
-        }
-
-        /* "a@b.com-": the label ends before trailing dashes */
-        while (i > ls && v[i - 1] == '-') {
-            i--;
-        }
-
-        n = i - ls;
-
-        if (n == 0 || n > AZOAI_EMAIL_LABEL_MAX || v[ls] == '-'
-            || i - at - 1 > AZOAI_EMAIL_DOMAIN_MAX)
-        {
-            break;
-        }
-
-        labels++;
-
-        if (labels >= 2 && azoai_pii_tld_ok(v + ls, n)) {
-            best = i;
-        }
-
-        if (i + 1 < len && v[i] == '.'
-            && azoai_pii_is(v[i + 1], AZOAI_PC_DOMAIN))
-        {
-            i++;
-            continue;
-        }
-
-        break;
-    }
+    best = azoai_pii_email_domain(v, len, at);
 
     if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
         return 0;
@@ -113,7 +75,7 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
  * The start of the local part before the '@' at at, or AZOAI_EMAIL_NONE:
  * up to 64 local-part bytes, leading punctuation trimmed, no ".." and no
  * '.' last.  The 16 bytes before the '@' in one SSE2 test where the part
- * is shorter (azoai_pii_email_local16()); else read once, backwards,
+ * is shorter (azoai_pii_email_class16()); else read once, backwards,
  * remembering the rightmost ".." on the way, which rejects the address
  * unless the leading punctuation trimmed afterwards holds it.
  */
@@ -124,7 +86,7 @@ azoai_pii_email_local(const u_char *v, size_t at)
     size_t    s, lim, dots;
 #if defined(__SSE2__)
     size_t    base;
-    unsigned  other, dot;
+    unsigned  other, alpha, alnum, dot, punct;
 #endif
 
     s = at;
@@ -133,7 +95,8 @@ azoai_pii_email_local(const u_char *v, size_t at)
 #if defined(__SSE2__)
     if (at >= AZOAI_EMAIL_WINDOW) {
         base = at - AZOAI_EMAIL_WINDOW;
-        azoai_pii_email_local16(v + base, &other, &dot);
+        azoai_pii_email_class16(v + base, &alpha, &alnum, &dot, &punct);
+        other = ~(alnum | dot | punct) & 0xffff;
 
         if (other) {
             /* after the last byte that is no local-part byte */
@@ -190,42 +153,170 @@ azoai_pii_email_trim(const u_char *v, size_t at, size_t s, size_t dots)
 }
 
 
+
+
+/*
+ * The end of the domain after the '@' at at: labels, the last one a
+ * top-level domain (azoai_pii_tld_ok()); 0 when there is none.  Where
+ * the 16 bytes after the '@' hold its end and no '-', the labels are
+ * read from their letter, digit and '.' bits (azoai_pii_email_class16());
+ * else byte by byte.
+ */
+
+size_t
+azoai_pii_email_domain(const u_char *v, size_t len, size_t at)
+{
+    size_t    i, ls, n, labels, best;
+#if defined(__SSE2__)
+    size_t    t;
+    unsigned  alpha, alnum, dot, punct, rest;
+#endif
+
+    i = at + 1;
+
+#if defined(__SSE2__)
+    if (len - i >= AZOAI_EMAIL_WINDOW) {
+        azoai_pii_email_class16(v + i, &alpha, &alnum, &dot, &punct);
+
+        rest = ~(alnum | dot) & 0xffff;
+
+        if (rest && v[i + (t = __builtin_ctz(rest))] != '-') {
+            return azoai_pii_email_labels16(i, t, alpha, alnum);
+        }
+    }
+#endif
+
+    labels = 0;
+    best = 0;
+
+    for ( ;; ) {
+        ls = i;
+
+        while (i < len && azoai_pii_is(v[i], AZOAI_PC_DOMAIN)) {
+            i++;
+        }
+
+        /* "a@b.com-": the label ends before trailing dashes */
+        while (i > ls && v[i - 1] == '-') {
+            i--;
+        }
+
+        n = i - ls;
+
+        if (n == 0 || n > AZOAI_EMAIL_LABEL_MAX || v[ls] == '-'
+            || i - at - 1 > AZOAI_EMAIL_DOMAIN_MAX)
+        {
+            break;
+        }
+
+        labels++;
+
+        if (labels >= 2 && azoai_pii_tld_ok(v + ls, n)) {
+            best = i;
+        }
+
+        if (i + 1 < len && v[i] == '.'
+            && azoai_pii_is(v[i + 1], AZOAI_PC_DOMAIN))
+        {
+            i++;
+            continue;
+        }
+
+        break;
+    }
+
+    return best;
+}
+
+
 #if defined(__SSE2__)
 
 /*
- * The bits k of p[0 .. 15] that are no local-part byte (letters, digits,
- * "+-._%", as AZOAI_PC_LOCAL) in *other, and those that are '.' in *dot.
- * Letters: (x | 0x20) - 'a' below 26, digits: x - '0' below 10, each
- * range moved to the lowest signed bytes for one signed compare.
+ * The domain loop above over from + [0, t): letters, digits and dots only
+ * (bits of alpha and alnum), ended by a byte that is none of them nor
+ * '-'.  A label is the run up to the next dot; a dot not followed by a
+ * letter or digit ends the domain; a top-level label is 2 letters or
+ * more (no "xn--" without a '-').
+ */
+
+static inline size_t
+azoai_pii_email_labels16(size_t from, size_t t, unsigned alpha,
+    unsigned alnum)
+{
+    size_t    ls, le, labels, best;
+    unsigned  run;
+
+    ls = 0;
+    labels = 0;
+    best = 0;
+
+    for ( ;; ) {
+        /* the label's end: the first byte from ls that is no alnum */
+        run = ~alnum >> ls;
+        le = ls + (run ? (size_t) __builtin_ctz(run) : 32);
+
+        if (le > t) {
+            le = t;
+        }
+
+        if (le == ls) {
+            break;
+        }
+
+        labels++;
+
+        if (labels >= 2 && le - ls >= 2
+            && ((~alpha >> ls) & ((1u << (le - ls)) - 1)) == 0)
+        {
+            best = from + le;
+        }
+
+        /* v[le] is a '.' (or the end at t); the next label needs alnum */
+
+        if (le + 1 < t && (alnum >> (le + 1) & 1)) {
+            ls = le + 1;
+            continue;
+        }
+
+        break;
+    }
+
+    return best;
+}
+
+
+/*
+ * The bits k of p[0 .. 15] that are letters in *alpha, letters or
+ * digits in *alnum, '.' in *dot and one of "+-_%" in *punct.  Letters:
+ * (x | 0x20) - 'a' below 26, digits: x - '0' below 10, each range moved
+ * to the lowest signed bytes for one signed compare.
  */
 
 static inline void
-azoai_pii_email_local16(const u_char *p, unsigned *other, unsigned *dot)
+azoai_pii_email_class16(const u_char *p, unsigned *alpha, unsigned *alnum,
+    unsigned *dot, unsigned *punct)
 {
-    __m128i  x, alpha, digit, punct, is_dot;
+    __m128i  x, a, d, pu;
 
     x = _mm_loadu_si128((const __m128i *) p);
 
-    alpha = _mm_cmplt_epi8(
-                _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
-                             _mm_set1_epi8((char) (0x80 - 'a'))),
-                _mm_set1_epi8((char) (0x80 + 26)));
-    digit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char) (0x80 - '0'))),
-                           _mm_set1_epi8((char) (0x80 + 10)));
+    a = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                                    _mm_set1_epi8((char) (0x80 - 'a'))),
+                       _mm_set1_epi8((char) (0x80 + 26)));
+    d = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char) (0x80 - '0'))),
+                       _mm_set1_epi8((char) (0x80 + 10)));
 
-    is_dot = _mm_cmpeq_epi8(x, _mm_set1_epi8('.'));
+    pu = _mm_or_si128(
+             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')),
+                          _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))),
+             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
+                          _mm_cmpeq_epi8(x, _mm_set1_epi8('%'))));
 
-    punct = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')),
-                             _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))),
-                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
-                             _mm_cmpeq_epi8(x, _mm_set1_epi8('%'))));
-
-    *other = ~(unsigned) _mm_movemask_epi8(
-                 _mm_or_si128(_mm_or_si128(alpha, digit),
-                              _mm_or_si128(punct, is_dot)))
-             & 0xffff;
-    *dot = (unsigned) _mm_movemask_epi8(is_dot);
+    *alpha = (unsigned) _mm_movemask_epi8(a);
+    *alnum = (unsigned) _mm_movemask_epi8(_mm_or_si128(a, d));
+    *dot = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(x,
+                                                       _mm_set1_epi8('.')));
+    *punct = (unsigned) _mm_movemask_epi8(pu);
 }
 
 #endif

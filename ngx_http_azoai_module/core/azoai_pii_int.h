@@ -204,8 +204,12 @@ size_t azoai_pii_view_raw_end(const azoai_pii_view_t *view, size_t v);
 /* built-in detectors over view text; 1 and [*start, *end) when found */
 int azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
-/* azoai_pii_detect_net.c: the local part's start, or (size_t) -1 */
+/*
+ * azoai_pii_detect_net.c: the local part's start, or (size_t) -1; the
+ * domain's end, or 0
+ */
 size_t azoai_pii_email_local(const u_char *v, size_t at);
+size_t azoai_pii_email_domain(const u_char *v, size_t len, size_t at);
 int azoai_pii_detect_ipv4(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
