@@ -26,6 +26,10 @@
 #define AZOAI_EMAIL_WINDOW      16
 
 
+static inline size_t azoai_pii_email_local_start(const u_char *v,
+    size_t at) __attribute__((always_inline));
+static inline size_t azoai_pii_email_domain_end(const u_char *v,
+    size_t len, size_t at) __attribute__((always_inline));
 static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
     size_t s, size_t dots);
 #if defined(__SSE2__)
@@ -53,13 +57,13 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
 {
     size_t  s, best;
 
-    s = azoai_pii_email_local(v, at);
+    s = azoai_pii_email_local_start(v, at);
 
     if (s == AZOAI_EMAIL_NONE) {
         return 0;
     }
 
-    best = azoai_pii_email_domain(v, len, at);
+    best = azoai_pii_email_domain_end(v, len, at);
 
     if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
         return 0;
@@ -82,6 +86,15 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
 
 size_t
 azoai_pii_email_local(const u_char *v, size_t at)
+{
+    return azoai_pii_email_local_start(v, at);
+}
+
+
+/* inline in azoai_pii_detect_email(): one call a match, not three */
+
+static inline size_t
+azoai_pii_email_local_start(const u_char *v, size_t at)
 {
     size_t    s, lim, dots;
 #if defined(__SSE2__)
@@ -165,6 +178,13 @@ azoai_pii_email_trim(const u_char *v, size_t at, size_t s, size_t dots)
 
 size_t
 azoai_pii_email_domain(const u_char *v, size_t len, size_t at)
+{
+    return azoai_pii_email_domain_end(v, len, at);
+}
+
+
+static inline size_t
+azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
 {
     size_t    i, ls, n, labels, best;
 #if defined(__SSE2__)
