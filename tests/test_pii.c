@@ -625,6 +625,65 @@ test_render_mask(void **state)
 }
 
 
+/* the longest type name (AZOAI_PII_NAME_MAX of azoai_pii_int.h) */
+#define TEST_NAME_MAX  64
+
+
+/*
+ * "[TAG]" of a custom type's name of every length, 1 to 64: the tag's
+ * bytes whole (the moves of 4 and 8 bytes overlap for 4-16), nothing
+ * written past the closing bracket
+ */
+
+static void
+test_render_mask_lengths(void **state)
+{
+    int                  id;
+    char                 err[256], name[TEST_NAME_MAX + 1];
+    size_t               len, n, k;
+    azoai_pii_match_t    m;
+    azoai_pii_engine_t  *e;
+    u_char               out[AZOAI_PII_TAG_MAX + 8];
+
+    for (len = 1; len <= TEST_NAME_MAX; len++) {
+        for (k = 0; k < len; k++) {
+            name[k] = (char) ('a' + (k * 7 + len) % 26);
+        }
+
+        name[len] = '\0';
+
+        e = azoai_pii_engine_create();
+        assert_non_null(e);
+
+        id = azoai_pii_engine_add_pattern(e, name, (u_char *) "x+", 2,
+                                          AZOAI_PII_ACTION_MASK, err,
+                                          sizeof(err));
+        assert_true(id >= 0);
+
+        m.start = 0;
+        m.end = 1;
+        m.type = (unsigned) id;
+
+        memset(out, '#', sizeof(out));
+        n = azoai_pii_render(e, &m, (const u_char *) "x", out);
+
+        assert_int_equal(n, len + 2);
+        assert_int_equal(out[0], '[');
+        assert_int_equal(out[len + 1], ']');
+
+        for (k = 0; k < len; k++) {
+            assert_int_equal(out[1 + k], name[k] - 'a' + 'A');
+        }
+
+        for (k = len + 2; k < sizeof(out); k++) {
+            assert_int_equal(out[k], '#');
+        }
+
+        azoai_pii_engine_free(e);
+    }
+}
+
+
 static void
 expected_hash(const char *key, const char *msg, char *hex)
 {
@@ -1072,6 +1131,7 @@ main(void)
         cmocka_unit_test(test_callback_stop),
         cmocka_unit_test(test_enable),
         cmocka_unit_test(test_render_mask),
+        cmocka_unit_test(test_render_mask_lengths),
         cmocka_unit_test(test_render_hash),
         cmocka_unit_test(test_render_partial),
         cmocka_unit_test(test_custom_pattern),

@@ -8,8 +8,12 @@
  * against its comparisons; the one-pass context word search against the
  * word-by-offset one; azoai_pii_scan_raw() of plain ASCII without the
  * view passes against azoai_pii_scan(); the numeric prechecks let each
- * numeric detector through; the tokenizer's vectorised string scan at
- * every length and position of the byte that ends it.
+ * numeric detector through, and the inline refusals before the IBAN and
+ * national id detectors are exact; the IBAN reader's four digits at a
+ * time against the one-character reference; the e-mail local part's and
+ * domain's 16-byte tests against the byte loops; the tokenizer's
+ * vectorised string scan at every length and position of the byte that
+ * ends it.
  */
 
 #include <stdarg.h>
@@ -448,6 +452,138 @@ test_iban_countries(void **state)
 }
 
 
+/*
+ * The reference IBAN reader, one character at a time, as the detector
+ * was before it read groups of four digits in one word: the country's
+ * length comes from the detector itself (a valid IBAN of the country)
+ */
+
+static int
+ref_iban(const u_char *v, size_t len, size_t want, size_t *end)
+{
+    u_char    c;
+    size_t    i, n;
+    uint64_t  acc;
+
+    acc = 0;
+    i = 4;
+
+    for (n = 4; n < want && i < len; i++) {
+        c = v[i];
+
+        if (azoai_pii_digit(c)) {
+            acc = (acc * 10 + (c - '0')) % 97;
+
+        } else if (azoai_pii_is(c, AZOAI_PC_ALPHA)) {
+            acc = (acc * 100 + ((c & ~0x20) - 'A' + 10)) % 97;
+
+        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
+                   && azoai_pii_alnum(v[i + 1]))
+        {
+            continue;
+
+        } else {
+            break;
+        }
+
+        n++;
+    }
+
+    if (n != want || (i < len && (azoai_pii_alnum(v[i]) || v[i] == '_'))) {
+        return 0;
+    }
+
+    acc = (acc * 100 + ((v[0] & ~0x20) - 'A' + 10)) % 97;
+    acc = (acc * 100 + ((v[1] & ~0x20) - 'A' + 10)) % 97;
+    acc = (acc * 100 + (v[2] - '0') * 10 + (v[3] - '0')) % 97;
+
+    *end = i;
+
+    return acc == 1;
+}
+
+
+/*
+ * The group-of-four reader (four digits in one word) against the
+ * reference: every byte value at every position of IBANs written in
+ * groups and in one run, with digits only and with letters, and every
+ * pair of bytes from a set at the edges of the digit range in each group
+ */
+
+static void
+test_iban_groups(void **state)
+{
+    int          got, want_found;
+    size_t       t, p, q, n, s, end, ref_end, want;
+    u_char       text[64];
+    unsigned     b, c;
+
+    static const char  *ibans[] = {
+        "DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
+        "GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432",
+        "MT84 MALT 0110 0001 2345 MTLC AST0 01S", "NO93 8601 1117 947",
+        "LC55 HEMM 0001 0001 0012 0012 0002 3015"
+    };
+
+    static const u_char  edges[] = {
+        '0', '9', '/', ':', 'A', 'Z', 'a', 'z', ' ', '_', 0x00, 0x7f,
+        0x80, 0xb9, 0xba, 0xc6, 0xcf, 0xd0, 0xff
+    };
+
+    for (t = 0; t < sizeof(ibans) / sizeof(ibans[0]); t++) {
+        n = strlen(ibans[t]);
+        want = 0;
+
+        for (p = 0; p < n; p++) {
+            want += (ibans[t][p] != ' ');
+        }
+
+        for (p = 4; p < n; p++) {
+            for (b = 0; b < 256; b++) {
+                memcpy(text, ibans[t], n);
+                text[p] = (u_char) b;
+
+                want_found = ref_iban(text, n, want, &ref_end);
+                got = azoai_pii_detect_iban(text, n, 2, &s, &end);
+                assert_int_equal(got, want_found);
+
+                if (got) {
+                    assert_int_equal(s, 0);
+                    assert_int_equal(end, ref_end);
+                }
+            }
+
+            for (q = p + 1; q < n && q < p + 4; q++) {
+                for (b = 0; b < sizeof(edges); b++) {
+                    for (c = 0; c < sizeof(edges); c++) {
+                        memcpy(text, ibans[t], n);
+                        text[p] = edges[b];
+                        text[q] = edges[c];
+
+                        got = azoai_pii_detect_iban(text, n, 2, &s, &end);
+                        assert_int_equal(got,
+                                         ref_iban(text, n, want, &ref_end));
+
+                        if (got) {
+                            assert_int_equal(end, ref_end);
+                        }
+                    }
+                }
+            }
+        }
+
+        /* the unchanged IBAN is valid, and cut short at every length */
+        memcpy(text, ibans[t], n);
+        assert_int_equal(azoai_pii_detect_iban(text, n, 2, &s, &end), 1);
+
+        for (p = 4; p < n; p++) {
+            assert_int_equal(azoai_pii_detect_iban(text, p, 2, &s, &end),
+                             ref_iban(text, p, want, &ref_end));
+        }
+    }
+}
+
+
 /* the special-byte count of every vector loop and tail, from any length */
 
 static void
@@ -629,6 +765,180 @@ test_scan_numeric(void **state)
 
 
 /*
+ * The inline refusals before the IBAN and national id detectors are
+ * exact: wherever azoai_pii_iban_may_start() says no, or
+ * azoai_pii_natid_word_refused() says yes, the detector finds nothing
+ * from that digit; texts of words of 0-16 letters before digits (codice
+ * fiscale words among them) and random pieces; both answers are seen
+ */
+
+static void
+test_numeric_refusals(void **state)
+{
+    int        refused, seen_iban, seen_natid;
+    size_t     r, i, k, n, s, end;
+    unsigned   type;
+    char       text[MAX_TEXT + 64];
+
+    static const char  *words[] = {
+        "RSSMRA85T10A562S", "RSSMRA85T10A562", "MRTMTT25D09F205Z",
+        "GB82WEST12345698765432", "DE89 3704 0044 0532 0130 00",
+        "bob40@example.org", "Greg46", "abcde12345678", "abcdef1234567890",
+        "QQ123456C", "AB 12 34 56 C", "X1234567L", "S1234567D",
+        "_DE89370400440532013000", "xDE89370400440532013000"
+    };
+
+    seen_iban = 0;
+    seen_natid = 0;
+
+    for (r = 0; r < ROUNDS; r++) {
+        n = 0;
+
+        if (r < 17 * 4) {
+            /* r / 4 letters, then digits, then letters */
+            for (k = 0; k < r / 4; k++) {
+                text[n++] = (char) ("RSSMRATRYSTANBOB"[k] + (r & 1) * 32);
+            }
+
+            memcpy(text + n, "85T10A562S 1234", 15);
+            n += 15;
+            text[n] = '\0';
+
+        } else if (r % 2) {
+            k = rand() % (sizeof(words) / sizeof(words[0]));
+            n = sprintf(text, "%s%s", (r % 4 == 1) ? "id " : "",
+                        words[k]);
+
+        } else {
+            n = random_ascii(text, MAX_TEXT);
+        }
+
+        for (i = 0; i < n; i++) {
+            if (!azoai_pii_digit(text[i])) {
+                continue;
+            }
+
+            if (!azoai_pii_iban_may_start((u_char *) text, i)) {
+                assert_int_equal(azoai_pii_detect_iban((u_char *) text, n,
+                                                       i, &s, &end), 0);
+
+            } else {
+                seen_iban += azoai_pii_detect_iban((u_char *) text, n, i,
+                                                   &s, &end);
+            }
+
+            refused = azoai_pii_natid_word_refused((u_char *) text, i);
+
+            if (refused) {
+                assert_int_equal(azoai_pii_detect_natid((u_char *) text, n,
+                                     i, AZOAI_PII_NATID_MASK, &type, &s,
+                                     &end), 0);
+
+            } else {
+                seen_natid += azoai_pii_detect_natid((u_char *) text, n,
+                                  i, AZOAI_PII_NATID_MASK, &type, &s, &end);
+            }
+        }
+    }
+
+    /* the detectors did match where the refusals let them through */
+    assert_true(seen_iban > 0);
+    assert_true(seen_natid > 0);
+}
+
+
+/*
+ * The e-mail local part read 16 bytes at a time (SSE2) gives the start
+ * the byte loop gives: the same context and local part (random bytes of
+ * the local-part class, dots, and any byte) before an '@' near the start
+ * of the text (fewer than 16 bytes: the loop) and after 16 spaces (the
+ * vector test); both accepting and refusing answers are seen
+ */
+
+static void
+test_email_local(void **state)
+{
+    size_t   r, k, n, a, b, found, refused;
+    u_char   text[64];
+
+    static const char  local[] = "ab.Z9+-_%..x";
+
+    found = 0;
+    refused = 0;
+
+    for (r = 0; r < 200000; r++) {
+        n = 1 + (size_t) rand() % 15;
+
+        memset(text, ' ', 16);
+
+        for (k = 0; k < n; k++) {
+            text[16 + k] = (rand() % 8 == 0)
+                           ? (u_char) (rand() % 256)
+                           : (u_char) local[rand() % (sizeof(local) - 1)];
+        }
+
+        text[16 + n] = '@';
+
+        a = azoai_pii_email_local(text + 16, n);
+        b = azoai_pii_email_local(text, 16 + n);
+
+        if (a == (size_t) -1) {
+            assert_int_equal(b, (size_t) -1);
+            refused++;
+
+        } else {
+            assert_int_equal(b, a + 16);
+            found++;
+        }
+    }
+
+    assert_true(found > 10000 && refused > 10000);
+}
+
+
+/*
+ * The e-mail domain read from the bits of the 16 bytes after the '@'
+ * gives the end the byte loop gives: the same domain (letters, digits,
+ * dots, dashes, any byte) and the byte after it, the text ending there
+ * (fewer than 16 bytes: the loop) or followed by 16 spaces (the bits)
+ */
+
+static void
+test_email_domain(void **state)
+{
+    size_t   r, k, n, a, b, found;
+    u_char   text[64];
+
+    static const char  domain[] = "ab.Z9.x-.com";
+
+    found = 0;
+
+    for (r = 0; r < 200000; r++) {
+        n = (size_t) rand() % 15;
+
+        text[0] = '@';
+
+        for (k = 0; k < n; k++) {
+            text[1 + k] = (rand() % 10 == 0)
+                          ? (u_char) (rand() % 256)
+                          : (u_char) domain[rand() % (sizeof(domain) - 1)];
+        }
+
+        text[1 + n] = (u_char) (rand() % 256);
+        memset(text + 2 + n, ' ', 16);
+
+        a = azoai_pii_email_domain(text, n + 2, 0);
+        b = azoai_pii_email_domain(text, n + 18, 0);
+
+        assert_int_equal(a, b);
+        found += (a != 0);
+    }
+
+    assert_true(found > 10000 && found < 190000);
+}
+
+
+/*
  * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
  * 3:"): the IPv6 addresses next to such colons are still found, whole,
  * and the colons alone give no match
@@ -788,11 +1098,15 @@ main(void)
         cmocka_unit_test(test_cursor_next),
         cmocka_unit_test(test_cursor_every_byte),
         cmocka_unit_test(test_iban_countries),
+        cmocka_unit_test(test_iban_groups),
         cmocka_unit_test(test_view_specials),
         cmocka_unit_test(test_secret_class),
         cmocka_unit_test(test_context_near),
         cmocka_unit_test(test_scan_plain),
         cmocka_unit_test(test_scan_numeric),
+        cmocka_unit_test(test_numeric_refusals),
+        cmocka_unit_test(test_email_local),
+        cmocka_unit_test(test_email_domain),
         cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };

@@ -11,16 +11,52 @@
 #include "azoai_pii_int.h"
 
 
-/* a running remainder is reduced once it may outgrow 64 bits in a step */
-#define AZOAI_IBAN_ACC_MAX    1000000000000000ULL
+/* the country code and check digits, then groups of this many */
+#define AZOAI_IBAN_GROUP      4
+
+/*
+ * the running remainder is reduced before a group once it may outgrow
+ * 64 bits in one (a group multiplies it by 10^8 at most)
+ */
+#define AZOAI_IBAN_ACC_MAX    100000000000ULL
+
+/* azoai_iban_value[] of a byte that is no digit or ASCII letter */
+#define AZOAI_IBAN_NONE       0xff
 
 /* the value of a letter in the check: A (or a) is 10, Z is 35 */
 #define azoai_iban_letter(c)  (((c) & ~0x20) - 'A' + 10)
 
 
+/*
+ * The value of a character in the check: a digit its own, a letter 10
+ * (A or a) to 35 (Z or z), AZOAI_IBAN_NONE for any other byte
+ */
+
+#define AZOAI_IBAN_LETTERS(base)                                             \
+    [base + 0] = 10, [base + 1] = 11, [base + 2] = 12, [base + 3] = 13,     \
+    [base + 4] = 14, [base + 5] = 15, [base + 6] = 16, [base + 7] = 17,     \
+    [base + 8] = 18, [base + 9] = 19, [base + 10] = 20, [base + 11] = 21,   \
+    [base + 12] = 22, [base + 13] = 23, [base + 14] = 24, [base + 15] = 25, \
+    [base + 16] = 26, [base + 17] = 27, [base + 18] = 28, [base + 19] = 29, \
+    [base + 20] = 30, [base + 21] = 31, [base + 22] = 32, [base + 23] = 33, \
+    [base + 24] = 34, [base + 25] = 35
+
+static const u_char  azoai_iban_value[256] = {
+    [0 ... '0' - 1] = AZOAI_IBAN_NONE,
+    ['9' + 1 ... 'A' - 1] = AZOAI_IBAN_NONE,
+    ['Z' + 1 ... 'a' - 1] = AZOAI_IBAN_NONE,
+    ['z' + 1 ... 255] = AZOAI_IBAN_NONE,
+    ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4,
+    ['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+    AZOAI_IBAN_LETTERS('A'),
+    AZOAI_IBAN_LETTERS('a')
+};
+
+
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
     size_t i, size_t want, uint64_t *acc);
+static inline uint32_t azoai_pii_iban_value4(uint32_t w);
 
 
 /*
@@ -126,52 +162,82 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 /*
  * Reads the BBAN from i until the IBAN has want characters (one space
  * allowed between groups of four); the end, or 0 when it is cut short.
- * *acc: the BBAN's running remainder.
+ * *acc: the BBAN's running remainder.  A group of four at a time: four
+ * digits in one word (azoai_pii_digits4()), else each character's
+ * value by table (azoai_iban_value[]); the remainder reduced only
+ * before a group that could overflow it (AZOAI_IBAN_ACC_MAX).
  */
 
 static inline size_t
 azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
     uint64_t *acc)
 {
-    u_char    c, cls;
-    size_t    n;
+    size_t    n, k, last;
+    u_char    x;
+    uint32_t  x4;
     uint64_t  a;
 
-    n = 4;
+    n = AZOAI_IBAN_GROUP;
     a = 0;
 
-    while (n < want && i < len) {
-        c = v[i];
-        cls = azoai_pii_class[c];
-
-        if (cls & AZOAI_PC_DIGIT) {
-            a = a * 10 + (c - '0');
-
-        } else if (cls & AZOAI_PC_ALPHA) {
-            a = a * 100 + azoai_iban_letter(c);
-
-        } else if (c == ' ' && n % 4 == 0 && i + 1 < len
-                   && azoai_pii_alnum(v[i + 1]))
-        {
-            /* one space between groups of four */
-            i++;
-            continue;
-
-        } else {
-            break;
-        }
+    while (n < want) {
 
         if (a >= AZOAI_IBAN_ACC_MAX) {
             a %= 97;
         }
 
-        n++;
-        i++;
+        /* one space between groups of four */
+
+        if (len - i > 1 && v[i] == ' ' && azoai_pii_alnum(v[i + 1])) {
+            i++;
+        }
+
+        k = want - n;
+        k = (k < AZOAI_IBAN_GROUP) ? k : AZOAI_IBAN_GROUP;
+
+        if (len - i < k) {
+            return 0;
+        }
+
+        if (k == AZOAI_IBAN_GROUP && azoai_pii_digits4(v + i, &x4)) {
+            a = a * 10000 + azoai_pii_iban_value4(x4);
+            i += AZOAI_IBAN_GROUP;
+
+        } else {
+            for (last = i + k; i < last; i++) {
+                x = azoai_iban_value[v[i]];
+
+                if (x == AZOAI_IBAN_NONE) {
+                    return 0;
+                }
+
+                a = a * (x < 10 ? 10 : 100) + x;
+            }
+        }
+
+        n += k;
     }
 
     *acc = a;
 
-    return (n == want) ? i : 0;
+    return i;
+}
+
+
+/*
+ * The value of four digits (azoai_pii_digits4() said so) in the word w,
+ * the first digit in its lowest byte: two 2-digit numbers, then one
+ */
+
+static inline uint32_t
+azoai_pii_iban_value4(uint32_t w)
+{
+    uint32_t  d;
+
+    d = w - 0x30303030u;
+    d = (d * 10 + (d >> 8)) & 0x00ff00ffu;
+
+    return (d & 0xff) * 100 + (d >> 16);
 }
 
 

@@ -22,7 +22,9 @@
 
 /*
  * it_fiscal_code: how many letters may stand before its first digit
- * (positions 7, 8, 10, 11, 13, 14, 15 hold digits or omocodia letters)
+ * (positions 7, 8, 10, 11, 13, 14, 15 hold digits or omocodia letters);
+ * azoai_pii_natid_word_refused() relies on 6 being the fewest
+ * (test_numeric_refusals)
  */
 #define AZOAI_NATID_CF_FIRST                                                 \
     ((1u << 6) | (1u << 7) | (1u << 9) | (1u << 10) | (1u << 12)            \

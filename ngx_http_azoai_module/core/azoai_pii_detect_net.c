@@ -10,14 +10,34 @@
 
 #include "azoai_pii_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 #define AZOAI_EMAIL_LOCAL_MAX   64
 #define AZOAI_EMAIL_LABEL_MAX   63
 #define AZOAI_EMAIL_DOMAIN_MAX  253
 #define AZOAI_IPV6_TEXT_MAX     45
 #define AZOAI_IPV6_NONE         ((size_t) -1)
+#define AZOAI_EMAIL_NONE        ((size_t) -1)
+
+/* the bytes before an '@' that one vector test looks at */
+#define AZOAI_EMAIL_WINDOW      16
 
 
+static inline size_t azoai_pii_email_local_start(const u_char *v,
+    size_t at) __attribute__((always_inline));
+static inline size_t azoai_pii_email_domain_end(const u_char *v,
+    size_t len, size_t at) __attribute__((always_inline));
+static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
+    size_t s, size_t dots);
+#if defined(__SSE2__)
+static inline size_t azoai_pii_email_labels16(size_t from, size_t t,
+    unsigned alpha, unsigned alnum);
+static inline void azoai_pii_email_class16(const u_char *p,
+    unsigned *alpha, unsigned *alnum, unsigned *dot, unsigned *punct);
+#endif
 static size_t azoai_pii_ipv4_end(const u_char *v, size_t len, size_t at);
 static int azoai_pii_tld_ok(const u_char *label, size_t n);
 static int azoai_pii_addr_right_ok(const u_char *v, size_t len, size_t end);
@@ -27,22 +47,87 @@ static inline int azoai_pii_ipv6_ok(const u_char *v, size_t len,
 
 
 /*
- * at is the '@'.  The local part is read once, backwards: it remembers
- * the rightmost ".." on the way, which rejects the address unless the
- * leading punctuation trimmed afterwards holds it.
+ * at is the '@'.  The local part's start (azoai_pii_email_local()), then
+ * the domain's labels (azoai_pii_email_domain()).
  */
 
 int
 azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t  s, i, ls, n, labels, best, lim, dots;
+    size_t  s, best;
 
-    /* local part */
+    s = azoai_pii_email_local_start(v, at);
+
+    if (s == AZOAI_EMAIL_NONE) {
+        return 0;
+    }
+
+    best = azoai_pii_email_domain_end(v, len, at);
+
+    if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
+        return 0;
+    }
+
+    *start = s;
+    *end = best;
+    return 1;
+}
+
+
+/*
+ * The start of the local part before the '@' at at, or AZOAI_EMAIL_NONE:
+ * up to 64 local-part bytes, leading punctuation trimmed, no ".." and no
+ * '.' last.  The 16 bytes before the '@' in one SSE2 test where the part
+ * is shorter (azoai_pii_email_class16()); else read once, backwards,
+ * remembering the rightmost ".." on the way, which rejects the address
+ * unless the leading punctuation trimmed afterwards holds it.
+ */
+
+size_t
+azoai_pii_email_local(const u_char *v, size_t at)
+{
+    return azoai_pii_email_local_start(v, at);
+}
+
+
+/* inline in azoai_pii_detect_email(): one call a match, not three */
+
+static inline size_t
+azoai_pii_email_local_start(const u_char *v, size_t at)
+{
+    size_t    s, lim, dots;
+#if defined(__SSE2__)
+    size_t    base;
+    unsigned  other, alpha, alnum, dot, punct;
+#endif
+
+    s = at;
+    dots = at;                      /* none */
+
+#if defined(__SSE2__)
+    if (at >= AZOAI_EMAIL_WINDOW) {
+        base = at - AZOAI_EMAIL_WINDOW;
+        azoai_pii_email_class16(v + base, &alpha, &alnum, &dot, &punct);
+        other = ~(alnum | dot | punct) & 0xffff;
+
+        if (other) {
+            /* after the last byte that is no local-part byte */
+            s = base + 32 - __builtin_clz(other);
+
+            /*
+             * the rightmost ".." (bit k: v[base + k] and the next byte);
+             * one before s lies before a byte that is no '.'
+             */
+            dot &= dot >> 1;
+            dots = dot ? base + 31 - __builtin_clz(dot) : at;
+
+            return azoai_pii_email_trim(v, at, s, dots);
+        }
+    }
+#endif
 
     lim = (at > AZOAI_EMAIL_LOCAL_MAX) ? at - AZOAI_EMAIL_LOCAL_MAX : 0;
-    dots = at;                      /* none */
-    s = at;
 
     while (s > lim && azoai_pii_is(v[s - 1], AZOAI_PC_LOCAL)) {
         s--;
@@ -53,20 +138,74 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     }
 
     if (s > 0 && s == lim && azoai_pii_is(v[s - 1], AZOAI_PC_LOCAL)) {
-        return 0;                   /* longer than 64 */
+        return AZOAI_EMAIL_NONE;    /* longer than 64 */
     }
 
+    return azoai_pii_email_trim(v, at, s, dots);
+}
+
+
+/*
+ * The local part from s with its leading punctuation trimmed, or
+ * AZOAI_EMAIL_NONE when nothing is left, it ends in '.' or a ".." at
+ * dots (at: none) lies in it
+ */
+
+static inline size_t
+azoai_pii_email_trim(const u_char *v, size_t at, size_t s, size_t dots)
+{
     while (s < at && !azoai_pii_alnum(v[s]) && v[s] != '_') {
         s++;
     }
 
     if (s == at || v[at - 1] == '.' || (dots < at && dots >= s)) {
-        return 0;
+        return AZOAI_EMAIL_NONE;
     }
 
-    /* domain: labels, the last one a top-level domain */
+    return s;
+}
+
+
+
+
+/*
+ * The end of the domain after the '@' at at: labels, the last one a
+ * top-level domain (azoai_pii_tld_ok()); 0 when there is none.  Where
+ * the 16 bytes after the '@' hold its end and no '-', the labels are
+ * read from their letter, digit and '.' bits (azoai_pii_email_class16());
+ * else byte by byte.
+ */
+
+size_t
+azoai_pii_email_domain(const u_char *v, size_t len, size_t at)
+{
+    return azoai_pii_email_domain_end(v, len, at);
+}
+
+
+static inline size_t
+azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
+{
+    size_t    i, ls, n, labels, best;
+#if defined(__SSE2__)
+    size_t    t;
+    unsigned  alpha, alnum, dot, punct, rest;
+#endif
 
     i = at + 1;
+
+#if defined(__SSE2__)
+    if (len - i >= AZOAI_EMAIL_WINDOW) {
+        azoai_pii_email_class16(v + i, &alpha, &alnum, &dot, &punct);
+
+        rest = ~(alnum | dot) & 0xffff;
+
+        if (rest && v[i + (t = __builtin_ctz(rest))] != '-') {
+            return azoai_pii_email_labels16(i, t, alpha, alnum);
+        }
+    }
+#endif
+
     labels = 0;
     best = 0;
 
@@ -106,14 +245,101 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
         break;
     }
 
-    if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
-        return 0;
+    return best;
+}
+
+
+#if defined(__SSE2__)
+
+/*
+ * The domain loop above over from + [0, t): letters, digits and dots only
+ * (bits of alpha and alnum), ended by a byte that is none of them nor
+ * '-'.  A label is the run up to the next dot; a dot not followed by a
+ * letter or digit ends the domain; a top-level label is 2 letters or
+ * more (no "xn--" without a '-').
+ */
+
+static inline size_t
+azoai_pii_email_labels16(size_t from, size_t t, unsigned alpha,
+    unsigned alnum)
+{
+    size_t    ls, le, labels, best;
+    unsigned  run;
+
+    ls = 0;
+    labels = 0;
+    best = 0;
+
+    for ( ;; ) {
+        /* the label's end: the first byte from ls that is no alnum */
+        run = ~alnum >> ls;
+        le = ls + (run ? (size_t) __builtin_ctz(run) : 32);
+
+        if (le > t) {
+            le = t;
+        }
+
+        if (le == ls) {
+            break;
+        }
+
+        labels++;
+
+        if (labels >= 2 && le - ls >= 2
+            && ((~alpha >> ls) & ((1u << (le - ls)) - 1)) == 0)
+        {
+            best = from + le;
+        }
+
+        /* v[le] is a '.' (or the end at t); the next label needs alnum */
+
+        if (le + 1 < t && (alnum >> (le + 1) & 1)) {
+            ls = le + 1;
+            continue;
+        }
+
+        break;
     }
 
-    *start = s;
-    *end = best;
-    return 1;
+    return best;
 }
+
+
+/*
+ * The bits k of p[0 .. 15] that are letters in *alpha, letters or
+ * digits in *alnum, '.' in *dot and one of "+-_%" in *punct.  Letters:
+ * (x | 0x20) - 'a' below 26, digits: x - '0' below 10, each range moved
+ * to the lowest signed bytes for one signed compare.
+ */
+
+static inline void
+azoai_pii_email_class16(const u_char *p, unsigned *alpha, unsigned *alnum,
+    unsigned *dot, unsigned *punct)
+{
+    __m128i  x, a, d, pu;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    a = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                                    _mm_set1_epi8((char) (0x80 - 'a'))),
+                       _mm_set1_epi8((char) (0x80 + 26)));
+    d = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char) (0x80 - '0'))),
+                       _mm_set1_epi8((char) (0x80 + 10)));
+
+    pu = _mm_or_si128(
+             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')),
+                          _mm_cmpeq_epi8(x, _mm_set1_epi8('-'))),
+             _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('_')),
+                          _mm_cmpeq_epi8(x, _mm_set1_epi8('%'))));
+
+    *alpha = (unsigned) _mm_movemask_epi8(a);
+    *alnum = (unsigned) _mm_movemask_epi8(_mm_or_si128(a, d));
+    *dot = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(x,
+                                                       _mm_set1_epi8('.')));
+    *punct = (unsigned) _mm_movemask_epi8(pu);
+}
+
+#endif
 
 
 /* letters only, 2 or more; or an IDN "xn--" label */

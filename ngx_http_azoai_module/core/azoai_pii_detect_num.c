@@ -147,23 +147,34 @@ azoai_pii_card_group(const u_char *v, size_t len, size_t i,
     azoai_card_read_t *r)
 {
     u_char    d;
-    unsigned  prev_last;
+    size_t    ndig;
+    unsigned  last, inner, prev_last;
 
     static const u_char  doubled[10] = { 0, 2, 4, 6, 8, 1, 3, 5, 7, 9 };
 
+    /* the running state in registers, written back once */
+
+    ndig = r->ndig;
+    last = r->last;
+    inner = r->inner;
+
     while (i < len && azoai_pii_digit(v[i])) {
-        if (r->ndig == AZOAI_CARD_MAX) {
+        if (ndig == AZOAI_CARD_MAX) {
             return AZOAI_CARD_LONG;
         }
 
         d = v[i++];
-        r->digits[r->ndig++] = d;
+        r->digits[ndig++] = d;
         d -= '0';
 
-        prev_last = r->last;
-        r->last = r->inner + d;
-        r->inner = prev_last + doubled[d];
+        prev_last = last;
+        last = inner + d;
+        inner = prev_last + doubled[d];
     }
+
+    r->ndig = ndig;
+    r->last = last;
+    r->inner = inner;
 
     return i;
 }

@@ -13,6 +13,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <pcre2.h>
+#include <string.h>
 #include <openssl/evp.h>
 
 #include "azoai_pii.h"
@@ -203,6 +204,12 @@ size_t azoai_pii_view_raw_end(const azoai_pii_view_t *view, size_t v);
 /* built-in detectors over view text; 1 and [*start, *end) when found */
 int azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
+/*
+ * azoai_pii_detect_net.c: the local part's start, or (size_t) -1; the
+ * domain's end, or 0
+ */
+size_t azoai_pii_email_local(const u_char *v, size_t at);
+size_t azoai_pii_email_domain(const u_char *v, size_t len, size_t at);
 int azoai_pii_detect_ipv4(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
@@ -261,26 +268,86 @@ int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
-    size_t  b, f;
+    size_t  b, f, last, first;
 
-    for (f = at + 1;
-         f < len && f - at < AZOAI_PII_SECRET_MIN
-         && azoai_pii_secret_byte(v[f]);
-         f++)
-    {
+    /* one bound per loop: the run looked at is AZOAI_PII_SECRET_MIN long */
+
+    last = (len - at > AZOAI_PII_SECRET_MIN) ? at + AZOAI_PII_SECRET_MIN
+                                             : len;
+
+    for (f = at + 1; f < last && azoai_pii_secret_byte(v[f]); f++) {
         /* void */
     }
 
-    for (b = at;
-         b > 0 && f - b < AZOAI_PII_SECRET_MIN
-         && azoai_pii_secret_byte(v[b - 1]);
-         b--)
-    {
+    first = (f > AZOAI_PII_SECRET_MIN) ? f - AZOAI_PII_SECRET_MIN : 0;
+
+    for (b = at; b > first && azoai_pii_secret_byte(v[b - 1]); b--) {
         /* void */
     }
 
     return f - b >= AZOAI_PII_SECRET_MIN;
 }
+
+/*
+ * Whether the 4 bytes at p are digits ('0'..'9'), in one 32-bit word
+ * (SWAR) where the host is little-endian, and then the word in *w.  A
+ * byte below '0' sets its own top bit in w - "0000", one above '9' in
+ * w + 0x46464646; a borrow or carry into the next byte comes only from
+ * a byte that failed already.  Elsewhere 0: the callers' byte loops.
+ */
+
+static inline int
+azoai_pii_digits4(const u_char *p, uint32_t *w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(w, p, sizeof(uint32_t));
+
+    return ((*w - 0x30303030u) | (*w + 0x46464646u)) & 0x80808080u ? 0 : 1;
+#else
+    return 0;
+#endif
+}
+
+
+/*
+ * Whether an IBAN may hold the digit at at as its first check digit: two
+ * letters before it that start a word (azoai_pii_detect_iban() checks
+ * the same first).  Inline: most digits after a letter are in words
+ * ("bob40@", "Kreiger8"), where the call would return at once.
+ */
+
+static inline int
+azoai_pii_iban_may_start(const u_char *v, size_t at)
+{
+    return at >= 2
+           && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)
+           && (at == 2
+               || !(azoai_pii_alnum(v[at - 3]) || v[at - 3] == '_'));
+}
+
+
+/*
+ * Whether the digit at at follows 3, 4 or 5 letters of a word ("bob40@",
+ * "Greg46"): no national identifier holds it then, as
+ * azoai_natid_start() rules out (only a codice fiscale has 3 or more
+ * letters before a digit, and then 6, 7, 9, 10, 12, 13 or 14).  Inline:
+ * user names and e-mail local parts end in such digits.
+ */
+
+static inline int
+azoai_pii_natid_word_refused(const u_char *v, size_t at)
+{
+    return at >= 3
+           && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)
+           && azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)
+           && !(at >= 6
+                && azoai_pii_is(v[at - 4], AZOAI_PC_ALPHA)
+                && azoai_pii_is(v[at - 5], AZOAI_PC_ALPHA)
+                && azoai_pii_is(v[at - 6], AZOAI_PC_ALPHA));
+}
+
 
 /*
  * Shared checks of the numeric detectors, inline as each match runs them.

@@ -153,6 +153,12 @@ azoai_pii_render_mint(const azoai_pii_type_t *t, const azoai_pii_match_t *m,
 }
 
 
+/*
+ * "[TAG]".  A tag of 4 to 16 bytes (all the built-in ones) in two moves
+ * of a fixed size that overlap in its middle: no call to memcpy() for
+ * a few bytes on every match.
+ */
+
 static size_t
 azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out)
 {
@@ -161,7 +167,19 @@ azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out)
     n = t->name_len;
 
     out[0] = '[';
-    memcpy(out + 1, t->tag, n);
+
+    if (n >= 8 && n <= 16) {
+        memcpy(out + 1, t->tag, 8);
+        memcpy(out + 1 + n - 8, t->tag + n - 8, 8);
+
+    } else if (n >= 4 && n < 8) {
+        memcpy(out + 1, t->tag, 4);
+        memcpy(out + 1 + n - 4, t->tag + n - 4, 4);
+
+    } else {
+        memcpy(out + 1, t->tag, n);
+    }
+
     out[n + 1] = ']';
 
     return n + 2;

@@ -408,6 +408,14 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
             if (cands->n == n) {
                 azoai_pii_stop_refused(cands, i);
+
+            } else if (i < cands->reach) {
+                /*
+                 * a match the scan goes on after: the byte at reach is
+                 * no letter or digit, so the word ends before it
+                 */
+                i = cands->reach;
+                continue;
             }
 
             /* the next number starts after this word */
@@ -531,8 +539,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IBAN) && at >= 2
-        && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)
+    if (azoai_pii_on(e, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
@@ -540,6 +547,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     }
 
     if ((e->builtin_mask & AZOAI_PII_NATID_MASK)
+        && !azoai_pii_natid_word_refused(v, at)
         && azoai_pii_detect_natid(v, len, at, e->builtin_mask, &type, &s,
                                   &end)
         && azoai_pii_cands_add(cands, s, end, type))
