@@ -1,33 +1,36 @@
 /*
  * Copyright (C) ngx_http_azoai_module authors
  *
- * Large per-request buffers (a JSON response held whole, its rewrite,
- * the masked text of a long string), taken from a few buffers that the
- * worker keeps from one request to the next and given back when the
- * request's pool is destroyed.
+ * Per-request buffers of 4 KB and more (a request body read in one
+ * piece, a JSON response held whole, its rewrite, a masked body's copied
+ * runs, the core's larger arrays), taken from buffers that the worker
+ * keeps from one request to the next and given back when the request's
+ * pool is destroyed.
  *
- * Why not the pool alone: a pool's large allocations are malloc()ed and
- * freed with the request, and glibc gives the top of its heap back to
- * the kernel whenever more than M_TRIM_THRESHOLD (128 KB) is free there.
- * A worker freeing ~200 KB at the end of every masked 64 KB response
- * shrank and regrew its heap again and again, and each page touched
- * anew was a page fault: ~4 faults per response, a sixth of the worker's
- * time (measured with perf: README, Performance).
+ * Why not the pool alone: a pool's allocations over 4 KB are malloc()ed
+ * and freed with the request, and glibc gives the top of its heap back
+ * to the kernel whenever more than M_TRIM_THRESHOLD (128 KB) is free
+ * there.  A worker freeing ~200 KB at the end of every masked 64 KB
+ * response, or 16 requests of 4 KB freeing a few buffers each at once,
+ * shrank and regrew its heap again and again, and each page touched anew
+ * was a page fault: ~4 faults per masked 64 KB response and 1.45 per 4 KB
+ * request, a sixth to a half of the worker's time (perf: README,
+ * Performance).
  *
  * Bounds: buffers from NGX_HTTP_AZOAI_BIG_MIN to NGX_HTTP_AZOAI_BIG_MAX
  * bytes only; at most NGX_HTTP_AZOAI_BIG_KEEP of them and
  * NGX_HTTP_AZOAI_BIG_TOTAL bytes kept per worker between requests; the
  * rest is freed as before.  Sizes are rounded up to an eighth of their
- * power of two, so that responses of about the same size share buffers.
+ * power of two, so that requests of about the same size share buffers.
  */
 
 
 #include "ngx_http_azoai_module.h"
 
 
-#define NGX_HTTP_AZOAI_BIG_MIN    (32 * 1024)
+#define NGX_HTTP_AZOAI_BIG_MIN    (4 * 1024)
 #define NGX_HTTP_AZOAI_BIG_MAX    (1024 * 1024)
-#define NGX_HTTP_AZOAI_BIG_KEEP   16
+#define NGX_HTTP_AZOAI_BIG_KEEP   64
 #define NGX_HTTP_AZOAI_BIG_TOTAL  (4 * 1024 * 1024)
 
 

@@ -63,7 +63,7 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    /* a kept buffer from 32 KB: ngx_http_azoai_big.c says why */
+    /* a kept buffer from 4 KB: ngx_http_azoai_big.c says why */
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {

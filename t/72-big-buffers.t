@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The buffers of 32 KB to 1 MB that a request body is read into and a
+# The buffers of 4 KB to 1 MB that a request body is read into and a
 # JSON response is held in and rewritten into come from a few that the
 # worker keeps between requests (ngx_http_azoai_big.c).  A kept buffer
 # handed to two requests at once, or one too small for what it is given,
@@ -116,7 +116,7 @@ SKIP: {
 
 # one after another: sizes below, inside and above the kept range, a
 # smaller one after a larger one (it gets the larger buffer), and back
-my @sizes = (20_000, 33_000, 70_000, 40_000, 300_000, 1_500_000, 66_000,
+my @sizes = (3_000, 20_000, 33_000, 70_000, 40_000, 300_000, 1_500_000, 66_000,
              900_000, 35_000, 70_000);
 my $i = 0;
 for my $n (@sizes) {
