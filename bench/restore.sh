@@ -232,24 +232,43 @@ echo "== a streamed completion of $events events through the module," \
      "medians of $runs requests (ms)"
 printf '%-34s %10s %10s %12s\n' variant "first byte" "last byte" \
     "per event"
-# the three variants by turns, so that the machine's drift hits all alike
-declare -A ttfb total
-for i in $(seq $((runs + 20))); do
-    for v in 1 2 3; do
-        curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' \
-             --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url "$(p $v)")" \
-             >>"$work/times.$v"
+# by_turns WARMUP V...: WARMUP + $runs requests to each variant V (a port
+# index), the variants by turns so that the machine's drift hits all
+# alike; $work/last.V holds "first-byte total" (seconds) of the last $runs
+by_turns() {
+    local warmup=$1 v
+    shift
+    for v in "$@"; do
+        : >"$work/times.$v"
     done
-done
+    for _ in $(seq $((warmup + runs))); do
+        for v in "$@"; do
+            curl -s -o /dev/null \
+                 -w '%{time_starttransfer} %{time_total}\n' \
+                 --data-binary @"$work/body.json" \
+                 -H 'Content-Type: application/json' "$(url "$(p "$v")")" \
+                 >>"$work/times.$v"
+        done
+    done
+    for v in "$@"; do
+        tail -n "$runs" "$work/times.$v" >"$work/last.$v"
+    done
+}
+
+# paired_ms A B: the median of each first byte of variant B less the one of
+# variant A in the same turn (ms)
+paired_ms() {
+    paste -d' ' "$work/last.$1" "$work/last.$2" \
+        | awk '{ print ($3 - $1) * 1000 }' | median
+}
+
+declare -A ttfb total
+by_turns 20 1 2 3
 for v in 1 2 3; do
-    tail -n "$runs" "$work/times.$v" >"$work/last.$v"
     ttfb[$v]=$(awk '{ print $1 * 1000 }' "$work/last.$v" | median)
     total[$v]=$(awk '{ print $2 * 1000 }' "$work/last.$v" | median)
 done
-# each restoring request against the plain one two requests before it
-paired=$(paste -d' ' "$work/last.1" "$work/last.3" \
-         | awk '{ print ($2 - $1) * 1000 }' | median)
+paired=$(paired_ms 1 3)
 name=([1]="plain proxy_pass" [2]="module, no restore"
       [3]="module, azoai_pii_restore on")
 for v in 1 2 3; do
@@ -304,22 +323,11 @@ echo
 echo "== time to first byte, an upstream that pauses ${pause_ms} ms after" \
      "its first event, $runs requests each, plain and module by turns (ms)"
 declare -A first
-for _ in $(seq $((runs + 10))); do
-    for v in 5 6; do
-        curl -s -o /dev/null -w '%{time_starttransfer}\n' \
-             --data-binary @"$work/body.json" \
-             -H 'Content-Type: application/json' "$(url "$(p $v)")" \
-             >>"$work/first.$v"
-    done
-done
+by_turns 10 5 6
 for v in 5 6; do
-    first[$v]=$(tail -n "$runs" "$work/first.$v" \
-                | awk '{ print $1 * 1000 }' | median)
+    first[$v]=$(awk '{ print $1 * 1000 }' "$work/last.$v" | median)
 done
-# each module request against the plain one just before it
-paired=$(paste -d' ' <(tail -n "$runs" "$work/first.5") \
-                     <(tail -n "$runs" "$work/first.6") \
-         | awk '{ print ($2 - $1) * 1000 }' | median)
+paired=$(paired_ms 5 6)
 check=$(curl -s --data-binary @"$work/body.json" \
              -H 'Content-Type: application/json' "$(url $(p 6))")
 if [[ $check != *"Hello ann@example.com"* ]]; then
