@@ -3,9 +3,10 @@
 #  1. time to first byte and to the last byte of a streamed chat
 #     completion of 2,000 events carrying pseudonyms, through plain
 #     proxy_pass, the module without restore, and the module restoring
-#     (curl, medians of RUNS requests each); then the time to first byte
-#     with an upstream that pauses PAUSE_MS after its first event (which
-#     carries a pseudonym), module restoring against plain proxy_pass;
+#     (read from the socket by bench/first-byte.pl, medians of RUNS
+#     requests each); then the time to first byte with an upstream that
+#     pauses PAUSE_MS after its first event (which carries a pseudonym),
+#     module restoring against plain proxy_pass;
 #  2. user-space instructions per event that restoring adds (callgrind,
 #     repeatable);
 #  3. the bytes held back at most per stream (debug log) and the worker's
@@ -233,26 +234,17 @@ echo "== a streamed completion of $events events through the module," \
 printf '%-34s %10s %10s %12s\n' variant "first byte" "last byte" \
     "per event"
 # by_turns WARMUP V...: WARMUP + $runs requests to each variant V (a port
-# index), the variants by turns so that the machine's drift hits all
-# alike; $work/last.V holds "first-byte total" (seconds) of the last $runs
+# index) by turns, read from the socket (bench/first-byte.pl: not curl,
+# whose first-byte time moves with the rest of the response);
+# $work/last.V holds "first-byte last-byte" (seconds) of the last $runs
 by_turns() {
-    local warmup=$1 v
+    local warmup=$1 v vars=()
     shift
     for v in "$@"; do
-        : >"$work/times.$v"
+        vars+=("$v=$(p "$v")")
     done
-    for _ in $(seq $((warmup + runs))); do
-        for v in "$@"; do
-            curl -s -o /dev/null \
-                 -w '%{time_starttransfer} %{time_total}\n' \
-                 --data-binary @"$work/body.json" \
-                 -H 'Content-Type: application/json' "$(url "$(p "$v")")" \
-                 >>"$work/times.$v"
-        done
-    done
-    for v in "$@"; do
-        tail -n "$runs" "$work/times.$v" >"$work/last.$v"
-    done
+    perl "$(dirname "$0")/first-byte.pl" "$work/body.json" "$path" \
+        "$warmup" "$runs" "$work" "${vars[@]}"
 }
 
 # paired_ms A B: the median of each first byte of variant B less the one of
