@@ -54,6 +54,7 @@ static ngx_conf_enum_t  ngx_http_azoai_pii_actions[] = {
 
 static ngx_int_t ngx_http_azoai_parse_action(ngx_str_t *value);
 static ngx_int_t ngx_http_azoai_valid_pattern_name(ngx_str_t *name);
+static ngx_uint_t ngx_http_azoai_pseudonym_like(ngx_str_t *name);
 static ngx_int_t ngx_http_azoai_pattern_defined(ngx_array_t *patterns,
     ngx_str_t *name);
 static char *ngx_http_azoai_merge_list(ngx_conf_t *cf, ngx_array_t **conf,
@@ -204,6 +205,14 @@ ngx_http_azoai_pii_pattern(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "azoai_pii_pattern \"%V\" has the name of a "
                            "built-in detector", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_azoai_pseudonym_like(&value[1])) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "azoai_pii_pattern \"%V\": a name cannot end "
+                           "in \"_\" and digits, its tag would read as a "
+                           "pseudonym", &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -700,6 +709,27 @@ ngx_http_azoai_valid_pattern_name(ngx_str_t *name)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * "emp_1" would be masked as "[EMP_1]", the pseudonym token of a type
+ * "emp" (or of a built-in type: "email_2"), which the restore would put
+ * a value of this request in place of
+ */
+
+static ngx_uint_t
+ngx_http_azoai_pseudonym_like(ngx_str_t *name)
+{
+    ngx_uint_t  i;
+
+    for (i = name->len; i > 0; i--) {
+        if (name->data[i - 1] < '0' || name->data[i - 1] > '9') {
+            break;
+        }
+    }
+
+    return i > 0 && i < name->len && name->data[i - 1] == '_';
 }
 
 

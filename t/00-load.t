@@ -35,6 +35,7 @@ my $good = <<'EOF';
             azoai_max_body_size 8m;
             azoai_invalid_body deny;
             azoai_pii off;
+            azoai_pii_pattern badge_v2 "B-[0-9]{4}";
             azoai_audit_headers on;
             proxy_pass http://%%UPSTREAM%%;
         }
@@ -261,6 +262,12 @@ my @module_errors = (
      . 'letters, digits or "_"'],
     ['', 'azoai_pii_pattern email "x@y";',
      'azoai_pii_pattern "email" has the name of a built-in detector'],
+    ['', 'azoai_pii_pattern email_2 "x@y";',
+     'azoai_pii_pattern "email_2": a name cannot end in "_" and digits, '
+     . 'its tag would read as a pseudonym'],
+    ['', 'azoai_pii_pattern emp_10 "EMP-[0-9]{6}";',
+     'azoai_pii_pattern "emp_10": a name cannot end in "_" and digits, '
+     . 'its tag would read as a pseudonym'],
     ['', 'azoai_pii_pattern emp "";',
      '"azoai_pii_pattern" directive needs a non-empty regular expression'],
     ['', 'azoai_pii on; azoai_pii_pattern emp "EMP-(";',
