@@ -130,9 +130,13 @@ $(NGX_BUILD)/objs/Makefile: config $(SRC_LIST) $(CATALOG) \
 		tools/ngx-configure.sh | $(DEB_MARK)
 	tools/ngx-configure.sh $(NGINX_SRC) $(NGX_BUILD) $(CURDIR)
 
+# a new file renamed into place, not copied over the old one: an NGINX
+# still running with it loaded (make run, a benchmark) would execute the
+# new bytes at the old addresses and crash at its next request
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRC) $(CORE_HDR) $(GLUE_SRC)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile $(NGX_TARGETS)
-	cp $(NGX_BUILD)/objs/ngx_http_azoai_module.so $@
+	cp $(NGX_BUILD)/objs/ngx_http_azoai_module.so $@.new
+	mv -f $@.new $@
 
 # the catalog tool: the module's core catalog code, built-in table and
 # policy behind a command line (README, "The catalog tool")
