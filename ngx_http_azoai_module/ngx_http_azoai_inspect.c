@@ -94,7 +94,10 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     }
 
     /* multipart and compressed bodies are not estimated: usage decides */
-    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+
+    if (alcf->token_limits != NULL) {
+        ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+    }
 
     res = &result;
 
