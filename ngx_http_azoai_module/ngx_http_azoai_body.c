@@ -9,6 +9,8 @@
 
 #include "ngx_http_azoai_module.h"
 
+#include "azoai_ascii.h"
+
 
 /* links and buffers of a new body allocated at a time */
 #define NGX_HTTP_AZOAI_BODY_LINKS  8
@@ -304,8 +306,7 @@ ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
         }
 
         r->headers_in.content_length->value.data = p;
-        r->headers_in.content_length->value.len =
-            ngx_sprintf(p, "%uz", len) - p;
+        r->headers_in.content_length->value.len = azoai_decimal(len, p) - p;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -9,6 +9,7 @@
 
 #include "ngx_http_azoai_module.h"
 
+#include "azoai_ascii.h"
 #include "azoai_policy.h"
 
 
@@ -110,7 +111,8 @@ ngx_http_azoai_number(ngx_pool_t *pool, int64_t n, ngx_str_t *value)
     }
 
     value->data = p;
-    value->len = ngx_sprintf(p, "%L", n) - p;
+    value->len = (n >= 0) ? azoai_decimal((uint64_t) n, p) - p
+                          : ngx_sprintf(p, "%L", n) - p;
 
     return NGX_OK;
 }
