@@ -21,31 +21,6 @@ static ngx_str_t  ngx_http_azoai_decision_names[] = {
 };
 
 
-/*
- * The next header of an NGINX header list, or NULL at its end:
- *
- *     part = &r->headers_in.headers.part;
- *     i = 0;
- *
- *     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) { ... }
- */
-
-ngx_table_elt_t *
-ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
-{
-    while (*i >= (*part)->nelts) {
-        if ((*part)->next == NULL) {
-            return NULL;
-        }
-
-        *part = (*part)->next;
-        *i = 0;
-    }
-
-    return (ngx_table_elt_t *) (*part)->elts + (*i)++;
-}
-
-
 /* a header of the response to the client */
 
 ngx_int_t
