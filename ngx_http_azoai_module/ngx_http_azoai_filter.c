@@ -156,7 +156,9 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_azoai_retire_header(r, ctx) != NGX_OK) {
+    if (ctx->verdict.retires != 0
+        && ngx_http_azoai_retire_header(r, ctx) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

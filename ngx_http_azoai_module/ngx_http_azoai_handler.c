@@ -97,14 +97,20 @@ ngx_http_azoai_judge_route(ngx_http_request_t *r,
     azoai_policy_check_route(alcf->policy, &ctx->req, &ctx->route,
                              &ctx->verdict);
 
-    if (ngx_http_azoai_allow_expand(r, ctx) != NGX_OK) {
-        ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
-                            "azoai_allow_deployments could not be expanded");
-        return NGX_ERROR;
-    }
+    /* without the directive ctx->allow stays NULL: nothing to check */
 
-    azoai_allow_check_route(ctx->allow, &ctx->req, &ctx->route,
-                            &ctx->verdict);
+    if (alcf->allow_deployments != NULL) {
+
+        if (ngx_http_azoai_allow_expand(r, ctx) != NGX_OK) {
+            ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
+                                "azoai_allow_deployments could not be "
+                                "expanded");
+            return NGX_ERROR;
+        }
+
+        azoai_allow_check_route(ctx->allow, &ctx->req, &ctx->route,
+                                &ctx->verdict);
+    }
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: route \"%s\", deployment from %ui: %s",
@@ -267,6 +273,7 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
     if (ctx->verdict.reason == AZOAI_ALLOW
+        && alcf->token_limits != NULL
         && ngx_http_azoai_tlimit_admit(r, ctx) != NGX_OK)
     {
         ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,

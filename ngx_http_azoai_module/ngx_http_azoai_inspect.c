@@ -15,6 +15,7 @@
 #include "azoai_body.h"
 #include "azoai_body_refs.h"
 #include "azoai_pseudo.h"
+#include "azoai_store.h"
 
 
 /* room for the names of the blocked types in a denial */
@@ -93,7 +94,10 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     }
 
     /* multipart and compressed bodies are not estimated: usage decides */
-    ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+
+    if (alcf->token_limits != NULL) {
+        ngx_http_azoai_tlimit_estimate(r, ctx, &body);
+    }
 
     res = &result;
 
@@ -284,6 +288,10 @@ ngx_http_azoai_check_result(ngx_http_request_t *r,
         {
             return NGX_DONE;
         }
+    }
+
+    if (alcf->store == AZOAI_STORE_ALLOW) {
+        return NGX_OK;
     }
 
     return ngx_http_azoai_store(r, ctx, res, body);

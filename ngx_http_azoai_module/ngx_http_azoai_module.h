@@ -310,8 +310,6 @@ ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
 #define NGX_HTTP_AZOAI_TYPE_JSON    1   /* application/json */
 #define NGX_HTTP_AZOAI_TYPE_OTHER   2
 ngx_uint_t ngx_http_azoai_response_type(ngx_http_request_t *r);
-ngx_table_elt_t *ngx_http_azoai_next_header(ngx_list_part_t **part,
-    ngx_uint_t *i);
 ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
 ngx_int_t ngx_http_azoai_add_number_out(ngx_http_request_t *r,
@@ -323,6 +321,32 @@ ngx_str_t *ngx_http_azoai_reason_code(ngx_uint_t reason);
 ngx_int_t ngx_http_azoai_next_type(uint64_t types, ngx_int_t after);
 ngx_array_t *ngx_http_azoai_concat(ngx_conf_t *cf, ngx_array_t *a,
     ngx_array_t *b);
+
+
+/*
+ * The next header of an NGINX header list, or NULL at its end; inline:
+ * each request walks its headers and the response's with it
+ *
+ *     part = &r->headers_in.headers.part;
+ *     i = 0;
+ *
+ *     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) { ... }
+ */
+
+static ngx_inline ngx_table_elt_t *
+ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
+{
+    while (*i >= (*part)->nelts) {
+        if ((*part)->next == NULL) {
+            return NULL;
+        }
+
+        *part = (*part)->next;
+        *i = 0;
+    }
+
+    return (ngx_table_elt_t *) (*part)->elts + (*i)++;
+}
 
 
 #endif /* _NGX_HTTP_AZOAI_MODULE_H_INCLUDED_ */

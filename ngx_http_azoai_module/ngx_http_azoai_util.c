@@ -9,6 +9,7 @@
 
 #include "ngx_http_azoai_module.h"
 
+#include "azoai_ascii.h"
 #include "azoai_policy.h"
 
 
@@ -18,31 +19,6 @@ static ngx_str_t  ngx_http_azoai_decision_names[] = {
     ngx_string("deny"),
     ngx_string("report-deny")
 };
-
-
-/*
- * The next header of an NGINX header list, or NULL at its end:
- *
- *     part = &r->headers_in.headers.part;
- *     i = 0;
- *
- *     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) { ... }
- */
-
-ngx_table_elt_t *
-ngx_http_azoai_next_header(ngx_list_part_t **part, ngx_uint_t *i)
-{
-    while (*i >= (*part)->nelts) {
-        if ((*part)->next == NULL) {
-            return NULL;
-        }
-
-        *part = (*part)->next;
-        *i = 0;
-    }
-
-    return (ngx_table_elt_t *) (*part)->elts + (*i)++;
-}
 
 
 /* a header of the response to the client */
@@ -110,7 +86,8 @@ ngx_http_azoai_number(ngx_pool_t *pool, int64_t n, ngx_str_t *value)
     }
 
     value->data = p;
-    value->len = ngx_sprintf(p, "%L", n) - p;
+    value->len = (n >= 0) ? azoai_decimal((uint64_t) n, p) - p
+                          : ngx_sprintf(p, "%L", n) - p;
 
     return NGX_OK;
 }

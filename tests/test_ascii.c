@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "azoai_ascii.h"
@@ -204,6 +205,49 @@ test_bytes_eq(void **state)
 }
 
 
+/*
+ * azoai_decimal() against snprintf(): 0, each power of ten and its
+ * neighbours, the largest value, and random values of every width
+ */
+
+static void
+test_decimal(void **state)
+{
+    int       i, k;
+    char      want[32];
+    u_char    got[32], *end;
+    uint64_t  n, p;
+
+    for (i = 0; i < 1000 + 20 * 3 + 1; i++) {
+        if (i < 1000) {
+            k = rand() % 64;
+            n = ((uint64_t) rand() << 33 ^ (uint64_t) rand() << 11
+                 ^ (uint64_t) rand()) >> k;
+
+        } else if (i < 1060) {
+            for (p = 1, k = 0; k < (i - 1000) / 3; k++) {
+                p *= 10;
+            }
+
+            n = p + (uint64_t) ((i - 1000) % 3) - 1;
+
+        } else {
+            n = UINT64_MAX;
+        }
+
+        memset(got, 'x', sizeof(got));
+        end = azoai_decimal(n, got);
+
+        snprintf(want, sizeof(want), "%llu", (unsigned long long) n);
+
+        assert_int_equal(end - got, strlen(want));
+        assert_true((size_t) (end - got) <= AZOAI_DECIMAL_MAX);
+        assert_memory_equal(got, want, strlen(want));
+        assert_int_equal(*end, 'x');
+    }
+}
+
+
 static void
 test_name_grammar(void **state)
 {
@@ -312,6 +356,7 @@ main(void)
         cmocka_unit_test(test_ascii_utf8),
         cmocka_unit_test(test_ascii_json_safe),
         cmocka_unit_test(test_bytes_eq),
+        cmocka_unit_test(test_decimal),
         cmocka_unit_test(test_name_grammar),
         cmocka_unit_test(test_name_printable),
     };

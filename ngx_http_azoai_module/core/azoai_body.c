@@ -14,6 +14,7 @@
 #include "azoai_ascii.h"
 #include "azoai_json_walk.h"
 #include "azoai_body.h"
+#include "azoai_body_refs.h"
 #include "azoai_pii_int.h"
 
 
@@ -1133,7 +1134,8 @@ azoai_body_rewrite_alloc(const azoai_body_result_t *result, size_t first,
 
 /*
  * Copies body from pos to o with the matches from the first on replaced;
- * returns the end of what it wrote, or NULL on a match out of order.
+ * returns the end of what it wrote, or NULL on a match out of order: the
+ * splicing loop of azoai_body_splice_refs(), every span copied
  */
 
 static u_char *
@@ -1141,29 +1143,20 @@ azoai_body_splice(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, u_char *o)
 {
-    size_t                    i, n;
-    const azoai_pii_match_t  *m;
+    azoai_body_run_t  run;
 
-    for (i = first; i < result->nmatches; i++) {
-        m = &result->matches[i];
+    run.start = o;
+    run.last = o;
+    run.emitted = 0;
+    run.ref_min = SIZE_MAX;
+    run.emit = NULL;
+    run.data = NULL;
 
-        if (m->start < pos || m->end < m->start || m->end > len) {
-            return NULL;
-        }
-
-        memcpy(o, body + pos, m->start - pos);
-        o += m->start - pos;
-
-        n = azoai_pii_render_pseudo(e, m, body, o, result->pseudo);
-        if (n > AZOAI_PII_TAG_MAX) {
-            return NULL;
-        }
-
-        o += n;
-        pos = m->end;
+    if (azoai_body_splice_run(e, result, first, body, len, pos, &run)
+        != AZOAI_OK)
+    {
+        return NULL;
     }
 
-    memcpy(o, body + pos, len - pos);
-
-    return o + (len - pos);
+    return run.last;
 }

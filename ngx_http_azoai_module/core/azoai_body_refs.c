@@ -14,17 +14,6 @@
 #include "azoai_body_refs.h"
 
 
-/* the run of copied bytes being written, [start, last) */
-typedef struct {
-    u_char                     *start;
-    u_char                     *last;
-    size_t                      emitted;    /* bytes handed on before */
-    size_t                      ref_min;
-    azoai_body_emit_pt          emit;
-    void                       *data;
-} azoai_body_run_t;
-
-
 static inline int azoai_body_refs_span(azoai_body_run_t *run,
     const u_char *p, size_t n);
 static size_t azoai_body_refs_room(const azoai_body_result_t *result,
@@ -37,9 +26,8 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
     size_t ref_min, azoai_alloc_t *a, azoai_body_emit_pt emit, void *data,
     size_t *out_len)
 {
-    size_t                    i, pos, n, room;
-    azoai_body_run_t          run;
-    const azoai_pii_match_t  *m;
+    size_t            room;
+    azoai_body_run_t  run;
 
     if ((result->nmatches && e == NULL) || ref_min == 0) {
         return AZOAI_ERROR;
@@ -67,30 +55,7 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
     run.emit = emit;
     run.data = data;
 
-    pos = 0;
-
-    for (i = 0; i < result->nmatches; i++) {
-        m = &result->matches[i];
-
-        if (m->start < pos || m->end < m->start || m->end > len
-            || azoai_body_refs_span(&run, body + pos, m->start - pos)
-               != AZOAI_OK)
-        {
-            return AZOAI_ERROR;
-        }
-
-        /* the room holds AZOAI_PII_TAG_MAX bytes for each match */
-
-        n = azoai_pii_render_pseudo(e, m, body, run.last, result->pseudo);
-        if (n > AZOAI_PII_TAG_MAX) {
-            return AZOAI_ERROR;
-        }
-
-        run.last += n;
-        pos = m->end;
-    }
-
-    if (azoai_body_refs_span(&run, body + pos, len - pos) != AZOAI_OK
+    if (azoai_body_splice_run(e, result, 0, body, len, 0, &run) != AZOAI_OK
         || (run.last != run.start
             && emit(data, run.start, run.last - run.start) != AZOAI_OK))
     {
@@ -100,6 +65,39 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
     *out_len = run.emitted + (run.last - run.start);
 
     return AZOAI_OK;
+}
+
+
+int
+azoai_body_splice_run(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run)
+{
+    size_t                    i, n;
+    const azoai_pii_match_t  *m;
+
+    for (i = first; i < result->nmatches; i++) {
+        m = &result->matches[i];
+
+        if (m->start < pos || m->end < m->start || m->end > len
+            || azoai_body_refs_span(run, body + pos, m->start - pos)
+               != AZOAI_OK)
+        {
+            return AZOAI_ERROR;
+        }
+
+        /* the room holds AZOAI_PII_TAG_MAX bytes for each match */
+
+        n = azoai_pii_render_pseudo(e, m, body, run->last, result->pseudo);
+        if (n > AZOAI_PII_TAG_MAX) {
+            return AZOAI_ERROR;
+        }
+
+        run->last += n;
+        pos = m->end;
+    }
+
+    return azoai_body_refs_span(run, body + pos, len - pos);
 }
 
 

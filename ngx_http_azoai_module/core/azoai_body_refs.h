@@ -34,4 +34,30 @@ int azoai_body_splice_refs(const azoai_pii_engine_t *e,
     size_t *out_len);
 
 
+/* the run of copied bytes being written, [start, last) */
+typedef struct {
+    u_char                     *start;
+    u_char                     *last;
+    size_t                      emitted;    /* bytes handed on before */
+    size_t                      ref_min;    /* SIZE_MAX: copy it all */
+    azoai_body_emit_pt          emit;
+    void                       *data;
+} azoai_body_run_t;
+
+
+/*
+ * The one splicing loop of both rewrites: body from pos on, the matches
+ * from first on replaced, into run (spans of ref_min bytes or more
+ * emitted as pointers, the rest copied at run->last, which has room for
+ * them and AZOAI_PII_TAG_MAX bytes per match).  The copy of
+ * azoai_body_rewrite() is the run with ref_min SIZE_MAX: nothing is
+ * emitted, all of it is written from run->start.  The run's last bytes
+ * are the caller's to emit.  AZOAI_ERROR when emit fails or a match lies
+ * outside the body or before the one ahead of it.
+ */
+int azoai_body_splice_run(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run);
+
+
 #endif /* _AZOAI_BODY_REFS_H_INCLUDED_ */

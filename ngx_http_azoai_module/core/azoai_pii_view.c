@@ -51,6 +51,8 @@ static int azoai_pii_may_start(const u_char *raw, size_t len, size_t i,
     size_t *skip);
 static size_t azoai_pii_find_special(const u_char *raw, size_t from,
     size_t len);
+static inline size_t azoai_pii_find_cand_tail(const u_char *text, size_t i,
+    size_t len);
 static const azoai_pii_seg_t *azoai_pii_view_seg(
     const azoai_pii_view_t *view, size_t v);
 static inline size_t azoai_pii_view_escape(const u_char *raw, size_t len,
@@ -517,6 +519,31 @@ azoai_pii_find_cand(const u_char *text, size_t from, size_t len)
 
     (void) bits;
     (void) bits64;
+
+    return azoai_pii_find_cand_tail(text, i, len);
+}
+
+
+/*
+ * The fewer than 16 bytes left from i: one test of the string's last 16
+ * bytes, those before i shifted out, where the string has 16 (the byte
+ * loop took ~110 instructions per 1 KB request, two strings)
+ */
+
+static inline size_t
+azoai_pii_find_cand_tail(const u_char *text, size_t i, size_t len)
+{
+#if defined(__SSE2__)
+    unsigned  bits;
+
+    if (len >= 16 && i < len) {
+        bits = (unsigned) _mm_movemask_epi8(azoai_pii_sse_cand(
+                   _mm_loadu_si128((const __m128i *) (text + len - 16))));
+        bits >>= 16 - (len - i);
+
+        return bits ? i + __builtin_ctz(bits) : len;
+    }
+#endif
 
     while (i < len && !azoai_pii_is(text[i], AZOAI_PC_CAND)) {
         i++;
