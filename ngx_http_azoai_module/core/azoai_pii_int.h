@@ -159,8 +159,8 @@ typedef struct {
     size_t                   len;
     size_t                   base;   /* text[base .. base + 63] is in mask */
     uint64_t                 mask;   /* candidate bits of that window */
-    unsigned                 valid:1;
-    unsigned                 avx2:1;
+    u_char                   valid;  /* bytes, not bit fields: set and */
+    u_char                   avx2;   /* tested without a read-modify-write */
 } azoai_pii_cursor_t;
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,

@@ -549,16 +549,20 @@ azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 
     c->valid = 0;
 
+    /*
+     * the window's bits go straight into the cursor: a local whose
+     * address is passed would cost a stack canary on every call
+     */
+
 #if (AZOAI_PII_AVX2)
     if (c->avx2) {
-        from = azoai_pii_cand_window_avx2(c->text, from, c->len, &mask);
+        from = azoai_pii_cand_window_avx2(c->text, from, c->len, &c->mask);
 
-        if (mask) {
+        if (c->mask) {
             c->base = from;
-            c->mask = mask;
             c->valid = 1;
 
-            return from + __builtin_ctzll(mask);
+            return from + __builtin_ctzll(c->mask);
         }
     }
 #endif
