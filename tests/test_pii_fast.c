@@ -198,18 +198,20 @@ test_cursor_next(void **state)
 
 
 /*
- * Every byte value at every offset of the 64-byte windows of a 256-byte
- * step and of the 128-byte step after it, in text of bytes next to the
- * candidate range ('/', 'A') and, in a second round, of the non-candidate
- * bytes inside the quick test's range (";<=>?"): the cursor stops where
- * the byte-by-byte class test does.
+ * Every byte value at every offset of the four 128-byte blocks of a
+ * 512-byte step, of the 128-byte steps after it and of the 64-byte
+ * windows at the end, in text of bytes next to the candidate range ('/',
+ * 'A') and, in a second round, of the non-candidate bytes inside the
+ * quick test's range (";<=>?"): the cursor stops where the byte-by-byte
+ * class test does.  A second hit after the first, anywhere later, must
+ * not move the stop.
  */
 
 static void
 test_cursor_every_byte(void **state)
 {
     size_t              len, at, k, f, want, got;
-    u_char              text[448];
+    u_char              text[832];
     unsigned            c;
     azoai_pii_cursor_t  cur;
 
@@ -221,11 +223,11 @@ test_cursor_every_byte(void **state)
         }
 
         for (c = 0; c < 256; c++) {
-            for (at = 0; at < 400; at++) {
+            for (at = 0; at < 780; at++) {
                 k = text[at];
                 text[at] = (u_char) c;
 
-                for (len = at + 1; len <= sizeof(text); len += 61) {
+                for (len = at + 1; len <= sizeof(text); len += 97) {
                     want = azoai_pii_is(c, AZOAI_PC_CAND) ? at : len;
 
                     azoai_pii_cursor_init(&cur, text, len);
@@ -240,6 +242,27 @@ test_cursor_every_byte(void **state)
                 }
 
                 text[at] = (u_char) k;
+            }
+        }
+
+        /* a digit later in the same or a later block changes nothing */
+
+        for (at = 0; at < 700; at++) {
+            for (k = at + 1; k < sizeof(text); k += 37) {
+                text[at] = '7';
+                text[k] = '@';
+
+                azoai_pii_cursor_init(&cur, text, sizeof(text));
+                got = azoai_pii_cursor_next(&cur, 0);
+
+                text[at] = fillers[f][at % strlen(fillers[f])];
+                text[k] = fillers[f][k % strlen(fillers[f])];
+
+                if (got != at) {
+                    print_error("filler %zu, digit at %zu, '@' at %zu: "
+                                "%zu\n", f, at, k, got);
+                    fail();
+                }
             }
         }
     }

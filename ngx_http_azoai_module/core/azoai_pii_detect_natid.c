@@ -177,15 +177,7 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
 static size_t
 azoai_natid_run(const u_char *v, size_t len, size_t i)
 {
-    size_t  d, last;
-
-    last = (len - i > AZOAI_NATID_MAX) ? i + AZOAI_NATID_MAX + 1 : len;
-
-    for (d = i; d < last && azoai_pii_digit(v[d]); d++) {
-        /* void */
-    }
-
-    return d - i;
+    return azoai_pii_digit_run(v, len, i, AZOAI_NATID_MAX + 1);
 }
 
 

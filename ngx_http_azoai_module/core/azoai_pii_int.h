@@ -159,8 +159,8 @@ typedef struct {
     size_t                   len;
     size_t                   base;   /* text[base .. base + 63] is in mask */
     uint64_t                 mask;   /* candidate bits of that window */
-    unsigned                 valid:1;
-    unsigned                 avx2:1;
+    u_char                   valid;  /* bytes, not bit fields: set and */
+    u_char                   avx2;   /* tested without a read-modify-write */
 } azoai_pii_cursor_t;
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
@@ -259,6 +259,37 @@ int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
 #define AZOAI_PII_SECRET_MIN   16
 
 
+/* the SWAR tests read 8 bytes as one word: little-endian hosts only */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AZOAI_PII_SWAR  1
+#else
+#define AZOAI_PII_SWAR  0
+#endif
+
+
+/*
+ * Whether one of the 8 bytes at p is below '%' (space, '"', controls)
+ * or is '@': none of them is a credential byte.  The tests for a byte
+ * below n and for a zero byte of w ^ "@@@@@@@@" are exact as to whether
+ * there is one (not where).
+ */
+
+static inline int
+azoai_pii_breaks8(const u_char *p)
+{
+    uint64_t  w, at;
+
+    memcpy(&w, p, sizeof(uint64_t));
+
+    at = w ^ 0x4040404040404040ULL;
+
+    return ((((w - 0x2525252525252525ULL) & ~w)
+             | ((at - 0x0101010101010101ULL) & ~at))
+            & 0x8080808080808080ULL)
+           != 0;
+}
+
+
 /*
  * Whether a credential can span the digit at at: a run of at least
  * AZOAI_PII_SECRET_MIN credential bytes around it.  Most numbers in text
@@ -268,9 +299,26 @@ int azoai_pii_detect_wallet(const u_char *v, size_t len, size_t at,
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
-    size_t  b, f, last, first;
+    size_t  b, f, last, first, half;
 
-    /* one bound per loop: the run looked at is AZOAI_PII_SECRET_MIN long */
+    /*
+     * A run of 16 holding at either starts at most 7 bytes before it and
+     * holds at + 1 .. at + 8, or starts earlier and holds at - 8 .. at - 1:
+     * a space or an '@' in both refuses the digit in a few operations
+     * (most numbers in text, and e-mail local parts) before the loops
+     */
+
+#if (AZOAI_PII_SWAR)
+    half = AZOAI_PII_SECRET_MIN / 2;
+
+    if (!(len - at > half && !azoai_pii_breaks8(v + at + 1))
+        && !(at >= half && !azoai_pii_breaks8(v + at - half)))
+    {
+        return 0;
+    }
+#endif
+
+    (void) half;
 
     last = (len - at > AZOAI_PII_SECRET_MIN) ? at + AZOAI_PII_SECRET_MIN
                                              : len;
@@ -306,6 +354,65 @@ azoai_pii_digits4(const u_char *p, uint32_t *w)
 #else
     return 0;
 #endif
+}
+
+
+/*
+ * How many of the 8 bytes at p are digits before the first that is not
+ * (8: all), in one 64-bit word as azoai_pii_digits4(): a borrow or carry
+ * only comes from a byte that failed already, so the lowest flagged byte
+ * is the first non-digit.  Little-endian hosts only (the callers check
+ * AZOAI_PII_SWAR).
+ */
+
+static inline size_t
+azoai_pii_digits8(const u_char *p)
+{
+    uint64_t  w, m;
+
+    memcpy(&w, p, sizeof(uint64_t));
+
+    m = ((w - 0x3030303030303030ULL) | (w + 0x4646464646464646ULL))
+        & 0x8080808080808080ULL;
+
+    return m ? (size_t) __builtin_ctzll(m) >> 3 : 8;
+}
+
+
+/*
+ * The length of the run of digits at v[i] (i <= len), counted up to max:
+ * 8 bytes a step while 8 are left, then a byte at a time
+ */
+
+static inline size_t
+azoai_pii_digit_run(const u_char *v, size_t len, size_t i, size_t max)
+{
+    size_t  n, k;
+
+    n = 0;
+
+#if (AZOAI_PII_SWAR)
+    while (len - i - n >= 8 && n < max) {
+        k = azoai_pii_digits8(v + i + n);
+        n += k;
+
+        if (k < 8) {
+            return (n < max) ? n : max;
+        }
+    }
+
+    if (n >= max) {
+        return max;
+    }
+#endif
+
+    (void) k;
+
+    while (n < max && i + n < len && azoai_pii_digit(v[i + n])) {
+        n++;
+    }
+
+    return n;
 }
 
 

@@ -577,11 +577,8 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     size_t  s, end, i, group;
     u_char  sep, next;
 
-    for (i = at + 1; i < len && azoai_pii_digit(v[i]); i++) {
-        /* void */
-    }
-
-    group = i - at;
+    group = 1 + azoai_pii_digit_run(v, len, at + 1, len);
+    i = at + group;
     sep = (i < len) ? v[i] : '\0';
     next = (i + 1 < len) ? v[i + 1] : '\0';
     grouped = (sep == ' ' || sep == '-' || sep == '.');
