@@ -19,11 +19,13 @@
 
 #include "test_util.h"
 #include "route_diff.h"
+#include "azoai_route_query.h"
 
 
 #define N(a)           (sizeof(a) / sizeof((a)[0]))
 #define MUTATIONS      200000
 #define MUTATED_MAX    160
+#define DATES          200000
 
 
 /* the header a request carries, by number */
@@ -44,6 +46,8 @@ static void route_fast_request(azoai_request_t *req, const char *method,
 static unsigned route_fast_compare(const azoai_request_t *req,
     const char *what);
 static uint32_t route_fast_random(uint32_t *state);
+static int route_fast_date_ref(const u_char *v);
+static void route_fast_date_check(const u_char *v);
 
 
 static const char  *paths[] = {
@@ -418,6 +422,80 @@ test_route_fast_mutations(void **state)
 }
 
 
+/* the byte by byte check azoai_api_version_is_date() replaced */
+
+static int
+route_fast_date_ref(const u_char *v)
+{
+    size_t  i;
+
+    for (i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (v[i] != '-') {
+                return 0;
+            }
+
+        } else if (v[i] < '0' || v[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+route_fast_date_check(const u_char *v)
+{
+    if (azoai_api_version_is_date(v) != route_fast_date_ref(v)) {
+        fail_msg("\"%.10s\": date check %d, byte by byte %d",
+                 (const char *) v, azoai_api_version_is_date(v),
+                 route_fast_date_ref(v));
+    }
+}
+
+
+/* every byte at every place of a date, and random 10-byte values */
+
+static void
+test_route_fast_date(void **state)
+{
+    size_t    i, k, dates;
+    u_char    v[10];
+    uint32_t  seed;
+
+    static const u_char  bytes[] = "0123456789-/:.+ aZ\x00\x7f\x80\xb0\xff";
+
+    for (i = 0; i < 10; i++) {
+        for (k = 0; k < 256; k++) {
+            memcpy(v, "2024-10-21", 10);
+            v[i] = (u_char) k;
+            route_fast_date_check(v);
+        }
+    }
+
+    seed = 0x2545f491;
+    dates = 0;
+
+    for (i = 0; i < DATES; i++) {
+        memcpy(v, "2024-10-21", 10);
+
+        for (k = 0; k < 10; k++) {
+            if (route_fast_random(&seed) % 4 == 0) {
+                v[k] = bytes[route_fast_random(&seed) % (sizeof(bytes) - 1)];
+            }
+        }
+
+        route_fast_date_check(v);
+        dates += route_fast_date_ref(v);
+    }
+
+    /* both answers were exercised */
+    assert_true(dates > DATES / 20);
+    assert_true(dates < DATES);
+}
+
+
 int
 main(void)
 {
@@ -425,6 +503,7 @@ main(void)
         cmocka_unit_test(test_route_fast_corpus),
         cmocka_unit_test(test_route_fast_taken),
         cmocka_unit_test(test_route_fast_mutations),
+        cmocka_unit_test(test_route_fast_date),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
