@@ -309,7 +309,7 @@ bench-check: $(MODULE)
 bench-tlimit: $(MODULE)
 	bench/tlimit.sh $(CURDIR)/$(MODULE)
 
-$(BUILD)/$(FUZZ_DIR)/%: tests/fuzz/%.c $(CORE_HDR) $(CORE_LIB_FUZZ)
+$(BUILD)/$(FUZZ_DIR)/%: tests/fuzz/%.c $(CORE_HDR) $(TEST_HDR) $(CORE_LIB_FUZZ)
 	@mkdir -p $(dir $@)
 	@echo "CC ($(FUZZ_DIR)) $@"
 	@clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \

@@ -32,7 +32,6 @@ static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
 static size_t azoai_catalog_search(const void *base, size_t n, size_t size,
     const u_char *name, size_t len, int *found);
-static uint64_t azoai_catalog_key(const u_char *name, size_t len);
 static int azoai_catalog_name_eq(const u_char *a, size_t alen,
     const u_char *b, size_t blen);
 static int azoai_catalog_ends_preview(const u_char *name, size_t len);
@@ -314,19 +313,29 @@ azoai_catalog_search(const void *base, size_t n, size_t size,
 }
 
 
-static uint64_t
+uint64_t
 azoai_catalog_key(const u_char *name, size_t len)
 {
     u_char    b[sizeof(uint64_t)];
     uint64_t  key, low, upper;
 
-    memset(b, 0, sizeof(b));
-    memcpy(b, name, len < sizeof(b) ? len : sizeof(b));
+    if (len >= sizeof(uint64_t)) {
+        /* most names: one load, no padding */
+        memcpy(&key, name, sizeof(uint64_t));
 
-    key = (uint64_t) b[0] << 56 | (uint64_t) b[1] << 48
-          | (uint64_t) b[2] << 40 | (uint64_t) b[3] << 32
-          | (uint64_t) b[4] << 24 | (uint64_t) b[5] << 16
-          | (uint64_t) b[6] << 8 | (uint64_t) b[7];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        key = __builtin_bswap64(key);
+#endif
+
+    } else {
+        memset(b, 0, sizeof(b));
+        memcpy(b, name, len);
+
+        key = (uint64_t) b[0] << 56 | (uint64_t) b[1] << 48
+              | (uint64_t) b[2] << 40 | (uint64_t) b[3] << 32
+              | (uint64_t) b[4] << 24 | (uint64_t) b[5] << 16
+              | (uint64_t) b[6] << 8 | (uint64_t) b[7];
+    }
 
     /*
      * all 8 bytes to lower case at once: the low 7 bits of a byte plus

@@ -34,6 +34,10 @@ typedef struct {
 } azoai_catalog_entry_t;
 
 
+/* the key of a name: see azoai_catalog_entry_t */
+uint64_t azoai_catalog_key(const u_char *name, size_t len);
+
+
 typedef struct {
     azoai_str_t              name;     /* first: azoai_catalog_entry_t */
     uint64_t                 key;

@@ -335,6 +335,18 @@ int
 azoai_route_classify(const azoai_request_t *req, azoai_route_t *route,
     azoai_alloc_t *a)
 {
+    if (azoai_route_fast(req, route)) {
+        return AZOAI_OK;
+    }
+
+    return azoai_route_classify_full(req, route, a);
+}
+
+
+int
+azoai_route_classify_full(const azoai_request_t *req, azoai_route_t *route,
+    azoai_alloc_t *a)
+{
     azoai_route_path_t  path;
 
     memset(route, 0, sizeof(azoai_route_t));

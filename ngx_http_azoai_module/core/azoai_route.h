@@ -81,6 +81,20 @@ int azoai_route_classify(const azoai_request_t *req, azoai_route_t *route,
     azoai_alloc_t *a);
 
 /*
+ * azoai_route_classify() is azoai_route_fast() when that decides, else
+ * azoai_route_classify_full(): the general classifier, which decides every
+ * request (and the same as the fast path on those that path takes).
+ */
+int azoai_route_classify_full(const azoai_request_t *req,
+    azoai_route_t *route, azoai_alloc_t *a);
+
+/*
+ * 1 if req is one of the common requests that the fast path knows, with
+ * route filled in; 0 (route untouched) for azoai_route_classify_full()
+ */
+int azoai_route_fast(const azoai_request_t *req, azoai_route_t *route);
+
+/*
  * 1 if a decoded api-version value is a preview one: "...-preview" or
  * "preview" in any case, "latest", or any value that is not YYYY-MM-DD,
  * YYYY-MM-DD-preview or v1 (fail closed); 0 for GA values and for an

@@ -17,10 +17,6 @@ static int azoai_route_query_key_is(const u_char *key, size_t klen,
     const char *lower, size_t len);
 static void azoai_route_query_count(azoai_str_t *value, unsigned *n,
     const u_char *v, size_t vlen);
-static int azoai_api_version_is_date(const u_char *v);
-
-
-#define azoai_route_digit(c)  ((u_char) ((c) - '0') <= 9)
 
 
 void
@@ -161,19 +157,3 @@ azoai_api_version_is_preview(const u_char *v, size_t len)
 
     return 1;
 }
-
-
-/* YYYY-MM-DD at v, which has 10 bytes */
-
-static int
-azoai_api_version_is_date(const u_char *v)
-{
-    /* unrolled: a loop over the digit positions was half the check */
-
-    return v[4] == '-' && v[7] == '-'
-           && azoai_route_digit(v[0]) && azoai_route_digit(v[1])
-           && azoai_route_digit(v[2]) && azoai_route_digit(v[3])
-           && azoai_route_digit(v[5]) && azoai_route_digit(v[6])
-           && azoai_route_digit(v[8]) && azoai_route_digit(v[9]);
-}
-

@@ -7,7 +7,8 @@
  * lines are empty); the first byte's low bits also pick the policy
  * switches and header_repeated.  Checks the invariants: strings point
  * into the request or the arena, messages are JSON-safe, non-Azure paths
- * are allowed, ambiguous ones denied as AmbiguousRequest.
+ * are allowed, ambiguous ones denied as AmbiguousRequest, and the
+ * classifier's fast path decides as the general classifier does.
  */
 
 #include <stdint.h>
@@ -16,6 +17,7 @@
 
 #include "azoai_route.h"
 #include "azoai_policy.h"
+#include "../route_diff.h"
 
 
 typedef struct fuzz_chunk_s  fuzz_chunk_t;
@@ -232,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_chunk_t        *chunks;
     azoai_alloc_t        a;
-    azoai_route_t        route;
+    azoai_route_t        route, full;
     azoai_request_t      req;
     azoai_decision_t     d;
     azoai_policy_conf_t  pc;
@@ -256,6 +258,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         || !fuzz_inside(&route.api_version, data, size, chunks)
         || (route.ambiguous && route.detail == NULL)
         || (route.known && !route.azure))
+    {
+        abort();
+    }
+
+    /* the fast path and the general classifier say the same */
+    if (azoai_route_classify_full(&req, &full, &a) != AZOAI_OK
+        || route_diff(&route, &full, 0) != NULL)
     {
         abort();
     }
