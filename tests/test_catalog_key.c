@@ -24,7 +24,6 @@
 
 
 static uint64_t catalog_key_ref(const u_char *name, size_t len);
-static uint32_t catalog_key_random(uint32_t *state);
 
 
 /* the first 8 bytes in lower case, big-endian, zero-padded */
@@ -45,21 +44,6 @@ catalog_key_ref(const u_char *name, size_t len)
 }
 
 
-static uint32_t
-catalog_key_random(uint32_t *state)
-{
-    uint32_t  x;
-
-    x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-
-    return x;
-}
-
-
 static void
 test_catalog_key_ref(void **state)
 {
@@ -74,10 +58,10 @@ test_catalog_key_ref(void **state)
     seed = 0x6b43a9b5;
 
     for (i = 0; i < KEY_NAMES; i++) {
-        len = catalog_key_random(&seed) % (KEY_NAME_MAX + 1);
+        len = test_random(&seed) % (KEY_NAME_MAX + 1);
 
         for (k = 0; k < len; k++) {
-            name[k] = bytes[catalog_key_random(&seed) % (sizeof(bytes) - 1)];
+            name[k] = bytes[test_random(&seed) % (sizeof(bytes) - 1)];
         }
 
         a = azoai_catalog_key(name, len);
@@ -93,8 +77,8 @@ test_catalog_key_ref(void **state)
         memcpy(other, name, len);
 
         if (len) {
-            k = catalog_key_random(&seed) % len;
-            other[k] = bytes[catalog_key_random(&seed) % (sizeof(bytes) - 1)];
+            k = test_random(&seed) % len;
+            other[k] = bytes[test_random(&seed) % (sizeof(bytes) - 1)];
         }
 
         b = azoai_catalog_key(other, len);

@@ -45,7 +45,6 @@ static void route_fast_request(azoai_request_t *req, const char *method,
     unsigned header);
 static unsigned route_fast_compare(const azoai_request_t *req,
     const char *what);
-static uint32_t route_fast_random(uint32_t *state);
 static int route_fast_date_ref(const u_char *v);
 static void route_fast_date_check(const u_char *v);
 
@@ -330,23 +329,6 @@ test_route_fast_taken(void **state)
 }
 
 
-/* xorshift32: the same mutations on every run */
-
-static uint32_t
-route_fast_random(uint32_t *state)
-{
-    uint32_t  x;
-
-    x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-
-    return x;
-}
-
-
 /* the common requests with bytes replaced, inserted or removed */
 
 static void
@@ -364,8 +346,8 @@ test_route_fast_mutations(void **state)
     fast = 0;
 
     for (i = 0; i < MUTATIONS; i++) {
-        path = paths[route_fast_random(&seed) % 15];
-        query = queries[route_fast_random(&seed) % 12];
+        path = paths[test_random(&seed) % 15];
+        query = queries[test_random(&seed) % 12];
 
         len = strlen(path);
         split = len;
@@ -373,14 +355,14 @@ test_route_fast_mutations(void **state)
         memcpy(buf + len, query, strlen(query));
         len += strlen(query);
 
-        for (k = route_fast_random(&seed) % 3 + 1; k > 0; k--) {
-            pos = route_fast_random(&seed) % (len + 1);
+        for (k = test_random(&seed) % 3 + 1; k > 0; k--) {
+            pos = test_random(&seed) % (len + 1);
 
-            switch (route_fast_random(&seed) % 3) {
+            switch (test_random(&seed) % 3) {
 
             case 0:
                 if (pos < len) {
-                    buf[pos] = bytes[route_fast_random(&seed)
+                    buf[pos] = bytes[test_random(&seed)
                                      % (sizeof(bytes) - 1)];
                 }
 
@@ -389,7 +371,7 @@ test_route_fast_mutations(void **state)
             case 1:
                 if (len < MUTATED_MAX) {
                     memmove(buf + pos + 1, buf + pos, len - pos);
-                    buf[pos] = bytes[route_fast_random(&seed)
+                    buf[pos] = bytes[test_random(&seed)
                                      % (sizeof(bytes) - 1)];
                     len++;
                     split += (pos < split);
@@ -409,7 +391,7 @@ test_route_fast_mutations(void **state)
         }
 
         route_fast_request(&req, "POST", buf, split, buf + split,
-                           len - split, route_fast_random(&seed) % HDR_N);
+                           len - split, test_random(&seed) % HDR_N);
 
         fast += route_fast_compare(&req, "mutation");
     }
@@ -481,8 +463,8 @@ test_route_fast_date(void **state)
         memcpy(v, "2024-10-21", 10);
 
         for (k = 0; k < 10; k++) {
-            if (route_fast_random(&seed) % 4 == 0) {
-                v[k] = bytes[route_fast_random(&seed) % (sizeof(bytes) - 1)];
+            if (test_random(&seed) % 4 == 0) {
+                v[k] = bytes[test_random(&seed) % (sizeof(bytes) - 1)];
             }
         }
 

@@ -9,10 +9,28 @@
 #define _TEST_UTIL_H_INCLUDED_
 
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "azoai_core.h"
+
+
+/* xorshift32: the same pseudo-random sequence on every run */
+
+static inline uint32_t
+test_random(uint32_t *state)
+{
+    uint32_t  x;
+
+    x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+
+    return x;
+}
 
 
 typedef struct test_chunk_s  test_chunk_t;
