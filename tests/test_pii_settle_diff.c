@@ -6,7 +6,9 @@
  * (the stops taken as too many to keep, as a scan with more than the
  * stack's stops did before they grew).  Both must give the same matches
  * and the same masked text, over random texts dense with values, refused
- * numbers next to them, context words and tags, for each action.
+ * numbers next to them, context words and tags, for each action.  The
+ * response masker (azoai_resp_mask_string(), into its buffer and to a
+ * writer) must write the same masked text.
  */
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "azoai_pii_int.h"
+#include "azoai_resp_mask.h"
 #include "test_util.h"
 #include "test_pii_util.h"
 
@@ -35,7 +38,18 @@ typedef struct {
 } diff_found_t;
 
 
+typedef struct {
+    u_char            *out;
+    size_t             len;
+    size_t             calls;
+} diff_writer_t;
+
+
 static int diff_collect(void *data, const azoai_pii_match_t *m);
+static int diff_write(void *data, const u_char *p, size_t len);
+static void diff_resp_mask(const azoai_pii_engine_t *e, const u_char *text,
+    size_t len, const u_char *expect, size_t expect_len, size_t n,
+    azoai_alloc_t *a);
 static size_t diff_text(uint64_t *seed, u_char *out, size_t max);
 static uint64_t diff_rand(uint64_t *seed);
 static size_t diff_render(const azoai_pii_engine_t *e, const u_char *text,
@@ -69,6 +83,57 @@ diff_collect(void *data, const azoai_pii_match_t *m)
     f->m[f->n++] = *m;
 
     return 0;
+}
+
+
+static int
+diff_write(void *data, const u_char *p, size_t len)
+{
+    diff_writer_t  *w = data;
+
+    assert_true(w->len + len <= DIFF_OUT_MAX);
+    memcpy(w->out + w->len, p, len);
+    w->len += len;
+    w->calls++;
+
+    return 0;
+}
+
+
+/* the response masker, into its buffer and to a writer, as the scan */
+
+static void
+diff_resp_mask(const azoai_pii_engine_t *e, const u_char *text, size_t len,
+    const u_char *expect, size_t expect_len, size_t n, azoai_alloc_t *a)
+{
+    diff_writer_t      w;
+    azoai_resp_mask_t  rm;
+    static u_char      out[DIFF_OUT_MAX];
+
+    azoai_resp_mask_init(&rm, e, a);
+
+    assert_int_equal(azoai_resp_mask_string(&rm, text, len,
+                                            AZOAI_RESP_MASK_ANY),
+                     AZOAI_OK);
+    assert_int_equal(rm.len, expect_len);
+    assert_memory_equal(rm.buf, expect, expect_len);
+    assert_int_equal(rm.masked, n);
+
+    w.out = out;
+    w.len = 0;
+    w.calls = 0;
+    rm.out = diff_write;
+    rm.out_data = &w;
+
+    assert_int_equal(azoai_resp_mask_string(&rm, text, len,
+                                            AZOAI_RESP_MASK_ANY),
+                     AZOAI_OK);
+    assert_int_equal(w.len, expect_len);
+    assert_memory_equal(out, expect, expect_len);
+    assert_int_equal(rm.masked, 2 * n);
+
+    /* a span and a tag a match at most, the tail, no empty pieces */
+    assert_true(w.calls <= 2 * n + 1);
 }
 
 
@@ -192,6 +257,8 @@ diff_one(const azoai_pii_engine_t *e, const u_char *text, size_t len,
 
     assert_int_equal(olen, rlen);
     assert_memory_equal(out, ref, olen);
+
+    diff_resp_mask(e, text, len, out, olen, n, &a);
 
     *matches += n;
 
