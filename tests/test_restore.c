@@ -75,6 +75,7 @@ static void test_sse_cr_masked(void **state);
 static void test_by_reference(void **state);
 static void test_sse_framed_lines(void **state);
 static void test_sse_one_write(void **state);
+static void test_mask_token_rendering(void **state);
 
 
 /* azoai_sse_t.ref set: the bytes it was handed, checked and counted */
@@ -1205,6 +1206,46 @@ test_sse_one_write(void **state)
 }
 
 
+/*
+ * A rendering is searched for a token like any piece (azoai_sse_masked(),
+ * which takes a rendering's leading '[' as its first without memchr): a
+ * pattern named "email_1" renders "[EMAIL_1]", which the map restores;
+ * "[TICKET]" has no "_n" and stays.
+ */
+
+static void
+test_mask_token_rendering(void **state)
+{
+    char                 err[128];
+    azoai_alloc_t        a;
+    azoai_pseudo_t      *p;
+    azoai_pii_engine_t  *e;
+
+    a = test_arena_allocator(*state);
+    p = test_map(&a);
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+    assert_true(azoai_pii_engine_add_pattern(e, "email_1",
+                    (u_char *) "E#[0-9]+", 8, AZOAI_PII_ACTION_MASK, err,
+                    sizeof(err)) >= 0);
+    assert_true(azoai_pii_engine_add_pattern(e, "ticket",
+                    (u_char *) "T#[0-9]+", 8, AZOAI_PII_ACTION_MASK, err,
+                    sizeof(err)) >= 0);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+    test_engine = e;
+
+    test_expect_all_splits(p, 1,
+        "{\"output_text\":\"x E#42 T#7 y\"}",
+        "{\"output_text\":\"x a@x.io [TICKET] y\"}", 1);
+    assert_int_equal(test_masked, 2);
+
+    test_engine = NULL;
+    azoai_pii_engine_free(e);
+}
+
+
 int
 main(void)
 {
@@ -1234,6 +1275,7 @@ main(void)
         test_with_arena(test_sse_cr_masked, &arena),
         test_with_arena(test_sse_framed_lines, &arena),
         test_with_arena(test_sse_one_write, &arena),
+        test_with_arena(test_mask_token_rendering, &arena),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,13 @@
 #define AZOAI_PII_STACK_STOPS  64
 
 /*
+ * refused stops kept at most (32 KB): past that, every match is taken to
+ * be near one (azoai_pii_settle() runs).  A 64 KB text with a value every
+ * 200 bytes has ~300 (a digit in each address's local part).
+ */
+#define AZOAI_PII_STOPS_MAX    4096
+
+/*
  * a national phone's first group, or its digits unbroken: 10-11 with the
  * trunk "0", 9-11 without (ES, IN, BR mobiles)
  */
@@ -71,6 +78,7 @@ static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
 static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
     size_t start, size_t end, unsigned type);
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
+static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
 static int azoai_pii_ends_run(const u_char *v, size_t len, size_t end,
     unsigned type);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
@@ -784,8 +792,40 @@ azoai_pii_stop_refused(azoai_pii_cands_t *cands, size_t at)
         cands->stops.at[cands->stops.n++] = at;
 
     } else {
-        cands->stops.over = 1;
+        azoai_pii_stops_grow(cands, at);
     }
+}
+
+
+/*
+ * The stack's stops are full: twice the room from the allocator, up to
+ * AZOAI_PII_STOPS_MAX.  Where that fails, or the scan keeps no stops
+ * (azoai_pii_find_text(): cap 0), over says that some were not kept.
+ */
+
+static void
+azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
+{
+    size_t  *p;
+
+    if (cands->stops.over || cands->stops.cap == 0
+        || cands->stops.cap >= AZOAI_PII_STOPS_MAX)
+    {
+        cands->stops.over = 1;
+        return;
+    }
+
+    p = azoai_alloc(cands->alloc, 2 * cands->stops.cap * sizeof(size_t));
+    if (p == NULL) {
+        cands->stops.over = 1;
+        return;
+    }
+
+    memcpy(p, cands->stops.at, cands->stops.n * sizeof(size_t));
+
+    cands->stops.at = p;
+    cands->stops.cap *= 2;
+    cands->stops.at[cands->stops.n++] = at;
 }
 
 

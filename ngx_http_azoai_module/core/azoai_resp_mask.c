@@ -25,6 +25,9 @@
 static int azoai_resp_mask_match(void *data, const azoai_pii_match_t *m);
 static int azoai_resp_mask_append(azoai_resp_mask_t *m, const u_char *p,
     size_t len);
+static int azoai_resp_mask_put(azoai_resp_mask_t *m, const u_char *p,
+    size_t len, const azoai_pii_match_t *match);
+static int azoai_resp_mask_room(azoai_resp_mask_t *m, size_t len);
 static int azoai_resp_mask_keep(void *data, const azoai_pii_match_t *match);
 static size_t azoai_resp_mask_cut(const u_char *text, size_t len);
 static size_t azoai_resp_mask_token(const u_char *text, size_t cut);
@@ -94,11 +97,25 @@ azoai_resp_mask_match(void *data, const azoai_pii_match_t *match)
 
     m = data;
 
-    n = azoai_pii_render(m->engine, match, m->raw, tag);
+    if (m->out) {
+        /* the span before and the tag, each straight to the writer */
 
-    if (azoai_resp_mask_append(m, m->raw + m->from, match->start - m->from)
-        != AZOAI_OK
-        || azoai_resp_mask_append(m, tag, n) != AZOAI_OK)
+        if (match->start > m->from
+            && m->out(m->out_data, m->raw + m->from, match->start - m->from)
+               != 0)
+        {
+            return -1;
+        }
+
+        n = azoai_pii_render(m->engine, match, m->raw, tag);
+
+        if (m->out(m->out_data, tag, n) != 0) {
+            return -1;
+        }
+
+    } else if (azoai_resp_mask_put(m, m->raw + m->from,
+                                   match->start - m->from, match)
+               != AZOAI_OK)
     {
         return -1;
     }
@@ -117,38 +134,74 @@ azoai_resp_mask_match(void *data, const azoai_pii_match_t *match)
 static int
 azoai_resp_mask_append(azoai_resp_mask_t *m, const u_char *p, size_t len)
 {
-    size_t   size;
-    u_char  *buf;
-
     if (m->out) {
         return (len == 0 || m->out(m->out_data, p, len) == 0) ? AZOAI_OK
                                                                : AZOAI_ERROR;
     }
 
-    if (m->len + len > m->size) {
-        size = m->size ? m->size : AZOAI_RESP_MASK_BUF_INIT;
-
-        while (size < m->len + len) {
-            size *= 2;
-        }
-
-        buf = azoai_alloc(m->alloc, size);
-        if (buf == NULL) {
-            return AZOAI_ERROR;
-        }
-
-        if (m->len) {
-            memcpy(buf, m->buf, m->len);
-        }
-
-        m->buf = buf;
-        m->size = size;
+    if (azoai_resp_mask_room(m, len) != AZOAI_OK) {
+        return AZOAI_ERROR;
     }
 
     if (len) {
         memcpy(m->buf + m->len, p, len);
         m->len += len;
     }
+
+    return AZOAI_OK;
+}
+
+
+/* the len bytes at p, then match rendered in place: no copy of the tag */
+
+static int
+azoai_resp_mask_put(azoai_resp_mask_t *m, const u_char *p, size_t len,
+    const azoai_pii_match_t *match)
+{
+    if (azoai_resp_mask_room(m, len + AZOAI_PII_TAG_MAX) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
+
+    if (len) {
+        memcpy(m->buf + m->len, p, len);
+        m->len += len;
+    }
+
+    m->len += azoai_pii_render(m->engine, match, m->raw, m->buf + m->len);
+
+    return AZOAI_OK;
+}
+
+
+/* m->buf holds len more bytes */
+
+static int
+azoai_resp_mask_room(azoai_resp_mask_t *m, size_t len)
+{
+    size_t   size;
+    u_char  *buf;
+
+    if (m->len + len <= m->size) {
+        return AZOAI_OK;
+    }
+
+    size = m->size ? m->size : AZOAI_RESP_MASK_BUF_INIT;
+
+    while (size < m->len + len) {
+        size *= 2;
+    }
+
+    buf = azoai_alloc(m->alloc, size);
+    if (buf == NULL) {
+        return AZOAI_ERROR;
+    }
+
+    if (m->len) {
+        memcpy(buf, m->buf, m->len);
+    }
+
+    m->buf = buf;
+    m->size = size;
 
     return AZOAI_OK;
 }

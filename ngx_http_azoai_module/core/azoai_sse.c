@@ -1078,6 +1078,9 @@ azoai_sse_masked(void *data, const u_char *p, size_t len)
     } else if (p >= s->text_at && p + len <= s->text_end) {
         b = azoai_sse_bracket(s, p, len);
 
+    } else if (len && p[0] == '[') {
+        b = p;                      /* a rendering "[TAG...]": no search */
+
     } else {
         b = memchr(p, '[', len);
     }
