@@ -1210,7 +1210,8 @@ test_sse_one_write(void **state)
  * A rendering is searched for a token like any piece (azoai_sse_masked(),
  * which takes a rendering's leading '[' as its first without memchr): a
  * pattern named "email_1" renders "[EMAIL_1]", which the map restores;
- * "[TICKET]" has no "_n" and stays.
+ * "[TICKET]" has no "_n" and stays.  (nginx -t refuses such a name: the
+ * core is given one here as the one way a rendering can hold a token.)
  */
 
 static void
