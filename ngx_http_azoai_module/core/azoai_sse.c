@@ -1046,7 +1046,9 @@ azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
     s->level = sp->level;
     s->text_at = raw;
     s->text_end = raw + len;
-    s->bracket = NULL;
+
+    /* a text without '[' (the walk's flag) is not searched for one */
+    s->bracket = (sp->flags & AZOAI_JSON_BRACKET) ? NULL : s->text_end;
     s->mask->out = azoai_sse_masked;
     s->mask->out_data = s;
 
