@@ -6,8 +6,10 @@
  * and the whole tokenizer with the AVX2 scan against the scalar scan
  * (same result, error offset, reason and string flags) for escapes,
  * UTF-8 and errors at every offset around block boundaries, and for
- * random strings.  Without AVX2 (built without it, or the CPU) the
- * comparisons still run: both sides are then the scalar scan.
+ * random strings; azoai_json_walk_brackets() against both, its flag
+ * AZOAI_JSON_BRACKET against memchr().  Without AVX2 (built without it,
+ * or the CPU) the comparisons still run: both sides are then the scalar
+ * scan.
  */
 
 #include <stdarg.h>
@@ -33,6 +35,7 @@ typedef struct {
     unsigned             rc;
     uint64_t             digest;
     unsigned             flags;     /* all string flags seen, ORed */
+    unsigned             brackets;  /* azoai_json_walk_brackets() */
 } walk_t;
 
 
@@ -43,8 +46,17 @@ digest_visit(void *data, const azoai_json_value_t *v)
 
     w = data;
 
+    /* the brackets walk: exactly the strings with a '[', all else equal */
+
+    if (w->brackets) {
+        assert_int_equal((v->flags & AZOAI_JSON_BRACKET) != 0,
+                         v->type == AZOAI_JSON_STRING
+                         && memchr(v->raw.data, '[', v->raw.len) != NULL);
+    }
+
     w->digest = (w->digest * 1099511628211ULL)
-                ^ (v->type | v->flags << 4 | v->closing << 8
+                ^ (v->type | (v->flags & ~AZOAI_JSON_BRACKET) << 4
+                   | v->closing << 8
                    | (uint64_t) v->offset << 16
                    | (uint64_t) v->raw.len << 40);
     w->flags |= v->flags;
@@ -64,6 +76,36 @@ walk(const u_char *p, size_t len, int simd, walk_t *w)
 }
 
 
+static void
+walk_brackets(const u_char *p, size_t len, int simd, walk_t *w)
+{
+    memset(w, 0, sizeof(walk_t));
+
+    w->brackets = 1;
+
+    azoai_json_simd(simd);
+    w->rc = azoai_json_walk_brackets(p, len, digest_visit, w, &w->st);
+    azoai_json_simd(1);
+}
+
+
+static void
+same_status(const walk_t *a, const walk_t *b, size_t len)
+{
+    if (a->rc != b->rc || a->st.offset != b->st.offset
+        || a->st.reason != b->st.reason || a->digest != b->digest
+        || a->st.lone_surrogates != b->st.lone_surrogates
+        || a->st.values != b->st.values)
+    {
+        print_error("differ on %zu bytes: rc %u/%u offset %zu/%zu "
+                    "reason %s/%s\n", len, a->rc, b->rc, a->st.offset,
+                    b->st.offset, a->st.reason ? a->st.reason : "-",
+                    b->st.reason ? b->st.reason : "-");
+        fail();
+    }
+}
+
+
 /* the AVX2 scan and the scalar scan agree on p; returns the result */
 
 static unsigned
@@ -73,18 +115,14 @@ same_walk(const u_char *p, size_t len)
 
     walk(p, len, 1, &a);
     walk(p, len, 0, &b);
+    same_status(&a, &b, len);
 
-    if (a.rc != b.rc || a.st.offset != b.st.offset
-        || a.st.reason != b.st.reason || a.digest != b.digest
-        || a.st.lone_surrogates != b.st.lone_surrogates
-        || a.st.values != b.st.values)
-    {
-        print_error("differ on %zu bytes: rc %u/%u offset %zu/%zu "
-                    "reason %s/%s\n", len, a.rc, b.rc, a.st.offset,
-                    b.st.offset, a.st.reason ? a.st.reason : "-",
-                    b.st.reason ? b.st.reason : "-");
-        fail();
-    }
+    /* the responses' instance: same walk, its flag checked per value */
+
+    walk_brackets(p, len, 1, &b);
+    same_status(&a, &b, len);
+    walk_brackets(p, len, 0, &b);
+    same_status(&a, &b, len);
 
     return a.rc;
 }
@@ -538,7 +576,7 @@ test_scan_random(void **state)
 
     static const u_char  alphabet[] = {
         'a', 'a', 'a', 'a', ' ', '"', '\\', '\\', 'n', 'u', '0', 'D', '8',
-        'c', '/', 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80,
+        'c', '/', '[', 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80,
         0xed, 0xa0, 0xbf, 0x1f, 0x7f, 0xf4, 0x90, 0xc0
     };
 
@@ -565,6 +603,59 @@ test_scan_random(void **state)
 }
 
 
+/*
+ * One '[' at every offset of strings of 0 to 300 bytes, alone, after an
+ * accent or an escape, or two of them: each scan path (the first 16
+ * bytes, the 32-byte and 128/256-byte tests, the 64-byte blocks, the
+ * scalar tail) must report it, and no '[' none.
+ */
+
+static void
+test_scan_brackets(void **state)
+{
+    size_t        len, at, k;
+    unsigned      rc;
+    u_char        buf[320];
+
+    static const char  *before[] = { "", "\xc3\xa9", "\\n", "\\u00e9" };
+
+    for (k = 0; k < sizeof(before) / sizeof(before[0]); k++) {
+        for (len = 0; len <= 300; len++) {
+            for (at = 0; at <= len; at++) {
+                buf[0] = '"';
+                memset(buf + 1, 'a', len);
+                memcpy(buf + 1, before[k], strlen(before[k]));
+
+                /* at == len: no bracket */
+
+                if (at < len && at >= strlen(before[k])) {
+                    buf[1 + at] = '[';
+                }
+
+                buf[len + 1] = '"';
+
+                if (len < strlen(before[k])) {
+                    continue;
+                }
+
+                rc = same_walk(buf, len + 2);
+                assert_int_equal(rc, AZOAI_JSON_OK);
+
+                /* a second '[' 70 bytes on: the first found is enough */
+
+                if (at + 70 < len) {
+                    buf[1 + at + 70] = '[';
+                    assert_int_equal(same_walk(buf, len + 2),
+                                     AZOAI_JSON_OK);
+                }
+            }
+        }
+    }
+
+    (void) state;
+}
+
+
 int
 main(void)
 {
@@ -575,6 +666,7 @@ main(void)
         cmocka_unit_test(test_scan_block_ends),
         cmocka_unit_test(test_scan_short),
         cmocka_unit_test(test_scan_random),
+        cmocka_unit_test(test_scan_brackets),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

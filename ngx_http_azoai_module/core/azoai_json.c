@@ -21,11 +21,19 @@
 
 static const u_char *azoai_json_skip_plain(const u_char *p,
     const u_char *end);
+static inline const u_char *azoai_json_scan_string_in(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st, unsigned brackets)
+    __attribute__((always_inline));
 #if (AZOAI_JSON_AVX2)
 static inline const u_char *azoai_json_scan_string_avx2(
     const u_char *input, const u_char **pos, const u_char *end,
-    unsigned *flags, azoai_json_status_t *st);
+    unsigned *flags, azoai_json_status_t *st, unsigned brackets)
+    __attribute__((always_inline));
 #endif
+static inline const u_char *azoai_json_scan_scalar(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st) __attribute__((always_inline));
 static const u_char *azoai_json_scan_escape(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
     azoai_json_status_t *st);
@@ -56,6 +64,14 @@ azoai_json_walk_values(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
 {
     return azoai_json_run(input, len, visit, data, st, 0);
+}
+
+
+unsigned
+azoai_json_walk_brackets(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
+{
+    return azoai_json_run_scan(input, len, visit, data, st, 1, 1);
 }
 
 
@@ -131,8 +147,11 @@ azoai_json_skip_plain(const u_char *p, const u_char *end)
 
 static inline const u_char *
 azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
-    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+    const u_char *end, unsigned *flags, azoai_json_status_t *st,
+    unsigned brackets)
 {
+    unsigned  stop;
+
     const u_char  *p;
 
     /* short strings ended in azoai_json_string(): no AVX2 set-up */
@@ -140,7 +159,10 @@ azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
     p = *pos;
 
     for ( ;; ) {
-        switch (azoai_json_string_avx2(&p, end, flags)) {
+        stop = brackets ? azoai_json_string_avx2_brackets(&p, end, flags)
+                        : azoai_json_string_avx2(&p, end, flags);
+
+        switch (stop) {
 
         case AZOAI_JSON_AT_QUOTE:
             return p;
@@ -170,6 +192,30 @@ const u_char *
 azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
+    return azoai_json_scan_string_in(input, p, end, flags, st, 0);
+}
+
+
+const u_char *
+azoai_json_scan_string_brackets(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
+    return azoai_json_scan_string_in(input, p, end, flags, st, 1);
+}
+
+
+/*
+ * The string scan; with brackets, the AVX2 scan reports the '[' it steps
+ * over and the bytes the scalar loop scans are searched once it has
+ * found the quote (escapes hold no '[').  The scalar loop is the state
+ * machine of the string's content.
+ */
+
+static inline const u_char *
+azoai_json_scan_string_in(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st,
+    unsigned brackets)
+{
     const u_char  *q;
 
     *flags = 0;
@@ -179,13 +225,34 @@ azoai_json_scan_string(const u_char *input, const u_char *p,
         && (azoai_json_avx2_state > 0
             || (azoai_json_avx2_state < 0 && azoai_json_avx2_usable())))
     {
-        q = azoai_json_scan_string_avx2(input, &p, end, flags, st);
+        q = azoai_json_scan_string_avx2(input, &p, end, flags, st,
+                                        brackets);
 
         if (q != NULL || p == NULL) {
             return q;
         }
     }
 #endif
+
+    q = azoai_json_scan_scalar(input, p, end, flags, st);
+
+    if (brackets && q != NULL && !(*flags & AZOAI_JSON_BRACKET)
+        && memchr(p, '[', q - p) != NULL)
+    {
+        *flags |= AZOAI_JSON_BRACKET;
+    }
+
+    return q;
+}
+
+
+/* the scalar scan from p, adding to *flags; the closing quote or NULL */
+
+static inline const u_char *
+azoai_json_scan_scalar(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
+    const u_char  *q;
 
     for ( ;; ) {
         p = azoai_json_skip_plain(p, end);

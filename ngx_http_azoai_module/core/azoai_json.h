@@ -39,6 +39,7 @@
 #define AZOAI_JSON_ESCAPED            0x01 /* has backslash escapes */
 #define AZOAI_JSON_LONE_SURROGATE     0x02 /* \uXXXX of an unpaired half */
 #define AZOAI_JSON_NON_ASCII          0x04 /* has UTF-8 bytes >= 0x80 */
+#define AZOAI_JSON_BRACKET            0x08 /* raw has '[': walk_brackets */
 
 
 /* one enclosing container */
@@ -99,6 +100,15 @@ unsigned azoai_json_walk(const u_char *input, size_t len,
  * every result are the same.
  */
 unsigned azoai_json_walk_values(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *status);
+
+/*
+ * azoai_json_walk() that also sets AZOAI_JSON_BRACKET in the flags of
+ * the string values whose raw content holds a '[' (the pseudonym restore
+ * looks for "[TAG_n]" in those only), found by the string scan itself;
+ * the other walks never set it.
+ */
+unsigned azoai_json_walk_brackets(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *status);
 
 /*

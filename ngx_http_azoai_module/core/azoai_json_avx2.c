@@ -89,16 +89,20 @@ azoai_json_simd(int on)
 
 static inline uint64_t azoai_json_mask64(__m256i lo, __m256i hi);
 static inline __m256i azoai_json_special(__m256i x);
+static inline unsigned azoai_json_string_scan(const u_char **pos,
+    const u_char *end, unsigned *flags, unsigned brackets);
 static inline const u_char *azoai_json_find_special(const u_char *p,
-    const u_char *end);
-static inline int azoai_json_any_special(const u_char *p, size_t n);
+    const u_char *end, unsigned brackets);
+static inline int azoai_json_any_special(const u_char *p, size_t n,
+    unsigned brackets);
 static inline void azoai_json_special128(const u_char *p, __m256i *lo,
-    __m256i *back);
+    __m256i *back, unsigned brackets);
 static inline __m256i azoai_json_utf8_check(__m256i x, __m256i prev);
 static inline uint64_t azoai_json_utf8_errors64(__m256i a, __m256i b);
 static inline uint64_t azoai_json_escaped(uint64_t bs, unsigned *carry);
 static inline unsigned azoai_json_block_stop(const u_char *p,
-    unsigned *flags);
+    unsigned *flags, unsigned brackets);
+static inline unsigned azoai_json_block_cut(const u_char *p);
 
 
 /* azoai_json_block_stop(): the scalar scan must judge the block */
@@ -276,19 +280,27 @@ azoai_json_escaped(uint64_t bs, unsigned *carry)
  * before it; AZOAI_JSON_SCALAR_BLOCK: the scalar scan must judge the
  * block (a control byte or invalid UTF-8 before the stop).  Without a
  * stop, AZOAI_JSON_BLOCK + where the next block starts: a character or
- * an escape cut at the end starts it.
+ * an escape cut at the end starts it.  With brackets, AZOAI_JSON_BRACKET
+ * for a '[' among the bytes stepped over.
  */
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2"), always_inline))
 static inline unsigned
-azoai_json_block_stop(const u_char *p, unsigned *flags)
+azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets)
 {
     unsigned  s, e, carry, advance;
-    uint64_t  bs, high, stops, escaped, bad, upto;
+    uint64_t  bs, high, stops, escaped, bad, upto, open;
     __m256i   a, b;
 
     a = _mm256_loadu_si256((const __m256i *) p);
     b = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+    open = 0;
+
+    if (brackets) {
+        open = azoai_json_mask64(_mm256_cmpeq_epi8(a, _mm256_set1_epi8('[')),
+                                 _mm256_cmpeq_epi8(b, _mm256_set1_epi8('[')));
+    }
 
     bs = azoai_json_mask64(_mm256_cmpeq_epi8(a, _mm256_set1_epi8('\\')),
                            _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
@@ -343,23 +355,28 @@ azoai_json_block_stop(const u_char *p, unsigned *flags)
         *flags |= AZOAI_JSON_ESCAPED;
     }
 
-    if (s < AZOAI_JSON_BLOCK) {
-        return s;
-    }
-
     /* an escape or a UTF-8 sequence cut at the end starts the next block */
 
-    advance = AZOAI_JSON_BLOCK;
+    advance = (s < AZOAI_JSON_BLOCK) ? s
+              : carry ? AZOAI_JSON_BLOCK - 1
+              : (high >> 61) ? azoai_json_block_cut(p)
+              : AZOAI_JSON_BLOCK;
 
-    if (carry) {
-        advance -= 1;
-
-    } else if (high >> 61) {
-        advance -= (p[61] >= 0xf0) ? 3 : (p[62] >= 0xe0) ? 2
-                   : (p[63] >= 0xc0) ? 1 : 0;
+    if (open & azoai_json_below(advance)) {
+        *flags |= AZOAI_JSON_BRACKET;
     }
 
-    return AZOAI_JSON_BLOCK + advance;
+    return (s < AZOAI_JSON_BLOCK) ? s : AZOAI_JSON_BLOCK + advance;
+}
+
+
+/* the bytes of a block before a UTF-8 sequence cut at its end */
+
+static inline unsigned
+azoai_json_block_cut(const u_char *p)
+{
+    return AZOAI_JSON_BLOCK - ((p[61] >= 0xf0) ? 3 : (p[62] >= 0xe0) ? 2
+                               : (p[63] >= 0xc0) ? 1 : 0);
 }
 
 
@@ -368,26 +385,63 @@ unsigned
 azoai_json_string_avx2(const u_char **pos, const u_char *end,
     unsigned *flags)
 {
-    unsigned       s;
+    return azoai_json_string_scan(pos, end, flags, 0);
+}
+
+
+__attribute__((target("avx2")))
+unsigned
+azoai_json_string_avx2_brackets(const u_char **pos, const u_char *end,
+    unsigned *flags)
+{
+    return azoai_json_string_scan(pos, end, flags, 1);
+}
+
+
+/*
+ * azoai_json_string_avx2() with brackets 0, and with brackets 1 also
+ * stopping at '[' until one is seen: the requests' instance has no
+ * bracket test, the responses' has it in the tests it makes anyway
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline unsigned
+azoai_json_string_scan(const u_char **pos, const u_char *end,
+    unsigned *flags, unsigned brackets)
+{
+    unsigned       s, look;
     const u_char  *p;
 
     p = *pos;
 
     for ( ;; ) {
-        p = azoai_json_find_special(p, end);
+        look = brackets && !(*flags & AZOAI_JSON_BRACKET);
 
-        /* printable ASCII up to a quote: the common end of a string */
+        p = look ? azoai_json_find_special(p, end, 1)
+                 : azoai_json_find_special(p, end, 0);
 
-        if (p < end && *p == '"') {
-            *pos = p;
-            return AZOAI_JSON_AT_QUOTE;
+        if (p < end) {
+
+            /* printable ASCII up to a quote: the common end of a string */
+
+            if (*p == '"') {
+                *pos = p;
+                return AZOAI_JSON_AT_QUOTE;
+            }
+
+            if (look && *p == '[') {
+                *flags |= AZOAI_JSON_BRACKET;
+                p++;
+                continue;
+            }
         }
 
         if (end - p < AZOAI_JSON_BLOCK) {
             break;
         }
 
-        s = azoai_json_block_stop(p, flags);
+        s = look ? azoai_json_block_stop(p, flags, 1)
+                 : azoai_json_block_stop(p, flags, 0);
 
         if (s == AZOAI_JSON_SCALAR_BLOCK) {
             break;
@@ -422,17 +476,27 @@ azoai_json_string_avx2(const u_char **pos, const u_char *end,
  * (callgrind, 64 KB prompt).  Text with an escape or an accent every
  * ~60 bytes (bench_engine's 1 MB prompt) fails most 128-byte tests: a
  * 256-byte test first would cost it 0.27 instructions per byte more.
+ * With brackets, '[' stops it too.
  */
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2"), always_inline))
 static inline const u_char *
-azoai_json_find_special(const u_char *p, const u_char *end)
+azoai_json_find_special(const u_char *p, const u_char *end,
+    unsigned brackets)
 {
     uint32_t  m;
+    __m256i   x, hit;
 
     while (end - p >= 32) {
-        m = _mm256_movemask_epi8(azoai_json_special(
-                _mm256_loadu_si256((const __m256i *) p)));
+        x = _mm256_loadu_si256((const __m256i *) p);
+        hit = azoai_json_special(x);
+
+        if (brackets) {
+            hit = _mm256_or_si256(hit,
+                      _mm256_cmpeq_epi8(x, _mm256_set1_epi8('[')));
+        }
+
+        m = _mm256_movemask_epi8(hit);
 
         if (m) {
             return p + __builtin_ctz(m);
@@ -442,10 +506,13 @@ azoai_json_find_special(const u_char *p, const u_char *end)
 
         /* 128 bytes a test; 256 while they stay clean */
 
-        while (end - p >= 128 && !azoai_json_any_special(p, 128)) {
+        while (end - p >= 128 && !azoai_json_any_special(p, 128, brackets))
+        {
             p += 128;
 
-            while (end - p >= 256 && !azoai_json_any_special(p, 256)) {
+            while (end - p >= 256
+                   && !azoai_json_any_special(p, 256, brackets))
+            {
                 p += 256;
             }
         }
@@ -460,21 +527,29 @@ azoai_json_find_special(const u_char *p, const u_char *end)
  * azoai_json_special(): x ^ 2 is below 0x21 as a signed byte exactly for
  * the controls, '"' and the bytes >= 0x80, so the signed minimum of the
  * blocks tells for all of them at once (one operation per 32 bytes, not
- * three); backslashes are compared apart.
+ * three); backslashes are compared apart.  With brackets, x - '[' is 0
+ * for '[' and 1 for '\\': its unsigned minimum tells for both at the
+ * cost of the compare.
  */
 
 __attribute__((target("avx2"), always_inline))
 static inline int
-azoai_json_any_special(const u_char *p, size_t n)
+azoai_json_any_special(const u_char *p, size_t n, unsigned brackets)
 {
     __m256i  lo, back, lo2, back2;
 
-    azoai_json_special128(p, &lo, &back);
+    azoai_json_special128(p, &lo, &back, brackets);
 
     if (n == 256) {
-        azoai_json_special128(p + 128, &lo2, &back2);
+        azoai_json_special128(p + 128, &lo2, &back2, brackets);
         lo = _mm256_min_epi8(lo, lo2);
-        back = _mm256_or_si256(back, back2);
+        back = brackets ? _mm256_min_epu8(back, back2)
+                        : _mm256_or_si256(back, back2);
+    }
+
+    if (brackets) {
+        back = _mm256_cmpeq_epi8(back,
+                   _mm256_min_epu8(back, _mm256_set1_epi8(1)));
     }
 
     lo = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), lo);
@@ -485,13 +560,15 @@ azoai_json_any_special(const u_char *p, size_t n)
 
 /*
  * For azoai_json_any_special(): the signed minimum of x ^ 2 over
- * p[0 .. 127] per byte lane in *lo, its backslashes in *back (written
- * out: a loop over the blocks is not unrolled by the compiler)
+ * p[0 .. 127] per byte lane in *lo, its backslashes in *back (with
+ * brackets: the unsigned minimum of x - '[') (written out: a loop over
+ * the blocks is not unrolled by the compiler)
  */
 
 __attribute__((target("avx2"), always_inline))
 static inline void
-azoai_json_special128(const u_char *p, __m256i *lo, __m256i *back)
+azoai_json_special128(const u_char *p, __m256i *lo, __m256i *back,
+    unsigned brackets)
 {
     __m256i  two, bs, a, b, c, d, m, e;
 
@@ -509,11 +586,22 @@ azoai_json_special128(const u_char *p, __m256i *lo, __m256i *back)
             _mm256_min_epi8(_mm256_xor_si256(c, two),
                             _mm256_xor_si256(d, two)));
 
-    e = _mm256_or_si256(
-            _mm256_or_si256(_mm256_cmpeq_epi8(a, bs),
-                            _mm256_cmpeq_epi8(b, bs)),
-            _mm256_or_si256(_mm256_cmpeq_epi8(c, bs),
-                            _mm256_cmpeq_epi8(d, bs)));
+    if (brackets) {
+        bs = _mm256_set1_epi8('[');
+
+        e = _mm256_min_epu8(
+                _mm256_min_epu8(_mm256_sub_epi8(a, bs),
+                                _mm256_sub_epi8(b, bs)),
+                _mm256_min_epu8(_mm256_sub_epi8(c, bs),
+                                _mm256_sub_epi8(d, bs)));
+
+    } else {
+        e = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpeq_epi8(a, bs),
+                                _mm256_cmpeq_epi8(b, bs)),
+                _mm256_or_si256(_mm256_cmpeq_epi8(c, bs),
+                                _mm256_cmpeq_epi8(d, bs)));
+    }
 
     *lo = m;
     *back = e;

@@ -61,6 +61,10 @@ void azoai_json_simd(int on);
 unsigned azoai_json_string_avx2(const u_char **pos, const u_char *end,
     unsigned *flags);
 
+/* the same, adding AZOAI_JSON_BRACKET when what it stepped over has '[' */
+unsigned azoai_json_string_avx2_brackets(const u_char **pos,
+    const u_char *end, unsigned *flags);
+
 /*
  * Bit k set when byte k of p[0 .. 63] is where a UTF-8 error shows (the
  * bytes before p taken as ASCII); a sequence cut at p[63] is no error.

@@ -25,13 +25,21 @@
 /* the string scan past the first 16 bytes: out of line, azoai_json.c */
 const u_char *azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st);
+/* the same, adding AZOAI_JSON_BRACKET when [p, the quote) holds a '[' */
+const u_char *azoai_json_scan_string_brackets(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
 
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings) __attribute__((always_inline));
+static inline unsigned azoai_json_run_scan(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
+    unsigned closings, unsigned brackets) __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st) __attribute__((always_inline));
+    azoai_json_status_t *st, unsigned brackets)
+    __attribute__((always_inline));
 static inline const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
     azoai_json_status_t *st);
@@ -51,7 +59,7 @@ static inline const u_char *azoai_json_skip_plain16(const u_char *p);
 #endif
 static inline const u_char *azoai_json_string(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
-    azoai_json_status_t *st);
+    azoai_json_status_t *st, unsigned brackets);
 static inline const u_char *azoai_json_scan_number(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_status_t *st);
 static inline const u_char *azoai_json_skip_digits(const u_char *p,
@@ -69,6 +77,16 @@ static const u_char  azoai_json_space[256] = {
      && memcmp(p, s, sizeof(s) - 1) == 0)
 
 
+/* the walk of the requests: no AZOAI_JSON_BRACKET */
+
+static inline unsigned
+azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
+    void *data, azoai_json_status_t *st, unsigned closings)
+{
+    return azoai_json_run_scan(input, len, visit, data, st, closings, 0);
+}
+
+
 /*
  * A state machine over an explicit stack of frames, not recursion, so
  * that a hostile body cannot exhaust the C stack: the labels are its
@@ -76,12 +94,14 @@ static const u_char  azoai_json_space[256] = {
  * container closes) and each state's work is a helper below.  The gotos
  * are the transitions; splitting the states into functions would need
  * the stack and the position in a shared structure on the hot path.
- * Inlined twice: with closings 0, closed containers are not reported.
+ * Inlined per walk: with closings 0, closed containers are not reported;
+ * with brackets 1, string values get AZOAI_JSON_BRACKET.
  */
 
 static inline unsigned
-azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
-    void *data, azoai_json_status_t *st, unsigned closings)
+azoai_json_run_scan(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
+    unsigned closings, unsigned brackets)
 {
     unsigned             depth, object;
     const u_char        *p, *end;
@@ -104,7 +124,7 @@ value:
 
     v.depth = depth;
 
-    p = azoai_json_value(input, p, end, &v, st);
+    p = azoai_json_value(input, p, end, &v, st, brackets);
     if (p == NULL) {
         return st->error;
     }
@@ -214,7 +234,7 @@ stopped:
 
 static inline const u_char *
 azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_value_t *v, azoai_json_status_t *st)
+    azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets)
 {
     unsigned       flags;
     const u_char  *q;
@@ -245,7 +265,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         return p + 1;
 
     case '"':
-        q = azoai_json_string(input, p + 1, end, &flags, st);
+        q = azoai_json_string(input, p + 1, end, &flags, st, brackets);
         if (q == NULL) {
             return NULL;
         }
@@ -355,7 +375,7 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    q = azoai_json_string(input, p + 1, end, &flags, st);
+    q = azoai_json_string(input, p + 1, end, &flags, st, 0);
     if (q == NULL) {
         return NULL;
     }
@@ -463,26 +483,48 @@ azoai_json_skip_plain16(const u_char *p)
 
 static inline const u_char *
 azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
-    unsigned *flags, azoai_json_status_t *st)
+    unsigned *flags, azoai_json_status_t *st, unsigned brackets)
 {
 #if (AZOAI_JSON_SSE2)
+    int            bracket;
     const u_char  *q;
 
     if (end - p >= 16) {
         q = azoai_json_skip_plain16(p);
 
+        /* the '[' among the plain bytes stepped over */
+
+        bracket = 0;
+
+        if (brackets) {
+            bracket = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                          _mm_loadu_si128((const __m128i *) p),
+                          _mm_set1_epi8('[')))
+                      & ((q == NULL) ? 0xffff : (1 << (q - p)) - 1);
+        }
+
         if (q == NULL) {
             p += 16;
 
         } else if (*q == '"') {
-            *flags = 0;
+            *flags = bracket ? AZOAI_JSON_BRACKET : 0;
             return q;
 
         } else {
             p = q;
         }
+
+        if (bracket) {
+            q = azoai_json_scan_string(input, p, end, flags, st);
+            *flags |= AZOAI_JSON_BRACKET;
+            return q;
+        }
     }
 #endif
+
+    if (brackets) {
+        return azoai_json_scan_string_brackets(input, p, end, flags, st);
+    }
 
     return azoai_json_scan_string(input, p, end, flags, st);
 }

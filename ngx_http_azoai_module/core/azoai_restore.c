@@ -86,10 +86,12 @@ azoai_restore_scan(azoai_restore_doc_t *d, const u_char *doc, size_t len)
     d->func_args = 0;
     d->failed = 0;
 
-    if (azoai_json_walk(doc, len,
-                        d->usage ? azoai_restore_visit_usage
-                                 : azoai_restore_visit,
-                        d, &status)
+    /* AZOAI_JSON_BRACKET: the strings that may hold a "[TAG_n]" */
+
+    if (azoai_json_walk_brackets(doc, len,
+                                 d->usage ? azoai_restore_visit_usage
+                                          : azoai_restore_visit,
+                                 d, &status)
         != AZOAI_JSON_OK)
     {
         return d->failed ? AZOAI_ERROR : AZOAI_DECLINED;

@@ -761,6 +761,12 @@ azoai_sse_span(azoai_sse_t *s, const u_char *ev, size_t len, size_t base,
         raw_len = s->mask->len;
     }
 
+    /* a string without '[' (the walk's flag) holds no token: as it is */
+
+    if (!s->mask && carry_len == 0 && !(sp->flags & AZOAI_JSON_BRACKET)) {
+        return (azoai_sse_out(s, raw, raw_len) == 0) ? AZOAI_OK : AZOAI_ERROR;
+    }
+
     if (azoai_restore_string(s->map, carry, carry_len, raw, raw_len,
                              sp->level, hold, &hold_len, &s->restored,
                              azoai_sse_out, s)
@@ -1046,7 +1052,9 @@ azoai_sse_mask_text(azoai_sse_t *s, const u_char *raw, size_t len,
     s->level = sp->level;
     s->text_at = raw;
     s->text_end = raw + len;
-    s->bracket = NULL;
+
+    /* a text without '[' (the walk's flag) is not searched for one */
+    s->bracket = (sp->flags & AZOAI_JSON_BRACKET) ? NULL : s->text_end;
     s->mask->out = azoai_sse_masked;
     s->mask->out_data = s;
 

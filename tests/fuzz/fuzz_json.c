@@ -13,6 +13,8 @@
  *   - the walk is deterministic, and a visitor that stops gets STOPPED;
  *   - the AVX2 string scan and the scalar one give the same result,
  *     error offset and reason, values and string flags;
+ *   - azoai_json_walk_brackets(), with either scan, gives the same, its
+ *     AZOAI_JSON_BRACKET set on exactly the strings holding a '[';
  *   - azoai_json_walk_values() reports the same values as
  *     azoai_json_walk() but the closing ones, with the same status.
  */
@@ -67,6 +69,7 @@ static void fuzz_json_check_cjson(const u_char *input, size_t len);
 static int fuzz_json_stop_visit(void *data, const azoai_json_value_t *v);
 static void fuzz_json_check_simd(const u_char *input, size_t len);
 static int fuzz_json_digest_visit(void *data, const azoai_json_value_t *v);
+static int fuzz_json_bracket_visit(void *data, const azoai_json_value_t *v);
 static void fuzz_json_check_values(const u_char *input, size_t len);
 static int fuzz_json_opened_visit(void *data, const azoai_json_value_t *v);
 static void fuzz_json_same_status(const azoai_json_status_t *a,
@@ -412,16 +415,30 @@ fuzz_json_digest_visit(void *data, const azoai_json_value_t *v)
     uint64_t  *h = data;
 
     *h = (*h * 1099511628211ULL)
-         ^ (v->type | v->flags << 4 | v->closing << 8
+         ^ (v->type | (v->flags & ~AZOAI_JSON_BRACKET) << 4 | v->closing << 8
             | (uint64_t) v->offset << 16 | (uint64_t) v->raw.len << 40);
 
     return 0;
 }
 
 
+/* the digest, after checking AZOAI_JSON_BRACKET against memchr() */
+
+static int
+fuzz_json_bracket_visit(void *data, const azoai_json_value_t *v)
+{
+    fuzz_json_assert(((v->flags & AZOAI_JSON_BRACKET) != 0)
+                     == (v->type == AZOAI_JSON_STRING
+                         && memchr(v->raw.data, '[', v->raw.len) != NULL));
+
+    return fuzz_json_digest_visit(data, v);
+}
+
+
 static void
 fuzz_json_check_simd(const u_char *input, size_t len)
 {
+    int                  simd;
     uint64_t             h1, h2;
     azoai_json_status_t  st1, st2;
 
@@ -436,6 +453,18 @@ fuzz_json_check_simd(const u_char *input, size_t len)
 
     fuzz_json_same_status(&st1, &st2);
     fuzz_json_assert(h1 == h2);
+
+    for (simd = 0; simd <= 1; simd++) {
+        h2 = 0;
+
+        azoai_json_simd(simd);
+        azoai_json_walk_brackets(input, len, fuzz_json_bracket_visit, &h2,
+                                 &st2);
+        azoai_json_simd(1);
+
+        fuzz_json_same_status(&st1, &st2);
+        fuzz_json_assert(h1 == h2);
+    }
 }
 
 
