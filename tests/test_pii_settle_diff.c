@@ -225,12 +225,7 @@ diff_one(const azoai_pii_engine_t *e, const u_char *text, size_t len,
                      AZOAI_OK);
 
     if (n) {
-        view.text = text;
-        view.len = len;
-        view.raw = text;
-        view.raw_len = len;
-        view.segs = NULL;
-        view.nsegs = 0;
+        azoai_pii_view_plain(&view, text, len);
 
         memset(&all, 0, sizeof(all));
         all.over = 1;

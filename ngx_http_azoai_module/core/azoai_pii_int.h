@@ -101,6 +101,20 @@ typedef struct {
 } azoai_pii_view_t;
 
 
+/* the view of a text without escapes or bytes >= 0x80: the text itself */
+
+static inline void
+azoai_pii_view_plain(azoai_pii_view_t *view, const u_char *text, size_t len)
+{
+    view->text = text;
+    view->len = len;
+    view->raw = text;
+    view->raw_len = len;
+    view->segs = NULL;
+    view->nsegs = 0;
+}
+
+
 extern const u_char  azoai_pii_class[256];
 
 

@@ -206,12 +206,7 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
     azoai_pii_view_t   view;
     azoai_pii_cands_t  cands;
 
-    view.text = text;
-    view.len = len;
-    view.raw = text;
-    view.raw_len = len;
-    view.segs = NULL;
-    view.nsegs = 0;
+    azoai_pii_view_plain(&view, text, len);
 
     cands.items = azoai_alloc(a, AZOAI_PII_STACK_CANDS
                                  * sizeof(azoai_pii_match_t));
@@ -285,13 +280,7 @@ azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw, size_t len,
     azoai_pii_seg_t  *segs;
 
     if (nspecial == 0) {
-        view->text = raw;
-        view->len = len;
-        view->raw = raw;
-        view->raw_len = len;
-        view->segs = NULL;
-        view->nsegs = 0;
-
+        azoai_pii_view_plain(view, raw, len);
         return AZOAI_OK;
     }
 
