@@ -44,4 +44,13 @@ typedef struct {
 #define azoai_alloc(a, n)    (a)->alloc((a)->pool, n)
 
 
+/*
+ * room for want bytes in a buffer of *size from a (old, or a new one of
+ * at least init bytes, doubled until it fits, with the first len bytes
+ * of old copied); NULL when out of memory
+ */
+u_char *azoai_reserve(azoai_alloc_t *a, u_char *old, size_t len,
+    size_t *size, size_t want, size_t init);
+
+
 #endif /* _AZOAI_CORE_H_INCLUDED_ */

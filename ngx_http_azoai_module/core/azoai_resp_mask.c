@@ -178,32 +178,14 @@ azoai_resp_mask_put(azoai_resp_mask_t *m, const u_char *p, size_t len,
 static int
 azoai_resp_mask_room(azoai_resp_mask_t *m, size_t len)
 {
-    size_t   size;
-    u_char  *buf;
-
     if (m->len + len <= m->size) {
         return AZOAI_OK;
     }
 
-    size = m->size ? m->size : AZOAI_RESP_MASK_BUF_INIT;
+    m->buf = azoai_reserve(m->alloc, m->buf, m->len, &m->size, m->len + len,
+                           AZOAI_RESP_MASK_BUF_INIT);
 
-    while (size < m->len + len) {
-        size *= 2;
-    }
-
-    buf = azoai_alloc(m->alloc, size);
-    if (buf == NULL) {
-        return AZOAI_ERROR;
-    }
-
-    if (m->len) {
-        memcpy(buf, m->buf, m->len);
-    }
-
-    m->buf = buf;
-    m->size = size;
-
-    return AZOAI_OK;
+    return (m->buf != NULL) ? AZOAI_OK : AZOAI_ERROR;
 }
 
 

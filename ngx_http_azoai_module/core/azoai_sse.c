@@ -61,8 +61,6 @@ static int azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
     unsigned level);
 static int azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len);
 static int azoai_sse_out(void *data, const u_char *p, size_t len);
-static u_char *azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len,
-    size_t *size, size_t want);
 
 
 void
@@ -928,8 +926,8 @@ azoai_sse_keep(azoai_sse_t *s, azoai_sse_carry_t *c, const u_char *tail,
 
     /* and room for the LF that may be owed to it (azoai_sse_owed()) */
 
-    c->event = azoai_sse_reserve(s->alloc, c->event, 0, &c->event_size,
-                                 len + 1);
+    c->event = azoai_reserve(s->alloc, c->event, 0, &c->event_size, len + 1,
+                             AZOAI_SSE_BUF_INIT);
     if (c->event == NULL) {
         return AZOAI_ERROR;
     }
@@ -1006,7 +1004,8 @@ azoai_sse_mask_piece(azoai_sse_t *s, azoai_sse_carry_t *c,
 
     total = carry_len + sp->len;
 
-    s->text = azoai_sse_reserve(s->alloc, s->text, 0, &s->text_size, total);
+    s->text = azoai_reserve(s->alloc, s->text, 0, &s->text_size, total,
+                            AZOAI_SSE_BUF_INIT);
     if (s->text == NULL) {
         return AZOAI_ERROR;
     }
@@ -1257,8 +1256,8 @@ azoai_sse_final(azoai_sse_t *s, const u_char *raw, size_t len,
 static int
 azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len)
 {
-    s->buf = azoai_sse_reserve(s->alloc, s->buf, s->len, &s->size,
-                               s->len + len);
+    s->buf = azoai_reserve(s->alloc, s->buf, s->len, &s->size, s->len + len,
+                           AZOAI_SSE_BUF_INIT);
     if (s->buf == NULL) {
         return AZOAI_ERROR;
     }
@@ -1271,40 +1270,4 @@ azoai_sse_append(azoai_sse_t *s, const u_char *p, size_t len)
     }
 
     return AZOAI_OK;
-}
-
-
-/* room for want bytes, keeping the first len; doubling, so rarely */
-
-static u_char *
-azoai_sse_reserve(azoai_alloc_t *a, u_char *old, size_t len, size_t *size,
-    size_t want)
-{
-    size_t   n;
-    u_char  *p;
-
-    /* an empty text still needs a buffer: NULL means out of memory */
-
-    if (want <= *size && old != NULL) {
-        return old;
-    }
-
-    n = *size ? *size : AZOAI_SSE_BUF_INIT;
-
-    while (n < want) {
-        n *= 2;
-    }
-
-    p = azoai_alloc(a, n);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    if (len) {
-        memcpy(p, old, len);
-    }
-
-    *size = n;
-
-    return p;
 }
