@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "azoai_ascii.h"
 #include "azoai_pseudo.h"
 
 
@@ -187,24 +188,14 @@ size_t
 azoai_pseudo_token(const u_char *tag, size_t tag_len, unsigned n,
     u_char *out)
 {
-    size_t  len, k;
-    u_char  digits[AZOAI_PSEUDO_N_MAX_LEN + 6];
+    size_t  len;
 
     out[0] = '[';
     memcpy(out + 1, tag, tag_len);
     len = 1 + tag_len;
     out[len++] = '_';
 
-    k = 0;
-
-    do {
-        digits[k++] = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    while (k) {
-        out[len++] = digits[--k];
-    }
+    len = azoai_decimal(n, out + len) - out;
 
     out[len++] = ']';
 

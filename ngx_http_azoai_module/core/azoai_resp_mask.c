@@ -98,7 +98,11 @@ azoai_resp_mask_match(void *data, const azoai_pii_match_t *match)
     m = data;
 
     if (m->out) {
-        /* the span before and the tag, each straight to the writer */
+        /*
+         * the span before and the tag, each straight to the writer (not
+         * through azoai_resp_mask_append(): ~36 instructions a match more,
+         * +10.6k on the ~290-value response of bench/restore.sh)
+         */
 
         if (match->start > m->from
             && m->out(m->out_data, m->raw + m->from, match->start - m->from)
