@@ -13,6 +13,10 @@
 #   CG_KEEP=DIR keeps each profile as DIR/cg.PORT.BODY for callgrind_annotate
 #   BODIES=DIR takes the three bodies from DIR instead of generating them
 #   CG_RESULTS=FILE also writes "BODY PLAIN MODULE" (instr/req) per line
+#   CG_STANDIN=inside runs the stand-in upstream in the measured NGINX, as
+#     this script did when issue 18 set its goals (both counts then carry
+#     the upstream's work, ~10k, and the module's carries the upstream
+#     parsing its audit headers): to compare with figures of that method
 set -euo pipefail
 
 so=$(realpath "${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}")
@@ -29,11 +33,12 @@ read -r port p_plain p_azoai <<<"$(bench_free_ports 3)"
     bench_conf_http
     bench_conf_backend "$port"
     bench_conf_pair "$p_plain" "$p_azoai"
+    [[ ${CG_STANDIN:-} == inside ]] && bench_conf_standin "$port"
     echo "}"
 } >"$work/nginx.conf"
 
 # the stand-in upstream: its own NGINX, outside callgrind
-bench_start_standin "$port"
+[[ ${CG_STANDIN:-} == inside ]] || bench_start_standin "$port"
 
 bench_start_callgrind "$work/nginx.conf"
 bench_wait_port "$p_azoai"
