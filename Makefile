@@ -13,6 +13,8 @@
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each, FUZZ_JOBS at a time
 #   make unit-nosimd fuzz-nosimd  the same with the SIMD paths compiled out
 #   make style    80 columns and function length (tools/style.pl)
+#   make engine-diff BASE=REV [N=20000]  the core against revision REV on
+#                 the same bodies: masks, matches, names must be identical
 
 SHELL       := /bin/bash
 BUILD       := build
@@ -86,6 +88,7 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
 DEB_MARK    := $(BUILD)/.deps
 
 .PHONY: FORCE all deps test test-bins unit unit-nosimd unit-asan integration \
+        engine-diff \
         valgrind soak run bench bench-check bench-tlimit bench-upload fuzz \
         fuzz-nosimd style clean nginx-matrix deb deb-test
 
@@ -228,9 +231,16 @@ test: style $(MODULE) $(TOOL) unit unit-asan integration
 # 80 columns, no tabs or trailing blanks, functions of 80 lines at most
 # unless their comment says why; fuzz seeds are written by hand and named
 # for what they hold: what libFuzzer finds (hash names) stays in build/
+# behaviour kept by a change that should keep it (tools/engine-diff.sh)
+engine-diff:
+	@tools/engine-diff.sh $(or $(BASE),$(error BASE=REV needed)) \
+	    $(or $(N),20000) 1 -- $(wildcard tests/fuzz/corpus/fuzz_body/*) \
+	    $(wildcard tests/fuzz/corpus/fuzz_json/*)
+
 style:
 	@tools/style.pl $(CORE_SRC) $(filter %.c,$(GLUE_SRC)) $(TOOL_SRC) \
-	    $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tests/preload/*.c)
+	    $(wildcard tests/*.c tests/*.h tests/fuzz/*.c tests/preload/*.c) \
+	    $(wildcard tools/engine-diff/*.c)
 	@! git ls-files tests/fuzz/corpus 2>/dev/null \
 	    | grep -E '/[0-9a-f]{40}$$' || \
 	    { echo "generated fuzz inputs in tests/fuzz/corpus"; exit 1; }
