@@ -5,9 +5,10 @@
  * revisions (old_run() and new_run(), tools/engine-diff/side.c), under
  * each configuration; the first body on which what they would send
  * differs is written to engine-diff-fail.json and ends the run.  Bodies:
- * the files named on the command line, then N random chat bodies dense
- * with values, near-values, separators, context words, tags, escapes
- * and UTF-8.
+ * the files named on the command line, then N random bodies: chat
+ * bodies and JSON of any shape with the member names the body visitor
+ * reads (escaped too), their strings dense with values, near-values,
+ * separators, context words, tags, escapes and UTF-8.
  *
  * usage: driver N SEED [FILE ...]
  */
@@ -30,11 +31,15 @@ int new_run(unsigned variant, const u_char *body, size_t len, u_char **out,
 
 static uint64_t driver_rand(void);
 static size_t driver_body(u_char *b, size_t max);
+static size_t driver_value(u_char *b, size_t max, unsigned depth);
+static size_t driver_text(u_char *b, size_t max);
 static size_t driver_piece(u_char *p);
 static int driver_compare(const u_char *body, size_t len);
 
 
 static uint64_t  driver_seed;
+static uint64_t  driver_valid;     /* bodies inspected without error */
+static uint64_t  driver_masked;    /* ... with at least one match */
 
 /* values and near-values of every built-in detector, words, tags */
 static const char  *driver_pieces[] = {
@@ -71,6 +76,20 @@ static const char  *driver_glue[] = {
 };
 
 
+/* member names the body visitor reads, escaped ones, others */
+static const char  *driver_keys[] = {
+    "model", "mo\\u0064el", "store", "\\u0073tore", "background",
+    "session", "data_sources", "parameters", "embedding_dependency",
+    "deployment_name", "messages", "content", "role", "type", "id",
+    "call_id", "tool_call_id", "x_id", "key", "api_key", "headers",
+    "authentication", "connection_string", "file_data", "input", "text",
+    "image_url", "url", "voice", "object", "detail", "format",
+    "service_tier", "encoding_format", "reasoning_effort", "name", "n"
+};
+
+static const char  *driver_space[] = { "", "", "", " ", "\n", "\t ", "\r\n" };
+
+
 static uint64_t
 driver_rand(void)
 {
@@ -97,8 +116,9 @@ driver_piece(u_char *p)
 
         for (i = 0; i < n; i++) {
             p[i] = (driver_rand() % 3)
-                   ? '0' + driver_rand() % 10
-                   : alphabet[driver_rand() % (sizeof(alphabet) - 1)];
+                   ? (u_char) ('0' + driver_rand() % 10)
+                   : (u_char) alphabet[driver_rand()
+                                       % (sizeof(alphabet) - 1)];
         }
 
         return n;
@@ -113,13 +133,92 @@ driver_piece(u_char *p)
 }
 
 
+/* string content: pieces and glue, short or long */
+
+static size_t
+driver_text(u_char *b, size_t max)
+{
+    size_t       len, want, n;
+    const char  *g;
+
+    len = 0;
+    want = driver_rand() % ((driver_rand() % 8 == 0) ? 60000 : 600);
+
+    if (driver_rand() % 6 == 0) {
+        return sprintf((char *) b, "%s", (driver_rand() % 2)
+                       ? "chat-prod" : "data:image/png;base64,iVBORw0KGgo=");
+    }
+
+    while (len < want && len + 256 < max) {
+        len += driver_piece(b + len);
+        g = driver_glue[driver_rand()
+                        % (sizeof(driver_glue) / sizeof(driver_glue[0]))];
+        n = strlen(g);
+        memcpy(b + len, g, n);
+        len += n;
+    }
+
+    return len;
+}
+
+
+/* any JSON value, members named from driver_keys[], spaced at random */
+
+static size_t
+driver_value(u_char *b, size_t max, unsigned depth)
+{
+    size_t       len, i, n;
+    unsigned     kind;
+    const char  *sp;
+
+    static const char  *scalars[] = {
+        "true", "false", "null", "0", "-1.5e3", "42", "9007199254740993"
+    };
+
+    kind = (depth >= 6 || max < 4096) ? driver_rand() % 2
+                                      : driver_rand() % 4;
+    sp = driver_space[driver_rand()
+                      % (sizeof(driver_space) / sizeof(driver_space[0]))];
+
+    if (kind == 0) {
+        return sprintf((char *) b, "%s%s", scalars[driver_rand() % 7], sp);
+    }
+
+    if (kind == 1) {
+        b[0] = '"';
+        len = 1 + driver_text(b + 1, max - 8);
+        return len + sprintf((char *) b + len, "\"%s", sp);
+    }
+
+    len = sprintf((char *) b, "%c%s", kind == 2 ? '{' : '[', sp);
+    n = driver_rand() % 5;
+
+    for (i = 0; i < n && len + 4096 < max; i++) {
+        if (i) {
+            len += sprintf((char *) b + len, ",%s", sp);
+        }
+
+        if (kind == 2) {
+            len += sprintf((char *) b + len, "\"%s\"%s:%s",
+                           driver_keys[driver_rand()
+                                       % (sizeof(driver_keys)
+                                          / sizeof(driver_keys[0]))],
+                           sp, sp);
+        }
+
+        len += driver_value(b + len, (max - len) / 2, depth + 1);
+    }
+
+    return len + sprintf((char *) b + len, "%c", kind == 2 ? '}' : ']');
+}
+
+
 /* {"model":...,"messages":[{"role":"user","content":TEXT},...],...} */
 
 static size_t
 driver_body(u_char *b, size_t max)
 {
-    size_t       len, want, msgs, m, n;
-    const char  *g;
+    size_t  len, msgs, m;
 
     len = sprintf((char *) b, "{%s\"messages\":[",
                   (driver_rand() % 4 == 0) ? "\"model\":\"chat-prod\"," : "");
@@ -129,17 +228,7 @@ driver_body(u_char *b, size_t max)
         len += sprintf((char *) b + len,
                        "%s{\"role\":\"user\",\"content\":\"",
                        m ? "," : "");
-        want = len + driver_rand() % ((driver_rand() % 8 == 0) ? 60000 : 600);
-
-        while (len < want && len + 256 < max) {
-            len += driver_piece(b + len);
-            g = driver_glue[driver_rand()
-                            % (sizeof(driver_glue) / sizeof(driver_glue[0]))];
-            n = strlen(g);
-            memcpy(b + len, g, n);
-            len += n;
-        }
-
+        len += driver_text(b + len, max - len - 64);
         len += sprintf((char *) b + len, "\"}");
     }
 
@@ -176,6 +265,11 @@ driver_compare(const u_char *body, size_t len)
                 fclose(f);
             }
             return -1;
+        }
+
+        if (v == 0 && alen >= 16 && ((uint64_t *) a)[0] == 0) {
+            driver_valid++;
+            driver_masked += (((uint64_t *) a)[1] != 0);
         }
 
         free(a);
@@ -221,7 +315,8 @@ main(int argc, char **argv)
     }
 
     for (i = 0; i < n; i++) {
-        len = driver_body(body, DRIVER_BODY_MAX);
+        len = (i % 2) ? driver_body(body, DRIVER_BODY_MAX)
+                      : driver_value(body, DRIVER_BODY_MAX, 0);
 
         if (driver_compare(body, len) != 0) {
             fprintf(stderr, "engine-diff: random body %ld\n", i);
@@ -229,8 +324,10 @@ main(int argc, char **argv)
         }
     }
 
-    printf("engine-diff: %d files and %ld random bodies, %d configurations:"
-           " the same\n", argc - 3, n, DRIVER_VARIANTS);
+    printf("engine-diff: %d files and %ld random bodies (%lu valid, %lu of "
+           "them with values), %d configurations: the same\n", argc - 3, n,
+           (unsigned long) driver_valid, (unsigned long) driver_masked,
+           DRIVER_VARIANTS);
 
     return 0;
 }
