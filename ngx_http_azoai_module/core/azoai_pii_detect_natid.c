@@ -60,6 +60,16 @@ azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
 {
     size_t  ts;
 
+    /*
+     * "+1 ...", "+44...": a digit after '+' starts no identifier (no
+     * letters before it, and azoai_pii_num_left_ok() refuses it), as
+     * azoai_natid_start() finds after more steps
+     */
+
+    if (at > 0 && v[at - 1] == '+') {
+        return 0;
+    }
+
     ts = azoai_natid_start(v, len, at);
 
     if (ts == (size_t) -1) {
@@ -276,17 +286,28 @@ azoai_natid_layout(const u_char *v, size_t len, size_t at)
 static int
 azoai_natid_third(const u_char *v, size_t len, size_t i, u_char s)
 {
-    size_t  j;
+    size_t    j;
+    uint32_t  w;
 
     if (len - i < 5 || v[i] != s) {
         return 0;
     }
+
+    j = i + 5;
+
+#if (AZOAI_PII_SWAR)
+    if (!azoai_pii_digits4(v + i + 1, &w)) {
+        return 0;
+    }
+#else
+    (void) w;
 
     for (j = i + 1; j < i + 5; j++) {
         if (!azoai_pii_digit(v[j])) {
             return 0;
         }
     }
+#endif
 
     if (j == len) {
         return 1;
