@@ -107,6 +107,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
     size_t    s, i, want;
+    uint32_t  check;
     uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
@@ -146,11 +147,14 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    acc = (acc % 97) * 10000
-          + azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]);
-    acc = (acc % 97) * 100 + (v[at] - '0') * 10 + (v[at + 1] - '0');
+    /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
-    if (acc % 97 != 1) {
+    check = (uint32_t) (acc % 97) * 1000000
+            + (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
+              * 100
+            + (v[at] - '0') * 10 + (v[at + 1] - '0');
+
+    if (check % 97 != 1) {
         return 0;
     }
 
@@ -181,28 +185,27 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
 
     a = 0;
 
-    for (n = AZOAI_IBAN_GROUP; n < want; n += AZOAI_IBAN_GROUP) {
+    /* the characters after country and check digits */
 
-        if (a >= AZOAI_IBAN_ACC_MAX) {
-            a %= 97;
-        }
-
+    for (n = want - AZOAI_IBAN_GROUP; n >= AZOAI_IBAN_GROUP;
+         n -= AZOAI_IBAN_GROUP)
+    {
         /*
          * one space between groups of four: skipped without looking
          * past it, as a group that starts with the space or with what
          * follows it fails alike when that is no letter or digit
          */
 
-        if (i < len && v[i] == ' ') {
-            i++;
-        }
-
-        if (want - n < AZOAI_IBAN_GROUP) {
-            break;
-        }
-
         if (len - i < AZOAI_IBAN_GROUP) {
             return 0;
+        }
+
+        if (v[i] == ' ') {
+            i++;
+
+            if (len - i < AZOAI_IBAN_GROUP) {
+                return 0;
+            }
         }
 
         if (azoai_pii_digits4(v + i, &x4)) {
@@ -213,16 +216,22 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
         }
 
         i += AZOAI_IBAN_GROUP;
+
+        if (a >= AZOAI_IBAN_ACC_MAX) {
+            a %= 97;
+        }
     }
 
-    if (n < want) {
-        last = i + (want - n);
+    if (n != 0) {
+        if (i < len && v[i] == ' ') {
+            i++;
+        }
 
-        if (last > len) {
+        if (len - i < n) {
             return 0;
         }
 
-        for ( /* void */ ; i < last; i++) {
+        for (last = i + n; i < last; i++) {
             x = azoai_iban_value[v[i]];
 
             if (x == AZOAI_IBAN_NONE) {

@@ -51,7 +51,7 @@ static inline size_t azoai_pii_card_group(const u_char *v, size_t len,
     size_t i, azoai_card_read_t *r);
 static inline size_t azoai_pii_card_best(const u_char *v, size_t len,
     const azoai_card_read_t *r);
-static int azoai_pii_card_issuer(const u_char *d, size_t n);
+static inline int azoai_pii_card_issuer(const u_char *d, size_t n);
 #if (AZOAI_PII_SWAR)
 static int azoai_pii_card_fast(const u_char *v, size_t len, size_t at,
     size_t *end);
@@ -255,18 +255,27 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
     size_t    e;
     uint32_t  g0, g1, g2, g3;
     uint64_t  lo, hi;
-    unsigned  sum12, sum16;
+    unsigned  sum8;
 
     e = at + AZOAI_CARD_GROUPED_END;
     sep = v[at + 4];
 
     if (len < e
         || (sep != ' ' && sep != '-' && sep != '.')
-        || v[at + 9] != sep || v[at + 14] != sep
-        || !azoai_pii_digits4(v + at, &g0)
-        || !azoai_pii_digits4(v + at + 5, &g1)
-        || !azoai_pii_digits4(v + at + 10, &g2)
-        || !azoai_pii_digits4(v + at + 15, &g3)
+        || v[at + 9] != sep || v[at + 14] != sep)
+    {
+        return AZOAI_CARD_SLOW;
+    }
+
+    memcpy(&g0, v + at, sizeof(uint32_t));
+    memcpy(&g1, v + at + 5, sizeof(uint32_t));
+    memcpy(&g2, v + at + 10, sizeof(uint32_t));
+    memcpy(&g3, v + at + 15, sizeof(uint32_t));
+
+    lo = g0 | (uint64_t) g1 << 32;
+    hi = g2 | (uint64_t) g3 << 32;
+
+    if ((azoai_pii_nondigits8(lo) | azoai_pii_nondigits8(hi)) != 0
         || (e < len
             && (azoai_pii_digit(v[e])
                 || (v[e] == sep && e + 1 < len
@@ -279,16 +288,9 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
         return 0;
     }
 
-    lo = g0 | (uint64_t) g1 << 32;
-    hi = g2 | (uint64_t) g3 << 32;
+    sum8 = azoai_pii_luhn8(lo);
 
-    /* the first 12: the third group with four '0' after it */
-
-    sum12 = azoai_pii_luhn8(lo)
-            + azoai_pii_luhn8(g2 | 0x3030303000000000ULL);
-    sum16 = azoai_pii_luhn8(lo) + azoai_pii_luhn8(hi);
-
-    if (sum16 % 10 == 0
+    if ((sum8 + azoai_pii_luhn8(hi)) % 10 == 0
         && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON)
         && azoai_pii_num_right_ok(v, len, e))
     {
@@ -296,9 +298,11 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
         return 1;
     }
 
+    /* the first 12 digits: the third group with four '0' after it */
+
     e = at + 14;
 
-    if (sum12 % 10 == 0
+    if ((sum8 + azoai_pii_luhn8(g2 | 0x3030303000000000ULL)) % 10 == 0
         && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON - 4)
         && azoai_pii_num_right_ok(v, len, e))
     {
@@ -311,27 +315,28 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
 
 
 /*
- * The Luhn sum of the 8 digits in w, the first in its lowest byte and at
- * an even offset from the number's start when the number has an even
- * length: it and every other one doubled (a doubled 5-9 less 9).  Per
- * 16-bit lane a doubled and a plain digit, then the four lanes added.
+ * A number equal modulo 10 to the Luhn sum of the 8 digits in w, the
+ * first in its lowest byte and at an even offset from the number's start
+ * when the number has an even length: it and every other one doubled, a
+ * doubled 5-9 less 9, which modulo 10 is plus 1.  So the digits, once
+ * more those at even offsets and 1 for each of them that is 5 or more;
+ * at most 19 per byte, 112 in all.
  */
 
 static inline unsigned
 azoai_pii_luhn8(uint64_t w)
 {
-    uint64_t  d, even, odd, big;
+    uint64_t  d, even, big;
 
     d = w - 0x3030303030303030ULL;
     even = d & 0x00ff00ff00ff00ffULL;
-    odd = (d >> 8) & 0x00ff00ff00ff00ffULL;
 
-    /* 1 in a lane whose doubled digit is 5 or more: 5 + 123 = 128 */
+    /* 1 in an even byte of 5 or more: 5 + 123 = 128 */
     big = ((even + 0x007b007b007b007bULL) >> 7) & 0x0001000100010001ULL;
 
-    d = odd + 2 * even - 9 * big;
+    d += even + big;
 
-    return (unsigned) ((d * 0x0001000100010001ULL) >> 48);
+    return (unsigned) ((d * 0x0101010101010101ULL) >> 56);
 }
 
 #endif
@@ -427,7 +432,7 @@ azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
 
 /* issuer prefixes (IIN ranges) and the lengths each issues */
 
-static int
+static inline int
 azoai_pii_card_issuer(const u_char *d, size_t n)
 {
     unsigned  p2, p3, p4;
