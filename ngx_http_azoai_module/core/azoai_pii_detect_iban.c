@@ -15,10 +15,15 @@
 #define AZOAI_IBAN_GROUP      4
 
 /*
- * the running remainder is reduced before a group once it may outgrow
- * 64 bits in one (a group multiplies it by 10^8 at most)
+ * Only the BBAN's remainder modulo 97 counts, so a group of four digits
+ * multiplies the running value by 9 (10^4 modulo 97) and a letter by 3
+ * (100 modulo 97), not by 10^4 and 100: it grows by 3,000 at most in a
+ * group (three digits and a letter) and is reduced after a group once it
+ * passes AZOAI_IBAN_ACC_MAX, which 3,000 times leaves within 64 bits
  */
-#define AZOAI_IBAN_ACC_MAX    100000000000ULL
+#define AZOAI_IBAN_DIGITS4    9
+#define AZOAI_IBAN_LETTER     3
+#define AZOAI_IBAN_ACC_MAX    (1ULL << 50)
 
 /* azoai_iban_value[] of a byte that is no digit or ASCII letter */
 #define AZOAI_IBAN_NONE       0xff
@@ -167,11 +172,12 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 /*
  * Reads the BBAN from i until the IBAN has want characters (one space
  * allowed between groups of four); the end, or 0 when it is cut short.
- * *acc: the BBAN's running remainder.  A group of four at a time: four
- * digits in one word (azoai_pii_digits4()), else the four characters'
- * values by table, without a loop (azoai_pii_iban_mixed4()); a shorter
- * last group a character at a time.  The remainder is reduced only
- * before a group that could overflow it (AZOAI_IBAN_ACC_MAX).
+ * *acc: a number with the BBAN's remainder modulo 97.  A group of four
+ * at a time: four digits in one word (azoai_pii_digits4()), else the
+ * four characters' values by table, without a loop
+ * (azoai_pii_iban_mixed4()); a shorter last group a character at a time.
+ * The value is reduced only after a group that leaves it above
+ * AZOAI_IBAN_ACC_MAX.
  */
 
 static inline size_t
@@ -209,7 +215,7 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
         }
 
         if (azoai_pii_digits4(v + i, &x4)) {
-            a = a * 10000 + azoai_pii_iban_value4(x4);
+            a = a * AZOAI_IBAN_DIGITS4 + azoai_pii_iban_value4(x4);
 
         } else if (!azoai_pii_iban_mixed4(v + i, &a)) {
             return 0;
@@ -238,7 +244,7 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
                 return 0;
             }
 
-            a = a * (x < 10 ? 10 : 100) + x;
+            a = a * (x < 10 ? 10 : AZOAI_IBAN_LETTER) + x;
         }
     }
 
@@ -249,8 +255,8 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
 
 
 /*
- * Four characters at p, digits and letters, added to the remainder *a;
- * 0 when one is neither
+ * Four characters at p, digits and letters, added to the running value
+ * *a (a letter multiplies it by AZOAI_IBAN_LETTER); 0 when one is neither
  */
 
 static inline int
@@ -271,10 +277,10 @@ azoai_pii_iban_mixed4(const u_char *p, uint64_t *a)
     }
 
     r = *a;
-    r = r * (x0 < 10 ? 10 : 100) + x0;
-    r = r * (x1 < 10 ? 10 : 100) + x1;
-    r = r * (x2 < 10 ? 10 : 100) + x2;
-    r = r * (x3 < 10 ? 10 : 100) + x3;
+    r = r * (x0 < 10 ? 10 : AZOAI_IBAN_LETTER) + x0;
+    r = r * (x1 < 10 ? 10 : AZOAI_IBAN_LETTER) + x1;
+    r = r * (x2 < 10 ? 10 : AZOAI_IBAN_LETTER) + x2;
+    r = r * (x3 < 10 ? 10 : AZOAI_IBAN_LETTER) + x3;
     *a = r;
 
     return 1;

@@ -35,13 +35,17 @@
     ((c) == ' ' || (c) == '-' || (c) == '.' || (c) == '/')
 
 
+static int azoai_natid_detect(const u_char *v, size_t len, size_t at,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+    __attribute__((noinline));
 static size_t azoai_natid_start(const u_char *v, size_t len, size_t at);
 static int azoai_natid_token(const u_char *v, size_t len, size_t at,
     size_t ts, unsigned mask, unsigned *type, size_t *start, size_t *end)
     __attribute__((noinline));
 static int azoai_natid_word_is(const u_char *v, size_t len, size_t ws,
     size_t n);
-static size_t azoai_natid_run(const u_char *v, size_t len, size_t i);
+static inline size_t azoai_natid_run(const u_char *v, size_t len,
+    size_t i);
 static int azoai_natid_layout(const u_char *v, size_t len, size_t at);
 static int azoai_natid_third(const u_char *v, size_t len, size_t i,
     u_char s);
@@ -58,17 +62,26 @@ int
 azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end)
 {
-    size_t  ts;
-
     /*
      * "+1 ...", "+44...": a digit after '+' starts no identifier (no
      * letters before it, and azoai_pii_num_left_ok() refuses it), as
-     * azoai_natid_start() finds after more steps
+     * azoai_natid_start() finds after more steps; before the frame of
+     * azoai_natid_detect()
      */
 
     if (at > 0 && v[at - 1] == '+') {
         return 0;
     }
+
+    return azoai_natid_detect(v, len, at, mask, type, start, end);
+}
+
+
+static int
+azoai_natid_detect(const u_char *v, size_t len, size_t at, unsigned mask,
+    unsigned *type, size_t *start, size_t *end)
+{
+    size_t  ts;
 
     ts = azoai_natid_start(v, len, at);
 
@@ -182,11 +195,27 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
 }
 
 
-/* the length of the run of digits at i, counted up to AZOAI_NATID_MAX + 1 */
+/*
+ * The length of the run of digits at i (i < len), counted up to
+ * AZOAI_NATID_MAX + 1: most runs end within one 8-byte word, whose test
+ * comes first
+ */
 
-static size_t
+static inline size_t
 azoai_natid_run(const u_char *v, size_t len, size_t i)
 {
+#if (AZOAI_PII_SWAR)
+    size_t  k;
+
+    if (len - i >= 8) {
+        k = azoai_pii_digits8(v + i);
+
+        if (k < 8) {
+            return k;
+        }
+    }
+#endif
+
     return azoai_pii_digit_run(v, len, i, AZOAI_NATID_MAX + 1);
 }
 
