@@ -35,9 +35,6 @@
     ((c) == ' ' || (c) == '-' || (c) == '.' || (c) == '/')
 
 
-static int azoai_natid_detect(const u_char *v, size_t len, size_t at,
-    unsigned mask, unsigned *type, size_t *start, size_t *end)
-    __attribute__((noinline));
 static size_t azoai_natid_start(const u_char *v, size_t len, size_t at);
 static int azoai_natid_token(const u_char *v, size_t len, size_t at,
     size_t ts, unsigned mask, unsigned *type, size_t *start, size_t *end)
@@ -58,27 +55,10 @@ static int azoai_natid_word_at(const u_char *v, size_t len, size_t i,
     const u_char *w, size_t wlen);
 
 
+/* azoai_pii_detect_natid() (azoai_pii_int.h) past its '+' test */
+
 int
-azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
-    unsigned mask, unsigned *type, size_t *start, size_t *end)
-{
-    /*
-     * "+1 ...", "+44...": a digit after '+' starts no identifier (no
-     * letters before it, and azoai_pii_num_left_ok() refuses it), as
-     * azoai_natid_start() finds after more steps; before the frame of
-     * azoai_natid_detect()
-     */
-
-    if (at > 0 && v[at - 1] == '+') {
-        return 0;
-    }
-
-    return azoai_natid_detect(v, len, at, mask, type, start, end);
-}
-
-
-static int
-azoai_natid_detect(const u_char *v, size_t len, size_t at, unsigned mask,
+azoai_pii_natid_find(const u_char *v, size_t len, size_t at, unsigned mask,
     unsigned *type, size_t *start, size_t *end)
 {
     size_t  ts;

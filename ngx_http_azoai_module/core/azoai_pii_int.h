@@ -252,9 +252,10 @@ int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
 /*
  * azoai_pii_detect_natid.c: a national or health identifier of a type
  * enabled in mask (bits AZOAI_PII_NATID_MASK) holding the first digit of
- * a word at at; its type in *type
+ * a word at at; its type in *type.  azoai_pii_detect_natid() below
+ * calls it where no '+' stands before at.
  */
-int azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+int azoai_pii_natid_find(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end);
 
 /*
@@ -491,6 +492,25 @@ azoai_pii_natid_word_refused(const u_char *v, size_t at)
                 && azoai_pii_is(v[at - 4], AZOAI_PC_ALPHA)
                 && azoai_pii_is(v[at - 5], AZOAI_PC_ALPHA)
                 && azoai_pii_is(v[at - 6], AZOAI_PC_ALPHA));
+}
+
+
+/*
+ * azoai_pii_natid_find() at the first digit of a word.  A digit after
+ * '+' ("+1 ...", "+44...") starts no identifier: no letters before it,
+ * and azoai_pii_num_left_ok() refuses it, as azoai_natid_start() finds
+ * after more steps.  Inline: phones call it, and it needs no frame.
+ */
+
+static inline int
+azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+{
+    if (at > 0 && v[at - 1] == '+') {
+        return 0;
+    }
+
+    return azoai_pii_natid_find(v, len, at, mask, type, start, end);
 }
 
 
