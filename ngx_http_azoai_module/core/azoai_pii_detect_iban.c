@@ -15,10 +15,15 @@
 #define AZOAI_IBAN_GROUP      4
 
 /*
- * the running remainder is reduced before a group once it may outgrow
- * 64 bits in one (a group multiplies it by 10^8 at most)
+ * Only the BBAN's remainder modulo 97 counts, so a group of four digits
+ * multiplies the running value by 9 (10^4 modulo 97) and a letter by 3
+ * (100 modulo 97), not by 10^4 and 100: it grows by 3,000 at most in a
+ * group (three digits and a letter) and is reduced after a group once it
+ * passes AZOAI_IBAN_ACC_MAX, which 3,000 times leaves within 64 bits
  */
-#define AZOAI_IBAN_ACC_MAX    100000000000ULL
+#define AZOAI_IBAN_DIGITS4    9
+#define AZOAI_IBAN_LETTER     3
+#define AZOAI_IBAN_ACC_MAX    (1ULL << 50)
 
 /* azoai_iban_value[] of a byte that is no digit or ASCII letter */
 #define AZOAI_IBAN_NONE       0xff
@@ -52,45 +57,75 @@ static const u_char  azoai_iban_value[256] = {
     AZOAI_IBAN_LETTERS('a')
 };
 
+/* what a character multiplies the running value by: 10 or a letter's */
+
+static const u_char  azoai_iban_factor[256] = {
+    ['0' ... '9'] = 10,
+    ['A' ... 'Z'] = AZOAI_IBAN_LETTER,
+    ['a' ... 'z'] = AZOAI_IBAN_LETTER
+};
+
 
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
     size_t i, size_t want, uint64_t *acc);
 static inline uint32_t azoai_pii_iban_value4(uint32_t w);
+static inline int azoai_pii_iban_mixed4(const u_char *p, uint64_t *a);
 
 
 /*
- * IBAN length by country code: per first letter, the second letters in
- * order, each with two digits of length (SWIFT IBAN registry)
+ * IBAN length by country code, 0 for none (SWIFT IBAN registry): one
+ * byte per pair of letters, AZOAI_IBAN_CC(c0, c1) its index
  */
 
-static const char  *const azoai_iban_countries[26] = {
-    /* A */ "D24E23L28T20Z28",
-    /* B */ "A20E16G22H22I27R29Y28",
-    /* C */ "H21R22Y28Z24",
-    /* D */ "E22J27K18O28",
-    /* E */ "E20G29S24",
-    /* F */ "I18K18O18R27",
-    /* G */ "B22E22I23L18R27T28",
-    /* H */ "R21U28",
-    /* I */ "E22L23Q23S26T27",
-    /* J */ "O30",
-    /* K */ "W30Z20",
-    /* L */ "B28C32I21T20U20V21Y25",
-    /* M */ "C27D24E22K19N20R27T31U30",
-    /* N */ "I28L18O15",
-    /* O */ "M23",
-    /* P */ "K24L28S29T25",
-    /* Q */ "A29",
-    /* R */ "O24S22U33",
-    /* S */ "A24C31D18E24I19K24M27O23T25V28",
-    /* T */ "L23N24R26",
-    /* U */ "A29",
-    /* V */ "A22G24",
-    /* W */ "",
-    /* X */ "K20",
-    /* Y */ "E30",
-    /* Z */ ""
+#define AZOAI_IBAN_CC(c0, c1)  (((c0) - 'A') * 26 + (c1) - 'A')
+#define AZOAI_IBAN_LEN(c0, c1, n)  [AZOAI_IBAN_CC(c0, c1)] = n
+
+static const u_char  azoai_iban_lengths[26 * 26] = {
+    AZOAI_IBAN_LEN('A', 'D', 24), AZOAI_IBAN_LEN('A', 'E', 23),
+    AZOAI_IBAN_LEN('A', 'L', 28), AZOAI_IBAN_LEN('A', 'T', 20),
+    AZOAI_IBAN_LEN('A', 'Z', 28), AZOAI_IBAN_LEN('B', 'A', 20),
+    AZOAI_IBAN_LEN('B', 'E', 16), AZOAI_IBAN_LEN('B', 'G', 22),
+    AZOAI_IBAN_LEN('B', 'H', 22), AZOAI_IBAN_LEN('B', 'I', 27),
+    AZOAI_IBAN_LEN('B', 'R', 29), AZOAI_IBAN_LEN('B', 'Y', 28),
+    AZOAI_IBAN_LEN('C', 'H', 21), AZOAI_IBAN_LEN('C', 'R', 22),
+    AZOAI_IBAN_LEN('C', 'Y', 28), AZOAI_IBAN_LEN('C', 'Z', 24),
+    AZOAI_IBAN_LEN('D', 'E', 22), AZOAI_IBAN_LEN('D', 'J', 27),
+    AZOAI_IBAN_LEN('D', 'K', 18), AZOAI_IBAN_LEN('D', 'O', 28),
+    AZOAI_IBAN_LEN('E', 'E', 20), AZOAI_IBAN_LEN('E', 'G', 29),
+    AZOAI_IBAN_LEN('E', 'S', 24), AZOAI_IBAN_LEN('F', 'I', 18),
+    AZOAI_IBAN_LEN('F', 'K', 18), AZOAI_IBAN_LEN('F', 'O', 18),
+    AZOAI_IBAN_LEN('F', 'R', 27), AZOAI_IBAN_LEN('G', 'B', 22),
+    AZOAI_IBAN_LEN('G', 'E', 22), AZOAI_IBAN_LEN('G', 'I', 23),
+    AZOAI_IBAN_LEN('G', 'L', 18), AZOAI_IBAN_LEN('G', 'R', 27),
+    AZOAI_IBAN_LEN('G', 'T', 28), AZOAI_IBAN_LEN('H', 'R', 21),
+    AZOAI_IBAN_LEN('H', 'U', 28), AZOAI_IBAN_LEN('I', 'E', 22),
+    AZOAI_IBAN_LEN('I', 'L', 23), AZOAI_IBAN_LEN('I', 'Q', 23),
+    AZOAI_IBAN_LEN('I', 'S', 26), AZOAI_IBAN_LEN('I', 'T', 27),
+    AZOAI_IBAN_LEN('J', 'O', 30), AZOAI_IBAN_LEN('K', 'W', 30),
+    AZOAI_IBAN_LEN('K', 'Z', 20), AZOAI_IBAN_LEN('L', 'B', 28),
+    AZOAI_IBAN_LEN('L', 'C', 32), AZOAI_IBAN_LEN('L', 'I', 21),
+    AZOAI_IBAN_LEN('L', 'T', 20), AZOAI_IBAN_LEN('L', 'U', 20),
+    AZOAI_IBAN_LEN('L', 'V', 21), AZOAI_IBAN_LEN('L', 'Y', 25),
+    AZOAI_IBAN_LEN('M', 'C', 27), AZOAI_IBAN_LEN('M', 'D', 24),
+    AZOAI_IBAN_LEN('M', 'E', 22), AZOAI_IBAN_LEN('M', 'K', 19),
+    AZOAI_IBAN_LEN('M', 'N', 20), AZOAI_IBAN_LEN('M', 'R', 27),
+    AZOAI_IBAN_LEN('M', 'T', 31), AZOAI_IBAN_LEN('M', 'U', 30),
+    AZOAI_IBAN_LEN('N', 'I', 28), AZOAI_IBAN_LEN('N', 'L', 18),
+    AZOAI_IBAN_LEN('N', 'O', 15), AZOAI_IBAN_LEN('O', 'M', 23),
+    AZOAI_IBAN_LEN('P', 'K', 24), AZOAI_IBAN_LEN('P', 'L', 28),
+    AZOAI_IBAN_LEN('P', 'S', 29), AZOAI_IBAN_LEN('P', 'T', 25),
+    AZOAI_IBAN_LEN('Q', 'A', 29), AZOAI_IBAN_LEN('R', 'O', 24),
+    AZOAI_IBAN_LEN('R', 'S', 22), AZOAI_IBAN_LEN('R', 'U', 33),
+    AZOAI_IBAN_LEN('S', 'A', 24), AZOAI_IBAN_LEN('S', 'C', 31),
+    AZOAI_IBAN_LEN('S', 'D', 18), AZOAI_IBAN_LEN('S', 'E', 24),
+    AZOAI_IBAN_LEN('S', 'I', 19), AZOAI_IBAN_LEN('S', 'K', 24),
+    AZOAI_IBAN_LEN('S', 'M', 27), AZOAI_IBAN_LEN('S', 'O', 23),
+    AZOAI_IBAN_LEN('S', 'T', 25), AZOAI_IBAN_LEN('S', 'V', 28),
+    AZOAI_IBAN_LEN('T', 'L', 23), AZOAI_IBAN_LEN('T', 'N', 24),
+    AZOAI_IBAN_LEN('T', 'R', 26), AZOAI_IBAN_LEN('U', 'A', 29),
+    AZOAI_IBAN_LEN('V', 'A', 22), AZOAI_IBAN_LEN('V', 'G', 24),
+    AZOAI_IBAN_LEN('X', 'K', 20), AZOAI_IBAN_LEN('Y', 'E', 30)
 };
 
 
@@ -106,6 +141,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
     size_t    s, i, want;
+    uint32_t  check;
     uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
@@ -145,11 +181,14 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    acc = (acc % 97) * 10000
-          + azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]);
-    acc = (acc % 97) * 100 + (v[at] - '0') * 10 + (v[at + 1] - '0');
+    /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
-    if (acc % 97 != 1) {
+    check = (uint32_t) (acc % 97) * 1000000
+            + (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
+              * 100
+            + (v[at] - '0') * 10 + (v[at + 1] - '0');
+
+    if (check % 97 != 1) {
         return 0;
     }
 
@@ -162,65 +201,114 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 /*
  * Reads the BBAN from i until the IBAN has want characters (one space
  * allowed between groups of four); the end, or 0 when it is cut short.
- * *acc: the BBAN's running remainder.  A group of four at a time: four
- * digits in one word (azoai_pii_digits4()), else each character's
- * value by table (azoai_iban_value[]); the remainder reduced only
- * before a group that could overflow it (AZOAI_IBAN_ACC_MAX).
+ * *acc: a number with the BBAN's remainder modulo 97.  A group of four
+ * at a time: four digits in one word (azoai_pii_digits4()), else the
+ * four characters' values by table, without a loop
+ * (azoai_pii_iban_mixed4()); a shorter last group a character at a time.
+ * The value is reduced only after a group that leaves it above
+ * AZOAI_IBAN_ACC_MAX.
  */
 
 static inline size_t
 azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
     uint64_t *acc)
 {
-    size_t    n, k, last;
+    size_t    n, last;
     u_char    x;
     uint32_t  x4;
     uint64_t  a;
 
-    n = AZOAI_IBAN_GROUP;
     a = 0;
 
-    while (n < want) {
+    /* the characters after country and check digits */
+
+    for (n = want - AZOAI_IBAN_GROUP; n >= AZOAI_IBAN_GROUP;
+         n -= AZOAI_IBAN_GROUP)
+    {
+        /*
+         * one space between groups of four: skipped without looking
+         * past it, as a group that starts with the space or with what
+         * follows it fails alike when that is no letter or digit; with
+         * only four bytes left it is not skipped, and fails as a group
+         */
+
+        if (len - i > AZOAI_IBAN_GROUP) {
+            i += (v[i] == ' ');
+
+        } else if (len - i < AZOAI_IBAN_GROUP) {
+            return 0;
+        }
+
+        if (azoai_pii_digits4(v + i, &x4)) {
+            a = a * AZOAI_IBAN_DIGITS4 + azoai_pii_iban_value4(x4);
+
+        } else if (!azoai_pii_iban_mixed4(v + i, &a)) {
+            return 0;
+        }
+
+        i += AZOAI_IBAN_GROUP;
 
         if (a >= AZOAI_IBAN_ACC_MAX) {
             a %= 97;
         }
+    }
 
-        /* one space between groups of four */
-
-        if (len - i > 1 && v[i] == ' ' && azoai_pii_alnum(v[i + 1])) {
+    if (n != 0) {
+        if (i < len && v[i] == ' ') {
             i++;
         }
 
-        k = want - n;
-        k = (k < AZOAI_IBAN_GROUP) ? k : AZOAI_IBAN_GROUP;
-
-        if (len - i < k) {
+        if (len - i < n) {
             return 0;
         }
 
-        if (k == AZOAI_IBAN_GROUP && azoai_pii_digits4(v + i, &x4)) {
-            a = a * 10000 + azoai_pii_iban_value4(x4);
-            i += AZOAI_IBAN_GROUP;
+        for (last = i + n; i < last; i++) {
+            x = azoai_iban_value[v[i]];
 
-        } else {
-            for (last = i + k; i < last; i++) {
-                x = azoai_iban_value[v[i]];
-
-                if (x == AZOAI_IBAN_NONE) {
-                    return 0;
-                }
-
-                a = a * (x < 10 ? 10 : 100) + x;
+            if (x == AZOAI_IBAN_NONE) {
+                return 0;
             }
-        }
 
-        n += k;
+            a = a * azoai_iban_factor[v[i]] + x;
+        }
     }
 
     *acc = a;
 
     return i;
+}
+
+
+/*
+ * Four characters at p, digits and letters, added to the running value
+ * *a (a letter multiplies it by AZOAI_IBAN_LETTER); 0 when one is neither
+ */
+
+static inline int
+azoai_pii_iban_mixed4(const u_char *p, uint64_t *a)
+{
+    u_char    x0, x1, x2, x3;
+    uint64_t  r;
+
+    x0 = azoai_iban_value[p[0]];
+    x1 = azoai_iban_value[p[1]];
+    x2 = azoai_iban_value[p[2]];
+    x3 = azoai_iban_value[p[3]];
+
+    /* AZOAI_IBAN_NONE has the top bit, no value does */
+
+    if ((x0 | x1 | x2 | x3) & 0x80) {
+        return 0;
+    }
+
+    r = *a;
+    r = r * azoai_iban_factor[p[0]] + x0;
+    r = r * azoai_iban_factor[p[1]] + x1;
+    r = r * azoai_iban_factor[p[2]] + x2;
+    r = r * azoai_iban_factor[p[3]] + x3;
+    *a = r;
+
+    return 1;
 }
 
 
@@ -244,17 +332,9 @@ azoai_pii_iban_value4(uint32_t w)
 static size_t
 azoai_pii_iban_length(u_char c0, u_char c1)
 {
-    const char  *e;
-
-    if (c0 < 'A' || c0 > 'Z') {
+    if ((u_char) (c0 - 'A') >= 26 || (u_char) (c1 - 'A') >= 26) {
         return 0;
     }
 
-    for (e = azoai_iban_countries[c0 - 'A']; *e; e += 3) {
-        if ((u_char) e[0] == c1) {
-            return (e[1] - '0') * 10 + (e[2] - '0');
-        }
-    }
-
-    return 0;
+    return azoai_iban_lengths[AZOAI_IBAN_CC(c0, c1)];
 }

@@ -41,7 +41,8 @@ static int azoai_natid_token(const u_char *v, size_t len, size_t at,
     __attribute__((noinline));
 static int azoai_natid_word_is(const u_char *v, size_t len, size_t ws,
     size_t n);
-static size_t azoai_natid_run(const u_char *v, size_t len, size_t i);
+static inline size_t azoai_natid_run(const u_char *v, size_t len,
+    size_t i);
 static int azoai_natid_layout(const u_char *v, size_t len, size_t at);
 static int azoai_natid_third(const u_char *v, size_t len, size_t i,
     u_char s);
@@ -54,9 +55,11 @@ static int azoai_natid_word_at(const u_char *v, size_t len, size_t i,
     const u_char *w, size_t wlen);
 
 
+/* azoai_pii_detect_natid() (azoai_pii_int.h) past its '+' test */
+
 int
-azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
-    unsigned mask, unsigned *type, size_t *start, size_t *end)
+azoai_pii_natid_find(const u_char *v, size_t len, size_t at, unsigned mask,
+    unsigned *type, size_t *start, size_t *end)
 {
     size_t  ts;
 
@@ -172,11 +175,27 @@ azoai_natid_start(const u_char *v, size_t len, size_t at)
 }
 
 
-/* the length of the run of digits at i, counted up to AZOAI_NATID_MAX + 1 */
+/*
+ * The length of the run of digits at i (i < len), counted up to
+ * AZOAI_NATID_MAX + 1: most runs end within one 8-byte word, whose test
+ * comes first
+ */
 
-static size_t
+static inline size_t
 azoai_natid_run(const u_char *v, size_t len, size_t i)
 {
+#if (AZOAI_PII_SWAR)
+    size_t  k;
+
+    if (len - i >= 8) {
+        k = azoai_pii_digits8(v + i);
+
+        if (k < 8) {
+            return k;
+        }
+    }
+#endif
+
     return azoai_pii_digit_run(v, len, i, AZOAI_NATID_MAX + 1);
 }
 
@@ -276,17 +295,28 @@ azoai_natid_layout(const u_char *v, size_t len, size_t at)
 static int
 azoai_natid_third(const u_char *v, size_t len, size_t i, u_char s)
 {
-    size_t  j;
+    size_t    j;
+    uint32_t  w;
 
     if (len - i < 5 || v[i] != s) {
         return 0;
     }
+
+    j = i + 5;
+
+#if (AZOAI_PII_SWAR)
+    if (!azoai_pii_digits4(v + i + 1, &w)) {
+        return 0;
+    }
+#else
+    (void) w;
 
     for (j = i + 1; j < i + 5; j++) {
         if (!azoai_pii_digit(v[j])) {
             return 0;
         }
     }
+#endif
 
     if (j == len) {
         return 1;

@@ -15,6 +15,18 @@
 #define AZOAI_CARD_MIN        12
 #define AZOAI_CARD_MAX        19
 #define AZOAI_CARD_LONG       ((size_t) -1)
+#define AZOAI_CARD_GROUP      4
+#define AZOAI_CARD_COMMON     16     /* the length of most cards */
+#define AZOAI_CARD_SLOW       (-1)   /* azoai_pii_card_fast(): not known */
+
+/* the byte right after a grouped 4-4-4-4 card number, from its start */
+#define AZOAI_CARD_GROUPED_END  (AZOAI_CARD_COMMON + 3)
+
+#define AZOAI_PHONE_SLOW      (-1)   /* azoai_pii_phone_fast(): not known */
+#define AZOAI_PHONE_NANP_LEN  12     /* "ddd-ddd-dddd" */
+#define AZOAI_PHONE_LONG      ((size_t) -1)
+
+#define azoai_pii_phone_sep(c)  ((c) == ' ' || (c) == '-' || (c) == '.')
 
 
 /*
@@ -39,12 +51,30 @@ static inline size_t azoai_pii_card_group(const u_char *v, size_t len,
     size_t i, azoai_card_read_t *r);
 static inline size_t azoai_pii_card_best(const u_char *v, size_t len,
     const azoai_card_read_t *r);
-static int azoai_pii_card_issuer(const u_char *d, size_t n);
+static inline int azoai_pii_card_issuer(const u_char *d, size_t n);
+#if (AZOAI_PII_SWAR)
+static int azoai_pii_card_fast(const u_char *v, size_t len, size_t at,
+    size_t *end);
+static int azoai_pii_card_grouped(const u_char *v, size_t len, size_t at,
+    size_t *end);
+static inline unsigned azoai_pii_luhn8(uint64_t w);
+#else
+#define azoai_pii_card_fast(v, len, at, end)  AZOAI_CARD_SLOW
+#endif
 static int azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
     size_t first_group);
 static int azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run);
+static inline size_t azoai_pii_phone_group(const u_char *v, size_t len,
+    size_t i, u_char *d, size_t room);
 static int azoai_pii_nanp_ok(const u_char *d);
+#if (AZOAI_PII_SWAR)
+static int azoai_pii_phone_fast(const u_char *v, size_t len, size_t at,
+    size_t *end);
+#else
+#define azoai_pii_phone_fast(v, len, at, end)  AZOAI_PHONE_SLOW
+#endif
+static inline int azoai_pii_ssn_shape(const u_char *d, u_char sep);
 
 
 /*
@@ -58,13 +88,36 @@ int
 azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    u_char              sep;
-    size_t              i, g, group_start, first_group;
-    azoai_card_read_t   r;
+    int  fast;
 
     if (!azoai_pii_num_left_ok(v, at)) {
         return 0;
     }
+
+    fast = azoai_pii_card_fast(v, len, at, end);
+
+    if (fast != AZOAI_CARD_SLOW) {
+        *start = at;
+        return fast;
+    }
+
+    return azoai_pii_card_general(v, len, at, start, end);
+}
+
+
+/*
+ * The reader for every layout (azoai_card_read_t), from at where
+ * azoai_pii_num_left_ok() holds.  Apart from the fast layouts, so that
+ * they need no stack frame of the reader's size.
+ */
+
+int
+azoai_pii_card_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    u_char              sep;
+    size_t              i, g, group_start, first_group;
+    azoai_card_read_t   r;
 
     i = at;
     sep = 0;
@@ -135,6 +188,158 @@ azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
 
     return *end != 0;
 }
+
+
+#if (AZOAI_PII_SWAR)
+
+/*
+ * The two layouts most cards are written in, decided without the reader
+ * (azoai_card_read_t): 16 digits in one run, and 4-4-4-4 with one
+ * separator; each needs a few word operations where the reader takes a
+ * step per digit.  The result is the reader's, and where a number goes
+ * on after the 16 digits (more digits, or its separator and a digit) it
+ * is AZOAI_CARD_SLOW and the reader decides.
+ */
+
+static int
+azoai_pii_card_fast(const u_char *v, size_t len, size_t at, size_t *end)
+{
+    size_t    e;
+    uint64_t  lo, hi;
+
+    if (len - at < AZOAI_CARD_COMMON) {
+        return AZOAI_CARD_SLOW;
+    }
+
+    if (azoai_pii_digits8(v + at) != 8) {
+        return azoai_pii_card_grouped(v, len, at, end);
+    }
+
+    /* one run: its only candidate is all of it */
+
+    e = at + AZOAI_CARD_COMMON;
+
+    if (azoai_pii_digits8(v + at + 8) != 8
+        || (e < len
+            && (azoai_pii_digit(v[e])
+                || ((v[e] == ' ' || v[e] == '-' || v[e] == '.')
+                    && e + 1 < len && azoai_pii_digit(v[e + 1])))))
+    {
+        return AZOAI_CARD_SLOW;
+    }
+
+    memcpy(&lo, v + at, sizeof(uint64_t));
+    memcpy(&hi, v + at + 8, sizeof(uint64_t));
+
+    if ((azoai_pii_luhn8(lo) + azoai_pii_luhn8(hi)) % 10 == 0
+        && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON)
+        && azoai_pii_num_right_ok(v, len, e))
+    {
+        *end = e;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * "dddd dddd dddd dddd" (or '-', '.'): the reader's candidates are the
+ * first 12 digits and all 16, the longer one first
+ */
+
+static int
+azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
+{
+    u_char    sep;
+    size_t    e;
+    uint32_t  g0, g1, g2, g3;
+    uint64_t  lo, hi;
+    unsigned  sum8;
+
+    e = at + AZOAI_CARD_GROUPED_END;
+    sep = v[at + 4];
+
+    if (len < e
+        || (sep != ' ' && sep != '-' && sep != '.')
+        || v[at + 9] != sep || v[at + 14] != sep)
+    {
+        return AZOAI_CARD_SLOW;
+    }
+
+    memcpy(&g0, v + at, sizeof(uint32_t));
+    memcpy(&g1, v + at + 5, sizeof(uint32_t));
+    memcpy(&g2, v + at + 10, sizeof(uint32_t));
+    memcpy(&g3, v + at + 15, sizeof(uint32_t));
+
+    lo = g0 | (uint64_t) g1 << 32;
+    hi = g2 | (uint64_t) g3 << 32;
+
+    if ((azoai_pii_nondigits8(lo) | azoai_pii_nondigits8(hi)) != 0
+        || (e < len
+            && (azoai_pii_digit(v[e])
+                || (v[e] == sep && e + 1 < len
+                    && azoai_pii_digit(v[e + 1])))))
+    {
+        return AZOAI_CARD_SLOW;
+    }
+
+    if (azoai_pii_card_tail(v, at, sep, AZOAI_CARD_GROUP)) {
+        return 0;
+    }
+
+    sum8 = azoai_pii_luhn8(lo);
+
+    if ((sum8 + azoai_pii_luhn8(hi)) % 10 == 0
+        && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON)
+        && azoai_pii_num_right_ok(v, len, e))
+    {
+        *end = e;
+        return 1;
+    }
+
+    /* the first 12 digits: the third group with four '0' after it */
+
+    e = at + 14;
+
+    if ((sum8 + azoai_pii_luhn8(g2 | 0x3030303000000000ULL)) % 10 == 0
+        && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON - 4)
+        && azoai_pii_num_right_ok(v, len, e))
+    {
+        *end = e;
+        return 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * A number equal modulo 10 to the Luhn sum of the 8 digits in w, the
+ * first in its lowest byte and at an even offset from the number's start
+ * when the number has an even length: it and every other one doubled, a
+ * doubled 5-9 less 9, which modulo 10 is plus 1.  So the digits, once
+ * more those at even offsets and 1 for each of them that is 5 or more;
+ * at most 19 per byte, 112 in all.
+ */
+
+static inline unsigned
+azoai_pii_luhn8(uint64_t w)
+{
+    uint64_t  d, even, big;
+
+    d = w - 0x3030303030303030ULL;
+    even = d & 0x00ff00ff00ff00ffULL;
+
+    /* 1 in an even byte of 5 or more: 5 + 123 = 128 */
+    big = ((even + 0x007b007b007b007bULL) >> 7) & 0x0001000100010001ULL;
+
+    d += even + big;
+
+    return (unsigned) ((d * 0x0101010101010101ULL) >> 56);
+}
+
+#endif
 
 
 /*
@@ -227,7 +432,7 @@ azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
 
 /* issuer prefixes (IIN ranges) and the lengths each issues */
 
-static int
+static inline int
 azoai_pii_card_issuer(const u_char *d, size_t n)
 {
     unsigned  p2, p3, p4;
@@ -280,12 +485,105 @@ int
 azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t              g;
-    azoai_phone_run_t   run;
+    int  fast;
 
     if (!azoai_pii_num_left_ok(v, at)) {
         return 0;
     }
+
+    fast = azoai_pii_phone_fast(v, len, at, end);
+
+    if (fast != AZOAI_PHONE_SLOW) {
+        *start = at;
+        return fast;
+    }
+
+    return azoai_pii_phone_general(v, len, at, start, end);
+}
+
+
+#if (AZOAI_PII_SWAR)
+
+/*
+ * The NANP layouts "ddd-ddd-dddd" and "+1 ddd-ddd-dddd" (each separator a
+ * space, '-' or '.') decided in a few word operations, as the reader and
+ * the checks after it would (azoai_pii_phone_general()).  Where the run
+ * goes on after the last group, or a number without "+1" fails the NANP
+ * check (a national format may still take it), AZOAI_PHONE_SLOW.
+ */
+
+static int
+azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
+{
+    size_t          b, e;
+    uint32_t        line;
+    uint64_t        w;
+    const u_char   *d;
+
+    b = at;
+
+    if (v[at] == '+') {
+        if (len - at < 3 || v[at + 1] != '1'
+            || !azoai_pii_phone_sep(v[at + 2]))
+        {
+            return AZOAI_PHONE_SLOW;
+        }
+
+        b = at + 3;
+    }
+
+    if (len - b < AZOAI_PHONE_NANP_LEN) {
+        return AZOAI_PHONE_SLOW;
+    }
+
+    d = v + b;
+    e = b + AZOAI_PHONE_NANP_LEN;
+
+    /* "ddd-ddd-" with its separators (bytes 3 and 7) read as '0' */
+
+    memcpy(&w, d, sizeof(uint64_t));
+    w = (w & ~0xff000000ff000000ULL) | 0x3000000030000000ULL;
+
+    if (!azoai_pii_phone_sep(d[3]) || !azoai_pii_phone_sep(d[7])
+        || azoai_pii_nondigits8(w) != 0 || !azoai_pii_digits4(d + 8, &line)
+        || (e < len
+            && (azoai_pii_digit(v[e])
+                || (e + 1 < len && azoai_pii_phone_sep(v[e])
+                    && (azoai_pii_digit(v[e + 1]) || v[e + 1] == '(')))))
+    {
+        return AZOAI_PHONE_SLOW;
+    }
+
+    if (!azoai_pii_num_right_ok(v, len, e)) {
+        return 0;
+    }
+
+    /* area and exchange as azoai_pii_nanp_ok() */
+
+    if (d[0] < '2' || d[4] < '2' || (d[1] == '1' && d[2] == '1')
+        || (d[5] == '1' && d[6] == '1'))
+    {
+        return (b == at) ? AZOAI_PHONE_SLOW : 0;
+    }
+
+    *end = e;
+    return 1;
+}
+
+#endif
+
+
+/*
+ * The reader (azoai_pii_phone_run()) and the checks of every layout, from
+ * at where azoai_pii_num_left_ok() holds
+ */
+
+int
+azoai_pii_phone_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    size_t              g;
+    azoai_phone_run_t   run;
 
     if (azoai_pii_phone_run(v, len, at, &run) != 0) {
         return 0;
@@ -342,7 +640,7 @@ static int
 azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run)
 {
-    size_t  i, s, ndigits;
+    size_t  i, s, n, ndigits;
     int     open;
 
     ndigits = 0;
@@ -365,15 +663,15 @@ azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     for ( ;; ) {
         s = i;
 
-        /* the count stays in a register while the digits are copied */
+        n = azoai_pii_phone_group(v, len, i, run->digits + ndigits,
+                                  AZOAI_PHONE_MAX - ndigits);
 
-        while (i < len && azoai_pii_digit(v[i])) {
-            if (ndigits == AZOAI_PHONE_MAX) {
-                return -1;
-            }
-
-            run->digits[ndigits++] = v[i++];
+        if (n == AZOAI_PHONE_LONG) {
+            return -1;
         }
+
+        ndigits += n;
+        i += n;
 
         if (i == s || run->ngroups == AZOAI_PHONE_GROUPS) {
             return -1;
@@ -421,6 +719,39 @@ azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
 }
 
 
+/*
+ * The digits of a group at i copied to d, which has room for room of them
+ * (and AZOAI_PHONE_SLACK bytes more); their count, or AZOAI_PHONE_LONG
+ * when there are more
+ */
+
+static inline size_t
+azoai_pii_phone_group(const u_char *v, size_t len, size_t i, u_char *d,
+    size_t room)
+{
+    size_t  n;
+
+    /* one more than fit: too many */
+
+    n = azoai_pii_digit_run(v, len, i, room + 1);
+
+    if (n > room) {
+        return AZOAI_PHONE_LONG;
+    }
+
+    /* a group of up to 8 digits in one 8-byte copy */
+
+    if (n <= AZOAI_PHONE_SLACK && len - i >= AZOAI_PHONE_SLACK) {
+        memcpy(d, v + i, AZOAI_PHONE_SLACK);
+
+    } else {
+        memcpy(d, v + i, n);
+    }
+
+    return n;
+}
+
+
 /* area and exchange: [2-9]XX, not N11 */
 
 static int
@@ -448,10 +779,7 @@ azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
     u_char          sep;
-    size_t          k;
     const u_char   *d;
-
-    static const u_char  shape[] = "ddd-dd-dddd";
 
     if (at + 11 > len || !azoai_pii_num_left_ok(v, at)) {
         return 0;
@@ -464,10 +792,8 @@ azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    for (k = 0; k < 11; k++) {
-        if (shape[k] == 'd' ? !azoai_pii_digit(d[k]) : d[k] != sep) {
-            return 0;
-        }
+    if (!azoai_pii_ssn_shape(d, sep)) {
+        return 0;
     }
 
     if (!azoai_pii_num_right_ok(v, len, at + 11)) {
@@ -495,4 +821,40 @@ azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
     *start = at;
     *end = at + 11;
     return 1;
+}
+
+
+/*
+ * Whether the 11 bytes at d are "ddd-dd-dddd" with sep for '-'.  One
+ * word: the first 8 bytes with sep's two places read as '0' are digits,
+ * and the last four; elsewhere a byte at a time.
+ */
+
+static inline int
+azoai_pii_ssn_shape(const u_char *d, u_char sep)
+{
+#if (AZOAI_PII_SWAR)
+    uint32_t  last;
+    uint64_t  w;
+
+    memcpy(&w, d, sizeof(uint64_t));
+
+    /* bytes 3 and 6 */
+    w = (w & ~0x00ff0000ff000000ULL) | 0x0030000030000000ULL;
+
+    return d[3] == sep && d[6] == sep && azoai_pii_nondigits8(w) == 0
+           && azoai_pii_digits4(d + 7, &last);
+#else
+    size_t  k;
+
+    static const u_char  shape[] = "ddd-dd-dddd";
+
+    for (k = 0; k < 11; k++) {
+        if (shape[k] == 'd' ? !azoai_pii_digit(d[k]) : d[k] != sep) {
+            return 0;
+        }
+    }
+
+    return 1;
+#endif
 }

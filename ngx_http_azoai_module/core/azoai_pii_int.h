@@ -230,8 +230,18 @@ int azoai_pii_detect_ipv6(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
+/*
+ * azoai_pii_detect_num.c: the card reader alone, without the fast paths of
+ * the common layouts (the unit tests compare them with it); from at where
+ * azoai_pii_num_left_ok() holds
+ */
+int azoai_pii_card_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
 int azoai_pii_detect_phone(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
+/* the same for phones: the reader and checks of every layout */
+int azoai_pii_phone_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
 int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
@@ -242,9 +252,10 @@ int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
 /*
  * azoai_pii_detect_natid.c: a national or health identifier of a type
  * enabled in mask (bits AZOAI_PII_NATID_MASK) holding the first digit of
- * a word at at; its type in *type
+ * a word at at; its type in *type.  azoai_pii_detect_natid() below
+ * calls it where no '+' stands before at.
  */
-int azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+int azoai_pii_natid_find(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end);
 
 /*
@@ -372,6 +383,21 @@ azoai_pii_digits4(const u_char *p, uint32_t *w)
 
 
 /*
+ * The top bit of each byte of the word w that is no digit, and maybe of
+ * bytes after the first such one (as azoai_pii_digits4()): 0 when all 8
+ * are digits.  Little-endian hosts only (the callers check
+ * AZOAI_PII_SWAR).
+ */
+
+static inline uint64_t
+azoai_pii_nondigits8(uint64_t w)
+{
+    return ((w - 0x3030303030303030ULL) | (w + 0x4646464646464646ULL))
+           & 0x8080808080808080ULL;
+}
+
+
+/*
  * How many of the 8 bytes at p are digits before the first that is not
  * (8: all), in one 64-bit word as azoai_pii_digits4(): a borrow or carry
  * only comes from a byte that failed already, so the lowest flagged byte
@@ -386,8 +412,7 @@ azoai_pii_digits8(const u_char *p)
 
     memcpy(&w, p, sizeof(uint64_t));
 
-    m = ((w - 0x3030303030303030ULL) | (w + 0x4646464646464646ULL))
-        & 0x8080808080808080ULL;
+    m = azoai_pii_nondigits8(w);
 
     return m ? (size_t) __builtin_ctzll(m) >> 3 : 8;
 }
@@ -467,6 +492,25 @@ azoai_pii_natid_word_refused(const u_char *v, size_t at)
                 && azoai_pii_is(v[at - 4], AZOAI_PC_ALPHA)
                 && azoai_pii_is(v[at - 5], AZOAI_PC_ALPHA)
                 && azoai_pii_is(v[at - 6], AZOAI_PC_ALPHA));
+}
+
+
+/*
+ * azoai_pii_natid_find() at the first digit of a word.  A digit after
+ * '+' ("+1 ...", "+44...") starts no identifier: no letters before it,
+ * and azoai_pii_num_left_ok() refuses it, as azoai_natid_start() finds
+ * after more steps.  Inline: phones call it, and it needs no frame.
+ */
+
+static inline int
+azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
+    unsigned mask, unsigned *type, size_t *start, size_t *end)
+{
+    if (at > 0 && v[at - 1] == '+') {
+        return 0;
+    }
+
+    return azoai_pii_natid_find(v, len, at, mask, type, start, end);
 }
 
 

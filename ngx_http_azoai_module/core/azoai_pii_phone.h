@@ -16,10 +16,13 @@
 #define AZOAI_PHONE_MAX       15     /* E.164 */
 #define AZOAI_PHONE_GROUPS    8
 
+/* digits[] has room for an 8-byte copy at any of its digits */
+#define AZOAI_PHONE_SLACK     8
+
 
 /* digits and grouping of a phone-like run */
 typedef struct {
-    u_char          digits[AZOAI_PHONE_MAX];
+    u_char          digits[AZOAI_PHONE_MAX + AZOAI_PHONE_SLACK];
     size_t          ndigits;
     size_t          group_len[AZOAI_PHONE_GROUPS];
     size_t          ngroups;

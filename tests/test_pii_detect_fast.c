@@ -1,0 +1,485 @@
+/*
+ * Copyright (C) ngx_http_azoai_module authors
+ *
+ * The numeric detectors' fast paths against their general paths and
+ * references: cards of 16 digits in one run or 4-4-4-4 against the card
+ * reader (azoai_pii_card_general()), NANP phones "ddd-ddd-dddd" and "+1
+ * ddd-ddd-dddd" against the phone reader (azoai_pii_phone_general()),
+ * each with every separator, valid and invalid checksums, and what may
+ * stand right before and after them; the SSN shape against a byte loop;
+ * the IBAN's remainder (kept by small factors modulo 97) against a digit
+ * by digit mod-97 of the rearranged IBAN; national ids after '+'.  In a
+ * build without the word paths (big-endian) the same tests check the
+ * general paths against themselves and the references.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "azoai_pii_int.h"
+#include "test_util.h"
+
+
+#define TEXT_MAX    96
+#define ROUNDS      100000
+
+
+typedef int (*detect_pt)(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+
+static void compare_at(detect_pt fast, detect_pt general, const u_char *t,
+    size_t len, size_t at);
+static size_t put_around(u_char *t, size_t len, uint32_t *rnd, int after);
+static size_t put_card(u_char *t, size_t len, uint32_t *rnd);
+static size_t put_nanp(u_char *t, size_t len, uint32_t *rnd);
+static void luhn_fix(u_char *d, size_t n);
+static int ssn_shape_ref(const u_char *d, u_char sep);
+static int iban_ref(const u_char *t, size_t len);
+
+
+/* the detector at at against its general path behind the left check */
+
+static void
+compare_at(detect_pt fast, detect_pt general, const u_char *t, size_t len,
+    size_t at)
+{
+    int     got, want;
+    size_t  s1, e1, s2, e2;
+
+    s1 = e1 = s2 = e2 = 0;
+
+    got = fast(t, len, at, &s1, &e1);
+    want = azoai_pii_num_left_ok(t, at) && general(t, len, at, &s2, &e2);
+
+    if (got != want || (got && (s1 != s2 || e1 != e2))) {
+        print_error("'%.*s' at %zu: %d [%zu, %zu), general %d [%zu, %zu)\n",
+                    (int) len, t, at, got, s1, e1, want, s2, e2);
+        fail();
+    }
+}
+
+
+/* what may stand before (after == 0) or after a number */
+
+static size_t
+put_around(u_char *t, size_t len, uint32_t *rnd, int after)
+{
+    const char  *p;
+
+    static const char  *before[] = {
+        "", " ", "x", "-", "4", ". ", "1 ", "a.", "_", "+", "(", "1-", ","
+    };
+    static const char  *behind[] = {
+        "", ".", " ", " 1234", "-5", "5", "x", "@", ".a", " 5", ".5",
+        "-a", ",1", ")", "_", " (2"
+    };
+
+    p = after ? behind[test_random(rnd) % 16]
+              : before[test_random(rnd) % 13];
+
+    memcpy(t + len, p, strlen(p));
+
+    return len + strlen(p);
+}
+
+
+/* issuer prefixes of every kind and none; Luhn valid three times in four */
+
+static size_t
+put_card(u_char *t, size_t len, uint32_t *rnd)
+{
+    u_char       d[16], sep;
+    size_t       k, n;
+    const char  *pre;
+
+    static const char  *prefixes[] = {
+        "4", "51", "55", "2221", "2720", "2200", "34", "37", "300", "36",
+        "3528", "6011", "62", "50", "56", "1", "7", "9", "0"
+    };
+
+    pre = prefixes[test_random(rnd) % 19];
+    n = strlen(pre);
+    memcpy(d, pre, n);
+
+    for (k = n; k < 16; k++) {
+        d[k] = (u_char) ('0' + test_random(rnd) % 10);
+    }
+
+    if (test_random(rnd) % 4) {
+        luhn_fix(d, 16);
+    }
+
+    sep = (u_char) " -./"[test_random(rnd) % 4];
+
+    for (k = 0; k < 16; k++) {
+        if (k && k % 4 == 0 && test_random(rnd) % 3) {
+            t[len++] = (test_random(rnd) % 16) ? sep : ' ';
+        }
+
+        t[len++] = d[k];
+    }
+
+    return len;
+}
+
+
+/* "[+1 ]ddd-ddd-dddd", separators mostly alike, N11 and 0/1 starts too */
+
+static size_t
+put_nanp(u_char *t, size_t len, uint32_t *rnd)
+{
+    size_t       k;
+    const char  *seps;
+
+    seps = " -.x";
+
+    if (test_random(rnd) % 2) {
+        t[len++] = '+';
+        t[len++] = (test_random(rnd) % 8) ? '1' : '7';
+        t[len++] = (u_char) seps[test_random(rnd) % 4];
+    }
+
+    for (k = 0; k < 10; k++) {
+        if (k == 3 || k == 6) {
+            t[len++] = (u_char) seps[test_random(rnd) % 4];
+        }
+
+        t[len++] = (u_char) ((k == 1 || k == 2 || k == 4 || k == 5)
+                             && test_random(rnd) % 4 == 0
+                             ? '1' : '0' + test_random(rnd) % 10);
+    }
+
+    return len;
+}
+
+
+/* the last of n digits made the Luhn check digit */
+
+static void
+luhn_fix(u_char *d, size_t n)
+{
+    size_t    k;
+    unsigned  sum, x;
+
+    sum = 0;
+    d[n - 1] = '0';
+
+    for (k = 0; k < n; k++) {
+        x = d[n - 1 - k] - '0';
+
+        if (k % 2) {
+            x *= 2;
+            x -= (x > 9) ? 9 : 0;
+        }
+
+        sum += x;
+    }
+
+    d[n - 1] = (u_char) ('0' + (10 - sum % 10) % 10);
+}
+
+
+static void
+test_card_fast(void **state)
+{
+    u_char    t[TEXT_MAX];
+    size_t    r, len, at, k;
+    uint32_t  rnd;
+
+    rnd = 2026;
+
+    for (r = 0; r < ROUNDS; r++) {
+        len = put_around(t, 0, &rnd, 0);
+        at = len;
+        len = put_card(t, len, &rnd);
+        len = put_around(t, len, &rnd, 1);
+
+        /* the text cut anywhere after the number's start */
+        for (k = at + 1; k <= len; k++) {
+            if (k == len || test_random(&rnd) % 8 == 0) {
+                compare_at(azoai_pii_detect_card, azoai_pii_card_general, t,
+                           k, at);
+            }
+        }
+    }
+}
+
+
+static void
+test_card_known(void **state)
+{
+    size_t       k, s, e;
+    const char  *t;
+
+    static const struct {
+        const char  *text;
+        size_t       end;
+    } cases[] = {
+        { "4111 1111 1111 1111", 19 },
+        { "4111-1111-1111-1111.", 19 },
+        { "4111.1111.1111.1111", 19 },
+        { "4111111111111111", 16 },
+        { "4111 1111 1111 1112", 0 },
+        { "4111111111111112", 0 },
+        { "4111 1111 1111 1111 1", 19 },
+        { "4111 1111 1111 1111 1111", 19 },
+        { "4111111111111111 1", 16 },
+        { "4111 1111 1111 1111-1", 0 },
+        { "4111 1111 1111 11111", 0 },
+        { "4111-1111-1111-1111a", 0 },
+        { "5500 0000 0000 0004", 19 },
+        { "1111 1111 1111 1117", 0 },
+        { "4111 1111 1114", 0 },
+        { "6011 0000 0004", 14 },
+        { "6011 0000 0004 0001", 14 },
+        { "6011 0000 0004 0001x", 14 },
+        { "6011-0000-0004-0001", 0 }
+    };
+
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        t = cases[k].text;
+        e = 0;
+
+        if (azoai_pii_detect_card((const u_char *) t, strlen(t), 0, &s, &e)
+            != (cases[k].end != 0)
+            || (cases[k].end && e != cases[k].end))
+        {
+            print_error("'%s': end %zu, want %zu\n", t, e, cases[k].end);
+            fail();
+        }
+    }
+}
+
+
+static void
+test_phone_fast(void **state)
+{
+    u_char    t[TEXT_MAX];
+    size_t    r, len, at, k;
+    uint32_t  rnd;
+
+    rnd = 415;
+
+    for (r = 0; r < ROUNDS; r++) {
+        len = put_around(t, 0, &rnd, 0);
+        at = len;
+        len = put_nanp(t, len, &rnd);
+        len = put_around(t, len, &rnd, 1);
+
+        for (k = at + 1; k <= len; k++) {
+            if (k == len || test_random(&rnd) % 8 == 0) {
+                compare_at(azoai_pii_detect_phone, azoai_pii_phone_general,
+                           t, k, at);
+            }
+        }
+    }
+}
+
+
+/* the SSN shape as a byte loop, before the word test */
+
+static int
+ssn_shape_ref(const u_char *d, u_char sep)
+{
+    size_t  k;
+
+    static const u_char  shape[] = "ddd-dd-dddd";
+
+    for (k = 0; k < 11; k++) {
+        if (shape[k] == 'd' ? !azoai_pii_digit(d[k]) : d[k] != sep) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Valid SSNs with one byte replaced by every value: found exactly when
+ * the shape and the SSA rules hold
+ */
+
+static void
+test_ssn_shape(void **state)
+{
+    int       want, got;
+    u_char    t[16], sep;
+    size_t    k, c, s, e;
+    uint32_t  rnd;
+
+    static const char  *base[] = { "536-22-1004", "123 45 6789" };
+
+    rnd = 536;
+
+    for (k = 0; k < 2 * 11 * 256; k++) {
+        memcpy(t, base[k / (11 * 256)], 11);
+        c = (k / 256) % 11;
+        t[c] = (u_char) (k % 256);
+
+        /* and one random byte after it */
+        t[11] = (u_char) (test_random(&rnd) % 128);
+        sep = t[3];
+
+        want = (sep == '-' || sep == ' ') && ssn_shape_ref(t, sep)
+               && azoai_pii_num_right_ok(t, 12, 11)
+               && memcmp(t, "000", 3) != 0 && memcmp(t, "666", 3) != 0
+               && t[0] != '9' && memcmp(t + 4, "00", 2) != 0
+               && memcmp(t + 7, "0000", 4) != 0;
+
+        got = azoai_pii_detect_ssn(t, 12, 0, &s, &e);
+
+        if (got != want || (got && e != 11)) {
+            print_error("'%.12s': %d, want %d\n", t, got, want);
+            fail();
+        }
+    }
+}
+
+
+/*
+ * The mod-97 check digit by digit over the rearranged IBAN (BBAN, then
+ * country and check digits; a letter as 10-35), spaces between groups of
+ * four dropped; 1 when it holds.  Lengths and layout are not checked.
+ */
+
+static int
+iban_ref(const u_char *t, size_t len)
+{
+    u_char    c[64];
+    size_t    k, n;
+    unsigned  r, x;
+
+    for (n = 0, k = 0; k < len; k++) {
+        if (t[k] != ' ') {
+            c[n++] = t[k];
+        }
+    }
+
+    r = 0;
+
+    for (k = 0; k < n; k++) {
+        x = c[(k + 4) % n];
+        x = azoai_pii_digit(x) ? x - '0' : (x & ~0x20) - 'A' + 10;
+        r = (x < 10) ? (r * 10 + x) % 97 : (r * 100 + x) % 97;
+    }
+
+    return r == 1;
+}
+
+
+/*
+ * IBANs of countries with 15 to 32 characters, mostly digits, some
+ * letters, spaced in fours or not, with check digits made right or
+ * random: found exactly when the mod-97 check holds
+ */
+
+static void
+test_iban_mod97(void **state)
+{
+    int       got, want;
+    u_char    t[TEXT_MAX], c[40];
+    size_t    r, k, n, len, s, e;
+    uint32_t  rnd, chk;
+
+    static const char  *countries[] = {
+        "NO15", "BE16", "FI18", "LI21", "DE22", "RO24", "FR27", "MT31",
+        "LC32", "RU33"
+    };
+
+    rnd = 97;
+
+    for (r = 0; r < ROUNDS; r++) {
+        k = test_random(&rnd) % 10;
+        n = (countries[k][2] - '0') * 10 + countries[k][3] - '0';
+        memcpy(c, countries[k], 2);
+
+        for (k = 4; k < n; k++) {
+            c[k] = (u_char) ((test_random(&rnd) % 3)
+                             ? '0' + test_random(&rnd) % 10
+                             : 'A' + test_random(&rnd) % 26);
+        }
+
+        for (chk = 0; chk < 100; chk++) {
+            c[2] = (u_char) ('0' + chk / 10);
+            c[3] = (u_char) ('0' + chk % 10);
+
+            if (iban_ref(c, n)) {
+                break;
+            }
+        }
+
+        if (test_random(&rnd) % 4 == 0) {
+            c[3] = (u_char) ('0' + test_random(&rnd) % 10);
+        }
+
+        for (len = 0, k = 0; k < n; k++) {
+            if (k && k % 4 == 0 && (r & 1)) {
+                t[len++] = ' ';
+            }
+
+            t[len++] = c[k];
+        }
+
+        want = iban_ref(t, len);
+        got = azoai_pii_detect_iban(t, len, 2, &s, &e);
+
+        if (got != want || (got && (s != 0 || e != len))) {
+            print_error("'%.*s': %d, want %d\n", (int) len, t, got, want);
+            fail();
+        }
+    }
+}
+
+
+/* a digit after '+' starts no national id; without it, it may */
+
+static void
+test_natid_plus(void **state)
+{
+    size_t       k, s, e;
+    unsigned     type;
+    const char  *t;
+
+    static const char  *ids[] = {
+        "+943 476 5919", "+9434765919", "+046 454 286", "+86 095 742 719"
+    };
+
+    for (k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+        t = ids[k];
+
+        assert_int_equal(azoai_pii_detect_natid((const u_char *) t,
+                             strlen(t), 1, AZOAI_PII_NATID_MASK, &type, &s,
+                             &e),
+                         0);
+    }
+
+    t = "nhs 943 476 5919";
+
+    assert_int_equal(azoai_pii_detect_natid((const u_char *) t, strlen(t), 4,
+                         AZOAI_PII_NATID_MASK, &type, &s, &e),
+                     1);
+    assert_int_equal(type, AZOAI_PII_UK_NHS);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_card_fast),
+        cmocka_unit_test(test_card_known),
+        cmocka_unit_test(test_phone_fast),
+        cmocka_unit_test(test_ssn_shape),
+        cmocka_unit_test(test_iban_mod97),
+        cmocka_unit_test(test_natid_plus),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
