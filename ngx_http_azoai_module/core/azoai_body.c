@@ -200,6 +200,22 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
     azoai_body_keys_from(18)
 };
 
+/*
+ * azoai_body_key_slot[n][c & AZOAI_BODY_KEY_BYTE]: the key of length n
+ * whose first byte is c, as its row + 1; 0: none; AZOAI_BODY_KEY_SHARED:
+ * two keys share the slot, the rows of length n are compared.  Filled
+ * once from azoai_body_keys[] (azoai_body_depths()): one compare per
+ * lookup instead of one per key of the length.
+ */
+#define AZOAI_BODY_KEY_BYTE       0x1f
+#define AZOAI_BODY_KEY_SHARED     0xff
+
+static u_char  azoai_body_key_slot[AZOAI_BODY_KEY_MAX + 1]
+                                  [AZOAI_BODY_KEY_BYTE + 1];
+
+typedef char  azoai_body_key_slot_ok[
+    azoai_body_nelts(azoai_body_keys) < AZOAI_BODY_KEY_SHARED ? 1 : -1];
+
 /* no key is longer than AZOAI_BODY_KEY_MAX */
 typedef char  azoai_body_key_max_ok[
     (0 AZOAI_BODY_KEYS(AZOAI_BODY_KEY_LONGER, AZOAI_BODY_KEY_MAX)) == 0
@@ -280,7 +296,9 @@ static unsigned  azoai_body_depths_ready;
 static void
 azoai_body_depths(void)
 {
+    u_char                    *slot;
     unsigned                   i;
+    const azoai_str_t         *k;
     const azoai_body_place_t  *place;
 
     for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
@@ -288,6 +306,12 @@ azoai_body_depths(void)
         azoai_body_at_depth[place->depth] |= 1u << i;
         azoai_body_key_lens[place->depth] |=
             (uint64_t) 1 << place->path[place->depth - 1].key.len;
+    }
+
+    for (i = 0; i < azoai_body_nelts(azoai_body_keys); i++) {
+        k = &azoai_body_keys[i].key;
+        slot = &azoai_body_key_slot[k->len][k->data[0] & AZOAI_BODY_KEY_BYTE];
+        *slot = (*slot == 0) ? i + 1 : AZOAI_BODY_KEY_SHARED;
     }
 
     azoai_body_depths_ready = 1;
@@ -782,18 +806,34 @@ azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static unsigned
 azoai_body_key_lookup(const u_char *k, size_t n)
 {
+    unsigned                 slot;
     const azoai_body_key_t  *kk;
 
-    /* the keys of length n, by the index of the sorted list */
+    /* 1 .. AZOAI_BODY_KEY_MAX bytes: k[0] is read only for a key */
 
-    if (n <= AZOAI_BODY_KEY_MAX) {
-        for (kk = &azoai_body_keys[azoai_body_key_start[n]];
-             kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
-             kk++)
-        {
-            if (kk->key.data[0] == k[0] && azoai_bytes_eq(kk->key.data, k, n))
-            {
+    if (n - 1 < AZOAI_BODY_KEY_MAX) {
+        slot = azoai_body_key_slot[n][k[0] & AZOAI_BODY_KEY_BYTE];
+
+        if (slot != 0 && slot != AZOAI_BODY_KEY_SHARED) {
+            kk = &azoai_body_keys[slot - 1];
+
+            if (azoai_bytes_eq(kk->key.data, k, n)) {
                 return kk->kind;
+            }
+
+        } else if (slot == AZOAI_BODY_KEY_SHARED) {
+
+            /* the keys of length n, by the index of the sorted list */
+
+            for (kk = &azoai_body_keys[azoai_body_key_start[n]];
+                 kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
+                 kk++)
+            {
+                if (kk->key.data[0] == k[0]
+                    && azoai_bytes_eq(kk->key.data, k, n))
+                {
+                    return kk->kind;
+                }
             }
         }
     }
