@@ -33,12 +33,16 @@ const u_char *azoai_json_scan_string_brackets(const u_char *input,
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings) __attribute__((always_inline));
+static inline unsigned azoai_json_run_uncounted(const u_char *input,
+    size_t len, azoai_json_visit_pt visit, void *data,
+    azoai_json_status_t *st) __attribute__((always_inline));
 static inline unsigned azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets) __attribute__((always_inline));
+    unsigned closings, unsigned brackets, unsigned counts)
+    __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st, unsigned brackets)
+    azoai_json_status_t *st, unsigned brackets, unsigned counts)
     __attribute__((always_inline));
 static inline const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
@@ -47,7 +51,7 @@ static inline void azoai_json_push(azoai_json_frame_t *f,
     const azoai_json_value_t *v);
 static inline const u_char *azoai_json_member(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_frame_t *f,
-    azoai_json_status_t *st);
+    azoai_json_status_t *st, unsigned counts);
 static inline void azoai_json_closed(const u_char *input, const u_char *p,
     const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v);
 static inline unsigned azoai_json_fail(azoai_json_status_t *st,
@@ -83,7 +87,20 @@ static inline unsigned
 azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
     void *data, azoai_json_status_t *st, unsigned closings)
 {
-    return azoai_json_run_scan(input, len, visit, data, st, closings, 0);
+    return azoai_json_run_scan(input, len, visit, data, st, closings, 0, 1);
+}
+
+
+/*
+ * The walk of azoai_json_walk_values() for a caller that reads neither
+ * st->values nor st->lone_surrogates (left 0): no count per value
+ */
+
+static inline unsigned
+azoai_json_run_uncounted(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
+{
+    return azoai_json_run_scan(input, len, visit, data, st, 0, 0, 0);
 }
 
 
@@ -95,13 +112,14 @@ azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
  * are the transitions; splitting the states into functions would need
  * the stack and the position in a shared structure on the hot path.
  * Inlined per walk: with closings 0, closed containers are not reported;
- * with brackets 1, string values get AZOAI_JSON_BRACKET.
+ * with brackets 1, string values get AZOAI_JSON_BRACKET; with counts 0,
+ * st->values and st->lone_surrogates stay 0.
  */
 
 static inline unsigned
 azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets)
+    unsigned closings, unsigned brackets, unsigned counts)
 {
     unsigned             depth, object;
     const u_char        *p, *end;
@@ -124,12 +142,14 @@ value:
 
     v.depth = depth;
 
-    p = azoai_json_value(input, p, end, &v, st, brackets);
+    p = azoai_json_value(input, p, end, &v, st, brackets, counts);
     if (p == NULL) {
         return st->error;
     }
 
-    st->values++;
+    if (counts) {
+        st->values++;
+    }
 
     if (visit && visit(data, &v)) {
         goto stopped;
@@ -191,7 +211,7 @@ next:
 
 key:
 
-    p = azoai_json_member(input, p, end, &frames[depth - 1], st);
+    p = azoai_json_member(input, p, end, &frames[depth - 1], st, counts);
     if (p == NULL) {
         return st->error;
     }
@@ -234,7 +254,8 @@ stopped:
 
 static inline const u_char *
 azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets)
+    azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
+    unsigned counts)
 {
     unsigned       flags;
     const u_char  *q;
@@ -270,7 +291,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
             return NULL;
         }
 
-        if (flags & AZOAI_JSON_LONE_SURROGATE) {
+        if (counts && (flags & AZOAI_JSON_LONE_SURROGATE)) {
             st->lone_surrogates++;
         }
 
@@ -364,7 +385,7 @@ azoai_json_push(azoai_json_frame_t *f, const azoai_json_value_t *v)
 
 static inline const u_char *
 azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_frame_t *f, azoai_json_status_t *st)
+    azoai_json_frame_t *f, azoai_json_status_t *st, unsigned counts)
 {
     unsigned       flags;
     const u_char  *q;
@@ -380,7 +401,7 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    if (flags & AZOAI_JSON_LONE_SURROGATE) {
+    if (counts && (flags & AZOAI_JSON_LONE_SURROGATE)) {
         st->lone_surrogates++;
     }
 
