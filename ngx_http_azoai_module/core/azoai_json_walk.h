@@ -107,10 +107,11 @@ azoai_json_run_uncounted(const u_char *input, size_t len,
 /*
  * A state machine over an explicit stack of frames, not recursion, so
  * that a hostile body cannot exhaust the C stack: the labels are its
- * states (a value is due, a value has ended, a member name is due, a
- * container closes) and each state's work is a helper below.  The gotos
- * are the transitions; splitting the states into functions would need
- * the stack and the position in a shared structure on the hot path.
+ * states (a value is due, a value has ended, a ',' follows it, a member
+ * name is due, a container closes) and each state's work is a helper
+ * below.  The gotos are the transitions; splitting the states into
+ * functions would need the stack and the position in a shared structure
+ * on the hot path.
  * Inlined per walk: with closings 0, closed containers are not reported;
  * with brackets 1, string values get AZOAI_JSON_BRACKET; with counts 0,
  * st->values and st->lone_surrogates stay 0.
@@ -174,6 +175,12 @@ value:
 
 next:
 
+    /* compact JSON: the ',' right after the value, no space to skip */
+
+    if (p < end && *p == ',' && depth != 0) {
+        goto comma;
+    }
+
     p = azoai_json_skip_ws(p, end);
 
     if (depth == 0) {
@@ -185,19 +192,11 @@ next:
         return AZOAI_JSON_OK;
     }
 
-    f = &frames[depth - 1];
-    object = (f->type == AZOAI_JSON_OBJECT);
+    object = (frames[depth - 1].type == AZOAI_JSON_OBJECT);
 
     if (p < end) {
         if (*p == ',') {
-            p = azoai_json_skip_ws(p + 1, end);
-
-            if (object) {
-                goto key;
-            }
-
-            f->index++;
-            goto value;
+            goto comma;
         }
 
         if (*p == (object ? '}' : ']')) {
@@ -208,6 +207,20 @@ next:
     return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
                            object ? "expected ',' or '}'"
                                   : "expected ',' or ']'");
+
+comma:
+
+    /* p is at a ',' after a value in frames[depth - 1] */
+
+    f = &frames[depth - 1];
+    p = azoai_json_skip_ws(p + 1, end);
+
+    if (f->type == AZOAI_JSON_OBJECT) {
+        goto key;
+    }
+
+    f->index++;
+    goto value;
 
 key:
 
