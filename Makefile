@@ -129,7 +129,9 @@ $(GEN_SRC): $(CATALOG) tools/catalog2c.sh
 	@mkdir -p $(dir $@)
 	sh tools/catalog2c.sh $(CATALOG) >$@
 
-$(NGX_BUILD)/objs/Makefile: config $(SRC_LIST) $(CATALOG) \
+MODULE_MAP  := ngx_http_azoai_module/ngx_http_azoai_module.map
+
+$(NGX_BUILD)/objs/Makefile: config $(MODULE_MAP) $(SRC_LIST) $(CATALOG) \
 		tools/ngx-configure.sh | $(DEB_MARK)
 	tools/ngx-configure.sh $(NGINX_SRC) $(NGX_BUILD) $(CURDIR)
 

@@ -31,6 +31,9 @@
 /* a data: URI is skipped when ";base64," comes within these bytes */
 #define AZOAI_BODY_DATA_URI_HEAD  100
 
+/* the shortest: "data:" ";base64," */
+#define AZOAI_BODY_DATA_URI_MIN   13
+
 #define AZOAI_BODY_MATCHES_INIT   16
 
 /* the deepest path of a deployment name */
@@ -79,6 +82,13 @@ typedef struct {
     /* key_lens[d]: bit per length of the keys that hold those names */
     const uint64_t             *key_lens;
 
+    /*
+     * checked_lens[d]: bit per length of the member keys whose values at
+     * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
+     * lengths of "store" and "background"
+     */
+    const uint64_t             *checked_lens;
+
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -110,6 +120,9 @@ static inline void azoai_body_start(azoai_body_ctx_t *ctx,
     azoai_body_result_t *result) __attribute__((always_inline));
 static inline int azoai_body_visit(void *data,
     const azoai_json_value_t *v) __attribute__((always_inline));
+static inline int azoai_body_checks(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v, const azoai_json_frame_t *parent)
+    __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
 static inline int azoai_body_retention_due(const azoai_json_value_t *v,
@@ -129,6 +142,8 @@ static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static unsigned azoai_body_key_lookup(const u_char *k, size_t n);
 static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
+static inline int azoai_body_opaque_due(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent, unsigned text);
 static int azoai_body_opaque(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v, unsigned text);
 static const char *azoai_body_opaque_what(const azoai_json_value_t *v,
@@ -199,6 +214,22 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
     azoai_body_keys_from(16), azoai_body_keys_from(17),
     azoai_body_keys_from(18)
 };
+
+/*
+ * azoai_body_key_slot[n][c & AZOAI_BODY_KEY_BYTE]: the key of length n
+ * whose first byte is c, as its row + 1; 0: none; AZOAI_BODY_KEY_SHARED:
+ * two keys share the slot, the rows of length n are compared.  Filled
+ * once from azoai_body_keys[] (azoai_body_depths()): one compare per
+ * lookup instead of one per key of the length.
+ */
+#define AZOAI_BODY_KEY_BYTE       0x1f
+#define AZOAI_BODY_KEY_SHARED     0xff
+
+static u_char  azoai_body_key_slot[AZOAI_BODY_KEY_MAX + 1]
+                                  [AZOAI_BODY_KEY_BYTE + 1];
+
+typedef char  azoai_body_key_slot_ok[
+    azoai_body_nelts(azoai_body_keys) < AZOAI_BODY_KEY_SHARED ? 1 : -1];
 
 /* no key is longer than AZOAI_BODY_KEY_MAX */
 typedef char  azoai_body_key_max_ok[
@@ -274,13 +305,16 @@ static const u_char  azoai_body_mediatype[256] = {
 
 static unsigned  azoai_body_at_depth[AZOAI_BODY_NAME_DEPTH + 1];
 static uint64_t  azoai_body_key_lens[AZOAI_BODY_NAME_DEPTH + 1];
+static uint64_t  azoai_body_checked_lens[AZOAI_BODY_NAME_DEPTH + 1];
 static unsigned  azoai_body_depths_ready;
 
 
 static void
 azoai_body_depths(void)
 {
+    u_char                    *slot;
     unsigned                   i;
+    const azoai_str_t         *k;
     const azoai_body_place_t  *place;
 
     for (i = 0; i < AZOAI_BODY_NAME_N; i++) {
@@ -288,6 +322,17 @@ azoai_body_depths(void)
         azoai_body_at_depth[place->depth] |= 1u << i;
         azoai_body_key_lens[place->depth] |=
             (uint64_t) 1 << place->path[place->depth - 1].key.len;
+    }
+
+    memcpy(azoai_body_checked_lens, azoai_body_key_lens,
+           sizeof(azoai_body_key_lens));
+    azoai_body_checked_lens[1] |= (uint64_t) 1 << (sizeof("store") - 1)
+                                  | (uint64_t) 1 << (sizeof("background") - 1);
+
+    for (i = 0; i < azoai_body_nelts(azoai_body_keys); i++) {
+        k = &azoai_body_keys[i].key;
+        slot = &azoai_body_key_slot[k->len][k->data[0] & AZOAI_BODY_KEY_BYTE];
+        *slot = (*slot == 0) ? i + 1 : AZOAI_BODY_KEY_SHARED;
     }
 
     azoai_body_depths_ready = 1;
@@ -331,6 +376,7 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
 
     ctx->at_depth = azoai_body_at_depth;
     ctx->key_lens = azoai_body_key_lens;
+    ctx->checked_lens = azoai_body_checked_lens;
 }
 
 
@@ -351,9 +397,12 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
         return AZOAI_OK;
     }
 
-    /* the walk of azoai_json_walk_values(), with the visitor inlined */
+    /*
+     * the walk of azoai_json_walk_values(), with the visitor inlined and
+     * no counts (st.values, st.lone_surrogates) kept: none is read here
+     */
 
-    rc = azoai_json_run(body, len, azoai_body_visit, &ctx, &st, 0);
+    rc = azoai_json_run_uncounted(body, len, azoai_body_visit, &ctx, &st);
 
     switch (rc) {
 
@@ -410,19 +459,18 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     parent = azoai_json_parent(v);
 
     /*
-     * The top level holds "store" and "background".  A name may sit
-     * here: its key has the length of one that holds names at this
-     * depth, or it has escapes ("mod\u0065l")
+     * The top level holds "store" and "background"; names sit at a few
+     * depths under keys of a few lengths.  Most values are under none of
+     * them: one test of the key's length (or its escapes, "mod\u0065l")
      */
 
-    if ((d <= 1 && azoai_body_retention_due(v, parent)
-         && azoai_body_retention(ctx, v) != 0)
-        || (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
-            && parent->type == AZOAI_JSON_OBJECT
-            && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-                || (parent->key.len < 64
-                    && (ctx->key_lens[d] >> parent->key.len) & 1))
-            && azoai_body_names(ctx, v) != 0))
+    if ((d == 0
+         || (d <= AZOAI_BODY_NAME_DEPTH && ctx->checked_lens[d] != 0
+             && parent->type == AZOAI_JSON_OBJECT
+             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+                 || (parent->key.len < 64
+                     && (ctx->checked_lens[d] >> parent->key.len) & 1))))
+        && azoai_body_checks(ctx, v, parent) != 0)
     {
         return -1;
     }
@@ -449,7 +497,10 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 
     text = (azoai_body_text_kind(v) == AZOAI_BODY_KEY_TEXT);
 
-    if (azoai_body_opaque(ctx, v, text) || !text) {
+    if ((azoai_body_opaque_due(v, parent, text)
+         && azoai_body_opaque(ctx, v, text))
+        || !text)
+    {
         return 0;
     }
 
@@ -482,6 +533,40 @@ azoai_body_name_where(azoai_body_origin_e origin)
     }
 
     return azoai_body_places[origin].where;
+}
+
+
+/*
+ * The data retention members and the deployment names, for the values
+ * azoai_body_visit() let through: the top-level one, and those under a
+ * key of a length the two look for, or with escapes
+ */
+
+static inline int
+azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent)
+{
+    unsigned  d;
+
+    d = v->depth;
+
+    if (d <= 1 && azoai_body_retention_due(v, parent)
+        && azoai_body_retention(ctx, v) != 0)
+    {
+        return -1;
+    }
+
+    if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
+        && parent->type == AZOAI_JSON_OBJECT
+        && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+            || (parent->key.len < 64
+                && (ctx->key_lens[d] >> parent->key.len) & 1))
+        && azoai_body_names(ctx, v) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -782,18 +867,34 @@ azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static unsigned
 azoai_body_key_lookup(const u_char *k, size_t n)
 {
+    unsigned                 slot;
     const azoai_body_key_t  *kk;
 
-    /* the keys of length n, by the index of the sorted list */
+    /* 1 .. AZOAI_BODY_KEY_MAX bytes: k[0] is read only for a key */
 
-    if (n <= AZOAI_BODY_KEY_MAX) {
-        for (kk = &azoai_body_keys[azoai_body_key_start[n]];
-             kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
-             kk++)
-        {
-            if (kk->key.data[0] == k[0] && azoai_bytes_eq(kk->key.data, k, n))
-            {
+    if (n - 1 < AZOAI_BODY_KEY_MAX) {
+        slot = azoai_body_key_slot[n][k[0] & AZOAI_BODY_KEY_BYTE];
+
+        if (slot != 0 && slot != AZOAI_BODY_KEY_SHARED) {
+            kk = &azoai_body_keys[slot - 1];
+
+            if (azoai_bytes_eq(kk->key.data, k, n)) {
                 return kk->kind;
+            }
+
+        } else if (slot == AZOAI_BODY_KEY_SHARED) {
+
+            /* the keys of length n, by the index of the sorted list */
+
+            for (kk = &azoai_body_keys[azoai_body_key_start[n]];
+                 kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
+                 kk++)
+            {
+                if (kk->key.data[0] == k[0]
+                    && azoai_bytes_eq(kk->key.data, k, n))
+                {
+                    return kk->kind;
+                }
             }
         }
     }
@@ -835,7 +936,9 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
     size_t         head, i;
     const u_char  *p, *end;
 
-    if (len < 13 || raw[0] != 'd' || memcmp(raw, "data:", 5) != 0) {
+    if (len < AZOAI_BODY_DATA_URI_MIN || raw[0] != 'd'
+        || memcmp(raw, "data:", 5) != 0)
+    {
         return 0;
     }
 
@@ -875,6 +978,25 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
     }
 
     return 1;
+}
+
+
+/*
+ * Whether the string v may be one azoai_body_opaque() counts: a member
+ * whose key has the length of "file_data" or "data" (or escapes), or
+ * text that starts as a data: URI does
+ */
+
+static inline int
+azoai_body_opaque_due(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent, unsigned text)
+{
+    return (parent != NULL && parent->type == AZOAI_JSON_OBJECT
+            && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+                || parent->key.len == sizeof("file_data") - 1
+                || parent->key.len == sizeof("data") - 1))
+           || (text && v->raw.len >= AZOAI_BODY_DATA_URI_MIN
+               && v->raw.data[0] == 'd');
 }
 
 

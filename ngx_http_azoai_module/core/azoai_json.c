@@ -71,7 +71,7 @@ unsigned
 azoai_json_walk_brackets(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
 {
-    return azoai_json_run_scan(input, len, visit, data, st, 1, 1);
+    return azoai_json_run_scan(input, len, visit, data, st, 1, 1, 1);
 }
 
 

@@ -33,12 +33,16 @@ const u_char *azoai_json_scan_string_brackets(const u_char *input,
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings) __attribute__((always_inline));
+static inline unsigned azoai_json_run_uncounted(const u_char *input,
+    size_t len, azoai_json_visit_pt visit, void *data,
+    azoai_json_status_t *st) __attribute__((always_inline));
 static inline unsigned azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets) __attribute__((always_inline));
+    unsigned closings, unsigned brackets, unsigned counts)
+    __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st, unsigned brackets)
+    azoai_json_status_t *st, unsigned brackets, unsigned counts)
     __attribute__((always_inline));
 static inline const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
@@ -47,7 +51,7 @@ static inline void azoai_json_push(azoai_json_frame_t *f,
     const azoai_json_value_t *v);
 static inline const u_char *azoai_json_member(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_frame_t *f,
-    azoai_json_status_t *st);
+    azoai_json_status_t *st, unsigned counts);
 static inline void azoai_json_closed(const u_char *input, const u_char *p,
     const azoai_json_frame_t *f, unsigned depth, azoai_json_value_t *v);
 static inline unsigned azoai_json_fail(azoai_json_status_t *st,
@@ -83,25 +87,40 @@ static inline unsigned
 azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
     void *data, azoai_json_status_t *st, unsigned closings)
 {
-    return azoai_json_run_scan(input, len, visit, data, st, closings, 0);
+    return azoai_json_run_scan(input, len, visit, data, st, closings, 0, 1);
+}
+
+
+/*
+ * The walk of azoai_json_walk_values() for a caller that reads neither
+ * st->values nor st->lone_surrogates (left 0): no count per value
+ */
+
+static inline unsigned
+azoai_json_run_uncounted(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
+{
+    return azoai_json_run_scan(input, len, visit, data, st, 0, 0, 0);
 }
 
 
 /*
  * A state machine over an explicit stack of frames, not recursion, so
  * that a hostile body cannot exhaust the C stack: the labels are its
- * states (a value is due, a value has ended, a member name is due, a
- * container closes) and each state's work is a helper below.  The gotos
- * are the transitions; splitting the states into functions would need
- * the stack and the position in a shared structure on the hot path.
+ * states (a value is due, a value has ended, a ',' follows it, a member
+ * name is due, a container closes) and each state's work is a helper
+ * below.  The gotos are the transitions; splitting the states into
+ * functions would need the stack and the position in a shared structure
+ * on the hot path.
  * Inlined per walk: with closings 0, closed containers are not reported;
- * with brackets 1, string values get AZOAI_JSON_BRACKET.
+ * with brackets 1, string values get AZOAI_JSON_BRACKET; with counts 0,
+ * st->values and st->lone_surrogates stay 0.
  */
 
 static inline unsigned
 azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets)
+    unsigned closings, unsigned brackets, unsigned counts)
 {
     unsigned             depth, object;
     const u_char        *p, *end;
@@ -124,12 +143,14 @@ value:
 
     v.depth = depth;
 
-    p = azoai_json_value(input, p, end, &v, st, brackets);
+    p = azoai_json_value(input, p, end, &v, st, brackets, counts);
     if (p == NULL) {
         return st->error;
     }
 
-    st->values++;
+    if (counts) {
+        st->values++;
+    }
 
     if (visit && visit(data, &v)) {
         goto stopped;
@@ -154,6 +175,12 @@ value:
 
 next:
 
+    /* compact JSON: the ',' right after the value, no space to skip */
+
+    if (p < end && *p == ',' && depth != 0) {
+        goto comma;
+    }
+
     p = azoai_json_skip_ws(p, end);
 
     if (depth == 0) {
@@ -165,19 +192,11 @@ next:
         return AZOAI_JSON_OK;
     }
 
-    f = &frames[depth - 1];
-    object = (f->type == AZOAI_JSON_OBJECT);
+    object = (frames[depth - 1].type == AZOAI_JSON_OBJECT);
 
     if (p < end) {
         if (*p == ',') {
-            p = azoai_json_skip_ws(p + 1, end);
-
-            if (object) {
-                goto key;
-            }
-
-            f->index++;
-            goto value;
+            goto comma;
         }
 
         if (*p == (object ? '}' : ']')) {
@@ -189,9 +208,23 @@ next:
                            object ? "expected ',' or '}'"
                                   : "expected ',' or ']'");
 
+comma:
+
+    /* p is at a ',' after a value in frames[depth - 1] */
+
+    f = &frames[depth - 1];
+    p = azoai_json_skip_ws(p + 1, end);
+
+    if (f->type == AZOAI_JSON_OBJECT) {
+        goto key;
+    }
+
+    f->index++;
+    goto value;
+
 key:
 
-    p = azoai_json_member(input, p, end, &frames[depth - 1], st);
+    p = azoai_json_member(input, p, end, &frames[depth - 1], st, counts);
     if (p == NULL) {
         return st->error;
     }
@@ -234,7 +267,8 @@ stopped:
 
 static inline const u_char *
 azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets)
+    azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
+    unsigned counts)
 {
     unsigned       flags;
     const u_char  *q;
@@ -270,7 +304,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
             return NULL;
         }
 
-        if (flags & AZOAI_JSON_LONE_SURROGATE) {
+        if (counts && (flags & AZOAI_JSON_LONE_SURROGATE)) {
             st->lone_surrogates++;
         }
 
@@ -364,7 +398,7 @@ azoai_json_push(azoai_json_frame_t *f, const azoai_json_value_t *v)
 
 static inline const u_char *
 azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
-    azoai_json_frame_t *f, azoai_json_status_t *st)
+    azoai_json_frame_t *f, azoai_json_status_t *st, unsigned counts)
 {
     unsigned       flags;
     const u_char  *q;
@@ -380,7 +414,7 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    if (flags & AZOAI_JSON_LONE_SURROGATE) {
+    if (counts && (flags & AZOAI_JSON_LONE_SURROGATE)) {
         st->lone_surrogates++;
     }
 
