@@ -1014,7 +1014,7 @@ azoai_pii_before(const azoai_pii_match_t *a, const azoai_pii_match_t *b)
 }
 
 
-/* view offsets to raw offsets, then the callback */
+/* view offsets to raw offsets, then the callback: no copy when the same */
 
 static int
 azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
@@ -1022,16 +1022,13 @@ azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
 {
     azoai_pii_match_t  out;
 
-    out.type = m->type;
-
     if (view->nsegs == 0) {
-        out.start = m->start;
-        out.end = m->end;
-
-    } else {
-        out.start = azoai_pii_view_raw_start(view, m->start);
-        out.end = azoai_pii_view_raw_end(view, m->end - 1);
+        return cb(data, m);
     }
+
+    out.type = m->type;
+    out.start = azoai_pii_view_raw_start(view, m->start);
+    out.end = azoai_pii_view_raw_end(view, m->end - 1);
 
     return cb(data, &out);
 }
