@@ -1105,8 +1105,7 @@ azoai_body_on_match(void *data, const azoai_pii_match_t *m)
     r->counts[m->type]++;
     r->types_found |= (uint64_t) 1 << m->type;
 
-    if (azoai_pii_type_action(ctx->engine, m->type) == AZOAI_PII_ACTION_BLOCK)
-    {
+    if (azoai_pii_action_of(ctx->engine, m->type) == AZOAI_PII_ACTION_BLOCK) {
         r->types_blocked |= (uint64_t) 1 << m->type;
     }
 

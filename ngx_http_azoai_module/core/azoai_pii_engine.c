@@ -226,7 +226,10 @@ azoai_pii_engine_add_pattern(azoai_pii_engine_t *e, const char *name,
 }
 
 
-/* the tag is the name upper-cased */
+/*
+ * The tag is the name upper-cased; its mask "[TAG]" is rendered here once
+ * (azoai_pii_render() copies it)
+ */
 
 static void
 azoai_pii_make_tag(azoai_pii_type_t *t)
@@ -237,6 +240,11 @@ azoai_pii_make_tag(azoai_pii_type_t *t)
         t->tag[k] = (char) ((t->name[k] >= 'a' && t->name[k] <= 'z')
                             ? t->name[k] - 'a' + 'A' : t->name[k]);
     }
+
+    t->mask[0] = '[';
+    memcpy(t->mask + 1, t->tag, t->name_len);
+    t->mask[t->name_len + 1] = ']';
+    t->mask_len = t->name_len + 2;
 }
 
 

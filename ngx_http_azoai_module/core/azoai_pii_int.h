@@ -43,6 +43,9 @@
 #define azoai_pii_digit(c)     ((u_char) ((c) - '0') < 10)
 #define azoai_pii_alnum(c)     azoai_pii_is(c, AZOAI_PC_DIGIT|AZOAI_PC_ALPHA)
 
+/* "[TAG]" as azoai_pii_render() writes it for the mask action */
+#define AZOAI_PII_MASK_SIZE    (AZOAI_PII_NAME_MAX + 2)
+
 /* a custom pattern gives up (fail closed) beyond this many match steps */
 #define AZOAI_PII_MATCH_LIMIT  10000000
 #define AZOAI_PII_JIT_STACK    (512 * 1024)
@@ -52,6 +55,8 @@ typedef struct {
     char                    name[AZOAI_PII_NAME_MAX + 1];  /* "email" */
     char                    tag[AZOAI_PII_NAME_MAX + 1];   /* "EMAIL" */
     size_t                  name_len;
+    u_char                  mask[AZOAI_PII_MASK_SIZE];     /* "[EMAIL]" */
+    size_t                  mask_len;
     azoai_pii_action_e      action;
     unsigned                enabled:1;
     pcre2_code             *re;
@@ -74,6 +79,16 @@ struct azoai_pii_engine_s {
     pcre2_match_context    *match_ctx;
     pcre2_jit_stack        *jit_stack;
 };
+
+
+/* azoai_pii_type_action() inline, for a callback on every match */
+
+static inline azoai_pii_action_e
+azoai_pii_action_of(const azoai_pii_engine_t *e, unsigned type)
+{
+    return (type < e->ntypes) ? e->types[type].action
+                              : AZOAI_PII_ACTION_MASK;
+}
 
 
 /*
@@ -140,6 +155,7 @@ typedef struct {
     size_t                  n;
     size_t                  cap;
     unsigned                over:1;   /* more than cap */
+    unsigned                glued:1;  /* a candidate touches a word */
 } azoai_pii_stops_t;
 
 /* azoai_pii_scan.c */

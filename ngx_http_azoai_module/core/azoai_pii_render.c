@@ -38,7 +38,8 @@ static void azoai_pii_canon_run(unsigned type, const u_char *raw,
     size_t start, size_t end, azoai_pii_canon_t *c);
 static void azoai_pii_canon_put(azoai_pii_canon_t *c, u_char b);
 static void azoai_pii_canon_flush(azoai_pii_canon_t *c);
-static size_t azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out);
+static inline size_t azoai_pii_render_mask(const azoai_pii_type_t *t,
+    u_char *out);
 static size_t azoai_pii_render_hash(const azoai_pii_engine_t *e,
     const azoai_pii_type_t *t, const azoai_pii_match_t *m,
     const u_char *raw, u_char *out);
@@ -48,6 +49,36 @@ static size_t azoai_pii_render_partial(const azoai_pii_type_t *t,
 static size_t azoai_pii_render_mint(const azoai_pii_type_t *t,
     const azoai_pii_match_t *m, const u_char *raw, u_char *out,
     struct azoai_pseudo_s *p);
+
+
+/*
+ * "[TAG]", rendered by azoai_pii_make_tag().  A mask of 4 to 16 bytes
+ * (all the built-in ones) in two moves of a fixed size that overlap in
+ * its middle: no call to memcpy() for a few bytes on every match, and no
+ * byte written past it.
+ */
+
+static inline size_t
+azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out)
+{
+    size_t  n;
+
+    n = t->mask_len;
+
+    if (n >= 8 && n <= 16) {
+        memcpy(out, t->mask, 8);
+        memcpy(out + n - 8, t->mask + n - 8, 8);
+
+    } else if (n >= 4 && n < 8) {
+        memcpy(out, t->mask, 4);
+        memcpy(out + n - 4, t->mask + n - 4, 4);
+
+    } else {
+        memcpy(out, t->mask, n);
+    }
+
+    return n;
+}
 
 
 size_t
@@ -94,13 +125,21 @@ azoai_pii_render_pseudo(const azoai_pii_engine_t *e,
 {
     const azoai_pii_type_t  *t;
 
-    if (p == NULL || m->type >= e->ntypes) {
+    if (m->type >= e->ntypes) {
         return azoai_pii_render(e, m, raw, out);
     }
 
     t = &e->types[m->type];
 
-    if (t->action != AZOAI_PII_ACTION_PSEUDONYM) {
+    /* the usual action first: one call a match */
+
+    if (t->action == AZOAI_PII_ACTION_MASK
+        || t->action == AZOAI_PII_ACTION_BLOCK)
+    {
+        return azoai_pii_render_mask(t, out);
+    }
+
+    if (p == NULL || t->action != AZOAI_PII_ACTION_PSEUDONYM) {
         return azoai_pii_render(e, m, raw, out);
     }
 
@@ -150,39 +189,6 @@ azoai_pii_render_mint(const azoai_pii_type_t *t, const azoai_pii_match_t *m,
     }
 
     return azoai_pseudo_token((const u_char *) t->tag, t->name_len, n, out);
-}
-
-
-/*
- * "[TAG]".  A tag of 4 to 16 bytes (all the built-in ones) in two moves
- * of a fixed size that overlap in its middle: no call to memcpy() for
- * a few bytes on every match.
- */
-
-static size_t
-azoai_pii_render_mask(const azoai_pii_type_t *t, u_char *out)
-{
-    size_t  n;
-
-    n = t->name_len;
-
-    out[0] = '[';
-
-    if (n >= 8 && n <= 16) {
-        memcpy(out + 1, t->tag, 8);
-        memcpy(out + 1 + n - 8, t->tag + n - 8, 8);
-
-    } else if (n >= 4 && n < 8) {
-        memcpy(out + 1, t->tag, 4);
-        memcpy(out + 1 + n - 4, t->tag + n - 4, 4);
-
-    } else {
-        memcpy(out + 1, t->tag, n);
-    }
-
-    out[n + 1] = ']';
-
-    return n + 2;
 }
 
 

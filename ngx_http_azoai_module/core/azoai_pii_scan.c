@@ -47,6 +47,7 @@ typedef struct {
     size_t              len;
     azoai_alloc_t      *alloc;
     azoai_pii_stops_t   stops;      /* detectors started, nothing found */
+    unsigned            tangled;    /* not sorted and apart as they came */
 } azoai_pii_cands_t;
 
 
@@ -240,6 +241,8 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     cands->n = 0;
     cands->stops.n = 0;
     cands->stops.over = 0;
+    cands->stops.glued = 0;
+    cands->tangled = 0;
     cands->reach = 0;
     cands->secret_from = 0;
     cands->text = view->text;
@@ -256,7 +259,12 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
         return AZOAI_ERROR;
     }
 
-    if (cands->n != 0) {
+    /*
+     * candidates that came each after the one before, apart, are sorted
+     * and resolved already: both would leave them as they are
+     */
+
+    if (cands->tangled) {
         azoai_pii_cands_sort(cands->items, cands->n);
         cands->n = azoai_pii_resolve(cands->items, cands->n);
     }
@@ -818,19 +826,40 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 }
 
 
-/* inline: a push; the rare growth is a call */
+/*
+ * Inline: a push; the rare growth is a call.  Two notes for later passes:
+ * tangled when a candidate is empty, or starts before the end of the one
+ * before (out of order or overlapping: azoai_pii_find() sorts and joins);
+ * glued when a letter or digit touches it (azoai_pii_settle(): a match's
+ * edges are those of candidates, so none is glued where none of these is)
+ */
 
 static inline int
 azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
+    size_t              n;
     azoai_pii_match_t  *m;
 
-    if (cands->n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
+    n = cands->n;
+
+    if (n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
         return AZOAI_ERROR;
     }
 
-    m = &cands->items[cands->n++];
+    m = &cands->items[n];
+
+    if (end <= start || (n && start < m[-1].end)) {
+        cands->tangled = 1;
+    }
+
+    if ((start > 0 && azoai_pii_alnum(cands->text[start - 1]))
+        || (end < cands->len && azoai_pii_alnum(cands->text[end])))
+    {
+        cands->stops.glued = 1;
+    }
+
+    cands->n = n + 1;
     m->start = start;
     m->end = end;
     m->type = type;
@@ -985,7 +1014,7 @@ azoai_pii_before(const azoai_pii_match_t *a, const azoai_pii_match_t *b)
 }
 
 
-/* view offsets to raw offsets, then the callback */
+/* view offsets to raw offsets, then the callback: no copy when the same */
 
 static int
 azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
@@ -993,16 +1022,13 @@ azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
 {
     azoai_pii_match_t  out;
 
-    out.type = m->type;
-
     if (view->nsegs == 0) {
-        out.start = m->start;
-        out.end = m->end;
-
-    } else {
-        out.start = azoai_pii_view_raw_start(view, m->start);
-        out.end = azoai_pii_view_raw_end(view, m->end - 1);
+        return cb(data, m);
     }
+
+    out.type = m->type;
+    out.start = azoai_pii_view_raw_start(view, m->start);
+    out.end = azoai_pii_view_raw_end(view, m->end - 1);
 
     return cb(data, &out);
 }

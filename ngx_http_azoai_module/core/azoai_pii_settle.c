@@ -136,7 +136,9 @@ azoai_pii_settle_needed(const azoai_pii_engine_t *e,
         return 1;
     }
 
-    for (k = 0; k < n; k++) {
+    /* no candidate touches a word: no match does (azoai_pii_find()) */
+
+    for (k = 0; refused->glued && k < n; k++) {
         if ((m[k].start > 0 && azoai_pii_alnum(view->text[m[k].start - 1]))
             || (m[k].end < view->len && azoai_pii_alnum(view->text[m[k].end])))
         {
