@@ -3,12 +3,13 @@
  *
  * The engine's word-at-a-time (SWAR) paths against byte loops: the
  * digit run (8 bytes a step), the credential pre-check before the digit
- * scan (a space or an '@' in the 8 bytes either side) and the 8-byte
- * break test itself, over every byte value at every offset and random
- * text; and the card reader (whose Luhn sums run for two possible ends
- * at once) against a digit-by-digit Luhn check of Visa numbers, unbroken
- * and grouped: a four-digit SWAR step of those sums was tried and cost
- * more instructions than the byte loop (31 for four digits).
+ * scan (a space or an '@' in the 8 bytes either side, or fewer than 16
+ * bytes between the nearest such bytes) and both break tests themselves,
+ * over every byte value at every offset and random text; and the card
+ * reader (whose Luhn sums run for two possible ends at once) against a
+ * digit-by-digit Luhn check of Visa numbers, unbroken and grouped: a
+ * four-digit SWAR step of those sums was tried and cost more
+ * instructions than the byte loop (31 for four digits).
  */
 
 #include <stdarg.h>
@@ -183,6 +184,55 @@ test_breaks8(void **state)
 }
 
 
+/*
+ * The exact break mask: the top bit of a byte exactly where it is below
+ * '%' or '@', whatever the other bytes (every pair of byte values at
+ * every pair of positions of a word, the rest filled)
+ */
+
+static void
+test_breaks_at8(void **state)
+{
+    size_t    i, j, k;
+    u_char    t[8];
+    uint64_t  w, m, want;
+    unsigned  c, d, f;
+
+    static const u_char  fill[] = { 'a', '$', '%', '@', 0x80, 0xff, 0x00 };
+
+    for (f = 0; f < sizeof(fill); f++) {
+        for (c = 0; c < 256; c++) {
+            for (d = 0; d < 256; d += (f < 2) ? 1 : 17) {
+                for (i = 0; i < 8; i++) {
+                    for (j = 0; j < 8; j++) {
+                        memset(t, fill[f], sizeof(t));
+                        t[i] = (u_char) c;
+                        t[j] = (u_char) d;
+
+                        want = 0;
+
+                        for (k = 0; k < 8; k++) {
+                            if (t[k] < '%' || t[k] == '@') {
+                                want |= (uint64_t) 0x80 << (8 * k);
+                            }
+                        }
+
+                        memcpy(&w, t, sizeof(uint64_t));
+                        m = azoai_pii_breaks_at8(w);
+
+                        if (m != want) {
+                            print_error("fill 0x%02x, 0x%02x at %zu, 0x%02x "
+                                        "at %zu\n", fill[f], c, i, d, j);
+                            fail();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 /* the pre-check never refuses a digit that the loops would let through */
 
 static void
@@ -196,14 +246,18 @@ test_secret_may_span(void **state)
         "abcXYZ0123456789-_./+=%",
         "abcXYZ0123456789-_./+=% @",
         "aaaaaaaaaaaaaaaa00000 @\"",
-        "0123456789 -"
+        "0123456789 -",
+        "0123456789-.\n",
+        "0123456789-.= @",
+        "0123456789-._/+% \t"
     };
 
     srand(1919);
 
     for (r = 0; r < ROUNDS; r++) {
         len = 1 + (size_t) (rand() % (TEXT_MAX - 1));
-        random_text(t, len, alphabets[r % 4]);
+        random_text(t, len,
+                    alphabets[r % (sizeof(alphabets) / sizeof(char *))]);
 
         for (at = 0; at < len; at++) {
             want = secret_span_ref(t, len, at);
@@ -313,6 +367,7 @@ main(void)
         cmocka_unit_test(test_digit_run_every_byte),
         cmocka_unit_test(test_digit_run_random),
         cmocka_unit_test(test_breaks8),
+        cmocka_unit_test(test_breaks_at8),
         cmocka_unit_test(test_secret_may_span),
         cmocka_unit_test(test_card_luhn),
     };

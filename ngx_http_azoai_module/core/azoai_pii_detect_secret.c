@@ -38,6 +38,9 @@
 #define AZOAI_GH_CRC           6
 
 
+#if (AZOAI_PII_SWAR)
+static int azoai_pii_secret_near(const u_char *v, size_t at);
+#endif
 static size_t azoai_secret_at_word(const u_char *v, size_t len, size_t p);
 static size_t azoai_secret_jwt(const u_char *v, size_t len, size_t p);
 static int azoai_secret_jwt_header(const u_char *h, size_t n);
@@ -119,6 +122,91 @@ azoai_secret_right_ok(const u_char *v, size_t len, size_t end)
 {
     return end >= len || !azoai_secret_b64u(v[end]);
 }
+
+
+/*
+ * azoai_pii_secret_may_span() past its 8-byte test: the 16 bytes either
+ * side (azoai_pii_secret_near()), then the byte loops, which decide
+ */
+
+int
+azoai_pii_secret_run(const u_char *v, size_t len, size_t at)
+{
+    size_t  b, f, last, first;
+
+#if (AZOAI_PII_SWAR)
+    if (at >= AZOAI_PII_SECRET_MIN && len - at > AZOAI_PII_SECRET_MIN
+        && !azoai_pii_secret_near(v, at))
+    {
+        return 0;
+    }
+#endif
+
+    last = (len - at > AZOAI_PII_SECRET_MIN) ? at + AZOAI_PII_SECRET_MIN
+                                             : len;
+
+    for (f = at + 1; f < last && azoai_pii_secret_byte(v[f]); f++) {
+        /* void */
+    }
+
+    first = (f > AZOAI_PII_SECRET_MIN) ? f - AZOAI_PII_SECRET_MIN : 0;
+
+    for (b = at; b > first && azoai_pii_secret_byte(v[b - 1]); b--) {
+        /* void */
+    }
+
+    return f - b >= AZOAI_PII_SECRET_MIN;
+}
+
+
+/*
+ * Whether a run of AZOAI_PII_SECRET_MIN credential bytes may hold the
+ * digit at at, from the 16 bytes on each side (at >= 16, len - at > 16):
+ * the credential bytes next to at reach at most to the nearest space,
+ * '@' or control byte on either side (azoai_pii_breaks_at8(), none of
+ * them a credential byte), so fewer than 16 bytes between those two
+ * refuse it ("SSN 536-22-1004.", whose '-' and '.' pass the 8-byte
+ * test).  0 only where the byte loops would say 0.
+ */
+
+#if (AZOAI_PII_SWAR)
+
+static int
+azoai_pii_secret_near(const u_char *v, size_t at)
+{
+    size_t    fwd, back;
+    uint64_t  w, m;
+
+    memcpy(&w, v + at + 1, sizeof(uint64_t));
+    m = azoai_pii_breaks_at8(w);
+
+    if (m) {
+        fwd = (size_t) __builtin_ctzll(m) >> 3;
+
+    } else {
+        memcpy(&w, v + at + 9, sizeof(uint64_t));
+        m = azoai_pii_breaks_at8(w);
+        fwd = m ? 8 + ((size_t) __builtin_ctzll(m) >> 3) : 16;
+    }
+
+    memcpy(&w, v + at - 8, sizeof(uint64_t));
+    m = azoai_pii_breaks_at8(w);
+
+    if (m) {
+        back = (size_t) __builtin_clzll(m) >> 3;
+
+    } else {
+        memcpy(&w, v + at - 16, sizeof(uint64_t));
+        m = azoai_pii_breaks_at8(w);
+        back = m ? 8 + ((size_t) __builtin_clzll(m) >> 3) : 16;
+    }
+
+    /* the run is at most back + 1 + fwd bytes long */
+
+    return back + 1 + fwd >= AZOAI_PII_SECRET_MIN;
+}
+
+#endif
 
 
 /*

@@ -264,6 +264,12 @@ int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
     size_t *from, size_t *start, size_t *end);
+/*
+ * azoai_pii_detect_secret.c: azoai_pii_secret_may_span() past its quick
+ * refusal, out of line (SSN-shaped numbers, tokens)
+ */
+int azoai_pii_secret_run(const u_char *v, size_t len, size_t at)
+    __attribute__((noinline));
 
 /*
  * azoai_pii_detect_natid.c: a national or health identifier of a type
@@ -332,6 +338,25 @@ azoai_pii_breaks8(const u_char *p)
 
 
 /*
+ * The top bit of each byte of the word w that is below '%' or is '@',
+ * exactly (no borrow or carry crosses a byte): where, not only whether,
+ * as azoai_pii_secret_near() needs for the last such byte before a digit
+ */
+
+static inline uint64_t
+azoai_pii_breaks_at8(uint64_t w)
+{
+    uint64_t  lo, at;
+
+    lo = ~(((w & 0x7f7f7f7f7f7f7f7fULL) + 0x5b5b5b5b5b5b5b5bULL) | w);
+    at = w ^ 0x4040404040404040ULL;
+    at = ~(((at & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | at);
+
+    return (lo | at) & 0x8080808080808080ULL;
+}
+
+
+/*
  * Whether a credential can span the digit at at: a run of at least
  * AZOAI_PII_SECRET_MIN credential bytes around it.  Most numbers in text
  * are short words, and azoai_pii_detect_secret() is then not called.
@@ -340,16 +365,16 @@ azoai_pii_breaks8(const u_char *p)
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
-    size_t  b, f, last, first, half;
+#if (AZOAI_PII_SWAR)
+    size_t  half;
 
     /*
      * A run of 16 holding at either starts at most 7 bytes before it and
      * holds at + 1 .. at + 8, or starts earlier and holds at - 8 .. at - 1:
      * a space or an '@' in both refuses the digit in a few operations
-     * (most numbers in text, and e-mail local parts) before the loops
+     * (most numbers in text, and e-mail local parts) before the call
      */
 
-#if (AZOAI_PII_SWAR)
     half = AZOAI_PII_SECRET_MIN / 2;
 
     if (!(len - at > half && !azoai_pii_breaks8(v + at + 1))
@@ -359,22 +384,7 @@ azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
     }
 #endif
 
-    (void) half;
-
-    last = (len - at > AZOAI_PII_SECRET_MIN) ? at + AZOAI_PII_SECRET_MIN
-                                             : len;
-
-    for (f = at + 1; f < last && azoai_pii_secret_byte(v[f]); f++) {
-        /* void */
-    }
-
-    first = (f > AZOAI_PII_SECRET_MIN) ? f - AZOAI_PII_SECRET_MIN : 0;
-
-    for (b = at; b > first && azoai_pii_secret_byte(v[b - 1]); b--) {
-        /* void */
-    }
-
-    return f - b >= AZOAI_PII_SECRET_MIN;
+    return azoai_pii_secret_run(v, len, at);
 }
 
 /*
