@@ -236,6 +236,7 @@ void ngx_http_azoai_big_exit(void);
 /* ngx_http_azoai_ctx.c */
 ngx_http_azoai_ctx_t *ngx_http_azoai_get_ctx(ngx_http_request_t *r);
 ngx_http_azoai_ctx_t *ngx_http_azoai_create_ctx(ngx_http_request_t *r);
+void ngx_http_azoai_ctx_exit(void);
 
 /* ngx_http_azoai_handler.c */
 ngx_int_t ngx_http_azoai_handler(ngx_http_request_t *r);
