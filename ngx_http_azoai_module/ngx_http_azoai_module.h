@@ -311,12 +311,6 @@ ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
 #define NGX_HTTP_AZOAI_TYPE_JSON    1   /* application/json */
 #define NGX_HTTP_AZOAI_TYPE_OTHER   2
 ngx_uint_t ngx_http_azoai_response_type(ngx_http_request_t *r);
-ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *value);
-ngx_int_t ngx_http_azoai_add_number_out(ngx_http_request_t *r,
-    ngx_str_t *key, int64_t n);
-ngx_int_t ngx_http_azoai_number(ngx_pool_t *pool, int64_t n,
-    ngx_str_t *value);
 ngx_str_t *ngx_http_azoai_decision_name(ngx_uint_t decision);
 ngx_str_t *ngx_http_azoai_reason_code(ngx_uint_t reason);
 ngx_int_t ngx_http_azoai_next_type(uint64_t types, ngx_int_t after);
