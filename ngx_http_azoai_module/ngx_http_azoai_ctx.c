@@ -64,28 +64,27 @@ static ngx_http_azoai_ctx_t
 static ngx_uint_t  ngx_http_azoai_ctx_nkept;
 
 
+/*
+ * ngx_http_azoai_get_ctx() (ngx_http_azoai_ctx.h) found none in r->ctx
+ * of the main request r after an internal redirect: the one its pool
+ * anchors, if any, set again
+ */
+
 ngx_http_azoai_ctx_t *
-ngx_http_azoai_get_ctx(ngx_http_request_t *r)
+ngx_http_azoai_find_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t    *cln;
     ngx_http_azoai_ctx_t  *ctx;
 
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
-
-    if (ctx == NULL && (r->internal || r->filter_finalize)) {
-
-        for (cln = r->pool->cleanup; cln; cln = cln->next) {
-            if (cln->handler == ngx_http_azoai_ctx_cleanup) {
-                ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
-                break;
-            }
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_azoai_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
+            return ctx;
         }
     }
 
-    return ctx;
+    return NULL;
 }
 
 
