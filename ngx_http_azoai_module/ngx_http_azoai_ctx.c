@@ -34,6 +34,15 @@
 #define NGX_HTTP_AZOAI_CTX_AFTER_USAGE                                        \
     (NGX_HTTP_AZOAI_CTX_USAGE + sizeof(azoai_usage_t))
 
+/*
+ * Contexts kept by the worker from one request to the next: the context
+ * (~1.4 KB) out of the request's pool leaves room there for NGINX's own
+ * allocations (the upstream's), which took a second pool block per
+ * request otherwise.
+ */
+#define NGX_HTTP_AZOAI_CTX_KEEP  64
+
+
 /* bytes from to before, of the context */
 #define ngx_http_azoai_ctx_zero(ctx, from, before)                            \
     ngx_memzero((u_char *) (ctx) + (from), (before) - (from))
@@ -49,28 +58,33 @@ static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
 
+/* kept by this worker, free */
+static ngx_http_azoai_ctx_t
+    *ngx_http_azoai_ctx_kept[NGX_HTTP_AZOAI_CTX_KEEP];
+static ngx_uint_t  ngx_http_azoai_ctx_nkept;
+
+
+/*
+ * ngx_http_azoai_get_ctx() (ngx_http_azoai_ctx.h) found none in r->ctx
+ * of the main request r after an internal redirect: the one its pool
+ * anchors, if any, set again
+ */
+
 ngx_http_azoai_ctx_t *
-ngx_http_azoai_get_ctx(ngx_http_request_t *r)
+ngx_http_azoai_find_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t    *cln;
     ngx_http_azoai_ctx_t  *ctx;
 
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
-
-    if (ctx == NULL && (r->internal || r->filter_finalize)) {
-
-        for (cln = r->pool->cleanup; cln; cln = cln->next) {
-            if (cln->handler == ngx_http_azoai_ctx_cleanup) {
-                ctx = cln->data;
-                ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
-                break;
-            }
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_azoai_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
+            return ctx;
         }
     }
 
-    return ctx;
+    return NULL;
 }
 
 
@@ -80,12 +94,23 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ngx_pool_cleanup_t    *cln;
     ngx_http_azoai_ctx_t  *ctx;
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_azoai_ctx_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
     if (cln == NULL) {
         return NULL;
     }
 
-    ctx = cln->data;
+    if (ngx_http_azoai_ctx_nkept) {
+        ctx = ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept];
+
+    } else {
+        ctx = ngx_alloc(sizeof(ngx_http_azoai_ctx_t), r->connection->log);
+        if (ctx == NULL) {
+            return NULL;
+        }
+    }
+
+    cln->data = ctx;
+    cln->handler = ngx_http_azoai_ctx_cleanup;
 
     /*
      * all but the parts written before they are read (above): zeroing
@@ -101,8 +126,6 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
                             NGX_HTTP_AZOAI_CTX_USAGE);
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_USAGE,
                             sizeof(ngx_http_azoai_ctx_t));
-
-    cln->handler = ngx_http_azoai_ctx_cleanup;
 
     /*
      * set by ngx_memzero():
@@ -150,8 +173,29 @@ ngx_http_azoai_palloc(void *pool, size_t size)
 }
 
 
+/*
+ * The request's pool goes (its other cleanups, added later, ran first):
+ * the context is kept for the next request, or freed
+ */
+
 static void
 ngx_http_azoai_ctx_cleanup(void *data)
 {
-    /* nothing to release: the anchor is what matters */
+    if (ngx_http_azoai_ctx_nkept < NGX_HTTP_AZOAI_CTX_KEEP) {
+        ngx_http_azoai_ctx_kept[ngx_http_azoai_ctx_nkept++] = data;
+        return;
+    }
+
+    ngx_free(data);
+}
+
+
+/* the worker exits: the contexts it kept are freed */
+
+void
+ngx_http_azoai_ctx_exit(void)
+{
+    while (ngx_http_azoai_ctx_nkept) {
+        ngx_free(ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept]);
+    }
 }

@@ -89,4 +89,31 @@ struct ngx_http_azoai_ctx_s {
 };
 
 
+static ngx_inline ngx_http_azoai_ctx_t *ngx_http_azoai_get_ctx(
+    ngx_http_request_t *r);
+
+
+/*
+ * The main request's context, or NULL: inline in its callers (handler,
+ * filters, variables, log), the rare search after an internal redirect
+ * out of line (ngx_http_azoai_ctx.c)
+ */
+
+static ngx_inline ngx_http_azoai_ctx_t *
+ngx_http_azoai_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_azoai_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_azoai_module);
+
+    if (ctx == NULL && (r->internal || r->filter_finalize)) {
+        return ngx_http_azoai_find_ctx(r);
+    }
+
+    return ctx;
+}
+
+
 #endif /* _NGX_HTTP_AZOAI_CTX_H_INCLUDED_ */

@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_header_out.h"
 
 
 static ngx_int_t ngx_http_azoai_header_filter(ngx_http_request_t *r);

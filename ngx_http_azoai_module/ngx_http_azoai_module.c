@@ -455,4 +455,5 @@ ngx_http_azoai_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_azoai_request_id_exit(cycle);
     ngx_http_azoai_big_exit();
+    ngx_http_azoai_ctx_exit();
 }

@@ -234,8 +234,9 @@ void *ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size);
 void ngx_http_azoai_big_exit(void);
 
 /* ngx_http_azoai_ctx.c */
-ngx_http_azoai_ctx_t *ngx_http_azoai_get_ctx(ngx_http_request_t *r);
+ngx_http_azoai_ctx_t *ngx_http_azoai_find_ctx(ngx_http_request_t *r);
 ngx_http_azoai_ctx_t *ngx_http_azoai_create_ctx(ngx_http_request_t *r);
+void ngx_http_azoai_ctx_exit(void);
 
 /* ngx_http_azoai_handler.c */
 ngx_int_t ngx_http_azoai_handler(ngx_http_request_t *r);
@@ -310,12 +311,6 @@ ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
 #define NGX_HTTP_AZOAI_TYPE_JSON    1   /* application/json */
 #define NGX_HTTP_AZOAI_TYPE_OTHER   2
 ngx_uint_t ngx_http_azoai_response_type(ngx_http_request_t *r);
-ngx_int_t ngx_http_azoai_add_header_out(ngx_http_request_t *r,
-    ngx_str_t *key, ngx_str_t *value);
-ngx_int_t ngx_http_azoai_add_number_out(ngx_http_request_t *r,
-    ngx_str_t *key, int64_t n);
-ngx_int_t ngx_http_azoai_number(ngx_pool_t *pool, int64_t n,
-    ngx_str_t *value);
 ngx_str_t *ngx_http_azoai_decision_name(ngx_uint_t decision);
 ngx_str_t *ngx_http_azoai_reason_code(ngx_uint_t reason);
 ngx_int_t ngx_http_azoai_next_type(uint64_t types, ngx_int_t after);

@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_header_out.h"
 
 #include "azoai_catalog.h"
 #include "azoai_date.h"

@@ -16,6 +16,7 @@
 
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_tlimit.h"
+#include "ngx_http_azoai_header_out.h"
 
 #include "azoai_estimate.h"
 

@@ -34,7 +34,14 @@
 /* the shortest: "data:" ";base64," */
 #define AZOAI_BODY_DATA_URI_MIN   13
 
-#define AZOAI_BODY_MATCHES_INIT   16
+/*
+ * The first array of matches: one per AZOAI_BODY_MATCHES_PER bytes of
+ * the body, from AZOAI_BODY_MATCHES_INIT to AZOAI_BODY_MATCHES_FIRST_MAX
+ * (64 KB with 40 values: one array, not four and three copies)
+ */
+#define AZOAI_BODY_MATCHES_INIT       16
+#define AZOAI_BODY_MATCHES_PER        1024
+#define AZOAI_BODY_MATCHES_FIRST_MAX  1024
 
 /* the deepest path of a deployment name */
 #define AZOAI_BODY_NAME_DEPTH     5
@@ -73,6 +80,7 @@ typedef struct {
     azoai_body_result_t        *result;
 
     size_t                      matches_size;
+    size_t                      matches_first; /* size of the first */
     size_t                      base;         /* offset of the string */
     size_t                      raw_len;      /* length of the string */
 
@@ -389,6 +397,15 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     azoai_json_status_t   st;
 
     azoai_body_start(&ctx, e, body, a, result);
+
+    ctx.matches_first = len / AZOAI_BODY_MATCHES_PER;
+
+    if (ctx.matches_first < AZOAI_BODY_MATCHES_INIT) {
+        ctx.matches_first = AZOAI_BODY_MATCHES_INIT;
+
+    } else if (ctx.matches_first > AZOAI_BODY_MATCHES_FIRST_MAX) {
+        ctx.matches_first = AZOAI_BODY_MATCHES_FIRST_MAX;
+    }
 
     if (len == 0) {
         result->error = AZOAI_BODY_INVALID;
@@ -1081,7 +1098,7 @@ azoai_body_on_match(void *data, const azoai_pii_match_t *m)
 
     if (r->nmatches == ctx->matches_size) {
         n = ctx->matches_size ? ctx->matches_size * 2
-                              : AZOAI_BODY_MATCHES_INIT;
+                              : ctx->matches_first;
 
         matches = azoai_alloc(ctx->alloc, n * sizeof(azoai_pii_match_t));
         if (matches == NULL) {
