@@ -38,6 +38,8 @@ static void compare_at(detect_pt fast, detect_pt general, const u_char *t,
 static size_t put_around(u_char *t, size_t len, uint32_t *rnd, int after);
 static size_t put_card(u_char *t, size_t len, uint32_t *rnd);
 static size_t put_nanp(u_char *t, size_t len, uint32_t *rnd);
+static void compare_layout(size_t (*put)(u_char *t, size_t len,
+    uint32_t *rnd), detect_pt fast, detect_pt general, uint32_t rnd);
 static void luhn_fix(u_char *d, size_t n);
 static int ssn_shape_ref(const u_char *d, u_char sep);
 static int iban_ref(const u_char *t, size_t len);
@@ -185,29 +187,38 @@ luhn_fix(u_char *d, size_t n)
 }
 
 
-static void
-test_card_fast(void **state)
-{
-    u_char    t[TEXT_MAX];
-    size_t    r, len, at, k;
-    uint32_t  rnd;
+/*
+ * ROUNDS numbers of one layout (put) between random neighbours, the text
+ * cut anywhere after the number's start: fast and general agree
+ */
 
-    rnd = 2026;
+static void
+compare_layout(size_t (*put)(u_char *t, size_t len, uint32_t *rnd),
+    detect_pt fast, detect_pt general, uint32_t rnd)
+{
+    u_char  t[TEXT_MAX];
+    size_t  r, len, at, k;
 
     for (r = 0; r < ROUNDS; r++) {
         len = put_around(t, 0, &rnd, 0);
         at = len;
-        len = put_card(t, len, &rnd);
+        len = put(t, len, &rnd);
         len = put_around(t, len, &rnd, 1);
 
-        /* the text cut anywhere after the number's start */
         for (k = at + 1; k <= len; k++) {
             if (k == len || test_random(&rnd) % 8 == 0) {
-                compare_at(azoai_pii_detect_card, azoai_pii_card_general, t,
-                           k, at);
+                compare_at(fast, general, t, k, at);
             }
         }
     }
+}
+
+
+static void
+test_card_fast(void **state)
+{
+    compare_layout(put_card, azoai_pii_detect_card, azoai_pii_card_general,
+                   2026);
 }
 
 
@@ -260,25 +271,8 @@ test_card_known(void **state)
 static void
 test_phone_fast(void **state)
 {
-    u_char    t[TEXT_MAX];
-    size_t    r, len, at, k;
-    uint32_t  rnd;
-
-    rnd = 415;
-
-    for (r = 0; r < ROUNDS; r++) {
-        len = put_around(t, 0, &rnd, 0);
-        at = len;
-        len = put_nanp(t, len, &rnd);
-        len = put_around(t, len, &rnd, 1);
-
-        for (k = at + 1; k <= len; k++) {
-            if (k == len || test_random(&rnd) % 8 == 0) {
-                compare_at(azoai_pii_detect_phone, azoai_pii_phone_general,
-                           t, k, at);
-            }
-        }
-    }
+    compare_layout(put_nanp, azoai_pii_detect_phone,
+                   azoai_pii_phone_general, 415);
 }
 
 
