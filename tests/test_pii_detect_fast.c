@@ -166,24 +166,8 @@ put_nanp(u_char *t, size_t len, uint32_t *rnd)
 static void
 luhn_fix(u_char *d, size_t n)
 {
-    size_t    k;
-    unsigned  sum, x;
-
-    sum = 0;
     d[n - 1] = '0';
-
-    for (k = 0; k < n; k++) {
-        x = d[n - 1 - k] - '0';
-
-        if (k % 2) {
-            x *= 2;
-            x -= (x > 9) ? 9 : 0;
-        }
-
-        sum += x;
-    }
-
-    d[n - 1] = (u_char) ('0' + (10 - sum % 10) % 10);
+    d[n - 1] = (u_char) ('0' + (10 - test_luhn_sum(d, n) % 10) % 10);
 }
 
 

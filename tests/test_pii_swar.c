@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "azoai_pii_int.h"
+#include "test_util.h"
 
 
 #define TEXT_MAX    96
@@ -278,23 +279,7 @@ test_secret_may_span(void **state)
 static int
 luhn_ref(const u_char *d, size_t n)
 {
-    size_t    k;
-    unsigned  sum, x;
-
-    sum = 0;
-
-    for (k = 0; k < n; k++) {
-        x = d[n - 1 - k] - '0';
-
-        if (k % 2) {
-            x *= 2;
-            x -= (x > 9) ? 9 : 0;
-        }
-
-        sum += x;
-    }
-
-    return sum % 10 == 0;
+    return test_luhn_sum(d, n) % 10 == 0;
 }
 
 

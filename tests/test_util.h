@@ -33,6 +33,31 @@ test_random(uint32_t *state)
 }
 
 
+/* the Luhn sum of n digits, digit by digit from the right */
+
+static inline unsigned
+test_luhn_sum(const u_char *d, size_t n)
+{
+    size_t    k;
+    unsigned  sum, x;
+
+    sum = 0;
+
+    for (k = 0; k < n; k++) {
+        x = d[n - 1 - k] - '0';
+
+        if (k % 2) {
+            x *= 2;
+            x -= (x > 9) ? 9 : 0;
+        }
+
+        sum += x;
+    }
+
+    return sum;
+}
+
+
 typedef struct test_chunk_s  test_chunk_t;
 
 struct test_chunk_s {
