@@ -17,6 +17,8 @@
 #     this script did when issue 18 set its goals (both counts then carry
 #     the upstream's work, ~10k, and the module's carries the upstream
 #     parsing its audit headers): to compare with figures of that method
+#   BENCH_PII=off, BENCH_AZOAI="DIRECTIVES" (bench/lib.sh): the module's
+#     cost in parts, e.g. the GA check alone, or without audit headers
 set -euo pipefail
 
 so=$(realpath "${1:?usage: callgrind.sh MODULE_SO [REQUESTS]}")

@@ -23,7 +23,10 @@
 # bench_conf_pair PLAIN_LISTEN AZOAI_LISTEN
 #                          the two servers every comparison has: plain
 #                          proxy_pass to backend, and the same with the GA
-#                          check and PII masking (deployment chat-prod)
+#                          check and PII masking (deployment chat-prod);
+#                          BENCH_PII=off: the GA check alone;
+#                          BENCH_AZOAI: more directives for its location
+#                          (e.g. "azoai_audit_headers off;")
 # bench_conf_standin PORT [BODY [TYPE]]
 #                          a server answering 200 with BODY (JSON with
 #                          usage) to everything, as TYPE if given (NGINX's
@@ -132,7 +135,8 @@ bench_conf_pair() {
         azoai_deployment chat-prod gpt-5.1 2025-11-13;
         location / {
             azoai on;
-            azoai_pii on;
+            azoai_pii ${BENCH_PII:-on};
+            ${BENCH_AZOAI:-}
             proxy_http_version 1.1; proxy_set_header Connection "";
             proxy_pass http://backend;
         }
