@@ -522,17 +522,146 @@ azoai_pii_natid_word_refused(const u_char *v, size_t at)
 
 
 /*
+ * in_aadhaar "4_4_4" against a card "4_4_4_4" (azoai_natid_third()):
+ * the 16 bytes at p hold "dddd" s "dddd" s (the caller saw them); 1 when
+ * the rest rules the identifier out, 0 when it may be one
+ */
+
+static inline int
+azoai_pii_natid_card_refused(const u_char *p, u_char s)
+{
+    uint32_t  w;
+
+    if (p[9] != s || !azoai_pii_digits4(p + 10, &w)
+        || azoai_pii_alnum(p[14]))
+    {
+        return 1;
+    }
+
+    return p[14] == s
+           && (azoai_pii_digit(p[15]) || (u_char) (p[15] - 'A') < 26);
+}
+
+
+/*
+ * A first group of d (1 to 6) digits at p, right before it no letter and
+ * right after it s, no letter or digit: 1 when the groups rule every
+ * national id out, as azoai_natid_layout() does after more steps (the
+ * spaced NINO "AB 12 34 56 C" wants d == 2 and s == ' ', the NIE with
+ * separators d == 7; neither is refused here).  16 bytes at p.
+ */
+
+static inline int
+azoai_pii_natid_groups_refused(const u_char *p, size_t d, u_char s)
+{
+    size_t  g2;
+
+    switch (d) {
+
+    case 1:
+        /* fr_nir "1 85 05 ..." */
+        return s != ' ' || azoai_pii_digits8(p + 2) != 2;
+
+    case 2:
+        /* de_tax_id "86 095 ...", the spaced NINO */
+        return s != ' ';
+
+    case 3:
+        /* "3_3_3", us_itin "9XX-XX-XXXX"; not an SSN or a NANP phone's */
+        if (s != ' ' && s != '-' && s != '.') {
+            return 1;
+        }
+
+        g2 = azoai_pii_digits8(p + 4);
+
+        return g2 != 3 && !(g2 == 2 && p[0] == '9' && s != '.');
+
+    case 4:
+        /* nl_bsn "1112.22.333", in_aadhaar; not a date, a card */
+        g2 = azoai_pii_digits8(p + 5);
+
+        if (s == '.') {
+            return g2 != 2;
+        }
+
+        if ((s != ' ' && s != '-') || g2 != 4) {
+            return 1;
+        }
+
+        return azoai_pii_natid_card_refused(p, s);
+    }
+
+    return 1;
+}
+
+
+/*
+ * Whether the digits at at and the letters right before them rule out
+ * every national id (1), as azoai_natid_start() would after a call and
+ * more steps; 0: not known here.  Most numbers in text (cards, SSNs,
+ * dates, an IBAN's check digits) are refused here.  Little-endian hosts
+ * with 16 bytes left at at only, the rest of the time 0.
+ */
+
+static inline int
+azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
+{
+#if (AZOAI_PII_SWAR)
+    size_t  d;
+    u_char  s;
+
+    if (len - at < 16) {
+        return 0;
+    }
+
+    d = azoai_pii_digits8(v + at);
+
+    if (at > 0 && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)) {
+
+        /* NRIC and NIE: a letter and 7 digits */
+
+        if (at == 1 || !azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)) {
+            return d != 7;
+        }
+
+        /* NINO: 2 letters and 6; more letters: a codice fiscale */
+
+        if (at == 2 || !azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)) {
+            return d != 6;
+        }
+
+        return 0;
+    }
+
+    if (d >= 7) {
+        return 0;
+    }
+
+    s = v[at + d];
+
+    return !azoai_pii_alnum(s)
+           && azoai_pii_natid_groups_refused(v + at, d, s);
+#else
+    return 0;
+#endif
+}
+
+
+/*
  * azoai_pii_natid_find() at the first digit of a word.  A digit after
  * '+' ("+1 ...", "+44...") starts no identifier: no letters before it,
  * and azoai_pii_num_left_ok() refuses it, as azoai_natid_start() finds
- * after more steps.  Inline: phones call it, and it needs no frame.
+ * after more steps; nor do the shapes azoai_pii_natid_shape_refused()
+ * knows.  Inline: phones, cards and SSNs call it, and it needs no frame.
  */
 
 static inline int
 azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end)
 {
-    if (at > 0 && v[at - 1] == '+') {
+    if ((at > 0 && v[at - 1] == '+')
+        || azoai_pii_natid_shape_refused(v, len, at))
+    {
         return 0;
     }
 
