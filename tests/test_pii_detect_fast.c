@@ -477,7 +477,9 @@ put_natid_text(u_char *t, uint32_t *rnd)
         "NINO AB123456C", "NRIC S1234567D", "CF RSSMRA85T10A562S",
         "4111 1111 1111 1111", "4111-1111-1111-1111 2", "536-22-1004",
         "LI80 0008 2714 1184 9630 8", "2024-01-15 10:30", "v1.22.1",
-        "+1 415-555-0113", "12 34 56", "1 23 4", "99 100", "12.5%"
+        "+1 415-555-0113", "12 34 56", "1 23 4", "99 100", "12.5%",
+        "CF RSSMRAURTMLARS2W", "Ursula61@gmail.com", "Windows10 x",
+        "ABCDEFGHIJKLMN12 x", "ABCDEFGHI1234567.", "xABCDEFGHIJKLM12"
     };
 
     static const char  soup[] = "0123456789 -./AZXa";
@@ -533,14 +535,14 @@ test_natid_shape(void **state)
         "4111 1111 1111 1111 x", "4111-1111-1111-1111 x",
         "536-22-1004 and more", "LI80 0008 2714 1184 9630 8",
         "2024-01-15 10:30 and", "12:30 in the morning", "3 bottles of milk",
-        "15.5 percent of it"
+        "15.5 percent of it", "Contact: Ursula61@gmail.com today"
     };
 
     /* the common shapes are refused, as the detector refuses them */
 
     for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
         p = known[k];
-        at = (p[0] == 'L') ? 2 : 0;
+        at = (p[0] == 'L') ? 2 : (p[0] == 'C') ? 15 : 0;
 
         assert_true(azoai_pii_natid_shape_refused((const u_char *) p,
                                                   strlen(p), at)

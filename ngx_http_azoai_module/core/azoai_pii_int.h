@@ -544,6 +544,46 @@ azoai_pii_natid_card_refused(const u_char *p, u_char s)
 
 
 /*
+ * Whether the 8 bytes at p are all ASCII letters: each byte with 0x20
+ * set must lie in 'a'..'z'; a borrow or carry into the next byte comes
+ * only from a byte that failed already (as azoai_pii_digits4())
+ */
+
+static inline int
+azoai_pii_letters8(const u_char *p)
+{
+    uint64_t  w;
+
+    memcpy(&w, p, sizeof(uint64_t));
+
+    w |= 0x2020202020202020ULL;
+
+    return (((w - 0x6161616161616161ULL) | (w + 0x0505050505050505ULL))
+            & 0x8080808080808080ULL)
+           == 0;
+}
+
+
+/*
+ * A codice fiscale holding d (1 to 7) digits at at, with 3 letters or
+ * more right before them and no letter or digit right after: its word
+ * of 16 is these digits and the 16 - d bytes before them, all letters;
+ * 1 when they are not
+ */
+
+static inline int
+azoai_pii_natid_letters_refused(const u_char *v, size_t at, size_t d)
+{
+    size_t  k;
+
+    k = 16 - d;
+
+    return at < k || !azoai_pii_letters8(v + at - 8)
+           || !azoai_pii_letters8(v + at - k);
+}
+
+
+/*
  * A first group of d (1 to 6) digits at p, right before it no letter and
  * right after it s, no letter or digit: 1 when the groups rule every
  * national id out, as azoai_natid_layout() does after more steps (the
@@ -630,7 +670,8 @@ azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
             return d != 6;
         }
 
-        return 0;
+        return d < 8 && !azoai_pii_alnum(v[at + d])
+               && azoai_pii_natid_letters_refused(v, at, d);
     }
 
     if (d >= 7) {
