@@ -420,6 +420,55 @@ test_iban_mod97(void **state)
 }
 
 
+/*
+ * IBANs spaced and not, cut at every length and followed by other bytes
+ * (the rest of the IBAN in memory past the text's end): found only whole,
+ * with the bounds checked group by group or read without them (room for
+ * every group)
+ */
+
+static void
+test_iban_cut(void **state)
+{
+    int          want, got;
+    u_char       t[TEXT_MAX];
+    size_t       k, n, cut, tail, s, e;
+    const char  *iban;
+
+    static const char  *ibans[] = {
+        "LI80 00O8 2714 1184 963M 8", "FI16 7X58 5I3X B983 91",
+        "MT24 Q756 3072 Z310 54Y5 C1U5 14AL 732",
+        "DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
+        "NO93 8601 1117 947", "NO9386011117947", "BE68 5390 0754 7034",
+        "AT61 1904 3002 3457 3201"
+    };
+    static const char  *tails[] = { "", " ", ".", " 1234 5678", "  x" };
+
+    for (k = 0; k < sizeof(ibans) / sizeof(ibans[0]); k++) {
+        iban = ibans[k];
+        n = strlen(iban);
+
+        for (tail = 0; tail < 5; tail++) {
+            for (cut = 3; cut <= n; cut++) {
+                /* the rest of the IBAN after the text: not to be read */
+                memcpy(t, iban, n);
+                memcpy(t + cut, tails[tail], strlen(tails[tail]));
+
+                want = (cut == n);
+                got = azoai_pii_detect_iban(t, cut + strlen(tails[tail]), 2,
+                                            &s, &e);
+
+                if (got != want || (got && e != n)) {
+                    print_error("'%.*s' + '%s': %d, want %d\n", (int) cut,
+                                iban, tails[tail], got, want);
+                    fail();
+                }
+            }
+        }
+    }
+}
+
+
 /* a digit after '+' starts no national id; without it, it may */
 
 static void
@@ -579,6 +628,7 @@ main(void)
         cmocka_unit_test(test_phone_fast),
         cmocka_unit_test(test_ssn_shape),
         cmocka_unit_test(test_iban_mod97),
+        cmocka_unit_test(test_iban_cut),
         cmocka_unit_test(test_natid_plus),
         cmocka_unit_test(test_natid_shape),
     };
