@@ -16,6 +16,10 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "azoai_pii.h"
 
 
@@ -356,17 +360,81 @@ azoai_pii_breaks_at8(uint64_t w)
 }
 
 
+#if defined(__SSE2__)
+
+/*
+ * A bit per byte of the 16 at p that is below '%' or is '@', as
+ * azoai_pii_breaks_at8() says of 8
+ */
+
+static inline unsigned
+azoai_pii_breaks16(const u_char *p)
+{
+    __m128i  x, lo, at;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    /* unsigned x <= '$': the minimum of x and '$' is x */
+    lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8('%' - 1)), x);
+    at = _mm_cmpeq_epi8(x, _mm_set1_epi8('@'));
+
+    return (unsigned) _mm_movemask_epi8(_mm_or_si128(lo, at));
+}
+
+
+/*
+ * The test of azoai_pii_secret_near() (azoai_pii_detect_secret.c) in two
+ * vector tests, where at has 16 bytes on each side: the credential bytes
+ * next to at reach at most to the nearest break on either side, and
+ * fewer than 16 between them refuse the digit.  This refuses what the
+ * 8-byte tests below refuse (a break within 8 bytes on both sides) and
+ * the SSN-shaped numbers they pass ("SSN 536-22-1004."), for which
+ * azoai_pii_secret_run() was called.
+ */
+
+static inline int
+azoai_pii_secret_near16(const u_char *v, size_t at)
+{
+    size_t    back, fwd;
+    unsigned  m;
+
+    m = azoai_pii_breaks16(v + at - AZOAI_PII_SECRET_MIN);
+    back = m ? (size_t) __builtin_clz(m) - 16 : AZOAI_PII_SECRET_MIN;
+
+    m = azoai_pii_breaks16(v + at + 1);
+    fwd = m ? (size_t) __builtin_ctz(m) : AZOAI_PII_SECRET_MIN;
+
+    return back + 1 + fwd >= AZOAI_PII_SECRET_MIN;
+}
+
+#endif
+
+
 /*
  * Whether a credential can span the digit at at: a run of at least
  * AZOAI_PII_SECRET_MIN credential bytes around it.  Most numbers in text
  * are short words, and azoai_pii_detect_secret() is then not called.
+ * With 16 bytes on each side, the vector test; else, or without SSE2,
+ * the 8-byte tests.  Inline in the scan always: a call costs as much as
+ * the test.
  */
+
+static inline int azoai_pii_secret_may_span(const u_char *v, size_t len,
+    size_t at) __attribute__((always_inline));
+
 
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
 #if (AZOAI_PII_SWAR)
     size_t  half;
+
+#if defined(__SSE2__)
+    if (at >= AZOAI_PII_SECRET_MIN && len - at > AZOAI_PII_SECRET_MIN) {
+        return azoai_pii_secret_near16(v, at)
+               && azoai_pii_secret_run(v, len, at);
+    }
+#endif
 
     /*
      * A run of 16 holding at either starts at most 7 bytes before it and
