@@ -8,9 +8,11 @@
  * each with every separator, valid and invalid checksums, and what may
  * stand right before and after them; the SSN shape against a byte loop;
  * the IBAN's remainder (kept by small factors modulo 97) against a digit
- * by digit mod-97 of the rearranged IBAN; national ids after '+'.  In a
- * build without the word paths (big-endian) the same tests check the
- * general paths against themselves and the references.
+ * by digit mod-97 of the rearranged IBAN; national ids after '+'; the
+ * national id shapes refused before the call (azoai_pii_natid_shape_
+ * refused()) against the call.  In a build without the word paths
+ * (big-endian) the same tests check the general paths against themselves
+ * and the references.
  */
 
 #include <stdarg.h>
@@ -43,6 +45,8 @@ static void compare_layout(size_t (*put)(u_char *t, size_t len,
 static void luhn_fix(u_char *d, size_t n);
 static int ssn_shape_ref(const u_char *d, u_char sep);
 static int iban_ref(const u_char *t, size_t len);
+static size_t put_natid_text(u_char *t, uint32_t *rnd);
+static void natid_shape_at(const u_char *t, size_t len, size_t at);
 
 
 /* the detector at at against its general path behind the left check */
@@ -416,6 +420,55 @@ test_iban_mod97(void **state)
 }
 
 
+/*
+ * IBANs spaced and not, cut at every length and followed by other bytes
+ * (the rest of the IBAN in memory past the text's end): found only whole,
+ * with the bounds checked group by group or read without them (room for
+ * every group)
+ */
+
+static void
+test_iban_cut(void **state)
+{
+    int          want, got;
+    u_char       t[TEXT_MAX];
+    size_t       k, n, cut, tail, s, e;
+    const char  *iban;
+
+    static const char  *ibans[] = {
+        "LI80 00O8 2714 1184 963M 8", "FI16 7X58 5I3X B983 91",
+        "MT24 Q756 3072 Z310 54Y5 C1U5 14AL 732",
+        "DE89 3704 0044 0532 0130 00", "DE89370400440532013000",
+        "NO93 8601 1117 947", "NO9386011117947", "BE68 5390 0754 7034",
+        "AT61 1904 3002 3457 3201"
+    };
+    static const char  *tails[] = { "", " ", ".", " 1234 5678", "  x" };
+
+    for (k = 0; k < sizeof(ibans) / sizeof(ibans[0]); k++) {
+        iban = ibans[k];
+        n = strlen(iban);
+
+        for (tail = 0; tail < 5; tail++) {
+            for (cut = 3; cut <= n; cut++) {
+                /* the rest of the IBAN after the text: not to be read */
+                memcpy(t, iban, n);
+                memcpy(t + cut, tails[tail], strlen(tails[tail]));
+
+                want = (cut == n);
+                got = azoai_pii_detect_iban(t, cut + strlen(tails[tail]), 2,
+                                            &s, &e);
+
+                if (got != want || (got && e != n)) {
+                    print_error("'%.*s' + '%s': %d, want %d\n", (int) cut,
+                                iban, tails[tail], got, want);
+                    fail();
+                }
+            }
+        }
+    }
+}
+
+
 /* a digit after '+' starts no national id; without it, it may */
 
 static void
@@ -447,6 +500,125 @@ test_natid_plus(void **state)
 }
 
 
+/*
+ * Texts around national ids (each layout, valid with its context word),
+ * numbers of other kinds and digit soup, a byte or two changed at
+ * random: wherever the shape test refuses a digit, the detector finds
+ * nothing there
+ */
+
+static size_t
+put_natid_text(u_char *t, uint32_t *rnd)
+{
+    size_t       len, k, n;
+    const char  *p;
+
+    static const char  *texts[] = {
+        "NHS 943 476 5919", "NHS 943-476-5919", "NHS 9434765919",
+        "ITIN 912 70 1234", "ITIN 912-70-1234", "MBI 1EG4-TE5-MK73",
+        "SIN 130 692 544", "SIN 130.692.544", "Steuer-ID 86 095 742 719",
+        "NIR 2 55 08 2A 004 123 69", "NIR 1 85 05 78 006 084 36",
+        "DNI 12345678-Z", "DNI 12345678 Z", "NIE X-1234567-L",
+        "NIE: Y 1234567 L.", "NIE X1234567L", "BSN 111.222.333",
+        "BSN 1112.22.333", "Aadhaar 2341-2341-2346",
+        "Aadhaar 2341 2341 2346.", "Aadhaar 234123412346",
+        "CPF 111.444.777-35", "TFN 123 456 782", "NINO AB 12 34 56 C",
+        "NINO AB123456C", "NRIC S1234567D", "CF RSSMRA85T10A562S",
+        "4111 1111 1111 1111", "4111-1111-1111-1111 2", "536-22-1004",
+        "LI80 0008 2714 1184 9630 8", "2024-01-15 10:30", "v1.22.1",
+        "+1 415-555-0113", "12 34 56", "1 23 4", "99 100", "12.5%",
+        "CF RSSMRAURTMLARS2W", "Ursula61@gmail.com", "Windows10 x",
+        "ABCDEFGHIJKLMN12 x", "ABCDEFGHI1234567.", "xABCDEFGHIJKLM12"
+    };
+
+    static const char  soup[] = "0123456789 -./AZXa";
+
+    len = 0;
+
+    for (n = 1 + test_random(rnd) % 3; n > 0; n--) {
+        p = texts[test_random(rnd) % (sizeof(texts) / sizeof(texts[0]))];
+        memcpy(t + len, p, strlen(p));
+        len += strlen(p);
+        t[len++] = ' ';
+    }
+
+    for (n = test_random(rnd) % 24; n > 0; n--) {
+        t[len++] = (u_char) soup[test_random(rnd) % (sizeof(soup) - 1)];
+    }
+
+    for (n = test_random(rnd) % 3; n > 0; n--) {
+        k = test_random(rnd) % len;
+        t[k] = (u_char) soup[test_random(rnd) % (sizeof(soup) - 1)];
+    }
+
+    return len;
+}
+
+
+static void
+natid_shape_at(const u_char *t, size_t len, size_t at)
+{
+    size_t    s, e;
+    unsigned  type;
+
+    if (azoai_pii_natid_shape_refused(t, len, at)
+        && azoai_pii_natid_find(t, len, at, AZOAI_PII_NATID_MASK, &type, &s,
+                                &e))
+    {
+        print_error("'%.*s' at %zu: refused, found type %u [%zu, %zu)\n",
+                    (int) len, t, at, type, s, e);
+        fail();
+    }
+}
+
+
+static void
+test_natid_shape(void **state)
+{
+    u_char       t[TEXT_MAX * 2];
+    size_t       k, len, at, refused;
+    uint32_t     rnd;
+    const char  *p;
+
+    static const char  *known[] = {
+        "4111 1111 1111 1111 x", "4111-1111-1111-1111 x",
+        "536-22-1004 and more", "LI80 0008 2714 1184 9630 8",
+        "2024-01-15 10:30 and", "12:30 in the morning", "3 bottles of milk",
+        "15.5 percent of it", "Contact: Ursula61@gmail.com today"
+    };
+
+    /* the common shapes are refused, as the detector refuses them */
+
+    for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+        p = known[k];
+        at = (p[0] == 'L') ? 2 : (p[0] == 'C') ? 15 : 0;
+
+        assert_true(azoai_pii_natid_shape_refused((const u_char *) p,
+                                                  strlen(p), at)
+                    || !AZOAI_PII_SWAR);
+        natid_shape_at((const u_char *) p, strlen(p), at);
+    }
+
+    refused = 0;
+    rnd = 18;
+
+    for (k = 0; k < ROUNDS; k++) {
+        len = put_natid_text(t, &rnd);
+
+        for (at = 0; at < len; at++) {
+            if (azoai_pii_digit(t[at])) {
+                refused += azoai_pii_natid_shape_refused(t, len, at);
+                natid_shape_at(t, len, at);
+            }
+        }
+    }
+
+    /* the random texts reach the refusals too */
+
+    assert_true(refused > ROUNDS || !AZOAI_PII_SWAR);
+}
+
+
 int
 main(void)
 {
@@ -456,7 +628,9 @@ main(void)
         cmocka_unit_test(test_phone_fast),
         cmocka_unit_test(test_ssn_shape),
         cmocka_unit_test(test_iban_mod97),
+        cmocka_unit_test(test_iban_cut),
         cmocka_unit_test(test_natid_plus),
+        cmocka_unit_test(test_natid_shape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

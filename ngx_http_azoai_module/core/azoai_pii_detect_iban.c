@@ -69,6 +69,7 @@ static const u_char  azoai_iban_factor[256] = {
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
     size_t i, size_t want, uint64_t *acc);
+static inline int azoai_pii_iban_group(const u_char *p, uint64_t *a);
 static inline uint32_t azoai_pii_iban_value4(uint32_t w);
 static inline int azoai_pii_iban_mixed4(const u_char *p, uint64_t *a);
 
@@ -141,7 +142,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
     size_t    s, i, want;
-    uint32_t  check;
+    uint32_t  check, last;
     uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
@@ -169,6 +170,15 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
+    /*
+     * country letters and check digits, which the rearranged IBAN puts
+     * last: one value kept over the BBAN's loop, not four bytes
+     */
+
+    last = (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
+           * 100
+           + (v[at] - '0') * 10 + (v[at + 1] - '0');
+
     /* the BBAN after country and check digits */
 
     i = azoai_pii_iban_bban(v, len, at + 2, want, &acc);
@@ -183,10 +193,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
     /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
-    check = (uint32_t) (acc % 97) * 1000000
-            + (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
-              * 100
-            + (v[at] - '0') * 10 + (v[at + 1] - '0');
+    check = (uint32_t) (acc % 97) * 1000000 + last;
 
     if (check % 97 != 1) {
         return 0;
@@ -215,23 +222,37 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
 {
     size_t    n, last;
     u_char    x;
-    uint32_t  x4;
     uint64_t  a;
 
     a = 0;
 
     /* the characters after country and check digits */
 
-    for (n = want - AZOAI_IBAN_GROUP; n >= AZOAI_IBAN_GROUP;
-         n -= AZOAI_IBAN_GROUP)
-    {
-        /*
-         * one space between groups of four: skipped without looking
-         * past it, as a group that starts with the space or with what
-         * follows it fails alike when that is no letter or digit; with
-         * only four bytes left it is not skipped, and fails as a group
-         */
+    n = want - AZOAI_IBAN_GROUP;
 
+    /*
+     * one space between groups of four: skipped without looking past
+     * it, as a group that starts with the space or with what follows it
+     * fails alike when that is no letter or digit; with only four bytes
+     * left it is not skipped, and fails as a group.  With room for every
+     * group and a space before each (most IBANs in text), more than four
+     * bytes are left at each group: no bounds to check.
+     */
+
+    if (len - i >= (AZOAI_IBAN_GROUP + 1) * (n / AZOAI_IBAN_GROUP)) {
+
+        for ( /* void */ ; n >= AZOAI_IBAN_GROUP; n -= AZOAI_IBAN_GROUP) {
+            i += (v[i] == ' ');
+
+            if (!azoai_pii_iban_group(v + i, &a)) {
+                return 0;
+            }
+
+            i += AZOAI_IBAN_GROUP;
+        }
+    }
+
+    for ( /* void */ ; n >= AZOAI_IBAN_GROUP; n -= AZOAI_IBAN_GROUP) {
         if (len - i > AZOAI_IBAN_GROUP) {
             i += (v[i] == ' ');
 
@@ -239,18 +260,11 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
             return 0;
         }
 
-        if (azoai_pii_digits4(v + i, &x4)) {
-            a = a * AZOAI_IBAN_DIGITS4 + azoai_pii_iban_value4(x4);
-
-        } else if (!azoai_pii_iban_mixed4(v + i, &a)) {
+        if (!azoai_pii_iban_group(v + i, &a)) {
             return 0;
         }
 
         i += AZOAI_IBAN_GROUP;
-
-        if (a >= AZOAI_IBAN_ACC_MAX) {
-            a %= 97;
-        }
     }
 
     if (n != 0) {
@@ -276,6 +290,32 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
     *acc = a;
 
     return i;
+}
+
+
+/*
+ * The group of four at p added to the running value *a: four digits in
+ * one word (azoai_pii_digits4()), else by table; 0 when one is no digit
+ * or letter
+ */
+
+static inline int
+azoai_pii_iban_group(const u_char *p, uint64_t *a)
+{
+    uint32_t  x4;
+
+    if (azoai_pii_digits4(p, &x4)) {
+        *a = *a * AZOAI_IBAN_DIGITS4 + azoai_pii_iban_value4(x4);
+
+    } else if (!azoai_pii_iban_mixed4(p, a)) {
+        return 0;
+    }
+
+    if (*a >= AZOAI_IBAN_ACC_MAX) {
+        *a %= 97;
+    }
+
+    return 1;
 }
 
 

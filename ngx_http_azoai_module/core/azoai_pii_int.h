@@ -16,6 +16,10 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "azoai_pii.h"
 
 
@@ -356,17 +360,81 @@ azoai_pii_breaks_at8(uint64_t w)
 }
 
 
+#if defined(__SSE2__)
+
+/*
+ * A bit per byte of the 16 at p that is below '%' or is '@', as
+ * azoai_pii_breaks_at8() says of 8
+ */
+
+static inline unsigned
+azoai_pii_breaks16(const u_char *p)
+{
+    __m128i  x, lo, at;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    /* unsigned x <= '$': the minimum of x and '$' is x */
+    lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8('%' - 1)), x);
+    at = _mm_cmpeq_epi8(x, _mm_set1_epi8('@'));
+
+    return (unsigned) _mm_movemask_epi8(_mm_or_si128(lo, at));
+}
+
+
+/*
+ * The test of azoai_pii_secret_near() (azoai_pii_detect_secret.c) in two
+ * vector tests, where at has 16 bytes on each side: the credential bytes
+ * next to at reach at most to the nearest break on either side, and
+ * fewer than 16 between them refuse the digit.  This refuses what the
+ * 8-byte tests below refuse (a break within 8 bytes on both sides) and
+ * the SSN-shaped numbers they pass ("SSN 536-22-1004."), for which
+ * azoai_pii_secret_run() was called.
+ */
+
+static inline int
+azoai_pii_secret_near16(const u_char *v, size_t at)
+{
+    size_t    back, fwd;
+    unsigned  m;
+
+    m = azoai_pii_breaks16(v + at - AZOAI_PII_SECRET_MIN);
+    back = m ? (size_t) __builtin_clz(m) - 16 : AZOAI_PII_SECRET_MIN;
+
+    m = azoai_pii_breaks16(v + at + 1);
+    fwd = m ? (size_t) __builtin_ctz(m) : AZOAI_PII_SECRET_MIN;
+
+    return back + 1 + fwd >= AZOAI_PII_SECRET_MIN;
+}
+
+#endif
+
+
 /*
  * Whether a credential can span the digit at at: a run of at least
  * AZOAI_PII_SECRET_MIN credential bytes around it.  Most numbers in text
  * are short words, and azoai_pii_detect_secret() is then not called.
+ * With 16 bytes on each side, the vector test; else, or without SSE2,
+ * the 8-byte tests.  Inline in the scan always: a call costs as much as
+ * the test.
  */
+
+static inline int azoai_pii_secret_may_span(const u_char *v, size_t len,
+    size_t at) __attribute__((always_inline));
+
 
 static inline int
 azoai_pii_secret_may_span(const u_char *v, size_t len, size_t at)
 {
 #if (AZOAI_PII_SWAR)
     size_t  half;
+
+#if defined(__SSE2__)
+    if (at >= AZOAI_PII_SECRET_MIN && len - at > AZOAI_PII_SECRET_MIN) {
+        return azoai_pii_secret_near16(v, at)
+               && azoai_pii_secret_run(v, len, at);
+    }
+#endif
 
     /*
      * A run of 16 holding at either starts at most 7 bytes before it and
@@ -522,17 +590,187 @@ azoai_pii_natid_word_refused(const u_char *v, size_t at)
 
 
 /*
+ * in_aadhaar "4_4_4" against a card "4_4_4_4" (azoai_natid_third()):
+ * the 16 bytes at p hold "dddd" s "dddd" s (the caller saw them); 1 when
+ * the rest rules the identifier out, 0 when it may be one
+ */
+
+static inline int
+azoai_pii_natid_card_refused(const u_char *p, u_char s)
+{
+    uint32_t  w;
+
+    if (p[9] != s || !azoai_pii_digits4(p + 10, &w)
+        || azoai_pii_alnum(p[14]))
+    {
+        return 1;
+    }
+
+    return p[14] == s
+           && (azoai_pii_digit(p[15]) || (u_char) (p[15] - 'A') < 26);
+}
+
+
+/*
+ * Whether the 8 bytes at p are all ASCII letters: each byte with 0x20
+ * set must lie in 'a'..'z'; a borrow or carry into the next byte comes
+ * only from a byte that failed already (as azoai_pii_digits4())
+ */
+
+static inline int
+azoai_pii_letters8(const u_char *p)
+{
+    uint64_t  w;
+
+    memcpy(&w, p, sizeof(uint64_t));
+
+    w |= 0x2020202020202020ULL;
+
+    return (((w - 0x6161616161616161ULL) | (w + 0x0505050505050505ULL))
+            & 0x8080808080808080ULL)
+           == 0;
+}
+
+
+/*
+ * A codice fiscale holding d (1 to 7) digits at at, with 3 letters or
+ * more right before them and no letter or digit right after: its word
+ * of 16 is these digits and the 16 - d bytes before them, all letters;
+ * 1 when they are not
+ */
+
+static inline int
+azoai_pii_natid_letters_refused(const u_char *v, size_t at, size_t d)
+{
+    size_t  k;
+
+    k = 16 - d;
+
+    return at < k || !azoai_pii_letters8(v + at - 8)
+           || !azoai_pii_letters8(v + at - k);
+}
+
+
+/*
+ * A first group of d (1 to 6) digits at p, right before it no letter and
+ * right after it s, no letter or digit: 1 when the groups rule every
+ * national id out, as azoai_natid_layout() does after more steps (the
+ * spaced NINO "AB 12 34 56 C" wants d == 2 and s == ' ', the NIE with
+ * separators d == 7; neither is refused here).  16 bytes at p.
+ */
+
+static inline int
+azoai_pii_natid_groups_refused(const u_char *p, size_t d, u_char s)
+{
+    size_t  g2;
+
+    switch (d) {
+
+    case 1:
+        /* fr_nir "1 85 05 ..." */
+        return s != ' ' || azoai_pii_digits8(p + 2) != 2;
+
+    case 2:
+        /* de_tax_id "86 095 ...", the spaced NINO */
+        return s != ' ';
+
+    case 3:
+        /* "3_3_3", us_itin "9XX-XX-XXXX"; not an SSN or a NANP phone's */
+        if (s != ' ' && s != '-' && s != '.') {
+            return 1;
+        }
+
+        g2 = azoai_pii_digits8(p + 4);
+
+        return g2 != 3 && !(g2 == 2 && p[0] == '9' && s != '.');
+
+    case 4:
+        /* nl_bsn "1112.22.333", in_aadhaar; not a date, a card */
+        g2 = azoai_pii_digits8(p + 5);
+
+        if (s == '.') {
+            return g2 != 2;
+        }
+
+        if ((s != ' ' && s != '-') || g2 != 4) {
+            return 1;
+        }
+
+        return azoai_pii_natid_card_refused(p, s);
+    }
+
+    return 1;
+}
+
+
+/*
+ * Whether the digits at at and the letters right before them rule out
+ * every national id (1), as azoai_natid_start() would after a call and
+ * more steps; 0: not known here.  Most numbers in text (cards, SSNs,
+ * dates, an IBAN's check digits) are refused here.  Little-endian hosts
+ * with 16 bytes left at at only, the rest of the time 0.
+ */
+
+static inline int
+azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
+{
+#if (AZOAI_PII_SWAR)
+    size_t  d;
+    u_char  s;
+
+    if (len - at < 16) {
+        return 0;
+    }
+
+    d = azoai_pii_digits8(v + at);
+
+    if (at > 0 && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)) {
+
+        /* NRIC and NIE: a letter and 7 digits */
+
+        if (at == 1 || !azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)) {
+            return d != 7;
+        }
+
+        /* NINO: 2 letters and 6; more letters: a codice fiscale */
+
+        if (at == 2 || !azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)) {
+            return d != 6;
+        }
+
+        return d < 8 && !azoai_pii_alnum(v[at + d])
+               && azoai_pii_natid_letters_refused(v, at, d);
+    }
+
+    if (d >= 7) {
+        return 0;
+    }
+
+    s = v[at + d];
+
+    return !azoai_pii_alnum(s)
+           && azoai_pii_natid_groups_refused(v + at, d, s);
+#else
+    return 0;
+#endif
+}
+
+
+/*
  * azoai_pii_natid_find() at the first digit of a word.  A digit after
  * '+' ("+1 ...", "+44...") starts no identifier: no letters before it,
  * and azoai_pii_num_left_ok() refuses it, as azoai_natid_start() finds
- * after more steps.  Inline: phones call it, and it needs no frame.
+ * after more steps; nor do the shapes azoai_pii_natid_shape_refused()
+ * knows.  Inline: phones, cards and SSNs call it, and it needs no frame.
  */
 
 static inline int
 azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
     unsigned mask, unsigned *type, size_t *start, size_t *end)
 {
-    if (at > 0 && v[at - 1] == '+') {
+    if ((at > 0 && v[at - 1] == '+')
+        || azoai_pii_natid_shape_refused(v, len, at))
+    {
         return 0;
     }
 
