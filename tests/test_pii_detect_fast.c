@@ -46,7 +46,7 @@ static void luhn_fix(u_char *d, size_t n);
 static int ssn_shape_ref(const u_char *d, u_char sep);
 static int iban_ref(const u_char *t, size_t len);
 static size_t put_natid_text(u_char *t, uint32_t *rnd);
-static void natid_shape_at(const u_char *t, size_t len, size_t at);
+static unsigned natid_shape_at(const u_char *t, size_t len, size_t at);
 
 
 /* the detector at at against its general path behind the left check */
@@ -523,6 +523,7 @@ put_natid_text(u_char *t, uint32_t *rnd)
         "BSN 1112.22.333", "Aadhaar 2341-2341-2346",
         "Aadhaar 2341 2341 2346.", "Aadhaar 234123412346",
         "CPF 111.444.777-35", "TFN 123 456 782", "NINO AB 12 34 56 C",
+        "NPI 1234567893", "NPI: 1234567893.",
         "NINO AB123456C", "NRIC S1234567D", "CF RSSMRA85T10A562S",
         "4111 1111 1111 1111", "4111-1111-1111-1111 2", "536-22-1004",
         "LI80 0008 2714 1184 9630 8", "2024-01-15 10:30", "v1.22.1",
@@ -555,20 +556,30 @@ put_natid_text(u_char *t, uint32_t *rnd)
 }
 
 
-static void
+/*
+ * a refusal of the shape test at at is never a match of the detector;
+ * the type found there as a bit (0: none), for the coverage test
+ */
+
+static unsigned
 natid_shape_at(const u_char *t, size_t len, size_t at)
 {
     size_t    s, e;
     unsigned  type;
 
-    if (azoai_pii_natid_shape_refused(t, len, at)
-        && azoai_pii_natid_find(t, len, at, AZOAI_PII_NATID_MASK, &type, &s,
-                                &e))
+    if (!azoai_pii_natid_find(t, len, at, AZOAI_PII_NATID_MASK, &type, &s,
+                              &e))
     {
+        return 0;
+    }
+
+    if (azoai_pii_natid_shape_refused(t, len, at)) {
         print_error("'%.*s' at %zu: refused, found type %u [%zu, %zu)\n",
                     (int) len, t, at, type, s, e);
         fail();
     }
+
+    return 1u << type;
 }
 
 
@@ -577,6 +588,7 @@ test_natid_shape(void **state)
 {
     u_char       t[TEXT_MAX * 2];
     size_t       k, len, at, refused;
+    unsigned     found;
     uint32_t     rnd;
     const char  *p;
 
@@ -600,6 +612,7 @@ test_natid_shape(void **state)
     }
 
     refused = 0;
+    found = 0;
     rnd = 18;
 
     for (k = 0; k < ROUNDS; k++) {
@@ -608,7 +621,7 @@ test_natid_shape(void **state)
         for (at = 0; at < len; at++) {
             if (azoai_pii_digit(t[at])) {
                 refused += azoai_pii_natid_shape_refused(t, len, at);
-                natid_shape_at(t, len, at);
+                found |= natid_shape_at(t, len, at);
             }
         }
     }
@@ -616,6 +629,18 @@ test_natid_shape(void **state)
     /* the random texts reach the refusals too */
 
     assert_true(refused > ROUNDS || !AZOAI_PII_SWAR);
+
+    /*
+     * and every national id type: a type added to the detector needs its
+     * layouts in put_natid_text(), or the shape test is not checked
+     * against it
+     */
+
+    if (found != AZOAI_PII_NATID_MASK) {
+        print_error("types never found: 0x%x\n",
+                    AZOAI_PII_NATID_MASK & ~found);
+        fail();
+    }
 }
 
 
