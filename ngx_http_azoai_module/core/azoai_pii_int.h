@@ -154,8 +154,8 @@ typedef struct {
     size_t                 *at;
     size_t                  n;
     size_t                  cap;
-    unsigned                over:1;   /* more than cap */
-    unsigned                glued:1;  /* a candidate touches a word */
+    u_char                  over;     /* more than cap */
+    u_char                  glued;    /* a candidate touches a word */
 } azoai_pii_stops_t;
 
 /* azoai_pii_scan.c */

@@ -36,6 +36,14 @@
 #define AZOAI_PII_PHONE_BARE_MIN  9
 #define AZOAI_PII_PHONE_RUN_MAX   11
 
+/*
+ * the types whose values only numbers start inside (the reach): a bit
+ * per type, 64 bits as types go up to AZOAI_PII_MAX_TYPES - 1
+ */
+#define AZOAI_PII_NUMERIC_TYPES                                              \
+    ((1ULL << AZOAI_PII_CREDIT_CARD) | (1ULL << AZOAI_PII_PHONE)             \
+     | (1ULL << AZOAI_PII_US_SSN) | (1ULL << AZOAI_PII_IPV4))
+
 
 typedef struct {
     azoai_pii_match_t  *items;
@@ -43,7 +51,7 @@ typedef struct {
     size_t              cap;
     size_t              reach;      /* the scan goes on from here */
     size_t              secret_from; /* azoai_pii_detect_secret() memo */
-    const u_char       *text;       /* the view, for azoai_pii_ends_run() */
+    const u_char       *text;       /* the view, for azoai_pii_cands_edges() */
     size_t              len;
     azoai_alloc_t      *alloc;
     azoai_pii_stops_t   stops;      /* detectors started, nothing found */
@@ -80,13 +88,13 @@ static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
     size_t start, size_t end, unsigned type);
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
-static int azoai_pii_ends_run(const u_char *v, size_t len, size_t end,
-    unsigned type);
+static void azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
 static int azoai_pii_report(const azoai_pii_view_t *view,
-    const azoai_pii_match_t *m, azoai_pii_match_pt cb, void *data);
+    const azoai_pii_match_t *m, size_t n, azoai_pii_match_pt cb, void *data);
 
 
 #define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
@@ -114,7 +122,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              i, nspecial;
+    size_t              nspecial;
     azoai_pii_view_t    view;
     azoai_pii_cands_t   cands;
     azoai_pii_match_t  *m;
@@ -182,13 +190,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_ERROR;
     }
 
-    for (i = 0; i < cands.n; i++) {
-        if (azoai_pii_report(&view, &m[i], cb, data) != 0) {
-            return AZOAI_ERROR;
-        }
-    }
-
-    return AZOAI_OK;
+    return azoai_pii_report(&view, m, cands.n, cb, data);
 }
 
 
@@ -827,11 +829,10 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
- * Inline: a push; the rare growth is a call.  Two notes for later passes:
- * tangled when a candidate is empty, or starts before the end of the one
- * before (out of order or overlapping: azoai_pii_find() sorts and joins);
- * glued when a letter or digit touches it (azoai_pii_settle(): a match's
- * edges are those of candidates, so none is glued where none of these is)
+ * Inline: a push; the rare growth is a call, and so is the look at the
+ * bytes around the candidate (azoai_pii_cands_edges()).  Tangled when a
+ * candidate is empty, or starts before the end of the one before (out of
+ * order or overlapping: azoai_pii_find() sorts and joins).
  */
 
 static inline int
@@ -853,70 +854,83 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
         cands->tangled = 1;
     }
 
-    if ((start > 0 && azoai_pii_alnum(cands->text[start - 1]))
-        || (end < cands->len && azoai_pii_alnum(cands->text[end])))
-    {
-        cands->stops.glued = 1;
-    }
-
     cands->n = n + 1;
     m->start = start;
     m->end = end;
     m->type = type;
 
-    if (end > cands->reach
-        && azoai_pii_ends_run(cands->text, cands->len, end, type))
-    {
-        cands->reach = end;
-    }
+    azoai_pii_cands_edges(cands, start, end, type);
 
     return AZOAI_OK;
 }
 
 
 /*
- * Whether nothing that starts inside a match ending at end can run on
- * past it: then the scan may go on from end, as whatever starts inside
- * lies within the match and is masked with it (overlaps are masked as
- * their union).  Inside a number (card, phone, SSN, IPv4) only numbers
- * start, and they go on over a separator to a digit, or over a
+ * The bytes around a candidate, each read once, for two notes.  Glued
+ * when a letter or digit touches it (azoai_pii_settle(): a match's edges
+ * are those of candidates, so none is glued where none of these is).
+ * The reach, where nothing that starts inside the candidate can run on
+ * past its end: then the scan may go on from end, as whatever starts
+ * inside lies within the candidate and is masked with it (overlaps are
+ * masked as their union).  Inside a number (card, phone, SSN, IPv4) only
+ * numbers start, and they go on over a separator to a digit, or over a
  * parenthesis.  Inside an e-mail or IBAN an IBAN may start, and its
  * groups may begin with a letter ("x@mail.xn--p1ai-GB82 WEST 1234 ..."):
  * then any letter or digit right after, or one byte further, keeps the
- * scan going inside.
+ * scan going inside.  A letter or digit right after the end keeps it
+ * going for every type, and glues the candidate too.
  */
 
-static int
-azoai_pii_ends_run(const u_char *v, size_t len, size_t end, unsigned type)
+static void
+azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
 {
-    u_char  c, next;
+    u_char         c, next;
+    size_t         len;
+    const u_char  *v;
+
+    v = cands->text;
+    len = cands->len;
+
+    if (start > 0 && azoai_pii_alnum(v[start - 1])) {
+        cands->stops.glued = 1;
+    }
 
     if (end >= len) {
-        return 1;
+        if (end > cands->reach) {
+            cands->reach = end;
+        }
+
+        return;
     }
 
     c = v[end];
-    next = (end + 1 < len) ? v[end + 1] : '\0';
 
     if (azoai_pii_alnum(c)) {
-        return 0;
+        cands->stops.glued = 1;
+        return;
     }
+
+    if (end <= cands->reach) {
+        return;
+    }
+
+    next = (end + 1 < len) ? v[end + 1] : '\0';
 
     if (c == '(' || c == ')' || next == '(') {
-        return 0;
+        return;
     }
 
-    switch (type) {
+    if ((AZOAI_PII_NUMERIC_TYPES >> type) & 1) {
+        if ((c == ' ' || c == '-' || c == '.') && azoai_pii_digit(next)) {
+            return;
+        }
 
-    case AZOAI_PII_CREDIT_CARD:
-    case AZOAI_PII_PHONE:
-    case AZOAI_PII_US_SSN:
-    case AZOAI_PII_IPV4:
-        return !((c == ' ' || c == '-' || c == '.') && azoai_pii_digit(next));
-
-    default:
-        return !azoai_pii_alnum(next);
+    } else if (azoai_pii_alnum(next)) {
+        return;
     }
+
+    cands->reach = end;
 }
 
 
@@ -1014,21 +1028,37 @@ azoai_pii_before(const azoai_pii_match_t *a, const azoai_pii_match_t *b)
 }
 
 
-/* view offsets to raw offsets, then the callback: no copy when the same */
+/*
+ * The spans to the callback, view offsets made raw offsets; the view is
+ * mostly raw itself, and then they go as they are, with no test per span
+ */
 
 static int
 azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
-    azoai_pii_match_pt cb, void *data)
+    size_t n, azoai_pii_match_pt cb, void *data)
 {
+    size_t             i;
     azoai_pii_match_t  out;
 
     if (view->nsegs == 0) {
-        return cb(data, m);
+        for (i = 0; i < n; i++) {
+            if (cb(data, &m[i]) != 0) {
+                return AZOAI_ERROR;
+            }
+        }
+
+        return AZOAI_OK;
     }
 
-    out.type = m->type;
-    out.start = azoai_pii_view_raw_start(view, m->start);
-    out.end = azoai_pii_view_raw_end(view, m->end - 1);
+    for (i = 0; i < n; i++) {
+        out.type = m[i].type;
+        out.start = azoai_pii_view_raw_start(view, m[i].start);
+        out.end = azoai_pii_view_raw_end(view, m[i].end - 1);
 
-    return cb(data, &out);
+        if (cb(data, &out) != 0) {
+            return AZOAI_ERROR;
+        }
+    }
+
+    return AZOAI_OK;
 }
