@@ -189,9 +189,15 @@ typedef struct {
     size_t                   len;
     size_t                   base;   /* text[base .. base + 63] is in mask */
     uint64_t                 mask;   /* candidate bits of that window */
-    u_char                   valid;  /* bytes, not bit fields: set and */
-    u_char                   avx2;   /* tested without a read-modify-write */
+    u_char                   avx2;   /* a byte: no read-modify-write */
 } azoai_pii_cursor_t;
+
+/*
+ * the base of no window: from - base is from + 64 (unsigned), past the
+ * window for every offset.  A window the cursor has left needs no mark:
+ * the walk only goes forward, and from - base is 64 or more after it.
+ */
+#define AZOAI_PII_CURSOR_NONE  ((size_t) 0 - 64)
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
     size_t len);
@@ -211,7 +217,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
 
     /* from - base wraps for from < base */
 
-    if (c->valid && from - c->base < 64) {
+    if (from - c->base < 64) {
         mask = c->mask & (~(uint64_t) 0 << (from - c->base));
 
         if (mask) {

@@ -68,10 +68,15 @@ static int azoai_pii_find(const azoai_pii_engine_t *e,
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
+static inline int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
+static inline int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
 static int azoai_pii_scan_word(const azoai_pii_engine_t *e,
@@ -362,30 +367,50 @@ azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 }
 
 
-/* detectors start at the candidate bytes in ranges, or everywhere */
+/*
+ * Detectors start at the candidate bytes in ranges, or everywhere.  The
+ * scan never stands before cands->reach at the top of its loops: reach
+ * moves only when a candidate is added, and the stop that added it moves
+ * the scan past it (azoai_pii_scan_stop()).
+ */
 
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cands_t *cands)
 {
-    size_t               i, len, to, r, n;
+    size_t               i, len, to, r;
     const u_char        *v;
     azoai_pii_cursor_t   cur;
 
     v = view->text;
     len = view->len;
-    i = nranges ? ranges[0].from : 0;
-    to = nranges ? ranges[0].to : len;
-    r = 0;
 
     azoai_pii_cursor_init(&cur, v, len);
 
-    for ( ;; ) {
-        if (i < cands->reach) {
-            i = cands->reach;
-        }
+    if (nranges == 0) {
+        /* the whole text: the cursor ends it, no range to test per stop */
 
+        i = 0;
+
+        for ( ;; ) {
+            i = azoai_pii_cursor_next(&cur, i);
+
+            if (i >= len) {
+                return AZOAI_OK;
+            }
+
+            if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
+                return AZOAI_ERROR;
+            }
+        }
+    }
+
+    i = ranges[0].from;
+    to = ranges[0].to;
+    r = 0;
+
+    for ( ;; ) {
         if (i < to) {
             i = azoai_pii_cursor_next(&cur, i);
         }
@@ -403,56 +428,70 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             continue;
         }
 
-        switch (v[i]) {
-
-        case '0': case '1': case '2': case '3': case '4':
-        case '5': case '6': case '7': case '8': case '9':
-            n = cands->n;
-
-            if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
-                return AZOAI_ERROR;
-            }
-
-            if (cands->n == n) {
-                azoai_pii_stop_refused(cands, i);
-
-            } else if (i < cands->reach) {
-                /*
-                 * a match the scan goes on after: the byte at reach is
-                 * no letter or digit, so the word ends before it
-                 */
-                i = cands->reach;
-                continue;
-            }
-
-            /* the next number starts after this word */
-            while (i < len && azoai_pii_alnum(v[i])) {
-                i++;
-            }
-
-            continue;
-
-        case ':':
-            /* "Contact:", "Line 3:": no IPv6 there, the next stop */
-            if (!azoai_pii_ipv6_may_start(v, len, i)) {
-                i++;
-                continue;
-            }
-
-            /* fall through */
-
-        default:
-            if (azoai_pii_scan_sign(e, v, len, &i, cands) != AZOAI_OK) {
-                return AZOAI_ERROR;
-            }
+        if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
+            return AZOAI_ERROR;
         }
     }
 }
 
 
+/*
+ * The detectors that may start at the candidate byte at *i; *i goes on
+ * past the stop, the word it opens, or the reach of what it added
+ */
+
+static inline int
+azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t *at, azoai_pii_cands_t *cands)
+{
+    size_t  i, n;
+
+    i = *at;
+
+    /* tests, not a switch: the jump through a table costs more */
+
+    if (azoai_pii_digit(v[i])) {
+        n = cands->n;
+
+        if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        if (cands->n == n) {
+            azoai_pii_stop_refused(cands, i);
+
+        } else if (i < cands->reach) {
+            /*
+             * a match the scan goes on after: the byte at reach is no
+             * letter or digit, so the word ends before it
+             */
+            *at = cands->reach;
+            return AZOAI_OK;
+        }
+
+        /* the next number starts after this word */
+        while (i < len && azoai_pii_alnum(v[i])) {
+            i++;
+        }
+
+        *at = i;
+
+        return AZOAI_OK;
+    }
+
+    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
+        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
+        *at = i + 1;
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_scan_sign(e, v, len, at, cands);
+}
+
+
 /* an e-mail at '@', IPv6 at ':'; *i goes on past the stop or the match */
 
-static int
+static inline int
 azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t *i, azoai_pii_cands_t *cands)
 {
@@ -470,7 +509,15 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
             return AZOAI_OK;
         }
 
-        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL);
+        if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        if (*i < cands->reach) {
+            *i = cands->reach;
+        }
+
+        return AZOAI_OK;
     }
 
     /*
@@ -487,9 +534,13 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_OK;
     }
 
-    *i = end;
+    if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
 
-    return azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6);
+    *i = (end > cands->reach) ? end : cands->reach;
+
+    return AZOAI_OK;
 }
 
 
@@ -509,7 +560,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
  * SSN goes first and ends the search when it matches.
  */
 
-static int
+static inline int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {

@@ -528,9 +528,8 @@ azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
 {
     c->text = text;
     c->len = len;
-    c->base = 0;
+    c->base = AZOAI_PII_CURSOR_NONE;
     c->mask = 0;
-    c->valid = 0;
     c->avx2 = 0;
 
 #if (AZOAI_PII_AVX2)
@@ -541,15 +540,18 @@ azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
 
 /*
  * azoai_pii_cursor_next() past the kept window: the next window with a
- * candidate is searched from from and kept
+ * candidate is searched from from and kept.  Where fewer than 64 bytes
+ * are left, the window is the last 64 bytes of the text, with the bits
+ * before from cleared: one test, and the stops after the first one in
+ * it are found inline (azoai_pii_find_cand() took ~60 instructions a
+ * string for the tail, and a call for each stop in it).
  */
 
 size_t
 azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 {
+    size_t    base;
     uint64_t  mask;
-
-    c->valid = 0;
 
     /*
      * the window's bits go straight into the cursor: a local whose
@@ -562,7 +564,6 @@ azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 
         if (c->mask) {
             c->base = from;
-            c->valid = 1;
 
             return from + __builtin_ctzll(c->mask);
         }
@@ -576,15 +577,32 @@ azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
         if (mask) {
             c->base = from;
             c->mask = mask;
-            c->valid = 1;
 
             return from + __builtin_ctzll(mask);
         }
 
         from += 64;
     }
+
+    if (c->len >= 64 && from < c->len) {
+        /* from - base is 1 .. 63: fewer than 64 bytes left */
+
+        base = c->len - 64;
+        mask = azoai_pii_sse_cand64(c->text + base)
+               & (~(uint64_t) 0 << (from - base));
+
+        if (mask == 0) {
+            return c->len;
+        }
+
+        c->base = base;
+        c->mask = mask;
+
+        return base + __builtin_ctzll(mask);
+    }
 #endif
 
+    (void) base;
     (void) mask;
 
     return azoai_pii_find_cand(c->text, from, c->len);
