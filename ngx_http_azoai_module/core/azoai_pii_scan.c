@@ -79,8 +79,9 @@ static inline int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
     __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_word(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_word(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
     size_t at, size_t group, size_t sep);
 static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
@@ -369,9 +370,11 @@ azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 
 /*
  * Detectors start at the candidate bytes in ranges, or everywhere.  The
- * scan never stands before cands->reach at the top of its loops: reach
+ * scan never stands before cands->reach at the top of its loop: reach
  * moves only when a candidate is added, and the stop that added it moves
- * the scan past it (azoai_pii_scan_stop()).
+ * the scan past it (azoai_pii_scan_stop()).  The cursor may be asked
+ * from past the end of a range: the first stop it finds then opens the
+ * next range that holds one, as the ranges between hold none.
  */
 
 static int
@@ -385,35 +388,14 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
 
     v = view->text;
     len = view->len;
+    i = nranges ? ranges[0].from : 0;
+    to = nranges ? ranges[0].to : len;
+    r = 0;
 
     azoai_pii_cursor_init(&cur, v, len);
 
-    if (nranges == 0) {
-        /* the whole text: the cursor ends it, no range to test per stop */
-
-        i = 0;
-
-        for ( ;; ) {
-            i = azoai_pii_cursor_next(&cur, i);
-
-            if (i >= len) {
-                return AZOAI_OK;
-            }
-
-            if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
-                return AZOAI_ERROR;
-            }
-        }
-    }
-
-    i = ranges[0].from;
-    to = ranges[0].to;
-    r = 0;
-
     for ( ;; ) {
-        if (i < to) {
-            i = azoai_pii_cursor_next(&cur, i);
-        }
+        i = azoai_pii_cursor_next(&cur, i);
 
         if (i >= to) {
             if (++r >= nranges) {
@@ -627,7 +609,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
 
 /* the numeric detectors at the first digit of a word, as said above */
 
-static int
+static inline int
 azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
