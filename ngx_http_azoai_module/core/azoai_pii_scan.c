@@ -45,6 +45,28 @@
      | (1ULL << AZOAI_PII_US_SSN) | (1ULL << AZOAI_PII_IPV4))
 
 
+/*
+ * What a byte next to a candidate tells azoai_pii_cands_edges(), one
+ * lookup for the tests of each byte
+ */
+#define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
+#define AZOAI_PII_EDGE_DIGIT   0x02
+#define AZOAI_PII_EDGE_PAREN   0x04   /* '(' or ')' */
+#define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
+#define AZOAI_PII_EDGE_SEP     0x10   /* a number goes on over it */
+
+static const u_char  azoai_pii_edge[256] = {
+    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT,
+    ['A' ... 'Z'] = AZOAI_PII_EDGE_WORD,
+    ['a' ... 'z'] = AZOAI_PII_EDGE_WORD,
+    ['('] = AZOAI_PII_EDGE_PAREN|AZOAI_PII_EDGE_OPEN,
+    [')'] = AZOAI_PII_EDGE_PAREN,
+    [' '] = AZOAI_PII_EDGE_SEP,
+    ['-'] = AZOAI_PII_EDGE_SEP,
+    ['.'] = AZOAI_PII_EDGE_SEP
+};
+
+
 typedef struct {
     azoai_pii_match_t  *items;
     size_t              n;
@@ -918,14 +940,14 @@ static void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
-    u_char         c, next;
+    u_char         c, next, stop;
     size_t         len;
     const u_char  *v;
 
     v = cands->text;
     len = cands->len;
 
-    if (start > 0 && azoai_pii_alnum(v[start - 1])) {
+    if (start > 0 && (azoai_pii_edge[v[start - 1]] & AZOAI_PII_EDGE_WORD)) {
         cands->stops.glued = 1;
     }
 
@@ -937,9 +959,9 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
         return;
     }
 
-    c = v[end];
+    c = azoai_pii_edge[v[end]];
 
-    if (azoai_pii_alnum(c)) {
+    if (c & AZOAI_PII_EDGE_WORD) {
         cands->stops.glued = 1;
         return;
     }
@@ -948,18 +970,21 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
         return;
     }
 
-    next = (end + 1 < len) ? v[end + 1] : '\0';
+    next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
 
-    if (c == '(' || c == ')' || next == '(') {
-        return;
-    }
+    /*
+     * what after end keeps the scan inside: a parenthesis, and for a
+     * number a separator before a digit, for the others a letter or digit
+     */
 
     if ((AZOAI_PII_NUMERIC_TYPES >> type) & 1) {
-        if ((c == ' ' || c == '-' || c == '.') && azoai_pii_digit(next)) {
-            return;
-        }
+        stop = (c & AZOAI_PII_EDGE_SEP) ? AZOAI_PII_EDGE_DIGIT : 0;
 
-    } else if (azoai_pii_alnum(next)) {
+    } else {
+        stop = AZOAI_PII_EDGE_WORD;
+    }
+
+    if ((c & AZOAI_PII_EDGE_PAREN) || (next & (stop|AZOAI_PII_EDGE_OPEN))) {
         return;
     }
 
