@@ -184,13 +184,16 @@ size_t azoai_pii_find_cand(const u_char *text, size_t from, size_t len);
  * bits of the last 64-byte window are kept between stops, so a stop in the
  * same window costs a mask and a bit scan, not another vector pass
  */
-typedef struct {
+typedef struct azoai_pii_cursor_s  azoai_pii_cursor_t;
+
+struct azoai_pii_cursor_s {
     const u_char            *text;
     size_t                   len;
     size_t                   base;   /* text[base .. base + 63] is in mask */
     uint64_t                 mask;   /* candidate bits of that window */
-    u_char                   avx2;   /* a byte: no read-modify-write */
-} azoai_pii_cursor_t;
+                                     /* the search past it, for this CPU */
+    size_t                 (*scan)(azoai_pii_cursor_t *c, size_t from);
+};
 
 /*
  * the base of no window: from - base is from + 64 (unsigned), past the
@@ -201,13 +204,14 @@ typedef struct {
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
     size_t len);
+/* the scan of CPUs without AVX2 (SSE2, or bytes) */
 size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
 
 
 /*
  * The first candidate offset >= from, as azoai_pii_find_cand(): inline
  * while the kept window holds it (most stops: a value's candidates lie
- * close together), a call to azoai_pii_cursor_scan() past it
+ * close together), a call to the cursor's scan past it
  */
 
 static inline size_t
@@ -227,7 +231,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         from = c->base + 64;
     }
 
-    return azoai_pii_cursor_scan(c, from);
+    return c->scan(c, from);
 }
 
 int azoai_pii_view_needed(const u_char *raw, size_t len);
