@@ -46,19 +46,25 @@
 
 
 /*
- * What a byte next to a candidate tells azoai_pii_cands_edges(), one
- * lookup for the tests of each byte
+ * What a byte next to a candidate tells azoai_pii_cands_edges() (and
+ * the byte before a ':' azoai_pii_ipv6_may_start()), one lookup for the
+ * tests of each byte
  */
 #define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
 #define AZOAI_PII_EDGE_DIGIT   0x02
 #define AZOAI_PII_EDGE_PAREN   0x04   /* '(' or ')' */
 #define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
 #define AZOAI_PII_EDGE_SEP     0x10   /* a number goes on over it */
+#define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
 
 static const u_char  azoai_pii_edge[256] = {
-    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT,
-    ['A' ... 'Z'] = AZOAI_PII_EDGE_WORD,
-    ['a' ... 'z'] = AZOAI_PII_EDGE_WORD,
+    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT
+                    |AZOAI_PII_EDGE_V6,
+    ['A' ... 'F'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['G' ... 'Z'] = AZOAI_PII_EDGE_WORD,
+    ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
+    [':'] = AZOAI_PII_EDGE_V6,
     ['('] = AZOAI_PII_EDGE_PAREN|AZOAI_PII_EDGE_OPEN,
     [')'] = AZOAI_PII_EDGE_PAREN,
     [' '] = AZOAI_PII_EDGE_SEP,
@@ -758,19 +764,11 @@ azoai_pii_nanp_may_start(const u_char *v, size_t len, size_t at,
 static int
 azoai_pii_ipv6_may_start(const u_char *v, size_t len, size_t at)
 {
-    u_char  c;
-
-    if (at + 1 < len && v[at + 1] == ':') {
+    if (at > 0 && (azoai_pii_edge[v[at - 1]] & AZOAI_PII_EDGE_V6)) {
         return 1;
     }
 
-    if (at == 0) {
-        return 0;
-    }
-
-    c = v[at - 1];
-
-    return azoai_pii_is(c, AZOAI_PC_HEX) || c == ':';
+    return at + 1 < len && v[at + 1] == ':';
 }
 
 
