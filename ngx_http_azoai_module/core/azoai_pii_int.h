@@ -158,8 +158,8 @@ typedef struct {
     size_t                 *at;
     size_t                  n;
     size_t                  cap;
-    unsigned                over:1;   /* more than cap */
-    unsigned                glued:1;  /* a candidate touches a word */
+    u_char                  over;     /* more than cap */
+    u_char                  glued;    /* a candidate touches a word */
 } azoai_pii_stops_t;
 
 /* azoai_pii_scan.c */
@@ -188,24 +188,34 @@ size_t azoai_pii_find_cand(const u_char *text, size_t from, size_t len);
  * bits of the last 64-byte window are kept between stops, so a stop in the
  * same window costs a mask and a bit scan, not another vector pass
  */
-typedef struct {
+typedef struct azoai_pii_cursor_s  azoai_pii_cursor_t;
+
+struct azoai_pii_cursor_s {
     const u_char            *text;
     size_t                   len;
     size_t                   base;   /* text[base .. base + 63] is in mask */
     uint64_t                 mask;   /* candidate bits of that window */
-    u_char                   valid;  /* bytes, not bit fields: set and */
-    u_char                   avx2;   /* tested without a read-modify-write */
-} azoai_pii_cursor_t;
+                                     /* the search past it, for this CPU */
+    size_t                 (*scan)(azoai_pii_cursor_t *c, size_t from);
+};
+
+/*
+ * the base of no window: from - base is from + 64 (unsigned), past the
+ * window for every offset.  A window the cursor has left needs no mark:
+ * the walk only goes forward, and from - base is 64 or more after it.
+ */
+#define AZOAI_PII_CURSOR_NONE  ((size_t) 0 - 64)
 
 void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
     size_t len);
+/* the scan of CPUs without AVX2 (SSE2, or bytes) */
 size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
 
 
 /*
  * The first candidate offset >= from, as azoai_pii_find_cand(): inline
  * while the kept window holds it (most stops: a value's candidates lie
- * close together), a call to azoai_pii_cursor_scan() past it
+ * close together), a call to the cursor's scan past it
  */
 
 static inline size_t
@@ -215,7 +225,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
 
     /* from - base wraps for from < base */
 
-    if (c->valid && from - c->base < 64) {
+    if (from - c->base < 64) {
         mask = c->mask & (~(uint64_t) 0 << (from - c->base));
 
         if (mask) {
@@ -225,7 +235,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         from = c->base + 64;
     }
 
-    return azoai_pii_cursor_scan(c, from);
+    return c->scan(c, from);
 }
 
 int azoai_pii_view_needed(const u_char *raw, size_t len);

@@ -36,6 +36,42 @@
 #define AZOAI_PII_PHONE_BARE_MIN  9
 #define AZOAI_PII_PHONE_RUN_MAX   11
 
+/*
+ * the types whose values only numbers start inside (the reach): a bit
+ * per type, 64 bits as types go up to AZOAI_PII_MAX_TYPES - 1
+ */
+#define AZOAI_PII_NUMERIC_TYPES                                              \
+    ((1ULL << AZOAI_PII_CREDIT_CARD) | (1ULL << AZOAI_PII_PHONE)             \
+     | (1ULL << AZOAI_PII_US_SSN) | (1ULL << AZOAI_PII_IPV4))
+
+
+/*
+ * What a byte next to a candidate tells azoai_pii_cands_edges() (and
+ * the byte before a ':' azoai_pii_ipv6_may_start()), one lookup for the
+ * tests of each byte
+ */
+#define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
+#define AZOAI_PII_EDGE_DIGIT   0x02
+#define AZOAI_PII_EDGE_PAREN   0x04   /* '(' or ')' */
+#define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
+#define AZOAI_PII_EDGE_SEP     0x10   /* a number goes on over it */
+#define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
+
+static const u_char  azoai_pii_edge[256] = {
+    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT
+                    |AZOAI_PII_EDGE_V6,
+    ['A' ... 'F'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['G' ... 'Z'] = AZOAI_PII_EDGE_WORD,
+    ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
+    [':'] = AZOAI_PII_EDGE_V6,
+    ['('] = AZOAI_PII_EDGE_PAREN|AZOAI_PII_EDGE_OPEN,
+    [')'] = AZOAI_PII_EDGE_PAREN,
+    [' '] = AZOAI_PII_EDGE_SEP,
+    ['-'] = AZOAI_PII_EDGE_SEP,
+    ['.'] = AZOAI_PII_EDGE_SEP
+};
+
 
 typedef struct {
     azoai_pii_match_t  *items;
@@ -43,7 +79,7 @@ typedef struct {
     size_t              cap;
     size_t              reach;      /* the scan goes on from here */
     size_t              secret_from; /* azoai_pii_detect_secret() memo */
-    const u_char       *text;       /* the view, for azoai_pii_ends_run() */
+    const u_char       *text;       /* the view, for azoai_pii_cands_edges() */
     size_t              len;
     azoai_alloc_t      *alloc;
     azoai_pii_stops_t   stops;      /* detectors started, nothing found */
@@ -60,14 +96,20 @@ static int azoai_pii_find(const azoai_pii_engine_t *e,
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
+static inline int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
+static inline int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static int azoai_pii_scan_word(const azoai_pii_engine_t *e,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_word(const azoai_pii_engine_t *e,
+    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
     size_t at, size_t group, size_t sep);
 static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
@@ -80,13 +122,13 @@ static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
     size_t start, size_t end, unsigned type);
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
-static int azoai_pii_ends_run(const u_char *v, size_t len, size_t end,
-    unsigned type);
+static void azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type);
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
 static int azoai_pii_report(const azoai_pii_view_t *view,
-    const azoai_pii_match_t *m, azoai_pii_match_pt cb, void *data);
+    const azoai_pii_match_t *m, size_t n, azoai_pii_match_pt cb, void *data);
 
 
 #define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
@@ -114,7 +156,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              i, nspecial;
+    size_t              nspecial;
     azoai_pii_view_t    view;
     azoai_pii_cands_t   cands;
     azoai_pii_match_t  *m;
@@ -182,13 +224,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_ERROR;
     }
 
-    for (i = 0; i < cands.n; i++) {
-        if (azoai_pii_report(&view, &m[i], cb, data) != 0) {
-            return AZOAI_ERROR;
-        }
-    }
-
-    return AZOAI_OK;
+    return azoai_pii_report(&view, m, cands.n, cb, data);
 }
 
 
@@ -360,14 +396,21 @@ azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 }
 
 
-/* detectors start at the candidate bytes in ranges, or everywhere */
+/*
+ * Detectors start at the candidate bytes in ranges, or everywhere.  The
+ * scan never stands before cands->reach at the top of its loop: reach
+ * moves only when a candidate is added, and the stop that added it moves
+ * the scan past it (azoai_pii_scan_stop()).  The cursor may be asked
+ * from past the end of a range: the first stop it finds then opens the
+ * next range that holds one, as the ranges between hold none.
+ */
 
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cands_t *cands)
 {
-    size_t               i, len, to, r, n;
+    size_t               i, len, to, r;
     const u_char        *v;
     azoai_pii_cursor_t   cur;
 
@@ -380,13 +423,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     azoai_pii_cursor_init(&cur, v, len);
 
     for ( ;; ) {
-        if (i < cands->reach) {
-            i = cands->reach;
-        }
-
-        if (i < to) {
-            i = azoai_pii_cursor_next(&cur, i);
-        }
+        i = azoai_pii_cursor_next(&cur, i);
 
         if (i >= to) {
             if (++r >= nranges) {
@@ -401,56 +438,70 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             continue;
         }
 
-        switch (v[i]) {
-
-        case '0': case '1': case '2': case '3': case '4':
-        case '5': case '6': case '7': case '8': case '9':
-            n = cands->n;
-
-            if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
-                return AZOAI_ERROR;
-            }
-
-            if (cands->n == n) {
-                azoai_pii_stop_refused(cands, i);
-
-            } else if (i < cands->reach) {
-                /*
-                 * a match the scan goes on after: the byte at reach is
-                 * no letter or digit, so the word ends before it
-                 */
-                i = cands->reach;
-                continue;
-            }
-
-            /* the next number starts after this word */
-            while (i < len && azoai_pii_alnum(v[i])) {
-                i++;
-            }
-
-            continue;
-
-        case ':':
-            /* "Contact:", "Line 3:": no IPv6 there, the next stop */
-            if (!azoai_pii_ipv6_may_start(v, len, i)) {
-                i++;
-                continue;
-            }
-
-            /* fall through */
-
-        default:
-            if (azoai_pii_scan_sign(e, v, len, &i, cands) != AZOAI_OK) {
-                return AZOAI_ERROR;
-            }
+        if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
+            return AZOAI_ERROR;
         }
     }
 }
 
 
+/*
+ * The detectors that may start at the candidate byte at *i; *i goes on
+ * past the stop, the word it opens, or the reach of what it added
+ */
+
+static inline int
+azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
+    size_t len, size_t *at, azoai_pii_cands_t *cands)
+{
+    size_t  i, n;
+
+    i = *at;
+
+    /* tests, not a switch: the jump through a table costs more */
+
+    if (azoai_pii_digit(v[i])) {
+        n = cands->n;
+
+        if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        if (cands->n == n) {
+            azoai_pii_stop_refused(cands, i);
+
+        } else if (i < cands->reach) {
+            /*
+             * a match the scan goes on after: the byte at reach is no
+             * letter or digit, so the word ends before it
+             */
+            *at = cands->reach;
+            return AZOAI_OK;
+        }
+
+        /* the next number starts after this word */
+        while (i < len && azoai_pii_alnum(v[i])) {
+            i++;
+        }
+
+        *at = i;
+
+        return AZOAI_OK;
+    }
+
+    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
+        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
+        *at = i + 1;
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_scan_sign(e, v, len, at, cands);
+}
+
+
 /* an e-mail at '@', IPv6 at ':'; *i goes on past the stop or the match */
 
-static int
+static inline int
 azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t *i, azoai_pii_cands_t *cands)
 {
@@ -468,7 +519,15 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
             return AZOAI_OK;
         }
 
-        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL);
+        if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_EMAIL) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        if (*i < cands->reach) {
+            *i = cands->reach;
+        }
+
+        return AZOAI_OK;
     }
 
     /*
@@ -485,9 +544,13 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_OK;
     }
 
-    *i = end;
+    if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6) != AZOAI_OK) {
+        return AZOAI_ERROR;
+    }
 
-    return azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV6);
+    *i = (end > cands->reach) ? end : cands->reach;
+
+    return AZOAI_OK;
 }
 
 
@@ -507,7 +570,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
  * SSN goes first and ends the search when it matches.
  */
 
-static int
+static inline int
 azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
@@ -574,7 +637,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
 
 /* the numeric detectors at the first digit of a word, as said above */
 
-static int
+static inline int
 azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
@@ -701,19 +764,11 @@ azoai_pii_nanp_may_start(const u_char *v, size_t len, size_t at,
 static int
 azoai_pii_ipv6_may_start(const u_char *v, size_t len, size_t at)
 {
-    u_char  c;
-
-    if (at + 1 < len && v[at + 1] == ':') {
+    if (at > 0 && (azoai_pii_edge[v[at - 1]] & AZOAI_PII_EDGE_V6)) {
         return 1;
     }
 
-    if (at == 0) {
-        return 0;
-    }
-
-    c = v[at - 1];
-
-    return azoai_pii_is(c, AZOAI_PC_HEX) || c == ':';
+    return at + 1 < len && v[at + 1] == ':';
 }
 
 
@@ -827,11 +882,10 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
- * Inline: a push; the rare growth is a call.  Two notes for later passes:
- * tangled when a candidate is empty, or starts before the end of the one
- * before (out of order or overlapping: azoai_pii_find() sorts and joins);
- * glued when a letter or digit touches it (azoai_pii_settle(): a match's
- * edges are those of candidates, so none is glued where none of these is)
+ * Inline: a push; the rare growth is a call, and so is the look at the
+ * bytes around the candidate (azoai_pii_cands_edges()).  Tangled when a
+ * candidate is empty, or starts before the end of the one before (out of
+ * order or overlapping: azoai_pii_find() sorts and joins).
  */
 
 static inline int
@@ -853,70 +907,86 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
         cands->tangled = 1;
     }
 
-    if ((start > 0 && azoai_pii_alnum(cands->text[start - 1]))
-        || (end < cands->len && azoai_pii_alnum(cands->text[end])))
-    {
-        cands->stops.glued = 1;
-    }
-
     cands->n = n + 1;
     m->start = start;
     m->end = end;
     m->type = type;
 
-    if (end > cands->reach
-        && azoai_pii_ends_run(cands->text, cands->len, end, type))
-    {
-        cands->reach = end;
-    }
+    azoai_pii_cands_edges(cands, start, end, type);
 
     return AZOAI_OK;
 }
 
 
 /*
- * Whether nothing that starts inside a match ending at end can run on
- * past it: then the scan may go on from end, as whatever starts inside
- * lies within the match and is masked with it (overlaps are masked as
- * their union).  Inside a number (card, phone, SSN, IPv4) only numbers
- * start, and they go on over a separator to a digit, or over a
+ * The bytes around a candidate, each read once, for two notes.  Glued
+ * when a letter or digit touches it (azoai_pii_settle(): a match's edges
+ * are those of candidates, so none is glued where none of these is).
+ * The reach, where nothing that starts inside the candidate can run on
+ * past its end: then the scan may go on from end, as whatever starts
+ * inside lies within the candidate and is masked with it (overlaps are
+ * masked as their union).  Inside a number (card, phone, SSN, IPv4) only
+ * numbers start, and they go on over a separator to a digit, or over a
  * parenthesis.  Inside an e-mail or IBAN an IBAN may start, and its
  * groups may begin with a letter ("x@mail.xn--p1ai-GB82 WEST 1234 ..."):
  * then any letter or digit right after, or one byte further, keeps the
- * scan going inside.
+ * scan going inside.  A letter or digit right after the end keeps it
+ * going for every type, and glues the candidate too.
  */
 
-static int
-azoai_pii_ends_run(const u_char *v, size_t len, size_t end, unsigned type)
+static void
+azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
 {
-    u_char  c, next;
+    u_char         c, next, stop;
+    size_t         len;
+    const u_char  *v;
+
+    v = cands->text;
+    len = cands->len;
+
+    if (start > 0 && (azoai_pii_edge[v[start - 1]] & AZOAI_PII_EDGE_WORD)) {
+        cands->stops.glued = 1;
+    }
 
     if (end >= len) {
-        return 1;
+        if (end > cands->reach) {
+            cands->reach = end;
+        }
+
+        return;
     }
 
-    c = v[end];
-    next = (end + 1 < len) ? v[end + 1] : '\0';
+    c = azoai_pii_edge[v[end]];
 
-    if (azoai_pii_alnum(c)) {
-        return 0;
+    if (c & AZOAI_PII_EDGE_WORD) {
+        cands->stops.glued = 1;
+        return;
     }
 
-    if (c == '(' || c == ')' || next == '(') {
-        return 0;
+    if (end <= cands->reach) {
+        return;
     }
 
-    switch (type) {
+    next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
 
-    case AZOAI_PII_CREDIT_CARD:
-    case AZOAI_PII_PHONE:
-    case AZOAI_PII_US_SSN:
-    case AZOAI_PII_IPV4:
-        return !((c == ' ' || c == '-' || c == '.') && azoai_pii_digit(next));
+    /*
+     * what after end keeps the scan inside: a parenthesis, and for a
+     * number a separator before a digit, for the others a letter or digit
+     */
 
-    default:
-        return !azoai_pii_alnum(next);
+    if ((AZOAI_PII_NUMERIC_TYPES >> type) & 1) {
+        stop = (c & AZOAI_PII_EDGE_SEP) ? AZOAI_PII_EDGE_DIGIT : 0;
+
+    } else {
+        stop = AZOAI_PII_EDGE_WORD;
     }
+
+    if ((c & AZOAI_PII_EDGE_PAREN) || (next & (stop|AZOAI_PII_EDGE_OPEN))) {
+        return;
+    }
+
+    cands->reach = end;
 }
 
 
@@ -1014,21 +1084,37 @@ azoai_pii_before(const azoai_pii_match_t *a, const azoai_pii_match_t *b)
 }
 
 
-/* view offsets to raw offsets, then the callback: no copy when the same */
+/*
+ * The spans to the callback, view offsets made raw offsets; the view is
+ * mostly raw itself, and then they go as they are, with no test per span
+ */
 
 static int
 azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
-    azoai_pii_match_pt cb, void *data)
+    size_t n, azoai_pii_match_pt cb, void *data)
 {
+    size_t             i;
     azoai_pii_match_t  out;
 
     if (view->nsegs == 0) {
-        return cb(data, m);
+        for (i = 0; i < n; i++) {
+            if (cb(data, &m[i]) != 0) {
+                return AZOAI_ERROR;
+            }
+        }
+
+        return AZOAI_OK;
     }
 
-    out.type = m->type;
-    out.start = azoai_pii_view_raw_start(view, m->start);
-    out.end = azoai_pii_view_raw_end(view, m->end - 1);
+    for (i = 0; i < n; i++) {
+        out.type = m[i].type;
+        out.start = azoai_pii_view_raw_start(view, m[i].start);
+        out.end = azoai_pii_view_raw_end(view, m[i].end - 1);
 
-    return cb(data, &out);
+        if (cb(data, &out) != 0) {
+            return AZOAI_ERROR;
+        }
+    }
+
+    return AZOAI_OK;
 }

@@ -36,8 +36,10 @@
 #if (AZOAI_PII_AVX2)
 static size_t azoai_pii_find_cand_avx2(const u_char *text, size_t i,
     size_t len);
-static size_t azoai_pii_cand_window_avx2(const u_char *text, size_t i,
-    size_t len, uint64_t *mask);
+static inline size_t azoai_pii_cand_window_avx2(const u_char *text,
+    size_t i, size_t len, uint64_t *mask);
+static size_t azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c,
+    size_t from);
 static inline __m256i azoai_pii_avx2_near_min(const u_char *p,
     __m256i top);
 static inline int azoai_pii_avx2_near(__m256i m, __m256i lift);
@@ -53,6 +55,8 @@ static size_t azoai_pii_find_special_avx2(const u_char *raw, size_t i,
 static size_t azoai_pii_view_specials_avx2(const u_char *raw, size_t len,
     size_t *end);
 #endif
+static inline size_t azoai_pii_cursor_tail(azoai_pii_cursor_t *c,
+    size_t from);
 static int azoai_pii_may_start(const u_char *raw, size_t len, size_t i,
     size_t *skip);
 static size_t azoai_pii_find_special(const u_char *raw, size_t from,
@@ -392,8 +396,8 @@ azoai_pii_avx2_flagged512(const u_char *p, __m256i m0, __m256i m1,
  * 8.6k with these.
  */
 
-__attribute__((target("avx2")))
-static size_t
+__attribute__((target("avx2"), always_inline))
+static inline size_t
 azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
     uint64_t *mask)
 {
@@ -528,55 +532,37 @@ azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
 {
     c->text = text;
     c->len = len;
-    c->base = 0;
+    c->base = AZOAI_PII_CURSOR_NONE;
     c->mask = 0;
-    c->valid = 0;
-    c->avx2 = 0;
+    c->scan = azoai_pii_cursor_scan;
 
 #if (AZOAI_PII_AVX2)
-    c->avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (__builtin_cpu_supports("avx2")) {
+        c->scan = azoai_pii_cursor_scan_avx2;
+    }
 #endif
 }
 
 
 /*
  * azoai_pii_cursor_next() past the kept window: the next window with a
- * candidate is searched from from and kept
+ * candidate is searched from from and kept.  One function per CPU, the
+ * cursor's scan, called by pointer: no call between it and the vector
+ * search, which is inlined.
  */
 
 size_t
 azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
 {
+#if defined(__SSE2__)
     uint64_t  mask;
 
-    c->valid = 0;
-
-    /*
-     * the window's bits go straight into the cursor: a local whose
-     * address is passed would cost a stack canary on every call
-     */
-
-#if (AZOAI_PII_AVX2)
-    if (c->avx2) {
-        from = azoai_pii_cand_window_avx2(c->text, from, c->len, &c->mask);
-
-        if (c->mask) {
-            c->base = from;
-            c->valid = 1;
-
-            return from + __builtin_ctzll(c->mask);
-        }
-    }
-#endif
-
-#if defined(__SSE2__)
     while (from + 64 <= c->len) {
         mask = azoai_pii_sse_cand64(c->text + from);
 
         if (mask) {
             c->base = from;
             c->mask = mask;
-            c->valid = 1;
 
             return from + __builtin_ctzll(mask);
         }
@@ -585,7 +571,67 @@ azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
     }
 #endif
 
-    (void) mask;
+    return azoai_pii_cursor_tail(c, from);
+}
+
+
+#if (AZOAI_PII_AVX2)
+
+/*
+ * the window's bits go straight into the cursor: a local whose address
+ * is passed would cost a stack canary on every call
+ */
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c, size_t from)
+{
+    from = azoai_pii_cand_window_avx2(c->text, from, c->len, &c->mask);
+
+    if (c->mask) {
+        c->base = from;
+
+        return from + __builtin_ctzll(c->mask);
+    }
+
+    return azoai_pii_cursor_tail(c, from);
+}
+
+#endif
+
+
+/*
+ * Fewer than 64 bytes left from from: the window is the last 64 bytes of
+ * the text, with the bits before from cleared, kept like any other (one
+ * test, and the stops after the first one in it are found inline, where
+ * azoai_pii_find_cand() took ~60 instructions a string for the tail, and
+ * a call for each stop in it)
+ */
+
+static inline size_t
+azoai_pii_cursor_tail(azoai_pii_cursor_t *c, size_t from)
+{
+#if defined(__SSE2__)
+    size_t    base;
+    uint64_t  mask;
+
+    if (c->len >= 64 && from < c->len) {
+        /* from - base is 1 .. 63 */
+
+        base = c->len - 64;
+        mask = azoai_pii_sse_cand64(c->text + base)
+               & (~(uint64_t) 0 << (from - base));
+
+        if (mask == 0) {
+            return c->len;
+        }
+
+        c->base = base;
+        c->mask = mask;
+
+        return base + __builtin_ctzll(mask);
+    }
+#endif
 
     return azoai_pii_find_cand(c->text, from, c->len);
 }
