@@ -90,13 +90,6 @@ typedef struct {
     /* key_lens[d]: bit per length of the keys that hold those names */
     const uint64_t             *key_lens;
 
-    /*
-     * checked_lens[d]: bit per length of the member keys whose values at
-     * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
-     * lengths of "store" and "background"
-     */
-    const uint64_t             *checked_lens;
-
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -313,7 +306,14 @@ static const u_char  azoai_body_mediatype[256] = {
 
 static unsigned  azoai_body_at_depth[AZOAI_BODY_NAME_DEPTH + 1];
 static uint64_t  azoai_body_key_lens[AZOAI_BODY_NAME_DEPTH + 1];
-static uint64_t  azoai_body_checked_lens[AZOAI_BODY_NAME_DEPTH + 1];
+/*
+ * checked_lens[d]: bit per length of the member keys whose values at
+ * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
+ * lengths of "store" and "background"; 0 below AZOAI_BODY_NAME_DEPTH, down
+ * to the deepest value, so that azoai_body_visit() tests no depth.  No
+ * key is empty: bit 0, an array's key length, is never set.
+ */
+static uint64_t  azoai_body_checked_lens[AZOAI_BODY_MAX_DEPTH + 1];
 static unsigned  azoai_body_depths_ready;
 
 
@@ -384,7 +384,6 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
 
     ctx->at_depth = azoai_body_at_depth;
     ctx->key_lens = azoai_body_key_lens;
-    ctx->checked_lens = azoai_body_checked_lens;
 }
 
 
@@ -466,6 +465,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
     unsigned                   d, raw_flags, text;
     azoai_body_ctx_t          *ctx;
+    azoai_json_value_t         copy;
     const azoai_json_frame_t  *parent;
 
     ctx = data;
@@ -478,15 +478,16 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     /*
      * The top level holds "store" and "background"; names sit at a few
      * depths under keys of a few lengths.  Most values are under none of
-     * them: one test of the key's length (or its escapes, "mod\u0065l")
+     * them: one test of the key's length (or its escapes, "mod\u0065l"),
+     * an array's key (length 0, no escapes) included
      */
 
     if ((d == 0
-         || (d <= AZOAI_BODY_NAME_DEPTH && ctx->checked_lens[d] != 0
-             && parent->type == AZOAI_JSON_OBJECT
+         || (azoai_body_checked_lens[d] != 0
              && ((parent->key_flags & AZOAI_JSON_ESCAPED)
                  || (parent->key.len < 64
-                     && (ctx->checked_lens[d] >> parent->key.len) & 1))))
+                     && (azoai_body_checked_lens[d] >> parent->key.len)
+                        & 1))))
         && azoai_body_checks(ctx, v, parent) != 0)
     {
         return -1;
@@ -515,7 +516,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     text = (azoai_body_text_kind(v) == AZOAI_BODY_KEY_TEXT);
 
     if ((azoai_body_opaque_due(v, parent, text)
-         && azoai_body_opaque(ctx, v, text))
+         && (copy = *v, azoai_body_opaque(ctx, &copy, text)))
         || !text)
     {
         return 0;
@@ -563,12 +564,18 @@ static inline int
 azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
     const azoai_json_frame_t *parent)
 {
-    unsigned  d;
+    unsigned             d;
+    azoai_json_value_t   copy;
+
+    /*
+     * The calls get a copy: the walk's value, whose address no call
+     * takes, stays in registers
+     */
 
     d = v->depth;
 
     if (d <= 1 && azoai_body_retention_due(v, parent)
-        && azoai_body_retention(ctx, v) != 0)
+        && (copy = *v, azoai_body_retention(ctx, &copy)) != 0)
     {
         return -1;
     }
@@ -578,7 +585,7 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
         && ((parent->key_flags & AZOAI_JSON_ESCAPED)
             || (parent->key.len < 64
                 && (ctx->key_lens[d] >> parent->key.len) & 1))
-        && azoai_body_names(ctx, v) != 0)
+        && (copy = *v, azoai_body_names(ctx, &copy)) != 0)
     {
         return -1;
     }

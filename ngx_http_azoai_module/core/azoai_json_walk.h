@@ -122,7 +122,7 @@ azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
 {
-    unsigned             depth, object;
+    unsigned             depth, object, close;
     const u_char        *p, *end;
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
@@ -135,9 +135,18 @@ azoai_json_run_scan(const u_char *input, size_t len,
     st->values = 0;
 
     v.path = frames;
+    v.closing = 0;
     depth = 0;
     end = input + len;
     p = azoai_json_skip_ws(input, end);
+
+    /*
+     * object and close: of frames[depth - 1], kept in registers; close
+     * is its closing byte, or 0x100 (no byte) at the top level
+     */
+
+    object = 0;
+    close = 0x100;
 
 value:
 
@@ -160,9 +169,25 @@ value:
         azoai_json_push(&frames[depth++], &v);
 
         object = (v.type == AZOAI_JSON_OBJECT);
+        close = object ? '}' : ']';
+
+        /* compact JSON: the first member or element right after '{' */
+
+        if (p < end && *p > ' ') {
+            if (*p == close) {
+                goto close;
+            }
+
+            if (object) {
+                goto key;
+            }
+
+            goto value;
+        }
+
         p = azoai_json_skip_ws(p, end);
 
-        if (p < end && *p == (object ? '}' : ']')) {
+        if (p < end && *p == close) {
             goto close;
         }
 
@@ -175,10 +200,17 @@ value:
 
 next:
 
-    /* compact JSON: the ',' right after the value, no space to skip */
+    /* compact JSON: the ',' or the closing byte right after the value */
 
-    if (p < end && *p == ',' && depth != 0) {
-        goto comma;
+    if (p < end) {
+        if (*p == ',') {
+            if (depth != 0) {
+                goto comma;
+            }
+
+        } else if (*p == close) {
+            goto close;
+        }
     }
 
     p = azoai_json_skip_ws(p, end);
@@ -192,14 +224,12 @@ next:
         return AZOAI_JSON_OK;
     }
 
-    object = (frames[depth - 1].type == AZOAI_JSON_OBJECT);
-
     if (p < end) {
         if (*p == ',') {
             goto comma;
         }
 
-        if (*p == (object ? '}' : ']')) {
+        if (*p == close) {
             goto close;
         }
     }
@@ -212,14 +242,17 @@ comma:
 
     /* p is at a ',' after a value in frames[depth - 1] */
 
-    f = &frames[depth - 1];
-    p = azoai_json_skip_ws(p + 1, end);
+    p++;
 
-    if (f->type == AZOAI_JSON_OBJECT) {
+    if (p == end || *p <= ' ') {
+        p = azoai_json_skip_ws(p, end);
+    }
+
+    if (object) {
         goto key;
     }
 
-    f->index++;
+    frames[depth - 1].index++;
     goto value;
 
 key:
@@ -244,9 +277,21 @@ close:
             p++;
             goto stopped;
         }
+
+        v.closing = 0;
     }
 
     p++;
+
+    if (depth != 0) {
+        f = &frames[depth - 1];
+        object = (f->type == AZOAI_JSON_OBJECT);
+        close = object ? '}' : ']';
+
+    } else {
+        object = 0;
+        close = 0x100;
+    }
 
     goto next;
 
@@ -270,6 +315,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
     azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
     unsigned counts)
 {
+    u_char         c;
     unsigned       flags;
     const u_char  *q;
 
@@ -279,26 +325,11 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    v->closing = 0;
-    v->flags = 0;
-    v->offset = p - input;
-    v->raw.data = p;
+    /* the types by how often requests have them: strings first */
 
-    switch (*p) {
+    c = *p;
 
-    case '{':
-    case '[':
-        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
-            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
-                            "nested too deeply");
-            return NULL;
-        }
-
-        v->type = (*p == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
-        v->raw.len = 1;
-        return p + 1;
-
-    case '"':
+    if (c == '"') {
         q = azoai_json_string(input, p + 1, end, &flags, st, brackets);
         if (q == NULL) {
             return NULL;
@@ -310,14 +341,29 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
 
         v->type = AZOAI_JSON_STRING;
         v->flags = flags;
-        v->offset++;
+        v->offset = (p + 1) - input;
         v->raw.data = p + 1;
         v->raw.len = q - (p + 1);
         return q + 1;
+    }
 
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    v->flags = 0;
+    v->offset = p - input;
+    v->raw.data = p;
+
+    if (c == '{' || c == '[') {
+        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
+            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
+                            "nested too deeply");
+            return NULL;
+        }
+
+        v->type = (c == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
+        v->raw.len = 1;
+        return p + 1;
+    }
+
+    if (c == '-' || (unsigned) (c - '0') < 10) {
         q = azoai_json_scan_number(input, p, end, st);
         if (q == NULL) {
             return NULL;
@@ -326,10 +372,9 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         v->type = AZOAI_JSON_NUMBER;
         v->raw.len = q - p;
         return q;
-
-    default:
-        return azoai_json_literal(input, p, end, v, st);
     }
+
+    return azoai_json_literal(input, p, end, v, st);
 }
 
 
