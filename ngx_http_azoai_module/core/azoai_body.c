@@ -116,6 +116,8 @@ _Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
 
 
 static void azoai_body_depths(void);
+static inline void azoai_body_zero(u_char *p, size_t n)
+    __attribute__((always_inline));
 static inline void azoai_body_start(azoai_body_ctx_t *ctx,
     const azoai_pii_engine_t *e, const u_char *body, azoai_alloc_t *a,
     azoai_body_result_t *result) __attribute__((always_inline));
@@ -126,7 +128,7 @@ static inline int azoai_body_checks(azoai_body_ctx_t *ctx,
     __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
-static inline int azoai_body_retention_due(const azoai_json_value_t *v,
+static inline int azoai_body_retention_due(
     const azoai_json_frame_t *parent);
 static int azoai_body_retention(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
@@ -347,6 +349,29 @@ azoai_body_depths(void)
 }
 
 
+/*
+ * n bytes at p zeroed, n a constant: 16 bytes a store, unrolled, where
+ * memset() of the ~360 bytes was a rep stos of one step per 8 bytes
+ */
+
+static inline void
+azoai_body_zero(u_char *p, size_t n)
+{
+    size_t  i;
+
+#if (AZOAI_JSON_SSE2)
+#pragma GCC unroll 32
+    for (i = 0; i + 16 <= n; i += 16) {
+        _mm_storeu_si128((__m128i *) (p + i), _mm_setzero_si128());
+    }
+#else
+    i = 0;
+#endif
+
+    memset(p + i, 0, n - i);
+}
+
+
 /* the result and the visitor's context before the walk */
 
 static inline void
@@ -360,8 +385,9 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
      */
     result->error = AZOAI_BODY_OK;
     result->error_text[0] = '\0';
-    memset(&result->nnames, 0,
-           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
+    azoai_body_zero((u_char *) &result->nnames,
+                    sizeof(azoai_body_result_t)
+                    - offsetof(azoai_body_result_t, nnames));
 
     /*
      * The context is not zeroed whole either: base and raw_len are set
@@ -574,8 +600,16 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
 
     d = v->depth;
 
-    if (d <= 1 && azoai_body_retention_due(v, parent)
-        && (copy = *v, azoai_body_retention(ctx, &copy)) != 0)
+    /* the top-level object: here, not worth a call and a copy */
+
+    if (d == 0) {
+        if (v->type == AZOAI_JSON_OBJECT) {
+            ctx->result->object = 1;
+            ctx->result->object_start = v->offset;
+        }
+
+    } else if (d == 1 && azoai_body_retention_due(parent)
+               && (copy = *v, azoai_body_retention(ctx, &copy)) != 0)
     {
         return -1;
     }
@@ -632,27 +666,27 @@ azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
 
 
 /*
- * Whether v (depth 0 or 1) may concern azoai_body_retention(): the
- * top-level value, or a member whose key has the length of "store" or
- * "background", or escapes (decoded, it may be either); the other
- * top-level members are not worth the call
+ * Whether a top-level member may concern azoai_body_retention(): its key
+ * has the length and first byte of "store" or "background", or escapes
+ * (decoded, it may be either); the other members ("max_tokens" has the
+ * length of "background") are not worth the call
  */
 
 static inline int
-azoai_body_retention_due(const azoai_json_value_t *v,
-    const azoai_json_frame_t *parent)
+azoai_body_retention_due(const azoai_json_frame_t *parent)
 {
-    return v->depth == 0
-           || (parent->type == AZOAI_JSON_OBJECT
-               && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-                   || parent->key.len == sizeof("store") - 1
-                   || parent->key.len == sizeof("background") - 1));
+    return parent->type == AZOAI_JSON_OBJECT
+           && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+               || (parent->key.len == sizeof("store") - 1
+                   && parent->key.data[0] == 's')
+               || (parent->key.len == sizeof("background") - 1
+                   && parent->key.data[0] == 'b'));
 }
 
 
 /*
- * The top-level object, and its "store" and "background" members: what
- * asks Azure to keep data.  Either key twice is ambiguous.
+ * The top-level object's "store" and "background" members: what asks
+ * Azure to keep data.  Either key twice is ambiguous.
  */
 
 static int
@@ -662,16 +696,6 @@ azoai_body_retention(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
     const azoai_json_frame_t  *parent;
 
     r = ctx->result;
-
-    if (v->depth == 0) {
-        if (v->type == AZOAI_JSON_OBJECT) {
-            r->object = 1;
-            r->object_start = v->offset;
-        }
-
-        return 0;
-    }
-
     parent = &v->path[0];
 
     if (parent->type != AZOAI_JSON_OBJECT) {
@@ -1007,8 +1031,9 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
 
 /*
  * Whether the string v may be one azoai_body_opaque() counts: a member
- * whose key has the length of "file_data" or "data" (or escapes), or
- * text that starts as a data: URI does
+ * whose key has the length and first byte of "file_data" or "data" (or
+ * escapes; "role" has the length of "data"), or text that starts as a
+ * data: URI does
  */
 
 static inline int
@@ -1017,8 +1042,10 @@ azoai_body_opaque_due(const azoai_json_value_t *v,
 {
     return (parent != NULL && parent->type == AZOAI_JSON_OBJECT
             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-                || parent->key.len == sizeof("file_data") - 1
-                || parent->key.len == sizeof("data") - 1))
+                || (parent->key.len == sizeof("file_data") - 1
+                    && parent->key.data[0] == 'f')
+                || (parent->key.len == sizeof("data") - 1
+                    && parent->key.data[0] == 'd')))
            || (text && v->raw.len >= AZOAI_BODY_DATA_URI_MIN
                && v->raw.data[0] == 'd');
 }
