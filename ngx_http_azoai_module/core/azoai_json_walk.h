@@ -25,6 +25,10 @@
 /* the string scan past the first 16 bytes: out of line, azoai_json.c */
 const u_char *azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st);
+/* the same from p inside the string: adds to *flags */
+const u_char *azoai_json_scan_string_more(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
 /* the same, adding AZOAI_JSON_BRACKET when [p, the quote) holds a '[' */
 const u_char *azoai_json_scan_string_brackets(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
@@ -567,9 +571,10 @@ static inline const u_char *
 azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
     unsigned *flags, azoai_json_status_t *st, unsigned brackets)
 {
+    unsigned       scanned;
+    const u_char  *q;
 #if (AZOAI_JSON_SSE2)
     int            bracket;
-    const u_char  *q;
 
     if (end - p >= 16) {
         q = azoai_json_skip_plain16(p);
@@ -597,18 +602,52 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
         }
 
         if (bracket) {
-            q = azoai_json_scan_string(input, p, end, flags, st);
-            *flags |= AZOAI_JSON_BRACKET;
+            q = azoai_json_scan_string(input, p, end, &scanned, st);
+            *flags = scanned | AZOAI_JSON_BRACKET;
             return q;
         }
     }
 #endif
 
-    if (brackets) {
-        return azoai_json_scan_string_brackets(input, p, end, flags, st);
+#if (AZOAI_JSON_AVX2)
+
+    /*
+     * A longer string of a request, where AVX2 is known to be there: its
+     * scan called here, not through azoai_json_scan_string() (a call and
+     * its set-up less); where it stops before the quote (an escape to
+     * decode, a byte it leaves to the scalar scan), the full scan goes on
+     */
+
+    if (!brackets && end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_state > 0)
+    {
+        scanned = 0;
+        q = p;
+
+        if (azoai_json_string_avx2(&q, end, &scanned) == AZOAI_JSON_AT_QUOTE)
+        {
+            *flags = scanned;
+            return q;
+        }
+
+        q = azoai_json_scan_string_more(input, q, end, &scanned, st);
+        *flags = scanned;
+        return q;
     }
 
-    return azoai_json_scan_string(input, p, end, flags, st);
+#endif
+
+    /*
+     * the full scan writes its own variable: the caller's flags, whose
+     * address no call takes, stays in a register
+     */
+
+    q = brackets
+        ? azoai_json_scan_string_brackets(input, p, end, &scanned, st)
+        : azoai_json_scan_string(input, p, end, &scanned, st);
+
+    *flags = scanned;
+
+    return q;
 }
 
 
