@@ -126,7 +126,7 @@ azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
 {
-    unsigned             depth, object, close;
+    unsigned             depth, close;
     const u_char        *p, *end;
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
@@ -145,11 +145,10 @@ azoai_json_run_scan(const u_char *input, size_t len,
     p = azoai_json_skip_ws(input, end);
 
     /*
-     * object and close: of frames[depth - 1], kept in registers; close
-     * is its closing byte, or 0x100 (no byte) at the top level
+     * close: the closing byte of frames[depth - 1], kept in a register
+     * (an object's is '}'), or 0x100 (no byte) at the top level
      */
 
-    object = 0;
     close = 0x100;
 
 value:
@@ -172,8 +171,7 @@ value:
     if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
         azoai_json_push(&frames[depth++], &v);
 
-        object = (v.type == AZOAI_JSON_OBJECT);
-        close = object ? '}' : ']';
+        close = (v.type == AZOAI_JSON_OBJECT) ? '}' : ']';
 
         /* compact JSON: the first member or element right after '{' */
 
@@ -182,7 +180,7 @@ value:
                 goto close;
             }
 
-            if (object) {
+            if (close == '}') {
                 goto key;
             }
 
@@ -195,7 +193,7 @@ value:
             goto close;
         }
 
-        if (object) {
+        if (close == '}') {
             goto key;
         }
 
@@ -239,7 +237,7 @@ next:
     }
 
     return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                           object ? "expected ',' or '}'"
+                           (close == '}') ? "expected ',' or '}'"
                                   : "expected ',' or ']'");
 
 comma:
@@ -252,7 +250,7 @@ comma:
         p = azoai_json_skip_ws(p, end);
     }
 
-    if (object) {
+    if (close == '}') {
         goto key;
     }
 
@@ -289,11 +287,9 @@ close:
 
     if (depth != 0) {
         f = &frames[depth - 1];
-        object = (f->type == AZOAI_JSON_OBJECT);
-        close = object ? '}' : ']';
+        close = (f->type == AZOAI_JSON_OBJECT) ? '}' : ']';
 
     } else {
-        object = 0;
         close = 0x100;
     }
 
@@ -573,6 +569,9 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
 {
     unsigned       scanned;
     const u_char  *q;
+#if (AZOAI_JSON_AVX2)
+    const u_char  *at;          /* its address is taken: not q's */
+#endif
 #if (AZOAI_JSON_SSE2)
     int            bracket;
 
@@ -621,15 +620,15 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
     if (!brackets && end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_state > 0)
     {
         scanned = 0;
-        q = p;
+        at = p;
 
-        if (azoai_json_string_avx2(&q, end, &scanned) == AZOAI_JSON_AT_QUOTE)
+        if (azoai_json_string_avx2(&at, end, &scanned) == AZOAI_JSON_AT_QUOTE)
         {
             *flags = scanned;
-            return q;
+            return at;
         }
 
-        q = azoai_json_scan_string_more(input, q, end, &scanned, st);
+        q = azoai_json_scan_string_more(input, at, end, &scanned, st);
         *flags = scanned;
         return q;
     }
@@ -720,6 +719,12 @@ azoai_json_skip_digits(const u_char *p, const u_char *end)
 {
 #if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
     uint64_t  x, y, bad;
+
+    /* short numbers end at once (0.2, 1): no constants to load for them */
+
+    if (p < end && (*p < '0' || *p > '9')) {
+        return p;
+    }
 
     /*
      * eight bytes at a time: with y = x & 0x7f.., byte + 0x46 reaches
