@@ -100,6 +100,15 @@ typedef struct {
 } azoai_body_ctx_t;
 
 
+/* azoai_body_visit() tells scalars by type > AZOAI_JSON_STRING */
+_Static_assert(AZOAI_JSON_OBJECT < AZOAI_JSON_STRING
+               && AZOAI_JSON_ARRAY < AZOAI_JSON_STRING
+               && AZOAI_JSON_NUMBER > AZOAI_JSON_STRING
+               && AZOAI_JSON_TRUE > AZOAI_JSON_STRING
+               && AZOAI_JSON_FALSE > AZOAI_JSON_STRING
+               && AZOAI_JSON_NULL > AZOAI_JSON_STRING,
+               "azoai_json.h: the scalar types follow AZOAI_JSON_STRING");
+
 /* azoai_body_inspect() zeroes from nnames on: names[] are set when counted */
 _Static_assert(offsetof(azoai_body_result_t, nnames)
                == offsetof(azoai_body_result_t, names)
@@ -519,7 +528,9 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         return -1;
     }
 
-    if (ctx->engine == NULL) {
+    /* numbers and literals, the types after strings: nothing more to see */
+
+    if (v->type > AZOAI_JSON_STRING || ctx->engine == NULL) {
         return 0;
     }
 
@@ -528,8 +539,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         /* the values inside are at depth d + 1 */
 
         ctx->secret[d + 1] = ctx->secret[d]
-                             || (parent && parent->type == AZOAI_JSON_OBJECT
-                                 && azoai_body_may_be_secret(parent)
+                             || (parent && azoai_body_may_be_secret(parent)
                                  && azoai_body_key_kind(parent)
                                     == AZOAI_BODY_KEY_SECRET);
         return 0;
@@ -866,7 +876,8 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
 /*
  * Whether the key of f may name a credential: escaped (decoded, it may),
  * or of the length of one.  Containers under other keys ("messages",
- * "tools", "response_format") go without the lookup.
+ * "tools", "response_format") go without the lookup, and so do those in
+ * arrays: an array's frame has an empty key without escapes.
  */
 
 static inline int
@@ -1032,15 +1043,15 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
 /*
  * Whether the string v may be one azoai_body_opaque() counts: a member
  * whose key has the length and first byte of "file_data" or "data" (or
- * escapes; "role" has the length of "data"), or text that starts as a
- * data: URI does
+ * escapes; "role" has the length of "data"; an array's empty key has
+ * neither), or text that starts as a data: URI does
  */
 
 static inline int
 azoai_body_opaque_due(const azoai_json_value_t *v,
     const azoai_json_frame_t *parent, unsigned text)
 {
-    return (parent != NULL && parent->type == AZOAI_JSON_OBJECT
+    return (parent != NULL
             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
                 || (parent->key.len == sizeof("file_data") - 1
                     && parent->key.data[0] == 'f')
