@@ -152,7 +152,8 @@ static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
 static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
     __attribute__((noinline));
 static unsigned azoai_body_key_lookup(const u_char *k, size_t n);
-static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
+static unsigned azoai_body_text_kind(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
 static inline int azoai_body_opaque_due(const azoai_json_value_t *v,
     const azoai_json_frame_t *parent, unsigned text);
@@ -549,7 +550,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         return 0;
     }
 
-    text = (azoai_body_text_kind(v) == AZOAI_BODY_KEY_TEXT);
+    text = (azoai_body_text_kind(v, parent) == AZOAI_BODY_KEY_TEXT);
 
     if ((azoai_body_opaque_due(v, parent, text)
          && (copy = *v, azoai_body_opaque(ctx, &copy, text)))
@@ -966,12 +967,21 @@ azoai_body_key_lookup(const u_char *k, size_t n)
 }
 
 
-/* the key that names a string: its member key or, in arrays, the array's */
+/*
+ * The key that names a string: its member key or, in arrays, the array's.
+ * Mostly the parent's, whose pointer the visitor holds: the walk up the
+ * path only for array elements.
+ */
 
 static unsigned
-azoai_body_text_kind(const azoai_json_value_t *v)
+azoai_body_text_kind(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent)
 {
     unsigned  d;
+
+    if (parent != NULL && parent->type == AZOAI_JSON_OBJECT) {
+        return azoai_body_key_kind(parent);
+    }
 
     for (d = v->depth; d > 0; d--) {
         if (v->path[d - 1].type == AZOAI_JSON_OBJECT) {
