@@ -90,13 +90,6 @@ typedef struct {
     /* key_lens[d]: bit per length of the keys that hold those names */
     const uint64_t             *key_lens;
 
-    /*
-     * checked_lens[d]: bit per length of the member keys whose values at
-     * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
-     * lengths of "store" and "background"
-     */
-    const uint64_t             *checked_lens;
-
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -106,6 +99,15 @@ typedef struct {
     u_char                      secret[AZOAI_BODY_MAX_DEPTH + 1];
 } azoai_body_ctx_t;
 
+
+/* azoai_body_visit() tells scalars by type > AZOAI_JSON_STRING */
+_Static_assert(AZOAI_JSON_OBJECT < AZOAI_JSON_STRING
+               && AZOAI_JSON_ARRAY < AZOAI_JSON_STRING
+               && AZOAI_JSON_NUMBER > AZOAI_JSON_STRING
+               && AZOAI_JSON_TRUE > AZOAI_JSON_STRING
+               && AZOAI_JSON_FALSE > AZOAI_JSON_STRING
+               && AZOAI_JSON_NULL > AZOAI_JSON_STRING,
+               "azoai_json.h: the scalar types follow AZOAI_JSON_STRING");
 
 /* azoai_body_inspect() zeroes from nnames on: names[] are set when counted */
 _Static_assert(offsetof(azoai_body_result_t, nnames)
@@ -123,6 +125,8 @@ _Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
 
 
 static void azoai_body_depths(void);
+static inline void azoai_body_zero(u_char *p, size_t n)
+    __attribute__((always_inline));
 static inline void azoai_body_start(azoai_body_ctx_t *ctx,
     const azoai_pii_engine_t *e, const u_char *body, azoai_alloc_t *a,
     azoai_body_result_t *result) __attribute__((always_inline));
@@ -133,7 +137,7 @@ static inline int azoai_body_checks(azoai_body_ctx_t *ctx,
     __attribute__((always_inline));
 static int azoai_body_names(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
-static inline int azoai_body_retention_due(const azoai_json_value_t *v,
+static inline int azoai_body_retention_due(
     const azoai_json_frame_t *parent);
 static int azoai_body_retention(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v) __attribute__((noinline));
@@ -148,7 +152,8 @@ static unsigned azoai_body_key_kind(const azoai_json_frame_t *f);
 static unsigned azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
     __attribute__((noinline));
 static unsigned azoai_body_key_lookup(const u_char *k, size_t n);
-static unsigned azoai_body_text_kind(const azoai_json_value_t *v);
+static unsigned azoai_body_text_kind(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent);
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
 static inline int azoai_body_opaque_due(const azoai_json_value_t *v,
     const azoai_json_frame_t *parent, unsigned text);
@@ -313,7 +318,14 @@ static const u_char  azoai_body_mediatype[256] = {
 
 static unsigned  azoai_body_at_depth[AZOAI_BODY_NAME_DEPTH + 1];
 static uint64_t  azoai_body_key_lens[AZOAI_BODY_NAME_DEPTH + 1];
-static uint64_t  azoai_body_checked_lens[AZOAI_BODY_NAME_DEPTH + 1];
+/*
+ * checked_lens[d]: bit per length of the member keys whose values at
+ * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
+ * lengths of "store" and "background"; 0 below AZOAI_BODY_NAME_DEPTH, down
+ * to the deepest value, so that azoai_body_visit() tests no depth.  No
+ * key is empty: bit 0, an array's key length, is never set.
+ */
+static uint64_t  azoai_body_checked_lens[AZOAI_BODY_MAX_DEPTH + 1];
 static unsigned  azoai_body_depths_ready;
 
 
@@ -347,6 +359,29 @@ azoai_body_depths(void)
 }
 
 
+/*
+ * n bytes at p zeroed, n a constant: 16 bytes a store, unrolled, where
+ * memset() of the ~360 bytes was a rep stos of one step per 8 bytes
+ */
+
+static inline void
+azoai_body_zero(u_char *p, size_t n)
+{
+    size_t  i;
+
+#if (AZOAI_JSON_SSE2)
+#pragma GCC unroll 32
+    for (i = 0; i + 16 <= n; i += 16) {
+        _mm_storeu_si128((__m128i *) (p + i), _mm_setzero_si128());
+    }
+#else
+    i = 0;
+#endif
+
+    memset(p + i, 0, n - i);
+}
+
+
 /* the result and the visitor's context before the walk */
 
 static inline void
@@ -360,8 +395,9 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
      */
     result->error = AZOAI_BODY_OK;
     result->error_text[0] = '\0';
-    memset(&result->nnames, 0,
-           sizeof(azoai_body_result_t) - offsetof(azoai_body_result_t, nnames));
+    azoai_body_zero((u_char *) &result->nnames,
+                    sizeof(azoai_body_result_t)
+                    - offsetof(azoai_body_result_t, nnames));
 
     /*
      * The context is not zeroed whole either: base and raw_len are set
@@ -384,7 +420,6 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
 
     ctx->at_depth = azoai_body_at_depth;
     ctx->key_lens = azoai_body_key_lens;
-    ctx->checked_lens = azoai_body_checked_lens;
 }
 
 
@@ -466,6 +501,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
 {
     unsigned                   d, raw_flags, text;
     azoai_body_ctx_t          *ctx;
+    azoai_json_value_t         copy;
     const azoai_json_frame_t  *parent;
 
     ctx = data;
@@ -478,21 +514,24 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
     /*
      * The top level holds "store" and "background"; names sit at a few
      * depths under keys of a few lengths.  Most values are under none of
-     * them: one test of the key's length (or its escapes, "mod\u0065l")
+     * them: one test of the key's length (or its escapes, "mod\u0065l"),
+     * an array's key (length 0, no escapes) included
      */
 
     if ((d == 0
-         || (d <= AZOAI_BODY_NAME_DEPTH && ctx->checked_lens[d] != 0
-             && parent->type == AZOAI_JSON_OBJECT
+         || (azoai_body_checked_lens[d] != 0
              && ((parent->key_flags & AZOAI_JSON_ESCAPED)
                  || (parent->key.len < 64
-                     && (ctx->checked_lens[d] >> parent->key.len) & 1))))
+                     && (azoai_body_checked_lens[d] >> parent->key.len)
+                        & 1))))
         && azoai_body_checks(ctx, v, parent) != 0)
     {
         return -1;
     }
 
-    if (ctx->engine == NULL) {
+    /* numbers and literals, the types after strings: nothing more to see */
+
+    if (v->type > AZOAI_JSON_STRING || ctx->engine == NULL) {
         return 0;
     }
 
@@ -501,8 +540,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         /* the values inside are at depth d + 1 */
 
         ctx->secret[d + 1] = ctx->secret[d]
-                             || (parent && parent->type == AZOAI_JSON_OBJECT
-                                 && azoai_body_may_be_secret(parent)
+                             || (parent && azoai_body_may_be_secret(parent)
                                  && azoai_body_key_kind(parent)
                                     == AZOAI_BODY_KEY_SECRET);
         return 0;
@@ -512,10 +550,10 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         return 0;
     }
 
-    text = (azoai_body_text_kind(v) == AZOAI_BODY_KEY_TEXT);
+    text = (azoai_body_text_kind(v, parent) == AZOAI_BODY_KEY_TEXT);
 
     if ((azoai_body_opaque_due(v, parent, text)
-         && azoai_body_opaque(ctx, v, text))
+         && (copy = *v, azoai_body_opaque(ctx, &copy, text)))
         || !text)
     {
         return 0;
@@ -563,12 +601,26 @@ static inline int
 azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
     const azoai_json_frame_t *parent)
 {
-    unsigned  d;
+    unsigned             d;
+    azoai_json_value_t   copy;
+
+    /*
+     * The calls get a copy: the walk's value, whose address no call
+     * takes, stays in registers
+     */
 
     d = v->depth;
 
-    if (d <= 1 && azoai_body_retention_due(v, parent)
-        && azoai_body_retention(ctx, v) != 0)
+    /* the top-level object: here, not worth a call and a copy */
+
+    if (d == 0) {
+        if (v->type == AZOAI_JSON_OBJECT) {
+            ctx->result->object = 1;
+            ctx->result->object_start = v->offset;
+        }
+
+    } else if (d == 1 && azoai_body_retention_due(parent)
+               && (copy = *v, azoai_body_retention(ctx, &copy)) != 0)
     {
         return -1;
     }
@@ -578,7 +630,7 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
         && ((parent->key_flags & AZOAI_JSON_ESCAPED)
             || (parent->key.len < 64
                 && (ctx->key_lens[d] >> parent->key.len) & 1))
-        && azoai_body_names(ctx, v) != 0)
+        && (copy = *v, azoai_body_names(ctx, &copy)) != 0)
     {
         return -1;
     }
@@ -625,27 +677,27 @@ azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
 
 
 /*
- * Whether v (depth 0 or 1) may concern azoai_body_retention(): the
- * top-level value, or a member whose key has the length of "store" or
- * "background", or escapes (decoded, it may be either); the other
- * top-level members are not worth the call
+ * Whether a top-level member may concern azoai_body_retention(): its key
+ * has the length and first byte of "store" or "background", or escapes
+ * (decoded, it may be either); the other members ("max_tokens" has the
+ * length of "background") are not worth the call
  */
 
 static inline int
-azoai_body_retention_due(const azoai_json_value_t *v,
-    const azoai_json_frame_t *parent)
+azoai_body_retention_due(const azoai_json_frame_t *parent)
 {
-    return v->depth == 0
-           || (parent->type == AZOAI_JSON_OBJECT
-               && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-                   || parent->key.len == sizeof("store") - 1
-                   || parent->key.len == sizeof("background") - 1));
+    return parent->type == AZOAI_JSON_OBJECT
+           && ((parent->key_flags & AZOAI_JSON_ESCAPED)
+               || (parent->key.len == sizeof("store") - 1
+                   && parent->key.data[0] == 's')
+               || (parent->key.len == sizeof("background") - 1
+                   && parent->key.data[0] == 'b'));
 }
 
 
 /*
- * The top-level object, and its "store" and "background" members: what
- * asks Azure to keep data.  Either key twice is ambiguous.
+ * The top-level object's "store" and "background" members: what asks
+ * Azure to keep data.  Either key twice is ambiguous.
  */
 
 static int
@@ -655,16 +707,6 @@ azoai_body_retention(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
     const azoai_json_frame_t  *parent;
 
     r = ctx->result;
-
-    if (v->depth == 0) {
-        if (v->type == AZOAI_JSON_OBJECT) {
-            r->object = 1;
-            r->object_start = v->offset;
-        }
-
-        return 0;
-    }
-
     parent = &v->path[0];
 
     if (parent->type != AZOAI_JSON_OBJECT) {
@@ -835,7 +877,8 @@ azoai_body_ambiguous(azoai_body_ctx_t *ctx, const char *field,
 /*
  * Whether the key of f may name a credential: escaped (decoded, it may),
  * or of the length of one.  Containers under other keys ("messages",
- * "tools", "response_format") go without the lookup.
+ * "tools", "response_format") go without the lookup, and so do those in
+ * arrays: an array's frame has an empty key without escapes.
  */
 
 static inline int
@@ -924,12 +967,21 @@ azoai_body_key_lookup(const u_char *k, size_t n)
 }
 
 
-/* the key that names a string: its member key or, in arrays, the array's */
+/*
+ * The key that names a string: its member key or, in arrays, the array's.
+ * Mostly the parent's, whose pointer the visitor holds: the walk up the
+ * path only for array elements.
+ */
 
 static unsigned
-azoai_body_text_kind(const azoai_json_value_t *v)
+azoai_body_text_kind(const azoai_json_value_t *v,
+    const azoai_json_frame_t *parent)
 {
     unsigned  d;
+
+    if (parent != NULL && parent->type == AZOAI_JSON_OBJECT) {
+        return azoai_body_key_kind(parent);
+    }
 
     for (d = v->depth; d > 0; d--) {
         if (v->path[d - 1].type == AZOAI_JSON_OBJECT) {
@@ -1000,18 +1052,21 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
 
 /*
  * Whether the string v may be one azoai_body_opaque() counts: a member
- * whose key has the length of "file_data" or "data" (or escapes), or
- * text that starts as a data: URI does
+ * whose key has the length and first byte of "file_data" or "data" (or
+ * escapes; "role" has the length of "data"; an array's empty key has
+ * neither), or text that starts as a data: URI does
  */
 
 static inline int
 azoai_body_opaque_due(const azoai_json_value_t *v,
     const azoai_json_frame_t *parent, unsigned text)
 {
-    return (parent != NULL && parent->type == AZOAI_JSON_OBJECT
+    return (parent != NULL
             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
-                || parent->key.len == sizeof("file_data") - 1
-                || parent->key.len == sizeof("data") - 1))
+                || (parent->key.len == sizeof("file_data") - 1
+                    && parent->key.data[0] == 'f')
+                || (parent->key.len == sizeof("data") - 1
+                    && parent->key.data[0] == 'd')))
            || (text && v->raw.len >= AZOAI_BODY_DATA_URI_MIN
                && v->raw.data[0] == 'd');
 }

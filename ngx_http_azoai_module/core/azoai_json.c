@@ -192,6 +192,18 @@ const u_char *
 azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
+    *flags = 0;
+
+    return azoai_json_scan_string_in(input, p, end, flags, st, 0);
+}
+
+
+/* the same from p inside the string, the flags of the bytes before kept */
+
+const u_char *
+azoai_json_scan_string_more(const u_char *input, const u_char *p,
+    const u_char *end, unsigned *flags, azoai_json_status_t *st)
+{
     return azoai_json_scan_string_in(input, p, end, flags, st, 0);
 }
 
@@ -200,6 +212,8 @@ const u_char *
 azoai_json_scan_string_brackets(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st)
 {
+    *flags = 0;
+
     return azoai_json_scan_string_in(input, p, end, flags, st, 1);
 }
 
@@ -217,8 +231,6 @@ azoai_json_scan_string_in(const u_char *input, const u_char *p,
     unsigned brackets)
 {
     const u_char  *q;
-
-    *flags = 0;
 
 #if (AZOAI_JSON_AVX2)
     if (end - p >= AZOAI_JSON_BLOCK

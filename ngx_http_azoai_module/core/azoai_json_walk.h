@@ -25,6 +25,10 @@
 /* the string scan past the first 16 bytes: out of line, azoai_json.c */
 const u_char *azoai_json_scan_string(const u_char *input, const u_char *p,
     const u_char *end, unsigned *flags, azoai_json_status_t *st);
+/* the same from p inside the string: adds to *flags */
+const u_char *azoai_json_scan_string_more(const u_char *input,
+    const u_char *p, const u_char *end, unsigned *flags,
+    azoai_json_status_t *st);
 /* the same, adding AZOAI_JSON_BRACKET when [p, the quote) holds a '[' */
 const u_char *azoai_json_scan_string_brackets(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
@@ -122,7 +126,7 @@ azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
 {
-    unsigned             depth, object;
+    unsigned             depth, close;
     const u_char        *p, *end;
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
@@ -135,9 +139,17 @@ azoai_json_run_scan(const u_char *input, size_t len,
     st->values = 0;
 
     v.path = frames;
+    v.closing = 0;
     depth = 0;
     end = input + len;
     p = azoai_json_skip_ws(input, end);
+
+    /*
+     * close: the closing byte of frames[depth - 1], kept in a register
+     * (an object's is '}'), or 0x100 (no byte) at the top level
+     */
+
+    close = 0x100;
 
 value:
 
@@ -159,14 +171,29 @@ value:
     if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
         azoai_json_push(&frames[depth++], &v);
 
-        object = (v.type == AZOAI_JSON_OBJECT);
+        close = (v.type == AZOAI_JSON_OBJECT) ? '}' : ']';
+
+        /* compact JSON: the first member or element right after '{' */
+
+        if (p < end && *p > ' ') {
+            if (*p == close) {
+                goto close;
+            }
+
+            if (close == '}') {
+                goto key;
+            }
+
+            goto value;
+        }
+
         p = azoai_json_skip_ws(p, end);
 
-        if (p < end && *p == (object ? '}' : ']')) {
+        if (p < end && *p == close) {
             goto close;
         }
 
-        if (object) {
+        if (close == '}') {
             goto key;
         }
 
@@ -175,10 +202,17 @@ value:
 
 next:
 
-    /* compact JSON: the ',' right after the value, no space to skip */
+    /* compact JSON: the ',' or the closing byte right after the value */
 
-    if (p < end && *p == ',' && depth != 0) {
-        goto comma;
+    if (p < end) {
+        if (*p == ',') {
+            if (depth != 0) {
+                goto comma;
+            }
+
+        } else if (*p == close) {
+            goto close;
+        }
     }
 
     p = azoai_json_skip_ws(p, end);
@@ -192,34 +226,35 @@ next:
         return AZOAI_JSON_OK;
     }
 
-    object = (frames[depth - 1].type == AZOAI_JSON_OBJECT);
-
     if (p < end) {
         if (*p == ',') {
             goto comma;
         }
 
-        if (*p == (object ? '}' : ']')) {
+        if (*p == close) {
             goto close;
         }
     }
 
     return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                           object ? "expected ',' or '}'"
+                           (close == '}') ? "expected ',' or '}'"
                                   : "expected ',' or ']'");
 
 comma:
 
     /* p is at a ',' after a value in frames[depth - 1] */
 
-    f = &frames[depth - 1];
-    p = azoai_json_skip_ws(p + 1, end);
+    p++;
 
-    if (f->type == AZOAI_JSON_OBJECT) {
+    if (p == end || *p <= ' ') {
+        p = azoai_json_skip_ws(p, end);
+    }
+
+    if (close == '}') {
         goto key;
     }
 
-    f->index++;
+    frames[depth - 1].index++;
     goto value;
 
 key:
@@ -244,9 +279,19 @@ close:
             p++;
             goto stopped;
         }
+
+        v.closing = 0;
     }
 
     p++;
+
+    if (depth != 0) {
+        f = &frames[depth - 1];
+        close = (f->type == AZOAI_JSON_OBJECT) ? '}' : ']';
+
+    } else {
+        close = 0x100;
+    }
 
     goto next;
 
@@ -270,6 +315,7 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
     azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
     unsigned counts)
 {
+    u_char         c;
     unsigned       flags;
     const u_char  *q;
 
@@ -279,26 +325,11 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         return NULL;
     }
 
-    v->closing = 0;
-    v->flags = 0;
-    v->offset = p - input;
-    v->raw.data = p;
+    /* the types by how often requests have them: strings first */
 
-    switch (*p) {
+    c = *p;
 
-    case '{':
-    case '[':
-        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
-            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
-                            "nested too deeply");
-            return NULL;
-        }
-
-        v->type = (*p == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
-        v->raw.len = 1;
-        return p + 1;
-
-    case '"':
+    if (c == '"') {
         q = azoai_json_string(input, p + 1, end, &flags, st, brackets);
         if (q == NULL) {
             return NULL;
@@ -310,14 +341,29 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
 
         v->type = AZOAI_JSON_STRING;
         v->flags = flags;
-        v->offset++;
+        v->offset = (p + 1) - input;
         v->raw.data = p + 1;
         v->raw.len = q - (p + 1);
         return q + 1;
+    }
 
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    v->flags = 0;
+    v->offset = p - input;
+    v->raw.data = p;
+
+    if (c == '{' || c == '[') {
+        if (v->depth == AZOAI_JSON_MAX_DEPTH) {
+            azoai_json_fail(st, input, p, AZOAI_JSON_TOO_DEEP,
+                            "nested too deeply");
+            return NULL;
+        }
+
+        v->type = (c == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
+        v->raw.len = 1;
+        return p + 1;
+    }
+
+    if (c == '-' || (unsigned) (c - '0') < 10) {
         q = azoai_json_scan_number(input, p, end, st);
         if (q == NULL) {
             return NULL;
@@ -326,10 +372,9 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
         v->type = AZOAI_JSON_NUMBER;
         v->raw.len = q - p;
         return q;
-
-    default:
-        return azoai_json_literal(input, p, end, v, st);
     }
+
+    return azoai_json_literal(input, p, end, v, st);
 }
 
 
@@ -495,10 +540,13 @@ azoai_json_skip_plain16(const u_char *p)
 
     x = _mm_loadu_si128((const __m128i *) p);
 
-    /* signed compare: bytes >= 0x80 are negative, hence "< 0x20" */
-    hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+    /*
+     * x ^ 2 is below 0x21 for '"' (0x20) and the bytes below 0x20 only;
+     * signed, bytes >= 0x80 are negative: one compare for three tests
+     */
+    hit = _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x21),
+                                      _mm_xor_si128(x, _mm_set1_epi8(2))),
+                       _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
 
     mask = _mm_movemask_epi8(hit);
 
@@ -519,9 +567,13 @@ static inline const u_char *
 azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
     unsigned *flags, azoai_json_status_t *st, unsigned brackets)
 {
+    unsigned       scanned;
+    const u_char  *q;
+#if (AZOAI_JSON_AVX2)
+    const u_char  *at;          /* its address is taken: not q's */
+#endif
 #if (AZOAI_JSON_SSE2)
     int            bracket;
-    const u_char  *q;
 
     if (end - p >= 16) {
         q = azoai_json_skip_plain16(p);
@@ -549,18 +601,52 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
         }
 
         if (bracket) {
-            q = azoai_json_scan_string(input, p, end, flags, st);
-            *flags |= AZOAI_JSON_BRACKET;
+            q = azoai_json_scan_string(input, p, end, &scanned, st);
+            *flags = scanned | AZOAI_JSON_BRACKET;
             return q;
         }
     }
 #endif
 
-    if (brackets) {
-        return azoai_json_scan_string_brackets(input, p, end, flags, st);
+#if (AZOAI_JSON_AVX2)
+
+    /*
+     * A longer string of a request, where AVX2 is known to be there: its
+     * scan called here, not through azoai_json_scan_string() (a call and
+     * its set-up less); where it stops before the quote (an escape to
+     * decode, a byte it leaves to the scalar scan), the full scan goes on
+     */
+
+    if (!brackets && end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_state > 0)
+    {
+        scanned = 0;
+        at = p;
+
+        if (azoai_json_string_avx2(&at, end, &scanned) == AZOAI_JSON_AT_QUOTE)
+        {
+            *flags = scanned;
+            return at;
+        }
+
+        q = azoai_json_scan_string_more(input, at, end, &scanned, st);
+        *flags = scanned;
+        return q;
     }
 
-    return azoai_json_scan_string(input, p, end, flags, st);
+#endif
+
+    /*
+     * the full scan writes its own variable: the caller's flags, whose
+     * address no call takes, stays in a register
+     */
+
+    q = brackets
+        ? azoai_json_scan_string_brackets(input, p, end, &scanned, st)
+        : azoai_json_scan_string(input, p, end, &scanned, st);
+
+    *flags = scanned;
+
+    return q;
 }
 
 
@@ -633,6 +719,12 @@ azoai_json_skip_digits(const u_char *p, const u_char *end)
 {
 #if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
     uint64_t  x, y, bad;
+
+    /* short numbers end at once (0.2, 1): no constants to load for them */
+
+    if (p < end && (*p < '0' || *p > '9')) {
+        return p;
+    }
 
     /*
      * eight bytes at a time: with y = x & 0x7f.., byte + 0x46 reaches
