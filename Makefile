@@ -12,6 +12,7 @@
 #   make bench-check  instructions per request against bench/baseline (+3%)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each, FUZZ_JOBS at a time
 #   make unit-nosimd fuzz-nosimd  the same with the SIMD paths compiled out
+#   make unit-sse2  the unit tests with the AVX2 paths compiled out (SSE2)
 #   make style    80 columns and function length (tools/style.pl)
 #   make engine-diff BASE=REV [N=20000]  the core against revision REV on
 #                 the same bodies: masks, matches, names must be identical
@@ -67,6 +68,9 @@ SAN_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # the core with its SIMD paths compiled out (no SSE2, no AVX2), so that
 # the scalar fallbacks are tested too: make unit-nosimd, make fuzz-nosimd
 NOSIMD_FLAGS := -U__SSE2__ -DAZOAI_NO_AVX2
+# and the SSE2 paths, which a CPU without AVX2 runs (this one has it):
+# make unit-sse2
+SSE2_FLAGS  := -DAZOAI_NO_AVX2
 SAN_CFLAGS  := $(SAN_FLAGS) $(WARN) -std=gnu99 -I$(CORE_DIR)
 
 # make fuzz-nosimd: the same fuzzers with NOSIMD_FLAGS (FUZZ_DIR names
@@ -79,6 +83,7 @@ FUZZ_LIB_CFLAGS := $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 CORE_LIB        := $(BUILD)/lib/libazoai-core.a
 CORE_LIB_ASAN   := $(BUILD)/lib/libazoai-core-asan.a
 CORE_LIB_NOSIMD := $(BUILD)/lib/libazoai-core-nosimd.a
+CORE_LIB_SSE2   := $(BUILD)/lib/libazoai-core-sse2.a
 CORE_LIB_FUZZ   := $(BUILD)/lib/libazoai-core-$(FUZZ_DIR).a
 
 # Debian packages the build, the tests and the benchmarks need
@@ -87,7 +92,8 @@ DEB_PKGS    := nginx nginx-dev libpcre2-dev libcjson-dev libssl-dev \
                perl dpkg-dev lintian ngtcp2-client nghttp2-client
 DEB_MARK    := $(BUILD)/.deps
 
-.PHONY: FORCE all deps test test-bins unit unit-nosimd unit-asan integration \
+.PHONY: FORCE all deps test test-bins unit unit-nosimd unit-sse2 unit-asan \
+        integration \
         engine-diff \
         valgrind soak run bench bench-check bench-tlimit bench-upload fuzz \
         fuzz-nosimd style clean nginx-matrix deb deb-test
@@ -152,7 +158,8 @@ $(TOOL): $(TOOL_SRC) $(CORE_HDR) $(CORE_LIB) | $(DEB_MARK)
 # The core compiled once per flavour into a static library that the unit
 # tests, the fuzzers, the catalog tool and bench_engine link against:
 # build/lib/libazoai-core.a (CORE_CFLAGS), -asan.a (SAN_FLAGS), -nosimd.a
-# (NOSIMD_FLAGS) and -$(FUZZ_DIR).a (libFuzzer's coverage, ASan, UBSan).
+# (NOSIMD_FLAGS), -sse2.a (SSE2_FLAGS) and -$(FUZZ_DIR).a (libFuzzer's
+# coverage, ASan, UBSan).
 # Objects live in build/obj/FLAVOUR/ with the headers each includes
 # (-MMD: build/obj/FLAVOUR/*.d), so a changed core file or header rebuilds
 # what uses it, then the library, then every binary linked against it.
@@ -183,6 +190,7 @@ endef
 $(eval $(call core_lib,plain,$(CC) $(CORE_CFLAGS)))
 $(eval $(call core_lib,asan,clang $(SAN_CFLAGS)))
 $(eval $(call core_lib,nosimd,$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS)))
+$(eval $(call core_lib,sse2,$(CC) $(CORE_CFLAGS) $(SSE2_FLAGS)))
 $(eval $(call core_lib,$(FUZZ_DIR),clang $(FUZZ_LIB_CFLAGS)))
 
 # C unit tests of the core (cmocka), plain and with sanitizers
@@ -206,12 +214,19 @@ $(BUILD)/unit-nosimd/%: tests/%.c $(CORE_HDR) $(TEST_HDR) \
 	@$(CC) $(CORE_CFLAGS) $(NOSIMD_FLAGS) -Itests -o $@ $< \
 	    $(CORE_LIB_NOSIMD) $(CORE_LIBS) -lcmocka
 
+$(BUILD)/unit-sse2/%: tests/%.c $(CORE_HDR) $(TEST_HDR) $(CORE_LIB_SSE2)
+	@mkdir -p $(dir $@)
+	@echo "CC (SSE2) $@"
+	@$(CC) $(CORE_CFLAGS) $(SSE2_FLAGS) -Itests -o $@ $< \
+	    $(CORE_LIB_SSE2) $(CORE_LIBS) -lcmocka
+
 # every binary the tests run, built ahead (make -j2 test-bins): the
-# module, the catalog tool, the unit tests in their three flavours and
+# module, the catalog tool, the unit tests in their four flavours and
 # the fuzzers of FUZZ_DIR
 test-bins: $(MODULE) $(TOOL) $(addprefix $(BUILD)/unit/,$(TESTS)) \
 		$(addprefix $(BUILD)/asan/,$(TESTS)) \
 		$(addprefix $(BUILD)/unit-nosimd/,$(TESTS)) \
+		$(addprefix $(BUILD)/unit-sse2/,$(TESTS)) \
 		$(addprefix $(BUILD)/$(FUZZ_DIR)/,$(FUZZERS))
 
 unit: $(addprefix $(BUILD)/unit/,$(TESTS))
@@ -219,6 +234,9 @@ unit: $(addprefix $(BUILD)/unit/,$(TESTS))
 
 unit-nosimd: $(addprefix $(BUILD)/unit-nosimd/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t (no SIMD)"; ./$$t; done
+
+unit-sse2: $(addprefix $(BUILD)/unit-sse2/,$(TESTS))
+	@set -e; for t in $^; do echo "== $$t (SSE2)"; ./$$t; done
 
 unit-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 	@set -e; for t in $^; do echo "== $$t (asan, ubsan)"; \

@@ -12,7 +12,11 @@
 #   N      random bodies (default 20000), SEED their seed (default 1)
 #   FILE   bodies to compare first (e.g. tests/fuzz/corpus/fuzz_body/*)
 #   ENGINE_DIFF_NOSIMD=1 builds both sides with the SIMD paths compiled
-#          out, as make unit-nosimd does
+#          out, as make unit-nosimd does; ENGINE_DIFF_SSE2=1 with the
+#          AVX2 paths out (make unit-sse2)
+#   ENGINE_DIFF_OLD_FLAGS, ENGINE_DIFF_NEW_FLAGS: more compiler flags for
+#          one side, e.g. one revision against itself without AVX2:
+#          ENGINE_DIFF_NEW=REV ENGINE_DIFF_NEW_FLAGS=-DAZOAI_NO_AVX2
 set -euo pipefail
 
 base=${1:?usage: engine-diff.sh BASE [N [SEED]] [-- FILE ...]}
@@ -28,9 +32,10 @@ work=$(mktemp -d /tmp/engine-diff.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cflags="-O2 -g -std=gnu99 -w"
 [[ -n ${ENGINE_DIFF_NOSIMD:-} ]] && cflags+=" -U__SSE2__ -DAZOAI_NO_AVX2"
+[[ -n ${ENGINE_DIFF_SSE2:-} ]] && cflags+=" -DAZOAI_NO_AVX2"
 
 side() {
-    local name=$1 rev=$2 dir=$work/$1 f
+    local name=$1 rev=$2 extra=$3 dir=$work/$1 f
     mkdir -p "$dir/src" "$dir/obj"
     if [[ $rev == WORKTREE ]]; then
         cp "$root"/ngx_http_azoai_module/core/*.[ch] "$dir/src/"
@@ -41,7 +46,7 @@ side() {
     # the built-in catalog is generated at build time; no body needs it
     rm -f "$dir/src/azoai_catalog_builtin.c"
     for f in "$dir"/src/*.c "$root/tools/engine-diff/side.c"; do
-        cc $cflags -I"$dir/src" -DENGINE_DIFF_RUN="${name}_run" \
+        cc $cflags $extra -I"$dir/src" -DENGINE_DIFF_RUN="${name}_run" \
             -c "$f" -o "$dir/obj/$(basename "$f" .c).o" &
     done
     wait
@@ -49,8 +54,8 @@ side() {
     objcopy --keep-global-symbol="${name}_run" "$dir/all.o" "$work/$name.o"
 }
 
-side old "$base"
-side new "${ENGINE_DIFF_NEW:-WORKTREE}"
+side old "$base" "${ENGINE_DIFF_OLD_FLAGS:-}"
+side new "${ENGINE_DIFF_NEW:-WORKTREE}" "${ENGINE_DIFF_NEW_FLAGS:-}"
 cc $cflags -o "$work/driver" "$root/tools/engine-diff/driver.c" \
     "$work/old.o" "$work/new.o" -lpcre2-8 -lcjson -lcrypto
 "$work/driver" "$n" "$seed" "$@"
