@@ -165,15 +165,11 @@ azoai_pii_sse_special(__m128i x)
 
 /*
  * the constants of the quick test (azoai_pii_avx2_near_min(),
- * azoai_pii_avx2_near()), loaded from memory: one instruction each,
- * where a broadcast from an immediate takes three
+ * azoai_pii_avx2_near()): GCC builds each from an immediate, once per
+ * window search
  */
-static const u_char  azoai_pii_near_top[32] __attribute__((aligned(32))) = {
-    [0 ... 31] = 0x40
-};
-static const u_char  azoai_pii_near_lift[32] __attribute__((aligned(32))) = {
-    [0 ... 31] = 0x7f - 0x10
-};
+#define azoai_pii_near_top()   _mm256_set1_epi8(0x40)
+#define azoai_pii_near_lift()  _mm256_set1_epi8(0x7f - 0x10)
 
 
 /* azoai_pii_sse_cand() on 32 bytes */
@@ -353,7 +349,7 @@ azoai_pii_avx2_flagged512(const u_char *p, __m256i m0, __m256i m1,
      */
     __asm__ __volatile__ ("" ::: "memory");
 
-    lift = _mm256_load_si256((const __m256i *) azoai_pii_near_lift);
+    lift = azoai_pii_near_lift();
 
     if (azoai_pii_avx2_near(m0, lift)
         && (k = azoai_pii_avx2_exact128(p, mask)) < 128)
@@ -404,8 +400,8 @@ azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
     size_t   k;
     __m256i  top, lift, m0, m1, m2, m3;
 
-    top = _mm256_load_si256((const __m256i *) azoai_pii_near_top);
-    lift = _mm256_load_si256((const __m256i *) azoai_pii_near_lift);
+    top = azoai_pii_near_top();
+    lift = azoai_pii_near_lift();
 
     while (i + 512 <= len) {
         m0 = azoai_pii_avx2_near_min(text + i, top);
