@@ -20,6 +20,7 @@
 static void azoai_pii_engine_release(azoai_pii_engine_t *e);
 static int azoai_pii_name_ok(const char *name, size_t len);
 static void azoai_pii_make_tag(azoai_pii_type_t *t);
+static void azoai_pii_note_blocked(azoai_pii_engine_t *e, unsigned type);
 static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
     size_t errlen);
 
@@ -150,6 +151,7 @@ azoai_pii_engine_enable(azoai_pii_engine_t *e, unsigned type,
 
     e->types[type].enabled = 1;
     e->types[type].action = action;
+    azoai_pii_note_blocked(e, type);
 
     if (type < AZOAI_PII_BUILTIN_N) {
         e->builtin_mask |= 1u << type;
@@ -218,6 +220,7 @@ azoai_pii_engine_add_pattern(azoai_pii_engine_t *e, const char *name,
     t->re = re;
     t->action = action;
     t->enabled = 1;
+    azoai_pii_note_blocked(e, e->ntypes);
 
     e->ncustom++;
     e->finalized = 0;
@@ -245,6 +248,27 @@ azoai_pii_make_tag(azoai_pii_type_t *t)
     memcpy(t->mask + 1, t->tag, t->name_len);
     t->mask[t->name_len + 1] = ']';
     t->mask_len = t->name_len + 2;
+}
+
+
+/*
+ * e->blocked follows the action of type (below AZOAI_PII_MAX_TYPES): a
+ * match callback reads it instead of the type's action
+ */
+
+static void
+azoai_pii_note_blocked(azoai_pii_engine_t *e, unsigned type)
+{
+    uint64_t  bit;
+
+    bit = (uint64_t) 1 << type;
+
+    if (e->types[type].action == AZOAI_PII_ACTION_BLOCK) {
+        e->blocked |= bit;
+
+    } else {
+        e->blocked &= ~bit;
+    }
 }
 
 

@@ -71,6 +71,7 @@ struct azoai_pii_engine_s {
     azoai_pii_type_t        types[AZOAI_PII_MAX_TYPES];
     unsigned                ntypes;
     unsigned                builtin_mask;    /* bit per enabled built-in */
+    uint64_t                blocked;         /* bit per type blocked */
     unsigned                ncustom;
     unsigned                finalized:1;
 
@@ -85,13 +86,16 @@ struct azoai_pii_engine_s {
 };
 
 
-/* azoai_pii_type_action() inline, for a callback on every match */
+/*
+ * The types whose action is block, a bit each: what
+ * azoai_pii_type_action() tells type by type, in one load for a
+ * callback on every match
+ */
 
-static inline azoai_pii_action_e
-azoai_pii_action_of(const azoai_pii_engine_t *e, unsigned type)
+static inline uint64_t
+azoai_pii_blocked_types(const azoai_pii_engine_t *e)
 {
-    return (type < e->ntypes) ? e->types[type].action
-                              : AZOAI_PII_ACTION_MASK;
+    return e->blocked;
 }
 
 
