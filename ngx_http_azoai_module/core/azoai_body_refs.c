@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "azoai_body_refs.h"
+#include "azoai_pii_int.h"
 
 
 static inline int azoai_body_refs_span(azoai_body_run_t *run,
@@ -68,34 +69,68 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
 }
 
 
+/*
+ * The write position is a local while the spans are copied and the tags
+ * rendered, and goes to run->last only around an emitted span; a tag of
+ * the mask and block actions is one move (azoai_pii_render_short()), the
+ * others a call of azoai_pii_render_pseudo()
+ */
+
 int
 azoai_body_splice_run(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, azoai_body_run_t *run)
 {
-    size_t                    i, n;
-    const azoai_pii_match_t  *m;
+    size_t                    i, n, nmatches;
+    u_char                   *o;
+    const azoai_pii_match_t  *m, *matches;
 
-    for (i = first; i < result->nmatches; i++) {
-        m = &result->matches[i];
+    /* in locals: the calls below could change them, for all GCC knows */
 
-        if (m->start < pos || m->end < m->start || m->end > len
-            || azoai_body_refs_span(run, body + pos, m->start - pos)
-               != AZOAI_OK)
-        {
+    o = run->last;
+    matches = result->matches;
+    nmatches = result->nmatches;
+
+    for (i = first; i < nmatches; i++) {
+        m = &matches[i];
+
+        if (m->start < pos || m->end < m->start || m->end > len) {
             return AZOAI_ERROR;
+        }
+
+        n = m->start - pos;
+
+        if (n < run->ref_min) {
+            memcpy(o, body + pos, n);
+            o += n;
+
+        } else {
+            run->last = o;
+
+            if (azoai_body_refs_span(run, body + pos, n) != AZOAI_OK) {
+                return AZOAI_ERROR;
+            }
+
+            o = run->last;
         }
 
         /* the room holds AZOAI_PII_TAG_MAX bytes for each match */
 
-        n = azoai_pii_render_pseudo(e, m, body, run->last, result->pseudo);
-        if (n > AZOAI_PII_TAG_MAX) {
-            return AZOAI_ERROR;
+        n = azoai_pii_render_short(e, m->type, o);
+
+        if (n == 0) {
+            n = azoai_pii_render_pseudo(e, m, body, o, result->pseudo);
+
+            if (n > AZOAI_PII_TAG_MAX) {
+                return AZOAI_ERROR;
+            }
         }
 
-        run->last += n;
+        o += n;
         pos = m->end;
     }
+
+    run->last = o;
 
     return azoai_body_refs_span(run, body + pos, len - pos);
 }

@@ -20,7 +20,7 @@
 static void azoai_pii_engine_release(azoai_pii_engine_t *e);
 static int azoai_pii_name_ok(const char *name, size_t len);
 static void azoai_pii_make_tag(azoai_pii_type_t *t);
-static void azoai_pii_note_blocked(azoai_pii_engine_t *e, unsigned type);
+static void azoai_pii_note_action(azoai_pii_engine_t *e, unsigned type);
 static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
     size_t errlen);
 
@@ -73,6 +73,7 @@ azoai_pii_engine_create(void)
         memcpy(t->name, azoai_pii_builtin_names[i], t->name_len + 1);
 
         azoai_pii_make_tag(t);
+        azoai_pii_note_action(e, i);
     }
 
     e->ntypes = AZOAI_PII_BUILTIN_N;
@@ -151,7 +152,7 @@ azoai_pii_engine_enable(azoai_pii_engine_t *e, unsigned type,
 
     e->types[type].enabled = 1;
     e->types[type].action = action;
-    azoai_pii_note_blocked(e, type);
+    azoai_pii_note_action(e, type);
 
     if (type < AZOAI_PII_BUILTIN_N) {
         e->builtin_mask |= 1u << type;
@@ -220,7 +221,7 @@ azoai_pii_engine_add_pattern(azoai_pii_engine_t *e, const char *name,
     t->re = re;
     t->action = action;
     t->enabled = 1;
-    azoai_pii_note_blocked(e, e->ntypes);
+    azoai_pii_note_action(e, e->ntypes);
 
     e->ncustom++;
     e->finalized = 0;
@@ -252,22 +253,37 @@ azoai_pii_make_tag(azoai_pii_type_t *t)
 
 
 /*
- * e->blocked follows the action of type (below AZOAI_PII_MAX_TYPES): a
- * match callback reads it instead of the type's action
+ * What follows the action of type (below AZOAI_PII_MAX_TYPES) for the
+ * match paths: its bit in e->blocked, which a match callback reads
+ * instead of the action, and the short tag azoai_pii_render_short()
+ * copies for the mask and block actions
  */
 
 static void
-azoai_pii_note_blocked(azoai_pii_engine_t *e, unsigned type)
+azoai_pii_note_action(azoai_pii_engine_t *e, unsigned type)
 {
-    uint64_t  bit;
+    uint64_t                 bit;
+    const azoai_pii_type_t  *t;
 
+    t = &e->types[type];
     bit = (uint64_t) 1 << type;
 
-    if (e->types[type].action == AZOAI_PII_ACTION_BLOCK) {
+    if (t->action == AZOAI_PII_ACTION_BLOCK) {
         e->blocked |= bit;
 
     } else {
         e->blocked &= ~bit;
+    }
+
+    memset(e->short_tag[type], 0, AZOAI_PII_SHORT_TAG);
+    e->short_len[type] = 0;
+
+    if ((t->action == AZOAI_PII_ACTION_MASK
+         || t->action == AZOAI_PII_ACTION_BLOCK)
+        && t->mask_len <= AZOAI_PII_SHORT_TAG)
+    {
+        memcpy(e->short_tag[type], t->mask, t->mask_len);
+        e->short_len[type] = (u_char) t->mask_len;
     }
 }
 
