@@ -449,30 +449,42 @@ azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
 {
     size_t         at;
     __m256i        top, m0, m1, m2, m3;
-    const u_char  *k;
+    const u_char  *k, *p, *last;
 
     k = azoai_pii_avx2_consts();
     top = azoai_pii_k(k, AZOAI_PII_K_TOP);
 
-    while (i + 512 <= len) {
-        m0 = azoai_pii_avx2_near_min(text + i, top);
-        m1 = azoai_pii_avx2_near_min(text + i + 128, top);
-        m2 = azoai_pii_avx2_near_min(text + i + 256, top);
-        m3 = azoai_pii_avx2_near_min(text + i + 384, top);
+    /*
+     * by pointer up to the last 512-byte block: the step is an add and
+     * a compare, where the offset and the pointer both went on (six)
+     */
 
-        if (azoai_pii_avx2_near(_mm256_min_epu8(_mm256_min_epu8(m0, m1),
-                                                _mm256_min_epu8(m2, m3)),
-                                k))
-        {
-            at = azoai_pii_avx2_flagged512(text + i, k, m0, m1, m2, m3,
-                                           mask);
+    if (i + 512 <= len) {
+        p = text + i;
+        last = text + len - 512;
 
-            if (at < 512) {
-                return i + at;
+        do {
+            m0 = azoai_pii_avx2_near_min(p, top);
+            m1 = azoai_pii_avx2_near_min(p + 128, top);
+            m2 = azoai_pii_avx2_near_min(p + 256, top);
+            m3 = azoai_pii_avx2_near_min(p + 384, top);
+
+            if (azoai_pii_avx2_near(_mm256_min_epu8(_mm256_min_epu8(m0, m1),
+                                                    _mm256_min_epu8(m2, m3)),
+                                    k))
+            {
+                at = azoai_pii_avx2_flagged512(p, k, m0, m1, m2, m3, mask);
+
+                if (at < 512) {
+                    return (size_t) (p - text) + at;
+                }
             }
-        }
 
-        i += 512;
+            p += 512;
+
+        } while (p <= last);
+
+        i = p - text;
     }
 
     while (i + 128 <= len) {
