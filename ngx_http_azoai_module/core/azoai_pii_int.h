@@ -3,7 +3,10 @@
  *
  * Internals of the PII engine shared by its files: the engine structure,
  * the byte-class table, the decoded text view and the built-in detectors.
- * Nothing outside azoai_pii*.c includes this header.
+ * Besides azoai_pii*.c, only the core's maskers include this header (the
+ * body and its rewrite by reference, JSON Lines, responses), for the
+ * engine's internals they use per string or match (the view, the byte
+ * classes, azoai_pii_blocked_types(), azoai_pii_render_short()).
  */
 
 #ifndef _AZOAI_PII_INT_H_INCLUDED_
