@@ -4,9 +4,10 @@
  * Unit tests of the rewrite by reference (azoai_body_splice_refs()):
  * against the copying rewrite on bodies whose spans between values are
  * just under, at and over the size that is pointed at, with e-mail
- * masks, pseudonyms and hash tags longer than what they replace; bodies
- * without matches; a refused emit or allocation at every step; matches
- * out of order.
+ * masks, pseudonyms and hash tags longer than what they replace; spans
+ * of every length around the copy's steps against the body and the tags
+ * put together by hand; bodies without matches; a refused emit or
+ * allocation at every step; matches out of order.
  */
 
 #include <stdarg.h>
@@ -24,6 +25,8 @@
 
 
 static size_t refs_body(char *buf, const size_t *gaps, size_t n);
+static void refs_copy_gap(const azoai_pii_engine_t *e, char *body,
+    char *want, size_t gap, uint32_t *seed);
 static void refs_bad_matches(const azoai_pii_engine_t *e,
     azoai_body_result_t *r, test_body_refs_t *t, azoai_alloc_t *a);
 
@@ -97,6 +100,115 @@ test_refs_same(void **state)
     }
 
     free(body);
+}
+
+
+/*
+ * A body of three e-mail addresses, each after gap bytes of random
+ * letters and spaces (no two spans alike, so that a byte taken from the
+ * wrong place shows), and "[EMAIL]" for each put in by hand: the
+ * rewrite and the copied runs of splice_refs() must be that
+ */
+
+static void
+refs_copy_gap(const azoai_pii_engine_t *e, char *body, char *want,
+    size_t gap, uint32_t *seed)
+{
+    u_char               *out;
+    size_t                len, wlen, i, k, out_len, o;
+    uint32_t              x;
+    test_arena_t          arena = { 0 };
+    azoai_alloc_t         a;
+    azoai_body_result_t   r;
+    test_body_refs_t     *t;
+
+    len = sprintf(body, "{\"messages\":[{\"role\":\"user\",\"content\":\"");
+    memcpy(want, body, len);
+    wlen = len;
+
+    for (i = 0; i < 3; i++) {
+        for (k = 0; k < gap; k++) {
+            x = test_random(seed) % 27;
+            body[len++] = (x == 26) ? ' ' : (char) ('a' + x);
+            want[wlen++] = body[len - 1];
+        }
+
+        len += sprintf(body + len, " u%zu@x.org ", i);
+        wlen += sprintf(want + wlen, " [EMAIL] ");
+    }
+
+    len += sprintf(body + len, "\"}]}");
+    wlen += sprintf(want + wlen, "\"}]}");
+
+    a = test_arena_allocator(&arena);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) body, len, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.error, AZOAI_BODY_OK);
+    assert_int_equal(r.nmatches, 3);
+
+    assert_int_equal(azoai_body_rewrite(e, &r, (u_char *) body, len, &a,
+                                        &out, &out_len),
+                     AZOAI_OK);
+    assert_int_equal(out_len, wlen);
+    assert_memory_equal(out, want, wlen);
+
+    /* nothing referenced: one run, copied */
+
+    t = calloc(1, sizeof(test_body_refs_t));
+    assert_non_null(t);
+    t->body = (u_char *) body;
+    t->len = len;
+
+    assert_int_equal(azoai_body_splice_refs(e, &r, (u_char *) body, len,
+                                            len + 1, &a,
+                                            test_body_refs_emit, t,
+                                            &out_len),
+                     AZOAI_OK);
+    assert_int_equal(out_len, wlen);
+
+    for (i = 0, o = 0; i < t->npieces; i++) {
+        assert_true(o + t->pieces[i].len <= wlen);
+        assert_memory_equal(t->pieces[i].data, want + o, t->pieces[i].len);
+        o += t->pieces[i].len;
+    }
+
+    assert_int_equal(o, wlen);
+
+    free(t);
+    test_arena_free(&arena);
+}
+
+
+static void
+test_refs_copy(void **state)
+{
+    char                *body, *want;
+    size_t               gap, i;
+    uint32_t             seed;
+    azoai_pii_engine_t  *e;
+
+    /* around 256 bytes (the 256-byte steps) and 4 KB (memcpy() again) */
+
+    static const size_t  from[] = { 0, 200, 500, 760, 1600, 4050, 8180 };
+
+    body = malloc(REFS_BODY_MAX);
+    want = malloc(REFS_BODY_MAX);
+    assert_non_null(body);
+    assert_non_null(want);
+
+    seed = 99;
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
+
+    for (i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+        for (gap = from[i]; gap < from[i] + 70; gap++) {
+            refs_copy_gap(e, body, want, gap, &seed);
+        }
+    }
+
+    azoai_pii_engine_free(e);
+    free(body);
+    free(want);
 }
 
 
@@ -265,6 +377,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_refs_same),
+        cmocka_unit_test(test_refs_copy),
         cmocka_unit_test(test_refs_none),
         cmocka_unit_test(test_refs_fail),
     };

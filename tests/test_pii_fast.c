@@ -34,6 +34,7 @@
 
 #define ROUNDS      4000
 #define MAX_TEXT    700
+#define CURSOR_TEXT 2400
 #define MAX_MATCH   64
 
 
@@ -147,7 +148,9 @@ test_find_cand(void **state)
 
 /*
  * the cursor stops where azoai_pii_find_cand() would, on forward walks
- * with every step size, so that both kept masks and fresh windows are hit
+ * with every step size, so that both kept masks and fresh windows are hit;
+ * the last rounds have texts long and sparse enough for searches of
+ * 512-byte blocks from every offset
  */
 
 static void
@@ -155,18 +158,19 @@ test_cursor_next(void **state)
 {
     int                 r;
     size_t              len, i, from, step, want, got;
-    u_char              text[MAX_TEXT];
+    u_char              text[CURSOR_TEXT];
     azoai_pii_cursor_t  cur;
 
     static const u_char  alphabet[] = "abz XY.,-)0159:@+(\xc3\xa9\\;<=>?/A";
 
     srand(4343);
 
-    for (r = 0; r < 400; r++) {
-        len = (size_t) (rand() % 400);
+    for (r = 0; r < 500; r++) {
+        len = (r < 400) ? (size_t) (rand() % 400)
+                        : (size_t) (rand() % CURSOR_TEXT);
 
         for (i = 0; i < len; i++) {
-            text[i] = (rand() % 30)
+            text[i] = (rand() % ((r < 400) ? 30 : 400))
                       ? alphabet[rand() % 4]
                       : alphabet[rand() % (sizeof(alphabet) - 1)];
         }

@@ -9,7 +9,11 @@
  * skips sorting and joining candidates that came in order and apart, so
  * what it returns over random texts dense with values, glued and
  * overlapping ones among them, must be sorted, apart and left as it is
- * by azoai_pii_cands_sort() and azoai_pii_resolve().  (That the scan
+ * by azoai_pii_cands_sort() and azoai_pii_resolve().  The splicing
+ * loop's azoai_pii_render_short() gives render_pseudo()'s bytes where it
+ * renders at all, and does for every mask and block tag of 16 bytes or
+ * fewer; azoai_pii_blocked_types() is the block action, whatever the
+ * actions set before.  (That the scan
  * settles exactly when it must, glued matches included, is
  * test_pii_settle_diff.c's.)
  */
@@ -37,6 +41,7 @@
 
 static void match_render_same(const azoai_pii_engine_t *e, unsigned type,
     azoai_pseudo_t *p);
+static void match_short_same(const azoai_pii_engine_t *e, unsigned type);
 static size_t match_text(uint32_t *seed, u_char *out, size_t max);
 static void match_find_fixed(const azoai_pii_engine_t *e, uint32_t seed,
     size_t *total);
@@ -148,6 +153,121 @@ test_render_pseudo_mask(void **state)
     }
 
     test_arena_free(&arena);
+}
+
+
+/*
+ * render_short() of type against render_pseudo(): the same bytes where
+ * it renders; it must for a mask or block tag that fits its move
+ */
+
+static void
+match_short_same(const azoai_pii_engine_t *e, unsigned type)
+{
+    size_t              n, ns;
+    azoai_pii_match_t   m;
+    azoai_pii_action_e  action;
+    u_char              out[AZOAI_PII_TAG_MAX], ref[AZOAI_PII_TAG_MAX];
+
+    m.start = 0;
+    m.end = 4;
+    m.type = type;
+
+    n = azoai_pii_render_pseudo(e, &m, (const u_char *) "1234", ref, NULL);
+    ns = azoai_pii_render_short(e, type, out);
+
+    if (ns) {
+        assert_int_equal(ns, n);
+        assert_memory_equal(out, ref, n);
+    }
+
+    action = azoai_pii_type_action(e, type);
+
+    if (type < azoai_pii_type_count(e)
+        && (action == AZOAI_PII_ACTION_MASK
+            || action == AZOAI_PII_ACTION_BLOCK)
+        && n <= AZOAI_PII_SHORT_TAG)
+    {
+        assert_int_equal(ns, n);
+    }
+
+    if (type < AZOAI_PII_MAX_TYPES) {
+        assert_int_equal((azoai_pii_blocked_types(e) >> type) & 1,
+                         type < azoai_pii_type_count(e)
+                         && action == AZOAI_PII_ACTION_BLOCK);
+    }
+}
+
+
+static void
+test_render_short(void **state)
+{
+    int                  id;
+    char                 err[256], name[AZOAI_PII_NAME_MAX + 1];
+    size_t               len, k;
+    unsigned             type, round;
+    azoai_pii_engine_t  *e;
+    azoai_pii_action_e   action;
+
+    (void) state;
+
+    /* every action on every built-in type, set over the ones before */
+
+    e = azoai_pii_engine_create();
+    assert_non_null(e);
+
+    for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
+        match_short_same(e, type);
+    }
+
+    for (round = 0; round < 3; round++) {
+        for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
+            action = (azoai_pii_action_e) ((type + round * 2)
+                                           % (AZOAI_PII_ACTION_LAST + 1));
+
+            assert_int_equal(azoai_pii_engine_enable(e, type, action),
+                             AZOAI_OK);
+        }
+
+        for (type = 0; type < AZOAI_PII_MAX_TYPES + 2; type++) {
+            match_short_same(e, type);
+        }
+    }
+
+    assert_int_equal(azoai_pii_engine_set_hash_key(e, (u_char *) "k", 1),
+                     AZOAI_OK);
+    assert_int_equal(azoai_pii_engine_finalize(e, err, sizeof(err)),
+                     AZOAI_OK);
+
+    for (type = 0; type < AZOAI_PII_BUILTIN_N; type++) {
+        match_short_same(e, type);
+    }
+
+    azoai_pii_engine_free(e);
+
+    /* custom names of every length, each action */
+
+    for (len = 1; len <= AZOAI_PII_NAME_MAX; len++) {
+        for (k = 0; k < len; k++) {
+            name[k] = (char) ('a' + (k * 7 + len) % 26);
+        }
+
+        name[len] = '\0';
+
+        e = azoai_pii_engine_create();
+        assert_non_null(e);
+
+        id = azoai_pii_engine_add_pattern(e, name, (u_char *) "x+", 2,
+                                          (azoai_pii_action_e)
+                                          (len % (AZOAI_PII_ACTION_LAST + 1)),
+                                          err, sizeof(err));
+        assert_true(id >= 0);
+
+        match_short_same(e, (unsigned) id);
+        match_short_same(e, (unsigned) id + 1);
+
+        azoai_pii_engine_free(e);
+    }
 }
 
 
@@ -266,6 +386,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_render_pseudo_mask),
+        cmocka_unit_test(test_render_short),
         cmocka_unit_test(test_find_in_order),
     };
 

@@ -20,6 +20,7 @@
 static void azoai_pii_engine_release(azoai_pii_engine_t *e);
 static int azoai_pii_name_ok(const char *name, size_t len);
 static void azoai_pii_make_tag(azoai_pii_type_t *t);
+static void azoai_pii_note_action(azoai_pii_engine_t *e, unsigned type);
 static int azoai_pii_mac_setup(azoai_pii_engine_t *e, char *err,
     size_t errlen);
 
@@ -72,6 +73,7 @@ azoai_pii_engine_create(void)
         memcpy(t->name, azoai_pii_builtin_names[i], t->name_len + 1);
 
         azoai_pii_make_tag(t);
+        azoai_pii_note_action(e, i);
     }
 
     e->ntypes = AZOAI_PII_BUILTIN_N;
@@ -150,6 +152,7 @@ azoai_pii_engine_enable(azoai_pii_engine_t *e, unsigned type,
 
     e->types[type].enabled = 1;
     e->types[type].action = action;
+    azoai_pii_note_action(e, type);
 
     if (type < AZOAI_PII_BUILTIN_N) {
         e->builtin_mask |= 1u << type;
@@ -218,6 +221,7 @@ azoai_pii_engine_add_pattern(azoai_pii_engine_t *e, const char *name,
     t->re = re;
     t->action = action;
     t->enabled = 1;
+    azoai_pii_note_action(e, e->ntypes);
 
     e->ncustom++;
     e->finalized = 0;
@@ -245,6 +249,42 @@ azoai_pii_make_tag(azoai_pii_type_t *t)
     memcpy(t->mask + 1, t->tag, t->name_len);
     t->mask[t->name_len + 1] = ']';
     t->mask_len = t->name_len + 2;
+}
+
+
+/*
+ * What follows the action of type (below AZOAI_PII_MAX_TYPES) for the
+ * match paths: its bit in e->blocked, which a match callback reads
+ * instead of the action, and the short tag azoai_pii_render_short()
+ * copies for the mask and block actions
+ */
+
+static void
+azoai_pii_note_action(azoai_pii_engine_t *e, unsigned type)
+{
+    uint64_t                 bit;
+    const azoai_pii_type_t  *t;
+
+    t = &e->types[type];
+    bit = (uint64_t) 1 << type;
+
+    if (t->action == AZOAI_PII_ACTION_BLOCK) {
+        e->blocked |= bit;
+
+    } else {
+        e->blocked &= ~bit;
+    }
+
+    memset(e->short_tag[type], 0, AZOAI_PII_SHORT_TAG);
+    e->short_len[type] = 0;
+
+    if ((t->action == AZOAI_PII_ACTION_MASK
+         || t->action == AZOAI_PII_ACTION_BLOCK)
+        && t->mask_len <= AZOAI_PII_SHORT_TAG)
+    {
+        memcpy(e->short_tag[type], t->mask, t->mask_len);
+        e->short_len[type] = (u_char) t->mask_len;
+    }
 }
 
 

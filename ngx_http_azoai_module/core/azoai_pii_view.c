@@ -42,12 +42,14 @@ static size_t azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c,
     size_t from);
 static inline __m256i azoai_pii_avx2_near_min(const u_char *p,
     __m256i top);
-static inline int azoai_pii_avx2_near(__m256i m, __m256i lift);
-static inline uint64_t azoai_pii_avx2_cand64(const u_char *p);
+static inline int azoai_pii_avx2_near(__m256i m, const u_char *k);
+static inline uint64_t azoai_pii_avx2_cand64(const u_char *p,
+    const u_char *k);
 static inline size_t azoai_pii_avx2_exact128(const u_char *p,
+    const u_char *k, uint64_t *mask);
+static inline size_t azoai_pii_avx2_flagged512(const u_char *p,
+    const u_char *k, __m256i m0, __m256i m1, __m256i m2, __m256i m3,
     uint64_t *mask);
-static inline size_t azoai_pii_avx2_flagged512(const u_char *p, __m256i m0,
-    __m256i m1, __m256i m2, __m256i m3, uint64_t *mask);
 static int azoai_pii_view_needed_avx2(const u_char *raw, size_t len,
     size_t *base, size_t *skip);
 static size_t azoai_pii_find_special_avx2(const u_char *raw, size_t i,
@@ -164,12 +166,43 @@ azoai_pii_sse_special(__m128i x)
 #if (AZOAI_PII_AVX2)
 
 /*
- * the constants of the quick test (azoai_pii_avx2_near_min(),
- * azoai_pii_avx2_near()): GCC builds each from an immediate, once per
- * window search
+ * The constants of the window search (azoai_pii_cand_window_avx2()), 32
+ * bytes each: the quick test's top and lift (azoai_pii_avx2_near_min(),
+ * azoai_pii_avx2_near()) and azoai_pii_avx2_cand()'s two.  The search
+ * reads them from memory through a pointer GCC cannot see through
+ * (azoai_pii_avx2_consts()): a load, or an operand of the instruction
+ * that uses it, where GCC built each from an immediate in three
+ * instructions, again after every call and in each flagged block (~12
+ * a search, 48 searches a 64 KB request).
  */
-#define azoai_pii_near_top()   _mm256_set1_epi8(0x40)
-#define azoai_pii_near_lift()  _mm256_set1_epi8(0x7f - 0x10)
+#define AZOAI_PII_K_TOP     0
+#define AZOAI_PII_K_LIFT    32
+#define AZOAI_PII_K_SHIFT   64
+#define AZOAI_PII_K_BELOW   96
+
+static const u_char  azoai_pii_avx2_k[128] __attribute__((aligned(32))) = {
+    [AZOAI_PII_K_TOP ... AZOAI_PII_K_TOP + 31] = 0x40,
+    [AZOAI_PII_K_LIFT ... AZOAI_PII_K_LIFT + 31] = 0x7f - 0x10,
+    [AZOAI_PII_K_SHIFT ... AZOAI_PII_K_SHIFT + 31] = 0x50,
+    [AZOAI_PII_K_BELOW ... AZOAI_PII_K_BELOW + 31] = 0x8b
+};
+
+#define azoai_pii_k(k, at)  _mm256_load_si256((const __m256i *) ((k) + (at)))
+
+
+/* azoai_pii_avx2_k, its values hidden from the compiler */
+
+static inline const u_char *
+azoai_pii_avx2_consts(void)
+{
+    const u_char  *k;
+
+    k = azoai_pii_avx2_k;
+
+    __asm__ ("" : "+r" (k));
+
+    return k;
+}
 
 
 /* azoai_pii_sse_cand() on 32 bytes */
@@ -183,6 +216,24 @@ azoai_pii_avx2_cand(__m256i x)
     hit = _mm256_cmpgt_epi8(_mm256_set1_epi8((char) 0x8b),
                             _mm256_add_epi8(x, _mm256_set1_epi8(0x50)));
     hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, _mm256_set1_epi8('@')));
+
+    return hit;
+}
+
+
+/* azoai_pii_avx2_cand() with the constants of k */
+
+__attribute__((target("avx2"), always_inline))
+static inline __m256i
+azoai_pii_avx2_cand_k(__m256i x, const u_char *k)
+{
+    __m256i  hit;
+
+    hit = _mm256_cmpgt_epi8(azoai_pii_k(k, AZOAI_PII_K_BELOW),
+                            _mm256_add_epi8(x, azoai_pii_k(k,
+                                                     AZOAI_PII_K_SHIFT)));
+    hit = _mm256_or_si256(hit, _mm256_cmpeq_epi8(x, azoai_pii_k(k,
+                                                     AZOAI_PII_K_TOP)));
 
     return hit;
 }
@@ -272,25 +323,27 @@ azoai_pii_avx2_near_min(const u_char *p, __m256i top)
 
 __attribute__((target("avx2"), always_inline))
 static inline int
-azoai_pii_avx2_near(__m256i m, __m256i lift)
+azoai_pii_avx2_near(__m256i m, const u_char *k)
 {
-    return (uint32_t) _mm256_movemask_epi8(_mm256_adds_epu8(m, lift))
+    return (uint32_t) _mm256_movemask_epi8(_mm256_adds_epu8(m,
+                                               azoai_pii_k(k,
+                                                   AZOAI_PII_K_LIFT)))
            != 0xffffffffu;
 }
 
 
 /* the exact candidate bits of p[0 .. 63] */
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2"), always_inline))
 static inline uint64_t
-azoai_pii_avx2_cand64(const u_char *p)
+azoai_pii_avx2_cand64(const u_char *p, const u_char *k)
 {
     uint64_t  lo, hi;
 
-    lo = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand(
-             _mm256_loadu_si256((const __m256i *) p)));
-    hi = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand(
-             _mm256_loadu_si256((const __m256i *) (p + 32))));
+    lo = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand_k(
+             _mm256_loadu_si256((const __m256i *) p), k));
+    hi = (uint32_t) _mm256_movemask_epi8(azoai_pii_avx2_cand_k(
+             _mm256_loadu_si256((const __m256i *) (p + 32)), k));
 
     return lo | hi << 32;
 }
@@ -304,18 +357,18 @@ azoai_pii_avx2_cand64(const u_char *p)
 
 __attribute__((target("avx2"), always_inline))
 static inline size_t
-azoai_pii_avx2_exact128(const u_char *p, uint64_t *mask)
+azoai_pii_avx2_exact128(const u_char *p, const u_char *k, uint64_t *mask)
 {
     uint64_t  m;
 
-    m = azoai_pii_avx2_cand64(p);
+    m = azoai_pii_avx2_cand64(p, k);
 
     if (m) {
         *mask = m;
         return 0;
     }
 
-    m = azoai_pii_avx2_cand64(p + 64);
+    m = azoai_pii_avx2_cand64(p + 64, k);
 
     if (m) {
         *mask = m;
@@ -336,11 +389,10 @@ azoai_pii_avx2_exact128(const u_char *p, uint64_t *mask)
 
 __attribute__((target("avx2"), always_inline))
 static inline size_t
-azoai_pii_avx2_flagged512(const u_char *p, __m256i m0, __m256i m1,
-    __m256i m2, __m256i m3, uint64_t *mask)
+azoai_pii_avx2_flagged512(const u_char *p, const u_char *k, __m256i m0,
+    __m256i m1, __m256i m2, __m256i m3, uint64_t *mask)
 {
-    size_t   k;
-    __m256i  lift;
+    size_t  at;
 
     /*
      * memory "changes" here: the compiler reloads these bytes rather than
@@ -349,30 +401,28 @@ azoai_pii_avx2_flagged512(const u_char *p, __m256i m0, __m256i m1,
      */
     __asm__ __volatile__ ("" ::: "memory");
 
-    lift = azoai_pii_near_lift();
-
-    if (azoai_pii_avx2_near(m0, lift)
-        && (k = azoai_pii_avx2_exact128(p, mask)) < 128)
+    if (azoai_pii_avx2_near(m0, k)
+        && (at = azoai_pii_avx2_exact128(p, k, mask)) < 128)
     {
-        return k;
+        return at;
     }
 
-    if (azoai_pii_avx2_near(m1, lift)
-        && (k = azoai_pii_avx2_exact128(p + 128, mask)) < 128)
+    if (azoai_pii_avx2_near(m1, k)
+        && (at = azoai_pii_avx2_exact128(p + 128, k, mask)) < 128)
     {
-        return 128 + k;
+        return 128 + at;
     }
 
-    if (azoai_pii_avx2_near(m2, lift)
-        && (k = azoai_pii_avx2_exact128(p + 256, mask)) < 128)
+    if (azoai_pii_avx2_near(m2, k)
+        && (at = azoai_pii_avx2_exact128(p + 256, k, mask)) < 128)
     {
-        return 256 + k;
+        return 256 + at;
     }
 
-    if (azoai_pii_avx2_near(m3, lift)
-        && (k = azoai_pii_avx2_exact128(p + 384, mask)) < 128)
+    if (azoai_pii_avx2_near(m3, k)
+        && (at = azoai_pii_avx2_exact128(p + 384, k, mask)) < 128)
     {
-        return 384 + k;
+        return 384 + at;
     }
 
     return 512;
@@ -397,40 +447,52 @@ static inline size_t
 azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
     uint64_t *mask)
 {
-    size_t   k;
-    __m256i  top, lift, m0, m1, m2, m3;
+    size_t         at;
+    __m256i        top, m0, m1, m2, m3;
+    const u_char  *k, *p, *last;
 
-    top = azoai_pii_near_top();
-    lift = azoai_pii_near_lift();
+    k = azoai_pii_avx2_consts();
+    top = azoai_pii_k(k, AZOAI_PII_K_TOP);
 
-    while (i + 512 <= len) {
-        m0 = azoai_pii_avx2_near_min(text + i, top);
-        m1 = azoai_pii_avx2_near_min(text + i + 128, top);
-        m2 = azoai_pii_avx2_near_min(text + i + 256, top);
-        m3 = azoai_pii_avx2_near_min(text + i + 384, top);
+    /*
+     * by pointer up to the last 512-byte block: the step is an add and
+     * a compare, where the offset and the pointer both went on (six)
+     */
 
-        if (azoai_pii_avx2_near(_mm256_min_epu8(_mm256_min_epu8(m0, m1),
-                                                _mm256_min_epu8(m2, m3)),
-                                lift))
-        {
-            k = azoai_pii_avx2_flagged512(text + i, m0, m1, m2, m3, mask);
+    if (i + 512 <= len) {
+        p = text + i;
+        last = text + len - 512;
 
-            if (k < 512) {
-                return i + k;
+        do {
+            m0 = azoai_pii_avx2_near_min(p, top);
+            m1 = azoai_pii_avx2_near_min(p + 128, top);
+            m2 = azoai_pii_avx2_near_min(p + 256, top);
+            m3 = azoai_pii_avx2_near_min(p + 384, top);
+
+            if (azoai_pii_avx2_near(_mm256_min_epu8(_mm256_min_epu8(m0, m1),
+                                                    _mm256_min_epu8(m2, m3)),
+                                    k))
+            {
+                at = azoai_pii_avx2_flagged512(p, k, m0, m1, m2, m3, mask);
+
+                if (at < 512) {
+                    return (size_t) (p - text) + at;
+                }
             }
-        }
 
-        i += 512;
+            p += 512;
+
+        } while (p <= last);
+
+        i = p - text;
     }
 
     while (i + 128 <= len) {
-        if (azoai_pii_avx2_near(azoai_pii_avx2_near_min(text + i, top),
-                                lift))
-        {
-            k = azoai_pii_avx2_exact128(text + i, mask);
+        if (azoai_pii_avx2_near(azoai_pii_avx2_near_min(text + i, top), k)) {
+            at = azoai_pii_avx2_exact128(text + i, k, mask);
 
-            if (k < 128) {
-                return i + k;
+            if (at < 128) {
+                return i + at;
             }
         }
 
