@@ -41,11 +41,26 @@ static ngx_str_t  ngx_http_azoai_h_prefix =
 ngx_int_t
 ngx_http_azoai_filter_init(ngx_conf_t *cf)
 {
+    ngx_http_azoai_main_conf_t  *amcf;
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_azoai_header_filter;
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_azoai_body_filter;
+
+    /*
+     * The restore filters pass every response of a configuration where
+     * no location restores or masks responses (two calls per response
+     * buffer and one per header for nothing): left out of such chains.
+     * All locations are merged before the postconfiguration.
+     */
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
+
+    if (!amcf->response_filters) {
+        return NGX_OK;
+    }
 
     /* on top: token usage is read from the restored response */
     return ngx_http_azoai_restore_filter_init(cf);

@@ -327,6 +327,8 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_azoai_loc_conf_t *prev = parent;
     ngx_http_azoai_loc_conf_t *conf = child;
 
+    ngx_http_azoai_main_conf_t  *amcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_AZOAI_ENFORCE);
@@ -341,6 +343,11 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
     ngx_conf_merge_value(conf->pii_restore, prev->pii_restore, 0);
     ngx_conf_merge_value(conf->pii_response, prev->pii_response, 0);
+
+    if (conf->pii_restore || conf->pii_response) {
+        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
+        amcf->response_filters = 1;
+    }
 
     /* like limit_req: inherited only where a level sets none */
     ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);

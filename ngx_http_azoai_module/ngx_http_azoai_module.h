@@ -98,6 +98,9 @@ typedef struct {
     ngx_array_t                   catalogs;     /* ..._cached_catalog_t */
     ngx_shm_zone_t               *metrics_zone;
     ngx_array_t                  *tlimit_zones; /* ngx_shm_zone_t * */
+
+    /* a location has azoai_pii_restore or azoai_pii_response on */
+    ngx_uint_t                    response_filters;
 } ngx_http_azoai_main_conf_t;
 
 
