@@ -18,7 +18,7 @@ static ngx_int_t ngx_http_azoai_body_filter(ngx_http_request_t *r,
 static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
 
 
@@ -90,7 +90,7 @@ ngx_http_azoai_header_filter(ngx_http_request_t *r)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
     if (alcf->audit_headers
-        && ngx_http_azoai_add_audit_headers(r, ctx) != NGX_OK)
+        && ngx_http_azoai_add_audit_headers(r, alcf, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -144,7 +144,7 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx)
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
 {
     ngx_str_t  value;
 
@@ -175,7 +175,7 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ctx->verdict.retires != 0
+    if (ngx_http_azoai_retires_soon(ctx, alcf)
         && ngx_http_azoai_retire_header(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
