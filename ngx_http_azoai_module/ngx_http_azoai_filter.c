@@ -15,6 +15,8 @@
 static ngx_int_t ngx_http_azoai_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_azoai_read_usage(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_chain_t *in) __attribute__((noinline));
 static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
@@ -215,10 +217,14 @@ ngx_http_azoai_strip_headers_out(ngx_http_request_t *r)
 }
 
 
+/*
+ * Most responses are not read (no context, not JSON, usage read): the
+ * test alone, a jump to the next filter without a frame of its own
+ */
+
 static ngx_int_t
 ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_chain_t           *cl;
     ngx_http_azoai_ctx_t  *ctx;
 
     if (r != r->main || in == NULL) {
@@ -230,6 +236,16 @@ ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     if (ctx == NULL || !ctx->usage_on) {
         return ngx_http_next_body_filter(r, in);
     }
+
+    return ngx_http_azoai_read_usage(r, ctx, in);
+}
+
+
+static ngx_int_t
+ngx_http_azoai_read_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    ngx_chain_t  *cl;
 
     for (cl = in; cl; cl = cl->next) {
         if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {
