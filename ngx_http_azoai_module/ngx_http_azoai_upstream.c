@@ -21,7 +21,11 @@ typedef struct {
 
 static void ngx_http_azoai_overwrite_sent(ngx_http_request_t *r,
     ngx_str_t *values, ngx_uint_t *found);
+static ngx_int_t ngx_http_azoai_push_headers_in(ngx_http_request_t *r,
+    ngx_str_t *values);
 static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value);
+static ngx_inline void ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
     ngx_http_azoai_header_name_t *name, ngx_str_t *value);
 
 
@@ -72,14 +76,16 @@ ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the request headers were read once: walk them again only if needed */
+
+    if (!ctx->audit_sent) {
+        return ngx_http_azoai_push_headers_in(r, values);
+    }
+
     found[NGX_HTTP_AZOAI_UP_REQUEST_ID] = 0;
     found[NGX_HTTP_AZOAI_UP_PII] = 0;
 
-    /* the request headers were read once: walk them again only if needed */
-
-    if (ctx->audit_sent) {
-        ngx_http_azoai_overwrite_sent(r, values, found);
-    }
+    ngx_http_azoai_overwrite_sent(r, values, found);
 
     for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
         if (!found[i]
@@ -126,6 +132,46 @@ ngx_http_azoai_overwrite_sent(ngx_http_request_t *r, ngx_str_t *values,
 }
 
 
+/*
+ * Both headers, none sent by the client: taken together from the list's
+ * last part when it has room for both (most requests have far fewer
+ * headers than a part holds), not with a ngx_list_push() call each
+ */
+
+static ngx_int_t
+ngx_http_azoai_push_headers_in(ngx_http_request_t *r, ngx_str_t *values)
+{
+    ngx_uint_t        i;
+    ngx_list_t       *list;
+    ngx_table_elt_t  *h;
+
+    list = &r->headers_in.headers;
+
+    if (list->last->nelts + NGX_HTTP_AZOAI_UP_N > list->nalloc) {
+        for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
+            if (ngx_http_azoai_push_header_in(r, &ngx_http_azoai_up_headers[i],
+                                              &values[i])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
+        return NGX_OK;
+    }
+
+    h = (ngx_table_elt_t *) list->last->elts + list->last->nelts;
+    list->last->nelts += NGX_HTTP_AZOAI_UP_N;
+
+    for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
+        ngx_http_azoai_set_header_in(&h[i], &ngx_http_azoai_up_headers[i],
+                                     &values[i]);
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_azoai_push_header_in(ngx_http_request_t *r,
     ngx_http_azoai_header_name_t *name, ngx_str_t *value)
@@ -137,6 +183,16 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_http_azoai_set_header_in(h, name, value);
+
+    return NGX_OK;
+}
+
+
+static ngx_inline void
+ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value)
+{
     h->key = name->key;
     h->lowcase_key = name->lowcase_key.data;
     h->hash = name->hash;
@@ -144,8 +200,6 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    return NGX_OK;
 }
 
 
