@@ -36,11 +36,11 @@ static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
  */
 
 ngx_int_t
-ngx_http_azoai_body_prepare(ngx_http_request_t *r)
+ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
 {
     off_t                      len;
     size_t                     preread;
-    ngx_buf_t                 *b, *h;
+    ngx_buf_t                 *h;
     ngx_http_core_loc_conf_t  *clcf;
 
     h = r->header_in;
@@ -65,12 +65,13 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    /* a kept buffer from 4 KB: ngx_http_azoai_big.c says why */
+    /*
+     * b is the context's (it lives as long as the request's pool, which
+     * a ngx_calloc_buf() took it from before); the memory, a kept buffer
+     * from 4 KB: ngx_http_azoai_big.c says why
+     */
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
+    ngx_memzero(b, sizeof(ngx_buf_t));
 
     b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len);
     if (b->start == NULL) {

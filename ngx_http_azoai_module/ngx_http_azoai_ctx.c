@@ -23,7 +23,9 @@
  * only for the types of pii_types, which is set with all of them), the
  * usage state (azoai_usage_init() zeroes it) and the completion estimate
  * (azoai_estimate_stream_init() where completion_on is set, the only
- * place it is read under).  Where each starts and ends in the context:
+ * place it is read under), and the body's buffer (zeroed where
+ * ngx_http_azoai_body_prepare() sets it up, read only from there on).
+ * Where each starts and ends in the context:
  */
 #define NGX_HTTP_AZOAI_CTX_AFTER_ID                                           \
     (offsetof(ngx_http_azoai_ctx_t, request_id)                               \
@@ -46,6 +48,10 @@
     offsetof(ngx_http_azoai_ctx_t, completion)
 #define NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION                                   \
     (NGX_HTTP_AZOAI_CTX_COMPLETION + sizeof(azoai_estimate_stream_t))
+#define NGX_HTTP_AZOAI_CTX_BODY_BUF                                           \
+    offsetof(ngx_http_azoai_ctx_t, body_buf)
+#define NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF                                     \
+    (NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t))
 
 /*
  * Contexts kept by the worker from one request to the next: the context
@@ -65,7 +71,8 @@ typedef char  ngx_http_azoai_ctx_order[
     (NGX_HTTP_AZOAI_CTX_AFTER_ID <= NGX_HTTP_AZOAI_CTX_MESSAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
      && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE
-     && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION)
+     && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION
+     && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF)
     ? 1 : -1];
 
 
@@ -144,6 +151,8 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_USAGE,
                             NGX_HTTP_AZOAI_CTX_COMPLETION);
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION,
+                            NGX_HTTP_AZOAI_CTX_BODY_BUF);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF,
                             sizeof(ngx_http_azoai_ctx_t));
 
     /*

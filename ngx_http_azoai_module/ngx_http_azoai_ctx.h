@@ -73,6 +73,9 @@ struct ngx_http_azoai_ctx_s {
     int64_t                     tokens_remaining; /* -1: not limited */
     azoai_estimate_stream_t     completion;   /* text of a limited stream */
 
+    /* the header buffer ngx_http_azoai_body_prepare() sets up */
+    ngx_buf_t                   body_buf;
+
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
     unsigned                    audit_sent:1; /* X-AzOAI-... from client */
