@@ -148,31 +148,42 @@ static ngx_int_t
 ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_str_t  value;
+    ngx_str_t         id, count, *decision;
+    ngx_table_elt_t  *h;
 
     ngx_http_azoai_strip_headers_out(r);
 
-    value.data = ctx->request_id;
-    value.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    id.data = ctx->request_id;
+    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
 
-    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_request_id,
-                                      &value)
+    decision = ngx_http_azoai_decision_name(ctx->decision);
+
+    if (ngx_http_azoai_number(r->pool, (int64_t) ctx->pii_count, &count)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_decision,
-                                      ngx_http_azoai_decision_name(
-                                          ctx->decision))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    /* the three of every response, in this order */
 
-    if (ngx_http_azoai_add_number_out(r, &ngx_http_azoai_h_pii,
-                                      (int64_t) ctx->pii_count)
-        != NGX_OK)
+    h = ngx_http_azoai_list_take(&r->headers_out.headers, 3);
+
+    if (h != NULL) {
+        ngx_http_azoai_set_header_out(&h[0], &ngx_http_azoai_h_request_id,
+                                      &id);
+        ngx_http_azoai_set_header_out(&h[1], &ngx_http_azoai_h_decision,
+                                      decision);
+        ngx_http_azoai_set_header_out(&h[2], &ngx_http_azoai_h_pii, &count);
+
+    } else if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_request_id,
+                                             &id)
+               != NGX_OK
+               || ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_decision,
+                                                decision)
+                  != NGX_OK
+               || ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii,
+                                                &count)
+                  != NGX_OK)
     {
         return NGX_ERROR;
     }

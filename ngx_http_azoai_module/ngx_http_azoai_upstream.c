@@ -142,12 +142,11 @@ static ngx_int_t
 ngx_http_azoai_push_headers_in(ngx_http_request_t *r, ngx_str_t *values)
 {
     ngx_uint_t        i;
-    ngx_list_t       *list;
     ngx_table_elt_t  *h;
 
-    list = &r->headers_in.headers;
+    h = ngx_http_azoai_list_take(&r->headers_in.headers, NGX_HTTP_AZOAI_UP_N);
 
-    if (list->last->nelts + NGX_HTTP_AZOAI_UP_N > list->nalloc) {
+    if (h == NULL) {
         for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
             if (ngx_http_azoai_push_header_in(r, &ngx_http_azoai_up_headers[i],
                                               &values[i])
@@ -159,9 +158,6 @@ ngx_http_azoai_push_headers_in(ngx_http_request_t *r, ngx_str_t *values)
 
         return NGX_OK;
     }
-
-    h = (ngx_table_elt_t *) list->last->elts + list->last->nelts;
-    list->last->nelts += NGX_HTTP_AZOAI_UP_N;
 
     for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
         ngx_http_azoai_set_header_in(&h[i], &ngx_http_azoai_up_headers[i],
