@@ -21,7 +21,8 @@
  * right after), the decision's message (a NUL-terminated string, only
  * ever read as one: its first byte is set), the per-type PII counts (read
  * only for the types of pii_types, which is set with all of them), the
- * usage state (azoai_usage_init() zeroes it) and the completion estimate
+ * usage state (results set here, the rest by azoai_usage_init() where
+ * the header filter sets usage_on) and the completion estimate
  * (azoai_estimate_stream_init() where completion_on is set, the only
  * place it is read under), and the body's buffer (zeroed where
  * ngx_http_azoai_body_prepare() sets it up, read only from there on).
@@ -178,8 +179,11 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
     ctx->tokens_remaining = -1;
 
-    /* token counts stay "not seen" until a response says otherwise */
-    azoai_usage_init(&ctx->usage, 0);
+    /* "not seen"; the header filter inits the rest where it sets usage_on */
+    ctx->usage.prompt_tokens = -1;
+    ctx->usage.completion_tokens = -1;
+    ctx->usage.total_tokens = -1;
+    ctx->usage.found = 0;
 
     if (ngx_http_azoai_request_id(ctx->request_id) != NGX_OK) {
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,

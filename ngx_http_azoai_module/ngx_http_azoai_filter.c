@@ -124,10 +124,8 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         }
 
     } else if (type == NGX_HTTP_AZOAI_TYPE_JSON) {
-        /*
-         * ngx_http_azoai_create_ctx() left the usage so: nothing feeds
-         * it before usage_on, which only this header filter sets, once
-         */
+        /* ngx_http_azoai_create_ctx() set the results only */
+        azoai_usage_init(&ctx->usage, 0);
 
     } else {
         return;
