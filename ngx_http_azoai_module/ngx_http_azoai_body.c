@@ -18,6 +18,8 @@
 
 static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
     u_char **start);
+static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
+    ngx_str_t *body, off_t len) __attribute__((noinline));
 
 
 /*
@@ -131,12 +133,9 @@ ngx_int_t
 ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied)
 {
-    u_char       *p;
-    off_t         len;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_uint_t    adjacent;
-    ngx_chain_t  *cl;
+    u_char      *p;
+    off_t        len;
+    ngx_uint_t   adjacent;
 
     ngx_str_null(body);
     *copied = 0;
@@ -157,6 +156,25 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_OK;
     }
 
+    *copied = 1;
+
+    return ngx_http_azoai_copy_body(r, body, len);
+}
+
+
+/*
+ * The body's len bytes from its buffers and temp file into one piece: out
+ * of line, so that the view of a body in memory saves no registers
+ */
+
+static ngx_int_t
+ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
+{
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
     cl = r->request_body->bufs;
 
     p = ngx_pnalloc(r->pool, len);
@@ -166,7 +184,6 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
 
     body->data = p;
     body->len = len;
-    *copied = 1;
 
     for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;
