@@ -101,28 +101,6 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
 
 
 /*
- * Once the body is read (or its reading failed): the request's own header
- * buffer again, in place of the one ngx_http_azoai_body_prepare() gave it.
- * Nothing was read into it past the body, so it holds no pipelined bytes.
- */
-
-void
-ngx_http_azoai_body_restore(ngx_http_request_t *r)
-{
-    ngx_buf_t  *b;
-
-    b = r->header_in;
-
-    if (b != NULL && b->tag == (ngx_buf_tag_t) &ngx_http_azoai_module
-        && b->shadow != NULL)
-    {
-        r->header_in = b->shadow;
-        b->shadow = NULL;
-    }
-}
-
-
-/*
  * One contiguous view of the body: the buffers themselves when they are
  * memory buffers one after the other (one buffer, or the pieces
  * ngx_http_azoai_body_prepare() made adjacent), else (*copied) a copy
