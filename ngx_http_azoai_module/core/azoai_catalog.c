@@ -28,6 +28,9 @@ typedef char  azoai_catalog_entry_layout_ok[
 
 static size_t azoai_catalog_model_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
+static const azoai_deployment_t *azoai_catalog_deployment_find(
+    const azoai_catalog_t *c, const u_char *name, size_t len)
+    __attribute__((noinline));
 static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
 static size_t azoai_catalog_search(const void *base, size_t n, size_t size,
@@ -530,8 +533,6 @@ const azoai_deployment_t *
 azoai_catalog_deployment(const azoai_catalog_t *c, const u_char *name,
     size_t len)
 {
-    int                        found;
-    size_t                     pos;
     const azoai_deployment_t  *dep;
 
     if (c == NULL || len == 0) {
@@ -552,6 +553,22 @@ azoai_catalog_deployment(const azoai_catalog_t *c, const u_char *name,
             return dep;
         }
     }
+
+    return azoai_catalog_deployment_find(c, name, len);
+}
+
+
+/*
+ * The search, and the hint for the next lookup: out of line, so that a
+ * lookup the hint answers takes no frame for the search's variables
+ */
+
+static const azoai_deployment_t *
+azoai_catalog_deployment_find(const azoai_catalog_t *c, const u_char *name,
+    size_t len)
+{
+    int     found;
+    size_t  pos;
 
     pos = azoai_catalog_deployment_pos(c, name, len, &found);
 
