@@ -21,8 +21,8 @@ typedef struct {
 
 static void ngx_http_azoai_overwrite_sent(ngx_http_request_t *r,
     ngx_str_t *values, ngx_uint_t *found);
-static ngx_int_t ngx_http_azoai_push_headers_in(ngx_http_request_t *r,
-    ngx_str_t *values);
+static ngx_int_t ngx_http_azoai_headers_in(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t pii) __attribute__((noinline));
 static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
     ngx_http_azoai_header_name_t *name, ngx_str_t *value);
 static ngx_inline void ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
@@ -62,30 +62,66 @@ ngx_int_t
 ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_uint_t   i, found[NGX_HTTP_AZOAI_UP_N];
-    ngx_str_t    values[NGX_HTTP_AZOAI_UP_N];
-
-    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
-    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    ngx_str_t         id, pii;
+    ngx_table_elt_t  *h;
 
     if (ngx_http_azoai_number(r->pool,
                               ctx->masked ? (int64_t) ctx->pii_count : 0,
-                              &values[NGX_HTTP_AZOAI_UP_PII])
+                              &pii)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    /* the request headers were read once: walk them again only if needed */
+    /*
+     * The request headers were read once: walk them again only if the
+     * client sent X-AzOAI-* headers.  Without them, both headers from the
+     * list's last part when it has room for both (most requests have far
+     * fewer headers than a part holds), not with a ngx_list_push() each.
+     */
 
-    if (!ctx->audit_sent) {
-        return ngx_http_azoai_push_headers_in(r, values);
+    h = ctx->audit_sent ? NULL
+                        : ngx_http_azoai_list_take(&r->headers_in.headers,
+                                                   NGX_HTTP_AZOAI_UP_N);
+
+    if (h == NULL) {
+        return ngx_http_azoai_headers_in(r, ctx, pii);
     }
+
+    id.data = ctx->request_id;
+    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+
+    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_REQUEST_ID],
+        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_REQUEST_ID], &id);
+    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_PII],
+        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_PII], &pii);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's X-AzOAI-* headers overwritten, the missing ones pushed one
+ * by one: out of line (its arrays need a stack frame and its guard)
+ */
+
+static ngx_int_t
+ngx_http_azoai_headers_in(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t pii)
+{
+    ngx_uint_t  i, found[NGX_HTTP_AZOAI_UP_N];
+    ngx_str_t   values[NGX_HTTP_AZOAI_UP_N];
+
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    values[NGX_HTTP_AZOAI_UP_PII] = pii;
 
     found[NGX_HTTP_AZOAI_UP_REQUEST_ID] = 0;
     found[NGX_HTTP_AZOAI_UP_PII] = 0;
 
-    ngx_http_azoai_overwrite_sent(r, values, found);
+    if (ctx->audit_sent) {
+        ngx_http_azoai_overwrite_sent(r, values, found);
+    }
 
     for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
         if (!found[i]
@@ -129,42 +165,6 @@ ngx_http_azoai_overwrite_sent(ngx_http_request_t *r, ngx_str_t *values,
             }
         }
     }
-}
-
-
-/*
- * Both headers, none sent by the client: taken together from the list's
- * last part when it has room for both (most requests have far fewer
- * headers than a part holds), not with a ngx_list_push() call each
- */
-
-static ngx_int_t
-ngx_http_azoai_push_headers_in(ngx_http_request_t *r, ngx_str_t *values)
-{
-    ngx_uint_t        i;
-    ngx_table_elt_t  *h;
-
-    h = ngx_http_azoai_list_take(&r->headers_in.headers, NGX_HTTP_AZOAI_UP_N);
-
-    if (h == NULL) {
-        for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
-            if (ngx_http_azoai_push_header_in(r, &ngx_http_azoai_up_headers[i],
-                                              &values[i])
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-
-        return NGX_OK;
-    }
-
-    for (i = 0; i < NGX_HTTP_AZOAI_UP_N; i++) {
-        ngx_http_azoai_set_header_in(&h[i], &ngx_http_azoai_up_headers[i],
-                                     &values[i]);
-    }
-
-    return NGX_OK;
 }
 
 
