@@ -40,6 +40,8 @@ typedef struct {
 } ngx_http_azoai_big_t;
 
 
+static void *ngx_http_azoai_big_take(ngx_pool_t *pool, size_t size)
+    __attribute__((noinline));
 static size_t ngx_http_azoai_big_round(size_t size);
 static void ngx_http_azoai_big_release(void *data);
 
@@ -59,13 +61,25 @@ static size_t                ngx_http_azoai_big_total;
 void *
 ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size)
 {
-    ngx_uint_t             i, best;
-    ngx_pool_cleanup_t    *cln;
-    ngx_http_azoai_big_t  *big, *kept;
-
     if (size < NGX_HTTP_AZOAI_BIG_MIN || size > NGX_HTTP_AZOAI_BIG_MAX) {
         return ngx_palloc(pool, size);
     }
+
+    return ngx_http_azoai_big_take(pool, size);
+}
+
+
+/*
+ * A kept buffer or a new one: out of line, so that the pool allocations
+ * (most of them, small) go on to ngx_palloc() without a frame
+ */
+
+static void *
+ngx_http_azoai_big_take(ngx_pool_t *pool, size_t size)
+{
+    ngx_uint_t             i, best;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_azoai_big_t  *big, *kept;
 
     cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_azoai_big_t));
     if (cln == NULL) {

@@ -18,6 +18,8 @@
 
 static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
     u_char **start);
+static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
+    ngx_str_t *body, off_t len) __attribute__((noinline));
 
 
 /*
@@ -36,11 +38,11 @@ static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
  */
 
 ngx_int_t
-ngx_http_azoai_body_prepare(ngx_http_request_t *r)
+ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
 {
     off_t                      len;
     size_t                     preread;
-    ngx_buf_t                 *b, *h;
+    ngx_buf_t                 *h;
     ngx_http_core_loc_conf_t  *clcf;
 
     h = r->header_in;
@@ -65,12 +67,13 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    /* a kept buffer from 4 KB: ngx_http_azoai_big.c says why */
+    /*
+     * b is the context's (it lives as long as the request's pool, which
+     * a ngx_calloc_buf() took it from before); the memory, a kept buffer
+     * from 4 KB: ngx_http_azoai_big.c says why
+     */
 
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
+    ngx_memzero(b, sizeof(ngx_buf_t));
 
     b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len);
     if (b->start == NULL) {
@@ -98,28 +101,6 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r)
 
 
 /*
- * Once the body is read (or its reading failed): the request's own header
- * buffer again, in place of the one ngx_http_azoai_body_prepare() gave it.
- * Nothing was read into it past the body, so it holds no pipelined bytes.
- */
-
-void
-ngx_http_azoai_body_restore(ngx_http_request_t *r)
-{
-    ngx_buf_t  *b;
-
-    b = r->header_in;
-
-    if (b != NULL && b->tag == (ngx_buf_tag_t) &ngx_http_azoai_module
-        && b->shadow != NULL)
-    {
-        r->header_in = b->shadow;
-        b->shadow = NULL;
-    }
-}
-
-
-/*
  * One contiguous view of the body: the buffers themselves when they are
  * memory buffers one after the other (one buffer, or the pieces
  * ngx_http_azoai_body_prepare() made adjacent), else (*copied) a copy
@@ -130,12 +111,9 @@ ngx_int_t
 ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied)
 {
-    u_char       *p;
-    off_t         len;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_uint_t    adjacent;
-    ngx_chain_t  *cl;
+    u_char      *p;
+    off_t        len;
+    ngx_uint_t   adjacent;
 
     ngx_str_null(body);
     *copied = 0;
@@ -156,6 +134,25 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
         return NGX_OK;
     }
 
+    *copied = 1;
+
+    return ngx_http_azoai_copy_body(r, body, len);
+}
+
+
+/*
+ * The body's len bytes from its buffers and temp file into one piece: out
+ * of line, so that the view of a body in memory saves no registers
+ */
+
+static ngx_int_t
+ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
+{
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
     cl = r->request_body->bufs;
 
     p = ngx_pnalloc(r->pool, len);
@@ -165,7 +162,6 @@ ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
 
     body->data = p;
     body->len = len;
-    *copied = 1;
 
     for ( /* void */ ; cl; cl = cl->next) {
         b = cl->buf;

@@ -73,6 +73,9 @@ struct ngx_http_azoai_ctx_s {
     int64_t                     tokens_remaining; /* -1: not limited */
     azoai_estimate_stream_t     completion;   /* text of a limited stream */
 
+    /* the header buffer ngx_http_azoai_body_prepare() sets up */
+    ngx_buf_t                   body_buf;
+
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
     unsigned                    audit_sent:1; /* X-AzOAI-... from client */
@@ -91,6 +94,8 @@ struct ngx_http_azoai_ctx_s {
 
 static ngx_inline ngx_http_azoai_ctx_t *ngx_http_azoai_get_ctx(
     ngx_http_request_t *r);
+static ngx_inline ngx_uint_t ngx_http_azoai_retires_soon(
+    ngx_http_azoai_ctx_t *ctx, ngx_http_azoai_loc_conf_t *alcf);
 
 
 /*
@@ -113,6 +118,22 @@ ngx_http_azoai_get_ctx(ngx_http_request_t *r)
     }
 
     return ctx;
+}
+
+
+/*
+ * The deployment judged retires within azoai_retirement_notice: inline in
+ * the header filter, which asks on every response (most deployments are
+ * not that close to their date), and in ngx_http_azoai_retire.c
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_azoai_retires_soon(ngx_http_azoai_ctx_t *ctx,
+    ngx_http_azoai_loc_conf_t *alcf)
+{
+    return ctx->verdict.retires != 0
+           && ctx->verdict.retires - (int64_t) ngx_time()
+              <= (int64_t) alcf->retirement_notice;
 }
 
 

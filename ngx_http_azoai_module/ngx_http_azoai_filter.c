@@ -15,10 +15,12 @@
 static ngx_int_t ngx_http_azoai_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_azoai_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_azoai_read_usage(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_chain_t *in) __attribute__((noinline));
 static void ngx_http_azoai_start_usage(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_int_t ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
 static void ngx_http_azoai_strip_headers_out(ngx_http_request_t *r);
 
 
@@ -41,11 +43,26 @@ static ngx_str_t  ngx_http_azoai_h_prefix =
 ngx_int_t
 ngx_http_azoai_filter_init(ngx_conf_t *cf)
 {
+    ngx_http_azoai_main_conf_t  *amcf;
+
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_azoai_header_filter;
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_azoai_body_filter;
+
+    /*
+     * The restore filters pass every response of a configuration where
+     * no location restores or masks responses (two calls per response
+     * buffer and one per header for nothing): left out of such chains.
+     * All locations are merged before the postconfiguration.
+     */
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
+
+    if (!amcf->response_filters) {
+        return NGX_OK;
+    }
 
     /* on top: token usage is read from the restored response */
     return ngx_http_azoai_restore_filter_init(cf);
@@ -75,7 +92,7 @@ ngx_http_azoai_header_filter(ngx_http_request_t *r)
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
     if (alcf->audit_headers
-        && ngx_http_azoai_add_audit_headers(r, ctx) != NGX_OK)
+        && ngx_http_azoai_add_audit_headers(r, alcf, ctx) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -107,10 +124,8 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         }
 
     } else if (type == NGX_HTTP_AZOAI_TYPE_JSON) {
-        /*
-         * ngx_http_azoai_create_ctx() left the usage so: nothing feeds
-         * it before usage_on, which only this header filter sets, once
-         */
+        /* ngx_http_azoai_create_ctx() set the results only */
+        azoai_usage_init(&ctx->usage, 0);
 
     } else {
         return;
@@ -129,38 +144,49 @@ ngx_http_azoai_start_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
 static ngx_int_t
 ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx)
+    ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_str_t  value;
+    ngx_str_t         id, count, *decision;
+    ngx_table_elt_t  *h;
 
     ngx_http_azoai_strip_headers_out(r);
 
-    value.data = ctx->request_id;
-    value.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    id.data = ctx->request_id;
+    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
 
-    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_request_id,
-                                      &value)
+    decision = ngx_http_azoai_decision_name(ctx->decision);
+
+    if (ngx_http_azoai_number(r->pool, (int64_t) ctx->pii_count, &count)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_decision,
-                                      ngx_http_azoai_decision_name(
-                                          ctx->decision))
-        != NGX_OK)
+    /* the three of every response, in this order */
+
+    h = ngx_http_azoai_list_take(&r->headers_out.headers, 3);
+
+    if (h != NULL) {
+        ngx_http_azoai_set_header_out(&h[0], &ngx_http_azoai_h_request_id,
+                                      &id);
+        ngx_http_azoai_set_header_out(&h[1], &ngx_http_azoai_h_decision,
+                                      decision);
+        ngx_http_azoai_set_header_out(&h[2], &ngx_http_azoai_h_pii, &count);
+
+    } else if (ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_request_id,
+                                             &id)
+               != NGX_OK
+               || ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_decision,
+                                                decision)
+                  != NGX_OK
+               || ngx_http_azoai_add_header_out(r, &ngx_http_azoai_h_pii,
+                                                &count)
+                  != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    if (ngx_http_azoai_add_number_out(r, &ngx_http_azoai_h_pii,
-                                      (int64_t) ctx->pii_count)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ctx->verdict.retires != 0
+    if (ngx_http_azoai_retires_soon(ctx, alcf)
         && ngx_http_azoai_retire_header(r, ctx) != NGX_OK)
     {
         return NGX_ERROR;
@@ -200,10 +226,14 @@ ngx_http_azoai_strip_headers_out(ngx_http_request_t *r)
 }
 
 
+/*
+ * Most responses are not read (no context, not JSON, usage read): the
+ * test alone, a jump to the next filter without a frame of its own
+ */
+
 static ngx_int_t
 ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_chain_t           *cl;
     ngx_http_azoai_ctx_t  *ctx;
 
     if (r != r->main || in == NULL) {
@@ -215,6 +245,16 @@ ngx_http_azoai_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     if (ctx == NULL || !ctx->usage_on) {
         return ngx_http_next_body_filter(r, in);
     }
+
+    return ngx_http_azoai_read_usage(r, ctx, in);
+}
+
+
+static ngx_int_t
+ngx_http_azoai_read_usage(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_chain_t *in)
+{
+    ngx_chain_t  *cl;
 
     for (cl = in; cl; cl = cl->next) {
         if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {

@@ -15,12 +15,39 @@
 #include "azoai_ascii.h"
 
 
+static ngx_inline ngx_table_elt_t *ngx_http_azoai_list_take(
+    ngx_list_t *list, ngx_uint_t n);
 static ngx_inline ngx_int_t ngx_http_azoai_add_header_out(
     ngx_http_request_t *r, ngx_str_t *key, ngx_str_t *value);
+static ngx_inline void ngx_http_azoai_set_header_out(ngx_table_elt_t *h,
+    ngx_str_t *key, ngx_str_t *value);
 static ngx_inline ngx_int_t ngx_http_azoai_add_number_out(
     ngx_http_request_t *r, ngx_str_t *key, int64_t n);
 static ngx_inline ngx_int_t ngx_http_azoai_number(ngx_pool_t *pool,
     int64_t n, ngx_str_t *value);
+
+
+/*
+ * n headers' elements in a row at the end of a header list, from its
+ * last part, or NULL when that part has fewer left (the caller pushes
+ * them one by one then): the headers the module adds on every request
+ * without a ngx_list_push() call each
+ */
+
+static ngx_inline ngx_table_elt_t *
+ngx_http_azoai_list_take(ngx_list_t *list, ngx_uint_t n)
+{
+    ngx_table_elt_t  *h;
+
+    if (list->last->nelts + n > list->nalloc) {
+        return NULL;
+    }
+
+    h = (ngx_table_elt_t *) list->last->elts + list->last->nelts;
+    list->last->nelts += n;
+
+    return h;
+}
 
 
 /* a header of the response to the client */
@@ -36,6 +63,16 @@ ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
         return NGX_ERROR;
     }
 
+    ngx_http_azoai_set_header_out(h, key, value);
+
+    return NGX_OK;
+}
+
+
+static ngx_inline void
+ngx_http_azoai_set_header_out(ngx_table_elt_t *h, ngx_str_t *key,
+    ngx_str_t *value)
+{
     h->hash = 1;
     h->key = *key;
     h->value = *value;
@@ -43,8 +80,6 @@ ngx_http_azoai_add_header_out(ngx_http_request_t *r, ngx_str_t *key,
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    return NGX_OK;
 }
 
 

@@ -65,7 +65,8 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
-    if (ngx_http_azoai_upload_spooled(r, ctx)) {   /* streamed, not gathered */
+    /* streamed, not gathered */
+    if (ctx->route.upload && ngx_http_azoai_upload_spooled(r, ctx)) {
         return ngx_http_azoai_inspect_upload_file(r, alcf, ctx);
     }
 

@@ -327,6 +327,8 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_azoai_loc_conf_t *prev = parent;
     ngx_http_azoai_loc_conf_t *conf = child;
 
+    ngx_http_azoai_main_conf_t  *amcf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_AZOAI_ENFORCE);
@@ -341,6 +343,11 @@ ngx_http_azoai_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->audit_headers, prev->audit_headers, 1);
     ngx_conf_merge_value(conf->pii_restore, prev->pii_restore, 0);
     ngx_conf_merge_value(conf->pii_response, prev->pii_response, 0);
+
+    if (conf->pii_restore || conf->pii_response) {
+        amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
+        amcf->response_filters = 1;
+    }
 
     /* like limit_req: inherited only where a level sets none */
     ngx_conf_merge_ptr_value(conf->token_limits, prev->token_limits, NULL);
@@ -411,10 +418,12 @@ ngx_http_azoai_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_azoai_postconfiguration(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt         *h;
+    ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_azoai_main_conf_t  *amcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_azoai_module);
 
     /*
      * PRECONTENT: after rewrites and access control (so unauthenticated
@@ -428,12 +437,20 @@ ngx_http_azoai_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_azoai_handler;
 
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
+    /*
+     * The log phase counts requests into the metrics zone: without
+     * azoai_metrics_zone (an http{} directive, parsed by now) it would
+     * be a call per request, every server's, that returns at once
+     */
 
-    *h = ngx_http_azoai_log_handler;
+    if (amcf->metrics_zone != NULL) {
+        h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        *h = ngx_http_azoai_log_handler;
+    }
 
     if (ngx_http_azoai_upstream_init(cf) != NGX_OK) {
         return NGX_ERROR;

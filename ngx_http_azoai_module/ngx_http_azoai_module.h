@@ -98,6 +98,9 @@ typedef struct {
     ngx_array_t                   catalogs;     /* ..._cached_catalog_t */
     ngx_shm_zone_t               *metrics_zone;
     ngx_array_t                  *tlimit_zones; /* ngx_shm_zone_t * */
+
+    /* a location has azoai_pii_restore or azoai_pii_response on */
+    ngx_uint_t                    response_filters;
 } ngx_http_azoai_main_conf_t;
 
 
@@ -246,8 +249,7 @@ void ngx_http_azoai_read_request(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_body.c */
-ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r);
-void ngx_http_azoai_body_restore(ngx_http_request_t *r);
+ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b);
 ngx_int_t ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied);
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
@@ -311,11 +313,47 @@ ngx_int_t ngx_http_azoai_digest_keep(ngx_http_request_t *r,
 #define NGX_HTTP_AZOAI_TYPE_JSON    1   /* application/json */
 #define NGX_HTTP_AZOAI_TYPE_OTHER   2
 ngx_uint_t ngx_http_azoai_response_type(ngx_http_request_t *r);
-ngx_str_t *ngx_http_azoai_decision_name(ngx_uint_t decision);
+extern ngx_str_t  ngx_http_azoai_decision_names[];
 ngx_str_t *ngx_http_azoai_reason_code(ngx_uint_t reason);
 ngx_int_t ngx_http_azoai_next_type(uint64_t types, ngx_int_t after);
 ngx_array_t *ngx_http_azoai_concat(ngx_conf_t *cf, ngx_array_t *a,
     ngx_array_t *b);
+
+
+/* "allow", "deny", "report-deny"; empty for none: inline, every response */
+
+static ngx_inline ngx_str_t *
+ngx_http_azoai_decision_name(ngx_uint_t decision)
+{
+    if (decision >= NGX_HTTP_AZOAI_DECISION_N) {
+        decision = NGX_HTTP_AZOAI_DECISION_NONE;
+    }
+
+    return &ngx_http_azoai_decision_names[decision];
+}
+
+
+/*
+ * Once the body is read (or its reading failed): the request's own header
+ * buffer again, in place of the one ngx_http_azoai_body_prepare() gave it.
+ * Nothing was read into it past the body, so it holds no pipelined bytes.
+ * Inline: every body's handler runs it.
+ */
+
+static ngx_inline void
+ngx_http_azoai_body_restore(ngx_http_request_t *r)
+{
+    ngx_buf_t  *b;
+
+    b = r->header_in;
+
+    if (b != NULL && b->tag == (ngx_buf_tag_t) &ngx_http_azoai_module
+        && b->shadow != NULL)
+    {
+        r->header_in = b->shadow;
+        b->shadow = NULL;
+    }
+}
 
 
 /*

@@ -14,6 +14,7 @@
 #define NGX_HTTP_AZOAI_AUDIT_PREFIX  "x-azoai-"
 
 
+static ngx_inline u_char *ngx_http_azoai_query_mark(ngx_http_request_t *r);
 static void ngx_http_azoai_read_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 static ngx_uint_t ngx_http_azoai_is_identity(ngx_str_t *value);
@@ -36,8 +37,7 @@ ngx_http_azoai_read_request(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
      */
 
     if (r->valid_unparsed_uri && r->unparsed_uri.len) {
-        /* memchr(), not a byte loop: the target can be long */
-        q = memchr(r->unparsed_uri.data, '?', r->unparsed_uri.len);
+        q = ngx_http_azoai_query_mark(r);
 
         req->path.data = r->unparsed_uri.data;
         req->path.len = q ? (size_t) (q - r->unparsed_uri.data)
@@ -52,6 +52,35 @@ ngx_http_azoai_read_request(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     req->args.len = r->args.len;
 
     ngx_http_azoai_read_headers(r, ctx);
+}
+
+
+/*
+ * The first '?' of the raw target, or NULL.  NGINX's parsers (request
+ * line, complex URI, HTTP/2 and HTTP/3 paths) leave args_start after the
+ * first '?' they meet, and they stop at none before it: that byte, when
+ * it is a '?' inside the target, is the one a search finds.  Without it
+ * (no query, or a '?' after a '#'), the search.
+ */
+
+static ngx_inline u_char *
+ngx_http_azoai_query_mark(ngx_http_request_t *r)
+{
+    u_char  *q;
+
+    if (r->args_start != NULL) {
+        q = r->args_start - 1;
+
+        if (q >= r->unparsed_uri.data
+            && q < r->unparsed_uri.data + r->unparsed_uri.len
+            && *q == '?')
+        {
+            return q;
+        }
+    }
+
+    /* memchr(), not a byte loop: the target can be long */
+    return memchr(r->unparsed_uri.data, '?', r->unparsed_uri.len);
 }
 
 

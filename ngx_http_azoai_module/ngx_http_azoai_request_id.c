@@ -44,6 +44,8 @@ typedef struct {
 
 static void ngx_http_azoai_request_id_hex_table(
     ngx_http_azoai_id_state_t *s);
+static ngx_int_t ngx_http_azoai_request_id_refill(
+    ngx_http_azoai_id_state_t *s) __attribute__((noinline));
 #if (NGX_HTTP_AZOAI_ID_HEX16)
 static ngx_inline void ngx_http_azoai_request_id_hex16(u_char *id,
     const u_char *p);
@@ -176,15 +178,11 @@ ngx_http_azoai_request_id_exit(ngx_cycle_t *cycle)
 ngx_int_t
 ngx_http_azoai_request_id(u_char *id)
 {
-    int                         n;
     u_char                     *p;
 #if !(NGX_HTTP_AZOAI_ID_HEX16)
     ngx_uint_t                  i;
 #endif
     ngx_http_azoai_id_state_t  *s;
-
-    static const u_char         zero[NGX_HTTP_AZOAI_ID_BATCH
-                                     * NGX_HTTP_AZOAI_ID_BYTES];
 
     s = &ngx_http_azoai_ids;
 
@@ -192,15 +190,10 @@ ngx_http_azoai_request_id(u_char *id)
         return NGX_ERROR;
     }
 
-    if (s->used == sizeof(s->stream)) {
-        if (EVP_EncryptUpdate(s->aes, s->stream, &n, zero, sizeof(zero))
-            != 1
-            || (size_t) n != sizeof(s->stream))
-        {
-            return NGX_ERROR;
-        }
-
-        s->used = 0;
+    if (s->used == sizeof(s->stream)
+        && ngx_http_azoai_request_id_refill(s) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     p = s->stream + s->used;
@@ -215,6 +208,32 @@ ngx_http_azoai_request_id(u_char *id)
 
     ngx_memzero(s->stream + s->used, NGX_HTTP_AZOAI_ID_BYTES);
     s->used += NGX_HTTP_AZOAI_ID_BYTES;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The next batch of key stream, once every NGX_HTTP_AZOAI_ID_BATCH ids:
+ * out of line, so that the ids in between take no stack frame (the
+ * length EVP_EncryptUpdate() writes back) and no stack guard
+ */
+
+static ngx_int_t
+ngx_http_azoai_request_id_refill(ngx_http_azoai_id_state_t *s)
+{
+    int  n;
+
+    static const u_char  zero[NGX_HTTP_AZOAI_ID_BATCH
+                              * NGX_HTTP_AZOAI_ID_BYTES];
+
+    if (EVP_EncryptUpdate(s->aes, s->stream, &n, zero, sizeof(zero)) != 1
+        || (size_t) n != sizeof(s->stream))
+    {
+        return NGX_ERROR;
+    }
+
+    s->used = 0;
 
     return NGX_OK;
 }

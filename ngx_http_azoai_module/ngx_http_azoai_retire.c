@@ -210,15 +210,9 @@ ngx_http_azoai_retires(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
 {
     ngx_http_azoai_loc_conf_t  *alcf;
 
-    if (ctx->verdict.retires == 0) {
-        return 0;
-    }
-
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
-    if (ctx->verdict.retires - (int64_t) ngx_time()
-        > (int64_t) alcf->retirement_notice)
-    {
+    if (!ngx_http_azoai_retires_soon(ctx, alcf)) {
         return 0;
     }
 

@@ -21,7 +21,11 @@ typedef struct {
 
 static void ngx_http_azoai_overwrite_sent(ngx_http_request_t *r,
     ngx_str_t *values, ngx_uint_t *found);
+static ngx_int_t ngx_http_azoai_headers_in(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, ngx_str_t pii) __attribute__((noinline));
 static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value);
+static ngx_inline void ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
     ngx_http_azoai_header_name_t *name, ngx_str_t *value);
 
 
@@ -58,24 +62,62 @@ ngx_int_t
 ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx)
 {
-    ngx_uint_t   i, found[NGX_HTTP_AZOAI_UP_N];
-    ngx_str_t    values[NGX_HTTP_AZOAI_UP_N];
-
-    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
-    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    ngx_str_t         id, pii;
+    ngx_table_elt_t  *h;
 
     if (ngx_http_azoai_number(r->pool,
                               ctx->masked ? (int64_t) ctx->pii_count : 0,
-                              &values[NGX_HTTP_AZOAI_UP_PII])
+                              &pii)
         != NGX_OK)
     {
         return NGX_ERROR;
     }
 
+    /*
+     * The request headers were read once: walk them again only if the
+     * client sent X-AzOAI-* headers.  Without them, both headers from the
+     * list's last part when it has room for both (most requests have far
+     * fewer headers than a part holds), not with a ngx_list_push() each.
+     */
+
+    h = ctx->audit_sent ? NULL
+                        : ngx_http_azoai_list_take(&r->headers_in.headers,
+                                                   NGX_HTTP_AZOAI_UP_N);
+
+    if (h == NULL) {
+        return ngx_http_azoai_headers_in(r, ctx, pii);
+    }
+
+    id.data = ctx->request_id;
+    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+
+    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_REQUEST_ID],
+        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_REQUEST_ID], &id);
+    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_PII],
+        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_PII], &pii);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's X-AzOAI-* headers overwritten, the missing ones pushed one
+ * by one: out of line (its arrays need a stack frame and its guard)
+ */
+
+static ngx_int_t
+ngx_http_azoai_headers_in(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_str_t pii)
+{
+    ngx_uint_t  i, found[NGX_HTTP_AZOAI_UP_N];
+    ngx_str_t   values[NGX_HTTP_AZOAI_UP_N];
+
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].data = ctx->request_id;
+    values[NGX_HTTP_AZOAI_UP_REQUEST_ID].len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
+    values[NGX_HTTP_AZOAI_UP_PII] = pii;
+
     found[NGX_HTTP_AZOAI_UP_REQUEST_ID] = 0;
     found[NGX_HTTP_AZOAI_UP_PII] = 0;
-
-    /* the request headers were read once: walk them again only if needed */
 
     if (ctx->audit_sent) {
         ngx_http_azoai_overwrite_sent(r, values, found);
@@ -137,6 +179,16 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_http_azoai_set_header_in(h, name, value);
+
+    return NGX_OK;
+}
+
+
+static ngx_inline void
+ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
+    ngx_http_azoai_header_name_t *name, ngx_str_t *value)
+{
     h->key = name->key;
     h->lowcase_key = name->lowcase_key.data;
     h->hash = name->hash;
@@ -144,8 +196,6 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    return NGX_OK;
 }
 
 

@@ -13,25 +13,12 @@
 #include "azoai_policy.h"
 
 
-static ngx_str_t  ngx_http_azoai_decision_names[] = {
+ngx_str_t  ngx_http_azoai_decision_names[] = {
     ngx_null_string,                       /* NONE */
     ngx_string("allow"),
     ngx_string("deny"),
     ngx_string("report-deny")
 };
-
-
-/* "allow", "deny", "report-deny"; empty for none */
-
-ngx_str_t *
-ngx_http_azoai_decision_name(ngx_uint_t decision)
-{
-    if (decision >= NGX_HTTP_AZOAI_DECISION_N) {
-        decision = NGX_HTTP_AZOAI_DECISION_NONE;
-    }
-
-    return &ngx_http_azoai_decision_names[decision];
-}
 
 
 /* the core's strings are laid out as NGINX's: a length, then the bytes */

@@ -507,6 +507,56 @@ test_catalog_many(void **state)
     azoai_catalog_free(c);
 }
 
+/*
+ * The last deployment found is tried first: every lookup still gives what
+ * the search gives, as the array grows around it and across cases
+ */
+
+static void
+test_catalog_last_found(void **state)
+{
+    char                       name[32];
+    size_t                     i, j;
+    azoai_catalog_t           *c;
+    const azoai_deployment_t  *d, *e;
+
+    c = azoai_catalog_create();
+    assert_non_null(c);
+
+    for (i = 0; i < 64; i++) {
+        snprintf(name, sizeof(name), "dep-%zu", (i * 37) % 64);
+        assert_int_equal(azoai_catalog_add_deployment(c, S(name), S("m"),
+                                                      S("1")),
+                         AZOAI_OK);
+
+        /* each name so far, twice in a row, then in upper case */
+        for (j = 0; j <= i; j++) {
+            snprintf(name, sizeof(name), "dep-%zu", (j * 37) % 64);
+            d = azoai_catalog_deployment(c, S(name));
+            assert_non_null(d);
+            assert_int_equal(d->name.len, strlen(name));
+            assert_memory_equal(d->name.data, name, strlen(name));
+            assert_ptr_equal(azoai_catalog_deployment(c, S(name)), d);
+
+            snprintf(name, sizeof(name), "DEP-%zu", (j * 37) % 64);
+            assert_ptr_equal(azoai_catalog_deployment(c, S(name)), d);
+
+            /* a prefix and a longer name of the one found last */
+            e = azoai_catalog_deployment(c, (const u_char *) name,
+                                         strlen(name) - 1);
+            if (e != NULL) {
+                assert_int_equal(e->name.len, strlen(name) - 1);
+            }
+
+            snprintf(name, sizeof(name), "dep-%zux", (j * 37) % 64);
+            assert_null(azoai_catalog_deployment(c, S(name)));
+        }
+    }
+
+    azoai_catalog_free(c);
+}
+
+
 /* the compiled-in table: conf.example's models, none of its deployments */
 
 static void
@@ -565,6 +615,7 @@ main(void)
         cmocka_unit_test(test_catalog_merge_and_clone),
         cmocka_unit_test(test_catalog_deployment_status),
         cmocka_unit_test(test_catalog_many),
+        cmocka_unit_test(test_catalog_last_found),
         cmocka_unit_test(test_catalog_builtin),
     };
 

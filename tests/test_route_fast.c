@@ -329,6 +329,53 @@ test_route_fast_taken(void **state)
 }
 
 
+/*
+ * Every byte at every place of deployment names of 1 to 20 bytes (the
+ * vector test of names up to 16 bytes, the loop past them), with the
+ * shortest and a long rule after the name: as the full classifier says
+ */
+
+static void
+test_route_fast_name_bytes(void **state)
+{
+    size_t           len, pos, r, n, fast;
+    unsigned         b;
+    u_char           path[128];
+    azoai_request_t  req;
+
+    static const char   prefix[] = "/openai/deployments/";
+    static const char  *rules[] = { "/embeddings", "/chat/completions" };
+
+    fast = 0;
+
+    for (r = 0; r < 2; r++) {
+        for (len = 1; len <= 20; len++) {
+            for (pos = 0; pos < len; pos++) {
+                for (b = 0; b < 256; b++) {
+                    n = sizeof(prefix) - 1;
+                    memcpy(path, prefix, n);
+                    memset(path + n, 'a', len);
+                    path[n + pos] = (u_char) b;
+                    memcpy(path + n + len, rules[r], strlen(rules[r]));
+                    n += len + strlen(rules[r]);
+
+                    route_fast_request(&req, "POST", path, n,
+                                       (const u_char *) "api-version="
+                                                        "2024-10-21",
+                                       sizeof("api-version=2024-10-21") - 1,
+                                       HDR_NONE);
+
+                    fast += route_fast_compare(&req, "name byte");
+                }
+            }
+        }
+    }
+
+    print_message("fast path: %zu names\n", fast);
+    assert_true(fast > 0);
+}
+
+
 /* the common requests with bytes replaced, inserted or removed */
 
 static void
@@ -484,6 +531,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_route_fast_corpus),
         cmocka_unit_test(test_route_fast_taken),
+        cmocka_unit_test(test_route_fast_name_bytes),
         cmocka_unit_test(test_route_fast_mutations),
         cmocka_unit_test(test_route_fast_date),
     };

@@ -28,6 +28,9 @@ typedef char  azoai_catalog_entry_layout_ok[
 
 static size_t azoai_catalog_model_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
+static const azoai_deployment_t *azoai_catalog_deployment_find(
+    const azoai_catalog_t *c, const u_char *name, size_t len)
+    __attribute__((noinline));
 static size_t azoai_catalog_deployment_pos(const azoai_catalog_t *c,
     const u_char *name, size_t len, int *found);
 static size_t azoai_catalog_search(const void *base, size_t n, size_t size,
@@ -530,16 +533,52 @@ const azoai_deployment_t *
 azoai_catalog_deployment(const azoai_catalog_t *c, const u_char *name,
     size_t len)
 {
-    int     found;
-    size_t  pos;
+    const azoai_deployment_t  *dep;
 
     if (c == NULL || len == 0) {
         return NULL;
     }
 
+    /*
+     * Requests name the same few deployments over and over: the one found
+     * last, when the name is its very bytes, is the one the search finds
+     * (names are unique ignoring case), without the key and the search
+     */
+
+    if (c->last_deployment < c->ndeployments) {
+        dep = &c->deployments[c->last_deployment];
+
+        if (dep->name.len == len && azoai_bytes_eq(dep->name.data, name, len))
+        {
+            return dep;
+        }
+    }
+
+    return azoai_catalog_deployment_find(c, name, len);
+}
+
+
+/*
+ * The search, and the hint for the next lookup: out of line, so that a
+ * lookup the hint answers takes no frame for the search's variables
+ */
+
+static const azoai_deployment_t *
+azoai_catalog_deployment_find(const azoai_catalog_t *c, const u_char *name,
+    size_t len)
+{
+    int     found;
+    size_t  pos;
+
     pos = azoai_catalog_deployment_pos(c, name, len, &found);
 
-    return found ? &c->deployments[pos] : NULL;
+    if (!found) {
+        return NULL;
+    }
+
+    ((azoai_catalog_t *) c)->last_deployment = pos;
+
+    return &c->deployments[pos];
 }
 
 

@@ -51,6 +51,13 @@ struct azoai_catalog_s {
     size_t                   nmodels;
     azoai_deployment_t      *deployments;
     size_t                   ndeployments;
+
+    /*
+     * where azoai_catalog_deployment() found a name last: a hint, tried
+     * first and checked against the array as it is (the worker's own
+     * copy of the catalog writes it)
+     */
+    size_t                   last_deployment;
 };
 
 

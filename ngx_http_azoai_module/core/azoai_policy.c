@@ -46,6 +46,8 @@ static void azoai_policy_check_name(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, const char *where, azoai_decision_t *d);
 static void azoai_policy_check_retires(const azoai_policy_conf_t *pc,
     const azoai_deployment_t *dep, const char *where, azoai_decision_t *d);
+static void azoai_policy_deny_retired(const azoai_deployment_t *dep,
+    const char *where, azoai_decision_t *d) __attribute__((noinline));
 static void azoai_policy_check_model(const azoai_policy_conf_t *pc,
     const u_char *name, size_t len, unsigned kind, const char *where,
     azoai_decision_t *d);
@@ -438,9 +440,7 @@ static void
 azoai_policy_check_retires(const azoai_policy_conf_t *pc,
     const azoai_deployment_t *dep, const char *where, azoai_decision_t *d)
 {
-    int64_t       retires, now;
-    azoai_echo_t  n, m, v;
-    u_char        date[AZOAI_DATE_LEN + 1];
+    int64_t  retires, now;
 
     /* resolved when the catalog was built (azoai_catalog.h) */
     retires = dep->retires;
@@ -457,6 +457,25 @@ azoai_policy_check_retires(const azoai_policy_conf_t *pc,
 
         return;
     }
+
+    azoai_policy_deny_retired(dep, where, d);
+}
+
+
+/*
+ * The deployment retired: out of line, so that the deployments still
+ * ahead of their date take no frame and no stack guard for the message
+ */
+
+static void
+azoai_policy_deny_retired(const azoai_deployment_t *dep, const char *where,
+    azoai_decision_t *d)
+{
+    int64_t       retires;
+    azoai_echo_t  n, m, v;
+    u_char        date[AZOAI_DATE_LEN + 1];
+
+    retires = dep->retires;
 
     azoai_date_format(retires, date);
 

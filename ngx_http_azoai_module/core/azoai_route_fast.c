@@ -16,6 +16,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__) && !defined(AZOAI_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define AZOAI_FAST_SSE2  1
+#endif
+
 #include "azoai_route.h"
 #include "azoai_route_query.h"
 
@@ -45,7 +50,8 @@ static const azoai_route_fast_rule_t *azoai_route_fast_classic(
     const u_char *p, size_t len, azoai_str_t *name);
 static const azoai_route_fast_rule_t *azoai_route_fast_v1(const u_char *p,
     size_t len);
-static int azoai_route_fast_name(const u_char *p, size_t len);
+static int azoai_route_fast_name(const u_char *p, size_t len,
+    size_t readable);
 static int azoai_route_fast_query(const azoai_str_t *args, azoai_str_t *v,
     unsigned *preview);
 static inline int azoai_route_fast_eq(const u_char *a, const u_char *b,
@@ -177,7 +183,7 @@ azoai_route_fast_classic(const u_char *p, size_t len, azoai_str_t *name)
             continue;
         }
 
-        if (!azoai_route_fast_name(p, len - n)) {
+        if (!azoai_route_fast_name(p, len - n, len)) {
             return NULL;
         }
 
@@ -210,19 +216,49 @@ azoai_route_fast_v1(const u_char *p, size_t len)
 
 /*
  * 1 if the name is one segment of ordinary bytes: printable ASCII but
- * '%', '/', ';' and '\', and neither "." nor ".."
+ * '%', '/', ';' and '\', and neither "." nor ".."; readable bytes from p
+ * are the name's and the route's after it
  */
 
 static int
-azoai_route_fast_name(const u_char *p, size_t len)
+azoai_route_fast_name(const u_char *p, size_t len, size_t readable)
 {
-    size_t  i;
-    u_char  stop;
+    size_t   i;
+    u_char   stop;
+#if (AZOAI_FAST_SSE2)
+    __m128i  x, hit;
+#endif
 
     if (len == 0 || (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.'))))
     {
         return 0;
     }
+
+#if (AZOAI_FAST_SSE2)
+
+    /*
+     * A name of up to 16 bytes, 16 readable: one vector test.  Signed,
+     * the bytes from 0x80 are below 0x21 with those up to ' '.
+     */
+
+    if (len <= 16 && readable >= 16) {
+        x = _mm_loadu_si128((const __m128i *) p);
+
+        hit = _mm_or_si128(
+                  _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x21)),
+                               _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+                  _mm_or_si128(
+                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('%')),
+                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('/'))),
+                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(';')),
+                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')))));
+
+        return (_mm_movemask_epi8(hit) & ((1u << len) - 1)) == 0;
+    }
+
+#else
+    (void) readable;
+#endif
 
     /* names are short: no branch per byte */
 
