@@ -33,23 +33,33 @@ ngx_http_azoai_read_request(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     /*
      * The raw request target as the client sent it, so that encoded,
-     * dot and empty segments are seen; after a rewrite, the new URI.
+     * dot and empty segments are seen; after a rewrite, the new URI.  The
+     * query too: NGINX's r->args ends at a '#', proxy_pass sends what
+     * follows it.
      */
 
     if (r->valid_unparsed_uri && r->unparsed_uri.len) {
         q = ngx_http_azoai_query_mark(r);
 
         req->path.data = r->unparsed_uri.data;
-        req->path.len = q ? (size_t) (q - r->unparsed_uri.data)
-                          : r->unparsed_uri.len;
+
+        if (q) {
+            req->path.len = q - r->unparsed_uri.data;
+            req->args.data = q + 1;
+            req->args.len = r->unparsed_uri.len - req->path.len - 1;
+
+        } else {
+            req->path.len = r->unparsed_uri.len;
+            req->args.data = NULL;
+            req->args.len = 0;
+        }
 
     } else {
         req->path.data = r->uri.data;
         req->path.len = r->uri.len;
+        req->args.data = r->args.data;
+        req->args.len = r->args.len;
     }
-
-    req->args.data = r->args.data;
-    req->args.len = r->args.len;
 
     ngx_http_azoai_read_headers(r, ctx);
 }

@@ -50,6 +50,9 @@ $t->expect_allowed(path_req("/openai/deployments/chat-prod/chat/completions"
                             . "?$GA"), 'plain path passes');
 $t->expect_allowed(body_req(qq({"model":"chat-prod",$CHAT})),
                    'plain body passes');
+$t->expect_allowed(path_req("/openai/deployments/chat-prod/chat/completions"
+                            . "?$GA&note=%23"),
+                   'an encoded "#" in the query passes');
 
 my @ambiguous = (
     # percent-encoded segments
@@ -93,6 +96,16 @@ my @ambiguous = (
     [path_req("/openai/deployments/chat-prod/chat/completions"
               . "?$GA&api%2Dversion=2025-04-01-preview"),
      'api-version twice, once encoded'],
+
+    # a '#' in the target: NGINX's query ends there, proxy_pass sends
+    # the rest on, where Azure could read another api-version
+    [path_req("/openai/deployments/chat-prod/chat/completions"
+              . "?$GA#&api-version=2025-04-01-preview"),
+     'fragment hiding a second api-version'],
+    [path_req("/openai/deployments/chat-prod/chat/completions?$GA#"),
+     'fragment after the query'],
+    [path_req("/openai/deployments/chat-prod/chat/completions#?$GA"),
+     'fragment before the query'],
 
     # model twice
     [body_req(qq({"model":"chat-prod",$CHAT,"model":"chat-preview"})),

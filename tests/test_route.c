@@ -238,6 +238,15 @@ static const route_case_t  cases[] = {
     { "POST", DEP "/chat/completions" V, "repeat", "chat.completions",
       "AKRBJ", AZOAI_DEP_PATH, "chat-prod", "2024-10-21" },
 
+    /* a '#' in the query: NGINX's args end there, proxy_pass sends it on */
+    { "POST", DEP "/chat/completions" V "#&api-version=2025-04-01-preview",
+      NULL, "chat.completions", "AKRXBJ", AZOAI_DEP_PATH, "chat-prod",
+      "2024-10-21#" },
+    { "POST", DEP "/chat/completions" V "&x=1#y", NULL, "chat.completions",
+      "AKRBJ", AZOAI_DEP_PATH, "chat-prod", "2024-10-21" },
+    { "POST", "/openai/v1/chat/completions?x=%23", NULL, "chat.completions",
+      "AVKJ", AZOAI_DEP_BODY, NULL, NULL },
+
     /* Azure paths in disguise, and case */
     { "POST", "/%6Fpenai/deployments/x/chat/completions" V, NULL, "unknown",
       "AB", AZOAI_DEP_NONE, NULL, NULL },

@@ -159,6 +159,9 @@ static const char  *queries[] = {
     "api-versionx=2024-10-21",
     "api-versio=2024-10-21",
     "deployment=chat-prod",
+    "api-version=2024-10-21#",
+    "api-version=2024-10-21#&api-version=2025-04-01-preview",
+    "api-version=v1#x",
     "x"
 };
 

@@ -773,6 +773,20 @@ azoai_route_query(const azoai_request_t *req, azoai_route_t *route,
     const char          *where;
     azoai_route_query_t  q;
 
+    /*
+     * A '#' has no place in a request target (RFC 9112): NGINX ends the
+     * query it parses there, while proxy_pass hands the target on as
+     * received, so "?api-version=GA#&api-version=PREVIEW" could reach
+     * Azure with the second version the check never saw
+     */
+
+    if (req->args.len
+        && memchr(req->args.data, '#', req->args.len) != NULL)
+    {
+        azoai_route_set_ambiguous(route,
+                                  "'#' in the query of the request target");
+    }
+
     azoai_route_query_parse(req->args.data, req->args.len, &q);
 
     if (q.n_api_version > 1) {

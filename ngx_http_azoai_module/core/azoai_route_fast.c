@@ -37,7 +37,7 @@
 
 /* bits of azoai_route_fast_byte[] */
 #define AZOAI_FAST_NAME_STOP    0x01    /* not in a plain deployment name */
-#define AZOAI_FAST_QUERY_STOP   0x02    /* '&', or a byte to decode */
+#define AZOAI_FAST_QUERY_STOP   0x02    /* '&', '#', or a byte to decode */
 
 
 typedef struct {
@@ -64,6 +64,7 @@ static const u_char  azoai_route_fast_byte[256] = {
     [0x00 ... 0x20] = AZOAI_FAST_NAME_STOP,
     ['%'] = AZOAI_FAST_NAME_STOP|AZOAI_FAST_QUERY_STOP,
     ['&'] = AZOAI_FAST_QUERY_STOP,
+    ['#'] = AZOAI_FAST_QUERY_STOP,
     ['+'] = AZOAI_FAST_QUERY_STOP,
     ['/'] = AZOAI_FAST_NAME_STOP,
     [';'] = AZOAI_FAST_NAME_STOP,
@@ -274,8 +275,8 @@ azoai_route_fast_name(const u_char *p, size_t len, size_t readable)
 
 /*
  * 1 if the query is empty (v: empty) or "api-version=VALUE" alone, VALUE
- * without '&', '%' or '+' (so nothing to decode): v is VALUE, *preview
- * as azoai_api_version_is_preview() says of it
+ * without '&', '#', '%' or '+' (nothing to decode, no fragment): v is
+ * VALUE, *preview as azoai_api_version_is_preview() says of it
  */
 
 static int
