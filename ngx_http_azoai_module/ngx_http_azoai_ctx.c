@@ -9,10 +9,7 @@
 
 
 #include "ngx_http_azoai_ctx.h"
-
-#if (__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "azoai_zero.h"
 
 
 /*
@@ -65,7 +62,7 @@
 
 /* bytes from to before, of the context */
 #define ngx_http_azoai_ctx_zero(ctx, from, before)                            \
-    ngx_http_azoai_zero((u_char *) (ctx) + (from), (before) - (from))
+    azoai_zero((u_char *) (ctx) + (from), (before) - (from))
 
 /* they come in this order */
 typedef char  ngx_http_azoai_ctx_order[
@@ -77,7 +74,6 @@ typedef char  ngx_http_azoai_ctx_order[
     ? 1 : -1];
 
 
-static ngx_inline void ngx_http_azoai_zero(u_char *p, size_t n);
 static void ngx_http_azoai_ctx_cleanup(void *data);
 static void *ngx_http_azoai_palloc(void *pool, size_t size);
 
@@ -195,30 +191,6 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
     return ctx;
-}
-
-
-/*
- * n bytes at p zeroed, n a constant: 16 bytes a store, unrolled, where
- * memset() of the context's ~430 bytes was a rep stos of one step per 8
- * bytes
- */
-
-static ngx_inline void
-ngx_http_azoai_zero(u_char *p, size_t n)
-{
-    size_t  i;
-
-#if (__SSE2__)
-#pragma GCC unroll 32
-    for (i = 0; i + 16 <= n; i += 16) {
-        _mm_storeu_si128((__m128i *) (p + i), _mm_setzero_si128());
-    }
-#else
-    i = 0;
-#endif
-
-    ngx_memzero(p + i, n - i);
 }
 
 

@@ -16,6 +16,7 @@
 #include "azoai_body.h"
 #include "azoai_body_refs.h"
 #include "azoai_pii_int.h"
+#include "azoai_zero.h"
 
 
 #if (AZOAI_BODY_MAX_DEPTH != AZOAI_JSON_MAX_DEPTH)
@@ -125,8 +126,6 @@ _Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
 
 
 static void azoai_body_depths(void);
-static inline void azoai_body_zero(u_char *p, size_t n)
-    __attribute__((always_inline));
 static inline void azoai_body_start(azoai_body_ctx_t *ctx,
     const azoai_pii_engine_t *e, const u_char *body, azoai_alloc_t *a,
     azoai_body_result_t *result) __attribute__((always_inline));
@@ -363,29 +362,6 @@ azoai_body_depths(void)
 }
 
 
-/*
- * n bytes at p zeroed, n a constant: 16 bytes a store, unrolled, where
- * memset() of the ~360 bytes was a rep stos of one step per 8 bytes
- */
-
-static inline void
-azoai_body_zero(u_char *p, size_t n)
-{
-    size_t  i;
-
-#if (AZOAI_JSON_SSE2)
-#pragma GCC unroll 32
-    for (i = 0; i + 16 <= n; i += 16) {
-        _mm_storeu_si128((__m128i *) (p + i), _mm_setzero_si128());
-    }
-#else
-    i = 0;
-#endif
-
-    memset(p + i, 0, n - i);
-}
-
-
 /* the result and the visitor's context before the walk */
 
 static inline void
@@ -399,7 +375,7 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
      */
     result->error = AZOAI_BODY_OK;
     result->error_text[0] = '\0';
-    azoai_body_zero((u_char *) &result->nnames,
+    azoai_zero((u_char *) &result->nnames,
                     sizeof(azoai_body_result_t)
                     - offsetof(azoai_body_result_t, nnames));
 
