@@ -34,6 +34,8 @@ static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
     size_t s, size_t dots);
 #if defined(__SSE2__)
 static inline size_t azoai_pii_email_labels16(size_t from, size_t t,
+    unsigned alpha, unsigned alnum, unsigned dot);
+static size_t azoai_pii_email_labels16_loop(size_t from, size_t t,
     unsigned alpha, unsigned alnum);
 static inline void azoai_pii_email_class16(const u_char *p,
     unsigned *alpha, unsigned *alnum, unsigned *dot, unsigned *punct);
@@ -201,7 +203,7 @@ azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
         rest = ~(alnum | dot) & 0xffff;
 
         if (rest && v[i + (t = __builtin_ctz(rest))] != '-') {
-            return azoai_pii_email_labels16(i, t, alpha, alnum);
+            return azoai_pii_email_labels16(i, t, alpha, alnum, dot);
         }
     }
 #endif
@@ -252,15 +254,61 @@ azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
 #if defined(__SSE2__)
 
 /*
- * The domain loop above over from + [0, t): letters, digits and dots only
- * (bits of alpha and alnum), ended by a byte that is none of them nor
- * '-'.  A label is the run up to the next dot; a dot not followed by a
- * letter or digit ends the domain; a top-level label is 2 letters or
- * more (no "xn--" without a '-').
+ * The domain loop above over from + [0, t) (t < 16): letters, digits and
+ * dots only (bits of alpha, alnum and dot), ended by a byte that is none
+ * of them nor '-'.  A label is the run up to the next dot; a dot not
+ * followed by a letter or digit ends the domain; a top-level label is 2
+ * letters or more (no "xn--" without a '-').  The domain ends after the
+ * last label that is one, most often its last label: that one is tested
+ * on the bits at once, and only a last label of one letter or with a
+ * digit in it takes the loop (azoai_pii_email_labels16_loop()).
  */
 
 static inline size_t
 azoai_pii_email_labels16(size_t from, size_t t, unsigned alpha,
+    unsigned alnum, unsigned dot)
+{
+    unsigned  in, labels, dots, stop, e, ld, tld;
+
+    in = (1u << t) - 1;
+    labels = alnum & in;
+
+    /* an empty first label: no domain */
+
+    if ((labels & 1) == 0) {
+        return 0;
+    }
+
+    /* the first dot before no letter or digit ends the labels */
+
+    dots = dot & in;
+    stop = dots & ~(labels >> 1);
+    e = stop ? (unsigned) __builtin_ctz(stop) : t;
+    dots &= (1u << e) - 1;
+
+    /* one label: no top-level label after it */
+
+    if (dots == 0) {
+        return 0;
+    }
+
+    /* the last label, after the last dot ld and up to e */
+
+    ld = 31 - __builtin_clz(dots);
+    tld = ((1u << e) - 1) & ~((2u << ld) - 1);
+
+    if (e - ld > 2 && (tld & ~alpha) == 0) {
+        return from + e;
+    }
+
+    return azoai_pii_email_labels16_loop(from, t, alpha, alnum);
+}
+
+
+/* the loop of azoai_pii_email_labels16() over every label */
+
+static size_t
+azoai_pii_email_labels16_loop(size_t from, size_t t, unsigned alpha,
     unsigned alnum)
 {
     size_t    ls, le, labels, best;
