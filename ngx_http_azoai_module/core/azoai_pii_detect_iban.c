@@ -43,6 +43,16 @@
 #define AZOAI_IBAN_VECTOR     32
 #define AZOAI_IBAN_SPACES     0x1084210842108421ULL
 
+/*
+ * What the BBAN readers return: the end of the BBAN in the upper bits,
+ * the remainder modulo 97 of the running value a in the lowest 7 (a
+ * result is never 0: the BBAN does not end at 0)
+ */
+#define AZOAI_IBAN_REM_BITS   7
+#define AZOAI_IBAN_REM_MASK   ((1u << AZOAI_IBAN_REM_BITS) - 1)
+#define azoai_iban_result(end, a)                                            \
+    ((end) << AZOAI_IBAN_REM_BITS | (size_t) ((a) % 97))
+
 /* the value of a letter in the check: A (or a) is 10, Z is 35 */
 #define azoai_iban_letter(c)  (((c) & ~0x20) - 'A' + 10)
 
@@ -86,20 +96,20 @@ static inline int azoai_pii_iban_find(const u_char *v, size_t len,
     __attribute__((always_inline));
 #if (AZOAI_IBAN_AVX2)
 static size_t azoai_pii_iban_bban_avx2(const u_char *b, size_t room,
-    size_t n, uint64_t *acc);
+    size_t n) __attribute__((target("avx2")));
 static inline uint32_t azoai_pii_iban_vector(const u_char *p, size_t rem,
-    uint32_t *sp, uint64_t *acc);
+    uint32_t *sp, uint64_t *acc) __attribute__((target("avx2")));
 static inline void azoai_pii_iban_chunks(__m256i val, __m256i w,
-    const __m256i *k, uint64_t *acc);
+    const __m256i *k, uint64_t *acc) __attribute__((target("avx2")));
 #endif
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
 #if (AZOAI_IBAN_AVX2)
 /* out of line where the vector reader takes the common layouts */
 static size_t azoai_pii_iban_bban(const u_char *v, size_t len,
-    size_t i, size_t want, uint64_t *acc) __attribute__((noinline));
+    size_t i, size_t want) __attribute__((noinline));
 #else
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
-    size_t i, size_t want, uint64_t *acc);
+    size_t i, size_t want);
 #endif
 static inline int azoai_pii_iban_group(const u_char *p, uint64_t *a);
 static inline uint32_t azoai_pii_iban_value4(uint32_t w);
@@ -191,9 +201,8 @@ static inline int
 azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
     size_t *end, int simd)
 {
-    size_t    s, i, want;
+    size_t    s, i, r, want;
     uint32_t  check, last;
-    uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
 
@@ -235,25 +244,27 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
      * else, or in other layouts, group by group
      */
 
-    i = 0;
+    r = 0;
 
 #if (AZOAI_IBAN_AVX2)
     if (simd && __builtin_cpu_supports("avx2")) {
-        i = azoai_pii_iban_bban_avx2(v + at + 2, len - at - 2,
-                                     want - AZOAI_IBAN_GROUP, &acc);
-        i += (i != 0) ? at + 2 : 0;
+        r = azoai_pii_iban_bban_avx2(v + at + 2, len - at - 2,
+                                     want - AZOAI_IBAN_GROUP);
+        r += (r != 0) ? (at + 2) << AZOAI_IBAN_REM_BITS : 0;
     }
 #else
     (void) simd;
 #endif
 
-    if (i == 0) {
-        i = azoai_pii_iban_bban(v, len, at + 2, want, &acc);
+    if (r == 0) {
+        r = azoai_pii_iban_bban(v, len, at + 2, want);
     }
 
-    if (i == 0) {
+    if (r == 0) {
         return 0;
     }
+
+    i = r >> AZOAI_IBAN_REM_BITS;
 
     if (i < len && (azoai_pii_alnum(v[i]) || v[i] == '_')) {
         return 0;
@@ -261,7 +272,7 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
 
     /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
-    check = (uint32_t) (acc % 97) * 1000000 + last;
+    check = (uint32_t) (r & AZOAI_IBAN_REM_MASK) * 1000000 + last;
 
     if (check % 97 != 1) {
         return 0;
@@ -275,8 +286,8 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
 
 /*
  * Reads the BBAN from i until the IBAN has want characters (one space
- * allowed between groups of four); the end, or 0 when it is cut short.
- * *acc: a number with the BBAN's remainder modulo 97.  A group of four
+ * allowed between groups of four); 0 when it is cut short, else its end
+ * and the BBAN's remainder modulo 97 (azoai_iban_result()).  A group of four
  * at a time: four digits in one word (azoai_pii_digits4()), else the
  * four characters' values by table, without a loop
  * (azoai_pii_iban_mixed4()); a shorter last group a character at a time.
@@ -285,8 +296,7 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
  */
 
 static size_t
-azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
-    uint64_t *acc)
+azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want)
 {
     size_t    n, last;
     u_char    x;
@@ -355,9 +365,7 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
         }
     }
 
-    *acc = a;
-
-    return i;
+    return azoai_iban_result(i, a);
 }
 
 
@@ -367,8 +375,8 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
  * The BBAN's n characters at b (room bytes there) in one or two 32-byte
  * vectors, where they are written spaced in fours (a space before each
  * group, as azoai_pii_iban_bban() reads them when every space is there)
- * or in one run: its length in bytes, and in *acc a number with its
- * remainder modulo 97; 0 in any other layout, with too little room, or
+ * or in one run: its length in bytes and remainder modulo 97
+ * (azoai_iban_result()); 0 in any other layout, with too little room, or
  * when a character is no letter or digit (azoai_pii_iban_bban() then
  * decides as before).
  *
@@ -448,8 +456,7 @@ static const u_char  azoai_iban_in[2 * AZOAI_IBAN_VECTOR] = {
 
 __attribute__((target("avx2")))
 static size_t
-azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n,
-    uint64_t *acc)
+azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n)
 {
     size_t    lb;
     uint32_t  sp0, sp1;
@@ -485,9 +492,7 @@ azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n,
         return 0;
     }
 
-    *acc = a;
-
-    return lb;
+    return azoai_iban_result(lb, a);
 }
 
 
