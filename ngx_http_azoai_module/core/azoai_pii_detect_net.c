@@ -21,6 +21,8 @@
 #define AZOAI_IPV6_TEXT_MAX     45
 #define AZOAI_IPV6_NONE         ((size_t) -1)
 #define AZOAI_EMAIL_NONE        ((size_t) -1)
+/* the vector tests cannot tell: the byte loops decide */
+#define AZOAI_EMAIL_SLOW        ((size_t) -2)
 
 /* the bytes before an '@' that one vector test looks at */
 #define AZOAI_EMAIL_WINDOW      16
@@ -30,13 +32,16 @@ static inline size_t azoai_pii_email_local_start(const u_char *v,
     size_t at) __attribute__((always_inline));
 static inline size_t azoai_pii_email_domain_end(const u_char *v,
     size_t len, size_t at) __attribute__((always_inline));
+static int azoai_pii_email_slow(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
+static size_t azoai_pii_email_local_loop(const u_char *v, size_t at);
+static size_t azoai_pii_email_domain_loop(const u_char *v, size_t len,
+    size_t at);
 static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
     size_t s, size_t dots);
 #if defined(__SSE2__)
 static inline size_t azoai_pii_email_labels16(size_t from, size_t t,
     unsigned alpha, unsigned alnum, unsigned dot);
-static size_t azoai_pii_email_labels16_loop(size_t from, size_t t,
-    unsigned alpha, unsigned alnum);
 static inline void azoai_pii_email_class16(const u_char *p,
     unsigned *alpha, unsigned *alnum, unsigned *dot, unsigned *punct);
 #endif
@@ -50,7 +55,10 @@ static inline int azoai_pii_ipv6_ok(const u_char *v, size_t len,
 
 /*
  * at is the '@'.  The local part's start (azoai_pii_email_local()), then
- * the domain's labels (azoai_pii_email_domain()).
+ * the domain's labels (azoai_pii_email_domain()), from the bits of the
+ * 16 bytes on each side; where those cannot tell, the byte loops decide
+ * in azoai_pii_email_slow(), a tail call, so that this path needs no
+ * registers saved.
  */
 
 int
@@ -65,7 +73,38 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    best = azoai_pii_email_domain_end(v, len, at);
+    best = (s == AZOAI_EMAIL_SLOW) ? AZOAI_EMAIL_SLOW
+                                   : azoai_pii_email_domain_end(v, len, at);
+
+    if (best == AZOAI_EMAIL_SLOW) {
+        return azoai_pii_email_slow(v, len, at, start, end);
+    }
+
+    if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
+        return 0;
+    }
+
+    *start = s;
+    *end = best;
+    return 1;
+}
+
+
+/* azoai_pii_detect_email() by the byte loops */
+
+static int
+azoai_pii_email_slow(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    size_t  s, best;
+
+    s = azoai_pii_email_local_loop(v, at);
+
+    if (s == AZOAI_EMAIL_NONE) {
+        return 0;
+    }
+
+    best = azoai_pii_email_domain_loop(v, len, at);
 
     if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
         return 0;
@@ -89,7 +128,11 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
 size_t
 azoai_pii_email_local(const u_char *v, size_t at)
 {
-    return azoai_pii_email_local_start(v, at);
+    size_t  s;
+
+    s = azoai_pii_email_local_start(v, at);
+
+    return (s == AZOAI_EMAIL_SLOW) ? azoai_pii_email_local_loop(v, at) : s;
 }
 
 
@@ -98,16 +141,10 @@ azoai_pii_email_local(const u_char *v, size_t at)
 static inline size_t
 azoai_pii_email_local_start(const u_char *v, size_t at)
 {
-    size_t    s, lim, dots;
 #if defined(__SSE2__)
-    size_t    base;
+    size_t    s, dots, base;
     unsigned  other, alpha, alnum, dot, punct;
-#endif
 
-    s = at;
-    dots = at;                      /* none */
-
-#if defined(__SSE2__)
     if (at >= AZOAI_EMAIL_WINDOW) {
         base = at - AZOAI_EMAIL_WINDOW;
         azoai_pii_email_class16(v + base, &alpha, &alnum, &dot, &punct);
@@ -128,6 +165,23 @@ azoai_pii_email_local_start(const u_char *v, size_t at)
         }
     }
 #endif
+
+    return AZOAI_EMAIL_SLOW;
+}
+
+
+/*
+ * azoai_pii_email_local_start() byte by byte: the local part is 16
+ * bytes or more, or the text before it shorter
+ */
+
+static size_t
+azoai_pii_email_local_loop(const u_char *v, size_t at)
+{
+    size_t  s, lim, dots;
+
+    s = at;
+    dots = at;                      /* none */
 
     lim = (at > AZOAI_EMAIL_LOCAL_MAX) ? at - AZOAI_EMAIL_LOCAL_MAX : 0;
 
@@ -181,22 +235,24 @@ azoai_pii_email_trim(const u_char *v, size_t at, size_t s, size_t dots)
 size_t
 azoai_pii_email_domain(const u_char *v, size_t len, size_t at)
 {
-    return azoai_pii_email_domain_end(v, len, at);
+    size_t  best;
+
+    best = azoai_pii_email_domain_end(v, len, at);
+
+    return (best == AZOAI_EMAIL_SLOW)
+           ? azoai_pii_email_domain_loop(v, len, at) : best;
 }
 
 
 static inline size_t
 azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
 {
-    size_t    i, ls, n, labels, best;
 #if defined(__SSE2__)
-    size_t    t;
+    size_t    i, t;
     unsigned  alpha, alnum, dot, punct, rest;
-#endif
 
     i = at + 1;
 
-#if defined(__SSE2__)
     if (len - i >= AZOAI_EMAIL_WINDOW) {
         azoai_pii_email_class16(v + i, &alpha, &alnum, &dot, &punct);
 
@@ -208,6 +264,22 @@ azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
     }
 #endif
 
+    return AZOAI_EMAIL_SLOW;
+}
+
+
+/*
+ * azoai_pii_email_domain_end() byte by byte: a domain with a '-', not
+ * ended within 16 bytes or of a last label that is no top-level label,
+ * or the text after it shorter
+ */
+
+static size_t
+azoai_pii_email_domain_loop(const u_char *v, size_t len, size_t at)
+{
+    size_t  i, ls, n, labels, best;
+
+    i = at + 1;
     labels = 0;
     best = 0;
 
@@ -260,8 +332,9 @@ azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
  * followed by a letter or digit ends the domain; a top-level label is 2
  * letters or more (no "xn--" without a '-').  The domain ends after the
  * last label that is one, most often its last label: that one is tested
- * on the bits at once, and only a last label of one letter or with a
- * digit in it takes the loop (azoai_pii_email_labels16_loop()).
+ * on the bits at once, and a last label of one letter or with a digit
+ * in it is left to the byte loop (AZOAI_EMAIL_SLOW), which finds an
+ * earlier one.
  */
 
 static inline size_t
@@ -301,55 +374,7 @@ azoai_pii_email_labels16(size_t from, size_t t, unsigned alpha,
         return from + e;
     }
 
-    return azoai_pii_email_labels16_loop(from, t, alpha, alnum);
-}
-
-
-/* the loop of azoai_pii_email_labels16() over every label */
-
-static size_t
-azoai_pii_email_labels16_loop(size_t from, size_t t, unsigned alpha,
-    unsigned alnum)
-{
-    size_t    ls, le, labels, best;
-    unsigned  run;
-
-    ls = 0;
-    labels = 0;
-    best = 0;
-
-    for ( ;; ) {
-        /* the label's end: the first byte from ls that is no alnum */
-        run = ~alnum >> ls;
-        le = ls + (run ? (size_t) __builtin_ctz(run) : 32);
-
-        if (le > t) {
-            le = t;
-        }
-
-        if (le == ls) {
-            break;
-        }
-
-        labels++;
-
-        if (labels >= 2 && le - ls >= 2
-            && ((~alpha >> ls) & ((1u << (le - ls)) - 1)) == 0)
-        {
-            best = from + le;
-        }
-
-        /* v[le] is a '.' (or the end at t); the next label needs alnum */
-
-        if (le + 1 < t && (alnum >> (le + 1) & 1)) {
-            ls = le + 1;
-            continue;
-        }
-
-        break;
-    }
-
-    return best;
+    return AZOAI_EMAIL_SLOW;
 }
 
 
