@@ -118,13 +118,34 @@ static inline int azoai_pii_iban_mixed4(const u_char *p, uint64_t *a);
 
 /*
  * IBAN length by country code, 0 for none (SWIFT IBAN registry): one
- * byte per pair of letters, AZOAI_IBAN_CC(c0, c1) its index
+ * byte per pair of letters, AZOAI_IBAN_CC(c0, c1) its index: rows and
+ * columns of 32, the last 6 for bytes that are no letter (all 0)
  */
 
-#define AZOAI_IBAN_CC(c0, c1)  (((c0) - 'A') * 26 + (c1) - 'A')
+#define AZOAI_IBAN_CC(c0, c1)  (((c0) - 'A') * 32 + (c1) - 'A')
 #define AZOAI_IBAN_LEN(c0, c1, n)  [AZOAI_IBAN_CC(c0, c1)] = n
 
-static const u_char  azoai_iban_lengths[26 * 26] = {
+/* a letter's index in either case (A is 0), 31 for any other byte */
+
+#define AZOAI_IBAN_NOLETTER   31
+#define AZOAI_IBAN_INDEX(base)                                               \
+    [base + 0] = 0, [base + 1] = 1, [base + 2] = 2, [base + 3] = 3,         \
+    [base + 4] = 4, [base + 5] = 5, [base + 6] = 6, [base + 7] = 7,         \
+    [base + 8] = 8, [base + 9] = 9, [base + 10] = 10, [base + 11] = 11,     \
+    [base + 12] = 12, [base + 13] = 13, [base + 14] = 14, [base + 15] = 15, \
+    [base + 16] = 16, [base + 17] = 17, [base + 18] = 18, [base + 19] = 19, \
+    [base + 20] = 20, [base + 21] = 21, [base + 22] = 22, [base + 23] = 23, \
+    [base + 24] = 24, [base + 25] = 25
+
+static const u_char  azoai_iban_index[256] = {
+    [0 ... 'A' - 1] = AZOAI_IBAN_NOLETTER,
+    ['Z' + 1 ... 'a' - 1] = AZOAI_IBAN_NOLETTER,
+    ['z' + 1 ... 255] = AZOAI_IBAN_NOLETTER,
+    AZOAI_IBAN_INDEX('A'),
+    AZOAI_IBAN_INDEX('a')
+};
+
+static const u_char  azoai_iban_lengths[32 * 32] = {
     AZOAI_IBAN_LEN('A', 'D', 24), AZOAI_IBAN_LEN('A', 'E', 23),
     AZOAI_IBAN_LEN('A', 'L', 28), AZOAI_IBAN_LEN('A', 'T', 20),
     AZOAI_IBAN_LEN('A', 'Z', 28), AZOAI_IBAN_LEN('B', 'A', 20),
@@ -212,12 +233,9 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
 
     s = at - 2;
 
-    /*
-     * the country: only two ASCII letters have a length (no other byte
-     * is a letter without its 0x20 bit), so no letter test before it
-     */
+    /* the country: only two ASCII letters have a length */
 
-    want = azoai_pii_iban_length(v[s] & ~0x20, v[s + 1] & ~0x20);
+    want = azoai_pii_iban_length(v[s], v[s + 1]);
 
     if (want == 0
         || !azoai_pii_digit(v[at]) || !azoai_pii_digit(v[at + 1]))
@@ -693,12 +711,11 @@ azoai_pii_iban_value4(uint32_t w)
 }
 
 
+/* by two table lookups and no test: any byte not a letter gives 0 */
+
 static size_t
 azoai_pii_iban_length(u_char c0, u_char c1)
 {
-    if ((u_char) (c0 - 'A') >= 26 || (u_char) (c1 - 'A') >= 26) {
-        return 0;
-    }
-
-    return azoai_iban_lengths[AZOAI_IBAN_CC(c0, c1)];
+    return azoai_iban_lengths[azoai_iban_index[c0] * 32
+                              + azoai_iban_index[c1]];
 }
