@@ -8,7 +8,8 @@
  * each with every separator, valid and invalid checksums, and what may
  * stand right before and after them; the SSN shape against a byte loop;
  * the IBAN's remainder (kept by small factors modulo 97) against a digit
- * by digit mod-97 of the rearranged IBAN; national ids after '+'; the
+ * by digit mod-97 of the rearranged IBAN, its vector reader against the
+ * group-by-group reader; national ids after '+'; the
  * national id shapes refused before the call (azoai_pii_natid_shape_
  * refused()) against the call.  In a build without the word paths
  * (big-endian) the same tests check the general paths against themselves
@@ -45,6 +46,7 @@ static void compare_layout(size_t (*put)(u_char *t, size_t len,
 static void luhn_fix(u_char *d, size_t n);
 static int ssn_shape_ref(const u_char *d, u_char sep);
 static int iban_ref(const u_char *t, size_t len);
+static size_t put_iban_text(u_char *t, uint32_t *rnd);
 static size_t put_natid_text(u_char *t, uint32_t *rnd);
 static unsigned natid_shape_at(const u_char *t, size_t len, size_t at);
 
@@ -469,6 +471,132 @@ test_iban_cut(void **state)
 }
 
 
+/*
+ * The IBAN detector with its vector reader (AVX2, where the text leaves
+ * room for its loads) against the group-by-group reader
+ * (azoai_pii_iban_general()): IBANs of countries with 15 to 33
+ * characters, check digits made right most of the time, letters from
+ * none to all (8 in a row: a chunk's factor of 10^16), upper and lower
+ * case, spaced in fours, in one run or partly spaced, some bytes made
+ * another (a space, a dash, a byte past 0x7f, a double space), followed
+ * by other bytes and by room of 0 to 80 bytes; found alike, with the
+ * same bounds, and found exactly when the mod-97 check holds
+ */
+
+static void
+test_iban_vector(void **state)
+{
+    int       got, want;
+    u_char    t[160];
+    size_t    r, k, len, room, s1, e1, s2, e2, found;
+    uint32_t  rnd;
+
+    rnd = 4711;
+    found = 0;
+
+    for (r = 0; r < 400000; r++) {
+        len = put_iban_text(t, &rnd);
+        room = test_random(&rnd) % 81;
+
+        for (k = 0; k < room; k++) {
+            t[len + k] = (test_random(&rnd) % 4)
+                         ? ' ' : (u_char) ('0' + test_random(&rnd) % 75);
+        }
+
+        got = azoai_pii_detect_iban(t, len + room, 3, &s1, &e1);
+        want = azoai_pii_iban_general(t, len + room, 3, &s2, &e2);
+
+        if (got != want || (got && (s1 != s2 || e1 != e2))) {
+            print_error("'%.*s' (+%zu): %d, want %d\n", (int) len, t, room,
+                        got, want);
+            fail();
+        }
+
+        if (got && e1 == len) {
+            assert_int_equal(iban_ref(t + 1, len - 1), 1);
+        }
+
+        found += got;
+    }
+
+    assert_true(found > 100000);
+}
+
+
+/*
+ * A space and an IBAN for test_iban_vector() at t (the country at t + 1),
+ * as said there; its length
+ */
+
+static size_t
+put_iban_text(u_char *t, uint32_t *rnd)
+{
+    u_char    c[40];
+    size_t    k, n, len;
+    uint32_t  chk, letters, layout;
+
+    static const char  *countries[] = {
+        "NO15", "BE16", "FI18", "LI21", "DE22", "RO24", "PT25", "FR27",
+        "AL28", "MT31", "LC32", "RU33"
+    };
+    static const u_char  junk[] = { ' ', '-', '.', 0xc3, '_', 'x', '9' };
+
+    k = test_random(rnd) % 12;
+    n = (countries[k][2] - '0') * 10 + countries[k][3] - '0';
+    memcpy(c, countries[k], 2);
+    letters = test_random(rnd) % 5;
+
+    for (k = 4; k < n; k++) {
+        c[k] = (u_char) ((test_random(rnd) % 4 < letters)
+                         ? ((test_random(rnd) & 1) ? 'A' : 'a')
+                           + test_random(rnd) % 26
+                         : '0' + test_random(rnd) % 10);
+    }
+
+    for (chk = 0; chk < 100; chk++) {
+        c[2] = (u_char) ('0' + chk / 10);
+        c[3] = (u_char) ('0' + chk % 10);
+
+        if (iban_ref(c, n)) {
+            break;
+        }
+    }
+
+    if (test_random(rnd) % 8 == 0) {
+        c[3] = (u_char) ('0' + test_random(rnd) % 10);
+    }
+
+    /* 0, 1: spaced; 2: one run; 3: spaces left out at random */
+    layout = test_random(rnd) % 4;
+
+    t[0] = ' ';
+
+    for (len = 1, k = 0; k < n; k++) {
+        if (k && k % 4 == 0
+            && (layout < 2 || (layout == 3 && test_random(rnd) % 2)))
+        {
+            t[len++] = ' ';
+        }
+
+        t[len++] = c[k];
+    }
+
+    if (test_random(rnd) % 8 == 0) {
+        t[1 + test_random(rnd) % (len - 1)] =
+            junk[test_random(rnd) % sizeof(junk)];
+    }
+
+    if (test_random(rnd) % 16 == 0) {
+        k = 5 + test_random(rnd) % (len - 5);
+        memmove(t + k + 1, t + k, len - k);
+        t[k] = ' ';
+        len++;
+    }
+
+    return len;
+}
+
+
 /* a digit after '+' starts no national id; without it, it may */
 
 static void
@@ -654,6 +782,7 @@ main(void)
         cmocka_unit_test(test_ssn_shape),
         cmocka_unit_test(test_iban_mod97),
         cmocka_unit_test(test_iban_cut),
+        cmocka_unit_test(test_iban_vector),
         cmocka_unit_test(test_natid_plus),
         cmocka_unit_test(test_natid_shape),
     };

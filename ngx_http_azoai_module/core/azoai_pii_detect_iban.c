@@ -10,6 +10,13 @@
 
 #include "azoai_pii_int.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
+#include <immintrin.h>
+#define AZOAI_IBAN_AVX2       1
+#else
+#define AZOAI_IBAN_AVX2       0
+#endif
+
 
 /* the country code and check digits, then groups of this many */
 #define AZOAI_IBAN_GROUP      4
@@ -27,6 +34,24 @@
 
 /* azoai_iban_value[] of a byte that is no digit or ASCII letter */
 #define AZOAI_IBAN_NONE       0xff
+
+/*
+ * azoai_pii_iban_bban_avx2(): the bytes of one vector, the chunks of four
+ * bytes in it, bit k of AZOAI_IBAN_SPACES the space before group k of a
+ * spaced BBAN (every fifth byte from its first)
+ */
+#define AZOAI_IBAN_VECTOR     32
+#define AZOAI_IBAN_SPACES     0x1084210842108421ULL
+
+/*
+ * What the BBAN readers return: the end of the BBAN in the upper bits,
+ * the remainder modulo 97 of the running value a in the lowest 7 (a
+ * result is never 0: the BBAN does not end at 0)
+ */
+#define AZOAI_IBAN_REM_BITS   7
+#define AZOAI_IBAN_REM_MASK   ((1u << AZOAI_IBAN_REM_BITS) - 1)
+#define azoai_iban_result(end, a)                                            \
+    ((end) << AZOAI_IBAN_REM_BITS | (size_t) ((a) % 97))
 
 /* the value of a letter in the check: A (or a) is 10, Z is 35 */
 #define azoai_iban_letter(c)  (((c) & ~0x20) - 'A' + 10)
@@ -66,9 +91,26 @@ static const u_char  azoai_iban_factor[256] = {
 };
 
 
+static inline int azoai_pii_iban_find(const u_char *v, size_t len,
+    size_t at, size_t *start, size_t *end, int simd)
+    __attribute__((always_inline));
+#if (AZOAI_IBAN_AVX2)
+static size_t azoai_pii_iban_bban_avx2(const u_char *b, size_t room,
+    size_t n) __attribute__((target("avx2")));
+static inline uint32_t azoai_pii_iban_vector(const u_char *p, size_t rem,
+    uint32_t *sp, uint64_t *acc) __attribute__((target("avx2")));
+static inline void azoai_pii_iban_chunks(__m256i val, __m256i w,
+    const __m256i *k, uint64_t *acc) __attribute__((target("avx2")));
+#endif
 static size_t azoai_pii_iban_length(u_char c0, u_char c1);
+#if (AZOAI_IBAN_AVX2)
+/* out of line where the vector reader takes the common layouts */
+static size_t azoai_pii_iban_bban(const u_char *v, size_t len,
+    size_t i, size_t want) __attribute__((noinline));
+#else
 static inline size_t azoai_pii_iban_bban(const u_char *v, size_t len,
-    size_t i, size_t want, uint64_t *acc);
+    size_t i, size_t want);
+#endif
 static inline int azoai_pii_iban_group(const u_char *p, uint64_t *a);
 static inline uint32_t azoai_pii_iban_value4(uint32_t w);
 static inline int azoai_pii_iban_mixed4(const u_char *p, uint64_t *a);
@@ -76,13 +118,34 @@ static inline int azoai_pii_iban_mixed4(const u_char *p, uint64_t *a);
 
 /*
  * IBAN length by country code, 0 for none (SWIFT IBAN registry): one
- * byte per pair of letters, AZOAI_IBAN_CC(c0, c1) its index
+ * byte per pair of letters, AZOAI_IBAN_CC(c0, c1) its index: rows and
+ * columns of 32, the last 6 for bytes that are no letter (all 0)
  */
 
-#define AZOAI_IBAN_CC(c0, c1)  (((c0) - 'A') * 26 + (c1) - 'A')
+#define AZOAI_IBAN_CC(c0, c1)  (((c0) - 'A') * 32 + (c1) - 'A')
 #define AZOAI_IBAN_LEN(c0, c1, n)  [AZOAI_IBAN_CC(c0, c1)] = n
 
-static const u_char  azoai_iban_lengths[26 * 26] = {
+/* a letter's index in either case (A is 0), 31 for any other byte */
+
+#define AZOAI_IBAN_NOLETTER   31
+#define AZOAI_IBAN_INDEX(base)                                               \
+    [base + 0] = 0, [base + 1] = 1, [base + 2] = 2, [base + 3] = 3,         \
+    [base + 4] = 4, [base + 5] = 5, [base + 6] = 6, [base + 7] = 7,         \
+    [base + 8] = 8, [base + 9] = 9, [base + 10] = 10, [base + 11] = 11,     \
+    [base + 12] = 12, [base + 13] = 13, [base + 14] = 14, [base + 15] = 15, \
+    [base + 16] = 16, [base + 17] = 17, [base + 18] = 18, [base + 19] = 19, \
+    [base + 20] = 20, [base + 21] = 21, [base + 22] = 22, [base + 23] = 23, \
+    [base + 24] = 24, [base + 25] = 25
+
+static const u_char  azoai_iban_index[256] = {
+    [0 ... 'A' - 1] = AZOAI_IBAN_NOLETTER,
+    ['Z' + 1 ... 'a' - 1] = AZOAI_IBAN_NOLETTER,
+    ['z' + 1 ... 255] = AZOAI_IBAN_NOLETTER,
+    AZOAI_IBAN_INDEX('A'),
+    AZOAI_IBAN_INDEX('a')
+};
+
+static const u_char  azoai_iban_lengths[32 * 32] = {
     AZOAI_IBAN_LEN('A', 'D', 24), AZOAI_IBAN_LEN('A', 'E', 23),
     AZOAI_IBAN_LEN('A', 'L', 28), AZOAI_IBAN_LEN('A', 'T', 20),
     AZOAI_IBAN_LEN('A', 'Z', 28), AZOAI_IBAN_LEN('B', 'A', 20),
@@ -141,9 +204,26 @@ int
 azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t    s, i, want;
+    return azoai_pii_iban_find(v, len, at, start, end, 1);
+}
+
+
+/* the same without the vector reader (the unit tests compare the two) */
+
+int
+azoai_pii_iban_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    return azoai_pii_iban_find(v, len, at, start, end, 0);
+}
+
+
+static inline int
+azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end, int simd)
+{
+    size_t    s, i, r, want;
     uint32_t  check, last;
-    uint64_t  acc;
 
     /* at is the first check digit, after the two country letters */
 
@@ -153,20 +233,17 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
     s = at - 2;
 
-    if (!azoai_pii_is(v[s], AZOAI_PC_ALPHA)
-        || !azoai_pii_is(v[s + 1], AZOAI_PC_ALPHA)
+    /* the country: only two ASCII letters have a length */
+
+    want = azoai_pii_iban_length(v[s], v[s + 1]);
+
+    if (want == 0
         || !azoai_pii_digit(v[at]) || !azoai_pii_digit(v[at + 1]))
     {
         return 0;
     }
 
     if (s > 0 && (azoai_pii_alnum(v[s - 1]) || v[s - 1] == '_')) {
-        return 0;
-    }
-
-    want = azoai_pii_iban_length(v[s] & ~0x20, v[s + 1] & ~0x20);
-
-    if (want == 0) {
         return 0;
     }
 
@@ -179,13 +256,33 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
            * 100
            + (v[at] - '0') * 10 + (v[at + 1] - '0');
 
-    /* the BBAN after country and check digits */
+    /*
+     * the BBAN after country and check digits: spaced in fours or in one
+     * run, with room for the vectors, in one pass of the vector reader;
+     * else, or in other layouts, group by group
+     */
 
-    i = azoai_pii_iban_bban(v, len, at + 2, want, &acc);
+    r = 0;
 
-    if (i == 0) {
+#if (AZOAI_IBAN_AVX2)
+    if (simd && __builtin_cpu_supports("avx2")) {
+        r = azoai_pii_iban_bban_avx2(v + at + 2, len - at - 2,
+                                     want - AZOAI_IBAN_GROUP);
+        r += (r != 0) ? (at + 2) << AZOAI_IBAN_REM_BITS : 0;
+    }
+#else
+    (void) simd;
+#endif
+
+    if (r == 0) {
+        r = azoai_pii_iban_bban(v, len, at + 2, want);
+    }
+
+    if (r == 0) {
         return 0;
     }
+
+    i = r >> AZOAI_IBAN_REM_BITS;
 
     if (i < len && (azoai_pii_alnum(v[i]) || v[i] == '_')) {
         return 0;
@@ -193,7 +290,7 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
     /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
-    check = (uint32_t) (acc % 97) * 1000000 + last;
+    check = (uint32_t) (r & AZOAI_IBAN_REM_MASK) * 1000000 + last;
 
     if (check % 97 != 1) {
         return 0;
@@ -207,8 +304,8 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
 
 /*
  * Reads the BBAN from i until the IBAN has want characters (one space
- * allowed between groups of four); the end, or 0 when it is cut short.
- * *acc: a number with the BBAN's remainder modulo 97.  A group of four
+ * allowed between groups of four); 0 when it is cut short, else its end
+ * and the BBAN's remainder modulo 97 (azoai_iban_result()).  A group of four
  * at a time: four digits in one word (azoai_pii_digits4()), else the
  * four characters' values by table, without a loop
  * (azoai_pii_iban_mixed4()); a shorter last group a character at a time.
@@ -216,9 +313,8 @@ azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
  * AZOAI_IBAN_ACC_MAX.
  */
 
-static inline size_t
-azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
-    uint64_t *acc)
+static size_t
+azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want)
 {
     size_t    n, last;
     u_char    x;
@@ -287,10 +383,256 @@ azoai_pii_iban_bban(const u_char *v, size_t len, size_t i, size_t want,
         }
     }
 
-    *acc = a;
-
-    return i;
+    return azoai_iban_result(i, a);
 }
+
+
+#if (AZOAI_IBAN_AVX2)
+
+/*
+ * The BBAN's n characters at b (room bytes there) in one or two 32-byte
+ * vectors, where they are written spaced in fours (a space before each
+ * group, as azoai_pii_iban_bban() reads them when every space is there)
+ * or in one run: its length in bytes and remainder modulo 97
+ * (azoai_iban_result()); 0 in any other layout, with too little room, or
+ * when a character is no letter or digit (azoai_pii_iban_bban() then
+ * decides as before).
+ *
+ * The running value goes on by chunks of 8 bytes, a = a * f + g as by a
+ * group in azoai_pii_iban_group().  A digit has 1 decimal digit, a
+ * letter 2, a space or a byte past the BBAN none (and value 0): a byte's
+ * weight in its chunk is 10^k modulo 97, k the decimal digits after it
+ * in the chunk (0 to 14), by one table lookup a byte (azoai_iban_pow10);
+ * g is the sum of values times weights (two multiply-adds), f is 10^k
+ * for all of the chunk's digits (0 to 16).  Two chunks join in a 64-bit
+ * lane (g * f' + g', f * f'), so that two steps a vector are left to the
+ * scalar code.
+ */
+
+/* a byte 32 times, for the vector constants in memory */
+#define AZOAI_IBAN_X4(c)      c, c, c, c
+#define AZOAI_IBAN_X32(c)                                                    \
+    AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c), \
+    AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c), AZOAI_IBAN_X4(c)
+
+/* 1 in a 16-bit lane */
+#define AZOAI_IBAN_W1         1, 0
+
+/* 10^k modulo 97 for k = 0 .. 15 (16, 8 letters in a chunk: 62) */
+#define AZOAI_IBAN_POW10                                                     \
+    1, 10, 3, 30, 9, 90, 27, 76, 81, 34, 49, 5, 50, 15, 53, 45
+
+/* the vector constants of azoai_pii_iban_vector() */
+
+enum {
+    AZOAI_IBAN_K_DIGIT = 0,         /* x + 0x80 - '0' */
+    AZOAI_IBAN_K_DIGITS,            /* below 0x80 + 10: a digit */
+    AZOAI_IBAN_K_CASE,              /* 0x20 */
+    AZOAI_IBAN_K_LETTER,            /* (x | 0x20) + 0x80 - 'a' */
+    AZOAI_IBAN_K_LETTERS,           /* below 0x80 + 26: a letter */
+    AZOAI_IBAN_K_SPACE,
+    AZOAI_IBAN_K_LOW5,              /* x & 0x1f */
+    AZOAI_IBAN_K_25,                /* a letter's value: + 25 - 16 */
+    AZOAI_IBAN_K_M16,               /* a digit's: - 16 */
+    AZOAI_IBAN_K_ONES16,            /* 1 in each 16-bit lane */
+    AZOAI_IBAN_K_16,                /* 16 decimal digits: 8 letters */
+    AZOAI_IBAN_K_62,                /* 10^16 modulo 97 */
+    AZOAI_IBAN_K_LOW8,              /* the low byte of each 64 bits */
+    AZOAI_IBAN_K_POW10,
+    AZOAI_IBAN_K_N
+};
+
+static const u_char  azoai_iban_k[AZOAI_IBAN_K_N][32]
+    __attribute__((aligned(32))) =
+{
+    { AZOAI_IBAN_X32(0x80 - '0') },
+    { AZOAI_IBAN_X32(0x80 + 10) },
+    { AZOAI_IBAN_X32(0x20) },
+    { AZOAI_IBAN_X32(0x80 - 'a') },
+    { AZOAI_IBAN_X32(0x80 + 26) },
+    { AZOAI_IBAN_X32(' ') },
+    { AZOAI_IBAN_X32(0x1f) },
+    { AZOAI_IBAN_X32(25) },
+    { AZOAI_IBAN_X32(0xf0) },
+    { AZOAI_IBAN_X4(AZOAI_IBAN_W1), AZOAI_IBAN_X4(AZOAI_IBAN_W1),
+      AZOAI_IBAN_X4(AZOAI_IBAN_W1), AZOAI_IBAN_X4(AZOAI_IBAN_W1) },
+    { AZOAI_IBAN_X32(16) },
+    { AZOAI_IBAN_X32(62) },
+    { 0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0,
+      0xff, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0 },
+    { AZOAI_IBAN_POW10, AZOAI_IBAN_POW10 }
+};
+
+/* 32 bytes 0xff, then 32 zeros: the bytes of the BBAN in a vector */
+
+static const u_char  azoai_iban_in[2 * AZOAI_IBAN_VECTOR] = {
+    [0 ... AZOAI_IBAN_VECTOR - 1] = 0xff
+};
+
+#define azoai_iban_k(i)  _mm256_load_si256(k + AZOAI_IBAN_K_ ## i)
+
+
+__attribute__((target("avx2")))
+static size_t
+azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n)
+{
+    size_t    lb;
+    uint32_t  sp0, sp1;
+    uint64_t  m, alnum, spaces, want_sp, a;
+
+    lb = (b[0] == ' ') ? n + (n + AZOAI_IBAN_GROUP - 1) / AZOAI_IBAN_GROUP
+                       : n;
+
+    if (room < AZOAI_IBAN_VECTOR
+        || (lb > AZOAI_IBAN_VECTOR && room < 2 * AZOAI_IBAN_VECTOR))
+    {
+        return 0;
+    }
+
+    a = 0;
+    alnum = azoai_pii_iban_vector(b, lb, &sp0, &a);
+    spaces = sp0;
+
+    if (lb > AZOAI_IBAN_VECTOR) {
+        alnum |= (uint64_t) azoai_pii_iban_vector(b + AZOAI_IBAN_VECTOR,
+                                                  lb - AZOAI_IBAN_VECTOR,
+                                                  &sp1, &a)
+                 << AZOAI_IBAN_VECTOR;
+        spaces |= (uint64_t) sp1 << AZOAI_IBAN_VECTOR;
+    }
+
+    /* the layout: every byte a letter or digit, but the spaces */
+
+    m = ((uint64_t) 1 << lb) - 1;
+    want_sp = (b[0] == ' ') ? AZOAI_IBAN_SPACES & m : 0;
+
+    if ((alnum & m) != (m & ~want_sp) || (spaces & want_sp) != want_sp) {
+        return 0;
+    }
+
+    return azoai_iban_result(lb, a);
+}
+
+
+/*
+ * One vector of azoai_pii_iban_bban_avx2() at p, rem bytes of the BBAN
+ * in it (more than 32: all): its two steps taken on *acc; the bits of
+ * its letters and digits, in *sp those of its spaces
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline uint32_t
+azoai_pii_iban_vector(const u_char *p, size_t rem, uint32_t *sp,
+    uint64_t *acc)
+{
+    uint32_t        bits;
+    __m256i         x, l, dl, in, val, w;
+    const __m256i  *k;
+
+    /*
+     * the constants through a pointer the compiler cannot see through:
+     * it would build each from an immediate again (three instructions)
+     * where an operand in memory costs none
+     */
+
+    k = (const __m256i *) azoai_iban_k;
+    __asm__ ("" : "+r" (k));
+
+    rem = (rem < AZOAI_IBAN_VECTOR) ? rem : AZOAI_IBAN_VECTOR;
+    in = _mm256_loadu_si256((const __m256i *)
+                            (azoai_iban_in + AZOAI_IBAN_VECTOR - rem));
+    x = _mm256_loadu_si256((const __m256i *) p);
+
+    /*
+     * digits and letters within the BBAN: x - '0' below 10 and
+     * (x | 0x20) - 'a' below 26, moved to the lowest signed bytes
+     */
+
+    l = _mm256_cmpgt_epi8(azoai_iban_k(LETTERS),
+            _mm256_add_epi8(_mm256_or_si256(x, azoai_iban_k(CASE)),
+                            azoai_iban_k(LETTER)));
+    dl = _mm256_or_si256(l,
+             _mm256_cmpgt_epi8(azoai_iban_k(DIGITS),
+                 _mm256_add_epi8(x, azoai_iban_k(DIGIT))));
+    l = _mm256_and_si256(l, in);
+    dl = _mm256_and_si256(dl, in);
+
+    bits = (uint32_t) _mm256_movemask_epi8(dl);
+    *sp = (uint32_t) _mm256_movemask_epi8(
+              _mm256_cmpeq_epi8(x, azoai_iban_k(SPACE)));
+
+    /*
+     * values: (x & 0x1f) is a letter's value less 9, a digit's plus 16;
+     * decimal digits w: 1 a digit, 2 a letter, else 0
+     */
+
+    val = _mm256_add_epi8(_mm256_and_si256(x, azoai_iban_k(LOW5)),
+              _mm256_add_epi8(_mm256_and_si256(l, azoai_iban_k(25)),
+                              azoai_iban_k(M16)));
+    val = _mm256_and_si256(val, dl);
+    w = _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), dl), l);
+
+    azoai_pii_iban_chunks(val, w, k, acc);
+
+    return bits;
+}
+
+
+/*
+ * The chunks of azoai_pii_iban_vector(), values val and decimal digits w
+ * a byte, as two steps on *acc (constants at k)
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline void
+azoai_pii_iban_chunks(__m256i val, __m256i w, const __m256i *k,
+    uint64_t *acc)
+{
+    uint64_t  a, q;
+    __m256i   t, g, f, pow10;
+
+    /* t: the decimal digits from each byte to its chunk's end */
+
+    t = _mm256_add_epi8(w, _mm256_srli_epi64(w, 8));
+    t = _mm256_add_epi8(t, _mm256_srli_epi64(t, 16));
+    t = _mm256_add_epi8(t, _mm256_srli_epi64(t, 32));
+
+    /* g in the low 32 bits of each chunk, f in its low byte */
+
+    pow10 = azoai_iban_k(POW10);
+
+    g = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(val,
+                _mm256_shuffle_epi8(pow10, _mm256_sub_epi8(t, w))),
+            azoai_iban_k(ONES16));
+    g = _mm256_add_epi32(g, _mm256_srli_epi64(g, 32));
+    g = _mm256_blend_epi32(g, _mm256_setzero_si256(), 0xaa);
+
+    f = _mm256_blendv_epi8(_mm256_shuffle_epi8(pow10, t), azoai_iban_k(62),
+                           _mm256_cmpeq_epi8(t, azoai_iban_k(16)));
+    f = _mm256_and_si256(f, azoai_iban_k(LOW8));
+
+    /*
+     * two chunks in one: g * f' + g' (below 2^22) in the low 32 bits,
+     * f * f' (below 2^14) above
+     */
+
+    g = _mm256_add_epi64(_mm256_mul_epu32(g, _mm256_srli_si256(f, 8)),
+                         _mm256_srli_si256(g, 8));
+    f = _mm256_mul_epu32(f, _mm256_srli_si256(f, 8));
+    g = _mm256_or_si256(g, _mm256_slli_epi64(f, 32));
+
+    /* below 2^22 * 9216^3 after the four steps of two vectors */
+
+    a = *acc;
+    q = (uint64_t) _mm_cvtsi128_si64(_mm256_castsi256_si128(g));
+    a = a * (q >> 32) + (uint32_t) q;
+    q = (uint64_t) _mm_cvtsi128_si64(_mm256_extracti128_si256(g, 1));
+    a = a * (q >> 32) + (uint32_t) q;
+    *acc = a;
+}
+
+#endif
 
 
 /*
@@ -369,12 +711,11 @@ azoai_pii_iban_value4(uint32_t w)
 }
 
 
+/* by two table lookups and no test: any byte not a letter gives 0 */
+
 static size_t
 azoai_pii_iban_length(u_char c0, u_char c1)
 {
-    if ((u_char) (c0 - 'A') >= 26 || (u_char) (c1 - 'A') >= 26) {
-        return 0;
-    }
-
-    return azoai_iban_lengths[AZOAI_IBAN_CC(c0, c1)];
+    return azoai_iban_lengths[azoai_iban_index[c0] * 32
+                              + azoai_iban_index[c1]];
 }

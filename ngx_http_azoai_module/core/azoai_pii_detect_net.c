@@ -21,6 +21,8 @@
 #define AZOAI_IPV6_TEXT_MAX     45
 #define AZOAI_IPV6_NONE         ((size_t) -1)
 #define AZOAI_EMAIL_NONE        ((size_t) -1)
+/* the vector tests cannot tell: the byte loops decide */
+#define AZOAI_EMAIL_SLOW        ((size_t) -2)
 
 /* the bytes before an '@' that one vector test looks at */
 #define AZOAI_EMAIL_WINDOW      16
@@ -30,11 +32,16 @@ static inline size_t azoai_pii_email_local_start(const u_char *v,
     size_t at) __attribute__((always_inline));
 static inline size_t azoai_pii_email_domain_end(const u_char *v,
     size_t len, size_t at) __attribute__((always_inline));
+static int azoai_pii_email_slow(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
+static size_t azoai_pii_email_local_loop(const u_char *v, size_t at);
+static size_t azoai_pii_email_domain_loop(const u_char *v, size_t len,
+    size_t at);
 static inline size_t azoai_pii_email_trim(const u_char *v, size_t at,
     size_t s, size_t dots);
 #if defined(__SSE2__)
 static inline size_t azoai_pii_email_labels16(size_t from, size_t t,
-    unsigned alpha, unsigned alnum);
+    unsigned alpha, unsigned alnum, unsigned dot);
 static inline void azoai_pii_email_class16(const u_char *p,
     unsigned *alpha, unsigned *alnum, unsigned *dot, unsigned *punct);
 #endif
@@ -48,7 +55,10 @@ static inline int azoai_pii_ipv6_ok(const u_char *v, size_t len,
 
 /*
  * at is the '@'.  The local part's start (azoai_pii_email_local()), then
- * the domain's labels (azoai_pii_email_domain()).
+ * the domain's labels (azoai_pii_email_domain()), from the bits of the
+ * 16 bytes on each side; where those cannot tell, the byte loops decide
+ * in azoai_pii_email_slow(), a tail call, so that this path needs no
+ * registers saved.
  */
 
 int
@@ -63,7 +73,38 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
-    best = azoai_pii_email_domain_end(v, len, at);
+    best = (s == AZOAI_EMAIL_SLOW) ? AZOAI_EMAIL_SLOW
+                                   : azoai_pii_email_domain_end(v, len, at);
+
+    if (best == AZOAI_EMAIL_SLOW) {
+        return azoai_pii_email_slow(v, len, at, start, end);
+    }
+
+    if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
+        return 0;
+    }
+
+    *start = s;
+    *end = best;
+    return 1;
+}
+
+
+/* azoai_pii_detect_email() by the byte loops */
+
+static int
+azoai_pii_email_slow(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
+{
+    size_t  s, best;
+
+    s = azoai_pii_email_local_loop(v, at);
+
+    if (s == AZOAI_EMAIL_NONE) {
+        return 0;
+    }
+
+    best = azoai_pii_email_domain_loop(v, len, at);
 
     if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
         return 0;
@@ -87,7 +128,11 @@ azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
 size_t
 azoai_pii_email_local(const u_char *v, size_t at)
 {
-    return azoai_pii_email_local_start(v, at);
+    size_t  s;
+
+    s = azoai_pii_email_local_start(v, at);
+
+    return (s == AZOAI_EMAIL_SLOW) ? azoai_pii_email_local_loop(v, at) : s;
 }
 
 
@@ -96,16 +141,10 @@ azoai_pii_email_local(const u_char *v, size_t at)
 static inline size_t
 azoai_pii_email_local_start(const u_char *v, size_t at)
 {
-    size_t    s, lim, dots;
 #if defined(__SSE2__)
-    size_t    base;
+    size_t    s, dots, base;
     unsigned  other, alpha, alnum, dot, punct;
-#endif
 
-    s = at;
-    dots = at;                      /* none */
-
-#if defined(__SSE2__)
     if (at >= AZOAI_EMAIL_WINDOW) {
         base = at - AZOAI_EMAIL_WINDOW;
         azoai_pii_email_class16(v + base, &alpha, &alnum, &dot, &punct);
@@ -126,6 +165,23 @@ azoai_pii_email_local_start(const u_char *v, size_t at)
         }
     }
 #endif
+
+    return AZOAI_EMAIL_SLOW;
+}
+
+
+/*
+ * azoai_pii_email_local_start() byte by byte: the local part is 16
+ * bytes or more, or the text before it shorter
+ */
+
+static size_t
+azoai_pii_email_local_loop(const u_char *v, size_t at)
+{
+    size_t  s, lim, dots;
+
+    s = at;
+    dots = at;                      /* none */
 
     lim = (at > AZOAI_EMAIL_LOCAL_MAX) ? at - AZOAI_EMAIL_LOCAL_MAX : 0;
 
@@ -179,33 +235,51 @@ azoai_pii_email_trim(const u_char *v, size_t at, size_t s, size_t dots)
 size_t
 azoai_pii_email_domain(const u_char *v, size_t len, size_t at)
 {
-    return azoai_pii_email_domain_end(v, len, at);
+    size_t  best;
+
+    best = azoai_pii_email_domain_end(v, len, at);
+
+    return (best == AZOAI_EMAIL_SLOW)
+           ? azoai_pii_email_domain_loop(v, len, at) : best;
 }
 
 
 static inline size_t
 azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
 {
-    size_t    i, ls, n, labels, best;
 #if defined(__SSE2__)
-    size_t    t;
+    size_t    i, t;
     unsigned  alpha, alnum, dot, punct, rest;
-#endif
 
     i = at + 1;
 
-#if defined(__SSE2__)
     if (len - i >= AZOAI_EMAIL_WINDOW) {
         azoai_pii_email_class16(v + i, &alpha, &alnum, &dot, &punct);
 
         rest = ~(alnum | dot) & 0xffff;
 
         if (rest && v[i + (t = __builtin_ctz(rest))] != '-') {
-            return azoai_pii_email_labels16(i, t, alpha, alnum);
+            return azoai_pii_email_labels16(i, t, alpha, alnum, dot);
         }
     }
 #endif
 
+    return AZOAI_EMAIL_SLOW;
+}
+
+
+/*
+ * azoai_pii_email_domain_end() byte by byte: a domain with a '-', not
+ * ended within 16 bytes or of a last label that is no top-level label,
+ * or the text after it shorter
+ */
+
+static size_t
+azoai_pii_email_domain_loop(const u_char *v, size_t len, size_t at)
+{
+    size_t  i, ls, n, labels, best;
+
+    i = at + 1;
     labels = 0;
     best = 0;
 
@@ -252,56 +326,55 @@ azoai_pii_email_domain_end(const u_char *v, size_t len, size_t at)
 #if defined(__SSE2__)
 
 /*
- * The domain loop above over from + [0, t): letters, digits and dots only
- * (bits of alpha and alnum), ended by a byte that is none of them nor
- * '-'.  A label is the run up to the next dot; a dot not followed by a
- * letter or digit ends the domain; a top-level label is 2 letters or
- * more (no "xn--" without a '-').
+ * The domain loop above over from + [0, t) (t < 16): letters, digits and
+ * dots only (bits of alpha, alnum and dot), ended by a byte that is none
+ * of them nor '-'.  A label is the run up to the next dot; a dot not
+ * followed by a letter or digit ends the domain; a top-level label is 2
+ * letters or more (no "xn--" without a '-').  The domain ends after the
+ * last label that is one, most often its last label: that one is tested
+ * on the bits at once, and a last label of one letter or with a digit
+ * in it is left to the byte loop (AZOAI_EMAIL_SLOW), which finds an
+ * earlier one.
  */
 
 static inline size_t
 azoai_pii_email_labels16(size_t from, size_t t, unsigned alpha,
-    unsigned alnum)
+    unsigned alnum, unsigned dot)
 {
-    size_t    ls, le, labels, best;
-    unsigned  run;
+    unsigned  in, labels, dots, stop, e, ld, tld;
 
-    ls = 0;
-    labels = 0;
-    best = 0;
+    in = (1u << t) - 1;
+    labels = alnum & in;
 
-    for ( ;; ) {
-        /* the label's end: the first byte from ls that is no alnum */
-        run = ~alnum >> ls;
-        le = ls + (run ? (size_t) __builtin_ctz(run) : 32);
+    /* an empty first label: no domain */
 
-        if (le > t) {
-            le = t;
-        }
-
-        if (le == ls) {
-            break;
-        }
-
-        labels++;
-
-        if (labels >= 2 && le - ls >= 2
-            && ((~alpha >> ls) & ((1u << (le - ls)) - 1)) == 0)
-        {
-            best = from + le;
-        }
-
-        /* v[le] is a '.' (or the end at t); the next label needs alnum */
-
-        if (le + 1 < t && (alnum >> (le + 1) & 1)) {
-            ls = le + 1;
-            continue;
-        }
-
-        break;
+    if ((labels & 1) == 0) {
+        return 0;
     }
 
-    return best;
+    /* the first dot before no letter or digit ends the labels */
+
+    dots = dot & in;
+    stop = dots & ~(labels >> 1);
+    e = stop ? (unsigned) __builtin_ctz(stop) : t;
+    dots &= (1u << e) - 1;
+
+    /* one label: no top-level label after it */
+
+    if (dots == 0) {
+        return 0;
+    }
+
+    /* the last label, after the last dot ld and up to e */
+
+    ld = 31 - __builtin_clz(dots);
+    tld = ((1u << e) - 1) & ~((2u << ld) - 1);
+
+    if (e - ld > 2 && (tld & ~alpha) == 0) {
+        return from + e;
+    }
+
+    return AZOAI_EMAIL_SLOW;
 }
 
 

@@ -61,7 +61,9 @@ static inline unsigned azoai_pii_luhn8(uint64_t w);
 #else
 #define azoai_pii_card_fast(v, len, at, end)  AZOAI_CARD_SLOW
 #endif
-static int azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
+static inline int azoai_pii_card_tail(const u_char *v, size_t at,
+    u_char sep, size_t first_group);
+static int azoai_pii_card_tail_run(const u_char *v, size_t at,
     size_t first_group);
 static int azoai_pii_phone_run(const u_char *v, size_t len, size_t at,
     azoai_phone_run_t *run);
@@ -407,20 +409,31 @@ azoai_pii_card_best(const u_char *v, size_t len, const azoai_card_read_t *r)
 
 /*
  * 1 when the digits at at continue a longer number grouped the same way
- * ("1234 5678 9012 3456 7890" from its second group).
+ * ("1234 5678 9012 3456 7890" from its second group).  The test of the
+ * two bytes before at inline: most numbers follow no separator and
+ * digit, and need no call.
  */
 
-static int
+static inline int
 azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
     size_t first_group)
 {
-    size_t  i;
-
     if (sep == 0 || at < 2 || v[at - 1] != sep
         || !azoai_pii_digit(v[at - 2]))
     {
         return 0;
     }
+
+    return azoai_pii_card_tail_run(v, at, first_group);
+}
+
+
+/* azoai_pii_card_tail() past its first test: the group before at */
+
+static int
+azoai_pii_card_tail_run(const u_char *v, size_t at, size_t first_group)
+{
+    size_t  i;
 
     for (i = at - 1; i > 0 && azoai_pii_digit(v[i - 1]); i--) {
         /* void */
@@ -430,12 +443,21 @@ azoai_pii_card_tail(const u_char *v, size_t at, u_char sep,
 }
 
 
-/* issuer prefixes (IIN ranges) and the lengths each issues */
+/*
+ * issuer prefixes (IIN ranges) and the lengths each issues; Visa (the
+ * most common) and '6' need no prefix beyond the first digit, so the
+ * prefixes are read only for '2', '3' and '5'
+ */
 
 static inline int
 azoai_pii_card_issuer(const u_char *d, size_t n)
 {
     unsigned  p2, p3, p4;
+
+    if (d[0] == '4') {
+        /* Visa */
+        return n == 13 || n == 16 || n == 19;
+    }
 
     p2 = (d[0] - '0') * 10 + (d[1] - '0');
     p3 = p2 * 10 + (d[2] - '0');
@@ -454,10 +476,6 @@ azoai_pii_card_issuer(const u_char *d, size_t n)
                || (((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38
                     || p2 == 39) && n >= 14)
                || (p4 >= 3528 && p4 <= 3589 && n >= 16);
-
-    case '4':
-        /* Visa */
-        return n == 13 || n == 16 || n == 19;
 
     case '5':
         /* Mastercard; Maestro */

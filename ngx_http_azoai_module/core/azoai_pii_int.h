@@ -325,6 +325,12 @@ int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
+/*
+ * azoai_pii_detect_iban.c: the IBAN detector without its vector reader
+ * (the unit tests compare the two)
+ */
+int azoai_pii_iban_general(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
 int azoai_pii_detect_secret(const u_char *v, size_t len, size_t at,
     size_t *from, size_t *start, size_t *end);
 /*
