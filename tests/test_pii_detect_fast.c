@@ -524,6 +524,49 @@ test_iban_vector(void **state)
 
 
 /*
+ * The IBAN detector on texts that end anywhere in an IBAN, each in a heap
+ * block of its exact length (unit-asan reports a byte read past it): as
+ * the general reader, also when the text ends right after the check
+ * digits (the vector reader then has no room, not even for b[0])
+ */
+
+static void
+test_iban_text_end(void **state)
+{
+    int      got, want;
+    u_char  *t;
+    size_t   i, len, cut, s1, e1, s2, e2;
+
+    static const char  *texts[] = {
+        " DE89 3704 0044 0532 0130 00",
+        " DE89370400440532013000",
+        " MT84 MALT 0110 0001 2345 MTLC AST0 01S 12345678901234567890"
+    };
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        len = strlen(texts[i]);
+
+        for (cut = 5; cut <= len; cut++) {
+            t = malloc(cut);
+            assert_non_null(t);
+            memcpy(t, texts[i], cut);
+
+            got = azoai_pii_detect_iban(t, cut, 3, &s1, &e1);
+            want = azoai_pii_iban_general(t, cut, 3, &s2, &e2);
+
+            if (got != want || (got && (s1 != s2 || e1 != e2))) {
+                print_error("'%.*s': %d, want %d\n", (int) cut, t, got,
+                            want);
+                fail();
+            }
+
+            free(t);
+        }
+    }
+}
+
+
+/*
  * A space and an IBAN for test_iban_vector() at t (the country at t + 1),
  * as said there; its length
  */
@@ -783,6 +826,7 @@ main(void)
         cmocka_unit_test(test_iban_mod97),
         cmocka_unit_test(test_iban_cut),
         cmocka_unit_test(test_iban_vector),
+        cmocka_unit_test(test_iban_text_end),
         cmocka_unit_test(test_natid_plus),
         cmocka_unit_test(test_natid_shape),
     };

@@ -480,12 +480,16 @@ azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n)
     uint32_t  sp0, sp1;
     uint64_t  m, alnum, spaces, want_sp, a;
 
+    /* b[0] is read only when there is room (at the text's end: none) */
+
+    if (room < AZOAI_IBAN_VECTOR) {
+        return 0;
+    }
+
     lb = (b[0] == ' ') ? n + (n + AZOAI_IBAN_GROUP - 1) / AZOAI_IBAN_GROUP
                        : n;
 
-    if (room < AZOAI_IBAN_VECTOR
-        || (lb > AZOAI_IBAN_VECTOR && room < 2 * AZOAI_IBAN_VECTOR))
-    {
+    if (lb > AZOAI_IBAN_VECTOR && room < 2 * AZOAI_IBAN_VECTOR) {
         return 0;
     }
 
