@@ -293,15 +293,19 @@ azoai_pii_cursor_bit(uint64_t m)
 static inline size_t
 azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
 {
+    size_t    skip;
     uint64_t  mask;
 
     /* from - base wraps for from < base */
 
-    if (from - c->base < 64) {
-        mask = c->mask & (~(uint64_t) 0 << (from - c->base));
+    skip = from - c->base;
+
+    if (skip < 64) {
+        /* the bits from from on, shifted down: the stop is from + bit */
+        mask = c->mask >> skip;
 
         if (mask) {
-            return c->base + azoai_pii_cursor_bit(mask);
+            return from + azoai_pii_cursor_bit(mask);
         }
 
         from = c->base + 64;
