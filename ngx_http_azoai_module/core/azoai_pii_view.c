@@ -622,7 +622,7 @@ azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from)
             c->base = from;
             c->mask = mask;
 
-            return from + __builtin_ctzll(mask);
+            return from + azoai_pii_cursor_bit(mask);
         }
 
         from += 64;
@@ -649,7 +649,7 @@ azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c, size_t from)
     if (c->mask) {
         c->base = from;
 
-        return from + __builtin_ctzll(c->mask);
+        return from + azoai_pii_cursor_bit(c->mask);
     }
 
     return azoai_pii_cursor_tail(c, from);
@@ -687,7 +687,7 @@ azoai_pii_cursor_tail(azoai_pii_cursor_t *c, size_t from)
         c->base = base;
         c->mask = mask;
 
-        return base + __builtin_ctzll(mask);
+        return base + azoai_pii_cursor_bit(mask);
     }
 #endif
 
