@@ -176,10 +176,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ctx->tokens_remaining = -1;
 
     /* "not seen"; the header filter inits the rest where it sets usage_on */
-    ctx->usage.prompt_tokens = -1;
-    ctx->usage.completion_tokens = -1;
-    ctx->usage.total_tokens = -1;
-    ctx->usage.found = 0;
+    azoai_usage_results_init(&ctx->usage);
 
     if (ngx_http_azoai_request_id(ctx->request_id) != NGX_OK) {
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,

@@ -118,9 +118,7 @@ azoai_usage_init(azoai_usage_t *u, unsigned sse)
 {
     memset(u, 0, sizeof(azoai_usage_t));
 
-    u->prompt_tokens = -1;
-    u->completion_tokens = -1;
-    u->total_tokens = -1;
+    azoai_usage_results_init(u);
     u->sse = sse ? 1 : 0;
     u->sse_state = AZOAI_US_FIELD;
     azoai_sse_line_init(&u->lines);

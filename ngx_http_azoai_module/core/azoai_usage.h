@@ -79,6 +79,22 @@ typedef struct {
 /* sse: 1 for text/event-stream, 0 for a JSON body */
 void azoai_usage_init(azoai_usage_t *u, unsigned sse);
 
+/*
+ * The results alone as "not seen", for a state whose other fields
+ * azoai_usage_init() sets only once it is fed (inline: the glue calls it
+ * for every request)
+ */
+
+static inline void
+azoai_usage_results_init(azoai_usage_t *u)
+{
+    u->prompt_tokens = -1;
+    u->completion_tokens = -1;
+    u->total_tokens = -1;
+    u->found = 0;
+}
+
+
 /* any chunk, any length (0 included); ignored after azoai_usage_finish() */
 void azoai_usage_feed(azoai_usage_t *u, const u_char *p, size_t len);
 
