@@ -29,6 +29,21 @@
 #define azoai_pii_phone_sep(c)  ((c) == ' ' || (c) == '-' || (c) == '.')
 
 
+/* the bytes next to a number (azoai_pii_num_left_ok(), _right_ok()) */
+
+const u_char  azoai_pii_num_edge[256] = {
+    ['0' ... '9'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['A' ... 'Z'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['a' ... 'z'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['_'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['+'] = AZOAI_NE_LEFT,
+    ['@'] = AZOAI_NE_RIGHT,
+    ['.'] = AZOAI_NE_JOIN,
+    ['-'] = AZOAI_NE_JOIN,
+    [','] = AZOAI_NE_JOIN
+};
+
+
 /*
  * A card number as it is read.  The Luhn sum runs for both ends a
  * candidate may have: "last" as if the digit just read ended the number
