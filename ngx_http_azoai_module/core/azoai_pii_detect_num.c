@@ -100,10 +100,21 @@ static int azoai_pii_nanp_ok(const u_char *d);
 #if (AZOAI_PII_SWAR)
 static int azoai_pii_phone_fast(const u_char *v, size_t len, size_t at,
     size_t *end);
+static inline int azoai_pii_nanp_shape(const u_char *v, size_t len,
+    size_t b);
 #else
 #define azoai_pii_phone_fast(v, len, at, end)  AZOAI_PHONE_SLOW
 #endif
 static inline int azoai_pii_ssn_shape(const u_char *d, u_char sep);
+#if defined(__SSE2__)
+static int azoai_pii_ssn_short(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
+#endif
+static inline int azoai_pii_ssn_rest(const u_char *v, size_t len,
+    size_t at, size_t *start, size_t *end);
+#if defined(__SSE2__)
+static inline unsigned azoai_pii_digits16(const u_char *p);
+#endif
 
 
 /*
@@ -691,8 +702,6 @@ static int
 azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
 {
     size_t          b, e;
-    uint32_t        line;
-    uint64_t        w;
     const u_char   *d;
 
     b = at;
@@ -714,18 +723,7 @@ azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
     d = v + b;
     e = b + AZOAI_PHONE_NANP_LEN;
 
-    /* "ddd-ddd-" with its separators (bytes 3 and 7) read as '0' */
-
-    memcpy(&w, d, sizeof(uint64_t));
-    w = (w & ~0xff000000ff000000ULL) | 0x3000000030000000ULL;
-
-    if (!azoai_pii_phone_sep(d[3]) || !azoai_pii_phone_sep(d[7])
-        || azoai_pii_nondigits8(w) != 0 || !azoai_pii_digits4(d + 8, &line)
-        || (e < len
-            && (azoai_pii_digit(v[e])
-                || (e + 1 < len && azoai_pii_phone_sep(v[e])
-                    && (azoai_pii_digit(v[e + 1]) || v[e + 1] == '(')))))
-    {
+    if (!azoai_pii_nanp_shape(v, len, b)) {
         return AZOAI_PHONE_SLOW;
     }
 
@@ -743,6 +741,86 @@ azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
 
     *end = e;
     return 1;
+}
+
+
+/*
+ * Whether the 12 bytes or more at v + b are "ddd-ddd-dddd" (each
+ * separator a space, '-' or '.') that does not go on: no digit after
+ * it, nor a separator and a digit or '('.  With SSE2, the digits of 16
+ * bytes in one test (azoai_pii_digits16()), which also tells of the two
+ * bytes after the number: fewer instructions, and no saved register for
+ * the word code's three constants (which the hosts without SSE2 run).
+ */
+
+static inline int
+azoai_pii_nanp_shape(const u_char *v, size_t len, size_t b)
+{
+#if defined(__SSE2__)
+    unsigned        m;
+    const u_char   *d;
+
+    /*
+     * fewer than 16 bytes (at the text's end): the reader decides, as
+     * it would here
+     */
+
+    if (len - b < 16) {
+        return 0;
+    }
+
+    d = v + b;
+
+    /* digits but at 3 and 7, none at 12; bit 13: d[13] a digit */
+
+    m = azoai_pii_digits16(d);
+
+    return (m & 0x1fff) == 0x0f77
+           && azoai_pii_phone_sep(d[3]) && azoai_pii_phone_sep(d[7])
+           && !(azoai_pii_phone_sep(d[12])
+                && ((m & 0x2000) || d[13] == '('));
+#else
+    size_t          e;
+    uint32_t        line;
+    uint64_t        w;
+    const u_char   *d;
+
+    d = v + b;
+    e = b + AZOAI_PHONE_NANP_LEN;
+
+    /* "ddd-ddd-" with its separators (bytes 3 and 7) read as '0' */
+
+    memcpy(&w, d, sizeof(uint64_t));
+    w = (w & ~0xff000000ff000000ULL) | 0x3000000030000000ULL;
+
+    return azoai_pii_phone_sep(d[3]) && azoai_pii_phone_sep(d[7])
+           && azoai_pii_nondigits8(w) == 0 && azoai_pii_digits4(d + 8, &line)
+           && !(e < len
+                && (azoai_pii_digit(v[e])
+                    || (e + 1 < len && azoai_pii_phone_sep(v[e])
+                        && (azoai_pii_digit(v[e + 1])
+                            || v[e + 1] == '('))));
+#endif
+}
+
+#endif
+
+
+#if defined(__SSE2__)
+
+/* bit k: p[k] is a digit, for the 16 bytes at p */
+
+static inline unsigned
+azoai_pii_digits16(const u_char *p)
+{
+    __m128i  x;
+
+    x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *) p),
+                     _mm_set1_epi8('0'));
+
+    return (unsigned) _mm_movemask_epi8(
+                          _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)),
+                                         x));
 }
 
 #endif
@@ -967,9 +1045,63 @@ azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
+#if defined(__SSE2__)
+
+    /*
+     * with 16 bytes, the shape in one SSE2 test (azoai_pii_digits16():
+     * digits but at 3 and 6); fewer, the word code in a function of its
+     * own, so that this path saves no register for its constants
+     */
+
+    if (len - at < 16) {
+        return azoai_pii_ssn_short(v, len, at, start, end);
+    }
+
+    if ((azoai_pii_digits16(d) & 0x7ff) != 0x7b7 || d[6] != sep) {
+        return 0;
+    }
+
+#else
+
     if (!azoai_pii_ssn_shape(d, sep)) {
         return 0;
     }
+
+#endif
+
+    return azoai_pii_ssn_rest(v, len, at, start, end);
+}
+
+
+#if defined(__SSE2__)
+
+/* azoai_pii_detect_ssn() with fewer than 16 bytes from at */
+
+static int
+azoai_pii_ssn_short(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end)
+{
+    if (!azoai_pii_ssn_shape(v + at, v[at + 3])) {
+        return 0;
+    }
+
+    return azoai_pii_ssn_rest(v, len, at, start, end);
+}
+
+#endif
+
+
+/* azoai_pii_detect_ssn() past the shape: its ends and number ranges */
+
+static inline int
+azoai_pii_ssn_rest(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end)
+{
+    u_char          sep;
+    const u_char   *d;
+
+    d = v + at;
+    sep = d[3];
 
     if (!azoai_pii_num_right_ok(v, len, at + 11)) {
         return 0;
