@@ -57,8 +57,9 @@ static void
 compare_at(detect_pt fast, detect_pt general, const u_char *t, size_t len,
     size_t at)
 {
-    int     got, want;
-    size_t  s1, e1, s2, e2;
+    int      got, want;
+    size_t   s1, e1, s2, e2;
+    u_char  *u;
 
     s1 = e1 = s2 = e2 = 0;
 
@@ -68,6 +69,25 @@ compare_at(detect_pt fast, detect_pt general, const u_char *t, size_t len,
     if (got != want || (got && (s1 != s2 || e1 != e2))) {
         print_error("'%.*s' at %zu: %d [%zu, %zu), general %d [%zu, %zu)\n",
                     (int) len, t, at, got, s1, e1, want, s2, e2);
+        fail();
+    }
+
+    /*
+     * and in an exact-size heap block: the vector and word reads stay
+     * within len (the sanitizer build sees any read past it)
+     */
+
+    u = malloc(len);
+    assert_non_null(u);
+    memcpy(u, t, len);
+
+    s2 = e2 = 0;
+    want = fast(u, len, at, &s2, &e2);
+    free(u);
+
+    if (got != want || (got && (s1 != s2 || e1 != e2))) {
+        print_error("'%.*s' at %zu: %d [%zu, %zu), exact size %d\n",
+                    (int) len, t, at, got, s1, e1, want);
         fail();
     }
 }
@@ -294,33 +314,45 @@ static void
 test_ssn_shape(void **state)
 {
     int       want, got;
-    u_char    t[16], sep;
-    size_t    k, c, s, e;
+    u_char    t[20], sep;
+    size_t    k, c, s, e, len;
     uint32_t  rnd;
 
     static const char  *base[] = { "536-22-1004", "123 45 6789" };
 
     rnd = 536;
 
-    for (k = 0; k < 2 * 11 * 256; k++) {
-        memcpy(t, base[k / (11 * 256)], 11);
+    for (k = 0; k < 2 * 2 * 11 * 256; k++) {
+        memcpy(t, base[k / (11 * 256) % 2], 11);
         c = (k / 256) % 11;
         t[c] = (u_char) (k % 256);
 
-        /* and one random byte after it */
-        t[11] = (u_char) (test_random(&rnd) % 128);
+        /*
+         * one random byte after it (12 bytes: the word test), or nine
+         * (20: the vector test), a space and a digit among them often
+         */
+        len = (k < 2 * 11 * 256) ? 12 : 20;
+
+        for (e = 11; e < len; e++) {
+            t[e] = (test_random(&rnd) % 4 == 0)
+                   ? (u_char) " 5"[test_random(&rnd) % 2]
+                   : (u_char) (test_random(&rnd) % 128);
+        }
+
         sep = t[3];
 
         want = (sep == '-' || sep == ' ') && ssn_shape_ref(t, sep)
-               && azoai_pii_num_right_ok(t, 12, 11)
+               && azoai_pii_num_right_ok(t, len, 11)
+               && !(sep == ' ' && len > 12 && t[11] == ' '
+                    && azoai_pii_digit(t[12]))
                && memcmp(t, "000", 3) != 0 && memcmp(t, "666", 3) != 0
                && t[0] != '9' && memcmp(t + 4, "00", 2) != 0
                && memcmp(t + 7, "0000", 4) != 0;
 
-        got = azoai_pii_detect_ssn(t, 12, 0, &s, &e);
+        got = azoai_pii_detect_ssn(t, len, 0, &s, &e);
 
         if (got != want || (got && e != 11)) {
-            print_error("'%.12s': %d, want %d\n", t, got, want);
+            print_error("'%.*s': %d, want %d\n", (int) len, t, got, want);
             fail();
         }
     }

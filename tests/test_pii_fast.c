@@ -966,6 +966,82 @@ test_email_domain(void **state)
 
 
 /*
+ * The e-mail detector's one flow (azoai_pii_detect_email(): both windows
+ * tested there, the rest left to its byte loops) decides as its parts
+ * azoai_pii_email_local() and azoai_pii_email_domain() do: random local
+ * parts, dots and ".." among them, domains and the bytes around them, in
+ * texts cut at every length after the '@' into exact-size heap blocks
+ * (the sanitizer build sees any read past them)
+ */
+
+static void
+test_email_detect(void **state)
+{
+    int      got, want;
+    size_t   r, k, n, m, at, len, cut, s1, e1, s2, e2, found, refused;
+    u_char  *t, text[80];
+
+    static const char  local[] = "ab.Z9+-_%..x ";
+    static const char  domain[] = "ab.Z9.x-.comq_@ ";
+
+    found = 0;
+    refused = 0;
+
+    for (r = 0; r < 20000; r++) {
+        n = (size_t) rand() % 32;
+        m = (size_t) rand() % 32;
+        len = 0;
+
+        for (k = 0; k < n; k++) {
+            text[len++] = (rand() % 16 == 0)
+                          ? (u_char) (rand() % 256)
+                          : (u_char) local[rand() % (sizeof(local) - 1)];
+        }
+
+        at = len;
+        text[len++] = '@';
+
+        for (k = 0; k < m; k++) {
+            text[len++] = (rand() % 16 == 0)
+                          ? (u_char) (rand() % 256)
+                          : (u_char) domain[rand() % (sizeof(domain) - 1)];
+        }
+
+        for (cut = at + 1; cut <= len; cut++) {
+            t = malloc(cut);
+            assert_non_null(t);
+            memcpy(t, text, cut);
+
+            s1 = e1 = s2 = e2 = 0;
+            got = azoai_pii_detect_email(t, cut, at, &s1, &e1);
+
+            s2 = azoai_pii_email_local(t, at);
+            want = 0;
+
+            if (s2 != (size_t) -1) {
+                e2 = azoai_pii_email_domain(t, cut, at);
+                want = e2 != 0 && !(e2 < cut && (t[e2] == '_'
+                                                 || t[e2] == '@'));
+            }
+
+            if (got != want || (got && (s1 != s2 || e1 != e2))) {
+                print_error("'%.*s' at %zu: %d [%zu, %zu), parts %d "
+                            "[%zu, %zu)\n", (int) cut, t, at, got, s1, e1,
+                            want, s2, e2);
+                fail();
+            }
+
+            found += got;
+            refused += !got;
+            free(t);
+        }
+    }
+
+    assert_true(found > 1000 && refused > 1000);
+}
+
+
+/*
  * The scan leaves a ':' after no hex digit at once ("Contact:", "Line
  * 3:"): the IPv6 addresses next to such colons are still found, whole,
  * and the colons alone give no match
@@ -1134,6 +1210,7 @@ main(void)
         cmocka_unit_test(test_numeric_refusals),
         cmocka_unit_test(test_email_local),
         cmocka_unit_test(test_email_domain),
+        cmocka_unit_test(test_email_detect),
         cmocka_unit_test(test_scan_colons),
         cmocka_unit_test(test_json_string_end),
     };

@@ -91,12 +91,16 @@ static const u_char  azoai_iban_factor[256] = {
 };
 
 
-static inline int azoai_pii_iban_find(const u_char *v, size_t len,
-    size_t at, size_t *start, size_t *end, int simd)
+static inline size_t azoai_pii_iban_head(const u_char *v, size_t len,
+    size_t at) __attribute__((always_inline));
+static inline int azoai_pii_iban_tail(const u_char *v, size_t len,
+    size_t at, size_t r, size_t *start, size_t *end)
     __attribute__((always_inline));
 #if (AZOAI_IBAN_AVX2)
-static size_t azoai_pii_iban_bban_avx2(const u_char *b, size_t room,
-    size_t n) __attribute__((target("avx2")));
+static int azoai_pii_iban_find_avx2(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((target("avx2"), noinline));
+static inline size_t azoai_pii_iban_bban_avx2(const u_char *b,
+    size_t room, size_t n) __attribute__((target("avx2"), always_inline));
 static inline uint32_t azoai_pii_iban_vector(const u_char *p, size_t rem,
     uint32_t *sp, uint64_t *acc) __attribute__((target("avx2")));
 static inline void azoai_pii_iban_chunks(__m256i val, __m256i w,
@@ -204,7 +208,13 @@ int
 azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    return azoai_pii_iban_find(v, len, at, start, end, 1);
+#if (AZOAI_IBAN_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        return azoai_pii_iban_find_avx2(v, len, at, start, end);
+    }
+#endif
+
+    return azoai_pii_iban_general(v, len, at, start, end);
 }
 
 
@@ -214,16 +224,76 @@ int
 azoai_pii_iban_general(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    return azoai_pii_iban_find(v, len, at, start, end, 0);
+    size_t  want, r;
+
+    want = azoai_pii_iban_head(v, len, at);
+
+    if (want == 0) {
+        return 0;
+    }
+
+    r = azoai_pii_iban_bban(v, len, at + 2, want);
+
+    return azoai_pii_iban_tail(v, len, at, r, start, end);
 }
 
 
-static inline int
-azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
-    size_t *end, int simd)
+#if (AZOAI_IBAN_AVX2)
+
+/*
+ * azoai_pii_detect_iban() with the vector reader inline: one function
+ * compiled for AVX2, so that the reader needs no call, and the values
+ * the scalar code keeps across it no registers saved and no stack slots
+ * (a call cost 40 instructions an IBAN: six registers pushed and popped,
+ * five values spilled and reloaded)
+ */
+
+__attribute__((target("avx2"), noinline))
+static int
+azoai_pii_iban_find_avx2(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
 {
-    size_t    s, i, r, want;
-    uint32_t  check, last;
+    size_t  want, r;
+
+    want = azoai_pii_iban_head(v, len, at);
+
+    if (want == 0) {
+        return 0;
+    }
+
+    r = azoai_pii_iban_bban_avx2(v + at + 2, len - at - 2,
+                                 want - AZOAI_IBAN_GROUP);
+
+    if (r != 0) {
+        r += (at + 2) << AZOAI_IBAN_REM_BITS;
+
+    } else {
+        r = azoai_pii_iban_bban(v, len, at + 2, want);
+    }
+
+    /*
+     * the country letters and check digits read again after the reader,
+     * not kept from azoai_pii_iban_head() over it: four registers fewer
+     */
+
+    __asm__ ("" : "+r" (v));
+
+    return azoai_pii_iban_tail(v, len, at, r, start, end);
+}
+
+#endif
+
+
+/*
+ * The country's IBAN length where the two bytes before the check digits
+ * at at are its letters, starting a word, and the check digits are
+ * digits; else 0
+ */
+
+static inline size_t
+azoai_pii_iban_head(const u_char *v, size_t len, size_t at)
+{
+    size_t  s, want;
 
     /* at is the first check digit, after the two country letters */
 
@@ -247,36 +317,21 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
         return 0;
     }
 
-    /*
-     * country letters and check digits, which the rearranged IBAN puts
-     * last: one value kept over the BBAN's loop, not four bytes
-     */
+    return want;
+}
 
-    last = (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
-           * 100
-           + (v[at] - '0') * 10 + (v[at + 1] - '0');
 
-    /*
-     * the BBAN after country and check digits: spaced in fours or in one
-     * run, with room for the vectors, in one pass of the vector reader;
-     * else, or in other layouts, group by group
-     */
+/*
+ * The IBAN from at - 2 whose BBAN a reader returned as r (0: none):
+ * it ends there and the check holds
+ */
 
-    r = 0;
-
-#if (AZOAI_IBAN_AVX2)
-    if (simd && __builtin_cpu_supports("avx2")) {
-        r = azoai_pii_iban_bban_avx2(v + at + 2, len - at - 2,
-                                     want - AZOAI_IBAN_GROUP);
-        r += (r != 0) ? (at + 2) << AZOAI_IBAN_REM_BITS : 0;
-    }
-#else
-    (void) simd;
-#endif
-
-    if (r == 0) {
-        r = azoai_pii_iban_bban(v, len, at + 2, want);
-    }
+static inline int
+azoai_pii_iban_tail(const u_char *v, size_t len, size_t at, size_t r,
+    size_t *start, size_t *end)
+{
+    size_t    i, s;
+    uint32_t  check, last;
 
     if (r == 0) {
         return 0;
@@ -287,6 +342,16 @@ azoai_pii_iban_find(const u_char *v, size_t len, size_t at, size_t *start,
     if (i < len && (azoai_pii_alnum(v[i]) || v[i] == '_')) {
         return 0;
     }
+
+    /*
+     * country letters and check digits, which the rearranged IBAN puts
+     * last; read again here, not kept over the BBAN's reader
+     */
+
+    s = at - 2;
+    last = (azoai_iban_letter(v[s]) * 100 + azoai_iban_letter(v[s + 1]))
+           * 100
+           + (v[at] - '0') * 10 + (v[at + 1] - '0');
 
     /* below 97 * 10^6 + 353,599: one more remainder in 32 bits */
 
@@ -472,8 +537,8 @@ static const u_char  azoai_iban_in[2 * AZOAI_IBAN_VECTOR] = {
 #define azoai_iban_k(i)  _mm256_load_si256(k + AZOAI_IBAN_K_ ## i)
 
 
-__attribute__((target("avx2")))
-static size_t
+__attribute__((target("avx2"), always_inline))
+static inline size_t
 azoai_pii_iban_bban_avx2(const u_char *b, size_t room, size_t n)
 {
     size_t    lb;

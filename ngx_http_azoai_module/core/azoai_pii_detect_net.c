@@ -65,28 +65,70 @@ int
 azoai_pii_detect_email(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    size_t  s, best;
+#if defined(__SSE2__)
+    size_t    s, i, t, e;
+    unsigned  alpha, alnum, dot, punct, other, rest;
 
-    s = azoai_pii_email_local_start(v, at);
+    /*
+     * azoai_pii_email_local_start() and azoai_pii_email_domain_end() in
+     * one flow: every case they cannot tell (a window cut short, a local
+     * part of 16 bytes or more, a ".." in the 16 bytes before the '@', a
+     * domain they leave to the byte loop) goes to azoai_pii_email_slow(),
+     * which decides alike; the common path tests no sentinel results
+     */
 
-    if (s == AZOAI_EMAIL_NONE) {
-        return 0;
-    }
+    i = at + 1;
 
-    best = (s == AZOAI_EMAIL_SLOW) ? AZOAI_EMAIL_SLOW
-                                   : azoai_pii_email_domain_end(v, len, at);
-
-    if (best == AZOAI_EMAIL_SLOW) {
+    if (at < AZOAI_EMAIL_WINDOW || len - i < AZOAI_EMAIL_WINDOW) {
         return azoai_pii_email_slow(v, len, at, start, end);
     }
 
-    if (best == 0 || (best < len && (v[best] == '_' || v[best] == '@'))) {
+    azoai_pii_email_class16(v + at - AZOAI_EMAIL_WINDOW, &alpha, &alnum,
+                            &dot, &punct);
+    other = ~(alnum | dot | punct) & 0xffff;
+
+    if (other == 0 || (dot & (dot >> 1)) != 0) {
+        return azoai_pii_email_slow(v, len, at, start, end);
+    }
+
+    /* after the last byte that is no local-part byte; punctuation trimmed */
+
+    s = at - AZOAI_EMAIL_WINDOW + 32 - __builtin_clz(other);
+
+    while (s < at && !azoai_pii_alnum(v[s]) && v[s] != '_') {
+        s++;
+    }
+
+    if (s == at || v[at - 1] == '.') {
+        return 0;
+    }
+
+    azoai_pii_email_class16(v + i, &alpha, &alnum, &dot, &punct);
+
+    rest = ~(alnum | dot) & 0xffff;
+
+    if (rest == 0 || v[i + (t = __builtin_ctz(rest))] == '-') {
+        return azoai_pii_email_slow(v, len, at, start, end);
+    }
+
+    e = azoai_pii_email_labels16(i, t, alpha, alnum, dot);
+
+    if (e == AZOAI_EMAIL_SLOW) {
+        return azoai_pii_email_slow(v, len, at, start, end);
+    }
+
+    /* e < len: the window held it */
+
+    if (e == 0 || v[e] == '_' || v[e] == '@') {
         return 0;
     }
 
     *start = s;
-    *end = best;
+    *end = e;
     return 1;
+#else
+    return azoai_pii_email_slow(v, len, at, start, end);
+#endif
 }
 
 

@@ -18,6 +18,8 @@
 #define AZOAI_CARD_GROUP      4
 #define AZOAI_CARD_COMMON     16     /* the length of most cards */
 #define AZOAI_CARD_SLOW       (-1)   /* azoai_pii_card_fast(): not known */
+/* azoai_pii_card_grouped_sum(): a byte between the separators no digit */
+#define AZOAI_CARD_NOT_DIGITS  ((unsigned) -1)
 
 /* the byte right after a grouped 4-4-4-4 card number, from its start */
 #define AZOAI_CARD_GROUPED_END  (AZOAI_CARD_COMMON + 3)
@@ -27,6 +29,21 @@
 #define AZOAI_PHONE_LONG      ((size_t) -1)
 
 #define azoai_pii_phone_sep(c)  ((c) == ' ' || (c) == '-' || (c) == '.')
+
+
+/* the bytes next to a number (azoai_pii_num_left_ok(), _right_ok()) */
+
+const u_char  azoai_pii_num_edge[256] = {
+    ['0' ... '9'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['A' ... 'Z'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['a' ... 'z'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['_'] = AZOAI_NE_LEFT|AZOAI_NE_RIGHT,
+    ['+'] = AZOAI_NE_LEFT,
+    ['@'] = AZOAI_NE_RIGHT,
+    ['.'] = AZOAI_NE_JOIN,
+    ['-'] = AZOAI_NE_JOIN,
+    [','] = AZOAI_NE_JOIN
+};
 
 
 /*
@@ -53,13 +70,23 @@ static inline size_t azoai_pii_card_best(const u_char *v, size_t len,
     const azoai_card_read_t *r);
 static inline int azoai_pii_card_issuer(const u_char *d, size_t n);
 #if (AZOAI_PII_SWAR)
-static int azoai_pii_card_fast(const u_char *v, size_t len, size_t at,
-    size_t *end);
+static inline int azoai_pii_card_fast(const u_char *v, size_t len,
+    size_t at, size_t *start, size_t *end);
+static int azoai_pii_card_run(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
 static int azoai_pii_card_grouped(const u_char *v, size_t len, size_t at,
-    size_t *end);
-static inline unsigned azoai_pii_luhn8(uint64_t w);
+    size_t *start, size_t *end) __attribute__((noinline));
+#if defined(__SSE2__)
+static inline unsigned azoai_pii_card_grouped_sum(const u_char *p);
 #else
-#define azoai_pii_card_fast(v, len, at, end)  AZOAI_CARD_SLOW
+static inline unsigned azoai_pii_card_grouped_swar(const u_char *p);
+#endif
+static int azoai_pii_card_first12(const u_char *v, size_t len, size_t at,
+    size_t *end) __attribute__((noinline));
+static inline uint64_t azoai_pii_luhn8(uint64_t w);
+static inline unsigned azoai_pii_luhn_sum(uint64_t t);
+#else
+#define azoai_pii_card_fast  azoai_pii_card_general
 #endif
 static inline int azoai_pii_card_tail(const u_char *v, size_t at,
     u_char sep, size_t first_group);
@@ -73,10 +100,21 @@ static int azoai_pii_nanp_ok(const u_char *d);
 #if (AZOAI_PII_SWAR)
 static int azoai_pii_phone_fast(const u_char *v, size_t len, size_t at,
     size_t *end);
+static inline int azoai_pii_nanp_shape(const u_char *v, size_t len,
+    size_t b);
 #else
 #define azoai_pii_phone_fast(v, len, at, end)  AZOAI_PHONE_SLOW
 #endif
 static inline int azoai_pii_ssn_shape(const u_char *d, u_char sep);
+#if defined(__SSE2__)
+static int azoai_pii_ssn_short(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end) __attribute__((noinline));
+#endif
+static inline int azoai_pii_ssn_rest(const u_char *v, size_t len,
+    size_t at, size_t *start, size_t *end);
+#if defined(__SSE2__)
+static inline unsigned azoai_pii_digits16(const u_char *p);
+#endif
 
 
 /*
@@ -90,20 +128,19 @@ int
 azoai_pii_detect_card(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end)
 {
-    int  fast;
-
     if (!azoai_pii_num_left_ok(v, at)) {
         return 0;
     }
 
-    fast = azoai_pii_card_fast(v, len, at, end);
+    /*
+     * *start is set before the layouts (it counts only with a match),
+     * each of which gives the answer itself, calling the reader where it
+     * cannot tell: tail calls, so that no frame holds the arguments
+     */
 
-    if (fast != AZOAI_CARD_SLOW) {
-        *start = at;
-        return fast;
-    }
+    *start = at;
 
-    return azoai_pii_card_general(v, len, at, start, end);
+    return azoai_pii_card_fast(v, len, at, start, end);
 }
 
 
@@ -203,21 +240,30 @@ azoai_pii_card_general(const u_char *v, size_t len, size_t at,
  * is AZOAI_CARD_SLOW and the reader decides.
  */
 
-static int
-azoai_pii_card_fast(const u_char *v, size_t len, size_t at, size_t *end)
+static inline int
+azoai_pii_card_fast(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
 {
-    size_t    e;
-    uint64_t  lo, hi;
-
     if (len - at < AZOAI_CARD_COMMON) {
-        return AZOAI_CARD_SLOW;
+        return azoai_pii_card_general(v, len, at, start, end);
     }
 
     if (azoai_pii_digits8(v + at) != 8) {
-        return azoai_pii_card_grouped(v, len, at, end);
+        return azoai_pii_card_grouped(v, len, at, start, end);
     }
 
-    /* one run: its only candidate is all of it */
+    return azoai_pii_card_run(v, len, at, start, end);
+}
+
+
+/* 16 digits in one run: its only candidate is all of it */
+
+static int
+azoai_pii_card_run(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end)
+{
+    size_t    e;
+    uint64_t  lo, hi;
 
     e = at + AZOAI_CARD_COMMON;
 
@@ -227,13 +273,14 @@ azoai_pii_card_fast(const u_char *v, size_t len, size_t at, size_t *end)
                 || ((v[e] == ' ' || v[e] == '-' || v[e] == '.')
                     && e + 1 < len && azoai_pii_digit(v[e + 1])))))
     {
-        return AZOAI_CARD_SLOW;
+        return azoai_pii_card_general(v, len, at, start, end);
     }
 
     memcpy(&lo, v + at, sizeof(uint64_t));
     memcpy(&hi, v + at + 8, sizeof(uint64_t));
 
-    if ((azoai_pii_luhn8(lo) + azoai_pii_luhn8(hi)) % 10 == 0
+    if (azoai_pii_luhn_sum(azoai_pii_luhn8(lo) + azoai_pii_luhn8(hi)) % 10
+        == 0
         && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON)
         && azoai_pii_num_right_ok(v, len, e))
     {
@@ -251,13 +298,12 @@ azoai_pii_card_fast(const u_char *v, size_t len, size_t at, size_t *end)
  */
 
 static int
-azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
+azoai_pii_card_grouped(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end)
 {
     u_char    sep;
     size_t    e;
-    uint32_t  g0, g1, g2, g3;
-    uint64_t  lo, hi;
-    unsigned  sum8;
+    unsigned  luhn;
 
     e = at + AZOAI_CARD_GROUPED_END;
     sep = v[at + 4];
@@ -266,33 +312,29 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
         || (sep != ' ' && sep != '-' && sep != '.')
         || v[at + 9] != sep || v[at + 14] != sep)
     {
-        return AZOAI_CARD_SLOW;
+        return azoai_pii_card_general(v, len, at, start, end);
     }
 
-    memcpy(&g0, v + at, sizeof(uint32_t));
-    memcpy(&g1, v + at + 5, sizeof(uint32_t));
-    memcpy(&g2, v + at + 10, sizeof(uint32_t));
-    memcpy(&g3, v + at + 15, sizeof(uint32_t));
+#if defined(__SSE2__)
+    luhn = azoai_pii_card_grouped_sum(v + at);
+#else
+    luhn = azoai_pii_card_grouped_swar(v + at);
+#endif
 
-    lo = g0 | (uint64_t) g1 << 32;
-    hi = g2 | (uint64_t) g3 << 32;
-
-    if ((azoai_pii_nondigits8(lo) | azoai_pii_nondigits8(hi)) != 0
+    if (luhn == AZOAI_CARD_NOT_DIGITS
         || (e < len
             && (azoai_pii_digit(v[e])
                 || (v[e] == sep && e + 1 < len
                     && azoai_pii_digit(v[e + 1])))))
     {
-        return AZOAI_CARD_SLOW;
+        return azoai_pii_card_general(v, len, at, start, end);
     }
 
     if (azoai_pii_card_tail(v, at, sep, AZOAI_CARD_GROUP)) {
         return 0;
     }
 
-    sum8 = azoai_pii_luhn8(lo);
-
-    if ((sum8 + azoai_pii_luhn8(hi)) % 10 == 0
+    if (luhn % 10 == 0
         && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON)
         && azoai_pii_num_right_ok(v, len, e))
     {
@@ -300,15 +342,130 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
         return 1;
     }
 
-    /* the first 12 digits: the third group with four '0' after it */
+    return azoai_pii_card_first12(v, len, at, end);
+}
 
-    e = at + 14;
 
-    if ((sum8 + azoai_pii_luhn8(g2 | 0x3030303000000000ULL)) % 10 == 0
-        && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON - 4)
-        && azoai_pii_num_right_ok(v, len, e))
+#if defined(__SSE2__)
+
+/*
+ * The Luhn sum of "dddd dddd dddd dddd" at p (any separator: the caller
+ * tested them) in two 16-byte vectors, p[0 .. 15] and p[3 .. 18], or
+ * AZOAI_CARD_NOT_DIGITS where a byte between the separators is no
+ * digit.  The digits doubled are the first of each pair (digit index
+ * even, bytes 0, 2, 5, 7, 10, 12, 15, 17), each term as in
+ * azoai_pii_luhn8(): at most 28 a byte, 224 in all, one psadbw.  No
+ * saved register (the word code held five): the vector registers are
+ * all the caller's.
+ */
+
+static inline unsigned
+azoai_pii_card_grouped_sum(const u_char *p)
+{
+    __m128i  a, c, da, dc, terms, dbl;
+
+    /* lanes of a (bytes 0..15) and c (bytes 3..18) counted, doubled */
+
+    static const u_char  k[5][16] __attribute__((aligned(16))) = {
+        { 0xff, 0xff, 0xff, 0xff, 0, 0xff, 0xff, 0xff,
+          0xff, 0, 0xff, 0xff, 0xff, 0xff, 0, 0xff },
+        { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff },
+        { 0xff, 0, 0xff, 0, 0, 0xff, 0, 0xff,
+          0, 0, 0xff, 0, 0xff, 0, 0, 0xff },
+        { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0 },
+        { '0', '0', '0', '0', '0', '0', '0', '0',
+          '0', '0', '0', '0', '0', '0', '0', '0' }
+    };
+
+    a = _mm_sub_epi8(_mm_loadu_si128((const __m128i *) p),
+                     _mm_load_si128((const __m128i *) k[4]));
+    c = _mm_sub_epi8(_mm_loadu_si128((const __m128i *) (p + 3)),
+                     _mm_load_si128((const __m128i *) k[4]));
+
+    /* a digit less '0' is below 10: min(x, 9) == x */
+
+    da = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(9)), a);
+    dc = _mm_cmpeq_epi8(_mm_min_epu8(c, _mm_set1_epi8(9)), c);
+
+    /* digits at every byte but 4, 9 and 14 (bytes 1, 6 and 11 of c) */
+
+    if (_mm_movemask_epi8(da) != 0xbdef || _mm_movemask_epi8(dc) != 0xf7bd)
     {
-        *end = e;
+        return AZOAI_CARD_NOT_DIGITS;
+    }
+
+    terms = _mm_add_epi8(
+                _mm_and_si128(a, _mm_load_si128((const __m128i *) k[0])),
+                _mm_and_si128(c, _mm_load_si128((const __m128i *) k[1])));
+    dbl = _mm_or_si128(
+              _mm_and_si128(a, _mm_load_si128((const __m128i *) k[2])),
+              _mm_and_si128(c, _mm_load_si128((const __m128i *) k[3])));
+
+    /* a doubled digit once more, and 1 more where it is 5 or more */
+
+    terms = _mm_sub_epi8(_mm_add_epi8(terms, dbl),
+                         _mm_cmpgt_epi8(dbl, _mm_set1_epi8(4)));
+    terms = _mm_sad_epu8(terms, _mm_setzero_si128());
+
+    return (unsigned) _mm_cvtsi128_si32(
+                          _mm_add_epi32(terms,
+                                        _mm_unpackhi_epi64(terms, terms)));
+}
+
+#else
+
+/* azoai_pii_card_grouped_sum() in 64-bit words */
+
+static inline unsigned
+azoai_pii_card_grouped_swar(const u_char *p)
+{
+    uint32_t  g0, g1, g2, g3;
+    uint64_t  lo, hi;
+
+    memcpy(&g0, p, sizeof(uint32_t));
+    memcpy(&g1, p + 5, sizeof(uint32_t));
+    memcpy(&g2, p + 10, sizeof(uint32_t));
+    memcpy(&g3, p + 15, sizeof(uint32_t));
+
+    lo = g0 | (uint64_t) g1 << 32;
+    hi = g2 | (uint64_t) g3 << 32;
+
+    if ((azoai_pii_nondigits8(lo) | azoai_pii_nondigits8(hi)) != 0) {
+        return AZOAI_CARD_NOT_DIGITS;
+    }
+
+    return azoai_pii_luhn_sum(azoai_pii_luhn8(lo) + azoai_pii_luhn8(hi));
+}
+
+#endif
+
+
+/*
+ * azoai_pii_card_grouped() without all 16: the first 12 digits, the
+ * third group with four '0' after it.  Apart, reading the groups again,
+ * so that the common path keeps no value for it (two registers fewer
+ * saved there)
+ */
+
+static int
+azoai_pii_card_first12(const u_char *v, size_t len, size_t at, size_t *end)
+{
+    uint32_t  g0, g1, g2;
+    uint64_t  lo, mid;
+
+    memcpy(&g0, v + at, sizeof(uint32_t));
+    memcpy(&g1, v + at + 5, sizeof(uint32_t));
+    memcpy(&g2, v + at + 10, sizeof(uint32_t));
+
+    lo = g0 | (uint64_t) g1 << 32;
+    mid = g2 | 0x3030303000000000ULL;
+
+    if (azoai_pii_luhn_sum(azoai_pii_luhn8(lo) + azoai_pii_luhn8(mid)) % 10
+        == 0
+        && azoai_pii_card_issuer(v + at, AZOAI_CARD_COMMON - 4)
+        && azoai_pii_num_right_ok(v, len, at + 14))
+    {
+        *end = at + 14;
         return 1;
     }
 
@@ -317,15 +474,16 @@ azoai_pii_card_grouped(const u_char *v, size_t len, size_t at, size_t *end)
 
 
 /*
- * A number equal modulo 10 to the Luhn sum of the 8 digits in w, the
- * first in its lowest byte and at an even offset from the number's start
- * when the number has an even length: it and every other one doubled, a
- * doubled 5-9 less 9, which modulo 10 is plus 1.  So the digits, once
- * more those at even offsets and 1 for each of them that is 5 or more;
- * at most 19 per byte, 112 in all.
+ * The Luhn terms of the 8 digits in w, a byte each, the first digit in
+ * the lowest byte and at an even offset from the number's start when the
+ * number has an even length: it and every other one doubled, a doubled
+ * 5-9 less 9, which modulo 10 is plus 1.  So the digit, once more for
+ * those at even offsets and 1 for each of them that is 5 or more: at
+ * most 19 a byte, 112 a word.  The terms of two words are added byte by
+ * byte before one sum (azoai_pii_luhn_sum()): one multiply, not two.
  */
 
-static inline unsigned
+static inline uint64_t
 azoai_pii_luhn8(uint64_t w)
 {
     uint64_t  d, even, big;
@@ -336,9 +494,19 @@ azoai_pii_luhn8(uint64_t w)
     /* 1 in an even byte of 5 or more: 5 + 123 = 128 */
     big = ((even + 0x007b007b007b007bULL) >> 7) & 0x0001000100010001ULL;
 
-    d += even + big;
+    return d + even + big;
+}
 
-    return (unsigned) ((d * 0x0101010101010101ULL) >> 56);
+
+/*
+ * The sum of the bytes of t, the terms of up to two words: at most 224,
+ * so no sum of the lower bytes carries into the top one
+ */
+
+static inline unsigned
+azoai_pii_luhn_sum(uint64_t t)
+{
+    return (unsigned) ((t * 0x0101010101010101ULL) >> 56);
 }
 
 #endif
@@ -534,8 +702,6 @@ static int
 azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
 {
     size_t          b, e;
-    uint32_t        line;
-    uint64_t        w;
     const u_char   *d;
 
     b = at;
@@ -557,18 +723,7 @@ azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
     d = v + b;
     e = b + AZOAI_PHONE_NANP_LEN;
 
-    /* "ddd-ddd-" with its separators (bytes 3 and 7) read as '0' */
-
-    memcpy(&w, d, sizeof(uint64_t));
-    w = (w & ~0xff000000ff000000ULL) | 0x3000000030000000ULL;
-
-    if (!azoai_pii_phone_sep(d[3]) || !azoai_pii_phone_sep(d[7])
-        || azoai_pii_nondigits8(w) != 0 || !azoai_pii_digits4(d + 8, &line)
-        || (e < len
-            && (azoai_pii_digit(v[e])
-                || (e + 1 < len && azoai_pii_phone_sep(v[e])
-                    && (azoai_pii_digit(v[e + 1]) || v[e + 1] == '(')))))
-    {
+    if (!azoai_pii_nanp_shape(v, len, b)) {
         return AZOAI_PHONE_SLOW;
     }
 
@@ -586,6 +741,86 @@ azoai_pii_phone_fast(const u_char *v, size_t len, size_t at, size_t *end)
 
     *end = e;
     return 1;
+}
+
+
+/*
+ * Whether the 12 bytes or more at v + b are "ddd-ddd-dddd" (each
+ * separator a space, '-' or '.') that does not go on: no digit after
+ * it, nor a separator and a digit or '('.  With SSE2, the digits of 16
+ * bytes in one test (azoai_pii_digits16()), which also tells of the two
+ * bytes after the number: fewer instructions, and no saved register for
+ * the word code's three constants (which the hosts without SSE2 run).
+ */
+
+static inline int
+azoai_pii_nanp_shape(const u_char *v, size_t len, size_t b)
+{
+#if defined(__SSE2__)
+    unsigned        m;
+    const u_char   *d;
+
+    /*
+     * fewer than 16 bytes (at the text's end): the reader decides, as
+     * it would here
+     */
+
+    if (len - b < 16) {
+        return 0;
+    }
+
+    d = v + b;
+
+    /* digits but at 3 and 7, none at 12; bit 13: d[13] a digit */
+
+    m = azoai_pii_digits16(d);
+
+    return (m & 0x1fff) == 0x0f77
+           && azoai_pii_phone_sep(d[3]) && azoai_pii_phone_sep(d[7])
+           && !(azoai_pii_phone_sep(d[12])
+                && ((m & 0x2000) || d[13] == '('));
+#else
+    size_t          e;
+    uint32_t        line;
+    uint64_t        w;
+    const u_char   *d;
+
+    d = v + b;
+    e = b + AZOAI_PHONE_NANP_LEN;
+
+    /* "ddd-ddd-" with its separators (bytes 3 and 7) read as '0' */
+
+    memcpy(&w, d, sizeof(uint64_t));
+    w = (w & ~0xff000000ff000000ULL) | 0x3000000030000000ULL;
+
+    return azoai_pii_phone_sep(d[3]) && azoai_pii_phone_sep(d[7])
+           && azoai_pii_nondigits8(w) == 0 && azoai_pii_digits4(d + 8, &line)
+           && !(e < len
+                && (azoai_pii_digit(v[e])
+                    || (e + 1 < len && azoai_pii_phone_sep(v[e])
+                        && (azoai_pii_digit(v[e + 1])
+                            || v[e + 1] == '('))));
+#endif
+}
+
+#endif
+
+
+#if defined(__SSE2__)
+
+/* bit k: p[k] is a digit, for the 16 bytes at p */
+
+static inline unsigned
+azoai_pii_digits16(const u_char *p)
+{
+    __m128i  x;
+
+    x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *) p),
+                     _mm_set1_epi8('0'));
+
+    return (unsigned) _mm_movemask_epi8(
+                          _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)),
+                                         x));
 }
 
 #endif
@@ -810,9 +1045,63 @@ azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
         return 0;
     }
 
+#if defined(__SSE2__)
+
+    /*
+     * with 16 bytes, the shape in one SSE2 test (azoai_pii_digits16():
+     * digits but at 3 and 6); fewer, the word code in a function of its
+     * own, so that this path saves no register for its constants
+     */
+
+    if (len - at < 16) {
+        return azoai_pii_ssn_short(v, len, at, start, end);
+    }
+
+    if ((azoai_pii_digits16(d) & 0x7ff) != 0x7b7 || d[6] != sep) {
+        return 0;
+    }
+
+#else
+
     if (!azoai_pii_ssn_shape(d, sep)) {
         return 0;
     }
+
+#endif
+
+    return azoai_pii_ssn_rest(v, len, at, start, end);
+}
+
+
+#if defined(__SSE2__)
+
+/* azoai_pii_detect_ssn() with fewer than 16 bytes from at */
+
+static int
+azoai_pii_ssn_short(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end)
+{
+    if (!azoai_pii_ssn_shape(v + at, v[at + 3])) {
+        return 0;
+    }
+
+    return azoai_pii_ssn_rest(v, len, at, start, end);
+}
+
+#endif
+
+
+/* azoai_pii_detect_ssn() past the shape: its ends and number ranges */
+
+static inline int
+azoai_pii_ssn_rest(const u_char *v, size_t len, size_t at, size_t *start,
+    size_t *end)
+{
+    u_char          sep;
+    const u_char   *d;
+
+    d = v + at;
+    sep = d[3];
 
     if (!azoai_pii_num_right_ok(v, len, at + 11)) {
         return 0;

@@ -39,6 +39,14 @@
 #define AZOAI_PC_SECRET        0x80   /* credential token byte */
 
 /*
+ * the bytes next to a number, azoai_pii_num_edge[]: refused right before
+ * it, right after it, or either side when a letter or digit is beyond
+ */
+#define AZOAI_NE_LEFT          0x01   /* letters, digits, '_', '+' */
+#define AZOAI_NE_RIGHT         0x02   /* letters, digits, '_', '@' */
+#define AZOAI_NE_JOIN          0x04   /* '.', '-', ',' */
+
+/*
  * What the tokenizer saw in the raw bytes of a string (azoai_pii_scan_raw):
  * without either flag the view is the raw bytes themselves.
  */
@@ -184,6 +192,8 @@ azoai_pii_view_plain(azoai_pii_view_t *view, const u_char *text, size_t len)
 
 
 extern const u_char  azoai_pii_class[256];
+/* azoai_pii_detect_num.c */
+extern const u_char  azoai_pii_num_edge[256];
 
 
 /*
@@ -879,50 +889,45 @@ azoai_pii_detect_natid(const u_char *v, size_t len, size_t at,
 static inline int
 azoai_pii_num_left_ok(const u_char *v, size_t at)
 {
-    u_char  c;
+    u_char  k;
 
     if (at == 0) {
         return 1;
     }
 
-    c = v[at - 1];
+    /*
+     * one lookup (azoai_pii_num_edge[]) where the byte was tested against
+     * a class and five characters: 7 instructions, not 14, before most
+     * numbers (a space, a quote, a colon)
+     */
 
-    if (azoai_pii_alnum(c) || c == '_' || c == '+') {
-        return 0;
+    k = azoai_pii_num_edge[v[at - 1]] & (AZOAI_NE_LEFT|AZOAI_NE_JOIN);
+
+    if (k == 0) {
+        return 1;
     }
 
-    if ((c == '.' || c == '-' || c == ',') && at >= 2
-        && azoai_pii_alnum(v[at - 2]))
-    {
-        return 0;
-    }
-
-    return 1;
+    return !(k & AZOAI_NE_LEFT) && !(at >= 2 && azoai_pii_alnum(v[at - 2]));
 }
 
 
 static inline int
 azoai_pii_num_right_ok(const u_char *v, size_t len, size_t end)
 {
-    u_char  c;
+    u_char  k;
 
     if (end >= len) {
         return 1;
     }
 
-    c = v[end];
+    k = azoai_pii_num_edge[v[end]] & (AZOAI_NE_RIGHT|AZOAI_NE_JOIN);
 
-    if (azoai_pii_alnum(c) || c == '_' || c == '@') {
-        return 0;
+    if (k == 0) {
+        return 1;
     }
 
-    if ((c == '.' || c == '-' || c == ',') && end + 1 < len
-        && azoai_pii_alnum(v[end + 1]))
-    {
-        return 0;
-    }
-
-    return 1;
+    return !(k & AZOAI_NE_RIGHT)
+           && !(end + 1 < len && azoai_pii_alnum(v[end + 1]));
 }
 
 
