@@ -101,8 +101,14 @@ sub at_once {
     return $same;
 }
 
+# Warmed up by the same 80 first: with 8 at once the heap's peak depends
+# on how many are in flight together, which a loaded machine changes (a
+# 16-request warm-up left 106..175 faults there, the same 80: 0..55).
+# Given back between responses, each would fault its 64 KB buffers in
+# again, 16 pages or more: over 1,280 in all.  The bound, 3 a response,
+# is far below that and above what scheduling alone moves.
 my $text = text_of(64 * 1024, 'f');
-at_once(8, 2, sub { $text });
+at_once(8, 10, sub { $text });
 my $before = minflt();
 is(at_once(8, 10, sub { $text }), 80,
    '80 masked 64 KB responses, 8 at once: exact');
@@ -110,7 +116,7 @@ my $faults = minflt() - $before;
 SKIP: {
     skip 'page faults under valgrind (its own allocator)', 1
         if $AzoaiTest::VALGRIND;
-    cmp_ok($faults, '<', 80,
+    cmp_ok($faults, '<', 240,
            "80 masked 64 KB responses: $faults page faults in the worker");
 }
 
