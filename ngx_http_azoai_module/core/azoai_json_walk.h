@@ -535,22 +535,27 @@ azoai_json_skip_ws(const u_char *p, const u_char *end)
 static inline const u_char *
 azoai_json_skip_plain16(const u_char *p)
 {
-    int      mask;
-    __m128i  x, hit;
+    unsigned  mask;
+    __m128i   x, hit;
 
     x = _mm_loadu_si128((const __m128i *) p);
 
     /*
      * x ^ 2 is below 0x21 for '"' (0x20) and the bytes below 0x20 only;
-     * signed, bytes >= 0x80 are negative: one compare for three tests
+     * signed, bytes >= 0x80 are negative: x ^ 2 - 0x21, saturated, is
+     * negative for the three, whose sign bits movemask takes.  A compare
+     * (0x21 > x ^ 2) became in GCC's hands a compare, a zero register and
+     * a compare to invert it: 2 instructions more a string
      */
-    hit = _mm_or_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x21),
-                                      _mm_xor_si128(x, _mm_set1_epi8(2))),
+    hit = _mm_or_si128(_mm_subs_epi8(_mm_xor_si128(x, _mm_set1_epi8(2)),
+                                     _mm_set1_epi8(0x21)),
                        _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
 
     mask = _mm_movemask_epi8(hit);
 
-    return mask ? p + __builtin_ctz(mask) : NULL;
+    /* unsigned: the offset is not sign-extended */
+
+    return mask ? p + (unsigned) __builtin_ctz(mask) : NULL;
 }
 
 #endif
