@@ -448,6 +448,33 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
     unsigned       flags;
     const u_char  *q;
 
+#if (AZOAI_JSON_SSE2)
+
+    /*
+     * Compact JSON with a short plain name, the common member: with 19
+     * bytes left, the name's 16 and the two after its quote are there
+     * without a bound test each (the two tests this saves, ~5
+     * instructions a member); anything else takes the way below
+     */
+
+    if (end - p > 18 && *p == '"') {
+        q = azoai_json_skip_plain16(p + 1);
+
+        if (q != NULL && *q == '"') {
+            f->key.data = p + 1;
+            f->key.len = q - (p + 1);
+            f->key_flags = 0;
+
+            if (q[1] == ':' && q[2] > ' ') {
+                return q + 2;
+            }
+
+            goto colon;
+        }
+    }
+
+#endif
+
     if (p == end || *p != '"') {
         azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
                         "expected a member name");
@@ -472,6 +499,10 @@ azoai_json_member(const u_char *input, const u_char *p, const u_char *end,
     if (end - q > 2 && q[1] == ':' && q[2] > ' ') {
         return q + 2;
     }
+
+#if (AZOAI_JSON_SSE2)
+colon:
+#endif
 
     p = azoai_json_skip_ws(q + 1, end);
 
