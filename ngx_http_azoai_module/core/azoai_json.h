@@ -44,8 +44,10 @@
 
 /* one enclosing container */
 typedef struct {
-    azoai_str_t      key;        /* object: raw key of the current member */
-    size_t           index;      /* array: index of the current element */
+    azoai_str_t      key;        /* object: raw key of the current member;
+                                    array: empty, no flags */
+    size_t           index;      /* array: index of the current element;
+                                    object: not set */
     size_t           start;      /* offset of its '{' or '[' */
     unsigned         type;       /* AZOAI_JSON_OBJECT or AZOAI_JSON_ARRAY */
     unsigned         key_flags;  /* AZOAI_JSON_ESCAPED ... of key */

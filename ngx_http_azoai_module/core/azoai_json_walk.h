@@ -425,17 +425,25 @@ azoai_json_literal(const u_char *input, const u_char *p, const u_char *end,
 }
 
 
-/* a new frame for the container v opens */
+/*
+ * A new frame for the container v opens.  An object's key is written by
+ * its first member before any value in it is reported, and its index is
+ * not read: an array's frame alone gets them (the empty key visitors
+ * read as "no key"), 3 stores less per object
+ */
 
 static inline void
 azoai_json_push(azoai_json_frame_t *f, const azoai_json_value_t *v)
 {
     f->type = v->type;
     f->start = v->offset;
-    f->index = 0;
-    f->key.len = 0;
-    f->key.data = NULL;
-    f->key_flags = 0;
+
+    if (v->type == AZOAI_JSON_ARRAY) {
+        f->index = 0;
+        f->key.len = 0;
+        f->key.data = NULL;
+        f->key_flags = 0;
+    }
 }
 
 
