@@ -246,12 +246,24 @@ comma:
 
     p++;
 
-    if (p == end || *p <= ' ') {
+    if (close == '}') {
+
+        /*
+         * compact JSON: the member's quote, with the 19 bytes the short
+         * name's way in azoai_json_member() tests for (the same test:
+         * the compiler joins them), no test for space before it
+         */
+
+        if (end - p > 18 && *p == '"') {
+            goto key;
+        }
+
         p = azoai_json_skip_ws(p, end);
+        goto key;
     }
 
-    if (close == '}') {
-        goto key;
+    if (p == end || *p <= ' ') {
+        p = azoai_json_skip_ws(p, end);
     }
 
     frames[depth - 1].index++;
