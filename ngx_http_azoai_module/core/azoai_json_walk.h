@@ -266,12 +266,12 @@ comma:
         p = azoai_json_skip_ws(p, end);
     }
 
-    frames[depth - 1].index++;
+    (frames + depth - 1)->index++;
     goto value;
 
 key:
 
-    p = azoai_json_member(input, p, end, &frames[depth - 1], st, counts);
+    p = azoai_json_member(input, p, end, frames + depth - 1, st, counts);
     if (p == NULL) {
         return st->error;
     }
@@ -298,7 +298,7 @@ close:
     p++;
 
     if (depth != 0) {
-        f = &frames[depth - 1];
+        f = frames + depth - 1;
         close = (f->type == AZOAI_JSON_OBJECT) ? '}' : ']';
 
     } else {
