@@ -454,6 +454,70 @@ test_json_member_colon(void **state)
 }
 
 
+/*
+ * Members cut at every length, each prefix in a malloc() block of its
+ * exact size (ASan sees a read past it): names of 1, 14, 15, 16 and 17
+ * bytes around the 16-byte compact way of azoai_json_member(), escaped,
+ * non-ASCII and spaced ones.  A prefix fails as it does with the rest of
+ * the document after it in memory; the whole one walks the same.
+ */
+
+static void
+test_json_member_cut(void **state)
+{
+    size_t               n, len;
+    u_char              *buf;
+    trace_t              t, c;
+    unsigned             rc, rc2;
+    azoai_json_status_t  st, st2;
+
+    static const char    doc[] =
+        "{\"a\":1,\"abcdefghijklmn\":\"x\",\"abcdefghijklmno\":[true],"
+        "\"abcdefghijklmnop\":{\"b\":null},\"abcdefghijklmnopq\":2,"
+        "\"a\\u0062\":\"y\",\"caf\xc3\xa9\":3,\"k\" :4,\"l\": 5,"
+        "\"m\":\"z\"}";
+
+    len = sizeof(doc) - 1;
+
+    memset(&c, 0, sizeof(c));
+    c.input = (const u_char *) doc;
+
+    rc = azoai_json_walk((const u_char *) doc, len, trace_visit, &c, &st);
+    assert_int_equal(rc, AZOAI_JSON_OK);
+
+    buf = malloc(len);
+    assert_non_null(buf);
+    memcpy(buf, doc, len);
+
+    memset(&t, 0, sizeof(t));
+    t.input = buf;
+
+    rc = azoai_json_walk(buf, len, trace_visit, &t, &st);
+    assert_int_equal(rc, AZOAI_JSON_OK);
+    assert_string_equal(t.out, c.out);
+
+    free(buf);
+
+    for (n = 0; n < len; n++) {
+        buf = malloc(n ? n : 1);
+        assert_non_null(buf);
+        memcpy(buf, doc, n);
+
+        rc = azoai_json_walk_values(buf, n, NULL, NULL, &st);
+        rc2 = azoai_json_walk_values((const u_char *) doc, n, NULL, NULL,
+                                     &st2);
+
+        assert_int_equal(rc, AZOAI_JSON_INVALID);
+        assert_int_equal(rc2, rc);
+        assert_int_equal(st2.offset, st.offset);
+        assert_string_equal(st2.reason, st.reason);
+        assert_true(st.offset <= n);
+
+        free(buf);
+    }
+}
+
+
 static void
 test_json_errors(void **state)
 {
@@ -703,6 +767,7 @@ main(void)
         cmocka_unit_test(test_json_walk_values),
         cmocka_unit_test(test_json_errors),
         cmocka_unit_test(test_json_member_colon),
+        cmocka_unit_test(test_json_member_cut),
         cmocka_unit_test(test_json_surrogates),
         cmocka_unit_test(test_json_decode),
         cmocka_unit_test(test_json_str_eq),

@@ -44,8 +44,10 @@
 
 /* one enclosing container */
 typedef struct {
-    azoai_str_t      key;        /* object: raw key of the current member */
-    size_t           index;      /* array: index of the current element */
+    azoai_str_t      key;        /* object: raw key of the current member;
+                                    array: empty, no flags */
+    size_t           index;      /* array: index of the current element;
+                                    object: not set */
     size_t           start;      /* offset of its '{' or '[' */
     unsigned         type;       /* AZOAI_JSON_OBJECT or AZOAI_JSON_ARRAY */
     unsigned         key_flags;  /* AZOAI_JSON_ESCAPED ... of key */
@@ -127,9 +129,13 @@ int azoai_json_decode_string(const u_char *raw, size_t len, u_char *out,
 int azoai_json_str_eq(const u_char *raw, size_t len, unsigned flags,
     const char *lit, size_t lit_len);
 
-/* the parent of a value, NULL at top level */
+/*
+ * the parent of a value, NULL at top level; path + depth - 1, not
+ * &path[depth - 1], whose unsigned depth - 1 is computed apart: the
+ * - 1 goes into the address (the walk does the same with its frames)
+ */
 #define azoai_json_parent(v)                                                  \
-    ((v)->depth ? &(v)->path[(v)->depth - 1] : NULL)
+    ((v)->depth ? (v)->path + (v)->depth - 1 : NULL)
 
 /* the current key of frame f equals the literal s (escapes decoded) */
 #define azoai_json_key_is(f, s)                                               \
