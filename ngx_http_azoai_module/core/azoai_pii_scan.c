@@ -87,6 +87,10 @@ typedef struct {
 } azoai_pii_cands_t;
 
 
+static inline int azoai_pii_scan_in(const azoai_pii_engine_t *e,
+    const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_match_pt cb, azoai_pii_matches_pt all, void *data)
+    __attribute__((always_inline));
 static int azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw,
     size_t len, size_t nspecial, u_char *stack_buf,
     azoai_pii_seg_t *stack_segs, azoai_alloc_t *a);
@@ -129,6 +133,8 @@ static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
 static int azoai_pii_report(const azoai_pii_view_t *view,
     const azoai_pii_match_t *m, size_t n, azoai_pii_match_pt cb, void *data);
+static int azoai_pii_report_all(const azoai_pii_view_t *view,
+    azoai_pii_match_t *m, size_t n, azoai_pii_matches_pt all, void *data);
 
 
 #define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
@@ -155,6 +161,30 @@ int
 azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
+{
+    return azoai_pii_scan_in(e, raw, len, raw_flags, a, cb, NULL, data);
+}
+
+
+int
+azoai_pii_scan_all(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_matches_pt cb, void *data)
+{
+    return azoai_pii_scan_in(e, raw, len, raw_flags, a, NULL, cb, data);
+}
+
+
+/*
+ * The scan of azoai_pii_scan_raw() (a call of cb per match) and of
+ * azoai_pii_scan_all() (one call of all): inlined into each, one of the
+ * two NULL
+ */
+
+static inline int
+azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
+    azoai_pii_matches_pt all, void *data)
 {
     size_t              nspecial;
     azoai_pii_view_t    view;
@@ -193,9 +223,14 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_ERROR;
     }
 
-    if (azoai_pii_view_make(&view, raw, len, nspecial, stack_buf,
-                            stack_segs, a)
-        != AZOAI_OK)
+    /* the plain view inline: the call is for strings with escapes */
+
+    if (nspecial == 0) {
+        azoai_pii_view_plain(&view, raw, len);
+
+    } else if (azoai_pii_view_make(&view, raw, len, nspecial, stack_buf,
+                                   stack_segs, a)
+               != AZOAI_OK)
     {
         return AZOAI_ERROR;
     }
@@ -222,6 +257,10 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
+    }
+
+    if (all) {
+        return azoai_pii_report_all(&view, m, cands.n, all, data);
     }
 
     return azoai_pii_report(&view, m, cands.n, cb, data);
@@ -1117,4 +1156,27 @@ azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * The spans to all in one call, made raw offsets in place (the array is
+ * the scan's own, and nothing reads the view offsets after)
+ */
+
+static int
+azoai_pii_report_all(const azoai_pii_view_t *view, azoai_pii_match_t *m,
+    size_t n, azoai_pii_matches_pt all, void *data)
+{
+    size_t  i, start;
+
+    if (view->nsegs) {
+        for (i = 0; i < n; i++) {
+            start = azoai_pii_view_raw_start(view, m[i].start);
+            m[i].end = azoai_pii_view_raw_end(view, m[i].end - 1);
+            m[i].start = start;
+        }
+    }
+
+    return all(data, m, n) == 0 ? AZOAI_OK : AZOAI_ERROR;
 }
