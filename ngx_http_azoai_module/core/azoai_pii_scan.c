@@ -91,15 +91,21 @@ static inline int azoai_pii_scan_in(const azoai_pii_engine_t *e,
     const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
     azoai_pii_match_pt cb, azoai_pii_matches_pt all, void *data)
     __attribute__((always_inline));
+static inline int azoai_pii_scan_view(const azoai_pii_engine_t *e,
+    const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_view_t *view, u_char *stack_buf, azoai_pii_seg_t *stack_segs)
+    __attribute__((always_inline));
 static int azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw,
     size_t len, size_t nspecial, u_char *stack_buf,
     azoai_pii_seg_t *stack_segs, azoai_alloc_t *a);
 static int azoai_pii_find(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands);
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands);
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands);
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands);
 static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
@@ -176,31 +182,23 @@ azoai_pii_scan_all(const azoai_pii_engine_t *e, const u_char *raw,
 
 
 /*
- * The scan of azoai_pii_scan_raw() (a call of cb per match) and of
- * azoai_pii_scan_all() (one call of all): inlined into each, one of the
- * two NULL
+ * The view of raw to scan, the stack's buffers used where it fits
+ * (azoai_pii_view_make()); AZOAI_DECLINED: no detector can start in it
  */
 
 static inline int
-azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
-    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
-    azoai_pii_matches_pt all, void *data)
+azoai_pii_scan_view(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_view_t *view,
+    u_char *stack_buf, azoai_pii_seg_t *stack_segs)
 {
-    size_t              nspecial;
-    azoai_pii_view_t    view;
-    azoai_pii_cands_t   cands;
-    azoai_pii_match_t  *m;
-    u_char              stack_buf[AZOAI_PII_STACK_VIEW];
-    azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
-    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
-    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
+    size_t  nspecial;
 
     if (len == 0) {
-        return AZOAI_OK;
+        return AZOAI_DECLINED;
     }
 
     if (e->ncustom == 0 && e->builtin_mask == 0) {
-        return AZOAI_OK;
+        return AZOAI_DECLINED;
     }
 
     /*
@@ -213,7 +211,7 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
 
     } else {
         if (e->ncustom == 0 && !azoai_pii_view_needed(raw, len)) {
-            return AZOAI_OK;
+            return AZOAI_DECLINED;
         }
 
         nspecial = azoai_pii_view_specials(raw, len);
@@ -226,13 +224,57 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
     /* the plain view inline: the call is for strings with escapes */
 
     if (nspecial == 0) {
-        azoai_pii_view_plain(&view, raw, len);
+        azoai_pii_view_plain(view, raw, len);
+        return AZOAI_OK;
+    }
 
-    } else if (azoai_pii_view_make(&view, raw, len, nspecial, stack_buf,
-                                   stack_segs, a)
-               != AZOAI_OK)
-    {
-        return AZOAI_ERROR;
+    return azoai_pii_view_make(view, raw, len, nspecial, stack_buf,
+                               stack_segs, a);
+}
+
+
+/*
+ * The scan of azoai_pii_scan_raw() (a call of cb per match) and of
+ * azoai_pii_scan_all() (one call of all): inlined into each, one of the
+ * two NULL
+ */
+
+static inline int
+azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
+    azoai_pii_matches_pt all, void *data)
+{
+    int                 rc;
+    size_t              first;
+    azoai_pii_view_t    view;
+    azoai_pii_cands_t   cands;
+    azoai_pii_match_t  *m;
+    azoai_pii_cursor_t  cur;
+    u_char              stack_buf[AZOAI_PII_STACK_VIEW];
+    azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
+    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
+    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
+
+    rc = azoai_pii_scan_view(e, raw, len, raw_flags, a, &view, stack_buf,
+                             stack_segs);
+
+    if (rc != AZOAI_OK) {
+        return (rc == AZOAI_DECLINED) ? AZOAI_OK : AZOAI_ERROR;
+    }
+
+    /*
+     * The first stop before anything else: a string where no built-in
+     * detector can start (most strings of a chat) costs the search and
+     * no more (~110 instructions less a string).  The scan goes on with
+     * the cursor from its window.
+     */
+
+    azoai_pii_cursor_init(&cur, view.text, view.len);
+
+    first = azoai_pii_cursor_next(&cur, 0);
+
+    if (first >= view.len && e->ncustom == 0) {
+        return AZOAI_OK;
     }
 
     cands.items = stack_cands;
@@ -241,7 +283,9 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
     cands.stops.at = stack_stops;
     cands.stops.cap = AZOAI_PII_STACK_STOPS;
 
-    if (azoai_pii_find(e, &view, NULL, 0, &cands) != AZOAI_OK) {
+    if (azoai_pii_find(e, &view, NULL, 0, &cur, first, &cands)
+        != AZOAI_OK)
+    {
         return AZOAI_ERROR;
     }
 
@@ -279,10 +323,12 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
     size_t len, const azoai_pii_range_t *ranges, size_t nranges,
     azoai_alloc_t *a, azoai_pii_match_t **out, size_t *n)
 {
-    azoai_pii_view_t   view;
-    azoai_pii_cands_t  cands;
+    azoai_pii_view_t    view;
+    azoai_pii_cands_t   cands;
+    azoai_pii_cursor_t  cur;
 
     azoai_pii_view_plain(&view, text, len);
+    azoai_pii_cursor_init(&cur, text, len);
 
     cands.items = azoai_alloc(a, AZOAI_PII_STACK_CANDS
                                  * sizeof(azoai_pii_match_t));
@@ -295,7 +341,10 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
     cands.stops.at = NULL;
     cands.stops.cap = 0;
 
-    if (azoai_pii_find(e, &view, ranges, nranges, &cands) != AZOAI_OK) {
+    if (azoai_pii_find(e, &view, ranges, nranges, &cur,
+                       nranges ? ranges[0].from : 0, &cands)
+        != AZOAI_OK)
+    {
         return AZOAI_ERROR;
     }
 
@@ -306,12 +355,16 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
 }
 
 
-/* the candidates of the built-in detectors and the patterns, resolved */
+/*
+ * The candidates of the built-in detectors and the patterns, resolved.
+ * The built-in ones from from (the start of the first range, or a stop
+ * of cur, the cursor over the view, set up, or before it).
+ */
 
 static int
 azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
-    const azoai_pii_range_t *ranges, size_t nranges,
-    azoai_pii_cands_t *cands)
+    const azoai_pii_range_t *ranges, size_t nranges, azoai_pii_cursor_t *cur,
+    size_t from, azoai_pii_cands_t *cands)
 {
     cands->n = 0;
     cands->stops.n = 0;
@@ -324,7 +377,8 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     cands->len = view->len;
 
     if (e->builtin_mask
-        && azoai_pii_scan_builtin(e, view, ranges, nranges, cands)
+        && azoai_pii_scan_builtin(e, view, ranges, nranges, cur, from,
+                                  cands)
            != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -447,22 +501,28 @@ azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands)
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands)
 {
     size_t               i, len, to, r;
     const u_char        *v;
-    azoai_pii_cursor_t   cur;
+    azoai_pii_cursor_t   c;
+
+    /*
+     * the cursor copied into this frame: through the pointer, which GCC
+     * keeps on the stack, each stop cost a load more (~2 a stop)
+     */
+
+    c = *cur;
 
     v = view->text;
     len = view->len;
-    i = nranges ? ranges[0].from : 0;
+    i = from;
     to = nranges ? ranges[0].to : len;
     r = 0;
 
-    azoai_pii_cursor_init(&cur, v, len);
-
     for ( ;; ) {
-        i = azoai_pii_cursor_next(&cur, i);
+        i = azoai_pii_cursor_next(&c, i);
 
         if (i >= to) {
             if (++r >= nranges) {
