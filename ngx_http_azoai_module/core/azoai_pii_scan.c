@@ -559,6 +559,12 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
 
     /* tests, not a switch: the jump through a table costs more */
 
+    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
+        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
+        *at = i + 1;
+        return AZOAI_OK;
+    }
+
     if (azoai_pii_digit(v[i])) {
         n = cands->n;
 
@@ -585,12 +591,6 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
 
         *at = i;
 
-        return AZOAI_OK;
-    }
-
-    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
-        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
-        *at = i + 1;
         return AZOAI_OK;
     }
 
