@@ -128,12 +128,13 @@ static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
     size_t at);
-static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
-    size_t start, size_t end, unsigned type);
-static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
+static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type) __attribute__((noinline));
+static int azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type) __attribute__((noinline));
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
-static void azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type);
+static inline void azoai_pii_cands_edges(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type) __attribute__((always_inline));
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
@@ -981,13 +982,18 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
- * Inline: a push; the rare growth is a call, and so is the look at the
- * bytes around the candidate (azoai_pii_cands_edges()).  Tangled when a
- * candidate is empty, or starts before the end of the one before (out of
- * order or overlapping: azoai_pii_find() sorts and joins).
+ * A push and the look at the bytes around the candidate
+ * (azoai_pii_cands_edges(), inline here), in one call that saves no
+ * register: the rare growth is a tail call that comes back.  Inline in
+ * the scan, its ~20 copies cost the stop loop more in spilled registers
+ * than the call (64 KB, 40 values: ~60 instructions a candidate in the
+ * scan and a call of the edges, ~53 and ~8 at the call now, the stop
+ * loop ~700 fewer a request).  Tangled when a candidate is empty, or
+ * starts before the end of the one before (out of order or overlapping:
+ * azoai_pii_find() sorts and joins).
  */
 
-static inline int
+static int
 azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
@@ -996,8 +1002,8 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     n = cands->n;
 
-    if (n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
-        return AZOAI_ERROR;
+    if (n == cands->cap) {
+        return azoai_pii_cands_grow(cands, start, end, type);
     }
 
     m = &cands->items[n];
@@ -1033,7 +1039,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
  * going for every type, and glues the candidate too.
  */
 
-static void
+static inline void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
@@ -1090,7 +1096,8 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 
 static int
-azoai_pii_cands_grow(azoai_pii_cands_t *cands)
+azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
 {
     azoai_pii_match_t  *items;
 
@@ -1104,7 +1111,7 @@ azoai_pii_cands_grow(azoai_pii_cands_t *cands)
     cands->items = items;
     cands->cap *= 2;
 
-    return AZOAI_OK;
+    return azoai_pii_cands_add(cands, start, end, type);
 }
 
 
