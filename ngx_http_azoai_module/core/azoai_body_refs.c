@@ -101,18 +101,17 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, azoai_body_run_t *run)
 {
-    size_t                    i, n, nmatches;
+    size_t                    n;
     u_char                   *o;
-    const azoai_pii_match_t  *m, *matches;
+    const azoai_pii_match_t  *m, *last;
 
     /* in locals: the calls below could change them, for all GCC knows */
 
     o = run->last;
-    matches = result->matches;
-    nmatches = result->nmatches;
+    m = result->matches + first;
+    last = result->matches + result->nmatches;
 
-    for (i = first; i < nmatches; i++) {
-        m = &matches[i];
+    for ( /* void */ ; m < last; m++) {
 
         if (m->start < pos || m->end < m->start || m->end > len) {
             return AZOAI_ERROR;
@@ -235,9 +234,11 @@ azoai_body_copy(u_char *dst, const u_char *src, size_t n)
 
 
 /*
- * n (AZOAI_BODY_COPY_BIG or more) bytes: 256 a step while more than 256
- * are left, then the last 256, which may overlap the step before (its
- * bytes are written twice, with the same values)
+ * n (AZOAI_BODY_COPY_BIG or more) bytes: 512 a step while more than 512
+ * are left, then 256 while more than 256 are, then the last 256, which
+ * may overlap the step before (its bytes are written twice, with the same
+ * values).  512 a step: the loop's own five instructions per 512 bytes,
+ * not per 256 (16 moves per 256 either way; 64 KB copied: ~600 fewer).
  */
 
 __attribute__((target("avx2")))
@@ -247,7 +248,14 @@ azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
     size_t   i;
     __m256i  a0, a1, a2, a3, a4, a5, a6, a7;
 
-    for (i = 0; i + 256 < n; i += 256) {
+    for (i = 0; i + 1024 < n; i += 1024) {
+        azoai_body_copy256(dst + i, src + i);
+        azoai_body_copy256(dst + i + 256, src + i + 256);
+        azoai_body_copy256(dst + i + 512, src + i + 512);
+        azoai_body_copy256(dst + i + 768, src + i + 768);
+    }
+
+    for ( /* void */ ; i + 256 < n; i += 256) {
         azoai_body_copy256(dst + i, src + i);
     }
 
