@@ -188,9 +188,14 @@ test_refs_copy(void **state)
     uint32_t             seed;
     azoai_pii_engine_t  *e;
 
-    /* around 256 bytes (the 256-byte steps) and 4 KB (memcpy() again) */
+    /*
+     * around 256 bytes (the 256-byte steps), 384 and 1152 (the last 256
+     * as one 128 or two), 1 and 2 KB (the 1024-byte steps, with 256-byte
+     * ones after) and 4 KB (memcpy() again)
+     */
 
-    static const size_t  from[] = { 0, 200, 500, 760, 1600, 4050, 8180 };
+    static const size_t  from[] = { 0, 200, 350, 500, 760, 1000, 1120,
+                                    1260, 1600, 2030, 4050, 8180 };
 
     body = malloc(REFS_BODY_MAX);
     want = malloc(REFS_BODY_MAX);

@@ -45,6 +45,7 @@ typedef struct {
 
 
 static int collect(void *data, const azoai_pii_match_t *m);
+static int collect_all(void *data, const azoai_pii_match_t *m, size_t n);
 static size_t random_ascii(char *buf, size_t cap);
 static int count_string(void *data, const azoai_json_value_t *v);
 
@@ -72,6 +73,27 @@ collect(void *data, const azoai_pii_match_t *m)
     }
 
     list->m[list->n++] = *m;
+
+    return 0;
+}
+
+
+static int
+collect_all(void *data, const azoai_pii_match_t *m, size_t n)
+{
+    size_t  i;
+
+    /* one call a string, never without a match */
+
+    if (n == 0 || ((match_list_t *) data)->n != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (collect(data, &m[i]) != 0) {
+            return -1;
+        }
+    }
 
     return 0;
 }
@@ -740,6 +762,90 @@ test_scan_plain(void **state)
 }
 
 
+/*
+ * azoai_pii_scan_all() gives the spans azoai_pii_scan_raw() gives one by
+ * one, in raw offsets where the view decodes escapes and UTF-8 too
+ */
+
+static void
+test_scan_all(void **state)
+{
+    int                  r;
+    char                 raw[MAX_TEXT];
+    size_t               len, i, found, k;
+    test_arena_t         arena = { 0 };
+    azoai_alloc_t        a;
+    match_list_t         one, all;
+    azoai_pii_engine_t  *e;
+
+    static const char   *escaped[] = {
+        "\\u0034111 1111 1111 1111 and x\\u0040y.com",
+        "call \\u002B1 415-555-0113, \\\"536-22-1004\\\"",
+        "\\u00a0 4111\\u00a01111\\u00a01111\\u00a01111 \xc2\xa0 x@y.com"
+    };
+
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    a = test_arena_allocator(&arena);
+    found = 0;
+
+    srand(4242);
+
+    for (r = 0; r < ROUNDS + 3; r++) {
+        if (r < 3) {
+            len = strlen(escaped[r]);
+            memcpy(raw, escaped[r], len + 1);
+
+        } else {
+            len = random_ascii(raw, sizeof(raw));
+
+            /* an escape somewhere in every other text */
+
+            if ((r & 1) && len > 0 && len + 6 < sizeof(raw)) {
+                k = (size_t) rand() % len;
+                memmove(raw + k + 6, raw + k, len - k + 1);
+                memcpy(raw + k, "\\u0020", 6);
+                len += 6;
+            }
+        }
+
+        one.n = 0;
+        all.n = 0;
+
+        assert_int_equal(azoai_pii_scan_raw(e, (u_char *) raw, len,
+                                            AZOAI_PII_RAW_ANY, &a, collect,
+                                            &one),
+                         AZOAI_OK);
+        assert_int_equal(azoai_pii_scan_all(e, (u_char *) raw, len,
+                                            AZOAI_PII_RAW_ANY, &a,
+                                            collect_all, &all),
+                         AZOAI_OK);
+
+        if (all.n != one.n) {
+            print_error("\"%s\": %zu matches, want %zu\n", raw, all.n,
+                        one.n);
+            fail();
+        }
+
+        for (i = 0; i < one.n; i++) {
+            if (all.m[i].start != one.m[i].start
+                || all.m[i].end != one.m[i].end
+                || all.m[i].type != one.m[i].type)
+            {
+                print_error("\"%s\": match %zu differs\n", raw, i);
+                fail();
+            }
+        }
+
+        found += one.n;
+        test_arena_free(&arena);
+    }
+
+    assert_true(found > ROUNDS);
+
+    azoai_pii_engine_free(e);
+}
+
+
 /* the numeric prechecks still let every numeric detector through */
 
 static void
@@ -1212,6 +1318,7 @@ main(void)
         cmocka_unit_test(test_email_domain),
         cmocka_unit_test(test_email_detect),
         cmocka_unit_test(test_scan_colons),
+        cmocka_unit_test(test_scan_all),
         cmocka_unit_test(test_json_string_end),
     };
 

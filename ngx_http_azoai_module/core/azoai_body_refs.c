@@ -101,18 +101,23 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, azoai_body_run_t *run)
 {
-    size_t                    i, n, nmatches;
+    size_t                    n;
     u_char                   *o;
-    const azoai_pii_match_t  *m, *matches;
+    const azoai_pii_match_t  *m, *last;
 
     /* in locals: the calls below could change them, for all GCC knows */
 
     o = run->last;
-    matches = result->matches;
-    nmatches = result->nmatches;
+    m = result->matches;
+    last = m;
 
-    for (i = first; i < nmatches; i++) {
-        m = &matches[i];
+    if (first < result->nmatches) {
+        /* matches may be NULL where there are none: no offset from it */
+        last = m + result->nmatches;
+        m += first;
+    }
+
+    for ( /* void */ ; m < last; m++) {
 
         if (m->start < pos || m->end < m->start || m->end > len) {
             return AZOAI_ERROR;
@@ -234,10 +239,26 @@ azoai_body_copy(u_char *dst, const u_char *src, size_t n)
     _mm256_storeu_si256((__m256i *) ((d) + 224), a7)
 
 
+#define azoai_body_copy128(d, s)                                             \
+    a0 = _mm256_loadu_si256((const __m256i *) (s));                          \
+    a1 = _mm256_loadu_si256((const __m256i *) ((s) + 32));                   \
+    a2 = _mm256_loadu_si256((const __m256i *) ((s) + 64));                   \
+    a3 = _mm256_loadu_si256((const __m256i *) ((s) + 96));                   \
+    _mm256_storeu_si256((__m256i *) (d), a0);                                \
+    _mm256_storeu_si256((__m256i *) ((d) + 32), a1);                         \
+    _mm256_storeu_si256((__m256i *) ((d) + 64), a2);                         \
+    _mm256_storeu_si256((__m256i *) ((d) + 96), a3)
+
+
 /*
- * n (AZOAI_BODY_COPY_BIG or more) bytes: 256 a step while more than 256
- * are left, then the last 256, which may overlap the step before (its
- * bytes are written twice, with the same values)
+ * n (AZOAI_BODY_COPY_BIG or more) bytes: 1024 a step while more than
+ * 1024 are left, then 256 while more than 256 are, then 128 where more
+ * than 128 are, then the last 128, which may overlap the step before (its
+ * bytes are written twice, with the same values).  1024 a step: the
+ * loop's own five instructions per 1024 bytes, not per 256 (16 moves per
+ * 256 either way; 64 KB copied: ~530 fewer); the last 256 bytes as two
+ * 128s, the first only where needed: a span's end costs 8 moves or 16,
+ * not always 16 (~130 fewer, 41 spans).
  */
 
 __attribute__((target("avx2")))
@@ -247,11 +268,22 @@ azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
     size_t   i;
     __m256i  a0, a1, a2, a3, a4, a5, a6, a7;
 
-    for (i = 0; i + 256 < n; i += 256) {
+    for (i = 0; i + 1024 < n; i += 1024) {
+        azoai_body_copy256(dst + i, src + i);
+        azoai_body_copy256(dst + i + 256, src + i + 256);
+        azoai_body_copy256(dst + i + 512, src + i + 512);
+        azoai_body_copy256(dst + i + 768, src + i + 768);
+    }
+
+    for ( /* void */ ; i + 256 < n; i += 256) {
         azoai_body_copy256(dst + i, src + i);
     }
 
-    azoai_body_copy256(dst + n - 256, src + n - 256);
+    if (i + 128 < n) {
+        azoai_body_copy128(dst + i, src + i);
+    }
+
+    azoai_body_copy128(dst + n - 128, src + n - 128);
 }
 
 #endif

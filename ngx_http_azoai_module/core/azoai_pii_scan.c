@@ -87,15 +87,25 @@ typedef struct {
 } azoai_pii_cands_t;
 
 
+static inline int azoai_pii_scan_in(const azoai_pii_engine_t *e,
+    const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_match_pt cb, azoai_pii_matches_pt all, void *data)
+    __attribute__((always_inline));
+static inline int azoai_pii_scan_view(const azoai_pii_engine_t *e,
+    const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_view_t *view, u_char *stack_buf, azoai_pii_seg_t *stack_segs)
+    __attribute__((always_inline));
 static int azoai_pii_view_make(azoai_pii_view_t *view, const u_char *raw,
     size_t len, size_t nspecial, u_char *stack_buf,
     azoai_pii_seg_t *stack_segs, azoai_alloc_t *a);
 static int azoai_pii_find(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands);
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands);
 static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands);
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands);
 static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
     const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
@@ -118,17 +128,20 @@ static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
     size_t at);
-static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
-    size_t start, size_t end, unsigned type);
-static int azoai_pii_cands_grow(azoai_pii_cands_t *cands);
+static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type) __attribute__((noinline));
+static int azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type) __attribute__((noinline));
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
-static void azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type);
+static inline void azoai_pii_cands_edges(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type) __attribute__((always_inline));
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
 static int azoai_pii_report(const azoai_pii_view_t *view,
     const azoai_pii_match_t *m, size_t n, azoai_pii_match_pt cb, void *data);
+static int azoai_pii_report_all(const azoai_pii_view_t *view,
+    azoai_pii_match_t *m, size_t n, azoai_pii_matches_pt all, void *data);
 
 
 #define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
@@ -156,21 +169,37 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
     void *data)
 {
-    size_t              nspecial;
-    azoai_pii_view_t    view;
-    azoai_pii_cands_t   cands;
-    azoai_pii_match_t  *m;
-    u_char              stack_buf[AZOAI_PII_STACK_VIEW];
-    azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
-    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
-    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
+    return azoai_pii_scan_in(e, raw, len, raw_flags, a, cb, NULL, data);
+}
+
+
+int
+azoai_pii_scan_all(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a,
+    azoai_pii_matches_pt cb, void *data)
+{
+    return azoai_pii_scan_in(e, raw, len, raw_flags, a, NULL, cb, data);
+}
+
+
+/*
+ * The view of raw to scan, the stack's buffers used where it fits
+ * (azoai_pii_view_make()); AZOAI_DECLINED: no detector can start in it
+ */
+
+static inline int
+azoai_pii_scan_view(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_view_t *view,
+    u_char *stack_buf, azoai_pii_seg_t *stack_segs)
+{
+    size_t  nspecial;
 
     if (len == 0) {
-        return AZOAI_OK;
+        return AZOAI_DECLINED;
     }
 
     if (e->ncustom == 0 && e->builtin_mask == 0) {
-        return AZOAI_OK;
+        return AZOAI_DECLINED;
     }
 
     /*
@@ -183,7 +212,7 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
 
     } else {
         if (e->ncustom == 0 && !azoai_pii_view_needed(raw, len)) {
-            return AZOAI_OK;
+            return AZOAI_DECLINED;
         }
 
         nspecial = azoai_pii_view_specials(raw, len);
@@ -193,11 +222,60 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_ERROR;
     }
 
-    if (azoai_pii_view_make(&view, raw, len, nspecial, stack_buf,
-                            stack_segs, a)
-        != AZOAI_OK)
-    {
-        return AZOAI_ERROR;
+    /* the plain view inline: the call is for strings with escapes */
+
+    if (nspecial == 0) {
+        azoai_pii_view_plain(view, raw, len);
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_view_make(view, raw, len, nspecial, stack_buf,
+                               stack_segs, a);
+}
+
+
+/*
+ * The scan of azoai_pii_scan_raw() (a call of cb per match) and of
+ * azoai_pii_scan_all() (one call of all): inlined into each, one of the
+ * two NULL
+ */
+
+static inline int
+azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, unsigned raw_flags, azoai_alloc_t *a, azoai_pii_match_pt cb,
+    azoai_pii_matches_pt all, void *data)
+{
+    int                 rc;
+    size_t              first;
+    azoai_pii_view_t    view;
+    azoai_pii_cands_t   cands;
+    azoai_pii_match_t  *m;
+    azoai_pii_cursor_t  cur;
+    u_char              stack_buf[AZOAI_PII_STACK_VIEW];
+    azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
+    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
+    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
+
+    rc = azoai_pii_scan_view(e, raw, len, raw_flags, a, &view, stack_buf,
+                             stack_segs);
+
+    if (rc != AZOAI_OK) {
+        return (rc == AZOAI_DECLINED) ? AZOAI_OK : AZOAI_ERROR;
+    }
+
+    /*
+     * The first stop before anything else: a string where no built-in
+     * detector can start (most strings of a chat) costs the search and
+     * no more (~110 instructions less a string).  The scan goes on with
+     * the cursor from its window.
+     */
+
+    azoai_pii_cursor_init(&cur, view.text, view.len);
+
+    first = azoai_pii_cursor_next(&cur, 0);
+
+    if (first >= view.len && e->ncustom == 0) {
+        return AZOAI_OK;
     }
 
     cands.items = stack_cands;
@@ -206,7 +284,9 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
     cands.stops.at = stack_stops;
     cands.stops.cap = AZOAI_PII_STACK_STOPS;
 
-    if (azoai_pii_find(e, &view, NULL, 0, &cands) != AZOAI_OK) {
+    if (azoai_pii_find(e, &view, NULL, 0, &cur, first, &cands)
+        != AZOAI_OK)
+    {
         return AZOAI_ERROR;
     }
 
@@ -222,6 +302,10 @@ azoai_pii_scan_raw(const azoai_pii_engine_t *e, const u_char *raw,
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
+    }
+
+    if (all) {
+        return azoai_pii_report_all(&view, m, cands.n, all, data);
     }
 
     return azoai_pii_report(&view, m, cands.n, cb, data);
@@ -240,10 +324,12 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
     size_t len, const azoai_pii_range_t *ranges, size_t nranges,
     azoai_alloc_t *a, azoai_pii_match_t **out, size_t *n)
 {
-    azoai_pii_view_t   view;
-    azoai_pii_cands_t  cands;
+    azoai_pii_view_t    view;
+    azoai_pii_cands_t   cands;
+    azoai_pii_cursor_t  cur;
 
     azoai_pii_view_plain(&view, text, len);
+    azoai_pii_cursor_init(&cur, text, len);
 
     cands.items = azoai_alloc(a, AZOAI_PII_STACK_CANDS
                                  * sizeof(azoai_pii_match_t));
@@ -256,7 +342,10 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
     cands.stops.at = NULL;
     cands.stops.cap = 0;
 
-    if (azoai_pii_find(e, &view, ranges, nranges, &cands) != AZOAI_OK) {
+    if (azoai_pii_find(e, &view, ranges, nranges, &cur,
+                       nranges ? ranges[0].from : 0, &cands)
+        != AZOAI_OK)
+    {
         return AZOAI_ERROR;
     }
 
@@ -267,12 +356,16 @@ azoai_pii_find_text(const azoai_pii_engine_t *e, const u_char *text,
 }
 
 
-/* the candidates of the built-in detectors and the patterns, resolved */
+/*
+ * The candidates of the built-in detectors and the patterns, resolved.
+ * The built-in ones from from (the start of the first range, or a stop
+ * of cur, the cursor over the view, set up, or before it).
+ */
 
 static int
 azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
-    const azoai_pii_range_t *ranges, size_t nranges,
-    azoai_pii_cands_t *cands)
+    const azoai_pii_range_t *ranges, size_t nranges, azoai_pii_cursor_t *cur,
+    size_t from, azoai_pii_cands_t *cands)
 {
     cands->n = 0;
     cands->stops.n = 0;
@@ -285,7 +378,8 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     cands->len = view->len;
 
     if (e->builtin_mask
-        && azoai_pii_scan_builtin(e, view, ranges, nranges, cands)
+        && azoai_pii_scan_builtin(e, view, ranges, nranges, cur, from,
+                                  cands)
            != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -408,22 +502,28 @@ azoai_pii_resolve(azoai_pii_match_t *items, size_t n)
 static int
 azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cands_t *cands)
+    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    azoai_pii_cands_t *cands)
 {
     size_t               i, len, to, r;
     const u_char        *v;
-    azoai_pii_cursor_t   cur;
+    azoai_pii_cursor_t   c;
+
+    /*
+     * the cursor copied into this frame: through the pointer, which GCC
+     * keeps on the stack, each stop cost a load more (~2 a stop)
+     */
+
+    c = *cur;
 
     v = view->text;
     len = view->len;
-    i = nranges ? ranges[0].from : 0;
+    i = from;
     to = nranges ? ranges[0].to : len;
     r = 0;
 
-    azoai_pii_cursor_init(&cur, v, len);
-
     for ( ;; ) {
-        i = azoai_pii_cursor_next(&cur, i);
+        i = azoai_pii_cursor_next(&c, i);
 
         if (i >= to) {
             if (++r >= nranges) {
@@ -460,6 +560,12 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
 
     /* tests, not a switch: the jump through a table costs more */
 
+    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
+        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
+        *at = i + 1;
+        return AZOAI_OK;
+    }
+
     if (azoai_pii_digit(v[i])) {
         n = cands->n;
 
@@ -486,12 +592,6 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
 
         *at = i;
 
-        return AZOAI_OK;
-    }
-
-    if (v[i] == ':' && !azoai_pii_ipv6_may_start(v, len, i)) {
-        /* "Contact:", "Line 3:": no IPv6 there, the next stop */
-        *at = i + 1;
         return AZOAI_OK;
     }
 
@@ -882,13 +982,18 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
- * Inline: a push; the rare growth is a call, and so is the look at the
- * bytes around the candidate (azoai_pii_cands_edges()).  Tangled when a
- * candidate is empty, or starts before the end of the one before (out of
- * order or overlapping: azoai_pii_find() sorts and joins).
+ * A push and the look at the bytes around the candidate
+ * (azoai_pii_cands_edges(), inline here), in one call that saves no
+ * register: the rare growth is a tail call that comes back.  Inline in
+ * the scan, its ~20 copies cost the stop loop more in spilled registers
+ * than the call (64 KB, 40 values: ~60 instructions a candidate in the
+ * scan and a call of the edges, ~53 and ~8 at the call now, the stop
+ * loop ~700 fewer a request).  Tangled when a candidate is empty, or
+ * starts before the end of the one before (out of order or overlapping:
+ * azoai_pii_find() sorts and joins).
  */
 
-static inline int
+static int
 azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
@@ -897,8 +1002,8 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     n = cands->n;
 
-    if (n == cands->cap && azoai_pii_cands_grow(cands) != AZOAI_OK) {
-        return AZOAI_ERROR;
+    if (n == cands->cap) {
+        return azoai_pii_cands_grow(cands, start, end, type);
     }
 
     m = &cands->items[n];
@@ -934,7 +1039,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
  * going for every type, and glues the candidate too.
  */
 
-static void
+static inline void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
@@ -991,7 +1096,8 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 
 static int
-azoai_pii_cands_grow(azoai_pii_cands_t *cands)
+azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
 {
     azoai_pii_match_t  *items;
 
@@ -1005,7 +1111,7 @@ azoai_pii_cands_grow(azoai_pii_cands_t *cands)
     cands->items = items;
     cands->cap *= 2;
 
-    return AZOAI_OK;
+    return azoai_pii_cands_add(cands, start, end, type);
 }
 
 
@@ -1117,4 +1223,27 @@ azoai_pii_report(const azoai_pii_view_t *view, const azoai_pii_match_t *m,
     }
 
     return AZOAI_OK;
+}
+
+
+/*
+ * The spans to all in one call, made raw offsets in place (the array is
+ * the scan's own, and nothing reads the view offsets after)
+ */
+
+static int
+azoai_pii_report_all(const azoai_pii_view_t *view, azoai_pii_match_t *m,
+    size_t n, azoai_pii_matches_pt all, void *data)
+{
+    size_t  i, start;
+
+    if (view->nsegs) {
+        for (i = 0; i < n; i++) {
+            start = azoai_pii_view_raw_start(view, m[i].start);
+            m[i].end = azoai_pii_view_raw_end(view, m[i].end - 1);
+            m[i].start = start;
+        }
+    }
+
+    return all(data, m, n) == 0 ? AZOAI_OK : AZOAI_ERROR;
 }
