@@ -108,32 +108,59 @@ ngx_http_azoai_read_headers(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     i = 0;
 
     while ((h = ngx_http_azoai_next_header(&part, &i)) != NULL) {
-        if (ngx_http_azoai_header_is(h, "x-ms-spillover-deployment")) {
-            slot = &req->spillover;
 
-        } else if (ngx_http_azoai_header_is(h,
-                       "x-ms-oai-image-generation-deployment"))
-        {
-            slot = &req->image_deployment;
+        /*
+         * by length first: one jump a header, where each name's length
+         * tested in turn cost ~12 instructions a header
+         */
 
-        } else if (ngx_http_azoai_header_is(h, "aoai-evals")) {
-            slot = &req->evals;
+        slot = NULL;
 
-        } else if (ngx_http_azoai_header_is(h,
-                                            "aoai-copy-ft-checkpoints"))
-        {
-            slot = &req->copy_checkpoints;
+        switch (h->key.len) {
 
-        } else {
+        case sizeof("x-ms-spillover-deployment") - 1:
+            if (ngx_http_azoai_header_is(h, "x-ms-spillover-deployment")) {
+                slot = &req->spillover;
+            }
+            break;
+
+        case sizeof("x-ms-oai-image-generation-deployment") - 1:
+            if (ngx_http_azoai_header_is(h,
+                    "x-ms-oai-image-generation-deployment"))
+            {
+                slot = &req->image_deployment;
+            }
+            break;
+
+        case sizeof("aoai-evals") - 1:
+            if (ngx_http_azoai_header_is(h, "aoai-evals")) {
+                slot = &req->evals;
+            }
+            break;
+
+        case sizeof("aoai-copy-ft-checkpoints") - 1:
+            if (ngx_http_azoai_header_is(h, "aoai-copy-ft-checkpoints")) {
+                slot = &req->copy_checkpoints;
+            }
+            break;
+
+        case sizeof("content-encoding") - 1:
             if (ngx_http_azoai_header_is(h, "content-encoding")) {
                 ctx->compressed |= !ngx_http_azoai_is_identity(&h->value);
+                continue;
+            }
+            break;
 
-            } else if (h->key.len > sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1
-                       && h->lowcase_key[0] == 'x'
-                       && ngx_strncmp(h->lowcase_key,
-                                      NGX_HTTP_AZOAI_AUDIT_PREFIX,
-                                      sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1)
-                          == 0)
+        default:
+            break;
+        }
+
+        if (slot == NULL) {
+            if (h->key.len > sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1
+                && h->lowcase_key[0] == 'x'
+                && ngx_strncmp(h->lowcase_key, NGX_HTTP_AZOAI_AUDIT_PREFIX,
+                               sizeof(NGX_HTTP_AZOAI_AUDIT_PREFIX) - 1)
+                   == 0)
             {
                 ctx->audit_sent = 1;
             }

@@ -762,6 +762,66 @@ test_scan_plain(void **state)
 }
 
 
+/* a byte >= 0x80 in s */
+
+static int
+has_high(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((u_char) s[i] >= 0x80) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * For a plain text (no backslash, no byte >= 0x80): the spans of
+ * azoai_pii_scan_all_from() from the cursor's first stop, as azoai_body.c
+ * calls it, are one's; 1 when the text was plain
+ */
+
+static int
+check_scan_all_from(azoai_pii_engine_t *e, const char *raw, size_t len,
+    azoai_alloc_t *a, const match_list_t *one)
+{
+    size_t              i, first;
+    match_list_t        from;
+    azoai_pii_cursor_t  cur;
+
+    if (e->ncustom != 0 || e->builtin_mask == 0
+        || strchr(raw, '\\') != NULL || has_high(raw, len))
+    {
+        return 0;
+    }
+
+    from.n = 0;
+    azoai_pii_cursor_init(&cur, (const u_char *) raw, len);
+    first = azoai_pii_cursor_next(&cur, 0);
+
+    if (first < len) {
+        assert_int_equal(azoai_pii_scan_all_from(e, (const u_char *) raw,
+                                                 len, a, &cur, first,
+                                                 collect_all, &from),
+                         AZOAI_OK);
+    }
+
+    assert_int_equal(from.n, one->n);
+
+    for (i = 0; i < one->n; i++) {
+        assert_int_equal(from.m[i].start, one->m[i].start);
+        assert_int_equal(from.m[i].end, one->m[i].end);
+        assert_int_equal(from.m[i].type, one->m[i].type);
+    }
+
+    return 1;
+}
+
+
 /*
  * azoai_pii_scan_all() gives the spans azoai_pii_scan_raw() gives one by
  * one, in raw offsets where the view decodes escapes and UTF-8 too
@@ -772,7 +832,7 @@ test_scan_all(void **state)
 {
     int                  r;
     char                 raw[MAX_TEXT];
-    size_t               len, i, found, k;
+    size_t               len, i, found, k, plain;
     test_arena_t         arena = { 0 };
     azoai_alloc_t        a;
     match_list_t         one, all;
@@ -787,6 +847,7 @@ test_scan_all(void **state)
     e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
     a = test_arena_allocator(&arena);
     found = 0;
+    plain = 0;
 
     srand(4242);
 
@@ -836,11 +897,14 @@ test_scan_all(void **state)
             }
         }
 
+        plain += check_scan_all_from(e, raw, len, &a, &one);
+
         found += one.n;
         test_arena_free(&arena);
     }
 
     assert_true(found > ROUNDS);
+    assert_true(plain > ROUNDS / 4);
 
     azoai_pii_engine_free(e);
 }

@@ -219,6 +219,19 @@ int azoai_pii_scan_all(const azoai_pii_engine_t *e, const u_char *raw,
     size_t len, unsigned raw_flags, azoai_alloc_t *a,
     azoai_pii_matches_pt cb, void *data);
 
+/*
+ * azoai_pii_scan_all() of a plain string (raw_flags 0, len at most
+ * UINT32_MAX) with the built-in detectors alone (e->builtin_mask set, no
+ * custom pattern), whose caller took the first stop of cur, a cursor over
+ * raw: first, before len.  The caller's test of that stop saves the call
+ * for most strings (azoai_body.c).
+ */
+struct azoai_pii_cursor_s;
+
+int azoai_pii_scan_all_from(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, azoai_alloc_t *a, struct azoai_pii_cursor_s *cur,
+    size_t first, azoai_pii_matches_pt cb, void *data);
+
 /* candidate starts from .. to - 1 of a text */
 typedef struct {
     size_t                  from;

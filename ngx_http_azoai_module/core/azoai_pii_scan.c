@@ -91,6 +91,10 @@ static inline int azoai_pii_scan_in(const azoai_pii_engine_t *e,
     const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
     azoai_pii_match_pt cb, azoai_pii_matches_pt all, void *data)
     __attribute__((always_inline));
+static inline int azoai_pii_scan_from(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_cursor_t *cur, size_t first,
+    azoai_alloc_t *a, azoai_pii_match_pt cb, azoai_pii_matches_pt all,
+    void *data) __attribute__((always_inline));
 static inline int azoai_pii_scan_view(const azoai_pii_engine_t *e,
     const u_char *raw, size_t len, unsigned raw_flags, azoai_alloc_t *a,
     azoai_pii_view_t *view, u_char *stack_buf, azoai_pii_seg_t *stack_segs)
@@ -182,6 +186,19 @@ azoai_pii_scan_all(const azoai_pii_engine_t *e, const u_char *raw,
 }
 
 
+int
+azoai_pii_scan_all_from(const azoai_pii_engine_t *e, const u_char *raw,
+    size_t len, azoai_alloc_t *a, azoai_pii_cursor_t *cur, size_t first,
+    azoai_pii_matches_pt cb, void *data)
+{
+    azoai_pii_view_t  view;
+
+    azoai_pii_view_plain(&view, raw, len);
+
+    return azoai_pii_scan_from(e, &view, cur, first, a, NULL, cb, data);
+}
+
+
 /*
  * The view of raw to scan, the stack's buffers used where it fits
  * (azoai_pii_view_make()); AZOAI_DECLINED: no detector can start in it
@@ -248,13 +265,9 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
     int                 rc;
     size_t              first;
     azoai_pii_view_t    view;
-    azoai_pii_cands_t   cands;
-    azoai_pii_match_t  *m;
     azoai_pii_cursor_t  cur;
     u_char              stack_buf[AZOAI_PII_STACK_VIEW];
     azoai_pii_seg_t     stack_segs[AZOAI_PII_STACK_SEGS];
-    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
-    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
 
     rc = azoai_pii_scan_view(e, raw, len, raw_flags, a, &view, stack_buf,
                              stack_segs);
@@ -278,13 +291,32 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
         return AZOAI_OK;
     }
 
+    return azoai_pii_scan_from(e, &view, &cur, first, a, cb, all, data);
+}
+
+
+/*
+ * The scan of a view from the first stop of cur, the cursor over it: the
+ * candidates, the fixed point of the masked spans, the report
+ */
+
+static inline int
+azoai_pii_scan_from(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
+    azoai_pii_cursor_t *cur, size_t first, azoai_alloc_t *a,
+    azoai_pii_match_pt cb, azoai_pii_matches_pt all, void *data)
+{
+    azoai_pii_cands_t   cands;
+    azoai_pii_match_t  *m;
+    azoai_pii_match_t   stack_cands[AZOAI_PII_STACK_CANDS];
+    size_t              stack_stops[AZOAI_PII_STACK_STOPS];
+
     cands.items = stack_cands;
     cands.cap = AZOAI_PII_STACK_CANDS;
     cands.alloc = a;
     cands.stops.at = stack_stops;
     cands.stops.cap = AZOAI_PII_STACK_STOPS;
 
-    if (azoai_pii_find(e, &view, NULL, 0, &cur, first, &cands)
+    if (azoai_pii_find(e, view, NULL, 0, cur, first, &cands)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
@@ -298,17 +330,17 @@ azoai_pii_scan_in(const azoai_pii_engine_t *e, const u_char *raw,
 
     m = cands.items;
 
-    if (azoai_pii_settle(e, &view, &cands.stops, &m, &cands.n, a)
+    if (azoai_pii_settle(e, view, &cands.stops, &m, &cands.n, a)
         != AZOAI_OK)
     {
         return AZOAI_ERROR;
     }
 
     if (all) {
-        return azoai_pii_report_all(&view, m, cands.n, all, data);
+        return azoai_pii_report_all(view, m, cands.n, all, data);
     }
 
-    return azoai_pii_report(&view, m, cands.n, cb, data);
+    return azoai_pii_report(view, m, cands.n, cb, data);
 }
 
 
