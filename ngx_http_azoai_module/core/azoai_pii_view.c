@@ -40,6 +40,8 @@ static inline size_t azoai_pii_cand_window_avx2(const u_char *text,
     size_t i, size_t len, uint64_t *mask);
 static size_t azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c,
     size_t from);
+static size_t azoai_pii_cursor_tail_avx2(azoai_pii_cursor_t *c,
+    size_t from);
 static inline __m256i azoai_pii_avx2_near_min(const u_char *p,
     __m256i top);
 static inline int azoai_pii_avx2_near(__m256i m, const u_char *k);
@@ -431,12 +433,13 @@ azoai_pii_avx2_flagged512(const u_char *p, const u_char *k, __m256i m0,
 
 /*
  * The first 64-byte window from i with a candidate and its candidate bits
- * in *mask; else the offset where fewer than 64 bytes are left, *mask 0.
+ * in *mask; else the offset where fewer than 128 bytes are left, *mask 0
+ * (the rest is azoai_pii_cursor_tail_avx2()'s).
  *
  * 512 bytes a test where candidates are rare: the four 128-byte minima
  * of azoai_pii_avx2_near_min() joined and tested once; a flagged block
  * tests its minima in order and looks at the exact bits of the flagged
- * ones only.  Then 128 bytes a test, then 64.  At 64 KB with 40 values
+ * ones only.  Then 128 bytes a test.  At 64 KB with 40 values
  * (bench body, callgrind): 10.4k instructions per request with 256-byte
  * tests (a load, a subtract and a min per 32 bytes, a compare per test),
  * 8.6k with these.
@@ -499,7 +502,11 @@ azoai_pii_cand_window_avx2(const u_char *text, size_t i, size_t len,
         i += 128;
     }
 
-    return azoai_pii_avx2_search(text, i, len, azoai_pii_avx2_cand, mask);
+    /* fewer than 128 bytes left: azoai_pii_cursor_tail_avx2() */
+
+    *mask = 0;
+
+    return i;
 }
 
 
@@ -652,7 +659,64 @@ azoai_pii_cursor_scan_avx2(azoai_pii_cursor_t *c, size_t from)
         return from + azoai_pii_cursor_bit(c->mask);
     }
 
-    return azoai_pii_cursor_tail(c, from);
+    return azoai_pii_cursor_tail_avx2(c, from);
+}
+
+
+/*
+ * Fewer than 128 bytes left from from: a whole window, then the last 64
+ * bytes of the text as azoai_pii_cursor_tail() takes them, both with the
+ * search's constants from memory.  The 64-byte step of
+ * azoai_pii_avx2_search() built its constants from immediates (nine
+ * instructions), the SSE2 tail too, in four 16-byte steps: at the end
+ * of every string.  Not inlined into azoai_pii_cursor_scan_avx2(): there
+ * it cost the search a register copy at every call (bench_engine
+ * iteration, 64 KB: +40 instructions inlined, -77 out of line).
+ */
+
+__attribute__((target("avx2"), noinline))
+static size_t
+azoai_pii_cursor_tail_avx2(azoai_pii_cursor_t *c, size_t from)
+{
+    size_t         base;
+    uint64_t       mask;
+    const u_char  *k;
+
+    k = azoai_pii_avx2_consts();
+
+    if (from + 64 <= c->len) {
+        /* fewer than 128 bytes left: one whole window at most */
+
+        mask = azoai_pii_avx2_cand64(c->text + from, k);
+
+        if (mask) {
+            c->base = from;
+            c->mask = mask;
+
+            return from + azoai_pii_cursor_bit(mask);
+        }
+
+        from += 64;
+    }
+
+    if (c->len >= 64 && from < c->len) {
+        /* from - base is 1 .. 63 */
+
+        base = c->len - 64;
+        mask = azoai_pii_avx2_cand64(c->text + base, k)
+               & (~(uint64_t) 0 << (from - base));
+
+        if (mask == 0) {
+            return c->len;
+        }
+
+        c->base = base;
+        c->mask = mask;
+
+        return base + azoai_pii_cursor_bit(mask);
+    }
+
+    return azoai_pii_find_cand(c->text, from, c->len);
 }
 
 #endif
