@@ -156,7 +156,19 @@ sub set_env {
     return $self;
 }
 
-# a free 127.0.0.1 port per name (bound to port 0, then released)
+# a free 127.0.0.1 port per name, released for NGINX to bind: drawn
+# below the kernel's ephemeral range, which the clients' connections
+# (and port-0 binds) of the test files running alongside take from, so
+# that none of them can hold it by the time NGINX binds it (one such
+# collision failed t/44 in a make test run); port 0 where that range
+# leaves too few ports below it
+my ($EPHEMERAL_LOW) = do {
+    open my $fh, '<', '/proc/sys/net/ipv4/ip_local_port_range';
+    my $line = $fh ? <$fh> : '';
+    ($line // '') =~ /^\s*(\d+)/;
+};
+my $PORT_LOW = 20000;
+
 sub port {
     my ($self, $name) = @_;
 
@@ -166,10 +178,18 @@ sub port {
     my %taken = map { $_ => 1 } values %{$self->{ports}};
     $taken{$self->{up_port}} = 1 if $self->{up_port};
 
-    for (1 .. 50) {
+    my $span = ($EPHEMERAL_LOW // 0) - $PORT_LOW;
+
+    for (1 .. 200) {
+        my $want = $span >= 1000 ? $PORT_LOW + int(rand($span)) : 0;
+        next if $taken{$want};
         my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-            LocalPort => 0, Proto => 'tcp', Listen => 1, ReuseAddr => 0)
-            or die "cannot bind a free port: $!";
+            LocalPort => $want, Proto => 'tcp', Listen => 1,
+            ReuseAddr => 0);
+        if (!$s) {
+            next if $want;
+            die "cannot bind a free port: $!";
+        }
         my $p = $s->sockport;
         close $s;
         next if $taken{$p};
