@@ -17,7 +17,6 @@
 #define AZOAI_CARD_LONG       ((size_t) -1)
 #define AZOAI_CARD_GROUP      4
 #define AZOAI_CARD_COMMON     16     /* the length of most cards */
-#define AZOAI_CARD_SLOW       (-1)   /* azoai_pii_card_fast(): not known */
 /* azoai_pii_card_grouped_sum(): a byte between the separators no digit */
 #define AZOAI_CARD_NOT_DIGITS  ((unsigned) -1)
 
@@ -236,8 +235,9 @@ azoai_pii_card_general(const u_char *v, size_t len, size_t at,
  * (azoai_card_read_t): 16 digits in one run, and 4-4-4-4 with one
  * separator; each needs a few word operations where the reader takes a
  * step per digit.  The result is the reader's, and where a number goes
- * on after the 16 digits (more digits, or its separator and a digit) it
- * is AZOAI_CARD_SLOW and the reader decides.
+ * on after the 16 digits (more digits, or its separator and a digit), or
+ * fewer than 16 bytes are left, the reader decides
+ * (azoai_pii_card_general(), a tail call).
  */
 
 static inline int
