@@ -22,7 +22,8 @@
  * the header filter sets usage_on) and the completion estimate
  * (azoai_estimate_stream_init() where completion_on is set, the only
  * place it is read under), and the body's buffer (zeroed where
- * ngx_http_azoai_body_prepare() sets it up, read only from there on).
+ * ngx_http_azoai_body_prepare() sets it up, read only from there on) with
+ * the room that follows it (a body is copied and read into it first).
  * Where each starts and ends in the context:
  */
 #define NGX_HTTP_AZOAI_CTX_AFTER_ID                                           \
@@ -49,13 +50,14 @@
 #define NGX_HTTP_AZOAI_CTX_BODY_BUF                                           \
     offsetof(ngx_http_azoai_ctx_t, body_buf)
 #define NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF                                     \
-    (NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t))
+    (offsetof(ngx_http_azoai_ctx_t, body_room)                                \
+     + sizeof(((ngx_http_azoai_ctx_t *) 0)->body_room))
 
 /*
  * Contexts kept by the worker from one request to the next: the context
- * (~1.4 KB) out of the request's pool leaves room there for NGINX's own
- * allocations (the upstream's), which took a second pool block per
- * request otherwise.
+ * (~5.5 KB with a small body's room) out of the request's pool leaves
+ * room there for NGINX's own allocations (the upstream's), which took a
+ * second pool block per request otherwise.
  */
 #define NGX_HTTP_AZOAI_CTX_KEEP  64
 
@@ -70,7 +72,9 @@ typedef char  ngx_http_azoai_ctx_order[
      && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
      && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION
-     && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF)
+     && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF
+     && NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t)
+        <= offsetof(ngx_http_azoai_ctx_t, body_room))
     ? 1 : -1];
 
 

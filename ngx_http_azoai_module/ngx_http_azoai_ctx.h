@@ -18,6 +18,10 @@
 #include "azoai_estimate.h"
 
 
+/* a body the context itself holds while it is read, up to these bytes */
+#define NGX_HTTP_AZOAI_BODY_ROOM  4096
+
+
 /* where the body as received is kept, for $azoai_body_sha256 */
 typedef enum {
     NGX_HTTP_AZOAI_RECEIVED_NONE = 0,  /* no body was read */
@@ -75,6 +79,14 @@ struct ngx_http_azoai_ctx_s {
 
     /* the header buffer ngx_http_azoai_body_prepare() sets up */
     ngx_buf_t                   body_buf;
+
+    /*
+     * Its memory for a body under NGX_HTTP_AZOAI_BODY_ROOM bytes (larger
+     * ones: ngx_http_azoai_big_alloc()): from the request's pool, a 1 KB
+     * body took its first block's room and NGINX's upstream allocations
+     * then took a second block
+     */
+    u_char                      body_room[NGX_HTTP_AZOAI_BODY_ROOM];
 
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */
