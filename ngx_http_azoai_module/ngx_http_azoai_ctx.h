@@ -19,7 +19,7 @@
 
 
 /* a body the context itself holds while it is read, up to these bytes */
-#define NGX_HTTP_AZOAI_BODY_ROOM  4096
+#define NGX_HTTP_AZOAI_BODY_ROOM  8192
 
 
 /* where the body as received is kept, for $azoai_body_sha256 */
@@ -81,10 +81,9 @@ struct ngx_http_azoai_ctx_s {
     ngx_buf_t                   body_buf;
 
     /*
-     * Its memory for a body under NGX_HTTP_AZOAI_BODY_ROOM bytes (larger
-     * ones: ngx_http_azoai_big_alloc()): from the request's pool, a 1 KB
-     * body took its first block's room and NGINX's upstream allocations
-     * then took a second block
+     * its memory for a body of up to NGX_HTTP_AZOAI_BODY_ROOM bytes
+     * (larger ones: ngx_http_azoai_big_alloc()), without a pool
+     * allocation or a kept buffer's cleanup
      */
     u_char                      body_room[NGX_HTTP_AZOAI_BODY_ROOM];
 
