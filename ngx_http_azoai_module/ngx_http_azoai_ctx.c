@@ -14,7 +14,8 @@
 
 /*
  * The parts of the context that are written before they are read, and
- * not zeroed: the request id (written whole by ngx_http_azoai_request_id()
+ * not zeroed: its pool cleanup (first, before the request id), the
+ * request id (written whole by ngx_http_azoai_request_id()
  * right after), the decision's message (a NUL-terminated string, only
  * ever read as one: its first byte is set), the per-type PII counts (read
  * only for the types of pii_types, which is set with all of them), the
@@ -87,6 +88,9 @@ static ngx_http_azoai_ctx_t
     *ngx_http_azoai_ctx_kept[NGX_HTTP_AZOAI_CTX_KEEP];
 static ngx_uint_t  ngx_http_azoai_ctx_nkept;
 
+/* one not kept, freed at the next such cleanup (its own cleanup was read) */
+static ngx_http_azoai_ctx_t  *ngx_http_azoai_ctx_dropped;
+
 
 /*
  * ngx_http_azoai_get_ctx() (ngx_http_azoai_ctx.h) found none in r->ctx
@@ -112,16 +116,18 @@ ngx_http_azoai_find_ctx(ngx_http_request_t *r)
 }
 
 
+/*
+ * The pool's cleanup is the context's own, linked in as
+ * ngx_pool_cleanup_add() links one: that call and its allocation from the
+ * pool were ~35 instructions a request.  The pool's walk reads it after
+ * its handler ran: ngx_http_azoai_ctx_cleanup() frees no context at once.
+ */
+
 ngx_http_azoai_ctx_t *
 ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t    *cln;
+    ngx_pool_t            *pool;
     ngx_http_azoai_ctx_t  *ctx;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
 
     if (ngx_http_azoai_ctx_nkept) {
         ctx = ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept];
@@ -133,8 +139,12 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         }
     }
 
-    cln->data = ctx;
-    cln->handler = ngx_http_azoai_ctx_cleanup;
+    pool = r->pool;
+
+    ctx->cln.handler = ngx_http_azoai_ctx_cleanup;
+    ctx->cln.data = ctx;
+    ctx->cln.next = pool->cleanup;
+    pool->cleanup = &ctx->cln;
 
     /*
      * all but the parts written before they are read (above): zeroing
@@ -175,7 +185,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ctx->verdict.status = NGX_HTTP_OK;
 
     ctx->alloc.alloc = ngx_http_azoai_palloc;
-    ctx->alloc.pool = r->pool;
+    ctx->alloc.pool = pool;
 
     ctx->tokens_remaining = -1;
 
@@ -204,7 +214,8 @@ ngx_http_azoai_palloc(void *pool, size_t size)
 
 /*
  * The request's pool goes (its other cleanups, added later, ran first):
- * the context is kept for the next request, or freed
+ * the context is kept for the next request, or freed at the next context
+ * that is not kept (ngx_destroy_pool() goes on from the cleanup in it)
  */
 
 static void
@@ -215,7 +226,11 @@ ngx_http_azoai_ctx_cleanup(void *data)
         return;
     }
 
-    ngx_free(data);
+    if (ngx_http_azoai_ctx_dropped != NULL) {
+        ngx_free(ngx_http_azoai_ctx_dropped);
+    }
+
+    ngx_http_azoai_ctx_dropped = data;
 }
 
 
@@ -226,5 +241,10 @@ ngx_http_azoai_ctx_exit(void)
 {
     while (ngx_http_azoai_ctx_nkept) {
         ngx_free(ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept]);
+    }
+
+    if (ngx_http_azoai_ctx_dropped != NULL) {
+        ngx_free(ngx_http_azoai_ctx_dropped);
+        ngx_http_azoai_ctx_dropped = NULL;
     }
 }

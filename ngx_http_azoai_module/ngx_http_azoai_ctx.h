@@ -32,6 +32,9 @@ typedef enum {
 
 
 struct ngx_http_azoai_ctx_s {
+    /* in the request pool's cleanups: ngx_http_azoai_create_ctx() says why */
+    ngx_pool_cleanup_t          cln;
+
     u_char                      request_id[NGX_HTTP_AZOAI_REQUEST_ID_LEN];
 
     ngx_uint_t                  decision;     /* NGX_HTTP_AZOAI_DECISION_* */
