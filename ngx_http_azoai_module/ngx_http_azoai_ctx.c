@@ -13,23 +13,34 @@
 
 
 /*
- * The parts of the context that are written before they are read, and
- * not zeroed: its pool cleanup (first, before the request id), the
- * request id (written whole by ngx_http_azoai_request_id()
- * right after), the decision's message (a NUL-terminated string, only
- * ever read as one: its first byte is set), the per-type PII counts (read
- * only for the types of pii_types, which is set with all of them), the
- * usage state (results set here, the rest by azoai_usage_init() where
- * the header filter sets usage_on) and the completion estimate
- * (azoai_estimate_stream_init() where completion_on is set, the only
- * place it is read under), and the body's buffer (zeroed where
- * ngx_http_azoai_body_prepare() sets it up, read only from there on) with
- * the room that follows it (a body is copied and read into it first).
+ * The parts of the context that are written before they are read, and not
+ * zeroed: its pool cleanup (first, before the request id), the request id
+ * (written whole by ngx_http_azoai_request_id() right after), the
+ * request's method, path and query and the route (written whole by
+ * ngx_http_azoai_read_request() and azoai_route_classify(), which the
+ * handler calls right after), the decision's message (a NUL-terminated
+ * string, only ever read as one: its first byte is set), the per-type PII
+ * counts (read only for the types of pii_types, which is set with all of
+ * them), the usage state (results set here, the rest by
+ * azoai_usage_init() where the header filter sets usage_on) and the
+ * completion estimate (azoai_estimate_stream_init() where completion_on
+ * is set, the only place it is read under), and the body's buffer (zeroed
+ * where ngx_http_azoai_body_prepare() sets it up, read only from there
+ * on) with the room that follows it (a body is copied and read into it
+ * first).
  * Where each starts and ends in the context:
  */
 #define NGX_HTTP_AZOAI_CTX_AFTER_ID                                           \
     (offsetof(ngx_http_azoai_ctx_t, request_id)                               \
      + sizeof(((ngx_http_azoai_ctx_t *) 0)->request_id))
+#define NGX_HTTP_AZOAI_CTX_REQ                                                \
+    offsetof(ngx_http_azoai_ctx_t, req)
+#define NGX_HTTP_AZOAI_CTX_REQ_HEADERS                                        \
+    (NGX_HTTP_AZOAI_CTX_REQ + offsetof(azoai_request_t, spillover))
+#define NGX_HTTP_AZOAI_CTX_ROUTE                                              \
+    offsetof(ngx_http_azoai_ctx_t, route)
+#define NGX_HTTP_AZOAI_CTX_AFTER_ROUTE                                        \
+    (NGX_HTTP_AZOAI_CTX_ROUTE + sizeof(azoai_route_t))
 #define NGX_HTTP_AZOAI_CTX_MESSAGE                                            \
     (offsetof(ngx_http_azoai_ctx_t, verdict)                                  \
      + offsetof(azoai_decision_t, message))
@@ -69,7 +80,11 @@
 
 /* they come in this order */
 typedef char  ngx_http_azoai_ctx_order[
-    (NGX_HTTP_AZOAI_CTX_AFTER_ID <= NGX_HTTP_AZOAI_CTX_MESSAGE
+    (NGX_HTTP_AZOAI_CTX_AFTER_ID <= NGX_HTTP_AZOAI_CTX_REQ
+     && offsetof(azoai_request_t, method) < offsetof(azoai_request_t, path)
+     && offsetof(azoai_request_t, path) < offsetof(azoai_request_t, args)
+     && offsetof(azoai_request_t, args) < offsetof(azoai_request_t, spillover)
+     && NGX_HTTP_AZOAI_CTX_AFTER_ROUTE <= NGX_HTTP_AZOAI_CTX_MESSAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
      && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION
@@ -121,6 +136,10 @@ ngx_http_azoai_find_ctx(ngx_http_request_t *r)
  * ngx_pool_cleanup_add() links one: that call and its allocation from the
  * pool were ~35 instructions a request.  The pool's walk reads it after
  * its handler ran: ngx_http_azoai_ctx_cleanup() frees no context at once.
+ * It is linked last, so that no search finds a context half set.  Zeroed
+ * are all but the parts written before they are read (above): zeroing
+ * those was 900 of the context's 1,416 bytes (a rep stos, one instruction
+ * per 8 bytes), then the route and the request line (another ~8).
  */
 
 ngx_http_azoai_ctx_t *
@@ -141,18 +160,12 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
     pool = r->pool;
 
-    ctx->cln.handler = ngx_http_azoai_ctx_cleanup;
-    ctx->cln.data = ctx;
-    ctx->cln.next = pool->cleanup;
-    pool->cleanup = &ctx->cln;
-
-    /*
-     * all but the parts written before they are read (above): zeroing
-     * them was 900 of the context's 1,416 bytes (a rep stos, one
-     * instruction per 8 bytes)
-     */
 
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_ID,
+                            NGX_HTTP_AZOAI_CTX_REQ);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_REQ_HEADERS,
+                            NGX_HTTP_AZOAI_CTX_ROUTE);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_ROUTE,
                             NGX_HTTP_AZOAI_CTX_MESSAGE);
     ctx->verdict.message[0] = '\0';
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE,
@@ -196,8 +209,14 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
                                  "azoai: no random request id "
                                  "(OpenSSL AES failed)");
+        ngx_http_azoai_ctx_cleanup(ctx);
         return NULL;
     }
+
+    ctx->cln.handler = ngx_http_azoai_ctx_cleanup;
+    ctx->cln.data = ctx;
+    ctx->cln.next = pool->cleanup;
+    pool->cleanup = &ctx->cln;
 
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 

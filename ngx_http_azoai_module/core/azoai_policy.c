@@ -21,6 +21,7 @@
 #include "azoai_date.h"
 #include "azoai_name.h"
 #include "azoai_policy.h"
+#include "azoai_catalog_int.h"
 
 
 #define AZOAI_UNPRINTABLE       "(unprintable name)"
@@ -370,7 +371,11 @@ azoai_policy_check_name(const azoai_policy_conf_t *pc, const u_char *name,
     unsigned                   status;
     const azoai_deployment_t  *dep;
 
-    dep = azoai_catalog_deployment(pc->catalog, name, len);
+    dep = azoai_catalog_deployment_last(pc->catalog, name, len);
+
+    if (dep == NULL) {
+        dep = azoai_catalog_deployment(pc->catalog, name, len);
+    }
 
     if (dep == NULL) {
         /* people name deployments after models */
