@@ -16,10 +16,6 @@
 #define NGX_HTTP_AZOAI_BODY_LINKS  8
 
 
-static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
-    u_char **start);
-static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
-    ngx_str_t *body, off_t len) __attribute__((noinline));
 
 
 /*
@@ -111,51 +107,12 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
 
 
 /*
- * One contiguous view of the body: the buffers themselves when they are
- * memory buffers one after the other (one buffer, or the pieces
- * ngx_http_azoai_body_prepare() made adjacent), else (*copied) a copy
- * from the buffers and the temp file.
+ * The body's len bytes from its buffers and temp file into one piece, for
+ * ngx_http_azoai_gather_body() (ngx_http_azoai_module.h): out of line, so
+ * that the view of a body in memory saves no registers
  */
 
 ngx_int_t
-ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
-    ngx_uint_t *copied)
-{
-    u_char      *p;
-    off_t        len;
-    ngx_uint_t   adjacent;
-
-    ngx_str_null(body);
-    *copied = 0;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    adjacent = ngx_http_azoai_body_length(r->request_body->bufs, &len, &p);
-
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    if (adjacent) {
-        body->data = p;
-        body->len = len;
-        return NGX_OK;
-    }
-
-    *copied = 1;
-
-    return ngx_http_azoai_copy_body(r, body, len);
-}
-
-
-/*
- * The body's len bytes from its buffers and temp file into one piece: out
- * of line, so that the view of a body in memory saves no registers
- */
-
-static ngx_int_t
 ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
 {
     u_char       *p;
@@ -199,51 +156,6 @@ ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
                    "buffers and temp file", len);
 
     return NGX_OK;
-}
-
-
-/*
- * The body's length in *len; 1 when its bytes are all in memory, one
- * buffer after the other from *start (empty buffers aside).
- */
-
-static ngx_uint_t
-ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len, u_char **start)
-{
-    u_char      *next;
-    ngx_buf_t   *b;
-    ngx_uint_t   adjacent;
-
-    *len = 0;
-    *start = NULL;
-    next = NULL;
-    adjacent = 1;
-
-    for ( /* void */ ; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            *len += b->file_last - b->file_pos;
-            adjacent = 0;
-            continue;
-        }
-
-        if (b->last == b->pos) {
-            continue;
-        }
-
-        if (*start == NULL) {
-            *start = b->pos;
-
-        } else if (b->pos != next) {
-            adjacent = 0;
-        }
-
-        next = b->last;
-        *len += b->last - b->pos;
-    }
-
-    return adjacent;
 }
 
 
