@@ -16,8 +16,6 @@
 #define NGX_HTTP_AZOAI_BODY_LINKS  8
 
 
-
-
 /*
  * Over HTTP/1.x NGINX keeps the part of the body that came with the
  * headers in its header buffer and reads the rest into a second buffer:
