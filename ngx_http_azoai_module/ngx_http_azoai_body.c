@@ -16,12 +16,6 @@
 #define NGX_HTTP_AZOAI_BODY_LINKS  8
 
 
-static ngx_uint_t ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len,
-    u_char **start);
-static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
-    ngx_str_t *body, off_t len) __attribute__((noinline));
-
-
 /*
  * Over HTTP/1.x NGINX keeps the part of the body that came with the
  * headers in its header buffer and reads the rest into a second buffer:
@@ -38,7 +32,8 @@ static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
  */
 
 ngx_int_t
-ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
+ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
+    u_char *room, size_t room_size)
 {
     off_t                      len;
     size_t                     preread;
@@ -68,16 +63,25 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
     }
 
     /*
-     * b is the context's (it lives as long as the request's pool, which
-     * a ngx_calloc_buf() took it from before); the memory, a kept buffer
-     * from 4 KB: ngx_http_azoai_big.c says why
+     * b and room are the context's (it lives as long as the request's
+     * pool, which a ngx_calloc_buf() took b from before).  A body room
+     * takes goes there: from the request's pool, a 1 KB body made
+     * NGINX's upstream take a second pool block (-163 instructions a
+     * request); from a kept buffer (ngx_http_azoai_big.c says why), a
+     * 4 KB body paid its cleanup and search (-194).  A larger body, a
+     * kept buffer.
      */
 
     ngx_memzero(b, sizeof(ngx_buf_t));
 
-    b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len);
-    if (b->start == NULL) {
-        return NGX_ERROR;
+    if ((size_t) len <= room_size) {
+        b->start = room;
+
+    } else {
+        b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len);
+        if (b->start == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     b->pos = b->start;
@@ -101,51 +105,12 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b)
 
 
 /*
- * One contiguous view of the body: the buffers themselves when they are
- * memory buffers one after the other (one buffer, or the pieces
- * ngx_http_azoai_body_prepare() made adjacent), else (*copied) a copy
- * from the buffers and the temp file.
+ * The body's len bytes from its buffers and temp file into one piece, for
+ * ngx_http_azoai_gather_body() (ngx_http_azoai_module.h): out of line, so
+ * that the view of a body in memory saves no registers
  */
 
 ngx_int_t
-ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
-    ngx_uint_t *copied)
-{
-    u_char      *p;
-    off_t        len;
-    ngx_uint_t   adjacent;
-
-    ngx_str_null(body);
-    *copied = 0;
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    adjacent = ngx_http_azoai_body_length(r->request_body->bufs, &len, &p);
-
-    if (len == 0) {
-        return NGX_OK;
-    }
-
-    if (adjacent) {
-        body->data = p;
-        body->len = len;
-        return NGX_OK;
-    }
-
-    *copied = 1;
-
-    return ngx_http_azoai_copy_body(r, body, len);
-}
-
-
-/*
- * The body's len bytes from its buffers and temp file into one piece: out
- * of line, so that the view of a body in memory saves no registers
- */
-
-static ngx_int_t
 ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
 {
     u_char       *p;
@@ -189,51 +154,6 @@ ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body, off_t len)
                    "buffers and temp file", len);
 
     return NGX_OK;
-}
-
-
-/*
- * The body's length in *len; 1 when its bytes are all in memory, one
- * buffer after the other from *start (empty buffers aside).
- */
-
-static ngx_uint_t
-ngx_http_azoai_body_length(ngx_chain_t *cl, off_t *len, u_char **start)
-{
-    u_char      *next;
-    ngx_buf_t   *b;
-    ngx_uint_t   adjacent;
-
-    *len = 0;
-    *start = NULL;
-    next = NULL;
-    adjacent = 1;
-
-    for ( /* void */ ; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            *len += b->file_last - b->file_pos;
-            adjacent = 0;
-            continue;
-        }
-
-        if (b->last == b->pos) {
-            continue;
-        }
-
-        if (*start == NULL) {
-            *start = b->pos;
-
-        } else if (b->pos != next) {
-            adjacent = 0;
-        }
-
-        next = b->last;
-        *len += b->last - b->pos;
-    }
-
-    return adjacent;
 }
 
 

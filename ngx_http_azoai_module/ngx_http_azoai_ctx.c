@@ -13,21 +13,34 @@
 
 
 /*
- * The parts of the context that are written before they are read, and
- * not zeroed: the request id (written whole by ngx_http_azoai_request_id()
- * right after), the decision's message (a NUL-terminated string, only
- * ever read as one: its first byte is set), the per-type PII counts (read
- * only for the types of pii_types, which is set with all of them), the
- * usage state (results set here, the rest by azoai_usage_init() where
- * the header filter sets usage_on) and the completion estimate
- * (azoai_estimate_stream_init() where completion_on is set, the only
- * place it is read under), and the body's buffer (zeroed where
- * ngx_http_azoai_body_prepare() sets it up, read only from there on).
+ * The parts of the context that are written before they are read, and not
+ * zeroed: its pool cleanup (first, before the request id), the request id
+ * (written whole by ngx_http_azoai_request_id() right after), the
+ * request's method, path and query and the route (written whole by
+ * ngx_http_azoai_read_request() and azoai_route_classify(), which the
+ * handler calls right after), the decision's message (a NUL-terminated
+ * string, only ever read as one: its first byte is set), the per-type PII
+ * counts (read only for the types of pii_types, which is set with all of
+ * them), the usage state (results set here, the rest by
+ * azoai_usage_init() where the header filter sets usage_on) and the
+ * completion estimate (azoai_estimate_stream_init() where completion_on
+ * is set, the only place it is read under), and the body's buffer (zeroed
+ * where ngx_http_azoai_body_prepare() sets it up, read only from there
+ * on) with the room that follows it (a body is copied and read into it
+ * first).
  * Where each starts and ends in the context:
  */
 #define NGX_HTTP_AZOAI_CTX_AFTER_ID                                           \
     (offsetof(ngx_http_azoai_ctx_t, request_id)                               \
      + sizeof(((ngx_http_azoai_ctx_t *) 0)->request_id))
+#define NGX_HTTP_AZOAI_CTX_REQ                                                \
+    offsetof(ngx_http_azoai_ctx_t, req)
+#define NGX_HTTP_AZOAI_CTX_REQ_HEADERS                                        \
+    (NGX_HTTP_AZOAI_CTX_REQ + offsetof(azoai_request_t, spillover))
+#define NGX_HTTP_AZOAI_CTX_ROUTE                                              \
+    offsetof(ngx_http_azoai_ctx_t, route)
+#define NGX_HTTP_AZOAI_CTX_AFTER_ROUTE                                        \
+    (NGX_HTTP_AZOAI_CTX_ROUTE + sizeof(azoai_route_t))
 #define NGX_HTTP_AZOAI_CTX_MESSAGE                                            \
     (offsetof(ngx_http_azoai_ctx_t, verdict)                                  \
      + offsetof(azoai_decision_t, message))
@@ -49,13 +62,14 @@
 #define NGX_HTTP_AZOAI_CTX_BODY_BUF                                           \
     offsetof(ngx_http_azoai_ctx_t, body_buf)
 #define NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF                                     \
-    (NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t))
+    (offsetof(ngx_http_azoai_ctx_t, body_room)                                \
+     + sizeof(((ngx_http_azoai_ctx_t *) 0)->body_room))
 
 /*
  * Contexts kept by the worker from one request to the next: the context
- * (~1.4 KB) out of the request's pool leaves room there for NGINX's own
- * allocations (the upstream's), which took a second pool block per
- * request otherwise.
+ * (~9.6 KB with a small body's room) out of the request's pool leaves
+ * room there for NGINX's own allocations (the upstream's), which took a
+ * second pool block per request otherwise.
  */
 #define NGX_HTTP_AZOAI_CTX_KEEP  64
 
@@ -66,11 +80,17 @@
 
 /* they come in this order */
 typedef char  ngx_http_azoai_ctx_order[
-    (NGX_HTTP_AZOAI_CTX_AFTER_ID <= NGX_HTTP_AZOAI_CTX_MESSAGE
+    (NGX_HTTP_AZOAI_CTX_AFTER_ID <= NGX_HTTP_AZOAI_CTX_REQ
+     && offsetof(azoai_request_t, method) < offsetof(azoai_request_t, path)
+     && offsetof(azoai_request_t, path) < offsetof(azoai_request_t, args)
+     && offsetof(azoai_request_t, args) < offsetof(azoai_request_t, spillover)
+     && NGX_HTTP_AZOAI_CTX_AFTER_ROUTE <= NGX_HTTP_AZOAI_CTX_MESSAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
      && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION
-     && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF)
+     && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF
+     && NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t)
+        <= offsetof(ngx_http_azoai_ctx_t, body_room))
     ? 1 : -1];
 
 
@@ -82,6 +102,9 @@ static void *ngx_http_azoai_palloc(void *pool, size_t size);
 static ngx_http_azoai_ctx_t
     *ngx_http_azoai_ctx_kept[NGX_HTTP_AZOAI_CTX_KEEP];
 static ngx_uint_t  ngx_http_azoai_ctx_nkept;
+
+/* one not kept, freed at the next such cleanup (its own cleanup was read) */
+static ngx_http_azoai_ctx_t  *ngx_http_azoai_ctx_dropped;
 
 
 /*
@@ -108,16 +131,22 @@ ngx_http_azoai_find_ctx(ngx_http_request_t *r)
 }
 
 
+/*
+ * The pool's cleanup is the context's own, linked in as
+ * ngx_pool_cleanup_add() links one: that call and its allocation from the
+ * pool were ~35 instructions a request.  The pool's walk reads it after
+ * its handler ran: ngx_http_azoai_ctx_cleanup() frees no context at once.
+ * It is linked last, so that no search finds a context half set.  Zeroed
+ * are all but the parts written before they are read (above): zeroing
+ * those was 900 of the context's 1,416 bytes (a rep stos, one instruction
+ * per 8 bytes), then the route and the request line (another ~8).
+ */
+
 ngx_http_azoai_ctx_t *
 ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t    *cln;
+    ngx_pool_t            *pool;
     ngx_http_azoai_ctx_t  *ctx;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
 
     if (ngx_http_azoai_ctx_nkept) {
         ctx = ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept];
@@ -129,16 +158,14 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         }
     }
 
-    cln->data = ctx;
-    cln->handler = ngx_http_azoai_ctx_cleanup;
+    pool = r->pool;
 
-    /*
-     * all but the parts written before they are read (above): zeroing
-     * them was 900 of the context's 1,416 bytes (a rep stos, one
-     * instruction per 8 bytes)
-     */
 
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_ID,
+                            NGX_HTTP_AZOAI_CTX_REQ);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_REQ_HEADERS,
+                            NGX_HTTP_AZOAI_CTX_ROUTE);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_ROUTE,
                             NGX_HTTP_AZOAI_CTX_MESSAGE);
     ctx->verdict.message[0] = '\0';
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE,
@@ -171,7 +198,7 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
     ctx->verdict.status = NGX_HTTP_OK;
 
     ctx->alloc.alloc = ngx_http_azoai_palloc;
-    ctx->alloc.pool = r->pool;
+    ctx->alloc.pool = pool;
 
     ctx->tokens_remaining = -1;
 
@@ -182,8 +209,14 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
         ngx_http_azoai_log_error(NGX_LOG_ERR, r, 0,
                                  "azoai: no random request id "
                                  "(OpenSSL AES failed)");
+        ngx_http_azoai_ctx_cleanup(ctx);
         return NULL;
     }
+
+    ctx->cln.handler = ngx_http_azoai_ctx_cleanup;
+    ctx->cln.data = ctx;
+    ctx->cln.next = pool->cleanup;
+    pool->cleanup = &ctx->cln;
 
     ngx_http_set_ctx(r, ctx, ngx_http_azoai_module);
 
@@ -200,7 +233,8 @@ ngx_http_azoai_palloc(void *pool, size_t size)
 
 /*
  * The request's pool goes (its other cleanups, added later, ran first):
- * the context is kept for the next request, or freed
+ * the context is kept for the next request, or freed at the next context
+ * that is not kept (ngx_destroy_pool() goes on from the cleanup in it)
  */
 
 static void
@@ -211,7 +245,11 @@ ngx_http_azoai_ctx_cleanup(void *data)
         return;
     }
 
-    ngx_free(data);
+    if (ngx_http_azoai_ctx_dropped != NULL) {
+        ngx_free(ngx_http_azoai_ctx_dropped);
+    }
+
+    ngx_http_azoai_ctx_dropped = data;
 }
 
 
@@ -222,5 +260,10 @@ ngx_http_azoai_ctx_exit(void)
 {
     while (ngx_http_azoai_ctx_nkept) {
         ngx_free(ngx_http_azoai_ctx_kept[--ngx_http_azoai_ctx_nkept]);
+    }
+
+    if (ngx_http_azoai_ctx_dropped != NULL) {
+        ngx_free(ngx_http_azoai_ctx_dropped);
+        ngx_http_azoai_ctx_dropped = NULL;
     }
 }

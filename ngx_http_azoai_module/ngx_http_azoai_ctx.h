@@ -18,6 +18,10 @@
 #include "azoai_estimate.h"
 
 
+/* a body the context itself holds while it is read, up to these bytes */
+#define NGX_HTTP_AZOAI_BODY_ROOM  8192
+
+
 /* where the body as received is kept, for $azoai_body_sha256 */
 typedef enum {
     NGX_HTTP_AZOAI_RECEIVED_NONE = 0,  /* no body was read */
@@ -28,6 +32,9 @@ typedef enum {
 
 
 struct ngx_http_azoai_ctx_s {
+    /* in the request pool's cleanups: ngx_http_azoai_create_ctx() says why */
+    ngx_pool_cleanup_t          cln;
+
     u_char                      request_id[NGX_HTTP_AZOAI_REQUEST_ID_LEN];
 
     ngx_uint_t                  decision;     /* NGX_HTTP_AZOAI_DECISION_* */
@@ -75,6 +82,13 @@ struct ngx_http_azoai_ctx_s {
 
     /* the header buffer ngx_http_azoai_body_prepare() sets up */
     ngx_buf_t                   body_buf;
+
+    /*
+     * its memory for a body of up to NGX_HTTP_AZOAI_BODY_ROOM bytes
+     * (larger ones: ngx_http_azoai_big_alloc()), without a pool
+     * allocation or a kept buffer's cleanup
+     */
+    u_char                      body_room[NGX_HTTP_AZOAI_BODY_ROOM];
 
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */

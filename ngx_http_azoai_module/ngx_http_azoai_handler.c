@@ -175,7 +175,10 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
 
     ctx->reading_body = 1;
 
-    if (ngx_http_azoai_body_prepare(r, &ctx->body_buf) != NGX_OK) {
+    if (ngx_http_azoai_body_prepare(r, &ctx->body_buf, ctx->body_room,
+                                    sizeof(ctx->body_room))
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -16,6 +16,7 @@
 
 /* configuration-time code: malloc, no arena (test_util.h) needed */
 #include "azoai_catalog.h"
+#include "azoai_catalog_int.h"
 
 
 #define S(s)  (const u_char *) (s), strlen(s)
@@ -557,6 +558,55 @@ test_catalog_last_found(void **state)
 }
 
 
+/*
+ * The hint the policy tries before the lookup: the deployment found last,
+ * for its very bytes only; anything else is the lookup's to answer
+ */
+
+static void
+test_catalog_deployment_last(void **state)
+{
+    azoai_catalog_t           *c;
+    const azoai_deployment_t  *d, *e;
+
+    assert_null(azoai_catalog_deployment_last(NULL, S("dep-1")));
+
+    c = azoai_catalog_create();
+    assert_non_null(c);
+
+    /* nothing found yet, nothing in the catalog */
+    assert_null(azoai_catalog_deployment_last(c, S("dep-1")));
+
+    assert_int_equal(azoai_catalog_add_deployment(c, S("dep-1"), S("m"),
+                                                  S("1")),
+                     AZOAI_OK);
+    assert_int_equal(azoai_catalog_add_deployment(c, S("dep-2"), S("m"),
+                                                  S("2")),
+                     AZOAI_OK);
+
+    d = azoai_catalog_deployment(c, S("dep-1"));
+    assert_non_null(d);
+    assert_ptr_equal(azoai_catalog_deployment_last(c, S("dep-1")), d);
+
+    /* other case, other bytes, a prefix, a longer name, no name */
+    assert_null(azoai_catalog_deployment_last(c, S("DEP-1")));
+    assert_null(azoai_catalog_deployment_last(c, S("dep-2")));
+    assert_null(azoai_catalog_deployment_last(c, S("dep-")));
+    assert_null(azoai_catalog_deployment_last(c, S("dep-11")));
+    assert_null(azoai_catalog_deployment_last(c, (const u_char *) "dep-1",
+                                              0));
+
+    /* the lookup still finds what the hint does not, and moves it */
+    e = azoai_catalog_deployment(c, S("DEP-2"));
+    assert_non_null(e);
+    assert_ptr_not_equal(e, d);
+    assert_ptr_equal(azoai_catalog_deployment_last(c, S("dep-2")), e);
+    assert_null(azoai_catalog_deployment_last(c, S("dep-1")));
+
+    azoai_catalog_free(c);
+}
+
+
 /* the compiled-in table: conf.example's models, none of its deployments */
 
 static void
@@ -616,6 +666,7 @@ main(void)
         cmocka_unit_test(test_catalog_deployment_status),
         cmocka_unit_test(test_catalog_many),
         cmocka_unit_test(test_catalog_last_found),
+        cmocka_unit_test(test_catalog_deployment_last),
         cmocka_unit_test(test_catalog_builtin),
     };
 

@@ -539,19 +539,9 @@ azoai_catalog_deployment(const azoai_catalog_t *c, const u_char *name,
         return NULL;
     }
 
-    /*
-     * Requests name the same few deployments over and over: the one found
-     * last, when the name is its very bytes, is the one the search finds
-     * (names are unique ignoring case), without the key and the search
-     */
-
-    if (c->last_deployment < c->ndeployments) {
-        dep = &c->deployments[c->last_deployment];
-
-        if (dep->name.len == len && azoai_bytes_eq(dep->name.data, name, len))
-        {
-            return dep;
-        }
+    dep = azoai_catalog_deployment_last(c, name, len);
+    if (dep != NULL) {
+        return dep;
     }
 
     return azoai_catalog_deployment_find(c, name, len);

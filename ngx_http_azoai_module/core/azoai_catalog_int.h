@@ -13,6 +13,7 @@
 #define _AZOAI_CATALOG_INT_H_INCLUDED_
 
 
+#include "azoai_ascii.h"
 #include "azoai_catalog.h"
 
 
@@ -59,6 +60,37 @@ struct azoai_catalog_s {
      */
     size_t                   last_deployment;
 };
+
+
+/*
+ * Requests name the same few deployments over and over: the one found
+ * last, when the name (len > 0) is its very bytes, is the one the search
+ * finds (names are unique ignoring case), without the key and the search;
+ * NULL otherwise.  Inline in azoai_catalog_deployment() and in the
+ * policy's check of each request, which calls that only when this misses
+ * (the call's frame was ~12 instructions a request).
+ */
+
+static inline const azoai_deployment_t *
+azoai_catalog_deployment_last(const azoai_catalog_t *c, const u_char *name,
+    size_t len)
+{
+    const azoai_deployment_t  *dep;
+
+    if (c == NULL || c->last_deployment >= c->ndeployments) {
+        return NULL;
+    }
+
+    dep = &c->deployments[c->last_deployment];
+
+    if (len != 0 && dep->name.len == len
+        && azoai_bytes_eq(dep->name.data, name, len))
+    {
+        return dep;
+    }
+
+    return NULL;
+}
 
 
 /* malloc()-ed NUL-terminated copy into s; AZOAI_OK or AZOAI_ERROR */

@@ -332,18 +332,6 @@ static const azoai_route_rule_t  azoai_v1_rules[] = {
 
 
 int
-azoai_route_classify(const azoai_request_t *req, azoai_route_t *route,
-    azoai_alloc_t *a)
-{
-    if (azoai_route_fast(req, route)) {
-        return AZOAI_OK;
-    }
-
-    return azoai_route_classify_full(req, route, a);
-}
-
-
-int
 azoai_route_classify_full(const azoai_request_t *req, azoai_route_t *route,
     azoai_alloc_t *a)
 {
