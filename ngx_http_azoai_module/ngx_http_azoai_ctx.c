@@ -47,9 +47,9 @@
 #define NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION                                   \
     (NGX_HTTP_AZOAI_CTX_COMPLETION + sizeof(azoai_estimate_stream_t))
 #define NGX_HTTP_AZOAI_CTX_BODY_BUF                                           \
-    offsetof(ngx_http_azoai_ctx_t, body_buf)
+    offsetof(ngx_http_azoai_ctx_t, body_out)
 #define NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF                                     \
-    (NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t))
+    (offsetof(ngx_http_azoai_ctx_t, body_buf) + sizeof(ngx_buf_t))
 
 /*
  * Contexts kept by the worker from one request to the next: the context

@@ -249,7 +249,8 @@ void ngx_http_azoai_read_request(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx);
 
 /* ngx_http_azoai_body.c */
-ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b);
+ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
+    ngx_uint_t mask, u_char **spare, size_t *spare_len);
 ngx_int_t ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied);
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,
