@@ -55,7 +55,8 @@ static ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r,
 
 ngx_int_t
 ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
-    ngx_uint_t mask, u_char **spare, size_t *spare_len)
+    ngx_http_azoai_big_t *big, ngx_uint_t mask, u_char **spare,
+    size_t *spare_len)
 {
     off_t                      len;
     size_t                     preread, room;
@@ -87,7 +88,8 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
     /*
      * b is the context's (it lives as long as the request's pool, which
      * a ngx_calloc_buf() took it from before); the memory, a kept buffer
-     * from 4 KB: ngx_http_azoai_big.c says why
+     * from 4 KB (ngx_http_azoai_big.c says why), held in *big, which the
+     * context's cleanup gives back
      */
 
     ngx_memzero(b, sizeof(ngx_buf_t));
@@ -98,7 +100,8 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
         room = ngx_http_azoai_body_spare((size_t) len);
     }
 
-    b->start = ngx_http_azoai_big_alloc(r->pool, (size_t) len + room);
+    b->start = ngx_http_azoai_big_alloc_held(r->pool, (size_t) len + room,
+                                             big);
     if (b->start == NULL) {
         return NGX_ERROR;
     }

@@ -206,6 +206,12 @@ ngx_http_azoai_palloc(void *pool, size_t size)
 static void
 ngx_http_azoai_ctx_cleanup(void *data)
 {
+    ngx_http_azoai_ctx_t  *ctx = data;
+
+    if (ctx->body_big.data) {
+        ngx_http_azoai_big_release(&ctx->body_big);
+    }
+
     if (ngx_http_azoai_ctx_nkept < NGX_HTTP_AZOAI_CTX_KEEP) {
         ngx_http_azoai_ctx_kept[ngx_http_azoai_ctx_nkept++] = data;
         return;

@@ -83,6 +83,9 @@ struct ngx_http_azoai_ctx_s {
     /* the header buffer ngx_http_azoai_body_prepare() sets up */
     ngx_buf_t                   body_buf;
 
+    /* body_buf's memory when kept (ngx_http_azoai_big.c) */
+    ngx_http_azoai_big_t        body_big;
+
     /* the spare room after body_buf, for the masked body's copied run */
     u_char                     *body_spare;
     size_t                      body_spare_len;
