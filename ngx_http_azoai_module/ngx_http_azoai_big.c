@@ -34,16 +34,11 @@
 #define NGX_HTTP_AZOAI_BIG_TOTAL  (4 * 1024 * 1024)
 
 
-typedef struct {
-    u_char                  *data;
-    size_t                   size;
-} ngx_http_azoai_big_t;
-
-
 static void *ngx_http_azoai_big_take(ngx_pool_t *pool, size_t size)
     __attribute__((noinline));
+static ngx_int_t ngx_http_azoai_big_get(ngx_http_azoai_big_t *big,
+    size_t size, ngx_log_t *log);
 static size_t ngx_http_azoai_big_round(size_t size);
-static void ngx_http_azoai_big_release(void *data);
 
 
 /* kept by this worker, in no order */
@@ -77,16 +72,57 @@ ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size)
 static void *
 ngx_http_azoai_big_take(ngx_pool_t *pool, size_t size)
 {
-    ngx_uint_t             i, best;
-    ngx_pool_cleanup_t    *cln;
-    ngx_http_azoai_big_t  *big, *kept;
+    ngx_pool_cleanup_t  *cln;
 
     cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_azoai_big_t));
     if (cln == NULL) {
         return NULL;
     }
 
-    big = cln->data;
+    if (ngx_http_azoai_big_get(cln->data, size, pool->log) != NGX_OK) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_azoai_big_release;
+
+    return ((ngx_http_azoai_big_t *) cln->data)->data;
+}
+
+
+/*
+ * The same, held in *big (zeroed before) by a caller that gives it back
+ * itself (ngx_http_azoai_big_release(big)) from a cleanup of its own: no
+ * cleanup of the pool added for it (the request body read in one piece,
+ * released with the context: ~60 instructions a request).  Small and
+ * huge ones from the pool, big->data left NULL.
+ */
+
+void *
+ngx_http_azoai_big_alloc_held(ngx_pool_t *pool, size_t size,
+    ngx_http_azoai_big_t *big)
+{
+    if (size < NGX_HTTP_AZOAI_BIG_MIN || size > NGX_HTTP_AZOAI_BIG_MAX) {
+        return ngx_palloc(pool, size);
+    }
+
+    if (ngx_http_azoai_big_get(big, size, pool->log) != NGX_OK) {
+        big->data = NULL;
+        return NULL;
+    }
+
+    return big->data;
+}
+
+
+/* the smallest kept buffer that fits, or a new one, to *big */
+
+static ngx_int_t
+ngx_http_azoai_big_get(ngx_http_azoai_big_t *big, size_t size,
+    ngx_log_t *log)
+{
+    ngx_uint_t             i, best;
+    ngx_http_azoai_big_t  *kept;
+
     kept = ngx_http_azoai_big_kept;
     best = NGX_HTTP_AZOAI_BIG_KEEP;
 
@@ -104,26 +140,25 @@ ngx_http_azoai_big_take(ngx_pool_t *pool, size_t size)
         kept[best] = kept[--ngx_http_azoai_big_nkept];
         ngx_http_azoai_big_total -= big->size;
 
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pool->log, 0,
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
                        "azoai: buffer of %uz bytes for %uz, kept",
                        big->size, size);
 
-    } else {
-        big->size = ngx_http_azoai_big_round(size);
-
-        big->data = ngx_alloc(big->size, pool->log);
-        if (big->data == NULL) {
-            return NULL;
-        }
-
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pool->log, 0,
-                       "azoai: buffer of %uz bytes for %uz, new",
-                       big->size, size);
+        return NGX_OK;
     }
 
-    cln->handler = ngx_http_azoai_big_release;
+    big->size = ngx_http_azoai_big_round(size);
 
-    return big->data;
+    big->data = ngx_alloc(big->size, log);
+    if (big->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "azoai: buffer of %uz bytes for %uz, new",
+                   big->size, size);
+
+    return NGX_OK;
 }
 
 
@@ -146,7 +181,7 @@ ngx_http_azoai_big_round(size_t size)
 
 /* the pool goes: the buffer is kept for the next request if room is left */
 
-static void
+void
 ngx_http_azoai_big_release(void *data)
 {
     ngx_http_azoai_big_t  *big;

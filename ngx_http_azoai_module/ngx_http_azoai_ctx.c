@@ -60,7 +60,7 @@
 #define NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION                                   \
     (NGX_HTTP_AZOAI_CTX_COMPLETION + sizeof(azoai_estimate_stream_t))
 #define NGX_HTTP_AZOAI_CTX_BODY_BUF                                           \
-    offsetof(ngx_http_azoai_ctx_t, body_buf)
+    offsetof(ngx_http_azoai_ctx_t, body_out)
 #define NGX_HTTP_AZOAI_CTX_AFTER_BODY_BUF                                     \
     (offsetof(ngx_http_azoai_ctx_t, body_room)                                \
      + sizeof(((ngx_http_azoai_ctx_t *) 0)->body_room))
@@ -160,7 +160,6 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
 
     pool = r->pool;
 
-
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_ID,
                             NGX_HTTP_AZOAI_CTX_REQ);
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_REQ_HEADERS,
@@ -240,6 +239,12 @@ ngx_http_azoai_palloc(void *pool, size_t size)
 static void
 ngx_http_azoai_ctx_cleanup(void *data)
 {
+    ngx_http_azoai_ctx_t  *ctx = data;
+
+    if (ctx->body_big.data) {
+        ngx_http_azoai_big_release(&ctx->body_big);
+    }
+
     if (ngx_http_azoai_ctx_nkept < NGX_HTTP_AZOAI_CTX_KEEP) {
         ngx_http_azoai_ctx_kept[ngx_http_azoai_ctx_nkept++] = data;
         return;

@@ -80,6 +80,13 @@ struct ngx_http_azoai_ctx_s {
     int64_t                     tokens_remaining; /* -1: not limited */
     azoai_estimate_stream_t     completion;   /* text of a limited stream */
 
+    /*
+     * the first link and buffer of a masked body (most are one piece):
+     * not from the pool, which each allocation walks
+     */
+    ngx_chain_t                 body_out;
+    ngx_buf_t                   body_out_buf;
+
     /* the header buffer ngx_http_azoai_body_prepare() sets up */
     ngx_buf_t                   body_buf;
 
@@ -89,6 +96,13 @@ struct ngx_http_azoai_ctx_s {
      * allocation or a kept buffer's cleanup
      */
     u_char                      body_room[NGX_HTTP_AZOAI_BODY_ROOM];
+
+    /* body_buf's memory when kept (ngx_http_azoai_big.c) */
+    ngx_http_azoai_big_t        body_big;
+
+    /* the spare room after body_buf, for the masked body's copied run */
+    u_char                     *body_spare;
+    size_t                      body_spare_len;
 
     /* from the one pass over the request headers */
     unsigned                    compressed:1; /* a Content-Encoding */

@@ -83,6 +83,7 @@ typedef struct {
     ngx_str_t                     hash_key_file;
     ngx_str_t                     hash_key;
     struct azoai_pii_engine_s    *engine;
+    uint64_t                      pseudonym;    /* types pseudonymized */
 
     /* where azoai_pii and azoai_pii_types were set, for messages */
     u_char                       *file;
@@ -233,7 +234,15 @@ void ngx_http_azoai_request_id_exit(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_azoai_request_id(u_char *id);
 
 /* ngx_http_azoai_big.c */
+typedef struct {
+    u_char                       *data;
+    size_t                        size;
+} ngx_http_azoai_big_t;
+
 void *ngx_http_azoai_big_alloc(ngx_pool_t *pool, size_t size);
+void *ngx_http_azoai_big_alloc_held(ngx_pool_t *pool, size_t size,
+    ngx_http_azoai_big_t *big);
+void ngx_http_azoai_big_release(void *data);
 void ngx_http_azoai_big_exit(void);
 
 /* ngx_http_azoai_ctx.c */
@@ -250,7 +259,8 @@ void ngx_http_azoai_read_request(ngx_http_request_t *r,
 
 /* ngx_http_azoai_body.c */
 ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
-    u_char *room, size_t room_size);
+    u_char *room, size_t room_size, ngx_http_azoai_big_t *big,
+    ngx_uint_t mask, u_char **spare, size_t *spare_len);
 ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body,
     off_t len) __attribute__((noinline));
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,

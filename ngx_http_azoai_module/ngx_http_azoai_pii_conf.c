@@ -258,6 +258,7 @@ ngx_http_azoai_init_pii_conf(ngx_http_azoai_pii_conf_t *conf)
      *     conf->hash_key = { 0, NULL };
      *     conf->hash_key_file = { 0, NULL };
      *     conf->engine = NULL;
+     *     conf->pseudonym = 0;
      *     conf->file = NULL;
      *     conf->types_file = NULL;
      */
@@ -272,7 +273,7 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *prev,
     ngx_http_azoai_pii_conf_t *conf)
 {
     ngx_int_t            dflt;
-    ngx_uint_t           own;
+    ngx_uint_t           own, t;
     azoai_pii_engine_t  *e;
     char                 err[NGX_HTTP_AZOAI_PII_ERR_LEN];
 
@@ -291,6 +292,7 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *prev,
 
     if (!own && prev->engine) {
         conf->engine = prev->engine;
+        conf->pseudonym = prev->pseudonym;
         return NGX_CONF_OK;
     }
 
@@ -336,6 +338,14 @@ ngx_http_azoai_merge_pii(ngx_conf_t *cf, ngx_http_azoai_pii_conf_t *prev,
     }
 
     conf->engine = e;
+
+    /* a request whose values are all masked mints no pseudonyms */
+
+    for (t = 0; t < azoai_pii_type_count(e) && t < 64; t++) {
+        if (azoai_pii_type_action(e, t) == AZOAI_PII_ACTION_PSEUDONYM) {
+            conf->pseudonym |= (uint64_t) 1 << t;
+        }
+    }
 
     return NGX_CONF_OK;
 }

@@ -62,10 +62,10 @@ EOF
 $t->start_upstream->start;
 
 sub text_body {
-    my ($size, $pii) = @_;
+    my ($size, $pii, $every) = @_;
     my ($text, $k) = ('', 0);
     while (length $text < $size) {
-        $text .= $pii && $k % 8 == 0
+        $text .= $pii && $k % ($every // 8) == 0
             ? sprintf('write to user%d@example.com ', $k)
             : sprintf('lorem ipsum dolor sit amet %d ', $k);
         $k++;
@@ -142,6 +142,28 @@ SKIP: {
     my $moved_after = () = $t->error_log =~ /$MOVED/g;
     is($moved_after, $moved_before, 'HTTP/2: nothing moved');
 }
+
+# 4. the masked body's copied run in the spare room after a body read in
+# one piece, or (many values: more than the room holds) a buffer of its own
+$log = $t->error_log;
+my $SPARE = qr/buffers, copied to the spare room after the body/;
+my $spare_before = () = $log =~ /$SPARE/g;
+my @dense = (
+    ['spare4k', text_body(4000, 1)],
+    ['spare64k', text_body(64000, 1, 16)],
+    ['dense4k', text_body(4000, 1, 1)],
+    ['dense64k', text_body(64000, 1, 1)],
+);
+for my $c (@dense) {
+    $before = $t->upstream_count;
+    $r = http_request($t->port('main'), req($c->[0], $c->[1], close => 1));
+    is($r->{status}, 200, "$c->[0]: allowed");
+    ($up) = $t->upstream_requests($before);
+    is($up && $up->{body}, $c->[2], "$c->[0]: upstream body masked exactly");
+}
+my $spare_after = () = $t->error_log =~ /$SPARE/g;
+is($spare_after - $spare_before, 2,
+   'the run in the spare room where it fits, not where values are dense');
 
 $t->error_log_clean;
 

@@ -204,8 +204,9 @@ static inline void
 azoai_body_copy(u_char *dst, const u_char *src, size_t n)
 {
 #if (AZOAI_BODY_COPY_AVX2)
-    if (n - AZOAI_BODY_COPY_BIG < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG
-        && __builtin_cpu_supports("avx2"))
+    if (__builtin_expect(n - AZOAI_BODY_COPY_BIG
+                         < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG, 1)
+        && __builtin_expect(__builtin_cpu_supports("avx2"), 1))
     {
         azoai_body_copy_avx2(dst, src, n);
         return;
