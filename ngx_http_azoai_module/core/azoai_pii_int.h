@@ -340,7 +340,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         /* the bits from from on, shifted down: the stop is from + bit */
         mask = c->mask >> skip;
 
-        if (mask) {
+        if (__builtin_expect(mask != 0, 1)) {
             return from + azoai_pii_cursor_bit(mask);
         }
 

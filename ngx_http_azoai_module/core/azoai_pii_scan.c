@@ -110,18 +110,18 @@ static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cursor_t *cur, size_t from,
     azoai_pii_cands_t *cands);
-static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_stop(unsigned on,
     const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static inline int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_digit(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static inline int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_sign(unsigned on,
     const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
+static int azoai_pii_scan_prefixed_phone(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static inline int azoai_pii_scan_word(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_word(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
@@ -148,7 +148,8 @@ static int azoai_pii_report_all(const azoai_pii_view_t *view,
     azoai_pii_match_t *m, size_t n, azoai_pii_matches_pt all, void *data);
 
 
-#define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
+/* on: the engine's builtin_mask, which the scan holds (not reloaded) */
+#define azoai_pii_on(on, type)  ((on) & (1u << (type)))
 
 /*
  * Of two types matching the same bytes, the one with the stronger check
@@ -538,15 +539,18 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     azoai_pii_cands_t *cands)
 {
     size_t               i, len, to, r;
+    unsigned             on;
     const u_char        *v;
     azoai_pii_cursor_t   c;
 
     /*
      * the cursor copied into this frame: through the pointer, which GCC
-     * keeps on the stack, each stop cost a load more (~2 a stop)
+     * keeps on the stack, each stop cost a load more (~2 a stop); the
+     * types on too, where the engine's were read again after each call
      */
 
     c = *cur;
+    on = e->builtin_mask;
 
     v = view->text;
     len = view->len;
@@ -570,7 +574,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             continue;
         }
 
-        if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
+        if (azoai_pii_scan_stop(on, v, len, &i, cands) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
     }
@@ -583,7 +587,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
  */
 
 static inline int
-azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_stop(unsigned on, const u_char *v,
     size_t len, size_t *at, azoai_pii_cands_t *cands)
 {
     size_t  i, n;
@@ -601,7 +605,7 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
     if (azoai_pii_digit(v[i])) {
         n = cands->n;
 
-        if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
+        if (azoai_pii_scan_digit(on, v, len, i, cands) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
 
@@ -627,14 +631,14 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_OK;
     }
 
-    return azoai_pii_scan_sign(e, v, len, at, cands);
+    return azoai_pii_scan_sign(on, v, len, at, cands);
 }
 
 
 /* an e-mail at '@', IPv6 at ':'; *i goes on past the stop or the match */
 
 static inline int
-azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_sign(unsigned on, const u_char *v,
     size_t len, size_t *i, azoai_pii_cands_t *cands)
 {
     size_t  at, s, end;
@@ -642,7 +646,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
     at = (*i)++;
 
     if (v[at] == '@') {
-        if (!azoai_pii_on(e, AZOAI_PII_EMAIL)) {
+        if (!azoai_pii_on(on, AZOAI_PII_EMAIL)) {
             return AZOAI_OK;
         }
 
@@ -667,7 +671,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
      * masking a neighbour never makes a ':' a possible start
      */
 
-    if (v[at] != ':' || !azoai_pii_on(e, AZOAI_PII_IPV6)) {
+    if (v[at] != ':' || !azoai_pii_on(on, AZOAI_PII_IPV6)) {
         return AZOAI_OK;
     }
 
@@ -703,7 +707,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
  */
 
 static inline int
-azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_digit(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int       span;
@@ -714,7 +718,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
 
     span = 0;
 
-    if (azoai_pii_on(e, AZOAI_PII_SECRET)) {
+    if (azoai_pii_on(on, AZOAI_PII_SECRET)) {
         span = azoai_pii_secret_may_span(v, len, at);
 
         if (!span) {
@@ -727,50 +731,49 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
             return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
         }
 
-    } else if (azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)) {
+    } else if (azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)) {
         span = azoai_pii_secret_may_span(v, len, at);
     }
 
     /* a wallet address is as long as a credential: the same pre-check */
 
-    if (span && azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)
+    if (span && azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)
         && azoai_pii_detect_wallet(v, len, at, &s, &end))
     {
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
+    if (azoai_pii_on(on, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
         return AZOAI_ERROR;
     }
 
-    if ((e->builtin_mask & AZOAI_PII_NATID_MASK)
+    if ((on & AZOAI_PII_NATID_MASK)
         && !azoai_pii_natid_word_refused(v, at)
-        && azoai_pii_detect_natid(v, len, at, e->builtin_mask, &type, &s,
-                                  &end)
+        && azoai_pii_detect_natid(v, len, at, on, &type, &s, &end)
         && azoai_pii_cands_add(cands, s, end, type))
     {
         return AZOAI_ERROR;
     }
 
     if (at > 0 && (v[at - 1] == '(' || v[at - 1] == '+')) {
-        return azoai_pii_scan_prefixed_phone(e, v, len, at, cands);
+        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
     }
 
     if (at > 0 && azoai_pii_alnum(v[at - 1])) {
         return AZOAI_OK;
     }
 
-    return azoai_pii_scan_word(e, v, len, at, cands);
+    return azoai_pii_scan_word(on, v, len, at, cands);
 }
 
 
 /* the numeric detectors at the first digit of a word, as said above */
 
 static inline int
-azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_word(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int     grouped, card;
@@ -783,7 +786,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     next = (i + 1 < len) ? v[i + 1] : '\0';
     grouped = (sep == ' ' || sep == '-' || sep == '.');
 
-    if (azoai_pii_on(e, AZOAI_PII_US_SSN)
+    if (azoai_pii_on(on, AZOAI_PII_US_SSN)
         && group == 3 && (sep == '-' || sep == ' ')
         && azoai_pii_detect_ssn(v, len, at, &s, &end))
     {
@@ -792,7 +795,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
 
     card = 0;
 
-    if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
+    if (azoai_pii_on(on, AZOAI_PII_CREDIT_CARD)
         && (group >= 12 || (grouped && azoai_pii_digit(next)))
         && azoai_pii_detect_card(v, len, at, &s, &end))
     {
@@ -811,7 +814,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
      * so the phone is not tried.
      */
 
-    if (!card && azoai_pii_on(e, AZOAI_PII_PHONE)
+    if (!card && azoai_pii_on(on, AZOAI_PII_PHONE)
         && ((grouped
              && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
                  || azoai_pii_nanp_may_start(v, len, at, group, i)))
@@ -824,7 +827,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_ERROR;
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IPV4)
+    if (azoai_pii_on(on, AZOAI_PII_IPV4)
         && group <= 3 && sep == '.'
         && azoai_pii_detect_ipv4(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4))
@@ -845,12 +848,12 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
  */
 
 static int
-azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     size_t  s, end, from;
 
-    if (azoai_pii_on(e, AZOAI_PII_PHONE)) {
+    if (azoai_pii_on(on, AZOAI_PII_PHONE)) {
 
         from = (at >= 2 && v[at - 1] == '(' && v[at - 2] == '+') ? at - 2
                                                                  : at - 1;
@@ -862,7 +865,7 @@ azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e, const u_char *v,
         }
     }
 
-    return azoai_pii_scan_word(e, v, len, at, cands);
+    return azoai_pii_scan_word(on, v, len, at, cands);
 }
 
 
