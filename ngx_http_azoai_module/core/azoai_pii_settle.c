@@ -60,6 +60,9 @@ typedef struct {
 } azoai_pii_masked_t;
 
 
+static int azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
+    azoai_alloc_t *a) __attribute__((noinline));
 static int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
     const azoai_pii_match_t *m, size_t n);
@@ -74,19 +77,34 @@ static int azoai_pii_settle_merge(const azoai_pii_masked_t *mt,
     size_t *n, azoai_alloc_t *a);
 
 
+/*
+ * The rounds out of line: most strings with a match need none, and
+ * their test then saves and restores no registers (the rounds' frame
+ * cost ~20 instructions a string)
+ */
+
 int
 azoai_pii_settle(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     const azoai_pii_stops_t *refused, azoai_pii_match_t **m, size_t *n,
+    azoai_alloc_t *a)
+{
+    if (!azoai_pii_settle_needed(e, view, refused, *m, *n)) {
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_settle_rounds(e, view, m, n, a);
+}
+
+
+static int
+azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
     azoai_alloc_t *a)
 {
     int                  rc;
     size_t               nfound, round;
     azoai_pii_match_t   *found;
     azoai_pii_masked_t   mt;
-
-    if (!azoai_pii_settle_needed(e, view, refused, *m, *n)) {
-        return AZOAI_OK;
-    }
 
     for (round = 0; round < AZOAI_PII_SETTLE_ROUNDS; round++) {
 
