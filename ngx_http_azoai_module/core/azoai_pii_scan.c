@@ -111,6 +111,7 @@ typedef struct {
     size_t              n;
     size_t              cap;
     size_t              reach;      /* the scan goes on from here */
+    size_t              last_end;   /* of the candidate added last, or 0 */
     size_t              secret_from; /* azoai_pii_detect_secret() memo */
     const u_char       *text;       /* the view, for azoai_pii_cands_edges() */
     size_t              len;
@@ -439,6 +440,7 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     cands->stops.glued = 0;
     cands->tangled = 0;
     cands->reach = 0;
+    cands->last_end = 0;
     cands->secret_from = 0;
     cands->text = view->text;
     cands->len = view->len;
@@ -1076,11 +1078,12 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     m = &cands->items[n];
 
-    if (end <= start || (n && start < m[-1].end)) {
+    if (end <= start || start < cands->last_end) {
         cands->tangled = 1;
     }
 
     cands->n = n + 1;
+    cands->last_end = end;
     m->start = start;
     m->end = end;
     m->type = type;
