@@ -291,10 +291,31 @@ struct azoai_pii_cursor_s {
  */
 #define AZOAI_PII_CURSOR_NONE  ((size_t) 0 - 64)
 
-void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
-    size_t len);
+typedef size_t (*azoai_pii_cursor_scan_pt)(azoai_pii_cursor_t *c,
+    size_t from);
+
 /* the scan of CPUs without AVX2 (SSE2, or bytes) */
 size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
+/* azoai_pii_view.c: the scan for this CPU */
+extern azoai_pii_cursor_scan_pt  azoai_pii_cursor_scan_cpu;
+
+
+/*
+ * A cursor over text: the first offset >= from whose byte may start a
+ * detector, or len, from azoai_pii_cursor_next() (the loop PII-free text
+ * spends its time in)
+ */
+
+static inline void
+azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
+    size_t len)
+{
+    c->text = text;
+    c->len = len;
+    c->base = AZOAI_PII_CURSOR_NONE;
+    c->mask = 0;
+    c->scan = azoai_pii_cursor_scan_cpu;
+}
 
 
 /*
