@@ -262,6 +262,17 @@ size_t azoai_pii_resolve(azoai_pii_match_t *items, size_t n);
 int azoai_pii_settle(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
     azoai_pii_match_t **m, size_t *n, azoai_alloc_t *a);
+/*
+ * azoai_pii_settle() in two: whether masking m can change a verdict (a
+ * call that saves no register: most strings with a match need no
+ * round), then the rounds
+ */
+int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
+    const azoai_pii_match_t *m, size_t n);
+int azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
+    azoai_alloc_t *a);
 
 /* azoai_pii_view.c */
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,

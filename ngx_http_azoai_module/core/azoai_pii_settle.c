@@ -60,12 +60,6 @@ typedef struct {
 } azoai_pii_masked_t;
 
 
-static int azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
-    azoai_alloc_t *a) __attribute__((noinline));
-static int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
-    const azoai_pii_match_t *m, size_t n);
 static int azoai_pii_mask_view(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_match_t *m, size_t n,
     azoai_alloc_t *a, azoai_pii_masked_t *mt);
@@ -76,12 +70,6 @@ static int azoai_pii_settle_merge(const azoai_pii_masked_t *mt,
     const azoai_pii_match_t *found, size_t nfound, azoai_pii_match_t **m,
     size_t *n, azoai_alloc_t *a);
 
-
-/*
- * The rounds out of line: most strings with a match need none, and
- * their test then saves and restores no registers (the rounds' frame
- * cost ~20 instructions a string)
- */
 
 int
 azoai_pii_settle(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
@@ -96,7 +84,7 @@ azoai_pii_settle(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
 }
 
 
-static int
+int
 azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
     azoai_alloc_t *a)
@@ -143,7 +131,7 @@ azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
  * bytes, which start nothing.
  */
 
-static int
+int
 azoai_pii_settle_needed(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
     const azoai_pii_match_t *m, size_t n)
