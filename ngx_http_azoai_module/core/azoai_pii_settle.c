@@ -136,7 +136,9 @@ azoai_pii_settle_needed(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
     const azoai_pii_match_t *m, size_t n)
 {
-    size_t  i, k, p;
+    size_t                    k, p;
+    const size_t             *at, *last;
+    const azoai_pii_match_t  *mk, *end;
 
     if (e->ncustom || refused->over) {
         return 1;
@@ -152,21 +154,28 @@ azoai_pii_settle_needed(const azoai_pii_engine_t *e,
         }
     }
 
-    k = 0;
+    /*
+     * by pointer: the walk over the matches runs once per match between
+     * two stops (~40 steps at 64 KB), a compare fewer a step
+     */
 
-    for (i = 0; i < refused->n; i++) {
-        p = refused->at[i];
+    mk = m;
+    end = m + n;
+    last = refused->at + refused->n;
 
-        while (k < n && m[k].end <= p) {
-            k++;
+    for (at = refused->at; at < last; at++) {
+        p = *at;
+
+        while (mk < end && mk->end <= p) {
+            mk++;
         }
 
-        if (k < n && p >= m[k].start) {
+        if (mk < end && p >= mk->start) {
             continue;                       /* inside a match */
         }
 
-        if ((k > 0 && p - m[k - 1].end < AZOAI_PII_SETTLE_FWD)
-            || (k < n && m[k].start - p <= AZOAI_PII_SETTLE_BACK))
+        if ((mk > m && p - mk[-1].end < AZOAI_PII_SETTLE_FWD)
+            || (mk < end && mk->start - p <= AZOAI_PII_SETTLE_BACK))
         {
             return 1;
         }
