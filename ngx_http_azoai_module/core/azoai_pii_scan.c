@@ -52,9 +52,7 @@
  */
 #define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
 #define AZOAI_PII_EDGE_DIGIT   0x02
-#define AZOAI_PII_EDGE_PAREN   0x04   /* '(' or ')' */
 #define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
-#define AZOAI_PII_EDGE_SEP     0x10   /* a number goes on over it */
 #define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
 
 static const u_char  azoai_pii_edge[256] = {
@@ -65,11 +63,7 @@ static const u_char  azoai_pii_edge[256] = {
     ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
     ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
     [':'] = AZOAI_PII_EDGE_V6,
-    ['('] = AZOAI_PII_EDGE_PAREN|AZOAI_PII_EDGE_OPEN,
-    [')'] = AZOAI_PII_EDGE_PAREN,
-    [' '] = AZOAI_PII_EDGE_SEP,
-    ['-'] = AZOAI_PII_EDGE_SEP,
-    ['.'] = AZOAI_PII_EDGE_SEP
+    ['('] = AZOAI_PII_EDGE_OPEN
 };
 
 /*
@@ -77,10 +71,10 @@ static const u_char  azoai_pii_edge[256] = {
  * (azoai_pii_cands_edges()), by the byte at end (no letter or digit) and
  * whether the candidate is a number: the bits of azoai_pii_edge[] of the
  * byte after it that do, AZOAI_PII_EDGE_ANY where the byte at end does
- * itself (a parenthesis).  A number goes on over a separator to a digit,
- * every candidate over a '('; the others over a letter or digit.  One
- * lookup where the bits were worked out from the type and the byte
- * (~6 instructions a candidate).
+ * itself (a parenthesis).  A number goes on over a separator (space,
+ * '-', '.') to a digit, every candidate over a '('; the others over a
+ * letter or digit.  One lookup where the bits were worked out from the
+ * type and the byte (~6 instructions a candidate).
  */
 
 #define AZOAI_PII_EDGE_ANY     0x80   /* not in azoai_pii_edge[] */
