@@ -233,6 +233,39 @@ test_cursor_next(void **state)
 
 
 /*
+ * The cursor's scan is the CPU's, chosen when the library was loaded: the
+ * AVX2 one where the build and the CPU have it, else
+ * azoai_pii_cursor_scan(); every cursor set up takes it
+ */
+
+static void
+test_cursor_scan_cpu(void **state)
+{
+    int                 avx2;
+    azoai_pii_cursor_t  cur;
+
+    (void) state;
+
+    avx2 = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
+    __builtin_cpu_init();
+    avx2 = __builtin_cpu_supports("avx2");
+#endif
+
+    assert_non_null(azoai_pii_cursor_scan_cpu);
+    assert_int_equal(azoai_pii_cursor_scan_cpu != azoai_pii_cursor_scan,
+                     avx2 != 0);
+
+    azoai_pii_cursor_init(&cur, (const u_char *) "a 1", 3);
+
+    assert_true(cur.scan == azoai_pii_cursor_scan_cpu);
+    assert_int_equal(azoai_pii_cursor_next(&cur, 0), 2);
+    assert_int_equal(azoai_pii_cursor_next(&cur, 3), 3);
+}
+
+
+/*
  * Every byte value at every offset of the four 128-byte blocks of a
  * 512-byte step, of the 128-byte steps after it and of the 64-byte
  * windows at the end, in text of bytes next to the candidate range ('/',
@@ -1379,6 +1412,7 @@ main(void)
         cmocka_unit_test(test_find_cand),
         cmocka_unit_test(test_cursor_next),
         cmocka_unit_test(test_cursor_every_byte),
+        cmocka_unit_test(test_cursor_scan_cpu),
         cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_iban_groups),
         cmocka_unit_test(test_view_specials),

@@ -262,6 +262,17 @@ size_t azoai_pii_resolve(azoai_pii_match_t *items, size_t n);
 int azoai_pii_settle(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
     azoai_pii_match_t **m, size_t *n, azoai_alloc_t *a);
+/*
+ * azoai_pii_settle() in two: whether masking m can change a verdict (a
+ * call that saves no register: most strings with a match need no
+ * round), then the rounds
+ */
+int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
+    const azoai_pii_match_t *m, size_t n);
+int azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
+    const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
+    azoai_alloc_t *a);
 
 /* azoai_pii_view.c */
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,
@@ -291,10 +302,31 @@ struct azoai_pii_cursor_s {
  */
 #define AZOAI_PII_CURSOR_NONE  ((size_t) 0 - 64)
 
-void azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
-    size_t len);
+typedef size_t (*azoai_pii_cursor_scan_pt)(azoai_pii_cursor_t *c,
+    size_t from);
+
 /* the scan of CPUs without AVX2 (SSE2, or bytes) */
 size_t azoai_pii_cursor_scan(azoai_pii_cursor_t *c, size_t from);
+/* azoai_pii_view.c: the scan for this CPU */
+extern azoai_pii_cursor_scan_pt  azoai_pii_cursor_scan_cpu;
+
+
+/*
+ * A cursor over text: the first offset >= from whose byte may start a
+ * detector, or len, from azoai_pii_cursor_next() (the loop PII-free text
+ * spends its time in)
+ */
+
+static inline void
+azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
+    size_t len)
+{
+    c->text = text;
+    c->len = len;
+    c->base = AZOAI_PII_CURSOR_NONE;
+    c->mask = 0;
+    c->scan = azoai_pii_cursor_scan_cpu;
+}
 
 
 /*
@@ -340,7 +372,7 @@ azoai_pii_cursor_next(azoai_pii_cursor_t *c, size_t from)
         /* the bits from from on, shifted down: the stop is from + bit */
         mask = c->mask >> skip;
 
-        if (mask) {
+        if (__builtin_expect(mask != 0, 1)) {
             return from + azoai_pii_cursor_bit(mask);
         }
 

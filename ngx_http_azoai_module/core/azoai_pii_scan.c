@@ -52,9 +52,7 @@
  */
 #define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
 #define AZOAI_PII_EDGE_DIGIT   0x02
-#define AZOAI_PII_EDGE_PAREN   0x04   /* '(' or ')' */
 #define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
-#define AZOAI_PII_EDGE_SEP     0x10   /* a number goes on over it */
 #define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
 
 static const u_char  azoai_pii_edge[256] = {
@@ -65,11 +63,40 @@ static const u_char  azoai_pii_edge[256] = {
     ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
     ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
     [':'] = AZOAI_PII_EDGE_V6,
-    ['('] = AZOAI_PII_EDGE_PAREN|AZOAI_PII_EDGE_OPEN,
-    [')'] = AZOAI_PII_EDGE_PAREN,
-    [' '] = AZOAI_PII_EDGE_SEP,
-    ['-'] = AZOAI_PII_EDGE_SEP,
-    ['.'] = AZOAI_PII_EDGE_SEP
+    ['('] = AZOAI_PII_EDGE_OPEN
+};
+
+/*
+ * What after a candidate's end keeps the scan inside it
+ * (azoai_pii_cands_edges()), by the byte at end (no letter or digit) and
+ * whether the candidate is a number: the bits of azoai_pii_edge[] of the
+ * byte after it that do, AZOAI_PII_EDGE_ANY where the byte at end does
+ * itself (a parenthesis).  A number goes on over a separator (space,
+ * '-', '.') to a digit, every candidate over a '('; the others over a
+ * letter or digit.  One lookup where the bits were worked out from the
+ * type and the byte (~6 instructions a candidate).
+ */
+
+#define AZOAI_PII_EDGE_ANY     0x80   /* not in azoai_pii_edge[] */
+
+#define AZOAI_PII_KEEP_WORD    (AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_OPEN)
+#define AZOAI_PII_KEEP_SEP     (AZOAI_PII_EDGE_DIGIT|AZOAI_PII_EDGE_OPEN)
+
+static const u_char  azoai_pii_keep[2][256] = {
+    {
+        [0 ... '\''] = AZOAI_PII_KEEP_WORD,
+        ['(' ... ')'] = AZOAI_PII_EDGE_ANY,
+        ['*' ... 255] = AZOAI_PII_KEEP_WORD
+    },
+    {
+        [0 ... 0x1f] = AZOAI_PII_EDGE_OPEN,
+        [' '] = AZOAI_PII_KEEP_SEP,
+        ['!' ... '\''] = AZOAI_PII_EDGE_OPEN,
+        ['(' ... ')'] = AZOAI_PII_EDGE_ANY,
+        ['*' ... ','] = AZOAI_PII_EDGE_OPEN,
+        ['-' ... '.'] = AZOAI_PII_KEEP_SEP,
+        ['/' ... 255] = AZOAI_PII_EDGE_OPEN
+    }
 };
 
 
@@ -78,6 +105,7 @@ typedef struct {
     size_t              n;
     size_t              cap;
     size_t              reach;      /* the scan goes on from here */
+    size_t              last_end;   /* of the candidate added last, or 0 */
     size_t              secret_from; /* azoai_pii_detect_secret() memo */
     const u_char       *text;       /* the view, for azoai_pii_cands_edges() */
     size_t              len;
@@ -110,18 +138,18 @@ static int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cursor_t *cur, size_t from,
     azoai_pii_cands_t *cands);
-static inline int azoai_pii_scan_stop(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_stop(unsigned on,
     const u_char *v, size_t len, size_t *at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static inline int azoai_pii_scan_digit(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_digit(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static inline int azoai_pii_scan_sign(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_sign(unsigned on,
     const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
-static int azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e,
+static int azoai_pii_scan_prefixed_phone(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static inline int azoai_pii_scan_word(const azoai_pii_engine_t *e,
+static inline int azoai_pii_scan_word(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
@@ -148,7 +176,8 @@ static int azoai_pii_report_all(const azoai_pii_view_t *view,
     azoai_pii_match_t *m, size_t n, azoai_pii_matches_pt all, void *data);
 
 
-#define azoai_pii_on(e, type)  ((e)->builtin_mask & (1u << (type)))
+/* on: the engine's builtin_mask, which the scan holds (not reloaded) */
+#define azoai_pii_on(on, type)  ((on) & (1u << (type)))
 
 /*
  * Of two types matching the same bytes, the one with the stronger check
@@ -330,8 +359,8 @@ azoai_pii_scan_from(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
 
     m = cands.items;
 
-    if (azoai_pii_settle(e, view, &cands.stops, &m, &cands.n, a)
-        != AZOAI_OK)
+    if (azoai_pii_settle_needed(e, view, &cands.stops, m, cands.n)
+        && azoai_pii_settle_rounds(e, view, &m, &cands.n, a) != AZOAI_OK)
     {
         return AZOAI_ERROR;
     }
@@ -405,6 +434,7 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     cands->stops.glued = 0;
     cands->tangled = 0;
     cands->reach = 0;
+    cands->last_end = 0;
     cands->secret_from = 0;
     cands->text = view->text;
     cands->len = view->len;
@@ -538,15 +568,18 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
     azoai_pii_cands_t *cands)
 {
     size_t               i, len, to, r;
+    unsigned             on;
     const u_char        *v;
     azoai_pii_cursor_t   c;
 
     /*
      * the cursor copied into this frame: through the pointer, which GCC
-     * keeps on the stack, each stop cost a load more (~2 a stop)
+     * keeps on the stack, each stop cost a load more (~2 a stop); the
+     * types on too, where the engine's were read again after each call
      */
 
     c = *cur;
+    on = e->builtin_mask;
 
     v = view->text;
     len = view->len;
@@ -570,7 +603,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
             continue;
         }
 
-        if (azoai_pii_scan_stop(e, v, len, &i, cands) != AZOAI_OK) {
+        if (azoai_pii_scan_stop(on, v, len, &i, cands) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
     }
@@ -583,7 +616,7 @@ azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
  */
 
 static inline int
-azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_stop(unsigned on, const u_char *v,
     size_t len, size_t *at, azoai_pii_cands_t *cands)
 {
     size_t  i, n;
@@ -601,7 +634,7 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
     if (azoai_pii_digit(v[i])) {
         n = cands->n;
 
-        if (azoai_pii_scan_digit(e, v, len, i, cands) != AZOAI_OK) {
+        if (azoai_pii_scan_digit(on, v, len, i, cands) != AZOAI_OK) {
             return AZOAI_ERROR;
         }
 
@@ -627,14 +660,14 @@ azoai_pii_scan_stop(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_OK;
     }
 
-    return azoai_pii_scan_sign(e, v, len, at, cands);
+    return azoai_pii_scan_sign(on, v, len, at, cands);
 }
 
 
 /* an e-mail at '@', IPv6 at ':'; *i goes on past the stop or the match */
 
 static inline int
-azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_sign(unsigned on, const u_char *v,
     size_t len, size_t *i, azoai_pii_cands_t *cands)
 {
     size_t  at, s, end;
@@ -642,7 +675,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
     at = (*i)++;
 
     if (v[at] == '@') {
-        if (!azoai_pii_on(e, AZOAI_PII_EMAIL)) {
+        if (!azoai_pii_on(on, AZOAI_PII_EMAIL)) {
             return AZOAI_OK;
         }
 
@@ -667,7 +700,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
      * masking a neighbour never makes a ':' a possible start
      */
 
-    if (v[at] != ':' || !azoai_pii_on(e, AZOAI_PII_IPV6)) {
+    if (v[at] != ':' || !azoai_pii_on(on, AZOAI_PII_IPV6)) {
         return AZOAI_OK;
     }
 
@@ -703,7 +736,7 @@ azoai_pii_scan_sign(const azoai_pii_engine_t *e, const u_char *v,
  */
 
 static inline int
-azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_digit(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int       span;
@@ -714,7 +747,7 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
 
     span = 0;
 
-    if (azoai_pii_on(e, AZOAI_PII_SECRET)) {
+    if (azoai_pii_on(on, AZOAI_PII_SECRET)) {
         span = azoai_pii_secret_may_span(v, len, at);
 
         if (!span) {
@@ -727,50 +760,49 @@ azoai_pii_scan_digit(const azoai_pii_engine_t *e, const u_char *v,
             return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
         }
 
-    } else if (azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)) {
+    } else if (azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)) {
         span = azoai_pii_secret_may_span(v, len, at);
     }
 
     /* a wallet address is as long as a credential: the same pre-check */
 
-    if (span && azoai_pii_on(e, AZOAI_PII_CRYPTO_WALLET)
+    if (span && azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)
         && azoai_pii_detect_wallet(v, len, at, &s, &end))
     {
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
+    if (azoai_pii_on(on, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
         return AZOAI_ERROR;
     }
 
-    if ((e->builtin_mask & AZOAI_PII_NATID_MASK)
+    if ((on & AZOAI_PII_NATID_MASK)
         && !azoai_pii_natid_word_refused(v, at)
-        && azoai_pii_detect_natid(v, len, at, e->builtin_mask, &type, &s,
-                                  &end)
+        && azoai_pii_detect_natid(v, len, at, on, &type, &s, &end)
         && azoai_pii_cands_add(cands, s, end, type))
     {
         return AZOAI_ERROR;
     }
 
     if (at > 0 && (v[at - 1] == '(' || v[at - 1] == '+')) {
-        return azoai_pii_scan_prefixed_phone(e, v, len, at, cands);
+        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
     }
 
     if (at > 0 && azoai_pii_alnum(v[at - 1])) {
         return AZOAI_OK;
     }
 
-    return azoai_pii_scan_word(e, v, len, at, cands);
+    return azoai_pii_scan_word(on, v, len, at, cands);
 }
 
 
 /* the numeric detectors at the first digit of a word, as said above */
 
 static inline int
-azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_word(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int     grouped, card;
@@ -783,7 +815,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
     next = (i + 1 < len) ? v[i + 1] : '\0';
     grouped = (sep == ' ' || sep == '-' || sep == '.');
 
-    if (azoai_pii_on(e, AZOAI_PII_US_SSN)
+    if (azoai_pii_on(on, AZOAI_PII_US_SSN)
         && group == 3 && (sep == '-' || sep == ' ')
         && azoai_pii_detect_ssn(v, len, at, &s, &end))
     {
@@ -792,7 +824,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
 
     card = 0;
 
-    if (azoai_pii_on(e, AZOAI_PII_CREDIT_CARD)
+    if (azoai_pii_on(on, AZOAI_PII_CREDIT_CARD)
         && (group >= 12 || (grouped && azoai_pii_digit(next)))
         && azoai_pii_detect_card(v, len, at, &s, &end))
     {
@@ -811,7 +843,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
      * so the phone is not tried.
      */
 
-    if (!card && azoai_pii_on(e, AZOAI_PII_PHONE)
+    if (!card && azoai_pii_on(on, AZOAI_PII_PHONE)
         && ((grouped
              && ((azoai_pii_digit(next) && group <= AZOAI_PII_PHONE_AREA_MAX)
                  || azoai_pii_nanp_may_start(v, len, at, group, i)))
@@ -824,7 +856,7 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
         return AZOAI_ERROR;
     }
 
-    if (azoai_pii_on(e, AZOAI_PII_IPV4)
+    if (azoai_pii_on(on, AZOAI_PII_IPV4)
         && group <= 3 && sep == '.'
         && azoai_pii_detect_ipv4(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4))
@@ -845,12 +877,12 @@ azoai_pii_scan_word(const azoai_pii_engine_t *e, const u_char *v,
  */
 
 static int
-azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e, const u_char *v,
+azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     size_t  s, end, from;
 
-    if (azoai_pii_on(e, AZOAI_PII_PHONE)) {
+    if (azoai_pii_on(on, AZOAI_PII_PHONE)) {
 
         from = (at >= 2 && v[at - 1] == '(' && v[at - 2] == '+') ? at - 2
                                                                  : at - 1;
@@ -862,7 +894,7 @@ azoai_pii_scan_prefixed_phone(const azoai_pii_engine_t *e, const u_char *v,
         }
     }
 
-    return azoai_pii_scan_word(e, v, len, at, cands);
+    return azoai_pii_scan_word(on, v, len, at, cands);
 }
 
 
@@ -1040,11 +1072,12 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     m = &cands->items[n];
 
-    if (end <= start || (n && start < m[-1].end)) {
+    if (end <= start || start < cands->last_end) {
         cands->tangled = 1;
     }
 
     cands->n = n + 1;
+    cands->last_end = end;
     m->start = start;
     m->end = end;
     m->type = type;
@@ -1075,7 +1108,7 @@ static inline void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
     unsigned type)
 {
-    u_char         c, next, stop;
+    u_char         c, next;
     size_t         len;
     const u_char  *v;
 
@@ -1094,9 +1127,9 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
         return;
     }
 
-    c = azoai_pii_edge[v[end]];
+    c = v[end];
 
-    if (c & AZOAI_PII_EDGE_WORD) {
+    if (azoai_pii_edge[c] & AZOAI_PII_EDGE_WORD) {
         cands->stops.glued = 1;
         return;
     }
@@ -1107,19 +1140,9 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
 
-    /*
-     * what after end keeps the scan inside: a parenthesis, and for a
-     * number a separator before a digit, for the others a letter or digit
-     */
-
-    if ((AZOAI_PII_NUMERIC_TYPES >> type) & 1) {
-        stop = (c & AZOAI_PII_EDGE_SEP) ? AZOAI_PII_EDGE_DIGIT : 0;
-
-    } else {
-        stop = AZOAI_PII_EDGE_WORD;
-    }
-
-    if ((c & AZOAI_PII_EDGE_PAREN) || (next & (stop|AZOAI_PII_EDGE_OPEN))) {
+    if (azoai_pii_keep[(AZOAI_PII_NUMERIC_TYPES >> type) & 1][c]
+        & (next | AZOAI_PII_EDGE_ANY))
+    {
         return;
     }
 

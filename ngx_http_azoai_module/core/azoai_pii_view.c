@@ -587,26 +587,30 @@ azoai_pii_view_specials_avx2(const u_char *raw, size_t len, size_t *end)
 
 
 /*
- * The first offset >= from whose byte may start a detector, or len: the
- * loop PII-free text spends its time in.
+ * The cursor's scan for this CPU, chosen once when the library is loaded
+ * (azoai_pii_cursor_init() is inline: its call and the CPU's test cost
+ * ~10 instructions a string)
  */
 
-void
-azoai_pii_cursor_init(azoai_pii_cursor_t *c, const u_char *text,
-    size_t len)
-{
-    c->text = text;
-    c->len = len;
-    c->base = AZOAI_PII_CURSOR_NONE;
-    c->mask = 0;
-    c->scan = azoai_pii_cursor_scan;
+azoai_pii_cursor_scan_pt  azoai_pii_cursor_scan_cpu = azoai_pii_cursor_scan;
+
 
 #if (AZOAI_PII_AVX2)
+
+static void azoai_pii_cursor_setup(void) __attribute__((constructor));
+
+
+static void
+azoai_pii_cursor_setup(void)
+{
+    __builtin_cpu_init();
+
     if (__builtin_cpu_supports("avx2")) {
-        c->scan = azoai_pii_cursor_scan_avx2;
+        azoai_pii_cursor_scan_cpu = azoai_pii_cursor_scan_avx2;
     }
-#endif
 }
+
+#endif
 
 
 /*
