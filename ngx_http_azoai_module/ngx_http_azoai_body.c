@@ -26,9 +26,6 @@
 #define NGX_HTTP_AZOAI_BODY_SPARE_MAX   (256 * 1024)
 
 
-static u_char *ngx_http_azoai_decimal_back(size_t n, u_char *end);
-
-
 /*
  * Over HTTP/1.x NGINX keeps the part of the body that came with the
  * headers in its header buffer and reads the rest into a second buffer:
@@ -255,7 +252,7 @@ ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
         }
 
         last = p + NGX_OFF_T_LEN;
-        p = ngx_http_azoai_decimal_back(len, last);
+        p = azoai_decimal_back(len, last);
 
         r->headers_in.content_length->value.data = p;
         r->headers_in.content_length->value.len = last - p;
@@ -265,42 +262,6 @@ ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
                    "azoai: request body replaced, %uz bytes", len);
 
     return NGX_OK;
-}
-
-
-/*
- * n in decimal, written backward to end: its first digit.  Two digits a
- * step from a table, and no pass to count them first: azoai_decimal()
- * took ~85 instructions for a 4-digit Content-Length, this ~20.
- */
-
-static u_char *
-ngx_http_azoai_decimal_back(size_t n, u_char *end)
-{
-    size_t  q;
-
-    static const u_char  pairs[] =
-        "00010203040506070809101112131415161718192021222324252627282930"
-        "31323334353637383940414243444546474849505152535455565758596061"
-        "62636465666768697071727374757677787980818283848586878889909192"
-        "93949596979899";
-
-    while (n >= 100) {
-        q = n / 100;
-        end -= 2;
-        ngx_memcpy(end, &pairs[(n - q * 100) * 2], 2);
-        n = q;
-    }
-
-    if (n >= 10) {
-        end -= 2;
-        ngx_memcpy(end, &pairs[n * 2], 2);
-        return end;
-    }
-
-    *--end = (u_char) ('0' + n);
-
-    return end;
 }
 
 

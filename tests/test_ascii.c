@@ -206,8 +206,9 @@ test_bytes_eq(void **state)
 
 
 /*
- * azoai_decimal() against snprintf(): 0, each power of ten and its
- * neighbours, the largest value, and random values of every width
+ * azoai_decimal() and azoai_decimal_back() against snprintf(): 0, each
+ * power of ten and its neighbours, the largest value, and random values
+ * of every width
  */
 
 static void
@@ -215,7 +216,7 @@ test_decimal(void **state)
 {
     int       i, k;
     char      want[32];
-    u_char    got[32], *end;
+    u_char    got[32], *end, *first;
     uint64_t  n, p;
 
     for (i = 0; i < 1000 + 20 * 3 + 1; i++) {
@@ -244,6 +245,14 @@ test_decimal(void **state)
         assert_true((size_t) (end - got) <= AZOAI_DECIMAL_MAX);
         assert_memory_equal(got, want, strlen(want));
         assert_int_equal(*end, 'x');
+
+        memset(got, 'x', sizeof(got));
+        first = azoai_decimal_back(n, got + sizeof(got) - 1);
+
+        assert_int_equal(got + sizeof(got) - 1 - first, strlen(want));
+        assert_memory_equal(first, want, strlen(want));
+        assert_int_equal(first[-1], 'x');
+        assert_int_equal(got[sizeof(got) - 1], 'x');
     }
 }
 

@@ -275,17 +275,52 @@ azoai_json_safe(u_char c)
 
 
 /*
+ * n in decimal, written backward to end; its first digit.  Two digits a
+ * step from a table: ~20 instructions for a 4-digit Content-Length where
+ * a digit a step after a pass to count them took ~85.
+ */
+
+static inline u_char *
+azoai_decimal_back(uint64_t n, u_char *end)
+{
+    uint64_t  q;
+
+    static const u_char  pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930"
+        "31323334353637383940414243444546474849505152535455565758596061"
+        "62636465666768697071727374757677787980818283848586878889909192"
+        "93949596979899";
+
+    while (n >= 100) {
+        q = n / 100;
+        end -= 2;
+        memcpy(end, &pairs[(n - q * 100) * 2], 2);
+        n = q;
+    }
+
+    if (n >= 10) {
+        end -= 2;
+        memcpy(end, &pairs[n * 2], 2);
+        return end;
+    }
+
+    *--end = (u_char) ('0' + n);
+
+    return end;
+}
+
+
+/*
  * n in decimal at out (room for AZOAI_DECIMAL_MAX bytes); the end of
- * what was written.  The glue's numbers on every masked request (the new
- * Content-Length): ngx_sprintf() took ~200 instructions for one.
+ * what was written.  The glue's numbers (counts in headers): ngx_sprintf()
+ * took ~200 instructions for one.
  */
 
 static inline u_char *
 azoai_decimal(uint64_t n, u_char *out)
 {
-    u_char    *p;
-    size_t     len;
-    uint64_t   m;
+    size_t    len;
+    uint64_t  m;
 
     len = 1;
 
@@ -293,12 +328,7 @@ azoai_decimal(uint64_t n, u_char *out)
         len++;
     }
 
-    p = out + len;
-
-    do {
-        *--p = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    azoai_decimal_back(n, out + len);
 
     return out + len;
 }
