@@ -255,17 +255,9 @@ void azoai_pii_cands_sort(azoai_pii_match_t *m, size_t n);
 size_t azoai_pii_resolve(azoai_pii_match_t *items, size_t n);
 
 /*
- * azoai_pii_settle.c: the spans *m (view offsets, sorted, apart) grown to
- * the fixed point of masking: what a scan of the masked text finds is
- * added, until it finds nothing; *m may move to memory from a
- */
-int azoai_pii_settle(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
-    azoai_pii_match_t **m, size_t *n, azoai_alloc_t *a);
-/*
- * azoai_pii_settle() in two: whether masking m can change a verdict (a
+ * azoai_pii_settle.c, in two: whether masking m can change a verdict (a
  * call that saves no register: most strings with a match need no
- * round), then the rounds
+ * round), then the rounds (azoai_pii_settle() below)
  */
 int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_stops_t *refused,
@@ -273,6 +265,26 @@ int azoai_pii_settle_needed(const azoai_pii_engine_t *e,
 int azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
     azoai_alloc_t *a);
+
+
+/*
+ * The spans *m (view offsets, sorted, apart) grown to the fixed point of
+ * masking: what a scan of the masked text finds is added, until it finds
+ * nothing; *m may move to memory from a
+ */
+
+static inline int
+azoai_pii_settle(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
+    const azoai_pii_stops_t *refused, azoai_pii_match_t **m, size_t *n,
+    azoai_alloc_t *a)
+{
+    if (!azoai_pii_settle_needed(e, view, refused, *m, *n)) {
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_settle_rounds(e, view, m, n, a);
+}
+
 
 /* azoai_pii_view.c */
 size_t azoai_pii_view_char(const u_char *raw, size_t len, size_t *pos,

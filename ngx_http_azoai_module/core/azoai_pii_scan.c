@@ -359,8 +359,8 @@ azoai_pii_scan_from(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
 
     m = cands.items;
 
-    if (azoai_pii_settle_needed(e, view, &cands.stops, m, cands.n)
-        && azoai_pii_settle_rounds(e, view, &m, &cands.n, a) != AZOAI_OK)
+    if (azoai_pii_settle(e, view, &cands.stops, &m, &cands.n, a)
+        != AZOAI_OK)
     {
         return AZOAI_ERROR;
     }

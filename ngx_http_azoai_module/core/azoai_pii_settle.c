@@ -72,19 +72,6 @@ static int azoai_pii_settle_merge(const azoai_pii_masked_t *mt,
 
 
 int
-azoai_pii_settle(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
-    const azoai_pii_stops_t *refused, azoai_pii_match_t **m, size_t *n,
-    azoai_alloc_t *a)
-{
-    if (!azoai_pii_settle_needed(e, view, refused, *m, *n)) {
-        return AZOAI_OK;
-    }
-
-    return azoai_pii_settle_rounds(e, view, m, n, a);
-}
-
-
-int
 azoai_pii_settle_rounds(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_match_t **m, size_t *n,
     azoai_alloc_t *a)
