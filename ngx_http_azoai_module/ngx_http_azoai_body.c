@@ -8,6 +8,7 @@
 
 
 #include "ngx_http_azoai_module.h"
+#include "ngx_http_azoai_ctx.h"
 
 #include "azoai_ascii.h"
 
@@ -40,21 +41,20 @@
  * (ngx_http_azoai_body_restore()): NGINX looks at it again after the
  * request, for pipelined requests, when this buffer is freed.
  *
- * Where the body may be masked (mask), the same allocation has spare
- * room after the body (*spare, *spare_len; left as they are else) for the
- * masked body's copied run: a second buffer of 4 KB or more was a kept
- * buffer taken and given back, and a pool cleanup (chat-4k-pii: ~120
- * instructions).
+ * The buffer is ctx->body_buf.  Where the body may be masked (mask), the
+ * same memory has spare room after the body (ctx->body_spare, left NULL
+ * else) for the masked body's copied run: a second buffer of 4 KB or more
+ * was a kept buffer taken and given back, and a pool cleanup
+ * (chat-4k-pii: ~120 instructions).
  */
 
 ngx_int_t
-ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
-    u_char *room, size_t room_size, ngx_http_azoai_big_t *big,
-    ngx_uint_t mask, u_char **spare, size_t *spare_len)
+ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    ngx_uint_t mask)
 {
     off_t                      len;
     size_t                     preread, extra;
-    ngx_buf_t                 *h;
+    ngx_buf_t                 *b, *h;
     ngx_http_core_loc_conf_t  *clcf;
 
     h = r->header_in;
@@ -80,16 +80,16 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
     }
 
     /*
-     * b, room and *big are the context's (it lives as long as the
-     * request's pool, which a ngx_calloc_buf() took b from before).  A
-     * body that fits room, with its spare room, goes there: from the
-     * request's pool, a 1 KB body made NGINX's upstream take a second
-     * pool block (-163 instructions a request); from a kept buffer
-     * (ngx_http_azoai_big.c says why), a 4 KB body paid the search of the
-     * kept ones (-194 with a pool cleanup then).  A larger body, a kept
-     * buffer held in *big, which the context's cleanup gives back.
+     * The context lives as long as the request's pool.  A body that
+     * fits its room, with its spare room, goes there: from the request's
+     * pool, a 1 KB body made NGINX's upstream take a second pool block
+     * (-163 instructions a request); from a kept buffer
+     * (ngx_http_azoai_big.c says why), a 4 KB body paid the search of
+     * the kept ones (-194 with a pool cleanup then).  A larger body, a
+     * kept buffer in ctx->body_big, given back by the context's cleanup.
      */
 
+    b = &ctx->body_buf;
     ngx_memzero(b, sizeof(ngx_buf_t));
 
     extra = 0;
@@ -98,20 +98,21 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_buf_t *b,
         extra = ngx_http_azoai_body_spare((size_t) len);
     }
 
-    if ((size_t) len + extra <= room_size) {
-        b->start = room;
+    if ((size_t) len + extra <= sizeof(ctx->body_room)) {
+        b->start = ctx->body_room;
 
     } else {
         b->start = ngx_http_azoai_big_alloc_held(r->pool,
-                                                 (size_t) len + extra, big);
+                                                 (size_t) len + extra,
+                                                 &ctx->body_big);
         if (b->start == NULL) {
             return NGX_ERROR;
         }
     }
 
     if (extra) {
-        *spare = b->start + len;
-        *spare_len = extra;
+        ctx->body_spare = b->start + len;
+        ctx->body_spare_len = extra;
     }
 
     b->pos = b->start;

@@ -91,9 +91,8 @@ struct ngx_http_azoai_ctx_s {
     ngx_buf_t                   body_buf;
 
     /*
-     * its memory for a body of up to NGX_HTTP_AZOAI_BODY_ROOM bytes
-     * (larger ones: ngx_http_azoai_big_alloc()), without a pool
-     * allocation or a kept buffer's cleanup
+     * its memory for a body that fits here with its spare room (larger
+     * ones: body_big), without a pool allocation or a kept buffer
      */
     u_char                      body_room[NGX_HTTP_AZOAI_BODY_ROOM];
 

@@ -175,11 +175,9 @@ ngx_http_azoai_read_body(ngx_http_request_t *r,
 
     ctx->reading_body = 1;
 
-    if (ngx_http_azoai_body_prepare(r, &ctx->body_buf, ctx->body_room,
-                                    sizeof(ctx->body_room), &ctx->body_big,
+    if (ngx_http_azoai_body_prepare(r, ctx,
                                     alcf->pii.enable && !ctx->route.upload
-                                    && alcf->mode != NGX_HTTP_AZOAI_REPORT,
-                                    &ctx->body_spare, &ctx->body_spare_len)
+                                    && alcf->mode != NGX_HTTP_AZOAI_REPORT)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
