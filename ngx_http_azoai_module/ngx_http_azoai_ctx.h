@@ -91,6 +91,16 @@ struct ngx_http_azoai_ctx_s {
     ngx_buf_t                   body_buf;
 
     /*
+     * numbers of header values, written before they are read: a masked
+     * body's Content-Length, X-AzOAI-PII-Masked up and down (each from
+     * the pool was ~15 instructions, and its bytes made NGINX's later
+     * allocations walk to a second pool block)
+     */
+    u_char                      body_length[NGX_OFF_T_LEN];
+    u_char                      pii_up[NGX_INT64_LEN];
+    u_char                      pii_down[NGX_INT64_LEN];
+
+    /*
      * its memory for a body that fits here with its spare room (larger
      * ones: body_big), without a pool allocation or a kept buffer
      */
