@@ -18,8 +18,12 @@
 #include "azoai_estimate.h"
 
 
-/* a body the context itself holds while it is read, up to these bytes */
-#define NGX_HTTP_AZOAI_BODY_ROOM  8192
+/*
+ * a body the context itself holds while it is read, with its spare room,
+ * up to these bytes: a 4 KB body and the 6 KB of its masked copy (8 KB
+ * sent it to a kept buffer: ~90 instructions a request)
+ */
+#define NGX_HTTP_AZOAI_BODY_ROOM  12288
 
 
 /* where the body as received is kept, for $azoai_body_sha256 */
