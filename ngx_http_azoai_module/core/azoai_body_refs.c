@@ -30,12 +30,20 @@
 #define AZOAI_BODY_COPY_MAX   4096
 
 
+static inline int azoai_body_splice_loop(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run, int avx2)
+    __attribute__((always_inline));
 static inline int azoai_body_refs_span(azoai_body_run_t *run,
-    const u_char *p, size_t n);
+    const u_char *p, size_t n, int avx2) __attribute__((always_inline));
 static inline void azoai_body_copy(u_char *dst, const u_char *src,
-    size_t n);
+    size_t n, int avx2) __attribute__((always_inline));
 #if (AZOAI_BODY_COPY_AVX2)
-static void azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n);
+static int azoai_body_splice_run_avx2(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run);
+static void azoai_body_copy_avx2(u_char *dst, const u_char *src,
+    size_t n);
 #endif
 static size_t azoai_body_refs_room(const azoai_body_result_t *result,
     size_t len, size_t ref_min);
@@ -90,16 +98,54 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
 
 
 /*
- * The write position is a local while the spans are copied and the tags
- * rendered, and goes to run->last only around an emitted span; a tag of
- * the mask and block actions is one move (azoai_pii_render_short()), the
- * others a call of azoai_pii_render_pseudo()
+ * The loop twice: where the CPU has AVX2, asked once, a copy of it that
+ * calls azoai_body_copy_avx2() without asking again; else with memcpy().
+ * The test before each span was 3 instructions (chat-64k-pii: -119 a
+ * request).  azoai_body_copy_avx2() inlined in the loop (flatten) cost
+ * more: +85, the loop's registers spilled.
  */
 
 int
 azoai_body_splice_run(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, azoai_body_run_t *run)
+{
+#if (AZOAI_BODY_COPY_AVX2)
+    if (__builtin_expect(__builtin_cpu_supports("avx2"), 1)) {
+        return azoai_body_splice_run_avx2(e, result, first, body, len, pos,
+                                          run);
+    }
+#endif
+
+    return azoai_body_splice_loop(e, result, first, body, len, pos, run, 0);
+}
+
+
+#if (AZOAI_BODY_COPY_AVX2)
+
+__attribute__((target("avx2")))
+static int
+azoai_body_splice_run_avx2(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run)
+{
+    return azoai_body_splice_loop(e, result, first, body, len, pos, run, 1);
+}
+
+#endif
+
+
+/*
+ * The write position is a local while the spans are copied and the tags
+ * rendered, and goes to run->last only around an emitted span; a tag of
+ * the mask and block actions is one move (azoai_pii_render_short()), the
+ * others a call of azoai_pii_render_pseudo()
+ */
+
+static inline int
+azoai_body_splice_loop(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run, int avx2)
 {
     size_t                    n;
     u_char                   *o;
@@ -126,13 +172,13 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
         n = m->start - pos;
 
         if (n < run->ref_min) {
-            azoai_body_copy(o, body + pos, n);
+            azoai_body_copy(o, body + pos, n, avx2);
             o += n;
 
         } else {
             run->last = o;
 
-            if (azoai_body_refs_span(run, body + pos, n) != AZOAI_OK) {
+            if (azoai_body_refs_span(run, body + pos, n, avx2) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
 
@@ -157,7 +203,7 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
 
     run->last = o;
 
-    return azoai_body_refs_span(run, body + pos, len - pos);
+    return azoai_body_refs_span(run, body + pos, len - pos, avx2);
 }
 
 
@@ -167,10 +213,11 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
  */
 
 static inline int
-azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n)
+azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n,
+    int avx2)
 {
     if (n < run->ref_min) {
-        azoai_body_copy(run->last, p, n);
+        azoai_body_copy(run->last, p, n, avx2);
         run->last += n;
         return AZOAI_OK;
     }
@@ -197,16 +244,17 @@ azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n)
  * values are a few hundred bytes to a few KB (~1.6 KB at 64 KB with 40
  * values, 41 a request): memcpy() costs ~40 instructions a call on top of
  * its 12 per 128 bytes (callgrind), azoai_body_copy_avx2() ~25 and 21 per
- * 256.  Short and long spans, and CPUs without AVX2, take memcpy().
+ * 256.  Short and long spans, and CPUs without AVX2 (avx2 0), take
+ * memcpy().
  */
 
 static inline void
-azoai_body_copy(u_char *dst, const u_char *src, size_t n)
+azoai_body_copy(u_char *dst, const u_char *src, size_t n, int avx2)
 {
 #if (AZOAI_BODY_COPY_AVX2)
-    if (__builtin_expect(n - AZOAI_BODY_COPY_BIG
-                         < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG, 1)
-        && __builtin_expect(__builtin_cpu_supports("avx2"), 1))
+    if (avx2
+        && __builtin_expect(n - AZOAI_BODY_COPY_BIG
+                            < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG, 1))
     {
         azoai_body_copy_avx2(dst, src, n);
         return;
@@ -262,7 +310,7 @@ azoai_body_copy(u_char *dst, const u_char *src, size_t n)
  * not always 16 (~130 fewer, 41 spans).
  */
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2"), noinline))
 static void
 azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
 {
