@@ -827,6 +827,51 @@ test_body_fidelity_all(void **state)
 
 
 /*
+ * Every length of the spans around a value, to past the 4 KB the AVX2
+ * copy takes: each way into its jump to the 128-byte steps, its
+ * 1024-byte steps, and memcpy() below and above
+ */
+
+static void
+test_body_span_lengths(void **state)
+{
+    char                *body;
+    size_t               i, n, before, after;
+    azoai_pii_engine_t  *e;
+
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
+
+    body = malloc(2 * 4400 + 64);
+    assert_non_null(body);
+
+    /* letters that differ from byte to byte: a shifted copy shows */
+
+    for (before = 0; before <= 4400; before++) {
+        after = (before * 7) % 4400;
+
+        n = sprintf(body, "{\"a\":\"");
+
+        for (i = 0; i < before; i++) {
+            body[n++] = 'a' + i % 23;
+        }
+
+        n += sprintf(body + n, " " EMAIL " ");
+
+        for (i = 0; i < after; i++) {
+            body[n++] = 'A' + i % 19;
+        }
+
+        n += sprintf(body + n, "\"}");
+
+        check_fidelity(e, body, n);
+    }
+
+    free(body);
+    azoai_pii_engine_free(e);
+}
+
+
+/*
  * Masks are shorter than what they replace and stay in the body; a hash
  * tag longer than its IPv4 address, once the bytes saved before run out,
  * sends the rest to a new buffer with the same result.
@@ -964,6 +1009,7 @@ main(void)
         cmocka_unit_test(test_body_matches_room),
         cmocka_unit_test(test_body_fidelity),
         cmocka_unit_test(test_body_fidelity_all),
+        cmocka_unit_test(test_body_span_lengths),
         cmocka_unit_test(test_body_in_place),
         cmocka_unit_test(test_body_nomem),
     };

@@ -98,11 +98,12 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
 
 
 /*
- * The loop twice: where the CPU has AVX2, asked once, a copy of it that
- * calls azoai_body_copy_avx2() without asking again; else with memcpy().
- * The test before each span was 3 instructions (chat-64k-pii: -119 a
- * request).  azoai_body_copy_avx2() inlined in the loop (flatten) cost
- * more: +85, the loop's registers spilled.
+ * The loop twice: where the CPU has AVX2, asked once, a copy of it built
+ * for AVX2 with azoai_body_copy_avx2() inlined (flatten); else with
+ * memcpy().  The test before each span was 3 instructions (chat-64k-pii:
+ * -119 a request); the call of the copy, its return and the registers
+ * moved around it ~6 more (-234).  Inlined while the copy ended in loops
+ * of 256 and 128, it cost more (+85): the loop's registers spilled.
  */
 
 int
@@ -123,7 +124,7 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
 
 #if (AZOAI_BODY_COPY_AVX2)
 
-__attribute__((target("avx2")))
+__attribute__((target("avx2"), flatten))
 static int
 azoai_body_splice_run_avx2(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
@@ -309,8 +310,8 @@ azoai_body_copy(u_char *dst, const u_char *src, size_t n, int avx2)
  * and 2 (64 KB: -78, 41 spans).
  */
 
-__attribute__((target("avx2"), noinline))
-static u_char *
+__attribute__((target("avx2")))
+static inline u_char *
 azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
 {
     size_t         i;
