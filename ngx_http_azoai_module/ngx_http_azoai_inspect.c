@@ -49,6 +49,8 @@ static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_uint_t copied);
 static ngx_int_t ngx_http_azoai_mask_refs(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body);
+static ngx_int_t ngx_http_azoai_mask_whole(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body);
 static void *ngx_http_azoai_spare_alloc(void *data, size_t size);
 
 
@@ -421,19 +423,23 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
  * replacements and the short spans around them are copied into one
  * small buffer.  The body as received stays as it is, for the digest.
  * A body shorter than NGX_HTTP_AZOAI_BODY_REF_MIN has no span that long:
- * it is rewritten whole into one buffer, the context's link over it (the
- * pieces' callback and the chain it builds: ~60 instructions at 4 KB).
+ * ngx_http_azoai_mask_whole().
  */
 
 static ngx_int_t
 ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_body_result_t *res, ngx_str_t *body)
 {
-    u_char                       *out;
     size_t                        len;
-    ngx_buf_t                    *b;
     azoai_alloc_t                 alloc, *a;
     ngx_http_azoai_body_chain_t   chain;
+
+    ctx->body_out.buf = &ctx->body_out_buf;
+    ctx->body_out.next = NULL;
+
+    if (body->len < NGX_HTTP_AZOAI_BODY_REF_MIN) {
+        return ngx_http_azoai_mask_whole(r, ctx, res, body);
+    }
 
     a = &ctx->alloc;
 
@@ -441,37 +447,6 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         alloc.alloc = ngx_http_azoai_spare_alloc;
         alloc.pool = ctx;
         a = &alloc;
-    }
-
-    ctx->body_out.buf = &ctx->body_out_buf;
-    ctx->body_out.next = NULL;
-
-    if (body->len < NGX_HTTP_AZOAI_BODY_REF_MIN) {
-        if (azoai_body_rewrite(ctx->engine, res, body->data, body->len, a,
-                               &out, &len)
-            != AZOAI_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        b = &ctx->body_out_buf;
-        ngx_memzero(b, sizeof(ngx_buf_t));
-
-        b->start = out;
-        b->pos = out;
-        b->last = out + len;
-        b->end = b->last;
-        b->memory = 1;
-
-        /* the message of the chain below, which t/27-body-one-piece.t reads */
-
-        ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "azoai: body masked by reference, %uz to %uz bytes "
-                       "in %ui buffers%s", body->len, len, (ngx_uint_t) 1,
-                       (ctx->body_spare && ctx->body_spare_len == 0)
-                       ? ", copied to the spare room after the body" : "");
-
-        return ngx_http_azoai_replace_body_chain(r, &ctx->body_out, len);
     }
 
     ngx_http_azoai_body_chain_init(&chain, r->pool);
@@ -496,6 +471,73 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
                    ? ", copied to the spare room after the body" : "");
 
     return ngx_http_azoai_replace_body_chain(r, chain.head, len);
+}
+
+
+/*
+ * The masked body in one buffer, the context's link over it: the splice
+ * loop of azoai_body_rewrite() called here, its run in the spare room
+ * where it fits.  Through azoai_body_splice_refs() and the chain its
+ * pieces build (ngx_http_azoai_body_link()) the one piece cost ~60
+ * instructions more at 4 KB, through azoai_body_rewrite() ~35.
+ */
+
+static ngx_int_t
+ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res, ngx_str_t *body)
+{
+    size_t             room, len;
+    ngx_buf_t         *b;
+    azoai_body_run_t   run;
+
+    /* matches are apart in a body this short: no overflow */
+
+    room = body->len + res->nmatches * AZOAI_PII_TAG_MAX;
+
+    if (room <= ctx->body_spare_len) {
+        run.start = ctx->body_spare;
+        ctx->body_spare_len = 0;
+
+    } else {
+        run.start = azoai_alloc(&ctx->alloc, room);
+        if (run.start == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    run.last = run.start;
+    run.emitted = 0;
+    run.ref_min = SIZE_MAX;
+    run.emit = NULL;
+    run.data = NULL;
+
+    if (azoai_body_splice_run(ctx->engine, res, 0, body->data, body->len, 0,
+                              &run)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    len = run.last - run.start;
+
+    b = &ctx->body_out_buf;
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    b->start = run.start;
+    b->pos = run.start;
+    b->last = run.last;
+    b->end = run.last;
+    b->memory = 1;
+
+    /* the message of ngx_http_azoai_mask_refs(): t/27-body-one-piece.t */
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: body masked by reference, %uz to %uz bytes "
+                   "in %ui buffers%s", body->len, len, (ngx_uint_t) 1,
+                   (ctx->body_spare && ctx->body_spare_len == 0)
+                   ? ", copied to the spare room after the body" : "");
+
+    return ngx_http_azoai_replace_body_chain(r, &ctx->body_out, len);
 }
 
 
