@@ -232,8 +232,9 @@ ngx_int_t
 ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
     size_t len)
 {
-    u_char       *p, *last;
-    ngx_chain_t  *cl;
+    u_char                *p, *last;
+    ngx_chain_t           *cl;
+    ngx_http_azoai_ctx_t  *ctx;
 
     for (cl = in; cl->next; cl = cl->next) {
         /* void */
@@ -247,9 +248,16 @@ ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
     r->headers_in.content_length_n = len;
 
     if (r->headers_in.content_length) {
-        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
-        if (p == NULL) {
-            return NGX_ERROR;
+        ctx = ngx_http_azoai_get_ctx(r);
+
+        if (ctx) {
+            p = ctx->body_length;
+
+        } else {
+            p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
         }
 
         last = p + NGX_OFF_T_LEN;

@@ -67,7 +67,7 @@
 
 /*
  * Contexts kept by the worker from one request to the next: the context
- * (~9.6 KB with a small body's room) out of the request's pool leaves
+ * (~14 KB with a small body's room) out of the request's pool leaves
  * room there for NGINX's own allocations (the upstream's), which took a
  * second pool block per request otherwise.
  */

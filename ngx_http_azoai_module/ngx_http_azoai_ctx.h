@@ -18,8 +18,12 @@
 #include "azoai_estimate.h"
 
 
-/* a body the context itself holds while it is read, up to these bytes */
-#define NGX_HTTP_AZOAI_BODY_ROOM  8192
+/*
+ * a body the context itself holds while it is read, with its spare room,
+ * up to these bytes: a 4 KB body and the 6 KB of its masked copy (8 KB
+ * sent it to a kept buffer: ~90 instructions a request)
+ */
+#define NGX_HTTP_AZOAI_BODY_ROOM  12288
 
 
 /* where the body as received is kept, for $azoai_body_sha256 */
@@ -89,6 +93,16 @@ struct ngx_http_azoai_ctx_s {
 
     /* the header buffer ngx_http_azoai_body_prepare() sets up */
     ngx_buf_t                   body_buf;
+
+    /*
+     * numbers of header values, written before they are read: a masked
+     * body's Content-Length, X-AzOAI-PII-Masked up and down (each from
+     * the pool was ~15 instructions, and its bytes made NGINX's later
+     * allocations walk to a second pool block)
+     */
+    u_char                      body_length[NGX_OFF_T_LEN];
+    u_char                      pii_up[NGX_INT64_LEN];
+    u_char                      pii_down[NGX_INT64_LEN];
 
     /*
      * its memory for a body that fits here with its spare room (larger

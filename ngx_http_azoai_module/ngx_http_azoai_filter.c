@@ -156,11 +156,7 @@ ngx_http_azoai_add_audit_headers(ngx_http_request_t *r,
 
     decision = ngx_http_azoai_decision_name(ctx->decision);
 
-    if (ngx_http_azoai_number(r->pool, (int64_t) ctx->pii_count, &count)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    ngx_http_azoai_number_in(ctx->pii_down, ctx->pii_count, &count);
 
     /* the three of every response, in this order */
 

@@ -25,6 +25,8 @@ static ngx_inline ngx_int_t ngx_http_azoai_add_number_out(
     ngx_http_request_t *r, ngx_str_t *key, int64_t n);
 static ngx_inline ngx_int_t ngx_http_azoai_number(ngx_pool_t *pool,
     int64_t n, ngx_str_t *value);
+static ngx_inline void ngx_http_azoai_number_in(u_char *buf, uint64_t n,
+    ngx_str_t *value);
 
 
 /*
@@ -127,6 +129,27 @@ ngx_http_azoai_number(ngx_pool_t *pool, int64_t n, ngx_str_t *value)
                           : ngx_sprintf(p, "%L", n) - p;
 
     return NGX_OK;
+}
+
+
+/*
+ * The same into buf, NGX_INT64_LEN bytes that live as long as the header
+ * (the context's): no allocation
+ */
+
+static ngx_inline void
+ngx_http_azoai_number_in(u_char *buf, uint64_t n, ngx_str_t *value)
+{
+    static u_char  digits[] = "0123456789";
+
+    if (n <= 9) {
+        value->data = &digits[n];
+        value->len = 1;
+        return;
+    }
+
+    value->data = buf;
+    value->len = azoai_decimal(n, buf) - buf;
 }
 
 

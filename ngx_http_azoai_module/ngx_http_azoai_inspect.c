@@ -28,6 +28,12 @@
  */
 #define NGX_HTTP_AZOAI_BODY_REF_MIN    8192
 
+/*
+ * the matches of a body held on the stack (1.5 KB): the 40 of a 64 KB
+ * chat body; more go to the request pool
+ */
+#define NGX_HTTP_AZOAI_MATCH_ROOM      64
+
 
 static ngx_int_t ngx_http_azoai_check_shape(ngx_http_request_t *r,
     ngx_http_azoai_loc_conf_t *alcf, ngx_http_azoai_ctx_t *ctx);
@@ -43,6 +49,8 @@ static ngx_int_t ngx_http_azoai_mask(ngx_http_request_t *r,
     ngx_uint_t copied);
 static ngx_int_t ngx_http_azoai_mask_refs(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body);
+static ngx_int_t ngx_http_azoai_mask_whole(ngx_http_request_t *r,
+    ngx_http_azoai_ctx_t *ctx, azoai_body_result_t *res, ngx_str_t *body);
 static void *ngx_http_azoai_spare_alloc(void *data, size_t size);
 
 
@@ -50,7 +58,8 @@ static void *ngx_http_azoai_spare_alloc(void *data, size_t size);
  * NGX_OK with ctx->verdict set (allow, or a denial), NGX_ERROR when the
  * body could not be inspected (the caller denies: fail closed).  The body
  * result lives for this call only, on the stack: from the request pool it
- * made a 1 KB request outgrow the pool's first block (~350 instructions).
+ * made a 1 KB request outgrow the pool's first block (~350 instructions);
+ * so do its first matches.
  * long: the one dispatch of every kind of body, kept in one place
  */
 
@@ -63,6 +72,7 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     azoai_body_result_t        *res;
     ngx_http_azoai_loc_conf_t  *alcf;
     azoai_body_result_t         result;
+    azoai_pii_match_t           matches[NGX_HTTP_AZOAI_MATCH_ROOM];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
 
@@ -105,8 +115,9 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
 
     ctx->engine = alcf->pii.enable ? alcf->pii.engine : NULL;
 
-    if (azoai_body_inspect(ctx->engine, body.data, body.len, &ctx->alloc,
-                           res)
+    if (azoai_body_inspect_into(ctx->engine, body.data, body.len,
+                                &ctx->alloc, res, matches,
+                                NGX_HTTP_AZOAI_MATCH_ROOM)
         != AZOAI_OK)
     {
         return NGX_ERROR;
@@ -411,6 +422,8 @@ ngx_http_azoai_mask(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
  * which live as long as the request and are never written; the
  * replacements and the short spans around them are copied into one
  * small buffer.  The body as received stays as it is, for the digest.
+ * A body shorter than NGX_HTTP_AZOAI_BODY_REF_MIN has no span that long:
+ * ngx_http_azoai_mask_whole().
  */
 
 static ngx_int_t
@@ -421,13 +434,12 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_alloc_t                 alloc, *a;
     ngx_http_azoai_body_chain_t   chain;
 
-    ngx_http_azoai_body_chain_init(&chain, r->pool);
-
-    ngx_memzero(&ctx->body_out_buf, sizeof(ngx_buf_t));
     ctx->body_out.buf = &ctx->body_out_buf;
     ctx->body_out.next = NULL;
-    chain.spare = &ctx->body_out;
-    chain.nspare = 1;
+
+    if (body->len < NGX_HTTP_AZOAI_BODY_REF_MIN) {
+        return ngx_http_azoai_mask_whole(r, ctx, res, body);
+    }
 
     a = &ctx->alloc;
 
@@ -436,6 +448,12 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
         alloc.pool = ctx;
         a = &alloc;
     }
+
+    ngx_http_azoai_body_chain_init(&chain, r->pool);
+
+    ngx_memzero(&ctx->body_out_buf, sizeof(ngx_buf_t));
+    chain.spare = &ctx->body_out;
+    chain.nspare = 1;
 
     if (azoai_body_splice_refs(ctx->engine, res, body->data, body->len,
                                NGX_HTTP_AZOAI_BODY_REF_MIN, a,
@@ -453,6 +471,73 @@ ngx_http_azoai_mask_refs(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
                    ? ", copied to the spare room after the body" : "");
 
     return ngx_http_azoai_replace_body_chain(r, chain.head, len);
+}
+
+
+/*
+ * The masked body in one buffer, the context's link over it: the splice
+ * loop of azoai_body_rewrite() called here, its run in the spare room
+ * where it fits.  Through azoai_body_splice_refs() and the chain its
+ * pieces build (ngx_http_azoai_body_link()) the one piece cost ~60
+ * instructions more at 4 KB, through azoai_body_rewrite() ~35.
+ */
+
+static ngx_int_t
+ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
+    azoai_body_result_t *res, ngx_str_t *body)
+{
+    size_t             room, len;
+    ngx_buf_t         *b;
+    azoai_body_run_t   run;
+
+    /* matches are apart in a body this short: no overflow */
+
+    room = body->len + res->nmatches * AZOAI_PII_TAG_MAX;
+
+    if (room <= ctx->body_spare_len) {
+        run.start = ctx->body_spare;
+        ctx->body_spare_len = 0;
+
+    } else {
+        run.start = azoai_alloc(&ctx->alloc, room);
+        if (run.start == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    run.last = run.start;
+    run.emitted = 0;
+    run.ref_min = SIZE_MAX;
+    run.emit = NULL;
+    run.data = NULL;
+
+    if (azoai_body_splice_run(ctx->engine, res, 0, body->data, body->len, 0,
+                              &run)
+        != AZOAI_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    len = run.last - run.start;
+
+    b = &ctx->body_out_buf;
+    ngx_memzero(b, sizeof(ngx_buf_t));
+
+    b->start = run.start;
+    b->pos = run.start;
+    b->last = run.last;
+    b->end = run.last;
+    b->memory = 1;
+
+    /* the message of ngx_http_azoai_mask_refs(): t/27-body-one-piece.t */
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "azoai: body masked by reference, %uz to %uz bytes "
+                   "in %ui buffers%s", body->len, len, (ngx_uint_t) 1,
+                   (ctx->body_spare && ctx->body_spare_len == 0)
+                   ? ", copied to the spare room after the body" : "");
+
+    return ngx_http_azoai_replace_body_chain(r, &ctx->body_out, len);
 }
 
 

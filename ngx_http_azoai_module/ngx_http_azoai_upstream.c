@@ -65,13 +65,8 @@ ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
     ngx_str_t         id, pii;
     ngx_table_elt_t  *h;
 
-    if (ngx_http_azoai_number(r->pool,
-                              ctx->masked ? (int64_t) ctx->pii_count : 0,
-                              &pii)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    ngx_http_azoai_number_in(ctx->pii_up, ctx->masked ? ctx->pii_count : 0,
+                             &pii);
 
     /*
      * The request headers were read once: walk them again only if the

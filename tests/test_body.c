@@ -550,6 +550,66 @@ test_body_matches(void **state)
 
 
 /*
+ * azoai_body_inspect_into(): the caller's room filled, then grown from,
+ * with the matches azoai_body_inspect() finds
+ */
+
+static void
+test_body_matches_room(void **state)
+{
+    char                  *body;
+    size_t                 i, k, n, len;
+    test_arena_t           arena = { 0 };
+    azoai_alloc_t          a;
+    azoai_body_result_t    r, r2;
+    azoai_pii_engine_t    *e;
+    azoai_pii_match_t      room[128];
+    static const size_t    rooms[] = { 0, 1, 16, 99, 100, 128 };
+
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
+    a = test_arena_allocator(&arena);
+
+    body = malloc(100 * 64 + 64);
+    assert_non_null(body);
+
+    n = sprintf(body, "{\"input\":[");
+
+    for (i = 0; i < 100; i++) {
+        n += sprintf(body + n, "%s\"to u%zu@example.com\"", i ? "," : "", i);
+    }
+
+    n += sprintf(body + n, "]}");
+    len = n;
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) body, len, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 100);
+
+    for (k = 0; k < sizeof(rooms) / sizeof(rooms[0]); k++) {
+        assert_int_equal(azoai_body_inspect_into(e, (u_char *) body, len,
+                                                 &a, &r2, room, rooms[k]),
+                         AZOAI_OK);
+        assert_int_equal(r2.error, AZOAI_BODY_OK);
+        assert_int_equal(r2.nmatches, 100);
+        assert_int_equal(r2.counts[AZOAI_PII_EMAIL], 100);
+        assert_int_equal(r2.types_found, 1 << AZOAI_PII_EMAIL);
+        assert_true(rooms[k] >= 100 ? r2.matches == room
+                                    : r2.matches != room);
+
+        for (i = 0; i < 100; i++) {
+            assert_int_equal(r2.matches[i].start, r.matches[i].start);
+            assert_int_equal(r2.matches[i].end, r.matches[i].end);
+            assert_int_equal(r2.matches[i].type, r.matches[i].type);
+        }
+    }
+
+    free(body);
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
+/*
  * Rewrites body and checks that it is body with each match replaced by its
  * rendering, and still valid JSON without matches.
  */
@@ -767,6 +827,51 @@ test_body_fidelity_all(void **state)
 
 
 /*
+ * Every length of the spans around a value, to past the 4 KB the AVX2
+ * copy takes: each way into its jump to the 128-byte steps, its
+ * 1024-byte steps, and memcpy() below and above
+ */
+
+static void
+test_body_span_lengths(void **state)
+{
+    char                *body;
+    size_t               i, n, before, after;
+    azoai_pii_engine_t  *e;
+
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, TEST_PII_OFF);
+
+    body = malloc(2 * 4400 + 64);
+    assert_non_null(body);
+
+    /* letters that differ from byte to byte: a shifted copy shows */
+
+    for (before = 0; before <= 4400; before++) {
+        after = (before * 7) % 4400;
+
+        n = sprintf(body, "{\"a\":\"");
+
+        for (i = 0; i < before; i++) {
+            body[n++] = 'a' + i % 23;
+        }
+
+        n += sprintf(body + n, " " EMAIL " ");
+
+        for (i = 0; i < after; i++) {
+            body[n++] = 'A' + i % 19;
+        }
+
+        n += sprintf(body + n, "\"}");
+
+        check_fidelity(e, body, n);
+    }
+
+    free(body);
+    azoai_pii_engine_free(e);
+}
+
+
+/*
  * Masks are shorter than what they replace and stay in the body; a hash
  * tag longer than its IPv4 address, once the bytes saved before run out,
  * sends the rest to a new buffer with the same result.
@@ -901,8 +1006,10 @@ main(void)
         cmocka_unit_test(test_body_data_uri_head),
         cmocka_unit_test(test_body_opaque),
         cmocka_unit_test(test_body_matches),
+        cmocka_unit_test(test_body_matches_room),
         cmocka_unit_test(test_body_fidelity),
         cmocka_unit_test(test_body_fidelity_all),
+        cmocka_unit_test(test_body_span_lengths),
         cmocka_unit_test(test_body_in_place),
         cmocka_unit_test(test_body_nomem),
     };

@@ -93,10 +93,18 @@ typedef struct azoai_body_result_s {
 /*
  * Inspects body; e may be NULL (no PII scan).  Returns AZOAI_OK when the
  * result is filled (check result->error), AZOAI_ERROR on allocation
- * failure.
+ * failure.  azoai_body_inspect_into(): the first nroom matches go to
+ * room, which the caller keeps as long as it reads result->matches (a
+ * result copied whole, as a JSONL line keeps it, needs matches from a:
+ * azoai_body_inspect()).
  */
-int azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
-    size_t len, azoai_alloc_t *a, azoai_body_result_t *result);
+int azoai_body_inspect_into(const azoai_pii_engine_t *e,
+    const u_char *body, size_t len, azoai_alloc_t *a,
+    azoai_body_result_t *result, azoai_pii_match_t *room, size_t nroom);
+
+static inline int azoai_body_inspect(const azoai_pii_engine_t *e,
+    const u_char *body, size_t len, azoai_alloc_t *a,
+    azoai_body_result_t *result);
 
 /*
  * The origin as messages name it: "body model", "body session.model",
@@ -121,6 +129,14 @@ int azoai_body_rewrite(const azoai_pii_engine_t *e,
 int azoai_body_rewrite_in_place(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, u_char *body, size_t len,
     azoai_alloc_t *a, u_char **out, size_t *out_len);
+
+
+static inline int
+azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
+    size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
+{
+    return azoai_body_inspect_into(e, body, len, a, result, NULL, 0);
+}
 
 
 #endif /* _AZOAI_BODY_H_INCLUDED_ */

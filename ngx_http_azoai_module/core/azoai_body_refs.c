@@ -30,12 +30,20 @@
 #define AZOAI_BODY_COPY_MAX   4096
 
 
+static inline int azoai_body_splice_loop(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run, int avx2)
+    __attribute__((always_inline));
 static inline int azoai_body_refs_span(azoai_body_run_t *run,
-    const u_char *p, size_t n);
-static inline void azoai_body_copy(u_char *dst, const u_char *src,
-    size_t n);
+    const u_char *p, size_t n, int avx2) __attribute__((always_inline));
+static inline u_char *azoai_body_copy(u_char *dst, const u_char *src,
+    size_t n, int avx2) __attribute__((always_inline));
 #if (AZOAI_BODY_COPY_AVX2)
-static void azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n);
+static int azoai_body_splice_run_avx2(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run);
+static u_char *azoai_body_copy_avx2(u_char *dst, const u_char *src,
+    size_t n);
 #endif
 static size_t azoai_body_refs_room(const azoai_body_result_t *result,
     size_t len, size_t ref_min);
@@ -90,16 +98,55 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
 
 
 /*
- * The write position is a local while the spans are copied and the tags
- * rendered, and goes to run->last only around an emitted span; a tag of
- * the mask and block actions is one move (azoai_pii_render_short()), the
- * others a call of azoai_pii_render_pseudo()
+ * The loop twice: where the CPU has AVX2, asked once, a copy of it built
+ * for AVX2 with azoai_body_copy_avx2() inlined (flatten); else with
+ * memcpy().  The test before each span was 3 instructions (chat-64k-pii:
+ * -119 a request); the call of the copy, its return and the registers
+ * moved around it ~6 more (-234).  Inlined while the copy ended in loops
+ * of 256 and 128, it cost more (+85): the loop's registers spilled.
  */
 
 int
 azoai_body_splice_run(const azoai_pii_engine_t *e,
     const azoai_body_result_t *result, size_t first, const u_char *body,
     size_t len, size_t pos, azoai_body_run_t *run)
+{
+#if (AZOAI_BODY_COPY_AVX2)
+    if (__builtin_expect(__builtin_cpu_supports("avx2"), 1)) {
+        return azoai_body_splice_run_avx2(e, result, first, body, len, pos,
+                                          run);
+    }
+#endif
+
+    return azoai_body_splice_loop(e, result, first, body, len, pos, run, 0);
+}
+
+
+#if (AZOAI_BODY_COPY_AVX2)
+
+__attribute__((target("avx2"), flatten))
+static int
+azoai_body_splice_run_avx2(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run)
+{
+    return azoai_body_splice_loop(e, result, first, body, len, pos, run, 1);
+}
+
+#endif
+
+
+/*
+ * The write position is a local while the spans are copied and the tags
+ * rendered, and goes to run->last only around an emitted span; a tag of
+ * the mask and block actions is one move (azoai_pii_render_short()), the
+ * others a call of azoai_pii_render_pseudo()
+ */
+
+static inline int
+azoai_body_splice_loop(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *result, size_t first, const u_char *body,
+    size_t len, size_t pos, azoai_body_run_t *run, int avx2)
 {
     size_t                    n;
     u_char                   *o;
@@ -126,13 +173,12 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
         n = m->start - pos;
 
         if (n < run->ref_min) {
-            azoai_body_copy(o, body + pos, n);
-            o += n;
+            o = azoai_body_copy(o, body + pos, n, avx2);
 
         } else {
             run->last = o;
 
-            if (azoai_body_refs_span(run, body + pos, n) != AZOAI_OK) {
+            if (azoai_body_refs_span(run, body + pos, n, avx2) != AZOAI_OK) {
                 return AZOAI_ERROR;
             }
 
@@ -157,7 +203,7 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
 
     run->last = o;
 
-    return azoai_body_refs_span(run, body + pos, len - pos);
+    return azoai_body_refs_span(run, body + pos, len - pos, avx2);
 }
 
 
@@ -167,11 +213,11 @@ azoai_body_splice_run(const azoai_pii_engine_t *e,
  */
 
 static inline int
-azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n)
+azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n,
+    int avx2)
 {
     if (n < run->ref_min) {
-        azoai_body_copy(run->last, p, n);
-        run->last += n;
+        run->last = azoai_body_copy(run->last, p, n, avx2);
         return AZOAI_OK;
     }
 
@@ -197,23 +243,25 @@ azoai_body_refs_span(azoai_body_run_t *run, const u_char *p, size_t n)
  * values are a few hundred bytes to a few KB (~1.6 KB at 64 KB with 40
  * values, 41 a request): memcpy() costs ~40 instructions a call on top of
  * its 12 per 128 bytes (callgrind), azoai_body_copy_avx2() ~25 and 21 per
- * 256.  Short and long spans, and CPUs without AVX2, take memcpy().
+ * 256.  Short and long spans, and CPUs without AVX2 (avx2 0), take
+ * memcpy().
  */
 
-static inline void
-azoai_body_copy(u_char *dst, const u_char *src, size_t n)
+static inline u_char *
+azoai_body_copy(u_char *dst, const u_char *src, size_t n, int avx2)
 {
 #if (AZOAI_BODY_COPY_AVX2)
-    if (__builtin_expect(n - AZOAI_BODY_COPY_BIG
-                         < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG, 1)
-        && __builtin_expect(__builtin_cpu_supports("avx2"), 1))
+    if (avx2
+        && __builtin_expect(n - AZOAI_BODY_COPY_BIG
+                            < AZOAI_BODY_COPY_MAX - AZOAI_BODY_COPY_BIG, 1))
     {
-        azoai_body_copy_avx2(dst, src, n);
-        return;
+        return azoai_body_copy_avx2(dst, src, n);
     }
 #endif
 
     memcpy(dst, src, n);
+
+    return dst + n;
 }
 
 
@@ -253,21 +301,23 @@ azoai_body_copy(u_char *dst, const u_char *src, size_t n)
 
 /*
  * n (AZOAI_BODY_COPY_BIG or more) bytes: 1024 a step while more than
- * 1024 are left, then 256 while more than 256 are, then 128 where more
- * than 128 are, then the last 128, which may overlap the step before (its
- * bytes are written twice, with the same values).  1024 a step: the
- * loop's own five instructions per 1024 bytes, not per 256 (16 moves per
- * 256 either way; 64 KB copied: ~530 fewer); the last 256 bytes as two
- * 128s, the first only where needed: a span's end costs 8 moves or 16,
- * not always 16 (~130 fewer, 41 spans).
+ * 1024 are left, then a jump into the (rest - 1) / 128 steps of 128
+ * before the last 128, which may overlap the step before (its bytes are
+ * written twice, with the same values); returns dst + n.  1024 a step:
+ * the loop's own five instructions per 1024 bytes, not per 256 (16 moves
+ * per 256 either way; 64 KB copied: ~530 fewer).  The jump: ~10
+ * instructions, where a loop of 256 and a 128 where needed took 4 a step
+ * and 2 (64 KB: -78, 41 spans).
  */
 
 __attribute__((target("avx2")))
-static void
+static inline u_char *
 azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
 {
-    size_t   i;
-    __m256i  a0, a1, a2, a3, a4, a5, a6, a7;
+    size_t         i;
+    u_char        *d;
+    __m256i        a0, a1, a2, a3, a4, a5, a6, a7;
+    const u_char  *s;
 
     for (i = 0; i + 1024 < n; i += 1024) {
         azoai_body_copy256(dst + i, src + i);
@@ -276,15 +326,40 @@ azoai_body_copy_avx2(u_char *dst, const u_char *src, size_t n)
         azoai_body_copy256(dst + i + 768, src + i + 768);
     }
 
-    for ( /* void */ ; i + 256 < n; i += 256) {
-        azoai_body_copy256(dst + i, src + i);
-    }
+    /* (n - i - 1) / 128 steps of 128 (0 to 7): a jump into them */
 
-    if (i + 128 < n) {
-        azoai_body_copy128(dst + i, src + i);
+    d = dst + i;
+    s = src + i;
+
+    switch (((n - i - 1) >> 7) & 7) {
+    case 7:
+        azoai_body_copy128(d + 768, s + 768);
+        /* fall through */
+    case 6:
+        azoai_body_copy128(d + 640, s + 640);
+        /* fall through */
+    case 5:
+        azoai_body_copy128(d + 512, s + 512);
+        /* fall through */
+    case 4:
+        azoai_body_copy128(d + 384, s + 384);
+        /* fall through */
+    case 3:
+        azoai_body_copy128(d + 256, s + 256);
+        /* fall through */
+    case 2:
+        azoai_body_copy128(d + 128, s + 128);
+        /* fall through */
+    case 1:
+        azoai_body_copy128(d, s);
+        /* fall through */
+    default:
+        break;
     }
 
     azoai_body_copy128(dst + n - 128, src + n - 128);
+
+    return dst + n;
 }
 
 #endif
