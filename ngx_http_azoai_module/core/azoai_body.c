@@ -174,7 +174,7 @@ static inline unsigned azoai_body_text_kind(const azoai_json_value_t *v,
     __attribute__((always_inline));
 static int azoai_body_is_data_uri(const u_char *raw, size_t len);
 static inline int azoai_body_opaque_due(const azoai_json_value_t *v,
-    const azoai_json_frame_t *parent, unsigned top, unsigned text);
+    const azoai_json_frame_t *parent, unsigned top);
 static int azoai_body_opaque(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v, unsigned text);
 static const char *azoai_body_opaque_what(const azoai_json_value_t *v,
@@ -613,15 +613,17 @@ azoai_body_value(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
     /*
      * Structural and credential keys first: what azoai_body_opaque()
      * counts is text ("file_data", "data" and data: URIs), so no such
-     * string is opaque; the key tests of the opaque check are left to
-     * text (~8 instructions a "role" less)
+     * string is opaque; the opaque tests run for text alone (with the
+     * scan's state below: 2,257 -> 2,180 instructions an inspection of
+     * the 1 KB clean chat body, bench_engine built as NGINX builds the
+     * module)
      */
 
     if (azoai_body_text_kind(v, parent, top) != AZOAI_BODY_KEY_TEXT) {
         return 0;
     }
 
-    if (azoai_body_opaque_due(v, parent, top, 1)
+    if (azoai_body_opaque_due(v, parent, top)
         && (copy = *v, azoai_body_opaque(ctx, &copy, 1)))
     {
         return 0;
@@ -1171,15 +1173,16 @@ azoai_body_is_data_uri(const u_char *raw, size_t len)
 
 
 /*
- * Whether the string v may be one azoai_body_opaque() counts: a member
- * whose key has the length and first byte of "file_data" or "data" (or
- * escapes; "role" has the length of "data"; an array's empty key has
- * neither), or text that starts as a data: URI does
+ * Whether the text string v may be one azoai_body_opaque() counts: a
+ * member whose key has the length and first byte of "file_data" or
+ * "data" (or escapes; "role" has the length of "data"; an array's empty
+ * key has neither), or a string that starts as a data: URI does.  top:
+ * v is the top-level value, parent NULL
  */
 
 static inline int
 azoai_body_opaque_due(const azoai_json_value_t *v,
-    const azoai_json_frame_t *parent, unsigned top, unsigned text)
+    const azoai_json_frame_t *parent, unsigned top)
 {
     return (!top
             && ((parent->key_flags & AZOAI_JSON_ESCAPED)
@@ -1187,7 +1190,7 @@ azoai_body_opaque_due(const azoai_json_value_t *v,
                     && parent->key.data[0] == 'f')
                 || (parent->key.len == sizeof("data") - 1
                     && parent->key.data[0] == 'd')))
-           || (text && v->raw.len >= AZOAI_BODY_DATA_URI_MIN
+           || (v->raw.len >= AZOAI_BODY_DATA_URI_MIN
                && v->raw.data[0] == 'd');
 }
 
