@@ -85,12 +85,6 @@ typedef struct {
     size_t                      base;         /* offset of the string */
     size_t                      raw_len;      /* length of the string */
 
-    /* at_depth[d]: bit per origin whose names sit at depth d */
-    const unsigned             *at_depth;
-
-    /* key_lens[d]: bit per length of the keys that hold those names */
-    const uint64_t             *key_lens;
-
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
     unsigned                    nomem:1;
@@ -337,8 +331,15 @@ static const u_char  azoai_body_mediatype[256] = {
  * second filler would write the same values)
  */
 
+/*
+ * at_depth[d]: bit per origin whose names sit at depth d; key_lens[d]:
+ * bit per length of the keys that hold those names.  Read where they
+ * are, not through pointers the context got for each body (two stores,
+ * the loads of the pointers)
+ */
 static unsigned  azoai_body_at_depth[AZOAI_BODY_NAME_DEPTH + 1];
 static uint64_t  azoai_body_key_lens[AZOAI_BODY_NAME_DEPTH + 1];
+
 /*
  * checked_lens[d]: bit per length of the member keys whose values at
  * depth d azoai_body_checks() reads: key_lens[d], and at depth 1 the
@@ -427,9 +428,6 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
     if (!azoai_body_depths_ready) {
         azoai_body_depths();
     }
-
-    ctx->at_depth = azoai_body_at_depth;
-    ctx->key_lens = azoai_body_key_lens;
 }
 
 
@@ -742,11 +740,11 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
         return -1;
     }
 
-    if (d <= AZOAI_BODY_NAME_DEPTH && ctx->at_depth[d]
+    if (d <= AZOAI_BODY_NAME_DEPTH && azoai_body_at_depth[d]
         && parent->type == AZOAI_JSON_OBJECT
         && ((parent->key_flags & AZOAI_JSON_ESCAPED)
             || (parent->key.len < 64
-                && (ctx->key_lens[d] >> parent->key.len) & 1))
+                && (azoai_body_key_lens[d] >> parent->key.len) & 1))
         && (copy = *v, azoai_body_names(ctx, &copy)) != 0)
     {
         return -1;
@@ -765,7 +763,10 @@ azoai_body_names(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
     unsigned                   o, origins;
     const azoai_body_place_t  *place;
 
-    for (origins = ctx->at_depth[v->depth]; origins; origins &= origins - 1) {
+    for (origins = azoai_body_at_depth[v->depth];
+         origins;
+         origins &= origins - 1)
+    {
         o = __builtin_ctz(origins);
         place = &azoai_body_places[o];
 
