@@ -76,7 +76,6 @@ typedef struct {
 
 typedef struct {
     const azoai_pii_engine_t   *engine;
-    const u_char               *body;
     azoai_alloc_t              *alloc;
     azoai_body_result_t        *result;
 
@@ -131,8 +130,8 @@ _Static_assert(offsetof(azoai_body_result_t, error_text) == sizeof(unsigned)
 
 static void azoai_body_depths(void);
 static inline void azoai_body_start(azoai_body_ctx_t *ctx,
-    const azoai_pii_engine_t *e, const u_char *body, size_t len,
-    azoai_alloc_t *a, azoai_body_result_t *result)
+    const azoai_pii_engine_t *e, size_t len, azoai_alloc_t *a,
+    azoai_body_result_t *result)
     __attribute__((always_inline));
 static inline int azoai_body_visit(void *data,
     const azoai_json_value_t *v) __attribute__((always_inline));
@@ -385,8 +384,7 @@ azoai_body_depths(void)
 
 static inline void
 azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
-    const u_char *body, size_t len, azoai_alloc_t *a,
-    azoai_body_result_t *result)
+    size_t len, azoai_alloc_t *a, azoai_body_result_t *result)
 {
     /*
      * names[i] is written before nnames counts it: zeroing them was 384
@@ -416,7 +414,6 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
     ctx->secret[0] = (e == NULL);
 
     ctx->engine = e;
-    ctx->body = body;
 
     /* strings are no longer than the body: none over the view's bound */
     ctx->scan_plain = (e != NULL && e->ncustom == 0 && e->builtin_mask != 0
@@ -439,7 +436,7 @@ azoai_body_inspect(const azoai_pii_engine_t *e, const u_char *body,
     azoai_body_ctx_t      ctx;
     azoai_json_status_t   st;
 
-    azoai_body_start(&ctx, e, body, len, a, result);
+    azoai_body_start(&ctx, e, len, a, result);
 
     ctx.matches_first = len / AZOAI_BODY_MATCHES_PER;
 
