@@ -474,6 +474,21 @@ test_body_opaque(void **state)
                      AZOAI_BODY_OK);
     assert_int_equal(r.nopaque, 0);
 
+    /* the top-level value as well, with PII scanning only */
+    assert_int_equal(inspect(e, "\"data:image/png;base64,iVBORw0KGgo=\"",
+                             &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nopaque, 1);
+    assert_int_equal(inspect(NULL, "\"data:image/png;base64,iVBORw0KGgo=\"",
+                             &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nopaque, 0);
+    assert_int_equal(inspect(NULL, "[\"data:image/png;base64,iVBORw0KGgo=\","
+                                   "{\"file_data\":\"JVBERi0=\"}]",
+                             &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nopaque, 0);
+
     azoai_pii_engine_free(e);
     test_arena_free(&arena);
 }
@@ -540,6 +555,17 @@ test_body_matches(void **state)
 
     /* no engine: nothing scanned */
     assert_int_equal(inspect(NULL, "{\"a\":\"" EMAIL "\"}", &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nmatches, 0);
+    assert_int_equal(r.types_found, 0);
+
+    /* ... at the top level and in arrays neither */
+    assert_int_equal(inspect(NULL, "\"" EMAIL "\"", &r, &arena),
+                     AZOAI_BODY_OK);
+    assert_int_equal(r.nmatches, 0);
+    assert_int_equal(inspect(NULL,
+                             "[[\"" EMAIL "\"],{\"b\":[\"" EMAIL "\"]}]",
+                             &r, &arena),
                      AZOAI_BODY_OK);
     assert_int_equal(r.nmatches, 0);
     assert_int_equal(r.types_found, 0);

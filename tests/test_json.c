@@ -422,7 +422,16 @@ test_json_member_colon(void **state)
         { "{\"a\"", 4, "expected ':'" },
         { "{\"a\";1}", 4, "expected ':'" },
         { "{\"a\":1", 6, "expected ',' or '}'" },
-        { "{\"a\":1,\"b\":", 11, "expected a value" }
+        { "{\"a\":1,\"b\":", 11, "expected a value" },
+        /* elements and the top level: a value due at the end */
+        { "", 0, "expected a value" },
+        { " \n", 2, "expected a value" },
+        { "[", 1, "expected a value" },
+        { "[ ", 2, "expected a value" },
+        { "[1,", 3, "expected a value" },
+        { "[1, ", 4, "expected a value" },
+        { "{\"a\":[", 6, "expected a value" },
+        { "{\"a\":[\"x\",\t", 11, "expected a value" }
     };
 
     memset(&c, 0, sizeof(c));
