@@ -950,7 +950,9 @@ ngx_http_azoai_upfile_mask(ngx_http_azoai_upfile_t *u,
     u->total.types_found |= res->types_found;
     u->total.types_blocked |= res->types_blocked;
 
-    for (i = 0; i < AZOAI_PII_MAX_TYPES; i++) {
+    /* res->counts are set from its first match (azoai_body_result_t) */
+
+    for (i = 0; res->nmatches && i < AZOAI_PII_MAX_TYPES; i++) {
         u->total.counts[i] += res->counts[i];
     }
 

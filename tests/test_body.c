@@ -758,6 +758,57 @@ static const char  fidelity_body[] =
     "\"z\":1,\"a\":2,\"z\":3,\"user\":\"" EMAIL "\", \"e\":\"\xc3\xa9\"}\n";
 
 
+/*
+ * The counts by type start at a body's first match: none is left from
+ * what the result held before (bytes never set, an earlier body's), and
+ * a body without a match does not read them
+ */
+
+static void
+test_body_counts(void **state)
+{
+    test_arena_t           arena = { 0 };
+    azoai_alloc_t          a;
+    azoai_body_result_t    r;
+    azoai_pii_engine_t    *e;
+    static const char      both[] =
+        "{\"input\":\"mail a@example.com, b@example.com from 10.1.2.3\"}";
+    static const char      clean[] = "{\"input\":\"nothing to see\"}";
+    static const char      one[] = "{\"input\":[\"x\",\"c@example.com\"]}";
+
+    e = test_pii_engine_email(AZOAI_PII_ACTION_MASK, AZOAI_PII_ACTION_MASK);
+    a = test_arena_allocator(&arena);
+
+    memset(&r, 0xa5, sizeof(r));
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) both,
+                                        sizeof(both) - 1, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 3);
+    assert_int_equal(r.counts[AZOAI_PII_EMAIL], 2);
+    assert_int_equal(r.counts[AZOAI_PII_IPV4], 1);
+    assert_int_equal(r.counts[AZOAI_PII_PHONE], 0);
+    assert_int_equal(r.counts[AZOAI_PII_MAX_TYPES - 1], 0);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) clean,
+                                        sizeof(clean) - 1, &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 0);
+    assert_int_equal(r.types_found, 0);
+
+    assert_int_equal(azoai_body_inspect(e, (u_char *) one, sizeof(one) - 1,
+                                        &a, &r),
+                     AZOAI_OK);
+    assert_int_equal(r.nmatches, 1);
+    assert_int_equal(r.types_found, 1 << AZOAI_PII_EMAIL);
+    assert_int_equal(r.counts[AZOAI_PII_EMAIL], 1);
+    assert_int_equal(r.counts[AZOAI_PII_IPV4], 0);
+
+    azoai_pii_engine_free(e);
+    test_arena_free(&arena);
+}
+
+
 static void
 test_body_fidelity(void **state)
 {
@@ -1033,6 +1084,7 @@ main(void)
         cmocka_unit_test(test_body_opaque),
         cmocka_unit_test(test_body_matches),
         cmocka_unit_test(test_body_matches_room),
+        cmocka_unit_test(test_body_counts),
         cmocka_unit_test(test_body_fidelity),
         cmocka_unit_test(test_body_fidelity_all),
         cmocka_unit_test(test_body_span_lengths),

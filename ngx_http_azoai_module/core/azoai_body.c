@@ -395,8 +395,8 @@ azoai_body_start(azoai_body_ctx_t *ctx, const azoai_pii_engine_t *e,
     result->error = AZOAI_BODY_OK;
     result->error_text[0] = '\0';
     azoai_zero((u_char *) &result->nnames,
-                    sizeof(azoai_body_result_t)
-                    - offsetof(azoai_body_result_t, nnames));
+               offsetof(azoai_body_result_t, counts)
+               - offsetof(azoai_body_result_t, nnames));
 
     /*
      * The context is not zeroed whole either: base and raw_len are set
@@ -1290,7 +1290,15 @@ azoai_body_on_match(void *data, const azoai_pii_match_t *m, size_t n)
 
     base = ctx->base;
     raw_len = ctx->raw_len;
-    last = r->nmatches ? r->matches[r->nmatches - 1].end : 0;
+    if (r->nmatches) {
+        last = r->matches[r->nmatches - 1].end;
+
+    } else {
+        /* the body's first match: the counts start (azoai_body_result_t) */
+        last = 0;
+        azoai_zero((u_char *) r->counts, sizeof(r->counts));
+    }
+
     to = &r->matches[r->nmatches];
     found = 0;
 

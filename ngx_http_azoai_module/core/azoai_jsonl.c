@@ -152,6 +152,11 @@ azoai_jsonl_sum(azoai_body_result_t *total, const azoai_body_result_t *res)
     total->types_found |= res->types_found;
     total->types_blocked |= res->types_blocked;
 
+    if (res->nmatches == 0) {
+        /* res->counts are not set (azoai_body_result_t) */
+        return;
+    }
+
     for (i = 0; i < AZOAI_PII_MAX_TYPES; i++) {
         total->counts[i] += res->counts[i];
     }
