@@ -149,6 +149,9 @@ static inline int azoai_pii_scan_sign(unsigned on,
     __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_lettered(unsigned on, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+    __attribute__((always_inline));
 static inline int azoai_pii_scan_word(unsigned on,
     const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
@@ -741,6 +744,7 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
 {
     int       span;
     size_t    s, end;
+    u_char    prev;
     unsigned  type;
 
     /* a credential first: what else starts inside it is part of it */
@@ -772,6 +776,50 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
+    /*
+     * The byte before the digit read once for the tests that follow (it
+     * was read and looked up in a table four or five times, ~20
+     * instructions a digit): after a letter only an IBAN's check digits
+     * (azoai_pii_iban_may_start()) or a national id start, and then no
+     * number; after another byte no IBAN, and azoai_pii_detect_natid()'s
+     * tests without those of a letter before.
+     */
+
+    prev = (at > 0) ? v[at - 1] : '\0';
+
+    if (azoai_pii_is(prev, AZOAI_PC_ALPHA)) {
+        return azoai_pii_scan_lettered(on, v, len, at, cands);
+    }
+
+    if ((on & AZOAI_PII_NATID_MASK) && prev != '+'
+        && !azoai_pii_natid_number_refused(v, len, at)
+        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
+        && azoai_pii_cands_add(cands, s, end, type))
+    {
+        return AZOAI_ERROR;
+    }
+
+    if (prev == '(' || prev == '+') {
+        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
+    }
+
+    if (azoai_pii_digit(prev)) {
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_scan_word(on, v, len, at, cands);
+}
+
+
+/* the digit at at after a letter: an IBAN's check digits, a national id */
+
+static inline int
+azoai_pii_scan_lettered(unsigned on, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+{
+    size_t    s, end;
+    unsigned  type;
+
     if (azoai_pii_on(on, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
@@ -781,21 +829,14 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
 
     if ((on & AZOAI_PII_NATID_MASK)
         && !azoai_pii_natid_word_refused(v, at)
-        && azoai_pii_detect_natid(v, len, at, on, &type, &s, &end)
+        && !azoai_pii_natid_lettered_refused(v, len, at)
+        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
         && azoai_pii_cands_add(cands, s, end, type))
     {
         return AZOAI_ERROR;
     }
 
-    if (at > 0 && (v[at - 1] == '(' || v[at - 1] == '+')) {
-        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
-    }
-
-    if (at > 0 && azoai_pii_alnum(v[at - 1])) {
-        return AZOAI_OK;
-    }
-
-    return azoai_pii_scan_word(on, v, len, at, cands);
+    return AZOAI_OK;
 }
 
 
