@@ -780,7 +780,8 @@ natid_shape_at(const u_char *t, size_t len, size_t at)
         refused = azoai_pii_natid_lettered_refused(t, len, at);
 
     } else {
-        refused = azoai_pii_natid_number_refused(t, len, at);
+        refused = azoai_pii_natid_number_refused(t, len, at,
+                      azoai_pii_digit_run(t, len, at, len));
     }
 
     assert_int_equal(refused, azoai_pii_natid_shape_refused(t, len, at));

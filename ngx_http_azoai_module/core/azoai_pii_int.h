@@ -923,21 +923,18 @@ azoai_pii_natid_lettered_refused(const u_char *v, size_t len, size_t at)
 
 
 static inline int
-azoai_pii_natid_number_refused(const u_char *v, size_t len, size_t at)
+azoai_pii_natid_number_refused(const u_char *v, size_t len, size_t at,
+    size_t d)
 {
 #if (AZOAI_PII_SWAR)
-    size_t  d;
     u_char  s;
 
-    /* at is 0, or v[at - 1] is no letter */
+    /*
+     * at is 0, or v[at - 1] is no letter; d digits from at (the scan
+     * counted them)
+     */
 
-    if (len - at < 16) {
-        return 0;
-    }
-
-    d = azoai_pii_digits8(v + at);
-
-    if (d >= 7) {
+    if (len - at < 16 || d >= 7) {
         return 0;
     }
 
@@ -958,7 +955,9 @@ azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
         return azoai_pii_natid_lettered_refused(v, len, at);
     }
 
-    return azoai_pii_natid_number_refused(v, len, at);
+    return azoai_pii_natid_number_refused(v, len, at,
+                                          azoai_pii_digit_run(v, len, at,
+                                                              len));
 }
 
 

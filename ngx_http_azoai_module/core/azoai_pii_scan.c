@@ -148,13 +148,14 @@ static inline int azoai_pii_scan_sign(unsigned on,
     const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(unsigned on,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
+    const u_char *v, size_t len, size_t at, size_t group,
+    azoai_pii_cands_t *cands);
 static inline int azoai_pii_scan_lettered(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
 static inline int azoai_pii_scan_word(unsigned on,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
-    __attribute__((always_inline));
+    const u_char *v, size_t len, size_t at, size_t group,
+    azoai_pii_cands_t *cands) __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
     size_t at, size_t group, size_t sep);
 static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
@@ -743,7 +744,7 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int       span;
-    size_t    s, end;
+    size_t    s, end, group;
     u_char    prev;
     unsigned  type;
 
@@ -791,23 +792,36 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
         return azoai_pii_scan_lettered(on, v, len, at, cands);
     }
 
-    if ((on & AZOAI_PII_NATID_MASK) && prev != '+'
-        && !azoai_pii_natid_number_refused(v, len, at)
-        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, type))
-    {
-        return AZOAI_ERROR;
+    /*
+     * the digits from at, for the national id's test and the numeric
+     * detectors both (each counted them: ~10 instructions a number); no
+     * national id after a '+' (azoai_pii_detect_natid()), and the
+     * phone there is found mostly, so not counted yet there (0)
+     */
+
+    group = 0;
+
+    if (prev != '+') {
+        group = azoai_pii_digit_run(v, len, at, len);
+
+        if ((on & AZOAI_PII_NATID_MASK)
+            && !azoai_pii_natid_number_refused(v, len, at, group)
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
+            && azoai_pii_cands_add(cands, s, end, type))
+        {
+            return AZOAI_ERROR;
+        }
     }
 
     if (prev == '(' || prev == '+') {
-        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
+        return azoai_pii_scan_prefixed_phone(on, v, len, at, group, cands);
     }
 
     if (azoai_pii_digit(prev)) {
         return AZOAI_OK;
     }
 
-    return azoai_pii_scan_word(on, v, len, at, cands);
+    return azoai_pii_scan_word(on, v, len, at, group, cands);
 }
 
 
@@ -844,13 +858,14 @@ azoai_pii_scan_lettered(unsigned on, const u_char *v,
 
 static inline int
 azoai_pii_scan_word(unsigned on, const u_char *v,
-    size_t len, size_t at, azoai_pii_cands_t *cands)
+    size_t len, size_t at, size_t group, azoai_pii_cands_t *cands)
 {
     int     grouped, card;
-    size_t  s, end, i, group;
+    size_t  s, end, i;
     u_char  sep, next;
 
-    group = 1 + azoai_pii_digit_run(v, len, at + 1, len);
+    /* group: the digits from at (azoai_pii_digit_run()) */
+
     i = at + group;
     sep = (i < len) ? v[i] : '\0';
     next = (i + 1 < len) ? v[i + 1] : '\0';
@@ -919,7 +934,7 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
 
 static int
 azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
-    size_t len, size_t at, azoai_pii_cands_t *cands)
+    size_t len, size_t at, size_t group, azoai_pii_cands_t *cands)
 {
     size_t  s, end, from;
 
@@ -935,7 +950,12 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
         }
     }
 
-    return azoai_pii_scan_word(on, v, len, at, cands);
+    if (group == 0) {
+        /* after a '+', not counted yet */
+        group = azoai_pii_digit_run(v, len, at, len);
+    }
+
+    return azoai_pii_scan_word(on, v, len, at, group, cands);
 }
 
 
