@@ -164,13 +164,16 @@ static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
     size_t at);
-static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type) __attribute__((noinline));
+static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type) __attribute__((always_inline));
+static int azoai_pii_cands_push(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type, const u_char *keep) __attribute__((noinline));
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type) __attribute__((noinline));
+    size_t end, unsigned type, const u_char *keep) __attribute__((noinline));
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
 static inline void azoai_pii_cands_edges(azoai_pii_cands_t *cands,
-    size_t start, size_t end, unsigned type) __attribute__((always_inline));
+    size_t start, size_t end, const u_char *keep)
+    __attribute__((always_inline));
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
@@ -1107,6 +1110,23 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
+ * A candidate of type: azoai_pii_cands_push() with the row of
+ * azoai_pii_keep[] of the type, which every caller but the national ids
+ * and the patterns names, so that the row is a constant there (six
+ * instructions a candidate in the call, ~200 a request at 64 KB)
+ */
+
+static inline int
+azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
+{
+    return azoai_pii_cands_push(cands, start, end, type,
+                                azoai_pii_keep[(AZOAI_PII_NUMERIC_TYPES
+                                                >> type) & 1]);
+}
+
+
+/*
  * A push and the look at the bytes around the candidate
  * (azoai_pii_cands_edges(), inline here), in one call that saves no
  * register: the rare growth is a tail call that comes back.  Inline in
@@ -1119,8 +1139,8 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
  */
 
 static int
-azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+azoai_pii_cands_push(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type, const u_char *keep)
 {
     size_t              n;
     azoai_pii_match_t  *m;
@@ -1128,7 +1148,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     n = cands->n;
 
     if (n == cands->cap) {
-        return azoai_pii_cands_grow(cands, start, end, type);
+        return azoai_pii_cands_grow(cands, start, end, type, keep);
     }
 
     m = &cands->items[n];
@@ -1143,7 +1163,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     m->end = end;
     m->type = type;
 
-    azoai_pii_cands_edges(cands, start, end, type);
+    azoai_pii_cands_edges(cands, start, end, keep);
 
     return AZOAI_OK;
 }
@@ -1167,7 +1187,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 static inline void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+    const u_char *keep)
 {
     u_char         c, next;
     size_t         len;
@@ -1201,9 +1221,7 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
 
-    if (azoai_pii_keep[(AZOAI_PII_NUMERIC_TYPES >> type) & 1][c]
-        & (next | AZOAI_PII_EDGE_ANY))
-    {
+    if (keep[c] & (next | AZOAI_PII_EDGE_ANY)) {
         return;
     }
 
@@ -1213,7 +1231,7 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 static int
 azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+    unsigned type, const u_char *keep)
 {
     azoai_pii_match_t  *items;
 
@@ -1227,7 +1245,7 @@ azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
     cands->items = items;
     cands->cap *= 2;
 
-    return azoai_pii_cands_add(cands, start, end, type);
+    return azoai_pii_cands_push(cands, start, end, type, keep);
 }
 
 
