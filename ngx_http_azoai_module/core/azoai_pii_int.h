@@ -922,6 +922,23 @@ azoai_pii_natid_lettered_refused(const u_char *v, size_t len, size_t at)
 }
 
 
+/*
+ * azoai_pii_natid_lettered_refused() where two letters alone stand
+ * before at (azoai_pii_iban_may_start() holds, and
+ * azoai_pii_natid_word_refused() does not): a NINO's 6 digits, or no id
+ */
+
+static inline int
+azoai_pii_natid_pair_refused(const u_char *v, size_t len, size_t at)
+{
+#if (AZOAI_PII_SWAR)
+    return len - at >= 16 && azoai_pii_digits8(v + at) != 6;
+#else
+    return 0;
+#endif
+}
+
+
 static inline int
 azoai_pii_natid_number_refused(const u_char *v, size_t len, size_t at,
     size_t d)

@@ -837,7 +837,26 @@ azoai_pii_scan_lettered(unsigned on, const u_char *v,
     size_t    s, end;
     unsigned  type;
 
-    if (azoai_pii_on(on, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
+    if (!azoai_pii_iban_may_start(v, at)) {
+
+        if ((on & AZOAI_PII_NATID_MASK)
+            && !azoai_pii_natid_word_refused(v, at)
+            && !azoai_pii_natid_lettered_refused(v, len, at)
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
+            && azoai_pii_cands_add(cands, s, end, type))
+        {
+            return AZOAI_ERROR;
+        }
+
+        return AZOAI_OK;
+    }
+
+    /*
+     * two letters alone before at: the national id tests reduce to a
+     * NINO's (azoai_pii_natid_pair_refused()), ~18 instructions an IBAN
+     */
+
+    if (azoai_pii_on(on, AZOAI_PII_IBAN)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
@@ -845,8 +864,7 @@ azoai_pii_scan_lettered(unsigned on, const u_char *v,
     }
 
     if ((on & AZOAI_PII_NATID_MASK)
-        && !azoai_pii_natid_word_refused(v, at)
-        && !azoai_pii_natid_lettered_refused(v, len, at)
+        && !azoai_pii_natid_pair_refused(v, len, at)
         && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
         && azoai_pii_cands_add(cands, s, end, type))
     {
