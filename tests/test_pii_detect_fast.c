@@ -767,8 +767,24 @@ put_natid_text(u_char *t, uint32_t *rnd)
 static unsigned
 natid_shape_at(const u_char *t, size_t len, size_t at)
 {
+    int       refused;
     size_t    s, e;
     unsigned  type;
+
+    /*
+     * the half the scan calls, by the byte before at
+     * (azoai_pii_scan_digit()), answers as the whole test
+     */
+
+    if (at > 0 && azoai_pii_is(t[at - 1], AZOAI_PC_ALPHA)) {
+        refused = azoai_pii_natid_lettered_refused(t, len, at);
+
+    } else {
+        refused = azoai_pii_natid_number_refused(t, len, at,
+                      azoai_pii_digit_run(t, len, at, len));
+    }
+
+    assert_int_equal(refused, azoai_pii_natid_shape_refused(t, len, at));
 
     if (!azoai_pii_natid_find(t, len, at, AZOAI_PII_NATID_MASK, &type, &s,
                               &e))

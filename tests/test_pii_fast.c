@@ -48,6 +48,7 @@ static int collect(void *data, const azoai_pii_match_t *m);
 static int collect_all(void *data, const azoai_pii_match_t *m, size_t n);
 static size_t random_ascii(char *buf, size_t cap);
 static int count_string(void *data, const azoai_json_value_t *v);
+static void check_natid_pair(const u_char *text, size_t n, size_t i);
 
 
 /* ASCII pieces without backslashes: text the tokenizer reports plain */
@@ -1012,6 +1013,20 @@ test_scan_numeric(void **state)
  */
 
 static void
+check_natid_pair(const u_char *text, size_t n, size_t i)
+{
+    /*
+     * two letters alone before the digit: the scan's short national id
+     * test (azoai_pii_scan_lettered()) answers as the two it stands for
+     */
+
+    assert_false(azoai_pii_natid_word_refused(text, i));
+    assert_int_equal(azoai_pii_natid_pair_refused(text, n, i),
+                     azoai_pii_natid_lettered_refused(text, n, i));
+}
+
+
+static void
 test_numeric_refusals(void **state)
 {
     int        refused, seen_iban, seen_natid;
@@ -1064,6 +1079,7 @@ test_numeric_refusals(void **state)
             } else {
                 seen_iban += azoai_pii_detect_iban((u_char *) text, n, i,
                                                    &s, &end);
+                check_natid_pair((u_char *) text, n, i);
             }
 
             refused = azoai_pii_natid_word_refused((u_char *) text, i);

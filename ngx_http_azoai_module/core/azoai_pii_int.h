@@ -883,15 +883,18 @@ azoai_pii_natid_groups_refused(const u_char *p, size_t d, u_char s)
  * every national id (1), as azoai_natid_start() would after a call and
  * more steps; 0: not known here.  Most numbers in text (cards, SSNs,
  * dates, an IBAN's check digits) are refused here.  Little-endian hosts
- * with 16 bytes left at at only, the rest of the time 0.
+ * with 16 bytes left at at only, the rest of the time 0.  In two, for a
+ * digit after a letter and one after another byte, as the scan knows
+ * the byte before (azoai_pii_scan_digit()).
  */
 
 static inline int
-azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
+azoai_pii_natid_lettered_refused(const u_char *v, size_t len, size_t at)
 {
 #if (AZOAI_PII_SWAR)
     size_t  d;
-    u_char  s;
+
+    /* v[at - 1] is a letter */
 
     if (len - at < 16) {
         return 0;
@@ -899,25 +902,56 @@ azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
 
     d = azoai_pii_digits8(v + at);
 
-    if (at > 0 && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)) {
+    /* NRIC and NIE: a letter and 7 digits */
 
-        /* NRIC and NIE: a letter and 7 digits */
-
-        if (at == 1 || !azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)) {
-            return d != 7;
-        }
-
-        /* NINO: 2 letters and 6; more letters: a codice fiscale */
-
-        if (at == 2 || !azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)) {
-            return d != 6;
-        }
-
-        return d < 8 && !azoai_pii_alnum(v[at + d])
-               && azoai_pii_natid_letters_refused(v, at, d);
+    if (at == 1 || !azoai_pii_is(v[at - 2], AZOAI_PC_ALPHA)) {
+        return d != 7;
     }
 
-    if (d >= 7) {
+    /* NINO: 2 letters and 6; more letters: a codice fiscale */
+
+    if (at == 2 || !azoai_pii_is(v[at - 3], AZOAI_PC_ALPHA)) {
+        return d != 6;
+    }
+
+    return d < 8 && !azoai_pii_alnum(v[at + d])
+           && azoai_pii_natid_letters_refused(v, at, d);
+#else
+    return 0;
+#endif
+}
+
+
+/*
+ * azoai_pii_natid_lettered_refused() where two letters alone stand
+ * before at (azoai_pii_iban_may_start() holds, and
+ * azoai_pii_natid_word_refused() does not): a NINO's 6 digits, or no id
+ */
+
+static inline int
+azoai_pii_natid_pair_refused(const u_char *v, size_t len, size_t at)
+{
+#if (AZOAI_PII_SWAR)
+    return len - at >= 16 && azoai_pii_digits8(v + at) != 6;
+#else
+    return 0;
+#endif
+}
+
+
+static inline int
+azoai_pii_natid_number_refused(const u_char *v, size_t len, size_t at,
+    size_t d)
+{
+#if (AZOAI_PII_SWAR)
+    u_char  s;
+
+    /*
+     * at is 0, or v[at - 1] is no letter; d digits from at (the scan
+     * counted them)
+     */
+
+    if (len - at < 16 || d >= 7) {
         return 0;
     }
 
@@ -928,6 +962,19 @@ azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
 #else
     return 0;
 #endif
+}
+
+
+static inline int
+azoai_pii_natid_shape_refused(const u_char *v, size_t len, size_t at)
+{
+    if (at > 0 && azoai_pii_is(v[at - 1], AZOAI_PC_ALPHA)) {
+        return azoai_pii_natid_lettered_refused(v, len, at);
+    }
+
+    return azoai_pii_natid_number_refused(v, len, at,
+                                          azoai_pii_digit_run(v, len, at,
+                                                              len));
 }
 
 

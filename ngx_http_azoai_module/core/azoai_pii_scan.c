@@ -148,10 +148,14 @@ static inline int azoai_pii_scan_sign(unsigned on,
     const u_char *v, size_t len, size_t *i, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
 static int azoai_pii_scan_prefixed_phone(unsigned on,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands);
-static inline int azoai_pii_scan_word(unsigned on,
-    const u_char *v, size_t len, size_t at, azoai_pii_cands_t *cands)
+    const u_char *v, size_t len, size_t at, size_t group,
+    azoai_pii_cands_t *cands);
+static inline int azoai_pii_scan_lettered(unsigned on, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
     __attribute__((always_inline));
+static inline int azoai_pii_scan_word(unsigned on,
+    const u_char *v, size_t len, size_t at, size_t group,
+    azoai_pii_cands_t *cands) __attribute__((always_inline));
 static int azoai_pii_nanp_may_start(const u_char *v, size_t len,
     size_t at, size_t group, size_t sep);
 static int azoai_pii_ipv6_may_start(const u_char *v, size_t len,
@@ -160,13 +164,16 @@ static int azoai_pii_scan_custom(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, azoai_pii_cands_t *cands);
 static inline void azoai_pii_stop_refused(azoai_pii_cands_t *cands,
     size_t at);
-static int azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type) __attribute__((noinline));
+static inline int azoai_pii_cands_add(azoai_pii_cands_t *cands,
+    size_t start, size_t end, unsigned type) __attribute__((always_inline));
+static int azoai_pii_cands_push(azoai_pii_cands_t *cands, size_t start,
+    size_t end, unsigned type, const u_char *keep) __attribute__((noinline));
 static int azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start,
-    size_t end, unsigned type) __attribute__((noinline));
+    size_t end, unsigned type, const u_char *keep) __attribute__((noinline));
 static void azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at);
 static inline void azoai_pii_cands_edges(azoai_pii_cands_t *cands,
-    size_t start, size_t end, unsigned type) __attribute__((always_inline));
+    size_t start, size_t end, const u_char *keep)
+    __attribute__((always_inline));
 static void azoai_pii_sift(azoai_pii_match_t *m, size_t root, size_t n);
 static int azoai_pii_before(const azoai_pii_match_t *a,
     const azoai_pii_match_t *b);
@@ -743,7 +750,8 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
     int       span;
-    size_t    s, end;
+    size_t    s, end, group;
+    u_char    prev;
     unsigned  type;
 
     /* a credential first: what else starts inside it is part of it */
@@ -775,7 +783,83 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
         return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
     }
 
-    if (azoai_pii_on(on, AZOAI_PII_IBAN) && azoai_pii_iban_may_start(v, at)
+    /*
+     * The byte before the digit read once for the tests that follow (it
+     * was read and looked up in a table four or five times, ~20
+     * instructions a digit): after a letter only an IBAN's check digits
+     * (azoai_pii_iban_may_start()) or a national id start, and then no
+     * number; after another byte no IBAN, and azoai_pii_detect_natid()'s
+     * tests without those of a letter before.
+     */
+
+    prev = (at > 0) ? v[at - 1] : '\0';
+
+    if (azoai_pii_is(prev, AZOAI_PC_ALPHA)) {
+        return azoai_pii_scan_lettered(on, v, len, at, cands);
+    }
+
+    /*
+     * the digits from at, for the national id's test and the numeric
+     * detectors both (each counted them: ~10 instructions a number); no
+     * national id after a '+' (azoai_pii_detect_natid()), and the
+     * phone there is found mostly, so not counted yet there (0)
+     */
+
+    group = 0;
+
+    if (prev != '+') {
+        group = azoai_pii_digit_run(v, len, at, len);
+
+        if ((on & AZOAI_PII_NATID_MASK)
+            && !azoai_pii_natid_number_refused(v, len, at, group)
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
+            && azoai_pii_cands_add(cands, s, end, type))
+        {
+            return AZOAI_ERROR;
+        }
+    }
+
+    if (prev == '(' || prev == '+') {
+        return azoai_pii_scan_prefixed_phone(on, v, len, at, group, cands);
+    }
+
+    if (azoai_pii_digit(prev)) {
+        return AZOAI_OK;
+    }
+
+    return azoai_pii_scan_word(on, v, len, at, group, cands);
+}
+
+
+/* the digit at at after a letter: an IBAN's check digits, a national id */
+
+static inline int
+azoai_pii_scan_lettered(unsigned on, const u_char *v,
+    size_t len, size_t at, azoai_pii_cands_t *cands)
+{
+    size_t    s, end;
+    unsigned  type;
+
+    if (!azoai_pii_iban_may_start(v, at)) {
+
+        if ((on & AZOAI_PII_NATID_MASK)
+            && !azoai_pii_natid_word_refused(v, at)
+            && !azoai_pii_natid_lettered_refused(v, len, at)
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
+            && azoai_pii_cands_add(cands, s, end, type))
+        {
+            return AZOAI_ERROR;
+        }
+
+        return AZOAI_OK;
+    }
+
+    /*
+     * two letters alone before at: the national id tests reduce to a
+     * NINO's (azoai_pii_natid_pair_refused()), ~18 instructions an IBAN
+     */
+
+    if (azoai_pii_on(on, AZOAI_PII_IBAN)
         && azoai_pii_detect_iban(v, len, at, &s, &end)
         && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
     {
@@ -783,22 +867,14 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     }
 
     if ((on & AZOAI_PII_NATID_MASK)
-        && !azoai_pii_natid_word_refused(v, at)
-        && azoai_pii_detect_natid(v, len, at, on, &type, &s, &end)
+        && !azoai_pii_natid_pair_refused(v, len, at)
+        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
         && azoai_pii_cands_add(cands, s, end, type))
     {
         return AZOAI_ERROR;
     }
 
-    if (at > 0 && (v[at - 1] == '(' || v[at - 1] == '+')) {
-        return azoai_pii_scan_prefixed_phone(on, v, len, at, cands);
-    }
-
-    if (at > 0 && azoai_pii_alnum(v[at - 1])) {
-        return AZOAI_OK;
-    }
-
-    return azoai_pii_scan_word(on, v, len, at, cands);
+    return AZOAI_OK;
 }
 
 
@@ -806,13 +882,14 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
 
 static inline int
 azoai_pii_scan_word(unsigned on, const u_char *v,
-    size_t len, size_t at, azoai_pii_cands_t *cands)
+    size_t len, size_t at, size_t group, azoai_pii_cands_t *cands)
 {
     int     grouped, card;
-    size_t  s, end, i, group;
+    size_t  s, end, i;
     u_char  sep, next;
 
-    group = 1 + azoai_pii_digit_run(v, len, at + 1, len);
+    /* group: the digits from at (azoai_pii_digit_run()) */
+
     i = at + group;
     sep = (i < len) ? v[i] : '\0';
     next = (i + 1 < len) ? v[i + 1] : '\0';
@@ -881,7 +958,7 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
 
 static int
 azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
-    size_t len, size_t at, azoai_pii_cands_t *cands)
+    size_t len, size_t at, size_t group, azoai_pii_cands_t *cands)
 {
     size_t  s, end, from;
 
@@ -897,7 +974,12 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
         }
     }
 
-    return azoai_pii_scan_word(on, v, len, at, cands);
+    if (group == 0) {
+        /* after a '+', not counted yet */
+        group = azoai_pii_digit_run(v, len, at, len);
+    }
+
+    return azoai_pii_scan_word(on, v, len, at, group, cands);
 }
 
 
@@ -1049,6 +1131,23 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
 
 
 /*
+ * A candidate of type: azoai_pii_cands_push() with the row of
+ * azoai_pii_keep[] of the type, which every caller but the national ids
+ * and the patterns names, so that the row is a constant there (six
+ * instructions a candidate in the call, ~200 a request at 64 KB)
+ */
+
+static inline int
+azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type)
+{
+    return azoai_pii_cands_push(cands, start, end, type,
+                                azoai_pii_keep[(AZOAI_PII_NUMERIC_TYPES
+                                                >> type) & 1]);
+}
+
+
+/*
  * A push and the look at the bytes around the candidate
  * (azoai_pii_cands_edges(), inline here), in one call that saves no
  * register: the rare growth is a tail call that comes back.  Inline in
@@ -1061,8 +1160,8 @@ azoai_pii_stops_grow(azoai_pii_cands_t *cands, size_t at)
  */
 
 static int
-azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+azoai_pii_cands_push(azoai_pii_cands_t *cands, size_t start, size_t end,
+    unsigned type, const u_char *keep)
 {
     size_t              n;
     azoai_pii_match_t  *m;
@@ -1070,7 +1169,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     n = cands->n;
 
     if (n == cands->cap) {
-        return azoai_pii_cands_grow(cands, start, end, type);
+        return azoai_pii_cands_grow(cands, start, end, type, keep);
     }
 
     m = &cands->items[n];
@@ -1085,7 +1184,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
     m->end = end;
     m->type = type;
 
-    azoai_pii_cands_edges(cands, start, end, type);
+    azoai_pii_cands_edges(cands, start, end, keep);
 
     return AZOAI_OK;
 }
@@ -1109,7 +1208,7 @@ azoai_pii_cands_add(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 static inline void
 azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+    const u_char *keep)
 {
     u_char         c, next;
     size_t         len;
@@ -1143,9 +1242,7 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
 
-    if (azoai_pii_keep[(AZOAI_PII_NUMERIC_TYPES >> type) & 1][c]
-        & (next | AZOAI_PII_EDGE_ANY))
-    {
+    if (keep[c] & (next | AZOAI_PII_EDGE_ANY)) {
         return;
     }
 
@@ -1155,7 +1252,7 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
 static int
 azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
-    unsigned type)
+    unsigned type, const u_char *keep)
 {
     azoai_pii_match_t  *items;
 
@@ -1169,7 +1266,7 @@ azoai_pii_cands_grow(azoai_pii_cands_t *cands, size_t start, size_t end,
     cands->items = items;
     cands->cap *= 2;
 
-    return azoai_pii_cands_add(cands, start, end, type);
+    return azoai_pii_cands_push(cands, start, end, type, keep);
 }
 
 
