@@ -128,6 +128,9 @@ azoai_json_run_scan(const u_char *input, size_t len,
 {
     unsigned             depth, close;
     const u_char        *p, *end;
+#if (AZOAI_JSON_SSE2)
+    const u_char        *q;
+#endif
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
     azoai_json_frame_t   frames[AZOAI_JSON_MAX_DEPTH];
@@ -249,14 +252,31 @@ comma:
     if (close == '}') {
 
         /*
-         * compact JSON: the member's quote, with the 19 bytes the short
-         * name's way in azoai_json_member() tests for (the same test:
-         * the compiler joins them), no test for space before it
+         * Compact JSON: the member's quote, with the 19 bytes the short
+         * name's way of azoai_json_member() needs, no test for space
+         * before it.  That way taken here, straight to the value: the
+         * compiler had not joined the two tests, and the frame was found
+         * again in the member (1 KB chat body: ~8 instructions a request
+         * less; the value's own test of the end stays: skipping it, the
+         * walk spilled more)
          */
 
+#if (AZOAI_JSON_SSE2)
         if (end - p > 18 && *p == '"') {
+            q = azoai_json_skip_plain16(p + 1);
+
+            if (q != NULL && *q == '"' && q[1] == ':' && q[2] > ' ') {
+                f = frames + depth - 1;
+                f->key.data = p + 1;
+                f->key.len = q - (p + 1);
+                f->key_flags = 0;
+                p = q + 2;
+                goto value;
+            }
+
             goto key;
         }
+#endif
 
         p = azoai_json_skip_ws(p, end);
         goto key;
