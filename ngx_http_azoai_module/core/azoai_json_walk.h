@@ -34,6 +34,7 @@ const u_char *azoai_json_scan_string_brackets(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
     azoai_json_status_t *st);
 
+static inline int azoai_json_quote_colon(const u_char *q);
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings) __attribute__((always_inline));
@@ -83,6 +84,27 @@ static const u_char  azoai_json_space[256] = {
 #define azoai_json_at_literal(p, end, s)                                      \
     ((size_t) ((end) - (p)) >= sizeof(s) - 1                                  \
      && memcmp(p, s, sizeof(s) - 1) == 0)
+
+
+/*
+ * '":' at q (2 bytes readable), in one 16-bit compare rather than a
+ * compare and a branch per byte (1 KB chat body: ~12 instructions a
+ * request less)
+ */
+
+static inline int
+azoai_json_quote_colon(const u_char *q)
+{
+    uint16_t  w;
+
+    memcpy(&w, q, 2);
+
+#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    return w == ('"' | ':' << 8);
+#else
+    return w == ('"' << 8 | ':');
+#endif
+}
 
 
 /* the walk of the requests: no AZOAI_JSON_BRACKET */
@@ -265,7 +287,7 @@ comma:
         if (end - p > 18 && *p == '"') {
             q = azoai_json_skip_plain16(p + 1);
 
-            if (q != NULL && *q == '"' && q[1] == ':' && q[2] > ' ') {
+            if (q != NULL && azoai_json_quote_colon(q) && q[2] > ' ') {
                 f = frames + depth - 1;
                 f->key.data = p + 1;
                 f->key.len = q - (p + 1);
