@@ -34,6 +34,7 @@ const u_char *azoai_json_scan_string_brackets(const u_char *input,
     const u_char *p, const u_char *end, unsigned *flags,
     azoai_json_status_t *st);
 
+static inline int azoai_json_quote_colon(const u_char *q);
 static inline unsigned azoai_json_run(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings) __attribute__((always_inline));
@@ -85,6 +86,27 @@ static const u_char  azoai_json_space[256] = {
      && memcmp(p, s, sizeof(s) - 1) == 0)
 
 
+/*
+ * '":' at q (2 bytes readable), in one 16-bit compare rather than a
+ * compare and a branch per byte (1 KB chat body: ~12 instructions a
+ * request less)
+ */
+
+static inline int
+azoai_json_quote_colon(const u_char *q)
+{
+    uint16_t  w;
+
+    memcpy(&w, q, 2);
+
+#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    return w == ('"' | ':' << 8);
+#else
+    return w == ('"' << 8 | ':');
+#endif
+}
+
+
 /* the walk of the requests: no AZOAI_JSON_BRACKET */
 
 static inline unsigned
@@ -128,6 +150,9 @@ azoai_json_run_scan(const u_char *input, size_t len,
 {
     unsigned             depth, close;
     const u_char        *p, *end;
+#if (AZOAI_JSON_SSE2)
+    const u_char        *q;
+#endif
     azoai_json_frame_t  *f;
     azoai_json_value_t   v;
     azoai_json_frame_t   frames[AZOAI_JSON_MAX_DEPTH];
@@ -249,14 +274,31 @@ comma:
     if (close == '}') {
 
         /*
-         * compact JSON: the member's quote, with the 19 bytes the short
-         * name's way in azoai_json_member() tests for (the same test:
-         * the compiler joins them), no test for space before it
+         * Compact JSON: the member's quote, with the 19 bytes the short
+         * name's way of azoai_json_member() needs, no test for space
+         * before it.  That way taken here, straight to the value: the
+         * compiler had not joined the two tests, and the frame was found
+         * again in the member (1 KB chat body: ~8 instructions a request
+         * less; the value's own test of the end stays: skipping it, the
+         * walk spilled more)
          */
 
+#if (AZOAI_JSON_SSE2)
         if (end - p > 18 && *p == '"') {
+            q = azoai_json_skip_plain16(p + 1);
+
+            if (q != NULL && azoai_json_quote_colon(q) && q[2] > ' ') {
+                f = frames + depth - 1;
+                f->key.data = p + 1;
+                f->key.len = q - (p + 1);
+                f->key_flags = 0;
+                p = q + 2;
+                goto value;
+            }
+
             goto key;
         }
+#endif
 
         p = azoai_json_skip_ws(p, end);
         goto key;
