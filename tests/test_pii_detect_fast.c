@@ -515,6 +515,33 @@ test_iban_cut(void **state)
  * same bounds, and found exactly when the mod-97 check holds
  */
 
+/*
+ * The scan's entry (azoai_pii_detect_iban_lettered()) where its
+ * pre-test holds (azoai_pii_iban_may_start(), a digit at at): as the
+ * general reader, which found want and [s, e)
+ */
+
+static void
+check_iban_lettered(const u_char *t, size_t len, size_t at, int want,
+    size_t s, size_t e)
+{
+    int     got;
+    size_t  s1, e1;
+
+    if (!azoai_pii_iban_may_start(t, at) || !azoai_pii_digit(t[at])) {
+        return;
+    }
+
+    got = azoai_pii_detect_iban_lettered(t, len, at, &s1, &e1);
+
+    if (got != want || (got && (s1 != s || e1 != e))) {
+        print_error("lettered '%.*s': %d, want %d\n", (int) len, t, got,
+                    want);
+        fail();
+    }
+}
+
+
 static void
 test_iban_vector(void **state)
 {
@@ -547,6 +574,8 @@ test_iban_vector(void **state)
         if (got && e1 == len) {
             assert_int_equal(iban_ref(t + 1, len - 1), 1);
         }
+
+        check_iban_lettered(t, len + room, 3, want, s2, e2);
 
         found += got;
     }
@@ -591,6 +620,8 @@ test_iban_text_end(void **state)
                             want);
                 fail();
             }
+
+            check_iban_lettered(t, cut, 3, want, s2, e2);
 
             free(t);
         }

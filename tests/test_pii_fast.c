@@ -1029,8 +1029,8 @@ check_natid_pair(const u_char *text, size_t n, size_t i)
 static void
 test_numeric_refusals(void **state)
 {
-    int        refused, seen_iban, seen_natid;
-    size_t     r, i, k, n, s, end;
+    int        refused, seen_iban, seen_natid, got;
+    size_t     r, i, k, n, s, end, s2, e2;
     unsigned   type;
     char       text[MAX_TEXT + 64];
 
@@ -1077,9 +1077,16 @@ test_numeric_refusals(void **state)
                                                        i, &s, &end), 0);
 
             } else {
-                seen_iban += azoai_pii_detect_iban((u_char *) text, n, i,
-                                                   &s, &end);
+                got = azoai_pii_detect_iban((u_char *) text, n, i, &s,
+                                            &end);
+                seen_iban += got;
                 check_natid_pair((u_char *) text, n, i);
+
+                /* the scan's entry, without the pre-test's checks */
+                assert_int_equal(azoai_pii_detect_iban_lettered(
+                                     (u_char *) text, n, i, &s2, &e2),
+                                 got);
+                assert_true(!got || (s2 == s && e2 == end));
             }
 
             refused = azoai_pii_natid_word_refused((u_char *) text, i);

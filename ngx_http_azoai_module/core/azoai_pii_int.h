@@ -433,6 +433,12 @@ int azoai_pii_detect_ssn(const u_char *v, size_t len, size_t at,
 int azoai_pii_detect_iban(const u_char *v, size_t len, size_t at,
     size_t *start, size_t *end);
 /*
+ * azoai_pii_detect_iban.c: the same at a digit where
+ * azoai_pii_iban_may_start() holds, without the tests it made
+ */
+int azoai_pii_detect_iban_lettered(const u_char *v, size_t len, size_t at,
+    size_t *start, size_t *end);
+/*
  * azoai_pii_detect_iban.c: the IBAN detector without its vector reader
  * (the unit tests compare the two)
  */

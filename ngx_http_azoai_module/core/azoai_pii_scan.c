@@ -37,6 +37,15 @@
 #define AZOAI_PII_PHONE_RUN_MAX   11
 
 /*
+ * what the digit stop's detectors (azoai_pii_scan_digit() and those it
+ * calls) return besides AZOAI_OK (none added) and AZOAI_ERROR: a
+ * candidate added.  AZOAI_ERROR is all bits set, so that
+ * azoai_pii_cands_add(...) | AZOAI_PII_ADDED is one or the other, and
+ * results or'ed together keep an error.
+ */
+#define AZOAI_PII_ADDED           1
+
+/*
  * the types whose values only numbers start inside (the reach): a bit
  * per type, 64 bits as types go up to AZOAI_PII_MAX_TYPES - 1
  */
@@ -629,7 +638,8 @@ static inline int
 azoai_pii_scan_stop(unsigned on, const u_char *v,
     size_t len, size_t *at, azoai_pii_cands_t *cands)
 {
-    size_t  i, n;
+    int     rc;
+    size_t  i;
 
     i = *at;
 
@@ -642,14 +652,18 @@ azoai_pii_scan_stop(unsigned on, const u_char *v,
     }
 
     if (azoai_pii_digit(v[i])) {
-        n = cands->n;
+        /*
+         * whether it added a candidate, from its result: comparing
+         * cands->n before and after cost ~5 instructions a digit stop
+         */
 
-        if (azoai_pii_scan_digit(on, v, len, i, cands) != AZOAI_OK) {
-            return AZOAI_ERROR;
-        }
+        rc = azoai_pii_scan_digit(on, v, len, i, cands);
 
-        if (cands->n == n) {
+        if (rc == AZOAI_OK) {
             azoai_pii_stop_refused(cands, i);
+
+        } else if (rc != AZOAI_PII_ADDED) {
+            return AZOAI_ERROR;
 
         } else if (i < cands->reach) {
             /*
@@ -742,14 +756,22 @@ azoai_pii_scan_sign(unsigned on, const u_char *v,
  * An SSN leaves no card or phone at the same start: its 9 digits end
  * where the grouping stops (the SSN checks make sure of it), too few for
  * a card, and NANP wants 3 digits in the second group, not 2.  So the
- * SSN goes first and ends the search when it matches.
+ * SSN goes first and ends the search when it matches.  It and the
+ * functions it calls return AZOAI_PII_ADDED where they added a candidate.
+ *
+ * The byte before the digit is read once for the tests that follow (it
+ * was read and looked up in a table four or five times, ~20 instructions
+ * a digit): after a letter only an IBAN's check digits
+ * (azoai_pii_iban_may_start()) or a national id start, and then no
+ * number; after another byte no IBAN, and azoai_pii_detect_natid()'s
+ * tests without those of a letter before.
  */
 
 static inline int
 azoai_pii_scan_digit(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
-    int       span;
+    int       span, added;
     size_t    s, end, group;
     u_char    prev;
     unsigned  type;
@@ -768,7 +790,8 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
         } else if (azoai_pii_detect_secret(v, len, at, &cands->secret_from,
                                            &s, &end))
         {
-            return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET);
+            return azoai_pii_cands_add(cands, s, end, AZOAI_PII_SECRET)
+                   | AZOAI_PII_ADDED;
         }
 
     } else if (azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)) {
@@ -780,17 +803,11 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     if (span && azoai_pii_on(on, AZOAI_PII_CRYPTO_WALLET)
         && azoai_pii_detect_wallet(v, len, at, &s, &end))
     {
-        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET);
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_CRYPTO_WALLET)
+               | AZOAI_PII_ADDED;
     }
 
-    /*
-     * The byte before the digit read once for the tests that follow (it
-     * was read and looked up in a table four or five times, ~20
-     * instructions a digit): after a letter only an IBAN's check digits
-     * (azoai_pii_iban_may_start()) or a national id start, and then no
-     * number; after another byte no IBAN, and azoai_pii_detect_natid()'s
-     * tests without those of a letter before.
-     */
+    /* the byte before the digit read once, as said above */
 
     prev = (at > 0) ? v[at - 1] : '\0';
 
@@ -806,28 +823,33 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
      */
 
     group = 0;
+    added = AZOAI_OK;
 
     if (prev != '+') {
         group = azoai_pii_digit_run(v, len, at, len);
 
         if ((on & AZOAI_PII_NATID_MASK)
             && !azoai_pii_natid_number_refused(v, len, at, group)
-            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
-            && azoai_pii_cands_add(cands, s, end, type))
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end))
         {
-            return AZOAI_ERROR;
+            if (azoai_pii_cands_add(cands, s, end, type) != AZOAI_OK) {
+                return AZOAI_ERROR;
+            }
+
+            added = AZOAI_PII_ADDED;
         }
     }
 
     if (prev == '(' || prev == '+') {
-        return azoai_pii_scan_prefixed_phone(on, v, len, at, group, cands);
+        return added
+               | azoai_pii_scan_prefixed_phone(on, v, len, at, group, cands);
     }
 
     if (azoai_pii_digit(prev)) {
-        return AZOAI_OK;
+        return added;
     }
 
-    return azoai_pii_scan_word(on, v, len, at, group, cands);
+    return added | azoai_pii_scan_word(on, v, len, at, group, cands);
 }
 
 
@@ -837,6 +859,7 @@ static inline int
 azoai_pii_scan_lettered(unsigned on, const u_char *v,
     size_t len, size_t at, azoai_pii_cands_t *cands)
 {
+    int       added;
     size_t    s, end;
     unsigned  type;
 
@@ -845,10 +868,9 @@ azoai_pii_scan_lettered(unsigned on, const u_char *v,
         if ((on & AZOAI_PII_NATID_MASK)
             && !azoai_pii_natid_word_refused(v, at)
             && !azoai_pii_natid_lettered_refused(v, len, at)
-            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
-            && azoai_pii_cands_add(cands, s, end, type))
+            && azoai_pii_natid_find(v, len, at, on, &type, &s, &end))
         {
-            return AZOAI_ERROR;
+            return azoai_pii_cands_add(cands, s, end, type) | AZOAI_PII_ADDED;
         }
 
         return AZOAI_OK;
@@ -856,25 +878,31 @@ azoai_pii_scan_lettered(unsigned on, const u_char *v,
 
     /*
      * two letters alone before at: the national id tests reduce to a
-     * NINO's (azoai_pii_natid_pair_refused()), ~18 instructions an IBAN
+     * NINO's (azoai_pii_natid_pair_refused()), ~18 instructions an IBAN,
+     * and the IBAN detector's head to the country's length and the
+     * second check digit (azoai_pii_detect_iban_lettered())
      */
 
+    added = AZOAI_OK;
+
     if (azoai_pii_on(on, AZOAI_PII_IBAN)
-        && azoai_pii_detect_iban(v, len, at, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN))
+        && azoai_pii_detect_iban_lettered(v, len, at, &s, &end))
     {
-        return AZOAI_ERROR;
+        if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_IBAN) != AZOAI_OK) {
+            return AZOAI_ERROR;
+        }
+
+        added = AZOAI_PII_ADDED;
     }
 
     if ((on & AZOAI_PII_NATID_MASK)
         && !azoai_pii_natid_pair_refused(v, len, at)
-        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, type))
+        && azoai_pii_natid_find(v, len, at, on, &type, &s, &end))
     {
-        return AZOAI_ERROR;
+        return azoai_pii_cands_add(cands, s, end, type) | AZOAI_PII_ADDED;
     }
 
-    return AZOAI_OK;
+    return added;
 }
 
 
@@ -884,7 +912,7 @@ static inline int
 azoai_pii_scan_word(unsigned on, const u_char *v,
     size_t len, size_t at, size_t group, azoai_pii_cands_t *cands)
 {
-    int     grouped, card;
+    int     grouped, card, added;
     size_t  s, end, i;
     u_char  sep, next;
 
@@ -899,10 +927,12 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
         && group == 3 && (sep == '-' || sep == ' ')
         && azoai_pii_detect_ssn(v, len, at, &s, &end))
     {
-        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN);
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_US_SSN)
+               | AZOAI_PII_ADDED;
     }
 
     card = 0;
+    added = AZOAI_OK;
 
     if (azoai_pii_on(on, AZOAI_PII_CREDIT_CARD)
         && (group >= 12 || (grouped && azoai_pii_digit(next)))
@@ -913,6 +943,7 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
         }
 
         card = (cands->reach >= end);
+        added = AZOAI_PII_ADDED;
     }
 
     /*
@@ -930,21 +961,24 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
             || (group >= AZOAI_PII_PHONE_BARE_MIN
                 && group <= AZOAI_PII_PHONE_RUN_MAX
                 && (v[at] != '0' || group >= AZOAI_PII_PHONE_RUN_MIN)))
-        && azoai_pii_detect_phone(v, len, at, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE))
+        && azoai_pii_detect_phone(v, len, at, &s, &end))
     {
-        return AZOAI_ERROR;
+        if (azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)) {
+            return AZOAI_ERROR;
+        }
+
+        added = AZOAI_PII_ADDED;
     }
 
     if (azoai_pii_on(on, AZOAI_PII_IPV4)
         && group <= 3 && sep == '.'
-        && azoai_pii_detect_ipv4(v, len, at, &s, &end)
-        && azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4))
+        && azoai_pii_detect_ipv4(v, len, at, &s, &end))
     {
-        return AZOAI_ERROR;
+        return azoai_pii_cands_add(cands, s, end, AZOAI_PII_IPV4)
+               | AZOAI_PII_ADDED;
     }
 
-    return AZOAI_OK;
+    return added;
 }
 
 
@@ -969,7 +1003,8 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
 
         for ( /* void */ ; from < at && from >= cands->reach; from++) {
             if (azoai_pii_detect_phone(v, len, from, &s, &end)) {
-                return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE);
+                return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)
+                       | AZOAI_PII_ADDED;
             }
         }
     }
