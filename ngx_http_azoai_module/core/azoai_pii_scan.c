@@ -45,6 +45,10 @@
  */
 #define AZOAI_PII_ADDED           1
 
+_Static_assert(AZOAI_OK == 0 && (AZOAI_ERROR | AZOAI_PII_ADDED) == AZOAI_ERROR
+               && (AZOAI_OK | AZOAI_PII_ADDED) == AZOAI_PII_ADDED,
+               "AZOAI_PII_ADDED: or'ed results must keep an error");
+
 /*
  * the types whose values only numbers start inside (the reach): a bit
  * per type, 64 bits as types go up to AZOAI_PII_MAX_TYPES - 1
