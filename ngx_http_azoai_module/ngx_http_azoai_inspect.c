@@ -486,30 +486,22 @@ static ngx_int_t
 ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_body_result_t *res, ngx_str_t *body)
 {
+    u_char            *start;
     size_t             room, len;
     ngx_buf_t         *b;
     azoai_body_run_t   run;
 
-    /* matches are apart in a body this short: no overflow */
-
-    room = body->len + res->nmatches * AZOAI_PII_TAG_MAX;
-
-    if (room <= ctx->body_spare_len) {
-        run.start = ctx->body_spare;
-        ctx->body_spare_len = 0;
-
-    } else {
-        run.start = azoai_alloc(&ctx->alloc, room);
-        if (run.start == NULL) {
-            return NGX_ERROR;
-        }
+    room = azoai_body_copy_room(res, body->len);
+    if (room == SIZE_MAX) {
+        return NGX_ERROR;
     }
 
-    run.last = run.start;
-    run.emitted = 0;
-    run.ref_min = SIZE_MAX;
-    run.emit = NULL;
-    run.data = NULL;
+    start = ngx_http_azoai_spare_alloc(ctx, room);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    azoai_body_run_init(&run, start, SIZE_MAX, NULL, NULL);
 
     if (azoai_body_splice_run(ctx->engine, res, 0, body->data, body->len, 0,
                               &run)

@@ -6,8 +6,9 @@
  * just under, at and over the size that is pointed at, with e-mail
  * masks, pseudonyms and hash tags longer than what they replace; spans
  * of every length around the copy's steps against the body and the tags
- * put together by hand; bodies without matches; a refused emit or
- * allocation at every step; matches out of order.
+ * put together by hand, and as the one run of a short body in its copy
+ * room; the copy room's overflow; bodies without matches; a refused emit
+ * or allocation at every step; matches out of order.
  */
 
 #include <stdarg.h>
@@ -27,6 +28,9 @@
 static size_t refs_body(char *buf, const size_t *gaps, size_t n);
 static void refs_copy_gap(const azoai_pii_engine_t *e, char *body,
     char *want, size_t gap, uint32_t *seed);
+static void refs_whole(const azoai_pii_engine_t *e,
+    const azoai_body_result_t *r, const char *body, size_t len,
+    const char *want, size_t wlen, azoai_alloc_t *a);
 static void refs_bad_matches(const azoai_pii_engine_t *e,
     azoai_body_result_t *r, test_body_refs_t *t, azoai_alloc_t *a);
 
@@ -175,6 +179,8 @@ refs_copy_gap(const azoai_pii_engine_t *e, char *body, char *want,
 
     assert_int_equal(o, wlen);
 
+    refs_whole(e, &r, body, len, want, wlen, &a);
+
     free(t);
     test_arena_free(&arena);
 }
@@ -214,6 +220,65 @@ test_refs_copy(void **state)
     azoai_pii_engine_free(e);
     free(body);
     free(want);
+}
+
+
+/* the copy room: the body and a tag per match, or SIZE_MAX past size_t */
+
+static void
+test_refs_copy_room(void **state)
+{
+    azoai_body_result_t  r;
+
+    memset(&r, 0, sizeof(r));
+
+    assert_int_equal(azoai_body_copy_room(&r, 0), 0);
+    assert_int_equal(azoai_body_copy_room(&r, 4096), 4096);
+
+    r.nmatches = 5;
+    assert_int_equal(azoai_body_copy_room(&r, 4096),
+                     4096 + 5 * AZOAI_PII_TAG_MAX);
+
+    r.nmatches = (SIZE_MAX - 4096) / AZOAI_PII_TAG_MAX;
+    assert_int_equal(azoai_body_copy_room(&r, 4096),
+                     4096 + r.nmatches * AZOAI_PII_TAG_MAX);
+
+    r.nmatches++;
+    assert_int_equal(azoai_body_copy_room(&r, 4096), SIZE_MAX);
+
+    r.nmatches = 1;
+    assert_int_equal(azoai_body_copy_room(&r, SIZE_MAX - 1), SIZE_MAX);
+}
+
+
+/*
+ * The whole body as one run in its copy room, as the glue masks a short
+ * body (ngx_http_azoai_mask_whole()): want, and nothing emitted
+ */
+
+static void
+refs_whole(const azoai_pii_engine_t *e, const azoai_body_result_t *r,
+    const char *body, size_t len, const char *want, size_t wlen,
+    azoai_alloc_t *a)
+{
+    u_char            *out;
+    size_t             room;
+    azoai_body_run_t   run;
+
+    room = azoai_body_copy_room(r, len);
+    assert_int_equal(room, len + r->nmatches * AZOAI_PII_TAG_MAX);
+
+    out = azoai_alloc(a, room);
+    assert_non_null(out);
+    azoai_body_run_init(&run, out, SIZE_MAX, NULL, NULL);
+
+    assert_int_equal(azoai_body_splice_run(e, r, 0, (const u_char *) body,
+                                           len, 0, &run),
+                     AZOAI_OK);
+    assert_ptr_equal(run.start, out);
+    assert_int_equal(run.emitted, 0);
+    assert_int_equal(run.last - run.start, wlen);
+    assert_memory_equal(out, want, wlen);
 }
 
 
@@ -383,6 +448,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_refs_same),
         cmocka_unit_test(test_refs_copy),
+        cmocka_unit_test(test_refs_copy_room),
         cmocka_unit_test(test_refs_none),
         cmocka_unit_test(test_refs_fail),
     };

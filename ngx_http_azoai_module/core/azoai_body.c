@@ -1530,12 +1530,7 @@ azoai_body_splice(const azoai_pii_engine_t *e,
 {
     azoai_body_run_t  run;
 
-    run.start = o;
-    run.last = o;
-    run.emitted = 0;
-    run.ref_min = SIZE_MAX;
-    run.emit = NULL;
-    run.data = NULL;
+    azoai_body_run_init(&run, o, SIZE_MAX, NULL, NULL);
 
     if (azoai_body_splice_run(e, result, first, body, len, pos, &run)
         != AZOAI_OK)

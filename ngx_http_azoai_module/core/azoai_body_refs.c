@@ -55,8 +55,9 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
     size_t ref_min, azoai_alloc_t *a, azoai_body_emit_pt emit, void *data,
     size_t *out_len)
 {
-    size_t            room;
-    azoai_body_run_t  run;
+    u_char            *start;
+    size_t             room;
+    azoai_body_run_t   run;
 
     if ((result->nmatches && e == NULL) || ref_min == 0) {
         return AZOAI_ERROR;
@@ -73,16 +74,12 @@ azoai_body_splice_refs(const azoai_pii_engine_t *e,
         return len ? emit(data, body, len) : AZOAI_OK;
     }
 
-    run.start = azoai_alloc(a, room);
-    if (run.start == NULL) {
+    start = azoai_alloc(a, room);
+    if (start == NULL) {
         return AZOAI_ERROR;
     }
 
-    run.last = run.start;
-    run.emitted = 0;
-    run.ref_min = ref_min;
-    run.emit = emit;
-    run.data = data;
+    azoai_body_run_init(&run, start, ref_min, emit, data);
 
     if (azoai_body_splice_run(e, result, 0, body, len, 0, &run) != AZOAI_OK
         || (run.last != run.start

@@ -60,4 +60,36 @@ int azoai_body_splice_run(const azoai_pii_engine_t *e,
     size_t len, size_t pos, azoai_body_run_t *run);
 
 
+/*
+ * The bytes a run with ref_min SIZE_MAX needs at most for a body of len
+ * bytes: all of it and AZOAI_PII_TAG_MAX for each match; SIZE_MAX on
+ * overflow
+ */
+
+static inline size_t
+azoai_body_copy_room(const azoai_body_result_t *result, size_t len)
+{
+    if (result->nmatches > (SIZE_MAX - len) / AZOAI_PII_TAG_MAX) {
+        return SIZE_MAX;
+    }
+
+    return len + result->nmatches * AZOAI_PII_TAG_MAX;
+}
+
+
+/* a run writing from start, nothing emitted yet */
+
+static inline void
+azoai_body_run_init(azoai_body_run_t *run, u_char *start, size_t ref_min,
+    azoai_body_emit_pt emit, void *data)
+{
+    run->start = start;
+    run->last = start;
+    run->emitted = 0;
+    run->ref_min = ref_min;
+    run->emit = emit;
+    run->data = data;
+}
+
+
 #endif /* _AZOAI_BODY_REFS_H_INCLUDED_ */
