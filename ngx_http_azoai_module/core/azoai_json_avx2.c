@@ -131,7 +131,7 @@ azoai_json_mask64(__m256i lo, __m256i hi)
 }
 
 
-/* 0xff per byte that is '"', '\\', < 0x20 or >= 0x80 */
+/* the top bit set per byte that is '"', '\\', < 0x20 or >= 0x80 */
 
 __attribute__((target("avx2")))
 static inline __m256i
@@ -139,11 +139,13 @@ azoai_json_special(__m256i x)
 {
     /*
      * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is 0x20)
-     * and the bytes >= 0x80, which are negative
+     * and the bytes >= 0x80, which are negative; the saturating subtract
+     * of 0x21 leaves them negative (one instruction, where the compare
+     * became a minimum and a compare)
      */
     return _mm256_or_si256(
-               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
-                                 _mm256_xor_si256(x, _mm256_set1_epi8(0x02))),
+               _mm256_subs_epi8(_mm256_xor_si256(x, _mm256_set1_epi8(0x02)),
+                                _mm256_set1_epi8(0x21)),
                _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
 }
 
@@ -484,8 +486,9 @@ static inline const u_char *
 azoai_json_find_special(const u_char *p, const u_char *end,
     unsigned brackets)
 {
-    uint32_t  m;
-    __m256i   x, hit;
+    uint32_t       m;
+    __m256i        x, hit;
+    const u_char  *last;
 
     while (end - p >= 32) {
         x = _mm256_loadu_si256((const __m256i *) p);
@@ -510,10 +513,22 @@ azoai_json_find_special(const u_char *p, const u_char *end,
         {
             p += 128;
 
-            while (end - p >= 256
-                   && !azoai_json_any_special(p, 256, brackets))
-            {
-                p += 256;
+            /*
+             * by pointer up to the last 256-byte block: the step is an
+             * add and a compare, where end - p took four
+             */
+
+            if (end - p >= 256) {
+                last = end - 256;
+
+                do {
+                    if (azoai_json_any_special(p, 256, brackets)) {
+                        break;
+                    }
+
+                    p += 256;
+
+                } while (p <= last);
             }
         }
     }
@@ -552,9 +567,15 @@ azoai_json_any_special(const u_char *p, size_t n, unsigned brackets)
                    _mm256_min_epu8(back, _mm256_set1_epi8(1)));
     }
 
-    lo = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), lo);
+    /*
+     * a backslash's lane 0xff: negative like the others; below 0x21 is
+     * below 0 after a saturating subtract, and one vptest of the top
+     * bits tells (a compare became a minimum and a compare, then a
+     * movemask and a test)
+     */
+    lo = _mm256_subs_epi8(_mm256_or_si256(lo, back), _mm256_set1_epi8(0x21));
 
-    return _mm256_movemask_epi8(_mm256_or_si256(lo, back)) != 0;
+    return !_mm256_testz_si256(lo, _mm256_set1_epi8((char) 0x80));
 }
 
 
