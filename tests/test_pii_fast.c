@@ -234,6 +234,48 @@ test_cursor_next(void **state)
 
 
 /*
+ * The end of a text, fewer than 128 bytes from where the search starts:
+ * the quick test of the bytes left also covers up to 63 before from, in
+ * the last 64.  One candidate (or a near miss, ';') at every offset,
+ * before from and after it, and every from, on texts of 64 to 200 bytes:
+ * a fresh cursor stops where azoai_pii_find_cand() does.
+ */
+
+static void
+test_cursor_tail(void **state)
+{
+    size_t              len, from, at, c, want, got;
+    u_char              text[200];
+    azoai_pii_cursor_t  cur;
+
+    static const u_char  marks[] = "7@:;";
+
+    for (c = 0; c < sizeof(marks) - 1; c++) {
+        for (len = 64; len <= sizeof(text); len++) {
+            for (at = 0; at < len; at++) {
+                memset(text, 'a', len);
+                text[at] = marks[c];
+
+                for (from = 0; from <= len; from++) {
+                    want = azoai_pii_find_cand(text, from, len);
+
+                    azoai_pii_cursor_init(&cur, text, len);
+                    got = azoai_pii_cursor_next(&cur, from);
+
+                    if (got != want) {
+                        print_error("'%c' at %zu, len %zu, from %zu: %zu, "
+                                    "want %zu\n", marks[c], at, len, from,
+                                    got, want);
+                        fail();
+                    }
+                }
+            }
+        }
+    }
+}
+
+
+/*
  * The cursor's scan is the CPU's, chosen when the library was loaded: the
  * AVX2 one where the build and the CPU have it, else
  * azoai_pii_cursor_scan(); every cursor set up takes it
@@ -1435,6 +1477,7 @@ main(void)
         cmocka_unit_test(test_find_cand),
         cmocka_unit_test(test_cursor_next),
         cmocka_unit_test(test_cursor_every_byte),
+        cmocka_unit_test(test_cursor_tail),
         cmocka_unit_test(test_cursor_scan_cpu),
         cmocka_unit_test(test_iban_countries),
         cmocka_unit_test(test_iban_groups),

@@ -87,21 +87,59 @@ azoai_json_simd(int on)
         azoai_json_c(m), azoai_json_c(n), azoai_json_c(o), azoai_json_c(p))
 
 
+/*
+ * The constants of the plain-text tests, read from memory through a
+ * pointer the compiler cannot see through (azoai_json_string_scan()):
+ * GCC built them from immediates again at every stop, three
+ * instructions each
+ */
+typedef struct {
+    __m256i  two;       /* x ^ 2 */
+    __m256i  k21;       /* below 0x21 */
+    __m256i  bs;        /* '\\' */
+    __m256i  high;      /* the top bits */
+    __m256i  quote;     /* '"' */
+    __m256i  k1f;       /* controls: at most 0x1f */
+} azoai_json_k_t;
+
+static const azoai_json_k_t  azoai_json_k = {
+    .two = { 0x0202020202020202LL, 0x0202020202020202LL,
+             0x0202020202020202LL, 0x0202020202020202LL },
+    .k21 = { 0x2121212121212121LL, 0x2121212121212121LL,
+             0x2121212121212121LL, 0x2121212121212121LL },
+    .bs = { 0x5c5c5c5c5c5c5c5cLL, 0x5c5c5c5c5c5c5c5cLL,
+            0x5c5c5c5c5c5c5c5cLL, 0x5c5c5c5c5c5c5c5cLL },
+    .high = { (long long) 0x8080808080808080ULL,
+              (long long) 0x8080808080808080ULL,
+              (long long) 0x8080808080808080ULL,
+              (long long) 0x8080808080808080ULL },
+    .quote = { 0x2222222222222222LL, 0x2222222222222222LL,
+               0x2222222222222222LL, 0x2222222222222222LL },
+    .k1f = { 0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL,
+             0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL }
+};
+
+
 static inline uint64_t azoai_json_mask64(__m256i lo, __m256i hi);
-static inline __m256i azoai_json_special(__m256i x);
+static inline __m256i azoai_json_special(__m256i x,
+    const azoai_json_k_t *k);
 static inline unsigned azoai_json_string_scan(const u_char **pos,
     const u_char *end, unsigned *flags, unsigned brackets);
 static inline const u_char *azoai_json_find_special(const u_char *p,
-    const u_char *end, unsigned brackets);
+    const u_char *end, unsigned brackets, const azoai_json_k_t *k);
 static inline int azoai_json_any_special(const u_char *p, size_t n,
-    unsigned brackets);
+    unsigned brackets, const azoai_json_k_t *k);
+static inline size_t azoai_json_clean512(const u_char *p,
+    unsigned brackets, const azoai_json_k_t *k);
+static inline int azoai_json_flagged(const __m256i *lo,
+    const __m256i *back, unsigned brackets, const azoai_json_k_t *k);
 static inline void azoai_json_special128(const u_char *p, __m256i *lo,
-    __m256i *back, unsigned brackets);
+    __m256i *back, unsigned brackets, const azoai_json_k_t *k);
 static inline __m256i azoai_json_utf8_check(__m256i x, __m256i prev);
 static inline uint64_t azoai_json_utf8_errors64(__m256i a, __m256i b);
 static inline uint64_t azoai_json_escaped(uint64_t bs, unsigned *carry);
 static inline unsigned azoai_json_block_stop(const u_char *p,
-    unsigned *flags, unsigned brackets);
+    unsigned *flags, unsigned brackets, const azoai_json_k_t *k);
 static inline unsigned azoai_json_block_cut(const u_char *p);
 
 
@@ -131,20 +169,21 @@ azoai_json_mask64(__m256i lo, __m256i hi)
 }
 
 
-/* 0xff per byte that is '"', '\\', < 0x20 or >= 0x80 */
+/* the top bit set per byte that is '"', '\\', < 0x20 or >= 0x80 */
 
 __attribute__((target("avx2")))
 static inline __m256i
-azoai_json_special(__m256i x)
+azoai_json_special(__m256i x, const azoai_json_k_t *k)
 {
     /*
      * x ^ 2 < 0x21, signed: exactly 0x00..0x1f, '"' (0x22 ^ 2 is 0x20)
-     * and the bytes >= 0x80, which are negative
+     * and the bytes >= 0x80, which are negative; the saturating subtract
+     * of 0x21 leaves them negative (one instruction, where the compare
+     * became a minimum and a compare)
      */
     return _mm256_or_si256(
-               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21),
-                                 _mm256_xor_si256(x, _mm256_set1_epi8(0x02))),
-               _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\')));
+               _mm256_subs_epi8(_mm256_xor_si256(x, k->two), k->k21),
+               _mm256_cmpeq_epi8(x, k->bs));
 }
 
 
@@ -286,7 +325,8 @@ azoai_json_escaped(uint64_t bs, unsigned *carry)
 
 __attribute__((target("avx2"), always_inline))
 static inline unsigned
-azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets)
+azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets,
+    const azoai_json_k_t *k)
 {
     unsigned  s, e, carry, advance;
     uint64_t  bs, high, stops, escaped, bad, upto, open;
@@ -302,18 +342,18 @@ azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets)
                                  _mm256_cmpeq_epi8(b, _mm256_set1_epi8('[')));
     }
 
-    bs = azoai_json_mask64(_mm256_cmpeq_epi8(a, _mm256_set1_epi8('\\')),
-                           _mm256_cmpeq_epi8(b, _mm256_set1_epi8('\\')));
+    bs = azoai_json_mask64(_mm256_cmpeq_epi8(a, k->bs),
+                           _mm256_cmpeq_epi8(b, k->bs));
 
     /* unescaped quotes and controls (x == min(x, 0x1f): x <= 0x1f) */
 
     stops = azoai_json_mask64(
         _mm256_or_si256(
-            _mm256_cmpeq_epi8(a, _mm256_set1_epi8('"')),
-            _mm256_cmpeq_epi8(a, _mm256_min_epu8(a, _mm256_set1_epi8(0x1f)))),
+            _mm256_cmpeq_epi8(a, k->quote),
+            _mm256_cmpeq_epi8(a, _mm256_min_epu8(a, k->k1f))),
         _mm256_or_si256(
-            _mm256_cmpeq_epi8(b, _mm256_set1_epi8('"')),
-            _mm256_cmpeq_epi8(b, _mm256_min_epu8(b, _mm256_set1_epi8(0x1f)))));
+            _mm256_cmpeq_epi8(b, k->quote),
+            _mm256_cmpeq_epi8(b, _mm256_min_epu8(b, k->k1f))));
 
     escaped = 0;
     carry = 0;
@@ -409,16 +449,21 @@ static inline unsigned
 azoai_json_string_scan(const u_char **pos, const u_char *end,
     unsigned *flags, unsigned brackets)
 {
-    unsigned       s, look;
-    const u_char  *p;
+    unsigned               s, look;
+    const u_char          *p;
+    const azoai_json_k_t  *k;
+
+    k = &azoai_json_k;
+
+    __asm__ ("" : "+r" (k));
 
     p = *pos;
 
     for ( ;; ) {
         look = brackets && !(*flags & AZOAI_JSON_BRACKET);
 
-        p = look ? azoai_json_find_special(p, end, 1)
-                 : azoai_json_find_special(p, end, 0);
+        p = look ? azoai_json_find_special(p, end, 1, k)
+                 : azoai_json_find_special(p, end, 0, k);
 
         if (p < end) {
 
@@ -440,8 +485,8 @@ azoai_json_string_scan(const u_char **pos, const u_char *end,
             break;
         }
 
-        s = look ? azoai_json_block_stop(p, flags, 1)
-                 : azoai_json_block_stop(p, flags, 0);
+        s = look ? azoai_json_block_stop(p, flags, 1, k)
+                 : azoai_json_block_stop(p, flags, 0, k);
 
         if (s == AZOAI_JSON_SCALAR_BLOCK) {
             break;
@@ -470,26 +515,28 @@ azoai_json_string_scan(const u_char **pos, const u_char *end,
 /*
  * The first byte from p that is not printable ASCII other than '"' and
  * '\\', 32 bytes a step while 32 are left; else where fewer are left.
- * Long runs of plain text go 128 bytes a test, then 256 while no byte
- * stops them (azoai_json_any_special()): 16.3k instructions at 64 KB
- * with the 128-byte loop of four exact tests, 11.0k with these
- * (callgrind, 64 KB prompt).  Text with an escape or an accent every
- * ~60 bytes (bench_engine's 1 MB prompt) fails most 128-byte tests: a
- * 256-byte test first would cost it 0.27 instructions per byte more.
- * With brackets, '[' stops it too.
+ * Long runs of plain text go 128 bytes a test, then 512 while no byte
+ * stops them (azoai_json_any_special(), azoai_json_clean512()): 16.3k
+ * instructions at 64 KB with the 128-byte loop of four exact tests,
+ * 11.0k with 256-byte tests, 9.1k with 512 (callgrind, 64 KB prompt).
+ * Text with an escape or an accent every ~60 bytes (bench_engine's 1 MB
+ * prompt) fails most 128-byte tests: a 256-byte test first would cost
+ * it 0.27 instructions per byte more.  With brackets, '[' stops it too.
  */
 
 __attribute__((target("avx2"), always_inline))
 static inline const u_char *
 azoai_json_find_special(const u_char *p, const u_char *end,
-    unsigned brackets)
+    unsigned brackets, const azoai_json_k_t *k)
 {
-    uint32_t  m;
-    __m256i   x, hit;
+    size_t         n;
+    uint32_t       m;
+    __m256i        x, hit;
+    const u_char  *last;
 
     while (end - p >= 32) {
         x = _mm256_loadu_si256((const __m256i *) p);
-        hit = azoai_json_special(x);
+        hit = azoai_json_special(x, k);
 
         if (brackets) {
             hit = _mm256_or_si256(hit,
@@ -504,14 +551,35 @@ azoai_json_find_special(const u_char *p, const u_char *end,
 
         p += 32;
 
-        /* 128 bytes a test; 256 while they stay clean */
+        /* 128 bytes a test; 512 while they stay clean */
 
-        while (end - p >= 128 && !azoai_json_any_special(p, 128, brackets))
+        while (end - p >= 128 && !azoai_json_any_special(p, 128, brackets, k))
         {
             p += 128;
 
-            while (end - p >= 256
-                   && !azoai_json_any_special(p, 256, brackets))
+            /*
+             * by pointer up to the last 512-byte block: the step is an
+             * add and a compare, where end - p took four; a failed
+             * test's first half may be clean
+             */
+
+            if (end - p >= 512) {
+                last = end - 512;
+
+                do {
+                    n = azoai_json_clean512(p, brackets, k);
+                    p += n;
+
+                } while (n == 512 && p <= last);
+
+                if (n < 512) {
+                    continue;
+                }
+            }
+
+            /* fewer than 512 bytes left */
+
+            if (end - p >= 256 && !azoai_json_any_special(p, 256, brackets, k))
             {
                 p += 256;
             }
@@ -534,27 +602,89 @@ azoai_json_find_special(const u_char *p, const u_char *end,
 
 __attribute__((target("avx2"), always_inline))
 static inline int
-azoai_json_any_special(const u_char *p, size_t n, unsigned brackets)
+azoai_json_any_special(const u_char *p, size_t n, unsigned brackets,
+    const azoai_json_k_t *k)
 {
     __m256i  lo, back, lo2, back2;
 
-    azoai_json_special128(p, &lo, &back, brackets);
+    azoai_json_special128(p, &lo, &back, brackets, k);
 
     if (n == 256) {
-        azoai_json_special128(p + 128, &lo2, &back2, brackets);
+        azoai_json_special128(p + 128, &lo2, &back2, brackets, k);
         lo = _mm256_min_epi8(lo, lo2);
         back = brackets ? _mm256_min_epu8(back, back2)
                         : _mm256_or_si256(back, back2);
     }
 
+    return azoai_json_flagged(&lo, &back, brackets, k);
+}
+
+
+/*
+ * The bytes of p[0 .. 511] before the 256-byte half with a byte of
+ * azoai_json_special(): 512 when neither has one
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline size_t
+azoai_json_clean512(const u_char *p, unsigned brackets,
+    const azoai_json_k_t *k)
+{
+    __m256i  lo, back, lo2, back2, lo3, back3, lo4, back4, all, all_back;
+
+    azoai_json_special128(p, &lo, &back, brackets, k);
+    azoai_json_special128(p + 128, &lo2, &back2, brackets, k);
+    azoai_json_special128(p + 256, &lo3, &back3, brackets, k);
+    azoai_json_special128(p + 384, &lo4, &back4, brackets, k);
+
+    lo = _mm256_min_epi8(lo, lo2);
+    lo3 = _mm256_min_epi8(lo3, lo4);
+
     if (brackets) {
-        back = _mm256_cmpeq_epi8(back,
-                   _mm256_min_epu8(back, _mm256_set1_epi8(1)));
+        back = _mm256_min_epu8(back, back2);
+        back3 = _mm256_min_epu8(back3, back4);
+
+    } else {
+        back = _mm256_or_si256(back, back2);
+        back3 = _mm256_or_si256(back3, back4);
     }
 
-    lo = _mm256_cmpgt_epi8(_mm256_set1_epi8(0x21), lo);
+    all = _mm256_min_epi8(lo, lo3);
+    all_back = brackets ? _mm256_min_epu8(back, back3)
+                        : _mm256_or_si256(back, back3);
 
-    return _mm256_movemask_epi8(_mm256_or_si256(lo, back)) != 0;
+    if (!azoai_json_flagged(&all, &all_back, brackets, k)) {
+        return 512;
+    }
+
+    return azoai_json_flagged(&lo, &back, brackets, k) ? 0 : 256;
+}
+
+
+/*
+ * Whether the minima of azoai_json_special128() flag a byte: a
+ * backslash's lane 0xff is negative like the others; below 0x21 is
+ * below 0 after a saturating subtract, and one vptest of the top bits
+ * tells (a compare became a minimum and a compare, then a movemask and
+ * a test)
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline int
+azoai_json_flagged(const __m256i *lo, const __m256i *back,
+    unsigned brackets, const azoai_json_k_t *k)
+{
+    __m256i  b;
+
+    b = *back;
+
+    if (brackets) {
+        b = _mm256_cmpeq_epi8(b, _mm256_min_epu8(b, _mm256_set1_epi8(1)));
+    }
+
+    return !_mm256_testz_si256(_mm256_subs_epi8(_mm256_or_si256(*lo, b),
+                                                k->k21),
+                               k->high);
 }
 
 
@@ -568,12 +698,12 @@ azoai_json_any_special(const u_char *p, size_t n, unsigned brackets)
 __attribute__((target("avx2"), always_inline))
 static inline void
 azoai_json_special128(const u_char *p, __m256i *lo, __m256i *back,
-    unsigned brackets)
+    unsigned brackets, const azoai_json_k_t *k)
 {
     __m256i  two, bs, a, b, c, d, m, e;
 
-    two = _mm256_set1_epi8(0x02);
-    bs = _mm256_set1_epi8('\\');
+    two = k->two;
+    bs = k->bs;
 
     a = _mm256_loadu_si256((const __m256i *) p);
     b = _mm256_loadu_si256((const __m256i *) (p + 32));
