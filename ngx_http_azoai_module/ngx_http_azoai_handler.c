@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_request.h"
 
 #include "azoai_allow.h"
 

@@ -253,10 +253,6 @@ void ngx_http_azoai_ctx_exit(void);
 /* ngx_http_azoai_handler.c */
 ngx_int_t ngx_http_azoai_handler(ngx_http_request_t *r);
 
-/* ngx_http_azoai_request.c */
-void ngx_http_azoai_read_request(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
-
 /* ngx_http_azoai_body.c */
 ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r,
     ngx_http_azoai_ctx_t *ctx, ngx_uint_t mask);
