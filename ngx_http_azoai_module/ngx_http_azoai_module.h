@@ -253,13 +253,7 @@ void ngx_http_azoai_ctx_exit(void);
 /* ngx_http_azoai_handler.c */
 ngx_int_t ngx_http_azoai_handler(ngx_http_request_t *r);
 
-/* ngx_http_azoai_request.c */
-void ngx_http_azoai_read_request(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
-
 /* ngx_http_azoai_body.c */
-ngx_int_t ngx_http_azoai_body_prepare(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx, ngx_uint_t mask);
 ngx_int_t ngx_http_azoai_copy_body(ngx_http_request_t *r, ngx_str_t *body,
     off_t len) __attribute__((noinline));
 ngx_int_t ngx_http_azoai_replace_body(ngx_http_request_t *r, u_char *data,

@@ -315,6 +315,11 @@ trace_visit(void *data, const azoai_json_value_t *v)
     /* the reported offset and span agree with the input */
     assert_ptr_equal(t->input + v->offset, v->raw.data);
 
+    /* the parent's frame, closings included */
+    if (v->depth) {
+        assert_ptr_equal(v->parent, v->path + v->depth - 1);
+    }
+
     t->n += snprintf(t->out + t->n, sizeof(t->out) - t->n, "%s%u",
                      t->n ? " " : "", v->type);
 

@@ -551,7 +551,7 @@ azoai_body_visit(void *data, const azoai_json_value_t *v)
         return azoai_body_value(ctx, v, NULL, 1);
     }
 
-    parent = v->path + d - 1;
+    parent = v->parent;
 
     /*
      * The top level holds "store" and "background"; names sit at a few

@@ -51,6 +51,7 @@ typedef struct {
     size_t           start;      /* offset of its '{' or '[' */
     unsigned         type;       /* AZOAI_JSON_OBJECT or AZOAI_JSON_ARRAY */
     unsigned         key_flags;  /* AZOAI_JSON_ESCAPED ... of key */
+    unsigned         close;      /* the walk's: '}' or ']' */
 } azoai_json_frame_t;
 
 
@@ -72,6 +73,8 @@ typedef struct {
     size_t                      offset;    /* of raw.data in the input */
     azoai_str_t                 raw;
     const azoai_json_frame_t   *path;
+    const azoai_json_frame_t   *parent;    /* path + depth - 1; depth 0:
+                                              not a frame */
 } azoai_json_value_t;
 
 

@@ -43,8 +43,12 @@ static void azoai_policy_check_api(const azoai_policy_conf_t *pc,
 static void azoai_policy_check_route_names(const azoai_policy_conf_t *pc,
     const azoai_request_t *req, const azoai_route_t *route,
     azoai_decision_t *d);
+static inline void azoai_policy_deployment(const azoai_policy_conf_t *pc,
+    const u_char *name, size_t len, unsigned kind, const char *where,
+    azoai_decision_t *d) __attribute__((always_inline));
 static inline void azoai_policy_check_name(const azoai_policy_conf_t *pc,
-    const u_char *name, size_t len, const char *where, azoai_decision_t *d);
+    const u_char *name, size_t len, const char *where, azoai_decision_t *d)
+    __attribute__((always_inline));
 static void azoai_policy_deny_status(const azoai_deployment_t *dep,
     unsigned status, const char *where, azoai_decision_t *d)
     __attribute__((noinline));
@@ -306,9 +310,9 @@ azoai_policy_check_route_names(const azoai_policy_conf_t *pc,
             return;
         }
 
-        azoai_policy_check_deployment(pc, route->deployment.data,
-                                      route->deployment.len,
-                                      route->deployment_from, where, d);
+        azoai_policy_deployment(pc, route->deployment.data,
+                                route->deployment.len,
+                                route->deployment_from, where, d);
     }
 
     if (req->spillover.len) {
@@ -342,6 +346,21 @@ azoai_policy_check_deployment(const azoai_policy_conf_t *pc,
         where = "request";
     }
 
+    azoai_policy_deployment(pc, name, len, kind, where, d);
+}
+
+
+/*
+ * The check of a deployment name while the decision allows, where given:
+ * inline, with azoai_policy_check_name(), in the route's check of the
+ * path's name, every request's, which has a frame of its own already
+ * (the policy's instructions of the 1 KB chat request: 155 -> 121)
+ */
+
+static inline void
+azoai_policy_deployment(const azoai_policy_conf_t *pc, const u_char *name,
+    size_t len, unsigned kind, const char *where, azoai_decision_t *d)
+{
     if (len == 0) {
         azoai_decision_deny(d, AZOAI_AMBIGUOUS,
                             "empty deployment name (%s)", where);
