@@ -830,7 +830,7 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     added = AZOAI_OK;
 
     if (prev != '+') {
-        group = azoai_pii_digit_run(v, len, at, len);
+        group = azoai_pii_digit_count(v, len, at);
 
         if ((on & AZOAI_PII_NATID_MASK)
             && !azoai_pii_natid_number_refused(v, len, at, group)
@@ -920,7 +920,7 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
     size_t  s, end, i;
     u_char  sep, next;
 
-    /* group: the digits from at (azoai_pii_digit_run()) */
+    /* group: the digits from at (azoai_pii_digit_count()) */
 
     i = at + group;
     sep = (i < len) ? v[i] : '\0';
@@ -1015,7 +1015,7 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
 
     if (group == 0) {
         /* after a '+', not counted yet */
-        group = azoai_pii_digit_run(v, len, at, len);
+        group = azoai_pii_digit_count(v, len, at);
     }
 
     return azoai_pii_scan_word(on, v, len, at, group, cands);
