@@ -1000,16 +1000,23 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
 {
     size_t  s, end, from;
 
+    /*
+     * a start or two before at, not in a loop: its set-up spilled three
+     * registers a phone
+     */
+
     if (azoai_pii_on(on, AZOAI_PII_PHONE)) {
 
         from = (at >= 2 && v[at - 1] == '(' && v[at - 2] == '+') ? at - 2
                                                                  : at - 1;
 
-        for ( /* void */ ; from < at && from >= cands->reach; from++) {
-            if (azoai_pii_detect_phone(v, len, from, &s, &end)) {
-                return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)
-                       | AZOAI_PII_ADDED;
-            }
+        if (from >= cands->reach
+            && (azoai_pii_detect_phone(v, len, from, &s, &end)
+                || (++from < at
+                    && azoai_pii_detect_phone(v, len, from, &s, &end))))
+        {
+            return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)
+                   | AZOAI_PII_ADDED;
         }
     }
 
