@@ -716,6 +716,17 @@ azoai_pii_scan_sign(unsigned on, const u_char *v,
             return AZOAI_ERROR;
         }
 
+        /*
+         * the stops refused since s (digits of the local part, "bob40@")
+         * lie inside the e-mail, where azoai_pii_settle_needed() passes
+         * them over: dropped, a string whose stops they were all needs
+         * no call of it (azoai_pii_settle())
+         */
+
+        while (cands->stops.n && cands->stops.at[cands->stops.n - 1] >= s) {
+            cands->stops.n--;
+        }
+
         if (*i < cands->reach) {
             *i = cands->reach;
         }
