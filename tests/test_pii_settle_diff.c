@@ -367,6 +367,44 @@ test_diff_many_stops(void **state)
 }
 
 
+/*
+ * Digits refused in an e-mail's local part are dropped from the stops
+ * when the e-mail is found (they lie inside it): with no other stop the
+ * string is not settled, with one before or after it still is
+ */
+
+static void
+test_diff_local_part_stops(void **state)
+{
+    size_t               k, matches;
+    azoai_pii_engine_t  *e;
+
+    static const char  *texts[] = {
+        "bob12@example.org",
+        "Contact: Ursula61@gmail.com. 4111 1111 1111 1111.",
+        "b0b1b2@ex.com 078-05-1120,0.1.2.3",
+        "x 078-05-1120,0.1.2.3 bob12@example.org",
+        "078-05-1120,bob12@ex.com",
+        "n7, bob12@ex.com, x9@a.io n7, 12",
+        "7bob12@ex.com",
+        "a1b2c3d4e5f6g7h8@ex.com 1.2.3"
+    };
+
+    (void) state;
+
+    e = test_pii_engine_all(AZOAI_PII_ACTION_MASK, NULL);
+    matches = 0;
+
+    for (k = 0; k < sizeof(texts) / sizeof(texts[0]); k++) {
+        diff_one(e, (const u_char *) texts[k], strlen(texts[k]), &matches);
+    }
+
+    assert_true(matches >= 8);
+
+    azoai_pii_engine_free(e);
+}
+
+
 int
 main(void)
 {
@@ -377,6 +415,7 @@ main(void)
         cmocka_unit_test(test_diff_pseudonym),
         cmocka_unit_test(test_diff_email_ipv4),
         cmocka_unit_test(test_diff_many_stops),
+        cmocka_unit_test(test_diff_local_part_stops),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

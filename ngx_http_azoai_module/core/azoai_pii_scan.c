@@ -716,6 +716,17 @@ azoai_pii_scan_sign(unsigned on, const u_char *v,
             return AZOAI_ERROR;
         }
 
+        /*
+         * the stops refused since s (digits of the local part, "bob40@")
+         * lie inside the e-mail, where azoai_pii_settle_needed() passes
+         * them over: dropped, a string whose stops they were all needs
+         * no call of it (azoai_pii_settle())
+         */
+
+        while (cands->stops.n && cands->stops.at[cands->stops.n - 1] >= s) {
+            cands->stops.n--;
+        }
+
         if (*i < cands->reach) {
             *i = cands->reach;
         }
@@ -830,7 +841,7 @@ azoai_pii_scan_digit(unsigned on, const u_char *v,
     added = AZOAI_OK;
 
     if (prev != '+') {
-        group = azoai_pii_digit_run(v, len, at, len);
+        group = azoai_pii_digit_count(v, len, at);
 
         if ((on & AZOAI_PII_NATID_MASK)
             && !azoai_pii_natid_number_refused(v, len, at, group)
@@ -920,7 +931,7 @@ azoai_pii_scan_word(unsigned on, const u_char *v,
     size_t  s, end, i;
     u_char  sep, next;
 
-    /* group: the digits from at (azoai_pii_digit_run()) */
+    /* group: the digits from at (azoai_pii_digit_count()) */
 
     i = at + group;
     sep = (i < len) ? v[i] : '\0';
@@ -1000,22 +1011,29 @@ azoai_pii_scan_prefixed_phone(unsigned on, const u_char *v,
 {
     size_t  s, end, from;
 
+    /*
+     * a start or two before at, not in a loop: its set-up spilled three
+     * registers a phone
+     */
+
     if (azoai_pii_on(on, AZOAI_PII_PHONE)) {
 
         from = (at >= 2 && v[at - 1] == '(' && v[at - 2] == '+') ? at - 2
                                                                  : at - 1;
 
-        for ( /* void */ ; from < at && from >= cands->reach; from++) {
-            if (azoai_pii_detect_phone(v, len, from, &s, &end)) {
-                return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)
-                       | AZOAI_PII_ADDED;
-            }
+        if (from >= cands->reach
+            && (azoai_pii_detect_phone(v, len, from, &s, &end)
+                || (++from < at
+                    && azoai_pii_detect_phone(v, len, from, &s, &end))))
+        {
+            return azoai_pii_cands_add(cands, s, end, AZOAI_PII_PHONE)
+                   | AZOAI_PII_ADDED;
         }
     }
 
     if (group == 0) {
         /* after a '+', not counted yet */
-        group = azoai_pii_digit_run(v, len, at, len);
+        group = azoai_pii_digit_count(v, len, at);
     }
 
     return azoai_pii_scan_word(on, v, len, at, group, cands);
