@@ -12,6 +12,7 @@
 #include "ngx_http_azoai_request.h"
 
 #include "azoai_allow.h"
+#include "azoai_body_refs.h"
 
 
 /*
@@ -279,7 +280,7 @@ ngx_http_azoai_body_prepare(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     b->end = b->start + len;
     b->temporary = 1;
 
-    b->last = ngx_cpymem(b->pos, h->pos, preread);
+    b->last = azoai_body_copy_out(b->pos, h->pos, preread);
     b->tag = (ngx_buf_tag_t) &ngx_http_azoai_module;
     b->shadow = h;
 

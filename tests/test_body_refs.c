@@ -8,7 +8,8 @@
  * of every length around the copy's steps against the body and the tags
  * put together by hand, and as the one run of a short body in its copy
  * room; the copy room's overflow; bodies without matches; a refused emit
- * or allocation at every step; matches out of order.
+ * or allocation at every step; matches out of order; the copy for other
+ * callers (azoai_body_copy_out()) at every length around its steps.
  */
 
 #include <stdarg.h>
@@ -442,6 +443,53 @@ refs_bad_matches(const azoai_pii_engine_t *e, azoai_body_result_t *r,
 }
 
 
+/*
+ * azoai_body_copy_out(): every length up to 5 KB (around the 128 steps,
+ * the 1024 loop, the vector copy's bounds of 256 and 4096), at offsets
+ * off alignment; the bytes around the copy left alone
+ */
+
+static void
+test_refs_copy_out(void **state)
+{
+    size_t    n, k, off;
+    u_char   *src, *dst, *p;
+
+    (void) state;
+
+    src = test_malloc(5200);
+    dst = test_malloc(5200);
+
+    for (k = 0; k < 5200; k++) {
+        src[k] = (u_char) (k * 131 + 7);
+    }
+
+    for (n = 0; n <= 5120; n++) {
+        off = n % 7;
+
+        memset(dst, 0xa5, 5200);
+
+        p = azoai_body_copy_out(dst + off, src + 3 + off, n);
+
+        assert_ptr_equal(p, dst + off + n);
+        if (n) {
+            assert_memory_equal(dst + off, src + 3 + off, n);
+        }
+
+        for (k = 0; k < off; k++) {
+            assert_int_equal(dst[k], 0xa5);
+        }
+
+        for (k = off + n; k < 5200; k++) {
+            assert_int_equal(dst[k], 0xa5);
+        }
+    }
+
+    test_free(src);
+    test_free(dst);
+}
+
+
 int
 main(void)
 {
@@ -451,6 +499,7 @@ main(void)
         cmocka_unit_test(test_refs_copy_room),
         cmocka_unit_test(test_refs_none),
         cmocka_unit_test(test_refs_fail),
+        cmocka_unit_test(test_refs_copy_out),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

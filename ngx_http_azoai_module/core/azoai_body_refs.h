@@ -61,6 +61,13 @@ int azoai_body_splice_run(const azoai_pii_engine_t *e,
 
 
 /*
+ * n bytes from src to dst, which do not overlap, as the spans of a run
+ * are copied (vector moves where the CPU has AVX2); returns dst + n
+ */
+u_char *azoai_body_copy_out(u_char *dst, const u_char *src, size_t n);
+
+
+/*
  * The bytes a run with ref_min SIZE_MAX needs at most for a body of len
  * bytes: all of it and AZOAI_PII_TAG_MAX for each match; SIZE_MAX on
  * overflow
