@@ -12,7 +12,6 @@
 #include "ngx_http_azoai_ctx.h"
 
 #include "azoai_allow.h"
-#include "azoai_ascii.h"
 #include "azoai_body.h"
 #include "azoai_body_refs.h"
 #include "azoai_pseudo.h"
@@ -487,7 +486,7 @@ static ngx_int_t
 ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     azoai_body_result_t *res, ngx_str_t *body)
 {
-    u_char            *start, *p, *last;
+    u_char            *start;
     size_t             room, len;
     ngx_buf_t         *b;
     azoai_body_run_t   run;
@@ -521,8 +520,6 @@ ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     b->last = run.last;
     b->end = run.last;
     b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
 
     /* the message of ngx_http_azoai_mask_refs(): t/27-body-one-piece.t */
 
@@ -532,28 +529,7 @@ ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
                    (ctx->body_spare && ctx->body_spare_len == 0)
                    ? ", copied to the spare room after the body" : "");
 
-    /*
-     * what ngx_http_azoai_replace_body_chain() does, for the one buffer
-     * and with the context at hand: its walk of the chain, its look-up
-     * of the context and its call (chat-4k-pii: -9 a request)
-     */
-
-    r->request_body->bufs = &ctx->body_out;
-    r->request_body->buf = b;
-    r->headers_in.content_length_n = len;
-
-    if (r->headers_in.content_length) {
-        last = ctx->body_length + NGX_OFF_T_LEN;
-        p = azoai_decimal_back(len, last);
-
-        r->headers_in.content_length->value.data = p;
-        r->headers_in.content_length->value.len = last - p;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: request body replaced, %uz bytes", len);
-
-    return NGX_OK;
+    return ngx_http_azoai_replace_body_chain(r, &ctx->body_out, len);
 }
 
 
