@@ -674,7 +674,7 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
     unsigned       scanned;
     const u_char  *q;
 #if (AZOAI_JSON_AVX2)
-    const u_char  *at;          /* its address is taken: not q's */
+    azoai_json_scan_t   r;
 #endif
 #if (AZOAI_JSON_SSE2)
     int            bracket;
@@ -723,16 +723,15 @@ azoai_json_string(const u_char *input, const u_char *p, const u_char *end,
 
     if (!brackets && end - p >= AZOAI_JSON_BLOCK && azoai_json_avx2_state > 0)
     {
-        scanned = 0;
-        at = p;
+        r = azoai_json_string_avx2(p, end, 0);
 
-        if (azoai_json_string_avx2(&at, end, &scanned) == AZOAI_JSON_AT_QUOTE)
-        {
-            *flags = scanned;
-            return at;
+        if (r.stop == AZOAI_JSON_AT_QUOTE) {
+            *flags = r.flags;
+            return r.pos;
         }
 
-        q = azoai_json_scan_string_more(input, at, end, &scanned, st);
+        scanned = r.flags;
+        q = azoai_json_scan_string_more(input, r.pos, end, &scanned, st);
         *flags = scanned;
         return q;
     }
