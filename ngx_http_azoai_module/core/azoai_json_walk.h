@@ -825,14 +825,44 @@ digit:
 static inline const u_char *
 azoai_json_skip_digits(const u_char *p, const u_char *end)
 {
-#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#if (AZOAI_JSON_SSE2)
+    unsigned  mask;
+    __m128i   d;
+#elif (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
     uint64_t  x, y, bad;
+#endif
 
     /* short numbers end at once (0.2, 1): no constants to load for them */
 
     if (p < end && (*p < '0' || *p > '9')) {
         return p;
     }
+
+#if (AZOAI_JSON_SSE2)
+
+    /*
+     * 16 bytes at a time: byte - '0' is at most 9 (unsigned) for a digit
+     * alone.  Two constants to load where the 8-byte way below built
+     * four 64-bit ones per number (1 KB / 4 KB chat bodies, two numbers
+     * that reach the loop: 28 / 26 instructions a request less)
+     */
+
+    while (end - p >= 16) {
+        d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *) p),
+                         _mm_set1_epi8('0'));
+
+        mask = _mm_movemask_epi8(_mm_cmpeq_epi8(
+                   _mm_min_epu8(d, _mm_set1_epi8(9)), d))
+               ^ 0xffff;
+
+        if (mask) {
+            return p + (unsigned) __builtin_ctz(mask);
+        }
+
+        p += 16;
+    }
+
+#elif (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
     /*
      * eight bytes at a time: with y = x & 0x7f.., byte + 0x46 reaches
