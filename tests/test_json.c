@@ -680,6 +680,79 @@ test_json_numbers(void **state)
 }
 
 
+/*
+ * Numbers of 1 to 40 digits, ended by each kind of byte at every place
+ * of the 16-byte step and with 0 to 19 bytes after them: the exact
+ * length, or the error at the byte that ends them
+ */
+
+static void
+test_json_number_steps(void **state)
+{
+    char                 doc[96], out[96];
+    size_t               n, pad, t, len, i;
+    unsigned             rc;
+    azoai_json_status_t  st;
+
+    static const char  ends[] = { ']', ',', ' ', ':', '/', 'A', '.',
+                                  (char) 0x80, (char) 0xc3, '\0' };
+
+    for (n = 1; n <= 40; n++) {
+        for (t = 0; t < sizeof(ends); t++) {
+            for (pad = 0; pad < 20; pad++) {
+                len = 0;
+                doc[len++] = '[';
+                doc[len++] = '1';
+
+                for (i = 1; i < n; i++) {
+                    doc[len++] = (char) ('0' + i % 10);
+                }
+
+                doc[len++] = ends[t];
+
+                if (ends[t] == '.') {
+                    doc[len++] = '5';
+                }
+
+                if (ends[t] == ',') {
+                    doc[len++] = '7';
+                }
+
+                if (ends[t] != ']') {
+                    doc[len++] = ']';
+                }
+
+                memset(doc + len, ' ', pad);
+                len += pad;
+
+                out[0] = '\0';
+                rc = azoai_json_walk((u_char *) doc, len, number_visit,
+                                     out, &st);
+
+                if (ends[t] == ']' || ends[t] == ' ') {
+                    assert_int_equal(rc, AZOAI_JSON_OK);
+                    assert_int_equal(strlen(out), n + 1);
+                    assert_memory_equal(out, doc + 1, n);
+
+                } else if (ends[t] == ',') {
+                    assert_int_equal(rc, AZOAI_JSON_OK);
+                    assert_int_equal(strlen(out), n + 3);
+
+                } else if (ends[t] == '.') {
+                    assert_int_equal(rc, AZOAI_JSON_OK);
+                    assert_int_equal(strlen(out), n + 3);
+                    assert_memory_equal(out, doc + 1, n + 2);
+
+                } else {
+                    assert_int_equal(rc, AZOAI_JSON_INVALID);
+                    assert_int_equal(st.offset, n + 1);
+                }
+            }
+        }
+    }
+}
+
+
 /* a record of the values a walk reported, up to a stop */
 
 typedef struct {
@@ -786,6 +859,7 @@ main(void)
         cmocka_unit_test(test_json_decode),
         cmocka_unit_test(test_json_str_eq),
         cmocka_unit_test(test_json_numbers),
+        cmocka_unit_test(test_json_number_steps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

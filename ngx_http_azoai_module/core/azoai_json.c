@@ -150,19 +150,21 @@ azoai_json_scan_string_avx2(const u_char *input, const u_char **pos,
     const u_char *end, unsigned *flags, azoai_json_status_t *st,
     unsigned brackets)
 {
-    unsigned  stop;
-
-    const u_char  *p;
+    const u_char       *p;
+    azoai_json_scan_t   r;
 
     /* short strings ended in azoai_json_string(): no AVX2 set-up */
 
     p = *pos;
 
     for ( ;; ) {
-        stop = brackets ? azoai_json_string_avx2_brackets(&p, end, flags)
-                        : azoai_json_string_avx2(&p, end, flags);
+        r = brackets ? azoai_json_string_avx2_brackets(p, end, *flags)
+                     : azoai_json_string_avx2(p, end, *flags);
 
-        switch (stop) {
+        p = r.pos;
+        *flags = r.flags;
+
+        switch (r.stop) {
 
         case AZOAI_JSON_AT_QUOTE:
             return p;

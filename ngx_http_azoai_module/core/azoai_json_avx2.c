@@ -123,8 +123,10 @@ static const azoai_json_k_t  azoai_json_k = {
 static inline uint64_t azoai_json_mask64(__m256i lo, __m256i hi);
 static inline __m256i azoai_json_special(__m256i x,
     const azoai_json_k_t *k);
-static inline unsigned azoai_json_string_scan(const u_char **pos,
-    const u_char *end, unsigned *flags, unsigned brackets);
+static azoai_json_scan_t azoai_json_string_stop(const u_char *pos,
+    const u_char *end, unsigned flags);
+static inline azoai_json_scan_t azoai_json_string_scan(const u_char *p,
+    const u_char *end, unsigned flags, unsigned brackets);
 static inline const u_char *azoai_json_find_special(const u_char *p,
     const u_char *end, unsigned brackets, const azoai_json_k_t *k);
 static inline int azoai_json_any_special(const u_char *p, size_t n,
@@ -420,19 +422,51 @@ azoai_json_block_cut(const u_char *p)
 }
 
 
+/*
+ * Plain text up to the quote, the common string, on a way that needs no
+ * register the callee saves: the block scan's (its pushes, pops and
+ * frame) only for a string with another stop
+ */
+
 __attribute__((target("avx2")))
-unsigned
-azoai_json_string_avx2(const u_char **pos, const u_char *end,
-    unsigned *flags)
+azoai_json_scan_t
+azoai_json_string_avx2(const u_char *pos, const u_char *end,
+    unsigned flags)
+{
+    const u_char          *p;
+    azoai_json_scan_t      r;
+    const azoai_json_k_t  *k;
+
+    k = &azoai_json_k;
+
+    __asm__ ("" : "+r" (k));
+
+    p = azoai_json_find_special(pos, end, 0, k);
+
+    if (p < end && *p == '"') {
+        r.pos = p;
+        r.stop = AZOAI_JSON_AT_QUOTE;
+        r.flags = flags;
+        return r;
+    }
+
+    return azoai_json_string_stop(p, end, flags);
+}
+
+
+__attribute__((target("avx2"), noinline))
+static azoai_json_scan_t
+azoai_json_string_stop(const u_char *pos, const u_char *end,
+    unsigned flags)
 {
     return azoai_json_string_scan(pos, end, flags, 0);
 }
 
 
 __attribute__((target("avx2")))
-unsigned
-azoai_json_string_avx2_brackets(const u_char **pos, const u_char *end,
-    unsigned *flags)
+azoai_json_scan_t
+azoai_json_string_avx2_brackets(const u_char *pos, const u_char *end,
+    unsigned flags)
 {
     return azoai_json_string_scan(pos, end, flags, 1);
 }
@@ -445,22 +479,20 @@ azoai_json_string_avx2_brackets(const u_char **pos, const u_char *end,
  */
 
 __attribute__((target("avx2"), always_inline))
-static inline unsigned
-azoai_json_string_scan(const u_char **pos, const u_char *end,
-    unsigned *flags, unsigned brackets)
+static inline azoai_json_scan_t
+azoai_json_string_scan(const u_char *p, const u_char *end, unsigned flags,
+    unsigned brackets)
 {
     unsigned               s, look;
-    const u_char          *p;
+    azoai_json_scan_t      r;
     const azoai_json_k_t  *k;
 
     k = &azoai_json_k;
 
     __asm__ ("" : "+r" (k));
 
-    p = *pos;
-
     for ( ;; ) {
-        look = brackets && !(*flags & AZOAI_JSON_BRACKET);
+        look = brackets && !(flags & AZOAI_JSON_BRACKET);
 
         p = look ? azoai_json_find_special(p, end, 1, k)
                  : azoai_json_find_special(p, end, 0, k);
@@ -470,12 +502,12 @@ azoai_json_string_scan(const u_char **pos, const u_char *end,
             /* printable ASCII up to a quote: the common end of a string */
 
             if (*p == '"') {
-                *pos = p;
-                return AZOAI_JSON_AT_QUOTE;
+                r.stop = AZOAI_JSON_AT_QUOTE;
+                goto done;
             }
 
             if (look && *p == '[') {
-                *flags |= AZOAI_JSON_BRACKET;
+                flags |= AZOAI_JSON_BRACKET;
                 p++;
                 continue;
             }
@@ -485,8 +517,8 @@ azoai_json_string_scan(const u_char **pos, const u_char *end,
             break;
         }
 
-        s = look ? azoai_json_block_stop(p, flags, 1, k)
-                 : azoai_json_block_stop(p, flags, 0, k);
+        s = look ? azoai_json_block_stop(p, &flags, 1, k)
+                 : azoai_json_block_stop(p, &flags, 0, k);
 
         if (s == AZOAI_JSON_SCALAR_BLOCK) {
             break;
@@ -497,18 +529,22 @@ azoai_json_string_scan(const u_char **pos, const u_char *end,
             continue;
         }
 
-        *pos = p + s;
+        p += s;
 
-        if (p[s] == '"') {
-            return AZOAI_JSON_AT_QUOTE;
-        }
-
-        return (p[s] == '\\') ? AZOAI_JSON_AT_ESCAPE : AZOAI_JSON_AT_SCALAR;
+        r.stop = (*p == '"') ? AZOAI_JSON_AT_QUOTE
+                 : (*p == '\\') ? AZOAI_JSON_AT_ESCAPE
+                 : AZOAI_JSON_AT_SCALAR;
+        goto done;
     }
 
-    *pos = p;
+    r.stop = AZOAI_JSON_AT_SCALAR;
 
-    return AZOAI_JSON_AT_SCALAR;
+done:
+
+    r.pos = p;
+    r.flags = flags;
+
+    return r;
 }
 
 

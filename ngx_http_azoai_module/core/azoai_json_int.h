@@ -27,11 +27,22 @@
 /* the bytes azoai_json_string_avx2() looks at in one step */
 #define AZOAI_JSON_BLOCK          64
 
-/* why azoai_json_string_avx2() stopped; *pos says where */
+/* why azoai_json_string_avx2() stopped; its pos says where */
 #define AZOAI_JSON_AT_QUOTE       0   /* the closing quote */
 #define AZOAI_JSON_AT_ESCAPE      1   /* a backslash the caller decodes */
 #define AZOAI_JSON_AT_SCALAR      2   /* the scalar scan goes on from here */
 
+
+/*
+ * What azoai_json_string_avx2() returns: two words, in registers (rax,
+ * rdx), so that the caller's position and flags do not live in memory
+ * for the call, as they did when their addresses were passed
+ */
+typedef struct {
+    const u_char  *pos;
+    unsigned       stop;
+    unsigned       flags;
+} azoai_json_scan_t;
 
 /*
  * 1 when the string scan uses azoai_json_string_avx2(): built with AVX2,
@@ -49,21 +60,21 @@ void azoai_json_simd(int on);
 #if (AZOAI_JSON_AVX2)
 
 /*
- * String content from *pos (a character boundary, not inside an escape),
+ * String content from pos (a character boundary, not inside an escape),
  * AZOAI_JSON_BLOCK bytes a step while as many are left before end: steps
  * over printable ASCII, valid UTF-8 and the escapes \" \\ \/ \b \f \n \r
- * \t; adds AZOAI_JSON_ESCAPED and AZOAI_JSON_NON_ASCII to *flags for what
- * it stepped over.  Stops at the closing quote, at the backslash of any
- * other escape, and with AZOAI_JSON_AT_SCALAR at the start of a block
- * with a control byte or invalid UTF-8 before its first stop (the scalar
- * scan finds the exact error) or where fewer bytes are left.
+ * \t; returns flags with AZOAI_JSON_ESCAPED and AZOAI_JSON_NON_ASCII added
+ * for what it stepped over.  Stops at the closing quote, at the backslash
+ * of any other escape, and with AZOAI_JSON_AT_SCALAR at the start of a
+ * block with a control byte or invalid UTF-8 before its first stop (the
+ * scalar scan finds the exact error) or where fewer bytes are left.
  */
-unsigned azoai_json_string_avx2(const u_char **pos, const u_char *end,
-    unsigned *flags);
+azoai_json_scan_t azoai_json_string_avx2(const u_char *pos,
+    const u_char *end, unsigned flags);
 
 /* the same, adding AZOAI_JSON_BRACKET when what it stepped over has '[' */
-unsigned azoai_json_string_avx2_brackets(const u_char **pos,
-    const u_char *end, unsigned *flags);
+azoai_json_scan_t azoai_json_string_avx2_brackets(const u_char *pos,
+    const u_char *end, unsigned flags);
 
 /*
  * Bit k set when byte k of p[0 .. 63] is where a UTF-8 error shows (the
