@@ -188,14 +188,16 @@ azoai_pii_sse_special(__m128i x)
 #define AZOAI_PII_K_BELOW   96
 #define AZOAI_PII_K_HIGH    128
 #define AZOAI_PII_K_EF      160
+#define AZOAI_PII_K_EE      192
 
-static const u_char  azoai_pii_avx2_k[192] __attribute__((aligned(32))) = {
+static const u_char  azoai_pii_avx2_k[224] __attribute__((aligned(32))) = {
     [AZOAI_PII_K_TOP ... AZOAI_PII_K_TOP + 31] = 0x40,
     [AZOAI_PII_K_LIFT ... AZOAI_PII_K_LIFT + 31] = 0x7f - 0x10,
     [AZOAI_PII_K_SHIFT ... AZOAI_PII_K_SHIFT + 31] = 0x50,
     [AZOAI_PII_K_BELOW ... AZOAI_PII_K_BELOW + 31] = 0x8b,
     [AZOAI_PII_K_HIGH ... AZOAI_PII_K_HIGH + 31] = 0x80,
-    [AZOAI_PII_K_EF ... AZOAI_PII_K_EF + 31] = 0xef
+    [AZOAI_PII_K_EF ... AZOAI_PII_K_EF + 31] = 0xef,
+    [AZOAI_PII_K_EE ... AZOAI_PII_K_EE + 31] = 0xee
 };
 
 #define azoai_pii_k(k, at)  _mm256_load_si256((const __m256i *) ((k) + (at)))
@@ -1143,7 +1145,14 @@ azoai_pii_needed_bits(const u_char *raw, size_t len, size_t b,
 
 /*
  * The quick test 128 bytes a step from b while 128 are left, and the
- * flagged bytes of a flagged block; *end: where fewer than 128 are left
+ * flagged bytes of a flagged block; *end: where fewer than 128 are left.
+ *
+ * The digits and ':' folded over the four vectors before one compare
+ * (the signed minimum of x + 0x50: below 0x8b where one is), 0xef as
+ * the unsigned maximum: above 0xee where one is, or 0xf0 .. 0xff (rare
+ * outside emoji; the exact bits of the block then tell).  30
+ * instructions per 128 bytes, 36 with the three compares per vector
+ * ORed (clean-1m 1.968 -> 1.921 instr/byte).
  */
 
 __attribute__((target("avx2")))
@@ -1152,34 +1161,49 @@ azoai_pii_avx2_needed_blocks(const u_char *raw, size_t b, size_t len,
     size_t *end)
 {
     uint64_t       m[2];
-    __m256i        q0, q1, q2, q3, bel, sh, at, ef;
+    __m256i        x, d, a, h, bel, sh, at, ee;
     const u_char  *k, *p, *last;
 
     k = azoai_pii_avx2_consts();
     bel = azoai_pii_k(k, AZOAI_PII_K_BELOW);
     sh = azoai_pii_k(k, AZOAI_PII_K_SHIFT);
     at = azoai_pii_k(k, AZOAI_PII_K_TOP);
-    ef = azoai_pii_k(k, AZOAI_PII_K_EF);
+    ee = azoai_pii_k(k, AZOAI_PII_K_EE);
 
     p = raw + b;
     last = raw + len - 128;
 
     do {
-        q0 = azoai_pii_avx2_needed_quick(p, bel, sh, at, ef);
-        q1 = azoai_pii_avx2_needed_quick(p + 32, bel, sh, at, ef);
-        q2 = azoai_pii_avx2_needed_quick(p + 64, bel, sh, at, ef);
-        q3 = azoai_pii_avx2_needed_quick(p + 96, bel, sh, at, ef);
+        x = _mm256_loadu_si256((const __m256i *) p);
+        d = _mm256_add_epi8(x, sh);
+        a = _mm256_cmpeq_epi8(x, at);
+        h = x;
 
-        q0 = _mm256_or_si256(q0, q1);
-        q2 = _mm256_or_si256(q2, q3);
+        x = _mm256_loadu_si256((const __m256i *) (p + 32));
+        d = _mm256_min_epi8(d, _mm256_add_epi8(x, sh));
+        a = _mm256_or_si256(a, _mm256_cmpeq_epi8(x, at));
+        h = _mm256_max_epu8(h, x);
 
-        if (!_mm256_testz_si256(_mm256_or_si256(q0, q2),
-                                _mm256_or_si256(q0, q2)))
-        {
+        x = _mm256_loadu_si256((const __m256i *) (p + 64));
+        d = _mm256_min_epi8(d, _mm256_add_epi8(x, sh));
+        a = _mm256_or_si256(a, _mm256_cmpeq_epi8(x, at));
+        h = _mm256_max_epu8(h, x);
+
+        x = _mm256_loadu_si256((const __m256i *) (p + 96));
+        d = _mm256_min_epi8(d, _mm256_add_epi8(x, sh));
+        a = _mm256_or_si256(a, _mm256_cmpeq_epi8(x, at));
+        h = _mm256_max_epu8(h, x);
+
+        a = _mm256_or_si256(a, _mm256_cmpgt_epi8(bel, d));
+        a = _mm256_or_si256(a, _mm256_subs_epu8(h, ee));
+
+        if (!_mm256_testz_si256(a, a)) {
             m[0] = azoai_pii_avx2_needed64(p);
             m[1] = azoai_pii_avx2_needed64(p + 64);
 
-            if (azoai_pii_needed_bits(raw, len, p - raw, m, p - raw)) {
+            if ((m[0] | m[1])
+                && azoai_pii_needed_bits(raw, len, p - raw, m, p - raw))
+            {
                 return 1;
             }
         }
@@ -1201,7 +1225,7 @@ azoai_pii_avx2_needed_blocks(const u_char *raw, size_t b, size_t len,
  * The exact step (candidates, "\\u" and 0xef flagged, each flagged byte
  * judged in order by azoai_pii_may_start()) took ~25 instructions per 32
  * bytes: 0.81 per byte of a 1 MB prompt without digits.  From 128 bytes
- * on, 128 bytes a test of the candidates and 0xef alone (0.28 a byte),
+ * on, 128 bytes a test of the candidates and 0xef alone (0.23 a byte),
  * and each flagged byte of a flagged block judged alone
  * (azoai_pii_needed_at()), with the same answer: a "\\u" escape decodes
  * to a candidate only with a digit among its hex digits ("0030" ..
