@@ -1307,6 +1307,51 @@ azoai_pii_view_needed_avx2(const u_char *raw, size_t len, size_t *base,
 
 
 /*
+ * Whether the "\uXXXX" at i may start a match: a candidate or a
+ * full-width one (U+FF10..U+FF1A, U+FF20) from its code point, else
+ * *skip is set past it.  A surrogate pair's first half is no candidate;
+ * its second half, looked at alone, is a lone surrogate: no candidate
+ * either.  Decoding the escape (azoai_pii_view_char()) took ~60
+ * instructions more.
+ */
+
+static inline int
+azoai_pii_u_may_start(const u_char *raw, size_t len, size_t i,
+    size_t *skip)
+{
+    int  cp;
+
+    cp = (len - i >= 6) ? azoai_hex4(raw + i + 2) : -1;
+
+    if (cp < 0) {
+        *skip = i + 2;
+        return 0;
+    }
+
+    if (cp >= 0xff00) {
+        cp -= 0xfee0;
+    }
+
+    if (cp < 0x80 && azoai_pii_is(cp, AZOAI_PC_CAND)) {
+        return 1;
+    }
+
+    *skip = i + 6;
+    return 0;
+}
+
+
+/* whether a ':' before next may start a match: an IPv6 has ":f" or "::" */
+
+static inline int
+azoai_pii_colon_may_start(u_char next)
+{
+    return azoai_pii_digit(next) || next == '\\' || next >= 0x80
+           || next == ':' || azoai_pii_is(next, AZOAI_PC_HEX);
+}
+
+
+/*
  * Whether the flagged byte at i may give the view a match start; *skip is
  * set past the escape or character that starts there.
  */
@@ -1314,7 +1359,6 @@ azoai_pii_view_needed_avx2(const u_char *raw, size_t len, size_t *base,
 static int
 azoai_pii_may_start(const u_char *raw, size_t len, size_t i, size_t *skip)
 {
-    int     cp;
     size_t  pos;
     u_char  c, next, out[4];
 
@@ -1328,37 +1372,11 @@ azoai_pii_may_start(const u_char *raw, size_t len, size_t i, size_t *skip)
     next = (i + 1 < len) ? raw[i + 1] : ' ';
 
     if (c == ':') {
-        /* an IPv6 has ":f" or "::" */
-        return azoai_pii_digit(next) || next == '\\' || next >= 0x80
-               || next == ':' || azoai_pii_is(next, AZOAI_PC_HEX);
+        return azoai_pii_colon_may_start(next);
     }
 
-    /*
-     * "\uXXXX": a candidate or a full-width one (U+FF10..U+FF1A, U+FF20)
-     * from its code point, else the escape is skipped.  A surrogate
-     * pair's first half is no candidate; its second half, looked at
-     * alone, is a lone surrogate: no candidate either.  Decoding the
-     * escape (azoai_pii_view_char()) took ~60 instructions more.
-     */
-
     if (c == '\\' && next == 'u') {
-        cp = (len - i >= 6) ? azoai_hex4(raw + i + 2) : -1;
-
-        if (cp < 0) {
-            *skip = i + 2;
-            return 0;
-        }
-
-        if (cp >= 0xff00) {
-            cp -= 0xfee0;
-        }
-
-        if (cp < 0x80 && azoai_pii_is(cp, AZOAI_PC_CAND)) {
-            return 1;
-        }
-
-        *skip = i + 6;
-        return 0;
+        return azoai_pii_u_may_start(raw, len, i, skip);
     }
 
     /* U+F000..U+FFFF: what does it decode to? */
@@ -1404,7 +1422,7 @@ azoai_pii_needed_at(const u_char *raw, size_t len, size_t i)
 
         for (e = i - 2; i >= 2 && e >= lo; e--) {
             if (raw[e] == '\\' && raw[e + 1] == 'u') {
-                if (azoai_pii_may_start(raw, len, e, &skip)) {
+                if (azoai_pii_u_may_start(raw, len, e, &skip)) {
                     return 0;
                 }
 
@@ -1418,6 +1436,13 @@ azoai_pii_needed_at(const u_char *raw, size_t len, size_t i)
         }
 
         return 0;
+    }
+
+    /* the colons of prose without a call (~30 instructions each) */
+
+    if (raw[i] == ':') {
+        return azoai_pii_colon_may_start((i + 1 < len) ? raw[i + 1] : ' ')
+               ? 0 : i + 1;
     }
 
     return azoai_pii_may_start(raw, len, i, &skip) ? 0 : i + 1;
