@@ -254,12 +254,146 @@ test_spans(void **state)
 }
 
 
+/*
+ * pieces of the prefilter's exact test: escapes that decode to a
+ * candidate or not, split and broken ones, full-width forms, colons
+ */
+static const char  *exact_pieces[] = {
+    ":", ": ", "::", ":f", ":\\u0030", ":\xc3\xa9", "@", "0", "7", "\\n",
+    "\\\"", "\\\\", "\\\\u0030", "\\u", "\\u00", "\\u0g30", "\\u\\u0030",
+    "\\u0030", "\\u0039", "\\u003a", "\\u003A", "\\u0040", "\\u002f",
+    "\\u003b", "\\u00e9", "\\u00ef", "\\u5730", "\\uff0c", "\\uff10",
+    "\\uFF1A", "\\uff20", "\\uff21", "\\uff0f", "\\ud83d\\ude00",
+    "\\ud800", "\\udc00", "\\ud800\\u0030", "\\ud83d\\udc10",
+    "\\u0000", "\\u3000", "\\u200b", "\xc3\xa9", "\xef", "\xef\xbc",
+    "\xef\xbc\x8c", "\xef\xbc\x91", "\xef\xbc\x9a", "\xef\xbc\xa0",
+    "\xef\xbc\xa1", "\xef\xbb\xbf", "\xef\xbc\x30", "\xe6\x97\xa5"
+};
+
+
+/* the prefilter as it was defined: every byte, may_start by decoding */
+
+static int
+ref_view_needed(const u_char *raw, size_t len)
+{
+    size_t  i, pos, skip;
+    u_char  c, next, out[4];
+
+    skip = 0;
+
+    for (i = 0; i < len; i++) {
+        if (i < skip) {
+            continue;
+        }
+
+        c = raw[i];
+        next = (i + 1 < len) ? raw[i + 1] : ' ';
+
+        if (azoai_pii_digit(c) || c == '@') {
+            return 1;
+        }
+
+        if (c == ':') {
+            if (azoai_pii_digit(next) || next == '\\' || next >= 0x80
+                || next == ':' || azoai_pii_is(next, AZOAI_PC_HEX))
+            {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if ((c == '\\' && next == 'u') || c == 0xef) {
+            pos = i;
+
+            if (azoai_pii_view_char(raw, len, &pos, out) == 1
+                && azoai_pii_is(out[0], AZOAI_PC_CAND))
+            {
+                return 1;
+            }
+
+            skip = pos;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * azoai_pii_view_needed() (AVX2, SSE2 or scalar) gives what the
+ * definition gives, on long clean runs (blocks the quick test leaves)
+ * with a few pieces at random places: escapes and characters across
+ * 32-, 64- and 128-byte edges and in the last, overlapping block
+ */
+
+static void
+test_prefilter_exact(void **state)
+{
+    int          got, want, yes;
+    char         raw[MAX_RAW];
+    size_t       len, n, k, off, pos, plen, npieces;
+    uint32_t     rnd;
+    const char  *p;
+
+    npieces = sizeof(exact_pieces) / sizeof(exact_pieces[0]);
+    rnd = 0x9e3779b9;
+    yes = 0;
+
+    for (n = 0; n < ROUNDS * 4; n++) {
+        len = 16 + test_random(&rnd) % (MAX_RAW - 16);
+
+        for (k = 0; k < len; k++) {
+            raw[k] = "abc def\\\xc3"[test_random(&rnd) % 8];
+        }
+
+        /* a backslash escapes the byte after it, a lead byte is valid */
+        for (k = 0; k + 1 < len; k++) {
+            if (raw[k] == '\\') {
+                raw[k + 1] = 'n';
+            } else if ((u_char) raw[k] == 0xc3) {
+                raw[k + 1] = (char) 0xa9;
+            }
+        }
+
+        for (k = test_random(&rnd) % 4; k; k--) {
+            p = exact_pieces[test_random(&rnd) % npieces];
+            plen = strlen(p);
+
+            if (plen >= len) {
+                continue;
+            }
+
+            pos = test_random(&rnd) % (len - plen + 1);
+            memcpy(raw + pos, p, plen);
+        }
+
+        for (off = 0; off < 3 && off < len; off++) {
+            want = ref_view_needed((u_char *) raw + off, len - off);
+            got = azoai_pii_view_needed((u_char *) raw + off, len - off);
+
+            if (got != want) {
+                print_error("view_needed %d, defined %d, len %zu\n", got,
+                            want, len - off);
+                fail();
+            }
+
+            yes += want;
+        }
+    }
+
+    /* both answers were exercised */
+    assert_true(yes > ROUNDS && yes < ROUNDS * 11);
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_view_map),
         cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_prefilter_exact),
         cmocka_unit_test(test_spans),
     };
 
