@@ -1555,23 +1555,24 @@ azoai_body_rewrite_in_place(const azoai_pii_engine_t *e,
 }
 
 
-/* room for len bytes plus the tags of the matches from the first on */
+/*
+ * Room for len bytes plus the tags of the matches from the first on, and
+ * one byte more: an empty body with no matches would ask for 0 bytes, for
+ * which an allocator may return NULL (malloc()), read as out of memory
+ */
 
 static u_char *
 azoai_body_rewrite_alloc(const azoai_body_result_t *result, size_t first,
     size_t len, azoai_alloc_t *a)
 {
-    size_t  ntags;
+    size_t  room;
 
-    ntags = result->nmatches - first;
-
-    if (ntags > (SIZE_MAX - len - 1) / AZOAI_PII_TAG_MAX) {
+    room = azoai_body_tags_room(result->nmatches - first, len);
+    if (room == SIZE_MAX) {
         return NULL;
     }
 
-    /* each tag takes at most AZOAI_PII_TAG_MAX bytes more than nothing */
-
-    return azoai_alloc(a, len + ntags * AZOAI_PII_TAG_MAX + 1);
+    return azoai_alloc(a, room + 1);
 }
 
 
