@@ -249,6 +249,16 @@ test_refs_copy_room(void **state)
 
     r.nmatches = 1;
     assert_int_equal(azoai_body_copy_room(&r, SIZE_MAX - 1), SIZE_MAX);
+
+    /* the matches left to the rewrite in place: any count, no body */
+
+    assert_int_equal(azoai_body_tags_room(0, 0), 0);
+    assert_int_equal(azoai_body_tags_room(3, 10),
+                     10 + 3 * AZOAI_PII_TAG_MAX);
+    assert_int_equal(azoai_body_tags_room(0, SIZE_MAX), SIZE_MAX);
+    assert_int_equal(azoai_body_tags_room(SIZE_MAX / AZOAI_PII_TAG_MAX + 1,
+                                          0),
+                     SIZE_MAX);
 }
 
 

@@ -422,15 +422,15 @@ azoai_body_refs_room(const azoai_body_result_t *result, size_t len,
     size_t                    i, pos, room, span;
     const azoai_pii_match_t  *m;
 
-    if (result->nmatches > (SIZE_MAX - len) / AZOAI_PII_TAG_MAX) {
-        return SIZE_MAX;
+    /* all of the body and the tags: the bound of the room, and its size */
+
+    room = azoai_body_copy_room(result, len);
+
+    if (room == SIZE_MAX || len < ref_min) {
+        return room;
     }
 
-    room = result->nmatches * AZOAI_PII_TAG_MAX;
-
-    if (len < ref_min) {
-        return room + len;
-    }
+    room -= len;
 
     if (len <= AZOAI_BODY_ROOM_BOUND) {
         if (__builtin_mul_overflow(result->nmatches + 1, ref_min - 1, &span)

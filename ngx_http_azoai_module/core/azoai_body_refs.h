@@ -68,19 +68,28 @@ u_char *azoai_body_copy_out(u_char *dst, const u_char *src, size_t n);
 
 
 /*
- * The bytes a run with ref_min SIZE_MAX needs at most for a body of len
- * bytes: all of it and AZOAI_PII_TAG_MAX for each match; SIZE_MAX on
- * overflow
+ * The bytes a run with ref_min SIZE_MAX needs at most for len bytes of
+ * body and ntags matches in them: all of it and AZOAI_PII_TAG_MAX for
+ * each match (a tag takes at most that many bytes more than nothing);
+ * SIZE_MAX on overflow.  azoai_body_copy_room() is this for all of a
+ * body's matches; the rewrite in place asks it for those it has left.
  */
+
+static inline size_t
+azoai_body_tags_room(size_t ntags, size_t len)
+{
+    if (ntags > (SIZE_MAX - len) / AZOAI_PII_TAG_MAX) {
+        return SIZE_MAX;
+    }
+
+    return len + ntags * AZOAI_PII_TAG_MAX;
+}
+
 
 static inline size_t
 azoai_body_copy_room(const azoai_body_result_t *result, size_t len)
 {
-    if (result->nmatches > (SIZE_MAX - len) / AZOAI_PII_TAG_MAX) {
-        return SIZE_MAX;
-    }
-
-    return len + result->nmatches * AZOAI_PII_TAG_MAX;
+    return azoai_body_tags_room(result->nmatches, len);
 }
 
 

@@ -833,6 +833,9 @@ azoai_pii_natid_word_refused(const u_char *v, size_t at)
  * the rest rules the identifier out, 0 when it may be one
  */
 
+static inline int azoai_pii_natid_card_refused(const u_char *p, u_char s)
+    __attribute__((always_inline));
+
 static inline int
 azoai_pii_natid_card_refused(const u_char *p, u_char s)
 {
@@ -896,6 +899,9 @@ azoai_pii_natid_letters_refused(const u_char *v, size_t at, size_t d)
  * spaced NINO "AB 12 34 56 C" wants d == 2 and s == ' ', the NIE with
  * separators d == 7; neither is refused here).  16 bytes at p.
  */
+
+static inline int azoai_pii_natid_groups_refused(const u_char *p,
+    size_t d, u_char s) __attribute__((always_inline));
 
 static inline int
 azoai_pii_natid_groups_refused(const u_char *p, size_t d, u_char s)
@@ -1001,6 +1007,15 @@ azoai_pii_natid_pair_refused(const u_char *v, size_t len, size_t at)
 #endif
 }
 
+
+/*
+ * The refusals of a number always inline, as GCC inlined them anyway:
+ * in the BMI build of the stop loop (azoai_pii_scan.c) it left them out
+ * of line otherwise
+ */
+
+static inline int azoai_pii_natid_number_refused(const u_char *v,
+    size_t len, size_t at, size_t d) __attribute__((always_inline));
 
 static inline int
 azoai_pii_natid_number_refused(const u_char *v, size_t len, size_t at,
