@@ -575,6 +575,52 @@ test_scan_block_ends(void **state)
 }
 
 
+/*
+ * After a block without a stop, the next stop is looked for 64 bytes a
+ * test (up to three tests, while 128 bytes are left), then by the
+ * plain-text search: a 2-byte character first (a block starts there),
+ * then every snippet after a gap of every length up to 300 and with
+ * the string's end at several distances after it
+ */
+
+static void
+test_scan_after_block(void **state)
+{
+    size_t            i, gap, tail, n, set, count;
+    u_char            buf[512];
+    const snippet_t  *sn;
+
+    for (set = 0; set < 2; set++) {
+        count = set ? sizeof(json_snippets) / sizeof(snippet_t)
+                    : sizeof(utf8_snippets) / sizeof(snippet_t);
+
+        for (i = 0; i < count; i++) {
+            sn = set ? &json_snippets[i] : &utf8_snippets[i];
+
+            for (gap = 0; gap <= 300; gap++) {
+                for (tail = 0; tail < 140; tail += 23) {
+                    n = 0;
+                    buf[n++] = '"';
+                    buf[n++] = 0xc3;
+                    buf[n++] = 0xa9;
+                    memset(buf + n, 'a', gap);
+                    n += gap;
+                    memcpy(buf + n, sn->bytes, sn->len);
+                    n += sn->len;
+                    memset(buf + n, 'b', tail);
+                    n += tail;
+                    buf[n++] = '"';
+
+                    same_walk(buf, n);
+                }
+            }
+        }
+    }
+
+    (void) state;
+}
+
+
 /* what the first string value of a walk was */
 
 typedef struct {
@@ -811,6 +857,7 @@ main(void)
         cmocka_unit_test(test_scan_every_offset),
         cmocka_unit_test(test_scan_flags),
         cmocka_unit_test(test_scan_block_ends),
+        cmocka_unit_test(test_scan_after_block),
         cmocka_unit_test(test_scan_short),
         cmocka_unit_test(test_scan_random),
         cmocka_unit_test(test_scan_brackets),
