@@ -289,6 +289,151 @@ test_utf8_every_position(void **state)
 
 
 /*
+ * azoai_json_utf8_pairs_only(), the short way of valid 2-byte text: 1
+ * exactly when the scalar validator finds no error and every byte >= 0x80
+ * is a continuation or a lead C2..DF, on every snippet at every position
+ * (over ASCII, over 2-byte text, over 2-byte text shifted by one so that
+ * the block starts inside a character); test_utf8_pairs_random() on
+ * random blocks of valid pairs and ASCII with some invalid bytes
+ */
+
+#if (AZOAI_JSON_AVX2)
+
+static int
+pairs_expected(const u_char *p)
+{
+    size_t  i;
+
+    for (i = 0; i < TEST_BLOCK; i++) {
+        if (p[i] >= 0xc0 && (p[i] < 0xc2 || p[i] > 0xdf)) {
+            return 0;
+        }
+    }
+
+    return utf8_first_error(p, TEST_BLOCK) == TEST_BLOCK;
+}
+
+#endif
+
+
+static void
+test_utf8_pairs(void **state)
+{
+#if (AZOAI_JSON_AVX2)
+    size_t    i, k, pos, n, j, valid;
+    u_char    block[TEST_BLOCK + 2];
+
+    if (!azoai_json_avx2_usable()) {
+        skip();
+    }
+
+    valid = 0;
+
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < sizeof(utf8_snippets) / sizeof(snippet_t); i++) {
+            for (pos = 0; pos < TEST_BLOCK; pos++) {
+                if (k == 0) {
+                    memset(block, 'a', TEST_BLOCK);
+
+                } else {
+                    for (j = 0; j < TEST_BLOCK + 2; j += 2) {
+                        block[j] = 0xc3;
+                        block[j + 1] = 0xa9;
+                    }
+                }
+
+                n = utf8_snippets[i].len;
+                if (pos + n > TEST_BLOCK) {
+                    n = TEST_BLOCK - pos;
+                }
+
+                memcpy(block + pos, utf8_snippets[i].bytes, n);
+
+                j = (k == 2);
+
+                if (azoai_json_utf8_pairs_only(block + j)
+                    != pairs_expected(block + j))
+                {
+                    print_error("snippet %zu at %zu (fill %zu)\n",
+                                i, pos, k);
+                    fail();
+                }
+
+                valid += pairs_expected(block + j);
+            }
+        }
+    }
+
+    /* the short way was taken, not only refused */
+
+    assert_true(valid > 300);
+#else
+    skip();
+#endif
+}
+
+
+static void
+test_utf8_pairs_random(void **state)
+{
+#if (AZOAI_JSON_AVX2)
+    size_t    i, j, valid;
+    u_char    block[TEST_BLOCK];
+    uint64_t  seed;
+
+    static const u_char  bytes[] = {
+        'a', 'a', 'a', 0x80, 0xa9, 0xbf, 0xc2, 0xc3, 0xdf, 0xc0, 0xc1,
+        0xe2, 0xed, 0xf0, 0xf4, 0xff
+    };
+
+    if (!azoai_json_avx2_usable()) {
+        skip();
+    }
+
+    valid = 0;
+    seed = 88172645463325252ULL;
+
+    for (i = 0; i < 200000; i++) {
+        for (j = 0; j < TEST_BLOCK; j++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+
+            /* valid pairs and ASCII, a noise byte one time in 128 */
+
+            if ((seed & 0xff) < 0x80) {
+                block[j] = 0xc2 + (seed >> 9) % 30;
+
+                if (j + 1 < TEST_BLOCK) {
+                    block[++j] = 0x80 + (seed >> 20) % 64;
+                }
+
+            } else if ((seed & 0xff) < 0xfe) {
+                block[j] = 'a';
+
+            } else {
+                block[j] = bytes[(seed >> 32) % sizeof(bytes)];
+            }
+        }
+
+        if (azoai_json_utf8_pairs_only(block) != pairs_expected(block)) {
+            print_error("random block %zu\n", i);
+            fail();
+        }
+
+        valid += pairs_expected(block);
+    }
+
+    /* the short way was taken, not only refused */
+
+    assert_true(valid > 1000);
+#else
+    skip();
+#endif
+}
+
+
+/*
  * A string of ASCII with one snippet at every offset from 0 to 200 and
  * with the string's end at every distance: the scans agree, on valid
  * and on invalid input
@@ -427,6 +572,52 @@ test_scan_block_ends(void **state)
             assert_int_equal(same_walk(buf, n), AZOAI_JSON_OK);
         }
     }
+}
+
+
+/*
+ * After a block without a stop, the next stop is looked for 64 bytes a
+ * test (up to three tests, while 128 bytes are left), then by the
+ * plain-text search: a 2-byte character first (a block starts there),
+ * then every snippet after a gap of every length up to 300 and with
+ * the string's end at several distances after it
+ */
+
+static void
+test_scan_after_block(void **state)
+{
+    size_t            i, gap, tail, n, set, count;
+    u_char            buf[512];
+    const snippet_t  *sn;
+
+    for (set = 0; set < 2; set++) {
+        count = set ? sizeof(json_snippets) / sizeof(snippet_t)
+                    : sizeof(utf8_snippets) / sizeof(snippet_t);
+
+        for (i = 0; i < count; i++) {
+            sn = set ? &json_snippets[i] : &utf8_snippets[i];
+
+            for (gap = 0; gap <= 300; gap++) {
+                for (tail = 0; tail < 140; tail += 23) {
+                    n = 0;
+                    buf[n++] = '"';
+                    buf[n++] = 0xc3;
+                    buf[n++] = 0xa9;
+                    memset(buf + n, 'a', gap);
+                    n += gap;
+                    memcpy(buf + n, sn->bytes, sn->len);
+                    n += sn->len;
+                    memset(buf + n, 'b', tail);
+                    n += tail;
+                    buf[n++] = '"';
+
+                    same_walk(buf, n);
+                }
+            }
+        }
+    }
+
+    (void) state;
 }
 
 
@@ -661,9 +852,12 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_utf8_every_position),
+        cmocka_unit_test(test_utf8_pairs),
+        cmocka_unit_test(test_utf8_pairs_random),
         cmocka_unit_test(test_scan_every_offset),
         cmocka_unit_test(test_scan_flags),
         cmocka_unit_test(test_scan_block_ends),
+        cmocka_unit_test(test_scan_after_block),
         cmocka_unit_test(test_scan_short),
         cmocka_unit_test(test_scan_random),
         cmocka_unit_test(test_scan_brackets),

@@ -100,7 +100,17 @@ typedef struct {
     __m256i  high;      /* the top bits */
     __m256i  quote;     /* '"' */
     __m256i  k1f;       /* controls: at most 0x1f */
+    __m256i  cont;      /* continuations: signed below 0xc0 */
+    __m256i  k42;       /* x - 0x42: the 2-byte leads C2..DF first */
+    __m256i  lead2;     /* (x - 0x42) signed below 0x9e: C2..DF */
+    __m256i  nib;       /* azoai_json_utf8_check(): the low nibble */
+    __m256i  must2;     /* 0xe0 - 0x80 */
+    __m256i  must3;     /* 0xf0 - 0x80 */
+    __m256i  n;         /* 'n' */
 } azoai_json_k_t;
+
+#define azoai_json_k4(x)                                                      \
+    { (long long) (x), (long long) (x), (long long) (x), (long long) (x) }
 
 static const azoai_json_k_t  azoai_json_k = {
     .two = { 0x0202020202020202LL, 0x0202020202020202LL,
@@ -116,7 +126,14 @@ static const azoai_json_k_t  azoai_json_k = {
     .quote = { 0x2222222222222222LL, 0x2222222222222222LL,
                0x2222222222222222LL, 0x2222222222222222LL },
     .k1f = { 0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL,
-             0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL }
+             0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL },
+    .cont = azoai_json_k4(0xc0c0c0c0c0c0c0c0ULL),
+    .k42 = azoai_json_k4(0x4242424242424242ULL),
+    .lead2 = azoai_json_k4(0x9e9e9e9e9e9e9e9eULL),
+    .nib = azoai_json_k4(0x0f0f0f0f0f0f0f0fULL),
+    .must2 = azoai_json_k4(0x6060606060606060ULL),
+    .must3 = azoai_json_k4(0x7070707070707070ULL),
+    .n = azoai_json_k4(0x6e6e6e6e6e6e6e6eULL)
 };
 
 
@@ -129,6 +146,10 @@ static inline azoai_json_scan_t azoai_json_string_scan(const u_char *p,
     const u_char *end, unsigned flags, unsigned brackets);
 static inline const u_char *azoai_json_find_special(const u_char *p,
     const u_char *end, unsigned brackets, const azoai_json_k_t *k);
+static inline uint64_t azoai_json_special64(const u_char *p,
+    const azoai_json_k_t *k);
+static inline const u_char *azoai_json_near_special(const u_char **pos,
+    const u_char *end, const azoai_json_k_t *k);
 static inline int azoai_json_any_special(const u_char *p, size_t n,
     unsigned brackets, const azoai_json_k_t *k);
 static inline size_t azoai_json_clean512(const u_char *p,
@@ -137,11 +158,18 @@ static inline int azoai_json_flagged(const __m256i *lo,
     const __m256i *back, unsigned brackets, const azoai_json_k_t *k);
 static inline void azoai_json_special128(const u_char *p, __m256i *lo,
     __m256i *back, unsigned brackets, const azoai_json_k_t *k);
-static inline __m256i azoai_json_utf8_check(__m256i x, __m256i prev);
-static inline uint64_t azoai_json_utf8_errors64(__m256i a, __m256i b);
+static inline __m256i azoai_json_utf8_check(__m256i x, __m256i prev,
+    const azoai_json_k_t *k);
+static inline uint64_t azoai_json_utf8_errors64(__m256i a, __m256i b,
+    const azoai_json_k_t *k);
+static inline int azoai_json_utf8_pairs(__m256i a, __m256i b,
+    const azoai_json_k_t *k);
 static inline uint64_t azoai_json_escaped(uint64_t bs, unsigned *carry);
 static inline unsigned azoai_json_block_stop(const u_char *p,
     unsigned *flags, unsigned brackets, const azoai_json_k_t *k);
+static inline unsigned azoai_json_block_first(const u_char *p,
+    __m256i a, __m256i b, uint64_t bs, uint64_t stops, unsigned *carry,
+    const azoai_json_k_t *k);
 static inline unsigned azoai_json_block_cut(const u_char *p);
 
 
@@ -198,11 +226,11 @@ azoai_json_special(__m256i x, const azoai_json_k_t *k)
 
 __attribute__((target("avx2")))
 static inline __m256i
-azoai_json_utf8_check(__m256i x, __m256i prev)
+azoai_json_utf8_check(__m256i x, __m256i prev, const azoai_json_k_t *k)
 {
     __m256i  t, prev1, prev2, prev3, nib, sc, must23;
 
-    nib = _mm256_set1_epi8(0x0f);
+    nib = k->nib;
 
     t = _mm256_permute2x128_si256(prev, x, 0x21);
     prev1 = _mm256_alignr_epi8(x, t, 15);
@@ -257,10 +285,9 @@ azoai_json_utf8_check(__m256i x, __m256i prev)
 
     /* only 111xxxxx two back and 1111xxxx three back reach 0x80 */
 
-    must23 = _mm256_or_si256(
-                 _mm256_subs_epu8(prev2, _mm256_set1_epi8(0xe0 - 0x80)),
-                 _mm256_subs_epu8(prev3, _mm256_set1_epi8(0xf0 - 0x80)));
-    must23 = _mm256_and_si256(must23, _mm256_set1_epi8((char) 0x80));
+    must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, k->must2),
+                             _mm256_subs_epu8(prev3, k->must3));
+    must23 = _mm256_and_si256(must23, k->high);
 
     return _mm256_xor_si256(must23, sc);
 }
@@ -270,17 +297,55 @@ azoai_json_utf8_check(__m256i x, __m256i prev)
 
 __attribute__((target("avx2")))
 static inline uint64_t
-azoai_json_utf8_errors64(__m256i a, __m256i b)
+azoai_json_utf8_errors64(__m256i a, __m256i b, const azoai_json_k_t *k)
 {
     __m256i  zero, ea, eb;
 
     zero = _mm256_setzero_si256();
 
-    ea = azoai_json_utf8_check(a, zero);
-    eb = azoai_json_utf8_check(b, a);
+    ea = azoai_json_utf8_check(a, zero, k);
+    eb = azoai_json_utf8_check(b, a, k);
 
     return ~azoai_json_mask64(_mm256_cmpeq_epi8(ea, zero),
                               _mm256_cmpeq_epi8(eb, zero));
+}
+
+
+/*
+ * Whether the 64 bytes a, b after ASCII hold only ASCII and valid 2-byte
+ * characters (a lead at the end may be cut): every continuation follows
+ * a lead C2..DF and every lead is followed by one, and no byte >= 0x80
+ * is neither.  Accented Latin text passes it at ~20 instructions, where
+ * azoai_json_utf8_errors64() takes ~70; whatever fails it goes there.
+ * In vectors, one vptest (the masks, continuations == leads << 1 and
+ * high == leads | continuations, took 9k instructions more on the 1 MB
+ * prompt).
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline int
+azoai_json_utf8_pairs(__m256i a, __m256i b, const azoai_json_k_t *k)
+{
+    __m256i  ca, cb, la, lb, pa, pb, bad;
+
+    ca = _mm256_cmpgt_epi8(k->cont, a);
+    cb = _mm256_cmpgt_epi8(k->cont, b);
+    la = _mm256_cmpgt_epi8(k->lead2, _mm256_sub_epi8(a, k->k42));
+    lb = _mm256_cmpgt_epi8(k->lead2, _mm256_sub_epi8(b, k->k42));
+
+    /* the leads one byte on (ASCII before a) */
+
+    pa = _mm256_alignr_epi8(la, _mm256_permute2x128_si256(la, la, 0x08), 15);
+    pb = _mm256_alignr_epi8(lb, _mm256_permute2x128_si256(la, lb, 0x21), 15);
+
+    bad = _mm256_or_si256(
+              _mm256_or_si256(_mm256_xor_si256(ca, pa),
+                              _mm256_xor_si256(cb, pb)),
+              _mm256_or_si256(_mm256_andnot_si256(_mm256_or_si256(ca, la), a),
+                              _mm256_andnot_si256(_mm256_or_si256(cb, lb),
+                                                  b)));
+
+    return _mm256_testz_si256(bad, k->high);
 }
 
 
@@ -290,7 +355,21 @@ azoai_json_utf8_errors(const u_char *p)
 {
     return azoai_json_utf8_errors64(
                _mm256_loadu_si256((const __m256i *) p),
-               _mm256_loadu_si256((const __m256i *) (p + 32)));
+               _mm256_loadu_si256((const __m256i *) (p + 32)),
+               &azoai_json_k);
+}
+
+
+__attribute__((target("avx2")))
+int
+azoai_json_utf8_pairs_only(const u_char *p)
+{
+    __m256i  a, b;
+
+    a = _mm256_loadu_si256((const __m256i *) p);
+    b = _mm256_loadu_si256((const __m256i *) (p + 32));
+
+    return azoai_json_utf8_pairs(a, b, &azoai_json_k);
 }
 
 
@@ -317,6 +396,71 @@ azoai_json_escaped(uint64_t bs, unsigned *carry)
 
 
 /*
+ * azoai_json_block_stop()'s first stop in the block a, b at p, given its
+ * backslashes bs and its unescaped quotes and controls (stops, escaped
+ * ones taken out here); *carry: the last byte starts an escape
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline unsigned
+azoai_json_block_first(const u_char *p, __m256i a, __m256i b, uint64_t bs,
+    uint64_t stops, unsigned *carry, const azoai_json_k_t *k)
+{
+    unsigned  s, e;
+    uint64_t  escaped, bad;
+
+    escaped = 0;
+    *carry = 0;
+
+    if (bs) {
+
+        /* no backslash after a backslash: each one starts an escape */
+
+        if ((bs & (bs << 1)) == 0) {
+            escaped = bs << 1;
+            *carry = bs >> 63;
+
+        } else {
+            escaped = azoai_json_escaped(bs, carry);
+        }
+
+        stops &= ~escaped;
+    }
+
+    s = stops ? (unsigned) __builtin_ctzll(stops) : AZOAI_JSON_BLOCK;
+
+    /*
+     * an escape that is not simple stops at its backslash; \n and \"
+     * (most escapes in prompts) are taken out of the loop's bytes with
+     * two compares a half: 9 instructions an escape before, 1.3 escapes
+     * a block on bench_engine's 1 MB prompt
+     */
+
+    bad = escaped & ~bs & azoai_json_below(s);
+
+    if (bad) {
+        bad &= ~azoai_json_mask64(
+                   _mm256_or_si256(_mm256_cmpeq_epi8(a, k->n),
+                                   _mm256_cmpeq_epi8(a, k->quote)),
+                   _mm256_or_si256(_mm256_cmpeq_epi8(b, k->n),
+                                   _mm256_cmpeq_epi8(b, k->quote)));
+    }
+
+    for ( /* void */ ; bad; bad &= bad - 1) {
+        e = __builtin_ctzll(bad);
+
+        if (!azoai_json_simple_escape[p[e]]) {
+            s = e - 1;
+            *carry = 0;
+            break;
+        }
+    }
+
+    return s;
+}
+
+
+/*
  * The first stop in the 64-byte block at p, with *flags for what comes
  * before it; AZOAI_JSON_SCALAR_BLOCK: the scalar scan must judge the
  * block (a control byte or invalid UTF-8 before the stop).  Without a
@@ -330,8 +474,8 @@ static inline unsigned
 azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets,
     const azoai_json_k_t *k)
 {
-    unsigned  s, e, carry, advance;
-    uint64_t  bs, high, stops, escaped, bad, upto, open;
+    unsigned  s, carry, advance;
+    uint64_t  bs, high, stops, open;
     __m256i   a, b;
 
     a = _mm256_loadu_si256((const __m256i *) p);
@@ -346,45 +490,27 @@ azoai_json_block_stop(const u_char *p, unsigned *flags, unsigned brackets,
 
     bs = azoai_json_mask64(_mm256_cmpeq_epi8(a, k->bs),
                            _mm256_cmpeq_epi8(b, k->bs));
-
-    /* unescaped quotes and controls (x == min(x, 0x1f): x <= 0x1f) */
-
-    stops = azoai_json_mask64(
-        _mm256_or_si256(
-            _mm256_cmpeq_epi8(a, k->quote),
-            _mm256_cmpeq_epi8(a, _mm256_min_epu8(a, k->k1f))),
-        _mm256_or_si256(
-            _mm256_cmpeq_epi8(b, k->quote),
-            _mm256_cmpeq_epi8(b, _mm256_min_epu8(b, k->k1f))));
-
-    escaped = 0;
-    carry = 0;
-
-    if (bs) {
-        escaped = azoai_json_escaped(bs, &carry);
-        stops &= ~escaped;
-    }
-
-    s = stops ? (unsigned) __builtin_ctzll(stops) : AZOAI_JSON_BLOCK;
-
-    /* an escape that is not simple stops at its backslash */
-
-    for (bad = escaped & ~bs & azoai_json_below(s); bad; bad &= bad - 1) {
-        e = __builtin_ctzll(bad);
-
-        if (!azoai_json_simple_escape[p[e]]) {
-            s = e - 1;
-            carry = 0;
-            break;
-        }
-    }
-
     high = azoai_json_mask64(a, b);
 
-    if (high) {
-        upto = azoai_json_below(s + 1);
+    /*
+     * unescaped quotes and controls: azoai_json_special() without the
+     * backslashes and the bytes >= 0x80 (two operations per 32 bytes,
+     * where a compare with '"', one with min(x, 0x1f) and their or took
+     * four)
+     */
 
-        if (azoai_json_utf8_errors64(a, b) & upto) {
+    stops = azoai_json_mask64(
+                _mm256_subs_epi8(_mm256_xor_si256(a, k->two), k->k21),
+                _mm256_subs_epi8(_mm256_xor_si256(b, k->two), k->k21))
+            & ~high;
+
+    s = azoai_json_block_first(p, a, b, bs, stops, &carry, k);
+
+    if (high) {
+        if (!azoai_json_utf8_pairs(a, b, k)
+            && (azoai_json_utf8_errors64(a, b, k)
+                & azoai_json_below(s + 1)))
+        {
             return AZOAI_JSON_SCALAR_BLOCK;
         }
 
@@ -475,7 +601,13 @@ azoai_json_string_avx2_brackets(const u_char *pos, const u_char *end,
 /*
  * azoai_json_string_avx2() with brackets 0, and with brackets 1 also
  * stopping at '[' until one is seen: the requests' instance has no
- * bracket test, the responses' has it in the tests it makes anyway
+ * bracket test, the responses' has it in the tests it makes anyway.
+ * Blocks go on from the first byte that stops azoai_json_find_special()
+ * while the 64 bytes after a block have one: text with an accent or an
+ * escape every ~60 bytes took the 32-byte test, a failed 128-byte test
+ * and the loop's checks between its blocks (~55 instructions a block on
+ * bench_engine's 1 MB prompt, ~20 now).  long: the two loops share
+ * their exits.
  */
 
 __attribute__((target("avx2"), always_inline))
@@ -484,6 +616,7 @@ azoai_json_string_scan(const u_char *p, const u_char *end, unsigned flags,
     unsigned brackets)
 {
     unsigned               s, look;
+    const u_char          *q;
     azoai_json_scan_t      r;
     const azoai_json_k_t  *k;
 
@@ -502,8 +635,7 @@ azoai_json_string_scan(const u_char *p, const u_char *end, unsigned flags,
             /* printable ASCII up to a quote: the common end of a string */
 
             if (*p == '"') {
-                r.stop = AZOAI_JSON_AT_QUOTE;
-                goto done;
+                goto stop;
             }
 
             if (look && *p == '[') {
@@ -514,28 +646,52 @@ azoai_json_string_scan(const u_char *p, const u_char *end, unsigned flags,
         }
 
         if (end - p < AZOAI_JSON_BLOCK) {
-            break;
+            goto scalar;
         }
 
-        s = look ? azoai_json_block_stop(p, &flags, 1, k)
-                 : azoai_json_block_stop(p, &flags, 0, k);
+        /* a block found below has 64 bytes: 128 were left before it */
 
-        if (s == AZOAI_JSON_SCALAR_BLOCK) {
-            break;
-        }
+        for ( ;; ) {
+            s = look ? azoai_json_block_stop(p, &flags, 1, k)
+                     : azoai_json_block_stop(p, &flags, 0, k);
 
-        if (s >= AZOAI_JSON_BLOCK) {
+            if (s == AZOAI_JSON_SCALAR_BLOCK) {
+                goto scalar;
+            }
+
+            if (s < AZOAI_JSON_BLOCK) {
+                p += s;
+                goto stop;
+            }
+
             p += s - AZOAI_JSON_BLOCK;
-            continue;
+
+            if (look) {
+                break;
+            }
+
+            q = azoai_json_near_special(&p, end, k);
+
+            if (q == NULL) {
+                break;
+            }
+
+            p = q;
+
+            if (*p == '"') {
+                goto stop;
+            }
         }
-
-        p += s;
-
-        r.stop = (*p == '"') ? AZOAI_JSON_AT_QUOTE
-                 : (*p == '\\') ? AZOAI_JSON_AT_ESCAPE
-                 : AZOAI_JSON_AT_SCALAR;
-        goto done;
     }
+
+stop:
+
+    r.stop = (*p == '"') ? AZOAI_JSON_AT_QUOTE
+             : (*p == '\\') ? AZOAI_JSON_AT_ESCAPE
+             : AZOAI_JSON_AT_SCALAR;
+    goto done;
+
+scalar:
 
     r.stop = AZOAI_JSON_AT_SCALAR;
 
@@ -545,6 +701,60 @@ done:
     r.flags = flags;
 
     return r;
+}
+
+
+/*
+ * After a block: the first byte of azoai_json_special() in the next 192
+ * bytes, 64 a test while 128 are left; else NULL, and *pos after the
+ * bytes tested, for azoai_json_find_special() and its longer steps
+ * (azoai_json_string_stop() on the 1 MB prompt: 1,073k instructions
+ * with one test, 1,031k with two, 1,009k with three, 1,008k with four;
+ * unrolled: GCC keeps the loop, 1,028k)
+ */
+
+__attribute__((target("avx2"), always_inline))
+static inline const u_char *
+azoai_json_near_special(const u_char **pos, const u_char *end,
+    const azoai_json_k_t *k)
+{
+    unsigned       n;
+    uint64_t       m;
+    const u_char  *p;
+
+    p = *pos;
+
+#pragma GCC unroll 3
+    for (n = 0; n < 3; n++) {
+        if (end - p < 2 * AZOAI_JSON_BLOCK) {
+            break;
+        }
+
+        m = azoai_json_special64(p, k);
+
+        if (m) {
+            return p + __builtin_ctzll(m);
+        }
+
+        p += AZOAI_JSON_BLOCK;
+    }
+
+    *pos = p;
+
+    return NULL;
+}
+
+
+/* the bits of azoai_json_special() of p[0 .. 63] */
+
+__attribute__((target("avx2"), always_inline))
+static inline uint64_t
+azoai_json_special64(const u_char *p, const azoai_json_k_t *k)
+{
+    return azoai_json_mask64(
+               azoai_json_special(_mm256_loadu_si256((const __m256i *) p), k),
+               azoai_json_special(
+                   _mm256_loadu_si256((const __m256i *) (p + 32)), k));
 }
 
 

@@ -82,6 +82,13 @@ azoai_json_scan_t azoai_json_string_avx2_brackets(const u_char *pos,
  */
 uint64_t azoai_json_utf8_errors(const u_char *p);
 
+/*
+ * 1 when p[0 .. 63] holds only ASCII and valid 2-byte characters (one
+ * cut at p[63] included): the block scan's short way, which leaves
+ * everything else to azoai_json_utf8_errors()
+ */
+int azoai_json_utf8_pairs_only(const u_char *p);
+
 #endif
 
 
