@@ -19,20 +19,16 @@
 #include "azoai_zero.h"
 
 /*
- * The walk and its visitor twice: built for BMI1 and BMI2 where the CPU
- * has them, asked at run time (built for baseline x86-64), else as they
- * are.  A shift by a variable count is one instruction then, not a move
- * to %cl and the shift, and the registers it frees spill less: the
- * inspection 1,546 -> 1,493 instructions at chat-4k-pii (bench_engine),
- * module instr/req 38,743 / 42,445 / 80,850 -> 38,720 / 42,423 / 80,852
+ * The walk and its visitor twice (AZOAI_BMI, azoai_pii_int.h).  A shift
+ * by a variable count is one instruction there, not a move to %cl and
+ * the shift, and the registers it frees spill less: the inspection
+ * 1,546 -> 1,493 instructions at chat-4k-pii (bench_engine), module
+ * instr/req 38,743 / 42,445 / 80,850 -> 38,720 / 42,423 / 80,852
  * (callgrind.sh inside).  For AVX2 too (VEX encoding, the member's three
  * constants folded into its compares) it was 1,593: GCC's code for the
  * rest grew more than the SSE2 steps shrank; for BMI alone the number's
  * reader went out of line (1,373 and 137 in 4 calls): always inline now
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
-#define AZOAI_BODY_BMI  1
-#endif
 
 
 #if (AZOAI_BODY_MAX_DEPTH != AZOAI_JSON_MAX_DEPTH)
@@ -199,7 +195,7 @@ static inline int azoai_body_inspect_run(const azoai_pii_engine_t *e,
     const u_char *body, size_t len, azoai_alloc_t *a,
     azoai_body_result_t *result, azoai_pii_match_t *room, size_t nroom)
     __attribute__((always_inline));
-#if (AZOAI_BODY_BMI)
+#if (AZOAI_BMI)
 static int azoai_body_inspect_bmi(const azoai_pii_engine_t *e,
     const u_char *body, size_t len, azoai_alloc_t *a,
     azoai_body_result_t *result, azoai_pii_match_t *room, size_t nroom);
@@ -472,10 +468,8 @@ azoai_body_inspect_into(const azoai_pii_engine_t *e, const u_char *body,
 {
     /* the CPU's features as the C library found them: two loads and tests */
 
-#if (AZOAI_BODY_BMI)
-    if (__builtin_expect(__builtin_cpu_supports("bmi")
-                         && __builtin_cpu_supports("bmi2"), 1))
-    {
+#if (AZOAI_BMI)
+    if (azoai_cpu_bmi()) {
         return azoai_body_inspect_bmi(e, body, len, a, result, room, nroom);
     }
 #endif
@@ -484,7 +478,7 @@ azoai_body_inspect_into(const azoai_pii_engine_t *e, const u_char *body,
 }
 
 
-#if (AZOAI_BODY_BMI)
+#if (AZOAI_BMI)
 
 __attribute__((target("bmi,bmi2")))
 static int

@@ -26,6 +26,21 @@
 #include "azoai_pii.h"
 
 
+/*
+ * The hot loops built a second time for BMI1 and BMI2 (a shift by a
+ * variable count is one instruction there), chosen at run time where the
+ * CPU has both: the JSON walk with its visitor (azoai_body.c) and the
+ * PII stop loop (azoai_pii_scan.c).  Not in the builds without SIMD
+ * (AZOAI_NO_AVX2), whose tests run the baseline copies.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
+#define AZOAI_BMI  1
+#define azoai_cpu_bmi()                                                       \
+    __builtin_expect(__builtin_cpu_supports("bmi")                            \
+                     && __builtin_cpu_supports("bmi2"), 1)
+#endif
+
+
 #define AZOAI_PII_NAME_MAX     64
 
 /* byte classes, azoai_pii_class[] */

@@ -14,18 +14,14 @@
 #include "azoai_pii_int.h"
 
 /*
- * The stop loop twice: built for BMI1 and BMI2 where the CPU has them,
- * asked at run time (built for baseline x86-64), else as it is (as the
- * walk, azoai_body.c).  The helpers GCC inlined in the stop loop are
- * always inline: in the BMI build it left the prefixed phone and the
- * national ids' refusals out of line one after the other (+55, +105,
- * +88 instructions at chat-4k-pii).  azoai_pii_find() 1,050 -> 1,031 at
- * chat-4k-pii (bench_engine); module instr/req 38,720 / 42,423 / 80,852
- * -> 38,720 / 42,388 / 80,742 (callgrind.sh inside)
+ * The stop loop twice (AZOAI_BMI, azoai_pii_int.h).  The helpers GCC
+ * inlined in the stop loop are always inline: in the BMI build it left
+ * the prefixed phone and the national ids' refusals out of line one
+ * after the other (+55, +105, +88 instructions at chat-4k-pii).
+ * azoai_pii_find() 1,050 -> 1,031 at chat-4k-pii (bench_engine); module
+ * instr/req 38,720 / 42,423 / 80,852 -> 38,720 / 42,388 / 80,742
+ * (callgrind.sh inside)
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(AZOAI_NO_AVX2)
-#define AZOAI_PII_FIND_BMI  1
-#endif
 
 
 /* views up to this size stay on the stack */
@@ -165,7 +161,7 @@ static inline int azoai_pii_find_run(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cursor_t *cur, size_t from,
     azoai_pii_cands_t *cands) __attribute__((always_inline));
-#if (AZOAI_PII_FIND_BMI)
+#if (AZOAI_BMI)
 static int azoai_pii_find_bmi(const azoai_pii_engine_t *e,
     const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
     size_t nranges, azoai_pii_cursor_t *cur, size_t from,
@@ -475,10 +471,8 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     const azoai_pii_range_t *ranges, size_t nranges, azoai_pii_cursor_t *cur,
     size_t from, azoai_pii_cands_t *cands)
 {
-#if (AZOAI_PII_FIND_BMI)
-    if (__builtin_expect(__builtin_cpu_supports("bmi")
-                         && __builtin_cpu_supports("bmi2"), 1))
-    {
+#if (AZOAI_BMI)
+    if (azoai_cpu_bmi()) {
         return azoai_pii_find_bmi(e, view, ranges, nranges, cur, from,
                                   cands);
     }
@@ -488,7 +482,7 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
 }
 
 
-#if (AZOAI_PII_FIND_BMI)
+#if (AZOAI_BMI)
 
 /* azoai_pii_find_run() built for BMI1 and BMI2 */
 
