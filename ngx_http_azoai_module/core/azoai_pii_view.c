@@ -1070,45 +1070,29 @@ azoai_pii_view_needed(const u_char *raw, size_t len)
 #if (AZOAI_PII_AVX2)
 
 /*
- * The candidates and 0xef of the 32 bytes at p: the flags of the exact
- * step (azoai_pii_view_needed_avx2()) without "\\u"
+ * The candidates (azoai_pii_avx2_cand_k()) and 0xef of p[0 .. 63]: the
+ * flags of the exact step (azoai_pii_view_needed_avx2()) without "\\u"
  */
-
-__attribute__((target("avx2"), always_inline))
-static inline __m256i
-azoai_pii_avx2_needed_quick(const u_char *p, __m256i bel, __m256i sh,
-    __m256i at, __m256i ef)
-{
-    __m256i  x;
-
-    x = _mm256_loadu_si256((const __m256i *) p);
-
-    return _mm256_or_si256(
-               _mm256_or_si256(_mm256_cmpgt_epi8(bel, _mm256_add_epi8(x, sh)),
-                               _mm256_cmpeq_epi8(x, at)),
-               _mm256_cmpeq_epi8(x, ef));
-}
-
-
-/* the bits of azoai_pii_avx2_needed_quick() for the 64 bytes at p */
 
 __attribute__((target("avx2")))
 static inline uint64_t
 azoai_pii_avx2_needed64(const u_char *p)
 {
-    __m256i        bel, sh, at, ef;
+    __m256i        a, b, ef;
     const u_char  *k;
 
     k = azoai_pii_avx2_consts();
-    bel = azoai_pii_k(k, AZOAI_PII_K_BELOW);
-    sh = azoai_pii_k(k, AZOAI_PII_K_SHIFT);
-    at = azoai_pii_k(k, AZOAI_PII_K_TOP);
     ef = azoai_pii_k(k, AZOAI_PII_K_EF);
 
+    a = _mm256_loadu_si256((const __m256i *) p);
+    b = _mm256_loadu_si256((const __m256i *) (p + 32));
+
     return (uint32_t) _mm256_movemask_epi8(
-               azoai_pii_avx2_needed_quick(p, bel, sh, at, ef))
+               _mm256_or_si256(azoai_pii_avx2_cand_k(a, k),
+                               _mm256_cmpeq_epi8(a, ef)))
            | (uint64_t) (uint32_t) _mm256_movemask_epi8(
-               azoai_pii_avx2_needed_quick(p + 32, bel, sh, at, ef)) << 32;
+               _mm256_or_si256(azoai_pii_avx2_cand_k(b, k),
+                               _mm256_cmpeq_epi8(b, ef))) << 32;
 }
 
 
