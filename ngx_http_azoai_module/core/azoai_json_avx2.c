@@ -99,7 +99,6 @@ typedef struct {
     __m256i  bs;        /* '\\' */
     __m256i  high;      /* the top bits */
     __m256i  quote;     /* '"' */
-    __m256i  k1f;       /* controls: at most 0x1f */
     __m256i  cont;      /* continuations: signed below 0xc0 */
     __m256i  k42;       /* x - 0x42: the 2-byte leads C2..DF first */
     __m256i  lead2;     /* (x - 0x42) signed below 0x9e: C2..DF */
@@ -113,20 +112,11 @@ typedef struct {
     { (long long) (x), (long long) (x), (long long) (x), (long long) (x) }
 
 static const azoai_json_k_t  azoai_json_k = {
-    .two = { 0x0202020202020202LL, 0x0202020202020202LL,
-             0x0202020202020202LL, 0x0202020202020202LL },
-    .k21 = { 0x2121212121212121LL, 0x2121212121212121LL,
-             0x2121212121212121LL, 0x2121212121212121LL },
-    .bs = { 0x5c5c5c5c5c5c5c5cLL, 0x5c5c5c5c5c5c5c5cLL,
-            0x5c5c5c5c5c5c5c5cLL, 0x5c5c5c5c5c5c5c5cLL },
-    .high = { (long long) 0x8080808080808080ULL,
-              (long long) 0x8080808080808080ULL,
-              (long long) 0x8080808080808080ULL,
-              (long long) 0x8080808080808080ULL },
-    .quote = { 0x2222222222222222LL, 0x2222222222222222LL,
-               0x2222222222222222LL, 0x2222222222222222LL },
-    .k1f = { 0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL,
-             0x1f1f1f1f1f1f1f1fLL, 0x1f1f1f1f1f1f1f1fLL },
+    .two = azoai_json_k4(0x0202020202020202ULL),
+    .k21 = azoai_json_k4(0x2121212121212121ULL),
+    .bs = azoai_json_k4(0x5c5c5c5c5c5c5c5cULL),
+    .high = azoai_json_k4(0x8080808080808080ULL),
+    .quote = azoai_json_k4(0x2222222222222222ULL),
     .cont = azoai_json_k4(0xc0c0c0c0c0c0c0c0ULL),
     .k42 = azoai_json_k4(0x4242424242424242ULL),
     .lead2 = azoai_json_k4(0x9e9e9e9e9e9e9e9eULL),
