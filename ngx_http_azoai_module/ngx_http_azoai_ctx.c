@@ -19,9 +19,10 @@
  * request's method, path and query and the route (written whole by
  * ngx_http_azoai_read_request() and azoai_route_classify(), which the
  * handler calls right after), the decision's message (a NUL-terminated
- * string, only ever read as one: its first byte is set), the per-type PII
- * counts (read only for the types of pii_types, which is set with all of
- * them), the usage state (results set here, the rest by
+ * string, only ever read as one: its first byte is set), the body's
+ * inspection result (written by the core before it is read; its counts
+ * read only for the types of pii_types, which is set with all of them),
+ * the usage state (results set here, the rest by
  * azoai_usage_init() where the header filter sets usage_on) and the
  * completion estimate (azoai_estimate_stream_init() where completion_on
  * is set, the only place it is read under), and the body's buffer (zeroed
@@ -46,11 +47,10 @@
      + offsetof(azoai_decision_t, message))
 #define NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE                                      \
     (NGX_HTTP_AZOAI_CTX_MESSAGE + sizeof(((azoai_decision_t *) 0)->message))
-#define NGX_HTTP_AZOAI_CTX_COUNTS                                             \
-    offsetof(ngx_http_azoai_ctx_t, pii_counts)
-#define NGX_HTTP_AZOAI_CTX_AFTER_COUNTS                                       \
-    (NGX_HTTP_AZOAI_CTX_COUNTS                                                \
-     + sizeof(((ngx_http_azoai_ctx_t *) 0)->pii_counts))
+#define NGX_HTTP_AZOAI_CTX_RESULT                                             \
+    offsetof(ngx_http_azoai_ctx_t, body_result)
+#define NGX_HTTP_AZOAI_CTX_AFTER_RESULT                                       \
+    (NGX_HTTP_AZOAI_CTX_RESULT + sizeof(azoai_body_result_t))
 #define NGX_HTTP_AZOAI_CTX_USAGE                                              \
     offsetof(ngx_http_azoai_ctx_t, usage)
 #define NGX_HTTP_AZOAI_CTX_AFTER_USAGE                                        \
@@ -85,8 +85,8 @@ typedef char  ngx_http_azoai_ctx_order[
      && offsetof(azoai_request_t, path) < offsetof(azoai_request_t, args)
      && offsetof(azoai_request_t, args) < offsetof(azoai_request_t, spillover)
      && NGX_HTTP_AZOAI_CTX_AFTER_ROUTE <= NGX_HTTP_AZOAI_CTX_MESSAGE
-     && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_COUNTS
-     && NGX_HTTP_AZOAI_CTX_AFTER_COUNTS <= NGX_HTTP_AZOAI_CTX_USAGE
+     && NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE <= NGX_HTTP_AZOAI_CTX_RESULT
+     && NGX_HTTP_AZOAI_CTX_AFTER_RESULT <= NGX_HTTP_AZOAI_CTX_USAGE
      && NGX_HTTP_AZOAI_CTX_AFTER_USAGE <= NGX_HTTP_AZOAI_CTX_COMPLETION
      && NGX_HTTP_AZOAI_CTX_AFTER_COMPLETION <= NGX_HTTP_AZOAI_CTX_BODY_BUF
      && NGX_HTTP_AZOAI_CTX_BODY_BUF + sizeof(ngx_buf_t)
@@ -168,8 +168,8 @@ ngx_http_azoai_create_ctx(ngx_http_request_t *r)
                             NGX_HTTP_AZOAI_CTX_MESSAGE);
     ctx->verdict.message[0] = '\0';
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_MESSAGE,
-                            NGX_HTTP_AZOAI_CTX_COUNTS);
-    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_COUNTS,
+                            NGX_HTTP_AZOAI_CTX_RESULT);
+    ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_RESULT,
                             NGX_HTTP_AZOAI_CTX_USAGE);
     ngx_http_azoai_ctx_zero(ctx, NGX_HTTP_AZOAI_CTX_AFTER_USAGE,
                             NGX_HTTP_AZOAI_CTX_COMPLETION);

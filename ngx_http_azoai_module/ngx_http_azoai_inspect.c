@@ -57,9 +57,10 @@ static void *ngx_http_azoai_spare_alloc(void *data, size_t size);
 /*
  * NGX_OK with ctx->verdict set (allow, or a denial), NGX_ERROR when the
  * body could not be inspected (the caller denies: fail closed).  The body
- * result lives for this call only, on the stack: from the request pool it
- * made a 1 KB request outgrow the pool's first block (~350 instructions);
- * so do its first matches.
+ * result is the context's (ctx->body_result: its counts by type are the
+ * request's), its first matches are on the stack: from the request pool
+ * they made a 1 KB request outgrow the pool's first block (~350
+ * instructions).
  * long: the one dispatch of every kind of body, kept in one place
  */
 
@@ -71,7 +72,6 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     ngx_uint_t                  copied;
     azoai_body_result_t        *res;
     ngx_http_azoai_loc_conf_t  *alcf;
-    azoai_body_result_t         result;
     azoai_pii_match_t           matches[NGX_HTTP_AZOAI_MATCH_ROOM];
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_azoai_module);
@@ -111,7 +111,7 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         ngx_http_azoai_tlimit_estimate(r, ctx, &body);
     }
 
-    res = &result;
+    res = &ctx->body_result;
 
     ctx->engine = alcf->pii.enable ? alcf->pii.engine : NULL;
 
@@ -133,9 +133,9 @@ ngx_http_azoai_inspect_body(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
         return NGX_OK;
     }
 
+    /* res->counts are the context's: no copy */
     ctx->pii_count = res->nmatches;
     ctx->pii_types = res->types_found;
-    ngx_memcpy(ctx->pii_counts, res->counts, sizeof(ctx->pii_counts));
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "azoai: %ui PII value(s) found, types 0x%uxL",

@@ -205,7 +205,7 @@ ngx_http_azoai_count_details(ngx_http_azoai_metrics_zone_t *z,
     {
         ps = ngx_http_azoai_pii_slot(z, azoai_pii_type_name(ctx->engine, t));
         if (ps) {
-            (void) ngx_atomic_fetch_add(&ps->count, ctx->pii_counts[t]);
+            (void) ngx_atomic_fetch_add(&ps->count, ctx->body_result.counts[t]);
         }
     }
 

@@ -472,7 +472,8 @@ ngx_http_azoai_upload_mask(ngx_http_request_t *r,
 
     ctx->pii_count = jr->total.nmatches;
     ctx->pii_types = jr->total.types_found;
-    ngx_memcpy(ctx->pii_counts, jr->total.counts, sizeof(ctx->pii_counts));
+    ngx_memcpy(ctx->body_result.counts, jr->total.counts,
+               sizeof(ctx->body_result.counts));
 
     if (jr->total.types_blocked) {
         ngx_http_azoai_pii_blocked(ctx, jr->total.types_blocked);

@@ -1053,7 +1053,8 @@ ngx_http_azoai_upfile_verdict(ngx_http_azoai_upfile_t *u)
 
     ctx->pii_count = u->total.nmatches;
     ctx->pii_types = u->total.types_found;
-    ngx_memcpy(ctx->pii_counts, u->total.counts, sizeof(ctx->pii_counts));
+    ngx_memcpy(ctx->body_result.counts, u->total.counts,
+               sizeof(ctx->body_result.counts));
 
     if (u->total.types_blocked) {
         ngx_http_azoai_pii_blocked(ctx, u->total.types_blocked);

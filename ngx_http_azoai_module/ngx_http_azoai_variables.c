@@ -303,7 +303,7 @@ ngx_http_azoai_var_pii_types(ngx_http_request_t *r,
     {
         p = ngx_slprintf(p, last, "%s%s:%uD", p == start ? "" : ",",
                          azoai_pii_type_name(ctx->engine, t),
-                         ctx->pii_counts[t]);
+                         ctx->body_result.counts[t]);
     }
 
     ngx_http_azoai_var_set(v, start, p - start);
