@@ -13,6 +13,7 @@
 #include "ngx_http_azoai_body_prepare.h"
 
 #include "azoai_allow.h"
+#include "azoai_route_fast.h"
 
 
 static ngx_int_t ngx_http_azoai_judge(ngx_http_request_t *r,
@@ -105,8 +106,11 @@ ngx_http_azoai_judge_route(ngx_http_request_t *r,
 {
     ngx_http_azoai_read_request(r, ctx);
 
-    if (azoai_route_classify(&ctx->req, &ctx->route, &ctx->alloc)
-        != AZOAI_OK)
+    /* azoai_route_classify(), its fast path inline (azoai_route_fast.h) */
+
+    if (!azoai_route_fast_inline(&ctx->req, &ctx->route)
+        && azoai_route_classify_full(&ctx->req, &ctx->route, &ctx->alloc)
+           != AZOAI_OK)
     {
         ngx_http_azoai_deny(ctx, AZOAI_INTERNAL_ERROR,
                             "the request could not be classified");
