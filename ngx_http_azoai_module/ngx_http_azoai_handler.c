@@ -14,6 +14,7 @@
 
 #include "azoai_allow.h"
 #include "azoai_route_fast.h"
+#include "azoai_policy_fast.h"
 
 
 static ngx_int_t ngx_http_azoai_judge(ngx_http_request_t *r,
@@ -117,8 +118,10 @@ ngx_http_azoai_judge_route(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    azoai_policy_check_route(alcf->policy, &ctx->req, &ctx->route,
-                             &ctx->verdict);
+    /* the context was created allowing: the check's fast path inline */
+
+    azoai_policy_check_fast(alcf->policy, &ctx->req, &ctx->route,
+                            &ctx->verdict);
 
     /* without the directive ctx->allow stays NULL: nothing to check */
 

@@ -3,7 +3,8 @@
  *
  * The GA decision: one case per reason, the deployment sources (path,
  * query, headers, body names, base models), the allow/deny switches, and
- * what messages may and may not echo.
+ * what messages may and may not echo; on each request the fast check
+ * (azoai_policy_fast.h) decides as the general one (test_policy_fast.h).
  */
 
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "test_policy_fast.h"
 #include "azoai_policy.h"
 
 
@@ -116,10 +118,8 @@ check(const azoai_policy_conf_t *pc, const char *method, const char *uri,
 
     assert_int_equal(azoai_route_classify(&req, &route, &a), AZOAI_OK);
 
-    /* d must not depend on what was in it before */
-    memset(d, 0x5a, sizeof(azoai_decision_t));
-
-    azoai_policy_check_route(pc, &req, &route, d);
+    /* the general check into d, and the fast one deciding the same */
+    test_policy_fast_same(pc, &req, &route, d);
 
     test_arena_free(&arena);
 }

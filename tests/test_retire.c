@@ -3,7 +3,8 @@
  *
  * Unit tests of retirement dates: YYYY-MM-DD parsing and formatting, the
  * catalog's version object form and its errors, the deployments that
- * retire by a given time, and the policy's judgement by its clock.
+ * retire by a given time, and the policy's judgement by its clock (the
+ * fast check's of a request line too).
  */
 
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "test_util.h"
+#include "test_policy_fast.h"
 #include "azoai_date.h"
 #include "azoai_policy.h"
 
@@ -402,6 +405,81 @@ test_policy_retires_versioned_name(void **state)
 }
 
 
+/*
+ * The fast check (azoai_policy_fast.h) of request lines naming these
+ * deployments, by the clock and by none, decides as the general one:
+ * ahead of the date, on it, without a date, a preview version, a
+ * deployment without a version, and one the catalog does not list
+ */
+
+static void
+test_policy_fast_retires(void **state)
+{
+    char                 err[256], path[64];
+    size_t               i, t;
+    test_arena_t         arena;
+    azoai_alloc_t        a;
+    azoai_route_t        route;
+    azoai_request_t      req;
+    azoai_catalog_t     *c;
+    azoai_decision_t     d;
+    azoai_policy_conf_t  pc;
+
+    static const char   *names[] = {
+        "a-old", "b-new", "c-plain", "d-prev", "e-any", "nobody", "a-old"
+    };
+    static const int64_t times[] = {
+        RETIRES - 1, RETIRES, RETIRES + 86400, 0
+    };
+
+    c = load(catalog_json, err, sizeof(err));
+    assert_non_null(c);
+
+    memset(&pc, 0, sizeof(pc));
+    pc.catalog = c;
+
+    for (t = 0; t < sizeof(times) / sizeof(times[0]); t++) {
+        /* 0: the system clock */
+        fake_now = times[t];
+        pc.now = times[t] ? now : NULL;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            snprintf(path, sizeof(path),
+                     "/openai/deployments/%s/chat/completions", names[i]);
+
+            memset(&arena, 0, sizeof(test_arena_t));
+            a = test_arena_allocator(&arena);
+
+            memset(&req, 0, sizeof(azoai_request_t));
+            req.method.data = (const u_char *) "POST";
+            req.method.len = 4;
+            req.path.data = (const u_char *) path;
+            req.path.len = strlen(path);
+            req.args.data = (const u_char *) "api-version=2024-10-21";
+            req.args.len = strlen((const char *) req.args.data);
+
+            assert_int_equal(azoai_route_classify(&req, &route, &a),
+                             AZOAI_OK);
+
+            test_policy_fast_same(&pc, &req, &route, &d);
+
+            if (i == 0 && times[t] == RETIRES - 1) {
+                assert_int_equal(d.reason, AZOAI_ALLOW);
+                assert_true(d.retires == RETIRES);
+            }
+
+            if (i == 0 && times[t] == RETIRES) {
+                assert_int_equal(d.reason, AZOAI_RETIRED_MODEL);
+            }
+
+            test_arena_free(&arena);
+        }
+    }
+
+    azoai_catalog_free(c);
+}
+
+
 int
 main(void)
 {
@@ -412,6 +490,7 @@ main(void)
         cmocka_unit_test(test_catalog_each_retiring),
         cmocka_unit_test(test_policy_retires),
         cmocka_unit_test(test_policy_retires_versioned_name),
+        cmocka_unit_test(test_policy_fast_retires),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
