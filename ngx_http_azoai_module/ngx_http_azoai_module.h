@@ -395,15 +395,53 @@ static ngx_inline ngx_int_t
 ngx_http_azoai_gather_body(ngx_http_request_t *r, ngx_str_t *body,
     ngx_uint_t *copied)
 {
-    u_char      *p;
-    off_t        len;
-    ngx_uint_t   adjacent;
+    u_char       *p, *last;
+    off_t         len;
+    ngx_buf_t    *b;
+    ngx_uint_t    adjacent;
+    ngx_chain_t  *cl;
 
     ngx_str_null(body);
     *copied = 0;
 
     if (r->request_body == NULL || r->request_body->bufs == NULL) {
         return NGX_OK;
+    }
+
+    /*
+     * Most bodies: memory buffers each starting where the one before
+     * ends (empty ones too), as ngx_http_azoai_body_prepare() makes
+     * them, read in one or a few pieces: the first buffer's start and
+     * the last one's end, with one test a buffer (the general walk
+     * below, which sums the lengths and skips the empty buffers, says
+     * the same of them: ~20 instructions a request more)
+     */
+
+    cl = r->request_body->bufs;
+    b = cl->buf;
+
+    if (!b->in_file) {
+        p = b->pos;
+        last = b->last;
+
+        for (cl = cl->next; cl; cl = cl->next) {
+            b = cl->buf;
+
+            if (b->in_file || b->pos != last) {
+                break;
+            }
+
+            last = b->last;
+        }
+
+        if (cl == NULL) {
+            if (last != p) {
+                body->data = p;
+                body->len = last - p;
+            }
+
+            return NGX_OK;
+        }
     }
 
     adjacent = ngx_http_azoai_body_length(r->request_body->bufs, &len, &p);
