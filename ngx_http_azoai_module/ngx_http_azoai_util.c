@@ -87,34 +87,3 @@ ngx_http_azoai_concat(ngx_conf_t *cf, ngx_array_t *a, ngx_array_t *b)
 
     return c;
 }
-
-
-/*
- * The response's type as the filters read it: an event stream, JSON
- * (parameters such as "; charset=utf-8" allowed), or another
- */
-
-ngx_uint_t
-ngx_http_azoai_response_type(ngx_http_request_t *r)
-{
-    ngx_str_t  *type;
-
-    static ngx_str_t  sse = ngx_string("text/event-stream");
-    static ngx_str_t  json = ngx_string("application/json");
-
-    type = &r->headers_out.content_type;
-
-    if (type->len >= sse.len
-        && ngx_strncasecmp(type->data, sse.data, sse.len) == 0)
-    {
-        return NGX_HTTP_AZOAI_TYPE_SSE;
-    }
-
-    if (type->len >= json.len
-        && ngx_strncasecmp(type->data, json.data, json.len) == 0)
-    {
-        return NGX_HTTP_AZOAI_TYPE_JSON;
-    }
-
-    return NGX_HTTP_AZOAI_TYPE_OTHER;
-}
