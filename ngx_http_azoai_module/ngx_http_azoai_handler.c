@@ -11,6 +11,7 @@
 #include "ngx_http_azoai_ctx.h"
 #include "ngx_http_azoai_request.h"
 #include "ngx_http_azoai_body_prepare.h"
+#include "ngx_http_azoai_upstream.h"
 
 #include "azoai_allow.h"
 #include "azoai_route_fast.h"

@@ -293,8 +293,6 @@ ngx_int_t ngx_http_azoai_send_error(ngx_http_request_t *r,
 
 /* ngx_http_azoai_upstream.c */
 ngx_int_t ngx_http_azoai_upstream_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx);
 void ngx_http_azoai_identity_encoding(ngx_http_request_t *r);
 
 /* ngx_http_azoai_filter.c */

@@ -8,34 +8,17 @@
  */
 
 
-#include "ngx_http_azoai_ctx.h"
-#include "ngx_http_azoai_header_out.h"
-
-
-typedef struct {
-    ngx_str_t                   key;
-    ngx_str_t                   lowcase_key;
-    ngx_uint_t                  hash;      /* of lowcase_key */
-} ngx_http_azoai_header_name_t;
+#include "ngx_http_azoai_upstream.h"
 
 
 static void ngx_http_azoai_overwrite_sent(ngx_http_request_t *r,
     ngx_str_t *values, ngx_uint_t *found);
-static ngx_int_t ngx_http_azoai_headers_in(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx, ngx_str_t pii) __attribute__((noinline));
 static ngx_int_t ngx_http_azoai_push_header_in(ngx_http_request_t *r,
     ngx_http_azoai_header_name_t *name, ngx_str_t *value);
-static ngx_inline void ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
-    ngx_http_azoai_header_name_t *name, ngx_str_t *value);
-
-
-#define NGX_HTTP_AZOAI_UP_REQUEST_ID  0
-#define NGX_HTTP_AZOAI_UP_PII         1
-#define NGX_HTTP_AZOAI_UP_N           2
 
 
 /* the hashes are computed once, at configuration time */
-static ngx_http_azoai_header_name_t  ngx_http_azoai_up_headers[] = {
+ngx_http_azoai_header_name_t  ngx_http_azoai_up_headers[] = {
     { ngx_string("X-AzOAI-Request-Id"), ngx_string("x-azoai-request-id"),
       0 },
     { ngx_string("X-AzOAI-PII-Masked"), ngx_string("x-azoai-pii-masked"),
@@ -58,49 +41,12 @@ ngx_http_azoai_upstream_init(ngx_conf_t *cf)
 }
 
 
-ngx_int_t
-ngx_http_azoai_set_upstream_headers(ngx_http_request_t *r,
-    ngx_http_azoai_ctx_t *ctx)
-{
-    ngx_str_t         id, pii;
-    ngx_table_elt_t  *h;
-
-    ngx_http_azoai_number_in(ctx->pii_up, ctx->masked ? ctx->pii_count : 0,
-                             &pii);
-
-    /*
-     * The request headers were read once: walk them again only if the
-     * client sent X-AzOAI-* headers.  Without them, both headers from the
-     * list's last part when it has room for both (most requests have far
-     * fewer headers than a part holds), not with a ngx_list_push() each.
-     */
-
-    h = ctx->audit_sent ? NULL
-                        : ngx_http_azoai_list_take(&r->headers_in.headers,
-                                                   NGX_HTTP_AZOAI_UP_N);
-
-    if (h == NULL) {
-        return ngx_http_azoai_headers_in(r, ctx, pii);
-    }
-
-    id.data = ctx->request_id;
-    id.len = NGX_HTTP_AZOAI_REQUEST_ID_LEN;
-
-    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_REQUEST_ID],
-        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_REQUEST_ID], &id);
-    ngx_http_azoai_set_header_in(&h[NGX_HTTP_AZOAI_UP_PII],
-        &ngx_http_azoai_up_headers[NGX_HTTP_AZOAI_UP_PII], &pii);
-
-    return NGX_OK;
-}
-
-
 /*
  * The client's X-AzOAI-* headers overwritten, the missing ones pushed one
  * by one: out of line (its arrays need a stack frame and its guard)
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_azoai_headers_in(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
     ngx_str_t pii)
 {
@@ -177,20 +123,6 @@ ngx_http_azoai_push_header_in(ngx_http_request_t *r,
     ngx_http_azoai_set_header_in(h, name, value);
 
     return NGX_OK;
-}
-
-
-static ngx_inline void
-ngx_http_azoai_set_header_in(ngx_table_elt_t *h,
-    ngx_http_azoai_header_name_t *name, ngx_str_t *value)
-{
-    h->key = name->key;
-    h->lowcase_key = name->lowcase_key.data;
-    h->hash = name->hash;
-    h->value = *value;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
 }
 
 
