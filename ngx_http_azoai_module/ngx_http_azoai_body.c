@@ -113,45 +113,13 @@ ngx_int_t
 ngx_http_azoai_replace_body_chain(ngx_http_request_t *r, ngx_chain_t *in,
     size_t len)
 {
-    u_char                *p, *last;
-    ngx_chain_t           *cl;
-    ngx_http_azoai_ctx_t  *ctx;
+    ngx_chain_t  *cl;
 
     for (cl = in; cl->next; cl = cl->next) {
         /* void */
     }
 
-    cl->buf->last_buf = 1;
-    cl->buf->last_in_chain = 1;
-
-    r->request_body->bufs = in;
-    r->request_body->buf = cl->buf;
-    r->headers_in.content_length_n = len;
-
-    if (r->headers_in.content_length) {
-        ctx = ngx_http_azoai_get_ctx(r);
-
-        if (ctx) {
-            p = ctx->body_length;
-
-        } else {
-            p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
-            if (p == NULL) {
-                return NGX_ERROR;
-            }
-        }
-
-        last = p + NGX_OFF_T_LEN;
-        p = azoai_decimal_back(len, last);
-
-        r->headers_in.content_length->value.data = p;
-        r->headers_in.content_length->value.len = last - p;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "azoai: request body replaced, %uz bytes", len);
-
-    return NGX_OK;
+    return ngx_http_azoai_body_replaced(r, NULL, in, cl, len);
 }
 
 

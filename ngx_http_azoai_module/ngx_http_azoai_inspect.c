@@ -529,7 +529,10 @@ ngx_http_azoai_mask_whole(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx,
                    (ctx->body_spare && ctx->body_spare_len == 0)
                    ? ", copied to the spare room after the body" : "");
 
-    return ngx_http_azoai_replace_body_chain(r, &ctx->body_out, len);
+    /* ngx_http_azoai_replace_body_chain() of its one link */
+
+    return ngx_http_azoai_body_replaced(r, ctx, &ctx->body_out,
+                                        &ctx->body_out, len);
 }
 
 
