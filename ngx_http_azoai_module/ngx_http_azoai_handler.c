@@ -122,10 +122,13 @@ ngx_http_azoai_judge_route(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /* the context was created allowing: the check's fast path inline */
+    /*
+     * the context was created allowing: the check's fast path inline, by
+     * the clock the policy's own (ngx_http_azoai_now()) reads
+     */
 
     azoai_policy_check_fast(alcf->policy, &ctx->req, &ctx->route,
-                            &ctx->verdict);
+                            &ctx->verdict, (int64_t) ngx_time());
 
     /* without the directive ctx->allow stays NULL: nothing to check */
 
