@@ -7,8 +7,9 @@
  * lines are empty); the first byte's low bits also pick the policy
  * switches and header_repeated.  Checks the invariants: strings point
  * into the request or the arena, messages are JSON-safe, non-Azure paths
- * are allowed, ambiguous ones denied as AmbiguousRequest, and the
- * classifier's fast path decides as the general classifier does.
+ * are allowed, ambiguous ones denied as AmbiguousRequest, the
+ * classifier's fast path decides as the general classifier does, and so
+ * does the policy's (azoai_policy_fast.h) as the general check.
  */
 
 #include <stdint.h>
@@ -17,6 +18,7 @@
 
 #include "azoai_route.h"
 #include "azoai_policy.h"
+#include "azoai_policy_fast.h"
 #include "../route_diff.h"
 
 
@@ -39,6 +41,9 @@ static void fuzz_route_request(const uint8_t *data, size_t size,
     azoai_request_t *req, azoai_policy_conf_t *pc);
 static void fuzz_route_check_decision(const azoai_route_t *route,
     const azoai_decision_t *d);
+static void fuzz_route_check_fast(const azoai_policy_conf_t *pc,
+    const azoai_request_t *req, const azoai_route_t *route,
+    const azoai_decision_t *want);
 
 
 static const char  fuzz_catalog_json[] =
@@ -229,6 +234,33 @@ fuzz_route_check_decision(const azoai_route_t *route,
 }
 
 
+/* the fast check of an initialised decision decides as the general one */
+
+static void
+fuzz_route_check_fast(const azoai_policy_conf_t *pc,
+    const azoai_request_t *req, const azoai_route_t *route,
+    const azoai_decision_t *want)
+{
+    azoai_decision_t  d;
+
+    azoai_decision_init(&d);
+    azoai_policy_check_fast(pc, req, route, &d, 0);
+
+    if (d.reason != want->reason || d.status != want->status
+        || strcmp(d.message, want->message) != 0
+        || d.deployment.len != want->deployment.len
+        || d.deployment.data != want->deployment.data
+        || d.model.len != want->model.len
+        || d.model.data != want->model.data
+        || d.model_version.len != want->model_version.len
+        || d.model_version.data != want->model_version.data
+        || d.retires != want->retires)
+    {
+        abort();
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -271,6 +303,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     azoai_policy_check_route(&pc, &req, &route, &d);
     fuzz_route_check_decision(&route, &d);
+
+    /* the fuzz catalog has no retirement dates: any time will do */
+    fuzz_route_check_fast(&pc, &req, &route, &d);
 
     /* a body name through the same checks */
     azoai_policy_check_deployment(&pc, req.spillover.data,
