@@ -8,7 +8,7 @@
  */
 
 
-#include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_ctx_create.h"
 #include "ngx_http_azoai_request.h"
 #include "ngx_http_azoai_body_prepare.h"
 #include "ngx_http_azoai_upstream.h"

@@ -247,7 +247,6 @@ void ngx_http_azoai_big_exit(void);
 
 /* ngx_http_azoai_ctx.c */
 ngx_http_azoai_ctx_t *ngx_http_azoai_find_ctx(ngx_http_request_t *r);
-ngx_http_azoai_ctx_t *ngx_http_azoai_create_ctx(ngx_http_request_t *r);
 void ngx_http_azoai_ctx_exit(void);
 
 /* ngx_http_azoai_handler.c */
