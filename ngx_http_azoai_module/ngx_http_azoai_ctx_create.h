@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_azoai_ctx.h"
+#include "ngx_http_azoai_request_id.h"
 #include "azoai_zero.h"
 
 

@@ -231,7 +231,6 @@ ngx_int_t ngx_http_azoai_var_retires(ngx_http_request_t *r,
 /* ngx_http_azoai_request_id.c */
 ngx_int_t ngx_http_azoai_request_id_init(ngx_cycle_t *cycle);
 void ngx_http_azoai_request_id_exit(ngx_cycle_t *cycle);
-ngx_int_t ngx_http_azoai_request_id(u_char *id);
 
 /* ngx_http_azoai_big.c */
 typedef struct {
