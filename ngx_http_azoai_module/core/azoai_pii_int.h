@@ -715,8 +715,12 @@ azoai_pii_nondigits8(uint64_t w)
  * (8: all), in one 64-bit word as azoai_pii_digits4(): a borrow or carry
  * only comes from a byte that failed already, so the lowest flagged byte
  * is the first non-digit.  Little-endian hosts only (the callers check
- * AZOAI_PII_SWAR).
+ * AZOAI_PII_SWAR).  Always inline: GCC left it out of line in the stop
+ * loop's BMI build (azoai_pii_find_bmi()), a call at every number.
  */
+
+static inline size_t azoai_pii_digits8(const u_char *p)
+    __attribute__((always_inline));
 
 static inline size_t
 azoai_pii_digits8(const u_char *p)
