@@ -71,36 +71,42 @@ _Static_assert(AZOAI_OK == 0 && (AZOAI_ERROR | AZOAI_PII_ADDED) == AZOAI_ERROR
 /*
  * What a byte next to a candidate tells azoai_pii_cands_edges() (and
  * the byte before a ':' azoai_pii_ipv6_may_start()), one lookup for the
- * tests of each byte
+ * tests of each byte.  Every byte has AZOAI_PII_EDGE_ANY (below), which
+ * azoai_pii_cands_edges() took in with an or a candidate.
  */
 #define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
 #define AZOAI_PII_EDGE_DIGIT   0x02
 #define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
 #define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
+#define AZOAI_PII_EDGE_ANY     0x80   /* any byte */
 
 static const u_char  azoai_pii_edge[256] = {
-    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT
-                    |AZOAI_PII_EDGE_V6,
-    ['A' ... 'F'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
-    ['G' ... 'Z'] = AZOAI_PII_EDGE_WORD,
-    ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
-    ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
-    [':'] = AZOAI_PII_EDGE_V6,
-    ['('] = AZOAI_PII_EDGE_OPEN
+    [0 ... '\''] = AZOAI_PII_EDGE_ANY,
+    ['('] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_OPEN,
+    [')' ... '/'] = AZOAI_PII_EDGE_ANY,
+    ['0' ... '9'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD
+                    |AZOAI_PII_EDGE_DIGIT|AZOAI_PII_EDGE_V6,
+    [':'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_V6,
+    [';' ... '@'] = AZOAI_PII_EDGE_ANY,
+    ['A' ... 'F'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['G' ... 'Z'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD,
+    ['[' ... '`'] = AZOAI_PII_EDGE_ANY,
+    ['a' ... 'f'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['g' ... 'z'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD,
+    ['{' ... 255] = AZOAI_PII_EDGE_ANY
 };
 
 /*
  * What after a candidate's end keeps the scan inside it
  * (azoai_pii_cands_edges()), by the byte at end (no letter or digit) and
  * whether the candidate is a number: the bits of azoai_pii_edge[] of the
- * byte after it that do, AZOAI_PII_EDGE_ANY where the byte at end does
- * itself (a parenthesis).  A number goes on over a separator (space,
- * '-', '.') to a digit, every candidate over a '('; the others over a
- * letter or digit.  One lookup where the bits were worked out from the
- * type and the byte (~6 instructions a candidate).
+ * byte after it that do, AZOAI_PII_EDGE_ANY (every byte's, and the text's
+ * end's) where the byte at end does itself (a parenthesis).  A number
+ * goes on over a separator (space, '-', '.') to a digit, every candidate
+ * over a '('; the others over a letter or digit.  One lookup where the
+ * bits were worked out from the type and the byte (~6 instructions a
+ * candidate).
  */
-
-#define AZOAI_PII_EDGE_ANY     0x80   /* not in azoai_pii_edge[] */
 
 #define AZOAI_PII_KEEP_WORD    (AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_OPEN)
 #define AZOAI_PII_KEEP_SEP     (AZOAI_PII_EDGE_DIGIT|AZOAI_PII_EDGE_OPEN)
@@ -1374,9 +1380,9 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
         return;
     }
 
-    next = (end + 1 < len) ? edge[v[end + 1]] : 0;
+    next = (end + 1 < len) ? edge[v[end + 1]] : AZOAI_PII_EDGE_ANY;
 
-    if (keep[c] & (next | AZOAI_PII_EDGE_ANY)) {
+    if (keep[c] & next) {
         return;
     }
 
