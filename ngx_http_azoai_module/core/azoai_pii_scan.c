@@ -71,36 +71,42 @@ _Static_assert(AZOAI_OK == 0 && (AZOAI_ERROR | AZOAI_PII_ADDED) == AZOAI_ERROR
 /*
  * What a byte next to a candidate tells azoai_pii_cands_edges() (and
  * the byte before a ':' azoai_pii_ipv6_may_start()), one lookup for the
- * tests of each byte
+ * tests of each byte.  Every byte has AZOAI_PII_EDGE_ANY (below), which
+ * azoai_pii_cands_edges() took in with an or a candidate.
  */
 #define AZOAI_PII_EDGE_WORD    0x01   /* a letter or digit */
 #define AZOAI_PII_EDGE_DIGIT   0x02
 #define AZOAI_PII_EDGE_OPEN    0x08   /* '(' */
 #define AZOAI_PII_EDGE_V6      0x20   /* hex digit or ':' (IPv6 before ':') */
+#define AZOAI_PII_EDGE_ANY     0x80   /* any byte */
 
 static const u_char  azoai_pii_edge[256] = {
-    ['0' ... '9'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_DIGIT
-                    |AZOAI_PII_EDGE_V6,
-    ['A' ... 'F'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
-    ['G' ... 'Z'] = AZOAI_PII_EDGE_WORD,
-    ['a' ... 'f'] = AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
-    ['g' ... 'z'] = AZOAI_PII_EDGE_WORD,
-    [':'] = AZOAI_PII_EDGE_V6,
-    ['('] = AZOAI_PII_EDGE_OPEN
+    [0 ... '\''] = AZOAI_PII_EDGE_ANY,
+    ['('] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_OPEN,
+    [')' ... '/'] = AZOAI_PII_EDGE_ANY,
+    ['0' ... '9'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD
+                    |AZOAI_PII_EDGE_DIGIT|AZOAI_PII_EDGE_V6,
+    [':'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_V6,
+    [';' ... '@'] = AZOAI_PII_EDGE_ANY,
+    ['A' ... 'F'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['G' ... 'Z'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD,
+    ['[' ... '`'] = AZOAI_PII_EDGE_ANY,
+    ['a' ... 'f'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_V6,
+    ['g' ... 'z'] = AZOAI_PII_EDGE_ANY|AZOAI_PII_EDGE_WORD,
+    ['{' ... 255] = AZOAI_PII_EDGE_ANY
 };
 
 /*
  * What after a candidate's end keeps the scan inside it
  * (azoai_pii_cands_edges()), by the byte at end (no letter or digit) and
  * whether the candidate is a number: the bits of azoai_pii_edge[] of the
- * byte after it that do, AZOAI_PII_EDGE_ANY where the byte at end does
- * itself (a parenthesis).  A number goes on over a separator (space,
- * '-', '.') to a digit, every candidate over a '('; the others over a
- * letter or digit.  One lookup where the bits were worked out from the
- * type and the byte (~6 instructions a candidate).
+ * byte after it that do, AZOAI_PII_EDGE_ANY (every byte's, and the text's
+ * end's) where the byte at end does itself (a parenthesis).  A number
+ * goes on over a separator (space, '-', '.') to a digit, every candidate
+ * over a '('; the others over a letter or digit.  One lookup where the
+ * bits were worked out from the type and the byte (~6 instructions a
+ * candidate).
  */
-
-#define AZOAI_PII_EDGE_ANY     0x80   /* not in azoai_pii_edge[] */
 
 #define AZOAI_PII_KEEP_WORD    (AZOAI_PII_EDGE_WORD|AZOAI_PII_EDGE_OPEN)
 #define AZOAI_PII_KEEP_SEP     (AZOAI_PII_EDGE_DIGIT|AZOAI_PII_EDGE_OPEN)
@@ -163,8 +169,7 @@ static inline int azoai_pii_find_run(const azoai_pii_engine_t *e,
     azoai_pii_cands_t *cands) __attribute__((always_inline));
 #if (AZOAI_BMI)
 static int azoai_pii_find_bmi(const azoai_pii_engine_t *e,
-    const azoai_pii_view_t *view, const azoai_pii_range_t *ranges,
-    size_t nranges, azoai_pii_cursor_t *cur, size_t from,
+    const azoai_pii_view_t *view, azoai_pii_cursor_t *cur, size_t from,
     azoai_pii_cands_t *cands);
 #endif
 static inline int azoai_pii_scan_builtin(const azoai_pii_engine_t *e,
@@ -472,9 +477,8 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
     size_t from, azoai_pii_cands_t *cands)
 {
 #if (AZOAI_BMI)
-    if (azoai_cpu_bmi()) {
-        return azoai_pii_find_bmi(e, view, ranges, nranges, cur, from,
-                                  cands);
+    if (nranges == 0 && azoai_cpu_bmi()) {
+        return azoai_pii_find_bmi(e, view, cur, from, cands);
     }
 #endif
 
@@ -484,15 +488,36 @@ azoai_pii_find(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
 
 #if (AZOAI_BMI)
 
-/* azoai_pii_find_run() built for BMI1 and BMI2 */
+/*
+ * azoai_pii_find_run() built for BMI1 and BMI2, for a string's view
+ * (azoai_pii_scan_from()): no ranges, so the stop loop ends at the
+ * view's end, which it keeps in a register (the end of a range was read
+ * from the stack at every stop).  The ranges of azoai_pii_find_text()
+ * (azoai_pii_settle(), rare) take the baseline copy.
+ *
+ * GCC's partial redundancy elimination, code hoisting and global CSE
+ * kept values across the detectors' paths of this one large loop, and
+ * paid for them with spills and reloads at every stop: without them
+ * (and with azoai_pii_digits8() always inline, which GCC then left out
+ * of line), bench_engine instructions an iteration 1,923 / 5,801 /
+ * 40,295 -> 1,923 / 5,735 / 39,865 (1 KB clean, 4 KB and 64 KB with
+ * PII).  Clang takes no optimize attribute.
+ */
 
-__attribute__((target("bmi,bmi2")))
+#if defined(__clang__)
+#define AZOAI_PII_FIND_BMI_ATTR  target("bmi,bmi2")
+#else
+#define AZOAI_PII_FIND_BMI_ATTR                                              \
+    target("bmi,bmi2"), optimize("no-tree-pre", "no-code-hoisting",         \
+                                 "no-gcse")
+#endif
+
+__attribute__((AZOAI_PII_FIND_BMI_ATTR))
 static int
 azoai_pii_find_bmi(const azoai_pii_engine_t *e, const azoai_pii_view_t *view,
-    const azoai_pii_range_t *ranges, size_t nranges, azoai_pii_cursor_t *cur,
-    size_t from, azoai_pii_cands_t *cands)
+    azoai_pii_cursor_t *cur, size_t from, azoai_pii_cands_t *cands)
 {
-    return azoai_pii_find_run(e, view, ranges, nranges, cur, from, cands);
+    return azoai_pii_find_run(e, view, NULL, 0, cur, from, cands);
 }
 
 #endif
@@ -1323,12 +1348,16 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 {
     u_char         c, next;
     size_t         len;
-    const u_char  *v;
+    const u_char  *v, *edge;
 
     v = cands->text;
     len = cands->len;
 
-    if (start > 0 && (azoai_pii_edge[v[start - 1]] & AZOAI_PII_EDGE_WORD)) {
+    /* the table's address taken once: GCC computed it twice */
+    edge = azoai_pii_edge;
+    __asm__ ("" : "+r" (edge));
+
+    if (start > 0 && (edge[v[start - 1]] & AZOAI_PII_EDGE_WORD)) {
         cands->stops.glued = 1;
     }
 
@@ -1342,7 +1371,7 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
 
     c = v[end];
 
-    if (azoai_pii_edge[c] & AZOAI_PII_EDGE_WORD) {
+    if (edge[c] & AZOAI_PII_EDGE_WORD) {
         cands->stops.glued = 1;
         return;
     }
@@ -1351,9 +1380,9 @@ azoai_pii_cands_edges(azoai_pii_cands_t *cands, size_t start, size_t end,
         return;
     }
 
-    next = (end + 1 < len) ? azoai_pii_edge[v[end + 1]] : 0;
+    next = (end + 1 < len) ? edge[v[end + 1]] : AZOAI_PII_EDGE_ANY;
 
-    if (keep[c] & (next | AZOAI_PII_EDGE_ANY)) {
+    if (keep[c] & next) {
         return;
     }
 
