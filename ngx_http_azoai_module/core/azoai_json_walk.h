@@ -153,7 +153,7 @@ azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
 {
-    unsigned             depth, close;
+    unsigned             depth;
     const u_char        *p, *end;
 #if (AZOAI_JSON_SSE2)
     const u_char        *q;
@@ -223,22 +223,44 @@ value_at:
         goto stopped;
     }
 
-    if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
+    /*
+     * A container's frame, its closing byte and its first member or
+     * element, a way for each type: one test of the type, where a way
+     * for both tested its closing byte again
+     */
+
+    if (v.type == AZOAI_JSON_OBJECT) {
         azoai_json_push(++top, &v);
         depth++;
+        top->close = '}';
 
-        close = (v.type == AZOAI_JSON_OBJECT) ? '}' : ']';
-        top->close = close;
-
-        /* compact JSON: the first member or element right after '{' */
+        /* compact JSON: the first member right after '{' */
 
         if (p < end && *p > ' ') {
-            if (*p == close) {
+            if (*p == '}') {
                 goto close;
             }
 
-            if (close == '}') {
-                goto member;
+            goto member;
+        }
+
+        p = azoai_json_skip_ws(p, end);
+
+        if (p < end && *p == '}') {
+            goto close;
+        }
+
+        goto key;
+    }
+
+    if (v.type == AZOAI_JSON_ARRAY) {
+        azoai_json_push(++top, &v);
+        depth++;
+        top->close = ']';
+
+        if (p < end && *p > ' ') {
+            if (*p == ']') {
+                goto close;
             }
 
             goto value_at;
@@ -246,12 +268,8 @@ value_at:
 
         p = azoai_json_skip_ws(p, end);
 
-        if (p < end && *p == close) {
+        if (p < end && *p == ']') {
             goto close;
-        }
-
-        if (close == '}') {
-            goto key;
         }
 
         goto value;
