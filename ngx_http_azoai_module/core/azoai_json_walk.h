@@ -45,10 +45,14 @@ static inline unsigned azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
     __attribute__((always_inline));
+static inline unsigned azoai_json_run_scan_as(const u_char *input,
+    size_t len, azoai_json_visit_pt visit, void *data,
+    azoai_json_status_t *st, unsigned closings, unsigned brackets,
+    unsigned counts, unsigned offsets) __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st, unsigned brackets, unsigned counts)
-    __attribute__((always_inline));
+    azoai_json_status_t *st, unsigned brackets, unsigned counts,
+    unsigned offsets) __attribute__((always_inline));
 static inline const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
     azoai_json_status_t *st);
@@ -124,14 +128,26 @@ azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
 
 /*
  * The walk of azoai_json_walk_values() for a caller that reads neither
- * st->values nor st->lone_surrogates (left 0): no count per value
+ * st->values nor st->lone_surrogates (left 0): no count per value; nor
+ * the offset of a scalar or a string, left unset: its visitor takes
+ * v->raw.data - input (the offset of a container is set)
  */
 
 static inline unsigned
 azoai_json_run_uncounted(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
 {
-    return azoai_json_run_scan(input, len, visit, data, st, 0, 0, 0);
+    return azoai_json_run_scan_as(input, len, visit, data, st, 0, 0, 0, 0);
+}
+
+
+static inline unsigned
+azoai_json_run_scan(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
+    unsigned closings, unsigned brackets, unsigned counts)
+{
+    return azoai_json_run_scan_as(input, len, visit, data, st, closings,
+                                  brackets, counts, 1);
 }
 
 
@@ -145,13 +161,14 @@ azoai_json_run_uncounted(const u_char *input, size_t len,
  * on the hot path.
  * Inlined per walk: with closings 0, closed containers are not reported;
  * with brackets 1, string values get AZOAI_JSON_BRACKET; with counts 0,
- * st->values and st->lone_surrogates stay 0.
+ * st->values and st->lone_surrogates stay 0; with offsets 0, v.offset
+ * is set for containers alone.
  */
 
 static inline unsigned
-azoai_json_run_scan(const u_char *input, size_t len,
+azoai_json_run_scan_as(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets, unsigned counts)
+    unsigned closings, unsigned brackets, unsigned counts, unsigned offsets)
 {
     unsigned             depth;
     const u_char        *p, *end;
@@ -210,7 +227,7 @@ value_at:
     v.depth = depth;
     v.parent = top;
 
-    p = azoai_json_value(input, p, end, &v, st, brackets, counts);
+    p = azoai_json_value(input, p, end, &v, st, brackets, counts, offsets);
     if (p == NULL) {
         return st->error;
     }
@@ -399,8 +416,10 @@ close:
 
 stopped:
 
+    /* v.offset, which offsets 0 leaves unset for scalars and strings */
+
     st->error = AZOAI_JSON_STOPPED;
-    st->offset = v.offset;
+    st->offset = v.raw.data - input;
     st->reason = "stopped";
 
     return AZOAI_JSON_STOPPED;
@@ -415,7 +434,7 @@ stopped:
 static inline const u_char *
 azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
     azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
-    unsigned counts)
+    unsigned counts, unsigned offsets)
 {
     u_char         c;
     unsigned       flags;
@@ -437,14 +456,17 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
 
         v->type = AZOAI_JSON_STRING;
         v->flags = flags;
-        v->offset = (p + 1) - input;
+
+        if (offsets) {
+            v->offset = (p + 1) - input;
+        }
+
         v->raw.data = p + 1;
         v->raw.len = q - (p + 1);
         return q + 1;
     }
 
     v->flags = 0;
-    v->offset = p - input;
     v->raw.data = p;
 
     if (c == '{' || c == '[') {
@@ -454,9 +476,14 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
             return NULL;
         }
 
+        v->offset = p - input;
         v->type = (c == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
         v->raw.len = 1;
         return p + 1;
+    }
+
+    if (offsets) {
+        v->offset = p - input;
     }
 
     if (c == '-' || (unsigned) (c - '0') < 10) {
