@@ -284,6 +284,19 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
 static u_char  azoai_body_key_slot[AZOAI_BODY_KEY_MAX + 1]
                                   [AZOAI_BODY_KEY_BYTE + 1];
 
+/*
+ * azoai_body_key_rows[slot]: the key's bytes and kind, filled with the
+ * slots: a lookup compares the bytes where the slot leads, without the
+ * row's pointer to them
+ */
+typedef struct {
+    u_char                      data[AZOAI_BODY_KEY_MAX];
+    u_char                      kind;
+} azoai_body_key_row_t;
+
+static azoai_body_key_row_t  azoai_body_key_rows[
+                                 azoai_body_nelts(azoai_body_keys) + 1];
+
 typedef char  azoai_body_key_slot_ok[
     azoai_body_nelts(azoai_body_keys) < AZOAI_BODY_KEY_SHARED ? 1 : -1];
 
@@ -403,6 +416,9 @@ azoai_body_depths(void)
         k = &azoai_body_keys[i].key;
         slot = &azoai_body_key_slot[k->len][k->data[0] & AZOAI_BODY_KEY_BYTE];
         *slot = (*slot == 0) ? i + 1 : AZOAI_BODY_KEY_SHARED;
+
+        memcpy(azoai_body_key_rows[i + 1].data, k->data, k->len);
+        azoai_body_key_rows[i + 1].kind = azoai_body_keys[i].kind;
     }
 
     azoai_body_depths_ready = 1;
@@ -1139,8 +1155,9 @@ azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static inline unsigned
 azoai_body_key_lookup(const u_char *k, size_t n)
 {
-    unsigned                 slot;
-    const azoai_body_key_t  *kk;
+    unsigned                     slot;
+    const azoai_body_key_t      *kk;
+    const azoai_body_key_row_t  *row;
 
     /* 1 .. AZOAI_BODY_KEY_MAX bytes: k[0] is read only for a key */
 
@@ -1148,10 +1165,10 @@ azoai_body_key_lookup(const u_char *k, size_t n)
         slot = azoai_body_key_slot[n][k[0] & AZOAI_BODY_KEY_BYTE];
 
         if (slot != 0 && slot != AZOAI_BODY_KEY_SHARED) {
-            kk = &azoai_body_keys[slot - 1];
+            row = &azoai_body_key_rows[slot];
 
-            if (azoai_bytes_eq(kk->key.data, k, n)) {
-                return kk->kind;
+            if (azoai_bytes_eq(row->data, k, n)) {
+                return row->kind;
             }
 
         } else if (slot == AZOAI_BODY_KEY_SHARED) {
@@ -1162,9 +1179,12 @@ azoai_body_key_lookup(const u_char *k, size_t n)
                  kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
                  kk++)
             {
-                if (kk->key.data[0] == k[0]
-                    && azoai_bytes_eq(kk->key.data, k, n))
-                {
+                /*
+                 * all bytes compared, the first too: k[0] kept for this
+                 * rare loop, GCC spilled it at every lookup
+                 */
+
+                if (azoai_bytes_eq(kk->key.data, k, n)) {
                     return kk->kind;
                 }
             }
