@@ -532,6 +532,9 @@ test_json_member_cut(void **state)
 }
 
 
+static void errors_after_top(const char *doc, size_t offset);
+
+
 static void
 test_json_errors(void **state)
 {
@@ -557,6 +560,31 @@ test_json_errors(void **state)
                                      &st),
                      AZOAI_JSON_INVALID);
     assert_int_equal(st.offset, 6);
+
+    /* a ',' after the top-level value, right after it or after space */
+
+    errors_after_top("1,2", 1);
+    errors_after_top("[1],2", 3);
+    errors_after_top("{},", 2);
+    errors_after_top("{\"a\":[1,{}]},{}", 12);
+    errors_after_top("\"x\" ,1", 4);
+    errors_after_top("true,", 4);
+}
+
+
+static void
+errors_after_top(const char *doc, size_t offset)
+{
+    unsigned             closings;
+    azoai_json_status_t  st;
+
+    for (closings = 0; closings < 2; closings++) {
+        assert_int_equal((closings ? azoai_json_walk : azoai_json_walk_values)(
+                             (u_char *) doc, strlen(doc), NULL, NULL, &st),
+                         AZOAI_JSON_INVALID);
+        assert_int_equal(st.offset, offset);
+        assert_string_equal(st.reason, "unexpected data after the value");
+    }
 }
 
 
