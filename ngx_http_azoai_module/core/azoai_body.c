@@ -101,11 +101,15 @@ typedef struct {
 
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
-    unsigned                    nomem:1;
-    unsigned                    background_seen:1;
+    /*
+     * bytes, not bits of one word: each set at the start without reading
+     * and masking the others (-4 instructions a body)
+     */
+    u_char                      nomem;
+    u_char                      background_seen;
 
     /* azoai_pii_scan_all_from() may take the strings without escapes */
-    unsigned                    scan_plain:1;
+    u_char                      scan_plain;
 
     /* the cursor over the plain string scanned */
     azoai_pii_cursor_t          cur;
