@@ -310,7 +310,9 @@ next:
 
     if (p < end) {
         if (*p == ',') {
-            goto comma;
+            if (depth != 0) {
+                goto comma;
+            }
 
         } else if (*p == top->close) {
             goto close;
@@ -383,13 +385,6 @@ member:
 
         p = azoai_json_skip_ws(p, end);
         goto key;
-    }
-
-    /* after the top-level value: frames[0]'s close is not '}' either */
-
-    if (depth == 0) {
-        return azoai_json_fail(st, input, p - 1, AZOAI_JSON_INVALID,
-                               "unexpected data after the value");
     }
 
     if (p == end || *p <= ' ') {
