@@ -532,6 +532,9 @@ test_json_member_cut(void **state)
 }
 
 
+static void errors_after_top(const char *doc, size_t offset);
+
+
 static void
 test_json_errors(void **state)
 {
@@ -557,6 +560,31 @@ test_json_errors(void **state)
                                      &st),
                      AZOAI_JSON_INVALID);
     assert_int_equal(st.offset, 6);
+
+    /* a ',' after the top-level value, right after it or after space */
+
+    errors_after_top("1,2", 1);
+    errors_after_top("[1],2", 3);
+    errors_after_top("{},", 2);
+    errors_after_top("{\"a\":[1,{}]},{}", 12);
+    errors_after_top("\"x\" ,1", 4);
+    errors_after_top("true,", 4);
+}
+
+
+static void
+errors_after_top(const char *doc, size_t offset)
+{
+    unsigned             closings;
+    azoai_json_status_t  st;
+
+    for (closings = 0; closings < 2; closings++) {
+        assert_int_equal((closings ? azoai_json_walk : azoai_json_walk_values)(
+                             (u_char *) doc, strlen(doc), NULL, NULL, &st),
+                         AZOAI_JSON_INVALID);
+        assert_int_equal(st.offset, offset);
+        assert_string_equal(st.reason, "unexpected data after the value");
+    }
 }
 
 
@@ -753,6 +781,191 @@ test_json_number_steps(void **state)
 }
 
 
+/*
+ * The reference reader of a number at s (n bytes): its length, or the
+ * offset and text of its error, as the walk's errors say them
+ */
+
+static size_t
+number_reference(const char *s, size_t n, const char **why)
+{
+    size_t  i;
+
+#define DIGIT(k)  ((k) < n && s[k] >= '0' && s[k] <= '9')
+
+    if (n == 0 || (s[0] != '-' && !DIGIT(0))) {
+        *why = "expected a value";
+        return 0;
+    }
+
+    *why = NULL;
+    i = (s[0] == '-') ? 1 : 0;
+
+    if (DIGIT(i) && s[i] == '0') {
+        if (DIGIT(i + 1)) {
+            *why = "leading zero in number";
+            return i + 1;
+        }
+
+        i++;
+
+    } else if (DIGIT(i)) {
+        while (DIGIT(i)) {
+            i++;
+        }
+
+    } else {
+        *why = "expected a digit in number";
+        return i;
+    }
+
+    if (i < n && s[i] == '.') {
+        if (!DIGIT(i + 1)) {
+            *why = "expected a digit in number";
+            return i + 1;
+        }
+
+        for (i++; DIGIT(i); i++) { /* void */ }
+    }
+
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+
+        if (i < n && (s[i] == '+' || s[i] == '-')) {
+            i++;
+        }
+
+        if (!DIGIT(i)) {
+            *why = "expected a digit in number";
+            return i;
+        }
+
+        while (DIGIT(i)) {
+            i++;
+        }
+    }
+
+#undef DIGIT
+
+    return i;
+}
+
+
+/* "[" s "]" and pad spaces: as the reference reads s, at every pad */
+
+static void
+number_check(const char *s, size_t n)
+{
+    char                 doc[128], out[128];
+    size_t               pad, len, end;
+    unsigned             rc;
+    const char          *why;
+    azoai_json_status_t  st;
+
+    end = number_reference(s, n, &why);
+
+    for (pad = 0; pad < 24; pad++) {
+        doc[0] = '[';
+        memcpy(doc + 1, s, n);
+        doc[n + 1] = ']';
+        memset(doc + n + 2, ' ', pad);
+        len = n + 2 + pad;
+
+        out[0] = '\0';
+        rc = azoai_json_walk((u_char *) doc, len, number_visit, out, &st);
+
+        if (why != NULL) {
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 1 + end);
+            assert_string_equal(st.reason, why);
+
+        } else if (end < n) {
+            assert_int_equal(rc, AZOAI_JSON_INVALID);
+            assert_int_equal(st.offset, 1 + end);
+            assert_string_equal(st.reason, "expected ',' or ']'");
+
+        } else {
+            assert_int_equal(rc, AZOAI_JSON_OK);
+            assert_int_equal(strlen(out), n + 1);
+            assert_memory_equal(out, s, n);
+        }
+    }
+}
+
+
+/*
+ * Numbers against the reference, each followed by 0 to 23 spaces: the
+ * 16-byte way of the walk (azoai_json_number16()) takes those with 16
+ * bytes left, the full reader the others and what the way leaves to it.
+ * Every string of up to 4 bytes of "-019.eE+x", and signs, integer
+ * parts (leading zeros), fractions, exponents and stray bytes of every
+ * length around 16
+ */
+
+static void
+test_json_number_reference(void **state)
+{
+    char         s[96];
+    size_t       n, k, m, a, b, c, e, x, len;
+
+    static const char  alpha[] = "-019.eE+x";
+    static const char *ints[] = { "0", "00", "1", "-", "-0", "-00", "-1" };
+    static const char *exps[] = { "", "e", "E+", "e-5", "e12", "E0" };
+    static const char *tails[] = { "", "x", ".", "e", "-", "0" };
+
+    for (len = 1; len <= 4; len++) {
+        for (k = 0; k < 6561; k++) {
+            m = k;
+
+            for (n = 0; n < len; n++) {
+                s[n] = alpha[m % 9];
+                m /= 9;
+            }
+
+            if (m == 0) {
+                number_check(s, len);
+            }
+        }
+    }
+
+    for (a = 0; a < sizeof(ints) / sizeof(ints[0]); a++) {
+        for (b = 0; b <= 20; b++) {
+            for (c = 0; c <= 21; c++) {
+                for (e = 0; e < sizeof(exps) / sizeof(exps[0]); e++) {
+                    for (x = 0; x < sizeof(tails) / sizeof(tails[0]); x++) {
+                        n = strlen(ints[a]);
+                        memcpy(s, ints[a], n);
+
+                        /* more digits of the integer part */
+
+                        for (k = 0; k < b; k++) {
+                            s[n++] = (char) ('1' + k % 9);
+                        }
+
+                        /* c 1: a '.' alone, c > 1: and c - 1 digits */
+
+                        if (c > 0) {
+                            s[n++] = '.';
+
+                            for (k = 1; k < c; k++) {
+                                s[n++] = (char) ('0' + k % 10);
+                            }
+                        }
+
+                        memcpy(s + n, exps[e], strlen(exps[e]));
+                        n += strlen(exps[e]);
+                        memcpy(s + n, tails[x], strlen(tails[x]));
+                        n += strlen(tails[x]);
+
+                        number_check(s, n);
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 /* a record of the values a walk reported, up to a stop */
 
 typedef struct {
@@ -860,6 +1073,7 @@ main(void)
         cmocka_unit_test(test_json_str_eq),
         cmocka_unit_test(test_json_numbers),
         cmocka_unit_test(test_json_number_steps),
+        cmocka_unit_test(test_json_number_reference),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,9 @@ typedef struct {
     azoai_alloc_t              *alloc;
     azoai_body_result_t        *result;
 
+    /* the body: offsets of strings and scalars are v->raw.data - body */
+    const u_char               *body;
+
     size_t                      matches_size;
     size_t                      matches_first; /* size of the first */
     size_t                      base;         /* offset of the string */
@@ -98,11 +101,15 @@ typedef struct {
 
     /* per origin: the offset of the scope of the last name found */
     size_t                      last[AZOAI_BODY_NAME_N];
-    unsigned                    nomem:1;
-    unsigned                    background_seen:1;
+    /*
+     * bytes, not bits of one word: each set at the start without reading
+     * and masking the others (-4 instructions a body)
+     */
+    u_char                      nomem;
+    u_char                      background_seen;
 
     /* azoai_pii_scan_all_from() may take the strings without escapes */
-    unsigned                    scan_plain:1;
+    u_char                      scan_plain;
 
     /* the cursor over the plain string scanned */
     azoai_pii_cursor_t          cur;
@@ -147,6 +154,8 @@ static inline void azoai_body_start(azoai_body_ctx_t *ctx,
     __attribute__((always_inline));
 static inline int azoai_body_visit(void *data,
     const azoai_json_value_t *v) __attribute__((always_inline));
+static inline azoai_json_value_t *azoai_body_copy(azoai_body_ctx_t *ctx,
+    const azoai_json_value_t *v, azoai_json_value_t *copy);
 static inline int azoai_body_value(azoai_body_ctx_t *ctx,
     const azoai_json_value_t *v, const azoai_json_frame_t *parent,
     unsigned top) __attribute__((always_inline));
@@ -279,6 +288,19 @@ static const u_char  azoai_body_key_start[AZOAI_BODY_KEY_MAX + 2] = {
 static u_char  azoai_body_key_slot[AZOAI_BODY_KEY_MAX + 1]
                                   [AZOAI_BODY_KEY_BYTE + 1];
 
+/*
+ * azoai_body_key_rows[slot]: the key's bytes and kind, filled with the
+ * slots: a lookup compares the bytes where the slot leads, without the
+ * row's pointer to them
+ */
+typedef struct {
+    u_char                      data[AZOAI_BODY_KEY_MAX];
+    u_char                      kind;
+} azoai_body_key_row_t;
+
+static azoai_body_key_row_t  azoai_body_key_rows[
+                                 azoai_body_nelts(azoai_body_keys) + 1];
+
 typedef char  azoai_body_key_slot_ok[
     azoai_body_nelts(azoai_body_keys) < AZOAI_BODY_KEY_SHARED ? 1 : -1];
 
@@ -398,6 +420,9 @@ azoai_body_depths(void)
         k = &azoai_body_keys[i].key;
         slot = &azoai_body_key_slot[k->len][k->data[0] & AZOAI_BODY_KEY_BYTE];
         *slot = (*slot == 0) ? i + 1 : AZOAI_BODY_KEY_SHARED;
+
+        memcpy(azoai_body_key_rows[i + 1].data, k->data, k->len);
+        azoai_body_key_rows[i + 1].kind = azoai_body_keys[i].kind;
     }
 
     azoai_body_depths_ready = 1;
@@ -505,6 +530,7 @@ azoai_body_inspect_run(const azoai_pii_engine_t *e, const u_char *body,
 
     azoai_body_start(&ctx, e, len, a, result, room, nroom);
 
+    ctx.body = body;
     ctx.matches_first = len / AZOAI_BODY_MATCHES_PER;
 
     if (ctx.matches_first < AZOAI_BODY_MATCHES_INIT) {
@@ -686,12 +712,30 @@ azoai_body_value(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
     }
 
     if (azoai_body_opaque_due(v, parent, top)
-        && (copy = *v, azoai_body_opaque(ctx, &copy, 1)))
+        && azoai_body_opaque(ctx, azoai_body_copy(ctx, v, &copy), 1))
     {
         return 0;
     }
 
     return azoai_body_scan(ctx, v);
+}
+
+
+/*
+ * A copy of v for a call (azoai_body_checks()), its offset set: the walk
+ * leaves it unset for strings and scalars (azoai_json_run_uncounted()),
+ * a subtraction a value less (1 KB / 4 KB / 64 KB chat bodies: -13
+ * instructions each, bench_engine's inspection)
+ */
+
+static inline azoai_json_value_t *
+azoai_body_copy(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
+    azoai_json_value_t *copy)
+{
+    *copy = *v;
+    copy->offset = v->raw.data - ctx->body;
+
+    return copy;
 }
 
 
@@ -726,7 +770,7 @@ azoai_body_scan(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
             return 0;
         }
 
-        ctx->base = v->offset;
+        ctx->base = v->raw.data - ctx->body;
         ctx->raw_len = v->raw.len;
 
         rc = azoai_pii_scan_all_from(ctx->engine, v->raw.data, v->raw.len,
@@ -734,7 +778,7 @@ azoai_body_scan(azoai_body_ctx_t *ctx, const azoai_json_value_t *v)
                                      azoai_body_on_match, ctx);
 
     } else {
-        ctx->base = v->offset;
+        ctx->base = v->raw.data - ctx->body;
         ctx->raw_len = v->raw.len;
 
         /* what the tokenizer saw spares the engine passes over plain text */
@@ -799,7 +843,8 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
         }
 
     } else if (d == 1 && azoai_body_retention_due(parent)
-               && (copy = *v, azoai_body_retention(ctx, &copy)) != 0)
+               && azoai_body_retention(ctx, azoai_body_copy(ctx, v, &copy))
+                  != 0)
     {
         return -1;
     }
@@ -809,7 +854,7 @@ azoai_body_checks(azoai_body_ctx_t *ctx, const azoai_json_value_t *v,
         && ((parent->key_flags & AZOAI_JSON_ESCAPED)
             || (parent->key.len < 64
                 && (azoai_body_key_lens[d] >> parent->key.len) & 1))
-        && (copy = *v, azoai_body_names(ctx, &copy)) != 0)
+        && azoai_body_names(ctx, azoai_body_copy(ctx, v, &copy)) != 0)
     {
         return -1;
     }
@@ -1114,8 +1159,9 @@ azoai_body_escaped_key_kind(const azoai_json_frame_t *f)
 static inline unsigned
 azoai_body_key_lookup(const u_char *k, size_t n)
 {
-    unsigned                 slot;
-    const azoai_body_key_t  *kk;
+    unsigned                     slot;
+    const azoai_body_key_t      *kk;
+    const azoai_body_key_row_t  *row;
 
     /* 1 .. AZOAI_BODY_KEY_MAX bytes: k[0] is read only for a key */
 
@@ -1123,10 +1169,10 @@ azoai_body_key_lookup(const u_char *k, size_t n)
         slot = azoai_body_key_slot[n][k[0] & AZOAI_BODY_KEY_BYTE];
 
         if (slot != 0 && slot != AZOAI_BODY_KEY_SHARED) {
-            kk = &azoai_body_keys[slot - 1];
+            row = &azoai_body_key_rows[slot];
 
-            if (azoai_bytes_eq(kk->key.data, k, n)) {
-                return kk->kind;
+            if (azoai_bytes_eq(row->data, k, n)) {
+                return row->kind;
             }
 
         } else if (slot == AZOAI_BODY_KEY_SHARED) {
@@ -1137,9 +1183,12 @@ azoai_body_key_lookup(const u_char *k, size_t n)
                  kk < &azoai_body_keys[azoai_body_key_start[n + 1]];
                  kk++)
             {
-                if (kk->key.data[0] == k[0]
-                    && azoai_bytes_eq(kk->key.data, k, n))
-                {
+                /*
+                 * all bytes compared, the first too: k[0] kept for this
+                 * rare loop, GCC spilled it at every lookup
+                 */
+
+                if (azoai_bytes_eq(kk->key.data, k, n)) {
                     return kk->kind;
                 }
             }

@@ -45,10 +45,14 @@ static inline unsigned azoai_json_run_scan(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
     unsigned closings, unsigned brackets, unsigned counts)
     __attribute__((always_inline));
+static inline unsigned azoai_json_run_scan_as(const u_char *input,
+    size_t len, azoai_json_visit_pt visit, void *data,
+    azoai_json_status_t *st, unsigned closings, unsigned brackets,
+    unsigned counts, unsigned offsets) __attribute__((always_inline));
 static inline const u_char *azoai_json_value(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
-    azoai_json_status_t *st, unsigned brackets, unsigned counts)
-    __attribute__((always_inline));
+    azoai_json_status_t *st, unsigned brackets, unsigned counts,
+    unsigned offsets) __attribute__((always_inline));
 static inline const u_char *azoai_json_literal(const u_char *input,
     const u_char *p, const u_char *end, azoai_json_value_t *v,
     azoai_json_status_t *st);
@@ -74,6 +78,10 @@ static inline const u_char *azoai_json_scan_number(const u_char *input,
     __attribute__((always_inline));
 static inline const u_char *azoai_json_skip_digits(const u_char *p,
     const u_char *end);
+#if (AZOAI_JSON_SSE2)
+static inline const u_char *azoai_json_number16(const u_char *p,
+    u_char c, const u_char *end) __attribute__((always_inline));
+#endif
 
 
 static const u_char  azoai_json_space[256] = {
@@ -120,14 +128,26 @@ azoai_json_run(const u_char *input, size_t len, azoai_json_visit_pt visit,
 
 /*
  * The walk of azoai_json_walk_values() for a caller that reads neither
- * st->values nor st->lone_surrogates (left 0): no count per value
+ * st->values nor st->lone_surrogates (left 0): no count per value; nor
+ * the offset of a scalar or a string, left unset: its visitor takes
+ * v->raw.data - input (the offset of a container is set)
  */
 
 static inline unsigned
 azoai_json_run_uncounted(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st)
 {
-    return azoai_json_run_scan(input, len, visit, data, st, 0, 0, 0);
+    return azoai_json_run_scan_as(input, len, visit, data, st, 0, 0, 0, 0);
+}
+
+
+static inline unsigned
+azoai_json_run_scan(const u_char *input, size_t len,
+    azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
+    unsigned closings, unsigned brackets, unsigned counts)
+{
+    return azoai_json_run_scan_as(input, len, visit, data, st, closings,
+                                  brackets, counts, 1);
 }
 
 
@@ -141,18 +161,19 @@ azoai_json_run_uncounted(const u_char *input, size_t len,
  * on the hot path.
  * Inlined per walk: with closings 0, closed containers are not reported;
  * with brackets 1, string values get AZOAI_JSON_BRACKET; with counts 0,
- * st->values and st->lone_surrogates stay 0.
+ * st->values and st->lone_surrogates stay 0; with offsets 0, v.offset
+ * is set for containers alone.
  */
 
 static inline unsigned
-azoai_json_run_scan(const u_char *input, size_t len,
+azoai_json_run_scan_as(const u_char *input, size_t len,
     azoai_json_visit_pt visit, void *data, azoai_json_status_t *st,
-    unsigned closings, unsigned brackets, unsigned counts)
+    unsigned closings, unsigned brackets, unsigned counts, unsigned offsets)
 {
-    unsigned             depth, close;
+    unsigned             depth;
     const u_char        *p, *end;
 #if (AZOAI_JSON_SSE2)
-    const u_char        *q;
+    const u_char        *q, *end19;
 #endif
     azoai_json_frame_t  *top;
     azoai_json_value_t   v;
@@ -177,6 +198,18 @@ azoai_json_run_scan(const u_char *input, size_t len,
     depth = 0;
     end = input + len;
     p = azoai_json_skip_ws(input, end);
+#if (AZOAI_JSON_SSE2)
+
+    /*
+     * the compact member's bound, end - p > 18, as one compare of p (GCC
+     * keeps it on the stack: a load and a compare, where the difference
+     * took a move, a subtraction and a compare): chat bodies, -2 / -2 /
+     * -3 instructions at 1 KB / 4 KB / 64 KB.  A shorter body never takes
+     * that way: p < input
+     */
+
+    end19 = (len > 18) ? end - 18 : input;
+#endif
 
     /*
      * top->close: the closing byte of the innermost open container (an
@@ -189,10 +222,24 @@ azoai_json_run_scan(const u_char *input, size_t len,
 
 value:
 
+    if (p == end) {
+        return azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
+                               "expected a value");
+    }
+
+value_at:
+
+    /*
+     * p < end: the end test once here, skipped where the value's first
+     * byte was read already (a compact member, the first value of a
+     * container): 1 KB / 4 KB / 64 KB chat bodies, -6 instructions each
+     * (bench_engine's inspection; once, GCC spilled more for it)
+     */
+
     v.depth = depth;
     v.parent = top;
 
-    p = azoai_json_value(input, p, end, &v, st, brackets, counts);
+    p = azoai_json_value(input, p, end, &v, st, brackets, counts, offsets);
     if (p == NULL) {
         return st->error;
     }
@@ -205,35 +252,53 @@ value:
         goto stopped;
     }
 
-    if (v.type == AZOAI_JSON_OBJECT || v.type == AZOAI_JSON_ARRAY) {
+    /*
+     * A container's frame, its closing byte and its first member or
+     * element, a way for each type: one test of the type, where a way
+     * for both tested its closing byte again
+     */
+
+    if (v.type == AZOAI_JSON_OBJECT) {
         azoai_json_push(++top, &v);
         depth++;
+        top->close = '}';
 
-        close = (v.type == AZOAI_JSON_OBJECT) ? '}' : ']';
-        top->close = close;
-
-        /* compact JSON: the first member or element right after '{' */
+        /* compact JSON: the first member right after '{' */
 
         if (p < end && *p > ' ') {
-            if (*p == close) {
+            if (*p == '}') {
                 goto close;
             }
 
-            if (close == '}') {
-                goto member;
-            }
-
-            goto value;
+            goto member;
         }
 
         p = azoai_json_skip_ws(p, end);
 
-        if (p < end && *p == close) {
+        if (p < end && *p == '}') {
             goto close;
         }
 
-        if (close == '}') {
-            goto key;
+        goto key;
+    }
+
+    if (v.type == AZOAI_JSON_ARRAY) {
+        azoai_json_push(++top, &v);
+        depth++;
+        top->close = ']';
+
+        if (p < end && *p > ' ') {
+            if (*p == ']') {
+                goto close;
+            }
+
+            goto value_at;
+        }
+
+        p = azoai_json_skip_ws(p, end);
+
+        if (p < end && *p == ']') {
+            goto close;
         }
 
         goto value;
@@ -295,15 +360,15 @@ member:
          * before it.  That way taken here, straight to the value: the
          * compiler had not joined the two tests, and the frame was found
          * again in the member (1 KB chat body: ~8 instructions a request
-         * less; the value's own test of the end stays: skipping it, the
-         * walk spilled more).  The first member after '{' comes here too
+         * less).  The value's byte is there: its end test is skipped
+         * (value_at:).  The first member after '{' comes here too
          * (member:, p at its first byte): through azoai_json_member() it
          * took a few jumps and a compare more (1 KB / 4 KB / 64 KB chat
          * bodies: 12 / 12 / 35 instructions a request less)
          */
 
 #if (AZOAI_JSON_SSE2)
-        if (end - p > 18 && *p == '"') {
+        if (p < end19 && *p == '"') {
             q = azoai_json_skip_plain16(p + 1);
 
             if (q != NULL && azoai_json_quote_colon(q) && q[2] > ' ') {
@@ -311,7 +376,7 @@ member:
                 top->key.len = q - (p + 1);
                 top->key_flags = 0;
                 p = q + 2;
-                goto value;
+                goto value_at;
             }
 
             goto key;
@@ -363,8 +428,10 @@ close:
 
 stopped:
 
+    /* v.offset, which offsets 0 leaves unset for scalars and strings */
+
     st->error = AZOAI_JSON_STOPPED;
-    st->offset = v.offset;
+    st->offset = v.raw.data - input;
     st->reason = "stopped";
 
     return AZOAI_JSON_STOPPED;
@@ -372,24 +439,18 @@ stopped:
 
 
 /*
- * The value at p (v->depth set): fills v and returns the byte after it,
- * after the opening byte of a container; NULL on error
+ * The value at p (v->depth set, p < end): fills v and returns the byte
+ * after it, after the opening byte of a container; NULL on error
  */
 
 static inline const u_char *
 azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
     azoai_json_value_t *v, azoai_json_status_t *st, unsigned brackets,
-    unsigned counts)
+    unsigned counts, unsigned offsets)
 {
     u_char         c;
     unsigned       flags;
     const u_char  *q;
-
-    if (p == end) {
-        azoai_json_fail(st, input, p, AZOAI_JSON_INVALID,
-                        "expected a value");
-        return NULL;
-    }
 
     /* the types by how often requests have them: strings first */
 
@@ -407,14 +468,17 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
 
         v->type = AZOAI_JSON_STRING;
         v->flags = flags;
-        v->offset = (p + 1) - input;
+
+        if (offsets) {
+            v->offset = (p + 1) - input;
+        }
+
         v->raw.data = p + 1;
         v->raw.len = q - (p + 1);
         return q + 1;
     }
 
     v->flags = 0;
-    v->offset = p - input;
     v->raw.data = p;
 
     if (c == '{' || c == '[') {
@@ -424,15 +488,28 @@ azoai_json_value(const u_char *input, const u_char *p, const u_char *end,
             return NULL;
         }
 
+        v->offset = p - input;
         v->type = (c == '{') ? AZOAI_JSON_OBJECT : AZOAI_JSON_ARRAY;
         v->raw.len = 1;
         return p + 1;
     }
 
+    if (offsets) {
+        v->offset = p - input;
+    }
+
     if (c == '-' || (unsigned) (c - '0') < 10) {
-        q = azoai_json_scan_number(input, p, end, st);
-        if (q == NULL) {
-            return NULL;
+#if (AZOAI_JSON_SSE2)
+        q = (c != '-' && end - p >= 16) ? azoai_json_number16(p, c, end)
+                                        : NULL;
+
+        if (q == NULL)
+#endif
+        {
+            q = azoai_json_scan_number(input, p, end, st);
+            if (q == NULL) {
+                return NULL;
+            }
         }
 
         v->type = AZOAI_JSON_NUMBER;
@@ -825,6 +902,81 @@ digit:
                     "expected a digit in number");
     return NULL;
 }
+
+
+#if (AZOAI_JSON_SSE2)
+
+/*
+ * The end of the number at p, whose first byte c is a digit (16 bytes
+ * readable), when it is a valid one whose integer part, '.' and fraction
+ * the first 16 bytes show, its integer part possibly longer; NULL for
+ * anything else (a leading zero, a fraction past them, an exponent),
+ * which azoai_json_scan_number() reads from p again, errors included.
+ * One digit mask for the whole number instead of a test per part and
+ * the digit loop's set-up: the chat bodies' three numbers (0.2, 512, a
+ * 16-digit seed), -27 instructions a request (bench_engine, all three
+ * bodies).  A '-' is left to the full reader: the sign's tests cost the
+ * others ~20 instructions (requests rarely have negative numbers)
+ */
+
+static inline const u_char *
+azoai_json_number16(const u_char *p, u_char c, const u_char *end)
+{
+    u_char         t;
+    size_t         i, j;
+    unsigned       nd;
+    const u_char  *q;
+    __m128i        x;
+
+    x = _mm_loadu_si128((const __m128i *) p);
+
+    /*
+     * byte + 0x50 is -128 .. -119 for a digit alone: + 0x76, saturated,
+     * negative for those only; nd: the bytes that are not digits, bits 16
+     * and up set (its ctz at most 16), i: the integer part's end
+     */
+
+    nd = ~(unsigned) _mm_movemask_epi8(
+             _mm_adds_epi8(_mm_add_epi8(x, _mm_set1_epi8(0x50)),
+                           _mm_set1_epi8(0x76)));
+    i = (unsigned) __builtin_ctz(nd);
+
+    if (c == '0' && i != 1) {
+        return NULL;
+    }
+
+    if (i == 16) {
+        q = azoai_json_skip_digits(p + 16, end);
+
+        if (q < end && (*q == '.' || (*q | 0x20) == 'e')) {
+            return NULL;
+        }
+
+        return q;
+    }
+
+    t = p[i];
+
+    if (t == '.') {
+        nd &= nd - 1;
+        j = (unsigned) __builtin_ctz(nd);
+
+        if (j == i + 1 || j == 16) {
+            return NULL;
+        }
+
+        t = p[j];
+        i = j;
+    }
+
+    if ((t | 0x20) == 'e') {
+        return NULL;
+    }
+
+    return p + i;
+}
+
+#endif
 
 
 /* the first byte at or after p that is not a digit (or end) */
