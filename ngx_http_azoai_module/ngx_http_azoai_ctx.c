@@ -13,7 +13,7 @@
 
 /* kept by this worker, free */
 ngx_http_azoai_ctx_t  *ngx_http_azoai_ctx_kept[NGX_HTTP_AZOAI_CTX_KEEP];
-ngx_uint_t  ngx_http_azoai_ctx_nkept;
+ngx_uint_t             ngx_http_azoai_ctx_nkept;
 
 /* one not kept, freed at the next such cleanup (its own cleanup was read) */
 static ngx_http_azoai_ctx_t  *ngx_http_azoai_ctx_dropped;

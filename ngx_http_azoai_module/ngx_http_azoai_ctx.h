@@ -195,11 +195,11 @@ ngx_http_azoai_retires_soon(ngx_http_azoai_ctx_t *ctx,
 /*
  * The request body is now in (last its last link), len bytes; the
  * request's context (ctx, or looked up where it is NULL), if any, holds
- * its Content-Length's digits.  Inline
- * in ngx_http_azoai_replace_body_chain() and where a short body's one
- * masked buffer is put in place (ngx_http_azoai_inspect.c), whose frame
- * has the context: as a call of its own, with the chain's walk and the
- * context's lookup, ~20 instructions a request more.
+ * its Content-Length's digits.  Inline in
+ * ngx_http_azoai_replace_body_chain() and where a short body's one masked
+ * buffer is put in place (ngx_http_azoai_inspect.c), whose frame has the
+ * context: as a call of its own, with the chain's walk and the context's
+ * lookup, ~20 instructions a request more.
  */
 
 static ngx_inline ngx_int_t

@@ -112,7 +112,8 @@ void *ngx_http_azoai_palloc(void *pool, size_t size);
  * its handler ran: ngx_http_azoai_ctx_cleanup() frees no context at once.
  * It is linked last, so that no search finds a context half set.  Zeroed
  * are all but the parts written before they are read (above): zeroing
- * those was 900 of the context's 1,416 bytes (a rep stos, one instruction
+ * those was most of the context's bytes (900 of 1,416 when it held
+ * neither the body's result nor its room; a rep stos, one instruction
  * per 8 bytes), then the route and the request line (another ~8).
  * Inline in its one caller, the judging, which has a frame of its own
  * already: as a call of its own, with its frame, ~10 instructions a

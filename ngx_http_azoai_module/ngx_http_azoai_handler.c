@@ -294,12 +294,7 @@ ngx_http_azoai_body_handler(ngx_http_request_t *r)
 }
 
 
-/*
- * Applies the decision once: continue (allow, report), or send the error.
- * Inline where the body came whole (most requests), whose judging has a
- * frame of its own already: the jump to this one and its frame were ~10
- * instructions a request.
- */
+/* ngx_http_azoai_finish_inline() for the body handler */
 
 static ngx_int_t
 ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
@@ -307,6 +302,13 @@ ngx_http_azoai_finish(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)
     return ngx_http_azoai_finish_inline(r, ctx);
 }
 
+
+/*
+ * Applies the decision once: continue (allow, report), or send the error.
+ * Inline where the body came whole (most requests), whose judging has a
+ * frame of its own already: the jump to this one and its frame were ~10
+ * instructions a request.
+ */
 
 static ngx_inline ngx_int_t
 ngx_http_azoai_finish_inline(ngx_http_request_t *r, ngx_http_azoai_ctx_t *ctx)

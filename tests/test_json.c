@@ -17,6 +17,9 @@
 #include "azoai_json.h"
 
 
+static void errors_after_top(const char *doc, size_t offset);
+
+
 typedef struct {
     const char      *text;
     size_t           len;
@@ -532,8 +535,6 @@ test_json_member_cut(void **state)
 }
 
 
-static void errors_after_top(const char *doc, size_t offset);
-
 
 static void
 test_json_errors(void **state)
@@ -825,7 +826,9 @@ number_reference(const char *s, size_t n, const char **why)
             return i + 1;
         }
 
-        for (i++; DIGIT(i); i++) { /* void */ }
+        for (i++; DIGIT(i); i++) {
+            /* void */
+        }
     }
 
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {

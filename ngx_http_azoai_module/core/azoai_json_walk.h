@@ -198,8 +198,8 @@ azoai_json_run_scan_as(const u_char *input, size_t len,
     depth = 0;
     end = input + len;
     p = azoai_json_skip_ws(input, end);
-#if (AZOAI_JSON_SSE2)
 
+#if (AZOAI_JSON_SSE2)
     /*
      * the compact member's bound, end - p > 18, as one compare of p (GCC
      * keeps it on the stack: a load and a compare, where the difference

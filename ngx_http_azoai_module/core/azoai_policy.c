@@ -208,6 +208,13 @@ azoai_decision_init(azoai_decision_t *d)
 }
 
 
+/*
+ * azoai_policy_check_fast() (azoai_policy_fast.h) decides the common
+ * request as this does, inline in the judging, and hands it everything
+ * else: a new denial here needs its condition there too (every request
+ * of tests/test_policy.c and fuzz_route go through both and compare)
+ */
+
 void
 azoai_policy_check_route(const azoai_policy_conf_t *pc,
     const azoai_request_t *req, const azoai_route_t *route,
