@@ -227,6 +227,41 @@ static const snippet_t  json_snippets[] = {
 
 
 /*
+ * size bytes at block of ASCII (fill 0) or of valid 2-byte characters
+ * (else), the snippet sn over them from pos, cut at TEST_BLOCK (it may
+ * cut a character there)
+ */
+
+#if (AZOAI_JSON_AVX2)
+
+static void
+snippet_block(u_char *block, size_t size, size_t fill, const snippet_t *sn,
+    size_t pos)
+{
+    size_t  i, n;
+
+    if (fill == 0) {
+        memset(block, 'a', size);
+
+    } else {
+        for (i = 0; i + 1 < size; i += 2) {
+            block[i] = 0xc3;
+            block[i + 1] = 0xa9;
+        }
+    }
+
+    n = sn->len;
+    if (pos + n > TEST_BLOCK) {
+        n = TEST_BLOCK - pos;
+    }
+
+    memcpy(block + pos, sn->bytes, n);
+}
+
+#endif
+
+
+/*
  * azoai_json_utf8_errors() on every snippet at every offset of a block
  * of ASCII, or of valid 2-byte characters (the snippet overwrites them,
  * and may cut one): no error bit exactly when the scalar validator finds
@@ -248,22 +283,7 @@ test_utf8_every_position(void **state)
     for (k = 0; k < 2; k++) {
         for (i = 0; i < sizeof(utf8_snippets) / sizeof(snippet_t); i++) {
             for (pos = 0; pos < TEST_BLOCK; pos++) {
-                if (k == 0) {
-                    memset(block, 'a', TEST_BLOCK);
-
-                } else {
-                    for (first = 0; first < TEST_BLOCK; first += 2) {
-                        block[first] = 0xc3;
-                        block[first + 1] = 0xa9;
-                    }
-                }
-
-                first = utf8_snippets[i].len;
-                if (pos + first > TEST_BLOCK) {
-                    first = TEST_BLOCK - pos;
-                }
-
-                memcpy(block + pos, utf8_snippets[i].bytes, first);
+                snippet_block(block, TEST_BLOCK, k, &utf8_snippets[i], pos);
 
                 ref = utf8_first_error(block, TEST_BLOCK);
                 err = azoai_json_utf8_errors(block);
@@ -320,7 +340,7 @@ static void
 test_utf8_pairs(void **state)
 {
 #if (AZOAI_JSON_AVX2)
-    size_t    i, k, pos, n, j, valid;
+    size_t    i, k, pos, j, valid;
     u_char    block[TEST_BLOCK + 2];
 
     if (!azoai_json_avx2_usable()) {
@@ -332,22 +352,8 @@ test_utf8_pairs(void **state)
     for (k = 0; k < 3; k++) {
         for (i = 0; i < sizeof(utf8_snippets) / sizeof(snippet_t); i++) {
             for (pos = 0; pos < TEST_BLOCK; pos++) {
-                if (k == 0) {
-                    memset(block, 'a', TEST_BLOCK);
-
-                } else {
-                    for (j = 0; j < TEST_BLOCK + 2; j += 2) {
-                        block[j] = 0xc3;
-                        block[j + 1] = 0xa9;
-                    }
-                }
-
-                n = utf8_snippets[i].len;
-                if (pos + n > TEST_BLOCK) {
-                    n = TEST_BLOCK - pos;
-                }
-
-                memcpy(block + pos, utf8_snippets[i].bytes, n);
+                snippet_block(block, TEST_BLOCK + 2, k, &utf8_snippets[i],
+                              pos);
 
                 j = (k == 2);
 
